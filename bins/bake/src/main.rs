@@ -1,0 +1,2 @@
+//! `bake`: the command-line entry point.
+fn main() {}
