@@ -1,1 +1,25 @@
-//! The datastore.
+//! The BitBake datastore and the evaluation of parsed metadata into it.
+//!
+//! Entry points:
+//! - [`DataStore`]: variables, flags, overrides, `:append`/`:prepend`/`:remove`,
+//!   expansion ([`DataStore::get_var`], [`DataStore::expand`]) and history; O(1) copies.
+//! - [`Evaluator`]: reads files through a [`FileSource`] and evaluates them
+//!   (`include`, `require`, `inherit`, functions, tasks), then finalizes recipes.
+//! - [`dump::emit_env`]: the `bitbake -e` output.
+//!
+//! This crate is pure: no network, no child processes, no writes; files come in through
+//! [`FileSource`].
+
+mod anon;
+pub mod dump;
+mod error;
+mod eval;
+mod expand;
+mod history;
+mod store;
+
+pub use error::{Error, Result};
+pub use eval::{Evaluator, FileSource, ParsedFile, expand_keys};
+pub use expand::var_refs;
+pub use history::{HistoryEvent, IncludeTree, Origin};
+pub use store::{DataStore, OpKind, SetOpts};

@@ -1,0 +1,53 @@
+//! Errors of the datastore: expansion failures, inline Python we cannot run natively,
+//! and the failures of evaluating a parsed file (includes, inherits, parse errors).
+
+use std::sync::Arc;
+
+use bb_parse::Diagnostic;
+
+/// A datastore or evaluation error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// Expanding a variable failed, the way BitBake's `ExpansionError` reports it.
+    #[error("{msg}\nThe variable dependency chain for the failure is: {}", chain.join(" -> "))]
+    Expansion {
+        /// BitBake's message (`Failure expanding variable X, expression was ... which triggered exception K: M`).
+        msg: String,
+        /// The variables being expanded, innermost first.
+        chain: Vec<String>,
+        /// The exception class (`Exception`, `NameError`, `RecursionError`, ...).
+        kind: String,
+    },
+    /// An inline Python expression that only CPython can evaluate.
+    #[error("needs Python: `{expr}` in variable `{var}` ({reason})")]
+    NeedsPython {
+        /// The variable being expanded.
+        var: String,
+        /// The expression text.
+        expr: String,
+        /// What construct needs Python.
+        reason: String,
+    },
+    /// OVERRIDES did not settle after five rounds.
+    #[error("overrides could not be expanded into a stable state after 5 iterations: {0}")]
+    OverridesUnstable(String),
+    /// A parse error in a metadata file.
+    #[error("{0}")]
+    Parse(Box<Diagnostic>),
+    /// A metadata problem found while evaluating a statement.
+    #[error("{file}:{line}: {message}")]
+    Eval {
+        /// The file holding the statement.
+        file: Arc<str>,
+        /// Its line.
+        line: u32,
+        /// What went wrong.
+        message: String,
+    },
+    /// A file could not be read.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,671 @@
+//! Evaluation of parsed metadata into a datastore: statements in order, `include` /
+//! `require` / `include_all` / `inherit` with BitBake's search rules, functions,
+//! tasks, and recipe finalization (deferred inherits, key expansion, anonymous
+//! functions).
+//!
+//! Files come in through [`FileSource`]; this module never touches the file system
+//! itself. Each file is parsed once per [`Evaluator`] and shared.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use bb_parse::{AssignOp, Diagnostic, FileKind, IncludeKind, Severity, Stmt, StmtKind};
+
+use crate::anon;
+use crate::error::{Error, Result};
+use crate::history::Origin;
+use crate::store::{DataStore, SetOpts};
+
+/// Where metadata files are read from.
+pub trait FileSource: Sync {
+    /// The text of a file.
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+    /// Whether a path exists (file or directory), as `os.path.exists`.
+    fn exists(&self, path: &Path) -> bool;
+    /// Whether a path is a regular file.
+    fn is_file(&self, path: &Path) -> bool;
+}
+
+/// A parsed file, shared between every datastore that includes it.
+#[derive(Debug)]
+pub struct ParsedFile {
+    /// The syntax tree.
+    pub ast: bb_parse::File,
+    /// Warnings and errors found while parsing.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Evaluates metadata files into datastores, parsing each file once.
+pub struct Evaluator<'a> {
+    src: &'a dyn FileSource,
+    parsed: Mutex<HashMap<PathBuf, Arc<ParsedFile>>>,
+    /// Warnings collected while evaluating (duplicate inclusion, missing space...).
+    warnings: Mutex<Vec<String>>,
+}
+
+/// The per-file context statements are evaluated in.
+struct FileCtx<'f> {
+    /// Absolute path of the file holding the statements.
+    file: &'f str,
+    /// Class name for `EXPORT_FUNCTIONS` (the stem of a `.bbclass`, else empty).
+    classname: &'f str,
+}
+
+/// Python's list repr of words, for history details of internal list flags.
+fn py_list(items: &[&str]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+fn internal(file: &str, line: u32, func: &str) -> Origin {
+    Origin::internal(file, line, func)
+}
+
+/// The `os.path.join` of a directory and a relative path.
+fn join(dir: &str, item: &str) -> String {
+    if item.starts_with('/') {
+        return item.to_owned();
+    }
+    if dir.is_empty() {
+        return item.to_owned();
+    }
+    if dir.ends_with('/') { format!("{dir}{item}") } else { format!("{dir}/{item}") }
+}
+
+fn dirname(p: &str) -> &str {
+    match p.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &p[..i],
+        None => "",
+    }
+}
+
+fn ensure_task_prefix(t: &str) -> String {
+    if t.starts_with("do_") { t.to_owned() } else { format!("do_{t}") }
+}
+
+fn words(s: Option<String>) -> Vec<String> {
+    s.map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default()
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator reading through `src`.
+    pub fn new(src: &'a dyn FileSource) -> Evaluator<'a> {
+        Evaluator { src, parsed: Mutex::new(HashMap::new()), warnings: Mutex::new(Vec::new()) }
+    }
+
+    /// Warnings collected so far.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn warn(&self, msg: String) {
+        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
+    }
+
+    /// Parses a file (once) and returns its tree; the first error diagnostic fails.
+    pub fn parsed(&self, path: &str) -> Result<Arc<ParsedFile>> {
+        let key = PathBuf::from(path);
+        if let Some(p) = self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(p.clone());
+        }
+        let kind = FileKind::from_path(path).ok_or_else(|| Error::Eval {
+            file: path.into(),
+            line: 0,
+            message: "not a BitBake file".to_owned(),
+        })?;
+        let text = self.src.read(&key).map_err(|e| Error::Io(format!("{path}: {e}")))?;
+        let (ast, diagnostics) = bb_parse::parse(path, &text, kind);
+        let parsed = Arc::new(ParsedFile { ast, diagnostics });
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).insert(key, parsed.clone());
+        Ok(parsed)
+    }
+
+    /// Finds `item` along a colon-separated search path, like `bb.utils.which`.
+    fn which(&self, path: &str, item: &str) -> Option<String> {
+        for p in path.split(':') {
+            let cand = join(p, item);
+            if self.src.exists(Path::new(&cand)) {
+                return Some(if cand.starts_with('/') { cand } else { absolutize(&cand) });
+            }
+        }
+        None
+    }
+
+    fn bbpath(d: &DataStore) -> Result<String> {
+        Ok(d.get_var("BBPATH")?.unwrap_or_default())
+    }
+
+    /// Reads and evaluates one file into `d`, as `bb.parse.handle` does. `include` is
+    /// false for the top-level file (a recipe or `bitbake.conf` read directly).
+    pub fn handle(&self, d: &mut DataStore, file: &str, include: bool) -> Result<()> {
+        let kind = FileKind::from_path(file).ok_or_else(|| Error::Eval {
+            file: file.into(),
+            line: 0,
+            message: "not a BitBake file".to_owned(),
+        })?;
+        d.include_tree_mut().enter(file);
+        let r = self.handle_inner(d, file, include, kind);
+        d.include_tree_mut().leave();
+        r
+    }
+
+    fn resolve(&self, d: &DataStore, file: &str) -> Result<String> {
+        let abs = if file.starts_with('/') {
+            file.to_owned()
+        } else {
+            let bbpath = Self::bbpath(d)?;
+            self.which(&bbpath, file).ok_or_else(|| Error::Io(format!("file {file} not found in {bbpath}")))?
+        };
+        if !self.src.is_file(Path::new(&abs)) {
+            return Err(Error::Io(format!("file {abs} not found")));
+        }
+        Ok(abs)
+    }
+
+    fn handle_inner(&self, d: &mut DataStore, file: &str, include: bool, kind: FileKind) -> Result<()> {
+        let is_class = file.ends_with(".bbclass");
+        let stem = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_owned();
+        if is_class {
+            let mut cache = words(d.get_raw("__inherit_cache"));
+            if !cache.iter().any(|c| c == file) {
+                cache.push(file.to_owned());
+                d.set_var("__inherit_cache", &cache.join(" "));
+            }
+        }
+        let oldfile = if include { d.get_raw("FILE") } else { None };
+        let abs = self.resolve(d, file)?;
+        let parsed = self.parsed(&abs)?;
+        if let Some(diag) = parsed.diagnostics.iter().find(|x| x.severity == Severity::Error) {
+            return Err(Error::Parse(Box::new(diag.clone())));
+        }
+        for w in parsed.diagnostics.iter().filter(|x| x.severity == Severity::Warning) {
+            self.warn(w.to_string());
+        }
+        let set_file = match kind {
+            FileKind::Conf => true,
+            FileKind::Recipe => !is_class && Some(&abs) != oldfile.as_ref(),
+        };
+        if set_file {
+            let (f, line) = if kind == FileKind::Conf { ("ConfHandler.py", 153) } else { ("BBHandler.py", 153) };
+            d.set_var_with("FILE", &abs, SetOpts::api(&internal(f, line, "handle")));
+        }
+        let classname = if is_class { stem.as_str() } else { "" };
+        let ctx = FileCtx { file: &abs, classname };
+        for stmt in &parsed.ast.stmts {
+            self.eval_stmt(d, stmt, &ctx)?;
+        }
+        if let Some(old) = oldfile {
+            let restore = match kind {
+                FileKind::Conf => true,
+                FileKind::Recipe => !is_class && abs != old,
+            };
+            if restore {
+                let (f, line) = if kind == FileKind::Conf { ("ConfHandler.py", 156) } else { ("BBHandler.py", 171) };
+                d.set_var_with("FILE", &old, SetOpts::api(&internal(f, line, "handle")));
+            }
+        }
+        Ok(())
+    }
+
+    fn eval_err(ctx: &FileCtx<'_>, line: u32, message: String) -> Error {
+        Error::Eval { file: ctx.file.into(), line, message }
+    }
+
+    fn eval_stmt(&self, d: &mut DataStore, stmt: &Stmt, ctx: &FileCtx<'_>) -> Result<()> {
+        // BitBake numbers a statement by its last physical line.
+        let line = stmt.span.line + stmt.raw.trim_end_matches(['\n', '\r']).matches('\n').count() as u32;
+        let origin = Origin::file(ctx.file, line);
+        match &stmt.kind {
+            StmtKind::Blank | StmtKind::Comment | StmtKind::Error => {}
+            StmtKind::Assign { export, name, flag, op, value } => {
+                self.eval_assign(d, name, flag.as_deref(), *op, value, *export, &origin)?;
+            }
+            StmtKind::Export { name } => {
+                d.set_var_flag_with(name, "export", "1", "exported", None, Some(&internal("ast.py", 67, "eval")));
+            }
+            StmtKind::Unset { name, flag } => match flag {
+                Some(f) => d.del_var_flag(name, f, Some(&origin)),
+                None => d.del_var(name, Some(&origin)),
+            },
+            StmtKind::Include { kind, args } => {
+                let what = d.expand(args)?;
+                match kind {
+                    IncludeKind::Include => self.include(d, ctx.file, &what, line, None)?,
+                    IncludeKind::Require => self.include(d, ctx.file, &what, line, Some("include required"))?,
+                    IncludeKind::IncludeAll => {
+                        let bbpath = Self::bbpath(d)?;
+                        for p in bbpath.split(':') {
+                            self.include_single(d, ctx.file, &join(p, &what), line, None)?;
+                        }
+                    }
+                }
+            }
+            StmtKind::Inherit { defer, args } => {
+                if *defer {
+                    self.inherit_defer(d, args, ctx.file, line);
+                } else {
+                    self.inherit(d, args, ctx.file, line, false)?;
+                }
+            }
+            StmtKind::AddTask { names, after, before } => {
+                for t in names {
+                    add_task(d, t, before, after);
+                }
+            }
+            StmtKind::DelTask { args } => {
+                let tasks = d.expand(args)?;
+                for t in tasks.split_whitespace() {
+                    del_task(d, t);
+                }
+            }
+            StmtKind::AddHandler { names } => {
+                let mut hs = words(d.get_raw("__BBHANDLERS"));
+                for h in names {
+                    hs.push(h.clone());
+                    d.set_var_flag_with(h, "handler", "1", "set", None, Some(&internal("ast.py", 291, "eval")));
+                }
+                d.set_var("__BBHANDLERS", &hs.join(" "));
+            }
+            StmtKind::ExportFunctions { names } => {
+                for f in names {
+                    self.export_function(d, f, ctx.classname, line, ctx)?;
+                }
+            }
+            StmtKind::Function { name, python, fakeroot, body } => {
+                let end_line = line;
+                let nbody = body.matches('\n').count() as u32;
+                let (funcname, text, python) = match name.as_deref() {
+                    None | Some("__anonymous") => {
+                        let tr: String =
+                            ctx.file.chars().map(|c| if "/.+-@%&~".contains(c) { '_' } else { c }).collect();
+                        let fname = format!("__anon_{end_line}_{tr}");
+                        let text = format!("def {fname}(d):\n{body}");
+                        let mut anons = words(d.get_raw("__BBANONFUNCS"));
+                        anons.push(fname.clone());
+                        d.set_var("__BBANONFUNCS", &anons.join(" "));
+                        (fname, text, true)
+                    }
+                    Some(n) => (n.to_owned(), body.clone(), *python),
+                };
+                let io = internal("ast.py", 201, "eval");
+                if d.get_var_opts(&funcname, false, false)?.is_some_and(|v| !v.is_empty()) {
+                    d.del_var_flag(&funcname, "python", Some(&io));
+                    d.del_var_flag(&funcname, "fakeroot", Some(&io));
+                }
+                if python {
+                    d.set_var_flag_with(&funcname, "python", "1", "set", None, Some(&internal("ast.py", 197, "eval")));
+                }
+                if *fakeroot {
+                    d.set_var_flag_with(&funcname, "fakeroot", "1", "set", None, Some(&internal("ast.py", 199, "eval")));
+                }
+                d.set_var_flag_with(&funcname, "func", "1", "set", None, Some(&internal("ast.py", 200, "eval")));
+                d.set_var_with(&funcname, &text, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&io) });
+                d.set_var_flag_with(&funcname, "filename", ctx.file, "set", None, Some(&internal("ast.py", 202, "eval")));
+                let lineno = end_line.saturating_sub(nbody);
+                d.set_var_flag_with(&funcname, "lineno", &lineno.to_string(), "set", None, Some(&internal("ast.py", 203, "eval")));
+            }
+            StmtKind::Def { name, body } => {
+                let io = internal("ast.py", 220, "eval");
+                d.set_var_flag_with(name, "func", "1", "set", None, Some(&internal("ast.py", 218, "eval")));
+                d.set_var_flag_with(name, "python", "1", "set", None, Some(&internal("ast.py", 219, "eval")));
+                d.set_var_with(name, body, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&io) });
+                d.set_var_flag_with(name, "filename", ctx.file, "set", None, Some(&internal("ast.py", 221, "eval")));
+                d.set_var_flag_with(name, "lineno", &stmt.span.line.to_string(), "set", None, Some(&internal("ast.py", 222, "eval")));
+            }
+            StmtKind::AddPylib { .. } => {
+                // Python module paths only matter to embedded CPython; nothing to store.
+            }
+            StmtKind::AddFragments { .. } => {
+                // Fragments need the layer machinery of the cooker; without an enabled
+                // fragment list this is a no-op, as upstream.
+            }
+        }
+        Ok(())
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "mirrors the assignment statement's parts")]
+    fn eval_assign(
+        &self,
+        d: &mut DataStore,
+        key: &str,
+        flag: Option<&str>,
+        op: AssignOp,
+        value: &str,
+        export: bool,
+        origin: &Origin,
+    ) -> Result<()> {
+        if export {
+            d.set_var_flag_with(key, "export", "1", "exported", None, Some(origin));
+        }
+        let current = |d: &DataStore| -> Option<String> {
+            match flag {
+                Some(f) => d.get_raw_flag(key, f),
+                None => d.get_raw(key),
+            }
+        };
+        let (opname, val) = match op {
+            AssignOp::Set | AssignOp::WeakDefault => ("set", value.to_owned()),
+            AssignOp::Default => ("set?", current(d).unwrap_or_else(|| value.to_owned())),
+            AssignOp::Immediate => {
+                let copy = d.clone();
+                ("immediate", copy.expand_tracked(value, Some(&format!("{key}[:=]")))?)
+            }
+            AssignOp::Append => ("append", format!("{} {}", current(d).unwrap_or_default(), value)),
+            AssignOp::Prepend => ("prepend", format!("{} {}", value, current(d).unwrap_or_default())),
+            AssignOp::PostDot => ("postdot", format!("{}{}", current(d).unwrap_or_default(), value)),
+            AssignOp::PreDot => ("predot", format!("{}{}", value, current(d).unwrap_or_default())),
+        };
+        if (key.contains(":append") || key.contains(":remove") || key.contains(":prepend"))
+            && matches!(op, AssignOp::Append | AssignOp::Prepend | AssignOp::PostDot | AssignOp::PreDot)
+        {
+            self.warn(format!(
+                "{}:{}: {key} {} is not a recommended operator combination, please replace it",
+                origin.file,
+                origin.line,
+                op.as_str()
+            ));
+        }
+        match (flag, op) {
+            (Some(f), AssignOp::WeakDefault) => d.set_weak_flag(key, f, &val, Some(origin)),
+            (Some(f), _) => d.set_var_flag_with(key, f, &val, opname, Some(value), Some(origin)),
+            (None, AssignOp::WeakDefault) => d.set_weak_default(key, &val, Some(origin)),
+            (None, _) => d.set_var_with(key, &val, SetOpts::file(opname, value, origin)),
+        }
+        Ok(())
+    }
+
+    /// `include` / `require` of one or more (already expanded) words.
+    fn include(&self, d: &mut DataStore, parent: &str, what: &str, line: u32, error_out: Option<&str>) -> Result<()> {
+        for w in what.split_whitespace() {
+            self.include_single(d, parent, w, line, error_out)?;
+        }
+        Ok(())
+    }
+
+    fn include_single(&self, d: &mut DataStore, parent: &str, file: &str, line: u32, error_out: Option<&str>) -> Result<()> {
+        if parent == file {
+            return Ok(());
+        }
+        let mut target = file.to_owned();
+        if !file.starts_with('/') {
+            let bbpath = format!("{}:{}", dirname(parent), Self::bbpath(d)?);
+            if let Some(abs) = self.which(&bbpath, file) {
+                target = abs;
+            }
+        }
+        if self.include_depth_exceeded(d, &target) {
+            return Err(Error::Eval {
+                file: parent.into(),
+                line,
+                message: format!("cyclic inclusion of `{target}`"),
+            });
+        }
+        match self.handle(d, &target, true) {
+            Ok(()) => Ok(()),
+            Err(Error::Io(msg)) => match error_out {
+                Some(verb) => Err(Error::Eval {
+                    file: parent.into(),
+                    line,
+                    message: format!("Could not {verb} file {target}"),
+                })
+                .map_err(|e| if msg.contains("not found") { e } else { e }),
+                None => Ok(()),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    fn include_depth_exceeded(&self, d: &DataStore, target: &str) -> bool {
+        d.include_tree().open_files().filter(|f| *f == target).count() >= 1
+    }
+
+    /// Queues an `inherit_defer` (and deferred classes from BB_DEFER_BBCLASSES).
+    fn inherit_defer(&self, d: &mut DataStore, args: &str, file: &str, line: u32) {
+        let mut list = d.get_raw("__BBDEFINHERITS").unwrap_or_default();
+        if !list.is_empty() {
+            list.push('\u{1}');
+        }
+        list.push_str(&format!("{args}\u{2}{file}\u{2}{line}"));
+        d.set_var("__BBDEFINHERITS", &list);
+    }
+
+    /// `inherit CLASSES`: expands now and evaluates each class once per datastore.
+    pub fn inherit(&self, d: &mut DataStore, classes: &str, file: &str, line: u32, deferred: bool) -> Result<()> {
+        let files = d.expand(classes)?;
+        for class in files.split_whitespace() {
+            let defer: Vec<String> = words(d.get_var("BB_DEFER_BBCLASSES")?);
+            if !deferred && defer.iter().any(|c| c == class) {
+                self.inherit_defer(d, class, file, line);
+                continue;
+            }
+            let classtype = d.get_raw("__bbclasstype").unwrap_or_else(|| "recipe".to_owned());
+            let mut found = class.to_owned();
+            for t in [format!("classes-{classtype}"), "classes".to_owned()] {
+                found = class.to_owned();
+                if !class.starts_with('/') && !class.ends_with(".bbclass") {
+                    found = format!("{t}/{class}.bbclass");
+                }
+                if !found.starts_with('/') {
+                    let bbpath = Self::bbpath(d)?;
+                    if let Some(abs) = self.which(&bbpath, &found) {
+                        found = abs;
+                    }
+                }
+                if self.src.exists(Path::new(&found)) {
+                    break;
+                }
+            }
+            if !self.src.exists(Path::new(&found)) {
+                return Err(Error::Eval { file: file.into(), line, message: format!("Could not inherit file {found}") });
+            }
+            let cache = words(d.get_raw("__inherit_cache"));
+            if !cache.iter().any(|c| *c == found) {
+                let mut cache = cache;
+                cache.push(found.clone());
+                d.set_var("__inherit_cache", &cache.join(" "));
+                self.handle(d, &found, true)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn export_function(&self, d: &mut DataStore, func: &str, classname: &str, line: u32, ctx: &FileCtx<'_>) -> Result<()> {
+        const SENTINEL: &str = "    # Export function set\n";
+        let called = format!("{classname}_{func}");
+        let base = d.get_var_opts(func, false, false)?;
+        if let Some(b) = &base {
+            if !b.is_empty() && !b.contains(SENTINEL) {
+                return Ok(());
+            }
+        }
+        let o = |l| internal("ast.py", l, "eval");
+        if base.as_deref().is_some_and(|b| !b.is_empty()) {
+            d.del_var_flag(func, "python", None);
+            d.del_var_flag(func, "func", None);
+        }
+        for flag in ["func", "python"] {
+            if let Some(v) = d.get_raw_flag(&called, flag).filter(|v| !v.is_empty()) {
+                d.set_var_flag_with(func, flag, &v, "set", None, Some(&o(246)));
+            }
+        }
+        for flag in ["dirs", "cleandirs", "fakeroot"] {
+            if let Some(v) = d.get_raw_flag(func, flag).filter(|v| !v.is_empty()) {
+                d.set_var_flag_with(&called, flag, &v, "set", None, Some(&o(248)));
+            }
+        }
+        d.set_var_flag_with(func, "filename", "autogenerated", "set", None, Some(&o(250)));
+        d.set_var_flag_with(func, "lineno", "1", "set", None, Some(&o(251)));
+        if d.get_raw_flag(&called, "python").is_some_and(|v| !v.is_empty()) {
+            let text = format!("{SENTINEL}    bb.build.exec_func('{called}', d)\n");
+            d.set_var_with(func, &text, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&o(254)) });
+        } else {
+            if classname.contains('-') {
+                return Err(Self::eval_err(
+                    ctx,
+                    line,
+                    format!(
+                        "The classname {classname} contains a dash character and is calling an sh function {called} using EXPORT_FUNCTIONS. Since a dash is illegal in sh function names, this cannot work, please rename the class or don't use EXPORT_FUNCTIONS."
+                    ),
+                ));
+            }
+            let text = format!("{SENTINEL}    {called}\n");
+            d.set_var_with(func, &text, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&o(258)) });
+        }
+        Ok(())
+    }
+
+    /// Parses `conf/bitbake.conf` (through BBPATH) and then `base.bbclass` plus the
+    /// classes of INHERIT: the base configuration of section 11.1 without layers.
+    pub fn parse_base_config(&self, d: &mut DataStore) -> Result<()> {
+        self.handle(d, "conf/bitbake.conf", false)?;
+        d.set_var("__bbclasstype", "global");
+        self.inherit(d, "base", "configuration INHERITs", 0, false)?;
+        for c in words(d.get_var("INHERIT")?) {
+            self.inherit(d, &c, "configuration INHERITs", 0, false)?;
+        }
+        d.set_var("__bbclasstype", "recipe");
+        Ok(())
+    }
+
+    /// Parses one recipe on top of a copy of `base` and finalizes it.
+    pub fn parse_recipe(&self, base: &DataStore, file: &str, appends: &[String]) -> Result<DataStore> {
+        let mut d = base.clone();
+        d.set_var("__bbclasstype", "recipe");
+        d.set_var("__BB_RECIPE_FILE", file);
+        self.handle(&mut d, file, false)?;
+        for a in appends {
+            self.handle(&mut d, a, true)?;
+        }
+        self.finalize(&mut d)?;
+        Ok(d)
+    }
+
+    /// Finalization: deferred inherits, handler checks, key expansion, anonymous
+    /// functions (section 9).
+    pub fn finalize(&self, d: &mut DataStore) -> Result<()> {
+        if let Some(e) = d.recorded_errors().next() {
+            return Err(Error::Eval { file: "".into(), line: 0, message: e.clone() });
+        }
+        loop {
+            let list = d.get_raw("__BBDEFINHERITS").unwrap_or_default();
+            if list.is_empty() {
+                break;
+            }
+            let (first, rest) = list.split_once('\u{1}').unwrap_or((&list, ""));
+            let mut parts = first.split('\u{2}');
+            let args = parts.next().unwrap_or("").to_owned();
+            let file = parts.next().unwrap_or("").to_owned();
+            let line: u32 = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+            let rest = rest.to_owned();
+            d.set_var("__BBDEFINHERITS", &rest);
+            self.inherit(d, &args, &file, line, true)?;
+        }
+        for h in words(d.get_raw("__BBHANDLERS")) {
+            if d.get_raw_flag(&h, "filename").is_none() {
+                return Err(Error::Eval { file: "".into(), line: 0, message: format!("Undefined event handler function '{h}'") });
+            }
+        }
+        expand_keys(d)?;
+        anon::run_anon_funcs(d)?;
+        Ok(())
+    }
+}
+
+/// `addtask`: marks the task, keeps the task list, merges `deps`.
+pub(crate) fn add_task(d: &mut DataStore, task: &str, before: &[String], after: &[String]) {
+    let task = ensure_task_prefix(task);
+    let o = |l| internal("build.py", l, "addtask");
+    d.set_var_flag_with(&task, "task", "1", "set", None, Some(&o(943)));
+    let mut tasks = words(d.get_raw("__BBTASKS"));
+    if !tasks.contains(&task) {
+        tasks.push(task.clone());
+    }
+    d.set_var("__BBTASKS", &tasks.join(" "));
+    let mut existing = words(d.get_raw_flag(&task, "deps"));
+    for e in after {
+        let e = ensure_task_prefix(e);
+        if !existing.contains(&e) {
+            existing.push(e);
+        }
+    }
+    let refs: Vec<&str> = existing.iter().map(String::as_str).collect();
+    d.set_var_flag_with(&task, "deps", &existing.join(" "), "set", Some(&py_list(&refs)), Some(&o(956)));
+    for e in before {
+        let e = ensure_task_prefix(e);
+        let existing = words(d.get_raw_flag(&e, "deps"));
+        if !existing.contains(&task) {
+            let mut new = vec![task.clone()];
+            new.extend(existing);
+            let refs: Vec<&str> = new.iter().map(String::as_str).collect();
+            d.set_var_flag_with(&e, "deps", &new.join(" "), "set", Some(&py_list(&refs)), Some(&o(963)));
+        }
+    }
+}
+
+/// `deltask`: removes the task and its edges, without re-linking.
+pub(crate) fn del_task(d: &mut DataStore, task: &str) {
+    let task = ensure_task_prefix(task);
+    let mut tasks = words(d.get_raw("__BBTASKS"));
+    if let Some(i) = tasks.iter().position(|t| *t == task) {
+        tasks.remove(i);
+        d.del_var_flag(&task, "task", Some(&internal("build.py", 971, "deltask")));
+        d.set_var("__BBTASKS", &tasks.join(" "));
+    }
+    d.del_var_flag(&task, "deps", Some(&internal("build.py", 974, "deltask")));
+    for t in words(d.get_raw("__BBTASKS")) {
+        let mut deps = words(d.get_raw_flag(&t, "deps"));
+        if let Some(i) = deps.iter().position(|x| *x == task) {
+            deps.remove(i);
+            let refs: Vec<&str> = deps.iter().map(String::as_str).collect();
+            d.set_var_flag_with(&t, "deps", &deps.join(" "), "set", Some(&py_list(&refs)), Some(&internal("build.py", 979, "deltask")));
+        }
+    }
+}
+
+/// Key expansion (section 5.4): renames every variable whose name holds `${`.
+pub fn expand_keys(d: &mut DataStore) -> Result<()> {
+    let mut todo: Vec<(String, String)> = Vec::new();
+    for key in d.keys() {
+        if !key.contains("${") {
+            continue;
+        }
+        let ekey = d.expand(&key)?;
+        if ekey != key {
+            todo.push((key, ekey));
+        }
+    }
+    todo.sort();
+    let o = internal("data.py", 97, "expandKeys");
+    for (key, ekey) in todo {
+        d.rename_var(&key, &ekey, Some(&o));
+    }
+    Ok(())
+}
+
+/// Makes a relative path absolute against the process's working directory.
+fn absolutize(p: &str) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) => {
+            let joined = cwd.join(p);
+            normalize(&joined.to_string_lossy())
+        }
+        Err(_) => p.to_owned(),
+    }
+}
+
+/// `os.path.normpath` for absolute paths.
+pub(crate) fn normalize(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}

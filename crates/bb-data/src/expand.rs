@@ -1,0 +1,287 @@
+//! Expansion of `${VAR}` references and `${@ python }` expressions, with BitBake's
+//! rounds, verbatim unknown references, recursion detection and error chains.
+//!
+//! Inline Python goes to `bb_pyexpr`; what it cannot evaluate natively surfaces as
+//! [`Error::NeedsPython`], never as a guessed value.
+
+use crate::error::{Error, Result};
+use crate::store::DataStore;
+
+/// An exception raised while expanding one string, before it is wrapped with the
+/// variable name and expression the way BitBake's `ExpansionError` does.
+enum Raised {
+    /// Already an expansion error from a deeper variable: only the chain grows.
+    Wrapped(Error),
+    /// A bare exception (`kind`, `message`) to be wrapped at this level.
+    Exception(String, String),
+}
+
+/// Whether `b` may appear in a `${NAME}` reference.
+fn is_ref_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'.' | b'/' | b'~' | b':')
+}
+
+/// Length of a `${NAME}` reference starting at `s[i..]`, if one starts there.
+fn ref_len(s: &[u8], i: usize) -> Option<usize> {
+    if s.get(i) != Some(&b'$') || s.get(i + 1) != Some(&b'{') {
+        return None;
+    }
+    let mut j = i + 2;
+    while j < s.len() && is_ref_char(s[j]) {
+        j += 1;
+    }
+    if j > i + 2 && s.get(j) == Some(&b'}') { Some(j + 1 - i) } else { None }
+}
+
+/// Whether `s` holds any `${NAME}` reference.
+pub(crate) fn has_var_ref(s: &str) -> bool {
+    let b = s.as_bytes();
+    (0..b.len()).any(|i| ref_len(b, i).is_some())
+}
+
+/// Every `${NAME}` reference name in `s`, in order.
+pub fn var_refs(s: &str) -> Vec<&str> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match ref_len(b, i) {
+            Some(n) => {
+                out.push(&s[i + 2..i + n - 1]);
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// Length of an inline Python reference `${@...}` starting at `s[i..]`.
+///
+/// The expression is the shortest run of units (a `{...}` group or any single
+/// character, never crossing a newline) followed by `}`; at least one unit.
+pub(crate) fn python_len(s: &[u8], i: usize) -> Option<usize> {
+    if s.get(i) != Some(&b'$') || s.get(i + 1) != Some(&b'{') || s.get(i + 2) != Some(&b'@') {
+        return None;
+    }
+    let eol = s[i..].iter().position(|&b| b == b'\n').map_or(s.len(), |p| i + p);
+    let next_close = |from: usize| (from..eol).find(|&k| s[k] == b'}');
+    let mut pos = i + 3;
+    let mut first = true;
+    loop {
+        if pos >= eol {
+            return None;
+        }
+        if !first && s[pos] == b'}' {
+            return Some(pos + 1 - i);
+        }
+        first = false;
+        if s[pos] == b'{' {
+            if let Some(q) = next_close(pos + 1) {
+                if next_close(q + 1).is_some() {
+                    pos = q + 1;
+                    continue;
+                }
+            }
+        }
+        // One character (whole UTF-8 sequence).
+        pos += 1;
+        while pos < eol && (s[pos] & 0xC0) == 0x80 {
+            pos += 1;
+        }
+    }
+}
+
+struct Ctx<'a> {
+    d: &'a DataStore,
+}
+
+impl Ctx<'_> {
+    fn pass(&self, r: Result<Option<String>>) -> Result<Option<String>, bb_pyexpr::EvalError> {
+        r.map_err(|e| {
+            self.d.stash_error(e);
+            bb_pyexpr::EvalError::Data("datastore error".to_owned())
+        })
+    }
+}
+
+impl bb_pyexpr::Context for Ctx<'_> {
+    fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
+        self.pass(self.d.get_var_opts(name, expand, false))
+    }
+
+    fn get_var_flag(&self, name: &str, flag: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
+        self.pass(self.d.get_var_flag(name, flag, expand))
+    }
+
+    fn expand(&self, text: &str) -> Result<String, bb_pyexpr::EvalError> {
+        self.pass(self.d.expand(text).map(Some)).map(Option::unwrap_or_default)
+    }
+}
+
+impl DataStore {
+    /// `d.expand(text)`: expands references and inline Python in `text`.
+    pub fn expand(&self, s: &str) -> Result<String> {
+        self.expand_tracked(s, None)
+    }
+
+    /// Expands `s` as the value of `varname` (used for self-reference checks and error
+    /// messages), in BitBake's rounds until nothing changes.
+    pub(crate) fn expand_tracked(&self, s: &str, varname: Option<&str>) -> Result<String> {
+        if !s.contains("${") {
+            return Ok(s.to_owned());
+        }
+        if let Some(v) = varname {
+            self.push_expanding(v)?;
+        }
+        let r = self.expand_rounds(s, varname);
+        if varname.is_some() {
+            self.pop_expanding();
+        }
+        r
+    }
+
+    fn expand_rounds(&self, s: &str, varname: Option<&str>) -> Result<String> {
+        let mut s = s.to_owned();
+        while s.contains("${") {
+            let old = s.clone();
+            let step = self.sub_vars(&s, varname).and_then(|n| {
+                s = n;
+                self.sub_python(&s, varname)
+            });
+            match step {
+                Ok(Some(n)) => s = n,
+                Ok(None) => {}
+                Err(Raised::Wrapped(Error::Expansion { msg, mut chain, kind })) => {
+                    if let Some(v) = varname {
+                        chain.push(v.to_owned());
+                    }
+                    return Err(Error::Expansion { msg, chain, kind });
+                }
+                Err(Raised::Wrapped(e)) => return Err(e),
+                Err(Raised::Exception(kind, message)) => {
+                    let msg = match varname {
+                        Some(v) => format!(
+                            "Failure expanding variable {v}, expression was {s} which triggered exception {kind}: {message}"
+                        ),
+                        None => format!("Failure expanding expression {s} which triggered exception {kind}: {message}"),
+                    };
+                    let first = varname.map_or_else(|| s.clone(), str::to_owned);
+                    return Err(Error::Expansion { msg, chain: vec![first], kind });
+                }
+            }
+            if s == old {
+                break;
+            }
+        }
+        Ok(s)
+    }
+
+    fn sub_vars(&self, s: &str, varname: Option<&str>) -> Result<String, Raised> {
+        let b = s.as_bytes();
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        let mut i = 0;
+        while i < b.len() {
+            let Some(n) = ref_len(b, i) else {
+                i += 1;
+                continue;
+            };
+            let key = &s[i + 2..i + n - 1];
+            if varname == Some(key) {
+                return Err(Raised::Exception("Exception".to_owned(), format!("variable {key} references itself!")));
+            }
+            out.push_str(&s[last..i]);
+            match self.get_var(key) {
+                Ok(Some(v)) => out.push_str(&v),
+                Ok(None) => out.push_str(&s[i..i + n]),
+                Err(Error::Expansion { msg, chain, kind }) if chain.is_empty() => {
+                    return Err(Raised::Exception(kind, msg));
+                }
+                Err(e) => return Err(Raised::Wrapped(e)),
+            }
+            i += n;
+            last = i;
+        }
+        out.push_str(&s[last..]);
+        Ok(out)
+    }
+
+    /// One pass of inline Python; `Ok(None)` when the pass was abandoned because of an
+    /// unterminated string literal (BitBake then keeps the text as it is).
+    fn sub_python(&self, s: &str, varname: Option<&str>) -> Result<Option<String>, Raised> {
+        let b = s.as_bytes();
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        let mut i = 0;
+        let mut any = false;
+        while i < b.len() {
+            let Some(n) = python_len(b, i) else {
+                i += 1;
+                continue;
+            };
+            let code = &s[i + 3..i + n - 1];
+            out.push_str(&s[last..i]);
+            if has_var_ref(code) {
+                out.push_str(&s[i..i + n]);
+            } else {
+                any = true;
+                match self.eval_python(code.trim(), varname) {
+                    Ok(v) => out.push_str(&v),
+                    Err(None) => return Ok(None),
+                    Err(Some(r)) => return Err(r),
+                }
+            }
+            i += n;
+            last = i;
+        }
+        if !any {
+            return Ok(Some(s.to_owned()));
+        }
+        out.push_str(&s[last..]);
+        Ok(Some(out))
+    }
+
+    /// Evaluates one Python expression against this datastore (for anonymous
+    /// functions); errors are wrapped as expansion errors.
+    pub(crate) fn eval_python_expr(&self, code: &str) -> Result<String> {
+        match self.eval_python(code.trim(), None) {
+            Ok(v) => Ok(v),
+            Err(None) => Err(Error::Expansion {
+                msg: format!("unterminated string literal in `{code}`"),
+                chain: vec![code.to_owned()],
+                kind: "SyntaxError".to_owned(),
+            }),
+            Err(Some(Raised::Wrapped(e))) => Err(e),
+            Err(Some(Raised::Exception(kind, message))) => Err(Error::Expansion {
+                msg: format!("Failure expanding expression {code} which triggered exception {kind}: {message}"),
+                chain: vec![code.to_owned()],
+                kind,
+            }),
+        }
+    }
+
+    fn eval_python(&self, code: &str, varname: Option<&str>) -> Result<String, Option<Raised>> {
+        use bb_pyexpr::EvalError as E;
+        let ctx = Ctx { d: self };
+        let r = bb_pyexpr::compile(code).and_then(|e| e.eval(&ctx));
+        match r {
+            Ok(v) => Ok(v),
+            Err(E::Syntax { unterminated_string: true, .. }) => Err(None),
+            Err(E::Syntax { message, .. }) => Err(Some(Raised::Exception("SyntaxError".to_owned(), message))),
+            Err(E::Exception { kind, message }) => Err(Some(Raised::Exception(kind, message))),
+            Err(E::NeedsPython { expr, reason }) => Err(Some(Raised::Wrapped(Error::NeedsPython {
+                var: varname.unwrap_or("<expansion>").to_owned(),
+                expr,
+                reason,
+            }))),
+            Err(E::Data(msg)) => match self.take_stashed() {
+                Some(e) => Err(Some(Raised::Wrapped(e))),
+                None => Err(Some(Raised::Exception("Exception".to_owned(), msg))),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

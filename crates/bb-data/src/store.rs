@@ -1,0 +1,930 @@
+//! The datastore: variables with values, flags, queued override-style operations and
+//! conditional variants, read with BitBake's override and expansion rules.
+//!
+//! Copies are O(1): every map is a persistent (structurally shared) map, so the
+//! configuration datastore can be shared by thousands of recipe datastores. This module
+//! owns storage and the read pipeline; it never reads files (see `eval`).
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::history::{HistoryEvent, IncludeTree, Origin};
+
+/// A queued `:append`, `:prepend` or `:remove`, with the overrides it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QueuedOp {
+    pub(crate) value: String,
+    /// Colon-separated overrides that must all be active (empty: unconditional).
+    pub(crate) cond: String,
+}
+
+/// Which queued operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    /// `:append`
+    Append,
+    /// `:prepend`
+    Prepend,
+    /// `:remove`
+    Remove,
+}
+
+impl OpKind {
+    fn keyword(self) -> &'static str {
+        match self {
+            OpKind::Append => ":append",
+            OpKind::Prepend => ":prepend",
+            OpKind::Remove => ":remove",
+        }
+    }
+}
+
+/// Everything stored under one variable name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Var {
+    pub(crate) value: Option<String>,
+    pub(crate) weak: Option<String>,
+    /// Real flags, in insertion order.
+    pub(crate) flags: Vec<(String, String)>,
+    /// Weak flag defaults (`A[f] ??= v`).
+    pub(crate) weak_flags: Vec<(String, String)>,
+    pub(crate) appends: Vec<QueuedOp>,
+    pub(crate) prepends: Vec<QueuedOp>,
+    pub(crate) removes: Vec<QueuedOp>,
+}
+
+impl Var {
+    fn is_empty(&self) -> bool {
+        self.value.is_none()
+            && self.weak.is_none()
+            && self.flags.is_empty()
+            && self.weak_flags.is_empty()
+            && self.appends.is_empty()
+            && self.prepends.is_empty()
+            && self.removes.is_empty()
+    }
+
+    pub(crate) fn flag(&self, flag: &str) -> Option<&str> {
+        self.flags.iter().find(|(k, _)| k == flag).map(|(_, v)| v.as_str())
+    }
+
+    fn weak_flag(&self, flag: &str) -> Option<&str> {
+        self.weak_flags.iter().find(|(k, _)| k == flag).map(|(_, v)| v.as_str())
+    }
+
+    fn ops(&self, kind: OpKind) -> &Vec<QueuedOp> {
+        match kind {
+            OpKind::Append => &self.appends,
+            OpKind::Prepend => &self.prepends,
+            OpKind::Remove => &self.removes,
+        }
+    }
+
+    fn ops_mut(&mut self, kind: OpKind) -> &mut Vec<QueuedOp> {
+        match kind {
+            OpKind::Append => &mut self.appends,
+            OpKind::Prepend => &mut self.prepends,
+            OpKind::Remove => &mut self.removes,
+        }
+    }
+}
+
+/// The active overrides, lowest priority first.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Overrides {
+    pub(crate) list: Vec<String>,
+    pub(crate) set: HashSet<String>,
+}
+
+/// Memoised reads; dropped on every write, never shared between copies.
+#[derive(Debug, Default)]
+struct Cache {
+    expanded: HashMap<String, Option<String>>,
+    overrides: Option<Arc<Overrides>>,
+    computing_overrides: bool,
+    /// Base names read while OVERRIDES was computed; a write to one drops `overrides`.
+    override_deps: HashSet<String>,
+    recording: Option<HashSet<String>>,
+    /// Variables whose expansion is under way (cycle detection).
+    expanding: Vec<String>,
+    /// A datastore error raised inside inline Python, kept to be re-raised whole.
+    pending: Option<Error>,
+}
+
+/// Options for a write, mirroring how BitBake distinguishes file statements from the
+/// Python API.
+#[derive(Debug, Clone, Copy)]
+pub struct SetOpts<'a> {
+    /// File semantics (`A = v` in a file keeps queued operations and variants); `false`
+    /// is `d.setVar` (drops them).
+    pub parsing: bool,
+    /// History operation name (`set`, `set?`, `immediate`, `append`, ...).
+    pub op: &'a str,
+    /// History detail (the operand as written); defaults to the value.
+    pub detail: Option<&'a str>,
+    /// Where; `None` records no history.
+    pub origin: Option<&'a Origin>,
+}
+
+impl<'a> SetOpts<'a> {
+    /// Python-API semantics, no history.
+    pub const API: SetOpts<'static> = SetOpts { parsing: false, op: "set", detail: None, origin: None };
+
+    /// File semantics with history.
+    pub fn file(op: &'a str, detail: &'a str, origin: &'a Origin) -> SetOpts<'a> {
+        SetOpts { parsing: true, op, detail: Some(detail), origin: Some(origin) }
+    }
+
+    /// Python-API semantics recorded at `origin`.
+    pub fn api(origin: &'a Origin) -> SetOpts<'a> {
+        SetOpts { parsing: false, op: "set", detail: None, origin: Some(origin) }
+    }
+}
+
+/// Variables renamed by BitBake, with their replacement (a text with a space is a
+/// message instead of a name).
+const RENAMED_VARS: &[(&str, &str)] = &[
+    ("BB_ENV_WHITELIST", "BB_ENV_PASSTHROUGH"),
+    ("BB_ENV_EXTRAWHITE", "BB_ENV_PASSTHROUGH_ADDITIONS"),
+    ("BB_HASHBASE_WHITELIST", "BB_BASEHASH_IGNORE_VARS"),
+    ("BB_HASHCONFIG_WHITELIST", "BB_HASHCONFIG_IGNORE_VARS"),
+    ("BB_HASHTASK_WHITELIST", "BB_TASKHASH_IGNORE_TASKS"),
+    ("BB_SETSCENE_ENFORCE_WHITELIST", "BB_SETSCENE_ENFORCE_IGNORE_TASKS"),
+    ("MULTI_PROVIDER_WHITELIST", "BB_MULTI_PROVIDER_ALLOWED"),
+    ("BB_STAMP_WHITELIST", "is a deprecated variable and support has been removed"),
+    ("BB_STAMP_POLICY", "is a deprecated variable and support has been removed"),
+];
+
+/// A BitBake datastore (`d`).
+#[derive(Debug)]
+pub struct DataStore {
+    pub(crate) vars: imbl::HashMap<String, Arc<Var>>,
+    /// Base name -> (conditional variant name, override suffix), in creation order.
+    pub(crate) overridedata: imbl::HashMap<String, Arc<Vec<(String, String)>>>,
+    history: imbl::HashMap<String, Arc<Vec<HistoryEvent>>>,
+    tracking: bool,
+    include_tree: Arc<IncludeTree>,
+    renames: imbl::HashMap<String, String>,
+    /// Errors recorded by writes (renamed variables), reported at finalization.
+    pub(crate) errors: imbl::Vector<String>,
+    cache: RefCell<Cache>,
+}
+
+impl Default for DataStore {
+    fn default() -> Self {
+        DataStore::new()
+    }
+}
+
+impl Clone for DataStore {
+    /// An O(1) copy: maps are shared until either side writes.
+    fn clone(&self) -> Self {
+        DataStore {
+            vars: self.vars.clone(),
+            overridedata: self.overridedata.clone(),
+            history: self.history.clone(),
+            tracking: self.tracking,
+            include_tree: self.include_tree.clone(),
+            renames: self.renames.clone(),
+            errors: self.errors.clone(),
+            cache: RefCell::new(Cache::default()),
+        }
+    }
+}
+
+/// Whether `s` starts like an override name (`[a-z0-9]`).
+pub(crate) fn is_override_name(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Splits `NAME:append:o1` into (`NAME`, kind, `o1`), like BitBake's keyword pattern:
+/// the shortest base followed by a keyword and an optional tail without capitals.
+pub(crate) fn split_keyword(name: &str) -> Option<(&str, OpKind, &str)> {
+    let mut search = 0;
+    while let Some(rel) = name[search..].find(':') {
+        let at = search + rel;
+        let rest = &name[at..];
+        for kind in [OpKind::Append, OpKind::Prepend, OpKind::Remove] {
+            let kw = kind.keyword();
+            if let Some(after) = rest.strip_prefix(kw) {
+                if after.is_empty() {
+                    return Some((&name[..at], kind, ""));
+                }
+                if let Some(tail) = after.strip_prefix(':') {
+                    if !tail.bytes().any(|b| b.is_ascii_uppercase()) {
+                        return Some((&name[..at], kind, tail));
+                    }
+                }
+            }
+        }
+        search = at + 1;
+    }
+    None
+}
+
+impl DataStore {
+    /// An empty datastore.
+    pub fn new() -> DataStore {
+        DataStore {
+            vars: imbl::HashMap::new(),
+            overridedata: imbl::HashMap::new(),
+            history: imbl::HashMap::new(),
+            tracking: false,
+            include_tree: Arc::new(IncludeTree::default()),
+            renames: RENAMED_VARS.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect(),
+            errors: imbl::Vector::new(),
+            cache: RefCell::new(Cache::default()),
+        }
+    }
+
+    /// Turns variable history recording on or off.
+    pub fn set_tracking(&mut self, on: bool) {
+        self.tracking = on;
+    }
+
+    /// Whether history is being recorded.
+    pub fn tracking(&self) -> bool {
+        self.tracking
+    }
+
+    /// The include history.
+    pub fn include_tree(&self) -> &IncludeTree {
+        &self.include_tree
+    }
+
+    /// The include history, for the evaluator to extend.
+    pub fn include_tree_mut(&mut self) -> &mut IncludeTree {
+        Arc::make_mut(&mut self.include_tree)
+    }
+
+    /// Errors recorded while writing (renamed variables), in order.
+    pub fn recorded_errors(&self) -> impl Iterator<Item = &String> {
+        self.errors.iter()
+    }
+
+    // ---------------------------------------------------------------- history
+
+    /// Records one history event (when tracking is on).
+    pub fn record(&mut self, var: &str, op: &str, flag: Option<&str>, detail: &str, origin: Option<&Origin>) {
+        if !self.tracking {
+            return;
+        }
+        let Some(origin) = origin else { return };
+        let ev = HistoryEvent {
+            op: op.to_owned(),
+            origin: origin.clone(),
+            flag: flag.map(str::to_owned),
+            detail: detail.to_owned(),
+        };
+        match self.history.get_mut(var) {
+            Some(v) => Arc::make_mut(v).push(ev),
+            None => {
+                self.history.insert(var.to_owned(), Arc::new(vec![ev]));
+            }
+        }
+    }
+
+    /// The recorded history of a variable (its own events only).
+    pub fn history(&self, var: &str) -> &[HistoryEvent] {
+        self.history.get(var).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    fn touched(&mut self, name: &str) {
+        let cache = self.cache.get_mut();
+        cache.expanded.clear();
+        let base = name.split(':').next().unwrap_or(name);
+        if cache.override_deps.contains(base) || cache.override_deps.contains(name) {
+            cache.overrides = None;
+        }
+    }
+
+    fn var_mut(&mut self, name: &str) -> &mut Var {
+        self.touched(name);
+        let entry = self.vars.entry(name.to_owned()).or_insert_with(|| Arc::new(Var::default()));
+        Arc::make_mut(entry)
+    }
+
+    pub(crate) fn var(&self, name: &str) -> Option<&Var> {
+        self.vars.get(name).map(|v| &**v)
+    }
+
+    fn check_renamed(&mut self, name: &str, origin: Option<&Origin>) {
+        let short = name.split(':').next().unwrap_or(name);
+        let Some(new) = self.renames.get(short).cloned() else { return };
+        let mut info = String::new();
+        if let Some(o) = origin {
+            info = format!(" (file: {} line: {}", o.file, o.line);
+            if short != name {
+                info.push_str(&format!(" referenced as: {name}"));
+            }
+            info.push(')');
+        }
+        let msg = if new.contains(' ') {
+            format!("Variable {short} {new}{info}")
+        } else {
+            format!("Variable {short} has been renamed to {new}{info}")
+        };
+        if !self.errors.contains(&msg) {
+            self.errors.push_back(msg);
+        }
+    }
+
+    /// Sets a variable (or queues `:append`/`:prepend`/`:remove` when the name carries
+    /// such a keyword), recording history per `opts`.
+    pub fn set_var_with(&mut self, name: &str, value: &str, opts: SetOpts<'_>) {
+        self.check_renamed(name, opts.origin);
+        let detail = opts.detail.unwrap_or(value);
+        if let Some((base, kind, cond)) = split_keyword(name) {
+            let (base, cond) = (base.to_owned(), cond.to_owned());
+            self.var_mut(&base).ops_mut(kind).push(QueuedOp { value: value.to_owned(), cond: cond.clone() });
+            let op = if cond.is_empty() { kind.keyword().to_owned() } else { format!("{}[{}]", kind.keyword(), cond) };
+            self.record(&base, &op, None, detail, opts.origin);
+            self.update_overrides(&base);
+            return;
+        }
+        if !opts.parsing {
+            let drop_variants = self.overridedata.contains_key(name);
+            let v = self.var_mut(name);
+            v.appends.clear();
+            v.prepends.clear();
+            v.removes.clear();
+            if drop_variants {
+                let ovr = self.overrides();
+                let variants = self.overridedata.get(name).cloned().unwrap_or_default();
+                for (r, o) in variants.iter() {
+                    if ovr.is_active(o) {
+                        self.del_var(r, None);
+                    }
+                }
+                self.overridedata.remove(name);
+            }
+        }
+        if name.contains(':') {
+            self.update_overrides(name);
+        }
+        self.var_mut(name).value = Some(value.to_owned());
+        self.record(name, opts.op, None, detail, opts.origin);
+    }
+
+    /// `d.setVar(name, value)`: Python-API semantics, no history.
+    pub fn set_var(&mut self, name: &str, value: &str) {
+        self.set_var_with(name, value, SetOpts::API);
+    }
+
+    /// Records `name` as a conditional variant of its shorter names.
+    fn update_overrides(&mut self, var: &str) {
+        let Some(pos) = var.rfind(':') else { return };
+        let mut ovr = &var[pos + 1..];
+        let mut short = &var[..pos];
+        while !ovr.is_empty() && is_override_name(ovr) {
+            let entry = (var.to_owned(), ovr.to_owned());
+            let list = self.overridedata.entry(short.to_owned()).or_insert_with(|| Arc::new(Vec::new()));
+            if !list.contains(&entry) {
+                Arc::make_mut(list).push(entry);
+            }
+            let Some(p) = short.rfind(':') else { break };
+            ovr = &var[p + 1..];
+            short = &var[..p];
+            if short.is_empty() {
+                break;
+            }
+        }
+        self.touched(var);
+    }
+
+    /// Sets the weak default (`??=`).
+    pub fn set_weak_default(&mut self, name: &str, value: &str, origin: Option<&Origin>) {
+        self.check_renamed(name, origin);
+        self.record(name, "set", Some("_defaultval"), value, origin);
+        self.var_mut(name).weak = Some(value.to_owned());
+        if name.contains(':') {
+            self.update_overrides(name);
+        }
+    }
+
+    /// Sets a flag, recording history with `op`.
+    pub fn set_var_flag_with(&mut self, name: &str, flag: &str, value: &str, op: &str, detail: Option<&str>, origin: Option<&Origin>) {
+        if name == "BB_RENAMED_VARIABLES" {
+            self.renames.insert(flag.to_owned(), value.to_owned());
+        }
+        if self.renames.contains_key(name) {
+            self.check_renamed(name, origin);
+        }
+        self.record(name, op, Some(flag), detail.unwrap_or(value), origin);
+        let v = self.var_mut(name);
+        match v.flags.iter_mut().find(|(k, _)| k == flag) {
+            Some(slot) => slot.1 = value.to_owned(),
+            None => v.flags.push((flag.to_owned(), value.to_owned())),
+        }
+    }
+
+    /// `d.setVarFlag(name, flag, value)`.
+    pub fn set_var_flag(&mut self, name: &str, flag: &str, value: &str) {
+        self.set_var_flag_with(name, flag, value, "set", None, None);
+    }
+
+    /// Sets a weak flag default (`A[f] ??= v`).
+    pub fn set_weak_flag(&mut self, name: &str, flag: &str, value: &str, origin: Option<&Origin>) {
+        let internal = format!("_defaultval_flag_{flag}");
+        self.record(name, "set", Some(&internal), value, origin);
+        let v = self.var_mut(name);
+        match v.weak_flags.iter_mut().find(|(k, _)| k == flag) {
+            Some(slot) => slot.1 = value.to_owned(),
+            None => v.weak_flags.push((flag.to_owned(), value.to_owned())),
+        }
+    }
+
+    /// Removes a flag (and its weak default).
+    pub fn del_var_flag(&mut self, name: &str, flag: &str, origin: Option<&Origin>) {
+        let Some(v) = self.var(name) else { return };
+        if v.flag(flag).is_none() {
+            return;
+        }
+        self.record(name, "delFlag", Some(flag), "", origin);
+        let v = self.var_mut(name);
+        v.flags.retain(|(k, _)| k != flag);
+        v.weak_flags.retain(|(k, _)| k != flag);
+    }
+
+    /// `d.delVar` / `unset NAME`: drops value, flags, queued operations and variant links.
+    pub fn del_var(&mut self, name: &str, origin: Option<&Origin>) {
+        self.record(name, "del", None, "", origin);
+        *self.var_mut(name) = Var::default();
+        self.overridedata.remove(name);
+        if let Some(pos) = name.rfind(':') {
+            let mut ovr = &name[pos + 1..];
+            let mut short = &name[..pos];
+            while !ovr.is_empty() && is_override_name(ovr) {
+                if let Some(list) = self.overridedata.get_mut(short) {
+                    let entry = (name.to_owned(), ovr.to_owned());
+                    if let Some(i) = list.iter().position(|e| *e == entry) {
+                        Arc::make_mut(list).remove(i);
+                    }
+                }
+                let Some(p) = short.rfind(':') else { break };
+                ovr = &name[p + 1..];
+                short = &name[..p];
+                if short.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// `d.appendVar`: queues an unconditional `:append`.
+    pub fn append_var(&mut self, name: &str, value: &str, origin: Option<&Origin>) {
+        self.record(name, "append", None, value, origin);
+        self.var_mut(name).appends.push(QueuedOp { value: value.to_owned(), cond: String::new() });
+    }
+
+    /// `d.prependVar`: queues an unconditional `:prepend`.
+    pub fn prepend_var(&mut self, name: &str, value: &str, origin: Option<&Origin>) {
+        self.record(name, "prepend", None, value, origin);
+        self.var_mut(name).prepends.push(QueuedOp { value: value.to_owned(), cond: String::new() });
+    }
+
+    /// `d.renameVar`: moves value, queued operations and conditional variants.
+    pub fn rename_var(&mut self, key: &str, newkey: &str, origin: Option<&Origin>) {
+        if key == newkey {
+            return;
+        }
+        let mut found = false;
+        let val = self.var(key).and_then(|v| v.value.clone().or_else(|| v.weak.clone()));
+        if let Some(val) = &val {
+            if self.tracking {
+                let hist: Vec<HistoryEvent> = self.history(key).to_vec();
+                let entry = self.history.entry(newkey.to_owned()).or_insert_with(|| Arc::new(Vec::new()));
+                Arc::make_mut(entry).extend(hist);
+            }
+            self.record(newkey, &format!("rename from {key}"), None, val, origin);
+            self.set_var_with(newkey, val, SetOpts { parsing: true, op: "set", detail: None, origin: None });
+            found = true;
+        }
+        if let Some(src) = self.var(key).cloned() {
+            for kind in [OpKind::Append, OpKind::Prepend, OpKind::Remove] {
+                let ops = src.ops(kind);
+                if !ops.is_empty() {
+                    self.var_mut(newkey).ops_mut(kind).extend(ops.iter().cloned());
+                    found = true;
+                }
+            }
+        }
+        if let Some(variants) = self.overridedata.get(key).cloned() {
+            found = true;
+            let mut moved = Vec::new();
+            for (v, o) in variants.iter() {
+                let nv = v.replacen(key, newkey, usize::MAX);
+                moved.push((nv.clone(), o.clone()));
+                self.rename_var(v, &nv, origin);
+            }
+            self.overridedata.insert(newkey.to_owned(), Arc::new(moved));
+        }
+        if !found {
+            return;
+        }
+        if newkey.contains(':') && val.is_none() {
+            self.update_overrides(newkey);
+        }
+        self.record(key, "rename (to)", None, newkey, origin);
+        self.del_var(key, None);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// Every variable name, as BitBake's `d.keys()` lists them: names with anything
+    /// stored, plus names that an active conditional variant gives a value.
+    pub fn keys(&self) -> Vec<String> {
+        let ovr = self.overrides();
+        let mut out: HashSet<String> = self.vars.iter().filter(|(_, v)| !v.is_empty()).map(|(k, _)| k.clone()).collect();
+        for (var, list) in self.overridedata.iter() {
+            if list.iter().any(|(_, o)| ovr.is_active(o)) {
+                out.insert(var.clone());
+            }
+        }
+        let mut v: Vec<String> = out.into_iter().collect();
+        v.sort();
+        v
+    }
+
+    /// Whether anything is stored under `name` (value, flag or queued operation).
+    pub fn contains(&self, name: &str) -> bool {
+        self.var(name).is_some_and(|v| !v.is_empty())
+    }
+
+    /// The active overrides (computed from OVERRIDES until stable, cached).
+    pub(crate) fn overrides(&self) -> Arc<Overrides> {
+        if let Some(o) = &self.cache.borrow().overrides {
+            return o.clone();
+        }
+        match self.compute_overrides() {
+            Ok(o) => o,
+            Err(_) => Arc::new(Overrides::default()),
+        }
+    }
+
+    /// Computes the active overrides, reporting instability.
+    pub fn check_overrides(&self) -> Result<()> {
+        self.compute_overrides().map(|_| ())
+    }
+
+    fn compute_overrides(&self) -> Result<Arc<Overrides>> {
+        {
+            let cache = self.cache.borrow();
+            if let Some(o) = &cache.overrides {
+                return Ok(o.clone());
+            }
+            if cache.computing_overrides {
+                return Ok(Arc::new(Overrides { list: Vec::new(), set: HashSet::new() }));
+            }
+        }
+        let read = |this: &DataStore| -> Vec<String> {
+            let v = this.get_var("OVERRIDES").ok().flatten().unwrap_or_default();
+            v.split(':').map(str::to_owned).collect()
+        };
+        let mut stack = Vec::new();
+        {
+            let mut cache = self.cache.borrow_mut();
+            cache.recording = Some(HashSet::new());
+            cache.overrides = Some(Arc::new(Overrides::default()));
+        }
+        let mut result = None;
+        for _ in 0..5 {
+            self.cache.borrow_mut().computing_overrides = true;
+            let list = read(self);
+            self.cache.borrow_mut().computing_overrides = false;
+            stack.push(list.join(":"));
+            let set: HashSet<String> = list.iter().cloned().collect();
+            {
+                let mut cache = self.cache.borrow_mut();
+                cache.overrides = Some(Arc::new(Overrides { list: list.clone(), set }));
+                cache.expanded.clear();
+            }
+            let again = read(self);
+            if again == list {
+                result = Some(list);
+                break;
+            }
+            let set: HashSet<String> = again.iter().cloned().collect();
+            self.cache.borrow_mut().overrides = Some(Arc::new(Overrides { list: again, set }));
+        }
+        let mut cache = self.cache.borrow_mut();
+        let mut deps = cache.recording.take().unwrap_or_default();
+        deps.insert("OVERRIDES".to_owned());
+        cache.override_deps = deps;
+        match result {
+            Some(list) => {
+                let set = list.iter().cloned().collect();
+                let o = Arc::new(Overrides { list, set });
+                cache.overrides = Some(o.clone());
+                cache.expanded.clear();
+                Ok(o)
+            }
+            None => {
+                cache.overrides = None;
+                cache.expanded.clear();
+                Err(Error::OverridesUnstable(stack.join("\n")))
+            }
+        }
+    }
+
+    /// `d.getVar(name)`: the final value, expanded; `None` when unset.
+    pub fn get_var(&self, name: &str) -> Result<Option<String>> {
+        self.get_var_opts(name, true, false)
+    }
+
+    /// `d.getVar(name, expand)` with BitBake's `noweakdefault`.
+    pub fn get_var_opts(&self, name: &str, expand: bool, noweakdefault: bool) -> Result<Option<String>> {
+        self.read_content(name, expand, noweakdefault, false).map(|(v, _)| v)
+    }
+
+    /// The raw stored unconditional value as file operators see it (`parsing` read:
+    /// no overrides, no queued operations, no weak default).
+    pub fn get_raw(&self, name: &str) -> Option<String> {
+        self.var(name).and_then(|v| v.value.clone())
+    }
+
+    /// The read pipeline for a variable's content. Returns the value and the removes
+    /// that matched (carried up when this variable was picked as an override).
+    fn read_content(&self, var: &str, expand: bool, noweak: bool, parsing: bool) -> Result<(Option<String>, Vec<String>)> {
+        if expand && !noweak {
+            if let Some(v) = self.cache.borrow().expanded.get(var) {
+                return Ok((v.clone(), Vec::new()));
+            }
+        }
+        if let Some(rec) = self.cache.borrow_mut().recording.as_mut() {
+            rec.insert(var.split(':').next().unwrap_or(var).to_owned());
+        }
+        let local = self.var(var);
+        let mut value: Option<String> = None;
+        let mut removes: Vec<String> = Vec::new();
+        if !parsing {
+            if let Some(variants) = self.overridedata.get(var) {
+                let ovr = self.overrides();
+                // Map remaining suffix -> variant, in first-seen order.
+                let mut active: Vec<(String, String)> = Vec::new();
+                for (r, o) in variants.iter() {
+                    if ovr.is_active(o) {
+                        match active.iter_mut().find(|(k, _)| k == o) {
+                            Some(slot) => slot.1 = r.clone(),
+                            None => active.push((o.clone(), r.clone())),
+                        }
+                    }
+                }
+                let mut pick: Option<String> = None;
+                let mut changed = true;
+                while changed {
+                    changed = false;
+                    for o in &ovr.list {
+                        let suffix = format!(":{o}");
+                        let keys: Vec<String> = active.iter().map(|(k, _)| k.clone()).collect();
+                        for a in keys {
+                            let Some(t) = active.iter().find(|(k, _)| *k == a).map(|(_, t)| t.clone()) else {
+                                continue;
+                            };
+                            if a.ends_with(&suffix) {
+                                active.retain(|(k, _)| *k != a);
+                                let stripped = a.replacen(&suffix, "", usize::MAX);
+                                match active.iter_mut().find(|(k, _)| *k == stripped) {
+                                    Some(slot) => slot.1 = t,
+                                    None => active.push((stripped, t)),
+                                }
+                                changed = true;
+                            } else if a == *o {
+                                pick = Some(t);
+                                active.retain(|(k, _)| *k != a);
+                            }
+                        }
+                    }
+                }
+                if let Some(m) = pick {
+                    let (v, carried) = self.read_variant(&m)?;
+                    value = v;
+                    removes = carried;
+                }
+            }
+        }
+        if value.is_none() {
+            if let Some(l) = local {
+                if l.value.is_some() {
+                    value = l.value.clone();
+                } else if !noweak {
+                    value = l.weak.clone();
+                }
+            }
+        }
+        if let (Some(l), false) = (local, parsing) {
+            if !l.appends.is_empty() || !l.prepends.is_empty() {
+                let ovr = self.overrides();
+                for op in &l.appends {
+                    if ovr.cond_holds(&op.cond) {
+                        value.get_or_insert_with(String::new).push_str(&op.value);
+                    }
+                }
+                for op in &l.prepends {
+                    if ovr.cond_holds(&op.cond) {
+                        let v = value.get_or_insert_with(String::new);
+                        v.insert_str(0, &op.value);
+                    }
+                }
+            }
+        }
+        if !expand {
+            return Ok((value, removes));
+        }
+        let mut value = match value {
+            Some(v) => Some(self.expand_tracked(&v, Some(var))?),
+            None => None,
+        };
+        if let (Some(v), Some(l), false) = (&mut value, local, parsing) {
+            if !v.is_empty() && !l.removes.is_empty() {
+                let ovr = self.overrides();
+                for op in &l.removes {
+                    if ovr.cond_holds(&op.cond) && !removes.contains(&op.value) {
+                        removes.push(op.value.clone());
+                    }
+                }
+            }
+        }
+        let mut matched = Vec::new();
+        if let Some(v) = &mut value {
+            if !v.is_empty() && !removes.is_empty() {
+                let (nv, m) = self.apply_removes(v, &removes)?;
+                *v = nv;
+                matched = m;
+            }
+        }
+        if !noweak {
+            self.cache.borrow_mut().expanded.insert(var.to_owned(), value.clone());
+        }
+        Ok((value, matched))
+    }
+
+    /// Reads a picked conditional variant: its raw value (with its own overrides and
+    /// queued operations) and the removes that matched its expanded value.
+    fn read_variant(&self, var: &str) -> Result<(Option<String>, Vec<String>)> {
+        let (raw, _) = self.read_content(var, false, false, false)?;
+        // Work out which of the variant's removes apply, as BitBake carries them up.
+        let Some(raw_v) = &raw else { return Ok((None, Vec::new())) };
+        let local = self.var(var);
+        let mut removes = Vec::new();
+        if let Some(l) = local {
+            if !l.removes.is_empty() {
+                let ovr = self.overrides();
+                for op in &l.removes {
+                    if ovr.cond_holds(&op.cond) && !removes.contains(&op.value) {
+                        removes.push(op.value.clone());
+                    }
+                }
+            }
+        }
+        if removes.is_empty() || raw_v.is_empty() {
+            // Expansion errors surface here as they would upstream.
+            self.expand_tracked(raw_v, Some(var))?;
+            return Ok((raw, Vec::new()));
+        }
+        let expanded = self.expand_tracked(raw_v, Some(var))?;
+        if expanded.is_empty() {
+            return Ok((raw, Vec::new()));
+        }
+        let (_, matched) = self.apply_removes(&expanded, &removes)?;
+        Ok((raw, matched))
+    }
+
+    /// Drops every whitespace-separated token equal to a word of a remove value,
+    /// keeping the separators. Returns the new text and the removes that matched.
+    fn apply_removes(&self, value: &str, removes: &[String]) -> Result<(String, Vec<String>)> {
+        let mut words: Vec<(String, Vec<String>)> = Vec::new();
+        for r in removes {
+            let e = self.expand_tracked(r, None)?;
+            words.push((r.clone(), e.split_whitespace().map(str::to_owned).collect()));
+        }
+        let mut out = String::with_capacity(value.len());
+        let mut matched: Vec<String> = Vec::new();
+        for tok in split_keep_ws(value) {
+            let mut skip = false;
+            for (r, ws) in &words {
+                if ws.iter().any(|w| w == tok) {
+                    if !matched.contains(r) {
+                        matched.push(r.clone());
+                    }
+                    skip = true;
+                }
+            }
+            if !skip {
+                out.push_str(tok);
+            }
+        }
+        Ok((out, matched))
+    }
+
+    /// `d.getVarFlag(name, flag, expand)`.
+    pub fn get_var_flag(&self, name: &str, flag: &str, expand: bool) -> Result<Option<String>> {
+        self.get_var_flag_opts(name, flag, expand, false)
+    }
+
+    /// `d.getVarFlag` with `noweakdefault`.
+    pub fn get_var_flag_opts(&self, name: &str, flag: &str, expand: bool, noweak: bool) -> Result<Option<String>> {
+        let Some(v) = self.var(name) else { return Ok(None) };
+        let raw = match v.flag(flag) {
+            Some(s) => Some(s),
+            None if !noweak => v.weak_flag(flag),
+            None => None,
+        };
+        let Some(raw) = raw else { return Ok(None) };
+        if !expand {
+            return Ok(Some(raw.to_owned()));
+        }
+        let cachename = format!("{name}[{flag}]");
+        if let Some(v) = self.cache.borrow().expanded.get(&cachename) {
+            return Ok(v.clone());
+        }
+        let raw = raw.to_owned();
+        let out = self.expand_tracked(&raw, Some(&cachename))?;
+        self.cache.borrow_mut().expanded.insert(cachename, Some(out.clone()));
+        Ok(Some(out))
+    }
+
+    /// The raw stored flag, without weak defaults.
+    pub fn get_raw_flag(&self, name: &str, flag: &str) -> Option<String> {
+        self.var(name).and_then(|v| v.flag(flag)).map(str::to_owned)
+    }
+
+    /// `d.getVarFlags(name)`: user-visible flags (internal `_` names hidden; weak
+    /// defaults shown where no real value exists), unexpanded, in insertion order.
+    pub fn get_var_flags(&self, name: &str) -> Vec<(String, String)> {
+        let Some(v) = self.var(name) else { return Vec::new() };
+        let mut out: Vec<(String, String)> = v.flags.iter().filter(|(k, _)| !k.starts_with('_')).cloned().collect();
+        for (k, val) in &v.weak_flags {
+            if v.flag(k).is_none() {
+                out.push((k.clone(), val.clone()));
+            }
+        }
+        out
+    }
+
+    /// Conditional variants recorded for `name` (variant name, override suffix).
+    pub fn variants(&self, name: &str) -> Vec<(String, String)> {
+        self.overridedata.get(name).map(|v| v.as_ref().clone()).unwrap_or_default()
+    }
+
+    // ------------------------------------------------------------ expansion glue
+
+    pub(crate) fn push_expanding(&self, name: &str) -> Result<()> {
+        let mut cache = self.cache.borrow_mut();
+        if cache.expanding.iter().any(|n| n == name) {
+            // A bare exception (empty chain): the expander wraps it with the expression.
+            return Err(Error::Expansion {
+                msg: "maximum recursion depth exceeded while calling a Python object".to_owned(),
+                chain: Vec::new(),
+                kind: "RecursionError".to_owned(),
+            });
+        }
+        cache.expanding.push(name.to_owned());
+        Ok(())
+    }
+
+    pub(crate) fn pop_expanding(&self) {
+        self.cache.borrow_mut().expanding.pop();
+    }
+
+    pub(crate) fn stash_error(&self, e: Error) {
+        self.cache.borrow_mut().pending = Some(e);
+    }
+
+    pub(crate) fn take_stashed(&self) -> Option<Error> {
+        self.cache.borrow_mut().pending.take()
+    }
+}
+
+impl Overrides {
+    pub(crate) fn is_active(&self, o: &str) -> bool {
+        self.set.contains(o) || (o.contains(':') && o.split(':').all(|p| self.set.contains(p)))
+    }
+
+    pub(crate) fn cond_holds(&self, cond: &str) -> bool {
+        cond.is_empty() || cond.split(':').all(|p| self.list.iter().any(|o| o == p))
+    }
+}
+
+/// Splits like Python's `re.split(r'(\s)', s)`: non-whitespace runs and single
+/// whitespace characters, with empty strings between adjacent whitespace.
+fn split_keep_ws(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        if c.is_whitespace() {
+            out.push(&s[start..i]);
+            out.push(&s[i..i + c.len_utf8()]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests;

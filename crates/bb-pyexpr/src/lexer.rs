@@ -1,0 +1,510 @@
+//! Splits the text of one Python expression into tokens, like CPython's tokenizer.
+//!
+//! It owns literal decoding (string escapes, number syntax), bracket matching and the
+//! tokenizer's own error messages ("unterminated string literal", "'(' was never closed").
+//! It must not know the grammar: which token sequences form an expression is the parser's job.
+//! The whole input is tokenized before parsing starts, so a tokenizer error anywhere wins over
+//! a grammar error, as it does in CPython.
+
+use std::sync::Arc;
+
+use crate::error::{EvalError, Result};
+
+/// Deepest bracket nesting CPython's tokenizer accepts (`MAXLEVEL`).
+const MAX_BRACKET_DEPTH: usize = 200;
+
+/// One token.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Tok {
+    /// An identifier or keyword.
+    Name(Arc<str>),
+    /// An integer literal that fits in 64 bits.
+    Int(i64),
+    /// An integer literal too large for 64 bits.
+    BigInt,
+    /// A float literal.
+    Float(f64),
+    /// An imaginary literal such as `1j`.
+    Imag,
+    /// One string literal (adjacent literals are joined by the parser).
+    Str(StrLit),
+    /// An operator or delimiter.
+    Op(&'static str),
+    /// A logical line end outside brackets.
+    Newline,
+    /// The end of the input.
+    End,
+}
+
+/// The kind of a string literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StrKind {
+    /// A plain (or `u`/`r`) string: `value` is the decoded text.
+    Plain,
+    /// A bytes literal: `value` is the decoded text (its exact bytes do not matter).
+    Bytes,
+    /// An f-string: `value` is the undecoded body; `raw` tells whether escapes apply.
+    Format {
+        /// Whether the literal had an `r` prefix.
+        raw: bool,
+    },
+}
+
+/// A decoded string literal.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StrLit {
+    pub(crate) kind: StrKind,
+    pub(crate) value: String,
+    /// Set when the literal is valid Python we cannot represent (e.g. `\N{...}`).
+    pub(crate) unsupported: Option<&'static str>,
+}
+
+/// Python keywords: never names.
+pub(crate) const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+/// Operators, longest first so that the first match is the longest.
+const OPERATORS: &[&str] = &[
+    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "**", "//", "<<", ">>", "<=", ">=", "==",
+    "!=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "+", "-", "*", "/", "%", "@",
+    "&", "|", "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "=",
+];
+
+/// Tokenizes `src` (already stripped). The last token is always [`Tok::End`].
+pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok>> {
+    if src.contains('\0') {
+        return Err(EvalError::value_err("source code string cannot contain null bytes"));
+    }
+    // CPython translates every newline convention to `\n` before tokenizing.
+    let text: Vec<char> = src.replace("\r\n", "\n").replace('\r', "\n").chars().collect();
+    Lexer { s: &text, pos: 0, line: 1, brackets: Vec::new(), toks: Vec::new() }.run()
+}
+
+struct Lexer<'s> {
+    s: &'s [char],
+    pos: usize,
+    line: usize,
+    brackets: Vec<(char, usize)>,
+    toks: Vec<Tok>,
+}
+
+fn is_id_start(c: char) -> bool {
+    c == '_' || c.is_alphabetic()
+}
+
+fn is_id_continue(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
+impl Lexer<'_> {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.s.get(self.pos + ahead).copied()
+    }
+
+    fn run(mut self) -> Result<Vec<Tok>> {
+        while let Some(c) = self.peek(0) {
+            match c {
+                ' ' | '\t' | '\x0c' => self.pos += 1,
+                '#' => {
+                    while self.peek(0).is_some_and(|c| c != '\n') {
+                        self.pos += 1;
+                    }
+                }
+                '\n' => {
+                    self.pos += 1;
+                    self.line += 1;
+                    if self.brackets.is_empty() && !matches!(self.toks.last(), Some(Tok::Newline) | None) {
+                        self.toks.push(Tok::Newline);
+                    }
+                }
+                '\\' => {
+                    if self.peek(1) == Some('\n') {
+                        self.pos += 2;
+                        self.line += 1;
+                        if self.peek(0).is_none() {
+                            return Err(EvalError::syntax("unexpected EOF while parsing"));
+                        }
+                    } else {
+                        return Err(EvalError::syntax(
+                            "unexpected character after line continuation character",
+                        ));
+                    }
+                }
+                c if c.is_ascii_digit() || (c == '.' && self.peek(1).is_some_and(|d| d.is_ascii_digit())) => {
+                    let tok = self.number()?;
+                    self.toks.push(tok);
+                }
+                c if is_id_start(c) => self.name_or_string()?,
+                '\'' | '"' => {
+                    let lit = self.string(StrPrefix::default())?;
+                    self.toks.push(Tok::Str(lit));
+                }
+                _ => self.operator(c)?,
+            }
+        }
+        if let Some(&(open, _)) = self.brackets.last() {
+            return Err(EvalError::syntax(format!("'{open}' was never closed")));
+        }
+        if matches!(self.toks.last(), Some(Tok::Newline)) {
+            self.toks.pop();
+        }
+        self.toks.push(Tok::End);
+        Ok(self.toks)
+    }
+
+    fn operator(&mut self, c: char) -> Result<()> {
+        let Some(op) = OPERATORS.iter().copied().find(|op| {
+            op.chars().enumerate().all(|(i, oc)| self.peek(i) == Some(oc))
+        }) else {
+            return Err(if c == '!' || c == '$' || c == '?' || c == '`' || c.is_ascii() {
+                EvalError::syntax("invalid syntax")
+            } else {
+                EvalError::syntax(format!("invalid character '{c}' (U+{:04X})", u32::from(c)))
+            });
+        };
+        self.pos += op.chars().count();
+        match op {
+            "(" | "[" | "{" => {
+                if self.brackets.len() >= MAX_BRACKET_DEPTH {
+                    return Err(EvalError::syntax("too many nested parentheses"));
+                }
+                self.brackets.push((c, self.line));
+            }
+            ")" | "]" | "}" => match self.brackets.pop() {
+                None => return Err(EvalError::syntax(format!("unmatched '{c}'"))),
+                Some((open, _)) => {
+                    let expected = match open {
+                        '(' => ')',
+                        '[' => ']',
+                        _ => '}',
+                    };
+                    if expected != c {
+                        return Err(EvalError::syntax(format!(
+                            "closing parenthesis '{c}' does not match opening parenthesis '{open}'"
+                        )));
+                    }
+                }
+            },
+            _ => {}
+        }
+        self.toks.push(Tok::Op(op));
+        Ok(())
+    }
+
+    fn name_or_string(&mut self) -> Result<()> {
+        let start = self.pos;
+        while self.peek(0).is_some_and(is_id_continue) {
+            self.pos += 1;
+        }
+        let word: String = self.s[start..self.pos].iter().collect();
+        if matches!(self.peek(0), Some('\'' | '"')) {
+            if let Some(prefix) = StrPrefix::parse(&word) {
+                let lit = self.string(prefix)?;
+                self.toks.push(Tok::Str(lit));
+                return Ok(());
+            }
+        }
+        self.toks.push(Tok::Name(Arc::from(word)));
+        Ok(())
+    }
+
+    fn digits(&mut self, radix: u32, out: &mut String, what: &str) -> Result<()> {
+        // A run of digits with single underscores between digits.
+        loop {
+            match self.peek(0) {
+                Some(c) if c.is_digit(radix) => {
+                    out.push(c);
+                    self.pos += 1;
+                }
+                Some('_') if self.peek(1).is_some_and(|d| d.is_digit(radix)) && !out.is_empty() => {
+                    self.pos += 1;
+                }
+                Some('_') => return Err(EvalError::syntax(format!("invalid {what} literal"))),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Tok> {
+        let first = self.peek(0);
+        let second = self.peek(1).map(|c| c.to_ascii_lowercase());
+        if first == Some('0') && matches!(second, Some('x' | 'o' | 'b')) {
+            let (radix, what) = match second {
+                Some('x') => (16, "hexadecimal"),
+                Some('o') => (8, "octal"),
+                _ => (2, "binary"),
+            };
+            self.pos += 2;
+            if self.peek(0) == Some('_') {
+                self.pos += 1;
+            }
+            let mut digits = String::new();
+            self.digits(radix, &mut digits, what)?;
+            if digits.is_empty() || self.peek(0).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                return Err(EvalError::syntax(format!("invalid {what} literal")));
+            }
+            return Ok(i64::from_str_radix(&digits, radix).map_or(Tok::BigInt, Tok::Int));
+        }
+        let mut text = String::new();
+        self.digits(10, &mut text, "decimal")?;
+        let int_part = text.clone();
+        let mut is_float = false;
+        if self.peek(0) == Some('.') {
+            is_float = true;
+            self.pos += 1;
+            text.push('.');
+            if self.peek(0).is_some_and(|c| c.is_ascii_digit()) {
+                self.digits(10, &mut text, "decimal")?;
+            }
+        }
+        if matches!(self.peek(0), Some('e' | 'E')) {
+            let sign = matches!(self.peek(1), Some('+' | '-'));
+            let digit_at = if sign { 2 } else { 1 };
+            if self.peek(digit_at).is_some_and(|c| c.is_ascii_digit()) {
+                is_float = true;
+                text.push('e');
+                if sign {
+                    text.push(self.peek(1).unwrap_or('+'));
+                }
+                self.pos += digit_at;
+                self.digits(10, &mut text, "decimal")?;
+            } else if !self.keyword_follows() {
+                return Err(EvalError::syntax("invalid decimal literal"));
+            }
+        }
+        if matches!(self.peek(0), Some('j' | 'J')) {
+            self.pos += 1;
+            self.check_number_end()?;
+            return Ok(Tok::Imag);
+        }
+        self.check_number_end()?;
+        if is_float {
+            return Ok(text.parse::<f64>().map_or(Tok::BigInt, Tok::Float));
+        }
+        if int_part.len() > 1 && int_part.starts_with('0') && int_part.chars().any(|c| c != '0') {
+            return Err(EvalError::syntax(
+                "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+            ));
+        }
+        Ok(int_part.parse::<i64>().map_or(Tok::BigInt, Tok::Int))
+    }
+
+    /// CPython accepts a keyword right after a number (`1if x else 2`), but no other name.
+    fn keyword_follows(&self) -> bool {
+        ["and", "else", "for", "if", "in", "is", "not", "or"].iter().any(|kw| {
+            kw.chars().enumerate().all(|(i, c)| self.peek(i) == Some(c))
+        })
+    }
+
+    fn check_number_end(&self) -> Result<()> {
+        match self.peek(0) {
+            Some(c) if is_id_continue(c) && !self.keyword_follows() => {
+                Err(EvalError::syntax("invalid decimal literal"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn string(&mut self, prefix: StrPrefix) -> Result<StrLit> {
+        let Some(quote) = self.peek(0) else {
+            return Err(EvalError::syntax("invalid syntax"));
+        };
+        let triple = self.peek(1) == Some(quote) && self.peek(2) == Some(quote);
+        self.pos += if triple { 3 } else { 1 };
+        let body_start = self.pos;
+        let body_end;
+        loop {
+            match self.peek(0) {
+                None => {
+                    return Err(if triple {
+                        EvalError::syntax(format!(
+                            "unterminated triple-quoted string literal (detected at line {})",
+                            self.line
+                        ))
+                    } else {
+                        EvalError::Syntax {
+                            message: format!(
+                                "unterminated string literal (detected at line {})",
+                                self.line
+                            ),
+                            unterminated_string: true,
+                        }
+                    });
+                }
+                Some('\\') => {
+                    if self.peek(1) == Some('\n') {
+                        self.line += 1;
+                    }
+                    self.pos += if self.peek(1).is_some() { 2 } else { 1 };
+                }
+                Some('\n') if !triple => {
+                    return Err(EvalError::Syntax {
+                        message: format!("unterminated string literal (detected at line {})", self.line),
+                        unterminated_string: true,
+                    });
+                }
+                Some('\n') => {
+                    self.line += 1;
+                    self.pos += 1;
+                }
+                Some(c) if c == quote => {
+                    if !triple {
+                        body_end = self.pos;
+                        self.pos += 1;
+                        break;
+                    }
+                    if self.peek(1) == Some(quote) && self.peek(2) == Some(quote) {
+                        body_end = self.pos;
+                        self.pos += 3;
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+        let body = &self.s[body_start..body_end];
+        if prefix.format {
+            return Ok(StrLit {
+                kind: StrKind::Format { raw: prefix.raw },
+                value: body.iter().collect(),
+                unsupported: None,
+            });
+        }
+        if prefix.bytes && body.iter().any(|c| !c.is_ascii()) {
+            return Err(EvalError::syntax("bytes can only contain ASCII literal characters"));
+        }
+        let kind = if prefix.bytes { StrKind::Bytes } else { StrKind::Plain };
+        if prefix.raw {
+            return Ok(StrLit { kind, value: body.iter().collect(), unsupported: None });
+        }
+        let (value, unsupported) = decode_escapes(body, prefix.bytes)?;
+        Ok(StrLit { kind, value, unsupported })
+    }
+}
+
+/// The letters before a string's opening quote.
+#[derive(Debug, Default, Clone, Copy)]
+struct StrPrefix {
+    raw: bool,
+    bytes: bool,
+    format: bool,
+}
+
+impl StrPrefix {
+    fn parse(word: &str) -> Option<Self> {
+        let lower = word.to_ascii_lowercase();
+        let p = |raw, bytes, format| Some(Self { raw, bytes, format });
+        match lower.as_str() {
+            "r" => p(true, false, false),
+            "u" => p(false, false, false),
+            "b" => p(false, true, false),
+            "f" => p(false, false, true),
+            "rb" | "br" => p(true, true, false),
+            "rf" | "fr" => p(true, false, true),
+            _ => None,
+        }
+    }
+}
+
+fn unicode_error(what: &str) -> EvalError {
+    EvalError::syntax(format!("(unicode error) 'unicodeescape' codec can't decode bytes: {what}"))
+}
+
+/// Decodes backslash escapes of a non-raw literal body. Returns the text and, when the
+/// literal is valid but not representable here, why.
+pub(crate) fn decode_escapes(body: &[char], bytes: bool) -> Result<(String, Option<&'static str>)> {
+    let mut out = String::with_capacity(body.len());
+    let mut unsupported = None;
+    let mut i = 0;
+    while let Some(&c) = body.get(i) {
+        i += 1;
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(&e) = body.get(i) else {
+            out.push('\\');
+            break;
+        };
+        i += 1;
+        match e {
+            '\n' => {}
+            '\\' => out.push('\\'),
+            '\'' => out.push('\''),
+            '"' => out.push('"'),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0c'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'v' => out.push('\x0b'),
+            '0'..='7' => {
+                let mut v = e.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match body.get(i).and_then(|c| c.to_digit(8)) {
+                        Some(d) => {
+                            v = v * 8 + d;
+                            i += 1;
+                        }
+                        None => break,
+                    }
+                }
+                push_code(&mut out, v, &mut unsupported);
+            }
+            'x' | 'u' | 'U' if !bytes || e == 'x' => {
+                let n = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let digits: String = body.iter().skip(i).take(n).collect();
+                if digits.chars().count() != n || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+                    let what = match e {
+                        'x' => "truncated \\xXX escape",
+                        'u' => "truncated \\uXXXX escape",
+                        _ => "truncated \\UXXXXXXXX escape",
+                    };
+                    return Err(unicode_error(what));
+                }
+                i += n;
+                let v = u32::from_str_radix(&digits, 16).unwrap_or(u32::MAX);
+                if v > 0x10FFFF {
+                    return Err(unicode_error("illegal Unicode character"));
+                }
+                push_code(&mut out, v, &mut unsupported);
+            }
+            'N' if !bytes => {
+                // A named character: valid Python, but we carry no Unicode name table.
+                if body.get(i) != Some(&'{') || !body[i..].contains(&'}') {
+                    return Err(unicode_error("malformed \\N character escape"));
+                }
+                while body.get(i).is_some_and(|&c| c != '}') {
+                    i += 1;
+                }
+                i += 1;
+                unsupported = Some("`\\N{...}` escape in a string literal");
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    Ok((out, unsupported))
+}
+
+fn push_code(out: &mut String, v: u32, unsupported: &mut Option<&'static str>) {
+    match char::from_u32(v) {
+        Some(c) => out.push(c),
+        None => *unsupported = Some("lone surrogate in a string literal"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

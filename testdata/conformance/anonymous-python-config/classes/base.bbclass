@@ -1,0 +1,3 @@
+python () {
+    d.setVar('FROM_ANON', d.getVar('A') + '-anon')
+}

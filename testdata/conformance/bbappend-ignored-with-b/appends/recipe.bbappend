@@ -1,0 +1,3 @@
+A = "append"
+B:append = " appended"
+FROM_APPEND := "${FILE}"

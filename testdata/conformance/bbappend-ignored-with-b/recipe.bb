@@ -1,0 +1,2 @@
+A = "recipe"
+B = "recipe"

@@ -1,0 +1,3 @@
+A = "one \
+# not a comment here
+two"

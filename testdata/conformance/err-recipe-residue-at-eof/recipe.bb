@@ -1,0 +1,2 @@
+A = "x"
+B = "dangling \

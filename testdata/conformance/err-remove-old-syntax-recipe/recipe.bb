@@ -1,0 +1,3 @@
+do_remove_stuff() {
+	rm -rf x
+}

@@ -1,0 +1,3 @@
+do_open() {
+	echo never closed
+	}

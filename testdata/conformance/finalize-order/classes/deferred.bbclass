@@ -1,0 +1,2 @@
+KEYNAME = "fromclass"
+TRACE .= " deferred-class"

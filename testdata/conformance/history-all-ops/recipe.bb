@@ -1,0 +1,2 @@
+unset A
+A = "after-unset"

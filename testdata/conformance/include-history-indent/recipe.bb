@@ -1,0 +1,2 @@
+require r.inc
+R = "r"

@@ -1,0 +1,2 @@
+inherit deferme
+A = "from-recipe"

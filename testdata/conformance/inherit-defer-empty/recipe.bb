@@ -1,0 +1,3 @@
+inherit_defer ${NOTHING}
+NOTHING = ""
+A = "a"

@@ -1,0 +1,1 @@
+A = "early-class"

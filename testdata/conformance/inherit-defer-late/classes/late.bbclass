@@ -1,0 +1,2 @@
+A = "class-value"
+SEEN := "${B}"

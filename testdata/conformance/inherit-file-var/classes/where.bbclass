@@ -1,0 +1,1 @@
+IN_CLASS := "${@d.getVar('FILE').split('/')[-1]}"

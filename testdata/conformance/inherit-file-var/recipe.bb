@@ -1,0 +1,1 @@
+require where.inc

@@ -1,0 +1,1 @@
+BASE = "base-from-classes-global"

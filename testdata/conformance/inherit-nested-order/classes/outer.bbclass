@@ -1,0 +1,3 @@
+ORDER .= " outer-start"
+inherit inner
+ORDER .= " outer-end"

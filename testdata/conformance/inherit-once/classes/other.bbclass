@@ -1,0 +1,2 @@
+inherit once
+OTHER = "other"

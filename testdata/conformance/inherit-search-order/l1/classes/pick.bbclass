@@ -1,0 +1,1 @@
+WHO = "l1/classes"

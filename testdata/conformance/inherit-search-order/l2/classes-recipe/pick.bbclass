@@ -1,0 +1,1 @@
+WHO = "l2/classes-recipe"

@@ -1,0 +1,1 @@
+WHO2 = "l2/classes"

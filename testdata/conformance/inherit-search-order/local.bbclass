@@ -1,0 +1,1 @@
+LOCAL = "recipe dir"

@@ -1,0 +1,6 @@
+A = "one \
+    two \  
+three"
+# comment \
+# still comment
+B = "b"

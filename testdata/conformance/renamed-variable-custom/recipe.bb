@@ -1,0 +1,2 @@
+OLD_NAME = "x"
+GONE_NAME[flag] = "y"

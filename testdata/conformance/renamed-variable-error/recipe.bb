@@ -1,0 +1,2 @@
+BB_ENV_WHITELIST = "FOO"
+A = "a"

@@ -1,0 +1,3 @@
+python () {
+    raise bb.parse.SkipRecipe("not for this configuration")
+}
