@@ -28,44 +28,83 @@ impl FileSource for FsSource {
     }
 }
 
-/// Variables BitBake takes from the calling environment by default
-/// (its built-in passthrough list).
-const ENV_PASSTHROUGH: &[&str] = &[
-    "BBPATH",
-    "BB_PRESERVE_ENV",
-    "BB_ENV_PASSTHROUGH",
-    "BB_ENV_PASSTHROUGH_ADDITIONS",
-    "BB_ORIGENV",
-    "HOME",
-    "LOGNAME",
-    "PATH",
-    "PWD",
-    "SHELL",
-    "USER",
-    "LC_ALL",
-    "BBSERVER",
-];
-
-/// The datastore every parse starts from: environment passthrough and built-ins.
-fn base_datastore(bbpath: &str, topdir: &Path) -> DataStore {
-    let mut d = DataStore::new();
-    d.set_tracking(true);
-    let mut allowed: Vec<String> = ENV_PASSTHROUGH.iter().map(|s| (*s).to_owned()).collect();
-    if let Ok(extra) = std::env::var("BB_ENV_PASSTHROUGH_ADDITIONS") {
-        allowed.extend(extra.split_whitespace().map(str::to_owned));
-    }
-    let origin = Origin::internal("data.py", 0, "inheritFromOS");
-    for (k, v) in std::env::vars() {
-        if allowed.iter().any(|a| *a == k) {
-            d.set_var_with(&k, &v, SetOpts::api(&origin));
-            d.set_var_flag(&k, "export", "1");
+/// The recipe files BBFILES names (glob patterns), as BitBake collects them before a
+/// `-b` parse; the full layer-priority ordering is the cooker's job.
+fn collect_bbfiles(config: &DataStore) -> String {
+    let bbfiles = config.get_var("BBFILES").ok().flatten().unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for pat in bbfiles.split_whitespace() {
+        let mut found: Vec<String> = glob_paths(pat);
+        found.sort();
+        for f in found {
+            if !out.contains(&f) {
+                out.push(f);
+            }
         }
     }
-    d.set_var_with("BBPATH", bbpath, SetOpts::api(&origin));
-    d.set_var("__bbclasstype", "global");
-    d.set_var_with("TOPDIR", &topdir.to_string_lossy(), SetOpts::api(&Origin::internal("cookerdata.py", 0, "parseConfigurationFiles")));
-    d.set_var_with("BB_CACHEDIR", "${TOPDIR}/cache", SetOpts::api(&Origin::internal("cookerdata.py", 0, "parseConfigurationFiles")));
-    d
+    out.join(" ")
+}
+
+/// Expands a `*`/`?` glob over the file system (directories are walked for `.bb`).
+fn glob_paths(pat: &str) -> Vec<String> {
+    let path = Path::new(pat);
+    if path.is_dir() {
+        return walkdir::WalkDir::new(path)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "bb" || x == "bbappend"))
+            .map(|e| e.path().to_string_lossy().into_owned())
+            .collect();
+    }
+    let mut current: Vec<PathBuf> = vec![if pat.starts_with('/') { PathBuf::from("/") } else { PathBuf::from(".") }];
+    for comp in pat.split('/').filter(|c| !c.is_empty()) {
+        let mut next = Vec::new();
+        for base in &current {
+            if comp.contains(['*', '?', '[']) {
+                if let Ok(rd) = std::fs::read_dir(base) {
+                    for e in rd.flatten() {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        if !name.starts_with('.') && glob_match(comp, &name) {
+                            next.push(base.join(name));
+                        }
+                    }
+                }
+            } else {
+                let p = base.join(comp);
+                if p.exists() {
+                    next.push(p);
+                }
+            }
+        }
+        current = next;
+    }
+    current.into_iter().filter(|p| p.is_file()).map(|p| p.to_string_lossy().into_owned()).collect()
+}
+
+/// `fnmatch` for `*` and `?`.
+fn glob_match(pat: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pat.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<()> {
@@ -88,20 +127,34 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
     }
     let src = FsSource;
     let ev = Evaluator::new(&src);
-    let mut config = base_datastore(&bbpath, &cwd);
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let mut config = bb_data::base_datastore(&env);
+    if config.get_raw("BBPATH").is_none() {
+        config.set_var("BBPATH", &bbpath);
+    }
+    config.set_var_with(
+        "BB_CMDLINE",
+        &format!("[{}]", std::env::args().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(", ")),
+        SetOpts::api(&Origin::internal("cooker.py", 311, "initConfigurationData")),
+    );
     ev.parse_base_config(&mut config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    config.set_var("__bbclasstype", "recipe");
     let out = match (&cli.buildfile, cli.targets.first()) {
         (Some(file), _) => {
             let abs: PathBuf = if file.is_absolute() { file.clone() } else { cwd.join(file) };
             let abs = abs.to_string_lossy().into_owned();
-            let d = ev.parse_recipe(&config, &abs, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut base = config.clone();
+            base.set_var_with(
+                "BBFILES_PRIORITIZED",
+                &collect_bbfiles(&config),
+                SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
+            );
+            let d = ev.parse_recipe(&base, &abs, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
             bb_data::dump::emit_env(&d, &config)
         }
         (None, Some(t)) => bail!("recipe targets need the cooker (build directories with layers); use `-b FILE` for `{t}`"),
         (None, None) => {
             let mut d = config.clone();
-            ev.finalize(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
+            ev.finalize_config(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
             bb_data::dump::emit_env(&d, &config)
         }
     };

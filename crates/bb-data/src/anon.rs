@@ -86,10 +86,10 @@ fn positional<'s>(args: &[&'s str], n: usize) -> Option<Vec<&'s str>> {
 }
 
 /// Checks that every statement of a body is supported, returning them.
-fn plan(body: &str) -> std::result::Result<Vec<(String, Vec<String>)>, String> {
+fn plan(body: &str) -> std::result::Result<Vec<(u32, String, Vec<String>)>, String> {
     let mut calls = Vec::new();
     let lines: Vec<&str> = body.lines().skip(1).collect();
-    for raw in lines {
+    for (idx, raw) in lines.into_iter().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line == "pass" {
             continue;
@@ -110,7 +110,7 @@ fn plan(body: &str) -> std::result::Result<Vec<(String, Vec<String>)>, String> {
         let Some(args) = positional(&args, n) else {
             return Err(format!("arguments of `d.{method}`"));
         };
-        calls.push((method.to_owned(), args.into_iter().map(str::to_owned).collect()));
+        calls.push((idx as u32 + 1, method.to_owned(), args.into_iter().map(str::to_owned).collect()));
     }
     // Bodies must be at a single indentation level (no blocks).
     let indents: Vec<usize> = body
@@ -125,9 +125,13 @@ fn plan(body: &str) -> std::result::Result<Vec<(String, Vec<String>)>, String> {
     Ok(calls)
 }
 
-fn run_one(d: &mut DataStore, name: &str, calls: &[(String, Vec<String>)]) -> Result<()> {
-    let origin = Origin::internal(name, 0, name);
-    for (method, args) in calls {
+fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) -> Result<()> {
+    let file = d.get_raw_flag(name, "filename").unwrap_or_default();
+    let base = file.rsplit('/').next().unwrap_or(&file).to_owned();
+    let header: u32 = d.get_raw_flag(name, "lineno").and_then(|l| l.parse().ok()).unwrap_or(0);
+    for (offset, method, args) in calls {
+        let origin = Origin::internal(&base, header + offset, name);
+        let origin = Some(&origin);
         let mut vals = Vec::with_capacity(args.len());
         for a in args {
             vals.push(eval_arg(d, a)?);
@@ -144,23 +148,22 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(String, Vec<String>)]) -> Re
             "prependVarFlag" => Call::PrependVarFlag(v(0), v(1), v(2)),
             _ => Call::DelVarFlag(v(0), v(1)),
         };
-        let _ = &origin;
         match call {
-            Call::SetVar(n, val) => d.set_var_with(&n, &val, SetOpts::API),
-            Call::AppendVar(n, val) => d.append_var(&n, &val, None),
-            Call::PrependVar(n, val) => d.prepend_var(&n, &val, None),
-            Call::DelVar(n) => d.del_var(&n, None),
-            Call::RenameVar(a, b) => d.rename_var(&a, &b, None),
-            Call::SetVarFlag(n, f, val) => d.set_var_flag(&n, &f, &val),
+            Call::SetVar(n, val) => d.set_var_with(&n, &val, SetOpts { parsing: false, op: "set", detail: None, origin }),
+            Call::AppendVar(n, val) => d.append_var(&n, &val, origin),
+            Call::PrependVar(n, val) => d.prepend_var(&n, &val, origin),
+            Call::DelVar(n) => d.del_var(&n, origin),
+            Call::RenameVar(a, b) => d.rename_var(&a, &b, origin),
+            Call::SetVarFlag(n, f, val) => d.set_var_flag_with(&n, &f, &val, "set", None, origin),
             Call::AppendVarFlag(n, f, val) => {
                 let cur = d.get_var_flag(&n, &f, false)?.unwrap_or_default();
-                d.set_var_flag(&n, &f, &format!("{cur}{val}"));
+                d.set_var_flag_with(&n, &f, &format!("{cur}{val}"), "append", Some(&val), origin);
             }
             Call::PrependVarFlag(n, f, val) => {
                 let cur = d.get_var_flag(&n, &f, false)?.unwrap_or_default();
-                d.set_var_flag(&n, &f, &format!("{val}{cur}"));
+                d.set_var_flag_with(&n, &f, &format!("{val}{cur}"), "prepend", Some(&val), origin);
             }
-            Call::DelVarFlag(n, f) => d.del_var_flag(&n, &f, None),
+            Call::DelVarFlag(n, f) => d.del_var_flag(&n, &f, origin),
         }
     }
     Ok(())

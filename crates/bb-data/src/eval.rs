@@ -122,15 +122,19 @@ impl<'a> Evaluator<'a> {
         Ok(parsed)
     }
 
-    /// Finds `item` along a colon-separated search path, like `bb.utils.which`.
-    fn which(&self, path: &str, item: &str) -> Option<String> {
+    /// Finds `item` along a colon-separated search path, like `bb.utils.which` with
+    /// history: the path found (made absolute) and every candidate tried, in order.
+    fn which(&self, path: &str, item: &str) -> (Option<String>, Vec<String>) {
+        let mut attempts = Vec::new();
         for p in path.split(':') {
             let cand = join(p, item);
+            attempts.push(cand.clone());
             if self.src.exists(Path::new(&cand)) {
-                return Some(if cand.starts_with('/') { cand } else { absolutize(&cand) });
+                let abs = if cand.starts_with('/') { cand } else { absolutize(&cand) };
+                return (Some(abs), attempts);
             }
         }
-        None
+        (None, attempts)
     }
 
     fn bbpath(d: &DataStore) -> Result<String> {
@@ -151,12 +155,17 @@ impl<'a> Evaluator<'a> {
         r
     }
 
-    fn resolve(&self, d: &DataStore, file: &str) -> Result<String> {
+    fn resolve(&self, d: &mut DataStore, file: &str) -> Result<String> {
         let abs = if file.starts_with('/') {
+            mark_dependency(d, file);
             file.to_owned()
         } else {
             let bbpath = Self::bbpath(d)?;
-            self.which(&bbpath, file).ok_or_else(|| Error::Io(format!("file {file} not found in {bbpath}")))?
+            let (found, attempts) = self.which(&bbpath, file);
+            for a in &attempts {
+                mark_dependency(d, a);
+            }
+            found.ok_or_else(|| Error::Io(format!("file {file} not found in {bbpath}")))?
         };
         if !self.src.is_file(Path::new(&abs)) {
             return Err(Error::Io(format!("file {abs} not found")));
@@ -391,27 +400,33 @@ impl<'a> Evaluator<'a> {
         let mut target = file.to_owned();
         if !file.starts_with('/') {
             let bbpath = format!("{}:{}", dirname(parent), Self::bbpath(d)?);
-            if let Some(abs) = self.which(&bbpath, file) {
+            let (found, attempts) = self.which(&bbpath, file);
+            if let Some(abs) = &found {
+                if has_dependency(d, abs) {
+                    self.warn(format!("Duplicate inclusion for {abs} in {}", d.get_raw("FILE").unwrap_or_default()));
+                }
+            }
+            for a in &attempts {
+                mark_dependency(d, a);
+            }
+            if let Some(abs) = found {
                 target = abs;
             }
+        } else if has_dependency(d, file) {
+            self.warn(format!("Duplicate inclusion for {file} in {}", d.get_raw("FILE").unwrap_or_default()));
         }
         if self.include_depth_exceeded(d, &target) {
-            return Err(Error::Eval {
-                file: parent.into(),
-                line,
-                message: format!("cyclic inclusion of `{target}`"),
-            });
+            return Err(Error::Eval { file: parent.into(), line, message: format!("cyclic inclusion of `{target}`") });
         }
         match self.handle(d, &target, true) {
             Ok(()) => Ok(()),
             Err(Error::Io(msg)) => match error_out {
-                Some(verb) => Err(Error::Eval {
-                    file: parent.into(),
-                    line,
-                    message: format!("Could not {verb} file {target}"),
-                })
-                .map_err(|e| if msg.contains("not found") { e } else { e }),
-                None => Ok(()),
+                Some(verb) if msg.contains("not found") => {
+                    Err(Error::Eval { file: parent.into(), line, message: format!("Could not {verb} file {target}") })
+                }
+                Some(verb) => Err(Error::Eval { file: parent.into(), line, message: format!("Could not {verb} file {target}: {msg}") }),
+                None if msg.contains("not found") => Ok(()),
+                None => Err(Error::Eval { file: parent.into(), line, message: format!("Error parsing {target}: {msg}") }),
             },
             Err(e) => Err(e),
         }
@@ -449,7 +464,13 @@ impl<'a> Evaluator<'a> {
                 }
                 if !found.starts_with('/') {
                     let bbpath = Self::bbpath(d)?;
-                    if let Some(abs) = self.which(&bbpath, &found) {
+                    let (abs, attempts) = self.which(&bbpath, &found);
+                    for a in &attempts {
+                        if Some(a) != abs.as_ref() {
+                            mark_dependency(d, a);
+                        }
+                    }
+                    if let Some(abs) = abs {
                         found = abs;
                     }
                 }
@@ -518,21 +539,47 @@ impl<'a> Evaluator<'a> {
 
     /// Parses `conf/bitbake.conf` (through BBPATH) and then `base.bbclass` plus the
     /// classes of INHERIT: the base configuration of section 11.1 without layers.
+    /// `d` should come from [`base_datastore`].
     pub fn parse_base_config(&self, d: &mut DataStore) -> Result<()> {
+        let o = |l| internal("cookerdata.py", l, "parseConfigurationFiles");
+        d.set_var_with("BB_CURRENT_MC", "", SetOpts::api(&o(359)));
+        if Self::bbpath(d)?.is_empty() {
+            return Err(Error::Eval { file: "".into(), line: 0, message: "The BBPATH variable is not set".to_owned() });
+        }
+        if d.get_var("TOPDIR")?.is_none_or(|t| t.is_empty()) {
+            let cwd = absolutize(".");
+            d.set_var_with("TOPDIR", &cwd, SetOpts::api(&o(480)));
+        }
+        if d.get_var("BB_CACHEDIR")?.is_none_or(|t| t.is_empty()) {
+            d.set_var_with("BB_CACHEDIR", "${TOPDIR}/cache", SetOpts::api(&o(482)));
+        }
         self.handle(d, "conf/bitbake.conf", false)?;
-        d.set_var("__bbclasstype", "global");
-        self.inherit(d, "base", "configuration INHERITs", 0, false)?;
-        for c in words(d.get_var("INHERIT")?) {
+        let mut classes = vec!["base".to_owned()];
+        classes.extend(words(d.get_var("INHERIT")?));
+        for c in classes {
             self.inherit(d, &c, "configuration INHERITs", 0, false)?;
         }
+        for h in words(d.get_raw("__BBHANDLERS")) {
+            if d.get_raw_flag(&h, "filename").is_none() {
+                return Err(Error::Eval { file: "".into(), line: 0, message: format!("Undefined event handler function '{h}'") });
+            }
+        }
+        let inc = file_depends(d);
+        d.set_var_with("BBINCLUDED", &inc, SetOpts::api(&o(506)));
+        if let Some(e) = d.recorded_errors().next() {
+            return Err(Error::Eval { file: "".into(), line: 0, message: e.clone() });
+        }
+        d.rename_var("__depends", "__base_depends", None);
         d.set_var("__bbclasstype", "recipe");
         Ok(())
     }
 
-    /// Parses one recipe on top of a copy of `base` and finalizes it.
+    /// Parses one recipe on top of a copy of `base` and finalizes it, as
+    /// `bitbake -e -b FILE` does (`appends` are applied after the recipe body).
     pub fn parse_recipe(&self, base: &DataStore, file: &str, appends: &[String]) -> Result<DataStore> {
         let mut d = base.clone();
-        d.set_var("__bbclasstype", "recipe");
+        d.set_var("__BBMULTICONFIG", "");
+        d.set_var_none("FILE_LAYERNAME", Some(&internal("cookerdata.py", 513, "_parse_recipe")));
         d.set_var("__BB_RECIPE_FILE", file);
         self.handle(&mut d, file, false)?;
         for a in appends {
@@ -542,8 +589,8 @@ impl<'a> Evaluator<'a> {
         Ok(d)
     }
 
-    /// Finalization: deferred inherits, handler checks, key expansion, anonymous
-    /// functions (section 9).
+    /// Finalization of a recipe (section 9): deferred inherits, handler checks, key
+    /// expansion, anonymous functions, task flag collection, BBINCLUDED.
     pub fn finalize(&self, d: &mut DataStore) -> Result<()> {
         if let Some(e) = d.recorded_errors().next() {
             return Err(Error::Eval { file: "".into(), line: 0, message: e.clone() });
@@ -569,8 +616,193 @@ impl<'a> Evaluator<'a> {
         }
         expand_keys(d)?;
         anon::run_anon_funcs(d)?;
+        let tasks = words(d.get_raw("__BBTASKS"));
+        virt_recipe_providers(d, &tasks)?;
+        add_tasks(d, &tasks)?;
+        let inc = file_depends(d);
+        d.set_var_with("BBINCLUDED", &inc, SetOpts::api(&internal("ast.py", 557, "finalize")));
         Ok(())
     }
+
+    /// Configuration-only finalization for `bitbake -e` without a recipe: key
+    /// expansion and anonymous functions.
+    pub fn finalize_config(&self, d: &mut DataStore) -> Result<()> {
+        expand_keys(d)?;
+        anon::run_anon_funcs(d)
+    }
+}
+
+/// The datastore every parse starts from: the permitted environment variables (with
+/// BitBake's default passthrough list and `BB_ENV_PASSTHROUGH_ADDITIONS`), exported
+/// where BitBake exports them, and `BBPATH`.
+pub fn base_datastore(env: &[(String, String)]) -> DataStore {
+    const EXPORTED: &[&str] = &["BB_TASKHASH", "HOME", "LOGNAME", "PATH", "PWD", "SHELL", "USER", "LC_ALL", "BBSERVER"];
+    const PRESERVED: &[&str] = &["BBPATH", "BB_PRESERVE_ENV", "BB_ENV_PASSTHROUGH_ADDITIONS"];
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let mut permitted: Vec<String> = if get("BB_PRESERVE_ENV").is_some() {
+        env.iter().map(|(k, _)| k.clone()).collect()
+    } else if let Some(list) = get("BB_ENV_PASSTHROUGH") {
+        let mut v: Vec<String> = list.split_whitespace().map(str::to_owned).collect();
+        v.push("BB_ENV_PASSTHROUGH".to_owned());
+        v
+    } else {
+        PRESERVED.iter().chain(EXPORTED).map(|s| (*s).to_owned()).collect()
+    };
+    if let Some(extra) = get("BB_ENV_PASSTHROUGH_ADDITIONS") {
+        permitted.extend(extra.split_whitespace().map(str::to_owned));
+    }
+    let mut d = DataStore::new();
+    d.set_tracking(true);
+    let from_env = internal("data.py", 105, "inheritFromOS");
+    let auto = internal("data.py", 107, "inheritFromOS");
+    for (k, v) in env {
+        if permitted.iter().any(|p| p == k) {
+            d.set_var_with(k, v, SetOpts { parsing: false, op: "from env", detail: None, origin: Some(&from_env) });
+            if EXPORTED.contains(&k.as_str()) {
+                d.set_var_flag_with(k, "export", "True", "auto env export", None, Some(&auto));
+            }
+        }
+    }
+    d.set_var("__bbclasstype", "global");
+    d
+}
+
+/// Recipe-level virtual providers: DEPENDS and task `depends` are rewritten through
+/// `PREFERRED_PROVIDER_*` for names in BB_RECIPE_VIRTUAL_PROVIDERS (and normalised).
+fn virt_recipe_providers(d: &mut DataStore, tasks: &[String]) -> Result<()> {
+    let o = |l| internal("ast.py", l, "handleVirtRecipeProviders");
+    let depends = words(d.get_var("DEPENDS")?);
+    let virt = words(d.get_var("BB_RECIPE_VIRTUAL_PROVIDERS")?);
+    let mut newdeps = Vec::new();
+    for dep in depends {
+        if virt.contains(&dep) {
+            match d.get_var(&format!("PREFERRED_PROVIDER_{dep}"))? {
+                Some(p) if !p.is_empty() => newdeps.push(p),
+                _ => {
+                    return Err(Error::Eval {
+                        file: "".into(),
+                        line: 0,
+                        message: format!("Error, recipe virtual provider PREFERRED_PROVIDER_{dep} not set"),
+                    });
+                }
+            }
+        } else {
+            newdeps.push(dep);
+        }
+    }
+    d.set_var_with("DEPENDS", &newdeps.join(" "), SetOpts::api(&o(505)));
+    for task in tasks {
+        let taskdeps = words(d.get_var_flag(task, "depends", true)?);
+        let mut remapped = Vec::new();
+        for entry in taskdeps {
+            let parts: Vec<&str> = entry.split(':').collect();
+            if parts.len() != 2 {
+                return Err(Error::Eval {
+                    file: "".into(),
+                    line: 0,
+                    message: format!("task {task}: depends entry `{entry}` is not of the form recipe:task"),
+                });
+            }
+            let mut r = parts[0].to_owned();
+            if virt.contains(&r) {
+                r = d.get_var(&format!("PREFERRED_PROVIDER_{r}"))?.unwrap_or_else(|| "None".to_owned());
+            }
+            remapped.push(format!("{r}:{}", parts[1]));
+        }
+        d.set_var_flag_with(task, "depends", &remapped.join(" "), "set", None, Some(&o(514)));
+    }
+    Ok(())
+}
+
+/// Python's `repr` of a string.
+pub(crate) fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// `bb.build.add_tasks`: collects task flags into `_task_deps`.
+fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
+    const NAMES: &[&str] =
+        &["mcdepends", "depends", "rdepends", "deptask", "rdeptask", "recrdeptask", "recideptask", "nostamp", "fakeroot", "noexec", "umask"];
+    let mut task_list: Vec<String> = Vec::new();
+    let mut parents: Vec<(String, Vec<String>)> = Vec::new();
+    let mut per_flag: Vec<Vec<(String, String)>> = vec![Vec::new(); NAMES.len()];
+    for task in tasks {
+        let task = d.expand(task)?;
+        d.set_var_flag_with(&task, "task", "1", "set", None, Some(&internal("build.py", 895, "add_tasks")));
+        if !task_list.contains(&task) {
+            task_list.push(task.clone());
+        }
+        let flags = d.get_var_flags(&task);
+        for (i, name) in NAMES.iter().enumerate() {
+            if let Some((_, v)) = flags.iter().find(|(k, _)| k == name) {
+                let v = d.expand(v)?;
+                per_flag[i].retain(|(t, _)| *t != task);
+                per_flag[i].push((task.clone(), v));
+            }
+        }
+        let mut ps = Vec::new();
+        for dep in words(d.get_raw_flag(&task, "deps")) {
+            ps.push(d.expand(&dep)?);
+        }
+        parents.retain(|(t, _)| *t != task);
+        parents.push((task.clone(), ps));
+    }
+    let list = |v: &[String]| format!("[{}]", v.iter().map(|s| py_repr(s)).collect::<Vec<_>>().join(", "));
+    let mut out = format!("{{'tasks': {}, 'parents': {{", list(&task_list));
+    out.push_str(&parents.iter().map(|(t, p)| format!("{}: {}", py_repr(t), list(p))).collect::<Vec<_>>().join(", "));
+    out.push('}');
+    if !tasks.is_empty() {
+        for (i, name) in NAMES.iter().enumerate() {
+            let inner: Vec<String> = per_flag[i].iter().map(|(t, v)| format!("{}: {}", py_repr(t), py_repr(v))).collect();
+            out.push_str(&format!(", '{name}': {{{}}}", inner.join(", ")));
+        }
+    }
+    out.push('}');
+    d.set_var_with("_task_deps", &out, SetOpts::api(&internal("build.py", 933, "add_tasks")));
+    Ok(())
+}
+
+/// Records a file the parse depended on (`__depends`), once.
+pub(crate) fn mark_dependency(d: &mut DataStore, f: &str) {
+    let mut deps: Vec<String> = d.get_raw("__depends").map(|s| s.split('\n').map(str::to_owned).collect()).unwrap_or_default();
+    if deps.iter().any(|x| x == f) {
+        return;
+    }
+    deps.push(f.to_owned());
+    d.set_var("__depends", &deps.join("\n"));
+}
+
+fn has_dependency(d: &DataStore, f: &str) -> bool {
+    d.get_raw("__depends").is_some_and(|s| s.split('\n').any(|x| x == f))
+}
+
+/// `BBINCLUDED`: every file the parse depended on, base configuration first.
+pub(crate) fn file_depends(d: &DataStore) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for v in ["__base_depends", "__depends"] {
+        if let Some(s) = d.get_raw(v) {
+            out.extend(s.split('\n').filter(|x| !x.is_empty()).map(|x| if x.starts_with('/') { normalize(x) } else { absolutize(x) }));
+        }
+    }
+    out.join(" ")
 }
 
 /// `addtask`: marks the task, keeps the task list, merges `deps`.

@@ -19,7 +19,7 @@ mod history;
 mod store;
 
 pub use error::{Error, Result};
-pub use eval::{Evaluator, FileSource, ParsedFile, expand_keys};
+pub use eval::{Evaluator, FileSource, ParsedFile, base_datastore, expand_keys};
 pub use expand::var_refs;
 pub use history::{HistoryEvent, IncludeTree, Origin};
 pub use store::{DataStore, OpKind, SetOpts};

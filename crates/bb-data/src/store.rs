@@ -53,11 +53,14 @@ pub(crate) struct Var {
     pub(crate) appends: Vec<QueuedOp>,
     pub(crate) prepends: Vec<QueuedOp>,
     pub(crate) removes: Vec<QueuedOp>,
+    /// Set to Python's `None` (listed by `keys()`, but without a value).
+    pub(crate) none: bool,
 }
 
 impl Var {
     fn is_empty(&self) -> bool {
-        self.value.is_none()
+        !self.none
+            && self.value.is_none()
             && self.weak.is_none()
             && self.flags.is_empty()
             && self.weak_flags.is_empty()
@@ -366,8 +369,18 @@ impl DataStore {
         if name.contains(':') {
             self.update_overrides(name);
         }
-        self.var_mut(name).value = Some(value.to_owned());
+        let v = self.var_mut(name);
+        v.value = Some(value.to_owned());
+        v.none = false;
         self.record(name, opts.op, None, detail, opts.origin);
+    }
+
+    /// `d.setVar(name, None)`: the variable exists but has no value.
+    pub fn set_var_none(&mut self, name: &str, origin: Option<&Origin>) {
+        let v = self.var_mut(name);
+        v.value = None;
+        v.none = true;
+        self.record(name, "set", None, "None", origin);
     }
 
     /// `d.setVar(name, value)`: Python-API semantics, no history.

@@ -35,7 +35,14 @@ impl std::fmt::Display for Diagnostic {
         };
         write!(f, "{}: {what}: {}", self.span, self.message)?;
         if !self.line_text.is_empty() {
-            let shown: String = self.line_text.lines().next().unwrap_or("").chars().take(200).collect();
+            let shown: String = self
+                .line_text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
             write!(f, "\n    | {shown}")?;
         }
         Ok(())

@@ -31,13 +31,20 @@ pub(crate) enum Form<'a> {
     /// `export NAME`.
     Export { name: &'a str },
     /// `unset NAME` / `unset NAME[FLAG]`.
-    Unset { name: &'a str, flag: Option<&'a str> },
+    Unset {
+        name: &'a str,
+        flag: Option<&'a str>,
+    },
     /// `addpylib DIR NAMESPACE` (configuration files only).
     AddPylib { dir: &'a str, namespace: &'a str },
     /// `addfragments PREFIX LISTVAR METAVARS BUILTINVAR`.
     AddFragments { parts: [&'a str; 4] },
     /// The opening line of a shell or Python function.
-    FuncStart { name: Option<&'a str>, python: bool, fakeroot: bool },
+    FuncStart {
+        name: Option<&'a str>,
+        python: bool,
+        fakeroot: bool,
+    },
     /// `def NAME(...):`.
     Def { name: &'a str },
     /// `EXPORT_FUNCTIONS ...`.
@@ -73,7 +80,8 @@ pub(crate) struct AssignForm<'a> {
 
 /// Characters of a variable name in an assignment.
 fn is_var_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.' | '$' | '{' | '}' | '/' | '~' | ':')
+    c.is_ascii_alphanumeric()
+        || matches!(c, '-' | '_' | '+' | '.' | '$' | '{' | '}' | '/' | '~' | ':')
 }
 
 /// Characters of a name after `export` or `unset` (no `:`).
@@ -103,7 +111,9 @@ fn is_func_char(c: char) -> bool {
 
 /// Byte offset of `part` inside `whole` (`part` must be a subslice of `whole`).
 pub(crate) fn offset_in(whole: &str, part: &str) -> usize {
-    (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize).min(whole.len())
+    (part.as_ptr() as usize)
+        .saturating_sub(whole.as_ptr() as usize)
+        .min(whole.len())
 }
 
 /// Python whitespace run (possibly empty).
@@ -170,19 +180,28 @@ fn op_tail(t: &str) -> Option<(AssignOp, &str, bool, &str)> {
 
 /// The assignment form: `[export\s+] NAME*? [[FLAG]] \s* OP \s* QUOTE VALUE QUOTE $`.
 pub(crate) fn assignment(line: &str) -> Option<AssignForm<'_>> {
-    if let Ok((rest, _)) = (tag::<_, _, ()>("export"), ws1).parse(line) {
-        if let Some(mut a) = assignment_body(line, rest) {
-            a.export = true;
-            return Some(a);
-        }
+    if let Ok((rest, _)) = (tag::<_, _, ()>("export"), ws1).parse(line)
+        && let Some(mut a) = assignment_body(line, rest)
+    {
+        a.export = true;
+        return Some(a);
     }
     assignment_body(line, line)
 }
 
 /// The part after the optional `export`: the lazy name is tried shortest first.
 fn assignment_body<'a>(line: &'a str, t: &'a str) -> Option<AssignForm<'a>> {
-    let run = t.bytes().take_while(|&b| is_var_char(char::from(b))).count();
+    let run = t
+        .bytes()
+        .take_while(|&b| is_var_char(char::from(b)))
+        .count();
     for var_end in 0..=run {
+        // Only a flag, whitespace or an operator can follow the name; skip other splits
+        // cheaply (this loop runs for almost every line).
+        let next = t.as_bytes().get(var_end).copied().unwrap_or(b' ');
+        if next.is_ascii_alphanumeric() || next == b'_' || next == b'-' {
+            continue;
+        }
         let (Some(name), Some(after)) = (t.get(..var_end), t.get(var_end..)) else {
             continue;
         };
@@ -251,8 +270,12 @@ fn unset_flag(line: &str) -> Option<(&str, &str)> {
     let (r, _) = ws1(r).ok()?;
     let (r, name) = take_while1::<_, _, ()>(is_plain_name_char).parse(r).ok()?;
     let (r, _) = char::<_, ()>('[').parse(r).ok()?;
-    let (r, flag) =
-        recognize((satisfy::<_, _, ()>(is_flag_first), take_while1(is_unset_flag_rest))).parse(r).ok()?;
+    let (r, flag) = recognize((
+        satisfy::<_, _, ()>(is_flag_first),
+        take_while1(is_unset_flag_rest),
+    ))
+    .parse(r)
+    .ok()?;
     (r == "]").then_some((name, flag))
 }
 
@@ -325,9 +348,17 @@ fn func_start(line: &str) -> Option<(Option<&str>, bool, bool)> {
     loop {
         let rest = line.get(pos..).unwrap_or("");
         let (kw_len, py) = if let Some(after) = rest.strip_prefix("python") {
-            if after.starts_with('(') || starts_with_space(after) { (6, true) } else { break }
+            if after.starts_with('(') || starts_with_space(after) {
+                (6, true)
+            } else {
+                break;
+            }
         } else if let Some(after) = rest.strip_prefix("fakeroot") {
-            if starts_with_space(after) { (8, false) } else { break }
+            if starts_with_space(after) {
+                (8, false)
+            } else {
+                break;
+            }
         } else {
             break;
         };
@@ -337,12 +368,20 @@ fn func_start(line: &str) -> Option<(Option<&str>, bool, bool)> {
         steps.push((pos, py));
     }
     for count in (0..=steps.len()).rev() {
-        let start = if count == 0 { 0 } else { steps.get(count - 1).map_or(0, |s| s.0) };
+        let start = if count == 0 {
+            0
+        } else {
+            steps.get(count - 1).map_or(0, |s| s.0)
+        };
         if let Some(name) = func_tail(line.get(start..).unwrap_or("")) {
             let used = steps.get(..count).unwrap_or(&[]);
             let python = used.iter().any(|s| s.1);
             let fakeroot = used.iter().any(|s| !s.1);
-            let name = if name.is_empty() || name == "__anonymous" { None } else { Some(name) };
+            let name = if name.is_empty() || name == "__anonymous" {
+                None
+            } else {
+                Some(name)
+            };
             return Some((name, python, fakeroot));
         }
     }
@@ -352,7 +391,9 @@ fn func_start(line: &str) -> Option<(Option<&str>, bool, bool)> {
 /// `NAME? \s* ( \s* ) \s* { $` after the keywords.
 fn func_tail(t: &str) -> Option<&str> {
     let (r, name) = take_while::<_, _, ()>(is_func_char).parse(t).ok()?;
-    let (r, _) = (ws0, char('('), ws0, char(')'), ws0, char('{')).parse(r).ok()?;
+    let (r, _) = (ws0, char('('), ws0, char(')'), ws0, char('{'))
+        .parse(r)
+        .ok()?;
     r.is_empty().then_some(name)
 }
 
@@ -363,13 +404,22 @@ pub(crate) fn match_conf(line: &str, pylib: bool) -> Option<Form<'_>> {
         return Some(Form::Assign(a));
     }
     if let Some(args) = keyword_rest(line, "include") {
-        return Some(Form::Include { kind: IncludeKind::Include, args });
+        return Some(Form::Include {
+            kind: IncludeKind::Include,
+            args,
+        });
     }
     if let Some(args) = keyword_rest(line, "require") {
-        return Some(Form::Include { kind: IncludeKind::Require, args });
+        return Some(Form::Include {
+            kind: IncludeKind::Require,
+            args,
+        });
     }
     if let Some(args) = keyword_rest(line, "include_all") {
-        return Some(Form::Include { kind: IncludeKind::IncludeAll, args });
+        return Some(Form::Include {
+            kind: IncludeKind::IncludeAll,
+            args,
+        });
     }
     if let Some(name) = keyword_name(line, "export") {
         return Some(Form::Export { name });
@@ -378,12 +428,13 @@ pub(crate) fn match_conf(line: &str, pylib: bool) -> Option<Form<'_>> {
         return Some(Form::Unset { name, flag: None });
     }
     if let Some((name, flag)) = unset_flag(line) {
-        return Some(Form::Unset { name, flag: Some(flag) });
+        return Some(Form::Unset {
+            name,
+            flag: Some(flag),
+        });
     }
-    if pylib {
-        if let Some([dir, namespace]) = greedy_groups::<2>(line, "addpylib") {
-            return Some(Form::AddPylib { dir, namespace });
-        }
+    if pylib && let Some([dir, namespace]) = greedy_groups::<2>(line, "addpylib") {
+        return Some(Form::AddPylib { dir, namespace });
     }
     if let Some(parts) = greedy_groups::<4>(line, "addfragments") {
         return Some(Form::AddFragments { parts });
@@ -395,7 +446,11 @@ pub(crate) fn match_conf(line: &str, pylib: bool) -> Option<Form<'_>> {
 /// configuration forms (without `addpylib`).
 pub(crate) fn match_recipe(line: &str) -> Option<Form<'_>> {
     if let Some((name, python, fakeroot)) = func_start(line) {
-        return Some(Form::FuncStart { name, python, fakeroot });
+        return Some(Form::FuncStart {
+            name,
+            python,
+            fakeroot,
+        });
     }
     if let Some(name) = def_start(line) {
         return Some(Form::Def { name });
@@ -482,21 +537,39 @@ pub(crate) fn explain(line: &str, recipe: bool) -> (usize, String) {
     let lead = line.len() - trimmed.len();
     if lead > 0 {
         if trimmed.starts_with('#') {
-            return (lead, "unparsed line: a comment must start with `#` in column 1".into());
+            return (
+                lead,
+                "unparsed line: a comment must start with `#` in column 1".into(),
+            );
         }
-        return (0, "unparsed line: a statement must start in column 1, without leading whitespace".into());
+        return (
+            0,
+            "unparsed line: a statement must start in column 1, without leading whitespace".into(),
+        );
     }
-    let first_word: &str = line.split(|c: char| is_py_space(c) || c == '(').next().unwrap_or("");
+    let first_word: &str = line
+        .split(|c: char| is_py_space(c) || c == '(')
+        .next()
+        .unwrap_or("");
     if !recipe {
         if RECIPE_KEYWORDS.contains(&first_word) || func_start(line).is_some() {
-            let what = if func_start(line).is_some() { "a function definition" } else { first_word };
+            let what = if func_start(line).is_some() {
+                "a function definition".to_owned()
+            } else {
+                format!("`{first_word}`")
+            };
             return (
                 0,
-                format!("unparsed line: `{what}` is only allowed in recipes and classes, not in a configuration file"),
+                format!(
+                    "unparsed line: {what} is only allowed in recipes and classes, not in a configuration file"
+                ),
             );
         }
     } else if first_word == "addpylib" {
-        return (0, "unparsed line: `addpylib` is only allowed in configuration files".into());
+        return (
+            0,
+            "unparsed line: `addpylib` is only allowed in configuration files".into(),
+        );
     }
     if line.ends_with('{') && line.contains('(') && recipe {
         return (
@@ -531,7 +604,10 @@ pub(crate) fn explain(line: &str, recipe: bool) -> (usize, String) {
         return (0, "unparsed line: expected `addpylib DIR NAMESPACE`".into());
     }
     if first_word == "addfragments" {
-        return (0, "unparsed line: expected `addfragments PREFIX LISTVAR METAVARS BUILTINVAR`".into());
+        return (
+            0,
+            "unparsed line: expected `addfragments PREFIX LISTVAR METAVARS BUILTINVAR`".into(),
+        );
     }
     if let Some(found) = explain_assignment(line) {
         return found;
@@ -564,7 +640,10 @@ fn explain_assignment(line: &str) -> Option<(usize, String)> {
             s = eq - 2;
         } else if head.ends_with(['?', ':', '+', '.']) {
             s = eq - 1;
-        } else if line.get(eq + 1..).is_some_and(|r| r.starts_with(['+', '.'])) {
+        } else if line
+            .get(eq + 1..)
+            .is_some_and(|r| r.starts_with(['+', '.']))
+        {
             e = eq + 2;
         }
         (s, e)
@@ -593,7 +672,9 @@ fn explain_assignment(line: &str) -> Option<(usize, String)> {
         let at = line.find(bad).unwrap_or(0);
         return Some((
             at,
-            format!("invalid character `{bad}` in variable name `{name}`: expected `A-Za-z0-9-_+.${{}}/~:`"),
+            format!(
+                "invalid character `{bad}` in variable name `{name}`: expected `A-Za-z0-9-_+.${{}}/~:`"
+            ),
         ));
     }
     if let Some(f) = flag {
@@ -614,7 +695,10 @@ fn explain_assignment(line: &str) -> Option<(usize, String)> {
     let q = match value.as_bytes().first() {
         Some(&q) if q == b'"' || q == b'\'' => q,
         Some(_) => {
-            return Some((value_at, format!("expected a quoted value after `{op}`: `\"...\"` or `'...'`")));
+            return Some((
+                value_at,
+                format!("expected a quoted value after `{op}`: `\"...\"` or `'...'`"),
+            ));
         }
         None => return Some((value_at, format!("expected a quoted value after `{op}`"))),
     };
@@ -627,7 +711,10 @@ fn explain_assignment(line: &str) -> Option<(usize, String)> {
             ),
         ));
     }
-    Some((value_at, format!("unterminated quoted value: the closing `{qc}` must end the line")))
+    Some((
+        value_at,
+        format!("unterminated quoted value: the closing `{qc}` must end the line"),
+    ))
 }
 
 #[cfg(test)]
@@ -636,9 +723,18 @@ mod greedy_tests {
 
     #[test]
     fn greedy_groups_follow_python_backtracking() {
-        assert_eq!(greedy_groups::<2>("addpylib a  b", "addpylib"), Some(["a ", "b"]));
-        assert_eq!(greedy_groups::<2>("addpylib ${LAYERDIR}/lib oe", "addpylib"), Some(["${LAYERDIR}/lib", "oe"]));
-        assert_eq!(greedy_groups::<4>("addfragments  a b  c  d", "addfragments"), Some(["a", "b ", "c ", "d"]));
+        assert_eq!(
+            greedy_groups::<2>("addpylib a  b", "addpylib"),
+            Some(["a ", "b"])
+        );
+        assert_eq!(
+            greedy_groups::<2>("addpylib ${LAYERDIR}/lib oe", "addpylib"),
+            Some(["${LAYERDIR}/lib", "oe"])
+        );
+        assert_eq!(
+            greedy_groups::<4>("addfragments  a b  c  d", "addfragments"),
+            Some(["a", "b ", "c ", "d"])
+        );
         assert_eq!(greedy_groups::<2>("addpylib ab", "addpylib"), None);
         assert_eq!(greedy_groups::<2>("addpylib  a", "addpylib"), None);
         assert_eq!(greedy_groups::<2>("addpylib", "addpylib"), None);

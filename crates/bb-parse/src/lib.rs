@@ -6,7 +6,13 @@
 //! files and evaluates nothing.
 
 pub mod ast;
+mod dump;
 mod error;
+mod forms;
+mod lines;
+mod parser;
 
 pub use ast::{AssignOp, File, FileKind, IncludeKind, Span, Stmt, StmtKind};
+pub use dump::dump;
 pub use error::{Diagnostic, Severity};
+pub use parser::parse;

@@ -44,7 +44,11 @@ pub(crate) struct PhysLines<'s> {
 impl<'s> PhysLines<'s> {
     /// Lines of `src`, numbered from 1.
     pub(crate) fn new(src: &'s str) -> Self {
-        PhysLines { src, pos: 0, number: 0 }
+        PhysLines {
+            src,
+            pos: 0,
+            number: 0,
+        }
     }
 }
 
@@ -71,7 +75,12 @@ impl Iterator for PhysLines<'_> {
         };
         self.pos = end;
         self.number = self.number.saturating_add(1);
-        Some(PhysLine { start, content_end, end, number: self.number })
+        Some(PhysLine {
+            start,
+            content_end,
+            end,
+            number: self.number,
+        })
     }
 }
 

@@ -1,0 +1,1719 @@
+//! Built-in functions: the Python builtins we evaluate natively, the helpers of `bb.utils`,
+//! `oe.utils`, `oe.types`, `oe.path` and `os.path` that inline Python uses, and argument
+//! binding with CPython's messages.
+//!
+//! Each helper reproduces the behaviour of the real function (BitBake's `lib/bb/utils.py`,
+//! OE-Core's `meta/lib/oe/*.py`, CPython's `posixpath`), including the exceptions it raises on
+//! odd input. Anything that would touch the file system, the environment, the host or a `def`
+//! function is not here: looking it up yields `NeedsPython`.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::error::{EvalError, Result};
+use crate::eval::{Args, Interp};
+use crate::format;
+use crate::methods;
+use crate::ops;
+use crate::value::{
+    Dict, Iter, Value, as_index, as_str, is_py_space, py_cmp,
+    py_eq, py_repr, py_str, range_len, split_whitespace,
+};
+
+/// A callable we implement natively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Builtin {
+    // Python builtins.
+    Abs,
+    All,
+    Any,
+    Ascii,
+    Bin,
+    Bool,
+    Callable,
+    Chr,
+    DictT,
+    Divmod,
+    Enumerate,
+    Filter,
+    Float,
+    Format,
+    FrozenSet,
+    Hex,
+    Int,
+    IsInstance,
+    IterF,
+    Len,
+    List,
+    Map,
+    Max,
+    Min,
+    Next,
+    Oct,
+    Ord,
+    Pow,
+    Range,
+    Repr,
+    Reversed,
+    Round,
+    Set,
+    Sorted,
+    Str,
+    Sum,
+    Tuple,
+    Zip,
+    // bb.utils
+    BbContains,
+    BbContainsAny,
+    BbFilter,
+    BbFilterString,
+    BbToBoolean,
+    BbVercmpString,
+    BbVercmpStringOp,
+    // oe.utils
+    OeConditional,
+    OeVartrue,
+    OeLessOrEqual,
+    OeVersionLessOrEqual,
+    OeIfelse,
+    OeAnyDistroFeatures,
+    OeAllDistroFeatures,
+    OeTrimVersion,
+    OeBuildDependsString,
+    OeSetDifference,
+    OeSquashspaces,
+    OePruneSuffix,
+    // oe.types / oe.path
+    OeTypesBoolean,
+    OePathRelative,
+    OePathJoin,
+    // os.path
+    PathJoin,
+    PathBasename,
+    PathDirname,
+    PathSplit,
+    PathRelpath,
+    PathSplitext,
+    PathNormpath,
+    PathIsabs,
+}
+
+use Builtin as B;
+
+/// Python builtins by name.
+const PY_BUILTINS: &[(&str, Builtin)] = &[
+    ("abs", B::Abs),
+    ("all", B::All),
+    ("any", B::Any),
+    ("ascii", B::Ascii),
+    ("bin", B::Bin),
+    ("bool", B::Bool),
+    ("callable", B::Callable),
+    ("chr", B::Chr),
+    ("dict", B::DictT),
+    ("divmod", B::Divmod),
+    ("enumerate", B::Enumerate),
+    ("filter", B::Filter),
+    ("float", B::Float),
+    ("format", B::Format),
+    ("frozenset", B::FrozenSet),
+    ("hex", B::Hex),
+    ("int", B::Int),
+    ("isinstance", B::IsInstance),
+    ("iter", B::IterF),
+    ("len", B::Len),
+    ("list", B::List),
+    ("map", B::Map),
+    ("max", B::Max),
+    ("min", B::Min),
+    ("next", B::Next),
+    ("oct", B::Oct),
+    ("ord", B::Ord),
+    ("pow", B::Pow),
+    ("range", B::Range),
+    ("repr", B::Repr),
+    ("reversed", B::Reversed),
+    ("round", B::Round),
+    ("set", B::Set),
+    ("sorted", B::Sorted),
+    ("str", B::Str),
+    ("sum", B::Sum),
+    ("tuple", B::Tuple),
+    ("zip", B::Zip),
+];
+
+/// Module functions by module and name.
+const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
+    ("bb.utils", "contains", B::BbContains),
+    ("bb.utils", "contains_any", B::BbContainsAny),
+    ("bb.utils", "filter", B::BbFilter),
+    ("bb.utils", "filter_string", B::BbFilterString),
+    ("bb.utils", "to_boolean", B::BbToBoolean),
+    ("bb.utils", "vercmp_string", B::BbVercmpString),
+    ("bb.utils", "vercmp_string_op", B::BbVercmpStringOp),
+    ("oe.utils", "conditional", B::OeConditional),
+    ("oe.utils", "vartrue", B::OeVartrue),
+    ("oe.utils", "less_or_equal", B::OeLessOrEqual),
+    ("oe.utils", "version_less_or_equal", B::OeVersionLessOrEqual),
+    ("oe.utils", "ifelse", B::OeIfelse),
+    ("oe.utils", "any_distro_features", B::OeAnyDistroFeatures),
+    ("oe.utils", "all_distro_features", B::OeAllDistroFeatures),
+    ("oe.utils", "trim_version", B::OeTrimVersion),
+    ("oe.utils", "build_depends_string", B::OeBuildDependsString),
+    ("oe.utils", "set_difference", B::OeSetDifference),
+    ("oe.utils", "squashspaces", B::OeSquashspaces),
+    ("oe.utils", "prune_suffix", B::OePruneSuffix),
+    ("oe.types", "boolean", B::OeTypesBoolean),
+    ("oe.path", "relative", B::OePathRelative),
+    ("oe.path", "join", B::OePathJoin),
+    ("os.path", "join", B::PathJoin),
+    ("os.path", "basename", B::PathBasename),
+    ("os.path", "dirname", B::PathDirname),
+    ("os.path", "split", B::PathSplit),
+    ("os.path", "relpath", B::PathRelpath),
+    ("os.path", "splitext", B::PathSplitext),
+    ("os.path", "normpath", B::PathNormpath),
+    ("os.path", "isabs", B::PathIsabs),
+];
+
+impl Builtin {
+    /// A Python builtin by its bare name.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        PY_BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+    }
+
+    /// A function of a module we model.
+    pub(crate) fn from_module(module: &str, name: &str) -> Option<Self> {
+        MODULE_FUNCS.iter().find(|(m, n, _)| *m == module && *n == name).map(|(_, _, b)| *b)
+    }
+
+    /// The function's `__name__`.
+    pub(crate) fn name(self) -> &'static str {
+        if let Some((n, _)) = PY_BUILTINS.iter().find(|(_, b)| *b == self) {
+            return n;
+        }
+        MODULE_FUNCS.iter().find(|(_, _, b)| *b == self).map_or("?", |(_, n, _)| n)
+    }
+
+    /// Whether this builtin is a type (`str`, `list`, ...).
+    pub(crate) fn is_type(self) -> bool {
+        matches!(
+            self,
+            B::Bool
+                | B::DictT
+                | B::Enumerate
+                | B::Filter
+                | B::Float
+                | B::FrozenSet
+                | B::Int
+                | B::List
+                | B::Map
+                | B::Range
+                | B::Reversed
+                | B::Set
+                | B::Str
+                | B::Tuple
+                | B::Zip
+        )
+    }
+
+    /// Whether this is a function written in Python (a module helper), not a C builtin.
+    pub(crate) fn is_python_function(self) -> bool {
+        !PY_BUILTINS.iter().any(|(_, b)| *b == self)
+    }
+}
+
+/// Python `isinstance(v, ty)` for a builtin type.
+pub(crate) fn isinstance_of(v: &Value, ty: Builtin) -> bool {
+    match ty {
+        B::Str => matches!(v, Value::Str(_)),
+        B::Int => matches!(v, Value::Int(_) | Value::Bool(_)),
+        B::Bool => matches!(v, Value::Bool(_)),
+        B::Float => matches!(v, Value::Float(_)),
+        B::List => matches!(v, Value::List(_)),
+        B::Tuple => matches!(v, Value::Tuple(_)),
+        B::DictT => matches!(v, Value::Dict(_)),
+        B::Set => matches!(v, Value::Set(_, false)),
+        B::FrozenSet => matches!(v, Value::Set(_, true)),
+        B::Range => matches!(v, Value::Range(..)),
+        B::Map | B::Filter | B::Zip | B::Enumerate | B::Reversed => {
+            v.type_name() == ty.name()
+        }
+        _ => false,
+    }
+}
+
+/// The shape of a Python function's parameters, for [`bind`].
+pub(crate) struct Signature<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) params: &'a [&'a str],
+    pub(crate) posonly: usize,
+    pub(crate) varargs: bool,
+    pub(crate) kwonly: &'a [&'a str],
+    pub(crate) varkw: bool,
+}
+
+/// Arguments bound to parameters.
+pub(crate) struct Bound {
+    pub(crate) params: Vec<Value>,
+    pub(crate) kwonly: Vec<Value>,
+    pub(crate) varargs: Vec<Value>,
+    pub(crate) varkw: Dict,
+}
+
+fn quoted_list(names: &[&str]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    match q.len() {
+        0 => String::new(),
+        1 => q[0].clone(),
+        2 => format!("{} and {}", q[0], q[1]),
+        n => format!("{}, and {}", q[..n - 1].join(", "), q[n - 1]),
+    }
+}
+
+/// Binds call arguments to a Python function's parameters, with CPython's messages.
+/// `defaults` has one entry per parameter (`None` = required).
+pub(crate) fn bind(
+    sig: &Signature<'_>,
+    args: Args,
+    defaults: &[Option<Value>],
+    kw_defaults: &[Option<Value>],
+) -> Result<Bound> {
+    let name = sig.name;
+    let mut slots: Vec<Option<Value>> = vec![None; sig.params.len()];
+    let mut kwslots: Vec<Option<Value>> = vec![None; sig.kwonly.len()];
+    let mut varargs = Vec::new();
+    let mut varkw = Dict::default();
+    let npos = args.pos.len();
+    for (i, v) in args.pos.into_iter().enumerate() {
+        if let Some(slot) = slots.get_mut(i) {
+            *slot = Some(v);
+        } else if sig.varargs {
+            varargs.push(v);
+        } else {
+            let required = defaults.iter().take(sig.params.len()).filter(|d| d.is_none()).count();
+            let takes = if required == sig.params.len() {
+                let s = if required == 1 { "" } else { "s" };
+                format!("{required} positional argument{s}")
+            } else {
+                format!("from {required} to {} positional arguments", sig.params.len())
+            };
+            let was = if npos == 1 { "was" } else { "were" };
+            return Err(EvalError::type_err(format!("{name}() takes {takes} but {npos} {was} given")));
+        }
+    }
+    let mut posonly_as_kw = Vec::new();
+    for (k, v) in args.kw {
+        if let Some(i) = sig.params.iter().position(|p| **p == *k) {
+            if i < sig.posonly {
+                if sig.varkw {
+                    varkw.insert(Value::Str(k), v)?;
+                } else {
+                    posonly_as_kw.push(sig.params[i]);
+                }
+                continue;
+            }
+            if slots[i].is_some() {
+                return Err(EvalError::type_err(format!(
+                    "{name}() got multiple values for argument '{k}'"
+                )));
+            }
+            slots[i] = Some(v);
+        } else if let Some(i) = sig.kwonly.iter().position(|p| **p == *k) {
+            kwslots[i] = Some(v);
+        } else if sig.varkw {
+            varkw.insert(Value::Str(k), v)?;
+        } else {
+            return Err(EvalError::type_err(format!(
+                "{name}() got an unexpected keyword argument '{k}'"
+            )));
+        }
+    }
+    if !posonly_as_kw.is_empty() {
+        return Err(EvalError::type_err(format!(
+            "{name}() got some positional-only arguments passed as keyword arguments: '{}'",
+            posonly_as_kw.join(", ")
+        )));
+    }
+    let mut missing = Vec::new();
+    for (i, slot) in slots.iter_mut().enumerate() {
+        if slot.is_none() {
+            match defaults.get(i).cloned().flatten() {
+                Some(d) => *slot = Some(d),
+                None => missing.push(sig.params[i]),
+            }
+        }
+    }
+    if !missing.is_empty() {
+        let s = if missing.len() == 1 { "" } else { "s" };
+        return Err(EvalError::type_err(format!(
+            "{name}() missing {} required positional argument{s}: {}",
+            missing.len(),
+            quoted_list(&missing)
+        )));
+    }
+    for (i, slot) in kwslots.iter_mut().enumerate() {
+        if slot.is_none() {
+            match kw_defaults.get(i).cloned().flatten() {
+                Some(d) => *slot = Some(d),
+                None => missing.push(sig.kwonly[i]),
+            }
+        }
+    }
+    if !missing.is_empty() {
+        let s = if missing.len() == 1 { "" } else { "s" };
+        return Err(EvalError::type_err(format!(
+            "{name}() missing {} required keyword-only argument{s}: {}",
+            missing.len(),
+            quoted_list(&missing)
+        )));
+    }
+    Ok(Bound {
+        params: slots.into_iter().map(|s| s.unwrap_or(Value::None)).collect(),
+        kwonly: kwslots.into_iter().map(|s| s.unwrap_or(Value::None)).collect(),
+        varargs,
+        varkw,
+    })
+}
+
+/// Binds the arguments of a Python-level helper with positional-or-keyword parameters;
+/// `defaults` gives the defaults of the trailing parameters.
+fn bind_py(name: &str, params: &[&str], defaults: &[Value], args: Args) -> Result<Vec<Value>> {
+    let first_default = params.len() - defaults.len();
+    let defs: Vec<Option<Value>> = (0..params.len())
+        .map(|i| i.checked_sub(first_default).and_then(|j| defaults.get(j).cloned()))
+        .collect();
+    let sig = Signature { name, params, posonly: 0, varargs: false, kwonly: &[], varkw: false };
+    Ok(bind(&sig, args, &defs, &[])?.params)
+}
+
+/// Binds the arguments of a C builtin: `min..=max` positional arguments and the keyword
+/// arguments named in `kw` (which may also be given positionally when in range).
+fn bind_c(name: &str, args: Args, min: usize, max: usize, kw: &[&str]) -> Result<Vec<Option<Value>>> {
+    let n = args.pos.len();
+    if n > max {
+        return Err(EvalError::type_err(if max == 1 && min == 1 {
+            format!("{name}() takes exactly one argument ({n} given)")
+        } else {
+            format!("{name}() takes at most {max} argument{} ({n} given)", if max == 1 { "" } else { "s" })
+        }));
+    }
+    let mut slots: Vec<Option<Value>> = args.pos.into_iter().map(Some).collect();
+    slots.resize(max.max(kw.len()), None);
+    for (k, v) in args.kw {
+        match kw.iter().position(|p| **p == *k) {
+            Some(i) => {
+                let idx = max.saturating_sub(kw.len()) + i;
+                let idx = if idx < slots.len() { idx } else { i };
+                if slots.get(idx).is_some_and(Option::is_some) {
+                    return Err(EvalError::type_err(format!(
+                        "argument for {name}() given by name ('{k}') and position"
+                    )));
+                }
+                if let Some(s) = slots.get_mut(idx) {
+                    *s = Some(v);
+                }
+            }
+            None => {
+                return Err(EvalError::type_err(if kw.is_empty() {
+                    format!("{name}() takes no keyword arguments")
+                } else {
+                    format!("{name}() got an unexpected keyword argument '{k}'")
+                }));
+            }
+        }
+    }
+    let given = slots.iter().take(min).filter(|s| s.is_some()).count();
+    if given < min {
+        return Err(EvalError::type_err(if min == 1 && max == 1 {
+            format!("{name}() takes exactly one argument (0 given)")
+        } else {
+            format!("{name}() takes at least {min} argument{} ({given} given)", if min == 1 { "" } else { "s" })
+        }));
+    }
+    Ok(slots)
+}
+
+fn arg(slots: &[Option<Value>], i: usize) -> Option<&Value> {
+    slots.get(i).and_then(Option::as_ref)
+}
+
+/// `'x' object cannot be interpreted as an integer`.
+pub(crate) fn index_arg(v: &Value) -> Result<i64> {
+    as_index(v).ok_or_else(|| {
+        EvalError::type_err(format!("'{}' object cannot be interpreted as an integer", v.type_name()))
+    })
+}
+
+/// Calls a builtin.
+pub(crate) fn call(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    match b {
+        B::Len => {
+            let a = bind_c("len", args, 1, 1, &[])?;
+            len(arg(&a, 0).unwrap_or(&Value::None)).map(Value::Int)
+        }
+        B::Str => {
+            if args.pos.len() > 1 || !args.kw.is_empty() {
+                return Err(EvalError::needs("str() with an encoding"));
+            }
+            match args.pos.first() {
+                None => Ok(Value::str("")),
+                Some(v) => Ok(Value::str(py_str(v)?)),
+            }
+        }
+        B::Repr => {
+            let a = bind_c("repr", args, 1, 1, &[])?;
+            Ok(Value::str(py_repr(arg(&a, 0).unwrap_or(&Value::None))?))
+        }
+        B::Ascii => {
+            let a = bind_c("ascii", args, 1, 1, &[])?;
+            Ok(Value::str(format::ascii(&py_repr(arg(&a, 0).unwrap_or(&Value::None))?)))
+        }
+        B::Bool => {
+            let a = bind_c("bool", args, 0, 1, &[])?;
+            Ok(Value::Bool(arg(&a, 0).is_some_and(Value::truthy)))
+        }
+        B::Int => {
+            let a = bind_c("int", args, 0, 2, &["base"])?;
+            int(arg(&a, 0), arg(&a, 1))
+        }
+        B::Float => {
+            let a = bind_c("float", args, 0, 1, &[])?;
+            match arg(&a, 0) {
+                None => Ok(Value::Float(0.0)),
+                Some(v) => to_float(v).map(Value::Float),
+            }
+        }
+        B::List | B::Tuple | B::Set | B::FrozenSet => {
+            let a = bind_c(b.name(), args, 0, 1, &[])?;
+            let items = match arg(&a, 0) {
+                None => Vec::new(),
+                Some(v) => it.collect(v)?,
+            };
+            Ok(match b {
+                B::List => Value::list(items),
+                B::Tuple => Value::tuple(items),
+                B::Set => Value::Set(Rc::new(ops::unique(items)?), false),
+                _ => Value::Set(Rc::new(ops::unique(items)?), true),
+            })
+        }
+        B::DictT => dict(it, args),
+        B::Sorted => sorted(it, args),
+        B::Min | B::Max => min_max(it, b, args),
+        B::Sum => {
+            let a = bind_c("sum", args, 1, 2, &["start"])?;
+            let mut acc = arg(&a, 1).cloned().unwrap_or(Value::Int(0));
+            match acc {
+                Value::Str(_) => {
+                    return Err(EvalError::type_err(
+                        "sum() can't sum strings [use ''.join(seq) instead]",
+                    ));
+                }
+                Value::List(_) | Value::Tuple(_) => {}
+                _ => {}
+            }
+            let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
+            while let Some(v) = it.next(&src)? {
+                acc = ops::binary(crate::ast::BinOp::Add, &acc, &v)?;
+            }
+            Ok(acc)
+        }
+        B::Any | B::All => {
+            let a = bind_c(b.name(), args, 1, 1, &[])?;
+            let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
+            let want = b == B::Any;
+            while let Some(v) = it.next(&src)? {
+                if v.truthy() == want {
+                    return Ok(Value::Bool(want));
+                }
+            }
+            Ok(Value::Bool(!want))
+        }
+        B::Range => {
+            let a = bind_c("range", args, 1, 3, &[])?;
+            let ints: Vec<i64> =
+                a.iter().flatten().map(index_arg).collect::<Result<Vec<i64>>>()?;
+            let (start, stop, step) = match ints.as_slice() {
+                [stop] => (0, *stop, 1),
+                [start, stop] => (*start, *stop, 1),
+                [start, stop, step] => (*start, *stop, *step),
+                _ => return Err(EvalError::type_err("range expected at least 1 argument, got 0")),
+            };
+            if step == 0 {
+                return Err(EvalError::value_err("range() arg 3 must not be zero"));
+            }
+            Ok(Value::Range(start, stop, step))
+        }
+        B::Enumerate => {
+            let a = bind_c("enumerate", args, 1, 2, &["iterable", "start"])?;
+            let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
+            let start = arg(&a, 1).map(index_arg).transpose()?.unwrap_or(0);
+            Ok(iter_value(Iter::Enumerate(Value::Iter(src), start)))
+        }
+        B::Zip => {
+            if args.kw.iter().any(|(k, v)| &**k == "strict" && v.truthy()) {
+                return Err(EvalError::needs("zip(strict=True)"));
+            }
+            if let Some((k, _)) = args.kw.iter().find(|(k, _)| &**k != "strict") {
+                return Err(EvalError::type_err(format!(
+                    "zip() got an unexpected keyword argument '{k}'"
+                )));
+            }
+            let iters = args
+                .pos
+                .iter()
+                .map(|v| it.iter_of(v).map(Value::Iter))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(iter_value(Iter::Zip(iters)))
+        }
+        B::Map => {
+            if !args.kw.is_empty() {
+                return Err(EvalError::type_err("map() takes no keyword arguments"));
+            }
+            let mut pos = args.pos.into_iter();
+            let (Some(f), true) = (pos.next(), pos.len() > 0) else {
+                return Err(EvalError::type_err("map() must have at least two arguments."));
+            };
+            let iters = pos.map(|v| it.iter_of(&v).map(Value::Iter)).collect::<Result<Vec<_>>>()?;
+            Ok(iter_value(Iter::Map(f, iters)))
+        }
+        B::Filter => {
+            let a = bind_c("filter", args, 2, 2, &[])?;
+            let f = arg(&a, 0).cloned().unwrap_or(Value::None);
+            let src = it.iter_of(arg(&a, 1).unwrap_or(&Value::None))?;
+            Ok(iter_value(Iter::Filter(f, Value::Iter(src))))
+        }
+        B::Reversed => {
+            let a = bind_c("reversed", args, 1, 1, &[])?;
+            let v = arg(&a, 0).unwrap_or(&Value::None);
+            let mut items = match v {
+                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(..) | Value::Dict(_) => {
+                    it.collect(v)?
+                }
+                Value::View(..) => it.collect(v)?,
+                other => {
+                    return Err(EvalError::type_err(format!(
+                        "'{}' object is not reversible",
+                        other.type_name()
+                    )));
+                }
+            };
+            items.reverse();
+            Ok(iter_value(Iter::Seq(Rc::new(items), 0)))
+        }
+        B::IsInstance => {
+            let a = bind_c("isinstance", args, 2, 2, &[])?;
+            let v = arg(&a, 0).unwrap_or(&Value::None);
+            let types = match arg(&a, 1).unwrap_or(&Value::None) {
+                Value::Builtin(t) if t.is_type() => vec![*t],
+                Value::Tuple(ts) => {
+                    let mut out = Vec::new();
+                    for t in ts.iter() {
+                        match t {
+                            Value::Builtin(t) if t.is_type() => out.push(*t),
+                            Value::Unknown(p) => {
+                                return Err(EvalError::needs(format!("isinstance() with `{p}`")));
+                            }
+                            _ => {
+                                return Err(EvalError::type_err(
+                                    "isinstance() arg 2 must be a type, a tuple of types, or a union",
+                                ));
+                            }
+                        }
+                    }
+                    out
+                }
+                _ => {
+                    return Err(EvalError::type_err(
+                        "isinstance() arg 2 must be a type, a tuple of types, or a union",
+                    ));
+                }
+            };
+            if matches!(v, Value::Datastore | Value::Module(_) | Value::Func(_) | Value::Builtin(_)) {
+                return Ok(Value::Bool(false));
+            }
+            Ok(Value::Bool(types.iter().any(|t| isinstance_of(v, *t))))
+        }
+        B::Abs => {
+            let a = bind_c("abs", args, 1, 1, &[])?;
+            match arg(&a, 0).unwrap_or(&Value::None) {
+                Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(too_big),
+                Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
+                Value::Float(f) => Ok(Value::Float(f.abs())),
+                other => Err(EvalError::type_err(format!(
+                    "bad operand type for abs(): '{}'",
+                    other.type_name()
+                ))),
+            }
+        }
+        B::Chr => {
+            let a = bind_c("chr", args, 1, 1, &[])?;
+            let i = index_arg(arg(&a, 0).unwrap_or(&Value::None))?;
+            if !(0..0x110000).contains(&i) {
+                return Err(EvalError::value_err("chr() arg not in range(0x110000)"));
+            }
+            let c = u32::try_from(i).ok().and_then(char::from_u32);
+            c.map(|c| Value::str(c.to_string())).ok_or_else(|| EvalError::needs("chr() of a surrogate"))
+        }
+        B::Ord => {
+            let a = bind_c("ord", args, 1, 1, &[])?;
+            match arg(&a, 0).unwrap_or(&Value::None) {
+                Value::Str(s) => {
+                    let mut cs = s.chars();
+                    match (cs.next(), cs.next()) {
+                        (Some(c), None) => Ok(Value::Int(i64::from(u32::from(c)))),
+                        _ => Err(EvalError::type_err(format!(
+                            "ord() expected a character, but string of length {} found",
+                            s.chars().count()
+                        ))),
+                    }
+                }
+                other => Err(EvalError::type_err(format!(
+                    "ord() expected string of length 1, but {} found",
+                    other.type_name()
+                ))),
+            }
+        }
+        B::Hex | B::Oct | B::Bin => {
+            let a = bind_c(b.name(), args, 1, 1, &[])?;
+            let i = index_arg(arg(&a, 0).unwrap_or(&Value::None))?;
+            let (radix, prefix) = match b {
+                B::Hex => (16, "0x"),
+                B::Oct => (8, "0o"),
+                _ => (2, "0b"),
+            };
+            let sign = if i < 0 { "-" } else { "" };
+            Ok(Value::str(format!("{sign}{prefix}{}", format::radix_digits(i.unsigned_abs(), radix, false))))
+        }
+        B::IterF => {
+            let a = bind_c("iter", args, 1, 1, &[])?;
+            Ok(Value::Iter(it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?))
+        }
+        B::Next => {
+            let a = bind_c("next", args, 1, 2, &[])?;
+            match arg(&a, 0).unwrap_or(&Value::None) {
+                Value::Iter(src) => match it.next(src)? {
+                    Some(v) => Ok(v),
+                    None => arg(&a, 1).cloned().ok_or_else(|| EvalError::exc("StopIteration", "")),
+                },
+                other => Err(EvalError::type_err(format!(
+                    "'{}' object is not an iterator",
+                    other.type_name()
+                ))),
+            }
+        }
+        B::Callable => {
+            let a = bind_c("callable", args, 1, 1, &[])?;
+            Ok(Value::Bool(matches!(
+                arg(&a, 0),
+                Some(Value::Func(_) | Value::Builtin(_) | Value::Method(..) | Value::TypeMethod(..))
+            )))
+        }
+        B::Divmod => {
+            let a = bind_c("divmod", args, 2, 2, &[])?;
+            let (x, y) = (arg(&a, 0).unwrap_or(&Value::None), arg(&a, 1).unwrap_or(&Value::None));
+            if ops::is_number(x) && ops::is_number(y) {
+                let q = ops::binary(crate::ast::BinOp::FloorDiv, x, y)?;
+                let r = ops::binary(crate::ast::BinOp::Mod, x, y)?;
+                return Ok(Value::tuple(vec![q, r]));
+            }
+            Err(EvalError::type_err(format!(
+                "unsupported operand type(s) for divmod(): '{}' and '{}'",
+                x.type_name(),
+                y.type_name()
+            )))
+        }
+        B::Pow => {
+            let a = bind_c("pow", args, 2, 3, &["base", "exp", "mod"])?;
+            let (x, y) = (arg(&a, 0).unwrap_or(&Value::None), arg(&a, 1).unwrap_or(&Value::None));
+            match arg(&a, 2) {
+                None | Some(Value::None) => ops::binary(crate::ast::BinOp::Pow, x, y),
+                Some(m) => modpow(x, y, m),
+            }
+        }
+        B::Format => {
+            let a = bind_c("format", args, 1, 2, &[])?;
+            let spec = match arg(&a, 1) {
+                None => Arc::from(""),
+                Some(Value::Str(s)) => s.clone(),
+                Some(other) => {
+                    return Err(EvalError::type_err(format!(
+                        "format() argument 2 must be str, not {}",
+                        other.type_name()
+                    )));
+                }
+            };
+            Ok(Value::str(format::format_value(arg(&a, 0).unwrap_or(&Value::None), &spec)?))
+        }
+        B::Round => {
+            let a = bind_c("round", args, 1, 2, &["number", "ndigits"])?;
+            round(arg(&a, 0).unwrap_or(&Value::None), arg(&a, 1))
+        }
+        _ => call_helper(it, b, args),
+    }
+}
+
+fn iter_value(i: Iter) -> Value {
+    Value::Iter(Rc::new(std::cell::RefCell::new(i)))
+}
+
+fn too_big() -> EvalError {
+    EvalError::needs("integer beyond 64 bits")
+}
+
+/// Python `len()`.
+pub(crate) fn len(v: &Value) -> Result<i64> {
+    let n = match v {
+        Value::Str(s) => s.chars().count(),
+        Value::List(items) | Value::Tuple(items) | Value::Set(items, _) => items.len(),
+        Value::Dict(d) | Value::View(_, d) => d.entries.len(),
+        Value::Range(a, b, c) => return Ok(range_len(*a, *b, *c)),
+        Value::Datastore => return Err(EvalError::needs("len() of the datastore")),
+        other => {
+            return Err(EvalError::type_err(format!(
+                "object of type '{}' has no len()",
+                other.type_name()
+            )));
+        }
+    };
+    i64::try_from(n).map_err(|_| too_big())
+}
+
+/// Parses the text of an integer as `int(text, base)` does.
+pub(crate) fn parse_int(text: &str, base: i64) -> Result<i64> {
+    let invalid = || {
+        let mut r = String::new();
+        let _ = crate::value::str_repr(text, &mut r);
+        EvalError::value_err(format!("invalid literal for int() with base {base}: {r}"))
+    };
+    let s = text.trim_matches(is_py_space);
+    if !s.is_ascii() {
+        return Err(EvalError::needs("int() of text with non-ASCII characters"));
+    }
+    let (neg, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = s.to_ascii_lowercase();
+    let mut radix = base;
+    let mut digits = lower.as_str();
+    let prefixed = |p: &str| lower.starts_with(p);
+    if (base == 0 || base == 16) && prefixed("0x") {
+        radix = 16;
+        digits = &lower[2..];
+    } else if (base == 0 || base == 8) && prefixed("0o") {
+        radix = 8;
+        digits = &lower[2..];
+    } else if (base == 0 || base == 2) && prefixed("0b") {
+        radix = 2;
+        digits = &lower[2..];
+    } else if base == 0 {
+        radix = 10;
+        if digits.len() > 1 && digits.starts_with('0') && digits.chars().any(|c| c != '0' && c != '_') {
+            return Err(invalid());
+        }
+    }
+    let had_prefix = digits.len() != lower.len();
+    // Underscores: single, between digits (one may follow a base prefix).
+    let digits = if had_prefix { digits.strip_prefix('_').unwrap_or(digits) } else { digits };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return Err(invalid());
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    let radix = u32::try_from(radix).map_err(|_| invalid())?;
+    if !clean.chars().all(|c| c.is_digit(radix)) {
+        return Err(invalid());
+    }
+    let mag = u64::from_str_radix(&clean, radix).map_err(|_| too_big())?;
+    if neg {
+        0i64.checked_sub_unsigned(mag).ok_or_else(too_big)
+    } else {
+        i64::try_from(mag).map_err(|_| too_big())
+    }
+}
+
+fn int(x: Option<&Value>, base: Option<&Value>) -> Result<Value> {
+    let Some(x) = x else {
+        if base.is_some() {
+            return Err(EvalError::type_err("int() missing string argument"));
+        }
+        return Ok(Value::Int(0));
+    };
+    if let Some(base) = base {
+        let base = index_arg(base)?;
+        if base != 0 && !(2..=36).contains(&base) {
+            return Err(EvalError::value_err("int() base must be >= 2 and <= 36, or 0"));
+        }
+        let Value::Str(s) = x else {
+            return Err(EvalError::type_err("int() can't convert non-string with explicit base"));
+        };
+        return parse_int(s, base).map(Value::Int);
+    }
+    match x {
+        Value::Int(i) => Ok(Value::Int(*i)),
+        Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
+        Value::Float(f) => float_to_int(*f).map(Value::Int),
+        Value::Str(s) => parse_int(s, 10).map(Value::Int),
+        other => Err(EvalError::type_err(format!(
+            "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+            other.type_name()
+        ))),
+    }
+}
+
+/// `int(f)` for a float.
+pub(crate) fn float_to_int(f: f64) -> Result<i64> {
+    if f.is_nan() {
+        return Err(EvalError::value_err("cannot convert float NaN to integer"));
+    }
+    if f.is_infinite() {
+        return Err(EvalError::exc("OverflowError", "cannot convert float infinity to integer"));
+    }
+    let t = f.trunc();
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
+        return Err(too_big());
+    }
+    // invariant: t is integral and within i64's range, so the cast is exact.
+    Ok(t as i64)
+}
+
+/// Python `float(v)`.
+pub(crate) fn to_float(v: &Value) -> Result<f64> {
+    match v {
+        Value::Float(f) => Ok(*f),
+        Value::Int(i) => Ok(*i as f64),
+        Value::Bool(b) => Ok(f64::from(u8::from(*b))),
+        Value::Str(s) => parse_float(s).ok_or_else(|| {
+            let mut r = String::new();
+            let _ = crate::value::str_repr(s, &mut r);
+            EvalError::value_err(format!("could not convert string to float: {r}"))
+        }),
+        other => Err(EvalError::type_err(format!(
+            "float() argument must be a string or a real number, not '{}'",
+            other.type_name()
+        ))),
+    }
+}
+
+fn parse_float(text: &str) -> Option<f64> {
+    let s = text.trim_matches(is_py_space);
+    if !s.is_ascii() || s.is_empty() {
+        return None;
+    }
+    let (sign, body) = match s.as_bytes().first() {
+        Some(b'-') => (-1.0, &s[1..]),
+        Some(b'+') => (1.0, &s[1..]),
+        _ => (1.0, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    match lower.as_str() {
+        "inf" | "infinity" => return Some(sign * f64::INFINITY),
+        "nan" => return Some(f64::NAN),
+        _ => {}
+    }
+    // Digits, with single underscores between digits only.
+    let bytes = lower.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'_' {
+            let before = i.checked_sub(1).and_then(|j| bytes.get(j)).is_some_and(u8::is_ascii_digit);
+            let after = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if !before || !after {
+                return None;
+            }
+        } else if !(b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-')) {
+            return None;
+        }
+    }
+    let clean: String = lower.chars().filter(|c| *c != '_').collect();
+    if clean.starts_with(['+', '-']) {
+        return None;
+    }
+    clean.parse::<f64>().ok().map(|f| sign * f)
+}
+
+fn dict(it: &Interp<'_>, args: Args) -> Result<Value> {
+    if args.pos.len() > 1 {
+        return Err(EvalError::type_err(format!(
+            "dict expected at most 1 argument, got {}",
+            args.pos.len()
+        )));
+    }
+    let mut d = Dict::default();
+    if let Some(src) = args.pos.first() {
+        match src {
+            Value::Dict(m) => d = (**m).clone(),
+            other => {
+                let items = it.collect(other)?;
+                for (i, item) in items.iter().enumerate() {
+                    let pair = match item {
+                        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Set(..)
+                        | Value::Dict(_) | Value::Range(..) | Value::View(..) | Value::Iter(_) => {
+                            it.collect(item)?
+                        }
+                        _ => {
+                            return Err(EvalError::type_err(format!(
+                                "cannot convert dictionary update sequence element #{i} to a sequence"
+                            )));
+                        }
+                    };
+                    let [k, v] = <[Value; 2]>::try_from(pair).map_err(|p: Vec<Value>| {
+                        EvalError::value_err(format!(
+                            "dictionary update sequence element #{i} has length {}; 2 is required",
+                            p.len()
+                        ))
+                    })?;
+                    d.insert(k, v)?;
+                }
+            }
+        }
+    }
+    for (k, v) in args.kw {
+        d.insert(Value::Str(k), v)?;
+    }
+    Ok(Value::Dict(Rc::new(d)))
+}
+
+/// Sorts values with Python's `<` (stable); the first comparison error wins.
+pub(crate) fn sort_values(it: &Interp<'_>, items: Vec<Value>, key: Option<&Value>, reverse: bool) -> Result<Vec<Value>> {
+    let mut keyed: Vec<(Value, Value)> = Vec::with_capacity(items.len());
+    for v in items {
+        let k = match key {
+            None | Some(Value::None) => v.clone(),
+            Some(f) => it.call(f, Args::positional(vec![v.clone()]))?,
+        };
+        keyed.push((k, v));
+    }
+    if reverse {
+        keyed.reverse();
+    }
+    let mut err = None;
+    keyed.sort_by(|(a, _), (b, _)| {
+        if err.is_some() {
+            return Ordering::Equal;
+        }
+        // Python's sort only asks `b < a` / `a < b`.
+        match py_cmp(b, a, "<") {
+            Ok(Some(Ordering::Less)) => Ordering::Greater,
+            Ok(_) => match py_cmp(a, b, "<") {
+                Ok(Some(Ordering::Less)) => Ordering::Less,
+                Ok(_) => Ordering::Equal,
+                Err(e) => {
+                    err = Some(e);
+                    Ordering::Equal
+                }
+            },
+            Err(e) => {
+                err = Some(e);
+                Ordering::Equal
+            }
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let mut out: Vec<Value> = keyed.into_iter().map(|(_, v)| v).collect();
+    if reverse {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+fn sorted(it: &Interp<'_>, args: Args) -> Result<Value> {
+    if args.pos.len() != 1 {
+        return Err(EvalError::type_err(format!(
+            "sorted expected 1 argument, got {}",
+            args.pos.len()
+        )));
+    }
+    let mut key = None;
+    let mut reverse = false;
+    for (k, v) in &args.kw {
+        match &**k {
+            "key" => key = Some(v.clone()),
+            "reverse" => reverse = v.truthy(),
+            other => {
+                return Err(EvalError::type_err(format!(
+                    "sort() got an unexpected keyword argument '{other}'"
+                )));
+            }
+        }
+    }
+    let items = it.collect(&args.pos[0])?;
+    Ok(Value::list(sort_values(it, items, key.as_ref(), reverse)?))
+}
+
+fn min_max(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let mut key = None;
+    let mut default = None;
+    for (k, v) in args.kw {
+        match &*k {
+            "key" => key = Some(v),
+            "default" => default = Some(v),
+            other => {
+                return Err(EvalError::type_err(format!(
+                    "{name}() got an unexpected keyword argument '{other}'"
+                )));
+            }
+        }
+    }
+    let items = match args.pos.len() {
+        0 => {
+            return Err(EvalError::type_err(format!(
+                "{name} expected at least 1 argument, got 0"
+            )));
+        }
+        1 => it.collect(&args.pos[0])?,
+        _ => {
+            if default.is_some() {
+                return Err(EvalError::type_err(format!(
+                    "Cannot specify a default for {name}() with multiple positional arguments"
+                )));
+            }
+            args.pos
+        }
+    };
+    let mut best: Option<(Value, Value)> = None;
+    for v in items {
+        let k = match &key {
+            None | Some(Value::None) => v.clone(),
+            Some(f) => it.call(f, Args::positional(vec![v.clone()]))?,
+        };
+        best = Some(match best {
+            None => (k, v),
+            Some((bk, bv)) => {
+                let better = if b == B::Max {
+                    py_cmp(&k, &bk, ">")? == Some(Ordering::Greater)
+                } else {
+                    py_cmp(&k, &bk, "<")? == Some(Ordering::Less)
+                };
+                if better { (k, v) } else { (bk, bv) }
+            }
+        });
+    }
+    match (best, default) {
+        (Some((_, v)), _) => Ok(v),
+        (None, Some(d)) => Ok(d),
+        (None, None) => Err(EvalError::value_err(format!("{name}() arg is an empty sequence"))),
+    }
+}
+
+fn modpow(x: &Value, y: &Value, m: &Value) -> Result<Value> {
+    let (Some(x), Some(y), Some(m)) = (as_index(x), as_index(y), as_index(m)) else {
+        return Err(EvalError::type_err(
+            "pow() 3rd argument not allowed unless all arguments are integers",
+        ));
+    };
+    if m == 0 {
+        return Err(EvalError::value_err("pow() 3rd argument cannot be 0"));
+    }
+    if y < 0 {
+        return Err(EvalError::needs("pow() with a negative exponent and a modulus"));
+    }
+    let m128 = i128::from(m);
+    let mut result: i128 = 1 % m128;
+    let mut base = i128::from(x).rem_euclid(m128.abs());
+    let mut e = y;
+    while e > 0 {
+        if e & 1 == 1 {
+            result = (result * base) % m128.abs();
+        }
+        base = (base * base) % m128.abs();
+        e >>= 1;
+    }
+    // Python's result has the sign of the modulus.
+    let mut r = result.rem_euclid(m128.abs());
+    if m < 0 && r != 0 {
+        r += m128;
+    }
+    i64::try_from(r).map(Value::Int).map_err(|_| too_big())
+}
+
+fn round(x: &Value, nd: Option<&Value>) -> Result<Value> {
+    let nd = match nd {
+        None | Some(Value::None) => None,
+        Some(v) => Some(index_arg(v)?),
+    };
+    match x {
+        Value::Int(_) | Value::Bool(_) => {
+            let i = as_index(x).unwrap_or(0);
+            match nd {
+                None => Ok(Value::Int(i)),
+                Some(n) if n >= 0 => Ok(Value::Int(i)),
+                Some(n) => {
+                    let Some(p) = u32::try_from(-n).ok().and_then(|e| 10i128.checked_pow(e)) else {
+                        return Ok(Value::Int(0));
+                    };
+                    let v = i128::from(i);
+                    let q = v.div_euclid(p);
+                    let r = v.rem_euclid(p);
+                    let twice = 2 * r;
+                    let q = if twice > p || (twice == p && q % 2 != 0) { q + 1 } else { q };
+                    i64::try_from(q * p).map(Value::Int).map_err(|_| too_big())
+                }
+            }
+        }
+        Value::Float(f) => match nd {
+            None => {
+                let r = f.round_ties_even();
+                float_to_int(r).map(Value::Int)
+            }
+            Some(n) if (0..=300).contains(&n) && f.is_finite() => {
+                let n = usize::try_from(n).unwrap_or(0);
+                let text = format!("{f:.n$}");
+                Ok(Value::Float(text.parse::<f64>().unwrap_or(*f)))
+            }
+            Some(_) if !f.is_finite() => Ok(Value::Float(*f)),
+            Some(_) => Err(EvalError::needs("round() of a float to many or negative digits")),
+        },
+        other => Err(EvalError::type_err(format!(
+            "type {} doesn't define __round__ method",
+            other.type_name()
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// BitBake and OE-Core helpers.
+
+/// `d.getVar(var)` on whatever object was passed as `d`.
+fn d_getvar(it: &Interp<'_>, d: &Value, var: &Value) -> Result<Value> {
+    let get = methods::get_attr(d, "getVar")?;
+    it.call(&get, Args::positional(vec![var.clone()]))
+}
+
+/// A set of words from `checkvalues`: split if a string, else its (hashable) items.
+fn check_set(it: &Interp<'_>, checkvalues: &Value) -> Result<Vec<Value>> {
+    match checkvalues {
+        Value::Str(s) => Ok(split_whitespace(s).map(Value::str).collect()),
+        other => ops::unique(it.collect(other)?),
+    }
+}
+
+/// The set of words of a variable's value (a non-empty str).
+fn word_set(val: &Value) -> Result<Vec<Arc<str>>> {
+    match val {
+        Value::Str(s) => Ok(split_whitespace(s).map(Arc::from).collect()),
+        other => Err(EvalError::exc(
+            "AttributeError",
+            format!("'{}' object has no attribute 'split'", other.type_name()),
+        )),
+    }
+}
+
+fn in_words(words: &[Arc<str>], v: &Value) -> bool {
+    matches!(v, Value::Str(s) if words.iter().any(|w| w == s))
+}
+
+fn vercmp_split(v: &Value) -> Result<(i64, String, String)> {
+    let Value::Str(s) = v else {
+        return Err(EvalError::exc(
+            "AttributeError",
+            format!("'{}' object has no attribute 'strip'", v.type_name()),
+        ));
+    };
+    if !s.is_ascii() {
+        return Err(EvalError::needs("vercmp of a version with non-ASCII characters"));
+    }
+    let mut s: &str = s.trim_matches([' ', '<', '>', '=']);
+    let mut e = 0;
+    if s.contains(':') {
+        let mut parts = s.split(':');
+        e = parse_int(parts.next().unwrap_or(""), 10)?;
+        s = parts.next().unwrap_or("");
+    }
+    let mut r = "";
+    if let Some((head, tail)) = s.rsplit_once('-') {
+        r = tail;
+        s = head;
+    }
+    Ok((e, s.to_owned(), r.to_owned()))
+}
+
+/// One component of an exploded version: (order, text), numbers without leading zeros.
+fn explode_version(s: &str) -> Vec<(i8, String)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        if b[i].is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let digits = s[start..i].trim_start_matches('0');
+            out.push((0, digits.to_owned()));
+        } else if b[i].is_ascii_alphabetic() {
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            out.push((1, s[start..i].to_owned()));
+        } else {
+            let order = if b[i] == b'~' { -1 } else { 2 };
+            i += 1;
+            out.push((order, s[start..i].to_owned()));
+        }
+    }
+    out
+}
+
+fn vercmp_part(a: &str, b: &str) -> i64 {
+    let va = explode_version(a);
+    let vb = explode_version(b);
+    let mut ia = va.into_iter();
+    let mut ib = vb.into_iter();
+    loop {
+        let (oa, ca) = ia.next().map_or((0, None), |(o, c)| (o, Some(c)));
+        let (ob, cb) = ib.next().map_or((0, None), |(o, c)| (o, Some(c)));
+        if ca.is_none() && cb.is_none() && oa == 0 && ob == 0 {
+            return 0;
+        }
+        if oa < ob {
+            return -1;
+        }
+        if oa > ob {
+            return 1;
+        }
+        let Some(ca) = ca else { return -1 };
+        let Some(cb) = cb else { return 1 };
+        let ord = if oa == 0 {
+            ca.len().cmp(&cb.len()).then_with(|| ca.cmp(&cb))
+        } else {
+            ca.cmp(&cb)
+        };
+        match ord {
+            Ordering::Less => return -1,
+            Ordering::Greater => return 1,
+            Ordering::Equal => {}
+        }
+    }
+}
+
+/// `bb.utils.vercmp_string(a, b)`.
+fn vercmp_string(a: &Value, b: &Value) -> Result<i64> {
+    let (ea, va, ra) = vercmp_split(a)?;
+    let (eb, vb, rb) = vercmp_split(b)?;
+    let mut r = ea.checked_sub(eb).ok_or_else(too_big)?;
+    if r == 0 {
+        r = vercmp_part(&va, &vb);
+    }
+    if r == 0 {
+        r = vercmp_part(&ra, &rb);
+    }
+    Ok(r)
+}
+
+/// `oe.types.boolean(value)`.
+fn oe_boolean(v: &Value) -> Result<bool> {
+    match v {
+        Value::None => Ok(false),
+        Value::Bool(b) => Ok(*b),
+        Value::Str(s) => {
+            let lower = s.to_lowercase();
+            match lower.as_str() {
+                "yes" | "y" | "true" | "t" | "1" => Ok(true),
+                "no" | "n" | "false" | "f" | "0" => Ok(false),
+                _ => Err(EvalError::value_err(format!("Invalid boolean value '{lower}'"))),
+            }
+        }
+        other => Err(EvalError::type_err(format!(
+            "boolean accepts a string, not '<class '{}'>'",
+            other.type_name()
+        ))),
+    }
+}
+
+fn contains_impl(it: &Interp<'_>, var: &Value, check: &Value, t: Value, f: Value, d: &Value, any: bool) -> Result<Value> {
+    let val = d_getvar(it, d, var)?;
+    if !val.truthy() {
+        return Ok(f);
+    }
+    let words = word_set(&val)?;
+    let check = check_set(it, check)?;
+    let hit = if any {
+        check.iter().any(|c| in_words(&words, c))
+    } else {
+        check.iter().all(|c| in_words(&words, c))
+    };
+    Ok(if hit { t } else { f })
+}
+
+fn filter_string(it: &Interp<'_>, val: &Value, check: &Value) -> Result<Value> {
+    if !val.truthy() {
+        return Ok(Value::str(""));
+    }
+    let words = word_set(val)?;
+    let check = check_set(it, check)?;
+    let mut hits: Vec<Arc<str>> = check
+        .iter()
+        .filter_map(|c| match c {
+            Value::Str(s) if words.iter().any(|w| w == s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    hits.sort();
+    Ok(Value::str(hits.join(" ")))
+}
+
+fn path_arg(v: &Value) -> Result<&str> {
+    match v {
+        Value::Str(s) => Ok(s),
+        other => Err(EvalError::type_err(format!(
+            "expected str, bytes or os.PathLike object, not {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// `posixpath.join`.
+fn path_join(parts: &[Value]) -> Result<String> {
+    let Some((first, rest)) = parts.split_first() else {
+        return Err(EvalError::type_err("join() missing 1 required positional argument: 'a'"));
+    };
+    let mut path = path_arg(first)?.to_owned();
+    for p in rest {
+        let Value::Str(b) = p else {
+            return Err(EvalError::type_err(format!(
+                "join() argument must be str, bytes, or os.PathLike object, not '{}'",
+                p.type_name()
+            )));
+        };
+        if b.starts_with('/') {
+            path = b.to_string();
+        } else if path.is_empty() || path.ends_with('/') {
+            path.push_str(b);
+        } else {
+            path.push('/');
+            path.push_str(b);
+        }
+    }
+    Ok(path)
+}
+
+/// `posixpath.split`.
+fn path_split(p: &str) -> (String, String) {
+    let i = p.rfind('/').map_or(0, |i| i + 1);
+    let (head, tail) = p.split_at(i);
+    let head = if !head.is_empty() && head.chars().any(|c| c != '/') {
+        head.trim_end_matches('/')
+    } else {
+        head
+    };
+    (head.to_owned(), tail.to_owned())
+}
+
+/// `posixpath.normpath`.
+pub(crate) fn normpath(path: &str) -> String {
+    if path.is_empty() {
+        return ".".into();
+    }
+    let initial = if path.starts_with("//") && !path.starts_with("///") {
+        2
+    } else if path.starts_with('/') {
+        1
+    } else {
+        0
+    };
+    let mut comps: Vec<&str> = Vec::new();
+    for comp in path.split('/') {
+        if comp.is_empty() || comp == "." {
+            continue;
+        }
+        if comp != ".." || (initial == 0 && comps.is_empty()) || comps.last() == Some(&"..") {
+            comps.push(comp);
+        } else if !comps.is_empty() {
+            comps.pop();
+        }
+    }
+    let joined = format!("{}{}", "/".repeat(initial), comps.join("/"));
+    if joined.is_empty() { ".".into() } else { joined }
+}
+
+/// `posixpath.splitext`.
+fn splitext(p: &str) -> (String, String) {
+    let sep = p.rfind('/').map_or(-1, |i| i as i64);
+    let Some(dot) = p.rfind('.') else { return (p.to_owned(), String::new()) };
+    let dot_i = dot as i64;
+    if dot_i > sep {
+        let start = usize::try_from(sep + 1).unwrap_or(0);
+        if p[start..dot].bytes().any(|b| b != b'.') {
+            return (p[..dot].to_owned(), p[dot..].to_owned());
+        }
+    }
+    (p.to_owned(), String::new())
+}
+
+/// `posixpath.relpath` when the answer does not depend on the working directory.
+fn relpath(path: &Value, start: Option<&Value>) -> Result<Value> {
+    let path = path_arg(path)?;
+    let start = match start {
+        None | Some(Value::None) => ".",
+        Some(s) => path_arg(s)?,
+    };
+    if path.is_empty() {
+        return Err(EvalError::value_err("no path specified"));
+    }
+    let abs_p = path.starts_with('/');
+    let abs_s = start.starts_with('/');
+    let escapes = |p: &str| {
+        let n = normpath(p);
+        n == ".." || n.starts_with("../")
+    };
+    if abs_p != abs_s || (!abs_p && (escapes(path) || escapes(start))) {
+        return Err(EvalError::needs("os.path.relpath() that depends on the working directory"));
+    }
+    let comps = |p: &str| -> Vec<String> {
+        let n = if p.starts_with('/') { normpath(p) } else { normpath(&format!("/{p}")) };
+        n.split('/').filter(|c| !c.is_empty()).map(str::to_owned).collect()
+    };
+    let sl = comps(start);
+    let pl = comps(path);
+    let common = sl.iter().zip(pl.iter()).take_while(|(a, b)| a == b).count();
+    let mut rel: Vec<String> = vec!["..".into(); sl.len() - common];
+    rel.extend(pl[common..].iter().cloned());
+    if rel.is_empty() {
+        return Ok(Value::str("."));
+    }
+    Ok(Value::str(rel.join("/")))
+}
+
+fn str_arg<'v>(v: &'v Value, what: &str) -> Result<&'v Arc<str>> {
+    as_str(v).ok_or_else(|| {
+        EvalError::exc("AttributeError", format!("'{}' object has no attribute '{what}'", v.type_name()))
+    })
+}
+
+fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let s = |x: &str| Value::str(x);
+    match b {
+        B::BbContains | B::BbContainsAny => {
+            let a = bind_py(name, &["variable", "checkvalues", "truevalue", "falsevalue", "d"], &[], args)?;
+            contains_impl(it, &a[0], &a[1], a[2].clone(), a[3].clone(), &a[4], b == B::BbContainsAny)
+        }
+        B::BbFilter => {
+            let a = bind_py(name, &["variable", "checkvalues", "d"], &[], args)?;
+            let val = d_getvar(it, &a[2], &a[0])?;
+            filter_string(it, &val, &a[1])
+        }
+        B::BbFilterString => {
+            let a = bind_py(name, &["val", "checkvalues"], &[], args)?;
+            filter_string(it, &a[0], &a[1])
+        }
+        B::BbToBoolean => {
+            let a = bind_py(name, &["string", "default"], &[Value::None], args)?;
+            let v = &a[0];
+            if !v.truthy() {
+                return Ok(a[1].clone());
+            }
+            match v {
+                Value::Int(i) => Ok(Value::Bool(*i != 0)),
+                Value::Bool(b) => Ok(Value::Bool(*b)),
+                Value::Str(st) => {
+                    let n = st.to_lowercase();
+                    match n.as_str() {
+                        "y" | "yes" | "1" | "true" => Ok(Value::Bool(true)),
+                        "n" | "no" | "0" | "false" => Ok(Value::Bool(false)),
+                        _ => Err(EvalError::value_err(format!("Invalid value for to_boolean: {st}"))),
+                    }
+                }
+                other => Err(EvalError::exc(
+                    "AttributeError",
+                    format!("'{}' object has no attribute 'lower'", other.type_name()),
+                )),
+            }
+        }
+        B::BbVercmpString => {
+            let a = bind_py(name, &["a", "b"], &[], args)?;
+            vercmp_string(&a[0], &a[1]).map(Value::Int)
+        }
+        B::BbVercmpStringOp => {
+            let a = bind_py(name, &["a", "b", "op"], &[], args)?;
+            let r = vercmp_string(&a[0], &a[1])?;
+            let op = as_str(&a[2]).map(|s| s.to_string()).unwrap_or_default();
+            let v = match op.as_str() {
+                "=" | "==" => r == 0,
+                "<=" => r <= 0,
+                ">=" => r >= 0,
+                ">" | ">>" => r > 0,
+                "<" | "<<" => r < 0,
+                "!=" => r != 0,
+                _ => {
+                    return Err(EvalError::exc(
+                        "VersionStringException",
+                        format!("Unsupported comparison operator \"{}\"", py_str(&a[2])?),
+                    ));
+                }
+            };
+            Ok(Value::Bool(v))
+        }
+        B::OeConditional => {
+            let a = bind_py(name, &["variable", "checkvalue", "truevalue", "falsevalue", "d"], &[], args)?;
+            let val = d_getvar(it, &a[4], &a[0])?;
+            Ok(if py_eq(&val, &a[1]) { a[2].clone() } else { a[3].clone() })
+        }
+        B::OeVartrue => {
+            let a = bind_py(name, &["var", "iftrue", "iffalse", "d"], &[], args)?;
+            let val = d_getvar(it, &a[3], &a[0])?;
+            Ok(if oe_boolean(&val)? { a[1].clone() } else { a[2].clone() })
+        }
+        B::OeLessOrEqual => {
+            let a = bind_py(name, &["variable", "checkvalue", "truevalue", "falsevalue", "d"], &[], args)?;
+            let val = d_getvar(it, &a[4], &a[0])?;
+            let x = to_float(&val)?;
+            let y = to_float(&a[1])?;
+            Ok(if x <= y { a[2].clone() } else { a[3].clone() })
+        }
+        B::OeVersionLessOrEqual => {
+            let a = bind_py(name, &["variable", "checkvalue", "truevalue", "falsevalue", "d"], &[], args)?;
+            let val = d_getvar(it, &a[4], &a[0])?;
+            Ok(if vercmp_string(&val, &a[1])? <= 0 { a[2].clone() } else { a[3].clone() })
+        }
+        B::OeIfelse => {
+            let a = bind_py(name, &["condition", "iftrue", "iffalse"], &[Value::Bool(true), Value::Bool(false)], args)?;
+            Ok(if a[0].truthy() { a[1].clone() } else { a[2].clone() })
+        }
+        B::OeAnyDistroFeatures | B::OeAllDistroFeatures => {
+            let a = bind_py(name, &["d", "features", "truevalue", "falsevalue"], &[s("1"), s("")], args)?;
+            contains_impl(it, &s("DISTRO_FEATURES"), &a[1], a[2].clone(), a[3].clone(), &a[0], b == B::OeAnyDistroFeatures)
+        }
+        B::OeTrimVersion => {
+            let a = bind_py(name, &["version", "num_parts"], &[Value::Int(2)], args)?;
+            let Value::Str(v) = &a[0] else {
+                return Err(EvalError::type_err("Version should be a string"));
+            };
+            if py_cmp(&a[1], &Value::Int(1), "<")? == Some(Ordering::Less) {
+                return Err(EvalError::value_err("Cannot split to parts < 1"));
+            }
+            let parts: Vec<Value> = v.split('.').map(Value::str).collect();
+            let head = ops::slice(&Value::list(parts), &Value::None, &a[1], &Value::None)?;
+            methods::call_method(it, &s("."), "join", Args::positional(vec![head]))
+        }
+        B::OeBuildDependsString => {
+            let a = bind_py(name, &["depends", "task"], &[], args)?;
+            let deps = str_arg(&a[0], "split")?;
+            let mut out = Vec::new();
+            for dep in split_whitespace(deps) {
+                let x = ops::binary(crate::ast::BinOp::Add, &s(dep), &s(":"))?;
+                out.push(py_str(&ops::binary(crate::ast::BinOp::Add, &x, &a[1])?)?);
+            }
+            Ok(Value::str(out.join(" ")))
+        }
+        B::OeSetDifference => {
+            let a = bind_py(name, &["variable1", "variable2", "d"], &[], args)?;
+            let v1 = d_getvar(it, &a[2], &a[0])?;
+            if !v1.truthy() {
+                return Ok(s(""));
+            }
+            let v2 = d_getvar(it, &a[2], &a[1])?;
+            if !v2.truthy() {
+                return Ok(v1);
+            }
+            let w1 = word_set(&v1)?;
+            let w2 = word_set(&v2)?;
+            if w2.iter().any(|w| &**w == "*") {
+                return Ok(s(""));
+            }
+            let mut out: Vec<Arc<str>> = Vec::new();
+            for w in w1 {
+                if !w2.contains(&w) && !out.contains(&w) {
+                    out.push(w);
+                }
+            }
+            out.sort();
+            Ok(Value::str(out.join(" ")))
+        }
+        B::OeSquashspaces => {
+            let a = bind_py(name, &["string"], &[], args)?;
+            let Value::Str(st) = &a[0] else {
+                return Err(EvalError::type_err("expected string or bytes-like object"));
+            };
+            let words: Vec<&str> = split_whitespace(st).collect();
+            Ok(Value::str(words.join(" ")))
+        }
+        B::OePruneSuffix => {
+            let a = bind_py(name, &["var", "suffixes", "d"], &[], args)?;
+            let mut var = a[0].clone();
+            let suffixes = it.iter_of(&a[1])?;
+            while let Some(suffix) = it.next(&suffixes)? {
+                if !suffix.truthy() {
+                    continue;
+                }
+                let ends = methods::call_method(it, &var, "endswith", Args::positional(vec![suffix.clone()]))?;
+                if ends.truthy() {
+                    let n = len(&suffix)?;
+                    var = ops::slice(&var, &Value::None, &Value::Int(-n), &Value::None)?;
+                }
+            }
+            let prefix = d_getvar(it, &a[2], &s("MLPREFIX"))?;
+            if prefix.truthy() {
+                let starts = methods::call_method(it, &var, "startswith", Args::positional(vec![prefix.clone()]))?;
+                if starts.truthy() {
+                    var = ops::slice(&var, &Value::Int(len(&prefix)?), &Value::None, &Value::None)?;
+                }
+            }
+            Ok(var)
+        }
+        B::OeTypesBoolean => {
+            let a = bind_py(name, &["value"], &[], args)?;
+            oe_boolean(&a[0]).map(Value::Bool)
+        }
+        B::OePathRelative => {
+            let a = bind_py(name, &["src", "dest"], &[], args)?;
+            relpath(&a[1], Some(&a[0]))
+        }
+        B::OePathJoin => {
+            let mut parts = Vec::with_capacity(args.pos.len());
+            if !args.kw.is_empty() {
+                return Err(EvalError::type_err("join() got an unexpected keyword argument"));
+            }
+            for (i, p) in args.pos.iter().enumerate() {
+                match p {
+                    Value::Str(x) => parts.push(x.to_string()),
+                    other => {
+                        return Err(EvalError::type_err(format!(
+                            "sequence item {i}: expected str instance, {} found",
+                            other.type_name()
+                        )));
+                    }
+                }
+            }
+            Ok(Value::str(normpath(&parts.join("/"))))
+        }
+        B::PathJoin => {
+            if !args.kw.is_empty() {
+                return Err(EvalError::type_err("join() got an unexpected keyword argument"));
+            }
+            path_join(&args.pos).map(Value::str)
+        }
+        B::PathBasename | B::PathDirname | B::PathSplit | B::PathSplitext | B::PathNormpath | B::PathIsabs => {
+            let pname = if b == B::PathIsabs { "s" } else if b == B::PathNormpath { "path" } else { "p" };
+            let a = bind_py(name, &[pname], &[], args)?;
+            let p = path_arg(&a[0])?;
+            Ok(match b {
+                B::PathBasename => s(&path_split(p).1),
+                B::PathDirname => s(&path_split(p).0),
+                B::PathSplit => {
+                    let (h, t) = path_split(p);
+                    Value::tuple(vec![s(&h), s(&t)])
+                }
+                B::PathSplitext => {
+                    let (h, t) = splitext(p);
+                    Value::tuple(vec![s(&h), s(&t)])
+                }
+                B::PathNormpath => s(&normpath(p)),
+                _ => Value::Bool(p.starts_with('/')),
+            })
+        }
+        B::PathRelpath => {
+            let a = bind_py(name, &["path", "start"], &[Value::None], args)?;
+            relpath(&a[0], Some(&a[1]))
+        }
+        _ => Err(EvalError::needs(format!("call to `{name}`"))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

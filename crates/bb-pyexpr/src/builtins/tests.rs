@@ -1,0 +1,3 @@
+//! Unit tests of `builtins.rs`.
+
+use super::*;

@@ -1,0 +1,708 @@
+//! Walks a syntax tree and computes its value: name resolution, scopes, calls, lambdas,
+//! comprehensions and the iterator protocol.
+//!
+//! Name resolution follows BitBake's `better_eval`: at the top level a bare name is a Python
+//! builtin, then `d`/`bb`/`oe`/`os`/`time`, then a BitBake variable; inside a lambda or a
+//! comprehension body (a nested Python scope) variables of the datastore are not visible.
+//! Operators live in `ops.rs`, builtin functions in `builtins.rs` and methods in `methods.rs`;
+//! this file must not grow their semantics.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::Context;
+use crate::ast::{Arg, CompDef, CompKind, Const, DictItem, Elt, FPart, LambdaDef, Node, Target};
+use crate::builtins::{self, Builtin};
+use crate::error::{EvalError, Result};
+use crate::format;
+use crate::methods;
+use crate::ops;
+use crate::value::{Closure, Dict, GenState, Iter, Scope, Value, ViewKind, as_str};
+
+/// Deepest evaluation recursion (nested nodes plus lambda calls) before `RecursionError`.
+const MAX_EVAL_DEPTH: usize = 500;
+
+/// Most items a single container may hold before we report `MemoryError`.
+pub(crate) const MAX_ITEMS: usize = 1 << 24;
+
+/// Positional and keyword arguments of a call.
+#[derive(Debug, Default)]
+pub(crate) struct Args {
+    pub(crate) pos: Vec<Value>,
+    pub(crate) kw: Vec<(Arc<str>, Value)>,
+}
+
+impl Args {
+    pub(crate) fn positional(pos: Vec<Value>) -> Self {
+        Self { pos, kw: Vec::new() }
+    }
+}
+
+/// One evaluation of an expression against a datastore.
+pub(crate) struct Interp<'c> {
+    pub(crate) ctx: &'c dyn Context,
+    depth: Cell<usize>,
+}
+
+/// Names of Python builtins we do not implement: using one needs real Python, and they are
+/// never looked up in the datastore.
+const OTHER_BUILTINS: &[&str] = &[
+    "ArithmeticError", "AssertionError", "AttributeError", "BaseException", "BaseExceptionGroup",
+    "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning", "ChildProcessError",
+    "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError",
+    "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning", "EnvironmentError",
+    "Exception", "ExceptionGroup", "FileExistsError", "FileNotFoundError", "FloatingPointError",
+    "FutureWarning", "GeneratorExit", "IOError", "ImportError", "ImportWarning",
+    "IndentationError", "IndexError", "InterruptedError", "IsADirectoryError", "KeyError",
+    "KeyboardInterrupt", "LookupError", "MemoryError", "ModuleNotFoundError", "NameError",
+    "NotADirectoryError", "NotImplemented", "NotImplementedError", "OSError", "OverflowError",
+    "PendingDeprecationWarning", "PermissionError", "ProcessLookupError", "RecursionError",
+    "ReferenceError", "ResourceWarning", "RuntimeError", "RuntimeWarning", "StopAsyncIteration",
+    "StopIteration", "SyntaxError", "SyntaxWarning", "SystemError", "SystemExit", "TabError",
+    "TimeoutError", "TypeError", "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError",
+    "UnicodeError", "UnicodeTranslateError", "UnicodeWarning", "UserWarning", "ValueError",
+    "Warning", "ZeroDivisionError", "aiter", "anext", "breakpoint", "bytearray", "bytes",
+    "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dir", "eval", "exec",
+    "exit", "getattr", "globals", "hasattr", "hash", "help", "id", "input", "issubclass",
+    "license", "locals", "memoryview", "object", "open", "print", "property", "quit", "setattr",
+    "slice", "staticmethod", "super", "type", "vars",
+];
+
+/// A name of BitBake's global evaluation context, or a Python builtin.
+fn global(name: &str) -> Option<Value> {
+    match name {
+        "d" => Some(Value::Datastore),
+        "bb" => Some(Value::Module("bb")),
+        "oe" => Some(Value::Module("oe")),
+        "os" => Some(Value::Module("os")),
+        "time" => Some(Value::Unknown(Rc::from("time"))),
+        _ => Builtin::from_name(name).map(Value::Builtin).or_else(|| {
+            OTHER_BUILTINS.contains(&name).then(|| Value::Unknown(Rc::from(name)))
+        }),
+    }
+}
+
+fn name_error(name: &str) -> EvalError {
+    EvalError::exc("NameError", format!("name '{name}' is not defined"))
+}
+
+/// Turns a transient [`Value::Unknown`] into the error its use deserves.
+fn known(v: Value) -> Result<Value> {
+    match v {
+        Value::Unknown(path) => Err(EvalError::needs(format!("use of `{path}`"))),
+        v => Ok(v),
+    }
+}
+
+impl<'c> Interp<'c> {
+    pub(crate) fn new(ctx: &'c dyn Context) -> Self {
+        Self { ctx, depth: Cell::new(0) }
+    }
+
+    fn enter(&self) -> Result<()> {
+        let d = self.depth.get() + 1;
+        if d > MAX_EVAL_DEPTH {
+            return Err(EvalError::exc("RecursionError", "maximum recursion depth exceeded"));
+        }
+        self.depth.set(d);
+        Ok(())
+    }
+
+    fn leave(&self) {
+        self.depth.set(self.depth.get().saturating_sub(1));
+    }
+
+    /// Evaluates a node; `scope` is `None` at the top level of the expression.
+    pub(crate) fn eval(&self, node: &Node, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        self.enter()?;
+        let r = self.eval_inner(node, scope);
+        self.leave();
+        r
+    }
+
+    fn eval_inner(&self, node: &Node, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        match node {
+            Node::Const(c) => Ok(match c {
+                Const::None => Value::None,
+                Const::Bool(b) => Value::Bool(*b),
+                Const::Int(i) => Value::Int(*i),
+                Const::Float(f) => Value::Float(*f),
+                Const::Str(s) => Value::Str(s.clone()),
+            }),
+            Node::FString(parts) => Ok(Value::str(self.fstring(parts, scope)?)),
+            Node::Name(_) | Node::Attr(..) => known(self.callee(node, scope)?),
+            Node::Subscript(obj, index) => {
+                let obj = self.eval(obj, scope)?;
+                if let Node::Slice(lower, upper, step) = &**index {
+                    let part = |p: &Option<Box<Node>>| -> Result<Value> {
+                        p.as_ref().map_or(Ok(Value::None), |n| self.eval(n, scope))
+                    };
+                    let (l, u, s) = (part(lower)?, part(upper)?, part(step)?);
+                    return ops::slice(&obj, &l, &u, &s);
+                }
+                let index = self.eval(index, scope)?;
+                ops::getitem(self, &obj, &index)
+            }
+            Node::Slice(..) => Err(EvalError::needs("slice object outside a simple subscript")),
+            Node::Call(func, args) => {
+                let f = self.callee(func, scope)?;
+                if let Value::Unknown(path) = &f {
+                    return Err(EvalError::needs(format!("call to `{path}`")));
+                }
+                let args = self.args(args, scope)?;
+                self.call(&f, args)
+            }
+            Node::Unary(op, operand) => {
+                let v = self.eval(operand, scope)?;
+                ops::unary(*op, &v)
+            }
+            Node::Binary(op, a, b) => {
+                let a = self.eval(a, scope)?;
+                let b = self.eval(b, scope)?;
+                ops::binary(*op, &a, &b)
+            }
+            Node::BoolOp(is_and, a, b) => {
+                let a = self.eval(a, scope)?;
+                if a.truthy() == *is_and { self.eval(b, scope) } else { Ok(a) }
+            }
+            Node::Not(a) => Ok(Value::Bool(!self.eval(a, scope)?.truthy())),
+            Node::Compare(first, rest) => {
+                let mut left = self.eval(first, scope)?;
+                for (op, right) in rest {
+                    let right = self.eval(right, scope)?;
+                    if !ops::compare(self, *op, &left, &right)? {
+                        return Ok(Value::Bool(false));
+                    }
+                    left = right;
+                }
+                Ok(Value::Bool(true))
+            }
+            Node::IfExp { cond, body, orelse } => {
+                if self.eval(cond, scope)?.truthy() {
+                    self.eval(body, scope)
+                } else {
+                    self.eval(orelse, scope)
+                }
+            }
+            Node::Lambda(def) => self.lambda(def, scope),
+            Node::List(elts) => Ok(Value::list(self.elts(elts, scope)?)),
+            Node::Tuple(elts) => Ok(Value::tuple(self.elts(elts, scope)?)),
+            Node::Set(elts) => {
+                let items = self.elts(elts, scope)?;
+                Ok(Value::Set(Rc::new(ops::unique(items)?), false))
+            }
+            Node::Dict(items) => self.dict(items, scope),
+            Node::Comp(def) => self.comprehension(def, scope),
+            Node::Unsupported(why) => Err(EvalError::needs(*why)),
+        }
+    }
+
+    /// Evaluates a node that may name something we do not model ([`Value::Unknown`]): the
+    /// function of a call or the object of an attribute.
+    fn callee(&self, node: &Node, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        match node {
+            Node::Name(name) => self.name(name, scope),
+            Node::Attr(obj, attr) => {
+                let obj = self.callee(obj, scope)?;
+                methods::get_attr(&obj, attr)
+            }
+            _ => self.eval(node, scope),
+        }
+    }
+
+    fn name(&self, name: &Arc<str>, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        if let Some(s) = scope {
+            if let Some(v) = s.lookup(name) {
+                return Ok(v);
+            }
+            return global(name).ok_or_else(|| name_error(name));
+        }
+        // Top level: BitBake's DataContext consults the datastore for every name that is not a
+        // builtin or a context entry; names starting with `_` are not excluded.
+        if !name.starts_with('_') {
+            if let Some(v) = global(name) {
+                return Ok(v);
+            }
+        }
+        if let Some(v) = self.ctx.get_var(name, true)? {
+            return Ok(Value::str(v));
+        }
+        global(name).ok_or_else(|| name_error(name))
+    }
+
+    fn fstring(&self, parts: &[FPart], scope: Option<&Rc<Scope>>) -> Result<String> {
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                FPart::Lit(s) => out.push_str(s),
+                FPart::Field { expr, conv, spec } => {
+                    let mut v = self.eval(expr, scope)?;
+                    match conv {
+                        Some('r') => v = Value::str(crate::value::py_repr(&v)?),
+                        Some('a') => v = Value::str(format::ascii(&crate::value::py_repr(&v)?)),
+                        Some(_) => v = Value::str(crate::value::py_str(&v)?),
+                        None => {}
+                    }
+                    let spec = self.fstring(spec, scope)?;
+                    out.push_str(&format::format_value(&v, &spec)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn elts(&self, elts: &[Elt], scope: Option<&Rc<Scope>>) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(elts.len());
+        for e in elts {
+            match e {
+                Elt::One(n) => out.push(self.eval(n, scope)?),
+                Elt::Star(n) => {
+                    let v = self.eval(n, scope)?;
+                    out.extend(self.collect(&v)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn dict(&self, items: &[DictItem], scope: Option<&Rc<Scope>>) -> Result<Value> {
+        let mut d = Dict::default();
+        for item in items {
+            match item {
+                DictItem::Pair(k, v) => {
+                    let k = self.eval(k, scope)?;
+                    let v = self.eval(v, scope)?;
+                    d.insert(k, v)?;
+                }
+                DictItem::Spread(m) => match self.eval(m, scope)? {
+                    Value::Dict(m) => {
+                        for (k, v) in &m.entries {
+                            d.insert(k.clone(), v.clone())?;
+                        }
+                    }
+                    other => {
+                        return Err(EvalError::type_err(format!(
+                            "'{}' object is not a mapping",
+                            other.type_name()
+                        )));
+                    }
+                },
+            }
+        }
+        Ok(Value::Dict(Rc::new(d)))
+    }
+
+    fn args(&self, args: &[Arg], scope: Option<&Rc<Scope>>) -> Result<Args> {
+        let mut out = Args::default();
+        for a in args {
+            match a {
+                Arg::Pos(n) => out.pos.push(self.eval(n, scope)?),
+                Arg::Star(n) => {
+                    let v = self.eval(n, scope)?;
+                    out.pos.extend(self.collect(&v)?);
+                }
+                Arg::Kw(name, n) => {
+                    let v = self.eval(n, scope)?;
+                    out.kw.push((name.clone(), v));
+                }
+                Arg::StarStar(n) => match self.eval(n, scope)? {
+                    Value::Dict(m) => {
+                        for (k, v) in &m.entries {
+                            let Some(k) = as_str(k) else {
+                                return Err(EvalError::type_err("keywords must be strings"));
+                            };
+                            if out.kw.iter().any(|(n, _)| n == k) {
+                                return Err(EvalError::type_err(format!(
+                                    "got multiple values for keyword argument '{k}'"
+                                )));
+                            }
+                            out.kw.push((k.clone(), v.clone()));
+                        }
+                    }
+                    other => {
+                        return Err(EvalError::type_err(format!(
+                            "argument after ** must be a mapping, not {}",
+                            other.type_name()
+                        )));
+                    }
+                },
+            }
+        }
+        Ok(out)
+    }
+
+    /// Calls a callable value.
+    pub(crate) fn call(&self, f: &Value, args: Args) -> Result<Value> {
+        match f {
+            Value::Func(c) => self.call_lambda(c, args),
+            Value::Builtin(b) => builtins::call(self, *b, args),
+            Value::Method(recv, name) => methods::call_method(self, recv, name, args),
+            Value::TypeMethod(ty, name) => {
+                let mut args = args;
+                if args.pos.is_empty() {
+                    return Err(EvalError::type_err(format!(
+                        "unbound method {}.{name}() needs an argument",
+                        ty.name()
+                    )));
+                }
+                let recv = args.pos.remove(0);
+                if !builtins::isinstance_of(&recv, *ty) {
+                    return Err(EvalError::type_err(format!(
+                        "descriptor '{name}' for '{}' objects doesn't apply to a '{}' object",
+                        ty.name(),
+                        recv.type_name()
+                    )));
+                }
+                methods::call_method(self, &recv, name, args)
+            }
+            Value::Unknown(path) => Err(EvalError::needs(format!("call to `{path}`"))),
+            other => {
+                Err(EvalError::type_err(format!("'{}' object is not callable", other.type_name())))
+            }
+        }
+    }
+
+    fn lambda(&self, def: &Arc<LambdaDef>, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        let mut defaults = Vec::with_capacity(def.params.len());
+        for p in &def.params {
+            defaults.push(p.default.as_ref().map(|n| self.eval(n, scope)).transpose()?);
+        }
+        let mut kw_defaults = Vec::with_capacity(def.kwonly.len());
+        for p in &def.kwonly {
+            kw_defaults.push(p.default.as_ref().map(|n| self.eval(n, scope)).transpose()?);
+        }
+        Ok(Value::Func(Rc::new(Closure {
+            def: def.clone(),
+            defaults,
+            kw_defaults,
+            scope: scope.cloned(),
+        })))
+    }
+
+    fn call_lambda(&self, c: &Closure, args: Args) -> Result<Value> {
+        let def = &c.def;
+        let names: Vec<&str> = def.params.iter().map(|p| &*p.name).collect();
+        let kwonly: Vec<&str> = def.kwonly.iter().map(|p| &*p.name).collect();
+        let sig = builtins::Signature {
+            name: "<lambda>",
+            params: &names,
+            posonly: def.posonly,
+            varargs: def.varargs.is_some(),
+            kwonly: &kwonly,
+            varkw: def.varkw.is_some(),
+        };
+        let bound = builtins::bind(&sig, args, &c.defaults, &c.kw_defaults)?;
+        let scope = Scope::new(c.scope.clone());
+        for (p, v) in def.params.iter().zip(bound.params) {
+            scope.set(&p.name, v);
+        }
+        for (p, v) in def.kwonly.iter().zip(bound.kwonly) {
+            scope.set(&p.name, v);
+        }
+        if let Some(name) = &def.varargs {
+            scope.set(name, Value::tuple(bound.varargs));
+        }
+        if let Some(name) = &def.varkw {
+            scope.set(name, Value::Dict(Rc::new(bound.varkw)));
+        }
+        self.enter()?;
+        let r = self.eval(&def.body, Some(&scope));
+        self.leave();
+        r
+    }
+
+    fn comprehension(&self, def: &Arc<CompDef>, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        // The first iterable is evaluated in the enclosing scope, the rest in the new one.
+        let Some(first) = def.clauses.first() else {
+            return Err(EvalError::syntax("invalid syntax"));
+        };
+        let iterable = self.eval(&first.iter, scope)?;
+        let it = self.iter_of(&iterable)?;
+        let gen_scope = Scope::new(scope.cloned());
+        let generator = Rc::new(RefCell::new(Iter::Gen(GenState {
+            comp: def.clone(),
+            scope: gen_scope,
+            iters: vec![Value::Iter(it)],
+        })));
+        match def.kind {
+            CompKind::Gen => Ok(Value::Iter(generator)),
+            CompKind::List => Ok(Value::list(self.drain(&generator)?)),
+            CompKind::Set => Ok(Value::Set(Rc::new(ops::unique(self.drain(&generator)?)?), false)),
+            CompKind::Dict => {
+                let mut d = Dict::default();
+                for pair in self.drain(&generator)? {
+                    if let Value::Tuple(kv) = pair {
+                        if let [k, v] = kv.as_slice() {
+                            d.insert(k.clone(), v.clone())?;
+                        }
+                    }
+                }
+                Ok(Value::Dict(Rc::new(d)))
+            }
+        }
+    }
+
+    /// Advances a generator expression.
+    fn gen_next(&self, g: &mut GenState) -> Result<Option<Value>> {
+        let comp = g.comp.clone();
+        loop {
+            let level = g.iters.len();
+            let Some(Value::Iter(top)) = g.iters.last().cloned() else {
+                return Ok(None);
+            };
+            let Some(item) = self.next(&top)? else {
+                g.iters.pop();
+                continue;
+            };
+            let Some(clause) = comp.clauses.get(level - 1) else {
+                return Ok(None);
+            };
+            self.bind_target(&clause.target, item, &g.scope)?;
+            let mut pass = true;
+            for cond in &clause.ifs {
+                if !self.eval(cond, Some(&g.scope))?.truthy() {
+                    pass = false;
+                    break;
+                }
+            }
+            if !pass {
+                continue;
+            }
+            if let Some(next_clause) = comp.clauses.get(level) {
+                let iterable = self.eval(&next_clause.iter, Some(&g.scope))?;
+                g.iters.push(Value::Iter(self.iter_of(&iterable)?));
+                continue;
+            }
+            let value = self.eval(&comp.elt, Some(&g.scope))?;
+            if let Some(key) = &comp.key {
+                let k = self.eval(key, Some(&g.scope))?;
+                return Ok(Some(Value::tuple(vec![k, value])));
+            }
+            return Ok(Some(value));
+        }
+    }
+
+    fn bind_target(&self, target: &Target, value: Value, scope: &Rc<Scope>) -> Result<()> {
+        match target {
+            Target::Name(n) => {
+                scope.set(n, value);
+                Ok(())
+            }
+            Target::Seq(targets) => {
+                let items = self.collect(&value)?;
+                let star = targets.iter().position(|t| matches!(t, Target::Star(_)));
+                match star {
+                    None => {
+                        if items.len() < targets.len() {
+                            return Err(EvalError::value_err(format!(
+                                "not enough values to unpack (expected {}, got {})",
+                                targets.len(),
+                                items.len()
+                            )));
+                        }
+                        if items.len() > targets.len() {
+                            return Err(EvalError::value_err(format!(
+                                "too many values to unpack (expected {})",
+                                targets.len()
+                            )));
+                        }
+                        for (t, v) in targets.iter().zip(items) {
+                            self.bind_target(t, v, scope)?;
+                        }
+                    }
+                    Some(si) => {
+                        let after = targets.len() - si - 1;
+                        if items.len() < targets.len() - 1 {
+                            return Err(EvalError::value_err(format!(
+                                "not enough values to unpack (expected at least {}, got {})",
+                                targets.len() - 1,
+                                items.len()
+                            )));
+                        }
+                        let mut items = items;
+                        let tail = items.split_off(items.len() - after);
+                        let middle = items.split_off(si);
+                        for (t, v) in targets.iter().zip(items) {
+                            self.bind_target(t, v, scope)?;
+                        }
+                        if let Some(Target::Star(t)) = targets.get(si) {
+                            self.bind_target(t, Value::list(middle), scope)?;
+                        }
+                        for (t, v) in targets.iter().skip(si + 1).zip(tail) {
+                            self.bind_target(t, v, scope)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Target::Star(_) => Err(EvalError::syntax("starred assignment target must be in a list or tuple")),
+            Target::Unsupported => Err(EvalError::needs("assignment to an attribute or subscript")),
+        }
+    }
+
+    /// Python `iter()`.
+    pub(crate) fn iter_of(&self, v: &Value) -> Result<Rc<RefCell<Iter>>> {
+        let it = match v {
+            Value::List(items) | Value::Tuple(items) | Value::Set(items, _) => {
+                Iter::Seq(items.clone(), 0)
+            }
+            Value::Str(s) => Iter::Chars(s.clone(), 0),
+            Value::Dict(d) | Value::View(ViewKind::Keys, d) => {
+                Iter::Seq(Rc::new(d.entries.iter().map(|(k, _)| k.clone()).collect()), 0)
+            }
+            Value::View(ViewKind::Values, d) => {
+                Iter::Seq(Rc::new(d.entries.iter().map(|(_, v)| v.clone()).collect()), 0)
+            }
+            Value::View(ViewKind::Items, d) => Iter::Seq(
+                Rc::new(
+                    d.entries.iter().map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()])).collect(),
+                ),
+                0,
+            ),
+            Value::Range(start, stop, step) => Iter::Range(*start, *stop, *step),
+            Value::Iter(it) => return Ok(it.clone()),
+            Value::Datastore => return Err(EvalError::needs("iterating over the datastore")),
+            other => {
+                return Err(EvalError::type_err(format!(
+                    "'{}' object is not iterable",
+                    other.type_name()
+                )));
+            }
+        };
+        Ok(Rc::new(RefCell::new(it)))
+    }
+
+    /// Python `next()`: the next item, or `None` when exhausted.
+    pub(crate) fn next(&self, it: &Rc<RefCell<Iter>>) -> Result<Option<Value>> {
+        let mut state = it
+            .try_borrow_mut()
+            .map_err(|_| EvalError::value_err("generator already executing"))?;
+        let item = match &mut *state {
+            Iter::Done => None,
+            Iter::Seq(items, i) => {
+                let v = items.get(*i).cloned();
+                *i += 1;
+                v
+            }
+            Iter::Chars(s, i) => {
+                let c = s.get(*i..).and_then(|rest| rest.chars().next());
+                if let Some(c) = c {
+                    *i += c.len_utf8();
+                }
+                c.map(|c| Value::str(c.to_string()))
+            }
+            Iter::Range(next, stop, step) => {
+                let more = if *step > 0 { *next < *stop } else { *next > *stop };
+                if more {
+                    let v = *next;
+                    match next.checked_add(*step) {
+                        Some(n) => *next = n,
+                        None => *next = *stop,
+                    }
+                    Some(Value::Int(v))
+                } else {
+                    None
+                }
+            }
+            Iter::Enumerate(inner, n) => {
+                let Value::Iter(inner) = inner else { return Ok(None) };
+                match self.next(inner)? {
+                    Some(v) => {
+                        let i = *n;
+                        *n = n.checked_add(1).ok_or_else(|| EvalError::needs("integer beyond 64 bits"))?;
+                        Some(Value::tuple(vec![Value::Int(i), v]))
+                    }
+                    None => None,
+                }
+            }
+            Iter::Zip(iters) => {
+                let mut row = Vec::with_capacity(iters.len());
+                let mut done = iters.is_empty();
+                for inner in iters.iter() {
+                    let Value::Iter(inner) = inner else { continue };
+                    match self.next(inner)? {
+                        Some(v) => row.push(v),
+                        None => {
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if done { None } else { Some(Value::tuple(row)) }
+            }
+            Iter::Map(f, iters) => {
+                let mut row = Vec::with_capacity(iters.len());
+                let mut done = false;
+                for inner in iters.iter() {
+                    let Value::Iter(inner) = inner else { continue };
+                    match self.next(inner)? {
+                        Some(v) => row.push(v),
+                        None => {
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if done { None } else { Some(self.call(f, Args::positional(row))?) }
+            }
+            Iter::Filter(f, inner) => {
+                let Value::Iter(inner) = inner else { return Ok(None) };
+                let mut found = None;
+                while let Some(v) = self.next(inner)? {
+                    let keep = match &*f {
+                        Value::None => v.truthy(),
+                        f => self.call(f, Args::positional(vec![v.clone()]))?.truthy(),
+                    };
+                    if keep {
+                        found = Some(v);
+                        break;
+                    }
+                }
+                found
+            }
+            Iter::Gen(g) => match self.gen_next(g) {
+                Ok(v) => v,
+                Err(e) => {
+                    *state = Iter::Done;
+                    return Err(e);
+                }
+            },
+        };
+        if item.is_none() {
+            *state = Iter::Done;
+        }
+        Ok(item)
+    }
+
+    fn drain(&self, it: &Rc<RefCell<Iter>>) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        while let Some(v) = self.next(it)? {
+            if out.len() >= MAX_ITEMS {
+                return Err(EvalError::exc("MemoryError", ""));
+            }
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    /// All items of an iterable, as `list(v)` would give them.
+    pub(crate) fn collect(&self, v: &Value) -> Result<Vec<Value>> {
+        match v {
+            Value::List(items) | Value::Tuple(items) | Value::Set(items, _) => {
+                Ok(items.as_ref().clone())
+            }
+            Value::Range(start, stop, step) => {
+                let n = crate::value::range_len(*start, *stop, *step);
+                if usize::try_from(n).map_or(true, |n| n > MAX_ITEMS) {
+                    return Err(EvalError::exc("MemoryError", ""));
+                }
+                self.drain(&self.iter_of(v)?)
+            }
+            _ => self.drain(&self.iter_of(v)?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+//! Unit tests of `eval.rs`.
+
+use super::*;

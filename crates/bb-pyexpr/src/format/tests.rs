@@ -1,0 +1,3 @@
+//! Unit tests of `format.rs`.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! Unit tests of `lexer.rs`.
+
+use super::*;

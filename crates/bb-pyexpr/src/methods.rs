@@ -1,0 +1,855 @@
+//! Attribute access and methods: the read-only methods of str, list, tuple, dict and set, the
+//! datastore's `getVar`/`getVarFlag`/`expand`, and the members of the modules we model
+//! (`bb`, `oe`, `os`).
+//!
+//! An attribute that exists in real Python but that we do not implement (a mutating list
+//! method, `str.translate`, `d.setVar`, `oe.kernel...`) becomes a [`Value::Unknown`], so using
+//! it yields `NeedsPython`; an attribute Python does not have at all raises `AttributeError`.
+
+use std::rc::Rc;
+
+use crate::builtins::{self, Builtin, index_arg};
+use crate::error::{EvalError, Result};
+use crate::eval::{Args, Interp};
+use crate::format;
+use crate::ops;
+use crate::value::{
+    Dict, Value, ViewKind, as_index, as_str, check_hashable, is_py_space, py_eq, py_repr,
+};
+
+const STR_ALL: &[&str] = &[
+    "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
+    "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit",
+    "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle", "isupper", "join",
+    "ljust", "lower", "lstrip", "maketrans", "partition", "removeprefix", "removesuffix",
+    "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
+    "splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill",
+];
+const STR_IMPL: &[&str] = &[
+    "capitalize", "casefold", "center", "count", "endswith", "expandtabs", "find", "format",
+    "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "islower", "isnumeric",
+    "isspace", "isupper", "join", "ljust", "lower", "lstrip", "partition", "removeprefix",
+    "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip",
+    "split", "splitlines", "startswith", "strip", "swapcase", "title", "upper", "zfill",
+];
+const LIST_ALL: &[&str] =
+    &["append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort"];
+const LIST_IMPL: &[&str] = &["copy", "count", "index"];
+const TUPLE_ALL: &[&str] = &["count", "index"];
+const DICT_ALL: &[&str] = &[
+    "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault", "update",
+    "values",
+];
+const DICT_IMPL: &[&str] = &["copy", "get", "items", "keys", "values"];
+const SET_ALL: &[&str] = &[
+    "add", "clear", "copy", "difference", "difference_update", "discard", "intersection",
+    "intersection_update", "isdisjoint", "issubset", "issuperset", "pop", "remove",
+    "symmetric_difference", "symmetric_difference_update", "union", "update",
+];
+const SET_IMPL: &[&str] = &[
+    "copy", "difference", "intersection", "isdisjoint", "issubset", "issuperset",
+    "symmetric_difference", "union",
+];
+const INT_ALL: &[&str] = &[
+    "as_integer_ratio", "bit_count", "bit_length", "conjugate", "denominator", "from_bytes", "imag",
+    "numerator", "real", "to_bytes",
+];
+const FLOAT_ALL: &[&str] =
+    &["as_integer_ratio", "conjugate", "fromhex", "hex", "imag", "is_integer", "real"];
+const RANGE_ALL: &[&str] = &["count", "index", "start", "step", "stop"];
+const DATASTORE_ALL: &[&str] = &[
+    "appendVar", "appendVarFlag", "createCopy", "delVar", "delVarFlag", "delVarFlags",
+    "disableTracking", "enableTracking", "expandVarref", "expandWithRefs", "getVarFlags",
+    "get_hash", "hasOverrides", "initVar", "localkeys", "need_overrides", "prependVar",
+    "prependVarFlag", "renameVar", "setVar", "setVarFilter", "setVarFlag", "setVarFlags", "keys",
+    "items", "values", "get", "pop", "popitem", "clear", "update", "setdefault", "dict",
+    "overridedata", "varhistory", "inchistory", "inoverride", "inchistory",
+];
+
+/// Finds a name in a static table, returning the table's `'static` copy.
+fn find(table: &[&'static str], name: &str) -> Option<&'static str> {
+    table.iter().copied().find(|n| *n == name)
+}
+
+fn no_attr(v: &Value, name: &str) -> EvalError {
+    EvalError::exc("AttributeError", format!("'{}' object has no attribute '{name}'", v.type_name()))
+}
+
+fn unknown(path: String) -> Value {
+    Value::Unknown(Rc::from(path))
+}
+
+/// Attribute access `obj.name`.
+pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
+    let method = |implemented: &[&'static str], all: &[&'static str]| -> Result<Value> {
+        if let Some(n) = find(implemented, name) {
+            return Ok(Value::Method(Rc::new(obj.clone()), n));
+        }
+        if all.contains(&name) {
+            return Ok(unknown(format!("{}.{name}", obj.type_name())));
+        }
+        Err(no_attr(obj, name))
+    };
+    match obj {
+        Value::Module(m) => Ok(module_attr(m, name)),
+        Value::Unknown(path) => Ok(unknown(format!("{path}.{name}"))),
+        Value::Datastore => {
+            if let Some(n) = find(&["getVar", "getVarFlag", "expand"], name) {
+                return Ok(Value::Method(Rc::new(Value::Datastore), n));
+            }
+            if DATASTORE_ALL.contains(&name) || name.starts_with('_') {
+                return Ok(unknown(format!("d.{name}")));
+            }
+            Err(no_attr(obj, name))
+        }
+        Value::Str(_) => method(STR_IMPL, STR_ALL),
+        Value::List(_) => method(LIST_IMPL, LIST_ALL),
+        Value::Tuple(_) => method(TUPLE_ALL, TUPLE_ALL),
+        Value::Dict(_) => method(DICT_IMPL, DICT_ALL),
+        Value::Set(_, false) => method(SET_IMPL, SET_ALL),
+        Value::Set(_, true) => method(SET_IMPL, SET_IMPL),
+        Value::Int(_) | Value::Bool(_) => method(&["bit_length"], INT_ALL),
+        Value::Float(_) => method(&["is_integer"], FLOAT_ALL),
+        Value::Range(..) => method(&["count", "index"], RANGE_ALL),
+        Value::None => Err(no_attr(obj, name)),
+        Value::Builtin(b) if b.is_type() => {
+            let table: &[&'static str] = match b {
+                Builtin::Str => STR_IMPL,
+                Builtin::List => LIST_IMPL,
+                Builtin::Tuple => TUPLE_ALL,
+                Builtin::DictT => DICT_IMPL,
+                Builtin::Set | Builtin::FrozenSet => SET_IMPL,
+                _ => &[],
+            };
+            if let Some(n) = find(table, name) {
+                return Ok(Value::TypeMethod(*b, n));
+            }
+            Ok(unknown(format!("{}.{name}", b.name())))
+        }
+        _ => Ok(unknown(format!("{}.{name}", obj.type_name()))),
+    }
+}
+
+/// Members of the modules we model; anything else is unknown to us.
+fn module_attr(m: &'static str, name: &str) -> Value {
+    let sub = |s: &'static str| Value::Module(s);
+    match (m, name) {
+        ("bb", "utils") => sub("bb.utils"),
+        ("oe", "utils") => sub("oe.utils"),
+        ("oe", "types") => sub("oe.types"),
+        ("oe", "path") => sub("oe.path"),
+        ("os", "path") => sub("os.path"),
+        ("os" | "os.path", "sep") => Value::str("/"),
+        ("os" | "os.path", "pathsep") => Value::str(":"),
+        ("os" | "os.path", "curdir") => Value::str("."),
+        ("os" | "os.path", "pardir") => Value::str(".."),
+        ("os" | "os.path", "extsep") => Value::str("."),
+        ("os" | "os.path", "altsep") => Value::None,
+        ("os" | "os.path", "devnull") => Value::str("/dev/null"),
+        ("os", "linesep") => Value::str("\n"),
+        ("os", "name") => Value::str("posix"),
+        _ => match Builtin::from_module(m, name) {
+            Some(b) => Value::Builtin(b),
+            None => unknown(format!("{m}.{name}")),
+        },
+    }
+}
+
+/// The characters of `s` that a strip call removes.
+fn strip_set(chars: Option<&Value>, meth: &str) -> Result<Option<Vec<char>>> {
+    match chars {
+        None | Some(Value::None) => Ok(None),
+        Some(Value::Str(c)) => Ok(Some(c.chars().collect())),
+        Some(other) => Err(EvalError::type_err(format!(
+            "{meth} arg must be None or str, not {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn positional_only(name: &str, args: &Args) -> Result<()> {
+    if args.kw.is_empty() {
+        Ok(())
+    } else {
+        Err(EvalError::type_err(format!("{name}() takes no keyword arguments")))
+    }
+}
+
+fn nargs(name: &str, args: &Args, min: usize, max: usize) -> Result<()> {
+    positional_only(name, args)?;
+    let n = args.pos.len();
+    if n < min || n > max {
+        let msg = if min == max {
+            if min == 0 {
+                format!("{name}() takes no arguments ({n} given)")
+            } else if min == 1 {
+                format!("{name}() takes exactly one argument ({n} given)")
+            } else {
+                format!("{name} expected {min} arguments, got {n}")
+            }
+        } else if n < min {
+            format!("{name} expected at least {min} argument{}, got {n}", if min == 1 { "" } else { "s" })
+        } else {
+            format!("{name} expected at most {max} argument{}, got {n}", if max == 1 { "" } else { "s" })
+        };
+        return Err(EvalError::type_err(msg));
+    }
+    Ok(())
+}
+
+/// Binds `name(a=..., b=...)`-style keyword-capable arguments by position or name.
+fn kwargs(name: &str, args: Args, params: &[&str], min: usize) -> Result<Vec<Option<Value>>> {
+    if args.pos.len() > params.len() {
+        return Err(EvalError::type_err(format!(
+            "{name}() takes at most {} arguments ({} given)",
+            params.len(),
+            args.pos.len()
+        )));
+    }
+    let mut slots: Vec<Option<Value>> = args.pos.into_iter().map(Some).collect();
+    slots.resize(params.len(), None);
+    for (k, v) in args.kw {
+        let Some(i) = params.iter().position(|p| **p == *k) else {
+            return Err(EvalError::type_err(format!(
+                "{name}() got an unexpected keyword argument '{k}'"
+            )));
+        };
+        if slots[i].is_some() {
+            return Err(EvalError::type_err(format!(
+                "argument for {name}() given by name ('{k}') and position ({})",
+                i + 1
+            )));
+        }
+        slots[i] = Some(v);
+    }
+    if let Some(i) = slots.iter().take(min).position(Option::is_none) {
+        return Err(EvalError::type_err(format!(
+            "{name}() missing required argument '{}' (pos {})",
+            params[i],
+            i + 1
+        )));
+    }
+    Ok(slots)
+}
+
+/// Char-indexed `[start:end]` bounds of a string as byte offsets, per slice rules.
+fn str_bounds(s: &str, start: Option<&Value>, end: Option<&Value>) -> Result<Option<(usize, usize)>> {
+    let conv = |v: Option<&Value>| -> Result<Option<i64>> {
+        match v {
+            None | Some(Value::None) => Ok(None),
+            Some(v) => as_index(v).map(Some).ok_or_else(|| {
+                EvalError::type_err("slice indices must be integers or None or have an __index__ method")
+            }),
+        }
+    };
+    let n = s.chars().count() as i64;
+    let adj = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
+    let lo = conv(start)?.map_or(0, |i| if i < 0 { (i + n).max(0) } else { i });
+    let hi = conv(end)?.map_or(n, adj);
+    if lo > hi || lo > n {
+        return Ok(None);
+    }
+    let byte = |ci: i64| -> usize {
+        let ci = usize::try_from(ci).unwrap_or(0);
+        s.char_indices().nth(ci).map_or(s.len(), |(b, _)| b)
+    };
+    Ok(Some((byte(lo), byte(hi))))
+}
+
+fn char_index(s: &str, byte: usize) -> i64 {
+    i64::try_from(s.get(..byte).map_or(0, |p| p.chars().count())).unwrap_or(i64::MAX)
+}
+
+fn need_str<'a>(v: &'a Value, what: &str) -> Result<&'a str> {
+    match v {
+        Value::Str(s) => Ok(s),
+        other => Err(EvalError::type_err(format!("{what}, not {}", other.type_name()))),
+    }
+}
+
+/// Python `str.split` / `str.rsplit`.
+fn split(s: &str, sep: Option<&Value>, maxsplit: Option<&Value>, right: bool) -> Result<Value> {
+    let maxsplit = match maxsplit {
+        None => -1,
+        Some(v) => index_arg(v)?,
+    };
+    let limit = usize::try_from(maxsplit).ok();
+    let parts: Vec<Value> = match sep {
+        None | Some(Value::None) => {
+            let mut out: Vec<String> = Vec::new();
+            if right {
+                let mut rest = s.trim_end_matches(is_py_space);
+                while !rest.is_empty() {
+                    if limit.is_some_and(|l| out.len() >= l) {
+                        out.push(rest.to_owned());
+                        break;
+                    }
+                    match rest.rfind(is_py_space) {
+                        Some(i) => {
+                            let ch_len = rest[i..].chars().next().map_or(1, char::len_utf8);
+                            out.push(rest[i + ch_len..].to_owned());
+                            rest = rest[..i].trim_end_matches(is_py_space);
+                        }
+                        None => {
+                            out.push(rest.to_owned());
+                            break;
+                        }
+                    }
+                }
+                out.reverse();
+            } else {
+                let mut rest = s.trim_start_matches(is_py_space);
+                while !rest.is_empty() {
+                    if limit.is_some_and(|l| out.len() >= l) {
+                        out.push(rest.to_owned());
+                        break;
+                    }
+                    match rest.find(is_py_space) {
+                        Some(i) => {
+                            out.push(rest[..i].to_owned());
+                            rest = rest[i..].trim_start_matches(is_py_space);
+                        }
+                        None => {
+                            out.push(rest.to_owned());
+                            break;
+                        }
+                    }
+                }
+            }
+            out.into_iter().map(Value::str).collect()
+        }
+        Some(Value::Str(sep)) => {
+            if sep.is_empty() {
+                return Err(EvalError::value_err("empty separator"));
+            }
+            let mut v: Vec<Value> = match (limit, right) {
+                (Some(l), false) => s.splitn(l.saturating_add(1), &**sep).map(Value::str).collect(),
+                (None, false) => s.split(&**sep).map(Value::str).collect(),
+                (Some(l), true) => s.rsplitn(l.saturating_add(1), &**sep).map(Value::str).collect(),
+                (None, true) => s.rsplit(&**sep).map(Value::str).collect(),
+            };
+            if right {
+                v.reverse();
+            }
+            v
+        }
+        Some(other) => {
+            return Err(EvalError::type_err(format!("must be str or None, not {}", other.type_name())));
+        }
+    };
+    Ok(Value::list(parts))
+}
+
+fn splitlines(s: &str, keepends: bool) -> Vec<Value> {
+    let is_break = |c: char| {
+        matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if !is_break(c) {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        if c == '\r' {
+            if let Some(&(_, '\n')) = it.peek() {
+                it.next();
+                end += 1;
+            }
+        }
+        let line = if keepends { &s[start..end] } else { &s[start..i] };
+        out.push(Value::str(line));
+        start = end;
+    }
+    if start < s.len() {
+        out.push(Value::str(&s[start..]));
+    }
+    out
+}
+
+fn ascii_only(s: &str, what: &str) -> Result<()> {
+    if s.is_ascii() {
+        Ok(())
+    } else {
+        Err(EvalError::needs(format!("str.{what}() of non-ASCII text")))
+    }
+}
+
+fn pad(s: &str, width: &Value, fill: Option<&Value>, how: char, name: &str) -> Result<Value> {
+    let width = index_arg(width)?;
+    let fill = match fill {
+        None => ' ',
+        Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap_or(' '),
+        Some(Value::Str(_)) => {
+            return Err(EvalError::type_err("The fill character must be exactly one character long"));
+        }
+        Some(other) => {
+            return Err(EvalError::type_err(format!(
+                "{name}() argument 2 must be str, not {}",
+                other.type_name()
+            )));
+        }
+    };
+    let n = s.chars().count() as i64;
+    if width <= n {
+        return Ok(Value::str(s));
+    }
+    let marg = usize::try_from(width - n).unwrap_or(0);
+    if marg > 1 << 24 {
+        return Err(EvalError::needs("result too large"));
+    }
+    let f = |k: usize| fill.to_string().repeat(k);
+    let out = match how {
+        '<' => format!("{s}{}", f(marg)),
+        '>' => format!("{}{s}", f(marg)),
+        _ => {
+            let w = usize::try_from(width).unwrap_or(0);
+            let left = marg / 2 + (marg & w & 1);
+            format!("{}{s}{}", f(left), f(marg - left))
+        }
+    };
+    Ok(Value::str(out))
+}
+
+fn str_method(it: &Interp<'_>, s: &str, name: &str, args: Args) -> Result<Value> {
+    let a0 = args.pos.first().cloned();
+    let bool_of = |f: &dyn Fn(char) -> bool| Value::Bool(!s.is_empty() && s.chars().all(f));
+    match name {
+        "split" | "rsplit" => {
+            let a = kwargs(name, args, &["sep", "maxsplit"], 0)?;
+            split(s, a[0].as_ref(), a[1].as_ref(), name == "rsplit")
+        }
+        "join" => {
+            nargs("join", &args, 1, 1)?;
+            let items = it.collect(a0.as_ref().unwrap_or(&Value::None))?;
+            let mut out = String::new();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(s);
+                }
+                match item {
+                    Value::Str(x) => out.push_str(x),
+                    other => {
+                        return Err(EvalError::type_err(format!(
+                            "sequence item {i}: expected str instance, {} found",
+                            other.type_name()
+                        )));
+                    }
+                }
+            }
+            Ok(Value::str(out))
+        }
+        "replace" => {
+            positional_only("replace", &args)?;
+            if args.pos.len() < 2 || args.pos.len() > 3 {
+                return Err(EvalError::type_err(format!(
+                    "replace expected {} arguments, got {}",
+                    if args.pos.len() < 2 { "at least 2" } else { "at most 3" },
+                    args.pos.len()
+                )));
+            }
+            let old = need_str(&args.pos[0], "replace() argument 1 must be str")?;
+            let new = need_str(&args.pos[1], "replace() argument 2 must be str")?;
+            let count = args.pos.get(2).map(index_arg).transpose()?.unwrap_or(-1);
+            let out = match usize::try_from(count) {
+                Ok(c) => s.replacen(old, new, c),
+                Err(_) => s.replace(old, new),
+            };
+            if out.len() > 1 << 26 {
+                return Err(EvalError::needs("result too large"));
+            }
+            Ok(Value::str(out))
+        }
+        "strip" | "lstrip" | "rstrip" => {
+            nargs(name, &args, 0, 1)?;
+            let set = strip_set(a0.as_ref(), name)?;
+            let is = |c: char| match &set {
+                None => is_py_space(c),
+                Some(cs) => cs.contains(&c),
+            };
+            Ok(Value::str(match name {
+                "strip" => s.trim_matches(is),
+                "lstrip" => s.trim_start_matches(is),
+                _ => s.trim_end_matches(is),
+            }))
+        }
+        "startswith" | "endswith" => {
+            nargs(name, &args, 1, 3)?;
+            let Some((lo, hi)) = str_bounds(s, args.pos.get(1), args.pos.get(2))? else {
+                // An empty window: only the empty string matches, and only if start <= len.
+                return Ok(Value::Bool(false));
+            };
+            let window = &s[lo..hi];
+            let test = |p: &str| if name == "startswith" { window.starts_with(p) } else { window.ends_with(p) };
+            match &args.pos[0] {
+                Value::Str(p) => Ok(Value::Bool(test(p))),
+                Value::Tuple(ps) => {
+                    for p in ps.iter() {
+                        let p = need_str(p, &format!("tuple for {name} must only contain str"))?;
+                        if test(p) {
+                            return Ok(Value::Bool(true));
+                        }
+                    }
+                    Ok(Value::Bool(false))
+                }
+                other => Err(EvalError::type_err(format!(
+                    "{name} first arg must be str or a tuple of str, not {}",
+                    other.type_name()
+                ))),
+            }
+        }
+        "upper" | "lower" | "casefold" | "swapcase" | "capitalize" | "title" => {
+            nargs(name, &args, 0, 0)?;
+            let out = match name {
+                "upper" => s.to_uppercase(),
+                "lower" => s.to_lowercase(),
+                _ => {
+                    ascii_only(s, name)?;
+                    match name {
+                        "casefold" => s.to_ascii_lowercase(),
+                        "swapcase" => s
+                            .chars()
+                            .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+                            .collect(),
+                        "capitalize" => {
+                            let mut cs = s.chars();
+                            cs.next().map_or(String::new(), |f| {
+                                f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase()
+                            })
+                        }
+                        _ => {
+                            let mut prev_cased = false;
+                            s.chars()
+                                .map(|c| {
+                                    let r = if prev_cased { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() };
+                                    prev_cased = c.is_ascii_alphabetic();
+                                    r
+                                })
+                                .collect()
+                        }
+                    }
+                }
+            };
+            Ok(Value::str(out))
+        }
+        "find" | "rfind" | "index" | "rindex" | "count" => {
+            nargs(name, &args, 1, 3)?;
+            let sub = need_str(&args.pos[0], "must be str")?;
+            let Some((lo, hi)) = str_bounds(s, args.pos.get(1), args.pos.get(2))? else {
+                return match name {
+                    "count" => Ok(Value::Int(0)),
+                    "index" | "rindex" => Err(EvalError::value_err("substring not found")),
+                    _ => Ok(Value::Int(-1)),
+                };
+            };
+            let window = &s[lo..hi];
+            if name == "count" {
+                let n = if sub.is_empty() { window.chars().count() + 1 } else { window.matches(sub).count() };
+                return Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)));
+            }
+            let found = if name.starts_with('r') { window.rfind(sub) } else { window.find(sub) };
+            match found {
+                Some(b) => Ok(Value::Int(char_index(s, lo + b))),
+                None if name.ends_with("index") => Err(EvalError::value_err("substring not found")),
+                None => Ok(Value::Int(-1)),
+            }
+        }
+        "format" => Ok(Value::str(format::str_format(it, s, &args)?)),
+        "partition" | "rpartition" => {
+            nargs(name, &args, 1, 1)?;
+            let sep = need_str(&args.pos[0], "must be str")?;
+            if sep.is_empty() {
+                return Err(EvalError::value_err("empty separator"));
+            }
+            let found = if name == "partition" { s.split_once(sep) } else { s.rsplit_once(sep) };
+            let parts = match found {
+                Some((a, b)) => [a, sep, b],
+                None if name == "partition" => [s, "", ""],
+                None => ["", "", s],
+            };
+            Ok(Value::tuple(parts.iter().map(|p| Value::str(*p)).collect()))
+        }
+        "isspace" => {
+            nargs(name, &args, 0, 0)?;
+            Ok(bool_of(&is_py_space))
+        }
+        "isascii" => {
+            nargs(name, &args, 0, 0)?;
+            Ok(Value::Bool(s.is_ascii()))
+        }
+        "isdigit" | "isdecimal" | "isnumeric" | "isalpha" | "isalnum" | "isupper" | "islower" => {
+            nargs(name, &args, 0, 0)?;
+            ascii_only(s, name)?;
+            Ok(match name {
+                "isdigit" | "isdecimal" | "isnumeric" => bool_of(&|c: char| c.is_ascii_digit()),
+                "isalpha" => bool_of(&|c: char| c.is_ascii_alphabetic()),
+                "isalnum" => bool_of(&|c: char| c.is_ascii_alphanumeric()),
+                "isupper" => Value::Bool(
+                    s.chars().any(|c| c.is_ascii_alphabetic()) && !s.chars().any(|c| c.is_ascii_lowercase()),
+                ),
+                _ => Value::Bool(
+                    s.chars().any(|c| c.is_ascii_alphabetic()) && !s.chars().any(|c| c.is_ascii_uppercase()),
+                ),
+            })
+        }
+        "splitlines" => {
+            let a = kwargs(name, args, &["keepends"], 0)?;
+            Ok(Value::list(splitlines(s, a[0].as_ref().is_some_and(Value::truthy))))
+        }
+        "zfill" => {
+            nargs(name, &args, 1, 1)?;
+            let width = index_arg(&args.pos[0])?;
+            let n = s.chars().count() as i64;
+            if width <= n {
+                return Ok(Value::str(s));
+            }
+            let fill = "0".repeat(usize::try_from(width - n).unwrap_or(0).min(1 << 24));
+            let out = match s.strip_prefix(['+', '-']) {
+                Some(rest) => format!("{}{fill}{rest}", &s[..1]),
+                None => format!("{fill}{s}"),
+            };
+            Ok(Value::str(out))
+        }
+        "center" | "ljust" | "rjust" => {
+            nargs(name, &args, 1, 2)?;
+            let how = match name {
+                "ljust" => '<',
+                "rjust" => '>',
+                _ => '^',
+            };
+            pad(s, &args.pos[0], args.pos.get(1), how, name)
+        }
+        "removeprefix" | "removesuffix" => {
+            nargs(name, &args, 1, 1)?;
+            let p = need_str(&args.pos[0], &format!("{name}() argument must be str"))?;
+            let out = if name == "removeprefix" { s.strip_prefix(p) } else { s.strip_suffix(p) };
+            Ok(Value::str(out.unwrap_or(s)))
+        }
+        "expandtabs" => {
+            let a = kwargs(name, args, &["tabsize"], 0)?;
+            let size = a[0].as_ref().map(index_arg).transpose()?.unwrap_or(8);
+            let mut out = String::new();
+            let mut col = 0i64;
+            for c in s.chars() {
+                match c {
+                    '\t' => {
+                        if size > 0 {
+                            let n = size - col % size;
+                            out.push_str(&" ".repeat(usize::try_from(n).unwrap_or(0).min(1 << 20)));
+                            col += n;
+                        }
+                    }
+                    '\n' | '\r' => {
+                        out.push(c);
+                        col = 0;
+                    }
+                    _ => {
+                        out.push(c);
+                        col += 1;
+                    }
+                }
+            }
+            Ok(Value::str(out))
+        }
+        _ => Err(EvalError::needs(format!("call to `str.{name}`"))),
+    }
+}
+
+fn seq_index(items: &[Value], args: &Args, kind: &str) -> Result<Value> {
+    nargs("index", args, 1, 3)?;
+    let x = &args.pos[0];
+    let n = items.len() as i64;
+    let adj = |v: Option<&Value>, d: i64| -> Result<i64> {
+        Ok(match v {
+            None => d,
+            Some(v) => {
+                let i = index_arg(v)?;
+                if i < 0 { (i + n).max(0) } else { i.min(n) }
+            }
+        })
+    };
+    let lo = adj(args.pos.get(1), 0)?;
+    let hi = adj(args.pos.get(2), n)?;
+    for i in lo..hi {
+        if items.get(usize::try_from(i).unwrap_or(usize::MAX)).is_some_and(|v| py_eq(v, x)) {
+            return Ok(Value::Int(i));
+        }
+    }
+    Err(EvalError::value_err(if kind == "list" {
+        format!("{} is not in list", py_repr(x)?)
+    } else {
+        "tuple.index(x): x not in tuple".to_owned()
+    }))
+}
+
+fn set_method(it: &Interp<'_>, items: &[Value], frozen: bool, name: &str, args: Args) -> Result<Value> {
+    positional_only(name, &args)?;
+    let others = args
+        .pos
+        .iter()
+        .map(|o| it.collect(o).and_then(ops::unique))
+        .collect::<Result<Vec<Vec<Value>>>>()?;
+    let has = |set: &[Value], v: &Value| set.iter().any(|w| py_eq(v, w));
+    let mk = |v: Vec<Value>| Value::Set(Rc::new(v), frozen);
+    match name {
+        "copy" => {
+            nargs(name, &args, 0, 0)?;
+            Ok(mk(items.to_vec()))
+        }
+        "union" => {
+            let mut out = items.to_vec();
+            for o in others {
+                for v in o {
+                    if !has(&out, &v) {
+                        out.push(v);
+                    }
+                }
+            }
+            Ok(mk(out))
+        }
+        "intersection" => {
+            let mut out = items.to_vec();
+            for o in others {
+                out.retain(|v| has(&o, v));
+            }
+            Ok(mk(out))
+        }
+        "difference" => {
+            let mut out = items.to_vec();
+            for o in others {
+                out.retain(|v| !has(&o, v));
+            }
+            Ok(mk(out))
+        }
+        _ => {
+            nargs(name, &args, 1, 1)?;
+            let o = others.into_iter().next().unwrap_or_default();
+            Ok(match name {
+                "symmetric_difference" => {
+                    let mut out: Vec<Value> = items.iter().filter(|v| !has(&o, v)).cloned().collect();
+                    out.extend(o.iter().filter(|v| !has(items, v)).cloned());
+                    mk(out)
+                }
+                "isdisjoint" => Value::Bool(!items.iter().any(|v| has(&o, v))),
+                "issubset" => Value::Bool(items.iter().all(|v| has(&o, v))),
+                _ => Value::Bool(o.iter().all(|v| has(items, v))),
+            })
+        }
+    }
+}
+
+/// Calls a method we implement on its receiver.
+pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args) -> Result<Value> {
+    match recv {
+        Value::Str(s) => str_method(it, s, name, args),
+        Value::List(items) | Value::Tuple(items) => match name {
+            "count" => {
+                nargs("count", &args, 1, 1)?;
+                let n = items.iter().filter(|v| py_eq(v, &args.pos[0])).count();
+                Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
+            }
+            "index" => seq_index(items, &args, recv.type_name()),
+            "copy" => {
+                nargs("copy", &args, 0, 0)?;
+                Ok(Value::list(items.to_vec()))
+            }
+            _ => Err(EvalError::needs(format!("call to `{}.{name}`", recv.type_name()))),
+        },
+        Value::Dict(d) => match name {
+            "get" => {
+                nargs("get", &args, 1, 2)?;
+                check_hashable(&args.pos[0])?;
+                Ok(d.get(&args.pos[0]).cloned().or_else(|| args.pos.get(1).cloned()).unwrap_or(Value::None))
+            }
+            "keys" | "values" | "items" => {
+                nargs(name, &args, 0, 0)?;
+                let kind = match name {
+                    "keys" => ViewKind::Keys,
+                    "values" => ViewKind::Values,
+                    _ => ViewKind::Items,
+                };
+                Ok(Value::View(kind, d.clone()))
+            }
+            "copy" => {
+                nargs(name, &args, 0, 0)?;
+                Ok(Value::Dict(Rc::new(Dict::clone(d))))
+            }
+            _ => Err(EvalError::needs(format!("call to `dict.{name}`"))),
+        },
+        Value::Set(items, frozen) => set_method(it, items, *frozen, name, args),
+        Value::Int(_) | Value::Bool(_) if name == "bit_length" => {
+            nargs(name, &args, 0, 0)?;
+            let i = as_index(recv).unwrap_or(0);
+            Ok(Value::Int(i64::from(64 - i.unsigned_abs().leading_zeros())))
+        }
+        Value::Float(f) if name == "is_integer" => {
+            nargs(name, &args, 0, 0)?;
+            Ok(Value::Bool(f.is_finite() && f.fract() == 0.0))
+        }
+        Value::Range(..) if name == "count" || name == "index" => {
+            nargs(name, &args, 1, 1)?;
+            let found = ops::contains(it, recv, &args.pos[0])?;
+            if name == "count" {
+                return Ok(Value::Int(i64::from(found)));
+            }
+            let (Value::Range(start, _, step), Some(x), true) = (recv, as_index(&args.pos[0]), found) else {
+                return Err(EvalError::value_err(format!("{} is not in range", py_repr(&args.pos[0])?)));
+            };
+            Ok(Value::Int((x - start) / step))
+        }
+        Value::Datastore => datastore_method(it, name, args),
+        _ => Err(EvalError::needs(format!("call to `{}.{name}`", recv.type_name()))),
+    }
+}
+
+fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
+    let (params, defaults): (&[&str], Vec<Value>) = match name {
+        "getVar" => (&["var", "expand", "noweakdefault", "parsing"], vec![
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Bool(false),
+        ]),
+        "getVarFlag" => (&["var", "flag", "expand", "noweakdefault", "parsing", "retparser"], vec![
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Bool(false),
+            Value::Bool(false),
+        ]),
+        _ => (&["s", "varname"], vec![Value::None]),
+    };
+    let first_default = params.len() - defaults.len();
+    let defs: Vec<Option<Value>> = (0..params.len())
+        .map(|i| i.checked_sub(first_default).and_then(|j| defaults.get(j).cloned()))
+        .collect();
+    let sig = builtins::Signature { name, params, posonly: 0, varargs: false, kwonly: &[], varkw: false };
+    let a = builtins::bind(&sig, args, &defs, &[])?.params;
+    let var_name = |v: &Value| -> Result<String> {
+        as_str(v).map(|s| s.to_string()).ok_or_else(|| {
+            EvalError::needs(format!("d.{name}() with a `{}` variable name", v.type_name()))
+        })
+    };
+    let opt = |v: Option<String>| v.map_or(Value::None, Value::str);
+    match name {
+        "getVar" => {
+            if a[2].truthy() {
+                return Err(EvalError::needs("d.getVar(noweakdefault=True)"));
+            }
+            Ok(opt(it.ctx.get_var(&var_name(&a[0])?, a[1].truthy())?))
+        }
+        "getVarFlag" => {
+            if a[3].truthy() || a[5].truthy() {
+                return Err(EvalError::needs("d.getVarFlag() with noweakdefault or retparser"));
+            }
+            let flag = var_name(&a[1])?;
+            Ok(opt(it.ctx.get_var_flag(&var_name(&a[0])?, &flag, a[2].truthy())?))
+        }
+        _ => match &a[0] {
+            Value::Str(s) => Ok(Value::str(it.ctx.expand(s)?)),
+            other => Ok(other.clone()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+//! Unit tests of `methods.rs`.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! Unit tests of `ops.rs`.
+
+use super::*;

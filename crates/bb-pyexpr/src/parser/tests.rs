@@ -1,0 +1,3 @@
+//! Unit tests of `parser.rs`.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! Unit tests of `value.rs`.
+
+use super::*;

@@ -1,0 +1,4 @@
+A = "a"
+# comment \
+
+B = "b"

@@ -1,0 +1,1 @@
+WHO2 = "classes-global"

@@ -1,0 +1,1 @@
+WHO = "classes-recipe"
