@@ -28,83 +28,11 @@ impl FileSource for FsSource {
     }
 }
 
-/// The recipe files BBFILES names (glob patterns), as BitBake collects them before a
-/// `-b` parse; the full layer-priority ordering is the cooker's job.
+/// `BBFILES_PRIORITIZED` as BitBake sets it before a `-b` parse: the words of BBFILES,
+/// stably sorted by collection priority (all equal without layers).
 fn collect_bbfiles(config: &DataStore) -> String {
     let bbfiles = config.get_var("BBFILES").ok().flatten().unwrap_or_default();
-    let mut out: Vec<String> = Vec::new();
-    for pat in bbfiles.split_whitespace() {
-        let mut found: Vec<String> = glob_paths(pat);
-        found.sort();
-        for f in found {
-            if !out.contains(&f) {
-                out.push(f);
-            }
-        }
-    }
-    out.join(" ")
-}
-
-/// Expands a `*`/`?` glob over the file system (directories are walked for `.bb`).
-fn glob_paths(pat: &str) -> Vec<String> {
-    let path = Path::new(pat);
-    if path.is_dir() {
-        return walkdir::WalkDir::new(path)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "bb" || x == "bbappend"))
-            .map(|e| e.path().to_string_lossy().into_owned())
-            .collect();
-    }
-    let mut current: Vec<PathBuf> = vec![if pat.starts_with('/') { PathBuf::from("/") } else { PathBuf::from(".") }];
-    for comp in pat.split('/').filter(|c| !c.is_empty()) {
-        let mut next = Vec::new();
-        for base in &current {
-            if comp.contains(['*', '?', '[']) {
-                if let Ok(rd) = std::fs::read_dir(base) {
-                    for e in rd.flatten() {
-                        let name = e.file_name().to_string_lossy().into_owned();
-                        if !name.starts_with('.') && glob_match(comp, &name) {
-                            next.push(base.join(name));
-                        }
-                    }
-                }
-            } else {
-                let p = base.join(comp);
-                if p.exists() {
-                    next.push(p);
-                }
-            }
-        }
-        current = next;
-    }
-    current.into_iter().filter(|p| p.is_file()).map(|p| p.to_string_lossy().into_owned()).collect()
-}
-
-/// `fnmatch` for `*` and `?`.
-fn glob_match(pat: &str, name: &str) -> bool {
-    let (p, n): (Vec<char>, Vec<char>) = (pat.chars().collect(), name.chars().collect());
-    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ni;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
+    bbfiles.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<()> {
@@ -138,7 +66,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
         SetOpts::api(&Origin::internal("cooker.py", 311, "initConfigurationData")),
     );
     ev.parse_base_config(&mut config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let out = match (&cli.buildfile, cli.targets.first()) {
+    let d = match (&cli.buildfile, cli.targets.first()) {
         (Some(file), _) => {
             let abs: PathBuf = if file.is_absolute() { file.clone() } else { cwd.join(file) };
             let abs = abs.to_string_lossy().into_owned();
@@ -149,24 +77,27 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
                 SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
             );
             let d = ev.parse_recipe(&base, &abs, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
-            bb_data::dump::emit_env(&d, &config)
+            d
         }
         (None, Some(t)) => bail!("recipe targets need the cooker (build directories with layers); use `-b FILE` for `{t}`"),
         (None, None) => {
             let mut d = config.clone();
             ev.finalize_config(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
-            bb_data::dump::emit_env(&d, &config)
+            d
         }
     };
     for w in ev.take_warnings() {
         report(&format!("WARNING: {w}"));
     }
+    let mut out = String::new();
+    let dumped = bb_data::dump::emit_env(&d, &config, &mut out);
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(e.into()),
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => return Err(e.into()),
     }
+    dumped.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 #[expect(clippy::print_stderr, reason = "the binary reports errors on stderr")]

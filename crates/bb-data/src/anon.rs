@@ -97,6 +97,17 @@ fn plan(body: &str) -> std::result::Result<Vec<(u32, String, Vec<String>)>, Stri
         if raw.starts_with(' ') || raw.starts_with('\t') {
             // Only the function's own indentation level is supported.
         }
+        if let Some(arg) = line.strip_prefix("raise bb.parse.SkipRecipe(").and_then(|r| r.strip_suffix(')')) {
+            calls.push((idx as u32 + 1, "SkipRecipe".to_owned(), vec![arg.to_owned()]));
+            continue;
+        }
+        if let Some((func, arg)) = ["bb.fatal(", "bb.note(", "bb.warn(", "bb.debug(", "bb.plain(", "bb.error("]
+            .iter()
+            .find_map(|f| line.strip_prefix(f).and_then(|r| r.strip_suffix(')')).map(|a| (f.trim_end_matches('('), a)))
+        {
+            calls.push((idx as u32 + 1, func.to_owned(), vec![arg.to_owned()]));
+            continue;
+        }
         let Some((method, args)) = parse_call(line) else {
             return Err(format!("statement `{line}`"));
         };
@@ -132,12 +143,17 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
     for (offset, method, args) in calls {
         let origin = Origin::internal(&base, header + offset, name);
         let origin = Some(&origin);
+        if matches!(method.as_str(), "bb.note" | "bb.warn" | "bb.debug" | "bb.plain" | "bb.error") {
+            continue;
+        }
         let mut vals = Vec::with_capacity(args.len());
         for a in args {
             vals.push(eval_arg(d, a)?);
         }
         let v = |i: usize| vals.get(i).cloned().unwrap_or_default();
         let call = match method.as_str() {
+            "SkipRecipe" => return Err(Error::SkipRecipe(v(0))),
+            "bb.fatal" => return Err(Error::Fatal(v(0))),
             "setVar" => Call::SetVar(v(0), v(1)),
             "appendVar" => Call::AppendVar(v(0), v(1)),
             "prependVar" => Call::PrependVar(v(0), v(1)),

@@ -6,11 +6,16 @@
 use crate::DataStore;
 use crate::history::HistoryEvent;
 
-/// BitBake's `to_boolean` for flag values: unset and the usual false words are false.
-pub(crate) fn to_boolean(v: Option<&str>) -> bool {
+/// BitBake's `to_boolean` for flag values: unset or empty is false, other words than
+/// `y`/`yes`/`1`/`true` and `n`/`no`/`0`/`false` (any case) are an error.
+pub(crate) fn to_boolean(v: Option<&str>) -> Result<bool, String> {
     match v {
-        None => false,
-        Some(s) => matches!(s.to_ascii_lowercase().as_str(), "1" | "y" | "yes" | "true" | "t"),
+        None | Some("") => Ok(false),
+        Some(s) => match s.to_lowercase().as_str() {
+            "y" | "yes" | "1" | "true" => Ok(true),
+            "n" | "no" | "0" | "false" => Ok(false),
+            _ => Err(format!("Invalid value for to_boolean: {s}")),
+        },
     }
 }
 
@@ -22,11 +27,9 @@ fn escape_value(v: &str) -> String {
     v.replace('"', "\\\"").replace('`', "\\`").replace('\n', " \\\n").replace('$', "\\$")
 }
 
-fn flag_true(d: &DataStore, var: &str, flag: &str) -> bool {
-    match d.get_var_flag(var, flag, true) {
-        Ok(v) => to_boolean(v.as_deref()),
-        Err(_) => false,
-    }
+fn flag_true(d: &DataStore, var: &str, flag: &str) -> crate::Result<bool> {
+    let v = d.get_var_flag(var, flag, true)?;
+    to_boolean(v.as_deref()).map_err(|m| crate::Error::Eval { file: "".into(), line: 0, message: format!("ValueError: {m}") })
 }
 
 fn is_func(d: &DataStore, var: &str) -> bool {
@@ -73,9 +76,9 @@ pub fn emit_history(d: &DataStore, var: &str, oval: Option<&str>, out: &mut Stri
 }
 
 /// One non-function variable: history, then `NAME="value"` (or `unset NAME`).
-fn emit_var(d: &DataStore, var: &str, out: &mut String) {
-    let export = flag_true(d, var, "export");
-    let unexport = flag_true(d, var, "unexport");
+fn emit_var(d: &DataStore, var: &str, out: &mut String) -> crate::Result<()> {
+    let export = flag_true(d, var, "export")?;
+    let unexport = flag_true(d, var, "unexport")?;
     let vals = d.get_var_opts(var, false, false).and_then(|o| d.get_var(var).map(|v| (o, v)));
     let (oval, val) = match vals {
         Ok(x) => x,
@@ -86,69 +89,72 @@ fn emit_var(d: &DataStore, var: &str, out: &mut String) {
                 _ => "Exception",
             };
             out.push_str(&format!("# expansion of {var} threw {kind}: {e}\n"));
-            return;
+            return Ok(());
         }
     };
     emit_history(d, var, oval.as_deref(), out);
     let name = d.expand(var).unwrap_or_else(|_| var.to_owned());
     if unexport {
         out.push_str(&format!("unset {name}\n"));
-        return;
+        return Ok(());
     }
-    let Some(val) = val else { return };
+    let Some(val) = val else { return Ok(()) };
     if let Some(rest) = name.strip_prefix("BASH_FUNC_") {
         let short = rest.get(..rest.len().saturating_sub(2)).unwrap_or(rest);
         let body = val.get(3..).unwrap_or("");
         out.push_str(&format!("{short}() {body}\nexport -f {short}\n"));
-        return;
+        return Ok(());
     }
     if export {
         out.push_str("export ");
     }
     out.push_str(&format!("{name}=\"{}\"\n", escape_value(&val)));
+    Ok(())
 }
 
 /// One shell function: location comment and body; `false` when nothing was printed.
-fn emit_shell_func(d: &DataStore, var: &str, out: &mut String) -> bool {
+fn emit_shell_func(d: &DataStore, var: &str, out: &mut String) -> crate::Result<bool> {
     if d.get_raw_flag(var, "python").is_some_and(|p| !p.is_empty() && p != "0") {
-        return false;
+        return Ok(false);
     }
     let val = match d.get_var(var) {
         Ok(v) => v,
         Err(e) => {
             out.push_str(&format!("# expansion of {var} threw ExpansionError: {e}\n"));
-            return false;
+            return Ok(false);
         }
     };
     if var.contains(['-', '.', '{', '}', '+']) {
-        return false;
+        return Ok(false);
     }
     let name = d.expand(var).unwrap_or_else(|_| var.to_owned());
-    if flag_true(d, var, "unexport") {
+    if flag_true(d, var, "unexport")? {
         out.push_str(&format!("unset {name}\n"));
-        return false;
+        return Ok(false);
     }
-    let Some(val) = val else { return false };
+    let Some(val) = val else { return Ok(false) };
     let lineno = d.get_raw_flag(var, "lineno").unwrap_or_else(|| "None".to_owned());
     let filename = d.get_raw_flag(var, "filename").unwrap_or_else(|| "None".to_owned());
     out.push_str(&format!("# line: {lineno}, file: {filename}\n"));
     out.push_str(&format!("{name}() {{\n{}\n}}\n", val.trim_end_matches('\n')));
-    true
+    Ok(true)
 }
 
 /// The whole `bitbake -e` output for a datastore. `includes` is the datastore whose
 /// include history is printed (BitBake prints the configuration's, even for a recipe).
-pub fn emit_env(d: &DataStore, includes: &DataStore) -> String {
-    let mut out = String::new();
-    includes.include_tree().emit(&mut out);
+///
+/// Fails, as BitBake does, on an `export`/`unexport` flag that is not a boolean;
+/// `out` then holds what was printed before the failure.
+pub fn emit_env(d: &DataStore, includes: &DataStore, out: &mut String) -> crate::Result<()> {
+    includes.include_tree().emit(out);
     out.push('\n');
     let keys = d.keys();
     let (funcs, vars): (Vec<&String>, Vec<&String>) = keys.iter().filter(|k| !k.starts_with("__")).partition(|k| is_func(d, k));
     for v in &vars {
-        emit_var(d, v, &mut out);
+        emit_var(d, v, out)?;
     }
     for f in &funcs {
-        if emit_shell_func(d, f, &mut out) {
+        if emit_shell_func(d, f, out)? {
             out.push('\n');
         }
     }
@@ -159,5 +165,5 @@ pub fn emit_env(d: &DataStore, includes: &DataStore) -> String {
             out.push_str(&format!("\npython {k} () {{\n{body}}}\n\n"));
         }
     }
-    out
+    Ok(())
 }

@@ -29,7 +29,9 @@ pub enum Error {
         reason: String,
     },
     /// OVERRIDES did not settle after five rounds.
-    #[error("overrides could not be expanded into a stable state after 5 iterations: {0}")]
+    #[error(
+        "Overrides could not be expanded into a stable state after 5 iterations, overrides must be being referenced by other overridden variables in some recursive fashion. Please provide your configuration to bitbake-devel so we can laugh, er, I mean try and understand how to make it work. The list of failing override expansions: {0}"
+    )]
     OverridesUnstable(String),
     /// A parse error in a metadata file.
     #[error("{0}")]
@@ -44,6 +46,12 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The recipe skipped itself (`raise bb.parse.SkipRecipe(reason)`).
+    #[error("skipped: {0}")]
+    SkipRecipe(String),
+    /// `bb.fatal(message)` from metadata Python.
+    #[error("{0}")]
+    Fatal(String),
     /// A file could not be read.
     #[error("{0}")]
     Io(String),

@@ -312,7 +312,7 @@ impl<'a> Evaluator<'a> {
                 d.set_var_flag_with(&funcname, "func", "1", "set", None, Some(&internal("ast.py", 200, "eval")));
                 d.set_var_with(&funcname, &text, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&io) });
                 d.set_var_flag_with(&funcname, "filename", ctx.file, "set", None, Some(&internal("ast.py", 202, "eval")));
-                let lineno = end_line.saturating_sub(nbody);
+                let lineno = end_line.saturating_sub(nbody + 1);
                 d.set_var_flag_with(&funcname, "lineno", &lineno.to_string(), "set", None, Some(&internal("ast.py", 203, "eval")));
             }
             StmtKind::Def { name, body } => {
@@ -614,8 +614,16 @@ impl<'a> Evaluator<'a> {
                 return Err(Error::Eval { file: "".into(), line: 0, message: format!("Undefined event handler function '{h}'") });
             }
         }
+        d.check_overrides()?;
         expand_keys(d)?;
-        anon::run_anon_funcs(d)?;
+        match anon::run_anon_funcs(d) {
+            Ok(()) => {}
+            Err(Error::SkipRecipe(reason)) => {
+                d.set_var("__SKIPPED", &reason);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
         let tasks = words(d.get_raw("__BBTASKS"));
         virt_recipe_providers(d, &tasks)?;
         add_tasks(d, &tasks)?;
@@ -627,6 +635,7 @@ impl<'a> Evaluator<'a> {
     /// Configuration-only finalization for `bitbake -e` without a recipe: key
     /// expansion and anonymous functions.
     pub fn finalize_config(&self, d: &mut DataStore) -> Result<()> {
+        d.check_overrides()?;
         expand_keys(d)?;
         anon::run_anon_funcs(d)
     }

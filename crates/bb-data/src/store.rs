@@ -570,13 +570,15 @@ impl DataStore {
 
     /// The active overrides (computed from OVERRIDES until stable, cached).
     pub(crate) fn overrides(&self) -> Arc<Overrides> {
+        self.try_overrides().unwrap_or_default()
+    }
+
+    /// The active overrides, or the error when OVERRIDES does not settle.
+    pub(crate) fn try_overrides(&self) -> Result<Arc<Overrides>> {
         if let Some(o) = &self.cache.borrow().overrides {
-            return o.clone();
+            return Ok(o.clone());
         }
-        match self.compute_overrides() {
-            Ok(o) => o,
-            Err(_) => Arc::new(Overrides::default()),
-        }
+        self.compute_overrides()
     }
 
     /// Computes the active overrides, reporting instability.
@@ -609,7 +611,7 @@ impl DataStore {
             self.cache.borrow_mut().computing_overrides = true;
             let list = read(self);
             self.cache.borrow_mut().computing_overrides = false;
-            stack.push(list.join(":"));
+            stack.push(format!("[{}]", list.iter().map(|o| crate::eval::py_repr(o)).collect::<Vec<_>>().join(", ")));
             let set: HashSet<String> = list.iter().cloned().collect();
             {
                 let mut cache = self.cache.borrow_mut();
@@ -676,7 +678,7 @@ impl DataStore {
         let mut removes: Vec<String> = Vec::new();
         if !parsing {
             if let Some(variants) = self.overridedata.get(var) {
-                let ovr = self.overrides();
+                let ovr = self.try_overrides()?;
                 // Map remaining suffix -> variant, in first-seen order.
                 let mut active: Vec<(String, String)> = Vec::new();
                 for (r, o) in variants.iter() {
@@ -731,7 +733,7 @@ impl DataStore {
         }
         if let (Some(l), false) = (local, parsing) {
             if !l.appends.is_empty() || !l.prepends.is_empty() {
-                let ovr = self.overrides();
+                let ovr = self.try_overrides()?;
                 for op in &l.appends {
                     if ovr.cond_holds(&op.cond) {
                         value.get_or_insert_with(String::new).push_str(&op.value);
@@ -754,7 +756,7 @@ impl DataStore {
         };
         if let (Some(v), Some(l), false) = (&mut value, local, parsing) {
             if !v.is_empty() && !l.removes.is_empty() {
-                let ovr = self.overrides();
+                let ovr = self.try_overrides()?;
                 for op in &l.removes {
                     if ovr.cond_holds(&op.cond) && !removes.contains(&op.value) {
                         removes.push(op.value.clone());
