@@ -42,7 +42,7 @@ if not hasattr(oe.utils, "any_distro_features"):
 VAR_REF = re.compile(r"\$\{[a-zA-Z0-9\-_+./~:]+\}")
 
 
-class D:
+class DataSmart:
     """A tiny datastore with the same semantics as the Rust test's context."""
 
     def __init__(self, variables, flags):
@@ -62,6 +62,12 @@ class D:
     def getVar(self, var, expand=True, noweakdefault=False, parsing=False):
         v = self.variables.get(var)
         return self.expand(v) if (v is not None and expand) else v
+
+    def __getitem__(self, item):
+        value = self.getVar(item, False)
+        if value is None:
+            raise KeyError(item)
+        return value
 
     def getVarFlag(self, var, flag, expand=True, noweakdefault=False, parsing=False, retparser=False):
         v = self.flags.get((var, flag))
@@ -125,7 +131,7 @@ def main():
             flags[(name, flag.rstrip("]"))] = value
             continue
         code = line[1:] if line[:1] in ("!", "~") else line
-        kind, payload = evaluate(code, D(dict(variables), dict(flags)))
+        kind, payload = evaluate(code, DataSmart(dict(variables), dict(flags)))
         out.append("expr\t%s\n%s\t%s\n" % (escape(line), kind, escape(payload)))
     with open(os.path.join(HERE, "differential.expected"), "w", encoding="utf-8") as f:
         f.write("".join(out))

@@ -161,7 +161,7 @@ pub fn emit_env(d: &DataStore, includes: &DataStore, out: &mut String) -> crate:
     out.push('\n');
     for k in &keys {
         if is_func(d, k) && d.get_raw_flag(k, "python").is_some_and(|p| !p.is_empty() && p != "0") {
-            let body = d.get_var_opts(k, false, false).ok().flatten().unwrap_or_default();
+            let body = d.get_var_opts(k, false, false).ok().flatten().unwrap_or_else(|| "None".to_owned());
             out.push_str(&format!("\npython {k} () {{\n{body}}}\n\n"));
         }
     }

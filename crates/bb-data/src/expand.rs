@@ -268,7 +268,11 @@ impl DataStore {
         match r {
             Ok(v) => Ok(v),
             Err(E::Syntax { unterminated_string: true, .. }) => Err(None),
-            Err(E::Syntax { message, .. }) => Err(Some(Raised::Exception("SyntaxError".to_owned(), message))),
+            Err(E::Syntax { message, .. }) => {
+                // Python's str() of a SyntaxError names the pseudo-file BitBake compiles in.
+                let file = varname.map_or_else(|| "<expansion>".to_owned(), |v| format!("Var <{v}>"));
+                Err(Some(Raised::Exception("SyntaxError".to_owned(), format!("{message} ({file}, line 1)"))))
+            }
             Err(E::Exception { kind, message }) => Err(Some(Raised::Exception(kind, message))),
             Err(E::NeedsPython { expr, reason }) => Err(Some(Raised::Wrapped(Error::NeedsPython {
                 var: varname.unwrap_or("<expansion>").to_owned(),

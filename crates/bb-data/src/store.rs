@@ -345,7 +345,8 @@ impl DataStore {
             let (base, cond) = (base.to_owned(), cond.to_owned());
             self.var_mut(&base).ops_mut(kind).push(QueuedOp { value: value.to_owned(), cond: cond.clone() });
             let op = if cond.is_empty() { kind.keyword().to_owned() } else { format!("{}[{}]", kind.keyword(), cond) };
-            self.record(&base, &op, None, detail, opts.origin);
+            // BitBake records the stored text here, not the operand.
+            self.record(&base, &op, None, value, opts.origin);
             self.update_overrides(&base);
             return;
         }
@@ -532,7 +533,7 @@ impl DataStore {
             for (v, o) in variants.iter() {
                 let nv = v.replacen(key, newkey, usize::MAX);
                 moved.push((nv.clone(), o.clone()));
-                self.rename_var(v, &nv, origin);
+                self.rename_var(v, &nv, Some(&Origin::internal("data_smart.py", 701, "renameVar")));
             }
             self.overridedata.insert(newkey.to_owned(), Arc::new(moved));
         }

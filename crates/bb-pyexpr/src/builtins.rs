@@ -975,7 +975,72 @@ fn dict(it: &Interp<'_>, args: Args) -> Result<Value> {
     Ok(Value::Dict(Rc::new(d)))
 }
 
-/// Sorts values with Python's `<` (stable); the first comparison error wins.
+fn lt(a: &Value, b: &Value) -> Result<bool> {
+    Ok(py_cmp(a, b, "<")? == Some(Ordering::Less))
+}
+
+/// Sorts `(key, value)` pairs by key with Python's `<`, stably. Short lists follow CPython's
+/// exact comparison order (a run count, then binary insertion), so that the first failing
+/// comparison, and thus the error message, is the same; longer ones use a stable merge sort.
+fn py_sort(v: &mut Vec<(Value, Value)>) -> Result<()> {
+    let n = v.len();
+    if n < 2 {
+        return Ok(());
+    }
+    if n >= 64 {
+        let mut src = std::mem::take(v);
+        let mut width = 1;
+        while width < n {
+            let mut out = Vec::with_capacity(n);
+            let mut rest = src.into_iter().peekable();
+            loop {
+                let left: Vec<(Value, Value)> = rest.by_ref().take(width).collect();
+                if left.is_empty() {
+                    break;
+                }
+                let right: Vec<(Value, Value)> = rest.by_ref().take(width).collect();
+                let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+                while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
+                    let take_right = lt(&b.0, &a.0)?;
+                    let next = if take_right { r.next() } else { l.next() };
+                    out.extend(next);
+                }
+                out.extend(l);
+                out.extend(r);
+            }
+            src = out;
+            width *= 2;
+        }
+        *v = src;
+        return Ok(());
+    }
+    let mut run = 2;
+    if lt(&v[1].0, &v[0].0)? {
+        while run < n && lt(&v[run].0, &v[run - 1].0)? {
+            run += 1;
+        }
+        v[..run].reverse();
+    } else {
+        while run < n && !lt(&v[run].0, &v[run - 1].0)? {
+            run += 1;
+        }
+    }
+    for start in run..n {
+        let (mut l, mut r) = (0, start);
+        while l < r {
+            let p = l + (r - l) / 2;
+            if lt(&v[start].0, &v[p].0)? {
+                r = p;
+            } else {
+                l = p + 1;
+            }
+        }
+        v[l..=start].rotate_right(1);
+    }
+    Ok(())
+}
+
+/// Sorts values as `sorted(items, key=key, reverse=reverse)` does.
 pub(crate) fn sort_values(it: &Interp<'_>, items: Vec<Value>, key: Option<&Value>, reverse: bool) -> Result<Vec<Value>> {
     let mut keyed: Vec<(Value, Value)> = Vec::with_capacity(items.len());
     for v in items {
@@ -988,31 +1053,7 @@ pub(crate) fn sort_values(it: &Interp<'_>, items: Vec<Value>, key: Option<&Value
     if reverse {
         keyed.reverse();
     }
-    let mut err = None;
-    keyed.sort_by(|(a, _), (b, _)| {
-        if err.is_some() {
-            return Ordering::Equal;
-        }
-        // Python's sort only asks `b < a` / `a < b`.
-        match py_cmp(b, a, "<") {
-            Ok(Some(Ordering::Less)) => Ordering::Greater,
-            Ok(_) => match py_cmp(a, b, "<") {
-                Ok(Some(Ordering::Less)) => Ordering::Less,
-                Ok(_) => Ordering::Equal,
-                Err(e) => {
-                    err = Some(e);
-                    Ordering::Equal
-                }
-            },
-            Err(e) => {
-                err = Some(e);
-                Ordering::Equal
-            }
-        }
-    });
-    if let Some(e) = err {
-        return Err(e);
-    }
+    py_sort(&mut keyed)?;
     let mut out: Vec<Value> = keyed.into_iter().map(|(_, v)| v).collect();
     if reverse {
         out.reverse();
@@ -1035,7 +1076,7 @@ fn sorted(it: &Interp<'_>, args: Args) -> Result<Value> {
             "reverse" => reverse = v.truthy(),
             other => {
                 return Err(EvalError::type_err(format!(
-                    "sort() got an unexpected keyword argument '{other}'"
+                    "'{other}' is an invalid keyword argument for sort()"
                 )));
             }
         }
@@ -1187,7 +1228,7 @@ fn d_getvar(it: &Interp<'_>, d: &Value, var: &Value) -> Result<Value> {
 /// A set of words from `checkvalues`: split if a string, else its (hashable) items.
 fn check_set(it: &Interp<'_>, checkvalues: &Value) -> Result<Vec<Value>> {
     match checkvalues {
-        Value::Str(s) => Ok(split_whitespace(s).map(Value::str).collect()),
+        Value::Str(s) => ops::unique(split_whitespace(s).map(Value::str).collect()),
         other => ops::unique(it.collect(other)?),
     }
 }
@@ -1447,6 +1488,9 @@ fn splitext(p: &str) -> (String, String) {
 
 /// `posixpath.relpath` when the answer does not depend on the working directory.
 fn relpath(path: &Value, start: Option<&Value>) -> Result<Value> {
+    if !path.truthy() {
+        return Err(EvalError::value_err("no path specified"));
+    }
     let path = path_arg(path)?;
     let start = match start {
         None | Some(Value::None) => ".",

@@ -66,7 +66,8 @@ const OTHER_BUILTINS: &[&str] = &[
     "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dir", "eval", "exec",
     "exit", "getattr", "globals", "hasattr", "hash", "help", "id", "input", "issubclass",
     "license", "locals", "memoryview", "object", "open", "print", "property", "quit", "setattr",
-    "slice", "staticmethod", "super", "type", "vars",
+    "slice", "staticmethod", "super", "type", "vars", "__build_class__", "__debug__", "__doc__",
+    "__import__", "__loader__", "__name__", "__package__", "__spec__", "__builtins__",
 ];
 
 /// A name of BitBake's global evaluation context, or a Python builtin.
@@ -146,7 +147,13 @@ impl<'c> Interp<'c> {
             }
             Node::Slice(..) => Err(EvalError::needs("slice object outside a simple subscript")),
             Node::Call(func, args) => {
-                let f = self.callee(func, scope)?;
+                let f = match (self.callee(func, scope), &**func) {
+                    // An undefined bare name is usually a `def` function of a class.
+                    (Err(EvalError::Exception { kind, .. }), Node::Name(n)) if kind == "NameError" => {
+                        return Err(EvalError::needs(format!("call to `{n}`")));
+                    }
+                    (r, _) => r?,
+                };
                 if let Value::Unknown(path) = &f {
                     return Err(EvalError::needs(format!("call to `{path}`")));
                 }
@@ -490,7 +497,15 @@ impl<'c> Interp<'c> {
                 Ok(())
             }
             Target::Seq(targets) => {
-                let items = self.collect(&value)?;
+                let items = match self.collect(&value) {
+                    Err(EvalError::Exception { kind, message }) if kind == "TypeError" && message.ends_with("object is not iterable") => {
+                        return Err(EvalError::type_err(format!(
+                            "cannot unpack non-iterable {} object",
+                            value.type_name()
+                        )));
+                    }
+                    r => r?,
+                };
                 let star = targets.iter().position(|t| matches!(t, Target::Star(_)));
                 match star {
                     None => {

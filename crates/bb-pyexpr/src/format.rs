@@ -705,12 +705,7 @@ fn format_field(it: &Interp<'_>, field: &str, args: &Args, numbering: &mut Numbe
         }
         conv = Some(c);
     }
-    let spec = rest.strip_prefix(':').unwrap_or("");
-    let spec = if spec.contains('{') {
-        format_inner(it, spec, args, numbering, depth - 1)?
-    } else {
-        spec.to_owned()
-    };
+    let spec_src = rest.strip_prefix(':').unwrap_or("");
     // The first part of the name: an index, a keyword or nothing (auto-numbering).
     let first_end = name.find(['.', '[']).unwrap_or(name.len());
     let first = &name[..first_end];
@@ -764,6 +759,11 @@ fn format_field(it: &Interp<'_>, field: &str, args: &Args, numbering: &mut Numbe
             return Err(EvalError::value_err("Only '.' or '[' may follow ']' in format field specifier"));
         }
     }
+    let spec = if spec_src.contains('{') {
+        format_inner(it, spec_src, args, numbering, depth - 1)?
+    } else {
+        spec_src.to_owned()
+    };
     let value = match conv {
         None => value,
         Some('s') => Value::str(py_str(&value)?),

@@ -160,10 +160,7 @@ fn strip_set(chars: Option<&Value>, meth: &str) -> Result<Option<Vec<char>>> {
     match chars {
         None | Some(Value::None) => Ok(None),
         Some(Value::Str(c)) => Ok(Some(c.chars().collect())),
-        Some(other) => Err(EvalError::type_err(format!(
-            "{meth} arg must be None or str, not {}",
-            other.type_name()
-        ))),
+        Some(_) => Err(EvalError::type_err(format!("{meth} arg must be None or str"))),
     }
 }
 
@@ -805,25 +802,29 @@ pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args)
 
 fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
     let (params, defaults): (&[&str], Vec<Value>) = match name {
-        "getVar" => (&["var", "expand", "noweakdefault", "parsing"], vec![
+        "getVar" => (&["self", "var", "expand", "noweakdefault", "parsing"], vec![
             Value::Bool(true),
             Value::Bool(false),
             Value::Bool(false),
         ]),
-        "getVarFlag" => (&["var", "flag", "expand", "noweakdefault", "parsing", "retparser"], vec![
+        "getVarFlag" => (&["self", "var", "flag", "expand", "noweakdefault", "parsing", "retparser"], vec![
             Value::Bool(true),
             Value::Bool(false),
             Value::Bool(false),
             Value::Bool(false),
         ]),
-        _ => (&["s", "varname"], vec![Value::None]),
+        _ => (&["self", "s", "varname"], vec![Value::None]),
     };
+    let mut args = args;
+    args.pos.insert(0, Value::Datastore);
+    let qualname = format!("DataSmart.{name}");
     let first_default = params.len() - defaults.len();
     let defs: Vec<Option<Value>> = (0..params.len())
         .map(|i| i.checked_sub(first_default).and_then(|j| defaults.get(j).cloned()))
         .collect();
-    let sig = builtins::Signature { name, params, posonly: 0, varargs: false, kwonly: &[], varkw: false };
+    let sig = builtins::Signature { name: &qualname, params, posonly: 0, varargs: false, kwonly: &[], varkw: false };
     let a = builtins::bind(&sig, args, &defs, &[])?.params;
+    let a = &a[1..];
     let var_name = |v: &Value| -> Result<String> {
         as_str(v).map(|s| s.to_string()).ok_or_else(|| {
             EvalError::needs(format!("d.{name}() with a `{}` variable name", v.type_name()))

@@ -23,7 +23,7 @@ pub(crate) fn parse(src: &str) -> Result<Node> {
 
 fn parse_at_depth(src: &str, depth: usize) -> Result<Node> {
     let toks = lexer::tokenize(src)?;
-    let mut p = Parser { toks, pos: 0, depth };
+    let mut p = Parser { toks, pos: 0, depth, lambdas: 0 };
     if p.at_end() {
         return Err(EvalError::syntax("invalid syntax"));
     }
@@ -38,6 +38,8 @@ struct Parser {
     toks: Vec<Tok>,
     pos: usize,
     depth: usize,
+    /// How many lambda bodies enclose the current position (`yield` is valid inside one).
+    lambdas: usize,
 }
 
 fn invalid() -> EvalError {
@@ -263,7 +265,10 @@ impl Parser {
             return Err(EvalError::syntax("named arguments must follow bare *"));
         }
         self.expect_op(":")?;
-        let body = self.expression()?;
+        self.lambdas += 1;
+        let body = self.expression();
+        self.lambdas -= 1;
+        let body = body?;
         Ok(Node::Lambda(Arc::new(LambdaDef { params, posonly, varargs, kwonly, varkw, body })))
     }
 
@@ -730,8 +735,16 @@ impl Parser {
         if self.eat_op(")") {
             return Ok(Node::Tuple(Vec::new()));
         }
-        if self.is_kw("yield") {
-            return Err(EvalError::syntax("'yield' outside function"));
+        if self.eat_kw("yield") {
+            if self.lambdas == 0 {
+                return Err(EvalError::syntax("'yield' outside function"));
+            }
+            self.eat_kw("from");
+            if !self.is_op(")") {
+                self.star_expressions()?;
+            }
+            self.expect_op(")")?;
+            return Ok(Node::Unsupported("`yield` in a lambda"));
         }
         let first = self.star_named_expression()?;
         if self.is_kw("for") || self.is_kw("async") {
