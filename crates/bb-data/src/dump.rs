@@ -29,7 +29,11 @@ fn escape_value(v: &str) -> String {
 
 fn flag_true(d: &DataStore, var: &str, flag: &str) -> crate::Result<bool> {
     let v = d.get_var_flag(var, flag, true)?;
-    to_boolean(v.as_deref()).map_err(|m| crate::Error::Eval { file: "".into(), line: 0, message: format!("ValueError: {m}") })
+    to_boolean(v.as_deref()).map_err(|m| crate::Error::Eval {
+        file: "".into(),
+        line: 0,
+        message: format!("flag `{var}[{flag}]`: ValueError: {m}"),
+    })
 }
 
 fn is_func(d: &DataStore, var: &str) -> bool {

@@ -36,8 +36,23 @@ pub enum Error {
     /// A parse error in a metadata file.
     #[error("{0}")]
     Parse(Box<Diagnostic>),
-    /// A metadata problem found while evaluating a statement.
-    #[error("{file}:{line}: {message}")]
+    /// An error raised while evaluating a statement, with where the statement is.
+    #[error("{file}:{line}:{col}: {inner}\n    | {text}")]
+    At {
+        /// The file holding the statement.
+        file: Arc<str>,
+        /// Its line.
+        line: u32,
+        /// Its column.
+        col: u32,
+        /// The statement's first line.
+        text: String,
+        /// What went wrong.
+        inner: Box<Error>,
+    },
+    /// A metadata problem found while evaluating a statement (an empty file means the
+    /// problem belongs to no single statement).
+    #[error("{}{message}", if file.is_empty() { String::new() } else { format!("{file}:{line}: ") })]
     Eval {
         /// The file holding the statement.
         file: Arc<str>,

@@ -203,7 +203,7 @@ impl<'a> Evaluator<'a> {
         let classname = if is_class { stem.as_str() } else { "" };
         let ctx = FileCtx { file: &abs, classname };
         for stmt in &parsed.ast.stmts {
-            self.eval_stmt(d, stmt, &ctx)?;
+            self.eval_stmt(d, stmt, &ctx).map_err(|e| locate(e, &abs, stmt))?;
         }
         if let Some(old) = oldfile {
             let restore = match kind {
@@ -787,6 +787,20 @@ fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
     out.push('}');
     d.set_var_with("_task_deps", &out, SetOpts::api(&internal("build.py", 933, "add_tasks")));
     Ok(())
+}
+
+/// Attaches the statement's place to errors that do not carry one.
+fn locate(e: Error, file: &str, stmt: &Stmt) -> Error {
+    match e {
+        Error::Expansion { .. } | Error::NeedsPython { .. } | Error::OverridesUnstable(_) | Error::Fatal(_) => Error::At {
+            file: file.into(),
+            line: stmt.span.line,
+            col: stmt.span.col,
+            text: stmt.raw.lines().next().unwrap_or("").to_owned(),
+            inner: Box::new(e),
+        },
+        e => e,
+    }
 }
 
 /// Records a file the parse depended on (`__depends`), once.
