@@ -17,11 +17,17 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(file.print(), src, "round trip failed for {kind:?}");
         for stmt in &file.stmts {
             assert!(!stmt.raw.is_empty(), "empty statement");
-            assert!(stmt.span.line >= 1 && stmt.span.line <= lines, "statement line out of range");
+            assert!(
+                stmt.span.line >= 1 && stmt.span.line <= lines,
+                "statement line out of range"
+            );
             assert!(stmt.span.col >= 1, "statement column out of range");
         }
         for d in &diags {
-            assert!(d.span.line >= 1 && d.span.line <= lines, "diagnostic line out of range: {d}");
+            assert!(
+                d.span.line >= 1 && d.span.line <= lines,
+                "diagnostic line out of range: {d}"
+            );
             assert!(d.span.col >= 1, "diagnostic column out of range: {d}");
             assert!(!d.message.is_empty(), "diagnostic without a message");
         }

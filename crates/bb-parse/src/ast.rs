@@ -59,7 +59,7 @@ pub struct File {
 impl File {
     /// Prints the file back; equals the parsed input byte for byte.
     pub fn print(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.stmts.iter().map(|s| s.raw.len()).sum());
         for s in &self.stmts {
             out.push_str(&s.raw);
         }
@@ -176,9 +176,11 @@ pub enum StmtKind {
     AddTask {
         /// Tasks being added.
         names: Vec<String>,
-        /// `after` lists, concatenated.
+        /// `after` lists, concatenated. Like BitBake, several `after` parts are glued
+        /// together with no separator before splitting into words
+        /// (`addtask x after a before b after c` gives `["ac"]`).
         after: Vec<String>,
-        /// `before` lists, concatenated.
+        /// `before` lists, concatenated the same way.
         before: Vec<String>,
     },
     /// `deltask ARGS`; `args` is unexpanded.
@@ -201,18 +203,22 @@ pub enum StmtKind {
     Function {
         /// Function name, unexpanded, possibly with override syntax (`do_x:append`).
         name: Option<String>,
-        /// `python` keyword.
+        /// `python` keyword (always true for anonymous functions, which BitBake runs
+        /// as Python whatever the keywords say).
         python: bool,
         /// `fakeroot` keyword.
         fakeroot: bool,
-        /// The body lines joined with `\n`, plus a trailing `\n`, verbatim.
+        /// The body lines joined with `\n`, plus a trailing `\n`, verbatim except that
+        /// each line's trailing whitespace is stripped (an empty body is `""`).
         body: String,
     },
-    /// A `def NAME(...):` block.
+    /// A `def NAME(...):` block: the `def` line and the lines after it that start with
+    /// whitespace, are empty or start with `#`.
     Def {
         /// The function name.
         name: String,
-        /// The collected lines (the `def` line included) joined with `\n`.
+        /// The collected lines (the `def` line included) joined with `\n`, trailing
+        /// whitespace stripped; an empty line that ended the block is part of it.
         body: String,
     },
     /// `addpylib DIR NAMESPACE`.

@@ -199,7 +199,9 @@ fn assignment_body<'a>(line: &'a str, t: &'a str) -> Option<AssignForm<'a>> {
         // Only a flag, whitespace or an operator can follow the name; skip other splits
         // cheaply (this loop runs for almost every line).
         let next = t.as_bytes().get(var_end).copied().unwrap_or(b' ');
-        if next.is_ascii_alphanumeric() || next == b'_' || next == b'-' {
+        if next.is_ascii_alphanumeric()
+            || matches!(next, b'_' | b'-' | b'$' | b'{' | b'}' | b'/' | b'~')
+        {
             continue;
         }
         let (Some(name), Some(after)) = (t.get(..var_end), t.get(var_end..)) else {

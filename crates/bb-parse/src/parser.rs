@@ -26,6 +26,18 @@ mod tests;
 /// `src` byte for byte ([`File::print`]); the diagnostics list every error (statements
 /// BitBake would refuse; those statements are [`StmtKind::Error`] or, for semantic
 /// rejections such as the old override syntax, the statement as parsed) and warning.
+///
+/// ```
+/// use bb_parse::{AssignOp, FileKind, StmtKind, parse};
+///
+/// let src = "A ?= \"1\"\n# note\nB = \"x\" # no trailing comments\n";
+/// let (file, diags) = parse("local.conf", src, FileKind::Conf);
+/// assert_eq!(file.print(), src);
+/// assert!(matches!(&file.stmts[0].kind, StmtKind::Assign { name, op: AssignOp::Default, .. } if name == "A"));
+/// assert_eq!(file.stmts[2].kind, StmtKind::Error);
+/// assert_eq!(diags[0].to_string().lines().next(), Some(
+///     "local.conf:3:5: error: unterminated quoted value: the closing `\"` must end the line"));
+/// ```
 pub fn parse(path: &str, src: &str, kind: FileKind) -> (File, Vec<Diagnostic>) {
     let file: Arc<str> = Arc::from(path);
     let mut b = Builder {
