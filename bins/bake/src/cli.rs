@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 /// `bake`: a fast re-implementation of BitBake.
 #[derive(Debug, clap::Parser)]
-#[command(name = "bake", version, about = "Runs BitBake metadata: parse, show and build recipes")]
+#[command(
+    name = "bake",
+    version,
+    about = "Runs BitBake metadata: parse, show and build recipes"
+)]
 pub(crate) struct Cli {
     /// Show the global or per-recipe environment, complete with information about
     /// where variables were set and changed (like `bitbake -e`).

@@ -41,14 +41,20 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
         Ok(p) if !p.is_empty() => p,
         _ => {
             if cwd.join("conf/bblayers.conf").is_file() {
-                bail!("build directories with conf/bblayers.conf are not supported yet; set BBPATH to a directory holding conf/bitbake.conf");
+                bail!(
+                    "build directories with conf/bblayers.conf are not supported yet; set BBPATH to a directory holding conf/bitbake.conf"
+                );
             }
             cwd.to_string_lossy().into_owned()
         }
     };
-    let found = bbpath.split(':').any(|p| Path::new(p).join("conf/bitbake.conf").is_file());
+    let found = bbpath
+        .split(':')
+        .any(|p| Path::new(p).join("conf/bitbake.conf").is_file());
     if !found {
-        bail!("conf/bitbake.conf not found in BBPATH ({bbpath}): run bake in a build directory or set BBPATH");
+        bail!(
+            "conf/bitbake.conf not found in BBPATH ({bbpath}): run bake in a build directory or set BBPATH"
+        );
     }
     if !cli.environment {
         bail!("only `bake -e` (optionally with `-b FILE`) is implemented so far");
@@ -62,13 +68,24 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
     }
     config.set_var_with(
         "BB_CMDLINE",
-        &format!("[{}]", std::env::args().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(", ")),
+        &format!(
+            "[{}]",
+            std::env::args()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         SetOpts::api(&Origin::internal("cooker.py", 311, "initConfigurationData")),
     );
-    ev.parse_base_config(&mut config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    ev.parse_base_config(&mut config)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let d = match (&cli.buildfile, cli.targets.first()) {
         (Some(file), _) => {
-            let abs: PathBuf = if file.is_absolute() { file.clone() } else { cwd.join(file) };
+            let abs: PathBuf = if file.is_absolute() {
+                file.clone()
+            } else {
+                cwd.join(file)
+            };
             let abs = abs.to_string_lossy().into_owned();
             let mut base = config.clone();
             base.set_var_with(
@@ -76,13 +93,17 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
                 &collect_bbfiles(&config),
                 SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
             );
-            let d = ev.parse_recipe(&base, &abs, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
-            d
+
+            ev.parse_recipe(&base, &abs, &[])
+                .map_err(|e| anyhow::anyhow!("{e}"))?
         }
-        (None, Some(t)) => bail!("recipe targets need the cooker (build directories with layers); use `-b FILE` for `{t}`"),
+        (None, Some(t)) => bail!(
+            "recipe targets need the cooker (build directories with layers); use `-b FILE` for `{t}`"
+        ),
         (None, None) => {
             let mut d = config.clone();
-            ev.finalize_config(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
+            ev.finalize_config(&mut d)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             d
         }
     };
@@ -92,7 +113,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
     let mut out = String::new();
     let dumped = bb_data::dump::emit_env(&d, &config, &mut out);
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
         Err(e) => return Err(e.into()),

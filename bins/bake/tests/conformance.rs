@@ -72,7 +72,8 @@ fn known_differences() -> Vec<(String, String)> {
 }
 
 fn run_case(dir: &Path) -> (bool, String, String) {
-    let cmd = std::fs::read_to_string(dir.join("cmd")).expect("invariant: every case has a cmd file");
+    let cmd =
+        std::fs::read_to_string(dir.join("cmd")).expect("invariant: every case has a cmd file");
     let args: Vec<&str> = cmd.split_whitespace().collect();
     let out = Command::new(env!("CARGO_BIN_EXE_bake"))
         .args(&args)
@@ -87,14 +88,18 @@ fn run_case(dir: &Path) -> (bool, String, String) {
         .env("PWD", dir)
         .output()
         .expect("invariant: the bake binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).replace(&dir.to_string_lossy().into_owned(), "@CASEDIR@");
-    let stderr = String::from_utf8_lossy(&out.stderr).replace(&dir.to_string_lossy().into_owned(), "@CASEDIR@");
+    let stdout = String::from_utf8_lossy(&out.stdout)
+        .replace(&dir.to_string_lossy().into_owned(), "@CASEDIR@");
+    let stderr = String::from_utf8_lossy(&out.stderr)
+        .replace(&dir.to_string_lossy().into_owned(), "@CASEDIR@");
     (out.status.success(), stdout, stderr)
 }
 
 #[test]
 fn conformance_corpus_matches_bitbake() {
-    let root = corpus().canonicalize().expect("invariant: the corpus exists");
+    let root = corpus()
+        .canonicalize()
+        .expect("invariant: the corpus exists");
     let known = known_differences();
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("invariant: corpus readable")
@@ -104,14 +109,20 @@ fn conformance_corpus_matches_bitbake() {
     cases.sort();
     let (mut total, mut matched, mut failures) = (0usize, 0usize, Vec::new());
     for dir in &cases {
-        let case = dir.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+        let case = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
         let expected = std::fs::read_to_string(dir.join("expected.txt")).unwrap_or_default();
         let (ok, stdout, stderr) = run_case(dir);
         if dir.join("expect-error").exists() {
             total += 1;
             if ok {
                 if !known.contains(&(case.clone(), "*".to_owned())) {
-                    failures.push(format!("{case}: BitBake fails on this case but bake succeeded"));
+                    failures.push(format!(
+                        "{case}: BitBake fails on this case but bake succeeded"
+                    ));
                 }
             } else {
                 matched += 1;
@@ -134,7 +145,9 @@ fn conformance_corpus_matches_bitbake() {
             total += 1;
             if got.get(name) == Some(line) {
                 matched += 1;
-            } else if !known.contains(&(case.clone(), name.clone())) && !known.contains(&(case.clone(), "*".to_owned())) {
+            } else if !known.contains(&(case.clone(), name.clone()))
+                && !known.contains(&(case.clone(), "*".to_owned()))
+            {
                 failures.push(format!(
                     "{case}: {name}\n    bitbake: {line}\n    bake:    {}",
                     got.get(name).map_or("(missing)", String::as_str)
@@ -144,7 +157,9 @@ fn conformance_corpus_matches_bitbake() {
         for name in got.keys() {
             if !want.contains_key(name) && !NOT_COMPARED.contains(&name.as_str()) {
                 total += 1;
-                if !known.contains(&(case.clone(), name.clone())) && !known.contains(&(case.clone(), "*".to_owned())) {
+                if !known.contains(&(case.clone(), name.clone()))
+                    && !known.contains(&(case.clone(), "*".to_owned()))
+                {
                     failures.push(format!("{case}: {name} printed by bake but not by bitbake"));
                 }
             }
@@ -152,8 +167,16 @@ fn conformance_corpus_matches_bitbake() {
     }
     std::fs::write(
         Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-summary.txt"),
-        format!("{matched}/{total} value lines match over {} cases\n{}", cases.len(), failures.join("\n")),
+        format!(
+            "{matched}/{total} value lines match over {} cases\n{}",
+            cases.len(),
+            failures.join("\n")
+        ),
     )
     .ok();
-    assert!(failures.is_empty(), "{matched}/{total} value lines match; differences:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{matched}/{total} value lines match; differences:\n{}",
+        failures.join("\n")
+    );
 }

@@ -64,7 +64,10 @@ fn parse_call(line: &str) -> Option<(&str, Vec<&str>)> {
     let rest = line.strip_prefix("d.")?;
     let open = rest.find('(')?;
     let method = &rest[..open];
-    if !method.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if !method
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return None;
     }
     let inner = rest[open + 1..].strip_suffix(')')?;
@@ -79,7 +82,11 @@ fn eval_arg(d: &DataStore, arg: &str) -> Result<String> {
 
 /// Keyword arguments are not supported natively: they make the call "needs Python".
 fn positional<'s>(args: &[&'s str], n: usize) -> Option<Vec<&'s str>> {
-    if args.len() != n || args.iter().any(|a| a.contains('=') && !a.starts_with(['\'', '"'])) {
+    if args.len() != n
+        || args
+            .iter()
+            .any(|a| a.contains('=') && !a.starts_with(['\'', '"']))
+    {
         return None;
     }
     Some(args.to_vec())
@@ -97,14 +104,31 @@ fn plan(body: &str) -> std::result::Result<Vec<(u32, String, Vec<String>)>, Stri
         if raw.starts_with(' ') || raw.starts_with('\t') {
             // Only the function's own indentation level is supported.
         }
-        if let Some(arg) = line.strip_prefix("raise bb.parse.SkipRecipe(").and_then(|r| r.strip_suffix(')')) {
-            calls.push((idx as u32 + 1, "SkipRecipe".to_owned(), vec![arg.to_owned()]));
+        if let Some(arg) = line
+            .strip_prefix("raise bb.parse.SkipRecipe(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            calls.push((
+                idx as u32 + 1,
+                "SkipRecipe".to_owned(),
+                vec![arg.to_owned()],
+            ));
             continue;
         }
-        if let Some((func, arg)) = ["bb.fatal(", "bb.note(", "bb.warn(", "bb.debug(", "bb.plain(", "bb.error("]
-            .iter()
-            .find_map(|f| line.strip_prefix(f).and_then(|r| r.strip_suffix(')')).map(|a| (f.trim_end_matches('('), a)))
-        {
+        if let Some((func, arg)) = [
+            "bb.fatal(",
+            "bb.note(",
+            "bb.warn(",
+            "bb.debug(",
+            "bb.plain(",
+            "bb.error(",
+        ]
+        .iter()
+        .find_map(|f| {
+            line.strip_prefix(f)
+                .and_then(|r| r.strip_suffix(')'))
+                .map(|a| (f.trim_end_matches('('), a))
+        }) {
             calls.push((idx as u32 + 1, func.to_owned(), vec![arg.to_owned()]));
             continue;
         }
@@ -121,7 +145,11 @@ fn plan(body: &str) -> std::result::Result<Vec<(u32, String, Vec<String>)>, Stri
         let Some(args) = positional(&args, n) else {
             return Err(format!("arguments of `d.{method}`"));
         };
-        calls.push((idx as u32 + 1, method.to_owned(), args.into_iter().map(str::to_owned).collect()));
+        calls.push((
+            idx as u32 + 1,
+            method.to_owned(),
+            args.into_iter().map(str::to_owned).collect(),
+        ));
     }
     // Bodies must be at a single indentation level (no blocks).
     let indents: Vec<usize> = body
@@ -139,11 +167,17 @@ fn plan(body: &str) -> std::result::Result<Vec<(u32, String, Vec<String>)>, Stri
 fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) -> Result<()> {
     let file = d.get_raw_flag(name, "filename").unwrap_or_default();
     let base = file.rsplit('/').next().unwrap_or(&file).to_owned();
-    let header: u32 = d.get_raw_flag(name, "lineno").and_then(|l| l.parse().ok()).unwrap_or(0);
+    let header: u32 = d
+        .get_raw_flag(name, "lineno")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
     for (offset, method, args) in calls {
         let origin = Origin::internal(&base, header + offset, name);
         let origin = Some(&origin);
-        if matches!(method.as_str(), "bb.note" | "bb.warn" | "bb.debug" | "bb.plain" | "bb.error") {
+        if matches!(
+            method.as_str(),
+            "bb.note" | "bb.warn" | "bb.debug" | "bb.plain" | "bb.error"
+        ) {
             continue;
         }
         let mut vals = Vec::with_capacity(args.len());
@@ -165,7 +199,16 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
             _ => Call::DelVarFlag(v(0), v(1)),
         };
         match call {
-            Call::SetVar(n, val) => d.set_var_with(&n, &val, SetOpts { parsing: false, op: "set", detail: None, origin }),
+            Call::SetVar(n, val) => d.set_var_with(
+                &n,
+                &val,
+                SetOpts {
+                    parsing: false,
+                    op: "set",
+                    detail: None,
+                    origin,
+                },
+            ),
             Call::AppendVar(n, val) => d.append_var(&n, &val, origin),
             Call::PrependVar(n, val) => d.prepend_var(&n, &val, origin),
             Call::DelVar(n) => d.del_var(&n, origin),
@@ -177,7 +220,14 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
             }
             Call::PrependVarFlag(n, f, val) => {
                 let cur = d.get_var_flag(&n, &f, false)?.unwrap_or_default();
-                d.set_var_flag_with(&n, &f, &format!("{val}{cur}"), "prepend", Some(&val), origin);
+                d.set_var_flag_with(
+                    &n,
+                    &f,
+                    &format!("{val}{cur}"),
+                    "prepend",
+                    Some(&val),
+                    origin,
+                );
             }
             Call::DelVarFlag(n, f) => d.del_var_flag(&n, &f, origin),
         }
@@ -188,8 +238,10 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
 /// Runs the anonymous functions of `d` in definition order. Those that need CPython
 /// are listed in `__BB_ANON_NEEDS_PYTHON` and not run.
 pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
-    let names: Vec<String> =
-        d.get_raw("__BBANONFUNCS").map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    let names: Vec<String> = d
+        .get_raw("__BBANONFUNCS")
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
     let mut skipped = Vec::new();
     for name in names {
         let body = d.get_raw(&name).unwrap_or_default();
@@ -214,7 +266,10 @@ mod tests {
 
     #[test]
     fn splits_arguments_outside_quotes() {
-        assert_eq!(split_args("'A', 'b, c', f(1, 2)"), Some(vec!["'A'", "'b, c'", "f(1, 2)"]));
+        assert_eq!(
+            split_args("'A', 'b, c', f(1, 2)"),
+            Some(vec!["'A'", "'b, c'", "f(1, 2)"])
+        );
         assert_eq!(split_args("'A"), None);
     }
 

@@ -24,7 +24,10 @@ fn comment_quote(s: &str) -> String {
 }
 
 fn escape_value(v: &str) -> String {
-    v.replace('"', "\\\"").replace('`', "\\`").replace('\n', " \\\n").replace('$', "\\$")
+    v.replace('"', "\\\"")
+        .replace('`', "\\`")
+        .replace('\n', " \\\n")
+        .replace('$', "\\$")
 }
 
 fn flag_true(d: &DataStore, var: &str, flag: &str) -> crate::Result<bool> {
@@ -37,7 +40,8 @@ fn flag_true(d: &DataStore, var: &str, flag: &str) -> crate::Result<bool> {
 }
 
 fn is_func(d: &DataStore, var: &str) -> bool {
-    d.get_raw_flag(var, "func").is_some_and(|f| !f.is_empty() && f != "0")
+    d.get_raw_flag(var, "func")
+        .is_some_and(|f| !f.is_empty() && f != "0")
 }
 
 /// Prints the history block of one variable, as `bitbake -e` and `bitbake-getvar` do.
@@ -45,10 +49,11 @@ pub fn emit_history(d: &DataStore, var: &str, oval: Option<&str>, out: &mut Stri
     let mut events: Vec<HistoryEvent> = d.history(var).to_vec();
     for (r, ovr) in d.variants(var) {
         for ev in d.history(&r) {
-            if let Some(f) = &ev.flag {
-                if !f.starts_with('_') && !f.starts_with(':') {
-                    continue;
-                }
+            if let Some(f) = &ev.flag
+                && !f.starts_with('_')
+                && !f.starts_with(':')
+            {
+                continue;
             }
             let mut e = ev.clone();
             e.op = format!("override[{ovr}]:{}", ev.op);
@@ -57,7 +62,9 @@ pub fn emit_history(d: &DataStore, var: &str, oval: Option<&str>, out: &mut Stri
     }
     let cval = comment_quote(oval.unwrap_or("None"));
     if events.is_empty() {
-        out.push_str(&format!("#\n# ${var}\n#   [no history recorded]\n#\n#   \"{cval}\"\n"));
+        out.push_str(&format!(
+            "#\n# ${var}\n#   [no history recorded]\n#\n#   \"{cval}\"\n"
+        ));
         return;
     }
     if events.len() == 1 {
@@ -67,12 +74,27 @@ pub fn emit_history(d: &DataStore, var: &str, oval: Option<&str>, out: &mut Stri
     }
     for ev in &events {
         let (file, func) = match &ev.origin.func {
-            Some(f) => (ev.origin.file.rsplit('/').next().unwrap_or(&ev.origin.file).to_owned(), format!(" [{f}]")),
+            Some(f) => (
+                ev.origin
+                    .file
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&ev.origin.file)
+                    .to_owned(),
+                format!(" [{f}]"),
+            ),
             None => (ev.origin.file.to_string(), String::new()),
         };
-        let flag = ev.flag.as_ref().map(|f| format!("[{f}] ")).unwrap_or_default();
+        let flag = ev
+            .flag
+            .as_ref()
+            .map(|f| format!("[{f}] "))
+            .unwrap_or_default();
         let detail = ev.detail.replace('\n', "\n#     ");
-        out.push_str(&format!("#   {} {}:{}{}\n#     {}\"{}\"\n", ev.op, file, ev.origin.line, func, flag, detail));
+        out.push_str(&format!(
+            "#   {} {}:{}{}\n#     {}\"{}\"\n",
+            ev.op, file, ev.origin.line, func, flag, detail
+        ));
     }
     if events.len() > 1 {
         out.push_str(&format!("# pre-expansion value:\n#   \"{cval}\"\n"));
@@ -83,7 +105,9 @@ pub fn emit_history(d: &DataStore, var: &str, oval: Option<&str>, out: &mut Stri
 fn emit_var(d: &DataStore, var: &str, out: &mut String) -> crate::Result<()> {
     let export = flag_true(d, var, "export")?;
     let unexport = flag_true(d, var, "unexport")?;
-    let vals = d.get_var_opts(var, false, false).and_then(|o| d.get_var(var).map(|v| (o, v)));
+    let vals = d
+        .get_var_opts(var, false, false)
+        .and_then(|o| d.get_var(var).map(|v| (o, v)));
     let (oval, val) = match vals {
         Ok(x) => x,
         Err(e) => {
@@ -118,7 +142,9 @@ fn emit_var(d: &DataStore, var: &str, out: &mut String) -> crate::Result<()> {
 
 /// One shell function: location comment and body; `false` when nothing was printed.
 fn emit_shell_func(d: &DataStore, var: &str, out: &mut String) -> crate::Result<bool> {
-    if d.get_raw_flag(var, "python").is_some_and(|p| !p.is_empty() && p != "0") {
+    if d.get_raw_flag(var, "python")
+        .is_some_and(|p| !p.is_empty() && p != "0")
+    {
         return Ok(false);
     }
     let val = match d.get_var(var) {
@@ -137,10 +163,17 @@ fn emit_shell_func(d: &DataStore, var: &str, out: &mut String) -> crate::Result<
         return Ok(false);
     }
     let Some(val) = val else { return Ok(false) };
-    let lineno = d.get_raw_flag(var, "lineno").unwrap_or_else(|| "None".to_owned());
-    let filename = d.get_raw_flag(var, "filename").unwrap_or_else(|| "None".to_owned());
+    let lineno = d
+        .get_raw_flag(var, "lineno")
+        .unwrap_or_else(|| "None".to_owned());
+    let filename = d
+        .get_raw_flag(var, "filename")
+        .unwrap_or_else(|| "None".to_owned());
     out.push_str(&format!("# line: {lineno}, file: {filename}\n"));
-    out.push_str(&format!("{name}() {{\n{}\n}}\n", val.trim_end_matches('\n')));
+    out.push_str(&format!(
+        "{name}() {{\n{}\n}}\n",
+        val.trim_end_matches('\n')
+    ));
     Ok(true)
 }
 
@@ -153,7 +186,10 @@ pub fn emit_env(d: &DataStore, includes: &DataStore, out: &mut String) -> crate:
     includes.include_tree().emit(out);
     out.push('\n');
     let keys = d.keys();
-    let (funcs, vars): (Vec<&String>, Vec<&String>) = keys.iter().filter(|k| !k.starts_with("__")).partition(|k| is_func(d, k));
+    let (funcs, vars): (Vec<&String>, Vec<&String>) = keys
+        .iter()
+        .filter(|k| !k.starts_with("__"))
+        .partition(|k| is_func(d, k));
     for v in &vars {
         emit_var(d, v, out)?;
     }
@@ -164,8 +200,15 @@ pub fn emit_env(d: &DataStore, includes: &DataStore, out: &mut String) -> crate:
     }
     out.push('\n');
     for k in &keys {
-        if is_func(d, k) && d.get_raw_flag(k, "python").is_some_and(|p| !p.is_empty() && p != "0") {
-            let body = d.get_var_opts(k, false, false).ok().flatten().unwrap_or_else(|| "None".to_owned());
+        if is_func(d, k)
+            && d.get_raw_flag(k, "python")
+                .is_some_and(|p| !p.is_empty() && p != "0")
+        {
+            let body = d
+                .get_var_opts(k, false, false)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "None".to_owned());
             out.push_str(&format!("\npython {k} () {{\n{body}}}\n\n"));
         }
     }

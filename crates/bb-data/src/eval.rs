@@ -70,7 +70,11 @@ fn join(dir: &str, item: &str) -> String {
     if dir.is_empty() {
         return item.to_owned();
     }
-    if dir.ends_with('/') { format!("{dir}{item}") } else { format!("{dir}/{item}") }
+    if dir.ends_with('/') {
+        format!("{dir}{item}")
+    } else {
+        format!("{dir}/{item}")
+    }
 }
 
 fn dirname(p: &str) -> &str {
@@ -82,17 +86,26 @@ fn dirname(p: &str) -> &str {
 }
 
 fn ensure_task_prefix(t: &str) -> String {
-    if t.starts_with("do_") { t.to_owned() } else { format!("do_{t}") }
+    if t.starts_with("do_") {
+        t.to_owned()
+    } else {
+        format!("do_{t}")
+    }
 }
 
 fn words(s: Option<String>) -> Vec<String> {
-    s.map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default()
+    s.map(|v| v.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 impl<'a> Evaluator<'a> {
     /// An evaluator reading through `src`.
     pub fn new(src: &'a dyn FileSource) -> Evaluator<'a> {
-        Evaluator { src, parsed: Mutex::new(HashMap::new()), warnings: Mutex::new(Vec::new()) }
+        Evaluator {
+            src,
+            parsed: Mutex::new(HashMap::new()),
+            warnings: Mutex::new(Vec::new()),
+        }
     }
 
     /// Warnings collected so far.
@@ -101,13 +114,21 @@ impl<'a> Evaluator<'a> {
     }
 
     fn warn(&self, msg: String) {
-        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(msg);
     }
 
     /// Parses a file (once) and returns its tree; the first error diagnostic fails.
     pub fn parsed(&self, path: &str) -> Result<Arc<ParsedFile>> {
         let key = PathBuf::from(path);
-        if let Some(p) = self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(p) = self
+            .parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Ok(p.clone());
         }
         let kind = FileKind::from_path(path).ok_or_else(|| Error::Eval {
@@ -115,10 +136,16 @@ impl<'a> Evaluator<'a> {
             line: 0,
             message: "not a BitBake file".to_owned(),
         })?;
-        let text = self.src.read(&key).map_err(|e| Error::Io(format!("{path}: {e}")))?;
+        let text = self
+            .src
+            .read(&key)
+            .map_err(|e| Error::Io(format!("{path}: {e}")))?;
         let (ast, diagnostics) = bb_parse::parse(path, &text, kind);
         let parsed = Arc::new(ParsedFile { ast, diagnostics });
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).insert(key, parsed.clone());
+        self.parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, parsed.clone());
         Ok(parsed)
     }
 
@@ -130,7 +157,11 @@ impl<'a> Evaluator<'a> {
             let cand = join(p, item);
             attempts.push(cand.clone());
             if self.src.exists(Path::new(&cand)) {
-                let abs = if cand.starts_with('/') { cand } else { absolutize(&cand) };
+                let abs = if cand.starts_with('/') {
+                    cand
+                } else {
+                    absolutize(&cand)
+                };
                 return (Some(abs), attempts);
             }
         }
@@ -173,9 +204,19 @@ impl<'a> Evaluator<'a> {
         Ok(abs)
     }
 
-    fn handle_inner(&self, d: &mut DataStore, file: &str, include: bool, kind: FileKind) -> Result<()> {
+    fn handle_inner(
+        &self,
+        d: &mut DataStore,
+        file: &str,
+        include: bool,
+        kind: FileKind,
+    ) -> Result<()> {
         let is_class = file.ends_with(".bbclass");
-        let stem = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_owned();
+        let stem = Path::new(file)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_owned();
         if is_class {
             let mut cache = words(d.get_raw("__inherit_cache"));
             if !cache.iter().any(|c| c == file) {
@@ -186,10 +227,18 @@ impl<'a> Evaluator<'a> {
         let oldfile = if include { d.get_raw("FILE") } else { None };
         let abs = self.resolve(d, file)?;
         let parsed = self.parsed(&abs)?;
-        if let Some(diag) = parsed.diagnostics.iter().find(|x| x.severity == Severity::Error) {
+        if let Some(diag) = parsed
+            .diagnostics
+            .iter()
+            .find(|x| x.severity == Severity::Error)
+        {
             return Err(Error::Parse(Box::new(diag.clone())));
         }
-        for w in parsed.diagnostics.iter().filter(|x| x.severity == Severity::Warning) {
+        for w in parsed
+            .diagnostics
+            .iter()
+            .filter(|x| x.severity == Severity::Warning)
+        {
             self.warn(w.to_string());
         }
         let set_file = match kind {
@@ -197,13 +246,21 @@ impl<'a> Evaluator<'a> {
             FileKind::Recipe => !is_class && Some(&abs) != oldfile.as_ref(),
         };
         if set_file {
-            let (f, line) = if kind == FileKind::Conf { ("ConfHandler.py", 153) } else { ("BBHandler.py", 153) };
+            let (f, line) = if kind == FileKind::Conf {
+                ("ConfHandler.py", 153)
+            } else {
+                ("BBHandler.py", 153)
+            };
             d.set_var_with("FILE", &abs, SetOpts::api(&internal(f, line, "handle")));
         }
         let classname = if is_class { stem.as_str() } else { "" };
-        let ctx = FileCtx { file: &abs, classname };
+        let ctx = FileCtx {
+            file: &abs,
+            classname,
+        };
         for stmt in &parsed.ast.stmts {
-            self.eval_stmt(d, stmt, &ctx).map_err(|e| locate(e, &abs, stmt))?;
+            self.eval_stmt(d, stmt, &ctx)
+                .map_err(|e| locate(e, &abs, stmt))?;
         }
         if let Some(old) = oldfile {
             let restore = match kind {
@@ -211,7 +268,11 @@ impl<'a> Evaluator<'a> {
                 FileKind::Recipe => !is_class && abs != old,
             };
             if restore {
-                let (f, line) = if kind == FileKind::Conf { ("ConfHandler.py", 156) } else { ("BBHandler.py", 171) };
+                let (f, line) = if kind == FileKind::Conf {
+                    ("ConfHandler.py", 156)
+                } else {
+                    ("BBHandler.py", 171)
+                };
                 d.set_var_with("FILE", &old, SetOpts::api(&internal(f, line, "handle")));
             }
         }
@@ -219,20 +280,42 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_err(ctx: &FileCtx<'_>, line: u32, message: String) -> Error {
-        Error::Eval { file: ctx.file.into(), line, message }
+        Error::Eval {
+            file: ctx.file.into(),
+            line,
+            message,
+        }
     }
 
     fn eval_stmt(&self, d: &mut DataStore, stmt: &Stmt, ctx: &FileCtx<'_>) -> Result<()> {
         // BitBake numbers a statement by its last physical line.
-        let line = stmt.span.line + stmt.raw.trim_end_matches(['\n', '\r']).matches('\n').count() as u32;
+        let line = stmt.span.line
+            + stmt
+                .raw
+                .trim_end_matches(['\n', '\r'])
+                .matches('\n')
+                .count() as u32;
         let origin = Origin::file(ctx.file, line);
         match &stmt.kind {
             StmtKind::Blank | StmtKind::Comment | StmtKind::Error => {}
-            StmtKind::Assign { export, name, flag, op, value } => {
+            StmtKind::Assign {
+                export,
+                name,
+                flag,
+                op,
+                value,
+            } => {
                 self.eval_assign(d, name, flag.as_deref(), *op, value, *export, &origin)?;
             }
             StmtKind::Export { name } => {
-                d.set_var_flag_with(name, "export", "1", "exported", None, Some(&internal("ast.py", 67, "eval")));
+                d.set_var_flag_with(
+                    name,
+                    "export",
+                    "1",
+                    "exported",
+                    None,
+                    Some(&internal("ast.py", 67, "eval")),
+                );
             }
             StmtKind::Unset { name, flag } => match flag {
                 Some(f) => d.del_var_flag(name, f, Some(&origin)),
@@ -242,7 +325,9 @@ impl<'a> Evaluator<'a> {
                 let what = d.expand(args)?;
                 match kind {
                     IncludeKind::Include => self.include(d, ctx.file, &what, line, None)?,
-                    IncludeKind::Require => self.include(d, ctx.file, &what, line, Some("include required"))?,
+                    IncludeKind::Require => {
+                        self.include(d, ctx.file, &what, line, Some("include required"))?
+                    }
                     IncludeKind::IncludeAll => {
                         let bbpath = Self::bbpath(d)?;
                         for p in bbpath.split(':') {
@@ -258,7 +343,11 @@ impl<'a> Evaluator<'a> {
                     self.inherit(d, args, ctx.file, line, false)?;
                 }
             }
-            StmtKind::AddTask { names, after, before } => {
+            StmtKind::AddTask {
+                names,
+                after,
+                before,
+            } => {
                 for t in names {
                     add_task(d, t, before, after);
                 }
@@ -273,7 +362,14 @@ impl<'a> Evaluator<'a> {
                 let mut hs = words(d.get_raw("__BBHANDLERS"));
                 for h in names {
                     hs.push(h.clone());
-                    d.set_var_flag_with(h, "handler", "1", "set", None, Some(&internal("ast.py", 291, "eval")));
+                    d.set_var_flag_with(
+                        h,
+                        "handler",
+                        "1",
+                        "set",
+                        None,
+                        Some(&internal("ast.py", 291, "eval")),
+                    );
                 }
                 d.set_var("__BBHANDLERS", &hs.join(" "));
             }
@@ -282,13 +378,21 @@ impl<'a> Evaluator<'a> {
                     self.export_function(d, f, ctx.classname, line, ctx)?;
                 }
             }
-            StmtKind::Function { name, python, fakeroot, body } => {
+            StmtKind::Function {
+                name,
+                python,
+                fakeroot,
+                body,
+            } => {
                 let end_line = line;
                 let nbody = body.matches('\n').count() as u32;
                 let (funcname, text, python) = match name.as_deref() {
                     None | Some("__anonymous") => {
-                        let tr: String =
-                            ctx.file.chars().map(|c| if "/.+-@%&~".contains(c) { '_' } else { c }).collect();
+                        let tr: String = ctx
+                            .file
+                            .chars()
+                            .map(|c| if "/.+-@%&~".contains(c) { '_' } else { c })
+                            .collect();
                         let fname = format!("__anon_{end_line}_{tr}");
                         let text = format!("def {fname}(d):\n{body}");
                         let mut anons = words(d.get_raw("__BBANONFUNCS"));
@@ -299,29 +403,112 @@ impl<'a> Evaluator<'a> {
                     Some(n) => (n.to_owned(), body.clone(), *python),
                 };
                 let io = internal("ast.py", 201, "eval");
-                if d.get_var_opts(&funcname, false, false)?.is_some_and(|v| !v.is_empty()) {
+                if d.get_var_opts(&funcname, false, false)?
+                    .is_some_and(|v| !v.is_empty())
+                {
                     d.del_var_flag(&funcname, "python", Some(&io));
                     d.del_var_flag(&funcname, "fakeroot", Some(&io));
                 }
                 if python {
-                    d.set_var_flag_with(&funcname, "python", "1", "set", None, Some(&internal("ast.py", 197, "eval")));
+                    d.set_var_flag_with(
+                        &funcname,
+                        "python",
+                        "1",
+                        "set",
+                        None,
+                        Some(&internal("ast.py", 197, "eval")),
+                    );
                 }
                 if *fakeroot {
-                    d.set_var_flag_with(&funcname, "fakeroot", "1", "set", None, Some(&internal("ast.py", 199, "eval")));
+                    d.set_var_flag_with(
+                        &funcname,
+                        "fakeroot",
+                        "1",
+                        "set",
+                        None,
+                        Some(&internal("ast.py", 199, "eval")),
+                    );
                 }
-                d.set_var_flag_with(&funcname, "func", "1", "set", None, Some(&internal("ast.py", 200, "eval")));
-                d.set_var_with(&funcname, &text, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&io) });
-                d.set_var_flag_with(&funcname, "filename", ctx.file, "set", None, Some(&internal("ast.py", 202, "eval")));
+                d.set_var_flag_with(
+                    &funcname,
+                    "func",
+                    "1",
+                    "set",
+                    None,
+                    Some(&internal("ast.py", 200, "eval")),
+                );
+                d.set_var_with(
+                    &funcname,
+                    &text,
+                    SetOpts {
+                        parsing: true,
+                        op: "set",
+                        detail: None,
+                        origin: Some(&io),
+                    },
+                );
+                d.set_var_flag_with(
+                    &funcname,
+                    "filename",
+                    ctx.file,
+                    "set",
+                    None,
+                    Some(&internal("ast.py", 202, "eval")),
+                );
                 let lineno = end_line.saturating_sub(nbody + 1);
-                d.set_var_flag_with(&funcname, "lineno", &lineno.to_string(), "set", None, Some(&internal("ast.py", 203, "eval")));
+                d.set_var_flag_with(
+                    &funcname,
+                    "lineno",
+                    &lineno.to_string(),
+                    "set",
+                    None,
+                    Some(&internal("ast.py", 203, "eval")),
+                );
             }
             StmtKind::Def { name, body } => {
                 let io = internal("ast.py", 220, "eval");
-                d.set_var_flag_with(name, "func", "1", "set", None, Some(&internal("ast.py", 218, "eval")));
-                d.set_var_flag_with(name, "python", "1", "set", None, Some(&internal("ast.py", 219, "eval")));
-                d.set_var_with(name, body, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&io) });
-                d.set_var_flag_with(name, "filename", ctx.file, "set", None, Some(&internal("ast.py", 221, "eval")));
-                d.set_var_flag_with(name, "lineno", &stmt.span.line.to_string(), "set", None, Some(&internal("ast.py", 222, "eval")));
+                d.set_var_flag_with(
+                    name,
+                    "func",
+                    "1",
+                    "set",
+                    None,
+                    Some(&internal("ast.py", 218, "eval")),
+                );
+                d.set_var_flag_with(
+                    name,
+                    "python",
+                    "1",
+                    "set",
+                    None,
+                    Some(&internal("ast.py", 219, "eval")),
+                );
+                d.set_var_with(
+                    name,
+                    body,
+                    SetOpts {
+                        parsing: true,
+                        op: "set",
+                        detail: None,
+                        origin: Some(&io),
+                    },
+                );
+                d.set_var_flag_with(
+                    name,
+                    "filename",
+                    ctx.file,
+                    "set",
+                    None,
+                    Some(&internal("ast.py", 221, "eval")),
+                );
+                d.set_var_flag_with(
+                    name,
+                    "lineno",
+                    &stmt.span.line.to_string(),
+                    "set",
+                    None,
+                    Some(&internal("ast.py", 222, "eval")),
+                );
             }
             StmtKind::AddPylib { .. } => {
                 // Python module paths only matter to embedded CPython; nothing to store.
@@ -334,7 +521,10 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    #[expect(clippy::too_many_arguments, reason = "mirrors the assignment statement's parts")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "mirrors the assignment statement's parts"
+    )]
     fn eval_assign(
         &self,
         d: &mut DataStore,
@@ -359,15 +549,33 @@ impl<'a> Evaluator<'a> {
             AssignOp::Default => ("set?", current(d).unwrap_or_else(|| value.to_owned())),
             AssignOp::Immediate => {
                 let copy = d.clone();
-                ("immediate", copy.expand_tracked(value, Some(&format!("{key}[:=]")))?)
+                (
+                    "immediate",
+                    copy.expand_tracked(value, Some(&format!("{key}[:=]")))?,
+                )
             }
-            AssignOp::Append => ("append", format!("{} {}", current(d).unwrap_or_default(), value)),
-            AssignOp::Prepend => ("prepend", format!("{} {}", value, current(d).unwrap_or_default())),
-            AssignOp::PostDot => ("postdot", format!("{}{}", current(d).unwrap_or_default(), value)),
-            AssignOp::PreDot => ("predot", format!("{}{}", value, current(d).unwrap_or_default())),
+            AssignOp::Append => (
+                "append",
+                format!("{} {}", current(d).unwrap_or_default(), value),
+            ),
+            AssignOp::Prepend => (
+                "prepend",
+                format!("{} {}", value, current(d).unwrap_or_default()),
+            ),
+            AssignOp::PostDot => (
+                "postdot",
+                format!("{}{}", current(d).unwrap_or_default(), value),
+            ),
+            AssignOp::PreDot => (
+                "predot",
+                format!("{}{}", value, current(d).unwrap_or_default()),
+            ),
         };
         if (key.contains(":append") || key.contains(":remove") || key.contains(":prepend"))
-            && matches!(op, AssignOp::Append | AssignOp::Prepend | AssignOp::PostDot | AssignOp::PreDot)
+            && matches!(
+                op,
+                AssignOp::Append | AssignOp::Prepend | AssignOp::PostDot | AssignOp::PreDot
+            )
         {
             self.warn(format!(
                 "{}:{}: {key} {} is not a recommended operator combination, please replace it",
@@ -386,14 +594,28 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `include` / `require` of one or more (already expanded) words.
-    fn include(&self, d: &mut DataStore, parent: &str, what: &str, line: u32, error_out: Option<&str>) -> Result<()> {
+    fn include(
+        &self,
+        d: &mut DataStore,
+        parent: &str,
+        what: &str,
+        line: u32,
+        error_out: Option<&str>,
+    ) -> Result<()> {
         for w in what.split_whitespace() {
             self.include_single(d, parent, w, line, error_out)?;
         }
         Ok(())
     }
 
-    fn include_single(&self, d: &mut DataStore, parent: &str, file: &str, line: u32, error_out: Option<&str>) -> Result<()> {
+    fn include_single(
+        &self,
+        d: &mut DataStore,
+        parent: &str,
+        file: &str,
+        line: u32,
+        error_out: Option<&str>,
+    ) -> Result<()> {
         if parent == file {
             return Ok(());
         }
@@ -401,10 +623,13 @@ impl<'a> Evaluator<'a> {
         if !file.starts_with('/') {
             let bbpath = format!("{}:{}", dirname(parent), Self::bbpath(d)?);
             let (found, attempts) = self.which(&bbpath, file);
-            if let Some(abs) = &found {
-                if has_dependency(d, abs) {
-                    self.warn(format!("Duplicate inclusion for {abs} in {}", d.get_raw("FILE").unwrap_or_default()));
-                }
+            if let Some(abs) = &found
+                && has_dependency(d, abs)
+            {
+                self.warn(format!(
+                    "Duplicate inclusion for {abs} in {}",
+                    d.get_raw("FILE").unwrap_or_default()
+                ));
             }
             for a in &attempts {
                 mark_dependency(d, a);
@@ -413,27 +638,48 @@ impl<'a> Evaluator<'a> {
                 target = abs;
             }
         } else if has_dependency(d, file) {
-            self.warn(format!("Duplicate inclusion for {file} in {}", d.get_raw("FILE").unwrap_or_default()));
+            self.warn(format!(
+                "Duplicate inclusion for {file} in {}",
+                d.get_raw("FILE").unwrap_or_default()
+            ));
         }
         if self.include_depth_exceeded(d, &target) {
-            return Err(Error::Eval { file: parent.into(), line, message: format!("cyclic inclusion of `{target}`") });
+            return Err(Error::Eval {
+                file: parent.into(),
+                line,
+                message: format!("cyclic inclusion of `{target}`"),
+            });
         }
         match self.handle(d, &target, true) {
             Ok(()) => Ok(()),
             Err(Error::Io(msg)) => match error_out {
-                Some(verb) if msg.contains("not found") => {
-                    Err(Error::Eval { file: parent.into(), line, message: format!("Could not {verb} file {target}") })
-                }
-                Some(verb) => Err(Error::Eval { file: parent.into(), line, message: format!("Could not {verb} file {target}: {msg}") }),
+                Some(verb) if msg.contains("not found") => Err(Error::Eval {
+                    file: parent.into(),
+                    line,
+                    message: format!("Could not {verb} file {target}"),
+                }),
+                Some(verb) => Err(Error::Eval {
+                    file: parent.into(),
+                    line,
+                    message: format!("Could not {verb} file {target}: {msg}"),
+                }),
                 None if msg.contains("not found") => Ok(()),
-                None => Err(Error::Eval { file: parent.into(), line, message: format!("Error parsing {target}: {msg}") }),
+                None => Err(Error::Eval {
+                    file: parent.into(),
+                    line,
+                    message: format!("Error parsing {target}: {msg}"),
+                }),
             },
             Err(e) => Err(e),
         }
     }
 
     fn include_depth_exceeded(&self, d: &DataStore, target: &str) -> bool {
-        d.include_tree().open_files().filter(|f| *f == target).count() >= 1
+        d.include_tree()
+            .open_files()
+            .filter(|f| *f == target)
+            .count()
+            >= 1
     }
 
     /// Queues an `inherit_defer` (and deferred classes from BB_DEFER_BBCLASSES).
@@ -447,7 +693,14 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `inherit CLASSES`: expands now and evaluates each class once per datastore.
-    pub fn inherit(&self, d: &mut DataStore, classes: &str, file: &str, line: u32, deferred: bool) -> Result<()> {
+    pub fn inherit(
+        &self,
+        d: &mut DataStore,
+        classes: &str,
+        file: &str,
+        line: u32,
+        deferred: bool,
+    ) -> Result<()> {
         let files = d.expand(classes)?;
         for class in files.split_whitespace() {
             let defer: Vec<String> = words(d.get_var("BB_DEFER_BBCLASSES")?);
@@ -455,7 +708,9 @@ impl<'a> Evaluator<'a> {
                 self.inherit_defer(d, class, file, line);
                 continue;
             }
-            let classtype = d.get_raw("__bbclasstype").unwrap_or_else(|| "recipe".to_owned());
+            let classtype = d
+                .get_raw("__bbclasstype")
+                .unwrap_or_else(|| "recipe".to_owned());
             let mut found = class.to_owned();
             for t in [format!("classes-{classtype}"), "classes".to_owned()] {
                 found = class.to_owned();
@@ -479,10 +734,14 @@ impl<'a> Evaluator<'a> {
                 }
             }
             if !self.src.exists(Path::new(&found)) {
-                return Err(Error::Eval { file: file.into(), line, message: format!("Could not inherit file {found}") });
+                return Err(Error::Eval {
+                    file: file.into(),
+                    line,
+                    message: format!("Could not inherit file {found}"),
+                });
             }
             let cache = words(d.get_raw("__inherit_cache"));
-            if !cache.iter().any(|c| *c == found) {
+            if !cache.contains(&found) {
                 let mut cache = cache;
                 cache.push(found.clone());
                 d.set_var("__inherit_cache", &cache.join(" "));
@@ -492,14 +751,22 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    fn export_function(&self, d: &mut DataStore, func: &str, classname: &str, line: u32, ctx: &FileCtx<'_>) -> Result<()> {
+    fn export_function(
+        &self,
+        d: &mut DataStore,
+        func: &str,
+        classname: &str,
+        line: u32,
+        ctx: &FileCtx<'_>,
+    ) -> Result<()> {
         const SENTINEL: &str = "    # Export function set\n";
         let called = format!("{classname}_{func}");
         let base = d.get_var_opts(func, false, false)?;
-        if let Some(b) = &base {
-            if !b.is_empty() && !b.contains(SENTINEL) {
-                return Ok(());
-            }
+        if let Some(b) = &base
+            && !b.is_empty()
+            && !b.contains(SENTINEL)
+        {
+            return Ok(());
         }
         let o = |l| internal("ast.py", l, "eval");
         if base.as_deref().is_some_and(|b| !b.is_empty()) {
@@ -516,11 +783,29 @@ impl<'a> Evaluator<'a> {
                 d.set_var_flag_with(&called, flag, &v, "set", None, Some(&o(248)));
             }
         }
-        d.set_var_flag_with(func, "filename", "autogenerated", "set", None, Some(&o(250)));
+        d.set_var_flag_with(
+            func,
+            "filename",
+            "autogenerated",
+            "set",
+            None,
+            Some(&o(250)),
+        );
         d.set_var_flag_with(func, "lineno", "1", "set", None, Some(&o(251)));
-        if d.get_raw_flag(&called, "python").is_some_and(|v| !v.is_empty()) {
+        if d.get_raw_flag(&called, "python")
+            .is_some_and(|v| !v.is_empty())
+        {
             let text = format!("{SENTINEL}    bb.build.exec_func('{called}', d)\n");
-            d.set_var_with(func, &text, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&o(254)) });
+            d.set_var_with(
+                func,
+                &text,
+                SetOpts {
+                    parsing: true,
+                    op: "set",
+                    detail: None,
+                    origin: Some(&o(254)),
+                },
+            );
         } else {
             if classname.contains('-') {
                 return Err(Self::eval_err(
@@ -532,7 +817,16 @@ impl<'a> Evaluator<'a> {
                 ));
             }
             let text = format!("{SENTINEL}    {called}\n");
-            d.set_var_with(func, &text, SetOpts { parsing: true, op: "set", detail: None, origin: Some(&o(258)) });
+            d.set_var_with(
+                func,
+                &text,
+                SetOpts {
+                    parsing: true,
+                    op: "set",
+                    detail: None,
+                    origin: Some(&o(258)),
+                },
+            );
         }
         Ok(())
     }
@@ -544,7 +838,11 @@ impl<'a> Evaluator<'a> {
         let o = |l| internal("cookerdata.py", l, "parseConfigurationFiles");
         d.set_var_with("BB_CURRENT_MC", "", SetOpts::api(&o(359)));
         if Self::bbpath(d)?.is_empty() {
-            return Err(Error::Eval { file: "".into(), line: 0, message: "The BBPATH variable is not set".to_owned() });
+            return Err(Error::Eval {
+                file: "".into(),
+                line: 0,
+                message: "The BBPATH variable is not set".to_owned(),
+            });
         }
         if d.get_var("TOPDIR")?.is_none_or(|t| t.is_empty()) {
             let cwd = absolutize(".");
@@ -561,13 +859,21 @@ impl<'a> Evaluator<'a> {
         }
         for h in words(d.get_raw("__BBHANDLERS")) {
             if d.get_raw_flag(&h, "filename").is_none() {
-                return Err(Error::Eval { file: "".into(), line: 0, message: format!("Undefined event handler function '{h}'") });
+                return Err(Error::Eval {
+                    file: "".into(),
+                    line: 0,
+                    message: format!("Undefined event handler function '{h}'"),
+                });
             }
         }
         let inc = file_depends(d);
         d.set_var_with("BBINCLUDED", &inc, SetOpts::api(&o(506)));
         if let Some(e) = d.recorded_errors().next() {
-            return Err(Error::Eval { file: "".into(), line: 0, message: e.clone() });
+            return Err(Error::Eval {
+                file: "".into(),
+                line: 0,
+                message: e.clone(),
+            });
         }
         d.rename_var("__depends", "__base_depends", None);
         d.set_var("__bbclasstype", "recipe");
@@ -576,10 +882,18 @@ impl<'a> Evaluator<'a> {
 
     /// Parses one recipe on top of a copy of `base` and finalizes it, as
     /// `bitbake -e -b FILE` does (`appends` are applied after the recipe body).
-    pub fn parse_recipe(&self, base: &DataStore, file: &str, appends: &[String]) -> Result<DataStore> {
+    pub fn parse_recipe(
+        &self,
+        base: &DataStore,
+        file: &str,
+        appends: &[String],
+    ) -> Result<DataStore> {
         let mut d = base.clone();
         d.set_var("__BBMULTICONFIG", "");
-        d.set_var_none("FILE_LAYERNAME", Some(&internal("cookerdata.py", 513, "_parse_recipe")));
+        d.set_var_none(
+            "FILE_LAYERNAME",
+            Some(&internal("cookerdata.py", 513, "_parse_recipe")),
+        );
         d.set_var("__BB_RECIPE_FILE", file);
         self.handle(&mut d, file, false)?;
         for a in appends {
@@ -593,7 +907,11 @@ impl<'a> Evaluator<'a> {
     /// expansion, anonymous functions, task flag collection, BBINCLUDED.
     pub fn finalize(&self, d: &mut DataStore) -> Result<()> {
         if let Some(e) = d.recorded_errors().next() {
-            return Err(Error::Eval { file: "".into(), line: 0, message: e.clone() });
+            return Err(Error::Eval {
+                file: "".into(),
+                line: 0,
+                message: e.clone(),
+            });
         }
         loop {
             let list = d.get_raw("__BBDEFINHERITS").unwrap_or_default();
@@ -611,7 +929,11 @@ impl<'a> Evaluator<'a> {
         }
         for h in words(d.get_raw("__BBHANDLERS")) {
             if d.get_raw_flag(&h, "filename").is_none() {
-                return Err(Error::Eval { file: "".into(), line: 0, message: format!("Undefined event handler function '{h}'") });
+                return Err(Error::Eval {
+                    file: "".into(),
+                    line: 0,
+                    message: format!("Undefined event handler function '{h}'"),
+                });
             }
         }
         d.check_overrides()?;
@@ -628,7 +950,11 @@ impl<'a> Evaluator<'a> {
         virt_recipe_providers(d, &tasks)?;
         add_tasks(d, &tasks)?;
         let inc = file_depends(d);
-        d.set_var_with("BBINCLUDED", &inc, SetOpts::api(&internal("ast.py", 557, "finalize")));
+        d.set_var_with(
+            "BBINCLUDED",
+            &inc,
+            SetOpts::api(&internal("ast.py", 557, "finalize")),
+        );
         Ok(())
     }
 
@@ -645,7 +971,17 @@ impl<'a> Evaluator<'a> {
 /// BitBake's default passthrough list and `BB_ENV_PASSTHROUGH_ADDITIONS`), exported
 /// where BitBake exports them, and `BBPATH`.
 pub fn base_datastore(env: &[(String, String)]) -> DataStore {
-    const EXPORTED: &[&str] = &["BB_TASKHASH", "HOME", "LOGNAME", "PATH", "PWD", "SHELL", "USER", "LC_ALL", "BBSERVER"];
+    const EXPORTED: &[&str] = &[
+        "BB_TASKHASH",
+        "HOME",
+        "LOGNAME",
+        "PATH",
+        "PWD",
+        "SHELL",
+        "USER",
+        "LC_ALL",
+        "BBSERVER",
+    ];
     const PRESERVED: &[&str] = &["BBPATH", "BB_PRESERVE_ENV", "BB_ENV_PASSTHROUGH_ADDITIONS"];
     let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let mut permitted: Vec<String> = if get("BB_PRESERVE_ENV").is_some() {
@@ -655,7 +991,11 @@ pub fn base_datastore(env: &[(String, String)]) -> DataStore {
         v.push("BB_ENV_PASSTHROUGH".to_owned());
         v
     } else {
-        PRESERVED.iter().chain(EXPORTED).map(|s| (*s).to_owned()).collect()
+        PRESERVED
+            .iter()
+            .chain(EXPORTED)
+            .map(|s| (*s).to_owned())
+            .collect()
     };
     if let Some(extra) = get("BB_ENV_PASSTHROUGH_ADDITIONS") {
         permitted.extend(extra.split_whitespace().map(str::to_owned));
@@ -666,7 +1006,16 @@ pub fn base_datastore(env: &[(String, String)]) -> DataStore {
     let auto = internal("data.py", 107, "inheritFromOS");
     for (k, v) in env {
         if permitted.iter().any(|p| p == k) {
-            d.set_var_with(k, v, SetOpts { parsing: false, op: "from env", detail: None, origin: Some(&from_env) });
+            d.set_var_with(
+                k,
+                v,
+                SetOpts {
+                    parsing: false,
+                    op: "from env",
+                    detail: None,
+                    origin: Some(&from_env),
+                },
+            );
             if EXPORTED.contains(&k.as_str()) {
                 d.set_var_flag_with(k, "export", "True", "auto env export", None, Some(&auto));
             }
@@ -691,7 +1040,9 @@ fn virt_recipe_providers(d: &mut DataStore, tasks: &[String]) -> Result<()> {
                     return Err(Error::Eval {
                         file: "".into(),
                         line: 0,
-                        message: format!("Error, recipe virtual provider PREFERRED_PROVIDER_{dep} not set"),
+                        message: format!(
+                            "Error, recipe virtual provider PREFERRED_PROVIDER_{dep} not set"
+                        ),
                     });
                 }
             }
@@ -709,23 +1060,38 @@ fn virt_recipe_providers(d: &mut DataStore, tasks: &[String]) -> Result<()> {
                 return Err(Error::Eval {
                     file: "".into(),
                     line: 0,
-                    message: format!("task {task}: depends entry `{entry}` is not of the form recipe:task"),
+                    message: format!(
+                        "task {task}: depends entry `{entry}` is not of the form recipe:task"
+                    ),
                 });
             }
             let mut r = parts[0].to_owned();
             if virt.contains(&r) {
-                r = d.get_var(&format!("PREFERRED_PROVIDER_{r}"))?.unwrap_or_else(|| "None".to_owned());
+                r = d
+                    .get_var(&format!("PREFERRED_PROVIDER_{r}"))?
+                    .unwrap_or_else(|| "None".to_owned());
             }
             remapped.push(format!("{r}:{}", parts[1]));
         }
-        d.set_var_flag_with(task, "depends", &remapped.join(" "), "set", None, Some(&o(514)));
+        d.set_var_flag_with(
+            task,
+            "depends",
+            &remapped.join(" "),
+            "set",
+            None,
+            Some(&o(514)),
+        );
     }
     Ok(())
 }
 
 /// Python's `repr` of a string.
 pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -738,7 +1104,9 @@ pub(crate) fn py_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -748,14 +1116,32 @@ pub(crate) fn py_repr(s: &str) -> String {
 
 /// `bb.build.add_tasks`: collects task flags into `_task_deps`.
 fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
-    const NAMES: &[&str] =
-        &["mcdepends", "depends", "rdepends", "deptask", "rdeptask", "recrdeptask", "recideptask", "nostamp", "fakeroot", "noexec", "umask"];
+    const NAMES: &[&str] = &[
+        "mcdepends",
+        "depends",
+        "rdepends",
+        "deptask",
+        "rdeptask",
+        "recrdeptask",
+        "recideptask",
+        "nostamp",
+        "fakeroot",
+        "noexec",
+        "umask",
+    ];
     let mut task_list: Vec<String> = Vec::new();
     let mut parents: Vec<(String, Vec<String>)> = Vec::new();
     let mut per_flag: Vec<Vec<(String, String)>> = vec![Vec::new(); NAMES.len()];
     for task in tasks {
         let task = d.expand(task)?;
-        d.set_var_flag_with(&task, "task", "1", "set", None, Some(&internal("build.py", 895, "add_tasks")));
+        d.set_var_flag_with(
+            &task,
+            "task",
+            "1",
+            "set",
+            None,
+            Some(&internal("build.py", 895, "add_tasks")),
+        );
         if !task_list.contains(&task) {
             task_list.push(task.clone());
         }
@@ -774,25 +1160,46 @@ fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
         parents.retain(|(t, _)| *t != task);
         parents.push((task.clone(), ps));
     }
-    let list = |v: &[String]| format!("[{}]", v.iter().map(|s| py_repr(s)).collect::<Vec<_>>().join(", "));
+    let list = |v: &[String]| {
+        format!(
+            "[{}]",
+            v.iter().map(|s| py_repr(s)).collect::<Vec<_>>().join(", ")
+        )
+    };
     let mut out = format!("{{'tasks': {}, 'parents': {{", list(&task_list));
-    out.push_str(&parents.iter().map(|(t, p)| format!("{}: {}", py_repr(t), list(p))).collect::<Vec<_>>().join(", "));
+    out.push_str(
+        &parents
+            .iter()
+            .map(|(t, p)| format!("{}: {}", py_repr(t), list(p)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     out.push('}');
     if !tasks.is_empty() {
         for (i, name) in NAMES.iter().enumerate() {
-            let inner: Vec<String> = per_flag[i].iter().map(|(t, v)| format!("{}: {}", py_repr(t), py_repr(v))).collect();
+            let inner: Vec<String> = per_flag[i]
+                .iter()
+                .map(|(t, v)| format!("{}: {}", py_repr(t), py_repr(v)))
+                .collect();
             out.push_str(&format!(", '{name}': {{{}}}", inner.join(", ")));
         }
     }
     out.push('}');
-    d.set_var_with("_task_deps", &out, SetOpts::api(&internal("build.py", 933, "add_tasks")));
+    d.set_var_with(
+        "_task_deps",
+        &out,
+        SetOpts::api(&internal("build.py", 933, "add_tasks")),
+    );
     Ok(())
 }
 
 /// Attaches the statement's place to errors that do not carry one.
 fn locate(e: Error, file: &str, stmt: &Stmt) -> Error {
     match e {
-        Error::Expansion { .. } | Error::NeedsPython { .. } | Error::OverridesUnstable(_) | Error::Fatal(_) => Error::At {
+        Error::Expansion { .. }
+        | Error::NeedsPython { .. }
+        | Error::OverridesUnstable(_)
+        | Error::Fatal(_) => Error::At {
             file: file.into(),
             line: stmt.span.line,
             col: stmt.span.col,
@@ -805,7 +1212,10 @@ fn locate(e: Error, file: &str, stmt: &Stmt) -> Error {
 
 /// Records a file the parse depended on (`__depends`), once.
 pub(crate) fn mark_dependency(d: &mut DataStore, f: &str) {
-    let mut deps: Vec<String> = d.get_raw("__depends").map(|s| s.split('\n').map(str::to_owned).collect()).unwrap_or_default();
+    let mut deps: Vec<String> = d
+        .get_raw("__depends")
+        .map(|s| s.split('\n').map(str::to_owned).collect())
+        .unwrap_or_default();
     if deps.iter().any(|x| x == f) {
         return;
     }
@@ -814,7 +1224,8 @@ pub(crate) fn mark_dependency(d: &mut DataStore, f: &str) {
 }
 
 fn has_dependency(d: &DataStore, f: &str) -> bool {
-    d.get_raw("__depends").is_some_and(|s| s.split('\n').any(|x| x == f))
+    d.get_raw("__depends")
+        .is_some_and(|s| s.split('\n').any(|x| x == f))
 }
 
 /// `BBINCLUDED`: every file the parse depended on, base configuration first.
@@ -822,7 +1233,13 @@ pub(crate) fn file_depends(d: &DataStore) -> String {
     let mut out: Vec<String> = Vec::new();
     for v in ["__base_depends", "__depends"] {
         if let Some(s) = d.get_raw(v) {
-            out.extend(s.split('\n').filter(|x| !x.is_empty()).map(|x| if x.starts_with('/') { normalize(x) } else { absolutize(x) }));
+            out.extend(s.split('\n').filter(|x| !x.is_empty()).map(|x| {
+                if x.starts_with('/') {
+                    normalize(x)
+                } else {
+                    absolutize(x)
+                }
+            }));
         }
     }
     out.join(" ")
@@ -846,7 +1263,14 @@ pub(crate) fn add_task(d: &mut DataStore, task: &str, before: &[String], after: 
         }
     }
     let refs: Vec<&str> = existing.iter().map(String::as_str).collect();
-    d.set_var_flag_with(&task, "deps", &existing.join(" "), "set", Some(&py_list(&refs)), Some(&o(956)));
+    d.set_var_flag_with(
+        &task,
+        "deps",
+        &existing.join(" "),
+        "set",
+        Some(&py_list(&refs)),
+        Some(&o(956)),
+    );
     for e in before {
         let e = ensure_task_prefix(e);
         let existing = words(d.get_raw_flag(&e, "deps"));
@@ -854,7 +1278,14 @@ pub(crate) fn add_task(d: &mut DataStore, task: &str, before: &[String], after: 
             let mut new = vec![task.clone()];
             new.extend(existing);
             let refs: Vec<&str> = new.iter().map(String::as_str).collect();
-            d.set_var_flag_with(&e, "deps", &new.join(" "), "set", Some(&py_list(&refs)), Some(&o(963)));
+            d.set_var_flag_with(
+                &e,
+                "deps",
+                &new.join(" "),
+                "set",
+                Some(&py_list(&refs)),
+                Some(&o(963)),
+            );
         }
     }
 }
@@ -874,7 +1305,14 @@ pub(crate) fn del_task(d: &mut DataStore, task: &str) {
         if let Some(i) = deps.iter().position(|x| *x == task) {
             deps.remove(i);
             let refs: Vec<&str> = deps.iter().map(String::as_str).collect();
-            d.set_var_flag_with(&t, "deps", &deps.join(" "), "set", Some(&py_list(&refs)), Some(&internal("build.py", 979, "deltask")));
+            d.set_var_flag_with(
+                &t,
+                "deps",
+                &deps.join(" "),
+                "set",
+                Some(&py_list(&refs)),
+                Some(&internal("build.py", 979, "deltask")),
+            );
         }
     }
 }

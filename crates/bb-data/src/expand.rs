@@ -30,7 +30,11 @@ fn ref_len(s: &[u8], i: usize) -> Option<usize> {
     while j < s.len() && is_ref_char(s[j]) {
         j += 1;
     }
-    if j > i + 2 && s.get(j) == Some(&b'}') { Some(j + 1 - i) } else { None }
+    if j > i + 2 && s.get(j) == Some(&b'}') {
+        Some(j + 1 - i)
+    } else {
+        None
+    }
 }
 
 /// Whether `s` holds any `${NAME}` reference.
@@ -64,7 +68,10 @@ pub(crate) fn python_len(s: &[u8], i: usize) -> Option<usize> {
     if s.get(i) != Some(&b'$') || s.get(i + 1) != Some(&b'{') || s.get(i + 2) != Some(&b'@') {
         return None;
     }
-    let eol = s[i..].iter().position(|&b| b == b'\n').map_or(s.len(), |p| i + p);
+    let eol = s[i..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(s.len(), |p| i + p);
     let next_close = |from: usize| (from..eol).find(|&k| s[k] == b'}');
     let mut pos = i + 3;
     let mut first = true;
@@ -76,13 +83,12 @@ pub(crate) fn python_len(s: &[u8], i: usize) -> Option<usize> {
             return Some(pos + 1 - i);
         }
         first = false;
-        if s[pos] == b'{' {
-            if let Some(q) = next_close(pos + 1) {
-                if next_close(q + 1).is_some() {
-                    pos = q + 1;
-                    continue;
-                }
-            }
+        if s[pos] == b'{'
+            && let Some(q) = next_close(pos + 1)
+            && next_close(q + 1).is_some()
+        {
+            pos = q + 1;
+            continue;
         }
         // One character (whole UTF-8 sequence).
         pos += 1;
@@ -110,12 +116,18 @@ impl bb_pyexpr::Context for Ctx<'_> {
         self.pass(self.d.get_var_opts(name, expand, false))
     }
 
-    fn get_var_flag(&self, name: &str, flag: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
+    fn get_var_flag(
+        &self,
+        name: &str,
+        flag: &str,
+        expand: bool,
+    ) -> Result<Option<String>, bb_pyexpr::EvalError> {
         self.pass(self.d.get_var_flag(name, flag, expand))
     }
 
     fn expand(&self, text: &str) -> Result<String, bb_pyexpr::EvalError> {
-        self.pass(self.d.expand(text).map(Some)).map(Option::unwrap_or_default)
+        self.pass(self.d.expand(text).map(Some))
+            .map(Option::unwrap_or_default)
     }
 }
 
@@ -152,7 +164,11 @@ impl DataStore {
             match step {
                 Ok(Some(n)) => s = n,
                 Ok(None) => {}
-                Err(Raised::Wrapped(Error::Expansion { msg, mut chain, kind })) => {
+                Err(Raised::Wrapped(Error::Expansion {
+                    msg,
+                    mut chain,
+                    kind,
+                })) => {
                     if let Some(v) = varname {
                         chain.push(v.to_owned());
                     }
@@ -164,10 +180,16 @@ impl DataStore {
                         Some(v) => format!(
                             "Failure expanding variable {v}, expression was {s} which triggered exception {kind}: {message}"
                         ),
-                        None => format!("Failure expanding expression {s} which triggered exception {kind}: {message}"),
+                        None => format!(
+                            "Failure expanding expression {s} which triggered exception {kind}: {message}"
+                        ),
                     };
                     let first = varname.map_or_else(|| s.clone(), str::to_owned);
-                    return Err(Error::Expansion { msg, chain: vec![first], kind });
+                    return Err(Error::Expansion {
+                        msg,
+                        chain: vec![first],
+                        kind,
+                    });
                 }
             }
             if s == old {
@@ -189,7 +211,10 @@ impl DataStore {
             };
             let key = &s[i + 2..i + n - 1];
             if varname == Some(key) {
-                return Err(Raised::Exception("Exception".to_owned(), format!("variable {key} references itself!")));
+                return Err(Raised::Exception(
+                    "Exception".to_owned(),
+                    format!("variable {key} references itself!"),
+                ));
             }
             out.push_str(&s[last..i]);
             match self.get_var(key) {
@@ -254,7 +279,9 @@ impl DataStore {
             }),
             Err(Some(Raised::Wrapped(e))) => Err(e),
             Err(Some(Raised::Exception(kind, message))) => Err(Error::Expansion {
-                msg: format!("Failure expanding expression {code} which triggered exception {kind}: {message}"),
+                msg: format!(
+                    "Failure expanding expression {code} which triggered exception {kind}: {message}"
+                ),
                 chain: vec![code.to_owned()],
                 kind,
             }),
@@ -267,18 +294,27 @@ impl DataStore {
         let r = bb_pyexpr::compile(code).and_then(|e| e.eval(&ctx));
         match r {
             Ok(v) => Ok(v),
-            Err(E::Syntax { unterminated_string: true, .. }) => Err(None),
+            Err(E::Syntax {
+                unterminated_string: true,
+                ..
+            }) => Err(None),
             Err(E::Syntax { message, .. }) => {
                 // Python's str() of a SyntaxError names the pseudo-file BitBake compiles in.
-                let file = varname.map_or_else(|| "<expansion>".to_owned(), |v| format!("Var <{v}>"));
-                Err(Some(Raised::Exception("SyntaxError".to_owned(), format!("{message} ({file}, line 1)"))))
+                let file =
+                    varname.map_or_else(|| "<expansion>".to_owned(), |v| format!("Var <{v}>"));
+                Err(Some(Raised::Exception(
+                    "SyntaxError".to_owned(),
+                    format!("{message} ({file}, line 1)"),
+                )))
             }
             Err(E::Exception { kind, message }) => Err(Some(Raised::Exception(kind, message))),
-            Err(E::NeedsPython { expr, reason }) => Err(Some(Raised::Wrapped(Error::NeedsPython {
-                var: varname.unwrap_or("<expansion>").to_owned(),
-                expr,
-                reason,
-            }))),
+            Err(E::NeedsPython { expr, reason }) => {
+                Err(Some(Raised::Wrapped(Error::NeedsPython {
+                    var: varname.unwrap_or("<expansion>").to_owned(),
+                    expr,
+                    reason,
+                })))
+            }
             Err(E::Data(msg)) => match self.take_stashed() {
                 Some(e) => Err(Some(Raised::Wrapped(e))),
                 None => Err(Some(Raised::Exception("Exception".to_owned(), msg))),

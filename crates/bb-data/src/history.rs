@@ -19,12 +19,20 @@ pub struct Origin {
 impl Origin {
     /// An origin in a metadata file.
     pub fn file(file: impl Into<Arc<str>>, line: u32) -> Origin {
-        Origin { file: file.into(), line, func: None }
+        Origin {
+            file: file.into(),
+            line,
+            func: None,
+        }
     }
 
     /// An origin inside the engine itself (BitBake shows these as `file:line [func]`).
     pub fn internal(file: &str, line: u32, func: &str) -> Origin {
-        Origin { file: file.into(), line, func: Some(func.into()) }
+        Origin {
+            file: file.into(),
+            line,
+            func: Some(func.into()),
+        }
     }
 }
 
@@ -59,7 +67,10 @@ impl IncludeTree {
     /// Records that `file` is now being read (inside whatever file is open).
     pub fn enter(&mut self, file: &str) {
         let id = self.nodes.len();
-        self.nodes.push(IncludeNode { file: file.to_owned(), children: Vec::new() });
+        self.nodes.push(IncludeNode {
+            file: file.to_owned(),
+            children: Vec::new(),
+        });
         match self.stack.last() {
             Some(&parent) => self.nodes[parent].children.push(id),
             None => self.roots.push(id),

@@ -70,11 +70,17 @@ impl Var {
     }
 
     pub(crate) fn flag(&self, flag: &str) -> Option<&str> {
-        self.flags.iter().find(|(k, _)| k == flag).map(|(_, v)| v.as_str())
+        self.flags
+            .iter()
+            .find(|(k, _)| k == flag)
+            .map(|(_, v)| v.as_str())
     }
 
     fn weak_flag(&self, flag: &str) -> Option<&str> {
-        self.weak_flags.iter().find(|(k, _)| k == flag).map(|(_, v)| v.as_str())
+        self.weak_flags
+            .iter()
+            .find(|(k, _)| k == flag)
+            .map(|(_, v)| v.as_str())
     }
 
     fn ops(&self, kind: OpKind) -> &Vec<QueuedOp> {
@@ -133,16 +139,31 @@ pub struct SetOpts<'a> {
 
 impl<'a> SetOpts<'a> {
     /// Python-API semantics, no history.
-    pub const API: SetOpts<'static> = SetOpts { parsing: false, op: "set", detail: None, origin: None };
+    pub const API: SetOpts<'static> = SetOpts {
+        parsing: false,
+        op: "set",
+        detail: None,
+        origin: None,
+    };
 
     /// File semantics with history.
     pub fn file(op: &'a str, detail: &'a str, origin: &'a Origin) -> SetOpts<'a> {
-        SetOpts { parsing: true, op, detail: Some(detail), origin: Some(origin) }
+        SetOpts {
+            parsing: true,
+            op,
+            detail: Some(detail),
+            origin: Some(origin),
+        }
     }
 
     /// Python-API semantics recorded at `origin`.
     pub fn api(origin: &'a Origin) -> SetOpts<'a> {
-        SetOpts { parsing: false, op: "set", detail: None, origin: Some(origin) }
+        SetOpts {
+            parsing: false,
+            op: "set",
+            detail: None,
+            origin: Some(origin),
+        }
     }
 }
 
@@ -154,10 +175,19 @@ const RENAMED_VARS: &[(&str, &str)] = &[
     ("BB_HASHBASE_WHITELIST", "BB_BASEHASH_IGNORE_VARS"),
     ("BB_HASHCONFIG_WHITELIST", "BB_HASHCONFIG_IGNORE_VARS"),
     ("BB_HASHTASK_WHITELIST", "BB_TASKHASH_IGNORE_TASKS"),
-    ("BB_SETSCENE_ENFORCE_WHITELIST", "BB_SETSCENE_ENFORCE_IGNORE_TASKS"),
+    (
+        "BB_SETSCENE_ENFORCE_WHITELIST",
+        "BB_SETSCENE_ENFORCE_IGNORE_TASKS",
+    ),
     ("MULTI_PROVIDER_WHITELIST", "BB_MULTI_PROVIDER_ALLOWED"),
-    ("BB_STAMP_WHITELIST", "is a deprecated variable and support has been removed"),
-    ("BB_STAMP_POLICY", "is a deprecated variable and support has been removed"),
+    (
+        "BB_STAMP_WHITELIST",
+        "is a deprecated variable and support has been removed",
+    ),
+    (
+        "BB_STAMP_POLICY",
+        "is a deprecated variable and support has been removed",
+    ),
 ];
 
 /// A BitBake datastore (`d`).
@@ -199,7 +229,9 @@ impl Clone for DataStore {
 
 /// Whether `s` starts like an override name (`[a-z0-9]`).
 pub(crate) fn is_override_name(s: &str) -> bool {
-    s.as_bytes().first().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    s.as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// Splits `NAME:append:o1` into (`NAME`, kind, `o1`), like BitBake's keyword pattern:
@@ -215,10 +247,10 @@ pub(crate) fn split_keyword(name: &str) -> Option<(&str, OpKind, &str)> {
                 if after.is_empty() {
                     return Some((&name[..at], kind, ""));
                 }
-                if let Some(tail) = after.strip_prefix(':') {
-                    if !tail.bytes().any(|b| b.is_ascii_uppercase()) {
-                        return Some((&name[..at], kind, tail));
-                    }
+                if let Some(tail) = after.strip_prefix(':')
+                    && !tail.bytes().any(|b| b.is_ascii_uppercase())
+                {
+                    return Some((&name[..at], kind, tail));
                 }
             }
         }
@@ -236,7 +268,10 @@ impl DataStore {
             history: imbl::HashMap::new(),
             tracking: false,
             include_tree: Arc::new(IncludeTree::default()),
-            renames: RENAMED_VARS.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect(),
+            renames: RENAMED_VARS
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
             errors: imbl::Vector::new(),
             cache: RefCell::new(Cache::default()),
         }
@@ -270,7 +305,14 @@ impl DataStore {
     // ---------------------------------------------------------------- history
 
     /// Records one history event (when tracking is on).
-    pub fn record(&mut self, var: &str, op: &str, flag: Option<&str>, detail: &str, origin: Option<&Origin>) {
+    pub fn record(
+        &mut self,
+        var: &str,
+        op: &str,
+        flag: Option<&str>,
+        detail: &str,
+        origin: Option<&Origin>,
+    ) {
         if !self.tracking {
             return;
         }
@@ -307,7 +349,10 @@ impl DataStore {
 
     fn var_mut(&mut self, name: &str) -> &mut Var {
         self.touched(name);
-        let entry = self.vars.entry(name.to_owned()).or_insert_with(|| Arc::new(Var::default()));
+        let entry = self
+            .vars
+            .entry(name.to_owned())
+            .or_insert_with(|| Arc::new(Var::default()));
         Arc::make_mut(entry)
     }
 
@@ -317,7 +362,9 @@ impl DataStore {
 
     fn check_renamed(&mut self, name: &str, origin: Option<&Origin>) {
         let short = name.split(':').next().unwrap_or(name);
-        let Some(new) = self.renames.get(short).cloned() else { return };
+        let Some(new) = self.renames.get(short).cloned() else {
+            return;
+        };
         let mut info = String::new();
         if let Some(o) = origin {
             info = format!(" (file: {} line: {}", o.file, o.line);
@@ -343,8 +390,15 @@ impl DataStore {
         let detail = opts.detail.unwrap_or(value);
         if let Some((base, kind, cond)) = split_keyword(name) {
             let (base, cond) = (base.to_owned(), cond.to_owned());
-            self.var_mut(&base).ops_mut(kind).push(QueuedOp { value: value.to_owned(), cond: cond.clone() });
-            let op = if cond.is_empty() { kind.keyword().to_owned() } else { format!("{}[{}]", kind.keyword(), cond) };
+            self.var_mut(&base).ops_mut(kind).push(QueuedOp {
+                value: value.to_owned(),
+                cond: cond.clone(),
+            });
+            let op = if cond.is_empty() {
+                kind.keyword().to_owned()
+            } else {
+                format!("{}[{}]", kind.keyword(), cond)
+            };
             // BitBake records the stored text here, not the operand.
             self.record(&base, &op, None, value, opts.origin);
             self.update_overrides(&base);
@@ -396,7 +450,10 @@ impl DataStore {
         let mut short = &var[..pos];
         while !ovr.is_empty() && is_override_name(ovr) {
             let entry = (var.to_owned(), ovr.to_owned());
-            let list = self.overridedata.entry(short.to_owned()).or_insert_with(|| Arc::new(Vec::new()));
+            let list = self
+                .overridedata
+                .entry(short.to_owned())
+                .or_insert_with(|| Arc::new(Vec::new()));
             if !list.contains(&entry) {
                 Arc::make_mut(list).push(entry);
             }
@@ -421,7 +478,15 @@ impl DataStore {
     }
 
     /// Sets a flag, recording history with `op`.
-    pub fn set_var_flag_with(&mut self, name: &str, flag: &str, value: &str, op: &str, detail: Option<&str>, origin: Option<&Origin>) {
+    pub fn set_var_flag_with(
+        &mut self,
+        name: &str,
+        flag: &str,
+        value: &str,
+        op: &str,
+        detail: Option<&str>,
+        origin: Option<&Origin>,
+    ) {
         if name == "BB_RENAMED_VARIABLES" {
             self.renames.insert(flag.to_owned(), value.to_owned());
         }
@@ -492,13 +557,19 @@ impl DataStore {
     /// `d.appendVar`: queues an unconditional `:append`.
     pub fn append_var(&mut self, name: &str, value: &str, origin: Option<&Origin>) {
         self.record(name, "append", None, value, origin);
-        self.var_mut(name).appends.push(QueuedOp { value: value.to_owned(), cond: String::new() });
+        self.var_mut(name).appends.push(QueuedOp {
+            value: value.to_owned(),
+            cond: String::new(),
+        });
     }
 
     /// `d.prependVar`: queues an unconditional `:prepend`.
     pub fn prepend_var(&mut self, name: &str, value: &str, origin: Option<&Origin>) {
         self.record(name, "prepend", None, value, origin);
-        self.var_mut(name).prepends.push(QueuedOp { value: value.to_owned(), cond: String::new() });
+        self.var_mut(name).prepends.push(QueuedOp {
+            value: value.to_owned(),
+            cond: String::new(),
+        });
     }
 
     /// `d.renameVar`: moves value, queued operations and conditional variants.
@@ -507,22 +578,38 @@ impl DataStore {
             return;
         }
         let mut found = false;
-        let val = self.var(key).and_then(|v| v.value.clone().or_else(|| v.weak.clone()));
+        let val = self
+            .var(key)
+            .and_then(|v| v.value.clone().or_else(|| v.weak.clone()));
         if let Some(val) = &val {
             if self.tracking {
                 let hist: Vec<HistoryEvent> = self.history(key).to_vec();
-                let entry = self.history.entry(newkey.to_owned()).or_insert_with(|| Arc::new(Vec::new()));
+                let entry = self
+                    .history
+                    .entry(newkey.to_owned())
+                    .or_insert_with(|| Arc::new(Vec::new()));
                 Arc::make_mut(entry).extend(hist);
             }
             self.record(newkey, &format!("rename from {key}"), None, val, origin);
-            self.set_var_with(newkey, val, SetOpts { parsing: true, op: "set", detail: None, origin: None });
+            self.set_var_with(
+                newkey,
+                val,
+                SetOpts {
+                    parsing: true,
+                    op: "set",
+                    detail: None,
+                    origin: None,
+                },
+            );
             found = true;
         }
         if let Some(src) = self.var(key).cloned() {
             for kind in [OpKind::Append, OpKind::Prepend, OpKind::Remove] {
                 let ops = src.ops(kind);
                 if !ops.is_empty() {
-                    self.var_mut(newkey).ops_mut(kind).extend(ops.iter().cloned());
+                    self.var_mut(newkey)
+                        .ops_mut(kind)
+                        .extend(ops.iter().cloned());
                     found = true;
                 }
             }
@@ -533,7 +620,11 @@ impl DataStore {
             for (v, o) in variants.iter() {
                 let nv = v.replacen(key, newkey, usize::MAX);
                 moved.push((nv.clone(), o.clone()));
-                self.rename_var(v, &nv, Some(&Origin::internal("data_smart.py", 701, "renameVar")));
+                self.rename_var(
+                    v,
+                    &nv,
+                    Some(&Origin::internal("data_smart.py", 701, "renameVar")),
+                );
             }
             self.overridedata.insert(newkey.to_owned(), Arc::new(moved));
         }
@@ -553,7 +644,12 @@ impl DataStore {
     /// stored, plus names that an active conditional variant gives a value.
     pub fn keys(&self) -> Vec<String> {
         let ovr = self.overrides();
-        let mut out: HashSet<String> = self.vars.iter().filter(|(_, v)| !v.is_empty()).map(|(k, _)| k.clone()).collect();
+        let mut out: HashSet<String> = self
+            .vars
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, _)| k.clone())
+            .collect();
         for (var, list) in self.overridedata.iter() {
             if list.iter().any(|(_, o)| ovr.is_active(o)) {
                 out.insert(var.clone());
@@ -594,7 +690,10 @@ impl DataStore {
                 return Ok(o.clone());
             }
             if cache.computing_overrides {
-                return Ok(Arc::new(Overrides { list: Vec::new(), set: HashSet::new() }));
+                return Ok(Arc::new(Overrides {
+                    list: Vec::new(),
+                    set: HashSet::new(),
+                }));
             }
         }
         let read = |this: &DataStore| -> Vec<String> {
@@ -612,11 +711,20 @@ impl DataStore {
             self.cache.borrow_mut().computing_overrides = true;
             let list = read(self);
             self.cache.borrow_mut().computing_overrides = false;
-            stack.push(format!("[{}]", list.iter().map(|o| crate::eval::py_repr(o)).collect::<Vec<_>>().join(", ")));
+            stack.push(format!(
+                "[{}]",
+                list.iter()
+                    .map(|o| crate::eval::py_repr(o))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             let set: HashSet<String> = list.iter().cloned().collect();
             {
                 let mut cache = self.cache.borrow_mut();
-                cache.overrides = Some(Arc::new(Overrides { list: list.clone(), set }));
+                cache.overrides = Some(Arc::new(Overrides {
+                    list: list.clone(),
+                    set,
+                }));
                 cache.expanded.clear();
             }
             let again = read(self);
@@ -653,8 +761,14 @@ impl DataStore {
     }
 
     /// `d.getVar(name, expand)` with BitBake's `noweakdefault`.
-    pub fn get_var_opts(&self, name: &str, expand: bool, noweakdefault: bool) -> Result<Option<String>> {
-        self.read_content(name, expand, noweakdefault, false).map(|(v, _)| v)
+    pub fn get_var_opts(
+        &self,
+        name: &str,
+        expand: bool,
+        noweakdefault: bool,
+    ) -> Result<Option<String>> {
+        self.read_content(name, expand, noweakdefault, false)
+            .map(|(v, _)| v)
     }
 
     /// The raw stored unconditional value as file operators see it (`parsing` read:
@@ -665,11 +779,18 @@ impl DataStore {
 
     /// The read pipeline for a variable's content. Returns the value and the removes
     /// that matched (carried up when this variable was picked as an override).
-    fn read_content(&self, var: &str, expand: bool, noweak: bool, parsing: bool) -> Result<(Option<String>, Vec<String>)> {
-        if expand && !noweak {
-            if let Some(v) = self.cache.borrow().expanded.get(var) {
-                return Ok((v.clone(), Vec::new()));
-            }
+    fn read_content(
+        &self,
+        var: &str,
+        expand: bool,
+        noweak: bool,
+        parsing: bool,
+    ) -> Result<(Option<String>, Vec<String>)> {
+        if expand
+            && !noweak
+            && let Some(v) = self.cache.borrow().expanded.get(var)
+        {
+            return Ok((v.clone(), Vec::new()));
         }
         if let Some(rec) = self.cache.borrow_mut().recording.as_mut() {
             rec.insert(var.split(':').next().unwrap_or(var).to_owned());
@@ -677,74 +798,73 @@ impl DataStore {
         let local = self.var(var);
         let mut value: Option<String> = None;
         let mut removes: Vec<String> = Vec::new();
-        if !parsing {
-            if let Some(variants) = self.overridedata.get(var) {
-                let ovr = self.try_overrides()?;
-                // Map remaining suffix -> variant, in first-seen order.
-                let mut active: Vec<(String, String)> = Vec::new();
-                for (r, o) in variants.iter() {
-                    if ovr.is_active(o) {
-                        match active.iter_mut().find(|(k, _)| k == o) {
-                            Some(slot) => slot.1 = r.clone(),
-                            None => active.push((o.clone(), r.clone())),
-                        }
+        if !parsing && let Some(variants) = self.overridedata.get(var) {
+            let ovr = self.try_overrides()?;
+            // Map remaining suffix -> variant, in first-seen order.
+            let mut active: Vec<(String, String)> = Vec::new();
+            for (r, o) in variants.iter() {
+                if ovr.is_active(o) {
+                    match active.iter_mut().find(|(k, _)| k == o) {
+                        Some(slot) => slot.1 = r.clone(),
+                        None => active.push((o.clone(), r.clone())),
                     }
                 }
-                let mut pick: Option<String> = None;
-                let mut changed = true;
-                while changed {
-                    changed = false;
-                    for o in &ovr.list {
-                        let suffix = format!(":{o}");
-                        let keys: Vec<String> = active.iter().map(|(k, _)| k.clone()).collect();
-                        for a in keys {
-                            let Some(t) = active.iter().find(|(k, _)| *k == a).map(|(_, t)| t.clone()) else {
-                                continue;
-                            };
-                            if a.ends_with(&suffix) {
-                                active.retain(|(k, _)| *k != a);
-                                let stripped = a.replacen(&suffix, "", usize::MAX);
-                                match active.iter_mut().find(|(k, _)| *k == stripped) {
-                                    Some(slot) => slot.1 = t,
-                                    None => active.push((stripped, t)),
-                                }
-                                changed = true;
-                            } else if a == *o {
-                                pick = Some(t);
-                                active.retain(|(k, _)| *k != a);
+            }
+            let mut pick: Option<String> = None;
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for o in &ovr.list {
+                    let suffix = format!(":{o}");
+                    let keys: Vec<String> = active.iter().map(|(k, _)| k.clone()).collect();
+                    for a in keys {
+                        let Some(t) = active.iter().find(|(k, _)| *k == a).map(|(_, t)| t.clone())
+                        else {
+                            continue;
+                        };
+                        if a.ends_with(&suffix) {
+                            active.retain(|(k, _)| *k != a);
+                            let stripped = a.replacen(&suffix, "", usize::MAX);
+                            match active.iter_mut().find(|(k, _)| *k == stripped) {
+                                Some(slot) => slot.1 = t,
+                                None => active.push((stripped, t)),
                             }
+                            changed = true;
+                        } else if a == *o {
+                            pick = Some(t);
+                            active.retain(|(k, _)| *k != a);
                         }
                     }
                 }
-                if let Some(m) = pick {
-                    let (v, carried) = self.read_variant(&m)?;
-                    value = v;
-                    removes = carried;
-                }
+            }
+            if let Some(m) = pick {
+                let (v, carried) = self.read_variant(&m)?;
+                value = v;
+                removes = carried;
             }
         }
-        if value.is_none() {
-            if let Some(l) = local {
-                if l.value.is_some() {
-                    value = l.value.clone();
-                } else if !noweak {
-                    value = l.weak.clone();
-                }
+        if value.is_none()
+            && let Some(l) = local
+        {
+            if l.value.is_some() {
+                value = l.value.clone();
+            } else if !noweak {
+                value = l.weak.clone();
             }
         }
-        if let (Some(l), false) = (local, parsing) {
-            if !l.appends.is_empty() || !l.prepends.is_empty() {
-                let ovr = self.try_overrides()?;
-                for op in &l.appends {
-                    if ovr.cond_holds(&op.cond) {
-                        value.get_or_insert_with(String::new).push_str(&op.value);
-                    }
+        if let (Some(l), false) = (local, parsing)
+            && (!l.appends.is_empty() || !l.prepends.is_empty())
+        {
+            let ovr = self.try_overrides()?;
+            for op in &l.appends {
+                if ovr.cond_holds(&op.cond) {
+                    value.get_or_insert_with(String::new).push_str(&op.value);
                 }
-                for op in &l.prepends {
-                    if ovr.cond_holds(&op.cond) {
-                        let v = value.get_or_insert_with(String::new);
-                        v.insert_str(0, &op.value);
-                    }
+            }
+            for op in &l.prepends {
+                if ovr.cond_holds(&op.cond) {
+                    let v = value.get_or_insert_with(String::new);
+                    v.insert_str(0, &op.value);
                 }
             }
         }
@@ -755,26 +875,31 @@ impl DataStore {
             Some(v) => Some(self.expand_tracked(&v, Some(var))?),
             None => None,
         };
-        if let (Some(v), Some(l), false) = (&mut value, local, parsing) {
-            if !v.is_empty() && !l.removes.is_empty() {
-                let ovr = self.try_overrides()?;
-                for op in &l.removes {
-                    if ovr.cond_holds(&op.cond) && !removes.contains(&op.value) {
-                        removes.push(op.value.clone());
-                    }
+        if let (Some(v), Some(l), false) = (&mut value, local, parsing)
+            && !v.is_empty()
+            && !l.removes.is_empty()
+        {
+            let ovr = self.try_overrides()?;
+            for op in &l.removes {
+                if ovr.cond_holds(&op.cond) && !removes.contains(&op.value) {
+                    removes.push(op.value.clone());
                 }
             }
         }
         let mut matched = Vec::new();
-        if let Some(v) = &mut value {
-            if !v.is_empty() && !removes.is_empty() {
-                let (nv, m) = self.apply_removes(v, &removes)?;
-                *v = nv;
-                matched = m;
-            }
+        if let Some(v) = &mut value
+            && !v.is_empty()
+            && !removes.is_empty()
+        {
+            let (nv, m) = self.apply_removes(v, &removes)?;
+            *v = nv;
+            matched = m;
         }
         if !noweak {
-            self.cache.borrow_mut().expanded.insert(var.to_owned(), value.clone());
+            self.cache
+                .borrow_mut()
+                .expanded
+                .insert(var.to_owned(), value.clone());
         }
         Ok((value, matched))
     }
@@ -784,16 +909,18 @@ impl DataStore {
     fn read_variant(&self, var: &str) -> Result<(Option<String>, Vec<String>)> {
         let (raw, _) = self.read_content(var, false, false, false)?;
         // Work out which of the variant's removes apply, as BitBake carries them up.
-        let Some(raw_v) = &raw else { return Ok((None, Vec::new())) };
+        let Some(raw_v) = &raw else {
+            return Ok((None, Vec::new()));
+        };
         let local = self.var(var);
         let mut removes = Vec::new();
-        if let Some(l) = local {
-            if !l.removes.is_empty() {
-                let ovr = self.overrides();
-                for op in &l.removes {
-                    if ovr.cond_holds(&op.cond) && !removes.contains(&op.value) {
-                        removes.push(op.value.clone());
-                    }
+        if let Some(l) = local
+            && !l.removes.is_empty()
+        {
+            let ovr = self.overrides();
+            for op in &l.removes {
+                if ovr.cond_holds(&op.cond) && !removes.contains(&op.value) {
+                    removes.push(op.value.clone());
                 }
             }
         }
@@ -843,8 +970,16 @@ impl DataStore {
     }
 
     /// `d.getVarFlag` with `noweakdefault`.
-    pub fn get_var_flag_opts(&self, name: &str, flag: &str, expand: bool, noweak: bool) -> Result<Option<String>> {
-        let Some(v) = self.var(name) else { return Ok(None) };
+    pub fn get_var_flag_opts(
+        &self,
+        name: &str,
+        flag: &str,
+        expand: bool,
+        noweak: bool,
+    ) -> Result<Option<String>> {
+        let Some(v) = self.var(name) else {
+            return Ok(None);
+        };
         let raw = match v.flag(flag) {
             Some(s) => Some(s),
             None if !noweak => v.weak_flag(flag),
@@ -860,7 +995,10 @@ impl DataStore {
         }
         let raw = raw.to_owned();
         let out = self.expand_tracked(&raw, Some(&cachename))?;
-        self.cache.borrow_mut().expanded.insert(cachename, Some(out.clone()));
+        self.cache
+            .borrow_mut()
+            .expanded
+            .insert(cachename, Some(out.clone()));
         Ok(Some(out))
     }
 
@@ -872,8 +1010,15 @@ impl DataStore {
     /// `d.getVarFlags(name)`: user-visible flags (internal `_` names hidden; weak
     /// defaults shown where no real value exists), unexpanded, in insertion order.
     pub fn get_var_flags(&self, name: &str) -> Vec<(String, String)> {
-        let Some(v) = self.var(name) else { return Vec::new() };
-        let mut out: Vec<(String, String)> = v.flags.iter().filter(|(k, _)| !k.starts_with('_')).cloned().collect();
+        let Some(v) = self.var(name) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, String)> = v
+            .flags
+            .iter()
+            .filter(|(k, _)| !k.starts_with('_'))
+            .cloned()
+            .collect();
         for (k, val) in &v.weak_flags {
             if v.flag(k).is_none() {
                 out.push((k.clone(), val.clone()));
@@ -884,7 +1029,10 @@ impl DataStore {
 
     /// Conditional variants recorded for `name` (variant name, override suffix).
     pub fn variants(&self, name: &str) -> Vec<(String, String)> {
-        self.overridedata.get(name).map(|v| v.as_ref().clone()).unwrap_or_default()
+        self.overridedata
+            .get(name)
+            .map(|v| v.as_ref().clone())
+            .unwrap_or_default()
     }
 
     // ------------------------------------------------------------ expansion glue

@@ -55,7 +55,10 @@ fn get(conf: &str, var: &str) -> Option<String> {
 
 fn recipe(conf: &str, bb: &str, var: &str) -> Option<String> {
     let mut files: HashMap<String, String> = HashMap::new();
-    files.insert("/l/classes/late.bbclass".into(), "SEEN = \"${CLS}\"\nCLS = \"overridden by class\"\n".into());
+    files.insert(
+        "/l/classes/late.bbclass".into(),
+        "SEEN = \"${CLS}\"\nCLS = \"overridden by class\"\n".into(),
+    );
     files.insert("/l/conf/bitbake.conf".into(), conf.into());
     files.insert("/l/classes/base.bbclass".into(), String::new());
     files.insert("/l/r.bb".into(), bb.into());
@@ -72,18 +75,33 @@ fn recipe(conf: &str, bb: &str, var: &str) -> Option<String> {
 fn operators_read_raw_values() {
     assert_eq!(get("A += \"a\"\n", "A").as_deref(), Some(" a"));
     assert_eq!(get("A = \"x\"\nA =+ \"p\"\n", "A").as_deref(), Some("p x"));
-    assert_eq!(get("A = \"x\"\nA .= \"y\"\nA =. \"w\"\n", "A").as_deref(), Some("wxy"));
+    assert_eq!(
+        get("A = \"x\"\nA .= \"y\"\nA =. \"w\"\n", "A").as_deref(),
+        Some("wxy")
+    );
     assert_eq!(get("V ??= \"d\"\nV += \"e\"\n", "V").as_deref(), Some(" e"));
     assert_eq!(get("A ?= \"1\"\nA ?= \"2\"\n", "A").as_deref(), Some("1"));
     assert_eq!(get("A ??= \"1\"\nA ??= \"2\"\n", "A").as_deref(), Some("2"));
-    assert_eq!(get("A ??= \"weak\"\nA ?= \"soft\"\n", "A").as_deref(), Some("soft"));
+    assert_eq!(
+        get("A ??= \"weak\"\nA ?= \"soft\"\n", "A").as_deref(),
+        Some("soft")
+    );
 }
 
 #[test]
 fn file_assignment_keeps_queued_operations() {
-    assert_eq!(get("A = \"a\"\nA:append = \"x\"\nA = \"b\"\n", "A").as_deref(), Some("bx"));
-    assert_eq!(get("T = \"v b\"\nT:remove = \"v\"\nT = \"v b\"\n", "T").as_deref(), Some(" b"));
-    assert_eq!(get("A:append = \"x\"\nA ?= \"d\"\n", "A").as_deref(), Some("dx"));
+    assert_eq!(
+        get("A = \"a\"\nA:append = \"x\"\nA = \"b\"\n", "A").as_deref(),
+        Some("bx")
+    );
+    assert_eq!(
+        get("T = \"v b\"\nT:remove = \"v\"\nT = \"v b\"\n", "T").as_deref(),
+        Some(" b")
+    );
+    assert_eq!(
+        get("A:append = \"x\"\nA ?= \"d\"\n", "A").as_deref(),
+        Some("dx")
+    );
 }
 
 #[test]
@@ -94,8 +112,14 @@ fn mixed_example_applies_appends_in_order() {
 
 #[test]
 fn immediate_sees_appends_and_they_apply_again() {
-    assert_eq!(get("C = \"c\"\nC:append = \"+\"\nC := \"${C}x\"\n", "C").as_deref(), Some("c+x+"));
-    assert_eq!(get("A := \"${U}x\"\nU = \"u\"\n", "A").as_deref(), Some("ux"));
+    assert_eq!(
+        get("C = \"c\"\nC:append = \"+\"\nC := \"${C}x\"\n", "C").as_deref(),
+        Some("c+x+")
+    );
+    assert_eq!(
+        get("A := \"${U}x\"\nU = \"u\"\n", "A").as_deref(),
+        Some("ux")
+    );
 }
 
 #[test]
@@ -110,9 +134,15 @@ fn override_selection() {
     assert_eq!(get(c, "A").as_deref(), Some("ao21"));
     let c = "OVERRIDES = \"o\"\nA = \"a\"\nA:o = \"ao\"\nA += \"x\"\n";
     assert_eq!(get(c, "A").as_deref(), Some("ao"));
-    assert_eq!(get("OVERRIDES = \"bar\"\nTEST2:bar = \"v\"\n", "TEST2").as_deref(), Some("v"));
+    assert_eq!(
+        get("OVERRIDES = \"bar\"\nTEST2:bar = \"v\"\n", "TEST2").as_deref(),
+        Some("v")
+    );
     assert_eq!(get("OVERRIDES = \"x\"\nTEST2:bar = \"v\"\n", "TEST2"), None);
-    assert_eq!(get("OVERRIDES = \"Foo\"\nA = \"a\"\nA:Foo = \"f\"\n", "A").as_deref(), Some("a"));
+    assert_eq!(
+        get("OVERRIDES = \"Foo\"\nA = \"a\"\nA:Foo = \"f\"\n", "A").as_deref(),
+        Some("a")
+    );
 }
 
 #[test]
@@ -127,31 +157,73 @@ fn append_position_matters() {
 
 #[test]
 fn prepends_last_defined_first() {
-    assert_eq!(get("X = \"x\"\nX:prepend = \"1\"\nX:prepend = \"2\"\n", "X").as_deref(), Some("21x"));
+    assert_eq!(
+        get("X = \"x\"\nX:prepend = \"1\"\nX:prepend = \"2\"\n", "X").as_deref(),
+        Some("21x")
+    );
 }
 
 #[test]
 fn removes_keep_separators() {
-    assert_eq!(get("A = \"a b c ab a b\"\nA:remove = \"a b\"\n", "A").as_deref(), Some("  c ab  "));
-    assert_eq!(get("A = \" A B\"\nA:remove = \"B\"\n", "A").as_deref(), Some(" A "));
-    assert_eq!(get("A = \"  x  y \"\nA:remove = \"z\"\n", "A").as_deref(), Some("  x  y "));
-    assert_eq!(get("A = \"foobar\"\nA:remove = \"foo\"\n", "A").as_deref(), Some("foobar"));
-    assert_eq!(get("A = \"a b\"\nA:remove = \"b\"\nA:append = \" b\"\n", "A").as_deref(), Some("a  "));
-    assert_eq!(get("A = \"a b\"\nA:remove = \"${R}\"\nR = \"a\"\n", "A").as_deref(), Some(" b"));
-    assert_eq!(get("A ??= \"a b\"\nA:remove = \"a\"\n", "A").as_deref(), Some(" b"));
-    assert_eq!(get("V ??= \"d\"\nV:append = \"e\"\n", "V").as_deref(), Some("de"));
-    assert_eq!(get("A = \"a b\"\nA:remove = \"a\"\nB = \"${A}\"\n", "B").as_deref(), Some(" b"));
+    assert_eq!(
+        get("A = \"a b c ab a b\"\nA:remove = \"a b\"\n", "A").as_deref(),
+        Some("  c ab  ")
+    );
+    assert_eq!(
+        get("A = \" A B\"\nA:remove = \"B\"\n", "A").as_deref(),
+        Some(" A ")
+    );
+    assert_eq!(
+        get("A = \"  x  y \"\nA:remove = \"z\"\n", "A").as_deref(),
+        Some("  x  y ")
+    );
+    assert_eq!(
+        get("A = \"foobar\"\nA:remove = \"foo\"\n", "A").as_deref(),
+        Some("foobar")
+    );
+    assert_eq!(
+        get("A = \"a b\"\nA:remove = \"b\"\nA:append = \" b\"\n", "A").as_deref(),
+        Some("a  ")
+    );
+    assert_eq!(
+        get("A = \"a b\"\nA:remove = \"${R}\"\nR = \"a\"\n", "A").as_deref(),
+        Some(" b")
+    );
+    assert_eq!(
+        get("A ??= \"a b\"\nA:remove = \"a\"\n", "A").as_deref(),
+        Some(" b")
+    );
+    assert_eq!(
+        get("V ??= \"d\"\nV:append = \"e\"\n", "V").as_deref(),
+        Some("de")
+    );
+    assert_eq!(
+        get("A = \"a b\"\nA:remove = \"a\"\nB = \"${A}\"\n", "B").as_deref(),
+        Some(" b")
+    );
 }
 
 #[test]
 fn unknown_references_stay_and_python_waits() {
     assert_eq!(get("A = \"${FOO}x\"\n", "A").as_deref(), Some("${FOO}x"));
-    assert_eq!(get("A = \"${@d.getVar('U')}\"\n", "A").as_deref(), Some("None"));
+    assert_eq!(
+        get("A = \"${@d.getVar('U')}\"\n", "A").as_deref(),
+        Some("None")
+    );
     let c = "foo = \"f\"\nbar = \"${unsetvar}\"\nA = \"${@d.getVar('foo') + ' ${bar}'}\"\n";
-    assert_eq!(get(c, "A").as_deref(), Some("${@d.getVar('foo') + ' ${unsetvar}'}"));
-    assert_eq!(get("FOO = \"f\"\nA = \"${@FOO + 'x'}\"\n", "A").as_deref(), Some("fx"));
+    assert_eq!(
+        get(c, "A").as_deref(),
+        Some("${@d.getVar('foo') + ' ${unsetvar}'}")
+    );
+    assert_eq!(
+        get("FOO = \"f\"\nA = \"${@FOO + 'x'}\"\n", "A").as_deref(),
+        Some("fx")
+    );
     assert_eq!(get("A = \"${@'}\"\n", "A").as_deref(), Some("${@'}"));
-    assert_eq!(get("A = \"${foo bar} ${} I${\"\n", "A").as_deref(), Some("${foo bar} ${} I${"));
+    assert_eq!(
+        get("A = \"${foo bar} ${} I${\"\n", "A").as_deref(),
+        Some("${foo bar} ${} I${")
+    );
 }
 
 #[test]
@@ -177,10 +249,21 @@ fn key_expansion_renames_in_sorted_order() {
 
 #[test]
 fn flags_and_weak_flag_defaults() {
-    let d = eval("A[f] = \"set\"\nA[f] ?= \"q\"\nB[f] ??= \"d\"\nC[f] ??= \"weak\"\nC[f] += \"more\"\n");
-    assert_eq!(d.get_var_flag("A", "f", true).expect("ok").as_deref(), Some("set"));
-    assert_eq!(d.get_var_flag("B", "f", true).expect("ok").as_deref(), Some("d"));
-    assert_eq!(d.get_var_flag("C", "f", true).expect("ok").as_deref(), Some(" more"));
+    let d = eval(
+        "A[f] = \"set\"\nA[f] ?= \"q\"\nB[f] ??= \"d\"\nC[f] ??= \"weak\"\nC[f] += \"more\"\n",
+    );
+    assert_eq!(
+        d.get_var_flag("A", "f", true).expect("ok").as_deref(),
+        Some("set")
+    );
+    assert_eq!(
+        d.get_var_flag("B", "f", true).expect("ok").as_deref(),
+        Some("d")
+    );
+    assert_eq!(
+        d.get_var_flag("C", "f", true).expect("ok").as_deref(),
+        Some(" more")
+    );
     assert_eq!(d.get_var("A").expect("ok"), None);
     let d = eval("A:append[f] = \"x\"\n");
     assert_eq!(d.get_var_flag("A", "f", true).expect("ok"), None);
@@ -207,7 +290,10 @@ fn overrides_settle_through_references() {
 fn include_require_and_include_all() {
     let d = eval_with(
         "include conf/a.conf\ninclude conf/missing.conf\ninclude_all conf/some.conf\n",
-        &[("/l/conf/a.conf", "A = \"a\"\n"), ("/l/conf/some.conf", "S += \"l1\"\n")],
+        &[
+            ("/l/conf/a.conf", "A = \"a\"\n"),
+            ("/l/conf/some.conf", "S += \"l1\"\n"),
+        ],
     );
     assert_eq!(d.get_var("A").expect("ok").as_deref(), Some("a"));
     assert_eq!(d.get_var("S").expect("ok").as_deref(), Some(" l1"));
@@ -220,7 +306,10 @@ fn recipe_functions_inherit_and_anonymous_python() {
     let mut files: HashMap<String, String> = HashMap::new();
     files.insert("/l/conf/bitbake.conf".into(), conf.into());
     files.insert("/l/classes/base.bbclass".into(), String::new());
-    files.insert("/l/classes/foo.bbclass".into(), "FOO = \"${FILE}\"\nfoo_do_x() {\n\techo\n}\nEXPORT_FUNCTIONS do_x\n".into());
+    files.insert(
+        "/l/classes/foo.bbclass".into(),
+        "FOO = \"${FILE}\"\nfoo_do_x() {\n\techo\n}\nEXPORT_FUNCTIONS do_x\n".into(),
+    );
     files.insert("/l/r.bb".into(), bb.into());
     let mem = Mem(files);
     let ev = Evaluator::new(&mem);
@@ -231,8 +320,16 @@ fn recipe_functions_inherit_and_anonymous_python() {
     assert_eq!(r.get_var("X").expect("ok").as_deref(), Some("late"));
     assert_eq!(r.get_var("Y").expect("ok").as_deref(), Some("y+"));
     assert_eq!(r.get_var("FOO").expect("ok").as_deref(), Some("/l/r.bb"));
-    assert_eq!(r.get_var_opts("do_x", false, false).expect("ok").as_deref(), Some("    # Export function set\n    foo_do_x\n"));
-    assert_eq!(r.get_var_opts("foo_do_x", false, false).expect("ok").as_deref(), Some("\techo\n"));
+    assert_eq!(
+        r.get_var_opts("do_x", false, false).expect("ok").as_deref(),
+        Some("    # Export function set\n    foo_do_x\n")
+    );
+    assert_eq!(
+        r.get_var_opts("foo_do_x", false, false)
+            .expect("ok")
+            .as_deref(),
+        Some("\techo\n")
+    );
 }
 
 #[test]
