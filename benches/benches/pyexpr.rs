@@ -15,7 +15,12 @@ impl Context for Vars {
     fn get_var(&self, name: &str, _expand: bool) -> Result<Option<String>, EvalError> {
         Ok(self.0.get(name).map(|v| (*v).to_owned()))
     }
-    fn get_var_flag(&self, _name: &str, _flag: &str, _expand: bool) -> Result<Option<String>, EvalError> {
+    fn get_var_flag(
+        &self,
+        _name: &str,
+        _flag: &str,
+        _expand: bool,
+    ) -> Result<Option<String>, EvalError> {
         Ok(None)
     }
     fn expand(&self, text: &str) -> Result<String, EvalError> {
@@ -24,18 +29,30 @@ impl Context for Vars {
 }
 
 const EXPRS: &[(&str, &str)] = &[
-    ("contains", "bb.utils.contains('DISTRO_FEATURES', 'systemd x11', '${PN}-systemd', '', d)"),
-    ("conditional", "oe.utils.conditional('TARGET_FPU', 'hard', '-mfloat-abi=hard', '', d)"),
+    (
+        "contains",
+        "bb.utils.contains('DISTRO_FEATURES', 'systemd x11', '${PN}-systemd', '', d)",
+    ),
+    (
+        "conditional",
+        "oe.utils.conditional('TARGET_FPU', 'hard', '-mfloat-abi=hard', '', d)",
+    ),
     (
         "comprehension",
         "' '.join([x + ':do_populate_sysroot' for x in d.getVar('SDK_DEPENDS').split() if x != 'b'])",
     ),
-    ("format", "'%s-%s' % (d.getVar('PN'), d.getVar('PV').split('.')[0])"),
+    (
+        "format",
+        "'%s-%s' % (d.getVar('PN'), d.getVar('PV').split('.')[0])",
+    ),
 ];
 
 fn datastore() -> Vars {
     Vars(HashMap::from([
-        ("DISTRO_FEATURES", "acl alsa bluetooth ipv4 ipv6 pam systemd usbhost wifi x11 opengl vulkan"),
+        (
+            "DISTRO_FEATURES",
+            "acl alsa bluetooth ipv4 ipv6 pam systemd usbhost wifi x11 opengl vulkan",
+        ),
         ("TARGET_FPU", "hard"),
         ("SDK_DEPENDS", "a b c d e f g h"),
         ("PN", "busybox"),
@@ -52,7 +69,9 @@ fn bench(c: &mut Criterion) {
         });
         // invariant: the benchmark expressions are valid.
         let compiled = bb_pyexpr::compile(src).expect("invariant: benchmark expression compiles");
-        group.bench_function(format!("eval/{name}"), |b| b.iter(|| black_box(&compiled).eval(&d)));
+        group.bench_function(format!("eval/{name}"), |b| {
+            b.iter(|| black_box(&compiled).eval(&d))
+        });
     }
     group.finish();
 }

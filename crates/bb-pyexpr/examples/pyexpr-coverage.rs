@@ -1,15 +1,19 @@
 //! Coverage report: how many distinct inline Python expressions of a metadata tree this crate
 //! evaluates natively.
 //!
-//! Usage: `cargo run -p bb-pyexpr --example pyexpr-coverage -- [DIR] [--verbose]`
-//! (DIR defaults to `/work/ext/oe-core/meta`).
+//! Usage: `cargo run -p bb-pyexpr --example pyexpr-coverage -- [DIR] [--verbose] [--dump]`
+//! (DIR defaults to `/work/ext/oe-core/meta`). `--dump` prints one line per expression instead
+//! of the summary: the expression after `${VAR}` substitution and its result, tab-separated,
+//! with `\`, tab and newline escaped, for comparison with CPython.
 //!
 //! It reads every `.bb`, `.bbclass`, `.inc` and `.conf` file, joins backslash-continued lines,
 //! and extracts each `${@...}` the way BitBake's `__expand_python_regexp__` does: `${@`, then
 //! the shortest text (balanced-looking `{...}` groups allowed, no newline) up to a closing `}`.
 //! Distinct expressions are evaluated against a permissive dummy datastore:
 //! every variable is set, and its value is its own name in lower case (`PN` -> `pn`,
-//! `DISTRO_FEATURES` -> `distro_features`); a flag's value is `name_flag` in lower case.
+//! `DISTRO_FEATURES` -> `distro_features`); a flag's value is `name_flag` in lower case,
+//! except the `func` flag, which is unset (no variable is a `def` function), and
+//! `BB_GLOBAL_PYMODULES` is "os sys time" as in OE-Core's layer.conf.
 //! `${VAR}` references inside an expression are first replaced by that value, as the real
 //! datastore would expand them. Results are counted as OK (a clean evaluation), NeedsPython
 //! (with the 20 most frequent reasons), Python exceptions (caused by the dummy data or real
@@ -48,10 +52,22 @@ fn dummy_expand(text: &str) -> String {
 
 impl Context for Dummy {
     fn get_var(&self, name: &str, _expand: bool) -> Result<Option<String>, EvalError> {
+        if name == "BB_GLOBAL_PYMODULES" {
+            return Ok(Some("os sys time".to_owned()));
+        }
         Ok(Some(name.to_lowercase()))
     }
 
-    fn get_var_flag(&self, name: &str, flag: &str, _expand: bool) -> Result<Option<String>, EvalError> {
+    fn get_var_flag(
+        &self,
+        name: &str,
+        flag: &str,
+        _expand: bool,
+    ) -> Result<Option<String>, EvalError> {
+        // No variable is a function, so that bare names read as plain variables.
+        if flag == "func" {
+            return Ok(None);
+        }
         Ok(Some(format!("{name}_{flag}").to_lowercase()))
     }
 
@@ -97,12 +113,16 @@ fn extract(text: &str, out: &mut BTreeSet<String>) {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let verbose = args.iter().any(|a| a == "--verbose");
+    let dump = args.iter().any(|a| a == "--dump");
     let dir = args
         .iter()
         .find(|a| !a.starts_with("--"))
         .map_or_else(|| PathBuf::from("/work/ext/oe-core/meta"), PathBuf::from);
     let mut exprs = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(&dir).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let path = entry.path();
         let wanted = path
             .extension()
@@ -122,9 +142,28 @@ fn main() -> ExitCode {
     let mut exc_list = Vec::new();
     let mut syntax = Vec::new();
     let mut data = 0usize;
+    let escape = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('\t', "\\t")
+            .replace('\n', "\\n")
+    };
+    let mut dumped = String::new();
     for e in &exprs {
         let code = dummy_expand(e);
-        match bb_pyexpr::eval(&code, &Dummy) {
+        let r = bb_pyexpr::eval(&code, &Dummy);
+        if dump {
+            let shown = match &r {
+                Ok(v) => format!("ok\t{}", escape(v)),
+                Err(EvalError::Exception { kind, message }) => {
+                    format!("exc\t{}", escape(&format!("{kind}: {message}")))
+                }
+                Err(EvalError::Syntax { message, .. }) => format!("syntax\t{}", escape(message)),
+                Err(EvalError::NeedsPython { reason, .. }) => format!("needs\t{}", escape(reason)),
+                Err(EvalError::Data(m)) => format!("data\t{}", escape(m)),
+            };
+            dumped.push_str(&format!("{}\t{shown}\n", escape(&code)));
+        }
+        match r {
             Ok(_) => ok += 1,
             Err(EvalError::NeedsPython { reason, .. }) => {
                 *needs.entry(reason.clone()).or_default() += 1;
@@ -139,17 +178,34 @@ fn main() -> ExitCode {
         }
     }
     let total = exprs.len();
-    let pct = |n: usize| if total == 0 { 0.0 } else { 100.0 * n as f64 / total as f64 };
+    let pct = |n: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / total as f64
+        }
+    };
     let nneeds: usize = needs.values().sum();
     let nexc: usize = exceptions.values().sum();
     let mut out = std::io::stdout().lock();
+    if dump {
+        return match out.write_all(dumped.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => ExitCode::FAILURE,
+            _ => ExitCode::SUCCESS,
+        };
+    }
     let mut report = || -> std::io::Result<()> {
         writeln!(out, "directory:            {}", dir.display())?;
         writeln!(out, "distinct expressions: {total}")?;
         writeln!(out, "evaluated OK:         {ok} ({:.1}%)", pct(ok))?;
         writeln!(out, "NeedsPython:          {nneeds} ({:.1}%)", pct(nneeds))?;
         writeln!(out, "Python exceptions:    {nexc} ({:.1}%)", pct(nexc))?;
-        writeln!(out, "syntax errors:        {} ({:.1}%)", syntax.len(), pct(syntax.len()))?;
+        writeln!(
+            out,
+            "syntax errors:        {} ({:.1}%)",
+            syntax.len(),
+            pct(syntax.len())
+        )?;
         if data > 0 {
             writeln!(out, "context errors:       {data}")?;
         }

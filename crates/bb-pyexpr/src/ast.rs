@@ -35,7 +35,11 @@ pub(crate) enum Node {
     /// A chain of comparisons: `a < b <= c`.
     Compare(Box<Node>, Vec<(CmpOp, Node)>),
     /// `body if cond else orelse`.
-    IfExp { cond: Box<Node>, body: Box<Node>, orelse: Box<Node> },
+    IfExp {
+        cond: Box<Node>,
+        body: Box<Node>,
+        orelse: Box<Node>,
+    },
     /// `lambda params: body`.
     Lambda(Arc<LambdaDef>),
     /// `[a, *b]`.
@@ -68,7 +72,11 @@ pub(crate) enum FPart {
     /// Literal text.
     Lit(Arc<str>),
     /// `{expr!conv:spec}`; the spec is itself a list of parts.
-    Field { expr: Node, conv: Option<char>, spec: Vec<FPart> },
+    Field {
+        expr: Node,
+        conv: Option<char>,
+        spec: Vec<FPart>,
+    },
 }
 
 /// One element of a list, tuple or set display.

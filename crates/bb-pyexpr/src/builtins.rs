@@ -17,8 +17,8 @@ use crate::format;
 use crate::methods;
 use crate::ops;
 use crate::value::{
-    Dict, Iter, Value, as_index, as_str, is_py_space, py_cmp,
-    py_eq, py_repr, py_str, range_len, split_whitespace,
+    Dict, Iter, Value, as_index, as_str, is_py_space, py_cmp, py_eq, py_repr, py_str, range_len,
+    split_whitespace,
 };
 
 /// A callable we implement natively.
@@ -71,6 +71,7 @@ pub(crate) enum Builtin {
     BbToBoolean,
     BbVercmpString,
     BbVercmpStringOp,
+    BbParseVarsFromFile,
     // oe.utils
     OeConditional,
     OeVartrue,
@@ -84,6 +85,11 @@ pub(crate) enum Builtin {
     OeSetDifference,
     OeSquashspaces,
     OePruneSuffix,
+    OeParallelMake,
+    OeParallelMakeArgument,
+    OeMultilibPkgExtend,
+    OeFilterDefaultFeatures,
+    OeExtendVariants,
     // oe.types / oe.path
     OeTypesBoolean,
     OePathRelative,
@@ -152,6 +158,7 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("bb.utils", "to_boolean", B::BbToBoolean),
     ("bb.utils", "vercmp_string", B::BbVercmpString),
     ("bb.utils", "vercmp_string_op", B::BbVercmpStringOp),
+    ("bb.parse", "vars_from_file", B::BbParseVarsFromFile),
     ("oe.utils", "conditional", B::OeConditional),
     ("oe.utils", "vartrue", B::OeVartrue),
     ("oe.utils", "less_or_equal", B::OeLessOrEqual),
@@ -164,6 +171,19 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("oe.utils", "set_difference", B::OeSetDifference),
     ("oe.utils", "squashspaces", B::OeSquashspaces),
     ("oe.utils", "prune_suffix", B::OePruneSuffix),
+    ("oe.utils", "parallel_make", B::OeParallelMake),
+    (
+        "oe.utils",
+        "parallel_make_argument",
+        B::OeParallelMakeArgument,
+    ),
+    ("oe.utils", "multilib_pkg_extend", B::OeMultilibPkgExtend),
+    (
+        "oe.utils",
+        "filter_default_features",
+        B::OeFilterDefaultFeatures,
+    ),
+    ("oe.utils", "extend_variants", B::OeExtendVariants),
     ("oe.types", "boolean", B::OeTypesBoolean),
     ("oe.path", "relative", B::OePathRelative),
     ("oe.path", "join", B::OePathJoin),
@@ -180,12 +200,18 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
 impl Builtin {
     /// A Python builtin by its bare name.
     pub(crate) fn from_name(name: &str) -> Option<Self> {
-        PY_BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+        PY_BUILTINS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| *b)
     }
 
     /// A function of a module we model.
     pub(crate) fn from_module(module: &str, name: &str) -> Option<Self> {
-        MODULE_FUNCS.iter().find(|(m, n, _)| *m == module && *n == name).map(|(_, _, b)| *b)
+        MODULE_FUNCS
+            .iter()
+            .find(|(m, n, _)| *m == module && *n == name)
+            .map(|(_, _, b)| *b)
     }
 
     /// The function's `__name__`.
@@ -193,7 +219,10 @@ impl Builtin {
         if let Some((n, _)) = PY_BUILTINS.iter().find(|(_, b)| *b == self) {
             return n;
         }
-        MODULE_FUNCS.iter().find(|(_, _, b)| *b == self).map_or("?", |(_, n, _)| n)
+        MODULE_FUNCS
+            .iter()
+            .find(|(_, _, b)| *b == self)
+            .map_or("?", |(_, n, _)| n)
     }
 
     /// Whether this builtin is a type (`str`, `list`, ...).
@@ -237,9 +266,7 @@ pub(crate) fn isinstance_of(v: &Value, ty: Builtin) -> bool {
         B::Set => matches!(v, Value::Set(_, false)),
         B::FrozenSet => matches!(v, Value::Set(_, true)),
         B::Range => matches!(v, Value::Range(..)),
-        B::Map | B::Filter | B::Zip | B::Enumerate | B::Reversed => {
-            v.type_name() == ty.name()
-        }
+        B::Map | B::Filter | B::Zip | B::Enumerate | B::Reversed => v.type_name() == ty.name(),
         _ => false,
     }
 }
@@ -292,15 +319,24 @@ pub(crate) fn bind(
         } else if sig.varargs {
             varargs.push(v);
         } else {
-            let required = defaults.iter().take(sig.params.len()).filter(|d| d.is_none()).count();
+            let required = defaults
+                .iter()
+                .take(sig.params.len())
+                .filter(|d| d.is_none())
+                .count();
             let takes = if required == sig.params.len() {
                 let s = if required == 1 { "" } else { "s" };
                 format!("{required} positional argument{s}")
             } else {
-                format!("from {required} to {} positional arguments", sig.params.len())
+                format!(
+                    "from {required} to {} positional arguments",
+                    sig.params.len()
+                )
             };
             let was = if npos == 1 { "was" } else { "were" };
-            return Err(EvalError::type_err(format!("{name}() takes {takes} but {npos} {was} given")));
+            return Err(EvalError::type_err(format!(
+                "{name}() takes {takes} but {npos} {was} given"
+            )));
         }
     }
     let mut posonly_as_kw = Vec::new();
@@ -370,8 +406,14 @@ pub(crate) fn bind(
         )));
     }
     Ok(Bound {
-        params: slots.into_iter().map(|s| s.unwrap_or(Value::None)).collect(),
-        kwonly: kwslots.into_iter().map(|s| s.unwrap_or(Value::None)).collect(),
+        params: slots
+            .into_iter()
+            .map(|s| s.unwrap_or(Value::None))
+            .collect(),
+        kwonly: kwslots
+            .into_iter()
+            .map(|s| s.unwrap_or(Value::None))
+            .collect(),
         varargs,
         varkw,
     })
@@ -382,21 +424,40 @@ pub(crate) fn bind(
 fn bind_py(name: &str, params: &[&str], defaults: &[Value], args: Args) -> Result<Vec<Value>> {
     let first_default = params.len() - defaults.len();
     let defs: Vec<Option<Value>> = (0..params.len())
-        .map(|i| i.checked_sub(first_default).and_then(|j| defaults.get(j).cloned()))
+        .map(|i| {
+            i.checked_sub(first_default)
+                .and_then(|j| defaults.get(j).cloned())
+        })
         .collect();
-    let sig = Signature { name, params, posonly: 0, varargs: false, kwonly: &[], varkw: false };
+    let sig = Signature {
+        name,
+        params,
+        posonly: 0,
+        varargs: false,
+        kwonly: &[],
+        varkw: false,
+    };
     Ok(bind(&sig, args, &defs, &[])?.params)
 }
 
 /// Binds the arguments of a C builtin: `min..=max` positional arguments and the keyword
 /// arguments named in `kw` (which may also be given positionally when in range).
-fn bind_c(name: &str, args: Args, min: usize, max: usize, kw: &[&str]) -> Result<Vec<Option<Value>>> {
+fn bind_c(
+    name: &str,
+    args: Args,
+    min: usize,
+    max: usize,
+    kw: &[&str],
+) -> Result<Vec<Option<Value>>> {
     let n = args.pos.len();
     if n > max {
         return Err(EvalError::type_err(if max == 1 && min == 1 {
             format!("{name}() takes exactly one argument ({n} given)")
         } else {
-            format!("{name}() takes at most {max} argument{} ({n} given)", if max == 1 { "" } else { "s" })
+            format!(
+                "{name}() takes at most {max} argument{} ({n} given)",
+                if max == 1 { "" } else { "s" }
+            )
         }));
     }
     let mut slots: Vec<Option<Value>> = args.pos.into_iter().map(Some).collect();
@@ -429,7 +490,10 @@ fn bind_c(name: &str, args: Args, min: usize, max: usize, kw: &[&str]) -> Result
         return Err(EvalError::type_err(if min == 1 && max == 1 {
             format!("{name}() takes exactly one argument (0 given)")
         } else {
-            format!("{name}() takes at least {min} argument{} ({given} given)", if min == 1 { "" } else { "s" })
+            format!(
+                "{name}() takes at least {min} argument{} ({given} given)",
+                if min == 1 { "" } else { "s" }
+            )
         }));
     }
     Ok(slots)
@@ -442,314 +506,47 @@ fn arg(slots: &[Option<Value>], i: usize) -> Option<&Value> {
 /// `'x' object cannot be interpreted as an integer`.
 pub(crate) fn index_arg(v: &Value) -> Result<i64> {
     as_index(v).ok_or_else(|| {
-        EvalError::type_err(format!("'{}' object cannot be interpreted as an integer", v.type_name()))
+        EvalError::type_err(format!(
+            "'{}' object cannot be interpreted as an integer",
+            v.type_name()
+        ))
     })
 }
 
 /// Calls a builtin.
 pub(crate) fn call(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
     match b {
-        B::Len => {
-            let a = bind_c("len", args, 1, 1, &[])?;
-            len(arg(&a, 0).unwrap_or(&Value::None)).map(Value::Int)
-        }
-        B::Str => {
-            if args.pos.len() > 1 || !args.kw.is_empty() {
-                return Err(EvalError::needs("str() with an encoding"));
-            }
-            match args.pos.first() {
-                None => Ok(Value::str("")),
-                Some(v) => Ok(Value::str(py_str(v)?)),
-            }
-        }
-        B::Repr => {
-            let a = bind_c("repr", args, 1, 1, &[])?;
-            Ok(Value::str(py_repr(arg(&a, 0).unwrap_or(&Value::None))?))
-        }
-        B::Ascii => {
-            let a = bind_c("ascii", args, 1, 1, &[])?;
-            Ok(Value::str(format::ascii(&py_repr(arg(&a, 0).unwrap_or(&Value::None))?)))
-        }
-        B::Bool => {
-            let a = bind_c("bool", args, 0, 1, &[])?;
-            Ok(Value::Bool(arg(&a, 0).is_some_and(Value::truthy)))
-        }
-        B::Int => {
-            let a = bind_c("int", args, 0, 2, &["base"])?;
-            int(arg(&a, 0), arg(&a, 1))
-        }
-        B::Float => {
-            let a = bind_c("float", args, 0, 1, &[])?;
-            match arg(&a, 0) {
-                None => Ok(Value::Float(0.0)),
-                Some(v) => to_float(v).map(Value::Float),
-            }
-        }
-        B::List | B::Tuple | B::Set | B::FrozenSet => {
-            let a = bind_c(b.name(), args, 0, 1, &[])?;
-            let items = match arg(&a, 0) {
-                None => Vec::new(),
-                Some(v) => it.collect(v)?,
-            };
-            Ok(match b {
-                B::List => Value::list(items),
-                B::Tuple => Value::tuple(items),
-                B::Set => Value::Set(Rc::new(ops::unique(items)?), false),
-                _ => Value::Set(Rc::new(ops::unique(items)?), true),
-            })
-        }
+        B::Len => call_len(args),
+        B::Str => call_str(args),
+        B::Repr => call_repr(args),
+        B::Ascii => call_ascii(args),
+        B::Bool => call_bool(args),
+        B::Int => call_int(args),
+        B::Float => call_float(args),
+        B::List | B::Tuple | B::Set | B::FrozenSet => call_list(it, b, args),
         B::DictT => dict(it, args),
         B::Sorted => sorted(it, args),
         B::Min | B::Max => min_max(it, b, args),
-        B::Sum => {
-            let a = bind_c("sum", args, 1, 2, &["start"])?;
-            let mut acc = arg(&a, 1).cloned().unwrap_or(Value::Int(0));
-            match acc {
-                Value::Str(_) => {
-                    return Err(EvalError::type_err(
-                        "sum() can't sum strings [use ''.join(seq) instead]",
-                    ));
-                }
-                Value::List(_) | Value::Tuple(_) => {}
-                _ => {}
-            }
-            let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
-            while let Some(v) = it.next(&src)? {
-                acc = ops::binary(crate::ast::BinOp::Add, &acc, &v)?;
-            }
-            Ok(acc)
-        }
-        B::Any | B::All => {
-            let a = bind_c(b.name(), args, 1, 1, &[])?;
-            let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
-            let want = b == B::Any;
-            while let Some(v) = it.next(&src)? {
-                if v.truthy() == want {
-                    return Ok(Value::Bool(want));
-                }
-            }
-            Ok(Value::Bool(!want))
-        }
-        B::Range => {
-            let a = bind_c("range", args, 1, 3, &[])?;
-            let ints: Vec<i64> =
-                a.iter().flatten().map(index_arg).collect::<Result<Vec<i64>>>()?;
-            let (start, stop, step) = match ints.as_slice() {
-                [stop] => (0, *stop, 1),
-                [start, stop] => (*start, *stop, 1),
-                [start, stop, step] => (*start, *stop, *step),
-                _ => return Err(EvalError::type_err("range expected at least 1 argument, got 0")),
-            };
-            if step == 0 {
-                return Err(EvalError::value_err("range() arg 3 must not be zero"));
-            }
-            Ok(Value::Range(start, stop, step))
-        }
-        B::Enumerate => {
-            let a = bind_c("enumerate", args, 1, 2, &["iterable", "start"])?;
-            let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
-            let start = arg(&a, 1).map(index_arg).transpose()?.unwrap_or(0);
-            Ok(iter_value(Iter::Enumerate(Value::Iter(src), start)))
-        }
-        B::Zip => {
-            if args.kw.iter().any(|(k, v)| &**k == "strict" && v.truthy()) {
-                return Err(EvalError::needs("zip(strict=True)"));
-            }
-            if let Some((k, _)) = args.kw.iter().find(|(k, _)| &**k != "strict") {
-                return Err(EvalError::type_err(format!(
-                    "zip() got an unexpected keyword argument '{k}'"
-                )));
-            }
-            let iters = args
-                .pos
-                .iter()
-                .map(|v| it.iter_of(v).map(Value::Iter))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(iter_value(Iter::Zip(iters)))
-        }
-        B::Map => {
-            if !args.kw.is_empty() {
-                return Err(EvalError::type_err("map() takes no keyword arguments"));
-            }
-            let mut pos = args.pos.into_iter();
-            let (Some(f), true) = (pos.next(), pos.len() > 0) else {
-                return Err(EvalError::type_err("map() must have at least two arguments."));
-            };
-            let iters = pos.map(|v| it.iter_of(&v).map(Value::Iter)).collect::<Result<Vec<_>>>()?;
-            Ok(iter_value(Iter::Map(f, iters)))
-        }
-        B::Filter => {
-            let a = bind_c("filter", args, 2, 2, &[])?;
-            let f = arg(&a, 0).cloned().unwrap_or(Value::None);
-            let src = it.iter_of(arg(&a, 1).unwrap_or(&Value::None))?;
-            Ok(iter_value(Iter::Filter(f, Value::Iter(src))))
-        }
-        B::Reversed => {
-            let a = bind_c("reversed", args, 1, 1, &[])?;
-            let v = arg(&a, 0).unwrap_or(&Value::None);
-            let mut items = match v {
-                Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(..) | Value::Dict(_) => {
-                    it.collect(v)?
-                }
-                Value::View(..) => it.collect(v)?,
-                other => {
-                    return Err(EvalError::type_err(format!(
-                        "'{}' object is not reversible",
-                        other.type_name()
-                    )));
-                }
-            };
-            items.reverse();
-            Ok(iter_value(Iter::Seq(Rc::new(items), 0)))
-        }
-        B::IsInstance => {
-            let a = bind_c("isinstance", args, 2, 2, &[])?;
-            let v = arg(&a, 0).unwrap_or(&Value::None);
-            let types = match arg(&a, 1).unwrap_or(&Value::None) {
-                Value::Builtin(t) if t.is_type() => vec![*t],
-                Value::Tuple(ts) => {
-                    let mut out = Vec::new();
-                    for t in ts.iter() {
-                        match t {
-                            Value::Builtin(t) if t.is_type() => out.push(*t),
-                            Value::Unknown(p) => {
-                                return Err(EvalError::needs(format!("isinstance() with `{p}`")));
-                            }
-                            _ => {
-                                return Err(EvalError::type_err(
-                                    "isinstance() arg 2 must be a type, a tuple of types, or a union",
-                                ));
-                            }
-                        }
-                    }
-                    out
-                }
-                _ => {
-                    return Err(EvalError::type_err(
-                        "isinstance() arg 2 must be a type, a tuple of types, or a union",
-                    ));
-                }
-            };
-            if matches!(v, Value::Datastore | Value::Module(_) | Value::Func(_) | Value::Builtin(_)) {
-                return Ok(Value::Bool(false));
-            }
-            Ok(Value::Bool(types.iter().any(|t| isinstance_of(v, *t))))
-        }
-        B::Abs => {
-            let a = bind_c("abs", args, 1, 1, &[])?;
-            match arg(&a, 0).unwrap_or(&Value::None) {
-                Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(too_big),
-                Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
-                Value::Float(f) => Ok(Value::Float(f.abs())),
-                other => Err(EvalError::type_err(format!(
-                    "bad operand type for abs(): '{}'",
-                    other.type_name()
-                ))),
-            }
-        }
-        B::Chr => {
-            let a = bind_c("chr", args, 1, 1, &[])?;
-            let i = index_arg(arg(&a, 0).unwrap_or(&Value::None))?;
-            if !(0..0x110000).contains(&i) {
-                return Err(EvalError::value_err("chr() arg not in range(0x110000)"));
-            }
-            let c = u32::try_from(i).ok().and_then(char::from_u32);
-            c.map(|c| Value::str(c.to_string())).ok_or_else(|| EvalError::needs("chr() of a surrogate"))
-        }
-        B::Ord => {
-            let a = bind_c("ord", args, 1, 1, &[])?;
-            match arg(&a, 0).unwrap_or(&Value::None) {
-                Value::Str(s) => {
-                    let mut cs = s.chars();
-                    match (cs.next(), cs.next()) {
-                        (Some(c), None) => Ok(Value::Int(i64::from(u32::from(c)))),
-                        _ => Err(EvalError::type_err(format!(
-                            "ord() expected a character, but string of length {} found",
-                            s.chars().count()
-                        ))),
-                    }
-                }
-                other => Err(EvalError::type_err(format!(
-                    "ord() expected string of length 1, but {} found",
-                    other.type_name()
-                ))),
-            }
-        }
-        B::Hex | B::Oct | B::Bin => {
-            let a = bind_c(b.name(), args, 1, 1, &[])?;
-            let i = index_arg(arg(&a, 0).unwrap_or(&Value::None))?;
-            let (radix, prefix) = match b {
-                B::Hex => (16, "0x"),
-                B::Oct => (8, "0o"),
-                _ => (2, "0b"),
-            };
-            let sign = if i < 0 { "-" } else { "" };
-            Ok(Value::str(format!("{sign}{prefix}{}", format::radix_digits(i.unsigned_abs(), radix, false))))
-        }
-        B::IterF => {
-            let a = bind_c("iter", args, 1, 1, &[])?;
-            Ok(Value::Iter(it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?))
-        }
-        B::Next => {
-            let a = bind_c("next", args, 1, 2, &[])?;
-            match arg(&a, 0).unwrap_or(&Value::None) {
-                Value::Iter(src) => match it.next(src)? {
-                    Some(v) => Ok(v),
-                    None => arg(&a, 1).cloned().ok_or_else(|| EvalError::exc("StopIteration", "")),
-                },
-                other => Err(EvalError::type_err(format!(
-                    "'{}' object is not an iterator",
-                    other.type_name()
-                ))),
-            }
-        }
-        B::Callable => {
-            let a = bind_c("callable", args, 1, 1, &[])?;
-            Ok(Value::Bool(matches!(
-                arg(&a, 0),
-                Some(Value::Func(_) | Value::Builtin(_) | Value::Method(..) | Value::TypeMethod(..))
-            )))
-        }
-        B::Divmod => {
-            let a = bind_c("divmod", args, 2, 2, &[])?;
-            let (x, y) = (arg(&a, 0).unwrap_or(&Value::None), arg(&a, 1).unwrap_or(&Value::None));
-            if ops::is_number(x) && ops::is_number(y) {
-                let q = ops::binary(crate::ast::BinOp::FloorDiv, x, y)?;
-                let r = ops::binary(crate::ast::BinOp::Mod, x, y)?;
-                return Ok(Value::tuple(vec![q, r]));
-            }
-            Err(EvalError::type_err(format!(
-                "unsupported operand type(s) for divmod(): '{}' and '{}'",
-                x.type_name(),
-                y.type_name()
-            )))
-        }
-        B::Pow => {
-            let a = bind_c("pow", args, 2, 3, &["base", "exp", "mod"])?;
-            let (x, y) = (arg(&a, 0).unwrap_or(&Value::None), arg(&a, 1).unwrap_or(&Value::None));
-            match arg(&a, 2) {
-                None | Some(Value::None) => ops::binary(crate::ast::BinOp::Pow, x, y),
-                Some(m) => modpow(x, y, m),
-            }
-        }
-        B::Format => {
-            let a = bind_c("format", args, 1, 2, &[])?;
-            let spec = match arg(&a, 1) {
-                None => Arc::from(""),
-                Some(Value::Str(s)) => s.clone(),
-                Some(other) => {
-                    return Err(EvalError::type_err(format!(
-                        "format() argument 2 must be str, not {}",
-                        other.type_name()
-                    )));
-                }
-            };
-            Ok(Value::str(format::format_value(arg(&a, 0).unwrap_or(&Value::None), &spec)?))
-        }
-        B::Round => {
-            let a = bind_c("round", args, 1, 2, &["number", "ndigits"])?;
-            round(arg(&a, 0).unwrap_or(&Value::None), arg(&a, 1))
-        }
+        B::Sum => call_sum(it, args),
+        B::Any | B::All => call_any(it, b, args),
+        B::Range => call_range(args),
+        B::Enumerate => call_enumerate(it, args),
+        B::Zip => call_zip(it, args),
+        B::Map => call_map(it, args),
+        B::Filter => call_filter(it, args),
+        B::Reversed => call_reversed(it, args),
+        B::IsInstance => call_isinstance(args),
+        B::Abs => call_abs(args),
+        B::Chr => call_chr(args),
+        B::Ord => call_ord(args),
+        B::Hex | B::Oct | B::Bin => call_hex(b, args),
+        B::IterF => call_iterf(it, args),
+        B::Next => call_next(it, args),
+        B::Callable => call_callable(args),
+        B::Divmod => call_divmod(args),
+        B::Pow => call_pow(args),
+        B::Format => call_format(args),
+        B::Round => call_round(args),
         _ => call_helper(it, b, args),
     }
 }
@@ -811,14 +608,25 @@ pub(crate) fn parse_int(text: &str, base: i64) -> Result<i64> {
         digits = &lower[2..];
     } else if base == 0 {
         radix = 10;
-        if digits.len() > 1 && digits.starts_with('0') && digits.chars().any(|c| c != '0' && c != '_') {
+        if digits.len() > 1
+            && digits.starts_with('0')
+            && digits.chars().any(|c| c != '0' && c != '_')
+        {
             return Err(invalid());
         }
     }
     let had_prefix = digits.len() != lower.len();
     // Underscores: single, between digits (one may follow a base prefix).
-    let digits = if had_prefix { digits.strip_prefix('_').unwrap_or(digits) } else { digits };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    let digits = if had_prefix {
+        digits.strip_prefix('_').unwrap_or(digits)
+    } else {
+        digits
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return Err(invalid());
     }
     let clean: String = digits.chars().filter(|c| *c != '_').collect();
@@ -844,10 +652,14 @@ fn int(x: Option<&Value>, base: Option<&Value>) -> Result<Value> {
     if let Some(base) = base {
         let base = index_arg(base)?;
         if base != 0 && !(2..=36).contains(&base) {
-            return Err(EvalError::value_err("int() base must be >= 2 and <= 36, or 0"));
+            return Err(EvalError::value_err(
+                "int() base must be >= 2 and <= 36, or 0",
+            ));
         }
         let Value::Str(s) = x else {
-            return Err(EvalError::type_err("int() can't convert non-string with explicit base"));
+            return Err(EvalError::type_err(
+                "int() can't convert non-string with explicit base",
+            ));
         };
         return parse_int(s, base).map(Value::Int);
     }
@@ -869,7 +681,10 @@ pub(crate) fn float_to_int(f: f64) -> Result<i64> {
         return Err(EvalError::value_err("cannot convert float NaN to integer"));
     }
     if f.is_infinite() {
-        return Err(EvalError::exc("OverflowError", "cannot convert float infinity to integer"));
+        return Err(EvalError::exc(
+            "OverflowError",
+            "cannot convert float infinity to integer",
+        ));
     }
     let t = f.trunc();
     if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
@@ -917,7 +732,10 @@ fn parse_float(text: &str) -> Option<f64> {
     let bytes = lower.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
         if *b == b'_' {
-            let before = i.checked_sub(1).and_then(|j| bytes.get(j)).is_some_and(u8::is_ascii_digit);
+            let before = i
+                .checked_sub(1)
+                .and_then(|j| bytes.get(j))
+                .is_some_and(u8::is_ascii_digit);
             let after = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
             if !before || !after {
                 return None;
@@ -948,10 +766,14 @@ fn dict(it: &Interp<'_>, args: Args) -> Result<Value> {
                 let items = it.collect(other)?;
                 for (i, item) in items.iter().enumerate() {
                     let pair = match item {
-                        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Set(..)
-                        | Value::Dict(_) | Value::Range(..) | Value::View(..) | Value::Iter(_) => {
-                            it.collect(item)?
-                        }
+                        Value::List(_)
+                        | Value::Tuple(_)
+                        | Value::Str(_)
+                        | Value::Set(..)
+                        | Value::Dict(_)
+                        | Value::Range(..)
+                        | Value::View(..)
+                        | Value::Iter(_) => it.collect(item)?,
                         _ => {
                             return Err(EvalError::type_err(format!(
                                 "cannot convert dictionary update sequence element #{i} to a sequence"
@@ -1041,7 +863,12 @@ fn py_sort(v: &mut Vec<(Value, Value)>) -> Result<()> {
 }
 
 /// Sorts values as `sorted(items, key=key, reverse=reverse)` does.
-pub(crate) fn sort_values(it: &Interp<'_>, items: Vec<Value>, key: Option<&Value>, reverse: bool) -> Result<Vec<Value>> {
+pub(crate) fn sort_values(
+    it: &Interp<'_>,
+    items: Vec<Value>,
+    key: Option<&Value>,
+    reverse: bool,
+) -> Result<Vec<Value>> {
     let mut keyed: Vec<(Value, Value)> = Vec::with_capacity(items.len());
     for v in items {
         let k = match key {
@@ -1137,7 +964,9 @@ fn min_max(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
     match (best, default) {
         (Some((_, v)), _) => Ok(v),
         (None, Some(d)) => Ok(d),
-        (None, None) => Err(EvalError::value_err(format!("{name}() arg is an empty sequence"))),
+        (None, None) => Err(EvalError::value_err(format!(
+            "{name}() arg is an empty sequence"
+        ))),
     }
 }
 
@@ -1151,7 +980,9 @@ fn modpow(x: &Value, y: &Value, m: &Value) -> Result<Value> {
         return Err(EvalError::value_err("pow() 3rd argument cannot be 0"));
     }
     if y < 0 {
-        return Err(EvalError::needs("pow() with a negative exponent and a modulus"));
+        return Err(EvalError::needs(
+            "pow() with a negative exponent and a modulus",
+        ));
     }
     let m128 = i128::from(m);
     let mut result: i128 = 1 % m128;
@@ -1191,7 +1022,11 @@ fn round(x: &Value, nd: Option<&Value>) -> Result<Value> {
                     let q = v.div_euclid(p);
                     let r = v.rem_euclid(p);
                     let twice = 2 * r;
-                    let q = if twice > p || (twice == p && q % 2 != 0) { q + 1 } else { q };
+                    let q = if twice > p || (twice == p && q % 2 != 0) {
+                        q + 1
+                    } else {
+                        q
+                    };
                     i64::try_from(q * p).map(Value::Int).map_err(|_| too_big())
                 }
             }
@@ -1207,7 +1042,9 @@ fn round(x: &Value, nd: Option<&Value>) -> Result<Value> {
                 Ok(Value::Float(text.parse::<f64>().unwrap_or(*f)))
             }
             Some(_) if !f.is_finite() => Ok(Value::Float(*f)),
-            Some(_) => Err(EvalError::needs("round() of a float to many or negative digits")),
+            Some(_) => Err(EvalError::needs(
+                "round() of a float to many or negative digits",
+            )),
         },
         other => Err(EvalError::type_err(format!(
             "type {} doesn't define __round__ method",
@@ -1221,6 +1058,9 @@ fn round(x: &Value, nd: Option<&Value>) -> Result<Value> {
 
 /// `d.getVar(var)` on whatever object was passed as `d`.
 fn d_getvar(it: &Interp<'_>, d: &Value, var: &Value) -> Result<Value> {
+    if let (Value::Datastore, Value::Str(name)) = (d, var) {
+        return Ok(it.ctx.get_var(name, true)?.map_or(Value::None, Value::str));
+    }
     let get = methods::get_attr(d, "getVar")?;
     it.call(&get, Args::positional(vec![var.clone()]))
 }
@@ -1256,7 +1096,9 @@ fn vercmp_split(v: &Value) -> Result<(i64, String, String)> {
         ));
     };
     if !s.is_ascii() {
-        return Err(EvalError::needs("vercmp of a version with non-ASCII characters"));
+        return Err(EvalError::needs(
+            "vercmp of a version with non-ASCII characters",
+        ));
     }
     let mut s: &str = s.trim_matches([' ', '<', '>', '=']);
     let mut e = 0;
@@ -1356,7 +1198,9 @@ fn oe_boolean(v: &Value) -> Result<bool> {
             match lower.as_str() {
                 "yes" | "y" | "true" | "t" | "1" => Ok(true),
                 "no" | "n" | "false" | "f" | "0" => Ok(false),
-                _ => Err(EvalError::value_err(format!("Invalid boolean value '{lower}'"))),
+                _ => Err(EvalError::value_err(format!(
+                    "Invalid boolean value '{lower}'"
+                ))),
             }
         }
         other => Err(EvalError::type_err(format!(
@@ -1366,7 +1210,15 @@ fn oe_boolean(v: &Value) -> Result<bool> {
     }
 }
 
-fn contains_impl(it: &Interp<'_>, var: &Value, check: &Value, t: Value, f: Value, d: &Value, any: bool) -> Result<Value> {
+fn contains_impl(
+    it: &Interp<'_>,
+    var: &Value,
+    check: &Value,
+    t: Value,
+    f: Value,
+    d: &Value,
+    any: bool,
+) -> Result<Value> {
     let val = d_getvar(it, d, var)?;
     if !val.truthy() {
         return Ok(f);
@@ -1398,6 +1250,60 @@ fn filter_string(it: &Interp<'_>, val: &Value, check: &Value) -> Result<Value> {
     Ok(Value::str(hits.join(" ")))
 }
 
+/// `oe.utils.set_difference(variable1, variable2, d)`.
+fn set_difference(it: &Interp<'_>, var1: &Value, var2: &Value, d: &Value) -> Result<Value> {
+    let s = |x: &str| Value::str(x);
+    let a = [var1.clone(), var2.clone(), d.clone()];
+    let v1 = d_getvar(it, &a[2], &a[0])?;
+    if !v1.truthy() {
+        return Ok(s(""));
+    }
+    let v2 = d_getvar(it, &a[2], &a[1])?;
+    if !v2.truthy() {
+        return Ok(v1);
+    }
+    let w1 = word_set(&v1)?;
+    let w2 = word_set(&v2)?;
+    if w2.iter().any(|w| &**w == "*") {
+        return Ok(s(""));
+    }
+    let mut out: Vec<Arc<str>> = Vec::new();
+    for w in w1 {
+        if !w2.contains(&w) && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out.sort();
+    Ok(Value::str(out.join(" ")))
+}
+
+/// `oe.utils.parallel_make(d, makeinst)`: the `-j` value of PARALLEL_MAKE(INST), or ''.
+fn parallel_make(it: &Interp<'_>, d: &Value, makeinst: &Value) -> Result<Value> {
+    let var = if makeinst.truthy() {
+        "PARALLEL_MAKEINST"
+    } else {
+        "PARALLEL_MAKE"
+    };
+    let pm = d_getvar(it, d, &Value::str(var))?;
+    let pm = if pm.truthy() { pm } else { Value::str("") };
+    let words = word_set(&pm)?;
+    let mut opts = words.iter();
+    while let Some(opt) = opts.next() {
+        let v: String = if &**opt == "-j" {
+            match opts.next() {
+                Some(v) => v.to_string(),
+                None => return Err(EvalError::exc("IndexError", "pop from empty list")),
+            }
+        } else if let Some(rest) = opt.strip_prefix("-j") {
+            rest.trim_matches(is_py_space).to_owned()
+        } else {
+            continue;
+        };
+        return parse_int(&v, 10).map(Value::Int);
+    }
+    Ok(Value::str(""))
+}
+
 fn path_arg(v: &Value) -> Result<&str> {
     match v {
         Value::Str(s) => Ok(s),
@@ -1411,7 +1317,9 @@ fn path_arg(v: &Value) -> Result<&str> {
 /// `posixpath.join`.
 fn path_join(parts: &[Value]) -> Result<String> {
     let Some((first, rest)) = parts.split_first() else {
-        return Err(EvalError::type_err("join() missing 1 required positional argument: 'a'"));
+        return Err(EvalError::type_err(
+            "join() missing 1 required positional argument: 'a'",
+        ));
     };
     let mut path = path_arg(first)?.to_owned();
     for p in rest {
@@ -1469,13 +1377,19 @@ pub(crate) fn normpath(path: &str) -> String {
         }
     }
     let joined = format!("{}{}", "/".repeat(initial), comps.join("/"));
-    if joined.is_empty() { ".".into() } else { joined }
+    if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
 }
 
 /// `posixpath.splitext`.
 fn splitext(p: &str) -> (String, String) {
     let sep = p.rfind('/').map_or(-1, |i| i as i64);
-    let Some(dot) = p.rfind('.') else { return (p.to_owned(), String::new()) };
+    let Some(dot) = p.rfind('.') else {
+        return (p.to_owned(), String::new());
+    };
     let dot_i = dot as i64;
     if dot_i > sep {
         let start = usize::try_from(sep + 1).unwrap_or(0);
@@ -1506,11 +1420,20 @@ fn relpath(path: &Value, start: Option<&Value>) -> Result<Value> {
         n == ".." || n.starts_with("../")
     };
     if abs_p != abs_s || (!abs_p && (escapes(path) || escapes(start))) {
-        return Err(EvalError::needs("os.path.relpath() that depends on the working directory"));
+        return Err(EvalError::needs(
+            "os.path.relpath() that depends on the working directory",
+        ));
     }
     let comps = |p: &str| -> Vec<String> {
-        let n = if p.starts_with('/') { normpath(p) } else { normpath(&format!("/{p}")) };
-        n.split('/').filter(|c| !c.is_empty()).map(str::to_owned).collect()
+        let n = if p.starts_with('/') {
+            normpath(p)
+        } else {
+            normpath(&format!("/{p}"))
+        };
+        n.split('/')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
     };
     let sl = comps(start);
     let pl = comps(path);
@@ -1525,238 +1448,861 @@ fn relpath(path: &Value, start: Option<&Value>) -> Result<Value> {
 
 fn str_arg<'v>(v: &'v Value, what: &str) -> Result<&'v Arc<str>> {
     as_str(v).ok_or_else(|| {
-        EvalError::exc("AttributeError", format!("'{}' object has no attribute '{what}'", v.type_name()))
+        EvalError::exc(
+            "AttributeError",
+            format!("'{}' object has no attribute '{what}'", v.type_name()),
+        )
     })
 }
 
 fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    match b {
+        B::BbContains | B::BbContainsAny => helper_bbcontains(it, b, args),
+        B::BbFilter => helper_bbfilter(it, b, args),
+        B::BbFilterString => helper_bbfilterstring(it, b, args),
+        B::BbToBoolean => helper_bbtoboolean(b, args),
+        B::BbVercmpString => helper_bbvercmpstring(b, args),
+        B::BbVercmpStringOp => helper_bbvercmpstringop(b, args),
+        B::OeConditional => helper_oeconditional(it, b, args),
+        B::OeVartrue => helper_oevartrue(it, b, args),
+        B::OeLessOrEqual => helper_oelessorequal(it, b, args),
+        B::OeVersionLessOrEqual => helper_oeversionlessorequal(it, b, args),
+        B::OeIfelse => helper_oeifelse(b, args),
+        B::OeAnyDistroFeatures | B::OeAllDistroFeatures => helper_oeanydistrofeatures(it, b, args),
+        B::OeTrimVersion => helper_oetrimversion(it, b, args),
+        B::OeBuildDependsString => helper_oebuilddependsstring(b, args),
+        B::OeSetDifference => helper_oesetdifference(it, b, args),
+        B::OeFilterDefaultFeatures => helper_oefilterdefaultfeatures(it, b, args),
+        B::OeExtendVariants => helper_extend_variants(it, args),
+        B::BbParseVarsFromFile => helper_vars_from_file(args),
+        B::OeParallelMake => helper_oeparallelmake(it, b, args),
+        B::OeParallelMakeArgument => helper_oeparallelmakeargument(it, b, args),
+        B::OeMultilibPkgExtend => helper_oemultilibpkgextend(it, b, args),
+        B::OeSquashspaces => helper_oesquashspaces(b, args),
+        B::OePruneSuffix => helper_oeprunesuffix(it, b, args),
+        B::OeTypesBoolean => helper_oetypesboolean(b, args),
+        B::OePathRelative => helper_oepathrelative(b, args),
+        B::OePathJoin => helper_oepathjoin(args),
+        B::PathJoin => helper_pathjoin(args),
+        B::PathBasename
+        | B::PathDirname
+        | B::PathSplit
+        | B::PathSplitext
+        | B::PathNormpath
+        | B::PathIsabs => helper_path_simple(b, args),
+        B::PathRelpath => helper_pathrelpath(b, args),
+        _ => Err(EvalError::needs(format!("call to `{}`", b.name()))),
+    }
+}
+
+/// `bb.parse.vars_from_file(mypkg, d)`: PN, PV and PR from a recipe file name.
+fn helper_vars_from_file(args: Args) -> Result<Value> {
+    let a = bind_py("vars_from_file", &["mypkg", "d"], &[], args)?;
+    let none3 = || Value::tuple(vec![Value::None, Value::None, Value::None]);
+    let path = match &a[0] {
+        Value::Str(p) if p.ends_with(".bb") || p.ends_with(".bbappend") => p.clone(),
+        Value::Str(_) => return Ok(none3()),
+        v if !v.truthy() => return Ok(none3()),
+        other => {
+            return Err(EvalError::exc(
+                "AttributeError",
+                format!("'{}' object has no attribute 'endswith'", other.type_name()),
+            ));
+        }
+    };
+    let (stem, _) = splitext(&path_split(&path).1);
+    let mut parts: Vec<Value> = stem.split('_').map(Value::str).collect();
+    if parts.len() > 3 {
+        return Err(EvalError::exc(
+            "ParseError",
+            format!(
+                "ParseError in {path}: Unable to generate default variables from filename (too many underscores)"
+            ),
+        ));
+    }
+    parts.resize(3, Value::None);
+    Ok(Value::list(parts))
+}
+
+/// `oe.utils.extend_variants(d, var, extend, delim=':')`.
+fn helper_extend_variants(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py(
+        "extend_variants",
+        &["d", "var", "extend", "delim"],
+        &[Value::str(":")],
+        args,
+    )?;
+    let whole = d_getvar(it, &a[0], &a[1])?;
+    let whole = if whole.truthy() {
+        whole
+    } else {
+        Value::str("")
+    };
+    let mut variants = Vec::new();
+    for ext in word_set(&whole)? {
+        let split = Args::positional(vec![a[3].clone()]);
+        let parts = methods::call_method(it, &Value::Str(ext), "split", split)?;
+        if let Value::List(p) = parts
+            && p.len() > 1
+            && py_eq(&p[0], &a[2])
+        {
+            variants.push(py_str(&p[1])?);
+        }
+    }
+    Ok(Value::str(variants.join(" ")))
+}
+
+// Each builtin has its own function, so that the dispatcher's frame stays small.
+
+fn call_len(args: Args) -> Result<Value> {
+    let a = bind_c("len", args, 1, 1, &[])?;
+    len(arg(&a, 0).unwrap_or(&Value::None)).map(Value::Int)
+}
+
+fn call_str(args: Args) -> Result<Value> {
+    if args.pos.len() > 1 || !args.kw.is_empty() {
+        return Err(EvalError::needs("str() with an encoding"));
+    }
+    match args.pos.first() {
+        None => Ok(Value::str("")),
+        Some(v) => Ok(Value::str(py_str(v)?)),
+    }
+}
+
+fn call_repr(args: Args) -> Result<Value> {
+    let a = bind_c("repr", args, 1, 1, &[])?;
+    Ok(Value::str(py_repr(arg(&a, 0).unwrap_or(&Value::None))?))
+}
+
+fn call_ascii(args: Args) -> Result<Value> {
+    let a = bind_c("ascii", args, 1, 1, &[])?;
+    Ok(Value::str(format::ascii(&py_repr(
+        arg(&a, 0).unwrap_or(&Value::None),
+    )?)))
+}
+
+fn call_bool(args: Args) -> Result<Value> {
+    let a = bind_c("bool", args, 0, 1, &[])?;
+    Ok(Value::Bool(arg(&a, 0).is_some_and(Value::truthy)))
+}
+
+fn call_int(args: Args) -> Result<Value> {
+    let a = bind_c("int", args, 0, 2, &["base"])?;
+    int(arg(&a, 0), arg(&a, 1))
+}
+
+fn call_float(args: Args) -> Result<Value> {
+    let a = bind_c("float", args, 0, 1, &[])?;
+    match arg(&a, 0) {
+        None => Ok(Value::Float(0.0)),
+        Some(v) => to_float(v).map(Value::Float),
+    }
+}
+
+fn call_list(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let a = bind_c(b.name(), args, 0, 1, &[])?;
+    let items = match arg(&a, 0) {
+        None => Vec::new(),
+        Some(v) => it.collect(v)?,
+    };
+    // Copying a set keeps its table, which we only know for some int sets.
+    let copied = matches!(arg(&a, 0), Some(Value::Set(..)));
+    let set_items = |items: Vec<Value>| -> Result<Vec<Value>> {
+        let items = ops::unique(items)?;
+        if copied {
+            crate::value::derived_set_order(items, "copying a set")
+        } else {
+            Ok(crate::value::set_order(items))
+        }
+    };
+    Ok(match b {
+        B::List => Value::list(items),
+        B::Tuple => Value::tuple(items),
+        B::Set => Value::Set(Rc::new(set_items(items)?), false),
+        _ => Value::Set(Rc::new(set_items(items)?), true),
+    })
+}
+
+fn call_sum(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_c("sum", args, 1, 2, &["start"])?;
+    let mut acc = arg(&a, 1).cloned().unwrap_or(Value::Int(0));
+    match acc {
+        Value::Str(_) => {
+            return Err(EvalError::type_err(
+                "sum() can't sum strings [use ''.join(seq) instead]",
+            ));
+        }
+        Value::List(_) | Value::Tuple(_) => {}
+        _ => {}
+    }
+    let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
+    while let Some(v) = it.next(&src)? {
+        acc = ops::binary(crate::ast::BinOp::Add, &acc, &v)?;
+    }
+    Ok(acc)
+}
+
+fn call_any(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let a = bind_c(b.name(), args, 1, 1, &[])?;
+    let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
+    let want = b == B::Any;
+    while let Some(v) = it.next(&src)? {
+        if v.truthy() == want {
+            return Ok(Value::Bool(want));
+        }
+    }
+    Ok(Value::Bool(!want))
+}
+
+fn call_range(args: Args) -> Result<Value> {
+    let a = bind_c("range", args, 1, 3, &[])?;
+    let ints: Vec<i64> = a
+        .iter()
+        .flatten()
+        .map(index_arg)
+        .collect::<Result<Vec<i64>>>()?;
+    let (start, stop, step) = match ints.as_slice() {
+        [stop] => (0, *stop, 1),
+        [start, stop] => (*start, *stop, 1),
+        [start, stop, step] => (*start, *stop, *step),
+        _ => {
+            return Err(EvalError::type_err(
+                "range expected at least 1 argument, got 0",
+            ));
+        }
+    };
+    if step == 0 {
+        return Err(EvalError::value_err("range() arg 3 must not be zero"));
+    }
+    Ok(Value::Range(start, stop, step))
+}
+
+fn call_enumerate(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_c("enumerate", args, 1, 2, &["iterable", "start"])?;
+    let src = it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?;
+    let start = arg(&a, 1).map(index_arg).transpose()?.unwrap_or(0);
+    Ok(iter_value(Iter::Enumerate(Value::Iter(src), start)))
+}
+
+fn call_zip(it: &Interp<'_>, args: Args) -> Result<Value> {
+    if args.kw.iter().any(|(k, v)| &**k == "strict" && v.truthy()) {
+        return Err(EvalError::needs("zip(strict=True)"));
+    }
+    if let Some((k, _)) = args.kw.iter().find(|(k, _)| &**k != "strict") {
+        return Err(EvalError::type_err(format!(
+            "zip() got an unexpected keyword argument '{k}'"
+        )));
+    }
+    let iters = args
+        .pos
+        .iter()
+        .map(|v| it.iter_of(v).map(Value::Iter))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(iter_value(Iter::Zip(iters)))
+}
+
+fn call_map(it: &Interp<'_>, args: Args) -> Result<Value> {
+    if !args.kw.is_empty() {
+        return Err(EvalError::type_err("map() takes no keyword arguments"));
+    }
+    let mut pos = args.pos.into_iter();
+    let (Some(f), true) = (pos.next(), pos.len() > 0) else {
+        return Err(EvalError::type_err(
+            "map() must have at least two arguments.",
+        ));
+    };
+    let iters = pos
+        .map(|v| it.iter_of(&v).map(Value::Iter))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(iter_value(Iter::Map(f, iters)))
+}
+
+fn call_filter(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_c("filter", args, 2, 2, &[])?;
+    let f = arg(&a, 0).cloned().unwrap_or(Value::None);
+    let src = it.iter_of(arg(&a, 1).unwrap_or(&Value::None))?;
+    Ok(iter_value(Iter::Filter(f, Value::Iter(src))))
+}
+
+fn call_reversed(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_c("reversed", args, 1, 1, &[])?;
+    let v = arg(&a, 0).unwrap_or(&Value::None);
+    let mut items = match v {
+        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(..) | Value::Dict(_) => {
+            it.collect(v)?
+        }
+        Value::View(..) => it.collect(v)?,
+        other => {
+            return Err(EvalError::type_err(format!(
+                "'{}' object is not reversible",
+                other.type_name()
+            )));
+        }
+    };
+    items.reverse();
+    Ok(iter_value(Iter::Seq(Rc::new(items), 0)))
+}
+
+fn call_isinstance(args: Args) -> Result<Value> {
+    let a = bind_c("isinstance", args, 2, 2, &[])?;
+    let v = arg(&a, 0).unwrap_or(&Value::None);
+    let types = match arg(&a, 1).unwrap_or(&Value::None) {
+        Value::Builtin(t) if t.is_type() => vec![*t],
+        Value::Tuple(ts) => {
+            let mut out = Vec::new();
+            for t in ts.iter() {
+                match t {
+                    Value::Builtin(t) if t.is_type() => out.push(*t),
+                    Value::Unknown(p) => {
+                        return Err(EvalError::needs(format!("isinstance() with `{p}`")));
+                    }
+                    _ => {
+                        return Err(EvalError::type_err(
+                            "isinstance() arg 2 must be a type, a tuple of types, or a union",
+                        ));
+                    }
+                }
+            }
+            out
+        }
+        _ => {
+            return Err(EvalError::type_err(
+                "isinstance() arg 2 must be a type, a tuple of types, or a union",
+            ));
+        }
+    };
+    if matches!(
+        v,
+        Value::Datastore | Value::Module(_) | Value::Func(_) | Value::Builtin(_)
+    ) {
+        return Ok(Value::Bool(false));
+    }
+    Ok(Value::Bool(types.iter().any(|t| isinstance_of(v, *t))))
+}
+
+fn call_abs(args: Args) -> Result<Value> {
+    let a = bind_c("abs", args, 1, 1, &[])?;
+    match arg(&a, 0).unwrap_or(&Value::None) {
+        Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(too_big),
+        Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
+        Value::Float(f) => Ok(Value::Float(f.abs())),
+        other => Err(EvalError::type_err(format!(
+            "bad operand type for abs(): '{}'",
+            other.type_name()
+        ))),
+    }
+}
+
+fn call_chr(args: Args) -> Result<Value> {
+    let a = bind_c("chr", args, 1, 1, &[])?;
+    let i = index_arg(arg(&a, 0).unwrap_or(&Value::None))?;
+    if !(0..0x110000).contains(&i) {
+        return Err(EvalError::value_err("chr() arg not in range(0x110000)"));
+    }
+    let c = u32::try_from(i).ok().and_then(char::from_u32);
+    c.map(|c| Value::str(c.to_string()))
+        .ok_or_else(|| EvalError::needs("chr() of a surrogate"))
+}
+
+fn call_ord(args: Args) -> Result<Value> {
+    let a = bind_c("ord", args, 1, 1, &[])?;
+    match arg(&a, 0).unwrap_or(&Value::None) {
+        Value::Str(s) => {
+            let mut cs = s.chars();
+            match (cs.next(), cs.next()) {
+                (Some(c), None) => Ok(Value::Int(i64::from(u32::from(c)))),
+                _ => Err(EvalError::type_err(format!(
+                    "ord() expected a character, but string of length {} found",
+                    s.chars().count()
+                ))),
+            }
+        }
+        other => Err(EvalError::type_err(format!(
+            "ord() expected string of length 1, but {} found",
+            other.type_name()
+        ))),
+    }
+}
+
+fn call_hex(b: Builtin, args: Args) -> Result<Value> {
+    let a = bind_c(b.name(), args, 1, 1, &[])?;
+    let i = index_arg(arg(&a, 0).unwrap_or(&Value::None))?;
+    let (radix, prefix) = match b {
+        B::Hex => (16, "0x"),
+        B::Oct => (8, "0o"),
+        _ => (2, "0b"),
+    };
+    let sign = if i < 0 { "-" } else { "" };
+    Ok(Value::str(format!(
+        "{sign}{prefix}{}",
+        format::radix_digits(i.unsigned_abs(), radix, false)
+    )))
+}
+
+fn call_iterf(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_c("iter", args, 1, 1, &[])?;
+    Ok(Value::Iter(it.iter_of(arg(&a, 0).unwrap_or(&Value::None))?))
+}
+
+fn call_next(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_c("next", args, 1, 2, &[])?;
+    match arg(&a, 0).unwrap_or(&Value::None) {
+        Value::Iter(src) => match it.next(src)? {
+            Some(v) => Ok(v),
+            None => arg(&a, 1)
+                .cloned()
+                .ok_or_else(|| EvalError::exc("StopIteration", "")),
+        },
+        other => Err(EvalError::type_err(format!(
+            "'{}' object is not an iterator",
+            other.type_name()
+        ))),
+    }
+}
+
+fn call_callable(args: Args) -> Result<Value> {
+    let a = bind_c("callable", args, 1, 1, &[])?;
+    Ok(Value::Bool(matches!(
+        arg(&a, 0),
+        Some(Value::Func(_) | Value::Builtin(_) | Value::Method(..) | Value::TypeMethod(..))
+    )))
+}
+
+fn call_divmod(args: Args) -> Result<Value> {
+    let a = bind_c("divmod", args, 2, 2, &[])?;
+    let (x, y) = (
+        arg(&a, 0).unwrap_or(&Value::None),
+        arg(&a, 1).unwrap_or(&Value::None),
+    );
+    if ops::is_number(x) && ops::is_number(y) {
+        let q = ops::binary(crate::ast::BinOp::FloorDiv, x, y)?;
+        let r = ops::binary(crate::ast::BinOp::Mod, x, y)?;
+        return Ok(Value::tuple(vec![q, r]));
+    }
+    Err(EvalError::type_err(format!(
+        "unsupported operand type(s) for divmod(): '{}' and '{}'",
+        x.type_name(),
+        y.type_name()
+    )))
+}
+
+fn call_pow(args: Args) -> Result<Value> {
+    let a = bind_c("pow", args, 2, 3, &["base", "exp", "mod"])?;
+    let (x, y) = (
+        arg(&a, 0).unwrap_or(&Value::None),
+        arg(&a, 1).unwrap_or(&Value::None),
+    );
+    match arg(&a, 2) {
+        None | Some(Value::None) => ops::binary(crate::ast::BinOp::Pow, x, y),
+        Some(m) => modpow(x, y, m),
+    }
+}
+
+fn call_format(args: Args) -> Result<Value> {
+    let a = bind_c("format", args, 1, 2, &[])?;
+    let spec = match arg(&a, 1) {
+        None => Arc::from(""),
+        Some(Value::Str(s)) => s.clone(),
+        Some(other) => {
+            return Err(EvalError::type_err(format!(
+                "format() argument 2 must be str, not {}",
+                other.type_name()
+            )));
+        }
+    };
+    Ok(Value::str(format::format_value(
+        arg(&a, 0).unwrap_or(&Value::None),
+        &spec,
+    )?))
+}
+
+fn call_round(args: Args) -> Result<Value> {
+    let a = bind_c("round", args, 1, 2, &["number", "ndigits"])?;
+    round(arg(&a, 0).unwrap_or(&Value::None), arg(&a, 1))
+}
+
+fn helper_bbcontains(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(
+        name,
+        &["variable", "checkvalues", "truevalue", "falsevalue", "d"],
+        &[],
+        args,
+    )?;
+    contains_impl(
+        it,
+        &a[0],
+        &a[1],
+        a[2].clone(),
+        a[3].clone(),
+        &a[4],
+        b == B::BbContainsAny,
+    )
+}
+
+fn helper_bbfilter(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["variable", "checkvalues", "d"], &[], args)?;
+    let val = d_getvar(it, &a[2], &a[0])?;
+    filter_string(it, &val, &a[1])
+}
+
+fn helper_bbfilterstring(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["val", "checkvalues"], &[], args)?;
+    filter_string(it, &a[0], &a[1])
+}
+
+fn helper_bbtoboolean(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["string", "default"], &[Value::None], args)?;
+    let v = &a[0];
+    if !v.truthy() {
+        return Ok(a[1].clone());
+    }
+    match v {
+        Value::Int(i) => Ok(Value::Bool(*i != 0)),
+        Value::Bool(b) => Ok(Value::Bool(*b)),
+        Value::Str(st) => {
+            let n = st.to_lowercase();
+            match n.as_str() {
+                "y" | "yes" | "1" | "true" => Ok(Value::Bool(true)),
+                "n" | "no" | "0" | "false" => Ok(Value::Bool(false)),
+                _ => Err(EvalError::value_err(format!(
+                    "Invalid value for to_boolean: {st}"
+                ))),
+            }
+        }
+        other => Err(EvalError::exc(
+            "AttributeError",
+            format!("'{}' object has no attribute 'lower'", other.type_name()),
+        )),
+    }
+}
+
+fn helper_bbvercmpstring(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["a", "b"], &[], args)?;
+    vercmp_string(&a[0], &a[1]).map(Value::Int)
+}
+
+fn helper_bbvercmpstringop(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["a", "b", "op"], &[], args)?;
+    let r = vercmp_string(&a[0], &a[1])?;
+    let op = as_str(&a[2]).map(|s| s.to_string()).unwrap_or_default();
+    let v = match op.as_str() {
+        "=" | "==" => r == 0,
+        "<=" => r <= 0,
+        ">=" => r >= 0,
+        ">" | ">>" => r > 0,
+        "<" | "<<" => r < 0,
+        "!=" => r != 0,
+        _ => {
+            return Err(EvalError::exc(
+                "VersionStringException",
+                format!("Unsupported comparison operator \"{}\"", py_str(&a[2])?),
+            ));
+        }
+    };
+    Ok(Value::Bool(v))
+}
+
+fn helper_oeconditional(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(
+        name,
+        &["variable", "checkvalue", "truevalue", "falsevalue", "d"],
+        &[],
+        args,
+    )?;
+    let val = d_getvar(it, &a[4], &a[0])?;
+    Ok(if py_eq(&val, &a[1]) {
+        a[2].clone()
+    } else {
+        a[3].clone()
+    })
+}
+
+fn helper_oevartrue(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["var", "iftrue", "iffalse", "d"], &[], args)?;
+    let val = d_getvar(it, &a[3], &a[0])?;
+    Ok(if oe_boolean(&val)? {
+        a[1].clone()
+    } else {
+        a[2].clone()
+    })
+}
+
+fn helper_oelessorequal(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(
+        name,
+        &["variable", "checkvalue", "truevalue", "falsevalue", "d"],
+        &[],
+        args,
+    )?;
+    let val = d_getvar(it, &a[4], &a[0])?;
+    let x = to_float(&val)?;
+    let y = to_float(&a[1])?;
+    Ok(if x <= y { a[2].clone() } else { a[3].clone() })
+}
+
+fn helper_oeversionlessorequal(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(
+        name,
+        &["variable", "checkvalue", "truevalue", "falsevalue", "d"],
+        &[],
+        args,
+    )?;
+    let val = d_getvar(it, &a[4], &a[0])?;
+    Ok(if vercmp_string(&val, &a[1])? <= 0 {
+        a[2].clone()
+    } else {
+        a[3].clone()
+    })
+}
+
+fn helper_oeifelse(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(
+        name,
+        &["condition", "iftrue", "iffalse"],
+        &[Value::Bool(true), Value::Bool(false)],
+        args,
+    )?;
+    Ok(if a[0].truthy() {
+        a[1].clone()
+    } else {
+        a[2].clone()
+    })
+}
+
+fn helper_oeanydistrofeatures(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
     let name = b.name();
     let s = |x: &str| Value::str(x);
-    match b {
-        B::BbContains | B::BbContainsAny => {
-            let a = bind_py(name, &["variable", "checkvalues", "truevalue", "falsevalue", "d"], &[], args)?;
-            contains_impl(it, &a[0], &a[1], a[2].clone(), a[3].clone(), &a[4], b == B::BbContainsAny)
-        }
-        B::BbFilter => {
-            let a = bind_py(name, &["variable", "checkvalues", "d"], &[], args)?;
-            let val = d_getvar(it, &a[2], &a[0])?;
-            filter_string(it, &val, &a[1])
-        }
-        B::BbFilterString => {
-            let a = bind_py(name, &["val", "checkvalues"], &[], args)?;
-            filter_string(it, &a[0], &a[1])
-        }
-        B::BbToBoolean => {
-            let a = bind_py(name, &["string", "default"], &[Value::None], args)?;
-            let v = &a[0];
-            if !v.truthy() {
-                return Ok(a[1].clone());
-            }
-            match v {
-                Value::Int(i) => Ok(Value::Bool(*i != 0)),
-                Value::Bool(b) => Ok(Value::Bool(*b)),
-                Value::Str(st) => {
-                    let n = st.to_lowercase();
-                    match n.as_str() {
-                        "y" | "yes" | "1" | "true" => Ok(Value::Bool(true)),
-                        "n" | "no" | "0" | "false" => Ok(Value::Bool(false)),
-                        _ => Err(EvalError::value_err(format!("Invalid value for to_boolean: {st}"))),
-                    }
-                }
-                other => Err(EvalError::exc(
-                    "AttributeError",
-                    format!("'{}' object has no attribute 'lower'", other.type_name()),
-                )),
-            }
-        }
-        B::BbVercmpString => {
-            let a = bind_py(name, &["a", "b"], &[], args)?;
-            vercmp_string(&a[0], &a[1]).map(Value::Int)
-        }
-        B::BbVercmpStringOp => {
-            let a = bind_py(name, &["a", "b", "op"], &[], args)?;
-            let r = vercmp_string(&a[0], &a[1])?;
-            let op = as_str(&a[2]).map(|s| s.to_string()).unwrap_or_default();
-            let v = match op.as_str() {
-                "=" | "==" => r == 0,
-                "<=" => r <= 0,
-                ">=" => r >= 0,
-                ">" | ">>" => r > 0,
-                "<" | "<<" => r < 0,
-                "!=" => r != 0,
-                _ => {
-                    return Err(EvalError::exc(
-                        "VersionStringException",
-                        format!("Unsupported comparison operator \"{}\"", py_str(&a[2])?),
-                    ));
-                }
-            };
-            Ok(Value::Bool(v))
-        }
-        B::OeConditional => {
-            let a = bind_py(name, &["variable", "checkvalue", "truevalue", "falsevalue", "d"], &[], args)?;
-            let val = d_getvar(it, &a[4], &a[0])?;
-            Ok(if py_eq(&val, &a[1]) { a[2].clone() } else { a[3].clone() })
-        }
-        B::OeVartrue => {
-            let a = bind_py(name, &["var", "iftrue", "iffalse", "d"], &[], args)?;
-            let val = d_getvar(it, &a[3], &a[0])?;
-            Ok(if oe_boolean(&val)? { a[1].clone() } else { a[2].clone() })
-        }
-        B::OeLessOrEqual => {
-            let a = bind_py(name, &["variable", "checkvalue", "truevalue", "falsevalue", "d"], &[], args)?;
-            let val = d_getvar(it, &a[4], &a[0])?;
-            let x = to_float(&val)?;
-            let y = to_float(&a[1])?;
-            Ok(if x <= y { a[2].clone() } else { a[3].clone() })
-        }
-        B::OeVersionLessOrEqual => {
-            let a = bind_py(name, &["variable", "checkvalue", "truevalue", "falsevalue", "d"], &[], args)?;
-            let val = d_getvar(it, &a[4], &a[0])?;
-            Ok(if vercmp_string(&val, &a[1])? <= 0 { a[2].clone() } else { a[3].clone() })
-        }
-        B::OeIfelse => {
-            let a = bind_py(name, &["condition", "iftrue", "iffalse"], &[Value::Bool(true), Value::Bool(false)], args)?;
-            Ok(if a[0].truthy() { a[1].clone() } else { a[2].clone() })
-        }
-        B::OeAnyDistroFeatures | B::OeAllDistroFeatures => {
-            let a = bind_py(name, &["d", "features", "truevalue", "falsevalue"], &[s("1"), s("")], args)?;
-            contains_impl(it, &s("DISTRO_FEATURES"), &a[1], a[2].clone(), a[3].clone(), &a[0], b == B::OeAnyDistroFeatures)
-        }
-        B::OeTrimVersion => {
-            let a = bind_py(name, &["version", "num_parts"], &[Value::Int(2)], args)?;
-            let Value::Str(v) = &a[0] else {
-                return Err(EvalError::type_err("Version should be a string"));
-            };
-            if py_cmp(&a[1], &Value::Int(1), "<")? == Some(Ordering::Less) {
-                return Err(EvalError::value_err("Cannot split to parts < 1"));
-            }
-            let parts: Vec<Value> = v.split('.').map(Value::str).collect();
-            let head = ops::slice(&Value::list(parts), &Value::None, &a[1], &Value::None)?;
-            methods::call_method(it, &s("."), "join", Args::positional(vec![head]))
-        }
-        B::OeBuildDependsString => {
-            let a = bind_py(name, &["depends", "task"], &[], args)?;
-            let deps = str_arg(&a[0], "split")?;
-            let mut out = Vec::new();
-            for dep in split_whitespace(deps) {
-                let x = ops::binary(crate::ast::BinOp::Add, &s(dep), &s(":"))?;
-                out.push(py_str(&ops::binary(crate::ast::BinOp::Add, &x, &a[1])?)?);
-            }
-            Ok(Value::str(out.join(" ")))
-        }
-        B::OeSetDifference => {
-            let a = bind_py(name, &["variable1", "variable2", "d"], &[], args)?;
-            let v1 = d_getvar(it, &a[2], &a[0])?;
-            if !v1.truthy() {
-                return Ok(s(""));
-            }
-            let v2 = d_getvar(it, &a[2], &a[1])?;
-            if !v2.truthy() {
-                return Ok(v1);
-            }
-            let w1 = word_set(&v1)?;
-            let w2 = word_set(&v2)?;
-            if w2.iter().any(|w| &**w == "*") {
-                return Ok(s(""));
-            }
-            let mut out: Vec<Arc<str>> = Vec::new();
-            for w in w1 {
-                if !w2.contains(&w) && !out.contains(&w) {
-                    out.push(w);
-                }
-            }
-            out.sort();
-            Ok(Value::str(out.join(" ")))
-        }
-        B::OeSquashspaces => {
-            let a = bind_py(name, &["string"], &[], args)?;
-            let Value::Str(st) = &a[0] else {
-                return Err(EvalError::type_err("expected string or bytes-like object"));
-            };
-            let words: Vec<&str> = split_whitespace(st).collect();
-            Ok(Value::str(words.join(" ")))
-        }
-        B::OePruneSuffix => {
-            let a = bind_py(name, &["var", "suffixes", "d"], &[], args)?;
-            let mut var = a[0].clone();
-            let suffixes = it.iter_of(&a[1])?;
-            while let Some(suffix) = it.next(&suffixes)? {
-                if !suffix.truthy() {
-                    continue;
-                }
-                let ends = methods::call_method(it, &var, "endswith", Args::positional(vec![suffix.clone()]))?;
-                if ends.truthy() {
-                    let n = len(&suffix)?;
-                    var = ops::slice(&var, &Value::None, &Value::Int(-n), &Value::None)?;
-                }
-            }
-            let prefix = d_getvar(it, &a[2], &s("MLPREFIX"))?;
-            if prefix.truthy() {
-                let starts = methods::call_method(it, &var, "startswith", Args::positional(vec![prefix.clone()]))?;
-                if starts.truthy() {
-                    var = ops::slice(&var, &Value::Int(len(&prefix)?), &Value::None, &Value::None)?;
-                }
-            }
-            Ok(var)
-        }
-        B::OeTypesBoolean => {
-            let a = bind_py(name, &["value"], &[], args)?;
-            oe_boolean(&a[0]).map(Value::Bool)
-        }
-        B::OePathRelative => {
-            let a = bind_py(name, &["src", "dest"], &[], args)?;
-            relpath(&a[1], Some(&a[0]))
-        }
-        B::OePathJoin => {
-            let mut parts = Vec::with_capacity(args.pos.len());
-            if !args.kw.is_empty() {
-                return Err(EvalError::type_err("join() got an unexpected keyword argument"));
-            }
-            for (i, p) in args.pos.iter().enumerate() {
-                match p {
-                    Value::Str(x) => parts.push(x.to_string()),
-                    other => {
-                        return Err(EvalError::type_err(format!(
-                            "sequence item {i}: expected str instance, {} found",
-                            other.type_name()
-                        )));
-                    }
-                }
-            }
-            Ok(Value::str(normpath(&parts.join("/"))))
-        }
-        B::PathJoin => {
-            if !args.kw.is_empty() {
-                return Err(EvalError::type_err("join() got an unexpected keyword argument"));
-            }
-            path_join(&args.pos).map(Value::str)
-        }
-        B::PathBasename | B::PathDirname | B::PathSplit | B::PathSplitext | B::PathNormpath | B::PathIsabs => {
-            let pname = if b == B::PathIsabs { "s" } else if b == B::PathNormpath { "path" } else { "p" };
-            let a = bind_py(name, &[pname], &[], args)?;
-            let p = path_arg(&a[0])?;
-            Ok(match b {
-                B::PathBasename => s(&path_split(p).1),
-                B::PathDirname => s(&path_split(p).0),
-                B::PathSplit => {
-                    let (h, t) = path_split(p);
-                    Value::tuple(vec![s(&h), s(&t)])
-                }
-                B::PathSplitext => {
-                    let (h, t) = splitext(p);
-                    Value::tuple(vec![s(&h), s(&t)])
-                }
-                B::PathNormpath => s(&normpath(p)),
-                _ => Value::Bool(p.starts_with('/')),
-            })
-        }
-        B::PathRelpath => {
-            let a = bind_py(name, &["path", "start"], &[Value::None], args)?;
-            relpath(&a[0], Some(&a[1]))
-        }
-        _ => Err(EvalError::needs(format!("call to `{name}`"))),
+    let a = bind_py(
+        name,
+        &["d", "features", "truevalue", "falsevalue"],
+        &[s("1"), s("")],
+        args,
+    )?;
+    contains_impl(
+        it,
+        &s("DISTRO_FEATURES"),
+        &a[1],
+        a[2].clone(),
+        a[3].clone(),
+        &a[0],
+        b == B::OeAnyDistroFeatures,
+    )
+}
+
+fn helper_oetrimversion(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let s = |x: &str| Value::str(x);
+    let a = bind_py(name, &["version", "num_parts"], &[Value::Int(2)], args)?;
+    let Value::Str(v) = &a[0] else {
+        return Err(EvalError::type_err("Version should be a string"));
+    };
+    if py_cmp(&a[1], &Value::Int(1), "<")? == Some(Ordering::Less) {
+        return Err(EvalError::value_err("Cannot split to parts < 1"));
     }
+    let parts: Vec<Value> = v.split('.').map(Value::str).collect();
+    let head = ops::slice(&Value::list(parts), &Value::None, &a[1], &Value::None)?;
+    methods::call_method(it, &s("."), "join", Args::positional(vec![head]))
+}
+
+fn helper_oebuilddependsstring(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let s = |x: &str| Value::str(x);
+    let a = bind_py(name, &["depends", "task"], &[], args)?;
+    let deps = str_arg(&a[0], "split")?;
+    let mut out = Vec::new();
+    for dep in split_whitespace(deps) {
+        let x = ops::binary(crate::ast::BinOp::Add, &s(dep), &s(":"))?;
+        out.push(py_str(&ops::binary(crate::ast::BinOp::Add, &x, &a[1])?)?);
+    }
+    Ok(Value::str(out.join(" ")))
+}
+
+fn helper_oesetdifference(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["variable1", "variable2", "d"], &[], args)?;
+    set_difference(it, &a[0], &a[1], &a[2])
+}
+
+fn helper_oefilterdefaultfeatures(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let s = |x: &str| Value::str(x);
+    let a = bind_py(name, &["varname", "d"], &[], args)?;
+    let v1 = ops::binary(crate::ast::BinOp::Add, &a[0], &s("_DEFAULTS"))?;
+    let v2 = ops::binary(crate::ast::BinOp::Add, &a[0], &s("_OPTED_OUT"))?;
+    set_difference(it, &v1, &v2, &a[1])
+}
+
+fn helper_oeparallelmake(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["d", "makeinst"], &[Value::Bool(false)], args)?;
+    parallel_make(it, &a[0], &a[1])
+}
+
+fn helper_oeparallelmakeargument(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let s = |x: &str| Value::str(x);
+    let a = bind_py(
+        name,
+        &["d", "fmt", "limit", "makeinst"],
+        &[Value::None, Value::Bool(false)],
+        args,
+    )?;
+    let mut v = parallel_make(it, &a[0], &a[3])?;
+    if !v.truthy() {
+        return Ok(s(""));
+    }
+    // `min(limit, v)`: the limit unless v is smaller.
+    if a[2].truthy() && py_cmp(&v, &a[2], "<")? != Some(Ordering::Less) {
+        v = a[2].clone();
+    }
+    ops::binary(crate::ast::BinOp::Mod, &a[1], &v)
+}
+
+fn helper_oemultilibpkgextend(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let s = |x: &str| Value::str(x);
+    let a = bind_py(name, &["d", "pkg"], &[], args)?;
+    let variants = d_getvar(it, &a[0], &s("MULTILIB_VARIANTS"))?;
+    let variants = if variants.truthy() { variants } else { s("") };
+    let words = word_set(&variants)?;
+    let mut pkgs = a[1].clone();
+    for v in words {
+        let add = |x: &Value, y: &Value| ops::binary(crate::ast::BinOp::Add, x, y);
+        pkgs = add(
+            &add(&add(&add(&pkgs, &s(" "))?, &Value::Str(v))?, &s("-"))?,
+            &a[1],
+        )?;
+    }
+    Ok(pkgs)
+}
+
+fn helper_oesquashspaces(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["string"], &[], args)?;
+    let Value::Str(st) = &a[0] else {
+        return Err(EvalError::type_err("expected string or bytes-like object"));
+    };
+    let words: Vec<&str> = split_whitespace(st).collect();
+    Ok(Value::str(words.join(" ")))
+}
+
+fn helper_oeprunesuffix(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let s = |x: &str| Value::str(x);
+    let a = bind_py(name, &["var", "suffixes", "d"], &[], args)?;
+    let mut var = a[0].clone();
+    let suffixes = it.iter_of(&a[1])?;
+    while let Some(suffix) = it.next(&suffixes)? {
+        if !suffix.truthy() {
+            continue;
+        }
+        let ends =
+            methods::call_method(it, &var, "endswith", Args::positional(vec![suffix.clone()]))?;
+        if ends.truthy() {
+            let n = len(&suffix)?;
+            var = ops::slice(&var, &Value::None, &Value::Int(-n), &Value::None)?;
+        }
+    }
+    let prefix = d_getvar(it, &a[2], &s("MLPREFIX"))?;
+    if prefix.truthy() {
+        let starts = methods::call_method(
+            it,
+            &var,
+            "startswith",
+            Args::positional(vec![prefix.clone()]),
+        )?;
+        if starts.truthy() {
+            var = ops::slice(&var, &Value::Int(len(&prefix)?), &Value::None, &Value::None)?;
+        }
+    }
+    Ok(var)
+}
+
+fn helper_oetypesboolean(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["value"], &[], args)?;
+    oe_boolean(&a[0]).map(Value::Bool)
+}
+
+fn helper_oepathrelative(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["src", "dest"], &[], args)?;
+    relpath(&a[1], Some(&a[0]))
+}
+
+fn helper_oepathjoin(args: Args) -> Result<Value> {
+    let mut parts = Vec::with_capacity(args.pos.len());
+    if !args.kw.is_empty() {
+        return Err(EvalError::type_err(
+            "join() got an unexpected keyword argument",
+        ));
+    }
+    for (i, p) in args.pos.iter().enumerate() {
+        match p {
+            Value::Str(x) => parts.push(x.to_string()),
+            other => {
+                return Err(EvalError::type_err(format!(
+                    "sequence item {i}: expected str instance, {} found",
+                    other.type_name()
+                )));
+            }
+        }
+    }
+    Ok(Value::str(normpath(&parts.join("/"))))
+}
+
+fn helper_pathjoin(args: Args) -> Result<Value> {
+    if !args.kw.is_empty() {
+        return Err(EvalError::type_err(
+            "join() got an unexpected keyword argument",
+        ));
+    }
+    path_join(&args.pos).map(Value::str)
+}
+
+fn helper_path_simple(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let s = |x: &str| Value::str(x);
+    let pname = if b == B::PathIsabs {
+        "s"
+    } else if b == B::PathNormpath {
+        "path"
+    } else {
+        "p"
+    };
+    let a = bind_py(name, &[pname], &[], args)?;
+    let p = path_arg(&a[0])?;
+    Ok(match b {
+        B::PathBasename => s(&path_split(p).1),
+        B::PathDirname => s(&path_split(p).0),
+        B::PathSplit => {
+            let (h, t) = path_split(p);
+            Value::tuple(vec![s(&h), s(&t)])
+        }
+        B::PathSplitext => {
+            let (h, t) = splitext(p);
+            Value::tuple(vec![s(&h), s(&t)])
+        }
+        B::PathNormpath => s(&normpath(p)),
+        _ => Value::Bool(p.starts_with('/')),
+    })
+}
+
+fn helper_pathrelpath(b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let a = bind_py(name, &["path", "start"], &[Value::None], args)?;
+    relpath(&a[0], Some(&a[1]))
 }
 
 #[cfg(test)]

@@ -49,7 +49,10 @@ pub type Result<T, E = EvalError> = std::result::Result<T, E>;
 impl EvalError {
     /// A Python exception of class `kind`.
     pub(crate) fn exc(kind: &str, message: impl Into<String>) -> Self {
-        Self::Exception { kind: kind.to_owned(), message: message.into() }
+        Self::Exception {
+            kind: kind.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// A `TypeError`.
@@ -65,20 +68,27 @@ impl EvalError {
     /// A construct that needs real Python; the expression text is filled in by
     /// [`crate::Expr::eval`].
     pub(crate) fn needs(reason: impl Into<String>) -> Self {
-        Self::NeedsPython { expr: String::new(), reason: reason.into() }
+        Self::NeedsPython {
+            expr: String::new(),
+            reason: reason.into(),
+        }
     }
 
     /// A syntax error that is not an unterminated string.
     pub(crate) fn syntax(message: impl Into<String>) -> Self {
-        Self::Syntax { message: message.into(), unterminated_string: false }
+        Self::Syntax {
+            message: message.into(),
+            unterminated_string: false,
+        }
     }
 
     /// Fills in the expression text of a [`EvalError::NeedsPython`] raised without it.
     pub(crate) fn with_expr(self, text: &str) -> Self {
         match self {
-            Self::NeedsPython { expr, reason } if expr.is_empty() => {
-                Self::NeedsPython { expr: text.to_owned(), reason }
-            }
+            Self::NeedsPython { expr, reason } if expr.is_empty() => Self::NeedsPython {
+                expr: text.to_owned(),
+                reason,
+            },
             other => other,
         }
     }

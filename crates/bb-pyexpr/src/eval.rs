@@ -12,7 +12,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::Context;
-use crate::ast::{Arg, CompDef, CompKind, Const, DictItem, Elt, FPart, LambdaDef, Node, Target};
+use crate::ast::{
+    Arg, BinOp, CmpOp, CompDef, CompKind, Const, DictItem, Elt, FPart, LambdaDef, Node, Target,
+    UnaryOp,
+};
 use crate::builtins::{self, Builtin};
 use crate::error::{EvalError, Result};
 use crate::format;
@@ -21,10 +24,14 @@ use crate::ops;
 use crate::value::{Closure, Dict, GenState, Iter, Scope, Value, ViewKind, as_str};
 
 /// Deepest evaluation recursion (nested nodes plus lambda calls) before `RecursionError`.
-const MAX_EVAL_DEPTH: usize = 500;
+const MAX_EVAL_DEPTH: usize = 300;
 
 /// Most items a single container may hold before we report `MemoryError`.
-pub(crate) const MAX_ITEMS: usize = 1 << 24;
+pub(crate) const MAX_ITEMS: usize = 1 << 20;
+
+/// Most evaluation steps (nodes evaluated and calls made) of one expression; beyond this the
+/// expression is not evaluated natively (inline Python in metadata takes a few hundred).
+const MAX_STEPS: u64 = 5_000_000;
 
 /// Positional and keyword arguments of a call.
 #[derive(Debug, Default)]
@@ -35,7 +42,10 @@ pub(crate) struct Args {
 
 impl Args {
     pub(crate) fn positional(pos: Vec<Value>) -> Self {
-        Self { pos, kw: Vec::new() }
+        Self {
+            pos,
+            kw: Vec::new(),
+        }
     }
 }
 
@@ -43,31 +53,129 @@ impl Args {
 pub(crate) struct Interp<'c> {
     pub(crate) ctx: &'c dyn Context,
     depth: Cell<usize>,
+    steps: Cell<u64>,
 }
 
 /// Names of Python builtins we do not implement: using one needs real Python, and they are
 /// never looked up in the datastore.
 const OTHER_BUILTINS: &[&str] = &[
-    "ArithmeticError", "AssertionError", "AttributeError", "BaseException", "BaseExceptionGroup",
-    "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning", "ChildProcessError",
-    "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError",
-    "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning", "EnvironmentError",
-    "Exception", "ExceptionGroup", "FileExistsError", "FileNotFoundError", "FloatingPointError",
-    "FutureWarning", "GeneratorExit", "IOError", "ImportError", "ImportWarning",
-    "IndentationError", "IndexError", "InterruptedError", "IsADirectoryError", "KeyError",
-    "KeyboardInterrupt", "LookupError", "MemoryError", "ModuleNotFoundError", "NameError",
-    "NotADirectoryError", "NotImplemented", "NotImplementedError", "OSError", "OverflowError",
-    "PendingDeprecationWarning", "PermissionError", "ProcessLookupError", "RecursionError",
-    "ReferenceError", "ResourceWarning", "RuntimeError", "RuntimeWarning", "StopAsyncIteration",
-    "StopIteration", "SyntaxError", "SyntaxWarning", "SystemError", "SystemExit", "TabError",
-    "TimeoutError", "TypeError", "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError",
-    "UnicodeError", "UnicodeTranslateError", "UnicodeWarning", "UserWarning", "ValueError",
-    "Warning", "ZeroDivisionError", "aiter", "anext", "breakpoint", "bytearray", "bytes",
-    "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dir", "eval", "exec",
-    "exit", "getattr", "globals", "hasattr", "hash", "help", "id", "input", "issubclass",
-    "license", "locals", "memoryview", "object", "open", "print", "property", "quit", "setattr",
-    "slice", "staticmethod", "super", "type", "vars", "__build_class__", "__debug__", "__doc__",
-    "__import__", "__loader__", "__name__", "__package__", "__spec__", "__builtins__",
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BaseException",
+    "BaseExceptionGroup",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "BytesWarning",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "DeprecationWarning",
+    "EOFError",
+    "Ellipsis",
+    "EncodingWarning",
+    "EnvironmentError",
+    "Exception",
+    "ExceptionGroup",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "FutureWarning",
+    "GeneratorExit",
+    "IOError",
+    "ImportError",
+    "ImportWarning",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "NotADirectoryError",
+    "NotImplemented",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PendingDeprecationWarning",
+    "PermissionError",
+    "ProcessLookupError",
+    "RecursionError",
+    "ReferenceError",
+    "ResourceWarning",
+    "RuntimeError",
+    "RuntimeWarning",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SyntaxWarning",
+    "SystemError",
+    "SystemExit",
+    "TabError",
+    "TimeoutError",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "UnicodeTranslateError",
+    "UnicodeWarning",
+    "UserWarning",
+    "ValueError",
+    "Warning",
+    "ZeroDivisionError",
+    "aiter",
+    "anext",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "classmethod",
+    "compile",
+    "complex",
+    "copyright",
+    "credits",
+    "delattr",
+    "dir",
+    "eval",
+    "exec",
+    "exit",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "help",
+    "id",
+    "input",
+    "issubclass",
+    "license",
+    "locals",
+    "memoryview",
+    "object",
+    "open",
+    "print",
+    "property",
+    "quit",
+    "setattr",
+    "slice",
+    "staticmethod",
+    "super",
+    "type",
+    "vars",
+    "__build_class__",
+    "__debug__",
+    "__doc__",
+    "__import__",
+    "__loader__",
+    "__name__",
+    "__package__",
+    "__spec__",
+    "__builtins__",
 ];
 
 /// A name of BitBake's global evaluation context, or a Python builtin.
@@ -79,13 +187,80 @@ fn global(name: &str) -> Option<Value> {
         "os" => Some(Value::Module("os")),
         "time" => Some(Value::Unknown(Rc::from("time"))),
         _ => Builtin::from_name(name).map(Value::Builtin).or_else(|| {
-            OTHER_BUILTINS.contains(&name).then(|| Value::Unknown(Rc::from(name)))
+            OTHER_BUILTINS
+                .contains(&name)
+                .then(|| Value::Unknown(Rc::from(name)))
         }),
     }
 }
 
 fn name_error(name: &str) -> EvalError {
     EvalError::exc("NameError", format!("name '{name}' is not defined"))
+}
+
+fn not_callable(v: &Value) -> EvalError {
+    EvalError::type_err(format!("'{}' object is not callable", v.type_name()))
+}
+
+/// Binds a lambda's arguments to its parameters in a new scope.
+fn bind_lambda(c: &Closure, args: Args) -> Result<Rc<Scope>> {
+    let def = &c.def;
+    let names: Vec<&str> = def.params.iter().map(|p| &*p.name).collect();
+    let kwonly: Vec<&str> = def.kwonly.iter().map(|p| &*p.name).collect();
+    let sig = builtins::Signature {
+        name: "<lambda>",
+        params: &names,
+        posonly: def.posonly,
+        varargs: def.varargs.is_some(),
+        kwonly: &kwonly,
+        varkw: def.varkw.is_some(),
+    };
+    let bound = builtins::bind(&sig, args, &c.defaults, &c.kw_defaults)?;
+    let scope = Scope::new(c.scope.clone());
+    for (p, v) in def.params.iter().zip(bound.params) {
+        scope.set(&p.name, v);
+    }
+    for (p, v) in def.kwonly.iter().zip(bound.kwonly) {
+        scope.set(&p.name, v);
+    }
+    if let Some(name) = &def.varargs {
+        scope.set(name, Value::tuple(bound.varargs));
+    }
+    if let Some(name) = &def.varkw {
+        scope.set(name, Value::Dict(Rc::new(bound.varkw)));
+    }
+    Ok(scope)
+}
+
+/// Whether CPython's compiler folds a node into a constant (literals and arithmetic on them).
+fn is_constant(n: &Node) -> bool {
+    match n {
+        Node::Const(_) => true,
+        Node::Unary(_, a) => is_constant(a),
+        Node::Binary(_, a, b) => is_constant(a) && is_constant(b),
+        Node::Tuple(elts) => elts
+            .iter()
+            .all(|e| matches!(e, Elt::One(n) if is_constant(n))),
+        _ => false,
+    }
+}
+
+/// The next character of a string iterator at byte offset `i`.
+fn chars_next(s: &str, i: &mut usize) -> Option<Value> {
+    let c = s.get(*i..).and_then(|rest| rest.chars().next())?;
+    *i += c.len_utf8();
+    Some(Value::str(c.to_string()))
+}
+
+/// The next value of a range iterator.
+fn range_next(next: &mut i64, stop: i64, step: i64) -> Option<Value> {
+    let more = if step > 0 { *next < stop } else { *next > stop };
+    if !more {
+        return None;
+    }
+    let v = *next;
+    *next = next.checked_add(step).unwrap_or(stop);
+    Some(Value::Int(v))
 }
 
 /// Turns a transient [`Value::Unknown`] into the error its use deserves.
@@ -98,15 +273,35 @@ fn known(v: Value) -> Result<Value> {
 
 impl<'c> Interp<'c> {
     pub(crate) fn new(ctx: &'c dyn Context) -> Self {
-        Self { ctx, depth: Cell::new(0) }
+        Self {
+            ctx,
+            depth: Cell::new(0),
+            steps: Cell::new(0),
+        }
     }
 
     fn enter(&self) -> Result<()> {
         let d = self.depth.get() + 1;
-        if d > MAX_EVAL_DEPTH {
-            return Err(EvalError::exc("RecursionError", "maximum recursion depth exceeded"));
+        if d > MAX_EVAL_DEPTH || crate::stack::exhausted() {
+            return Err(EvalError::exc(
+                "RecursionError",
+                "maximum recursion depth exceeded",
+            ));
         }
+        self.tick()?;
         self.depth.set(d);
+        Ok(())
+    }
+
+    /// Counts one evaluation step.
+    fn tick(&self) -> Result<()> {
+        let steps = self.steps.get() + 1;
+        if steps > MAX_STEPS {
+            return Err(EvalError::needs(format!(
+                "evaluation longer than {MAX_STEPS} steps"
+            )));
+        }
+        self.steps.set(steps);
         Ok(())
     }
 
@@ -122,6 +317,8 @@ impl<'c> Interp<'c> {
         r
     }
 
+    /// Dispatches on the node kind. Each kind has its own function so that this frame, which
+    /// is on the stack once per nesting level, stays small.
     fn eval_inner(&self, node: &Node, scope: Option<&Rc<Scope>>) -> Result<Value> {
         match node {
             Node::Const(c) => Ok(match c {
@@ -131,78 +328,136 @@ impl<'c> Interp<'c> {
                 Const::Float(f) => Value::Float(*f),
                 Const::Str(s) => Value::Str(s.clone()),
             }),
-            Node::FString(parts) => Ok(Value::str(self.fstring(parts, scope)?)),
-            Node::Name(_) | Node::Attr(..) => known(self.callee(node, scope)?),
-            Node::Subscript(obj, index) => {
-                let obj = self.eval(obj, scope)?;
-                if let Node::Slice(lower, upper, step) = &**index {
-                    let part = |p: &Option<Box<Node>>| -> Result<Value> {
-                        p.as_ref().map_or(Ok(Value::None), |n| self.eval(n, scope))
-                    };
-                    let (l, u, s) = (part(lower)?, part(upper)?, part(step)?);
-                    return ops::slice(&obj, &l, &u, &s);
-                }
-                let index = self.eval(index, scope)?;
-                ops::getitem(self, &obj, &index)
-            }
+            Node::FString(parts) => self.fstring(parts, scope).map(Value::str),
+            Node::Name(_) | Node::Attr(..) => self.callee(node, scope).and_then(known),
+            Node::Subscript(obj, index) => self.subscript(obj, index, scope),
             Node::Slice(..) => Err(EvalError::needs("slice object outside a simple subscript")),
-            Node::Call(func, args) => {
-                let f = match (self.callee(func, scope), &**func) {
-                    // An undefined bare name is usually a `def` function of a class.
-                    (Err(EvalError::Exception { kind, .. }), Node::Name(n)) if kind == "NameError" => {
-                        return Err(EvalError::needs(format!("call to `{n}`")));
-                    }
-                    (r, _) => r?,
-                };
-                if let Value::Unknown(path) = &f {
-                    return Err(EvalError::needs(format!("call to `{path}`")));
-                }
-                let args = self.args(args, scope)?;
-                self.call(&f, args)
-            }
-            Node::Unary(op, operand) => {
-                let v = self.eval(operand, scope)?;
-                ops::unary(*op, &v)
-            }
-            Node::Binary(op, a, b) => {
-                let a = self.eval(a, scope)?;
-                let b = self.eval(b, scope)?;
-                ops::binary(*op, &a, &b)
-            }
-            Node::BoolOp(is_and, a, b) => {
-                let a = self.eval(a, scope)?;
-                if a.truthy() == *is_and { self.eval(b, scope) } else { Ok(a) }
-            }
-            Node::Not(a) => Ok(Value::Bool(!self.eval(a, scope)?.truthy())),
-            Node::Compare(first, rest) => {
-                let mut left = self.eval(first, scope)?;
-                for (op, right) in rest {
-                    let right = self.eval(right, scope)?;
-                    if !ops::compare(self, *op, &left, &right)? {
-                        return Ok(Value::Bool(false));
-                    }
-                    left = right;
-                }
-                Ok(Value::Bool(true))
-            }
-            Node::IfExp { cond, body, orelse } => {
-                if self.eval(cond, scope)?.truthy() {
-                    self.eval(body, scope)
-                } else {
-                    self.eval(orelse, scope)
-                }
-            }
+            Node::Call(func, args) => self.eval_call(func, args, scope),
+            Node::Unary(op, operand) => self.eval_unary(*op, operand, scope),
+            Node::Binary(op, a, b) => self.eval_binary(*op, a, b, scope),
+            Node::BoolOp(is_and, a, b) => self.eval_boolop(*is_and, a, b, scope),
+            Node::Not(a) => self.eval_not(a, scope),
+            Node::Compare(first, rest) => self.eval_compare(first, rest, scope),
+            Node::IfExp { cond, body, orelse } => self.eval_ifexp(cond, body, orelse, scope),
             Node::Lambda(def) => self.lambda(def, scope),
-            Node::List(elts) => Ok(Value::list(self.elts(elts, scope)?)),
-            Node::Tuple(elts) => Ok(Value::tuple(self.elts(elts, scope)?)),
-            Node::Set(elts) => {
-                let items = self.elts(elts, scope)?;
-                Ok(Value::Set(Rc::new(ops::unique(items)?), false))
-            }
+            Node::List(elts) => self.elts(elts, scope).map(Value::list),
+            Node::Tuple(elts) => self.elts(elts, scope).map(Value::tuple),
+            Node::Set(elts) => self.eval_set(elts, scope),
             Node::Dict(items) => self.dict(items, scope),
             Node::Comp(def) => self.comprehension(def, scope),
             Node::Unsupported(why) => Err(EvalError::needs(*why)),
         }
+    }
+
+    fn subscript(&self, obj: &Node, index: &Node, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        let obj = self.eval(obj, scope)?;
+        if let Node::Slice(lower, upper, step) = index {
+            let part = |p: &Option<Box<Node>>| -> Result<Value> {
+                p.as_ref().map_or(Ok(Value::None), |n| self.eval(n, scope))
+            };
+            let (l, u, s) = (part(lower)?, part(upper)?, part(step)?);
+            return ops::slice(&obj, &l, &u, &s);
+        }
+        let index = self.eval(index, scope)?;
+        ops::getitem(self, &obj, &index)
+    }
+
+    fn eval_call(&self, func: &Node, args: &[Arg], scope: Option<&Rc<Scope>>) -> Result<Value> {
+        let f = match func {
+            // A bare name that is neither local nor a builtin is, in BitBake, a `def`
+            // function of a class: its datastore value is the function's source text.
+            Node::Name(n) => match scope.and_then(|s| s.lookup(n)).or_else(|| global(n)) {
+                Some(f) => f,
+                None => return Err(EvalError::needs(format!("call to `{n}`"))),
+            },
+            _ => self.callee(func, scope)?,
+        };
+        if let Value::Unknown(path) = &f {
+            return Err(EvalError::needs(format!("call to `{path}`")));
+        }
+        let args = self.args(args, scope)?;
+        self.call(&f, args)
+    }
+
+    fn eval_unary(&self, op: UnaryOp, operand: &Node, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        let v = self.eval(operand, scope)?;
+        ops::unary(op, &v)
+    }
+
+    fn eval_binary(
+        &self,
+        op: BinOp,
+        a: &Node,
+        b: &Node,
+        scope: Option<&Rc<Scope>>,
+    ) -> Result<Value> {
+        let a = self.eval(a, scope)?;
+        let b = self.eval(b, scope)?;
+        ops::binary(op, &a, &b)
+    }
+
+    fn eval_boolop(
+        &self,
+        is_and: bool,
+        a: &Node,
+        b: &Node,
+        scope: Option<&Rc<Scope>>,
+    ) -> Result<Value> {
+        let a = self.eval(a, scope)?;
+        if a.truthy() == is_and {
+            self.eval(b, scope)
+        } else {
+            Ok(a)
+        }
+    }
+
+    fn eval_not(&self, a: &Node, scope: Option<&Rc<Scope>>) -> Result<Value> {
+        Ok(Value::Bool(!self.eval(a, scope)?.truthy()))
+    }
+
+    fn eval_compare(
+        &self,
+        first: &Node,
+        rest: &[(CmpOp, Node)],
+        scope: Option<&Rc<Scope>>,
+    ) -> Result<Value> {
+        let mut left = self.eval(first, scope)?;
+        for (op, right) in rest {
+            let right = self.eval(right, scope)?;
+            if !ops::compare(self, *op, &left, &right)? {
+                return Ok(Value::Bool(false));
+            }
+            left = right;
+        }
+        Ok(Value::Bool(true))
+    }
+
+    fn eval_ifexp(
+        &self,
+        cond: &Node,
+        body: &Node,
+        orelse: &Node,
+        scope: Option<&Rc<Scope>>,
+    ) -> Result<Value> {
+        if self.eval(cond, scope)?.truthy() {
+            self.eval(body, scope)
+        } else {
+            self.eval(orelse, scope)
+        }
+    }
+
+    fn eval_set(&self, elts: &[Elt], scope: Option<&Rc<Scope>>) -> Result<Value> {
+        let items = ops::unique(self.elts(elts, scope)?)?;
+        // CPython compiles a display of more than two constants into a frozenset constant.
+        let constant = elts
+            .iter()
+            .all(|e| matches!(e, Elt::One(n) if is_constant(n)));
+        let items = if elts.len() > 2 && constant {
+            crate::value::const_display_order(items)
+        } else {
+            crate::value::set_order(items)
+        };
+        Ok(Value::Set(Rc::new(items), false))
     }
 
     /// Evaluates a node that may name something we do not model ([`Value::Unknown`]): the
@@ -218,12 +473,24 @@ impl<'c> Interp<'c> {
         }
     }
 
+    /// Whether `name` is one of the modules BitBake imports into the global context
+    /// (`BB_GLOBAL_PYMODULES`, "os sys time" in OE-Core).
+    fn global_module(&self, name: &str) -> Result<Option<Value>> {
+        let modules = self
+            .ctx
+            .get_var("BB_GLOBAL_PYMODULES", true)?
+            .unwrap_or_default();
+        Ok(crate::value::split_whitespace(&modules)
+            .any(|m| m == name)
+            .then(|| Value::Unknown(Rc::from(name))))
+    }
+
     fn name(&self, name: &Arc<str>, scope: Option<&Rc<Scope>>) -> Result<Value> {
         if let Some(s) = scope {
-            if let Some(v) = s.lookup(name) {
+            if let Some(v) = s.lookup(name).or_else(|| global(name)) {
                 return Ok(v);
             }
-            return global(name).ok_or_else(|| name_error(name));
+            return self.global_module(name)?.ok_or_else(|| name_error(name));
         }
         // Top level: BitBake's DataContext consults the datastore for every name that is not a
         // builtin or a context entry; names starting with `_` are not excluded.
@@ -231,8 +498,20 @@ impl<'c> Interp<'c> {
             if let Some(v) = global(name) {
                 return Ok(v);
             }
+            if let Some(v) = self.global_module(name)? {
+                return Ok(v);
+            }
         }
         if let Some(v) = self.ctx.get_var(name, true)? {
+            // A `def` function is a variable too (flag `func`), but BitBake resolves its name
+            // to the Python function, which we do not have.
+            if self
+                .ctx
+                .get_var_flag(name, "func", false)?
+                .is_some_and(|f| !f.is_empty() && f != "0")
+            {
+                return Err(EvalError::needs(format!("use of the function `{name}`")));
+            }
             return Ok(Value::str(v));
         }
         global(name).ok_or_else(|| name_error(name))
@@ -341,43 +620,59 @@ impl<'c> Interp<'c> {
 
     /// Calls a callable value.
     pub(crate) fn call(&self, f: &Value, args: Args) -> Result<Value> {
+        self.enter()?;
+        let r = self.call_inner(f, args);
+        self.leave();
+        r
+    }
+
+    fn call_inner(&self, f: &Value, args: Args) -> Result<Value> {
         match f {
             Value::Func(c) => self.call_lambda(c, args),
             Value::Builtin(b) => builtins::call(self, *b, args),
             Value::Method(recv, name) => methods::call_method(self, recv, name, args),
-            Value::TypeMethod(ty, name) => {
-                let mut args = args;
-                if args.pos.is_empty() {
-                    return Err(EvalError::type_err(format!(
-                        "unbound method {}.{name}() needs an argument",
-                        ty.name()
-                    )));
-                }
-                let recv = args.pos.remove(0);
-                if !builtins::isinstance_of(&recv, *ty) {
-                    return Err(EvalError::type_err(format!(
-                        "descriptor '{name}' for '{}' objects doesn't apply to a '{}' object",
-                        ty.name(),
-                        recv.type_name()
-                    )));
-                }
-                methods::call_method(self, &recv, name, args)
-            }
+            Value::TypeMethod(ty, name) => self.call_type_method(*ty, name, args),
             Value::Unknown(path) => Err(EvalError::needs(format!("call to `{path}`"))),
-            other => {
-                Err(EvalError::type_err(format!("'{}' object is not callable", other.type_name())))
-            }
+            other => Err(not_callable(other)),
         }
+    }
+
+    fn call_type_method(&self, ty: Builtin, name: &str, mut args: Args) -> Result<Value> {
+        if args.pos.is_empty() {
+            return Err(EvalError::type_err(format!(
+                "unbound method {}.{name}() needs an argument",
+                ty.name()
+            )));
+        }
+        let recv = args.pos.remove(0);
+        if !builtins::isinstance_of(&recv, ty) {
+            return Err(EvalError::type_err(format!(
+                "descriptor '{name}' for '{}' objects doesn't apply to a '{}' object",
+                ty.name(),
+                recv.type_name()
+            )));
+        }
+        methods::call_method(self, &recv, name, args)
     }
 
     fn lambda(&self, def: &Arc<LambdaDef>, scope: Option<&Rc<Scope>>) -> Result<Value> {
         let mut defaults = Vec::with_capacity(def.params.len());
         for p in &def.params {
-            defaults.push(p.default.as_ref().map(|n| self.eval(n, scope)).transpose()?);
+            defaults.push(
+                p.default
+                    .as_ref()
+                    .map(|n| self.eval(n, scope))
+                    .transpose()?,
+            );
         }
         let mut kw_defaults = Vec::with_capacity(def.kwonly.len());
         for p in &def.kwonly {
-            kw_defaults.push(p.default.as_ref().map(|n| self.eval(n, scope)).transpose()?);
+            kw_defaults.push(
+                p.default
+                    .as_ref()
+                    .map(|n| self.eval(n, scope))
+                    .transpose()?,
+            );
         }
         Ok(Value::Func(Rc::new(Closure {
             def: def.clone(),
@@ -388,33 +683,9 @@ impl<'c> Interp<'c> {
     }
 
     fn call_lambda(&self, c: &Closure, args: Args) -> Result<Value> {
-        let def = &c.def;
-        let names: Vec<&str> = def.params.iter().map(|p| &*p.name).collect();
-        let kwonly: Vec<&str> = def.kwonly.iter().map(|p| &*p.name).collect();
-        let sig = builtins::Signature {
-            name: "<lambda>",
-            params: &names,
-            posonly: def.posonly,
-            varargs: def.varargs.is_some(),
-            kwonly: &kwonly,
-            varkw: def.varkw.is_some(),
-        };
-        let bound = builtins::bind(&sig, args, &c.defaults, &c.kw_defaults)?;
-        let scope = Scope::new(c.scope.clone());
-        for (p, v) in def.params.iter().zip(bound.params) {
-            scope.set(&p.name, v);
-        }
-        for (p, v) in def.kwonly.iter().zip(bound.kwonly) {
-            scope.set(&p.name, v);
-        }
-        if let Some(name) = &def.varargs {
-            scope.set(name, Value::tuple(bound.varargs));
-        }
-        if let Some(name) = &def.varkw {
-            scope.set(name, Value::Dict(Rc::new(bound.varkw)));
-        }
+        let scope = bind_lambda(c, args)?;
         self.enter()?;
-        let r = self.eval(&def.body, Some(&scope));
+        let r = self.eval(&c.def.body, Some(&scope));
         self.leave();
         r
     }
@@ -435,14 +706,19 @@ impl<'c> Interp<'c> {
         match def.kind {
             CompKind::Gen => Ok(Value::Iter(generator)),
             CompKind::List => Ok(Value::list(self.drain(&generator)?)),
-            CompKind::Set => Ok(Value::Set(Rc::new(ops::unique(self.drain(&generator)?)?), false)),
+            CompKind::Set => Ok(Value::Set(
+                Rc::new(crate::value::set_order(ops::unique(
+                    self.drain(&generator)?,
+                )?)),
+                false,
+            )),
             CompKind::Dict => {
                 let mut d = Dict::default();
                 for pair in self.drain(&generator)? {
-                    if let Value::Tuple(kv) = pair {
-                        if let [k, v] = kv.as_slice() {
-                            d.insert(k.clone(), v.clone())?;
-                        }
+                    if let Value::Tuple(kv) = pair
+                        && let [k, v] = kv.as_slice()
+                    {
+                        d.insert(k.clone(), v.clone())?;
                     }
                 }
                 Ok(Value::Dict(Rc::new(d)))
@@ -498,7 +774,9 @@ impl<'c> Interp<'c> {
             }
             Target::Seq(targets) => {
                 let items = match self.collect(&value) {
-                    Err(EvalError::Exception { kind, message }) if kind == "TypeError" && message.ends_with("object is not iterable") => {
+                    Err(EvalError::Exception { kind, message })
+                        if kind == "TypeError" && message.ends_with("object is not iterable") =>
+                    {
                         return Err(EvalError::type_err(format!(
                             "cannot unpack non-iterable {} object",
                             value.type_name()
@@ -551,7 +829,9 @@ impl<'c> Interp<'c> {
                 }
                 Ok(())
             }
-            Target::Star(_) => Err(EvalError::syntax("starred assignment target must be in a list or tuple")),
+            Target::Star(_) => Err(EvalError::syntax(
+                "starred assignment target must be in a list or tuple",
+            )),
             Target::Unsupported => Err(EvalError::needs("assignment to an attribute or subscript")),
         }
     }
@@ -559,19 +839,23 @@ impl<'c> Interp<'c> {
     /// Python `iter()`.
     pub(crate) fn iter_of(&self, v: &Value) -> Result<Rc<RefCell<Iter>>> {
         let it = match v {
-            Value::List(items) | Value::Tuple(items) | Value::Set(items, _) => {
-                Iter::Seq(items.clone(), 0)
-            }
+            Value::List(items) | Value::Tuple(items) => Iter::Seq(items.clone(), 0),
+            Value::Set(items, _) => Iter::Seq(items.clone(), 0),
             Value::Str(s) => Iter::Chars(s.clone(), 0),
-            Value::Dict(d) | Value::View(ViewKind::Keys, d) => {
-                Iter::Seq(Rc::new(d.entries.iter().map(|(k, _)| k.clone()).collect()), 0)
-            }
-            Value::View(ViewKind::Values, d) => {
-                Iter::Seq(Rc::new(d.entries.iter().map(|(_, v)| v.clone()).collect()), 0)
-            }
+            Value::Dict(d) | Value::View(ViewKind::Keys, d) => Iter::Seq(
+                Rc::new(d.entries.iter().map(|(k, _)| k.clone()).collect()),
+                0,
+            ),
+            Value::View(ViewKind::Values, d) => Iter::Seq(
+                Rc::new(d.entries.iter().map(|(_, v)| v.clone()).collect()),
+                0,
+            ),
             Value::View(ViewKind::Items, d) => Iter::Seq(
                 Rc::new(
-                    d.entries.iter().map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()])).collect(),
+                    d.entries
+                        .iter()
+                        .map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()]))
+                        .collect(),
                 ),
                 0,
             ),
@@ -590,104 +874,83 @@ impl<'c> Interp<'c> {
 
     /// Python `next()`: the next item, or `None` when exhausted.
     pub(crate) fn next(&self, it: &Rc<RefCell<Iter>>) -> Result<Option<Value>> {
+        self.tick()?;
         let mut state = it
             .try_borrow_mut()
             .map_err(|_| EvalError::value_err("generator already executing"))?;
         let item = match &mut *state {
-            Iter::Done => None,
+            Iter::Done => Ok(None),
             Iter::Seq(items, i) => {
                 let v = items.get(*i).cloned();
                 *i += 1;
-                v
+                Ok(v)
             }
-            Iter::Chars(s, i) => {
-                let c = s.get(*i..).and_then(|rest| rest.chars().next());
-                if let Some(c) = c {
-                    *i += c.len_utf8();
-                }
-                c.map(|c| Value::str(c.to_string()))
-            }
-            Iter::Range(next, stop, step) => {
-                let more = if *step > 0 { *next < *stop } else { *next > *stop };
-                if more {
-                    let v = *next;
-                    match next.checked_add(*step) {
-                        Some(n) => *next = n,
-                        None => *next = *stop,
-                    }
-                    Some(Value::Int(v))
-                } else {
-                    None
-                }
-            }
-            Iter::Enumerate(inner, n) => {
-                let Value::Iter(inner) = inner else { return Ok(None) };
-                match self.next(inner)? {
-                    Some(v) => {
-                        let i = *n;
-                        *n = n.checked_add(1).ok_or_else(|| EvalError::needs("integer beyond 64 bits"))?;
-                        Some(Value::tuple(vec![Value::Int(i), v]))
-                    }
-                    None => None,
-                }
-            }
-            Iter::Zip(iters) => {
-                let mut row = Vec::with_capacity(iters.len());
-                let mut done = iters.is_empty();
-                for inner in iters.iter() {
-                    let Value::Iter(inner) = inner else { continue };
-                    match self.next(inner)? {
-                        Some(v) => row.push(v),
-                        None => {
-                            done = true;
-                            break;
-                        }
-                    }
-                }
-                if done { None } else { Some(Value::tuple(row)) }
-            }
-            Iter::Map(f, iters) => {
-                let mut row = Vec::with_capacity(iters.len());
-                let mut done = false;
-                for inner in iters.iter() {
-                    let Value::Iter(inner) = inner else { continue };
-                    match self.next(inner)? {
-                        Some(v) => row.push(v),
-                        None => {
-                            done = true;
-                            break;
-                        }
-                    }
-                }
-                if done { None } else { Some(self.call(f, Args::positional(row))?) }
-            }
-            Iter::Filter(f, inner) => {
-                let Value::Iter(inner) = inner else { return Ok(None) };
-                let mut found = None;
-                while let Some(v) = self.next(inner)? {
-                    let keep = match &*f {
-                        Value::None => v.truthy(),
-                        f => self.call(f, Args::positional(vec![v.clone()]))?.truthy(),
-                    };
-                    if keep {
-                        found = Some(v);
-                        break;
-                    }
-                }
-                found
-            }
-            Iter::Gen(g) => match self.gen_next(g) {
-                Ok(v) => v,
-                Err(e) => {
-                    *state = Iter::Done;
-                    return Err(e);
-                }
-            },
+            Iter::Chars(s, i) => Ok(chars_next(s, i)),
+            Iter::Range(next, stop, step) => Ok(range_next(next, *stop, *step)),
+            Iter::Enumerate(inner, n) => self.enumerate_next(inner, n),
+            Iter::Zip(iters) => self.row_next(iters).map(|row| row.map(Value::tuple)),
+            Iter::Map(f, iters) => self.map_next(f, iters),
+            Iter::Filter(f, inner) => self.filter_next(f, inner),
+            Iter::Gen(g) => self.gen_next(g),
         };
-        if item.is_none() {
+        // An exhausted or failed iterator stays exhausted.
+        if !matches!(item, Ok(Some(_))) {
             *state = Iter::Done;
         }
-        Ok(item)
+        item
+    }
+
+    fn enumerate_next(&self, inner: &Value, n: &mut i64) -> Result<Option<Value>> {
+        let Value::Iter(inner) = inner else {
+            return Ok(None);
+        };
+        let Some(v) = self.next(inner)? else {
+            return Ok(None);
+        };
+        let i = *n;
+        *n = n
+            .checked_add(1)
+            .ok_or_else(|| EvalError::needs("integer beyond 64 bits"))?;
+        Ok(Some(Value::tuple(vec![Value::Int(i), v])))
+    }
+
+    /// One item from each iterator, or `None` when any is exhausted (or there are none).
+    fn row_next(&self, iters: &[Value]) -> Result<Option<Vec<Value>>> {
+        if iters.is_empty() {
+            return Ok(None);
+        }
+        let mut row = Vec::with_capacity(iters.len());
+        for inner in iters {
+            let Value::Iter(inner) = inner else { continue };
+            match self.next(inner)? {
+                Some(v) => row.push(v),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(row))
+    }
+
+    fn map_next(&self, f: &Value, iters: &[Value]) -> Result<Option<Value>> {
+        match self.row_next(iters)? {
+            Some(row) => self.call(f, Args::positional(row)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn filter_next(&self, f: &Value, inner: &Value) -> Result<Option<Value>> {
+        let Value::Iter(inner) = inner else {
+            return Ok(None);
+        };
+        while let Some(v) = self.next(inner)? {
+            let keep = match f {
+                Value::None => v.truthy(),
+                f => self.call(f, Args::positional(vec![v.clone()]))?.truthy(),
+            };
+            if keep {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
     }
 
     fn drain(&self, it: &Rc<RefCell<Iter>>) -> Result<Vec<Value>> {
@@ -704,9 +967,8 @@ impl<'c> Interp<'c> {
     /// All items of an iterable, as `list(v)` would give them.
     pub(crate) fn collect(&self, v: &Value) -> Result<Vec<Value>> {
         match v {
-            Value::List(items) | Value::Tuple(items) | Value::Set(items, _) => {
-                Ok(items.as_ref().clone())
-            }
+            Value::List(items) | Value::Tuple(items) => Ok(items.as_ref().clone()),
+            Value::Set(items, _) => Ok(items.as_ref().clone()),
             Value::Range(start, stop, step) => {
                 let n = crate::value::range_len(*start, *stop, *step);
                 if usize::try_from(n).map_or(true, |n| n > MAX_ITEMS) {
@@ -720,4 +982,4 @@ impl<'c> Interp<'c> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

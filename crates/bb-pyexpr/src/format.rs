@@ -36,14 +36,13 @@ pub(crate) fn ascii(repr: &str) -> String {
 
 /// The digits of `n` in `radix`.
 pub(crate) fn radix_digits(n: u64, radix: u32, upper: bool) -> String {
-    let s = match radix {
+    match radix {
         2 => format!("{n:b}"),
         8 => format!("{n:o}"),
         16 if upper => format!("{n:X}"),
         16 => format!("{n:x}"),
         _ => n.to_string(),
-    };
-    s
+    }
 }
 
 fn check_width(n: usize) -> Result<usize> {
@@ -75,7 +74,9 @@ fn general(x: f64, prec: usize, alt: bool, upper: bool) -> String {
         0
     } else {
         let s = format!("{x:.*e}", p - 1);
-        s.split_once('e').and_then(|(_, e)| e.parse::<i64>().ok()).unwrap_or(0)
+        s.split_once('e')
+            .and_then(|(_, e)| e.parse::<i64>().ok())
+            .unwrap_or(0)
     };
     let p_i = i64::try_from(p).unwrap_or(i64::MAX);
     let mut s = if -4 <= exp && exp < p_i {
@@ -197,7 +198,8 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
                 None => return Err(EvalError::exc("KeyError", py_repr(&kv)?)),
             }
         }
-        let (mut left, mut plus, mut space, mut alt, mut zero) = (false, false, false, false, false);
+        let (mut left, mut plus, mut space, mut alt, mut zero) =
+            (false, false, false, false, false);
         while let Some(&f) = chars.get(i) {
             match f {
                 '-' => left = true,
@@ -244,7 +246,9 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
         while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
             i += 1;
         }
-        let Some(&conv) = chars.get(i) else { return Err(incomplete()) };
+        let Some(&conv) = chars.get(i) else {
+            return Err(incomplete());
+        };
         let conv_index = i;
         i += 1;
         if conv == '%' {
@@ -302,10 +306,10 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
                     _ => (10, ""),
                 };
                 let mut digits = radix_digits(n.unsigned_abs(), radix, conv == 'X');
-                if let Some(p) = prec {
-                    if digits.len() < p {
-                        digits = "0".repeat(p - digits.len()) + &digits;
-                    }
+                if let Some(p) = prec
+                    && digits.len() < p
+                {
+                    digits = "0".repeat(p - digits.len()) + &digits;
                 }
                 let sign = format!("{}{}", sign_of(n < 0), if alt { prefix } else { "" });
                 pad_percent(&sign, &digits, width, left, zero)
@@ -331,7 +335,10 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
                         let n = as_index(&arg).unwrap_or(-1);
                         let c = u32::try_from(n).ok().filter(|u| *u < 0x110000);
                         let Some(c) = c else {
-                            return Err(EvalError::exc("OverflowError", "%c arg not in range(0x110000)"));
+                            return Err(EvalError::exc(
+                                "OverflowError",
+                                "%c arg not in range(0x110000)",
+                            ));
                         };
                         char::from_u32(c).ok_or_else(|| EvalError::needs("%c of a surrogate"))?
                     }
@@ -350,9 +357,15 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
         };
         out.push_str(&piece);
     }
-    let consumed_all = if single { next >= 1 } else { next >= items.len() };
+    let consumed_all = if single {
+        next >= 1
+    } else {
+        next >= items.len()
+    };
     if !consumed_all && !is_mapping {
-        return Err(EvalError::type_err("not all arguments converted during string formatting"));
+        return Err(EvalError::type_err(
+            "not all arguments converted during string formatting",
+        ));
     }
     Ok(out)
 }
@@ -439,7 +452,11 @@ fn parse_spec(spec: &str) -> Result<Spec> {
 /// Pads per a format spec; `prefix` (sign and base prefix) goes before `=` padding.
 fn pad_spec(s: &Spec, prefix: &str, body: &str, default_align: char) -> String {
     let (fill, align) = match (s.align, s.zero) {
-        (Some(a), _) => (s.fill.unwrap_or(if s.zero && s.fill.is_none() { '0' } else { ' ' }), a),
+        (Some(a), _) => (
+            s.fill
+                .unwrap_or(if s.zero && s.fill.is_none() { '0' } else { ' ' }),
+            a,
+        ),
         (None, true) if default_align == '>' => ('0', '='),
         (None, _) => (s.fill.unwrap_or(' '), default_align),
     };
@@ -462,7 +479,7 @@ fn group(digits: &str, sep: char, every: usize) -> String {
     let n = digits.len();
     let mut out = String::with_capacity(n + n / every);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (n - i) % every == 0 {
+        if i > 0 && (n - i).is_multiple_of(every) {
             out.push(sep);
         }
         out.push(ch);
@@ -483,7 +500,10 @@ fn sign_text(s: &Spec, neg: bool) -> &'static str {
 }
 
 fn unknown_code(ty: char, v: &Value) -> EvalError {
-    EvalError::value_err(format!("Unknown format code '{ty}' for object of type '{}'", v.type_name()))
+    EvalError::value_err(format!(
+        "Unknown format code '{ty}' for object of type '{}'",
+        v.type_name()
+    ))
 }
 
 /// Python `format(value, spec)`.
@@ -498,7 +518,9 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
                 return Err(unknown_code(t, v));
             }
             if s.sign.is_some() {
-                return Err(EvalError::value_err("Sign not allowed in string format specifier"));
+                return Err(EvalError::value_err(
+                    "Sign not allowed in string format specifier",
+                ));
             }
             if s.alt {
                 return Err(EvalError::value_err(
@@ -511,7 +533,9 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
                 ));
             }
             if let Some(g) = s.grouping {
-                return Err(EvalError::value_err(format!("Cannot specify '{g}' with 's'.")));
+                return Err(EvalError::value_err(format!(
+                    "Cannot specify '{g}' with 's'."
+                )));
             }
             let body: String = match s.precision {
                 Some(p) => text.chars().take(p).collect(),
@@ -523,7 +547,9 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
             let s = parse_spec(spec)?;
             let n = as_index(v).unwrap_or(0);
             match s.ty {
-                Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => return format_float(n as f64, &s, v),
+                Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => {
+                    return format_float(n as f64, &s, v);
+                }
                 Some('n') => return Err(EvalError::needs("locale-dependent format `n`")),
                 _ => {}
             }
@@ -534,15 +560,20 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
                 Some('x') => (16, "0x", false),
                 Some('X') => (16, "0X", true),
                 Some('c') => {
-                    let c = u32::try_from(n).ok().and_then(char::from_u32).ok_or_else(|| {
-                        EvalError::exc("OverflowError", "%c arg not in range(0x110000)")
-                    })?;
+                    let c = u32::try_from(n)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| {
+                            EvalError::exc("OverflowError", "%c arg not in range(0x110000)")
+                        })?;
                     return Ok(pad_spec(&s, "", &c.to_string(), '<'));
                 }
                 Some(t) => return Err(unknown_code(t, v)),
             };
             if s.precision.is_some() {
-                return Err(EvalError::value_err("Precision not allowed in integer format specifier"));
+                return Err(EvalError::value_err(
+                    "Precision not allowed in integer format specifier",
+                ));
             }
             let mut digits = radix_digits(n.unsigned_abs(), radix, upper);
             if let Some(g) = s.grouping {
@@ -557,19 +588,31 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
                 }
                 digits = group(&digits, g, if radix == 10 { 3 } else { 4 });
             }
-            let pre = format!("{}{}", sign_text(&s, n < 0), if s.alt { prefix } else { "" });
+            let pre = format!(
+                "{}{}",
+                sign_text(&s, n < 0),
+                if s.alt { prefix } else { "" }
+            );
             Ok(pad_spec(&s, &pre, &digits, '>'))
         }
         Value::Float(f) => {
             let s = parse_spec(spec)?;
             format_float(*f, &s, v)
         }
-        Value::None | Value::List(_) | Value::Tuple(_) | Value::Dict(_) | Value::Set(..)
-        | Value::Range(..) | Value::View(..) => Err(EvalError::type_err(format!(
+        Value::None
+        | Value::List(_)
+        | Value::Tuple(_)
+        | Value::Dict(_)
+        | Value::Set(..)
+        | Value::Range(..)
+        | Value::View(..) => Err(EvalError::type_err(format!(
             "unsupported format string passed to {}.__format__",
             v.type_name()
         ))),
-        _ => Err(EvalError::needs(format!("format() of a `{}` object", v.type_name()))),
+        _ => Err(EvalError::needs(format!(
+            "format() of a `{}` object",
+            v.type_name()
+        ))),
     }
 }
 
@@ -590,7 +633,11 @@ fn format_float(x: f64, s: &Spec, v: &Value) -> Result<String> {
             let neg = x.is_sign_negative() && !x.is_nan() && !(s.z && x == 0.0);
             return Ok(pad_spec(s, sign_text(s, neg), &body, '>'));
         }
-        None => return Err(EvalError::needs("float format with a precision and no type")),
+        None => {
+            return Err(EvalError::needs(
+                "float format with a precision and no type",
+            ));
+        }
         Some('n') => return Err(EvalError::needs("locale-dependent format `n`")),
         Some(t @ ('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%')) => t,
         Some(t) => return Err(unknown_code(t, v)),
@@ -600,7 +647,9 @@ fn format_float(x: f64, s: &Spec, v: &Value) -> Result<String> {
         if s.zero || s.fill == Some('0') {
             return Err(EvalError::needs("zero padding with digit grouping"));
         }
-        let end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
+        let end = body
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(body.len());
         body = format!("{}{}", group(&body[..end], g, 3), &body[end..]);
     }
     let mut neg = x.is_sign_negative() && !x.is_nan();
@@ -624,7 +673,13 @@ pub(crate) fn str_format(it: &Interp<'_>, fmt: &str, args: &Args) -> Result<Stri
     format_inner(it, fmt, args, &mut numbering, 2)
 }
 
-fn format_inner(it: &Interp<'_>, fmt: &str, args: &Args, numbering: &mut Numbering, depth: u8) -> Result<String> {
+fn format_inner(
+    it: &Interp<'_>,
+    fmt: &str,
+    args: &Args,
+    numbering: &mut Numbering,
+    depth: u8,
+) -> Result<String> {
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::with_capacity(fmt.len());
     let mut i = 0;
@@ -639,7 +694,11 @@ fn format_inner(it: &Interp<'_>, fmt: &str, args: &Args, numbering: &mut Numberi
                 out.push('}');
                 i += 1;
             }
-            '}' => return Err(EvalError::value_err("Single '}' encountered in format string")),
+            '}' => {
+                return Err(EvalError::value_err(
+                    "Single '}' encountered in format string",
+                ));
+            }
             '{' => {
                 let start = i;
                 let mut level = 1;
@@ -676,7 +735,13 @@ fn format_inner(it: &Interp<'_>, fmt: &str, args: &Args, numbering: &mut Numberi
     Ok(out)
 }
 
-fn format_field(it: &Interp<'_>, field: &str, args: &Args, numbering: &mut Numbering, depth: u8) -> Result<String> {
+fn format_field(
+    it: &Interp<'_>,
+    field: &str,
+    args: &Args,
+    numbering: &mut Numbering,
+    depth: u8,
+) -> Result<String> {
     // Split `name[!conv][:spec]`, ignoring `!` and `:` inside brackets of the name.
     let mut bracket = 0;
     let mut name_end = field.len();
@@ -701,7 +766,9 @@ fn format_field(it: &Interp<'_>, field: &str, args: &Args, numbering: &mut Numbe
         })?;
         rest = cs.as_str();
         if !rest.is_empty() && !rest.starts_with(':') {
-            return Err(EvalError::value_err("expected ':' after conversion specifier"));
+            return Err(EvalError::value_err(
+                "expected ':' after conversion specifier",
+            ));
         }
         conv = Some(c);
     }
@@ -728,7 +795,9 @@ fn format_field(it: &Interp<'_>, field: &str, args: &Args, numbering: &mut Numbe
             ));
         }
         *numbering = Numbering::Manual;
-        let n = first.parse::<usize>().map_err(|_| EvalError::value_err("Too many decimal digits in format string"))?;
+        let n = first
+            .parse::<usize>()
+            .map_err(|_| EvalError::value_err("Too many decimal digits in format string"))?;
         positional(args, n)?
     } else {
         match args.kw.iter().find(|(k, _)| &**k == first) {
@@ -749,14 +818,19 @@ fn format_field(it: &Interp<'_>, field: &str, args: &Args, numbering: &mut Numbe
             return Err(EvalError::value_err("Empty attribute in format string"));
         }
         let key = if key.bytes().all(|b| b.is_ascii_digit()) {
-            Value::Int(key.parse::<i64>().map_err(|_| EvalError::needs("huge index in a format field"))?)
+            Value::Int(
+                key.parse::<i64>()
+                    .map_err(|_| EvalError::needs("huge index in a format field"))?,
+            )
         } else {
             Value::str(key)
         };
         value = ops::getitem(it, &value, &key)?;
         rest = &rest[close + 1..];
         if !rest.is_empty() && !rest.starts_with(['.', '[']) {
-            return Err(EvalError::value_err("Only '.' or '[' may follow ']' in format field specifier"));
+            return Err(EvalError::value_err(
+                "Only '.' or '[' may follow ']' in format field specifier",
+            ));
         }
     }
     let spec = if spec_src.contains('{') {
@@ -770,7 +844,9 @@ fn format_field(it: &Interp<'_>, field: &str, args: &Args, numbering: &mut Numbe
         Some('r') => Value::str(py_repr(&value)?),
         Some('a') => Value::str(ascii(&py_repr(&value)?)),
         Some(c) => {
-            return Err(EvalError::value_err(format!("Unknown conversion specifier {c}")));
+            return Err(EvalError::value_err(format!(
+                "Unknown conversion specifier {c}"
+            )));
         }
     };
     format_value(&value, &spec)

@@ -69,19 +69,35 @@ pub(crate) const KEYWORDS: &[&str] = &[
 
 /// Operators, longest first so that the first match is the longest.
 const OPERATORS: &[&str] = &[
-    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "**", "//", "<<", ">>", "<=", ">=", "==",
-    "!=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "+", "-", "*", "/", "%", "@",
-    "&", "|", "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "=",
+    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "**", "//", "<<", ">>", "<=", ">=", "==", "!=",
+    "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "+", "-", "*", "/", "%", "@", "&", "|",
+    "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "=",
 ];
 
 /// Tokenizes `src` (already stripped). The last token is always [`Tok::End`].
 pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok>> {
     if src.contains('\0') {
-        return Err(EvalError::value_err("source code string cannot contain null bytes"));
+        return Err(EvalError::value_err(
+            "source code string cannot contain null bytes",
+        ));
     }
     // CPython translates every newline convention to `\n` before tokenizing.
-    let text: Vec<char> = src.replace("\r\n", "\n").replace('\r', "\n").chars().collect();
-    Lexer { s: &text, pos: 0, line: 1, brackets: Vec::new(), toks: Vec::new() }.run()
+    let text: Vec<char> = if src.contains('\r') {
+        src.replace("\r\n", "\n")
+            .replace('\r', "\n")
+            .chars()
+            .collect()
+    } else {
+        src.chars().collect()
+    };
+    Lexer {
+        s: &text,
+        pos: 0,
+        line: 1,
+        brackets: Vec::new(),
+        toks: Vec::new(),
+    }
+    .run()
 }
 
 struct Lexer<'s> {
@@ -117,7 +133,9 @@ impl Lexer<'_> {
                 '\n' => {
                     self.pos += 1;
                     self.line += 1;
-                    if self.brackets.is_empty() && !matches!(self.toks.last(), Some(Tok::Newline) | None) {
+                    if self.brackets.is_empty()
+                        && !matches!(self.toks.last(), Some(Tok::Newline) | None)
+                    {
                         self.toks.push(Tok::Newline);
                     }
                 }
@@ -134,7 +152,9 @@ impl Lexer<'_> {
                         ));
                     }
                 }
-                c if c.is_ascii_digit() || (c == '.' && self.peek(1).is_some_and(|d| d.is_ascii_digit())) => {
+                c if c.is_ascii_digit()
+                    || (c == '.' && self.peek(1).is_some_and(|d| d.is_ascii_digit())) =>
+                {
                     let tok = self.number()?;
                     self.toks.push(tok);
                 }
@@ -157,14 +177,23 @@ impl Lexer<'_> {
     }
 
     fn operator(&mut self, c: char) -> Result<()> {
-        let Some(op) = OPERATORS.iter().copied().find(|op| {
-            op.chars().enumerate().all(|(i, oc)| self.peek(i) == Some(oc))
-        }) else {
-            return Err(if c == '!' || c == '$' || c == '?' || c == '`' || c.is_ascii() {
-                EvalError::syntax("invalid syntax")
-            } else {
-                EvalError::syntax(format!("invalid character '{c}' (U+{:04X})", u32::from(c)))
-            });
+        let Some(op) = OPERATORS
+            .iter()
+            .copied()
+            .filter(|op| op.starts_with(c))
+            .find(|op| {
+                op.chars()
+                    .enumerate()
+                    .all(|(i, oc)| self.peek(i) == Some(oc))
+            })
+        else {
+            return Err(
+                if c == '!' || c == '$' || c == '?' || c == '`' || c.is_ascii() {
+                    EvalError::syntax("invalid syntax")
+                } else {
+                    EvalError::syntax(format!("invalid character '{c}' (U+{:04X})", u32::from(c)))
+                },
+            );
         };
         self.pos += op.chars().count();
         match op {
@@ -201,12 +230,12 @@ impl Lexer<'_> {
             self.pos += 1;
         }
         let word: String = self.s[start..self.pos].iter().collect();
-        if matches!(self.peek(0), Some('\'' | '"')) {
-            if let Some(prefix) = StrPrefix::parse(&word) {
-                let lit = self.string(prefix)?;
-                self.toks.push(Tok::Str(lit));
-                return Ok(());
-            }
+        if matches!(self.peek(0), Some('\'' | '"'))
+            && let Some(prefix) = StrPrefix::parse(&word)
+        {
+            let lit = self.string(prefix)?;
+            self.toks.push(Tok::Str(lit));
+            return Ok(());
         }
         self.toks.push(Tok::Name(Arc::from(word)));
         Ok(())
@@ -295,9 +324,9 @@ impl Lexer<'_> {
 
     /// CPython accepts a keyword right after a number (`1if x else 2`), but no other name.
     fn keyword_follows(&self) -> bool {
-        ["and", "else", "for", "if", "in", "is", "not", "or"].iter().any(|kw| {
-            kw.chars().enumerate().all(|(i, c)| self.peek(i) == Some(c))
-        })
+        ["and", "else", "for", "if", "in", "is", "not", "or"]
+            .iter()
+            .any(|kw| kw.chars().enumerate().all(|(i, c)| self.peek(i) == Some(c)))
     }
 
     fn check_number_end(&self) -> Result<()> {
@@ -343,7 +372,10 @@ impl Lexer<'_> {
                 }
                 Some('\n') if !triple => {
                     return Err(EvalError::Syntax {
-                        message: format!("unterminated string literal (detected at line {})", self.line),
+                        message: format!(
+                            "unterminated string literal (detected at line {})",
+                            self.line
+                        ),
                         unterminated_string: true,
                     });
                 }
@@ -376,14 +408,28 @@ impl Lexer<'_> {
             });
         }
         if prefix.bytes && body.iter().any(|c| !c.is_ascii()) {
-            return Err(EvalError::syntax("bytes can only contain ASCII literal characters"));
+            return Err(EvalError::syntax(
+                "bytes can only contain ASCII literal characters",
+            ));
         }
-        let kind = if prefix.bytes { StrKind::Bytes } else { StrKind::Plain };
+        let kind = if prefix.bytes {
+            StrKind::Bytes
+        } else {
+            StrKind::Plain
+        };
         if prefix.raw {
-            return Ok(StrLit { kind, value: body.iter().collect(), unsupported: None });
+            return Ok(StrLit {
+                kind,
+                value: body.iter().collect(),
+                unsupported: None,
+            });
         }
         let (value, unsupported) = decode_escapes(body, prefix.bytes)?;
-        Ok(StrLit { kind, value, unsupported })
+        Ok(StrLit {
+            kind,
+            value,
+            unsupported,
+        })
     }
 }
 
@@ -411,8 +457,14 @@ impl StrPrefix {
     }
 }
 
-fn unicode_error(what: &str) -> EvalError {
-    EvalError::syntax(format!("(unicode error) 'unicodeescape' codec can't decode bytes: {what}"))
+/// CPython's message for a bad escape spanning chars `start..end` of a literal body
+/// (reported as UTF-8 byte positions, `end` inclusive).
+fn unicode_error(body: &[char], start: usize, end: usize, what: &str) -> EvalError {
+    let byte = |i: usize| body.iter().take(i).map(|c| c.len_utf8()).sum::<usize>();
+    let (from, to) = (byte(start), byte(end.max(start + 1)) - 1);
+    EvalError::syntax(format!(
+        "(unicode error) 'unicodeescape' codec can't decode bytes in position {from}-{to}: {what}"
+    ))
 }
 
 /// Decodes backslash escapes of a non-raw literal body. Returns the text and, when the
@@ -464,25 +516,36 @@ pub(crate) fn decode_escapes(body: &[char], bytes: bool) -> Result<(String, Opti
                     _ => 8,
                 };
                 let digits: String = body.iter().skip(i).take(n).collect();
-                if digits.chars().count() != n || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+                let good = digits.chars().take_while(char::is_ascii_hexdigit).count();
+                if good != n {
                     let what = match e {
                         'x' => "truncated \\xXX escape",
                         'u' => "truncated \\uXXXX escape",
                         _ => "truncated \\UXXXXXXXX escape",
                     };
-                    return Err(unicode_error(what));
+                    return Err(unicode_error(body, i - 2, i + good, what));
                 }
                 i += n;
                 let v = u32::from_str_radix(&digits, 16).unwrap_or(u32::MAX);
                 if v > 0x10FFFF {
-                    return Err(unicode_error("illegal Unicode character"));
+                    return Err(unicode_error(
+                        body,
+                        i - n - 2,
+                        i,
+                        "illegal Unicode character",
+                    ));
                 }
                 push_code(&mut out, v, &mut unsupported);
             }
             'N' if !bytes => {
                 // A named character: valid Python, but we carry no Unicode name table.
                 if body.get(i) != Some(&'{') || !body[i..].contains(&'}') {
-                    return Err(unicode_error("malformed \\N character escape"));
+                    return Err(unicode_error(
+                        body,
+                        i - 2,
+                        i,
+                        "malformed \\N character escape",
+                    ));
                 }
                 while body.get(i).is_some_and(|&c| c != '}') {
                     i += 1;

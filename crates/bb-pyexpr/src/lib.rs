@@ -8,11 +8,16 @@
 //! The datastore extracts the text between `${@` and `}` and substitutes `${VAR}` references
 //! before calling us; this crate sees only the expression.
 //!
+//! Evaluation is bounded: nesting depth, stack use, container sizes (about a million items)
+//! and work (five million steps). Past a bound the result is an error (`RecursionError`,
+//! `MemoryError` or `NeedsPython`), never a crash; no input panics.
+//!
 //! Code map: `lexer.rs` (tokens and literals), `parser.rs` (grammar) building `ast.rs`;
 //! `eval.rs` (names, scopes, calls, comprehensions, iterators) over `value.rs` (values and
 //! their `==`, ordering, `repr`); `ops.rs` (operators, indexing), `methods.rs` (attributes
 //! and methods), `builtins.rs` (Python builtins and the `bb`/`oe`/`os.path` helpers),
-//! `format.rs` (`%`, `str.format`, format specs); `error.rs` ([`EvalError`]).
+//! `format.rs` (`%`, `str.format`, format specs); `error.rs` ([`EvalError`]); `stack.rs` (the
+//! stack budget that turns runaway nesting into errors; the crate needs 2 MiB of stack).
 
 mod ast;
 mod builtins;
@@ -23,6 +28,7 @@ mod lexer;
 mod methods;
 mod ops;
 mod parser;
+mod stack;
 mod value;
 
 use std::sync::Arc;
@@ -35,7 +41,12 @@ pub trait Context {
     /// Errors pass through unchanged.
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, EvalError>;
     /// `d.getVarFlag(name, flag, expand)`.
-    fn get_var_flag(&self, name: &str, flag: &str, expand: bool) -> Result<Option<String>, EvalError>;
+    fn get_var_flag(
+        &self,
+        name: &str,
+        flag: &str,
+        expand: bool,
+    ) -> Result<Option<String>, EvalError>;
     /// `d.expand(text)`.
     fn expand(&self, text: &str) -> Result<String, EvalError>;
 }
@@ -54,8 +65,12 @@ fn strip_py(text: &str) -> &str {
 
 /// Parses an inline Python expression (the text between `${@` and `}`).
 pub fn compile(expr: &str) -> Result<Expr> {
+    let _guard = stack::Guard::new();
     let root = parser::parse(strip_py(expr)).map_err(|e| e.with_expr(expr))?;
-    Ok(Expr { text: Arc::from(expr), root: Arc::new(root) })
+    Ok(Expr {
+        text: Arc::from(expr),
+        root: Arc::new(root),
+    })
 }
 
 impl Expr {
@@ -66,6 +81,7 @@ impl Expr {
 
     /// Evaluates the expression and converts the result with Python `str()`.
     pub fn eval(&self, ctx: &dyn Context) -> Result<String> {
+        let _guard = stack::Guard::new();
         let interp = eval::Interp::new(ctx);
         interp
             .eval(&self.root, None)
@@ -75,6 +91,34 @@ impl Expr {
 }
 
 /// Compiles and evaluates an expression in one step.
+///
+/// ```
+/// use bb_pyexpr::{Context, EvalError};
+///
+/// struct Features;
+///
+/// impl Context for Features {
+///     fn get_var(&self, name: &str, _expand: bool) -> Result<Option<String>, EvalError> {
+///         Ok((name == "DISTRO_FEATURES").then(|| "systemd x11".to_owned()))
+///     }
+///     fn get_var_flag(&self, _: &str, _: &str, _: bool) -> Result<Option<String>, EvalError> {
+///         Ok(None)
+///     }
+///     fn expand(&self, text: &str) -> Result<String, EvalError> {
+///         Ok(text.to_owned())
+///     }
+/// }
+///
+/// let r = bb_pyexpr::eval("bb.utils.contains('DISTRO_FEATURES', 'x11', 'gui', '', d)", &Features);
+/// assert_eq!(r.as_deref(), Ok("gui"));
+/// // An unset variable reads as `None`, whose text is "None".
+/// assert_eq!(bb_pyexpr::eval("d.getVar('PN')", &Features).as_deref(), Ok("None"));
+/// // A `def` function of a class cannot be evaluated here.
+/// assert!(matches!(
+///     bb_pyexpr::eval("get_perl_version(d)", &Features),
+///     Err(EvalError::NeedsPython { .. })
+/// ));
+/// ```
 pub fn eval(expr: &str, ctx: &dyn Context) -> Result<String> {
     compile(expr)?.eval(ctx)
 }

@@ -18,52 +18,206 @@ use crate::value::{
 };
 
 const STR_ALL: &[&str] = &[
-    "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
-    "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit",
-    "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle", "isupper", "join",
-    "ljust", "lower", "lstrip", "maketrans", "partition", "removeprefix", "removesuffix",
-    "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
-    "splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill",
+    "capitalize",
+    "casefold",
+    "center",
+    "count",
+    "encode",
+    "endswith",
+    "expandtabs",
+    "find",
+    "format",
+    "format_map",
+    "index",
+    "isalnum",
+    "isalpha",
+    "isascii",
+    "isdecimal",
+    "isdigit",
+    "isidentifier",
+    "islower",
+    "isnumeric",
+    "isprintable",
+    "isspace",
+    "istitle",
+    "isupper",
+    "join",
+    "ljust",
+    "lower",
+    "lstrip",
+    "maketrans",
+    "partition",
+    "removeprefix",
+    "removesuffix",
+    "replace",
+    "rfind",
+    "rindex",
+    "rjust",
+    "rpartition",
+    "rsplit",
+    "rstrip",
+    "split",
+    "splitlines",
+    "startswith",
+    "strip",
+    "swapcase",
+    "title",
+    "translate",
+    "upper",
+    "zfill",
 ];
 const STR_IMPL: &[&str] = &[
-    "capitalize", "casefold", "center", "count", "endswith", "expandtabs", "find", "format",
-    "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "islower", "isnumeric",
-    "isspace", "isupper", "join", "ljust", "lower", "lstrip", "partition", "removeprefix",
-    "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip",
-    "split", "splitlines", "startswith", "strip", "swapcase", "title", "upper", "zfill",
+    "capitalize",
+    "casefold",
+    "center",
+    "count",
+    "endswith",
+    "expandtabs",
+    "find",
+    "format",
+    "index",
+    "isalnum",
+    "isalpha",
+    "isascii",
+    "isdecimal",
+    "isdigit",
+    "islower",
+    "isnumeric",
+    "isspace",
+    "isupper",
+    "join",
+    "ljust",
+    "lower",
+    "lstrip",
+    "partition",
+    "removeprefix",
+    "removesuffix",
+    "replace",
+    "rfind",
+    "rindex",
+    "rjust",
+    "rpartition",
+    "rsplit",
+    "rstrip",
+    "split",
+    "splitlines",
+    "startswith",
+    "strip",
+    "swapcase",
+    "title",
+    "upper",
+    "zfill",
 ];
-const LIST_ALL: &[&str] =
-    &["append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort"];
+const LIST_ALL: &[&str] = &[
+    "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove", "reverse",
+    "sort",
+];
 const LIST_IMPL: &[&str] = &["copy", "count", "index"];
 const TUPLE_ALL: &[&str] = &["count", "index"];
 const DICT_ALL: &[&str] = &[
-    "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault", "update",
+    "clear",
+    "copy",
+    "fromkeys",
+    "get",
+    "items",
+    "keys",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
     "values",
 ];
 const DICT_IMPL: &[&str] = &["copy", "get", "items", "keys", "values"];
 const SET_ALL: &[&str] = &[
-    "add", "clear", "copy", "difference", "difference_update", "discard", "intersection",
-    "intersection_update", "isdisjoint", "issubset", "issuperset", "pop", "remove",
-    "symmetric_difference", "symmetric_difference_update", "union", "update",
+    "add",
+    "clear",
+    "copy",
+    "difference",
+    "difference_update",
+    "discard",
+    "intersection",
+    "intersection_update",
+    "isdisjoint",
+    "issubset",
+    "issuperset",
+    "pop",
+    "remove",
+    "symmetric_difference",
+    "symmetric_difference_update",
+    "union",
+    "update",
 ];
 const SET_IMPL: &[&str] = &[
-    "copy", "difference", "intersection", "isdisjoint", "issubset", "issuperset",
-    "symmetric_difference", "union",
+    "copy",
+    "difference",
+    "intersection",
+    "isdisjoint",
+    "issubset",
+    "issuperset",
+    "symmetric_difference",
+    "union",
 ];
 const INT_ALL: &[&str] = &[
-    "as_integer_ratio", "bit_count", "bit_length", "conjugate", "denominator", "from_bytes", "imag",
-    "numerator", "real", "to_bytes",
+    "as_integer_ratio",
+    "bit_count",
+    "bit_length",
+    "conjugate",
+    "denominator",
+    "from_bytes",
+    "imag",
+    "numerator",
+    "real",
+    "to_bytes",
 ];
-const FLOAT_ALL: &[&str] =
-    &["as_integer_ratio", "conjugate", "fromhex", "hex", "imag", "is_integer", "real"];
+const FLOAT_ALL: &[&str] = &[
+    "as_integer_ratio",
+    "conjugate",
+    "fromhex",
+    "hex",
+    "imag",
+    "is_integer",
+    "real",
+];
 const RANGE_ALL: &[&str] = &["count", "index", "start", "step", "stop"];
 const DATASTORE_ALL: &[&str] = &[
-    "appendVar", "appendVarFlag", "createCopy", "delVar", "delVarFlag", "delVarFlags",
-    "disableTracking", "enableTracking", "expandVarref", "expandWithRefs", "getVarFlags",
-    "get_hash", "hasOverrides", "initVar", "localkeys", "need_overrides", "prependVar",
-    "prependVarFlag", "renameVar", "setVar", "setVarFilter", "setVarFlag", "setVarFlags", "keys",
-    "items", "values", "get", "pop", "popitem", "clear", "update", "setdefault", "dict",
-    "overridedata", "varhistory", "inchistory", "inoverride", "inchistory",
+    "appendVar",
+    "appendVarFlag",
+    "createCopy",
+    "delVar",
+    "delVarFlag",
+    "delVarFlags",
+    "disableTracking",
+    "enableTracking",
+    "expandVarref",
+    "expandWithRefs",
+    "getVarFlags",
+    "get_hash",
+    "hasOverrides",
+    "initVar",
+    "localkeys",
+    "need_overrides",
+    "prependVar",
+    "prependVarFlag",
+    "renameVar",
+    "setVar",
+    "setVarFilter",
+    "setVarFlag",
+    "setVarFlags",
+    "keys",
+    "items",
+    "values",
+    "get",
+    "pop",
+    "popitem",
+    "clear",
+    "update",
+    "setdefault",
+    "dict",
+    "overridedata",
+    "varhistory",
+    "inchistory",
+    "inoverride",
+    "inchistory",
 ];
 
 /// Finds a name in a static table, returning the table's `'static` copy.
@@ -72,7 +226,10 @@ fn find(table: &[&'static str], name: &str) -> Option<&'static str> {
 }
 
 fn no_attr(v: &Value, name: &str) -> EvalError {
-    EvalError::exc("AttributeError", format!("'{}' object has no attribute '{name}'", v.type_name()))
+    EvalError::exc(
+        "AttributeError",
+        format!("'{}' object has no attribute '{name}'", v.type_name()),
+    )
 }
 
 fn unknown(path: String) -> Value {
@@ -135,6 +292,7 @@ fn module_attr(m: &'static str, name: &str) -> Value {
     let sub = |s: &'static str| Value::Module(s);
     match (m, name) {
         ("bb", "utils") => sub("bb.utils"),
+        ("bb", "parse") => sub("bb.parse"),
         ("oe", "utils") => sub("oe.utils"),
         ("oe", "types") => sub("oe.types"),
         ("oe", "path") => sub("oe.path"),
@@ -160,7 +318,9 @@ fn strip_set(chars: Option<&Value>, meth: &str) -> Result<Option<Vec<char>>> {
     match chars {
         None | Some(Value::None) => Ok(None),
         Some(Value::Str(c)) => Ok(Some(c.chars().collect())),
-        Some(_) => Err(EvalError::type_err(format!("{meth} arg must be None or str"))),
+        Some(_) => Err(EvalError::type_err(format!(
+            "{meth} arg must be None or str"
+        ))),
     }
 }
 
@@ -168,7 +328,9 @@ fn positional_only(name: &str, args: &Args) -> Result<()> {
     if args.kw.is_empty() {
         Ok(())
     } else {
-        Err(EvalError::type_err(format!("{name}() takes no keyword arguments")))
+        Err(EvalError::type_err(format!(
+            "{name}() takes no keyword arguments"
+        )))
     }
 }
 
@@ -185,9 +347,15 @@ fn nargs(name: &str, args: &Args, min: usize, max: usize) -> Result<()> {
                 format!("{name} expected {min} arguments, got {n}")
             }
         } else if n < min {
-            format!("{name} expected at least {min} argument{}, got {n}", if min == 1 { "" } else { "s" })
+            format!(
+                "{name} expected at least {min} argument{}, got {n}",
+                if min == 1 { "" } else { "s" }
+            )
         } else {
-            format!("{name} expected at most {max} argument{}, got {n}", if max == 1 { "" } else { "s" })
+            format!(
+                "{name} expected at most {max} argument{}, got {n}",
+                if max == 1 { "" } else { "s" }
+            )
         };
         return Err(EvalError::type_err(msg));
     }
@@ -230,12 +398,18 @@ fn kwargs(name: &str, args: Args, params: &[&str], min: usize) -> Result<Vec<Opt
 }
 
 /// Char-indexed `[start:end]` bounds of a string as byte offsets, per slice rules.
-fn str_bounds(s: &str, start: Option<&Value>, end: Option<&Value>) -> Result<Option<(usize, usize)>> {
+fn str_bounds(
+    s: &str,
+    start: Option<&Value>,
+    end: Option<&Value>,
+) -> Result<Option<(usize, usize)>> {
     let conv = |v: Option<&Value>| -> Result<Option<i64>> {
         match v {
             None | Some(Value::None) => Ok(None),
             Some(v) => as_index(v).map(Some).ok_or_else(|| {
-                EvalError::type_err("slice indices must be integers or None or have an __index__ method")
+                EvalError::type_err(
+                    "slice indices must be integers or None or have an __index__ method",
+                )
             }),
         }
     };
@@ -260,7 +434,10 @@ fn char_index(s: &str, byte: usize) -> i64 {
 fn need_str<'a>(v: &'a Value, what: &str) -> Result<&'a str> {
     match v {
         Value::Str(s) => Ok(s),
-        other => Err(EvalError::type_err(format!("{what}, not {}", other.type_name()))),
+        other => Err(EvalError::type_err(format!(
+            "{what}, not {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -320,9 +497,15 @@ fn split(s: &str, sep: Option<&Value>, maxsplit: Option<&Value>, right: bool) ->
                 return Err(EvalError::value_err("empty separator"));
             }
             let mut v: Vec<Value> = match (limit, right) {
-                (Some(l), false) => s.splitn(l.saturating_add(1), &**sep).map(Value::str).collect(),
+                (Some(l), false) => s
+                    .splitn(l.saturating_add(1), &**sep)
+                    .map(Value::str)
+                    .collect(),
                 (None, false) => s.split(&**sep).map(Value::str).collect(),
-                (Some(l), true) => s.rsplitn(l.saturating_add(1), &**sep).map(Value::str).collect(),
+                (Some(l), true) => s
+                    .rsplitn(l.saturating_add(1), &**sep)
+                    .map(Value::str)
+                    .collect(),
                 (None, true) => s.rsplit(&**sep).map(Value::str).collect(),
             };
             if right {
@@ -331,7 +514,10 @@ fn split(s: &str, sep: Option<&Value>, maxsplit: Option<&Value>, right: bool) ->
             v
         }
         Some(other) => {
-            return Err(EvalError::type_err(format!("must be str or None, not {}", other.type_name())));
+            return Err(EvalError::type_err(format!(
+                "must be str or None, not {}",
+                other.type_name()
+            )));
         }
     };
     Ok(Value::list(parts))
@@ -339,7 +525,18 @@ fn split(s: &str, sep: Option<&Value>, maxsplit: Option<&Value>, right: bool) ->
 
 fn splitlines(s: &str, keepends: bool) -> Vec<Value> {
     let is_break = |c: char| {
-        matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}')
+        matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
     };
     let mut out = Vec::new();
     let mut start = 0;
@@ -349,13 +546,17 @@ fn splitlines(s: &str, keepends: bool) -> Vec<Value> {
             continue;
         }
         let mut end = i + c.len_utf8();
-        if c == '\r' {
-            if let Some(&(_, '\n')) = it.peek() {
-                it.next();
-                end += 1;
-            }
+        if c == '\r'
+            && let Some(&(_, '\n')) = it.peek()
+        {
+            it.next();
+            end += 1;
         }
-        let line = if keepends { &s[start..end] } else { &s[start..i] };
+        let line = if keepends {
+            &s[start..end]
+        } else {
+            &s[start..i]
+        };
         out.push(Value::str(line));
         start = end;
     }
@@ -379,7 +580,9 @@ fn pad(s: &str, width: &Value, fill: Option<&Value>, how: char, name: &str) -> R
         None => ' ',
         Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap_or(' '),
         Some(Value::Str(_)) => {
-            return Err(EvalError::type_err("The fill character must be exactly one character long"));
+            return Err(EvalError::type_err(
+                "The fill character must be exactly one character long",
+            ));
         }
         Some(other) => {
             return Err(EvalError::type_err(format!(
@@ -410,247 +613,327 @@ fn pad(s: &str, width: &Value, fill: Option<&Value>, how: char, name: &str) -> R
 }
 
 fn str_method(it: &Interp<'_>, s: &str, name: &str, args: Args) -> Result<Value> {
-    let a0 = args.pos.first().cloned();
-    let bool_of = |f: &dyn Fn(char) -> bool| Value::Bool(!s.is_empty() && s.chars().all(f));
     match name {
-        "split" | "rsplit" => {
-            let a = kwargs(name, args, &["sep", "maxsplit"], 0)?;
-            split(s, a[0].as_ref(), a[1].as_ref(), name == "rsplit")
-        }
-        "join" => {
-            nargs("join", &args, 1, 1)?;
-            let items = it.collect(a0.as_ref().unwrap_or(&Value::None))?;
-            let mut out = String::new();
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(s);
-                }
-                match item {
-                    Value::Str(x) => out.push_str(x),
-                    other => {
-                        return Err(EvalError::type_err(format!(
-                            "sequence item {i}: expected str instance, {} found",
-                            other.type_name()
-                        )));
-                    }
-                }
-            }
-            Ok(Value::str(out))
-        }
-        "replace" => {
-            positional_only("replace", &args)?;
-            if args.pos.len() < 2 || args.pos.len() > 3 {
-                return Err(EvalError::type_err(format!(
-                    "replace expected {} arguments, got {}",
-                    if args.pos.len() < 2 { "at least 2" } else { "at most 3" },
-                    args.pos.len()
-                )));
-            }
-            let old = need_str(&args.pos[0], "replace() argument 1 must be str")?;
-            let new = need_str(&args.pos[1], "replace() argument 2 must be str")?;
-            let count = args.pos.get(2).map(index_arg).transpose()?.unwrap_or(-1);
-            let out = match usize::try_from(count) {
-                Ok(c) => s.replacen(old, new, c),
-                Err(_) => s.replace(old, new),
-            };
-            if out.len() > 1 << 26 {
-                return Err(EvalError::needs("result too large"));
-            }
-            Ok(Value::str(out))
-        }
-        "strip" | "lstrip" | "rstrip" => {
-            nargs(name, &args, 0, 1)?;
-            let set = strip_set(a0.as_ref(), name)?;
-            let is = |c: char| match &set {
-                None => is_py_space(c),
-                Some(cs) => cs.contains(&c),
-            };
-            Ok(Value::str(match name {
-                "strip" => s.trim_matches(is),
-                "lstrip" => s.trim_start_matches(is),
-                _ => s.trim_end_matches(is),
-            }))
-        }
-        "startswith" | "endswith" => {
-            nargs(name, &args, 1, 3)?;
-            let Some((lo, hi)) = str_bounds(s, args.pos.get(1), args.pos.get(2))? else {
-                // An empty window: only the empty string matches, and only if start <= len.
-                return Ok(Value::Bool(false));
-            };
-            let window = &s[lo..hi];
-            let test = |p: &str| if name == "startswith" { window.starts_with(p) } else { window.ends_with(p) };
-            match &args.pos[0] {
-                Value::Str(p) => Ok(Value::Bool(test(p))),
-                Value::Tuple(ps) => {
-                    for p in ps.iter() {
-                        let p = need_str(p, &format!("tuple for {name} must only contain str"))?;
-                        if test(p) {
-                            return Ok(Value::Bool(true));
-                        }
-                    }
-                    Ok(Value::Bool(false))
-                }
-                other => Err(EvalError::type_err(format!(
-                    "{name} first arg must be str or a tuple of str, not {}",
-                    other.type_name()
-                ))),
-            }
-        }
+        "split" | "rsplit" => str_split(s, name, args),
+        "join" => str_join(it, s, args),
+        "replace" => str_replace(s, args),
+        "strip" | "lstrip" | "rstrip" => str_strip(s, name, args),
+        "startswith" | "endswith" => str_startswith(s, name, args),
         "upper" | "lower" | "casefold" | "swapcase" | "capitalize" | "title" => {
-            nargs(name, &args, 0, 0)?;
-            let out = match name {
-                "upper" => s.to_uppercase(),
-                "lower" => s.to_lowercase(),
-                _ => {
-                    ascii_only(s, name)?;
-                    match name {
-                        "casefold" => s.to_ascii_lowercase(),
-                        "swapcase" => s
-                            .chars()
-                            .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
-                            .collect(),
-                        "capitalize" => {
-                            let mut cs = s.chars();
-                            cs.next().map_or(String::new(), |f| {
-                                f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase()
-                            })
-                        }
-                        _ => {
-                            let mut prev_cased = false;
-                            s.chars()
-                                .map(|c| {
-                                    let r = if prev_cased { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() };
-                                    prev_cased = c.is_ascii_alphabetic();
-                                    r
-                                })
-                                .collect()
-                        }
-                    }
-                }
-            };
-            Ok(Value::str(out))
+            str_upper(s, name, args)
         }
-        "find" | "rfind" | "index" | "rindex" | "count" => {
-            nargs(name, &args, 1, 3)?;
-            let sub = need_str(&args.pos[0], "must be str")?;
-            let Some((lo, hi)) = str_bounds(s, args.pos.get(1), args.pos.get(2))? else {
-                return match name {
-                    "count" => Ok(Value::Int(0)),
-                    "index" | "rindex" => Err(EvalError::value_err("substring not found")),
-                    _ => Ok(Value::Int(-1)),
-                };
-            };
-            let window = &s[lo..hi];
-            if name == "count" {
-                let n = if sub.is_empty() { window.chars().count() + 1 } else { window.matches(sub).count() };
-                return Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)));
-            }
-            let found = if name.starts_with('r') { window.rfind(sub) } else { window.find(sub) };
-            match found {
-                Some(b) => Ok(Value::Int(char_index(s, lo + b))),
-                None if name.ends_with("index") => Err(EvalError::value_err("substring not found")),
-                None => Ok(Value::Int(-1)),
-            }
-        }
+        "find" | "rfind" | "index" | "rindex" | "count" => str_find(s, name, args),
         "format" => Ok(Value::str(format::str_format(it, s, &args)?)),
-        "partition" | "rpartition" => {
-            nargs(name, &args, 1, 1)?;
-            let sep = need_str(&args.pos[0], "must be str")?;
-            if sep.is_empty() {
-                return Err(EvalError::value_err("empty separator"));
-            }
-            let found = if name == "partition" { s.split_once(sep) } else { s.rsplit_once(sep) };
-            let parts = match found {
-                Some((a, b)) => [a, sep, b],
-                None if name == "partition" => [s, "", ""],
-                None => ["", "", s],
-            };
-            Ok(Value::tuple(parts.iter().map(|p| Value::str(*p)).collect()))
-        }
-        "isspace" => {
-            nargs(name, &args, 0, 0)?;
-            Ok(bool_of(&is_py_space))
-        }
-        "isascii" => {
-            nargs(name, &args, 0, 0)?;
-            Ok(Value::Bool(s.is_ascii()))
-        }
+        "partition" | "rpartition" => str_partition(s, name, args),
+        "isspace" => str_isspace(s, name, args),
+        "isascii" => str_isascii(s, name, args),
         "isdigit" | "isdecimal" | "isnumeric" | "isalpha" | "isalnum" | "isupper" | "islower" => {
-            nargs(name, &args, 0, 0)?;
-            ascii_only(s, name)?;
-            Ok(match name {
-                "isdigit" | "isdecimal" | "isnumeric" => bool_of(&|c: char| c.is_ascii_digit()),
-                "isalpha" => bool_of(&|c: char| c.is_ascii_alphabetic()),
-                "isalnum" => bool_of(&|c: char| c.is_ascii_alphanumeric()),
-                "isupper" => Value::Bool(
-                    s.chars().any(|c| c.is_ascii_alphabetic()) && !s.chars().any(|c| c.is_ascii_lowercase()),
-                ),
-                _ => Value::Bool(
-                    s.chars().any(|c| c.is_ascii_alphabetic()) && !s.chars().any(|c| c.is_ascii_uppercase()),
-                ),
-            })
+            str_isdigit(s, name, args)
         }
-        "splitlines" => {
-            let a = kwargs(name, args, &["keepends"], 0)?;
-            Ok(Value::list(splitlines(s, a[0].as_ref().is_some_and(Value::truthy))))
-        }
-        "zfill" => {
-            nargs(name, &args, 1, 1)?;
-            let width = index_arg(&args.pos[0])?;
-            let n = s.chars().count() as i64;
-            if width <= n {
-                return Ok(Value::str(s));
-            }
-            let fill = "0".repeat(usize::try_from(width - n).unwrap_or(0).min(1 << 24));
-            let out = match s.strip_prefix(['+', '-']) {
-                Some(rest) => format!("{}{fill}{rest}", &s[..1]),
-                None => format!("{fill}{s}"),
-            };
-            Ok(Value::str(out))
-        }
-        "center" | "ljust" | "rjust" => {
-            nargs(name, &args, 1, 2)?;
-            let how = match name {
-                "ljust" => '<',
-                "rjust" => '>',
-                _ => '^',
-            };
-            pad(s, &args.pos[0], args.pos.get(1), how, name)
-        }
-        "removeprefix" | "removesuffix" => {
-            nargs(name, &args, 1, 1)?;
-            let p = need_str(&args.pos[0], &format!("{name}() argument must be str"))?;
-            let out = if name == "removeprefix" { s.strip_prefix(p) } else { s.strip_suffix(p) };
-            Ok(Value::str(out.unwrap_or(s)))
-        }
-        "expandtabs" => {
-            let a = kwargs(name, args, &["tabsize"], 0)?;
-            let size = a[0].as_ref().map(index_arg).transpose()?.unwrap_or(8);
-            let mut out = String::new();
-            let mut col = 0i64;
-            for c in s.chars() {
-                match c {
-                    '\t' => {
-                        if size > 0 {
-                            let n = size - col % size;
-                            out.push_str(&" ".repeat(usize::try_from(n).unwrap_or(0).min(1 << 20)));
-                            col += n;
-                        }
-                    }
-                    '\n' | '\r' => {
-                        out.push(c);
-                        col = 0;
-                    }
-                    _ => {
-                        out.push(c);
-                        col += 1;
-                    }
-                }
-            }
-            Ok(Value::str(out))
-        }
+        "splitlines" => str_splitlines(s, name, args),
+        "zfill" => str_zfill(s, name, args),
+        "center" | "ljust" | "rjust" => str_center(s, name, args),
+        "removeprefix" | "removesuffix" => str_removeprefix(s, name, args),
+        "expandtabs" => str_expandtabs(s, name, args),
         _ => Err(EvalError::needs(format!("call to `str.{name}`"))),
     }
+}
+
+// Each str method has its own function, so that the dispatcher's frame stays small.
+fn str_split(s: &str, name: &str, args: Args) -> Result<Value> {
+    let a = kwargs(name, args, &["sep", "maxsplit"], 0)?;
+    split(s, a[0].as_ref(), a[1].as_ref(), name == "rsplit")
+}
+
+fn str_join(it: &Interp<'_>, s: &str, args: Args) -> Result<Value> {
+    let a0 = args.pos.first().cloned();
+    nargs("join", &args, 1, 1)?;
+    let items = it.collect(a0.as_ref().unwrap_or(&Value::None))?;
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(s);
+        }
+        match item {
+            Value::Str(x) => out.push_str(x),
+            other => {
+                return Err(EvalError::type_err(format!(
+                    "sequence item {i}: expected str instance, {} found",
+                    other.type_name()
+                )));
+            }
+        }
+    }
+    Ok(Value::str(out))
+}
+
+fn str_replace(s: &str, args: Args) -> Result<Value> {
+    positional_only("replace", &args)?;
+    if args.pos.len() < 2 || args.pos.len() > 3 {
+        return Err(EvalError::type_err(format!(
+            "replace expected {} arguments, got {}",
+            if args.pos.len() < 2 {
+                "at least 2"
+            } else {
+                "at most 3"
+            },
+            args.pos.len()
+        )));
+    }
+    let old = need_str(&args.pos[0], "replace() argument 1 must be str")?;
+    let new = need_str(&args.pos[1], "replace() argument 2 must be str")?;
+    let count = args.pos.get(2).map(index_arg).transpose()?.unwrap_or(-1);
+    let out = match usize::try_from(count) {
+        Ok(c) => s.replacen(old, new, c),
+        Err(_) => s.replace(old, new),
+    };
+    if out.len() > 1 << 26 {
+        return Err(EvalError::needs("result too large"));
+    }
+    Ok(Value::str(out))
+}
+
+fn str_strip(s: &str, name: &str, args: Args) -> Result<Value> {
+    let a0 = args.pos.first().cloned();
+    nargs(name, &args, 0, 1)?;
+    let set = strip_set(a0.as_ref(), name)?;
+    let is = |c: char| match &set {
+        None => is_py_space(c),
+        Some(cs) => cs.contains(&c),
+    };
+    Ok(Value::str(match name {
+        "strip" => s.trim_matches(is),
+        "lstrip" => s.trim_start_matches(is),
+        _ => s.trim_end_matches(is),
+    }))
+}
+
+fn str_startswith(s: &str, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 1, 3)?;
+    let Some((lo, hi)) = str_bounds(s, args.pos.get(1), args.pos.get(2))? else {
+        // An empty window: only the empty string matches, and only if start <= len.
+        return Ok(Value::Bool(false));
+    };
+    let window = &s[lo..hi];
+    let test = |p: &str| {
+        if name == "startswith" {
+            window.starts_with(p)
+        } else {
+            window.ends_with(p)
+        }
+    };
+    match &args.pos[0] {
+        Value::Str(p) => Ok(Value::Bool(test(p))),
+        Value::Tuple(ps) => {
+            for p in ps.iter() {
+                let p = need_str(p, &format!("tuple for {name} must only contain str"))?;
+                if test(p) {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(Value::Bool(false))
+        }
+        other => Err(EvalError::type_err(format!(
+            "{name} first arg must be str or a tuple of str, not {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn str_upper(s: &str, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 0, 0)?;
+    let out = match name {
+        "upper" => s.to_uppercase(),
+        "lower" => s.to_lowercase(),
+        _ => {
+            ascii_only(s, name)?;
+            match name {
+                "casefold" => s.to_ascii_lowercase(),
+                "swapcase" => s
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_uppercase() {
+                            c.to_ascii_lowercase()
+                        } else {
+                            c.to_ascii_uppercase()
+                        }
+                    })
+                    .collect(),
+                "capitalize" => {
+                    let mut cs = s.chars();
+                    cs.next().map_or(String::new(), |f| {
+                        f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase()
+                    })
+                }
+                _ => {
+                    let mut prev_cased = false;
+                    s.chars()
+                        .map(|c| {
+                            let r = if prev_cased {
+                                c.to_ascii_lowercase()
+                            } else {
+                                c.to_ascii_uppercase()
+                            };
+                            prev_cased = c.is_ascii_alphabetic();
+                            r
+                        })
+                        .collect()
+                }
+            }
+        }
+    };
+    Ok(Value::str(out))
+}
+
+fn str_find(s: &str, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 1, 3)?;
+    let sub = need_str(&args.pos[0], "must be str")?;
+    let Some((lo, hi)) = str_bounds(s, args.pos.get(1), args.pos.get(2))? else {
+        return match name {
+            "count" => Ok(Value::Int(0)),
+            "index" | "rindex" => Err(EvalError::value_err("substring not found")),
+            _ => Ok(Value::Int(-1)),
+        };
+    };
+    let window = &s[lo..hi];
+    if name == "count" {
+        let n = if sub.is_empty() {
+            window.chars().count() + 1
+        } else {
+            window.matches(sub).count()
+        };
+        return Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)));
+    }
+    let found = if name.starts_with('r') {
+        window.rfind(sub)
+    } else {
+        window.find(sub)
+    };
+    match found {
+        Some(b) => Ok(Value::Int(char_index(s, lo + b))),
+        None if name.ends_with("index") => Err(EvalError::value_err("substring not found")),
+        None => Ok(Value::Int(-1)),
+    }
+}
+
+fn str_partition(s: &str, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 1, 1)?;
+    let sep = need_str(&args.pos[0], "must be str")?;
+    if sep.is_empty() {
+        return Err(EvalError::value_err("empty separator"));
+    }
+    let found = if name == "partition" {
+        s.split_once(sep)
+    } else {
+        s.rsplit_once(sep)
+    };
+    let parts = match found {
+        Some((a, b)) => [a, sep, b],
+        None if name == "partition" => [s, "", ""],
+        None => ["", "", s],
+    };
+    Ok(Value::tuple(parts.iter().map(|p| Value::str(*p)).collect()))
+}
+
+fn str_isspace(s: &str, name: &str, args: Args) -> Result<Value> {
+    let bool_of = |f: &dyn Fn(char) -> bool| Value::Bool(!s.is_empty() && s.chars().all(f));
+    nargs(name, &args, 0, 0)?;
+    Ok(bool_of(&is_py_space))
+}
+
+fn str_isascii(s: &str, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 0, 0)?;
+    Ok(Value::Bool(s.is_ascii()))
+}
+
+fn str_isdigit(s: &str, name: &str, args: Args) -> Result<Value> {
+    let bool_of = |f: &dyn Fn(char) -> bool| Value::Bool(!s.is_empty() && s.chars().all(f));
+    nargs(name, &args, 0, 0)?;
+    ascii_only(s, name)?;
+    Ok(match name {
+        "isdigit" | "isdecimal" | "isnumeric" => bool_of(&|c: char| c.is_ascii_digit()),
+        "isalpha" => bool_of(&|c: char| c.is_ascii_alphabetic()),
+        "isalnum" => bool_of(&|c: char| c.is_ascii_alphanumeric()),
+        "isupper" => Value::Bool(
+            s.chars().any(|c| c.is_ascii_alphabetic())
+                && !s.chars().any(|c| c.is_ascii_lowercase()),
+        ),
+        _ => Value::Bool(
+            s.chars().any(|c| c.is_ascii_alphabetic())
+                && !s.chars().any(|c| c.is_ascii_uppercase()),
+        ),
+    })
+}
+
+fn str_splitlines(s: &str, name: &str, args: Args) -> Result<Value> {
+    let a = kwargs(name, args, &["keepends"], 0)?;
+    Ok(Value::list(splitlines(
+        s,
+        a[0].as_ref().is_some_and(Value::truthy),
+    )))
+}
+
+fn str_zfill(s: &str, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 1, 1)?;
+    let width = index_arg(&args.pos[0])?;
+    let n = s.chars().count() as i64;
+    if width <= n {
+        return Ok(Value::str(s));
+    }
+    let fill = "0".repeat(usize::try_from(width - n).unwrap_or(0).min(1 << 24));
+    let out = match s.strip_prefix(['+', '-']) {
+        Some(rest) => format!("{}{fill}{rest}", &s[..1]),
+        None => format!("{fill}{s}"),
+    };
+    Ok(Value::str(out))
+}
+
+fn str_center(s: &str, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 1, 2)?;
+    let how = match name {
+        "ljust" => '<',
+        "rjust" => '>',
+        _ => '^',
+    };
+    pad(s, &args.pos[0], args.pos.get(1), how, name)
+}
+
+fn str_removeprefix(s: &str, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 1, 1)?;
+    let p = need_str(&args.pos[0], &format!("{name}() argument must be str"))?;
+    let out = if name == "removeprefix" {
+        s.strip_prefix(p)
+    } else {
+        s.strip_suffix(p)
+    };
+    Ok(Value::str(out.unwrap_or(s)))
+}
+
+fn str_expandtabs(s: &str, name: &str, args: Args) -> Result<Value> {
+    let a = kwargs(name, args, &["tabsize"], 0)?;
+    let size = a[0].as_ref().map(index_arg).transpose()?.unwrap_or(8);
+    let mut out = String::new();
+    let mut col = 0i64;
+    for c in s.chars() {
+        match c {
+            '\t' => {
+                if size > 0 {
+                    let n = size - col % size;
+                    out.push_str(&" ".repeat(usize::try_from(n).unwrap_or(0).min(1 << 20)));
+                    col += n;
+                }
+            }
+            '\n' | '\r' => {
+                out.push(c);
+                col = 0;
+            }
+            _ => {
+                out.push(c);
+                col += 1;
+            }
+        }
+    }
+    Ok(Value::str(out))
 }
 
 fn seq_index(items: &[Value], args: &Args, kind: &str) -> Result<Value> {
@@ -669,7 +952,10 @@ fn seq_index(items: &[Value], args: &Args, kind: &str) -> Result<Value> {
     let lo = adj(args.pos.get(1), 0)?;
     let hi = adj(args.pos.get(2), n)?;
     for i in lo..hi {
-        if items.get(usize::try_from(i).unwrap_or(usize::MAX)).is_some_and(|v| py_eq(v, x)) {
+        if items
+            .get(usize::try_from(i).unwrap_or(usize::MAX))
+            .is_some_and(|v| py_eq(v, x))
+        {
             return Ok(Value::Int(i));
         }
     }
@@ -680,7 +966,13 @@ fn seq_index(items: &[Value], args: &Args, kind: &str) -> Result<Value> {
     }))
 }
 
-fn set_method(it: &Interp<'_>, items: &[Value], frozen: bool, name: &str, args: Args) -> Result<Value> {
+fn set_method(
+    it: &Interp<'_>,
+    items: &[Value],
+    frozen: bool,
+    name: &str,
+    args: Args,
+) -> Result<Value> {
     positional_only(name, &args)?;
     let others = args
         .pos
@@ -688,11 +980,17 @@ fn set_method(it: &Interp<'_>, items: &[Value], frozen: bool, name: &str, args: 
         .map(|o| it.collect(o).and_then(ops::unique))
         .collect::<Result<Vec<Vec<Value>>>>()?;
     let has = |set: &[Value], v: &Value| set.iter().any(|w| py_eq(v, w));
-    let mk = |v: Vec<Value>| Value::Set(Rc::new(v), frozen);
+    let what = format!("`set.{name}`");
+    let mk = |v: Vec<Value>| -> Result<Value> {
+        Ok(Value::Set(
+            Rc::new(crate::value::derived_set_order(v, &what)?),
+            frozen,
+        ))
+    };
     match name {
         "copy" => {
             nargs(name, &args, 0, 0)?;
-            Ok(mk(items.to_vec()))
+            mk(items.to_vec())
         }
         "union" => {
             let mut out = items.to_vec();
@@ -703,30 +1001,31 @@ fn set_method(it: &Interp<'_>, items: &[Value], frozen: bool, name: &str, args: 
                     }
                 }
             }
-            Ok(mk(out))
+            mk(out)
         }
         "intersection" => {
             let mut out = items.to_vec();
             for o in others {
                 out.retain(|v| has(&o, v));
             }
-            Ok(mk(out))
+            mk(out)
         }
         "difference" => {
             let mut out = items.to_vec();
             for o in others {
                 out.retain(|v| !has(&o, v));
             }
-            Ok(mk(out))
+            mk(out)
         }
         _ => {
             nargs(name, &args, 1, 1)?;
             let o = others.into_iter().next().unwrap_or_default();
             Ok(match name {
                 "symmetric_difference" => {
-                    let mut out: Vec<Value> = items.iter().filter(|v| !has(&o, v)).cloned().collect();
+                    let mut out: Vec<Value> =
+                        items.iter().filter(|v| !has(&o, v)).cloned().collect();
                     out.extend(o.iter().filter(|v| !has(items, v)).cloned());
-                    mk(out)
+                    mk(out)?
                 }
                 "isdisjoint" => Value::Bool(!items.iter().any(|v| has(&o, v))),
                 "issubset" => Value::Bool(items.iter().all(|v| has(&o, v))),
@@ -751,13 +1050,19 @@ pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args)
                 nargs("copy", &args, 0, 0)?;
                 Ok(Value::list(items.to_vec()))
             }
-            _ => Err(EvalError::needs(format!("call to `{}.{name}`", recv.type_name()))),
+            _ => Err(EvalError::needs(format!(
+                "call to `{}.{name}`",
+                recv.type_name()
+            ))),
         },
         Value::Dict(d) => match name {
             "get" => {
                 nargs("get", &args, 1, 2)?;
                 check_hashable(&args.pos[0])?;
-                Ok(d.get(&args.pos[0]).cloned().or_else(|| args.pos.get(1).cloned()).unwrap_or(Value::None))
+                Ok(d.get(&args.pos[0])
+                    .cloned()
+                    .or_else(|| args.pos.get(1).cloned())
+                    .unwrap_or(Value::None))
             }
             "keys" | "values" | "items" => {
                 nargs(name, &args, 0, 0)?;
@@ -790,29 +1095,58 @@ pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args)
             if name == "count" {
                 return Ok(Value::Int(i64::from(found)));
             }
-            let (Value::Range(start, _, step), Some(x), true) = (recv, as_index(&args.pos[0]), found) else {
-                return Err(EvalError::value_err(format!("{} is not in range", py_repr(&args.pos[0])?)));
+            let (Value::Range(start, _, step), Some(x), true) =
+                (recv, as_index(&args.pos[0]), found)
+            else {
+                return Err(EvalError::value_err(format!(
+                    "{} is not in range",
+                    py_repr(&args.pos[0])?
+                )));
             };
             Ok(Value::Int((x - start) / step))
         }
         Value::Datastore => datastore_method(it, name, args),
-        _ => Err(EvalError::needs(format!("call to `{}.{name}`", recv.type_name()))),
+        _ => Err(EvalError::needs(format!(
+            "call to `{}.{name}`",
+            recv.type_name()
+        ))),
     }
 }
 
 fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
+    // The common `d.getVar('X')` and `d.getVar('X', False)`, without argument binding.
+    if name == "getVar" && args.kw.is_empty() {
+        let expand = match args.pos.as_slice() {
+            [Value::Str(_)] => Some(true),
+            [Value::Str(_), e] => Some(e.truthy()),
+            _ => None,
+        };
+        if let (Some(expand), Some(Value::Str(var))) = (expand, args.pos.first()) {
+            return Ok(it.ctx.get_var(var, expand)?.map_or(Value::None, Value::str));
+        }
+    }
     let (params, defaults): (&[&str], Vec<Value>) = match name {
-        "getVar" => (&["self", "var", "expand", "noweakdefault", "parsing"], vec![
-            Value::Bool(true),
-            Value::Bool(false),
-            Value::Bool(false),
-        ]),
-        "getVarFlag" => (&["self", "var", "flag", "expand", "noweakdefault", "parsing", "retparser"], vec![
-            Value::Bool(true),
-            Value::Bool(false),
-            Value::Bool(false),
-            Value::Bool(false),
-        ]),
+        "getVar" => (
+            &["self", "var", "expand", "noweakdefault", "parsing"],
+            vec![Value::Bool(true), Value::Bool(false), Value::Bool(false)],
+        ),
+        "getVarFlag" => (
+            &[
+                "self",
+                "var",
+                "flag",
+                "expand",
+                "noweakdefault",
+                "parsing",
+                "retparser",
+            ],
+            vec![
+                Value::Bool(true),
+                Value::Bool(false),
+                Value::Bool(false),
+                Value::Bool(false),
+            ],
+        ),
         _ => (&["self", "s", "varname"], vec![Value::None]),
     };
     let mut args = args;
@@ -820,14 +1154,27 @@ fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
     let qualname = format!("DataSmart.{name}");
     let first_default = params.len() - defaults.len();
     let defs: Vec<Option<Value>> = (0..params.len())
-        .map(|i| i.checked_sub(first_default).and_then(|j| defaults.get(j).cloned()))
+        .map(|i| {
+            i.checked_sub(first_default)
+                .and_then(|j| defaults.get(j).cloned())
+        })
         .collect();
-    let sig = builtins::Signature { name: &qualname, params, posonly: 0, varargs: false, kwonly: &[], varkw: false };
+    let sig = builtins::Signature {
+        name: &qualname,
+        params,
+        posonly: 0,
+        varargs: false,
+        kwonly: &[],
+        varkw: false,
+    };
     let a = builtins::bind(&sig, args, &defs, &[])?.params;
     let a = &a[1..];
     let var_name = |v: &Value| -> Result<String> {
         as_str(v).map(|s| s.to_string()).ok_or_else(|| {
-            EvalError::needs(format!("d.{name}() with a `{}` variable name", v.type_name()))
+            EvalError::needs(format!(
+                "d.{name}() with a `{}` variable name",
+                v.type_name()
+            ))
         })
     };
     let opt = |v: Option<String>| v.map_or(Value::None, Value::str);
@@ -840,10 +1187,16 @@ fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
         }
         "getVarFlag" => {
             if a[3].truthy() || a[5].truthy() {
-                return Err(EvalError::needs("d.getVarFlag() with noweakdefault or retparser"));
+                return Err(EvalError::needs(
+                    "d.getVarFlag() with noweakdefault or retparser",
+                ));
             }
             let flag = var_name(&a[1])?;
-            Ok(opt(it.ctx.get_var_flag(&var_name(&a[0])?, &flag, a[2].truthy())?))
+            Ok(opt(it.ctx.get_var_flag(
+                &var_name(&a[0])?,
+                &flag,
+                a[2].truthy(),
+            )?))
         }
         _ => match &a[0] {
             Value::Str(s) => Ok(Value::str(it.ctx.expand(s)?)),

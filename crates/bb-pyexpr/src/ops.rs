@@ -84,7 +84,10 @@ pub(crate) fn unary(op: UnaryOp, v: &Value) -> Result<Value> {
                 UnaryOp::Pos => "+",
                 UnaryOp::Invert => "~",
             };
-            Err(EvalError::type_err(format!("bad operand type for unary {sym}: '{}'", v.type_name())))
+            Err(EvalError::type_err(format!(
+                "bad operand type for unary {sym}: '{}'",
+                v.type_name()
+            )))
         }
     }
 }
@@ -137,18 +140,32 @@ fn float_divmod(x: f64, y: f64) -> (f64, f64) {
 
 fn int_floordiv(a: i64, b: i64) -> Result<i64> {
     if b == 0 {
-        return Err(EvalError::exc("ZeroDivisionError", "integer division or modulo by zero"));
+        return Err(EvalError::exc(
+            "ZeroDivisionError",
+            "integer division or modulo by zero",
+        ));
     }
     let q = a.checked_div(b).ok_or_else(overflow)?;
-    if (a % b != 0) && ((a < 0) != (b < 0)) { Ok(q - 1) } else { Ok(q) }
+    if (a % b != 0) && ((a < 0) != (b < 0)) {
+        Ok(q - 1)
+    } else {
+        Ok(q)
+    }
 }
 
 fn int_mod(a: i64, b: i64) -> Result<i64> {
     if b == 0 {
-        return Err(EvalError::exc("ZeroDivisionError", "integer modulo by zero"));
+        return Err(EvalError::exc(
+            "ZeroDivisionError",
+            "integer modulo by zero",
+        ));
     }
     let r = a.wrapping_rem(b);
-    if r != 0 && ((r < 0) != (b < 0)) { Ok(r + b) } else { Ok(r) }
+    if r != 0 && ((r < 0) != (b < 0)) {
+        Ok(r + b)
+    } else {
+        Ok(r)
+    }
 }
 
 /// `2**53`: integers up to this size convert to float exactly.
@@ -175,24 +192,34 @@ fn int_pow(a: i64, b: i64) -> Result<Value> {
 
 fn float_pow(x: f64, y: f64) -> Result<Value> {
     if x == 0.0 && y < 0.0 {
-        return Err(EvalError::exc("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+        return Err(EvalError::exc(
+            "ZeroDivisionError",
+            "0.0 cannot be raised to a negative power",
+        ));
     }
     if x < 0.0 && y.is_finite() && y.fract() != 0.0 {
         return Err(EvalError::needs("complex result of `**`"));
     }
     let r = x.powf(y);
     if r.is_infinite() && x.is_finite() && y.is_finite() {
-        return Err(EvalError::exc("OverflowError", "(34, 'Numerical result out of range')"));
+        return Err(EvalError::exc(
+            "OverflowError",
+            "(34, 'Numerical result out of range')",
+        ));
     }
     Ok(Value::Float(r))
 }
 
-fn set_op(op: BinOp, a: &[Value], b: &[Value], frozen: bool) -> Value {
+fn set_op(op: BinOp, a: &[Value], b: &[Value], frozen: bool) -> Result<Value> {
     let inb = |v: &Value| b.iter().any(|w| py_eq(v, w));
     let ina = |v: &Value| a.iter().any(|w| py_eq(v, w));
     let items: Vec<Value> = match op {
         BinOp::BitAnd => a.iter().filter(|v| inb(v)).cloned().collect(),
-        BinOp::BitOr => a.iter().cloned().chain(b.iter().filter(|v| !ina(v)).cloned()).collect(),
+        BinOp::BitOr => a
+            .iter()
+            .cloned()
+            .chain(b.iter().filter(|v| !ina(v)).cloned())
+            .collect(),
         BinOp::Sub => a.iter().filter(|v| !inb(v)).cloned().collect(),
         _ => a
             .iter()
@@ -201,7 +228,11 @@ fn set_op(op: BinOp, a: &[Value], b: &[Value], frozen: bool) -> Value {
             .chain(b.iter().filter(|v| !ina(v)).cloned())
             .collect(),
     };
-    Value::Set(Rc::new(items), frozen)
+    let what = format!("`{}`", op.symbol());
+    Ok(Value::Set(
+        Rc::new(crate::value::derived_set_order(items, &what)?),
+        frozen,
+    ))
 }
 
 /// A binary operator.
@@ -240,9 +271,17 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
                 }
                 let sh = u32::try_from(y).map_err(|_| overflow())?;
                 let r = x.checked_shl(sh).ok_or_else(overflow)?;
-                if r >> sh != x { Err(overflow()) } else { Ok(Value::Int(r)) }
+                if r >> sh != x {
+                    Err(overflow())
+                } else {
+                    Ok(Value::Int(r))
+                }
             }
-            BinOp::RShift => Ok(Value::Int(if y >= 64 { if x < 0 { -1 } else { 0 } } else { x >> y })),
+            BinOp::RShift => Ok(Value::Int(if y >= 64 {
+                if x < 0 { -1 } else { 0 }
+            } else {
+                x >> y
+            })),
             BinOp::MatMul => Err(unsupported(op, a, b)),
         };
     }
@@ -254,13 +293,19 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             BinOp::Mul => Ok(Value::Float(x * y)),
             BinOp::Div => {
                 if y == 0.0 {
-                    return Err(EvalError::exc("ZeroDivisionError", "float division by zero"));
+                    return Err(EvalError::exc(
+                        "ZeroDivisionError",
+                        "float division by zero",
+                    ));
                 }
                 Ok(Value::Float(x / y))
             }
             BinOp::FloorDiv => {
                 if y == 0.0 {
-                    return Err(EvalError::exc("ZeroDivisionError", "float floor division by zero"));
+                    return Err(EvalError::exc(
+                        "ZeroDivisionError",
+                        "float floor division by zero",
+                    ));
                 }
                 Ok(Value::Float(float_divmod(x, y).0))
             }
@@ -298,13 +343,19 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
                 a.type_name()
             )))
         }
-        (BinOp::Mul, Value::Str(s), n) | (BinOp::Mul, n, Value::Str(s)) if as_index(n).is_some() => {
+        (BinOp::Mul, Value::Str(s), n) | (BinOp::Mul, n, Value::Str(s))
+            if as_index(n).is_some() =>
+        {
             repeat_str(s, as_index(n).unwrap_or(0))
         }
-        (BinOp::Mul, Value::List(v), n) | (BinOp::Mul, n, Value::List(v)) if as_index(n).is_some() => {
+        (BinOp::Mul, Value::List(v), n) | (BinOp::Mul, n, Value::List(v))
+            if as_index(n).is_some() =>
+        {
             Ok(Value::list(repeat(v, as_index(n).unwrap_or(0))?))
         }
-        (BinOp::Mul, Value::Tuple(v), n) | (BinOp::Mul, n, Value::Tuple(v)) if as_index(n).is_some() => {
+        (BinOp::Mul, Value::Tuple(v), n) | (BinOp::Mul, n, Value::Tuple(v))
+            if as_index(n).is_some() =>
+        {
             Ok(Value::tuple(repeat(v, as_index(n).unwrap_or(0))?))
         }
         (BinOp::Mul, Value::Str(_) | Value::List(_) | Value::Tuple(_), other)
@@ -318,7 +369,7 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
         (BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Sub, Value::Set(x, frozen), _)
             if set_items(b).is_some() =>
         {
-            Ok(set_op(op, x, set_items(b).unwrap_or(&[]), *frozen))
+            set_op(op, x, set_items(b).unwrap_or(&[]), *frozen)
         }
         (BinOp::BitOr, Value::Dict(x), Value::Dict(y)) => {
             let mut d: Dict = (**x).clone();
@@ -327,14 +378,24 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             }
             Ok(Value::Dict(Rc::new(d)))
         }
-        (BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Sub, Value::View(ViewKind::Keys, x), _) => {
+        (
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Sub,
+            Value::View(ViewKind::Keys, x),
+            _,
+        ) => {
             let left: Vec<Value> = x.entries.iter().map(|(k, _)| k.clone()).collect();
             let right: Vec<Value> = match b {
                 Value::Set(items, _) => items.to_vec(),
-                Value::View(ViewKind::Keys, y) => y.entries.iter().map(|(k, _)| k.clone()).collect(),
-                _ => return Err(EvalError::needs("set operation between dict keys and a non-set")),
+                Value::View(ViewKind::Keys, y) => {
+                    y.entries.iter().map(|(k, _)| k.clone()).collect()
+                }
+                _ => {
+                    return Err(EvalError::needs(
+                        "set operation between dict keys and a non-set",
+                    ));
+                }
             };
-            Ok(set_op(op, &left, &right, false))
+            set_op(op, &left, &right, false)
         }
         _ => Err(unsupported(op, a, b)),
     }
@@ -351,7 +412,14 @@ pub(crate) fn compare(it: &Interp<'_>, op: CmpOp, a: &Value, b: &Value) -> Resul
             let defined = matches!(a, Value::None | Value::Bool(_))
                 || matches!(b, Value::None | Value::Bool(_))
                 || a.type_name() != b.type_name()
-                || matches!(a, Value::List(_) | Value::Dict(_) | Value::Set(_, false) | Value::Datastore | Value::Module(_));
+                || matches!(
+                    a,
+                    Value::List(_)
+                        | Value::Dict(_)
+                        | Value::Set(_, false)
+                        | Value::Datastore
+                        | Value::Module(_)
+                );
             if !defined {
                 return Err(EvalError::needs(format!(
                     "`is` between two `{}` values (identity is an implementation detail)",
@@ -363,7 +431,8 @@ pub(crate) fn compare(it: &Interp<'_>, op: CmpOp, a: &Value, b: &Value) -> Resul
         }
         CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
             if let (Value::Set(x, _), Value::Set(y, _)) = (a, b) {
-                let sub = |p: &[Value], q: &[Value]| p.iter().all(|v| q.iter().any(|w| py_eq(v, w)));
+                let sub =
+                    |p: &[Value], q: &[Value]| p.iter().all(|v| q.iter().any(|w| py_eq(v, w)));
                 return Ok(match op {
                     CmpOp::Lt => x.len() < y.len() && sub(x, y),
                     CmpOp::Le => sub(x, y),
@@ -411,7 +480,11 @@ pub(crate) fn contains(it: &Interp<'_>, container: &Value, item: &Value) -> Resu
         }),
         Value::Range(start, stop, step) => match as_index(item) {
             Some(i) => {
-                let in_bounds = if *step > 0 { *start <= i && i < *stop } else { *stop < i && i <= *start };
+                let in_bounds = if *step > 0 {
+                    *start <= i && i < *stop
+                } else {
+                    *stop < i && i <= *start
+                };
                 Ok(in_bounds && (i128::from(i) - i128::from(*start)) % i128::from(*step) == 0)
             }
             None => {
@@ -432,7 +505,13 @@ pub(crate) fn contains(it: &Interp<'_>, container: &Value, item: &Value) -> Resu
             }
             Ok(false)
         }
-        Value::Datastore => Err(EvalError::needs("`in` on the datastore")),
+        // DataSmart is a mapping whose `__getitem__` is `getVar(key, False)`.
+        Value::Datastore => match item {
+            Value::Str(name) => Ok(it.ctx.get_var(name, false)?.is_some()),
+            _ => Err(EvalError::needs(
+                "`in` on the datastore with a non-string key",
+            )),
+        },
         other => Err(EvalError::type_err(format!(
             "argument of type '{}' is not iterable",
             other.type_name()
@@ -444,7 +523,11 @@ pub(crate) fn contains(it: &Interp<'_>, container: &Value, item: &Value) -> Resu
 fn norm_index(i: i64, len: usize) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
     let i = if i < 0 { i.checked_add(len)? } else { i };
-    if (0..len).contains(&i) { usize::try_from(i).ok() } else { None }
+    if (0..len).contains(&i) {
+        usize::try_from(i).ok()
+    } else {
+        None
+    }
 }
 
 /// Python `obj[index]` (not a slice).
@@ -470,10 +553,14 @@ pub(crate) fn getitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<Val
                 )));
             };
             let c = if s.is_ascii() {
-                norm_index(i, s.len()).and_then(|i| s.get(i..=i)).map(str::to_owned)
+                norm_index(i, s.len())
+                    .and_then(|i| s.get(i..=i))
+                    .map(str::to_owned)
             } else {
                 let n = s.chars().count();
-                norm_index(i, n).and_then(|i| s.chars().nth(i)).map(|c| c.to_string())
+                norm_index(i, n)
+                    .and_then(|i| s.chars().nth(i))
+                    .map(|c| c.to_string())
             };
             c.map(Value::str)
                 .ok_or_else(|| EvalError::exc("IndexError", "string index out of range"))
@@ -495,7 +582,10 @@ pub(crate) fn getitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<Val
             let n = range_len(*start, *stop, *step);
             let i = if i < 0 { i + n } else { i };
             if !(0..n).contains(&i) {
-                return Err(EvalError::exc("IndexError", "range object index out of range"));
+                return Err(EvalError::exc(
+                    "IndexError",
+                    "range object index out of range",
+                ));
             }
             let v = i128::from(*start) + i128::from(i) * i128::from(*step);
             i64::try_from(v).map(Value::Int).map_err(|_| overflow())
@@ -505,7 +595,9 @@ pub(crate) fn getitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<Val
                 Some(v) => Ok(Value::str(v)),
                 None => Err(EvalError::exc("KeyError", crate::value::py_repr(index)?)),
             },
-            _ => Err(EvalError::needs("datastore subscript with a non-string key")),
+            _ => Err(EvalError::needs(
+                "datastore subscript with a non-string key",
+            )),
         },
         Value::Builtin(b) if b.is_type() => Err(EvalError::needs("generic type alias")),
         other => Err(EvalError::type_err(format!(
@@ -519,14 +611,21 @@ fn slice_index(v: &Value) -> Result<Option<i64>> {
     match v {
         Value::None => Ok(None),
         v => as_index(v).map(Some).ok_or_else(|| {
-            EvalError::type_err("slice indices must be integers or None or have an __index__ method")
+            EvalError::type_err(
+                "slice indices must be integers or None or have an __index__ method",
+            )
         }),
     }
 }
 
 /// The adjusted `(start, stop, step)` of a slice over `len` items (CPython's
 /// `PySlice_AdjustIndices`).
-fn slice_bounds(len: usize, lower: &Value, upper: &Value, step: &Value) -> Result<(i128, i128, i128)> {
+fn slice_bounds(
+    len: usize,
+    lower: &Value,
+    upper: &Value,
+    step: &Value,
+) -> Result<(i128, i128, i128)> {
     let step = slice_index(step)?.unwrap_or(1);
     if step == 0 {
         return Err(EvalError::value_err("slice step cannot be zero"));
@@ -575,25 +674,38 @@ pub(crate) fn slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> 
         Value::List(items) | Value::Tuple(items) => {
             let idx = slice_indices(items.len(), lower, upper, step)?;
             let out: Vec<Value> = idx.iter().filter_map(|i| items.get(*i).cloned()).collect();
-            Ok(if matches!(obj, Value::List(_)) { Value::list(out) } else { Value::tuple(out) })
+            Ok(if matches!(obj, Value::List(_)) {
+                Value::list(out)
+            } else {
+                Value::tuple(out)
+            })
         }
         Value::Str(s) => {
             if s.is_ascii() {
                 let b = s.as_bytes();
                 let idx = slice_indices(b.len(), lower, upper, step)?;
-                let out: String = idx.iter().filter_map(|i| b.get(*i).map(|c| char::from(*c))).collect();
+                let out: String = idx
+                    .iter()
+                    .filter_map(|i| b.get(*i).map(|c| char::from(*c)))
+                    .collect();
                 return Ok(Value::str(out));
             }
             let chars: Vec<char> = s.chars().collect();
             let idx = slice_indices(chars.len(), lower, upper, step)?;
-            Ok(Value::str(idx.iter().filter_map(|i| chars.get(*i)).collect::<String>()))
+            Ok(Value::str(
+                idx.iter().filter_map(|i| chars.get(*i)).collect::<String>(),
+            ))
         }
         Value::Range(start, stop, st) => {
             let n = usize::try_from(range_len(*start, *stop, *st)).unwrap_or(usize::MAX);
             let (lo, hi, sl) = slice_bounds(n, lower, upper, step)?;
             let at = |i: i128| i128::from(*start) + i * i128::from(*st);
             let conv = |v: i128| i64::try_from(v).map_err(|_| overflow());
-            Ok(Value::Range(conv(at(lo))?, conv(at(hi))?, conv(sl * i128::from(*st))?))
+            Ok(Value::Range(
+                conv(at(lo))?,
+                conv(at(hi))?,
+                conv(sl * i128::from(*st))?,
+            ))
         }
         Value::Dict(_) => Err(EvalError::type_err("unhashable type: 'slice'")),
         other => Err(EvalError::type_err(format!(

@@ -13,8 +13,10 @@ use crate::ast::{
 use crate::error::{EvalError, Result};
 use crate::lexer::{self, KEYWORDS, StrKind, Tok};
 
-/// Deepest nesting of sub-expressions the parser follows before giving up.
-const MAX_DEPTH: usize = 200;
+/// Deepest nesting of sub-expressions the parser builds before giving up. Chains of
+/// left-associative operators and trailers count one level per link, because the tree they
+/// build is that deep.
+const MAX_DEPTH: usize = 250;
 
 /// Parses the text of one expression (already stripped of surrounding whitespace).
 pub(crate) fn parse(src: &str) -> Result<Node> {
@@ -23,7 +25,12 @@ pub(crate) fn parse(src: &str) -> Result<Node> {
 
 fn parse_at_depth(src: &str, depth: usize) -> Result<Node> {
     let toks = lexer::tokenize(src)?;
-    let mut p = Parser { toks, pos: 0, depth, lambdas: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth,
+        lambdas: 0,
+    };
     if p.at_end() {
         return Err(EvalError::syntax("invalid syntax"));
     }
@@ -92,22 +99,27 @@ impl Parser {
     }
 
     fn expect_op(&mut self, op: &str) -> Result<()> {
-        if self.eat_op(op) { Ok(()) } else { Err(self.unexpected()) }
+        if self.eat_op(op) {
+            Ok(())
+        } else {
+            Err(self.unexpected())
+        }
     }
 
     fn unexpected(&self) -> EvalError {
-        match self.peek() {
-            Tok::Op("=") => EvalError::syntax(
-                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?",
-            ),
-            _ => invalid(),
-        }
+        invalid()
     }
 
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(EvalError::needs("expression nested too deeply"));
+        }
+        if crate::stack::exhausted() {
+            return Err(EvalError::exc(
+                "RecursionError",
+                "maximum recursion depth exceeded during compilation",
+            ));
         }
         Ok(())
     }
@@ -135,7 +147,7 @@ impl Parser {
         if !self.is_op(",") {
             return match first {
                 Elt::One(n) => Ok(n),
-                Elt::Star(_) => Err(EvalError::syntax("can't use starred expression here")),
+                Elt::Star(_) => Err(invalid()),
             };
         }
         let mut elts = vec![first];
@@ -165,10 +177,10 @@ impl Parser {
     /// `name := value` or an expression.
     fn named_expression(&mut self) -> Result<Node> {
         if matches!(self.peek(), Tok::Name(_)) && matches!(self.peek_at(1), Tok::Op(":=")) {
-            if let Tok::Name(n) = self.peek() {
-                if KEYWORDS.contains(&&**n) {
-                    return Err(invalid());
-                }
+            if let Tok::Name(n) = self.peek()
+                && KEYWORDS.contains(&&**n)
+            {
+                return Err(invalid());
             }
             self.pos += 2;
             self.expression()?;
@@ -197,7 +209,11 @@ impl Parser {
             return Err(EvalError::syntax("expected 'else' after 'if' expression"));
         }
         let orelse = self.expression()?;
-        Ok(Node::IfExp { cond: Box::new(cond), body: Box::new(body), orelse: Box::new(orelse) })
+        Ok(Node::IfExp {
+            cond: Box::new(cond),
+            body: Box::new(body),
+            orelse: Box::new(orelse),
+        })
     }
 
     fn lambda(&mut self) -> Result<Node> {
@@ -245,7 +261,11 @@ impl Parser {
             } else {
                 let name = self.param_name()?;
                 add_name(&name)?;
-                let default = if self.eat_op("=") { Some(self.expression()?) } else { None };
+                let default = if self.eat_op("=") {
+                    Some(self.expression()?)
+                } else {
+                    None
+                };
                 if star_seen {
                     kwonly.push(Param { name, default });
                 } else {
@@ -269,7 +289,14 @@ impl Parser {
         let body = self.expression();
         self.lambdas -= 1;
         let body = body?;
-        Ok(Node::Lambda(Arc::new(LambdaDef { params, posonly, varargs, kwonly, varkw, body })))
+        Ok(Node::Lambda(Arc::new(LambdaDef {
+            params,
+            posonly,
+            varargs,
+            kwonly,
+            varkw,
+            body,
+        })))
     }
 
     fn param_name(&mut self) -> Result<Arc<str>> {
@@ -281,19 +308,25 @@ impl Parser {
 
     fn disjunction(&mut self) -> Result<Node> {
         let mut left = self.conjunction()?;
+        let depth = self.depth;
         while self.eat_kw("or") {
+            self.enter()?;
             let right = self.conjunction()?;
             left = Node::BoolOp(false, Box::new(left), Box::new(right));
         }
+        self.depth = depth;
         Ok(left)
     }
 
     fn conjunction(&mut self) -> Result<Node> {
         let mut left = self.inversion()?;
+        let depth = self.depth;
         while self.eat_kw("and") {
+            self.enter()?;
             let right = self.inversion()?;
             left = Node::BoolOp(true, Box::new(left), Box::new(right));
         }
+        self.depth = depth;
         Ok(left)
     }
 
@@ -342,7 +375,11 @@ impl Parser {
         while let Some(op) = self.comp_op() {
             rest.push((op, self.bitor()?));
         }
-        if rest.is_empty() { Ok(left) } else { Ok(Node::Compare(Box::new(left), rest)) }
+        if rest.is_empty() {
+            Ok(left)
+        } else {
+            Ok(Node::Compare(Box::new(left), rest))
+        }
     }
 
     fn bitor(&mut self) -> Result<Node> {
@@ -371,16 +408,17 @@ impl Parser {
     /// Left-associative binary operators by precedence climbing.
     fn binary(&mut self, min_prec: u8) -> Result<Node> {
         let mut left = self.unary()?;
+        let depth = self.depth;
         while let Some((op, prec)) = self.binop() {
             if prec < min_prec {
                 break;
             }
             self.pos += 1;
             self.enter()?;
-            let right = self.binary(prec + 1);
-            self.leave();
-            left = Node::Binary(op, Box::new(left), Box::new(right?));
+            let right = self.binary(prec + 1)?;
+            left = Node::Binary(op, Box::new(left), Box::new(right));
         }
+        self.depth = depth;
         Ok(left)
     }
 
@@ -414,22 +452,41 @@ impl Parser {
 
     fn primary(&mut self) -> Result<Node> {
         let mut node = self.atom()?;
+        let depth = self.depth;
+        let r = self.trailers(&mut node);
+        self.depth = depth;
+        r.map(|()| node)
+    }
+
+    fn trailers(&mut self, node: &mut Node) -> Result<()> {
         loop {
+            if self.is_op(".") || self.is_op("(") || self.is_op("[") {
+                self.enter()?;
+            }
             if self.eat_op(".") {
                 match self.bump() {
                     Tok::Name(n) if !KEYWORDS.contains(&&*n) => {
-                        node = Node::Attr(Box::new(node), n);
+                        *node = Node::Attr(
+                            Box::new(std::mem::replace(node, Node::Const(Const::None))),
+                            n,
+                        );
                     }
                     _ => return Err(invalid()),
                 }
             } else if self.eat_op("(") {
                 let args = self.call_args()?;
-                node = Node::Call(Box::new(node), args);
+                *node = Node::Call(
+                    Box::new(std::mem::replace(node, Node::Const(Const::None))),
+                    args,
+                );
             } else if self.eat_op("[") {
                 let index = self.subscript()?;
-                node = Node::Subscript(Box::new(node), Box::new(index));
+                *node = Node::Subscript(
+                    Box::new(std::mem::replace(node, Node::Const(Const::None))),
+                    Box::new(index),
+                );
             } else {
-                return Ok(node);
+                return Ok(());
             }
         }
     }
@@ -449,14 +506,22 @@ impl Parser {
                     ));
                 }
                 Arg::Star(self.expression()?)
-            } else if matches!(self.peek(), Tok::Name(_)) && matches!(self.peek_at(1), Tok::Op("=")) {
-                let Tok::Name(name) = self.bump() else { return Err(invalid()) };
+            } else if matches!(self.peek(), Tok::Name(_)) && matches!(self.peek_at(1), Tok::Op("="))
+            {
+                let Tok::Name(name) = self.bump() else {
+                    return Err(invalid());
+                };
                 if KEYWORDS.contains(&&*name) {
                     return Err(invalid());
                 }
                 self.pos += 1;
-                if args.iter().any(|a| matches!(a, Arg::Kw(n, _) if *n == name)) {
-                    return Err(EvalError::syntax(format!("keyword argument repeated: {name}")));
+                if args
+                    .iter()
+                    .any(|a| matches!(a, Arg::Kw(n, _) if *n == name))
+                {
+                    return Err(EvalError::syntax(format!(
+                        "keyword argument repeated: {name}"
+                    )));
                 }
                 saw_kw = true;
                 Arg::Kw(name, self.expression()?)
@@ -464,9 +529,13 @@ impl Parser {
                 let value = self.named_expression()?;
                 if self.is_kw("for") || self.is_kw("async") {
                     let comp = self.comprehension(CompKind::Gen, None, value)?;
-                    let alone = args.is_empty() && (self.is_op(")") || (self.is_op(",") && matches!(self.peek_at(1), Tok::Op(")"))));
+                    let alone = args.is_empty()
+                        && (self.is_op(")")
+                            || (self.is_op(",") && matches!(self.peek_at(1), Tok::Op(")"))));
                     if !alone {
-                        return Err(EvalError::syntax("Generator expression must be parenthesized"));
+                        return Err(EvalError::syntax(
+                            "Generator expression must be parenthesized",
+                        ));
                     }
                     Arg::Pos(comp)
                 } else {
@@ -520,12 +589,20 @@ impl Parser {
         if self.is_op("*") {
             return Ok(Node::Unsupported("starred subscript"));
         }
-        let lower = if self.is_op(":") { None } else { Some(Box::new(self.named_expression()?)) };
+        let lower = if self.is_op(":") {
+            None
+        } else {
+            Some(Box::new(self.named_expression()?))
+        };
         if !self.eat_op(":") {
             return lower.map(|b| *b).ok_or_else(invalid);
         }
         let upper = self.slice_part()?;
-        let step = if self.eat_op(":") { self.slice_part()? } else { None };
+        let step = if self.eat_op(":") {
+            self.slice_part()?
+        } else {
+            None
+        };
         Ok(Node::Slice(lower, upper, step))
     }
 
@@ -601,7 +678,13 @@ impl Parser {
 
     /// Splits an f-string body (or a format spec inside one, when `in_spec`) into parts,
     /// starting at `*i`. In a spec, stops at the closing `}` of the enclosing field.
-    fn fstring(&mut self, s: &[char], i: &mut usize, raw: bool, in_spec: bool) -> Result<Vec<FPart>> {
+    fn fstring(
+        &mut self,
+        s: &[char],
+        i: &mut usize,
+        raw: bool,
+        in_spec: bool,
+    ) -> Result<Vec<FPart>> {
         let mut parts = Vec::new();
         let mut lit: Vec<char> = Vec::new();
         let flush = |lit: &mut Vec<char>, parts: &mut Vec<FPart>| -> Result<()> {
@@ -655,7 +738,13 @@ impl Parser {
         Ok(parts)
     }
 
-    fn fstring_field(&mut self, s: &[char], i: &mut usize, raw: bool, in_spec: bool) -> Result<FPart> {
+    fn fstring_field(
+        &mut self,
+        s: &[char],
+        i: &mut usize,
+        raw: bool,
+        in_spec: bool,
+    ) -> Result<FPart> {
         let start = *i;
         let mut nest: Vec<char> = Vec::new();
         let mut quote: Option<char> = None;
@@ -687,8 +776,9 @@ impl Parser {
                     && s.get(*i + 1) != Some(&'=')
                     && !matches!(s.get(i.wrapping_sub(1)), Some('=' | '!' | '<' | '>')) =>
                 {
-                    return Ok(FPart::Lit(Arc::from("")))
-                        .and(Err(EvalError::needs("self-documenting f-string field `{x=}`")));
+                    return Ok(FPart::Lit(Arc::from(""))).and(Err(EvalError::needs(
+                        "self-documenting f-string field `{x=}`",
+                    )));
                 }
                 _ => {}
             }
@@ -719,7 +809,9 @@ impl Parser {
         let mut spec = Vec::new();
         if s.get(*i) == Some(&':') {
             if in_spec {
-                return Err(EvalError::needs("nested replacement field in an f-string spec"));
+                return Err(EvalError::needs(
+                    "nested replacement field in an f-string spec",
+                ));
             }
             *i += 1;
             spec = self.fstring(s, i, raw, true)?;
@@ -749,7 +841,9 @@ impl Parser {
         let first = self.star_named_expression()?;
         if self.is_kw("for") || self.is_kw("async") {
             let Elt::One(elt) = first else {
-                return Err(EvalError::syntax("iterable unpacking cannot be used in comprehension"));
+                return Err(EvalError::syntax(
+                    "iterable unpacking cannot be used in comprehension",
+                ));
             };
             let comp = self.comprehension(CompKind::Gen, None, elt)?;
             self.expect_op(")")?;
@@ -779,7 +873,9 @@ impl Parser {
         let first = self.star_named_expression()?;
         if self.is_kw("for") || self.is_kw("async") {
             let Elt::One(elt) = first else {
-                return Err(EvalError::syntax("iterable unpacking cannot be used in comprehension"));
+                return Err(EvalError::syntax(
+                    "iterable unpacking cannot be used in comprehension",
+                ));
             };
             let comp = self.comprehension(CompKind::List, None, elt)?;
             self.expect_op("]")?;
@@ -883,7 +979,12 @@ impl Parser {
             }
             clauses.push(CompFor { target, iter, ifs });
         }
-        Ok(Node::Comp(Arc::new(CompDef { kind, key, elt, clauses })))
+        Ok(Node::Comp(Arc::new(CompDef {
+            kind,
+            key,
+            elt,
+            clauses,
+        })))
     }
 
     /// `star_targets` of a `for` clause.

@@ -67,7 +67,10 @@ pub(crate) struct Dict {
 impl Dict {
     /// Looks a key up (keys must have been checked for hashability by the caller).
     pub(crate) fn get(&self, key: &Value) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| py_eq(k, key)).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| py_eq(k, key))
+            .map(|(_, v)| v)
     }
 
     /// Inserts or replaces, keeping the first key's position, as Python does.
@@ -101,7 +104,10 @@ pub(crate) struct Scope {
 
 impl Scope {
     pub(crate) fn new(parent: Option<Rc<Scope>>) -> Rc<Self> {
-        Rc::new(Self { vars: RefCell::new(Vec::new()), parent })
+        Rc::new(Self {
+            vars: RefCell::new(Vec::new()),
+            parent,
+        })
     }
 
     /// Binds or rebinds a local name.
@@ -260,9 +266,9 @@ pub(crate) fn range_len(start: i64, stop: i64, step: i64) -> i64 {
 /// Raises `TypeError: unhashable type` for values that cannot be dict keys or set members.
 pub(crate) fn check_hashable(v: &Value) -> Result<()> {
     match v {
-        Value::List(_) | Value::Dict(_) | Value::Set(_, false) | Value::View(..) => {
-            Err(EvalError::type_err(format!("unhashable type: '{}'", v.type_name())))
-        }
+        Value::List(_) | Value::Dict(_) | Value::Set(_, false) | Value::View(..) => Err(
+            EvalError::type_err(format!("unhashable type: '{}'", v.type_name())),
+        ),
         Value::Tuple(items) => items.iter().try_for_each(check_hashable),
         _ => Ok(()),
     }
@@ -331,8 +337,7 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
         }
         (Value::Range(..), Value::Range(..)) => range_items_eq(a, b),
         (Value::View(ViewKind::Keys, x), Value::View(ViewKind::Keys, y)) => {
-            x.entries.len() == y.entries.len()
-                && x.entries.iter().all(|(k, _)| y.get(k).is_some())
+            x.entries.len() == y.entries.len() && x.entries.iter().all(|(k, _)| y.get(k).is_some())
         }
         (Value::View(ViewKind::Items, x), Value::View(ViewKind::Items, y)) => dict_eq(x, y),
         (Value::View(ViewKind::Values, x), Value::View(ViewKind::Values, y)) => Rc::ptr_eq(x, y),
@@ -349,11 +354,15 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
 
 fn dict_eq(x: &Dict, y: &Dict) -> bool {
     x.entries.len() == y.entries.len()
-        && x.entries.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
+        && x.entries
+            .iter()
+            .all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
 }
 
 fn range_items_eq(a: &Value, b: &Value) -> bool {
-    let (Value::Range(s1, e1, st1), Value::Range(s2, e2, st2)) = (a, b) else { return false };
+    let (Value::Range(s1, e1, st1), Value::Range(s2, e2, st2)) = (a, b) else {
+        return false;
+    };
     let (n1, n2) = (range_len(*s1, *e1, *st1), range_len(*s2, *e2, *st2));
     if n1 != n2 {
         return false;
@@ -429,7 +438,10 @@ fn repr_seq(items: &[Value], out: &mut String, depth: usize) -> Result<()> {
 
 fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
     if depth > 200 {
-        return Err(EvalError::exc("RecursionError", "maximum recursion depth exceeded while getting the repr of an object"));
+        return Err(EvalError::exc(
+            "RecursionError",
+            "maximum recursion depth exceeded while getting the repr of an object",
+        ));
     }
     match v {
         Value::None => out.push_str("None"),
@@ -482,13 +494,20 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
         }
         Value::View(kind, d) => {
             let (name, items): (&str, Vec<Value>) = match kind {
-                ViewKind::Keys => ("dict_keys", d.entries.iter().map(|(k, _)| k.clone()).collect()),
-                ViewKind::Values => {
-                    ("dict_values", d.entries.iter().map(|(_, v)| v.clone()).collect())
-                }
+                ViewKind::Keys => (
+                    "dict_keys",
+                    d.entries.iter().map(|(k, _)| k.clone()).collect(),
+                ),
+                ViewKind::Values => (
+                    "dict_values",
+                    d.entries.iter().map(|(_, v)| v.clone()).collect(),
+                ),
                 ViewKind::Items => (
                     "dict_items",
-                    d.entries.iter().map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()])).collect(),
+                    d.entries
+                        .iter()
+                        .map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()]))
+                        .collect(),
                 ),
             };
             out.push_str(name);
@@ -529,7 +548,11 @@ pub(crate) fn float_repr(f: f64) -> String {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let sci = format!("{:e}", f.abs());
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -551,7 +574,11 @@ pub(crate) fn float_repr(f: f64) -> String {
         }
     } else {
         let (first, rest) = digits.split_at(1.min(digits.len()));
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let e = decpt - 1;
         let esign = if e < 0 { '-' } else { '+' };
         format!("{sign}{first}{frac}e{esign}{:02}", e.abs())
@@ -572,21 +599,21 @@ fn printable(c: char) -> Option<bool> {
         return Some(false);
     }
     const KNOWN: &[(u32, u32)] = &[
-        (0xa1, 0x377),   // Latin-1 supplement to Greek
-        (0x384, 0x38a),  // Greek
-        (0x38e, 0x3a1),  // Greek
-        (0x3a3, 0x52f),  // Greek, Cyrillic
-        (0x2010, 0x2027), // general punctuation
-        (0x2030, 0x205e), // general punctuation
-        (0x20a0, 0x20c0), // currency symbols
-        (0x2100, 0x218b), // letterlike symbols, number forms
-        (0x2190, 0x2426), // arrows, mathematical operators, technical
-        (0x2500, 0x2b73), // box drawing to miscellaneous symbols and arrows
-        (0x3001, 0x303f), // CJK punctuation
-        (0x3041, 0x3096), // Hiragana
-        (0x30a1, 0x30ff), // Katakana
-        (0x4e00, 0x9fff), // CJK unified ideographs
-        (0xac00, 0xd7a3), // Hangul syllables
+        (0xa1, 0x377),      // Latin-1 supplement to Greek
+        (0x384, 0x38a),     // Greek
+        (0x38e, 0x3a1),     // Greek
+        (0x3a3, 0x52f),     // Greek, Cyrillic
+        (0x2010, 0x2027),   // general punctuation
+        (0x2030, 0x205e),   // general punctuation
+        (0x20a0, 0x20c0),   // currency symbols
+        (0x2100, 0x218b),   // letterlike symbols, number forms
+        (0x2190, 0x2426),   // arrows, mathematical operators, technical
+        (0x2500, 0x2b73),   // box drawing to miscellaneous symbols and arrows
+        (0x3001, 0x303f),   // CJK punctuation
+        (0x3041, 0x3096),   // Hiragana
+        (0x30a1, 0x30ff),   // Katakana
+        (0x4e00, 0x9fff),   // CJK unified ideographs
+        (0xac00, 0xd7a3),   // Hangul syllables
         (0x1f300, 0x1f64f), // pictographs, emoticons
     ];
     if KNOWN.iter().any(|(lo, hi)| (*lo..=*hi).contains(&u)) {
@@ -604,7 +631,11 @@ fn printable(c: char) -> Option<bool> {
 
 /// Python's `repr()` of a str.
 pub(crate) fn str_repr(s: &str, out: &mut String) -> Result<()> {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for c in s.chars() {
         match c {
@@ -639,6 +670,167 @@ pub(crate) fn str_repr(s: &str, out: &mut String) -> Result<()> {
     }
     out.push(quote);
     Ok(())
+}
+
+/// CPython's `hash()` of an int.
+fn int_hash(i: i64) -> i64 {
+    const MODULUS: i128 = (1 << 61) - 1;
+    let h = i128::from(i).signum() * (i128::from(i).abs() % MODULUS);
+    // invariant: |h| < 2^61, so it fits.
+    let h = h as i64;
+    if h == -1 { -2 } else { h }
+}
+
+/// A simulated CPython set table of int hashes: slot -> index into the hashes.
+struct IntTable {
+    slots: Vec<Option<usize>>,
+}
+
+impl IntTable {
+    fn empty(size: usize) -> Self {
+        Self {
+            slots: vec![None; size],
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// The free slot for a new key: linear probes, then perturbed jumps (`set_insert_clean`
+    /// and, without deleted entries, `set_add_entry`).
+    fn free_slot(&self, hash: i64) -> usize {
+        let mask = self.mask();
+        // CPython works on the hash as an unsigned `size_t`.
+        let mut perturb = hash as u64;
+        let mut i = (hash as u64 as usize) & mask;
+        loop {
+            let probes = if i + 9 <= mask { 9 } else { 0 };
+            for j in i..=i + probes {
+                if self.slots.get(j).is_some_and(Option::is_none) {
+                    return j;
+                }
+            }
+            perturb >>= 5;
+            i = (i
+                .wrapping_mul(5)
+                .wrapping_add(1)
+                .wrapping_add(perturb as usize))
+                & mask;
+        }
+    }
+
+    fn insert(&mut self, hashes: &[i64], k: usize) {
+        let slot = self.free_slot(hashes[k]);
+        self.slots[slot] = Some(k);
+    }
+
+    /// The smallest table size CPython picks for `minused` entries.
+    fn size_for(minused: usize) -> usize {
+        let mut size = 8usize;
+        while size <= minused {
+            size <<= 1;
+        }
+        size
+    }
+
+    /// Adds keys one by one (`set.add`), growing like CPython.
+    fn add_all(hashes: &[i64], order: impl IntoIterator<Item = usize>) -> Self {
+        let mut t = Self::empty(8);
+        for (n, k) in order.into_iter().enumerate() {
+            t.insert(hashes, k);
+            let fill = n + 1;
+            if fill * 5 >= t.mask() * 3 {
+                let size = Self::size_for(if fill > 50_000 { fill * 2 } else { fill * 4 });
+                let old = std::mem::replace(&mut t, Self::empty(size));
+                for e in old.slots.into_iter().flatten() {
+                    t.insert(hashes, e);
+                }
+            }
+        }
+        t
+    }
+
+    /// Copies a set into an empty one (`set_merge` into an empty set, as `set(s)` and
+    /// `SET_UPDATE` do).
+    fn merged_into_empty(&self, hashes: &[i64]) -> Self {
+        let used = self.order().count();
+        if used * 5 < 7 * 3 {
+            return Self {
+                slots: self.slots.clone(),
+            };
+        }
+        let mut t = Self::empty(Self::size_for(used * 2));
+        if t.slots.len() == self.slots.len() {
+            return Self {
+                slots: self.slots.clone(),
+            };
+        }
+        for k in self.order() {
+            t.insert(hashes, k);
+        }
+        t
+    }
+
+    fn order(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots.iter().flatten().copied()
+    }
+}
+
+/// The hashes of a set's items when all are ints (the only hashes we model).
+fn int_hashes(items: &[Value]) -> Option<Vec<i64>> {
+    if items.len() < 2 {
+        return None;
+    }
+    items
+        .iter()
+        .map(|v| {
+            matches!(v, Value::Int(_) | Value::Bool(_)).then(|| int_hash(as_index(v).unwrap_or(0)))
+        })
+        .collect()
+}
+
+fn reorder(items: &[Value], order: impl Iterator<Item = usize>) -> Vec<Value> {
+    order.filter_map(|k| items.get(k).cloned()).collect()
+}
+
+/// The iteration order of a set built by adding distinct `items` in order (displays,
+/// comprehensions, `set(iterable)`), as CPython's hash table gives it for ints. Sets of other
+/// values keep insertion order: CPython's order for str is randomised per process, and we do
+/// not model the hashes of other types.
+pub(crate) fn set_order(items: Vec<Value>) -> Vec<Value> {
+    match int_hashes(&items) {
+        Some(h) => reorder(&items, IntTable::add_all(&h, 0..items.len()).order()),
+        None => items,
+    }
+}
+
+/// The order of a set computed by set algebra or copied from another set. We only model
+/// CPython's table for the add path, so for ints the order is known only when every item
+/// sits in its home slot of any table (0 <= i < 8, then it is ascending).
+pub(crate) fn derived_set_order(items: Vec<Value>, what: &str) -> Result<Vec<Value>> {
+    if int_hashes(&items).is_some()
+        && items
+            .iter()
+            .any(|v| !(0..8).contains(&as_index(v).unwrap_or(-1)))
+    {
+        return Err(EvalError::needs(format!(
+            "iteration order of an int set built by {what}"
+        )));
+    }
+    Ok(set_order(items))
+}
+
+/// The iteration order of a set display of more than two constants: CPython compiles it to a
+/// frozenset constant (built, then rebuilt by the compiler in its own order) that
+/// `SET_UPDATE` copies into a new set.
+pub(crate) fn const_display_order(items: Vec<Value>) -> Vec<Value> {
+    let Some(h) = int_hashes(&items) else {
+        return items;
+    };
+    let first: Vec<usize> = IntTable::add_all(&h, 0..items.len()).order().collect();
+    let second = IntTable::add_all(&h, first);
+    reorder(&items, second.merged_into_empty(&h).order())
 }
 
 /// Python's `str.isspace()` for one character.

@@ -20,7 +20,10 @@ pub(crate) struct MapCtx {
 impl MapCtx {
     pub(crate) fn with(vars: &[(&str, &str)]) -> Self {
         Self {
-            vars: vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             flags: HashMap::new(),
         }
     }
@@ -53,14 +56,31 @@ impl MapCtx {
 
 impl Context for MapCtx {
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, EvalError> {
-        Ok(self.vars.get(name).map(|v| if expand { self.expand_str(v) } else { v.clone() }))
+        Ok(self.vars.get(name).map(|v| {
+            if expand {
+                self.expand_str(v)
+            } else {
+                v.clone()
+            }
+        }))
     }
 
-    fn get_var_flag(&self, name: &str, flag: &str, expand: bool) -> Result<Option<String>, EvalError> {
+    fn get_var_flag(
+        &self,
+        name: &str,
+        flag: &str,
+        expand: bool,
+    ) -> Result<Option<String>, EvalError> {
         Ok(self
             .flags
             .get(&(name.to_owned(), flag.to_owned()))
-            .map(|v| if expand { self.expand_str(v) } else { v.clone() }))
+            .map(|v| {
+                if expand {
+                    self.expand_str(v)
+                } else {
+                    v.clone()
+                }
+            }))
     }
 
     fn expand(&self, text: &str) -> Result<String, EvalError> {
