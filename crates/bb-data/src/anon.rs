@@ -4,6 +4,8 @@
 //! A body with anything else is not run at all (never half-run): it is reported as
 //! needing Python, so that a later stage can hand it to embedded CPython.
 
+use std::cell::RefCell;
+
 use crate::error::{Error, Result};
 use crate::history::Origin;
 use crate::store::{DataStore, SetOpts};
@@ -235,29 +237,160 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
     Ok(())
 }
 
-/// Runs the anonymous functions of `d` in definition order. Those that need CPython
-/// are listed in `__BB_ANON_NEEDS_PYTHON` and not run.
+/// A datastore that Python code may write to, for [`bb_pyexpr::run_function`]. Writes
+/// are recorded in history at the function's definition (BitBake shows the line of the
+/// statement; a straight-line body gets that, see [`plan`]).
+struct Exec {
+    d: RefCell<DataStore>,
+    origin: Origin,
+}
+
+impl Exec {
+    fn read<T>(&self, f: impl FnOnce(&DataStore) -> Result<T>) -> Result<T, bb_pyexpr::EvalError> {
+        let d = self.d.borrow();
+        f(&d).map_err(|e| {
+            d.stash_error(e);
+            bb_pyexpr::EvalError::Data("datastore error".to_owned())
+        })
+    }
+
+    fn write(&self, f: impl FnOnce(&mut DataStore, Option<&Origin>)) -> Result<(), bb_pyexpr::EvalError> {
+        let mut d = self.d.borrow_mut();
+        f(&mut d, Some(&self.origin));
+        Ok(())
+    }
+}
+
+impl bb_pyexpr::Context for Exec {
+    fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
+        self.read(|d| d.get_var_opts(name, expand, false))
+    }
+    fn get_var_flag(&self, name: &str, flag: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
+        self.read(|d| d.get_var_flag(name, flag, expand))
+    }
+    fn expand(&self, text: &str) -> Result<String, bb_pyexpr::EvalError> {
+        self.read(|d| d.expand(text))
+    }
+    fn get_var_flags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
+        Ok(self.d.borrow().py_var_flags(name))
+    }
+    fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
+        Ok(self.d.borrow().keys())
+    }
+    fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
+        self.d.borrow().internal_list(name, flag)
+    }
+    fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
+        self.d.borrow().python_function(name)
+    }
+    fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| match value {
+            Some(v) => d.set_var_with(name, v, SetOpts { parsing: false, op: "set", detail: None, origin: o }),
+            None => d.set_var_none(name, o),
+        })
+    }
+    fn append_var(&self, name: &str, value: &str) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| d.append_var(name, value, o))
+    }
+    fn prepend_var(&self, name: &str, value: &str) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| d.prepend_var(name, value, o))
+    }
+    fn del_var(&self, name: &str) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| d.del_var(name, o))
+    }
+    fn rename_var(&self, from: &str, to: &str) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| d.rename_var(from, to, o))
+    }
+    fn set_var_flag(&self, name: &str, flag: &str, value: Option<&str>) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| d.set_var_flag_with(name, flag, value.unwrap_or("None"), "set", None, o))
+    }
+    fn append_var_flag(&self, name: &str, flag: &str, value: &str) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| {
+            let cur = d.get_raw_flag(name, flag).unwrap_or_default();
+            d.set_var_flag_with(name, flag, &format!("{cur}{value}"), "append", Some(value), o);
+        })
+    }
+    fn prepend_var_flag(&self, name: &str, flag: &str, value: &str) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| {
+            let cur = d.get_raw_flag(name, flag).unwrap_or_default();
+            d.set_var_flag_with(name, flag, &format!("{value}{cur}"), "prepend", Some(value), o);
+        })
+    }
+    fn del_var_flag(&self, name: &str, flag: &str) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, o| d.del_var_flag(name, flag, o))
+    }
+}
+
+/// Runs one anonymous function with the Python interpreter of `bb_pyexpr`, on a copy of
+/// `d` that replaces it only when the function completes.
+fn run_python(d: &mut DataStore, name: &str, body: &str) -> Result<std::result::Result<(), String>> {
+    use bb_pyexpr::EvalError as E;
+    let file = d.get_raw_flag(name, "filename").unwrap_or_default();
+    let base = file.rsplit('/').next().unwrap_or(&file).to_owned();
+    let header: u32 = d.get_raw_flag(name, "lineno").and_then(|l| l.parse().ok()).unwrap_or(0);
+    let exec = Exec { d: RefCell::new(d.clone()), origin: Origin::internal(&base, header + 1, name) };
+    let r = bb_pyexpr::run_function(body, &exec);
+    let copy = exec.d.into_inner();
+    match r {
+        Ok(()) => {
+            *d = copy;
+            Ok(Ok(()))
+        }
+        Err(E::NeedsPython { reason, .. }) => Ok(Err(reason)),
+        Err(E::Exception { kind, message }) if kind == "SkipRecipe" => {
+            *d = copy;
+            Err(Error::SkipRecipe(message))
+        }
+        Err(E::Exception { kind, message }) if kind == "BBHandledException" => Err(Error::Fatal(message)),
+        Err(E::Exception { kind, message }) => Err(Error::Fatal(format!("{name}: {kind}: {message}"))),
+        Err(E::Syntax { message, .. }) => Err(Error::Fatal(format!("{name}: SyntaxError: {message}"))),
+        Err(E::Data(msg)) => Err(copy.take_stashed().unwrap_or(Error::Fatal(msg))),
+    }
+}
+
+/// Runs the anonymous functions of `d` in definition order. Straight-line bodies of
+/// datastore calls run directly (with exact history lines); others go to the Python
+/// interpreter. Those that need CPython are listed in `__BB_ANON_NEEDS_PYTHON` and have
+/// no effect.
 pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
-    let names: Vec<String> = d
-        .get_raw("__BBANONFUNCS")
-        .map(|s| s.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
+    let names: Vec<String> =
+        d.get_raw("__BBANONFUNCS").map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
     let mut skipped = Vec::new();
     for name in names {
         let body = d.get_raw(&name).unwrap_or_default();
-        match plan(&body) {
-            Ok(calls) => match run_one(d, &name, &calls) {
-                Ok(()) => {}
-                Err(Error::NeedsPython { reason, .. }) => skipped.push(format!("{name}: {reason}")),
-                Err(e) => return Err(e),
-            },
-            Err(reason) => skipped.push(format!("{name}: {reason}")),
+        let direct = match plan(&body) {
+            Ok(calls) => {
+                let mut copy = d.clone();
+                match run_one(&mut copy, &name, &calls) {
+                    Ok(()) => {
+                        *d = copy;
+                        true
+                    }
+                    Err(Error::NeedsPython { .. }) => false,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(_) => false,
+        };
+        if direct {
+            continue;
+        }
+        if let Err(reason) = run_python(d, &name, &body)? {
+            skipped.push(format!("{name}: {reason}"));
         }
     }
     if !skipped.is_empty() {
         d.set_var("__BB_ANON_NEEDS_PYTHON", &skipped.join("\n"));
     }
     Ok(())
+}
+
+/// Runs one `python` function body (a task or handler) natively; `Ok(Err(reason))`
+/// when it needs CPython.
+pub fn run_python_function(d: &mut DataStore, name: &str) -> Result<std::result::Result<(), String>> {
+    let body = d.get_raw(name).unwrap_or_default();
+    let source = if body.starts_with("def ") { body } else { format!("def {name}(d):\n{body}") };
+    run_python(d, name, &source)
 }
 
 #[cfg(test)]

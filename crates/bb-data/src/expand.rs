@@ -98,6 +98,22 @@ pub(crate) fn python_len(s: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// Compiled inline Python, shared by every datastore: metadata repeats the same few
+/// thousand expressions across all recipes.
+fn compiled(code: &str) -> Result<bb_pyexpr::Expr, bb_pyexpr::EvalError> {
+    use std::collections::HashMap;
+    use std::sync::{OnceLock, RwLock};
+    type Cache = RwLock<HashMap<Box<str>, Result<bb_pyexpr::Expr, bb_pyexpr::EvalError>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
+    if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(code) {
+        return hit.clone();
+    }
+    let r = bb_pyexpr::compile(code);
+    cache.write().unwrap_or_else(|e| e.into_inner()).insert(code.into(), r.clone());
+    r
+}
+
 struct Ctx<'a> {
     d: &'a DataStore,
 }
@@ -129,9 +145,54 @@ impl bb_pyexpr::Context for Ctx<'_> {
         self.pass(self.d.expand(text).map(Some))
             .map(Option::unwrap_or_default)
     }
+
+    fn get_var_flags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
+        Ok(self.d.py_var_flags(name))
+    }
+
+    fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
+        Ok(self.d.keys())
+    }
+
+    fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
+        self.d.internal_list(name, flag)
+    }
+
+    fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
+        self.d.python_function(name)
+    }
 }
 
 impl DataStore {
+    /// `d.getVarFlags(name)` as Python sees it: `None` when there are no flags.
+    pub(crate) fn py_var_flags(&self, name: &str) -> Option<Vec<(String, String)>> {
+        let flags = self.get_var_flags(name);
+        (!flags.is_empty()).then_some(flags)
+    }
+
+    /// Values BitBake keeps as Python lists, which bake stores as words.
+    pub(crate) fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
+        let text = match flag {
+            Some("deps") => self.get_raw_flag(name, "deps")?,
+            Some(_) => return None,
+            None if matches!(name, "__inherit_cache" | "__BBTASKS" | "__BBANONFUNCS" | "__BBHANDLERS") => self.get_raw(name)?,
+            None => return None,
+        };
+        Some(text.split_whitespace().map(str::to_owned).collect())
+    }
+
+    /// The source of a Python function stored under `name` (a `def` block or a
+    /// BitBake `python NAME () {}` body).
+    pub(crate) fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
+        let is = |f: &str| self.get_raw_flag(name, f).is_some_and(|v| !v.is_empty() && v != "0");
+        if !is("func") || !is("python") {
+            return None;
+        }
+        let source = self.get_var_opts(name, false, false).ok().flatten()?;
+        let kind = if source.starts_with("def ") { bb_pyexpr::PyFunctionKind::Def } else { bb_pyexpr::PyFunctionKind::BitBake };
+        Some(bb_pyexpr::PyFunction { source, kind })
+    }
+
     /// `d.expand(text)`: expands references and inline Python in `text`.
     pub fn expand(&self, s: &str) -> Result<String> {
         self.expand_tracked(s, None)
@@ -291,7 +352,7 @@ impl DataStore {
     fn eval_python(&self, code: &str, varname: Option<&str>) -> Result<String, Option<Raised>> {
         use bb_pyexpr::EvalError as E;
         let ctx = Ctx { d: self };
-        let r = bb_pyexpr::compile(code).and_then(|e| e.eval(&ctx));
+        let r = compiled(code).and_then(|e| e.eval(&ctx));
         match r {
             Ok(v) => Ok(v),
             Err(E::Syntax {

@@ -18,6 +18,7 @@ mod expand;
 mod history;
 mod store;
 
+pub use anon::run_python_function;
 pub use error::{Error, Result};
 pub use eval::{Evaluator, FileSource, ParsedFile, base_datastore, expand_keys};
 pub use expand::var_refs;
