@@ -26,7 +26,10 @@ fn big_store(n: usize) -> DataStore {
     let mut d = DataStore::new();
     d.set_var("OVERRIDES", "linux:x86-64:qemux86-64:class-target");
     for i in 0..n {
-        d.set_var(&format!("VAR_{i}"), &format!("value {i} ${{VAR_{}}}", i / 2));
+        d.set_var(
+            &format!("VAR_{i}"),
+            &format!("value {i} ${{VAR_{}}}", i / 2),
+        );
         if i % 10 == 0 {
             d.set_var(&format!("VAR_{i}:qemux86-64"), "machine value");
             d.set_var_flag(&format!("VAR_{i}"), "doc", "documentation");
@@ -36,12 +39,17 @@ fn big_store(n: usize) -> DataStore {
 }
 
 fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/example").canonicalize().expect("invariant: example exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/example")
+        .canonicalize()
+        .expect("invariant: example exists")
 }
 
 fn bench(c: &mut Criterion) {
     let d = big_store(20_000);
-    c.bench_function("datastore copy (20k vars)", |b| b.iter(|| black_box(d.clone())));
+    c.bench_function("datastore copy (20k vars)", |b| {
+        b.iter(|| black_box(d.clone()))
+    });
     c.bench_function("datastore copy + write (20k vars)", |b| {
         b.iter(|| {
             let mut copy = d.clone();
@@ -62,14 +70,25 @@ fn bench(c: &mut Criterion) {
     let mut base = DataStore::new();
     base.set_var("BBPATH", &dir.to_string_lossy());
     base.set_var("TOPDIR", &dir.to_string_lossy());
-    ev.parse_base_config(&mut base).expect("invariant: example config parses");
-    let recipe = dir.join("recipes/hello/hello_2.10.bb").to_string_lossy().into_owned();
+    ev.parse_base_config(&mut base)
+        .expect("invariant: example config parses");
+    let recipe = dir
+        .join("recipes/hello/hello_2.10.bb")
+        .to_string_lossy()
+        .into_owned();
     c.bench_function("parse + finalize example recipe", |b| {
-        b.iter(|| black_box(ev.parse_recipe(&base, &recipe, &[]).expect("invariant: parses")))
+        b.iter(|| {
+            black_box(
+                ev.parse_recipe(&base, &recipe, &[])
+                    .expect("invariant: parses"),
+            )
+        })
     });
     c.bench_function("parse + finalize + expand every variable", |b| {
         b.iter(|| {
-            let r = ev.parse_recipe(&base, &recipe, &[]).expect("invariant: parses");
+            let r = ev
+                .parse_recipe(&base, &recipe, &[])
+                .expect("invariant: parses");
             for k in r.keys() {
                 let _ = black_box(r.get_var(&k));
             }

@@ -254,7 +254,10 @@ impl Exec {
         })
     }
 
-    fn write(&self, f: impl FnOnce(&mut DataStore, Option<&Origin>)) -> Result<(), bb_pyexpr::EvalError> {
+    fn write(
+        &self,
+        f: impl FnOnce(&mut DataStore, Option<&Origin>),
+    ) -> Result<(), bb_pyexpr::EvalError> {
         let mut d = self.d.borrow_mut();
         f(&mut d, Some(&self.origin));
         Ok(())
@@ -265,13 +268,21 @@ impl bb_pyexpr::Context for Exec {
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
         self.read(|d| d.get_var_opts(name, expand, false))
     }
-    fn get_var_flag(&self, name: &str, flag: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
+    fn get_var_flag(
+        &self,
+        name: &str,
+        flag: &str,
+        expand: bool,
+    ) -> Result<Option<String>, bb_pyexpr::EvalError> {
         self.read(|d| d.get_var_flag(name, flag, expand))
     }
     fn expand(&self, text: &str) -> Result<String, bb_pyexpr::EvalError> {
         self.read(|d| d.expand(text))
     }
-    fn get_var_flags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
+    fn get_var_flags(
+        &self,
+        name: &str,
+    ) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
         Ok(self.d.borrow().py_var_flags(name))
     }
     fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
@@ -285,7 +296,16 @@ impl bb_pyexpr::Context for Exec {
     }
     fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| match value {
-            Some(v) => d.set_var_with(name, v, SetOpts { parsing: false, op: "set", detail: None, origin: o }),
+            Some(v) => d.set_var_with(
+                name,
+                v,
+                SetOpts {
+                    parsing: false,
+                    op: "set",
+                    detail: None,
+                    origin: o,
+                },
+            ),
             None => d.set_var_none(name, o),
         })
     }
@@ -301,19 +321,48 @@ impl bb_pyexpr::Context for Exec {
     fn rename_var(&self, from: &str, to: &str) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| d.rename_var(from, to, o))
     }
-    fn set_var_flag(&self, name: &str, flag: &str, value: Option<&str>) -> Result<(), bb_pyexpr::EvalError> {
+    fn set_var_flag(
+        &self,
+        name: &str,
+        flag: &str,
+        value: Option<&str>,
+    ) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| d.set_var_flag_with(name, flag, value.unwrap_or("None"), "set", None, o))
     }
-    fn append_var_flag(&self, name: &str, flag: &str, value: &str) -> Result<(), bb_pyexpr::EvalError> {
+    fn append_var_flag(
+        &self,
+        name: &str,
+        flag: &str,
+        value: &str,
+    ) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| {
             let cur = d.get_raw_flag(name, flag).unwrap_or_default();
-            d.set_var_flag_with(name, flag, &format!("{cur}{value}"), "append", Some(value), o);
+            d.set_var_flag_with(
+                name,
+                flag,
+                &format!("{cur}{value}"),
+                "append",
+                Some(value),
+                o,
+            );
         })
     }
-    fn prepend_var_flag(&self, name: &str, flag: &str, value: &str) -> Result<(), bb_pyexpr::EvalError> {
+    fn prepend_var_flag(
+        &self,
+        name: &str,
+        flag: &str,
+        value: &str,
+    ) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| {
             let cur = d.get_raw_flag(name, flag).unwrap_or_default();
-            d.set_var_flag_with(name, flag, &format!("{value}{cur}"), "prepend", Some(value), o);
+            d.set_var_flag_with(
+                name,
+                flag,
+                &format!("{value}{cur}"),
+                "prepend",
+                Some(value),
+                o,
+            );
         })
     }
     fn del_var_flag(&self, name: &str, flag: &str) -> Result<(), bb_pyexpr::EvalError> {
@@ -323,12 +372,22 @@ impl bb_pyexpr::Context for Exec {
 
 /// Runs one anonymous function with the Python interpreter of `bb_pyexpr`, on a copy of
 /// `d` that replaces it only when the function completes.
-fn run_python(d: &mut DataStore, name: &str, body: &str) -> Result<std::result::Result<(), String>> {
+fn run_python(
+    d: &mut DataStore,
+    name: &str,
+    body: &str,
+) -> Result<std::result::Result<(), String>> {
     use bb_pyexpr::EvalError as E;
     let file = d.get_raw_flag(name, "filename").unwrap_or_default();
     let base = file.rsplit('/').next().unwrap_or(&file).to_owned();
-    let header: u32 = d.get_raw_flag(name, "lineno").and_then(|l| l.parse().ok()).unwrap_or(0);
-    let exec = Exec { d: RefCell::new(d.clone()), origin: Origin::internal(&base, header + 1, name) };
+    let header: u32 = d
+        .get_raw_flag(name, "lineno")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let exec = Exec {
+        d: RefCell::new(d.clone()),
+        origin: Origin::internal(&base, header + 1, name),
+    };
     let r = bb_pyexpr::run_function(body, &exec);
     let copy = exec.d.into_inner();
     match r {
@@ -341,9 +400,15 @@ fn run_python(d: &mut DataStore, name: &str, body: &str) -> Result<std::result::
             *d = copy;
             Err(Error::SkipRecipe(message))
         }
-        Err(E::Exception { kind, message }) if kind == "BBHandledException" => Err(Error::Fatal(message)),
-        Err(E::Exception { kind, message }) => Err(Error::Fatal(format!("{name}: {kind}: {message}"))),
-        Err(E::Syntax { message, .. }) => Err(Error::Fatal(format!("{name}: SyntaxError: {message}"))),
+        Err(E::Exception { kind, message }) if kind == "BBHandledException" => {
+            Err(Error::Fatal(message))
+        }
+        Err(E::Exception { kind, message }) => {
+            Err(Error::Fatal(format!("{name}: {kind}: {message}")))
+        }
+        Err(E::Syntax { message, .. }) => {
+            Err(Error::Fatal(format!("{name}: SyntaxError: {message}")))
+        }
         Err(E::Data(msg)) => Err(copy.take_stashed().unwrap_or(Error::Fatal(msg))),
     }
 }
@@ -353,8 +418,10 @@ fn run_python(d: &mut DataStore, name: &str, body: &str) -> Result<std::result::
 /// interpreter. Those that need CPython are listed in `__BB_ANON_NEEDS_PYTHON` and have
 /// no effect.
 pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
-    let names: Vec<String> =
-        d.get_raw("__BBANONFUNCS").map(|s| s.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    let names: Vec<String> = d
+        .get_raw("__BBANONFUNCS")
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
     let mut skipped = Vec::new();
     for name in names {
         let body = d.get_raw(&name).unwrap_or_default();
@@ -387,9 +454,16 @@ pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
 
 /// Runs one `python` function body (a task or handler) natively; `Ok(Err(reason))`
 /// when it needs CPython.
-pub fn run_python_function(d: &mut DataStore, name: &str) -> Result<std::result::Result<(), String>> {
+pub fn run_python_function(
+    d: &mut DataStore,
+    name: &str,
+) -> Result<std::result::Result<(), String>> {
     let body = d.get_raw(name).unwrap_or_default();
-    let source = if body.starts_with("def ") { body } else { format!("def {name}(d):\n{body}") };
+    let source = if body.starts_with("def ") {
+        body
+    } else {
+        format!("def {name}(d):\n{body}")
+    };
     run_python(d, name, &source)
 }
 

@@ -110,7 +110,10 @@ fn compiled(code: &str) -> Result<bb_pyexpr::Expr, bb_pyexpr::EvalError> {
         return hit.clone();
     }
     let r = bb_pyexpr::compile(code);
-    cache.write().unwrap_or_else(|e| e.into_inner()).insert(code.into(), r.clone());
+    cache
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(code.into(), r.clone());
     r
 }
 
@@ -146,7 +149,10 @@ impl bb_pyexpr::Context for Ctx<'_> {
             .map(Option::unwrap_or_default)
     }
 
-    fn get_var_flags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
+    fn get_var_flags(
+        &self,
+        name: &str,
+    ) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
         Ok(self.d.py_var_flags(name))
     }
 
@@ -175,7 +181,13 @@ impl DataStore {
         let text = match flag {
             Some("deps") => self.get_raw_flag(name, "deps")?,
             Some(_) => return None,
-            None if matches!(name, "__inherit_cache" | "__BBTASKS" | "__BBANONFUNCS" | "__BBHANDLERS") => self.get_raw(name)?,
+            None if matches!(
+                name,
+                "__inherit_cache" | "__BBTASKS" | "__BBANONFUNCS" | "__BBHANDLERS"
+            ) =>
+            {
+                self.get_raw(name)?
+            }
             None => return None,
         };
         Some(text.split_whitespace().map(str::to_owned).collect())
@@ -184,12 +196,19 @@ impl DataStore {
     /// The source of a Python function stored under `name` (a `def` block or a
     /// BitBake `python NAME () {}` body).
     pub(crate) fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
-        let is = |f: &str| self.get_raw_flag(name, f).is_some_and(|v| !v.is_empty() && v != "0");
+        let is = |f: &str| {
+            self.get_raw_flag(name, f)
+                .is_some_and(|v| !v.is_empty() && v != "0")
+        };
         if !is("func") || !is("python") {
             return None;
         }
         let source = self.get_var_opts(name, false, false).ok().flatten()?;
-        let kind = if source.starts_with("def ") { bb_pyexpr::PyFunctionKind::Def } else { bb_pyexpr::PyFunctionKind::BitBake };
+        let kind = if source.starts_with("def ") {
+            bb_pyexpr::PyFunctionKind::Def
+        } else {
+            bb_pyexpr::PyFunctionKind::BitBake
+        };
         Some(bb_pyexpr::PyFunction { source, kind })
     }
 
