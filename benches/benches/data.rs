@@ -38,6 +38,59 @@ fn big_store(n: usize) -> DataStore {
     d
 }
 
+/// Files held in memory.
+struct Mem(std::collections::HashMap<String, String>);
+
+impl FileSource for Mem {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        self.0
+            .get(path.to_str().unwrap_or(""))
+            .cloned()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "missing"))
+    }
+    fn exists(&self, path: &Path) -> bool {
+        self.0.contains_key(path.to_str().unwrap_or(""))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.exists(path)
+    }
+}
+
+/// A configuration and a recipe the size of an OpenEmbedded one: about 1,500
+/// variables with overrides, appends, removes, references and inline Python.
+fn recipe_sized() -> Mem {
+    let mut conf = String::from(
+        "OVERRIDES = \"linux:x86-64:pn-${PN}:qemux86-64:class-target\"\nPN = \"big\"\nDISTRO_FEATURES = \"ipv6 x11 systemd\"\n",
+    );
+    for i in 0..1200 {
+        conf.push_str(&format!(
+            "CONF_{i} ?= \"value-{i} ${{CONF_{}}} ${{PN}}\"\n",
+            i / 3
+        ));
+        if i % 7 == 0 {
+            conf.push_str(&format!("CONF_{i}:qemux86-64 = \"machine-{i}\"\n"));
+        }
+        if i % 11 == 0 {
+            conf.push_str(&format!("CONF_{i}:append = \" ${{@bb.utils.contains('DISTRO_FEATURES', 'x11', 'gui', 'cli', d)}}\"\n"));
+        }
+    }
+    let mut bb = String::new();
+    for i in 0..300 {
+        bb.push_str(&format!(
+            "R_{i} = \"${{CONF_{}}} recipe\"\nR_{i}:remove = \"value-{}\"\n",
+            i * 4,
+            i
+        ));
+    }
+    bb.push_str("do_compile() {\n\toe_runmake ${CONF_1}\n}\naddtask compile\n");
+    bb.push_str("python () {\n    d.setVar('ANON', d.getVar('CONF_5'))\n}\n");
+    let mut files = std::collections::HashMap::new();
+    files.insert("/big/conf/bitbake.conf".to_owned(), conf);
+    files.insert("/big/classes/base.bbclass".to_owned(), String::new());
+    files.insert("/big/big_1.0.bb".to_owned(), bb);
+    Mem(files)
+}
+
 fn example_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../testdata/example")
@@ -96,9 +149,40 @@ fn bench(c: &mut Criterion) {
     });
 }
 
+fn bench_recipe_sized(c: &mut Criterion) {
+    let mem = recipe_sized();
+    let ev = Evaluator::new(&mem);
+    let mut base = DataStore::new();
+    base.set_var("BBPATH", "/big");
+    base.set_var("TOPDIR", "/big");
+    ev.parse_base_config(&mut base)
+        .expect("invariant: config parses");
+    c.bench_function("recipe-sized: parse + finalize (1.5k vars)", |b| {
+        b.iter(|| {
+            black_box(
+                ev.parse_recipe(&base, "/big/big_1.0.bb", &[])
+                    .expect("invariant: parses"),
+            )
+        })
+    });
+    c.bench_function(
+        "recipe-sized: parse + finalize + expand every variable",
+        |b| {
+            b.iter(|| {
+                let r = ev
+                    .parse_recipe(&base, "/big/big_1.0.bb", &[])
+                    .expect("invariant: parses");
+                for k in r.keys() {
+                    let _ = black_box(r.get_var(&k));
+                }
+            })
+        },
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(std::time::Duration::from_secs(3)).warm_up_time(std::time::Duration::from_secs(1));
-    targets = bench
+    targets = bench, bench_recipe_sized
 }
 criterion_main!(benches);
