@@ -49,6 +49,116 @@ pub trait Context {
     ) -> Result<Option<String>, EvalError>;
     /// `d.expand(text)`.
     fn expand(&self, text: &str) -> Result<String, EvalError>;
+    /// `d.getVarFlags(name)`: the user-visible flags (unexpanded), in insertion order; `None`
+    /// when the variable has none.
+    fn get_var_flags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, EvalError> {
+        let _ = name;
+        Err(needs("d.getVarFlags"))
+    }
+    /// `d.keys()`: every variable name.
+    fn keys(&self) -> Result<Vec<String>, EvalError> {
+        Err(needs("d.keys"))
+    }
+    /// Values BitBake keeps as Python lists (the `deps` flag of tasks, `__inherit_cache`,
+    /// `__BBTASKS`...): `Some(items)` makes `d.getVar`/`d.getVarFlag` return a list instead of
+    /// a str.
+    fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
+        let _ = (name, flag);
+        None
+    }
+    /// Source of a Python function stored in the datastore (a `def NAME(...):` block, or a
+    /// BitBake `python NAME() {}` body), for calls by bare name. `None`: not a Python function.
+    fn python_function(&self, name: &str) -> Option<PyFunction> {
+        let _ = name;
+        None
+    }
+    /// `d.setVar(name, value)` from Python code; `value` `None` means Python `None`.
+    fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), EvalError> {
+        let _ = (name, value);
+        Err(needs("d.setVar"))
+    }
+    /// `d.appendVar(name, value)`.
+    fn append_var(&self, name: &str, value: &str) -> Result<(), EvalError> {
+        let _ = (name, value);
+        Err(needs("d.appendVar"))
+    }
+    /// `d.prependVar(name, value)`.
+    fn prepend_var(&self, name: &str, value: &str) -> Result<(), EvalError> {
+        let _ = (name, value);
+        Err(needs("d.prependVar"))
+    }
+    /// `d.delVar(name)`.
+    fn del_var(&self, name: &str) -> Result<(), EvalError> {
+        let _ = name;
+        Err(needs("d.delVar"))
+    }
+    /// `d.renameVar(from, to)`.
+    fn rename_var(&self, from: &str, to: &str) -> Result<(), EvalError> {
+        let _ = (from, to);
+        Err(needs("d.renameVar"))
+    }
+    /// `d.setVarFlag(name, flag, value)`; `value` `None` means Python `None`.
+    fn set_var_flag(&self, name: &str, flag: &str, value: Option<&str>) -> Result<(), EvalError> {
+        let _ = (name, flag, value);
+        Err(needs("d.setVarFlag"))
+    }
+    /// `d.appendVarFlag(name, flag, value)`.
+    fn append_var_flag(&self, name: &str, flag: &str, value: &str) -> Result<(), EvalError> {
+        let _ = (name, flag, value);
+        Err(needs("d.appendVarFlag"))
+    }
+    /// `d.prependVarFlag(name, flag, value)`.
+    fn prepend_var_flag(&self, name: &str, flag: &str, value: &str) -> Result<(), EvalError> {
+        let _ = (name, flag, value);
+        Err(needs("d.prependVarFlag"))
+    }
+    /// `d.delVarFlag(name, flag)`.
+    fn del_var_flag(&self, name: &str, flag: &str) -> Result<(), EvalError> {
+        let _ = (name, flag);
+        Err(needs("d.delVarFlag"))
+    }
+    /// `bb.note`/`bb.warn`/`bb.error`/`bb.debug`/`bb.plain`/`bb.fatal` from metadata Python
+    /// (`level` is the function name). Default: ignored.
+    fn log(&self, level: &str, message: &str) {
+        let _ = (level, message);
+    }
+}
+
+/// The [`EvalError::NeedsPython`] of a [`Context`] method that is not implemented.
+fn needs(method: &str) -> EvalError {
+    EvalError::NeedsPython {
+        expr: method.to_owned(),
+        reason: format!("`{method}` is not supported by this datastore"),
+    }
+}
+
+/// A Python function's source as stored in the datastore.
+#[derive(Debug, Clone)]
+pub struct PyFunction {
+    /// The source text; see [`PyFunctionKind`].
+    pub source: String,
+    /// How `source` is to be read.
+    pub kind: PyFunctionKind,
+}
+
+/// The form of a [`PyFunction`]'s source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PyFunctionKind {
+    /// `source` is the whole `def NAME(args):` block.
+    Def,
+    /// `source` is the body of `python NAME () { }`; BitBake runs it as `def NAME(d):` + body.
+    BitBake,
+}
+
+/// Runs a function body as BitBake runs anonymous functions and `python` tasks: `source` is
+/// the complete text `def NAME(d):\n<body>` (exactly what BitBake stores for anonymous
+/// functions); it is called with `d`.
+pub fn run_function(source: &str, ctx: &dyn Context) -> Result<()> {
+    let _ = ctx;
+    Err(EvalError::NeedsPython {
+        expr: source.to_owned(),
+        reason: "statements are not supported yet".to_owned(),
+    })
 }
 
 /// A compiled expression: parse once, evaluate against any number of datastores.
