@@ -1324,7 +1324,18 @@ pub fn expand_keys(d: &mut DataStore) -> Result<()> {
         if !key.contains("${") {
             continue;
         }
-        let ekey = d.expand(&key)?;
+        let ekey = match d.expand(&key) {
+            Ok(k) => k,
+            // The key stays under its literal name, and the reason is kept where
+            // `bake -e` users and later stages can see it.
+            Err(Error::NeedsPython { reason, .. }) => {
+                let mut list = d.get_raw("__BB_KEYS_NEED_PYTHON").unwrap_or_default();
+                list.push_str(&format!("{key}: {reason}\n"));
+                d.set_var("__BB_KEYS_NEED_PYTHON", &list);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if ekey != key {
             todo.push((key, ekey));
         }
