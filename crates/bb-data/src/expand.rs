@@ -193,8 +193,7 @@ impl DataStore {
         Some(text.split_whitespace().map(str::to_owned).collect())
     }
 
-    /// The source of a Python function stored under `name` (a `def` block or a
-    /// BitBake `python NAME () {}` body).
+    /// The source of a `def` function stored under `name`, for calls by name.
     pub(crate) fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
         let is = |f: &str| {
             self.get_raw_flag(name, f)
@@ -204,12 +203,12 @@ impl DataStore {
             return None;
         }
         let source = self.get_var_opts(name, false, false).ok().flatten()?;
-        let kind = if source.starts_with("def ") {
-            bb_pyexpr::PyFunctionKind::Def
-        } else {
-            bb_pyexpr::PyFunctionKind::BitBake
-        };
-        Some(bb_pyexpr::PyFunction { source, kind })
+        // Only `def` functions are compiled into metadata Python's namespace; a
+        // `python NAME () {}` function is only callable once run as a task.
+        source.starts_with("def ").then(|| bb_pyexpr::PyFunction {
+            source,
+            kind: bb_pyexpr::PyFunctionKind::Def,
+        })
     }
 
     /// `d.expand(text)`: expands references and inline Python in `text`.

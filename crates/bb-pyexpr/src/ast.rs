@@ -1,4 +1,5 @@
-//! The syntax tree of one Python expression, as the parser builds it and the evaluator walks it.
+//! The syntax tree of one Python expression or of a block of statements (a `def` function),
+//! as the parsers build it and the evaluator and executor walk it.
 //!
 //! It owns the node types only: no parsing and no evaluation here. Nodes are immutable and
 //! shared through `Arc`, so a compiled expression is cheap to clone and may cross threads.
@@ -187,6 +188,13 @@ impl CmpOp {
 /// A lambda's parameters and body.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LambdaDef {
+    pub(crate) params: Params,
+    pub(crate) body: Node,
+}
+
+/// The parameters of a lambda or `def` function.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Params {
     /// Positional-or-keyword parameters (positional-only ones included), in order.
     pub(crate) params: Vec<Param>,
     /// How many leading parameters are positional-only (before `/`).
@@ -197,7 +205,18 @@ pub(crate) struct LambdaDef {
     pub(crate) kwonly: Vec<Param>,
     /// `**kwargs`.
     pub(crate) varkw: Option<Arc<str>>,
-    pub(crate) body: Node,
+}
+
+impl Params {
+    /// Every parameter name, in order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.params
+            .iter()
+            .map(|p| &p.name)
+            .chain(self.varargs.iter())
+            .chain(self.kwonly.iter().map(|p| &p.name))
+            .chain(self.varkw.iter())
+    }
 }
 
 /// A lambda parameter with its optional default expression.
@@ -234,7 +253,7 @@ pub(crate) struct CompFor {
     pub(crate) ifs: Vec<Node>,
 }
 
-/// An assignment target of a `for` clause.
+/// An assignment target (of `=`, `for`, a comprehension's `for`, `del`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Target {
     Name(Arc<str>),
@@ -242,6 +261,77 @@ pub(crate) enum Target {
     Seq(Vec<Target>),
     /// `*rest` inside a sequence target.
     Star(Box<Target>),
-    /// An attribute or subscript target: valid Python, not supported.
-    Unsupported,
+    /// `obj[index]`; the index may be a [`Node::Slice`].
+    Subscript(Box<Node>, Box<Node>),
+    /// `obj.attr`: valid Python, not supported.
+    Attr(Box<Node>, Arc<str>),
+}
+
+/// A statement of a function body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stmt {
+    /// An expression evaluated for its effect.
+    Expr(Node),
+    /// `a = b = value`: the targets, left to right, and the value.
+    Assign(Vec<Target>, Node),
+    /// `target op= value`.
+    AugAssign(Target, BinOp, Node),
+    /// `if`/`elif` branches and the `else` block.
+    If(Vec<(Node, Vec<Stmt>)>, Vec<Stmt>),
+    For {
+        target: Target,
+        iter: Node,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    While {
+        cond: Node,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    Break,
+    Continue,
+    Pass,
+    Return(Option<Node>),
+    /// `raise [exc [from cause]]`.
+    Raise(Option<Node>, Option<Node>),
+    Try {
+        body: Vec<Stmt>,
+        handlers: Vec<Handler>,
+        orelse: Vec<Stmt>,
+        finally: Vec<Stmt>,
+    },
+    Del(Vec<Target>),
+    /// `import a.b [as c], ...`: the dotted module path and the optional alias.
+    Import(Vec<(Arc<str>, Option<Arc<str>>)>),
+    /// `from module import name [as alias], ...`.
+    ImportFrom(Arc<str>, Vec<(Arc<str>, Option<Arc<str>>)>),
+    /// A nested `def`.
+    Def(Arc<FuncDef>),
+    /// `assert test[, message]`.
+    Assert(Node, Option<Node>),
+    /// Valid Python the executor does not run; executing it yields `NeedsPython`.
+    Unsupported(&'static str),
+}
+
+/// An `except` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Handler {
+    /// The exception class (or tuple of classes); `None` for a bare `except:`.
+    pub(crate) kind: Option<Node>,
+    /// The `as` name.
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) body: Vec<Stmt>,
+}
+
+/// A `def` function.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FuncDef {
+    pub(crate) name: Arc<str>,
+    pub(crate) params: Params,
+    pub(crate) body: Vec<Stmt>,
+    /// The names bound in the body (parameters included): its local variables.
+    pub(crate) locals: Arc<[Arc<str>]>,
+    /// Set when the function cannot run here at all (a generator, a decorator, `global`).
+    pub(crate) unsupported: Option<&'static str>,
 }

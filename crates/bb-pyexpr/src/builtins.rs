@@ -62,6 +62,7 @@ pub(crate) enum Builtin {
     Str,
     Sum,
     Tuple,
+    Type,
     Zip,
     // bb.utils
     BbContains,
@@ -72,6 +73,18 @@ pub(crate) enum Builtin {
     BbVercmpString,
     BbVercmpStringOp,
     BbParseVarsFromFile,
+    // bb logging
+    BbNote,
+    BbWarn,
+    BbError,
+    BbDebug,
+    BbPlain,
+    BbVerbnote,
+    BbWarnonce,
+    BbErroronce,
+    BbFatal,
+    // bb.data
+    BbInheritsClass,
     // oe.utils
     OeConditional,
     OeVartrue,
@@ -90,6 +103,7 @@ pub(crate) enum Builtin {
     OeMultilibPkgExtend,
     OeFilterDefaultFeatures,
     OeExtendVariants,
+    OeInherits,
     // oe.types / oe.path
     OeTypesBoolean,
     OePathRelative,
@@ -146,6 +160,7 @@ const PY_BUILTINS: &[(&str, Builtin)] = &[
     ("str", B::Str),
     ("sum", B::Sum),
     ("tuple", B::Tuple),
+    ("type", B::Type),
     ("zip", B::Zip),
 ];
 
@@ -159,6 +174,16 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("bb.utils", "vercmp_string", B::BbVercmpString),
     ("bb.utils", "vercmp_string_op", B::BbVercmpStringOp),
     ("bb.parse", "vars_from_file", B::BbParseVarsFromFile),
+    ("bb", "note", B::BbNote),
+    ("bb", "warn", B::BbWarn),
+    ("bb", "error", B::BbError),
+    ("bb", "debug", B::BbDebug),
+    ("bb", "plain", B::BbPlain),
+    ("bb", "verbnote", B::BbVerbnote),
+    ("bb", "warnonce", B::BbWarnonce),
+    ("bb", "erroronce", B::BbErroronce),
+    ("bb", "fatal", B::BbFatal),
+    ("bb.data", "inherits_class", B::BbInheritsClass),
     ("oe.utils", "conditional", B::OeConditional),
     ("oe.utils", "vartrue", B::OeVartrue),
     ("oe.utils", "less_or_equal", B::OeLessOrEqual),
@@ -184,6 +209,7 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
         B::OeFilterDefaultFeatures,
     ),
     ("oe.utils", "extend_variants", B::OeExtendVariants),
+    ("oe.utils", "inherits", B::OeInherits),
     ("oe.types", "boolean", B::OeTypesBoolean),
     ("oe.path", "relative", B::OePathRelative),
     ("oe.path", "join", B::OePathJoin),
@@ -243,6 +269,7 @@ impl Builtin {
                 | B::Set
                 | B::Str
                 | B::Tuple
+                | B::Type
                 | B::Zip
         )
     }
@@ -543,6 +570,7 @@ pub(crate) fn call(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::IterF => call_iterf(it, args),
         B::Next => call_next(it, args),
         B::Callable => call_callable(args),
+        B::Type => call_type(args),
         B::Divmod => call_divmod(args),
         B::Pow => call_pow(args),
         B::Format => call_format(args),
@@ -563,8 +591,9 @@ fn too_big() -> EvalError {
 pub(crate) fn len(v: &Value) -> Result<i64> {
     let n = match v {
         Value::Str(s) => s.chars().count(),
-        Value::List(items) | Value::Tuple(items) | Value::Set(items, _) => items.len(),
-        Value::Dict(d) | Value::View(_, d) => d.entries.len(),
+        Value::List(items) | Value::Set(items, _) => items.get().len(),
+        Value::Tuple(items) => items.len(),
+        Value::Dict(d) | Value::View(_, d) => d.get().entries.len(),
         Value::Range(a, b, c) => return Ok(range_len(*a, *b, *c)),
         Value::Datastore => return Err(EvalError::needs("len() of the datastore")),
         other => {
@@ -664,7 +693,7 @@ fn int(x: Option<&Value>, base: Option<&Value>) -> Result<Value> {
         return parse_int(s, base).map(Value::Int);
     }
     match x {
-        Value::Int(i) => Ok(Value::Int(*i)),
+        Value::Int(i) | Value::ReFlag(i) => Ok(Value::Int(*i)),
         Value::Bool(b) => Ok(Value::Int(i64::from(*b))),
         Value::Float(f) => float_to_int(*f).map(Value::Int),
         Value::Str(s) => parse_int(s, 10).map(Value::Int),
@@ -698,7 +727,7 @@ pub(crate) fn float_to_int(f: f64) -> Result<i64> {
 pub(crate) fn to_float(v: &Value) -> Result<f64> {
     match v {
         Value::Float(f) => Ok(*f),
-        Value::Int(i) => Ok(*i as f64),
+        Value::Int(i) | Value::ReFlag(i) => Ok(*i as f64),
         Value::Bool(b) => Ok(f64::from(u8::from(*b))),
         Value::Str(s) => parse_float(s).ok_or_else(|| {
             let mut r = String::new();
@@ -761,7 +790,7 @@ fn dict(it: &Interp<'_>, args: Args) -> Result<Value> {
     let mut d = Dict::default();
     if let Some(src) = args.pos.first() {
         match src {
-            Value::Dict(m) => d = (**m).clone(),
+            Value::Dict(m) => d = Dict::clone(&m.get()),
             other => {
                 let items = it.collect(other)?;
                 for (i, item) in items.iter().enumerate() {
@@ -794,7 +823,7 @@ fn dict(it: &Interp<'_>, args: Args) -> Result<Value> {
     for (k, v) in args.kw {
         d.insert(Value::Str(k), v)?;
     }
-    Ok(Value::Dict(Rc::new(d)))
+    Ok(Value::dict(d))
 }
 
 fn lt(a: &Value, b: &Value) -> Result<bool> {
@@ -804,7 +833,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool> {
 /// Sorts `(key, value)` pairs by key with Python's `<`, stably. Short lists follow CPython's
 /// exact comparison order (a run count, then binary insertion), so that the first failing
 /// comparison, and thus the error message, is the same; longer ones use a stable merge sort.
-fn py_sort(v: &mut Vec<(Value, Value)>) -> Result<()> {
+pub(crate) fn py_sort(v: &mut Vec<(Value, Value)>) -> Result<()> {
     let n = v.len();
     if n < 2 {
         return Ok(());
@@ -1473,8 +1502,19 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::OeBuildDependsString => helper_oebuilddependsstring(b, args),
         B::OeSetDifference => helper_oesetdifference(it, b, args),
         B::OeFilterDefaultFeatures => helper_oefilterdefaultfeatures(it, b, args),
+        B::OeInherits => helper_oe_inherits(it, args),
         B::OeExtendVariants => helper_extend_variants(it, args),
         B::BbParseVarsFromFile => helper_vars_from_file(args),
+        B::BbNote
+        | B::BbWarn
+        | B::BbError
+        | B::BbDebug
+        | B::BbPlain
+        | B::BbVerbnote
+        | B::BbWarnonce
+        | B::BbErroronce
+        | B::BbFatal => helper_log(it, b, args),
+        B::BbInheritsClass => helper_inherits_class(it, args),
         B::OeParallelMake => helper_oeparallelmake(it, b, args),
         B::OeParallelMakeArgument => helper_oeparallelmakeargument(it, b, args),
         B::OeMultilibPkgExtend => helper_oemultilibpkgextend(it, b, args),
@@ -1493,6 +1533,174 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::PathRelpath => helper_pathrelpath(b, args),
         _ => Err(EvalError::needs(format!("call to `{}`", b.name()))),
     }
+}
+
+/// `bb.note(*args)` and its siblings: the arguments are joined (they must be strings) and
+/// logged; `bb.fatal` then raises `BBHandledException` (its message is the logged text).
+fn helper_log(it: &Interp<'_>, b: Builtin, mut args: Args) -> Result<Value> {
+    let name = b.name();
+    let extra_kw = matches!(b, B::BbError | B::BbFatal);
+    if !args.kw.is_empty() && !extra_kw {
+        let (k, _) = &args.kw[0];
+        return Err(EvalError::type_err(format!(
+            "{name}() got an unexpected keyword argument '{k}'"
+        )));
+    }
+    if b == B::BbDebug {
+        if args.pos.is_empty() {
+            return Err(EvalError::type_err(
+                "debug() missing 1 required positional argument: 'lvl'",
+            ));
+        }
+        // A string level is logged as part of the message (with a warning we do not repeat).
+        if !matches!(args.pos[0], Value::Str(_)) {
+            args.pos.remove(0);
+        }
+    }
+    let mut message = String::new();
+    for (i, a) in args.pos.iter().enumerate() {
+        match a {
+            Value::Str(s) => message.push_str(s),
+            other => {
+                return Err(EvalError::type_err(format!(
+                    "sequence item {i}: expected str instance, {} found",
+                    other.type_name()
+                )));
+            }
+        }
+    }
+    it.ctx.log(name, &message);
+    if b == B::BbFatal {
+        return Err(EvalError::exc("BBHandledException", message));
+    }
+    Ok(Value::None)
+}
+
+/// `bb.data.inherits_class(klass, d)`: whether `klass.bbclass` is in `__inherit_cache`.
+fn helper_inherits_class(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("inherits_class", &["klass", "d"], &[], args)?;
+    if !matches!(a[1], Value::Datastore) {
+        return Err(EvalError::needs(
+            "inherits_class() with a `d` that is not the datastore",
+        ));
+    }
+    let needle = match &a[0] {
+        Value::Str(k) => format!("/{k}.bbclass"),
+        other => {
+            return Err(EvalError::type_err(format!(
+                "can only concatenate str (not \"{}\") to str",
+                other.type_name()
+            )));
+        }
+    };
+    let items = match it.ctx.internal_list("__inherit_cache", None) {
+        Some(items) => items,
+        // A plain string value iterates by character: no item ends with the needle.
+        None => return Ok(Value::Bool(false)),
+    };
+    Ok(Value::Bool(items.iter().any(|v| v.ends_with(&needle))))
+}
+
+/// The exception classes we know: Python's builtin ones and BitBake's, with their bases.
+const EXCEPTIONS: &[(&str, Option<&str>)] = &[
+    ("BaseException", None),
+    ("SystemExit", Some("BaseException")),
+    ("KeyboardInterrupt", Some("BaseException")),
+    ("GeneratorExit", Some("BaseException")),
+    ("Exception", Some("BaseException")),
+    ("ArithmeticError", Some("Exception")),
+    ("FloatingPointError", Some("ArithmeticError")),
+    ("OverflowError", Some("ArithmeticError")),
+    ("ZeroDivisionError", Some("ArithmeticError")),
+    ("AssertionError", Some("Exception")),
+    ("AttributeError", Some("Exception")),
+    ("BufferError", Some("Exception")),
+    ("EOFError", Some("Exception")),
+    ("ImportError", Some("Exception")),
+    ("ModuleNotFoundError", Some("ImportError")),
+    ("LookupError", Some("Exception")),
+    ("IndexError", Some("LookupError")),
+    ("KeyError", Some("LookupError")),
+    ("MemoryError", Some("Exception")),
+    ("NameError", Some("Exception")),
+    ("UnboundLocalError", Some("NameError")),
+    ("OSError", Some("Exception")),
+    ("FileNotFoundError", Some("OSError")),
+    ("FileExistsError", Some("OSError")),
+    ("PermissionError", Some("OSError")),
+    ("IsADirectoryError", Some("OSError")),
+    ("NotADirectoryError", Some("OSError")),
+    ("ReferenceError", Some("Exception")),
+    ("RuntimeError", Some("Exception")),
+    ("NotImplementedError", Some("RuntimeError")),
+    ("RecursionError", Some("RuntimeError")),
+    ("StopIteration", Some("Exception")),
+    ("SyntaxError", Some("Exception")),
+    ("IndentationError", Some("SyntaxError")),
+    ("TabError", Some("IndentationError")),
+    ("SystemError", Some("Exception")),
+    ("TypeError", Some("Exception")),
+    ("ValueError", Some("Exception")),
+    ("UnicodeError", Some("ValueError")),
+    ("UnicodeDecodeError", Some("UnicodeError")),
+    ("UnicodeEncodeError", Some("UnicodeError")),
+    ("Warning", Some("Exception")),
+    ("SkipRecipe", Some("Exception")),
+    ("SkipPackage", Some("SkipRecipe")),
+    ("BBHandledException", Some("Exception")),
+    ("ExpansionError", Some("Exception")),
+];
+
+/// An exception class we know, by name.
+pub(crate) fn exc_type(name: &str) -> Option<&'static str> {
+    EXCEPTIONS.iter().find(|(n, _)| *n == name).map(|(n, _)| *n)
+}
+
+/// The base class of an exception class we know.
+pub(crate) fn exc_parent(name: &str) -> Option<&'static str> {
+    EXCEPTIONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, p)| *p)
+}
+
+/// Calls an exception class: `ValueError('x')`. Only positional arguments are accepted.
+pub(crate) fn new_exception(kind: &'static str, args: Args) -> Result<Value> {
+    if !args.kw.is_empty() {
+        return Err(EvalError::type_err(format!(
+            "{kind}() takes no keyword arguments"
+        )));
+    }
+    if matches!(
+        kind,
+        "OSError"
+            | "FileNotFoundError"
+            | "FileExistsError"
+            | "PermissionError"
+            | "IsADirectoryError"
+            | "NotADirectoryError"
+            | "SyntaxError"
+            | "IndentationError"
+            | "TabError"
+            | "UnicodeDecodeError"
+            | "UnicodeEncodeError"
+            | "SystemExit"
+            | "ExpansionError"
+    ) {
+        return Err(EvalError::needs(format!("creation of a `{kind}`")));
+    }
+    let message = match args.pos.as_slice() {
+        [] => String::new(),
+        // `str(KeyError(k))` is `repr(k)`.
+        [k] if kind == "KeyError" => py_repr(k)?,
+        [one] => py_str(one)?,
+        many => py_repr(&Value::tuple(many.to_vec()))?,
+    };
+    Ok(Value::Exc(Rc::new(crate::value::ExcValue {
+        kind,
+        message,
+        args: Some(args.pos),
+    })))
 }
 
 /// `bb.parse.vars_from_file(mypkg, d)`: PN, PV and PR from a recipe file name.
@@ -1542,7 +1750,7 @@ fn helper_extend_variants(it: &Interp<'_>, args: Args) -> Result<Value> {
     for ext in word_set(&whole)? {
         let split = Args::positional(vec![a[3].clone()]);
         let parts = methods::call_method(it, &Value::Str(ext), "split", split)?;
-        if let Value::List(p) = parts
+        if let Some(p) = parts.seq_items()
             && p.len() > 1
             && py_eq(&p[0], &a[2])
         {
@@ -1618,8 +1826,8 @@ fn call_list(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
     Ok(match b {
         B::List => Value::list(items),
         B::Tuple => Value::tuple(items),
-        B::Set => Value::Set(Rc::new(set_items(items)?), false),
-        _ => Value::Set(Rc::new(set_items(items)?), true),
+        B::Set => Value::set(set_items(items)?, false),
+        _ => Value::set(set_items(items)?, true),
     })
 }
 
@@ -1727,6 +1935,10 @@ fn call_filter(it: &Interp<'_>, args: Args) -> Result<Value> {
 fn call_reversed(it: &Interp<'_>, args: Args) -> Result<Value> {
     let a = bind_c("reversed", args, 1, 1, &[])?;
     let v = arg(&a, 0).unwrap_or(&Value::None);
+    if let Value::List(l) = v {
+        let len = l.get().len();
+        return Ok(iter_value(Iter::ListRev(l.clone(), len)));
+    }
     let mut items = match v {
         Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(..) | Value::Dict(_) => {
             it.collect(v)?
@@ -1740,19 +1952,44 @@ fn call_reversed(it: &Interp<'_>, args: Args) -> Result<Value> {
         }
     };
     items.reverse();
-    Ok(iter_value(Iter::Seq(Rc::new(items), 0)))
+    Ok(iter_value(Iter::Seq(
+        Rc::new(crate::value::Items(items)),
+        0,
+    )))
 }
 
 fn call_isinstance(args: Args) -> Result<Value> {
     let a = bind_c("isinstance", args, 2, 2, &[])?;
     let v = arg(&a, 0).unwrap_or(&Value::None);
+    let v0 = arg(&a, 0).unwrap_or(&Value::None);
+    let classes: Vec<&'static str> = match arg(&a, 1).unwrap_or(&Value::None) {
+        Value::ExcType(k) => vec![*k],
+        Value::Tuple(ts) => ts
+            .iter()
+            .filter_map(|t| match t {
+                Value::ExcType(k) => Some(*k),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Value::Exc(e) = v0
+        && classes.iter().any(|c| crate::exec::is_subclass(e.kind, c))
+    {
+        return Ok(Value::Bool(true));
+    }
     let types = match arg(&a, 1).unwrap_or(&Value::None) {
         Value::Builtin(t) if t.is_type() => vec![*t],
+        Value::ExcType(_) => Vec::new(),
+        Value::Unknown(p) => {
+            return Err(EvalError::needs(format!("isinstance() with `{p}`")));
+        }
         Value::Tuple(ts) => {
             let mut out = Vec::new();
             for t in ts.iter() {
                 match t {
                     Value::Builtin(t) if t.is_type() => out.push(*t),
+                    Value::ExcType(_) => {}
                     Value::Unknown(p) => {
                         return Err(EvalError::needs(format!("isinstance() with `{p}`")));
                     }
@@ -1773,7 +2010,12 @@ fn call_isinstance(args: Args) -> Result<Value> {
     };
     if matches!(
         v,
-        Value::Datastore | Value::Module(_) | Value::Func(_) | Value::Builtin(_)
+        Value::Datastore
+            | Value::Module(_)
+            | Value::Func(_)
+            | Value::Builtin(_)
+            | Value::Exc(_)
+            | Value::ExcType(_)
     ) {
         return Ok(Value::Bool(false));
     }
@@ -1860,12 +2102,72 @@ fn call_next(it: &Interp<'_>, args: Args) -> Result<Value> {
     }
 }
 
+/// `type(x)` for the values whose type we model as a builtin.
+fn call_type(args: Args) -> Result<Value> {
+    if args.pos.len() != 1 || !args.kw.is_empty() {
+        return Err(EvalError::needs("type() with other than one argument"));
+    }
+    let t = match &args.pos[0] {
+        Value::Str(_) => B::Str,
+        Value::Bool(_) => B::Bool,
+        Value::Int(_) => B::Int,
+        Value::Float(_) => B::Float,
+        Value::List(_) => B::List,
+        Value::Tuple(_) => B::Tuple,
+        Value::Dict(_) => B::DictT,
+        Value::Set(_, false) => B::Set,
+        Value::Set(_, true) => B::FrozenSet,
+        Value::Range(..) => B::Range,
+        Value::Builtin(b) if b.is_type() => B::Type,
+        Value::ExcType(_) => B::Type,
+        Value::Exc(e) => return Ok(Value::ExcType(e.kind)),
+        other => {
+            return Err(EvalError::needs(format!(
+                "type() of a `{}` value",
+                other.type_name()
+            )));
+        }
+    };
+    Ok(Value::Builtin(t))
+}
+
+/// `oe.utils.inherits(d, *classes)`: whether any of the classes is inherited.
+fn helper_oe_inherits(it: &Interp<'_>, mut args: Args) -> Result<Value> {
+    if !args.kw.is_empty() {
+        return Err(EvalError::type_err(
+            "inherits() got an unexpected keyword argument",
+        ));
+    }
+    if args.pos.is_empty() {
+        return Err(EvalError::type_err(
+            "inherits() missing 1 required positional argument: 'd'",
+        ));
+    }
+    let d = args.pos.remove(0);
+    for cls in args.pos {
+        let r = helper_inherits_class(it, Args::positional(vec![cls, d.clone()]))?;
+        if r.truthy() {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+/// Python `callable()` for the values we model.
+pub(crate) fn is_callable(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Func(_)
+            | Value::Builtin(_)
+            | Value::Method(..)
+            | Value::TypeMethod(..)
+            | Value::ExcType(_)
+    )
+}
+
 fn call_callable(args: Args) -> Result<Value> {
     let a = bind_c("callable", args, 1, 1, &[])?;
-    Ok(Value::Bool(matches!(
-        arg(&a, 0),
-        Some(Value::Func(_) | Value::Builtin(_) | Value::Method(..) | Value::TypeMethod(..))
-    )))
+    Ok(Value::Bool(arg(&a, 0).is_some_and(is_callable)))
 }
 
 fn call_divmod(args: Args) -> Result<Value> {

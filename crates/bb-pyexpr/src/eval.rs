@@ -8,20 +8,23 @@
 //! this file must not grow their semantics.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::Context;
 use crate::ast::{
-    Arg, BinOp, CmpOp, CompDef, CompKind, Const, DictItem, Elt, FPart, LambdaDef, Node, Target,
-    UnaryOp,
+    Arg, BinOp, CmpOp, CompDef, CompKind, Const, DictItem, Elt, FPart, LambdaDef, Node, Params,
+    Target, UnaryOp,
 };
 use crate::builtins::{self, Builtin};
 use crate::error::{EvalError, Result};
 use crate::format;
 use crate::methods;
 use crate::ops;
-use crate::value::{Closure, Dict, GenState, Iter, Scope, Value, ViewKind, as_str};
+use crate::value::{
+    Closure, Code, Dict, ExcValue, GenState, Iter, KeyedSrc, Lookup, Scope, Value, ViewKind, as_str,
+};
 
 /// Deepest evaluation recursion (nested nodes plus lambda calls) before `RecursionError`.
 const MAX_EVAL_DEPTH: usize = 300;
@@ -49,11 +52,20 @@ impl Args {
     }
 }
 
-/// One evaluation of an expression against a datastore.
+/// One evaluation of an expression, or one run of a function, against a datastore.
 pub(crate) struct Interp<'c> {
     pub(crate) ctx: &'c dyn Context,
-    depth: Cell<usize>,
+    pub(crate) depth: Cell<usize>,
     steps: Cell<u64>,
+    /// How many `def` function calls are active.
+    pub(crate) frames: Cell<usize>,
+    /// The datastore's Python functions looked up so far, by name (`None`: not a function).
+    funcs: RefCell<HashMap<Arc<str>, Option<Value>>>,
+    /// The exceptions being handled by `except` clauses, innermost last (for a bare `raise`).
+    pub(crate) handling: RefCell<Vec<EvalError>>,
+    /// The last exception object raised by a `raise` statement, to give `except ... as e` its
+    /// arguments back.
+    pub(crate) last_raised: RefCell<Option<Rc<ExcValue>>>,
 }
 
 /// Names of Python builtins we do not implement: using one needs real Python, and they are
@@ -165,7 +177,6 @@ const OTHER_BUILTINS: &[&str] = &[
     "slice",
     "staticmethod",
     "super",
-    "type",
     "vars",
     "__build_class__",
     "__debug__",
@@ -182,15 +193,26 @@ const OTHER_BUILTINS: &[&str] = &[
 fn global(name: &str) -> Option<Value> {
     match name {
         "d" => Some(Value::Datastore),
+        _ => module_global(name),
+    }
+}
+
+/// A global name of the metadata's Python functions: the modules of BitBake's context and the
+/// Python builtins (not `d`, which only inline Python sees as a global).
+fn module_global(name: &str) -> Option<Value> {
+    match name {
         "bb" => Some(Value::Module("bb")),
         "oe" => Some(Value::Module("oe")),
         "os" => Some(Value::Module("os")),
         "time" => Some(Value::Unknown(Rc::from("time"))),
-        _ => Builtin::from_name(name).map(Value::Builtin).or_else(|| {
-            OTHER_BUILTINS
-                .contains(&name)
-                .then(|| Value::Unknown(Rc::from(name)))
-        }),
+        _ => Builtin::from_name(name)
+            .map(Value::Builtin)
+            .or_else(|| builtins::exc_type(name).map(Value::ExcType))
+            .or_else(|| {
+                OTHER_BUILTINS
+                    .contains(&name)
+                    .then(|| Value::Unknown(Rc::from(name)))
+            }),
     }
 }
 
@@ -202,13 +224,13 @@ fn not_callable(v: &Value) -> EvalError {
     EvalError::type_err(format!("'{}' object is not callable", v.type_name()))
 }
 
-/// Binds a lambda's arguments to its parameters in a new scope.
-fn bind_lambda(c: &Closure, args: Args) -> Result<Rc<Scope>> {
-    let def = &c.def;
+/// Binds a function's arguments to its parameters in `scope`.
+pub(crate) fn bind_params(c: &Closure, args: Args, scope: &Scope) -> Result<()> {
+    let def: &Params = c.params();
     let names: Vec<&str> = def.params.iter().map(|p| &*p.name).collect();
     let kwonly: Vec<&str> = def.kwonly.iter().map(|p| &*p.name).collect();
     let sig = builtins::Signature {
-        name: "<lambda>",
+        name: c.name(),
         params: &names,
         posonly: def.posonly,
         varargs: def.varargs.is_some(),
@@ -216,7 +238,6 @@ fn bind_lambda(c: &Closure, args: Args) -> Result<Rc<Scope>> {
         varkw: def.varkw.is_some(),
     };
     let bound = builtins::bind(&sig, args, &c.defaults, &c.kw_defaults)?;
-    let scope = Scope::new(c.scope.clone());
     for (p, v) in def.params.iter().zip(bound.params) {
         scope.set(&p.name, v);
     }
@@ -227,9 +248,17 @@ fn bind_lambda(c: &Closure, args: Args) -> Result<Rc<Scope>> {
         scope.set(name, Value::tuple(bound.varargs));
     }
     if let Some(name) = &def.varkw {
-        scope.set(name, Value::Dict(Rc::new(bound.varkw)));
+        scope.set(name, Value::dict(bound.varkw));
     }
-    Ok(scope)
+    Ok(())
+}
+
+/// `UnboundLocalError` for a local read before assignment.
+pub(crate) fn unbound_error(name: &str) -> EvalError {
+    EvalError::exc(
+        "UnboundLocalError",
+        format!("cannot access local variable '{name}' where it is not associated with a value"),
+    )
 }
 
 /// Whether CPython's compiler folds a node into a constant (literals and arithmetic on them).
@@ -277,12 +306,22 @@ impl<'c> Interp<'c> {
             ctx,
             depth: Cell::new(0),
             steps: Cell::new(0),
+            frames: Cell::new(0),
+            funcs: RefCell::new(HashMap::new()),
+            handling: RefCell::new(Vec::new()),
+            last_raised: RefCell::new(None),
         }
     }
 
-    fn enter(&self) -> Result<()> {
+    pub(crate) fn enter(&self) -> Result<()> {
         let d = self.depth.get() + 1;
         if d > MAX_EVAL_DEPTH || crate::stack::exhausted() {
+            // Inside a `def` function our limits are not Python's: say so instead of guessing.
+            if self.frames.get() > 0 {
+                return Err(EvalError::needs(
+                    "recursion deeper than the native evaluator allows",
+                ));
+            }
             return Err(EvalError::exc(
                 "RecursionError",
                 "maximum recursion depth exceeded",
@@ -294,7 +333,7 @@ impl<'c> Interp<'c> {
     }
 
     /// Counts one evaluation step.
-    fn tick(&self) -> Result<()> {
+    pub(crate) fn tick(&self) -> Result<()> {
         let steps = self.steps.get() + 1;
         if steps > MAX_STEPS {
             return Err(EvalError::needs(format!(
@@ -305,7 +344,7 @@ impl<'c> Interp<'c> {
         Ok(())
     }
 
-    fn leave(&self) {
+    pub(crate) fn leave(&self) {
         self.depth.set(self.depth.get().saturating_sub(1));
     }
 
@@ -314,6 +353,9 @@ impl<'c> Interp<'c> {
         self.enter()?;
         let r = self.eval_inner(node, scope);
         self.leave();
+        if crate::value::take_too_deep() {
+            return Err(EvalError::needs("comparison of values nested too deeply"));
+        }
         r
     }
 
@@ -364,9 +406,9 @@ impl<'c> Interp<'c> {
 
     fn eval_call(&self, func: &Node, args: &[Arg], scope: Option<&Rc<Scope>>) -> Result<Value> {
         let f = match func {
-            // A bare name that is neither local nor a builtin is, in BitBake, a `def`
-            // function of a class: its datastore value is the function's source text.
-            Node::Name(n) => match scope.and_then(|s| s.lookup(n)).or_else(|| global(n)) {
+            // A bare name that is neither local nor a global we know is, in BitBake, most
+            // likely a `def` function of a class that the datastore did not give us.
+            Node::Name(n) => match self.callee_name(n, scope)? {
                 Some(f) => f,
                 None => return Err(EvalError::needs(format!("call to `{n}`"))),
             },
@@ -457,7 +499,7 @@ impl<'c> Interp<'c> {
         } else {
             crate::value::set_order(items)
         };
-        Ok(Value::Set(Rc::new(items), false))
+        Ok(Value::set(items, false))
     }
 
     /// Evaluates a node that may name something we do not model ([`Value::Unknown`]): the
@@ -482,13 +524,70 @@ impl<'c> Interp<'c> {
             .unwrap_or_default();
         Ok(crate::value::split_whitespace(&modules)
             .any(|m| m == name)
-            .then(|| Value::Unknown(Rc::from(name))))
+            .then(|| match name {
+                "re" => Value::Module("re"),
+                _ => Value::Unknown(Rc::from(name)),
+            }))
+    }
+
+    /// A Python function of the datastore, as a function value (looked up once per run).
+    pub(crate) fn global_function(&self, name: &Arc<str>) -> Result<Option<Value>> {
+        if let Some(f) = self.funcs.borrow().get(name) {
+            return Ok(f.clone());
+        }
+        let f = match self.ctx.python_function(name) {
+            Some(f) => Some(crate::exec::function_value(self, name, &f)?),
+            None => None,
+        };
+        self.funcs.borrow_mut().insert(name.clone(), f.clone());
+        Ok(f)
+    }
+
+    /// A global of the metadata's Python namespace: a function of the datastore, a module of
+    /// the context, or a builtin.
+    fn namespace_global(&self, name: &Arc<str>) -> Result<Option<Value>> {
+        if let Some(f) = self.global_function(name)? {
+            return Ok(Some(f));
+        }
+        if let Some(v) = module_global(name) {
+            return Ok(Some(v));
+        }
+        self.global_module(name)
+    }
+
+    /// The function a bare name calls; `None` when we do not know it.
+    fn callee_name(&self, name: &Arc<str>, scope: Option<&Rc<Scope>>) -> Result<Option<Value>> {
+        if let Some(s) = scope {
+            match s.resolve(name) {
+                Lookup::Found(v) => return Ok(Some(v)),
+                Lookup::Unbound => return Err(unbound_error(name)),
+                Lookup::NotLocal => {}
+            }
+            if s.in_def() {
+                return self.namespace_global(name);
+            }
+        }
+        if let Some(f) = self.global_function(name)? {
+            return Ok(Some(f));
+        }
+        Ok(global(name))
     }
 
     fn name(&self, name: &Arc<str>, scope: Option<&Rc<Scope>>) -> Result<Value> {
         if let Some(s) = scope {
-            if let Some(v) = s.lookup(name).or_else(|| global(name)) {
+            match s.resolve(name) {
+                Lookup::Found(v) => return Ok(v),
+                Lookup::Unbound => return Err(unbound_error(name)),
+                Lookup::NotLocal => {}
+            }
+            if s.in_def() {
+                return self.namespace_global(name)?.ok_or_else(|| name_error(name));
+            }
+            if let Some(v) = global(name) {
                 return Ok(v);
+            }
+            if let Some(f) = self.global_function(name)? {
+                return Ok(f);
             }
             return self.global_module(name)?.ok_or_else(|| name_error(name));
         }
@@ -501,6 +600,10 @@ impl<'c> Interp<'c> {
             if let Some(v) = self.global_module(name)? {
                 return Ok(v);
             }
+        }
+        // The functions of the metadata are context entries too.
+        if let Some(f) = self.global_function(name)? {
+            return Ok(f);
         }
         if let Some(v) = self.ctx.get_var(name, true)? {
             // A `def` function is a variable too (flag `func`), but BitBake resolves its name
@@ -563,7 +666,7 @@ impl<'c> Interp<'c> {
                 }
                 DictItem::Spread(m) => match self.eval(m, scope)? {
                     Value::Dict(m) => {
-                        for (k, v) in &m.entries {
+                        for (k, v) in &m.get().entries {
                             d.insert(k.clone(), v.clone())?;
                         }
                     }
@@ -576,7 +679,7 @@ impl<'c> Interp<'c> {
                 },
             }
         }
-        Ok(Value::Dict(Rc::new(d)))
+        Ok(Value::dict(d))
     }
 
     fn args(&self, args: &[Arg], scope: Option<&Rc<Scope>>) -> Result<Args> {
@@ -594,7 +697,7 @@ impl<'c> Interp<'c> {
                 }
                 Arg::StarStar(n) => match self.eval(n, scope)? {
                     Value::Dict(m) => {
-                        for (k, v) in &m.entries {
+                        for (k, v) in &m.get().entries {
                             let Some(k) = as_str(k) else {
                                 return Err(EvalError::type_err("keywords must be strings"));
                             };
@@ -628,7 +731,11 @@ impl<'c> Interp<'c> {
 
     fn call_inner(&self, f: &Value, args: Args) -> Result<Value> {
         match f {
-            Value::Func(c) => self.call_lambda(c, args),
+            Value::Func(c) => match &c.code {
+                Code::Lambda(def) => self.call_lambda(c, def, args),
+                Code::Def(def) => self.call_def(c, def, args),
+            },
+            Value::ExcType(kind) => builtins::new_exception(kind, args),
             Value::Builtin(b) => builtins::call(self, *b, args),
             Value::Method(recv, name) => methods::call_method(self, recv, name, args),
             Value::TypeMethod(ty, name) => self.call_type_method(*ty, name, args),
@@ -656,8 +763,18 @@ impl<'c> Interp<'c> {
     }
 
     fn lambda(&self, def: &Arc<LambdaDef>, scope: Option<&Rc<Scope>>) -> Result<Value> {
-        let mut defaults = Vec::with_capacity(def.params.len());
-        for p in &def.params {
+        self.make_function(Code::Lambda(def.clone()), &def.params, scope)
+    }
+
+    /// A function value: its defaults are evaluated now, in `scope`.
+    pub(crate) fn make_function(
+        &self,
+        code: Code,
+        params: &Params,
+        scope: Option<&Rc<Scope>>,
+    ) -> Result<Value> {
+        let mut defaults = Vec::with_capacity(params.params.len());
+        for p in &params.params {
             defaults.push(
                 p.default
                     .as_ref()
@@ -665,8 +782,8 @@ impl<'c> Interp<'c> {
                     .transpose()?,
             );
         }
-        let mut kw_defaults = Vec::with_capacity(def.kwonly.len());
-        for p in &def.kwonly {
+        let mut kw_defaults = Vec::with_capacity(params.kwonly.len());
+        for p in &params.kwonly {
             kw_defaults.push(
                 p.default
                     .as_ref()
@@ -675,17 +792,18 @@ impl<'c> Interp<'c> {
             );
         }
         Ok(Value::Func(Rc::new(Closure {
-            def: def.clone(),
+            code,
             defaults,
             kw_defaults,
             scope: scope.cloned(),
         })))
     }
 
-    fn call_lambda(&self, c: &Closure, args: Args) -> Result<Value> {
-        let scope = bind_lambda(c, args)?;
+    fn call_lambda(&self, c: &Closure, def: &LambdaDef, args: Args) -> Result<Value> {
+        let scope = Scope::new(c.scope.clone());
+        bind_params(c, args, &scope)?;
         self.enter()?;
-        let r = self.eval(&c.def.body, Some(&scope));
+        let r = self.eval(&def.body, Some(&scope));
         self.leave();
         r
     }
@@ -706,10 +824,8 @@ impl<'c> Interp<'c> {
         match def.kind {
             CompKind::Gen => Ok(Value::Iter(generator)),
             CompKind::List => Ok(Value::list(self.drain(&generator)?)),
-            CompKind::Set => Ok(Value::Set(
-                Rc::new(crate::value::set_order(ops::unique(
-                    self.drain(&generator)?,
-                )?)),
+            CompKind::Set => Ok(Value::set(
+                crate::value::set_order(ops::unique(self.drain(&generator)?)?),
                 false,
             )),
             CompKind::Dict => {
@@ -721,7 +837,7 @@ impl<'c> Interp<'c> {
                         d.insert(k.clone(), v.clone())?;
                     }
                 }
-                Ok(Value::Dict(Rc::new(d)))
+                Ok(Value::dict(d))
             }
         }
     }
@@ -766,12 +882,27 @@ impl<'c> Interp<'c> {
         }
     }
 
-    fn bind_target(&self, target: &Target, value: Value, scope: &Rc<Scope>) -> Result<()> {
+    /// Assigns a value to a target (of `=`, `for` or a comprehension) in `scope`.
+    pub(crate) fn bind_target(
+        &self,
+        target: &Target,
+        value: Value,
+        scope: &Rc<Scope>,
+    ) -> Result<()> {
         match target {
             Target::Name(n) => {
                 scope.set(n, value);
                 Ok(())
             }
+            Target::Subscript(obj, index) => {
+                let obj = self.eval(obj, Some(scope))?;
+                if let Node::Slice(..) = &**index {
+                    return Err(EvalError::needs("assignment to a slice"));
+                }
+                let index = self.eval(index, Some(scope))?;
+                crate::mutate::setitem(self, &obj, index, value)
+            }
+            Target::Attr(..) => Err(EvalError::needs("assignment to an attribute")),
             Target::Seq(targets) => {
                 let items = match self.collect(&value) {
                     Err(EvalError::Exception { kind, message })
@@ -832,33 +963,34 @@ impl<'c> Interp<'c> {
             Target::Star(_) => Err(EvalError::syntax(
                 "starred assignment target must be in a list or tuple",
             )),
-            Target::Unsupported => Err(EvalError::needs("assignment to an attribute or subscript")),
         }
     }
 
     /// Python `iter()`.
     pub(crate) fn iter_of(&self, v: &Value) -> Result<Rc<RefCell<Iter>>> {
         let it = match v {
-            Value::List(items) | Value::Tuple(items) => Iter::Seq(items.clone(), 0),
-            Value::Set(items, _) => Iter::Seq(items.clone(), 0),
+            Value::List(items) => Iter::List(items.clone(), 0),
+            Value::Tuple(items) => Iter::Seq(items.clone(), 0),
+            Value::Set(items, true) => Iter::Seq(items.get(), 0),
+            Value::Set(items, false) => Iter::Keyed {
+                src: KeyedSrc::Set(items.clone()),
+                pos: 0,
+                len: items.get().len(),
+                version: items.version(),
+            },
             Value::Str(s) => Iter::Chars(s.clone(), 0),
-            Value::Dict(d) | Value::View(ViewKind::Keys, d) => Iter::Seq(
-                Rc::new(d.entries.iter().map(|(k, _)| k.clone()).collect()),
-                0,
-            ),
-            Value::View(ViewKind::Values, d) => Iter::Seq(
-                Rc::new(d.entries.iter().map(|(_, v)| v.clone()).collect()),
-                0,
-            ),
-            Value::View(ViewKind::Items, d) => Iter::Seq(
-                Rc::new(
-                    d.entries
-                        .iter()
-                        .map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()]))
-                        .collect(),
-                ),
-                0,
-            ),
+            Value::Dict(d) | Value::View(_, d) => {
+                let kind = match v {
+                    Value::View(kind, _) => *kind,
+                    _ => ViewKind::Keys,
+                };
+                Iter::Keyed {
+                    src: KeyedSrc::Dict(d.clone(), kind),
+                    pos: 0,
+                    len: d.get().entries.len(),
+                    version: d.version(),
+                }
+            }
             Value::Range(start, stop, step) => Iter::Range(*start, *stop, *step),
             Value::Iter(it) => return Ok(it.clone()),
             Value::Datastore => return Err(EvalError::needs("iterating over the datastore")),
@@ -885,6 +1017,24 @@ impl<'c> Interp<'c> {
                 *i += 1;
                 Ok(v)
             }
+            Iter::List(items, i) => {
+                let v = items.get().get(*i).cloned();
+                *i += 1;
+                Ok(v)
+            }
+            // CPython's `listreviter`: the index counts down and stops when it is out of range.
+            Iter::ListRev(items, i) => {
+                let snapshot = items.get();
+                let v = i.checked_sub(1).and_then(|j| snapshot.get(j).cloned());
+                *i = if v.is_some() { *i - 1 } else { 0 };
+                Ok(v)
+            }
+            Iter::Keyed {
+                src,
+                pos,
+                len,
+                version,
+            } => keyed_next(src, pos, *len, *version),
             Iter::Chars(s, i) => Ok(chars_next(s, i)),
             Iter::Range(next, stop, step) => Ok(range_next(next, *stop, *step)),
             Iter::Enumerate(inner, n) => self.enumerate_next(inner, n),
@@ -967,8 +1117,11 @@ impl<'c> Interp<'c> {
     /// All items of an iterable, as `list(v)` would give them.
     pub(crate) fn collect(&self, v: &Value) -> Result<Vec<Value>> {
         match v {
-            Value::List(items) | Value::Tuple(items) => Ok(items.as_ref().clone()),
-            Value::Set(items, _) => Ok(items.as_ref().clone()),
+            Value::List(items) | Value::Set(items, _) => Ok(items.get().to_vec()),
+            Value::Tuple(items) => Ok(items.to_vec()),
+            Value::Dict(d) | Value::View(ViewKind::Keys, d) => {
+                Ok(d.get().entries.iter().map(|(k, _)| k.clone()).collect())
+            }
             Value::Range(start, stop, step) => {
                 let n = crate::value::range_len(*start, *stop, *step);
                 if usize::try_from(n).map_or(true, |n| n > MAX_ITEMS) {
@@ -979,6 +1132,38 @@ impl<'c> Interp<'c> {
             _ => self.drain(&self.iter_of(v)?),
         }
     }
+}
+
+/// The next item of a live set or dict iterator, with CPython's errors when it changed size.
+fn keyed_next(src: &KeyedSrc, pos: &mut usize, len: usize, version: u64) -> Result<Option<Value>> {
+    let (now_len, now_version) = match src {
+        KeyedSrc::Set(s) => (s.get().len(), s.version()),
+        KeyedSrc::Dict(d, _) => (d.get().entries.len(), d.version()),
+    };
+    if now_len != len {
+        return Err(EvalError::exc(
+            "RuntimeError",
+            match src {
+                KeyedSrc::Set(_) => "Set changed size during iteration",
+                KeyedSrc::Dict(..) => "dictionary changed size during iteration",
+            },
+        ));
+    }
+    if now_version != version {
+        return Err(EvalError::needs(
+            "a set or dict whose keys changed during iteration",
+        ));
+    }
+    let i = *pos;
+    *pos += 1;
+    Ok(match src {
+        KeyedSrc::Set(s) => s.get().get(i).cloned(),
+        KeyedSrc::Dict(d, kind) => d.get().entries.get(i).map(|(k, v)| match kind {
+            ViewKind::Keys => k.clone(),
+            ViewKind::Values => v.clone(),
+            ViewKind::Items => Value::tuple(vec![k.clone(), v.clone()]),
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -193,7 +193,7 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
             }
             let key: String = chars[start..i - 1].iter().collect();
             let kv = Value::str(key);
-            match d.get(&kv) {
+            match d.get().get(&kv) {
                 Some(v) => keyed = Some(v.clone()),
                 None => return Err(EvalError::exc("KeyError", py_repr(&kv)?)),
             }
@@ -285,7 +285,9 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
             }
             'd' | 'i' | 'u' | 'o' | 'x' | 'X' => {
                 let n = match &arg {
-                    Value::Int(_) | Value::Bool(_) => as_index(&arg).unwrap_or(0),
+                    Value::Int(_) | Value::Bool(_) | Value::ReFlag(_) => {
+                        as_index(&arg).unwrap_or(0)
+                    }
                     Value::Float(f) if matches!(conv, 'd' | 'i' | 'u') => float_to_int(*f)?,
                     other => {
                         let what = if matches!(conv, 'd' | 'i' | 'u') {
@@ -317,7 +319,9 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
             'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
                 let x = match &arg {
                     Value::Float(f) => *f,
-                    Value::Int(_) | Value::Bool(_) => as_index(&arg).unwrap_or(0) as f64,
+                    Value::Int(_) | Value::Bool(_) | Value::ReFlag(_) => {
+                        as_index(&arg).unwrap_or(0) as f64
+                    }
                     other => {
                         return Err(EvalError::type_err(format!(
                             "must be real number, not {}",
@@ -331,7 +335,7 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
             }
             'c' => {
                 let c = match &arg {
-                    Value::Int(_) | Value::Bool(_) => {
+                    Value::Int(_) | Value::Bool(_) | Value::ReFlag(_) => {
                         let n = as_index(&arg).unwrap_or(-1);
                         let c = u32::try_from(n).ok().filter(|u| *u < 0x110000);
                         let Some(c) = c else {

@@ -1,4 +1,7 @@
-//! Splits the text of one Python expression into tokens, like CPython's tokenizer.
+//! Splits the text of one Python expression, or of a block of statements, into tokens, like
+//! CPython's tokenizer. In statement mode it also emits the `NEWLINE`, `INDENT` and `DEDENT`
+//! tokens, with CPython's indentation rules (tabs to multiples of 8, and `TabError` when the
+//! meaning would depend on the tab size).
 //!
 //! It owns literal decoding (string escapes, number syntax), bracket matching and the
 //! tokenizer's own error messages ("unterminated string literal", "'(' was never closed").
@@ -32,6 +35,10 @@ pub(crate) enum Tok {
     Op(&'static str),
     /// A logical line end outside brackets.
     Newline,
+    /// A deeper indentation (statement mode only).
+    Indent,
+    /// The end of an indented block (statement mode only).
+    Dedent,
     /// The end of the input.
     End,
 }
@@ -76,6 +83,17 @@ const OPERATORS: &[&str] = &[
 
 /// Tokenizes `src` (already stripped). The last token is always [`Tok::End`].
 pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok>> {
+    tokenize_mode(src, false)
+}
+
+/// Tokenizes a block of statements: every logical line ends with [`Tok::Newline`], and
+/// indentation changes are [`Tok::Indent`] and [`Tok::Dedent`]. The last token is always
+/// [`Tok::End`].
+pub(crate) fn tokenize_statements(src: &str) -> Result<Vec<Tok>> {
+    tokenize_mode(src, true)
+}
+
+fn tokenize_mode(src: &str, statements: bool) -> Result<Vec<Tok>> {
     if src.contains('\0') {
         return Err(EvalError::value_err(
             "source code string cannot contain null bytes",
@@ -96,6 +114,8 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok>> {
         line: 1,
         brackets: Vec::new(),
         toks: Vec::new(),
+        indents: statements.then(|| vec![(0, 0)]),
+        line_start: true,
     }
     .run()
 }
@@ -106,6 +126,18 @@ struct Lexer<'s> {
     line: usize,
     brackets: Vec<(char, usize)>,
     toks: Vec<Tok>,
+    /// Statement mode: the stack of indentation columns (with tab size 8 and with tab size 1).
+    indents: Option<Vec<(usize, usize)>>,
+    /// Statement mode: at the start of a physical line that begins a logical line.
+    line_start: bool,
+}
+
+fn indentation_error(message: &str) -> EvalError {
+    EvalError::syntax(message)
+}
+
+fn tab_error() -> EvalError {
+    EvalError::syntax("inconsistent use of tabs and spaces in indentation")
 }
 
 fn is_id_start(c: char) -> bool {
@@ -121,8 +153,83 @@ impl Lexer<'_> {
         self.s.get(self.pos + ahead).copied()
     }
 
+    /// Whether the last token ends a logical line (or there is none yet).
+    fn after_line_end(&self) -> bool {
+        matches!(
+            self.toks.last(),
+            Some(Tok::Newline | Tok::Indent | Tok::Dedent) | None
+        )
+    }
+
+    /// Statement mode: measures the indentation of a new line and emits INDENT/DEDENT tokens,
+    /// unless the line is blank or only a comment.
+    fn indentation(&mut self) -> Result<()> {
+        let (mut col, mut alt) = (0usize, 0usize);
+        let mut i = self.pos;
+        while let Some(&c) = self.s.get(i) {
+            match c {
+                ' ' => {
+                    col += 1;
+                    alt += 1;
+                }
+                '\t' => {
+                    col = (col / 8 + 1) * 8;
+                    alt += 1;
+                }
+                '\x0c' => {
+                    col = 0;
+                    alt = 0;
+                }
+                _ => break,
+            }
+            i += 1;
+        }
+        self.pos = i;
+        if matches!(self.s.get(i), None | Some('\n' | '#')) {
+            return Ok(());
+        }
+        if self.s.get(i) == Some(&'\\') && self.s.get(i + 1) == Some(&'\n') {
+            return Ok(());
+        }
+        let Some(stack) = self.indents.as_mut() else {
+            return Ok(());
+        };
+        let &(top, top_alt) = stack.last().unwrap_or(&(0, 0));
+        if col == top {
+            if alt != top_alt {
+                return Err(tab_error());
+            }
+        } else if col > top {
+            if alt <= top_alt {
+                return Err(tab_error());
+            }
+            stack.push((col, alt));
+            self.toks.push(Tok::Indent);
+        } else {
+            while stack.last().is_some_and(|&(c, _)| col < c) {
+                stack.pop();
+                self.toks.push(Tok::Dedent);
+            }
+            let &(top, top_alt) = stack.last().unwrap_or(&(0, 0));
+            if col != top {
+                return Err(indentation_error(
+                    "unindent does not match any outer indentation level",
+                ));
+            }
+            if alt != top_alt {
+                return Err(tab_error());
+            }
+        }
+        Ok(())
+    }
+
     fn run(mut self) -> Result<Vec<Tok>> {
-        while let Some(c) = self.peek(0) {
+        loop {
+            if self.line_start && self.indents.is_some() {
+                self.line_start = false;
+                self.indentation()?;
+            }
+            let Some(c) = self.peek(0) else { break };
             match c {
                 ' ' | '\t' | '\x0c' => self.pos += 1,
                 '#' => {
@@ -133,10 +240,11 @@ impl Lexer<'_> {
                 '\n' => {
                     self.pos += 1;
                     self.line += 1;
-                    if self.brackets.is_empty()
-                        && !matches!(self.toks.last(), Some(Tok::Newline) | None)
-                    {
-                        self.toks.push(Tok::Newline);
+                    if self.brackets.is_empty() {
+                        if !self.after_line_end() {
+                            self.toks.push(Tok::Newline);
+                        }
+                        self.line_start = true;
                     }
                 }
                 '\\' => {
@@ -169,7 +277,14 @@ impl Lexer<'_> {
         if let Some(&(open, _)) = self.brackets.last() {
             return Err(EvalError::syntax(format!("'{open}' was never closed")));
         }
-        if matches!(self.toks.last(), Some(Tok::Newline)) {
+        if let Some(stack) = self.indents.take() {
+            if !self.after_line_end() {
+                self.toks.push(Tok::Newline);
+            }
+            for _ in 1..stack.len() {
+                self.toks.push(Tok::Dedent);
+            }
+        } else if matches!(self.toks.last(), Some(Tok::Newline)) {
             self.toks.pop();
         }
         self.toks.push(Tok::End);

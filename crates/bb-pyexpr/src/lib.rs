@@ -1,8 +1,11 @@
-//! Evaluates BitBake inline Python (`${@ ... }`) natively, without CPython.
+//! Evaluates BitBake inline Python (`${@ ... }`) natively, without CPython, and runs the
+//! metadata's Python functions (anonymous functions, `python` tasks, `def` functions) when
+//! they use plain Python.
 //!
 //! Entry points: [`compile`] (parse once, evaluate many times), [`Expr::eval`], the one-shot
-//! [`eval`], and the [`Context`] trait through which an expression reads the datastore
-//! (`d.getVar`, `d.getVarFlag`, `d.expand`, bare variable names).
+//! [`eval`], [`run_function`] (a function body, as BitBake runs anonymous functions), and the
+//! [`Context`] trait through which Python code reads and writes the datastore (`d.getVar`,
+//! `d.setVar`, bare variable names, calls of the datastore's `def` functions by name).
 //! What this crate cannot evaluate is reported as [`EvalError::NeedsPython`], never guessed.
 //!
 //! The datastore extracts the text between `${@` and `}` and substitutes `${VAR}` references
@@ -10,25 +13,34 @@
 //!
 //! Evaluation is bounded: nesting depth, stack use, container sizes (about a million items)
 //! and work (five million steps). Past a bound the result is an error (`RecursionError`,
-//! `MemoryError` or `NeedsPython`), never a crash; no input panics.
+//! `MemoryError` or `NeedsPython`), never a crash; no input panics. Inside a `def` function
+//! our bounds are not Python's, so there they end in `NeedsPython`.
 //!
-//! Code map: `lexer.rs` (tokens and literals), `parser.rs` (grammar) building `ast.rs`;
-//! `eval.rs` (names, scopes, calls, comprehensions, iterators) over `value.rs` (values and
-//! their `==`, ordering, `repr`); `ops.rs` (operators, indexing), `methods.rs` (attributes
-//! and methods), `builtins.rs` (Python builtins and the `bb`/`oe`/`os.path` helpers),
-//! `format.rs` (`%`, `str.format`, format specs); `error.rs` ([`EvalError`]); `stack.rs` (the
-//! stack budget that turns runaway nesting into errors; the crate needs 2 MiB of stack).
+//! Code map: `lexer.rs` (tokens and literals, and the indentation tokens of statements),
+//! `parser.rs` (expression grammar) and `stmt.rs` (statement grammar, function locals)
+//! building `ast.rs`; `eval.rs` (names, scopes, calls, comprehensions, iterators) and
+//! `exec.rs` (statements, function calls, exceptions, the cache of parsed functions) over
+//! `value.rs` (values, mutable containers and their `==`, ordering, `repr`, drop); `ops.rs`
+//! (operators, indexing), `mutate.rs` (item assignment, mutating methods, in-place operators),
+//! `methods.rs` (attributes and methods, the datastore's methods), `builtins.rs` (Python
+//! builtins, exception classes and the `bb`/`oe`/`os.path` helpers), `format.rs` (`%`,
+//! `str.format`, format specs), `re.rs` (Python's `re` module); `error.rs` ([`EvalError`]); `stack.rs` (the stack budget that
+//! turns runaway nesting into errors; the crate needs 2 MiB of stack).
 
 mod ast;
 mod builtins;
 mod error;
 mod eval;
+mod exec;
 mod format;
 mod lexer;
 mod methods;
+mod mutate;
 mod ops;
 mod parser;
+mod re;
 mod stack;
+mod stmt;
 mod value;
 
 use std::sync::Arc;
@@ -124,12 +136,10 @@ pub trait Context {
     }
 }
 
-/// The [`EvalError::NeedsPython`] of a [`Context`] method that is not implemented.
+/// The [`EvalError::NeedsPython`] of a [`Context`] method that is not implemented (the
+/// expression or function text is filled in on the way out).
 fn needs(method: &str) -> EvalError {
-    EvalError::NeedsPython {
-        expr: method.to_owned(),
-        reason: format!("`{method}` is not supported by this datastore"),
-    }
+    EvalError::needs(format!("`{method}` is not supported by this datastore"))
 }
 
 /// A Python function's source as stored in the datastore.
@@ -153,11 +163,57 @@ pub enum PyFunctionKind {
 /// Runs a function body as BitBake runs anonymous functions and `python` tasks: `source` is
 /// the complete text `def NAME(d):\n<body>` (exactly what BitBake stores for anonymous
 /// functions); it is called with `d`.
+///
+/// `raise bb.parse.SkipRecipe(msg)` (or `SkipPackage`) ends as [`EvalError::Exception`] of
+/// kind "SkipRecipe"; `bb.fatal(msg)` logs `msg` at level "fatal" and ends as kind
+/// "BBHandledException" with `msg` as message; other Python exceptions keep CPython's class
+/// name and message. Anything this crate does not run natively is
+/// [`EvalError::NeedsPython`], possibly after some datastore writes: run functions on a copy
+/// of the datastore and keep it only on success.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::collections::HashMap;
+/// use bb_pyexpr::{Context, EvalError};
+///
+/// #[derive(Default)]
+/// struct Store(RefCell<HashMap<String, String>>);
+///
+/// impl Context for Store {
+///     fn get_var(&self, name: &str, _: bool) -> Result<Option<String>, EvalError> {
+///         Ok(self.0.borrow().get(name).cloned())
+///     }
+///     fn get_var_flag(&self, _: &str, _: &str, _: bool) -> Result<Option<String>, EvalError> {
+///         Ok(None)
+///     }
+///     fn expand(&self, text: &str) -> Result<String, EvalError> {
+///         Ok(text.to_owned())
+///     }
+///     fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), EvalError> {
+///         match value {
+///             Some(v) => self.0.borrow_mut().insert(name.to_owned(), v.to_owned()),
+///             None => self.0.borrow_mut().remove(name),
+///         };
+///         Ok(())
+///     }
+/// }
+///
+/// let d = Store::default();
+/// d.0.borrow_mut().insert("PACKAGECONFIG".into(), "a b".into());
+/// let src = "def __anon(d):\n    for p in d.getVar('PACKAGECONFIG').split():\n        \
+///            d.setVar('HAS_' + p.upper(), '1')\n";
+/// bb_pyexpr::run_function(src, &d).unwrap();
+/// assert_eq!(d.0.borrow().get("HAS_B").map(String::as_str), Some("1"));
+/// ```
 pub fn run_function(source: &str, ctx: &dyn Context) -> Result<()> {
-    let _ = ctx;
-    Err(EvalError::NeedsPython {
-        expr: source.to_owned(),
-        reason: "statements are not supported yet".to_owned(),
+    let _guard = stack::Guard::new();
+    let interp = eval::Interp::new(ctx);
+    exec::run(source, &interp).map_err(|e| match e {
+        EvalError::Exception { kind, message } if kind == "SkipPackage" => EvalError::Exception {
+            kind: "SkipRecipe".to_owned(),
+            message,
+        },
+        e => e.with_expr(source.lines().next().unwrap_or(source)),
     })
 }
 
@@ -174,6 +230,9 @@ fn strip_py(text: &str) -> &str {
 }
 
 /// Parses an inline Python expression (the text between `${@` and `}`).
+///
+/// Calls of the datastore's Python functions by bare name (`${@get_perl_version(d)}`) are
+/// resolved at evaluation time through [`Context::python_function`].
 pub fn compile(expr: &str) -> Result<Expr> {
     let _guard = stack::Guard::new();
     let root = parser::parse(strip_py(expr)).map_err(|e| e.with_expr(expr))?;

@@ -1,10 +1,10 @@
-//! Attribute access and methods: the read-only methods of str, list, tuple, dict and set, the
-//! datastore's `getVar`/`getVarFlag`/`expand`, and the members of the modules we model
-//! (`bb`, `oe`, `os`).
+//! Attribute access and methods: the methods of str, list, tuple, dict and set (the mutating
+//! ones live in `mutate.rs`), the datastore's methods (`getVar`, `setVar`, `getVarFlags`...),
+//! and the members of the modules we model (`bb`, `oe`, `os`).
 //!
-//! An attribute that exists in real Python but that we do not implement (a mutating list
-//! method, `str.translate`, `d.setVar`, `oe.kernel...`) becomes a [`Value::Unknown`], so using
-//! it yields `NeedsPython`; an attribute Python does not have at all raises `AttributeError`.
+//! An attribute that exists in real Python but that we do not implement (`str.translate`,
+//! `d.setVarFlags`, `oe.kernel...`) becomes a [`Value::Unknown`], so using it yields
+//! `NeedsPython`; an attribute Python does not have at all raises `AttributeError`.
 
 use std::rc::Rc;
 
@@ -14,7 +14,7 @@ use crate::eval::{Args, Interp};
 use crate::format;
 use crate::ops;
 use crate::value::{
-    Dict, Value, ViewKind, as_index, as_str, check_hashable, is_py_space, py_eq, py_repr,
+    Dict, Shared, Value, ViewKind, as_index, as_str, check_hashable, is_py_space, py_eq, py_repr,
 };
 
 const STR_ALL: &[&str] = &[
@@ -112,7 +112,7 @@ const LIST_ALL: &[&str] = &[
     "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove", "reverse",
     "sort",
 ];
-const LIST_IMPL: &[&str] = &["copy", "count", "index"];
+const LIST_IMPL: &[&str] = LIST_ALL;
 const TUPLE_ALL: &[&str] = &["count", "index"];
 const DICT_ALL: &[&str] = &[
     "clear",
@@ -127,7 +127,18 @@ const DICT_ALL: &[&str] = &[
     "update",
     "values",
 ];
-const DICT_IMPL: &[&str] = &["copy", "get", "items", "keys", "values"];
+const DICT_IMPL: &[&str] = &[
+    "clear",
+    "copy",
+    "get",
+    "items",
+    "keys",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+    "values",
+];
 const SET_ALL: &[&str] = &[
     "add",
     "clear",
@@ -147,8 +158,27 @@ const SET_ALL: &[&str] = &[
     "union",
     "update",
 ];
-const SET_IMPL: &[&str] = &[
+const FROZENSET_IMPL: &[&str] = &[
     "copy",
+    "difference",
+    "intersection",
+    "isdisjoint",
+    "issubset",
+    "issuperset",
+    "symmetric_difference",
+    "union",
+];
+const SET_IMPL: &[&str] = &[
+    "add",
+    "clear",
+    "copy",
+    "difference_update",
+    "discard",
+    "intersection_update",
+    "pop",
+    "remove",
+    "symmetric_difference_update",
+    "update",
     "difference",
     "intersection",
     "isdisjoint",
@@ -220,6 +250,24 @@ const DATASTORE_ALL: &[&str] = &[
     "inchistory",
 ];
 
+/// The datastore methods we implement.
+const DATASTORE_IMPL: &[&str] = &[
+    "getVar",
+    "getVarFlag",
+    "expand",
+    "getVarFlags",
+    "keys",
+    "setVar",
+    "appendVar",
+    "prependVar",
+    "delVar",
+    "renameVar",
+    "setVarFlag",
+    "appendVarFlag",
+    "prependVarFlag",
+    "delVarFlag",
+];
+
 /// Finds a name in a static table, returning the table's `'static` copy.
 fn find(table: &[&'static str], name: &str) -> Option<&'static str> {
     table.iter().copied().find(|n| *n == name)
@@ -251,7 +299,7 @@ pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
         Value::Module(m) => Ok(module_attr(m, name)),
         Value::Unknown(path) => Ok(unknown(format!("{path}.{name}"))),
         Value::Datastore => {
-            if let Some(n) = find(&["getVar", "getVarFlag", "expand"], name) {
+            if let Some(n) = find(DATASTORE_IMPL, name) {
                 return Ok(Value::Method(Rc::new(Value::Datastore), n));
             }
             if DATASTORE_ALL.contains(&name) || name.starts_with('_') {
@@ -264,18 +312,39 @@ pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
         Value::Tuple(_) => method(TUPLE_ALL, TUPLE_ALL),
         Value::Dict(_) => method(DICT_IMPL, DICT_ALL),
         Value::Set(_, false) => method(SET_IMPL, SET_ALL),
-        Value::Set(_, true) => method(SET_IMPL, SET_IMPL),
+        Value::Set(_, true) => method(FROZENSET_IMPL, FROZENSET_IMPL),
         Value::Int(_) | Value::Bool(_) => method(&["bit_length"], INT_ALL),
         Value::Float(_) => method(&["is_integer"], FLOAT_ALL),
         Value::Range(..) => method(&["count", "index"], RANGE_ALL),
         Value::None => Err(no_attr(obj, name)),
+        Value::Pattern(re) => {
+            if let Some(n) = find(crate::re::PATTERN_METHODS, name) {
+                return Ok(Value::Method(Rc::new(obj.clone()), n));
+            }
+            Ok(crate::re::pattern_attr(re, name)
+                .unwrap_or_else(|| unknown(format!("re.Pattern.{name}"))))
+        }
+        Value::Match(m) => {
+            if let Some(n) = find(crate::re::MATCH_METHODS, name) {
+                return Ok(Value::Method(Rc::new(obj.clone()), n));
+            }
+            Ok(crate::re::match_attr(m, name)
+                .unwrap_or_else(|| unknown(format!("re.Match.{name}"))))
+        }
+        Value::Exc(e) if name == "args" => match &e.args {
+            Some(args) => Ok(Value::tuple(args.clone())),
+            None => Ok(unknown(format!("{}.args", e.kind))),
+        },
+        Value::Builtin(b) if b.is_type() && name == "__name__" => Ok(Value::str(b.name())),
+        Value::ExcType(k) if name == "__name__" => Ok(Value::str(*k)),
         Value::Builtin(b) if b.is_type() => {
             let table: &[&'static str] = match b {
                 Builtin::Str => STR_IMPL,
                 Builtin::List => LIST_IMPL,
                 Builtin::Tuple => TUPLE_ALL,
                 Builtin::DictT => DICT_IMPL,
-                Builtin::Set | Builtin::FrozenSet => SET_IMPL,
+                Builtin::Set => SET_IMPL,
+                Builtin::FrozenSet => FROZENSET_IMPL,
                 _ => &[],
             };
             if let Some(n) = find(table, name) {
@@ -293,10 +362,27 @@ fn module_attr(m: &'static str, name: &str) -> Value {
     match (m, name) {
         ("bb", "utils") => sub("bb.utils"),
         ("bb", "parse") => sub("bb.parse"),
+        ("bb", "data") => sub("bb.data"),
+        ("bb.parse", "SkipRecipe" | "SkipPackage") | ("bb", "BBHandledException") => {
+            match crate::builtins::exc_type(name) {
+                Some(k) => Value::ExcType(k),
+                None => unknown(format!("{m}.{name}")),
+            }
+        }
+        ("bb.data_smart", "ExpansionError") => Value::ExcType("ExpansionError"),
         ("oe", "utils") => sub("oe.utils"),
         ("oe", "types") => sub("oe.types"),
         ("oe", "path") => sub("oe.path"),
         ("os", "path") => sub("os.path"),
+        ("re", _) => {
+            if let Some(v) = crate::re::constant(name) {
+                return v;
+            }
+            match crate::re::FUNCTIONS.iter().find(|f| **f == name) {
+                Some(f) => Value::Method(Rc::new(Value::Module("re")), f),
+                None => unknown(format!("re.{name}")),
+            }
+        }
         ("os" | "os.path", "sep") => Value::str("/"),
         ("os" | "os.path", "pathsep") => Value::str(":"),
         ("os" | "os.path", "curdir") => Value::str("."),
@@ -982,8 +1068,8 @@ fn set_method(
     let has = |set: &[Value], v: &Value| set.iter().any(|w| py_eq(v, w));
     let what = format!("`set.{name}`");
     let mk = |v: Vec<Value>| -> Result<Value> {
-        Ok(Value::Set(
-            Rc::new(crate::value::derived_set_order(v, &what)?),
+        Ok(Value::set(
+            crate::value::derived_set_order(v, &what)?,
             frozen,
         ))
     };
@@ -1039,47 +1125,24 @@ fn set_method(
 pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args) -> Result<Value> {
     match recv {
         Value::Str(s) => str_method(it, s, name, args),
-        Value::List(items) | Value::Tuple(items) => match name {
-            "count" => {
-                nargs("count", &args, 1, 1)?;
-                let n = items.iter().filter(|v| py_eq(v, &args.pos[0])).count();
-                Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
-            }
-            "index" => seq_index(items, &args, recv.type_name()),
-            "copy" => {
-                nargs("copy", &args, 0, 0)?;
-                Ok(Value::list(items.to_vec()))
-            }
-            _ => Err(EvalError::needs(format!(
-                "call to `{}.{name}`",
-                recv.type_name()
-            ))),
-        },
-        Value::Dict(d) => match name {
-            "get" => {
-                nargs("get", &args, 1, 2)?;
-                check_hashable(&args.pos[0])?;
-                Ok(d.get(&args.pos[0])
-                    .cloned()
-                    .or_else(|| args.pos.get(1).cloned())
-                    .unwrap_or(Value::None))
-            }
-            "keys" | "values" | "items" => {
-                nargs(name, &args, 0, 0)?;
-                let kind = match name {
-                    "keys" => ViewKind::Keys,
-                    "values" => ViewKind::Values,
-                    _ => ViewKind::Items,
-                };
-                Ok(Value::View(kind, d.clone()))
-            }
-            "copy" => {
-                nargs(name, &args, 0, 0)?;
-                Ok(Value::Dict(Rc::new(Dict::clone(d))))
-            }
-            _ => Err(EvalError::needs(format!("call to `dict.{name}`"))),
-        },
-        Value::Set(items, frozen) => set_method(it, items, *frozen, name, args),
+        Value::List(l) if !matches!(name, "count" | "index" | "copy") => {
+            crate::mutate::list_method(it, recv, l, name, args)
+        }
+        Value::Dict(d) if !matches!(name, "get" | "keys" | "values" | "items" | "copy") => {
+            crate::mutate::dict_method(it, recv, d, name, args)
+        }
+        Value::Set(s, false) if crate::mutate::SET_METHODS.contains(&name) => {
+            crate::mutate::set_method(it, s, name, args)
+        }
+        Value::List(_) | Value::Tuple(_) => {
+            let items = recv.seq_items().unwrap_or_default();
+            seq_method(it, recv, &items, name, args)
+        }
+        Value::Dict(d) => {
+            let snapshot = d.get();
+            dict_read_method(d, &snapshot, name, args)
+        }
+        Value::Set(items, frozen) => set_method(it, &items.get(), *frozen, name, args),
         Value::Int(_) | Value::Bool(_) if name == "bit_length" => {
             nargs(name, &args, 0, 0)?;
             let i = as_index(recv).unwrap_or(0);
@@ -1090,27 +1153,126 @@ pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args)
             Ok(Value::Bool(f.is_finite() && f.fract() == 0.0))
         }
         Value::Range(..) if name == "count" || name == "index" => {
-            nargs(name, &args, 1, 1)?;
-            let found = ops::contains(it, recv, &args.pos[0])?;
-            if name == "count" {
-                return Ok(Value::Int(i64::from(found)));
-            }
-            let (Value::Range(start, _, step), Some(x), true) =
-                (recv, as_index(&args.pos[0]), found)
-            else {
-                return Err(EvalError::value_err(format!(
-                    "{} is not in range",
-                    py_repr(&args.pos[0])?
-                )));
-            };
-            Ok(Value::Int((x - start) / step))
+            range_method(it, recv, name, args)
         }
         Value::Datastore => datastore_method(it, name, args),
+        Value::Module("re") => crate::re::call_module(it, name, args),
+        Value::Pattern(re) => crate::re::call_pattern(it, re, name, args),
+        Value::Match(m) => crate::re::call_match(m, name, args),
         _ => Err(EvalError::needs(format!(
             "call to `{}.{name}`",
             recv.type_name()
         ))),
     }
+}
+
+fn seq_method(
+    _it: &Interp<'_>,
+    recv: &Value,
+    items: &[Value],
+    name: &str,
+    args: Args,
+) -> Result<Value> {
+    match name {
+        "count" => {
+            nargs("count", &args, 1, 1)?;
+            let n = items.iter().filter(|v| py_eq(v, &args.pos[0])).count();
+            Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
+        }
+        "index" => seq_index(items, &args, recv.type_name()),
+        "copy" => {
+            nargs("copy", &args, 0, 0)?;
+            Ok(Value::list(items.to_vec()))
+        }
+        _ => Err(EvalError::needs(format!(
+            "call to `{}.{name}`",
+            recv.type_name()
+        ))),
+    }
+}
+
+fn dict_read_method(shared: &Rc<Shared<Dict>>, d: &Dict, name: &str, args: Args) -> Result<Value> {
+    match name {
+        "get" => {
+            nargs("get", &args, 1, 2)?;
+            check_hashable(&args.pos[0])?;
+            Ok(d.get(&args.pos[0])
+                .cloned()
+                .or_else(|| args.pos.get(1).cloned())
+                .unwrap_or(Value::None))
+        }
+        "keys" | "values" | "items" => {
+            nargs(name, &args, 0, 0)?;
+            let kind = match name {
+                "keys" => ViewKind::Keys,
+                "values" => ViewKind::Values,
+                _ => ViewKind::Items,
+            };
+            Ok(Value::View(kind, shared.clone()))
+        }
+        "copy" => {
+            nargs(name, &args, 0, 0)?;
+            Ok(Value::dict(Dict::clone(d)))
+        }
+        _ => Err(EvalError::needs(format!("call to `dict.{name}`"))),
+    }
+}
+
+fn range_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args) -> Result<Value> {
+    nargs(name, &args, 1, 1)?;
+    let found = ops::contains(it, recv, &args.pos[0])?;
+    if name == "count" {
+        return Ok(Value::Int(i64::from(found)));
+    }
+    let (Value::Range(start, _, step), Some(x), true) = (recv, as_index(&args.pos[0]), found)
+    else {
+        return Err(EvalError::value_err(format!(
+            "{} is not in range",
+            py_repr(&args.pos[0])?
+        )));
+    };
+    Ok(Value::Int((x - start) / step))
+}
+
+/// Extra keyword arguments of a datastore method (BitBake's `**loginfo`).
+type LogInfo = Vec<(std::sync::Arc<str>, Value)>;
+
+/// Binds the arguments of a datastore method: `params` after `self`, `defaults` for the
+/// trailing ones; with `loginfo`, extra keyword arguments (`**loginfo`) are accepted and
+/// returned.
+fn ds_bind(
+    name: &str,
+    args: Args,
+    params: &[&str],
+    defaults: &[Value],
+    loginfo: bool,
+) -> Result<(Vec<Value>, LogInfo)> {
+    let mut args = args;
+    args.pos.insert(0, Value::Datastore);
+    let qualname = format!("DataSmart.{name}");
+    let mut all = vec!["self"];
+    all.extend_from_slice(params);
+    let first_default = all.len() - defaults.len();
+    let defs: Vec<Option<Value>> = (0..all.len())
+        .map(|i| {
+            i.checked_sub(first_default)
+                .and_then(|j| defaults.get(j).cloned())
+        })
+        .collect();
+    let sig = builtins::Signature {
+        name: &qualname,
+        params: &all,
+        posonly: 0,
+        varargs: false,
+        kwonly: &[],
+        varkw: loginfo,
+    };
+    let bound = builtins::bind(&sig, args, &defs, &[])?;
+    let extra = std::mem::take(&mut bound.varkw.clone().entries)
+        .into_iter()
+        .filter_map(|(k, v)| as_str(&k).map(|k| (k.clone(), v)))
+        .collect();
+    Ok((bound.params.into_iter().skip(1).collect(), extra))
 }
 
 fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
@@ -1122,53 +1284,9 @@ fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
             _ => None,
         };
         if let (Some(expand), Some(Value::Str(var))) = (expand, args.pos.first()) {
-            return Ok(it.ctx.get_var(var, expand)?.map_or(Value::None, Value::str));
+            return get_var(it, var, expand);
         }
     }
-    let (params, defaults): (&[&str], Vec<Value>) = match name {
-        "getVar" => (
-            &["self", "var", "expand", "noweakdefault", "parsing"],
-            vec![Value::Bool(true), Value::Bool(false), Value::Bool(false)],
-        ),
-        "getVarFlag" => (
-            &[
-                "self",
-                "var",
-                "flag",
-                "expand",
-                "noweakdefault",
-                "parsing",
-                "retparser",
-            ],
-            vec![
-                Value::Bool(true),
-                Value::Bool(false),
-                Value::Bool(false),
-                Value::Bool(false),
-            ],
-        ),
-        _ => (&["self", "s", "varname"], vec![Value::None]),
-    };
-    let mut args = args;
-    args.pos.insert(0, Value::Datastore);
-    let qualname = format!("DataSmart.{name}");
-    let first_default = params.len() - defaults.len();
-    let defs: Vec<Option<Value>> = (0..params.len())
-        .map(|i| {
-            i.checked_sub(first_default)
-                .and_then(|j| defaults.get(j).cloned())
-        })
-        .collect();
-    let sig = builtins::Signature {
-        name: &qualname,
-        params,
-        posonly: 0,
-        varargs: false,
-        kwonly: &[],
-        varkw: false,
-    };
-    let a = builtins::bind(&sig, args, &defs, &[])?.params;
-    let a = &a[1..];
     let var_name = |v: &Value| -> Result<String> {
         as_str(v).map(|s| s.to_string()).ok_or_else(|| {
             EvalError::needs(format!(
@@ -1177,32 +1295,174 @@ fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
             ))
         })
     };
-    let opt = |v: Option<String>| v.map_or(Value::None, Value::str);
+    let f = Value::Bool(false);
+    let t = Value::Bool(true);
     match name {
         "getVar" => {
+            let (a, _) = ds_bind(
+                name,
+                args,
+                &["var", "expand", "noweakdefault", "parsing"],
+                &[t, f.clone(), f],
+                false,
+            )?;
             if a[2].truthy() {
                 return Err(EvalError::needs("d.getVar(noweakdefault=True)"));
             }
-            Ok(opt(it.ctx.get_var(&var_name(&a[0])?, a[1].truthy())?))
+            get_var(it, &var_name(&a[0])?, a[1].truthy())
         }
         "getVarFlag" => {
+            let (a, _) = ds_bind(
+                name,
+                args,
+                &[
+                    "var",
+                    "flag",
+                    "expand",
+                    "noweakdefault",
+                    "parsing",
+                    "retparser",
+                ],
+                &[t, f.clone(), f.clone(), f],
+                false,
+            )?;
             if a[3].truthy() || a[5].truthy() {
                 return Err(EvalError::needs(
                     "d.getVarFlag() with noweakdefault or retparser",
                 ));
             }
-            let flag = var_name(&a[1])?;
-            Ok(opt(it.ctx.get_var_flag(
-                &var_name(&a[0])?,
-                &flag,
-                a[2].truthy(),
-            )?))
+            let (var, flag) = (var_name(&a[0])?, var_name(&a[1])?);
+            if let Some(items) = it.ctx.internal_list(&var, Some(&flag)) {
+                return Ok(internal(items));
+            }
+            Ok(opt(it.ctx.get_var_flag(&var, &flag, a[2].truthy())?))
         }
-        _ => match &a[0] {
-            Value::Str(s) => Ok(Value::str(it.ctx.expand(s)?)),
-            other => Ok(other.clone()),
-        },
+        "expand" => {
+            let (a, _) = ds_bind(name, args, &["s", "varname"], &[Value::None], false)?;
+            match &a[0] {
+                Value::Str(s) => Ok(Value::str(it.ctx.expand(s)?)),
+                other => Ok(other.clone()),
+            }
+        }
+        "getVarFlags" => {
+            let (a, _) = ds_bind(
+                name,
+                args,
+                &["var", "expand", "internalflags"],
+                &[f.clone(), f],
+                false,
+            )?;
+            if a[1].truthy() || a[2].truthy() {
+                return Err(EvalError::needs(
+                    "d.getVarFlags() with expand or internalflags",
+                ));
+            }
+            match it.ctx.get_var_flags(&var_name(&a[0])?)? {
+                None => Ok(Value::None),
+                Some(flags) => {
+                    let mut d = Dict::default();
+                    for (k, v) in flags {
+                        d.entries.push((Value::str(k), Value::str(v)));
+                    }
+                    Ok(Value::dict(d))
+                }
+            }
+        }
+        "keys" => {
+            ds_bind(name, args, &[], &[], false)?;
+            let keys = it.ctx.keys()?;
+            Ok(Value::list(keys.into_iter().map(Value::str).collect()))
+        }
+        "setVar" => {
+            let (a, loginfo) = ds_bind(name, args, &["var", "value"], &[], true)?;
+            if loginfo.iter().any(|(k, _)| &**k == "parsing") {
+                return Err(EvalError::needs("d.setVar(parsing=...)"));
+            }
+            let value = crate::mutate::store_text(&a[1], "d.setVar()")?;
+            it.ctx.set_var(&var_name(&a[0])?, value.as_deref())?;
+            Ok(Value::None)
+        }
+        "appendVar" | "prependVar" => {
+            let (a, _) = ds_bind(name, args, &["var", "value"], &[], true)?;
+            let Some(value) = crate::mutate::store_text(&a[1], &format!("d.{name}()"))? else {
+                return Err(EvalError::needs(format!("d.{name}() with a `None` value")));
+            };
+            let var = var_name(&a[0])?;
+            if name == "appendVar" {
+                it.ctx.append_var(&var, &value)?;
+            } else {
+                it.ctx.prepend_var(&var, &value)?;
+            }
+            Ok(Value::None)
+        }
+        "delVar" => {
+            let (a, _) = ds_bind(name, args, &["var"], &[], true)?;
+            it.ctx.del_var(&var_name(&a[0])?)?;
+            Ok(Value::None)
+        }
+        "renameVar" => {
+            let (a, _) = ds_bind(name, args, &["key", "newkey"], &[], true)?;
+            it.ctx.rename_var(&var_name(&a[0])?, &var_name(&a[1])?)?;
+            Ok(Value::None)
+        }
+        "setVarFlag" => {
+            let (a, _) = ds_bind(name, args, &["var", "flag", "value"], &[], true)?;
+            let value = crate::mutate::store_text(&a[2], "d.setVarFlag()")?;
+            it.ctx
+                .set_var_flag(&var_name(&a[0])?, &var_name(&a[1])?, value.as_deref())?;
+            Ok(Value::None)
+        }
+        "appendVarFlag" | "prependVarFlag" => {
+            let (a, _) = ds_bind(name, args, &["var", "flag", "value"], &[], true)?;
+            let (var, flag) = (var_name(&a[0])?, var_name(&a[1])?);
+            // BitBake concatenates the old value (or "") with the new one.
+            let Value::Str(value) = &a[2] else {
+                return Err(EvalError::type_err(format!(
+                    "can only concatenate str (not \"{}\") to str",
+                    a[2].type_name()
+                )));
+            };
+            if it.ctx.internal_list(&var, Some(&flag)).is_some() {
+                return Err(EvalError::needs(format!(
+                    "d.{name}() on a list-valued flag"
+                )));
+            }
+            if name == "appendVarFlag" {
+                it.ctx.append_var_flag(&var, &flag, value)?;
+            } else {
+                it.ctx.prepend_var_flag(&var, &flag, value)?;
+            }
+            Ok(Value::None)
+        }
+        "delVarFlag" => {
+            let (a, _) = ds_bind(name, args, &["var", "flag"], &[], true)?;
+            it.ctx.del_var_flag(&var_name(&a[0])?, &var_name(&a[1])?)?;
+            Ok(Value::None)
+        }
+        _ => Err(EvalError::needs(format!("call to `d.{name}`"))),
     }
+}
+
+fn opt(v: Option<String>) -> Value {
+    v.map_or(Value::None, Value::str)
+}
+
+/// A list BitBake keeps in the datastore: the same object as the datastore's, so changing it
+/// needs Python.
+fn internal(items: Vec<String>) -> Value {
+    let v = Value::list(items.into_iter().map(Value::str).collect());
+    if let Value::List(l) = &v {
+        l.set_external();
+    }
+    v
+}
+
+/// `d.getVar(var, expand)`.
+fn get_var(it: &Interp<'_>, var: &str, expand: bool) -> Result<Value> {
+    if let Some(items) = it.ctx.internal_list(var, None) {
+        return Ok(internal(items));
+    }
+    Ok(opt(it.ctx.get_var(var, expand)?))
 }
 
 #[cfg(test)]

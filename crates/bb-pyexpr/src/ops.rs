@@ -49,9 +49,9 @@ pub(crate) fn unique(items: Vec<Value>) -> Result<Vec<Value>> {
     Ok(out)
 }
 
-fn set_items(v: &Value) -> Option<&[Value]> {
+fn set_items(v: &Value) -> Option<Rc<crate::value::Items>> {
     match v {
-        Value::Set(items, _) => Some(items),
+        Value::Set(items, _) => Some(items.get()),
         _ => None,
     }
 }
@@ -229,14 +229,23 @@ fn set_op(op: BinOp, a: &[Value], b: &[Value], frozen: bool) -> Result<Value> {
             .collect(),
     };
     let what = format!("`{}`", op.symbol());
-    Ok(Value::Set(
-        Rc::new(crate::value::derived_set_order(items, &what)?),
+    Ok(Value::set(
+        crate::value::derived_set_order(items, &what)?,
         frozen,
     ))
 }
 
 /// A binary operator.
 pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
+    // Flags of the `re` module combine into flags.
+    if let (Value::ReFlag(x), Value::ReFlag(y)) = (a, b) {
+        match op {
+            BinOp::BitOr => return Ok(Value::ReFlag(x | y)),
+            BinOp::BitAnd => return Ok(Value::ReFlag(x & y)),
+            BinOp::BitXor => return Ok(Value::ReFlag(x ^ y)),
+            _ => {}
+        }
+    }
     // Integers (bools count as ints).
     if let (Some(x), Some(y)) = (as_index(a), as_index(b)) {
         let bools = matches!((a, b), (Value::Bool(_), Value::Bool(_)));
@@ -330,6 +339,10 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             Ok(Value::str(s))
         }
         (BinOp::Add, Value::List(x), Value::List(y)) => {
+            let (x, y) = (x.get(), y.get());
+            if x.len().saturating_add(y.len()) > MAX_ITEMS {
+                return Err(too_large());
+            }
             Ok(Value::list(x.iter().chain(y.iter()).cloned().collect()))
         }
         (BinOp::Add, Value::Tuple(x), Value::Tuple(y)) => {
@@ -351,7 +364,7 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
         (BinOp::Mul, Value::List(v), n) | (BinOp::Mul, n, Value::List(v))
             if as_index(n).is_some() =>
         {
-            Ok(Value::list(repeat(v, as_index(n).unwrap_or(0))?))
+            Ok(Value::list(repeat(&v.get(), as_index(n).unwrap_or(0))?))
         }
         (BinOp::Mul, Value::Tuple(v), n) | (BinOp::Mul, n, Value::Tuple(v))
             if as_index(n).is_some() =>
@@ -369,25 +382,25 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
         (BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Sub, Value::Set(x, frozen), _)
             if set_items(b).is_some() =>
         {
-            set_op(op, x, set_items(b).unwrap_or(&[]), *frozen)
+            set_op(op, &x.get(), &set_items(b).unwrap_or_default(), *frozen)
         }
         (BinOp::BitOr, Value::Dict(x), Value::Dict(y)) => {
-            let mut d: Dict = (**x).clone();
-            for (k, v) in &y.entries {
+            let mut d: Dict = Dict::clone(&x.get());
+            for (k, v) in &y.get().entries {
                 d.insert(k.clone(), v.clone())?;
             }
-            Ok(Value::Dict(Rc::new(d)))
+            Ok(Value::dict(d))
         }
         (
             BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Sub,
             Value::View(ViewKind::Keys, x),
             _,
         ) => {
-            let left: Vec<Value> = x.entries.iter().map(|(k, _)| k.clone()).collect();
+            let left: Vec<Value> = x.get().entries.iter().map(|(k, _)| k.clone()).collect();
             let right: Vec<Value> = match b {
-                Value::Set(items, _) => items.to_vec(),
+                Value::Set(items, _) => items.get().to_vec(),
                 Value::View(ViewKind::Keys, y) => {
-                    y.entries.iter().map(|(k, _)| k.clone()).collect()
+                    y.get().entries.iter().map(|(k, _)| k.clone()).collect()
                 }
                 _ => {
                     return Err(EvalError::needs(
@@ -419,7 +432,10 @@ pub(crate) fn compare(it: &Interp<'_>, op: CmpOp, a: &Value, b: &Value) -> Resul
                         | Value::Set(_, false)
                         | Value::Datastore
                         | Value::Module(_)
-                );
+                        | Value::ExcType(_)
+                        | Value::Exc(_)
+                )
+                || matches!(a, Value::Builtin(t) if t.is_type());
             if !defined {
                 return Err(EvalError::needs(format!(
                     "`is` between two `{}` values (identity is an implementation detail)",
@@ -431,6 +447,7 @@ pub(crate) fn compare(it: &Interp<'_>, op: CmpOp, a: &Value, b: &Value) -> Resul
         }
         CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
             if let (Value::Set(x, _), Value::Set(y, _)) = (a, b) {
+                let (x, y) = (&x.get(), &y.get());
                 let sub =
                     |p: &[Value], q: &[Value]| p.iter().all(|v| q.iter().any(|w| py_eq(v, w)));
                 return Ok(match op {
@@ -462,19 +479,21 @@ pub(crate) fn contains(it: &Interp<'_>, container: &Value, item: &Value) -> Resu
                 other.type_name()
             ))),
         },
-        Value::List(items) | Value::Tuple(items) => Ok(items.iter().any(|v| py_eq(v, item))),
+        Value::List(items) => Ok(items.get().iter().any(|v| py_eq(v, item))),
+        Value::Tuple(items) => Ok(items.iter().any(|v| py_eq(v, item))),
         Value::Set(items, _) => {
             check_hashable(item)?;
-            Ok(items.iter().any(|v| py_eq(v, item)))
+            Ok(items.get().iter().any(|v| py_eq(v, item)))
         }
         Value::Dict(d) | Value::View(ViewKind::Keys, d) => {
             check_hashable(item)?;
-            Ok(d.get(item).is_some())
+            Ok(d.get().get(item).is_some())
         }
-        Value::View(ViewKind::Values, d) => Ok(d.entries.iter().any(|(_, v)| py_eq(v, item))),
+        Value::View(ViewKind::Values, d) => Ok(d.get().entries.iter().any(|(_, v)| py_eq(v, item))),
         Value::View(ViewKind::Items, d) => Ok(match item {
             Value::Tuple(kv) if kv.len() == 2 => {
-                check_hashable(&kv[0]).is_ok() && d.get(&kv[0]).is_some_and(|v| py_eq(v, &kv[1]))
+                check_hashable(&kv[0]).is_ok()
+                    && d.get().get(&kv[0]).is_some_and(|v| py_eq(v, &kv[1]))
             }
             _ => false,
         }),
@@ -507,7 +526,8 @@ pub(crate) fn contains(it: &Interp<'_>, container: &Value, item: &Value) -> Resu
         }
         // DataSmart is a mapping whose `__getitem__` is `getVar(key, False)`.
         Value::Datastore => match item {
-            Value::Str(name) => Ok(it.ctx.get_var(name, false)?.is_some()),
+            Value::Str(name) => Ok(it.ctx.internal_list(name, None).is_some()
+                || it.ctx.get_var(name, false)?.is_some()),
             _ => Err(EvalError::needs(
                 "`in` on the datastore with a non-string key",
             )),
@@ -520,7 +540,7 @@ pub(crate) fn contains(it: &Interp<'_>, container: &Value, item: &Value) -> Resu
 }
 
 /// Resolves a possibly negative index into `0..len`.
-fn norm_index(i: i64, len: usize) -> Option<usize> {
+pub(crate) fn norm_index(i: i64, len: usize) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
     let i = if i < 0 { i.checked_add(len)? } else { i };
     if (0..len).contains(&i) {
@@ -533,7 +553,8 @@ fn norm_index(i: i64, len: usize) -> Option<usize> {
 /// Python `obj[index]` (not a slice).
 pub(crate) fn getitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<Value> {
     match obj {
-        Value::List(items) | Value::Tuple(items) => {
+        Value::List(_) | Value::Tuple(_) => {
+            let items = obj.seq_items().unwrap_or_default();
             let kind = obj.type_name();
             let Some(i) = as_index(index) else {
                 return Err(EvalError::type_err(format!(
@@ -567,7 +588,7 @@ pub(crate) fn getitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<Val
         }
         Value::Dict(d) => {
             check_hashable(index)?;
-            match d.get(index) {
+            match d.get().get(index) {
                 Some(v) => Ok(v.clone()),
                 None => Err(EvalError::exc("KeyError", crate::value::py_repr(index)?)),
             }
@@ -599,6 +620,7 @@ pub(crate) fn getitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<Val
                 "datastore subscript with a non-string key",
             )),
         },
+        Value::Match(m) => crate::re::match_item(m, index),
         Value::Builtin(b) if b.is_type() => Err(EvalError::needs("generic type alias")),
         other => Err(EvalError::type_err(format!(
             "'{}' object is not subscriptable",
@@ -671,7 +693,8 @@ fn slice_indices(len: usize, lower: &Value, upper: &Value, step: &Value) -> Resu
 /// Python `obj[lower:upper:step]`.
 pub(crate) fn slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> Result<Value> {
     match obj {
-        Value::List(items) | Value::Tuple(items) => {
+        Value::List(_) | Value::Tuple(_) => {
+            let items = obj.seq_items().unwrap_or_default();
             let idx = slice_indices(items.len(), lower, upper, step)?;
             let out: Vec<Value> = idx.iter().filter_map(|i| items.get(*i).cloned()).collect();
             Ok(if matches!(obj, Value::List(_)) {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::ast::{
     Arg, BinOp, CmpOp, CompDef, CompFor, CompKind, Const, DictItem, Elt, FPart, LambdaDef, Node,
-    Param, Target, UnaryOp,
+    Param, Params, Target, UnaryOp,
 };
 use crate::error::{EvalError, Result};
 use crate::lexer::{self, KEYWORDS, StrKind, Tok};
@@ -30,6 +30,8 @@ fn parse_at_depth(src: &str, depth: usize) -> Result<Node> {
         pos: 0,
         depth,
         lambdas: 0,
+        defs: 0,
+        saw_yield: false,
     };
     if p.at_end() {
         return Err(EvalError::syntax("invalid syntax"));
@@ -41,28 +43,33 @@ fn parse_at_depth(src: &str, depth: usize) -> Result<Node> {
     Ok(node)
 }
 
-struct Parser {
-    toks: Vec<Tok>,
-    pos: usize,
-    depth: usize,
+/// The parser state, shared with the statement parser of `stmt.rs`.
+pub(crate) struct Parser {
+    pub(crate) toks: Vec<Tok>,
+    pub(crate) pos: usize,
+    pub(crate) depth: usize,
     /// How many lambda bodies enclose the current position (`yield` is valid inside one).
-    lambdas: usize,
+    pub(crate) lambdas: usize,
+    /// How many `def` bodies enclose the current position.
+    pub(crate) defs: usize,
+    /// Set when a `yield` is parsed directly in the current `def` body (not in a lambda).
+    pub(crate) saw_yield: bool,
 }
 
-fn invalid() -> EvalError {
+pub(crate) fn invalid() -> EvalError {
     EvalError::syntax("invalid syntax")
 }
 
 impl Parser {
-    fn peek(&self) -> &Tok {
+    pub(crate) fn peek(&self) -> &Tok {
         self.toks.get(self.pos).unwrap_or(&Tok::End)
     }
 
-    fn peek_at(&self, ahead: usize) -> &Tok {
+    pub(crate) fn peek_at(&self, ahead: usize) -> &Tok {
         self.toks.get(self.pos + ahead).unwrap_or(&Tok::End)
     }
 
-    fn bump(&mut self) -> Tok {
+    pub(crate) fn bump(&mut self) -> Tok {
         let t = self.peek().clone();
         if self.pos < self.toks.len() {
             self.pos += 1;
@@ -70,19 +77,19 @@ impl Parser {
         t
     }
 
-    fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         matches!(self.peek(), Tok::End)
     }
 
-    fn is_op(&self, op: &str) -> bool {
+    pub(crate) fn is_op(&self, op: &str) -> bool {
         matches!(self.peek(), Tok::Op(o) if *o == op)
     }
 
-    fn is_kw(&self, kw: &str) -> bool {
+    pub(crate) fn is_kw(&self, kw: &str) -> bool {
         matches!(self.peek(), Tok::Name(n) if &**n == kw)
     }
 
-    fn eat_op(&mut self, op: &str) -> bool {
+    pub(crate) fn eat_op(&mut self, op: &str) -> bool {
         let yes = self.is_op(op);
         if yes {
             self.pos += 1;
@@ -90,7 +97,7 @@ impl Parser {
         yes
     }
 
-    fn eat_kw(&mut self, kw: &str) -> bool {
+    pub(crate) fn eat_kw(&mut self, kw: &str) -> bool {
         let yes = self.is_kw(kw);
         if yes {
             self.pos += 1;
@@ -98,7 +105,7 @@ impl Parser {
         yes
     }
 
-    fn expect_op(&mut self, op: &str) -> Result<()> {
+    pub(crate) fn expect_op(&mut self, op: &str) -> Result<()> {
         if self.eat_op(op) {
             Ok(())
         } else {
@@ -106,11 +113,11 @@ impl Parser {
         }
     }
 
-    fn unexpected(&self) -> EvalError {
+    pub(crate) fn unexpected(&self) -> EvalError {
         invalid()
     }
 
-    fn enter(&mut self) -> Result<()> {
+    pub(crate) fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(EvalError::needs("expression nested too deeply"));
@@ -124,12 +131,12 @@ impl Parser {
         Ok(())
     }
 
-    fn leave(&mut self) {
+    pub(crate) fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
 
     /// Whether the next token can start an expression.
-    fn starts_expression(&self) -> bool {
+    pub(crate) fn starts_expression(&self) -> bool {
         match self.peek() {
             Tok::Name(n) => {
                 !KEYWORDS.contains(&&**n)
@@ -142,7 +149,7 @@ impl Parser {
     }
 
     /// `star_expressions`: an expression, or a tuple without parentheses.
-    fn star_expressions(&mut self) -> Result<Node> {
+    pub(crate) fn star_expressions(&mut self) -> Result<Node> {
         let first = self.star_expression()?;
         if !self.is_op(",") {
             return match first {
@@ -175,7 +182,7 @@ impl Parser {
     }
 
     /// `name := value` or an expression.
-    fn named_expression(&mut self) -> Result<Node> {
+    pub(crate) fn named_expression(&mut self) -> Result<Node> {
         if matches!(self.peek(), Tok::Name(_)) && matches!(self.peek_at(1), Tok::Op(":=")) {
             if let Tok::Name(n) = self.peek()
                 && KEYWORDS.contains(&&**n)
@@ -189,7 +196,7 @@ impl Parser {
         self.expression()
     }
 
-    fn expression(&mut self) -> Result<Node> {
+    pub(crate) fn expression(&mut self) -> Result<Node> {
         self.enter()?;
         let r = self.expression_inner();
         self.leave();
@@ -217,6 +224,19 @@ impl Parser {
     }
 
     fn lambda(&mut self) -> Result<Node> {
+        let params = self.parameters(":")?;
+        self.expect_op(":")?;
+        self.lambdas += 1;
+        let body = self.expression();
+        self.lambdas -= 1;
+        let body = body?;
+        Ok(Node::Lambda(Arc::new(LambdaDef { params, body })))
+    }
+
+    /// The parameter list of a lambda (up to `:`) or a `def` (up to `)`); the closing token
+    /// is not consumed. Annotations (`def` only) are parsed and ignored.
+    pub(crate) fn parameters(&mut self, close: &str) -> Result<Params> {
+        let annotations = close == ")";
         let mut params: Vec<Param> = Vec::new();
         let mut posonly = 0;
         let mut varargs = None;
@@ -233,7 +253,7 @@ impl Parser {
             names.push(n.clone());
             Ok(())
         };
-        while !self.is_op(":") {
+        while !self.is_op(close) {
             if varkw.is_some() {
                 return Err(invalid());
             }
@@ -245,6 +265,9 @@ impl Parser {
             } else if self.eat_op("**") {
                 let n = self.param_name()?;
                 add_name(&n)?;
+                if annotations && self.eat_op(":") {
+                    self.expression()?;
+                }
                 varkw = Some(n);
             } else if self.eat_op("*") {
                 if star_seen {
@@ -254,6 +277,9 @@ impl Parser {
                 if let Tok::Name(_) = self.peek() {
                     let n = self.param_name()?;
                     add_name(&n)?;
+                    if annotations && self.eat_op(":") {
+                        self.expression()?;
+                    }
                     varargs = Some(n);
                 } else if !self.is_op(",") {
                     return Err(EvalError::syntax("named arguments must follow bare *"));
@@ -261,6 +287,9 @@ impl Parser {
             } else {
                 let name = self.param_name()?;
                 add_name(&name)?;
+                if annotations && self.eat_op(":") {
+                    self.expression()?;
+                }
                 let default = if self.eat_op("=") {
                     Some(self.expression()?)
                 } else {
@@ -284,29 +313,23 @@ impl Parser {
         if star_seen && varargs.is_none() && kwonly.is_empty() {
             return Err(EvalError::syntax("named arguments must follow bare *"));
         }
-        self.expect_op(":")?;
-        self.lambdas += 1;
-        let body = self.expression();
-        self.lambdas -= 1;
-        let body = body?;
-        Ok(Node::Lambda(Arc::new(LambdaDef {
+        Ok(Params {
             params,
             posonly,
             varargs,
             kwonly,
             varkw,
-            body,
-        })))
+        })
     }
 
-    fn param_name(&mut self) -> Result<Arc<str>> {
+    pub(crate) fn param_name(&mut self) -> Result<Arc<str>> {
         match self.bump() {
             Tok::Name(n) if !KEYWORDS.contains(&&*n) => Ok(n),
             _ => Err(invalid()),
         }
     }
 
-    fn disjunction(&mut self) -> Result<Node> {
+    pub(crate) fn disjunction(&mut self) -> Result<Node> {
         let mut left = self.conjunction()?;
         let depth = self.depth;
         while self.eat_kw("or") {
@@ -450,7 +473,7 @@ impl Parser {
         Ok(base)
     }
 
-    fn primary(&mut self) -> Result<Node> {
+    pub(crate) fn primary(&mut self) -> Result<Node> {
         let mut node = self.atom()?;
         let depth = self.depth;
         let r = self.trailers(&mut node);
@@ -491,7 +514,7 @@ impl Parser {
         }
     }
 
-    fn call_args(&mut self) -> Result<Vec<Arg>> {
+    pub(crate) fn call_args(&mut self) -> Result<Vec<Arg>> {
         let mut args: Vec<Arg> = Vec::new();
         let mut saw_kw = false;
         let mut saw_starstar = false;
@@ -828,15 +851,18 @@ impl Parser {
             return Ok(Node::Tuple(Vec::new()));
         }
         if self.eat_kw("yield") {
-            if self.lambdas == 0 {
+            if self.lambdas == 0 && self.defs == 0 {
                 return Err(EvalError::syntax("'yield' outside function"));
+            }
+            if self.lambdas == 0 {
+                self.saw_yield = true;
             }
             self.eat_kw("from");
             if !self.is_op(")") {
                 self.star_expressions()?;
             }
             self.expect_op(")")?;
-            return Ok(Node::Unsupported("`yield` in a lambda"));
+            return Ok(Node::Unsupported("`yield`"));
         }
         let first = self.star_named_expression()?;
         if self.is_kw("for") || self.is_kw("async") {
@@ -988,7 +1014,7 @@ impl Parser {
     }
 
     /// `star_targets` of a `for` clause.
-    fn targets(&mut self) -> Result<Target> {
+    pub(crate) fn targets(&mut self) -> Result<Target> {
         let first = self.target()?;
         if !self.is_op(",") {
             return Ok(first);
@@ -1003,7 +1029,7 @@ impl Parser {
         Ok(Target::Seq(items))
     }
 
-    fn target(&mut self) -> Result<Target> {
+    pub(crate) fn target(&mut self) -> Result<Target> {
         self.enter()?;
         let r = self.target_inner();
         self.leave();
@@ -1045,18 +1071,49 @@ impl Parser {
                 }
             };
             if ok && !self.is_op(".") && !self.is_op("[") && !self.is_op("(") {
-                if close == ")" && !comma && items.len() == 1 {
-                    return Ok(items.pop().unwrap_or(Target::Unsupported));
+                if close == ")"
+                    && !comma
+                    && items.len() == 1
+                    && let Some(t) = items.pop()
+                {
+                    return Ok(t);
                 }
                 return Ok(Target::Seq(items));
             }
             self.pos = save;
         }
-        match self.primary()? {
-            Node::Name(n) => Ok(Target::Name(n)),
-            Node::Attr(..) | Node::Subscript(..) => Ok(Target::Unsupported),
-            _ => Err(EvalError::syntax("cannot assign to expression")),
+        to_target(self.primary()?)
+    }
+}
+
+/// The assignment target an expression denotes, or CPython's `SyntaxError`.
+pub(crate) fn to_target(node: Node) -> Result<Target> {
+    match node {
+        Node::Name(n) => Ok(Target::Name(n)),
+        Node::Attr(obj, attr) => Ok(Target::Attr(obj, attr)),
+        Node::Subscript(obj, index) => Ok(Target::Subscript(obj, index)),
+        Node::Tuple(elts) | Node::List(elts) => {
+            let mut out = Vec::with_capacity(elts.len());
+            let mut stars = 0;
+            for e in elts {
+                out.push(match e {
+                    Elt::One(n) => to_target(n)?,
+                    Elt::Star(n) => {
+                        stars += 1;
+                        Target::Star(Box::new(to_target(n)?))
+                    }
+                });
+            }
+            if stars > 1 {
+                return Err(EvalError::syntax(
+                    "multiple starred expressions in assignment",
+                ));
+            }
+            Ok(Target::Seq(out))
         }
+        Node::Const(_) => Err(EvalError::syntax("cannot assign to literal")),
+        Node::Call(..) => Err(EvalError::syntax("cannot assign to function call")),
+        _ => Err(EvalError::syntax("cannot assign to expression")),
     }
 }
 

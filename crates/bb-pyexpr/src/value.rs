@@ -2,16 +2,20 @@
 //! truthiness, `==`, ordering, hashability, `repr()` and `str()`.
 //!
 //! It must not evaluate syntax or call functions: anything that needs the interpreter (calling a
-//! lambda, advancing a generator) lives in `eval.rs`. Values are immutable once built, so
-//! containers share their contents through `Rc`.
+//! lambda, advancing a generator) lives in `eval.rs`. Tuples, strings and frozensets are
+//! immutable and share their contents through `Rc`. Lists, dicts and sets are mutable with
+//! Python's aliasing: every binding of one list is the same [`Shared`] cell, which readers see
+//! through copy-on-write snapshots ([`Shared::get`]), so no borrow is ever held while the
+//! interpreter runs. Containers release their contents iteratively ([`release`]), so dropping
+//! a value nested a million levels deep does not overflow the stack.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::ast::{CompDef, LambdaDef};
+use crate::ast::{CompDef, FuncDef, LambdaDef, Params};
 use crate::builtins::Builtin;
 use crate::error::{EvalError, Result};
 
@@ -23,16 +27,16 @@ pub(crate) enum Value {
     Int(i64),
     Float(f64),
     Str(Arc<str>),
-    List(Rc<Vec<Value>>),
-    Tuple(Rc<Vec<Value>>),
-    Dict(Rc<Dict>),
+    List(Rc<Shared<Items>>),
+    Tuple(Rc<Items>),
+    Dict(Rc<Shared<Dict>>),
     /// A set; `true` for a frozenset. Elements are unique and kept in insertion order.
-    Set(Rc<Vec<Value>>, bool),
+    Set(Rc<Shared<Items>>, bool),
     /// `range(start, stop, step)`.
     Range(i64, i64, i64),
-    /// `dict.keys()`, `.values()` or `.items()`.
-    View(ViewKind, Rc<Dict>),
-    /// A lambda with the scope it was created in.
+    /// `dict.keys()`, `.values()` or `.items()`: a live view of the dict.
+    View(ViewKind, Rc<Shared<Dict>>),
+    /// A lambda or a `def` function with the scope it was created in.
     Func(Rc<Closure>),
     /// A built-in function or type, or a supported module function.
     Builtin(Builtin),
@@ -49,6 +53,106 @@ pub(crate) enum Value {
     Unknown(Rc<str>),
     /// An iterator (a generator, `map`, `zip`, ...).
     Iter(Rc<RefCell<Iter>>),
+    /// An exception class: a Python builtin one or one of BitBake's (`bb.parse.SkipRecipe`).
+    ExcType(&'static str),
+    /// An exception instance.
+    Exc(Rc<ExcValue>),
+    /// A compiled regular expression (`re.Pattern`).
+    Pattern(Rc<crate::re::Regex>),
+    /// A regular expression match (`re.Match`).
+    Match(Rc<crate::re::MatchData>),
+    /// A flag of the `re` module (`re.RegexFlag`, an int subclass).
+    ReFlag(i64),
+}
+
+/// An exception instance: its class and `str()`.
+#[derive(Debug)]
+pub(crate) struct ExcValue {
+    pub(crate) kind: &'static str,
+    pub(crate) message: String,
+    /// `e.args`, when known (exceptions raised by Python code; not the ones of the evaluator).
+    pub(crate) args: Option<Vec<Value>>,
+}
+
+/// The items of a list, tuple or set. Dropping it releases nested containers iteratively.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Items(pub(crate) Vec<Value>);
+
+impl std::ops::Deref for Items {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Items {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.0
+    }
+}
+
+impl Drop for Items {
+    fn drop(&mut self) {
+        if !self.0.iter().all(Value::is_leaf) {
+            release(std::mem::take(&mut self.0));
+        }
+    }
+}
+
+/// A mutable container: a cell holding a copy-on-write snapshot of the contents.
+///
+/// Readers take a snapshot ([`Shared::get`]) and never hold a borrow. Writers go through
+/// [`Shared::modify`], whose closure must not read any other container (it only moves values),
+/// so that no borrow conflict can arise.
+#[derive(Debug)]
+pub(crate) struct Shared<T> {
+    cell: RefCell<Rc<T>>,
+    /// Bumped by every change of the set of keys (not by a value update of a dict).
+    version: Cell<u64>,
+    /// Set on lists that BitBake shares with the datastore: changing them needs Python.
+    external: Cell<bool>,
+}
+
+impl<T: Clone> Shared<T> {
+    pub(crate) fn new(v: T) -> Rc<Self> {
+        Rc::new(Self {
+            cell: RefCell::new(Rc::new(v)),
+            version: Cell::new(0),
+            external: Cell::new(false),
+        })
+    }
+
+    /// A snapshot of the contents, unaffected by later changes.
+    pub(crate) fn get(&self) -> Rc<T> {
+        self.cell.borrow().clone()
+    }
+
+    pub(crate) fn version(&self) -> u64 {
+        self.version.get()
+    }
+
+    pub(crate) fn is_external(&self) -> bool {
+        self.external.get()
+    }
+
+    pub(crate) fn set_external(&self) {
+        self.external.set(true);
+    }
+
+    /// Changes the contents in place (copying them first if a snapshot is alive).
+    /// `structural` tells whether keys are added or removed. `f` must only move values.
+    pub(crate) fn modify<R>(&self, structural: bool, f: impl FnOnce(&mut T) -> R) -> R {
+        if structural {
+            self.version.set(self.version.get().wrapping_add(1));
+        }
+        let mut cell = self.cell.borrow_mut();
+        f(Rc::make_mut(&mut cell))
+    }
+
+    /// The contents, taken out of a cell no one else holds.
+    fn into_inner(self) -> Rc<T> {
+        self.cell.into_inner()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +166,19 @@ pub(crate) enum ViewKind {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Dict {
     pub(crate) entries: Vec<(Value, Value)>,
+}
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        if !self.entries.iter().all(|(k, v)| k.is_leaf() && v.is_leaf()) {
+            let mut out = Vec::with_capacity(self.entries.len() * 2);
+            for (k, v) in std::mem::take(&mut self.entries) {
+                out.push(k);
+                out.push(v);
+            }
+            release(out);
+        }
+    }
 }
 
 impl Dict {
@@ -83,23 +200,86 @@ impl Dict {
         }
         Ok(())
     }
+
+    /// The position of a key (keys must have been checked for hashability by the caller).
+    pub(crate) fn position(&self, key: &Value) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| py_eq(k, key))
+    }
 }
 
-/// A lambda value.
+/// The code of a function value.
+#[derive(Debug, Clone)]
+pub(crate) enum Code {
+    Lambda(Arc<LambdaDef>),
+    Def(Arc<FuncDef>),
+}
+
+/// A lambda or `def` function value.
 #[derive(Debug)]
 pub(crate) struct Closure {
-    pub(crate) def: Arc<LambdaDef>,
-    /// Default values, evaluated when the lambda was created: positional then keyword-only.
+    pub(crate) code: Code,
+    /// Default values, evaluated when the function was created: positional then keyword-only.
     pub(crate) defaults: Vec<Option<Value>>,
     pub(crate) kw_defaults: Vec<Option<Value>>,
     pub(crate) scope: Option<Rc<Scope>>,
 }
 
-/// The local variables of a lambda call or a comprehension, chained to the enclosing ones.
+impl Closure {
+    pub(crate) fn params(&self) -> &Params {
+        match &self.code {
+            Code::Lambda(l) => &l.params,
+            Code::Def(f) => &f.params,
+        }
+    }
+
+    /// The function's `__name__`.
+    pub(crate) fn name(&self) -> &str {
+        match &self.code {
+            Code::Lambda(_) => "<lambda>",
+            Code::Def(f) => &f.name,
+        }
+    }
+}
+
+impl Drop for Closure {
+    fn drop(&mut self) {
+        let mut out: Vec<Value> = Vec::new();
+        out.extend(std::mem::take(&mut self.defaults).into_iter().flatten());
+        out.extend(std::mem::take(&mut self.kw_defaults).into_iter().flatten());
+        release_with(out, self.scope.take());
+    }
+}
+
+/// The local variables of a function call, a lambda call or a comprehension, chained to the
+/// enclosing ones.
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     pub(crate) vars: RefCell<Vec<(Arc<str>, Value)>>,
     pub(crate) parent: Option<Rc<Scope>>,
+    /// The names a `def` body binds (its locals, known before it runs): reading one of them
+    /// before it is bound is an `UnboundLocalError`, not a lookup in enclosing scopes.
+    pub(crate) locals: Option<Arc<[Arc<str>]>>,
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let vars = std::mem::take(self.vars.get_mut());
+        if vars.iter().all(|(_, v)| v.is_leaf()) && self.parent.is_none() {
+            return;
+        }
+        release_with(
+            vars.into_iter().map(|(_, v)| v).collect(),
+            self.parent.take(),
+        );
+    }
+}
+
+/// The result of looking a name up in the scopes of a function.
+pub(crate) enum Lookup {
+    Found(Value),
+    /// A local of a `def` body that is not bound yet.
+    Unbound,
+    NotLocal,
 }
 
 impl Scope {
@@ -107,37 +287,93 @@ impl Scope {
         Rc::new(Self {
             vars: RefCell::new(Vec::new()),
             parent,
+            locals: None,
         })
+    }
+
+    /// The scope of a `def` body, whose locals are `locals`.
+    pub(crate) fn function(parent: Option<Rc<Scope>>, locals: Arc<[Arc<str>]>) -> Rc<Self> {
+        Rc::new(Self {
+            vars: RefCell::new(Vec::new()),
+            parent,
+            locals: Some(locals),
+        })
+    }
+
+    /// Removes a binding; `false` when the name was not bound here.
+    pub(crate) fn unset(&self, name: &str) -> bool {
+        let removed = {
+            let mut vars = self.vars.borrow_mut();
+            vars.iter()
+                .position(|(n, _)| &**n == name)
+                .map(|i| vars.remove(i))
+        };
+        removed.is_some()
+    }
+
+    /// Whether this scope is, or is nested in, the scope of a `def` body (whose globals are
+    /// the metadata's Python namespace, not the inline Python context).
+    pub(crate) fn in_def(self: &Rc<Self>) -> bool {
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            if s.locals.is_some() {
+                return true;
+            }
+            scope = s.parent.as_ref();
+        }
+        false
+    }
+
+    /// Looks a name up in this scope and its parents, stopping at a `def` local.
+    pub(crate) fn resolve(self: &Rc<Self>, name: &str) -> Lookup {
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            if let Some((_, v)) = s.vars.borrow().iter().find(|(n, _)| &**n == name) {
+                return Lookup::Found(v.clone());
+            }
+            if s.locals
+                .as_ref()
+                .is_some_and(|l| l.iter().any(|n| &**n == name))
+            {
+                return Lookup::Unbound;
+            }
+            scope = s.parent.as_ref();
+        }
+        Lookup::NotLocal
     }
 
     /// Binds or rebinds a local name.
     pub(crate) fn set(&self, name: &Arc<str>, value: Value) {
-        let mut vars = self.vars.borrow_mut();
-        if let Some(slot) = vars.iter_mut().find(|(n, _)| n == name) {
-            slot.1 = value;
-        } else {
-            vars.push((name.clone(), value));
-        }
-    }
-
-    /// Looks a name up in this scope and its parents.
-    pub(crate) fn lookup(self: &Rc<Self>, name: &str) -> Option<Value> {
-        let mut scope = Some(self);
-        while let Some(s) = scope {
-            if let Some((_, v)) = s.vars.borrow().iter().find(|(n, _)| &**n == name) {
-                return Some(v.clone());
+        let old = {
+            let mut vars = self.vars.borrow_mut();
+            if let Some(slot) = vars.iter_mut().find(|(n, _)| n == name) {
+                Some(std::mem::replace(&mut slot.1, value))
+            } else {
+                vars.push((name.clone(), value));
+                None
             }
-            scope = s.parent.as_ref();
-        }
-        None
+        };
+        // Dropped after the borrow ends: a drop may run arbitrary releases.
+        drop(old);
     }
 }
 
 /// The state of an iterator.
 #[derive(Debug)]
 pub(crate) enum Iter {
-    /// Over a shared sequence of values (list, tuple, set, dict keys).
-    Seq(Rc<Vec<Value>>, usize),
+    /// Over a snapshot of values (tuple, frozenset, `reversed()`).
+    Seq(Rc<Items>, usize),
+    /// Over a live list: each step reads the item at the index, as CPython's list iterator.
+    List(Rc<Shared<Items>>, usize),
+    /// Backwards over a live list (`reversed(list)`): the next index, counting down.
+    ListRev(Rc<Shared<Items>>, usize),
+    /// Over a live set or dict: the size (and key set) must not change while iterating.
+    Keyed {
+        src: KeyedSrc,
+        pos: usize,
+        len: usize,
+        version: u64,
+    },
     /// Over the characters of a string; the index is a byte offset.
     Chars(Arc<str>, usize),
     /// Over a range: next value, stop, step.
@@ -154,6 +390,38 @@ pub(crate) enum Iter {
     Gen(GenState),
     /// An exhausted iterator.
     Done,
+}
+
+/// What an [`Iter::Keyed`] walks.
+#[derive(Debug)]
+pub(crate) enum KeyedSrc {
+    Set(Rc<Shared<Items>>),
+    Dict(Rc<Shared<Dict>>, ViewKind),
+}
+
+impl Drop for Iter {
+    fn drop(&mut self) {
+        let mut out = Vec::new();
+        let mut scope = None;
+        match self {
+            Iter::Enumerate(v, _) => out.push(std::mem::replace(v, Value::None)),
+            Iter::Zip(vs) => out.append(vs),
+            Iter::Map(f, vs) => {
+                out.push(std::mem::replace(f, Value::None));
+                out.append(vs);
+            }
+            Iter::Filter(f, v) => {
+                out.push(std::mem::replace(f, Value::None));
+                out.push(std::mem::replace(v, Value::None));
+            }
+            Iter::Gen(g) => {
+                out.append(&mut g.iters);
+                scope = Some(std::mem::replace(&mut g.scope, Rc::new(Scope::default())));
+            }
+            _ => return,
+        }
+        release_with(out, scope);
+    }
 }
 
 /// A paused generator expression: one live iterator per active `for` clause.
@@ -177,6 +445,7 @@ pub(crate) fn as_index(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(*i),
         Value::Bool(b) => Some(i64::from(*b)),
+        Value::ReFlag(f) => Some(*f),
         _ => None,
     }
 }
@@ -187,11 +456,50 @@ impl Value {
     }
 
     pub(crate) fn list(items: Vec<Value>) -> Self {
-        Self::List(Rc::new(items))
+        Self::List(Shared::new(Items(items)))
     }
 
     pub(crate) fn tuple(items: Vec<Value>) -> Self {
-        Self::Tuple(Rc::new(items))
+        Self::Tuple(Rc::new(Items(items)))
+    }
+
+    pub(crate) fn set(items: Vec<Value>, frozen: bool) -> Self {
+        Self::Set(Shared::new(Items(items)), frozen)
+    }
+
+    pub(crate) fn dict(d: Dict) -> Self {
+        Self::Dict(Shared::new(d))
+    }
+
+    /// Whether the value holds no other values (dropping it cannot recurse).
+    pub(crate) fn is_leaf(&self) -> bool {
+        matches!(
+            self,
+            Self::None
+                | Self::Bool(_)
+                | Self::Int(_)
+                | Self::Float(_)
+                | Self::Str(_)
+                | Self::Range(..)
+                | Self::Builtin(_)
+                | Self::TypeMethod(..)
+                | Self::Module(_)
+                | Self::Datastore
+                | Self::Unknown(_)
+                | Self::ExcType(_)
+                | Self::Pattern(_)
+                | Self::Match(_)
+                | Self::ReFlag(_)
+        )
+    }
+
+    /// A snapshot of the items of a list or tuple.
+    pub(crate) fn seq_items(&self) -> Option<Rc<Items>> {
+        match self {
+            Self::List(l) => Some(l.get()),
+            Self::Tuple(t) => Some(t.clone()),
+            _ => None,
+        }
     }
 
     /// The name Python's `type(x).__name__` gives, for error messages.
@@ -220,8 +528,30 @@ impl Value {
             Self::Module(_) => "module",
             Self::Datastore => "DataSmart",
             Self::Unknown(_) => "object",
+            Self::ExcType(_) => "type",
+            Self::Exc(e) => e.kind,
+            Self::Pattern(_) => "re.Pattern",
+            Self::Match(_) => "re.Match",
+            Self::ReFlag(_) => "RegexFlag",
             Self::Iter(it) => match &*it.borrow() {
-                Iter::Seq(..) => "list_iterator",
+                Iter::Seq(..) | Iter::List(..) => "list_iterator",
+                Iter::ListRev(..) => "list_reverseiterator",
+                Iter::Keyed {
+                    src: KeyedSrc::Set(_),
+                    ..
+                } => "set_iterator",
+                Iter::Keyed {
+                    src: KeyedSrc::Dict(_, ViewKind::Keys),
+                    ..
+                } => "dict_keyiterator",
+                Iter::Keyed {
+                    src: KeyedSrc::Dict(_, ViewKind::Values),
+                    ..
+                } => "dict_valueiterator",
+                Iter::Keyed {
+                    src: KeyedSrc::Dict(_, ViewKind::Items),
+                    ..
+                } => "dict_itemiterator",
                 Iter::Chars(..) => "str_ascii_iterator",
                 Iter::Range(..) => "range_iterator",
                 Iter::Enumerate(..) => "enumerate",
@@ -238,11 +568,12 @@ impl Value {
         match self {
             Self::None => false,
             Self::Bool(b) => *b,
-            Self::Int(i) => *i != 0,
+            Self::Int(i) | Self::ReFlag(i) => *i != 0,
             Self::Float(f) => *f != 0.0,
             Self::Str(s) => !s.is_empty(),
-            Self::List(v) | Self::Tuple(v) | Self::Set(v, _) => !v.is_empty(),
-            Self::Dict(d) | Self::View(_, d) => !d.entries.is_empty(),
+            Self::List(v) | Self::Set(v, _) => !v.get().is_empty(),
+            Self::Tuple(v) => !v.is_empty(),
+            Self::Dict(d) | Self::View(_, d) => !d.get().entries.is_empty(),
             Self::Range(start, stop, step) => range_len(*start, *stop, *step) > 0,
             _ => true,
         }
@@ -269,7 +600,12 @@ pub(crate) fn check_hashable(v: &Value) -> Result<()> {
         Value::List(_) | Value::Dict(_) | Value::Set(_, false) | Value::View(..) => Err(
             EvalError::type_err(format!("unhashable type: '{}'", v.type_name())),
         ),
-        Value::Tuple(items) => items.iter().try_for_each(check_hashable),
+        Value::Tuple(items) => {
+            if crate::stack::exhausted() {
+                return Err(EvalError::needs("a tuple nested too deeply"));
+            }
+            items.iter().try_for_each(check_hashable)
+        }
         _ => Ok(()),
     }
 }
@@ -320,26 +656,48 @@ pub(crate) fn num_cmp(a: &Value, b: &Value) -> Option<Option<Ordering>> {
     }
 }
 
+thread_local! {
+    /// Set when a recursive comparison ran out of stack; see [`take_too_deep`].
+    static TOO_DEEP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a comparison since the last call gave up on a value nested too deeply (its `bool`
+/// result is then meaningless, and the evaluation must not go on).
+pub(crate) fn take_too_deep() -> bool {
+    TOO_DEEP.with(|t| t.replace(false))
+}
+
+fn seq_eq(x: &[Value], y: &[Value]) -> bool {
+    x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(p, q))
+}
+
 /// Python `==`.
 pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
     if let Some(o) = num_cmp(a, b) {
         return o == Some(Ordering::Equal);
     }
+    if !a.is_leaf() && crate::stack::exhausted() {
+        TOO_DEEP.with(|t| t.set(true));
+        return false;
+    }
     match (a, b) {
         (Value::None, Value::None) => true,
         (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(p, q))
-        }
-        (Value::Dict(x), Value::Dict(y)) => dict_eq(x, y),
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_eq(&x.get(), &y.get()),
+        (Value::Tuple(x), Value::Tuple(y)) => seq_eq(x, y),
+        (Value::Dict(x), Value::Dict(y)) => dict_eq(&x.get(), &y.get()),
         (Value::Set(x, _), Value::Set(y, _)) => {
+            let (x, y) = (x.get(), y.get());
             x.len() == y.len() && x.iter().all(|e| y.iter().any(|f| py_eq(e, f)))
         }
         (Value::Range(..), Value::Range(..)) => range_items_eq(a, b),
         (Value::View(ViewKind::Keys, x), Value::View(ViewKind::Keys, y)) => {
+            let (x, y) = (x.get(), y.get());
             x.entries.len() == y.entries.len() && x.entries.iter().all(|(k, _)| y.get(k).is_some())
         }
-        (Value::View(ViewKind::Items, x), Value::View(ViewKind::Items, y)) => dict_eq(x, y),
+        (Value::View(ViewKind::Items, x), Value::View(ViewKind::Items, y)) => {
+            dict_eq(&x.get(), &y.get())
+        }
         (Value::View(ViewKind::Values, x), Value::View(ViewKind::Values, y)) => Rc::ptr_eq(x, y),
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Builtin(x), Value::Builtin(y)) => x == y,
@@ -348,6 +706,9 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
         (Value::Iter(x), Value::Iter(y)) => Rc::ptr_eq(x, y),
         (Value::Method(r1, n1), Value::Method(r2, n2)) => n1 == n2 && py_is(r1, r2),
         (Value::TypeMethod(t1, n1), Value::TypeMethod(t2, n2)) => t1 == t2 && n1 == n2,
+        (Value::ExcType(x), Value::ExcType(y)) => x == y,
+        (Value::Exc(x), Value::Exc(y)) => Rc::ptr_eq(x, y),
+        (Value::Match(x), Value::Match(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
 }
@@ -375,9 +736,11 @@ pub(crate) fn py_is(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::None, Value::None) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y),
-        (Value::Set(x, _), Value::Set(y, _)) => Rc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) | (Value::Set(x, _), Value::Set(y, _)) => Rc::ptr_eq(x, y),
+        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y),
         (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
+        (Value::ExcType(x), Value::ExcType(y)) => x == y,
+        (Value::Exc(x), Value::Exc(y)) => Rc::ptr_eq(x, y),
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Iter(x), Value::Iter(y)) => Rc::ptr_eq(x, y),
         (Value::Builtin(x), Value::Builtin(y)) => x == y,
@@ -393,9 +756,17 @@ pub(crate) fn py_cmp(a: &Value, b: &Value, op: &str) -> Result<Option<Ordering>>
     if let Some(o) = num_cmp(a, b) {
         return Ok(o);
     }
-    match (a, b) {
-        (Value::Str(x), Value::Str(y)) => Ok(Some(x.cmp(y))),
-        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+    let seqs = match (a, b) {
+        (Value::List(x), Value::List(y)) => Some((x.get(), y.get())),
+        (Value::Tuple(x), Value::Tuple(y)) => Some((x.clone(), y.clone())),
+        _ => None,
+    };
+    if seqs.is_some() && crate::stack::exhausted() {
+        return Err(EvalError::needs("comparison of values nested too deeply"));
+    }
+    match (a, b, seqs) {
+        (Value::Str(x), Value::Str(y), _) => Ok(Some(x.cmp(y))),
+        (_, _, Some((x, y))) => {
             for (p, q) in x.iter().zip(y.iter()) {
                 if !py_eq(p, q) {
                     return py_cmp(p, q, op);
@@ -415,7 +786,137 @@ pub(crate) fn py_cmp(a: &Value, b: &Value, op: &str) -> Result<Option<Ordering>>
 pub(crate) fn py_str(v: &Value) -> Result<String> {
     match v {
         Value::Str(s) => Ok(s.to_string()),
+        Value::Exc(e) => Ok(e.message.clone()),
         _ => py_repr(v),
+    }
+}
+
+/// The module-qualified name of an exception class, as its `repr()` shows it.
+pub(crate) fn exc_qualname(kind: &str) -> String {
+    match kind {
+        "SkipRecipe" | "SkipPackage" | "ParseError" => format!("bb.parse.{kind}"),
+        "BBHandledException" => format!("bb.{kind}"),
+        "ExpansionError" => format!("bb.data_smart.{kind}"),
+        _ => kind.to_owned(),
+    }
+}
+
+/// Something whose drop is deferred by [`release`].
+enum Garbage {
+    Value(Value),
+    Scope(Rc<Scope>),
+}
+
+/// Drops values without recursion: containers no one else holds are emptied onto a work list
+/// first, so that a deeply nested value does not overflow the stack when dropped.
+pub(crate) fn release(values: Vec<Value>) {
+    release_with(values, None);
+}
+
+/// [`release`], plus a scope.
+pub(crate) fn release_with(values: Vec<Value>, scope: Option<Rc<Scope>>) {
+    let mut work: Vec<Garbage> = values.into_iter().map(Garbage::Value).collect();
+    work.extend(scope.map(Garbage::Scope));
+    while let Some(g) = work.pop() {
+        let v = match g {
+            Garbage::Value(v) => v,
+            Garbage::Scope(s) => {
+                if let Ok(mut s) = Rc::try_unwrap(s) {
+                    let vars = std::mem::take(s.vars.get_mut());
+                    work.extend(vars.into_iter().map(|(_, v)| Garbage::Value(v)));
+                    work.extend(s.parent.take().map(Garbage::Scope));
+                }
+                continue;
+            }
+        };
+        let take_items = |items: Rc<Items>, work: &mut Vec<Garbage>| {
+            if let Ok(mut items) = Rc::try_unwrap(items) {
+                work.extend(std::mem::take(&mut items.0).into_iter().map(Garbage::Value));
+            }
+        };
+        match v {
+            Value::List(l) | Value::Set(l, _) => {
+                if let Ok(l) = Rc::try_unwrap(l) {
+                    take_items(l.into_inner(), &mut work);
+                }
+            }
+            Value::Tuple(t) => take_items(t, &mut work),
+            Value::Dict(d) | Value::View(_, d) => {
+                if let Ok(d) = Rc::try_unwrap(d)
+                    && let Ok(mut d) = Rc::try_unwrap(d.into_inner())
+                {
+                    for (k, v) in std::mem::take(&mut d.entries) {
+                        work.push(Garbage::Value(k));
+                        work.push(Garbage::Value(v));
+                    }
+                }
+            }
+            Value::Func(f) => {
+                if let Ok(mut f) = Rc::try_unwrap(f) {
+                    let defaults = std::mem::take(&mut f.defaults);
+                    let kw = std::mem::take(&mut f.kw_defaults);
+                    work.extend(defaults.into_iter().flatten().map(Garbage::Value));
+                    work.extend(kw.into_iter().flatten().map(Garbage::Value));
+                    work.extend(f.scope.take().map(Garbage::Scope));
+                }
+            }
+            Value::Method(recv, _) => {
+                if let Ok(recv) = Rc::try_unwrap(recv) {
+                    work.push(Garbage::Value(recv));
+                }
+            }
+            Value::Iter(it) => {
+                if let Ok(it) = Rc::try_unwrap(it) {
+                    let mut it = it.into_inner();
+                    let mut out = Vec::new();
+                    match &mut it {
+                        Iter::Enumerate(v, _) => out.push(std::mem::replace(v, Value::None)),
+                        Iter::Zip(vs) => out.append(vs),
+                        Iter::Map(f, vs) => {
+                            out.push(std::mem::replace(f, Value::None));
+                            out.append(vs);
+                        }
+                        Iter::Filter(f, v) => {
+                            out.push(std::mem::replace(f, Value::None));
+                            out.push(std::mem::replace(v, Value::None));
+                        }
+                        Iter::Gen(g) => {
+                            out.append(&mut g.iters);
+                            let scope = std::mem::replace(&mut g.scope, Rc::new(Scope::default()));
+                            work.push(Garbage::Scope(scope));
+                        }
+                        Iter::Seq(items, _) => {
+                            let items = std::mem::take(items);
+                            take_items(items, &mut work);
+                        }
+                        Iter::List(l, _)
+                        | Iter::ListRev(l, _)
+                        | Iter::Keyed {
+                            src: KeyedSrc::Set(l),
+                            ..
+                        } => {
+                            let l = std::mem::replace(l, Shared::new(Items::default()));
+                            out.push(Value::List(l));
+                        }
+                        Iter::Keyed {
+                            src: KeyedSrc::Dict(d, _),
+                            ..
+                        } => {
+                            let d = std::mem::replace(d, Shared::new(Dict::default()));
+                            out.push(Value::Dict(d));
+                        }
+                        _ => {}
+                    }
+                    work.extend(out.into_iter().map(Garbage::Value));
+                }
+            }
+            Value::Exc(e) => {
+                if let Ok(mut e) = Rc::try_unwrap(e) {
+                    work.extend(e.args.take().into_iter().flatten().map(Garbage::Value));
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -438,9 +939,8 @@ fn repr_seq(items: &[Value], out: &mut String, depth: usize) -> Result<()> {
 
 fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
     if depth > 200 {
-        return Err(EvalError::exc(
-            "RecursionError",
-            "maximum recursion depth exceeded while getting the repr of an object",
+        return Err(EvalError::needs(
+            "repr() of a value nested more than 200 levels deep",
         ));
     }
     match v {
@@ -454,7 +954,7 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
         Value::Str(s) => str_repr(s, out)?,
         Value::List(items) => {
             out.push('[');
-            repr_seq(items, out, depth)?;
+            repr_seq(&items.get(), out, depth)?;
             out.push(']');
         }
         Value::Tuple(items) => {
@@ -466,6 +966,7 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
             out.push(')');
         }
         Value::Set(items, frozen) => {
+            let items = items.get();
             if items.is_empty() {
                 out.push_str(if *frozen { "frozenset()" } else { "set()" });
             } else {
@@ -473,7 +974,7 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
                     out.push_str("frozenset(");
                 }
                 out.push('{');
-                repr_seq(items, out, depth)?;
+                repr_seq(&items, out, depth)?;
                 out.push('}');
                 if *frozen {
                     out.push(')');
@@ -481,6 +982,7 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
             }
         }
         Value::Dict(d) => {
+            let d = d.get();
             out.push('{');
             for (i, (k, val)) in d.entries.iter().enumerate() {
                 if i > 0 {
@@ -493,6 +995,7 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
             out.push('}');
         }
         Value::View(kind, d) => {
+            let d = d.get();
             let (name, items): (&str, Vec<Value>) = match kind {
                 ViewKind::Keys => (
                     "dict_keys",
@@ -529,6 +1032,21 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
             let _ = write!(out, "<built-in function {}>", b.name());
         }
         Value::Unknown(path) => return Err(EvalError::needs(format!("use of `{path}`"))),
+        Value::ExcType(kind) => {
+            let _ = write!(out, "<class '{}'>", exc_qualname(kind));
+        }
+        Value::Pattern(re) => crate::re::pattern_repr(re, out)?,
+        Value::Match(m) => crate::re::match_repr(m, out)?,
+        Value::ReFlag(f) => crate::re::flag_repr(*f, out)?,
+        Value::Exc(e) => match &e.args {
+            Some(args) => {
+                out.push_str(e.kind);
+                out.push('(');
+                repr_seq(args, out, depth)?;
+                out.push(')');
+            }
+            None => return Err(EvalError::needs("repr() of a caught exception")),
+        },
         other => {
             return Err(EvalError::needs(format!(
                 "str() of a `{}` object (its text includes a memory address)",

@@ -207,10 +207,7 @@ fn unpacking_in_for_targets() {
         exc("[a for a, b in [5]]").1,
         "cannot unpack non-iterable int object"
     );
-    assert_eq!(
-        needs("[1 for d.x in 'a']"),
-        "assignment to an attribute or subscript"
-    );
+    assert_eq!(needs("[1 for d.x in 'a']"), "assignment to an attribute");
 }
 
 #[test]

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::eval::tests::{exc, ok};
-use std::rc::Rc;
 
 fn fmt(v: Value, spec: &str) -> String {
     format_value(&v, spec).unwrap_or_else(|e| panic!("{spec}: {e:?}"))
@@ -64,12 +63,12 @@ fn percent_formatting() {
     assert_eq!(
         percent(
             "%(a)s=%(b)r",
-            &Value::Dict(Rc::new({
+            &Value::dict({
                 let mut d = crate::value::Dict::default();
                 let _ = d.insert(Value::str("a"), Value::Int(1));
                 let _ = d.insert(Value::str("b"), Value::str("x"));
                 d
-            }))
+            })
         )
         .ok()
         .as_deref(),

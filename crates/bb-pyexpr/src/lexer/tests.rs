@@ -181,3 +181,59 @@ fn lines_and_comments() {
         matches!(err("a → b"), EvalError::Syntax { message, .. } if message.contains("U+2192"))
     );
 }
+
+fn stmt_toks(src: &str) -> Vec<Tok> {
+    match tokenize_statements(src) {
+        Ok(t) => t,
+        Err(e) => panic!("{src:?}: {e:?}"),
+    }
+}
+
+fn kinds(src: &str) -> String {
+    stmt_toks(src)
+        .iter()
+        .map(|t| match t {
+            Tok::Newline => "NL",
+            Tok::Indent => "IN",
+            Tok::Dedent => "DE",
+            Tok::End => "END",
+            _ => "t",
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn statement_mode_emits_indentation_tokens() {
+    assert_eq!(kinds("a\n  b\n  c\nd"), "t NL IN t NL t NL DE t NL END");
+    assert_eq!(
+        kinds("a\n  b\n    c\n\n# x\n      # y\n"),
+        "t NL IN t NL IN t NL DE DE END"
+    );
+    // Lines continued inside brackets or with a backslash are one logical line.
+    assert_eq!(kinds("a(\n  b)\nc \\\n  d\n"), "t t t t NL t t NL END");
+    // Triple-quoted strings span lines.
+    assert_eq!(kinds("a = '''x\n  y'''\nb\n"), "t t t NL t NL END");
+    // Expression mode is unchanged: no indentation tokens and no trailing newline.
+    assert!(
+        !toks("a\n  b")
+            .iter()
+            .any(|t| matches!(t, Tok::Indent | Tok::Dedent))
+    );
+}
+
+#[test]
+fn statement_mode_indentation_errors() {
+    let err = |src: &str| match tokenize_statements(src) {
+        Err(EvalError::Syntax { message, .. }) => message,
+        other => panic!("{src:?}: {other:?}"),
+    };
+    assert_eq!(
+        err("a\n    b\n  c\n"),
+        "unindent does not match any outer indentation level"
+    );
+    assert_eq!(
+        err("a\n\tb\n        c\n"),
+        "inconsistent use of tabs and spaces in indentation"
+    );
+}

@@ -49,8 +49,12 @@ fn str_windows_use_character_indices() {
 #[test]
 fn attributes() {
     assert_eq!(needs("'a'.translate({})"), "call to `str.translate`");
-    assert_eq!(needs("[].append(1)"), "call to `list.append`");
-    assert_eq!(needs("d.setVar('A', 'b')"), "call to `d.setVar`");
+    assert_eq!(ok("[].append(1)"), "None");
+    assert_eq!(
+        needs("d.setVar('A', 'b')"),
+        "`d.setVar` is not supported by this datastore"
+    );
+    assert_eq!(needs("d.setVarFlags('A', {})"), "call to `d.setVarFlags`");
     assert_eq!(exc("'a'.nope").1, "'str' object has no attribute 'nope'");
     assert_eq!(
         exc("d.nope").1,

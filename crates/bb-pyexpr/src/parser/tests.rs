@@ -117,8 +117,15 @@ fn calls_and_lambdas() {
     let Node::Lambda(l) = p("lambda a, b=1, /, c=2, *args, k, **kw: a") else {
         panic!()
     };
-    assert_eq!((l.params.len(), l.posonly, l.kwonly.len()), (3, 2, 1));
-    assert!(l.varargs.is_some() && l.varkw.is_some());
+    assert_eq!(
+        (
+            l.params.params.len(),
+            l.params.posonly,
+            l.params.kwonly.len()
+        ),
+        (3, 2, 1)
+    );
+    assert!(l.params.varargs.is_some() && l.params.varkw.is_some());
     assert_eq!(
         syntax("lambda x, x: 1"),
         "duplicate argument 'x' in function definition"

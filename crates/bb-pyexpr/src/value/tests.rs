@@ -46,11 +46,11 @@ fn container_reprs() {
     let one = Value::tuple(vec![Value::Int(1)]);
     assert_eq!(py_repr(&one).ok().as_deref(), Some("(1,)"));
     assert_eq!(
-        py_repr(&Value::Set(Rc::new(vec![]), false)).ok().as_deref(),
+        py_repr(&Value::set(vec![], false)).ok().as_deref(),
         Some("set()")
     );
     assert_eq!(
-        py_repr(&Value::Set(Rc::new(vec![Value::Int(1)]), true))
+        py_repr(&Value::set(vec![Value::Int(1)], true))
             .ok()
             .as_deref(),
         Some("frozenset({1})")
@@ -105,7 +105,7 @@ fn truthiness_and_lengths() {
 fn hashability() {
     assert!(check_hashable(&Value::tuple(vec![Value::Int(1), Value::str("a")])).is_ok());
     assert!(check_hashable(&Value::tuple(vec![Value::list(vec![])])).is_err());
-    assert!(check_hashable(&Value::Set(Rc::new(vec![]), true)).is_ok());
+    assert!(check_hashable(&Value::set(vec![], true)).is_ok());
 }
 
 #[test]

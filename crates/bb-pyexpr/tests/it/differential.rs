@@ -8,7 +8,7 @@ use bb_pyexpr::EvalError;
 
 use crate::MapCtx;
 
-fn testdata(name: &str) -> String {
+pub(crate) fn testdata(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata/bb-pyexpr")
         .join(name);

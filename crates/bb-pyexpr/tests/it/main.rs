@@ -1,9 +1,13 @@
 //! Integration tests of bb-pyexpr through its public API only: a HashMap-backed [`Context`],
-//! the differential test against CPython's committed results, API behaviour and properties.
+//! the differential tests against CPython's committed results (expressions and function
+//! bodies), API behaviour and properties.
 
 mod api;
 mod differential;
+mod functions;
 mod props;
+mod run;
+mod store;
 
 use std::collections::HashMap;
 
