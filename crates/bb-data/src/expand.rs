@@ -205,7 +205,7 @@ impl DataStore {
         let source = self.get_var_opts(name, false, false).ok().flatten()?;
         // Only `def` functions are compiled into metadata Python's namespace; a
         // `python NAME () {}` function is only callable once run as a task.
-        source.starts_with("def ").then(|| bb_pyexpr::PyFunction {
+        source.starts_with("def ").then_some(bb_pyexpr::PyFunction {
             source,
             kind: bb_pyexpr::PyFunctionKind::Def,
         })
