@@ -35,6 +35,22 @@ fn collect_bbfiles(config: &DataStore) -> String {
     bbfiles.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `os.uname()` of this machine, read from the kernel's files.
+fn host_uname() -> [String; 5] {
+    let read = |f: &str| {
+        fs_err::read_to_string(format!("/proc/sys/kernel/{f}"))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
+    [
+        read("ostype"),
+        read("hostname"),
+        read("osrelease"),
+        read("version"),
+        std::env::consts::ARCH.to_owned(),
+    ]
+}
+
 fn run(cli: cli::Cli) -> anyhow::Result<()> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let bbpath = match std::env::var("BBPATH") {
@@ -63,6 +79,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
     let ev = Evaluator::new(&src);
     let env: Vec<(String, String)> = std::env::vars().collect();
     let mut config = bb_data::base_datastore(&env);
+    config.set_host_uname(host_uname());
     if config.get_raw("BBPATH").is_none() {
         config.set_var("BBPATH", &bbpath);
     }

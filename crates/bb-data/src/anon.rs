@@ -294,6 +294,9 @@ impl bb_pyexpr::Context for Exec {
     fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
         self.d.borrow().python_function(name)
     }
+    fn host_uname(&self) -> Option<[String; 5]> {
+        self.d.borrow().host_uname()
+    }
     fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| match value {
             Some(v) => d.set_var_with(

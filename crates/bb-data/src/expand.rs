@@ -167,6 +167,10 @@ impl bb_pyexpr::Context for Ctx<'_> {
     fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
         self.d.python_function(name)
     }
+
+    fn host_uname(&self) -> Option<[String; 5]> {
+        self.d.host_uname()
+    }
 }
 
 impl DataStore {

@@ -202,6 +202,8 @@ pub struct DataStore {
     renames: imbl::HashMap<String, String>,
     /// Errors recorded by writes (renamed variables), reported at finalization.
     pub(crate) errors: imbl::Vector<String>,
+    /// `os.uname()` of the host, given by the caller (this crate does no I/O).
+    host_uname: Option<Arc<[String; 5]>>,
     cache: RefCell<Cache>,
 }
 
@@ -222,6 +224,7 @@ impl Clone for DataStore {
             include_tree: self.include_tree.clone(),
             renames: self.renames.clone(),
             errors: self.errors.clone(),
+            host_uname: self.host_uname.clone(),
             cache: RefCell::new(Cache::default()),
         }
     }
@@ -273,8 +276,20 @@ impl DataStore {
                 .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
                 .collect(),
             errors: imbl::Vector::new(),
+            host_uname: None,
             cache: RefCell::new(Cache::default()),
         }
+    }
+
+    /// Tells inline Python what `os.uname()` returns on this host (sysname, nodename,
+    /// release, version, machine); without it `os.uname()` needs Python.
+    pub fn set_host_uname(&mut self, uname: [String; 5]) {
+        self.host_uname = Some(Arc::new(uname));
+    }
+
+    /// The host's `os.uname()`, when known.
+    pub fn host_uname(&self) -> Option<[String; 5]> {
+        self.host_uname.as_deref().cloned()
     }
 
     /// Turns variable history recording on or off.

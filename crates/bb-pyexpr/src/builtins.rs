@@ -117,6 +117,8 @@ pub(crate) enum Builtin {
     PathSplitext,
     PathNormpath,
     PathIsabs,
+    // os
+    OsUname,
 }
 
 use Builtin as B;
@@ -221,6 +223,7 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("os.path", "splitext", B::PathSplitext),
     ("os.path", "normpath", B::PathNormpath),
     ("os.path", "isabs", B::PathIsabs),
+    ("os", "uname", B::OsUname),
 ];
 
 impl Builtin {
@@ -1531,6 +1534,17 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         | B::PathNormpath
         | B::PathIsabs => helper_path_simple(b, args),
         B::PathRelpath => helper_pathrelpath(b, args),
+        B::OsUname => {
+            if !args.pos.is_empty() || !args.kw.is_empty() {
+                return Err(EvalError::needs("`os.uname` with arguments"));
+            }
+            match it.ctx.host_uname() {
+                Some(u) => Ok(Value::tuple(
+                    u.into_iter().map(|x| Value::str(x.as_str())).collect(),
+                )),
+                None => Err(EvalError::needs("call to `os.uname`")),
+            }
+        }
         _ => Err(EvalError::needs(format!("call to `{}`", b.name()))),
     }
 }

@@ -131,6 +131,12 @@ pub trait Context {
     }
     /// `bb.note`/`bb.warn`/`bb.error`/`bb.debug`/`bb.plain`/`bb.fatal` from metadata Python
     /// (`level` is the function name). Default: ignored.
+    /// `os.uname()` of the machine bake runs on: sysname, nodename, release, version,
+    /// machine. None (the default) makes `os.uname()` need Python.
+    fn host_uname(&self) -> Option<[String; 5]> {
+        None
+    }
+
     fn log(&self, level: &str, message: &str) {
         let _ = (level, message);
     }
