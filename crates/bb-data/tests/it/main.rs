@@ -346,3 +346,20 @@ fn copies_are_independent() {
     assert_eq!(base.get_var("A").expect("ok").as_deref(), Some("1"));
     assert_eq!(copy.get_var("A").expect("ok").as_deref(), Some("2"));
 }
+
+#[test]
+fn host_uname_is_what_the_caller_gives() {
+    let mut d = eval("A = \"${@os.uname()[4]}-${@os.uname()[0]}\"\n");
+    assert!(
+        d.get_var("A").is_err(),
+        "without host facts os.uname() needs Python"
+    );
+    d.set_host_uname([
+        "Linux".into(),
+        "h".into(),
+        "6.1".into(),
+        "#1".into(),
+        "x86_64".into(),
+    ]);
+    assert_eq!(d.get_var("A").expect("ok").as_deref(), Some("x86_64-Linux"));
+}
