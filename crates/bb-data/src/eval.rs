@@ -1245,6 +1245,19 @@ pub(crate) fn file_depends(d: &DataStore) -> String {
     out.join(" ")
 }
 
+/// Stores a task's `deps` flag, recording it as BitBake does (a Python list).
+fn set_deps(d: &mut DataStore, task: &str, deps: &[String], origin: &Origin) {
+    let refs: Vec<&str> = deps.iter().map(String::as_str).collect();
+    d.set_var_flag_with(
+        task,
+        "deps",
+        &deps.join(" "),
+        "set",
+        Some(&py_list(&refs)),
+        Some(origin),
+    );
+}
+
 /// `addtask`: marks the task, keeps the task list, merges `deps`.
 pub(crate) fn add_task(d: &mut DataStore, task: &str, before: &[String], after: &[String]) {
     let task = ensure_task_prefix(task);
@@ -1262,30 +1275,14 @@ pub(crate) fn add_task(d: &mut DataStore, task: &str, before: &[String], after: 
             existing.push(e);
         }
     }
-    let refs: Vec<&str> = existing.iter().map(String::as_str).collect();
-    d.set_var_flag_with(
-        &task,
-        "deps",
-        &existing.join(" "),
-        "set",
-        Some(&py_list(&refs)),
-        Some(&o(956)),
-    );
+    set_deps(d, &task, &existing, &o(956));
     for e in before {
         let e = ensure_task_prefix(e);
         let existing = words(d.get_raw_flag(&e, "deps"));
         if !existing.contains(&task) {
             let mut new = vec![task.clone()];
             new.extend(existing);
-            let refs: Vec<&str> = new.iter().map(String::as_str).collect();
-            d.set_var_flag_with(
-                &e,
-                "deps",
-                &new.join(" "),
-                "set",
-                Some(&py_list(&refs)),
-                Some(&o(963)),
-            );
+            set_deps(d, &e, &new, &o(963));
         }
     }
 }
@@ -1304,15 +1301,7 @@ pub(crate) fn del_task(d: &mut DataStore, task: &str) {
         let mut deps = words(d.get_raw_flag(&t, "deps"));
         if let Some(i) = deps.iter().position(|x| *x == task) {
             deps.remove(i);
-            let refs: Vec<&str> = deps.iter().map(String::as_str).collect();
-            d.set_var_flag_with(
-                &t,
-                "deps",
-                &deps.join(" "),
-                "set",
-                Some(&py_list(&refs)),
-                Some(&internal("build.py", 979, "deltask")),
-            );
+            set_deps(d, &t, &deps, &internal("build.py", 979, "deltask"));
         }
     }
 }
