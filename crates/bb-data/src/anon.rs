@@ -297,6 +297,21 @@ impl bb_pyexpr::Context for Exec {
     fn host_uname(&self) -> Option<[String; 5]> {
         self.d.borrow().host_uname()
     }
+    fn add_task(
+        &self,
+        task: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<(), bb_pyexpr::EvalError> {
+        let words = |s: Option<&str>| -> Vec<String> {
+            s.map(|s| s.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        self.write(|d, _| crate::eval::add_task(d, task, &words(before), &words(after)))
+    }
+    fn del_task(&self, task: &str) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, _| crate::eval::del_task(d, task))
+    }
     fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| match value {
             Some(v) => d.set_var_with(

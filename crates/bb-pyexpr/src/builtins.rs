@@ -85,6 +85,8 @@ pub(crate) enum Builtin {
     BbFatal,
     // bb.data
     BbInheritsClass,
+    BbBuildAddtask,
+    BbBuildDeltask,
     // oe.utils
     OeConditional,
     OeVartrue,
@@ -186,6 +188,8 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("bb", "erroronce", B::BbErroronce),
     ("bb", "fatal", B::BbFatal),
     ("bb.data", "inherits_class", B::BbInheritsClass),
+    ("bb.build", "addtask", B::BbBuildAddtask),
+    ("bb.build", "deltask", B::BbBuildDeltask),
     ("oe.utils", "conditional", B::OeConditional),
     ("oe.utils", "vartrue", B::OeVartrue),
     ("oe.utils", "less_or_equal", B::OeLessOrEqual),
@@ -1518,6 +1522,8 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         | B::BbErroronce
         | B::BbFatal => helper_log(it, b, args),
         B::BbInheritsClass => helper_inherits_class(it, args),
+        B::BbBuildAddtask => helper_addtask(it, args),
+        B::BbBuildDeltask => helper_deltask(it, args),
         B::OeParallelMake => helper_oeparallelmake(it, b, args),
         B::OeParallelMakeArgument => helper_oeparallelmakeargument(it, b, args),
         B::OeMultilibPkgExtend => helper_oemultilibpkgextend(it, b, args),
@@ -1591,6 +1597,46 @@ fn helper_log(it: &Interp<'_>, b: Builtin, mut args: Args) -> Result<Value> {
 }
 
 /// `bb.data.inherits_class(klass, d)`: whether `klass.bbclass` is in `__inherit_cache`.
+/// A `str` or `None` argument of `bb.build.addtask`.
+fn opt_str(v: &Value, what: &str) -> Result<Option<String>> {
+    match v {
+        Value::None => Ok(None),
+        Value::Str(s) => Ok(Some(s.to_string())),
+        _ => Err(EvalError::needs(format!(
+            "`bb.build.addtask` with a non-string `{what}`"
+        ))),
+    }
+}
+
+/// `bb.build.addtask(task, before, after, d)`.
+fn helper_addtask(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("addtask", &["task", "before", "after", "d"], &[], args)?;
+    if !matches!(a[3], Value::Datastore) {
+        return Err(EvalError::needs(
+            "addtask() with a `d` that is not the datastore",
+        ));
+    }
+    let task = str_arg(&a[0], "task")?.to_string();
+    let before = opt_str(&a[1], "before")?;
+    let after = opt_str(&a[2], "after")?;
+    it.ctx
+        .add_task(&task, before.as_deref(), after.as_deref())?;
+    Ok(Value::None)
+}
+
+/// `bb.build.deltask(task, d)`.
+fn helper_deltask(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("deltask", &["task", "d"], &[], args)?;
+    if !matches!(a[1], Value::Datastore) {
+        return Err(EvalError::needs(
+            "deltask() with a `d` that is not the datastore",
+        ));
+    }
+    let task = str_arg(&a[0], "task")?.to_string();
+    it.ctx.del_task(&task)?;
+    Ok(Value::None)
+}
+
 fn helper_inherits_class(it: &Interp<'_>, args: Args) -> Result<Value> {
     let a = bind_py("inherits_class", &["klass", "d"], &[], args)?;
     if !matches!(a[1], Value::Datastore) {

@@ -131,6 +131,28 @@ pub trait Context {
     }
     /// `bb.note`/`bb.warn`/`bb.error`/`bb.debug`/`bb.plain`/`bb.fatal` from metadata Python
     /// (`level` is the function name). Default: ignored.
+    /// `bb.build.addtask(task, before, after, d)`: `before`/`after` are the
+    /// whitespace-separated task lists (or None).
+    fn add_task(
+        &self,
+        task: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<(), EvalError> {
+        let _ = (task, before, after);
+        Err(EvalError::needs(
+            "`bb.build.addtask` is not supported by this datastore",
+        ))
+    }
+
+    /// `bb.build.deltask(task, d)`.
+    fn del_task(&self, task: &str) -> Result<(), EvalError> {
+        let _ = task;
+        Err(EvalError::needs(
+            "`bb.build.deltask` is not supported by this datastore",
+        ))
+    }
+
     /// `os.uname()` of the machine bake runs on: sysname, nodename, release, version,
     /// machine. None (the default) makes `os.uname()` need Python.
     fn host_uname(&self) -> Option<[String; 5]> {

@@ -363,6 +363,7 @@ fn module_attr(m: &'static str, name: &str) -> Value {
         ("bb", "utils") => sub("bb.utils"),
         ("bb", "parse") => sub("bb.parse"),
         ("bb", "data") => sub("bb.data"),
+        ("bb", "build") => sub("bb.build"),
         ("bb.parse", "SkipRecipe" | "SkipPackage") | ("bb", "BBHandledException") => {
             match crate::builtins::exc_type(name) {
                 Some(k) => Value::ExcType(k),

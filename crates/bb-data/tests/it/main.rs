@@ -54,6 +54,10 @@ fn get(conf: &str, var: &str) -> Option<String> {
 }
 
 fn recipe(conf: &str, bb: &str, var: &str) -> Option<String> {
+    recipe_store(conf, bb).get_var(var).expect("expands")
+}
+
+fn recipe_store(conf: &str, bb: &str) -> DataStore {
     let mut files: HashMap<String, String> = HashMap::new();
     files.insert(
         "/l/classes/late.bbclass".into(),
@@ -67,8 +71,7 @@ fn recipe(conf: &str, bb: &str, var: &str) -> Option<String> {
     let mut d = DataStore::new();
     d.set_var("BBPATH", "/l");
     ev.parse_base_config(&mut d).expect("config parses");
-    let r = ev.parse_recipe(&d, "/l/r.bb", &[]).expect("recipe parses");
-    r.get_var(var).expect("expands")
+    ev.parse_recipe(&d, "/l/r.bb", &[]).expect("recipe parses")
 }
 
 #[test]
@@ -362,4 +365,13 @@ fn host_uname_is_what_the_caller_gives() {
         "x86_64".into(),
     ]);
     assert_eq!(d.get_var("A").expect("ok").as_deref(), Some("x86_64-Linux"));
+}
+
+#[test]
+fn anonymous_python_adds_and_deletes_tasks() {
+    let bb = "addtask a\naddtask b after do_a\npython () {\n    if d.getVar('WANT') == '1':\n        bb.build.addtask('do_c', 'do_b', 'do_a', d)\n    bb.build.deltask('do_a', d)\n}\nWANT = \"1\"\n";
+    let r = recipe_store("", bb);
+    assert_eq!(r.get_raw("__BBTASKS").as_deref(), Some("do_b do_c"));
+    assert_eq!(r.get_raw_flag("do_b", "deps").as_deref(), Some("do_c"));
+    assert_eq!(r.get_raw_flag("do_c", "deps").as_deref(), Some(""));
 }
