@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 
 use crate::error::{Error, Result};
+use crate::expand::Ctx;
 use crate::history::Origin;
 use crate::store::{DataStore, SetOpts};
 
@@ -166,15 +167,21 @@ fn plan(body: &str) -> std::result::Result<Vec<(u32, String, Vec<String>)>, Stri
     Ok(calls)
 }
 
-fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) -> Result<()> {
+/// Where a write made by line `offset` of function `name`'s body is recorded: the
+/// file's base name, the metadata line, and the function, as BitBake shows it.
+fn anon_origin(d: &DataStore, name: &str, offset: u32) -> Origin {
     let file = d.get_raw_flag(name, "filename").unwrap_or_default();
-    let base = file.rsplit('/').next().unwrap_or(&file).to_owned();
+    let base = file.rsplit('/').next().unwrap_or(&file);
     let header: u32 = d
         .get_raw_flag(name, "lineno")
         .and_then(|l| l.parse().ok())
         .unwrap_or(0);
+    Origin::internal(base, header + offset, name)
+}
+
+fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) -> Result<()> {
     for (offset, method, args) in calls {
-        let origin = Origin::internal(&base, header + offset, name);
+        let origin = anon_origin(d, name, *offset);
         let origin = Some(&origin);
         if matches!(
             method.as_str(),
@@ -216,21 +223,8 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
             Call::DelVar(n) => d.del_var(&n, origin),
             Call::RenameVar(a, b) => d.rename_var(&a, &b, origin),
             Call::SetVarFlag(n, f, val) => d.set_var_flag_with(&n, &f, &val, "set", None, origin),
-            Call::AppendVarFlag(n, f, val) => {
-                let cur = d.get_var_flag(&n, &f, false)?.unwrap_or_default();
-                d.set_var_flag_with(&n, &f, &format!("{cur}{val}"), "append", Some(&val), origin);
-            }
-            Call::PrependVarFlag(n, f, val) => {
-                let cur = d.get_var_flag(&n, &f, false)?.unwrap_or_default();
-                d.set_var_flag_with(
-                    &n,
-                    &f,
-                    &format!("{val}{cur}"),
-                    "prepend",
-                    Some(&val),
-                    origin,
-                );
-            }
+            Call::AppendVarFlag(n, f, val) => d.append_var_flag(&n, &f, &val, origin),
+            Call::PrependVarFlag(n, f, val) => d.prepend_var_flag(&n, &f, &val, origin),
             Call::DelVarFlag(n, f) => d.del_var_flag(&n, &f, origin),
         }
     }
@@ -246,14 +240,6 @@ struct Exec {
 }
 
 impl Exec {
-    fn read<T>(&self, f: impl FnOnce(&DataStore) -> Result<T>) -> Result<T, bb_pyexpr::EvalError> {
-        let d = self.d.borrow();
-        f(&d).map_err(|e| {
-            d.stash_error(e);
-            bb_pyexpr::EvalError::Data("datastore error".to_owned())
-        })
-    }
-
     fn write(
         &self,
         f: impl FnOnce(&mut DataStore, Option<&Origin>),
@@ -266,7 +252,7 @@ impl Exec {
 
 impl bb_pyexpr::Context for Exec {
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
-        self.read(|d| d.get_var_opts(name, expand, false))
+        Ctx::new(&self.d.borrow()).get_var(name, expand)
     }
     fn get_var_flag(
         &self,
@@ -274,28 +260,28 @@ impl bb_pyexpr::Context for Exec {
         flag: &str,
         expand: bool,
     ) -> Result<Option<String>, bb_pyexpr::EvalError> {
-        self.read(|d| d.get_var_flag(name, flag, expand))
+        Ctx::new(&self.d.borrow()).get_var_flag(name, flag, expand)
     }
     fn expand(&self, text: &str) -> Result<String, bb_pyexpr::EvalError> {
-        self.read(|d| d.expand(text))
+        Ctx::new(&self.d.borrow()).expand(text)
     }
     fn get_var_flags(
         &self,
         name: &str,
     ) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
-        Ok(self.d.borrow().py_var_flags(name))
+        Ctx::new(&self.d.borrow()).get_var_flags(name)
     }
     fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
-        Ok(self.d.borrow().keys())
+        Ctx::new(&self.d.borrow()).keys()
     }
     fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
-        self.d.borrow().internal_list(name, flag)
+        Ctx::new(&self.d.borrow()).internal_list(name, flag)
     }
     fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
-        self.d.borrow().python_function(name)
+        Ctx::new(&self.d.borrow()).python_function(name)
     }
     fn host_uname(&self) -> Option<[String; 5]> {
-        self.d.borrow().host_uname()
+        Ctx::new(&self.d.borrow()).host_uname()
     }
     fn add_task(
         &self,
@@ -353,17 +339,7 @@ impl bb_pyexpr::Context for Exec {
         flag: &str,
         value: &str,
     ) -> Result<(), bb_pyexpr::EvalError> {
-        self.write(|d, o| {
-            let cur = d.get_raw_flag(name, flag).unwrap_or_default();
-            d.set_var_flag_with(
-                name,
-                flag,
-                &format!("{cur}{value}"),
-                "append",
-                Some(value),
-                o,
-            );
-        })
+        self.write(|d, o| d.append_var_flag(name, flag, value, o))
     }
     fn prepend_var_flag(
         &self,
@@ -371,17 +347,7 @@ impl bb_pyexpr::Context for Exec {
         flag: &str,
         value: &str,
     ) -> Result<(), bb_pyexpr::EvalError> {
-        self.write(|d, o| {
-            let cur = d.get_raw_flag(name, flag).unwrap_or_default();
-            d.set_var_flag_with(
-                name,
-                flag,
-                &format!("{value}{cur}"),
-                "prepend",
-                Some(value),
-                o,
-            );
-        })
+        self.write(|d, o| d.prepend_var_flag(name, flag, value, o))
     }
     fn del_var_flag(&self, name: &str, flag: &str) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| d.del_var_flag(name, flag, o))
@@ -396,15 +362,9 @@ fn run_python(
     body: &str,
 ) -> Result<std::result::Result<(), String>> {
     use bb_pyexpr::EvalError as E;
-    let file = d.get_raw_flag(name, "filename").unwrap_or_default();
-    let base = file.rsplit('/').next().unwrap_or(&file).to_owned();
-    let header: u32 = d
-        .get_raw_flag(name, "lineno")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(0);
     let exec = Exec {
         d: RefCell::new(d.clone()),
-        origin: Origin::internal(&base, header + 1, name),
+        origin: anon_origin(d, name, 1),
     };
     let r = bb_pyexpr::run_function(body, &exec);
     let copy = exec.d.into_inner();

@@ -117,11 +117,16 @@ fn compiled(code: &str) -> Result<bb_pyexpr::Expr, bb_pyexpr::EvalError> {
     r
 }
 
-struct Ctx<'a> {
+/// The read-only view of a datastore that inline Python evaluates against.
+pub(crate) struct Ctx<'a> {
     d: &'a DataStore,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(d: &'a DataStore) -> Self {
+        Ctx { d }
+    }
+
     fn pass(&self, r: Result<Option<String>>) -> Result<Option<String>, bb_pyexpr::EvalError> {
         r.map_err(|e| {
             self.d.stash_error(e);

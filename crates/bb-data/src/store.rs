@@ -521,6 +521,44 @@ impl DataStore {
         self.set_var_flag_with(name, flag, value, "set", None, None);
     }
 
+    /// `d.appendVarFlag`: glues `value` to the raw flag, no separator.
+    pub fn append_var_flag(
+        &mut self,
+        name: &str,
+        flag: &str,
+        value: &str,
+        origin: Option<&Origin>,
+    ) {
+        let cur = self.get_raw_flag(name, flag).unwrap_or_default();
+        self.set_var_flag_with(
+            name,
+            flag,
+            &format!("{cur}{value}"),
+            "append",
+            Some(value),
+            origin,
+        );
+    }
+
+    /// `d.prependVarFlag`: glues `value` in front of the raw flag, no separator.
+    pub fn prepend_var_flag(
+        &mut self,
+        name: &str,
+        flag: &str,
+        value: &str,
+        origin: Option<&Origin>,
+    ) {
+        let cur = self.get_raw_flag(name, flag).unwrap_or_default();
+        self.set_var_flag_with(
+            name,
+            flag,
+            &format!("{value}{cur}"),
+            "prepend",
+            Some(value),
+            origin,
+        );
+    }
+
     /// Sets a weak flag default (`A[f] ??= v`).
     pub fn set_weak_flag(&mut self, name: &str, flag: &str, value: &str, origin: Option<&Origin>) {
         let internal = format!("_defaultval_flag_{flag}");

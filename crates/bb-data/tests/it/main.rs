@@ -371,6 +371,7 @@ fn host_uname_is_what_the_caller_gives() {
 fn anonymous_python_adds_and_deletes_tasks() {
     let bb = "addtask a\naddtask b after do_a\npython () {\n    if d.getVar('WANT') == '1':\n        bb.build.addtask('do_c', 'do_b', 'do_a', d)\n    bb.build.deltask('do_a', d)\n}\nWANT = \"1\"\n";
     let r = recipe_store("", bb);
+    assert_eq!(r.get_raw("__BB_ANON_NEEDS_PYTHON"), None);
     assert_eq!(r.get_raw("__BBTASKS").as_deref(), Some("do_b do_c"));
     assert_eq!(r.get_raw_flag("do_b", "deps").as_deref(), Some("do_c"));
     assert_eq!(r.get_raw_flag("do_c", "deps").as_deref(), Some(""));
