@@ -15,7 +15,12 @@ pub(crate) struct Cli {
     #[arg(short = 'e', long = "environment")]
     pub(crate) environment: bool,
 
-    /// Execute tasks from a specific .bb recipe directly (no providers, no appends).
+    /// Parse all recipes and report (like `bitbake -p`).
+    #[arg(short = 'p', long = "parse-only")]
+    pub(crate) parse_only: bool,
+
+    /// Execute tasks from a specific .bb recipe directly (its appends are applied;
+    /// dependencies on other recipes are not handled).
     #[arg(short = 'b', long = "buildfile", value_name = "FILE")]
     pub(crate) buildfile: Option<PathBuf>,
 

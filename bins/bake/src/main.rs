@@ -2,38 +2,16 @@
 //! and prints their results; no metadata logic lives here.
 
 mod cli;
+mod ui;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use bb_data::{DataStore, Evaluator, FileSource, Origin, SetOpts};
+use bb_cooker::{Cooker, CookerOptions, ParseResult};
+use bb_data::DataStore;
 use clap::Parser;
-
-/// Reads metadata from the real file system.
-struct FsSource;
-
-impl FileSource for FsSource {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        fs_err::read_to_string(path)
-    }
-
-    fn exists(&self, path: &Path) -> bool {
-        path.exists()
-    }
-
-    fn is_file(&self, path: &Path) -> bool {
-        path.is_file()
-    }
-}
-
-/// `BBFILES_PRIORITIZED` as BitBake sets it before a `-b` parse: the words of BBFILES,
-/// stably sorted by collection priority (all equal without layers).
-fn collect_bbfiles(config: &DataStore) -> String {
-    let bbfiles = config.get_var("BBFILES").ok().flatten().unwrap_or_default();
-    bbfiles.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 /// `os.uname()` of this machine, read from the kernel's files.
 fn host_uname() -> [String; 5] {
@@ -51,84 +29,69 @@ fn host_uname() -> [String; 5] {
     ]
 }
 
-fn run(cli: cli::Cli) -> anyhow::Result<()> {
+fn cooker() -> anyhow::Result<Cooker> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let bbpath = match std::env::var("BBPATH") {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            if cwd.join("conf/bblayers.conf").is_file() {
-                bail!(
-                    "build directories with conf/bblayers.conf are not supported yet; set BBPATH to a directory holding conf/bitbake.conf"
-                );
-            }
-            cwd.to_string_lossy().into_owned()
-        }
+    let opts = CookerOptions {
+        cwd,
+        env: std::env::vars().collect(),
+        cmdline: std::env::args().collect(),
+        host_uname: Some(host_uname()),
     };
-    let found = bbpath
-        .split(':')
-        .any(|p| Path::new(p).join("conf/bitbake.conf").is_file());
-    if !found {
-        bail!(
-            "conf/bitbake.conf not found in BBPATH ({bbpath}): run bake in a build directory or set BBPATH"
+    let cooker = Cooker::new(&opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for w in &cooker.warnings {
+        ui::report_level("WARNING", w);
+    }
+    Ok(cooker)
+}
+
+/// Parses every recipe with progress, printing warnings and per-recipe errors.
+fn parse_all(cooker: &Cooker) -> ParseResult {
+    let progress = ui::ParseProgress::start();
+    let cache = cooker.cache_file();
+    let res = cooker.parse_all(cache.as_deref(), &|done, total| {
+        progress.update(done, total)
+    });
+    progress.finish();
+    for w in &res.warnings {
+        ui::report_level("WARNING", w);
+    }
+    for f in &res.failures {
+        ui::report_level(
+            "ERROR",
+            &format!("Unable to parse {}: {}", f.file, f.message),
         );
     }
-    if !cli.environment {
-        bail!("only `bake -e` (optionally with `-b FILE`) is implemented so far");
-    }
-    let src = FsSource;
-    let ev = Evaluator::new(&src);
-    let env: Vec<(String, String)> = std::env::vars().collect();
-    let mut config = bb_data::base_datastore(&env);
-    config.set_host_uname(host_uname());
-    if config.get_raw("BBPATH").is_none() {
-        config.set_var("BBPATH", &bbpath);
-    }
-    config.set_var_with(
-        "BB_CMDLINE",
-        &format!(
-            "[{}]",
-            std::env::args()
-                .map(|a| format!("'{a}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        SetOpts::api(&Origin::internal("cooker.py", 311, "initConfigurationData")),
-    );
-    ev.parse_base_config(&mut config)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let d = match (&cli.buildfile, cli.targets.first()) {
-        (Some(file), _) => {
-            let abs: PathBuf = if file.is_absolute() {
-                file.clone()
-            } else {
-                cwd.join(file)
-            };
-            let abs = abs.to_string_lossy().into_owned();
-            let mut base = config.clone();
-            base.set_var_with(
-                "BBFILES_PRIORITIZED",
-                &collect_bbfiles(&config),
-                SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
-            );
+    res
+}
 
-            ev.parse_recipe(&base, &abs, &[])
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-        }
-        (None, Some(t)) => bail!(
-            "recipe targets need the cooker (build directories with layers); use `-b FILE` for `{t}`"
-        ),
-        (None, None) => {
-            let mut d = config.clone();
-            ev.finalize_config(&mut d)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            d
-        }
-    };
-    for w in ev.take_warnings() {
-        report(&format!("WARNING: {w}"));
+/// Fails like BitBake when appends match no recipe (a warning with
+/// BB_DANGLINGAPPENDS_WARNONLY set).
+fn check_dangling(cooker: &Cooker) -> anyhow::Result<()> {
+    let dangling = cooker.dangling_appends();
+    if dangling.is_empty() {
+        return Ok(());
     }
+    let msg = format!(
+        "No recipes in default available for:\n  {}",
+        dangling.join("\n  ")
+    );
+    let warn_only = cooker
+        .config
+        .get_var("BB_DANGLINGAPPENDS_WARNONLY")
+        .ok()
+        .flatten()
+        .is_some_and(|v| matches!(v.to_lowercase().as_str(), "1" | "yes" | "true"));
+    if warn_only {
+        ui::report_level("WARNING", &msg);
+        Ok(())
+    } else {
+        bail!("{msg}")
+    }
+}
+
+fn emit(d: &DataStore, config: &DataStore) -> anyhow::Result<()> {
     let mut out = String::new();
-    let dumped = bb_data::dump::emit_env(&d, &config, &mut out);
+    let dumped = bb_data::dump::emit_env(d, config, &mut out);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(out.as_bytes())
@@ -141,17 +104,103 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
     dumped.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-#[expect(clippy::print_stderr, reason = "the binary reports errors on stderr")]
-fn report(msg: &str) {
-    eprintln!("{msg}");
+/// Splits `virtual:native:/path/x.bb` into (variant, file).
+fn split_virtual(f: &str) -> (String, String) {
+    if let Some(rest) = f.strip_prefix("virtual:") {
+        let mut parts: Vec<&str> = rest.split(':').collect();
+        if parts.len() >= 2 {
+            let file = parts.pop().unwrap_or_default().to_owned();
+            return (parts.join(":"), file);
+        }
+    }
+    (String::new(), f.to_owned())
+}
+
+/// The target a build name resolves to.
+fn resolve_target(
+    res: &ParseResult,
+    name: &str,
+    _config: &DataStore,
+) -> anyhow::Result<bb_cooker::RecipeInfo> {
+    // TEMPORARY until providers.rs lands.
+    res.recipes
+        .iter()
+        .filter(|r| r.skipped.is_none() && r.provides.iter().any(|p| p == name))
+        .max_by_key(|r| r.priority)
+        .cloned()
+        .with_context(|| format!("Nothing PROVIDES '{name}'"))
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    if cli.parse_only {
+        let cooker = cooker()?;
+        let res = parse_all(&cooker);
+        ui::out(&res.summary_line());
+        if !res.failures.is_empty() {
+            return Ok(ExitCode::FAILURE);
+        }
+        check_dangling(&cooker)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !cli.environment {
+        if cli.targets.is_empty() && cli.buildfile.is_none() {
+            bail!("nothing to do: give a recipe, or -e, or -p (see bake --help)");
+        }
+        bail!("building recipes is not implemented yet; use -e or -p");
+    }
+    let cooker = cooker()?;
+    let d = match (&cli.buildfile, cli.targets.first()) {
+        (Some(file), _) => {
+            let (variant, file) = split_virtual(&file.to_string_lossy());
+            let path = PathBuf::from(&file);
+            let abs = if path.is_absolute() {
+                path
+            } else {
+                std::env::current_dir()?.join(path)
+            };
+            let abs = abs.to_string_lossy().into_owned();
+            let mut v = cooker
+                .parse_buildfile(&abs, Some(&variant))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            v.pop().map(|(_, d)| d).context("no such variant")?
+        }
+        (None, Some(target)) => {
+            let res = parse_all(&cooker);
+            if !res.failures.is_empty() {
+                bail!("parsing failed for {} recipes", res.failures.len());
+            }
+            check_dangling(&cooker)?;
+            let info = resolve_target(&res, target, &cooker.config)?;
+            let mut v = cooker
+                .parse_file(&info.file, Some(&info.variant))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            v.pop().map(|(_, d)| d).context("no such variant")?
+        }
+        (None, None) => {
+            let mut d = cooker.config.clone();
+            cooker
+                .evaluator()
+                .finalize_config(&mut d)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            d
+        }
+    };
+    for w in cooker.evaluator().take_warnings() {
+        ui::report_level("WARNING", &w);
+    }
+    if let Some(reason) = d.get_raw("__SKIPPED") {
+        ui::report_level("ERROR", &format!("recipe is skipped: {reason}"));
+    }
+    emit(&d, &cooker.config)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
-            report(&format!("ERROR: {e:#}"));
+            ui::report_level("ERROR", &format!("{e:#}"));
             ExitCode::FAILURE
         }
     }

@@ -835,13 +835,32 @@ impl<'a> Evaluator<'a> {
     /// classes of INHERIT: the base configuration of section 11.1 without layers.
     /// `d` should come from [`base_datastore`].
     pub fn parse_base_config(&self, d: &mut DataStore) -> Result<()> {
+        self.parse_base_config_with(d, &mut |_, _| Ok(false))
+    }
+
+    /// [`Evaluator::parse_base_config`] with a hook run where BitBake reads
+    /// `conf/bblayers.conf` and the layers (after `BB_CURRENT_MC` is set, before the
+    /// BBPATH check and `bitbake.conf`). The hook returns whether a `bblayers.conf`
+    /// was found (it changes the message given when BBPATH is unset).
+    pub fn parse_base_config_with(
+        &self,
+        d: &mut DataStore,
+        layers: &mut dyn FnMut(&Self, &mut DataStore) -> Result<bool>,
+    ) -> Result<()> {
         let o = |l| internal("cookerdata.py", l, "parseConfigurationFiles");
         d.set_var_with("BB_CURRENT_MC", "", SetOpts::api(&o(359)));
+        let found_layerconf = layers(self, d)?;
         if Self::bbpath(d)?.is_empty() {
+            let mut message = "The BBPATH variable is not set".to_owned();
+            if !found_layerconf {
+                message.push_str(
+                    " and bitbake did not find a conf/bblayers.conf file in the expected location.\nMaybe you accidentally invoked bitbake from the wrong directory?",
+                );
+            }
             return Err(Error::Eval {
                 file: "".into(),
                 line: 0,
-                message: "The BBPATH variable is not set".to_owned(),
+                message,
             });
         }
         if d.get_var("TOPDIR")?.is_none_or(|t| t.is_empty()) {
@@ -901,6 +920,87 @@ impl<'a> Evaluator<'a> {
         }
         self.finalize(&mut d)?;
         Ok(d)
+    }
+
+    /// Parses one recipe file on top of a copy of `base`, applies `appends`, and
+    /// finalizes the recipe and each of its BBCLASSEXTEND variants, as BitBake's
+    /// `multi_finalize` does. Returns `(variant, datastore)` pairs, the base recipe
+    /// (variant `""`) first; a skipped target has `__SKIPPED` set. `layername` is the
+    /// file's collection (FILE_LAYERNAME). With `only`, just that variant (`""` for the
+    /// base) is finalized, as for `bitbake -e foo-native`.
+    pub fn parse_recipe_variants(
+        &self,
+        base: &DataStore,
+        file: &str,
+        appends: &[String],
+        layername: Option<&str>,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, DataStore)>> {
+        let o = |l| internal("cookerdata.py", l, "_parse_recipe");
+        let mut d = base.clone();
+        d.set_var_with("__BBMULTICONFIG", "", SetOpts::api(&o(512)));
+        match layername {
+            Some(l) => d.set_var_with("FILE_LAYERNAME", l, SetOpts::api(&o(513))),
+            None => d.set_var_none("FILE_LAYERNAME", Some(&o(513))),
+        }
+        d.set_var_with("__BB_RECIPE_FILE", file, SetOpts::api(&o(515)));
+        if !appends.is_empty() {
+            d.set_var_with("__BBAPPEND", &appends.join(" "), SetOpts::api(&o(521)));
+        }
+        self.handle(&mut d, file, false)?;
+        for a in appends {
+            self.handle(&mut d, a, true)?;
+        }
+        let safe = d;
+        let mut base_d = safe.clone();
+        let wants = |v: &str| only.is_none_or(|o| o == v);
+        self.finalize_skipping(&mut base_d)?;
+        let mut out = Vec::new();
+        let extended = base_d.get_var("BBCLASSEXTEND")?.unwrap_or_default();
+        if !extended.trim().is_empty() {
+            let pn = base_d.get_var("PN")?.unwrap_or_default();
+            let mut safe = safe;
+            safe.set_var("BBCLASSEXTEND", &extended);
+            let mut seen: Vec<&str> = Vec::new();
+            for ext in extended.split_whitespace() {
+                if seen.contains(&ext) {
+                    continue;
+                }
+                seen.push(ext);
+                if !wants(ext) {
+                    continue;
+                }
+                let mut v = safe.clone();
+                let mut parts = ext.splitn(3, ':');
+                let class = parts.next().unwrap_or(ext);
+                match parts.next() {
+                    Some(arg) => {
+                        v.set_var("BBEXTENDCURR", class);
+                        v.set_var("BBEXTENDVARIANT", arg);
+                    }
+                    None => v.set_var("PN", &format!("{pn}-{ext}")),
+                }
+                self.inherit_defer(&mut v, class, file, 0);
+                self.finalize_skipping(&mut v)?;
+                out.push((ext.to_owned(), v));
+            }
+        }
+        if wants("") {
+            out.insert(0, (String::new(), base_d));
+        }
+        Ok(out)
+    }
+
+    /// [`Evaluator::finalize`], turning a SkipRecipe raised anywhere in it into
+    /// `__SKIPPED`.
+    fn finalize_skipping(&self, d: &mut DataStore) -> Result<()> {
+        match self.finalize(d) {
+            Err(Error::SkipRecipe(reason)) => {
+                d.set_var("__SKIPPED", &reason);
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Finalization of a recipe (section 9): deferred inherits, handler checks, key

@@ -46,6 +46,7 @@ mod value;
 use std::sync::Arc;
 
 pub use error::{EvalError, Result};
+pub use re::PyRegex;
 
 /// How an expression reads the datastore. Implemented by the datastore crate.
 pub trait Context {

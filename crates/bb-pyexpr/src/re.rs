@@ -2046,3 +2046,37 @@ pub(crate) fn match_repr(m: &MatchData, out: &mut String) -> Result<()> {
 
 #[cfg(test)]
 mod tests;
+
+/// A Python regular expression for Rust callers (the cooker's BBMASK and
+/// BBFILE_PATTERN), with `re.match` and `re.search` semantics.
+#[derive(Debug)]
+pub struct PyRegex(Regex);
+
+impl PyRegex {
+    /// Compiles `pattern` as `re.compile(pattern)`; the error text is Python's.
+    pub fn new(pattern: &str) -> std::result::Result<PyRegex, String> {
+        compile(pattern, 0).map(PyRegex).map_err(|e| e.to_string())
+    }
+
+    fn find(&self, text: &str, anchored: bool) -> bool {
+        let chars: Vec<char> = text.chars().collect();
+        let accept = Accept {
+            full: false,
+            advance_from: None,
+        };
+        matches!(
+            search_at(&self.0, &chars, 0, chars.len(), anchored, accept),
+            Ok(Some(_))
+        )
+    }
+
+    /// `re.match`: whether the pattern matches at the start of `text`.
+    pub fn is_match_at_start(&self, text: &str) -> bool {
+        self.find(text, true)
+    }
+
+    /// `re.search`: whether the pattern matches anywhere in `text`.
+    pub fn search(&self, text: &str) -> bool {
+        self.find(text, false)
+    }
+}

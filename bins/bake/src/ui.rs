@@ -1,0 +1,83 @@
+//! Drawing progress and messages for `bake`: a bar with counts on a terminal, plain
+//! lines otherwise (or when NO_COLOR / BAKE_NO_PROGRESS is set), as BitBake's knotty UI.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Parse progress for `Parsing recipes`.
+pub(crate) struct ParseProgress {
+    fancy: bool,
+    last: Mutex<Option<Instant>>,
+}
+
+impl ParseProgress {
+    /// Starts the progress display.
+    pub(crate) fn start() -> ParseProgress {
+        let fancy = std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none()
+            && std::env::var_os("BAKE_NO_PROGRESS").is_none();
+        if !fancy {
+            out("Parsing recipes...");
+        }
+        ParseProgress {
+            fancy,
+            last: Mutex::new(None),
+        }
+    }
+
+    /// `done` of `total` files are parsed.
+    pub(crate) fn update(&self, done: usize, total: usize) {
+        if !self.fancy {
+            return;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if done != total && last.is_some_and(|t| now.duration_since(t) < Duration::from_millis(80))
+        {
+            return;
+        }
+        *last = Some(now);
+        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let width = 40;
+        let filled = pct * width / 100;
+        let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
+        let mut e = std::io::stderr().lock();
+        let _ = write!(e, "\rParsing recipes: {pct:3}% |{bar}| {done}/{total}");
+        let _ = e.flush();
+    }
+
+    /// Parsing is over.
+    pub(crate) fn finish(&self) {
+        if self.fancy {
+            let mut e = std::io::stderr().lock();
+            let _ = writeln!(e);
+        } else {
+            out("Parsing recipes...done.");
+        }
+    }
+}
+
+/// A line on stdout (results and BitBake's own status lines).
+#[expect(clippy::print_stdout, reason = "the UI prints results on stdout")]
+pub(crate) fn out(msg: &str) {
+    println!("{msg}");
+}
+
+/// A message on stderr (errors, warnings).
+#[expect(clippy::print_stderr, reason = "the UI reports problems on stderr")]
+pub(crate) fn report(msg: &str) {
+    eprintln!("{msg}");
+}
+
+/// Prints a possibly multi-line message with a level prefix on every line, as BitBake
+/// does for each log record line.
+pub(crate) fn report_level(level: &str, msg: &str) {
+    for (i, line) in msg.lines().enumerate() {
+        if i == 0 {
+            report(&format!("{level}: {line}"));
+        } else {
+            report(line);
+        }
+    }
+}

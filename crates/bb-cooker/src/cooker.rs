@@ -1,0 +1,520 @@
+//! The cooker proper: reads the base configuration of a build directory (layers,
+//! `bitbake.conf`, `base.bbclass`, INHERIT), collects the recipe files, and parses
+//! them all in parallel into [`RecipeInfo`] summaries, using the parse cache when it
+//! can. Printing is the caller's job: progress comes out through a callback.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bb_data::{DataStore, Evaluator, FileSource, Origin, SetOpts};
+use rayon::prelude::*;
+
+use crate::cache::{CacheEntry, ParseCache};
+use crate::collect::{Collected, collect_bbfiles};
+use crate::error::{Error, Result};
+use crate::layers::{Collections, LayerSetup, find_bblayers, read_layers};
+use crate::recipe::RecipeInfo;
+
+/// Reads metadata from the real file system.
+#[derive(Debug, Default)]
+pub struct FsSource;
+
+impl FileSource for FsSource {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        fs_err::read_to_string(path)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+}
+
+static FS: FsSource = FsSource;
+
+/// How the cooker is started.
+#[derive(Debug, Clone, Default)]
+pub struct CookerOptions {
+    /// The directory `bake` runs in.
+    pub cwd: PathBuf,
+    /// The calling environment (filtered as BitBake filters it).
+    pub env: Vec<(String, String)>,
+    /// The command line, for BB_CMDLINE.
+    pub cmdline: Vec<String>,
+    /// `os.uname()` of the host, when known.
+    pub host_uname: Option<[String; 5]>,
+}
+
+/// A build directory read and ready to parse recipes.
+pub struct Cooker {
+    ev: Evaluator<'static>,
+    /// The base configuration (after `base.bbclass` and INHERIT), not finalized.
+    pub config: DataStore,
+    /// The layers read from `conf/bblayers.conf`.
+    pub layers: LayerSetup,
+    /// Collections with their patterns and priorities.
+    pub collections: Collections,
+    /// The recipe and append files found.
+    pub collected: Collected,
+    /// Warnings from reading the configuration and collecting files.
+    pub warnings: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+/// One recipe file that failed to parse, with its message (file:line first when
+/// known).
+#[derive(Debug, Clone)]
+pub struct ParseFailure {
+    /// The recipe file.
+    pub file: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The outcome of parsing every recipe.
+#[derive(Debug, Default)]
+pub struct ParseResult {
+    /// Every target (base recipes and variants), skipped ones included, in file order.
+    pub recipes: Vec<RecipeInfo>,
+    /// Recipes that failed to parse.
+    pub failures: Vec<ParseFailure>,
+    /// `.bb` files considered.
+    pub total: usize,
+    /// Files taken from the parse cache.
+    pub cached: usize,
+    /// Files parsed now.
+    pub parsed: usize,
+    /// Files excluded by BBMASK.
+    pub masked: usize,
+    /// Warnings produced while parsing, each once.
+    pub warnings: Vec<String>,
+}
+
+impl ParseResult {
+    /// Targets (recipes and variants).
+    pub fn targets(&self) -> usize {
+        self.recipes.len()
+    }
+
+    /// Targets that skipped themselves.
+    pub fn skipped(&self) -> usize {
+        self.recipes.iter().filter(|r| r.skipped.is_some()).count()
+    }
+
+    /// BitBake's summary line of `bitbake -p`.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "Parsing of {} .bb files complete ({} cached, {} parsed). {} targets, {} skipped, {} masked, {} errors.",
+            self.total,
+            self.cached,
+            self.parsed,
+            self.targets(),
+            self.skipped(),
+            self.masked,
+            self.failures.len()
+        )
+    }
+}
+
+fn words(v: Option<String>) -> Vec<String> {
+    v.map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+impl Cooker {
+    /// Finds the build directory, reads the layers and the base configuration, and
+    /// collects the recipe files.
+    pub fn new(opts: &CookerOptions) -> Result<Cooker> {
+        let ev = Evaluator::new(&FS);
+        let mut config = bb_data::base_datastore(&opts.env);
+        if let Some(u) = &opts.host_uname {
+            config.set_host_uname(u.clone());
+        }
+        if !opts.cmdline.is_empty() {
+            let args: Vec<String> = opts.cmdline.iter().map(|a| format!("'{a}'")).collect();
+            config.set_var_with(
+                "BB_CMDLINE",
+                &format!("[{}]", args.join(", ")),
+                SetOpts::api(&Origin::internal("cooker.py", 311, "initConfigurationData")),
+            );
+        }
+        let env_bbpath = opts
+            .env
+            .iter()
+            .find(|(k, _)| k == "BBPATH")
+            .map(|(_, v)| v.as_str());
+        let layerconf = find_bblayers(env_bbpath, &opts.cwd);
+        let mut setup = LayerSetup::default();
+        ev.parse_base_config_with(&mut config, &mut |ev, d| match &layerconf {
+            Some(lc) => {
+                setup = read_layers(ev, d, lc)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        })?;
+        let mut warnings = std::mem::take(&mut setup.warnings);
+        warnings.extend(ev.take_warnings());
+        let collections = Collections::from_config(&config)?;
+        if !collections.errors.is_empty() {
+            let mut msg = collections.errors.join("\n");
+            msg.push_str("\nErrors during parsing layer configuration");
+            return Err(Error::Config(msg));
+        }
+        let collected = collect_bbfiles(&config, &collections, &opts.cwd)?;
+        warnings.extend(collected.warnings.iter().cloned());
+        Ok(Cooker {
+            ev,
+            config,
+            layers: setup,
+            collections,
+            collected,
+            warnings,
+            env: opts.env.clone(),
+        })
+    }
+
+    /// The evaluator (shares parsed classes and includes between recipes).
+    pub fn evaluator(&self) -> &Evaluator<'static> {
+        &self.ev
+    }
+
+    /// Appends that match no recipe file: BitBake's "No recipes in default available
+    /// for" list.
+    pub fn dangling_appends(&self) -> Vec<String> {
+        let mut applied = std::collections::HashSet::new();
+        for r in &self.collected.recipes {
+            applied.extend(self.collected.appends_for(r));
+        }
+        self.collected
+            .appends
+            .iter()
+            .filter(|(_, a)| !applied.contains(a))
+            .map(|(_, a)| a.clone())
+            .collect()
+    }
+
+    /// Parses one recipe file and its variants (`only`: just that variant), with its
+    /// appends.
+    pub fn parse_file(&self, file: &str, only: Option<&str>) -> Result<Vec<(String, DataStore)>> {
+        Parser::new(self).parse_file(file, only, true)
+    }
+
+    /// Parses one recipe file as `bitbake -b` does: its appends are not applied.
+    pub fn parse_buildfile(
+        &self,
+        file: &str,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, DataStore)>> {
+        Parser::new(self).parse_file(file, only, false)
+    }
+
+    /// Parses every recipe in parallel, using and refreshing the parse cache at
+    /// `cache_file` when given. `progress(done, total)` is called as files finish.
+    pub fn parse_all(
+        &self,
+        cache_file: Option<&Path>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> ParseResult {
+        let files = &self.collected.recipes;
+        let total = files.len();
+        let mut warnings = Vec::new();
+        let config_hash = self.config_hash();
+        let cache = match cache_file {
+            Some(p) => match ParseCache::load(p, &config_hash) {
+                Ok(c) => c,
+                Err(e) => {
+                    warnings.push(e);
+                    ParseCache::default()
+                }
+            },
+            None => ParseCache::default(),
+        };
+        let hasher = crate::cache::FileHasher::default();
+        let done = AtomicUsize::new(0);
+        let parser = Parser::new(self);
+        let results: Vec<(String, std::result::Result<CacheEntry, String>, bool)> = files
+            .par_iter()
+            .map(|file| {
+                let appends = parser.collected.appends_for(file);
+                let res = match cache.lookup(file, &appends, &hasher) {
+                    Some(e) => (file.clone(), Ok(e), true),
+                    None => (
+                        file.clone(),
+                        parser.parse_entry(file, &appends, &hasher),
+                        false,
+                    ),
+                };
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress(n, total);
+                res
+            })
+            .collect();
+        let mut out = ParseResult {
+            total,
+            masked: self.collected.masked,
+            ..ParseResult::default()
+        };
+        let mut new_cache = ParseCache::default();
+        for (file, res, cached) in results {
+            match res {
+                Ok(entry) => {
+                    if cached {
+                        out.cached += 1;
+                    } else {
+                        out.parsed += 1;
+                    }
+                    out.recipes.extend(entry.infos.iter().cloned());
+                    new_cache.insert(file, entry);
+                }
+                Err(message) => {
+                    out.parsed += 1;
+                    out.failures.push(ParseFailure { file, message });
+                }
+            }
+        }
+        warnings.extend(self.ev.take_warnings());
+        let mut seen = std::collections::HashSet::new();
+        warnings.retain(|w| seen.insert(w.clone()));
+        out.warnings = warnings;
+        if let Some(p) = cache_file
+            && (out.parsed > 0 || cache.len() != new_cache.len())
+            && let Err(e) = new_cache.save(p, &config_hash)
+        {
+            out.warnings.push(e);
+        }
+        out
+    }
+
+    /// The summary of one finalized target.
+    pub fn recipe_info(&self, file: &str, variant: &str, d: &DataStore) -> RecipeInfo {
+        recipe_info(&self.collections, file, variant, d)
+    }
+
+    /// A hash of everything the base configuration came from: the content of every
+    /// configuration file read (and the paths tried), the environment, and the
+    /// collected file lists.
+    fn config_hash(&self) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(b"bake-config-v1\0");
+        for (k, v) in &self.env {
+            if self.config.get_raw(k).as_deref() == Some(v.as_str()) {
+                h.update(k.as_bytes());
+                h.update(b"=");
+                h.update(v.as_bytes());
+                h.update(b"\0");
+            }
+        }
+        for f in file_deps(&self.config) {
+            h.update(f.as_bytes());
+            h.update(b"\0");
+            match fs_err::read(&f) {
+                Ok(bytes) => {
+                    h.update(blake3::hash(&bytes).as_bytes());
+                }
+                Err(_) => {
+                    h.update(b"missing");
+                }
+            }
+        }
+        if let Some(c) = &self.layers.bblayers_conf
+            && let Ok(bytes) = fs_err::read(c)
+        {
+            h.update(blake3::hash(&bytes).as_bytes());
+        }
+        h.update(self.collected.bbfiles_prioritized.join(" ").as_bytes());
+        h.finalize().to_hex().to_string()
+    }
+
+    /// Where the parse cache lives: `${CACHE}` when the configuration sets it, else
+    /// `${BB_CACHEDIR}` (by default `${TOPDIR}/cache`).
+    pub fn cache_file(&self) -> Option<PathBuf> {
+        let dir = self
+            .config
+            .get_var("CACHE")
+            .ok()
+            .flatten()
+            .filter(|c| !c.is_empty())
+            .or_else(|| self.config.get_var("BB_CACHEDIR").ok().flatten())?;
+        Some(Path::new(&dir).join("bake_recipes.cache"))
+    }
+
+    /// Target name → fn index helpers for callers: every non-skipped target by PN.
+    pub fn by_pn(recipes: &[RecipeInfo]) -> HashMap<String, Vec<&RecipeInfo>> {
+        let mut m: HashMap<String, Vec<&RecipeInfo>> = HashMap::new();
+        for r in recipes {
+            m.entry(r.pn.clone()).or_default().push(r);
+        }
+        m
+    }
+}
+
+/// The files a finalized datastore depended on (`__base_depends` + `__depends`), as
+/// absolute paths.
+fn file_deps(d: &DataStore) -> Vec<String> {
+    let mut out = Vec::new();
+    for v in ["__base_depends", "__depends"] {
+        if let Some(s) = d.get_raw(v) {
+            for f in s.split('\n').filter(|x| !x.is_empty()) {
+                if !out.iter().any(|x: &String| x == f) {
+                    out.push(f.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The summary of one finalized target.
+fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataStore) -> RecipeInfo {
+    let mut needs = Vec::new();
+    let mut get = |k: &str| match d.get_var(k) {
+        Ok(v) => v.unwrap_or_default(),
+        Err(e) => {
+            needs.push(format!("{k}: {e}"));
+            String::new()
+        }
+    };
+    let pn = get("PN");
+    let mut provides = vec![pn.clone()];
+    for p in get("PROVIDES").split_whitespace() {
+        if !provides.iter().any(|x| x == p) {
+            provides.push(p.to_owned());
+        }
+    }
+    let packages: Vec<String> = get("PACKAGES")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut rprovides_pkg = std::collections::BTreeMap::new();
+    for p in &packages {
+        let v: Vec<String> = get(&format!("RPROVIDES:{p}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        if !v.is_empty() {
+            rprovides_pkg.insert(p.clone(), v);
+        }
+    }
+    let depends = crate::deps::dep_names(&get("DEPENDS"));
+    let rprovides = crate::deps::dep_names(&get("RPROVIDES"));
+    let default_preference = get("DEFAULT_PREFERENCE").trim().parse().unwrap_or(0);
+    let fn_name = if variant.is_empty() {
+        file.to_owned()
+    } else {
+        format!("virtual:{variant}:{file}")
+    };
+    let (priority, coll) = collections.priority_of(file);
+    let info = RecipeInfo {
+        fn_name,
+        file: file.to_owned(),
+        variant: variant.to_owned(),
+        skipped: d.get_raw("__SKIPPED"),
+        pe: get("PE"),
+        pv: get("PV"),
+        pr: get("PR"),
+        provides,
+        rprovides,
+        rprovides_pkg,
+        packages_dynamic: get("PACKAGES_DYNAMIC")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        packages,
+        depends,
+        default_preference,
+        priority,
+        collection: coll.map(|c| c.name.clone()).unwrap_or_default(),
+        inherits: words(d.get_raw("__inherit_cache")),
+        bbclassextend: get("BBCLASSEXTEND")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        pn,
+        needs_python: Vec::new(),
+    };
+    let mut info = info;
+    info.needs_python = needs;
+    info
+}
+
+/// The thread-shareable parts of a [`Cooker`] used while parsing: the base
+/// configuration sits behind a mutex only to be copied (O(1)) by each parse.
+struct Parser<'c> {
+    ev: &'c Evaluator<'static>,
+    config: std::sync::Mutex<DataStore>,
+    collections: &'c Collections,
+    collected: &'c Collected,
+}
+
+impl<'c> Parser<'c> {
+    fn new(c: &'c Cooker) -> Parser<'c> {
+        let mut config = c.config.clone();
+        config.set_var_with(
+            "BBFILES_PRIORITIZED",
+            &c.collected.bbfiles_prioritized.join(" "),
+            SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
+        );
+        Parser {
+            ev: &c.ev,
+            config: std::sync::Mutex::new(config),
+            collections: &c.collections,
+            collected: &c.collected,
+        }
+    }
+
+    fn parse_file(
+        &self,
+        file: &str,
+        only: Option<&str>,
+        with_appends: bool,
+    ) -> Result<Vec<(String, DataStore)>> {
+        let appends = if with_appends {
+            self.collected.appends_for(file)
+        } else {
+            Vec::new()
+        };
+        let (_, coll) = self.collections.priority_of(file);
+        let layername = coll.map(|c| c.name.clone());
+        let base = self
+            .config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        Ok(self
+            .ev
+            .parse_recipe_variants(&base, file, &appends, layername.as_deref(), only)?)
+    }
+
+    fn parse_entry(
+        &self,
+        file: &str,
+        appends: &[String],
+        hasher: &crate::cache::FileHasher,
+    ) -> std::result::Result<CacheEntry, String> {
+        let variants = self
+            .parse_file(file, None, true)
+            .map_err(|e| e.to_string())?;
+        let mut infos = Vec::new();
+        let mut deps: Vec<String> = Vec::new();
+        for (variant, d) in &variants {
+            infos.push(recipe_info(self.collections, file, variant, d));
+            for f in file_deps(d) {
+                if !deps.contains(&f) {
+                    deps.push(f);
+                }
+            }
+        }
+        let mut all = vec![file.to_owned()];
+        all.extend(appends.iter().cloned());
+        for f in deps {
+            if !all.contains(&f) {
+                all.push(f);
+            }
+        }
+        Ok(CacheEntry::new(appends.to_vec(), &all, hasher, infos))
+    }
+}

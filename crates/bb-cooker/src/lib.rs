@@ -1,0 +1,26 @@
+//! The cooker: reads a build directory the way BitBake does and produces one
+//! finalized datastore per recipe target.
+//!
+//! Entry points:
+//! - [`layers`]: build-directory discovery (`conf/bblayers.conf`), layers and their
+//!   `conf/layer.conf`, collections and priorities, the base configuration.
+//! - [`collect`]: recipe discovery from BBFILES and BBMASK, `.bbappend` matching, overlays.
+//! - [`recipe::RecipeInfo`]: the per-target summary kept by the parse cache.
+//! - [`providers`]: PREFERRED_PROVIDER / PREFERRED_VERSION and BitBake's version order.
+//!
+//! The cooker reads files through [`bb_data::FileSource`] and writes only its parse
+//! cache.
+
+pub mod cache;
+pub mod collect;
+mod cooker;
+pub mod deps;
+mod error;
+pub mod layers;
+pub mod providers;
+pub mod recipe;
+pub mod version;
+
+pub use cooker::{Cooker, CookerOptions, FsSource, ParseFailure, ParseResult};
+pub use error::{Error, Result};
+pub use recipe::RecipeInfo;

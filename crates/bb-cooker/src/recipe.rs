@@ -1,0 +1,63 @@
+//! What the cooker keeps of each parsed recipe target: the summary BitBake's parse
+//! cache keeps (`CoreRecipeInfo`), not the whole datastore. It is what providers,
+//! `bake -p`, `bake-layers show-recipes` and the parse cache work on.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One recipe target: a `.bb` file or one of its BBCLASSEXTEND variants.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecipeInfo {
+    /// BitBake's virtual file name: `/path/x.bb` or `virtual:native:/path/x.bb`.
+    pub fn_name: String,
+    /// The real recipe file.
+    pub file: String,
+    /// The BBCLASSEXTEND variant (`native`, `nativesdk`, `multilib:lib32`...), empty for the base.
+    pub variant: String,
+    /// Set when the recipe skipped itself: the reason.
+    pub skipped: Option<String>,
+    /// PN.
+    pub pn: String,
+    /// PE (empty when unset).
+    pub pe: String,
+    /// PV.
+    pub pv: String,
+    /// PR.
+    pub pr: String,
+    /// PN plus the words of PROVIDES, in order, without duplicates.
+    pub provides: Vec<String>,
+    /// The words of RPROVIDES.
+    pub rprovides: Vec<String>,
+    /// RPROVIDES:pkg for each package that has it.
+    pub rprovides_pkg: BTreeMap<String, Vec<String>>,
+    /// The words of PACKAGES.
+    pub packages: Vec<String>,
+    /// The words of PACKAGES_DYNAMIC (regular expressions).
+    pub packages_dynamic: Vec<String>,
+    /// The words of DEPENDS.
+    pub depends: Vec<String>,
+    /// DEFAULT_PREFERENCE as an integer (0 when unset).
+    pub default_preference: i64,
+    /// The layer priority of the recipe's file (BBFILE_PRIORITY of its collection).
+    pub priority: i64,
+    /// The collection (layer name) the file belongs to, empty when none.
+    pub collection: String,
+    /// The classes the recipe inherited (paths as BitBake lists them in `__inherit_cache`).
+    pub inherits: Vec<String>,
+    /// BBCLASSEXTEND of the base recipe.
+    pub bbclassextend: Vec<String>,
+    /// Anonymous functions or expressions that needed CPython and were not run.
+    pub needs_python: Vec<String>,
+}
+
+impl RecipeInfo {
+    /// `PE:PV-PR` as BitBake prints versions (`PE:` only when PE is set).
+    pub fn version_string(&self) -> String {
+        if self.pe.is_empty() {
+            format!("{}-{}", self.pv, self.pr)
+        } else {
+            format!("{}:{}-{}", self.pe, self.pv, self.pr)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests of the cooker on the build directories in `testdata/cooker/`.
