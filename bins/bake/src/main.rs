@@ -46,8 +46,14 @@ fn cooker() -> anyhow::Result<Cooker> {
 
 /// Parses every recipe with progress, printing warnings and per-recipe errors.
 fn parse_all(cooker: &Cooker) -> ParseResult {
-    let progress = ui::ParseProgress::start();
     let cache = cooker.cache_file();
+    let entries = cache
+        .as_deref()
+        .map(bb_cooker::cache::ParseCache::count_entries)
+        .unwrap_or(0);
+    ui::out("Loading cache...done.");
+    ui::out(&format!("Loaded {entries} entries from dependency cache."));
+    let progress = ui::ParseProgress::start();
     let res = cooker.parse_all(cache.as_deref(), &|done, total| {
         progress.update(done, total)
     });
@@ -197,11 +203,13 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match run(cli) {
+    let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
             ui::report_level("ERROR", &format!("{e:#}"));
             ExitCode::FAILURE
         }
-    }
+    };
+    ui::summary();
+    code
 }

@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Parse progress for `Parsing recipes`.
@@ -17,9 +18,6 @@ impl ParseProgress {
         let fancy = std::io::stderr().is_terminal()
             && std::env::var_os("NO_COLOR").is_none()
             && std::env::var_os("BAKE_NO_PROGRESS").is_none();
-        if !fancy {
-            out("Parsing recipes...");
-        }
         ParseProgress {
             fancy,
             last: Mutex::new(None),
@@ -70,9 +68,38 @@ pub(crate) fn report(msg: &str) {
     eprintln!("{msg}");
 }
 
+static WARNINGS: AtomicUsize = AtomicUsize::new(0);
+static ERRORS: AtomicUsize = AtomicUsize::new(0);
+
+/// BitBake's closing line: `Summary: There was 1 WARNING message.` and the like, when
+/// any warning or error was printed.
+pub(crate) fn summary() {
+    let plural = |n: usize, what: &str| {
+        if n == 1 {
+            format!("There was 1 {what} message.")
+        } else {
+            format!("There were {n} {what} messages.")
+        }
+    };
+    let w = WARNINGS.load(Ordering::Relaxed);
+    let e = ERRORS.load(Ordering::Relaxed);
+    if w > 0 {
+        out(&format!("\nSummary: {}", plural(w, "WARNING")));
+    }
+    if e > 0 {
+        let lead = if w > 0 { "" } else { "\n" };
+        out(&format!("{lead}Summary: {}", plural(e, "ERROR")));
+    }
+}
+
 /// Prints a possibly multi-line message with a level prefix on every line, as BitBake
 /// does for each log record line.
 pub(crate) fn report_level(level: &str, msg: &str) {
+    match level {
+        "WARNING" => WARNINGS.fetch_add(1, Ordering::Relaxed),
+        "ERROR" => ERRORS.fetch_add(1, Ordering::Relaxed),
+        _ => 0,
+    };
     for (i, line) in msg.lines().enumerate() {
         if i == 0 {
             report(&format!("{level}: {line}"));

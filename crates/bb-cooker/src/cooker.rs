@@ -200,7 +200,7 @@ impl Cooker {
     /// Parses one recipe file and its variants (`only`: just that variant), with its
     /// appends.
     pub fn parse_file(&self, file: &str, only: Option<&str>) -> Result<Vec<(String, DataStore)>> {
-        Parser::new(self).parse_file(file, only, true)
+        Parser::new(self, false).parse_file(file, only, true)
     }
 
     /// Parses one recipe file as `bitbake -b` does: its appends are not applied.
@@ -209,7 +209,7 @@ impl Cooker {
         file: &str,
         only: Option<&str>,
     ) -> Result<Vec<(String, DataStore)>> {
-        Parser::new(self).parse_file(file, only, false)
+        Parser::new(self, true).parse_file(file, only, false)
     }
 
     /// Parses every recipe in parallel, using and refreshing the parse cache at
@@ -235,7 +235,7 @@ impl Cooker {
         };
         let hasher = crate::cache::FileHasher::default();
         let done = AtomicUsize::new(0);
-        let parser = Parser::new(self);
+        let parser = Parser::new(self, false);
         let results: Vec<(String, std::result::Result<CacheEntry, String>, bool)> = files
             .par_iter()
             .map(|file| {
@@ -451,13 +451,17 @@ struct Parser<'c> {
 }
 
 impl<'c> Parser<'c> {
-    fn new(c: &'c Cooker) -> Parser<'c> {
+    /// `prioritized`: whether the parse sees BBFILES_PRIORITIZED (BitBake's `-b`
+    /// parses do, recipe targets don't).
+    fn new(c: &'c Cooker, prioritized: bool) -> Parser<'c> {
         let mut config = c.config.clone();
-        config.set_var_with(
-            "BBFILES_PRIORITIZED",
-            &c.collected.bbfiles_prioritized.join(" "),
-            SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
-        );
+        if prioritized {
+            config.set_var_with(
+                "BBFILES_PRIORITIZED",
+                &c.collected.bbfiles_prioritized.join(" "),
+                SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
+            );
+        }
         Parser {
             ev: &c.ev,
             config: std::sync::Mutex::new(config),
@@ -477,7 +481,13 @@ impl<'c> Parser<'c> {
         } else {
             Vec::new()
         };
-        let (_, coll) = self.collections.priority_of(file);
+        // A single variant is looked up by its virtual name, which no collection
+        // pattern matches: BitBake then has no FILE_LAYERNAME either.
+        let lookup = match only {
+            Some(v) if !v.is_empty() => format!("virtual:{v}:{file}"),
+            _ => file.to_owned(),
+        };
+        let (_, coll) = self.collections.priority_of(&lookup);
         let layername = coll.map(|c| c.name.clone());
         let base = self
             .config
