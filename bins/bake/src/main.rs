@@ -37,7 +37,7 @@ fn cooker() -> anyhow::Result<Cooker> {
         cmdline: std::env::args().collect(),
         host_uname: Some(host_uname()),
     };
-    let cooker = Cooker::new(&opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cooker = Cooker::new(&opts)?;
     for w in &cooker.warnings {
         ui::report_level("WARNING", w);
     }
@@ -206,10 +206,17 @@ fn main() -> ExitCode {
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            ui::report_level("ERROR", &format!("{e:#}"));
+            match e.downcast_ref::<bb_cooker::Error>() {
+                Some(bb_cooker::Error::Multi(list)) => {
+                    for m in list {
+                        ui::report_level("ERROR", m);
+                    }
+                }
+                _ => ui::report_level("ERROR", &format!("{e:#}")),
+            }
             ExitCode::FAILURE
         }
     };
-    ui::summary();
+    ui::summary(code != ExitCode::SUCCESS);
     code
 }

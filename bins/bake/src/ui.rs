@@ -72,8 +72,8 @@ static WARNINGS: AtomicUsize = AtomicUsize::new(0);
 static ERRORS: AtomicUsize = AtomicUsize::new(0);
 
 /// BitBake's closing line: `Summary: There was 1 WARNING message.` and the like, when
-/// any warning or error was printed.
-pub(crate) fn summary() {
+/// any warning or error was printed (`failed`: the exit code is non-zero).
+pub(crate) fn summary(failed: bool) {
     let plural = |n: usize, what: &str| {
         if n == 1 {
             format!("There was 1 {what} message.")
@@ -88,7 +88,14 @@ pub(crate) fn summary() {
     }
     if e > 0 {
         let lead = if w > 0 { "" } else { "\n" };
-        out(&format!("{lead}Summary: {}", plural(e, "ERROR")));
+        let tail = if failed {
+            ", returning a non-zero exit code."
+        } else {
+            "."
+        };
+        let msg = plural(e, "ERROR");
+        let msg = msg.strip_suffix('.').unwrap_or(&msg);
+        out(&format!("{lead}Summary: {msg}{tail}"));
     }
 }
 

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::cache::{CacheEntry, ParseCache};
 use crate::collect::{Collected, collect_bbfiles};
 use crate::error::{Error, Result};
-use crate::layers::{Collections, LayerSetup, find_bblayers, read_layers};
+use crate::layers::{Collections, LayerSetup, MISSING_LAYERS, find_bblayers, read_layers};
 use crate::recipe::RecipeInfo;
 
 /// Reads metadata from the real file system.
@@ -149,20 +149,36 @@ impl Cooker {
             .map(|(_, v)| v.as_str());
         let layerconf = find_bblayers(env_bbpath, &opts.cwd);
         let mut setup = LayerSetup::default();
-        ev.parse_base_config_with(&mut config, &mut |ev, d| match &layerconf {
-            Some(lc) => {
-                setup = read_layers(ev, d, lc)?;
-                Ok(true)
-            }
+        let mut layer_error: Option<Error> = None;
+        let parsed = ev.parse_base_config_with(&mut config, &mut |ev, d| match &layerconf {
+            Some(lc) => match read_layers(ev, d, lc) {
+                Ok(s) => {
+                    setup = s;
+                    Ok(true)
+                }
+                Err(e) => {
+                    // Missing layer directories are one critical record per line in
+                    // BitBake; every other layer error is a single record.
+                    let msg = e.to_string();
+                    layer_error = Some(if msg.starts_with(MISSING_LAYERS) {
+                        Error::Multi(msg.lines().map(str::to_owned).collect())
+                    } else {
+                        Error::Config(msg)
+                    });
+                    Err(e)
+                }
+            },
             None => Ok(false),
-        })?;
+        });
+        if let Some(e) = layer_error {
+            return Err(e);
+        }
+        parsed?;
         let mut warnings = std::mem::take(&mut setup.warnings);
         warnings.extend(ev.take_warnings());
         let collections = Collections::from_config(&config)?;
         if !collections.errors.is_empty() {
-            let mut msg = collections.errors.join("\n");
-            msg.push_str("\nErrors during parsing layer configuration");
-            return Err(Error::Config(msg));
+            return Err(Error::Multi(collections.errors.clone()));
         }
         let collected = collect_bbfiles(&config, &collections, &opts.cwd)?;
         warnings.extend(collected.warnings.iter().cloned());

@@ -6,7 +6,7 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An error from the datastore or evaluator (configuration parse).
-    #[error("{0}")]
+    #[error(transparent)]
     Data(#[from] bb_data::Error),
     /// A configuration problem (layers, collections, BBPATH...), with BitBake's wording.
     #[error("{0}")]
@@ -14,6 +14,9 @@ pub enum Error {
     /// A provider could not be chosen (nothing provides, no eligible provider...).
     #[error("{0}")]
     Provider(String),
+    /// Several errors BitBake reports as separate records (one `ERROR:` line each).
+    #[error("{}", .0.join("\n"))]
+    Multi(Vec<String>),
     /// An I/O error naming the path.
     #[error("{0}")]
     Io(String),

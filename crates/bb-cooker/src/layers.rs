@@ -33,6 +33,9 @@ pub fn find_bblayers(env_bbpath: Option<&str>, cwd: &Path) -> Option<PathBuf> {
     search.into_iter().find(|p| p.exists())
 }
 
+/// The first line of the error for BBLAYERS entries that are not directories.
+pub const MISSING_LAYERS: &str = "The following layer directories do not exist:";
+
 /// What reading the layers found, besides what it put in the datastore.
 #[derive(Debug, Clone, Default)]
 pub struct LayerSetup {
@@ -99,7 +102,7 @@ pub fn read_layers(
     }
     let broken: Vec<&String> = layers.iter().filter(|l| !Path::new(l).is_dir()).collect();
     if !broken.is_empty() {
-        let mut msg = "The following layer directories do not exist:".to_owned();
+        let mut msg = MISSING_LAYERS.to_owned();
         for l in broken {
             msg.push_str(&format!("\n   {l}"));
         }
