@@ -1,0 +1,2 @@
+SUMMARY = "includes itself indirectly"
+require loop-a.inc

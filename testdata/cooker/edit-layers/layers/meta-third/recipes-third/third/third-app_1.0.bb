@@ -1,0 +1,1 @@
+SUMMARY = "from meta-third"

@@ -1,0 +1,1 @@
+SUMMARY = "Only when layer nosuch is absent"

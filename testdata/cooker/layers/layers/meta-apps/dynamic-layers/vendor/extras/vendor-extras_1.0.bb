@@ -1,0 +1,2 @@
+SUMMARY = "Only when the vendor layer is present"
+DEPENDS = "hello"

@@ -1,0 +1,4 @@
+SUMMARY = "Image viewer"
+DEPENDS = "virtual/kernel libz"
+VIEWER_GREETING = "${GREETING}"
+inherit greeting

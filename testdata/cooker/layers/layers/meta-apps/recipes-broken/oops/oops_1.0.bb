@@ -1,0 +1,1 @@
+this recipe is masked { broken

@@ -1,0 +1,2 @@
+HELLO_APPENDED = "by apps for ${PV}"
+DEPENDS:append = " libz"

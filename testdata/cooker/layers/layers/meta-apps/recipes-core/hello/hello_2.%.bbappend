@@ -1,0 +1,1 @@
+HELLO_TWO = "only 2.x"

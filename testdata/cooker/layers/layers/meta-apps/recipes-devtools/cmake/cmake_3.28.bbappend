@@ -1,0 +1,2 @@
+CMAKE_APPEND = "exact"
+EXTRA_OECMAKE = "${EXTRA_FLAGS}"

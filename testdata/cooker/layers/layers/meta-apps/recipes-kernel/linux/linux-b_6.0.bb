@@ -1,0 +1,2 @@
+SUMMARY = "Kernel B"
+PROVIDES = "virtual/kernel"

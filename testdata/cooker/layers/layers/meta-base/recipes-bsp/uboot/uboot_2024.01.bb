@@ -1,0 +1,2 @@
+SUMMARY = "Boot loader"
+COMPATIBLE_MACHINE = "armboard|otherbox"

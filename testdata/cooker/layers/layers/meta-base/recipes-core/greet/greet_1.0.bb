@@ -1,0 +1,2 @@
+SUMMARY = "Greeter from the base layer"
+GREET_LAYER = "base"

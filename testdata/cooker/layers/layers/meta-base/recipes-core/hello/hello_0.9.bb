@@ -1,0 +1,3 @@
+require hello.inc
+HELLO_SERIES = "0.9"
+this is not : valid bitbake {

@@ -1,0 +1,2 @@
+require hello.inc
+HELLO_SERIES = "1.0"

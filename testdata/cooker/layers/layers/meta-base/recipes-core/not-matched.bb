@@ -1,0 +1,1 @@
+this file is outside the BBFILES globs (broken on purpose) {

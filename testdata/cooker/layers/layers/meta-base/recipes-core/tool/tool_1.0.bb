@@ -1,0 +1,2 @@
+PE = "1"
+SUMMARY = "Tool with an epoch"

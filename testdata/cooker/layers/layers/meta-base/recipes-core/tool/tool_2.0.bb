@@ -1,0 +1,1 @@
+SUMMARY = "Tool without epoch, higher PV"

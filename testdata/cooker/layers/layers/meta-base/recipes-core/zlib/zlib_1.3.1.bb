@@ -1,0 +1,3 @@
+SUMMARY = "Compression library"
+PROVIDES = "libz"
+BBCLASSEXTEND = "native nativesdk"

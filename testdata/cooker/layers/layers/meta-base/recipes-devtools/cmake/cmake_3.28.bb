@@ -1,0 +1,6 @@
+SUMMARY = "Build system generator"
+DEPENDS = "zlib"
+BBCLASSEXTEND = "native nativesdk"
+CMAKE_VARIANT = "target"
+CMAKE_VARIANT:class-native = "native"
+CMAKE_VARIANT:class-nativesdk = "sdk"

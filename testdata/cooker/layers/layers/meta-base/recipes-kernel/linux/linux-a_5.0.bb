@@ -1,0 +1,2 @@
+SUMMARY = "Kernel A"
+PROVIDES = "virtual/kernel"

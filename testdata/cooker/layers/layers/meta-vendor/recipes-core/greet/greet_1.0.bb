@@ -1,0 +1,2 @@
+SUMMARY = "Greeter from the vendor layer"
+GREET_LAYER = "vendor"

@@ -1,0 +1,3 @@
+SUMMARY = "includes a file that does not exist (allowed)"
+include also-missing.inc
+SOFT = "still here"

@@ -1,0 +1,2 @@
+SUMMARY = "one provider"
+PROVIDES = "libfoo"

@@ -1,0 +1,2 @@
+SUMMARY = "another provider"
+PROVIDES = "libfoo"

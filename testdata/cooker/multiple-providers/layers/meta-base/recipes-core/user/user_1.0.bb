@@ -1,0 +1,2 @@
+SUMMARY = "depends on the ambiguous name"
+DEPENDS = "libfoo"

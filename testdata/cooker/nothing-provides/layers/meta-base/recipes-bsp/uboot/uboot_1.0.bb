@@ -1,0 +1,2 @@
+SUMMARY = "only for some boards"
+COMPATIBLE_MACHINE = "armboard"

@@ -1,0 +1,4 @@
+SUMMARY = "skips itself"
+python () {
+    raise bb.parse.SkipRecipe("this recipe is retired")
+}

@@ -1,0 +1,2 @@
+SUMMARY = "depends on something nobody provides"
+DEPENDS = "ghostlib"

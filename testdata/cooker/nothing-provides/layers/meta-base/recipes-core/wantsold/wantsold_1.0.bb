@@ -1,0 +1,2 @@
+SUMMARY = "depends on a skipped recipe"
+DEPENDS = "legacy"

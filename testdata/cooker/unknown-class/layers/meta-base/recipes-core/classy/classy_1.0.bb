@@ -1,0 +1,2 @@
+SUMMARY = "inherits a class that does not exist"
+inherit nosuchclass
