@@ -393,14 +393,13 @@ fn run_python(
 
 /// Runs the anonymous functions of `d` in definition order. Straight-line bodies of
 /// datastore calls run directly (with exact history lines); others go to the Python
-/// interpreter. Those that need CPython are listed in `__BB_ANON_NEEDS_PYTHON` and have
-/// no effect.
+/// interpreter. One that needs CPython has no effect (its writes are discarded with the
+/// copy it ran on) and is recorded in [`DataStore::needs_python`]; finalization goes on.
 pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
     let names: Vec<String> = d
         .get_raw("__BBANONFUNCS")
         .map(|s| s.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default();
-    let mut skipped = Vec::new();
     for name in names {
         let body = d.get_raw(&name).unwrap_or_default();
         let direct = match plan(&body) {
@@ -421,11 +420,10 @@ pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
             continue;
         }
         if let Err(reason) = run_python(d, &name, &body)? {
-            skipped.push(format!("{name}: {reason}"));
+            let file = d.get_raw_flag(&name, "filename").unwrap_or_default();
+            let line = d.get_raw_flag(&name, "lineno").unwrap_or_default();
+            d.note_needs_python(format!("`{name}` ({file}:{line}): {reason}"));
         }
-    }
-    if !skipped.is_empty() {
-        d.set_var("__BB_ANON_NEEDS_PYTHON", &skipped.join("\n"));
     }
     Ok(())
 }

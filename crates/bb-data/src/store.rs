@@ -204,6 +204,8 @@ pub struct DataStore {
     pub(crate) errors: imbl::Vector<String>,
     /// `os.uname()` of the host, given by the caller (this crate does no I/O).
     host_uname: Option<Arc<[String; 5]>>,
+    /// Python code that was not run because it needs CPython (see [`DataStore::needs_python`]).
+    needs_python: Arc<Vec<String>>,
     cache: RefCell<Cache>,
 }
 
@@ -225,6 +227,7 @@ impl Clone for DataStore {
             renames: self.renames.clone(),
             errors: self.errors.clone(),
             host_uname: self.host_uname.clone(),
+            needs_python: self.needs_python.clone(),
             cache: RefCell::new(Cache::default()),
         }
     }
@@ -277,6 +280,7 @@ impl DataStore {
                 .collect(),
             errors: imbl::Vector::new(),
             host_uname: None,
+            needs_python: Arc::new(Vec::new()),
             cache: RefCell::new(Cache::default()),
         }
     }
@@ -290,6 +294,18 @@ impl DataStore {
     /// The host's `os.uname()`, when known.
     pub fn host_uname(&self) -> Option<[String; 5]> {
         self.host_uname.as_deref().cloned()
+    }
+
+    /// The Python code this datastore skipped because it needs CPython, in the order met:
+    /// one entry per anonymous function, "`NAME` (FILE:LINE): REASON". Kept beside the
+    /// variables (not printed by `bake -e`); copies share it until one of them adds to it.
+    pub fn needs_python(&self) -> &[String] {
+        &self.needs_python
+    }
+
+    /// Records one entry of [`DataStore::needs_python`].
+    pub(crate) fn note_needs_python(&mut self, entry: String) {
+        Arc::make_mut(&mut self.needs_python).push(entry);
     }
 
     /// Turns variable history recording on or off.

@@ -73,6 +73,9 @@ pub(crate) enum Builtin {
     BbVercmpString,
     BbVercmpStringOp,
     BbParseVarsFromFile,
+    BbParseMarkDependency,
+    BbWhich,
+    BbExplodeDeps,
     // bb logging
     BbNote,
     BbWarn,
@@ -106,6 +109,14 @@ pub(crate) enum Builtin {
     OeFilterDefaultFeatures,
     OeExtendVariants,
     OeInherits,
+    // oe.qa
+    OeQaExitIfErrors,
+    OeQaExitWithMessageIfErrors,
+    // oe.buildcfg
+    OeDetectBranch,
+    OeDetectRevision,
+    OeGitBranch,
+    OeGitRevision,
     // oe.types / oe.path
     OeTypesBoolean,
     OePathRelative,
@@ -119,8 +130,18 @@ pub(crate) enum Builtin {
     PathSplitext,
     PathNormpath,
     PathIsabs,
+    PathExists,
+    PathLexists,
+    PathIsfile,
+    PathIsdir,
+    PathIslink,
+    PathAbspath,
     // os
     OsUname,
+    OsGetcwd,
+    OsGetuid,
+    OsGetgid,
+    OsGetpid,
 }
 
 use Builtin as B;
@@ -178,6 +199,9 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("bb.utils", "vercmp_string", B::BbVercmpString),
     ("bb.utils", "vercmp_string_op", B::BbVercmpStringOp),
     ("bb.parse", "vars_from_file", B::BbParseVarsFromFile),
+    ("bb.parse", "mark_dependency", B::BbParseMarkDependency),
+    ("bb.utils", "which", B::BbWhich),
+    ("bb.utils", "explode_deps", B::BbExplodeDeps),
     ("bb", "note", B::BbNote),
     ("bb", "warn", B::BbWarn),
     ("bb", "error", B::BbError),
@@ -216,6 +240,16 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ),
     ("oe.utils", "extend_variants", B::OeExtendVariants),
     ("oe.utils", "inherits", B::OeInherits),
+    ("oe.qa", "exit_if_errors", B::OeQaExitIfErrors),
+    (
+        "oe.qa",
+        "exit_with_message_if_errors",
+        B::OeQaExitWithMessageIfErrors,
+    ),
+    ("oe.buildcfg", "detect_branch", B::OeDetectBranch),
+    ("oe.buildcfg", "detect_revision", B::OeDetectRevision),
+    ("oe.buildcfg", "get_metadata_git_branch", B::OeGitBranch),
+    ("oe.buildcfg", "get_metadata_git_revision", B::OeGitRevision),
     ("oe.types", "boolean", B::OeTypesBoolean),
     ("oe.path", "relative", B::OePathRelative),
     ("oe.path", "join", B::OePathJoin),
@@ -227,7 +261,17 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("os.path", "splitext", B::PathSplitext),
     ("os.path", "normpath", B::PathNormpath),
     ("os.path", "isabs", B::PathIsabs),
+    ("os.path", "exists", B::PathExists),
+    ("os.path", "lexists", B::PathLexists),
+    ("os.path", "isfile", B::PathIsfile),
+    ("os.path", "isdir", B::PathIsdir),
+    ("os.path", "islink", B::PathIslink),
+    ("os.path", "abspath", B::PathAbspath),
     ("os", "uname", B::OsUname),
+    ("os", "getcwd", B::OsGetcwd),
+    ("os", "getuid", B::OsGetuid),
+    ("os", "getgid", B::OsGetgid),
+    ("os", "getpid", B::OsGetpid),
 ];
 
 impl Builtin {
@@ -295,7 +339,7 @@ pub(crate) fn isinstance_of(v: &Value, ty: Builtin) -> bool {
         B::Bool => matches!(v, Value::Bool(_)),
         B::Float => matches!(v, Value::Float(_)),
         B::List => matches!(v, Value::List(_)),
-        B::Tuple => matches!(v, Value::Tuple(_)),
+        B::Tuple => matches!(v, Value::Tuple(_) | Value::StructTime(_)),
         B::DictT => matches!(v, Value::Dict(_)),
         B::Set => matches!(v, Value::Set(_, false)),
         B::FrozenSet => matches!(v, Value::Set(_, true)),
@@ -600,6 +644,7 @@ pub(crate) fn len(v: &Value) -> Result<i64> {
         Value::Str(s) => s.chars().count(),
         Value::List(items) | Value::Set(items, _) => items.get().len(),
         Value::Tuple(items) => items.len(),
+        Value::StructTime(t) => t.fields.len(),
         Value::Dict(d) | Value::View(_, d) => d.get().entries.len(),
         Value::Range(a, b, c) => return Ok(range_len(*a, *b, *c)),
         Value::Datastore => return Err(EvalError::needs("len() of the datastore")),
@@ -1540,6 +1585,49 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         | B::PathNormpath
         | B::PathIsabs => helper_path_simple(b, args),
         B::PathRelpath => helper_pathrelpath(b, args),
+        B::PathExists | B::PathLexists | B::PathIsfile | B::PathIsdir | B::PathIslink => {
+            helper_path_test(it, b, args)
+        }
+        B::PathAbspath => helper_abspath(it, args),
+        B::OsGetcwd => {
+            if !args.pos.is_empty() || !args.kw.is_empty() {
+                return Err(EvalError::type_err(format!(
+                    "getcwd() takes no arguments ({} given)",
+                    args.pos.len() + args.kw.len()
+                )));
+            }
+            host_cwd(it).map(Value::str)
+        }
+        B::OsGetuid | B::OsGetgid | B::OsGetpid => {
+            let name = b.name();
+            if !args.pos.is_empty() || !args.kw.is_empty() {
+                return Err(EvalError::type_err(format!(
+                    "{name}() takes no arguments ({} given)",
+                    args.pos.len() + args.kw.len()
+                )));
+            }
+            let ids = need_host(it, &format!("os.{name}"))?
+                .ids()
+                .ok_or_else(|| EvalError::needs(format!("call to `os.{name}`")))?;
+            Ok(Value::Int(i64::from(match b {
+                B::OsGetuid => ids.uid,
+                B::OsGetgid => ids.gid,
+                _ => ids.pid,
+            })))
+        }
+        B::BbWhich => helper_which(it, args),
+        B::OeQaExitIfErrors | B::OeQaExitWithMessageIfErrors => helper_qa_exit(it, b, args),
+        B::BbExplodeDeps => {
+            let a = bind_py("explode_deps", &["s"], &[], args)?;
+            let s = str_arg(&a[0], "split")?;
+            Ok(Value::list(
+                explode_deps(s).into_iter().map(Value::str).collect(),
+            ))
+        }
+        B::OeDetectBranch | B::OeDetectRevision | B::OeGitBranch | B::OeGitRevision => {
+            helper_buildcfg(it, b, args)
+        }
+        B::BbParseMarkDependency => helper_mark_dependency(it, args),
         B::OsUname => {
             if !args.pos.is_empty() || !args.kw.is_empty() {
                 return Err(EvalError::needs("`os.uname` with arguments"));
@@ -2665,6 +2753,222 @@ fn helper_pathrelpath(b: Builtin, args: Args) -> Result<Value> {
     let name = b.name();
     let a = bind_py(name, &["path", "start"], &[Value::None], args)?;
     relpath(&a[0], Some(&a[1]))
+}
+
+/// The host, or "needs Python" naming the call that wanted it.
+fn need_host(it: &Interp<'_>, what: &str) -> Result<Arc<dyn crate::Host>> {
+    it.ctx
+        .host()
+        .ok_or_else(|| EvalError::needs(format!("call to `{what}` (the host's file system)")))
+}
+
+fn host_cwd(it: &Interp<'_>) -> Result<String> {
+    need_host(it, "os.getcwd")?
+        .cwd()
+        .ok_or_else(|| EvalError::needs("`os.getcwd()` of a directory that is not text"))
+}
+
+/// `os.path.exists(path)` and its siblings, asking the host.
+fn helper_path_test(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let pname = if b == B::PathIsdir { "s" } else { "path" };
+    let a = bind_py(name, &[pname], &[], args)?;
+    let p = match &a[0] {
+        Value::Str(s) => s.clone(),
+        Value::Int(_) | Value::Bool(_) => {
+            return Err(EvalError::needs(format!(
+                "`os.path.{name}` of a file descriptor"
+            )));
+        }
+        other => {
+            return Err(EvalError::type_err(format!(
+                "stat: path should be string, bytes, os.PathLike or integer, not {}",
+                other.type_name()
+            )));
+        }
+    };
+    let info = need_host(it, &format!("os.path.{name}"))?.path_info(&p);
+    Ok(Value::Bool(match b {
+        B::PathExists => info.exists,
+        B::PathLexists => info.exists || info.is_link,
+        B::PathIsfile => info.is_file,
+        B::PathIsdir => info.is_dir,
+        _ => info.is_link,
+    }))
+}
+
+/// `posixpath.abspath`.
+fn helper_abspath(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("abspath", &["path"], &[], args)?;
+    let p = path_arg(&a[0])?;
+    if p.starts_with('/') {
+        return Ok(Value::str(normpath(p)));
+    }
+    let cwd = host_cwd(it)?;
+    Ok(Value::str(normpath(&path_join(&[
+        Value::str(cwd),
+        Value::str(p),
+    ])?)))
+}
+
+/// `bb.utils.which(path, item, direction=0, history=False, executable=False)`.
+fn helper_which(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py(
+        "which",
+        &["path", "item", "direction", "history", "executable"],
+        &[Value::Int(0), Value::Bool(false), Value::Bool(false)],
+        args,
+    )?;
+    if a[4].truthy() {
+        return Err(EvalError::needs(
+            "`bb.utils.which` with `executable` (the host's permissions)",
+        ));
+    }
+    let path = match &a[0] {
+        v if !v.truthy() => String::new(),
+        Value::Str(s) => s.to_string(),
+        other => {
+            return Err(EvalError::exc(
+                "AttributeError",
+                format!("'{}' object has no attribute 'split'", other.type_name()),
+            ));
+        }
+    };
+    let mut paths: Vec<&str> = path.split(':').collect();
+    if !py_eq(&a[2], &Value::Int(0)) {
+        paths.reverse();
+    }
+    let history = a[3].truthy();
+    let host = need_host(it, "bb.utils.which")?;
+    let mut hist = Vec::new();
+    let mut found = String::new();
+    for p in paths {
+        let next = path_join(&[Value::str(p), a[1].clone()])?;
+        hist.push(Value::str(next.as_str()));
+        if host.path_info(&next).exists {
+            found = if next.starts_with('/') {
+                next
+            } else {
+                let cwd = host.cwd().ok_or_else(|| {
+                    EvalError::needs("`os.getcwd()` of a directory that is not text")
+                })?;
+                normpath(&path_join(&[Value::str(cwd), Value::str(next)])?)
+            };
+            break;
+        }
+    }
+    if history {
+        return Ok(Value::tuple(vec![Value::str(found), Value::list(hist)]));
+    }
+    Ok(Value::str(found))
+}
+
+/// `oe.buildcfg.detect_branch(d)`, `detect_revision(d)` and the
+/// `get_metadata_git_branch(path)`/`get_metadata_git_revision(path)` they call: what
+/// `git rev-parse --abbrev-ref HEAD` / `git rev-parse HEAD` print in the metadata's
+/// directory, read from the repository's files (`<unknown>` outside a repository).
+fn helper_buildcfg(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let path = if matches!(b, B::OeDetectBranch | B::OeDetectRevision) {
+        let a = bind_py(name, &["d"], &[], args)?;
+        if !matches!(a[0], Value::Datastore) {
+            return Err(EvalError::needs(format!(
+                "{name}() with a `d` that is not the datastore"
+            )));
+        }
+        let Some(corebase) = it.ctx.get_var("COREBASE", true)? else {
+            return Err(EvalError::type_err(
+                "expected str, bytes or os.PathLike object, not NoneType",
+            ));
+        };
+        path_join(&[Value::str(corebase), Value::str("meta")])?
+    } else {
+        let a = bind_py(name, &["path"], &[], args)?;
+        path_arg(&a[0])?.to_owned()
+    };
+    let host = need_host(it, &format!("oe.buildcfg.{name}"))?;
+    let branch = matches!(b, B::OeDetectBranch | B::OeGitBranch);
+    let r = crate::git::rev_parse_head(&*host, &path, branch)?;
+    Ok(Value::str(r.unwrap_or_else(|| "<unknown>".to_owned())))
+}
+
+/// `oe.qa.exit_if_errors(d)` and `oe.qa.exit_with_message_if_errors(message, d)`:
+/// `bb.fatal(message)` when `QA_ERRORS_FOUND` is true.
+fn helper_qa_exit(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
+    let name = b.name();
+    let (message, d) = if b == B::OeQaExitIfErrors {
+        let a = bind_py(name, &["d"], &[], args)?;
+        let d = a.into_iter().next().unwrap_or(Value::None);
+        (Value::str("Fatal QA errors were found, failing task."), d)
+    } else {
+        let mut a = bind_py(name, &["message", "d"], &[], args)?.into_iter();
+        let m = a.next().unwrap_or(Value::None);
+        (m, a.next().unwrap_or(Value::None))
+    };
+    if !matches!(d, Value::Datastore) {
+        return Err(EvalError::needs(format!(
+            "{name}() with a `d` that is not the datastore"
+        )));
+    }
+    let found = match it.ctx.get_var("QA_ERRORS_FOUND", true)? {
+        Some(v) => Value::str(v),
+        None => Value::None,
+    };
+    let fatal = helper_bbtoboolean(
+        B::BbToBoolean,
+        Args::positional(vec![found, Value::Bool(false)]),
+    )?;
+    if fatal.truthy() {
+        return helper_log(it, B::BbFatal, Args::positional(vec![message]));
+    }
+    Ok(Value::None)
+}
+
+/// `bb.utils.explode_deps(s)`: the names of an `RDEPENDS`-style list, without the
+/// parenthesized versions.
+fn explode_deps(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut in_version = false;
+    for w in split_whitespace(s) {
+        if w.starts_with('(') {
+            in_version = true;
+        }
+        if !in_version {
+            out.push(w);
+        }
+        if in_version && w.ends_with(')') {
+            in_version = false;
+        }
+    }
+    out
+}
+
+/// `bb.parse.mark_dependency(d, f)`.
+fn helper_mark_dependency(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("mark_dependency", &["d", "f"], &[], args)?;
+    if !matches!(a[0], Value::Datastore) {
+        return Err(EvalError::needs(
+            "mark_dependency() with a `d` that is not the datastore",
+        ));
+    }
+    let f = match &a[1] {
+        Value::Str(s) => s.to_string(),
+        other => {
+            return Err(EvalError::exc(
+                "AttributeError",
+                format!(
+                    "'{}' object has no attribute 'startswith'",
+                    other.type_name()
+                ),
+            ));
+        }
+    };
+    let f = match f.strip_prefix("./") {
+        Some(rest) => format!("{}/{rest}", host_cwd(it)?),
+        None => f,
+    };
+    it.ctx.mark_dependency(&f)?;
+    Ok(Value::None)
 }
 
 #[cfg(test)]

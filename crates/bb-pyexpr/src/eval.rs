@@ -204,7 +204,7 @@ fn module_global(name: &str) -> Option<Value> {
         "bb" => Some(Value::Module("bb")),
         "oe" => Some(Value::Module("oe")),
         "os" => Some(Value::Module("os")),
-        "time" => Some(Value::Unknown(Rc::from("time"))),
+        "time" => Some(Value::Module("time")),
         _ => Builtin::from_name(name)
             .map(Value::Builtin)
             .or_else(|| builtins::exc_type(name).map(Value::ExcType))
@@ -526,6 +526,7 @@ impl<'c> Interp<'c> {
             .any(|m| m == name)
             .then(|| match name {
                 "re" => Value::Module("re"),
+                "time" => Value::Module("time"),
                 _ => Value::Unknown(Rc::from(name)),
             }))
     }
@@ -992,6 +993,7 @@ impl<'c> Interp<'c> {
                 }
             }
             Value::Range(start, stop, step) => Iter::Range(*start, *stop, *step),
+            Value::StructTime(t) => return self.iter_of(&t.as_tuple()),
             Value::Iter(it) => return Ok(it.clone()),
             Value::Datastore => return Err(EvalError::needs("iterating over the datastore")),
             other => {

@@ -816,8 +816,21 @@ const OE_MODULES: &[&str] = &[
 /// needs Python; an import of anything else needs Python (we cannot tell whether it exists).
 fn import(path: &str) -> Result<Value> {
     let known = [
-        "bb", "bb.utils", "bb.parse", "bb.data", "bb.build", "oe", "oe.utils", "oe.types",
-        "oe.path", "os", "os.path", "re",
+        "bb",
+        "bb.utils",
+        "bb.parse",
+        "bb.data",
+        "bb.build",
+        "oe",
+        "oe.utils",
+        "oe.types",
+        "oe.path",
+        "oe.buildcfg",
+        "oe.qa",
+        "os",
+        "os.path",
+        "re",
+        "time",
     ];
     if let Some(m) = known.iter().find(|m| **m == path) {
         return Ok(Value::Module(m));

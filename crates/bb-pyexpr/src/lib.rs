@@ -33,11 +33,14 @@ mod error;
 mod eval;
 mod exec;
 mod format;
+mod git;
+mod host;
 mod lexer;
 mod methods;
 mod mutate;
 mod ops;
 mod parser;
+mod pytime;
 mod re;
 mod stack;
 mod stmt;
@@ -46,6 +49,7 @@ mod value;
 use std::sync::Arc;
 
 pub use error::{EvalError, Result};
+pub use host::{Host, PathInfo, ProcessIds, SystemHost, host, set_host};
 pub use re::PyRegex;
 
 /// How an expression reads the datastore. Implemented by the datastore crate.
@@ -158,6 +162,20 @@ pub trait Context {
     /// machine. None (the default) makes `os.uname()` need Python.
     fn host_uname(&self) -> Option<[String; 5]> {
         None
+    }
+
+    /// The machine Python code may ask about (`time.time()`, `os.path.exists`,
+    /// `bb.utils.which`, `os.getcwd()`). Default: the process-wide host given to
+    /// [`set_host`]; `None` makes those calls need Python.
+    fn host(&self) -> Option<Arc<dyn Host>> {
+        host::host()
+    }
+
+    /// `bb.parse.mark_dependency(d, path)`: the parse of this recipe depends on `path`.
+    /// Default: needs Python.
+    fn mark_dependency(&self, path: &str) -> Result<(), EvalError> {
+        let _ = path;
+        Err(needs("bb.parse.mark_dependency"))
     }
 
     fn log(&self, level: &str, message: &str) {

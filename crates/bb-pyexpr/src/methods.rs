@@ -331,6 +331,11 @@ pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
             Ok(crate::re::match_attr(m, name)
                 .unwrap_or_else(|| unknown(format!("re.Match.{name}"))))
         }
+        Value::StructTime(t) => match t.attr(name) {
+            Some(v) => Ok(v),
+            None if TUPLE_ALL.contains(&name) => Ok(unknown(format!("time.struct_time.{name}"))),
+            None => Err(no_attr(obj, name)),
+        },
         Value::Exc(e) if name == "args" => match &e.args {
             Some(args) => Ok(Value::tuple(args.clone())),
             None => Ok(unknown(format!("{}.args", e.kind))),
@@ -374,6 +379,8 @@ fn module_attr(m: &'static str, name: &str) -> Value {
         ("oe", "utils") => sub("oe.utils"),
         ("oe", "types") => sub("oe.types"),
         ("oe", "path") => sub("oe.path"),
+        ("oe", "buildcfg") => sub("oe.buildcfg"),
+        ("oe", "qa") => sub("oe.qa"),
         ("os", "path") => sub("os.path"),
         ("re", _) => {
             if let Some(v) = crate::re::constant(name) {
@@ -384,6 +391,10 @@ fn module_attr(m: &'static str, name: &str) -> Value {
                 None => unknown(format!("re.{name}")),
             }
         }
+        ("time", _) => match crate::pytime::IMPLEMENTED.iter().find(|f| **f == name) {
+            Some(f) => Value::Method(Rc::new(Value::Module("time")), f),
+            None => unknown(format!("time.{name}")),
+        },
         ("os" | "os.path", "sep") => Value::str("/"),
         ("os" | "os.path", "pathsep") => Value::str(":"),
         ("os" | "os.path", "curdir") => Value::str("."),
@@ -1158,6 +1169,7 @@ pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args)
         }
         Value::Datastore => datastore_method(it, name, args),
         Value::Module("re") => crate::re::call_module(it, name, args),
+        Value::Module("time") => crate::pytime::call(it, name, args),
         Value::Pattern(re) => crate::re::call_pattern(it, re, name, args),
         Value::Match(m) => crate::re::call_match(m, name, args),
         _ => Err(EvalError::needs(format!(

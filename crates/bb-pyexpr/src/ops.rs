@@ -237,6 +237,9 @@ fn set_op(op: BinOp, a: &[Value], b: &[Value], frozen: bool) -> Result<Value> {
 
 /// A binary operator.
 pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
+    if matches!(a, Value::StructTime(_)) || matches!(b, Value::StructTime(_)) {
+        return binary(op, &a.tuple_view(), &b.tuple_view());
+    }
     // Flags of the `re` module combine into flags.
     if let (Value::ReFlag(x), Value::ReFlag(y)) = (a, b) {
         match op {
@@ -471,6 +474,9 @@ pub(crate) fn compare(it: &Interp<'_>, op: CmpOp, a: &Value, b: &Value) -> Resul
 
 /// Python `item in container`.
 pub(crate) fn contains(it: &Interp<'_>, container: &Value, item: &Value) -> Result<bool> {
+    if let Value::StructTime(t) = container {
+        return contains(it, &t.as_tuple(), item);
+    }
     match container {
         Value::Str(s) => match item {
             Value::Str(sub) => Ok(s.contains(&**sub)),
@@ -552,6 +558,9 @@ pub(crate) fn norm_index(i: i64, len: usize) -> Option<usize> {
 
 /// Python `obj[index]` (not a slice).
 pub(crate) fn getitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<Value> {
+    if let Value::StructTime(t) = obj {
+        return getitem(it, &t.as_tuple(), index);
+    }
     match obj {
         Value::List(_) | Value::Tuple(_) => {
             let items = obj.seq_items().unwrap_or_default();
@@ -692,6 +701,9 @@ fn slice_indices(len: usize, lower: &Value, upper: &Value, step: &Value) -> Resu
 
 /// Python `obj[lower:upper:step]`.
 pub(crate) fn slice(obj: &Value, lower: &Value, upper: &Value, step: &Value) -> Result<Value> {
+    if let Value::StructTime(t) = obj {
+        return slice(&t.as_tuple(), lower, upper, step);
+    }
     match obj {
         Value::List(_) | Value::Tuple(_) => {
             let items = obj.seq_items().unwrap_or_default();

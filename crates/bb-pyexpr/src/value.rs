@@ -63,6 +63,8 @@ pub(crate) enum Value {
     Match(Rc<crate::re::MatchData>),
     /// A flag of the `re` module (`re.RegexFlag`, an int subclass).
     ReFlag(i64),
+    /// A `time.struct_time` (a tuple subclass with named fields).
+    StructTime(Rc<crate::pytime::StructTime>),
 }
 
 /// An exception instance: its class and `str()`.
@@ -490,7 +492,17 @@ impl Value {
                 | Self::Pattern(_)
                 | Self::Match(_)
                 | Self::ReFlag(_)
+                | Self::StructTime(_)
         )
+    }
+
+    /// A `time.struct_time` as the plain tuple it extends (for the operations it inherits);
+    /// any other value as it is.
+    pub(crate) fn tuple_view(&self) -> std::borrow::Cow<'_, Value> {
+        match self {
+            Self::StructTime(t) => std::borrow::Cow::Owned(t.as_tuple()),
+            v => std::borrow::Cow::Borrowed(v),
+        }
     }
 
     /// A snapshot of the items of a list or tuple.
@@ -533,6 +545,7 @@ impl Value {
             Self::Pattern(_) => "re.Pattern",
             Self::Match(_) => "re.Match",
             Self::ReFlag(_) => "RegexFlag",
+            Self::StructTime(_) => "time.struct_time",
             Self::Iter(it) => match &*it.borrow() {
                 Iter::Seq(..) | Iter::List(..) => "list_iterator",
                 Iter::ListRev(..) => "list_reverseiterator",
@@ -673,6 +686,9 @@ fn seq_eq(x: &[Value], y: &[Value]) -> bool {
 
 /// Python `==`.
 pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
+    if matches!(a, Value::StructTime(_)) || matches!(b, Value::StructTime(_)) {
+        return py_eq(&a.tuple_view(), &b.tuple_view());
+    }
     if let Some(o) = num_cmp(a, b) {
         return o == Some(Ordering::Equal);
     }
@@ -753,6 +769,9 @@ pub(crate) fn py_is(a: &Value, b: &Value) -> bool {
 /// Python `a < b` style ordering between two values: `Ok(None)` when unordered (NaN),
 /// `TypeError` when the types do not support `op`.
 pub(crate) fn py_cmp(a: &Value, b: &Value, op: &str) -> Result<Option<Ordering>> {
+    if matches!(a, Value::StructTime(_)) || matches!(b, Value::StructTime(_)) {
+        return py_cmp(&a.tuple_view(), &b.tuple_view(), op);
+    }
     if let Some(o) = num_cmp(a, b) {
         return Ok(o);
     }
@@ -1038,6 +1057,7 @@ fn repr_into(v: &Value, out: &mut String, depth: usize) -> Result<()> {
         Value::Pattern(re) => crate::re::pattern_repr(re, out)?,
         Value::Match(m) => crate::re::match_repr(m, out)?,
         Value::ReFlag(f) => crate::re::flag_repr(*f, out)?,
+        Value::StructTime(t) => t.repr(out),
         Value::Exc(e) => match &e.args {
             Some(args) => {
                 out.push_str(e.kind);

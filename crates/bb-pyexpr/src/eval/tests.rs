@@ -125,7 +125,11 @@ fn calls_of_unknown_names_need_python() {
         needs("oe.kernel.map_kernel_arch(d)"),
         "call to `oe.kernel.map_kernel_arch`"
     );
-    assert_eq!(needs("time.strftime('%Y')"), "call to `time.strftime`");
+    assert_eq!(
+        needs("time.strftime('%Y')"),
+        "`time.strftime` of the local time (the host's time zone)"
+    );
+    assert_eq!(needs("time.localtime()"), "call to `time.localtime`");
     assert_eq!(needs("[oe.foo]"), "use of `oe.foo`");
     assert_eq!(needs("print('x')"), "call to `print`");
 }
