@@ -62,10 +62,10 @@ fn parse_all(cooker: &Cooker) -> ParseResult {
         ui::report_level("WARNING", w);
     }
     for f in &res.failures {
-        ui::report_level(
-            "ERROR",
-            &format!("Unable to parse {}: {}", f.file, f.message),
-        );
+        ui::report_level("ERROR", &f.message);
+        if let Some(detail) = &f.detail {
+            ui::report_level("ERROR", detail);
+        }
     }
     res
 }
@@ -136,15 +136,29 @@ fn print_log(log: &[bb_cooker::providers::Message]) {
     }
 }
 
-/// The target (virtual file name) a build name resolves to.
-fn resolve_target(cooker: &Cooker, res: &ParseResult, name: &str) -> anyhow::Result<String> {
+/// The target (virtual file name) a build name resolves to, and whether some of its
+/// build-time dependencies have no provider.
+fn resolve_target(
+    cooker: &Cooker,
+    res: &ParseResult,
+    name: &str,
+) -> anyhow::Result<(String, bool)> {
     let mut d = cooker.config.clone();
     bb_data::expand_keys(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
     let providers = bb_cooker::providers::Providers::new(&res.recipes);
     let mut log = Vec::new();
     let found = providers.resolve_build_target(name, &d, &mut log);
     print_log(&log);
-    Ok(found?)
+    let found = found?;
+    ui::out("NOTE: Resolving any missing task queue dependencies");
+    let mut log = Vec::new();
+    let missing = providers.resolve_depends_tree(&found, &d, &mut log);
+    print_log(&log);
+    let missing = missing?;
+    for m in &missing {
+        ui::report_level("ERROR", m);
+    }
+    Ok((found, !missing.is_empty()))
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
@@ -188,7 +202,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
                 failed = true;
             }
             check_dangling(&cooker)?;
-            let fn_name = resolve_target(&cooker, &res, target)?;
+            let (fn_name, incomplete) = resolve_target(&cooker, &res, target)?;
+            failed |= incomplete;
             let (variant, file) = split_virtual(&fn_name);
             let mut v = cooker
                 .parse_file(&file, Some(&variant))

@@ -98,7 +98,9 @@ impl ParseFailure {
                 file: f,
                 line,
                 message,
-            } if !f.is_empty() => (format!("ParseError at {f}:{line}: {message}"), None),
+            } if !f.is_empty() && !message.starts_with("cyclic inclusion") => {
+                (format!("ParseError at {f}:{line}: {message}"), None)
+            }
             bb_data::Error::At {
                 file: f,
                 line,

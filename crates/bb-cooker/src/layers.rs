@@ -90,7 +90,7 @@ pub fn read_layers(
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
     d.set_var_with("TOPDIR", &topdir, SetOpts::api(&o(370)));
-    ev.handle(d, &conf, false)?;
+    ev.handle(d, &conf, true)?;
     if d.get_var("BB_CACHEDIR")?.is_none_or(|v| v.is_empty()) {
         d.set_var_with("BB_CACHEDIR", "${TOPDIR}/cache", SetOpts::api(&o(374)));
     }
@@ -127,7 +127,7 @@ pub fn read_layers(
         d.set_var_with("LAYERDIR", &layer, SetOpts::api(&o(407)));
         d.set_var_with("LAYERDIR_RE", &re_escape(&layer), SetOpts::api(&o(408)));
         let lconf = format!("{layer}/conf/layer.conf");
-        ev.handle(d, &lconf, false)?;
+        ev.handle(d, &lconf, true)?;
         expand_varref(d, "LAYERDIR");
         expand_varref(d, "LAYERDIR_RE");
         let collections = words(d.get_var("BBFILE_COLLECTIONS")?);

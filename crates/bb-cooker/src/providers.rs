@@ -839,7 +839,8 @@ impl Providers {
     }
 
     /// `TaskData.get_reasons`: one line per skipped target that is, or provides, `item`.
-    fn reasons(&self, item: &str, runtime: bool) -> Vec<String> {
+    /// BitBake's reasons why skipped recipes don't provide `item` (`X was skipped: ...`).
+    pub fn reasons(&self, item: &str, runtime: bool) -> Vec<String> {
         let mut out = Vec::new();
         for s in &self.skipped {
             let reason = s.skipped.as_deref().unwrap_or_default();
@@ -858,6 +859,56 @@ impl Providers {
             }
         }
         out
+    }
+
+    /// Resolves the build-time dependencies (DEPENDS) of target `root` and of every
+    /// provider chosen for them, as BitBake's task data does before `bitbake -e NAME`:
+    /// notes such as "Multiple providers" go to `log` once per name, and each name that
+    /// nothing provides gives BitBake's NoProvider text, naming who depends on it.
+    /// Returns those texts (empty when everything resolved).
+    pub fn resolve_depends_tree(
+        &self,
+        root: &str,
+        d: &DataStore,
+        log: &mut Vec<Message>,
+    ) -> Result<Vec<String>> {
+        let mut queue = std::collections::VecDeque::from([root.to_owned()]);
+        let mut seen_fns: std::collections::HashSet<String> = std::collections::HashSet::new();
+        seen_fns.insert(root.to_owned());
+        let mut seen_names: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut missing: Vec<(String, Vec<String>)> = Vec::new();
+        while let Some(f) = queue.pop_front() {
+            let Some(r) = self.recipe(&f) else {
+                continue;
+            };
+            for dep in &r.depends {
+                if let Some((_, who)) = missing.iter_mut().find(|(n, _)| n == dep) {
+                    if !who.contains(&f) {
+                        who.push(f.clone());
+                    }
+                    continue;
+                }
+                if !seen_names.insert(dep.clone()) || Self::is_assumed_provided(dep, d)? {
+                    continue;
+                }
+                if !self.providers.contains_key(dep) {
+                    missing.push((dep.clone(), vec![f.clone()]));
+                    continue;
+                }
+                let chosen = self.resolve_build_providers(dep, d, log)?;
+                if let Some(best) = chosen.into_iter().next()
+                    && seen_fns.insert(best.clone())
+                {
+                    queue.push_back(best);
+                }
+            }
+        }
+        Ok(missing
+            .into_iter()
+            .map(|(name, who)| {
+                nothing_provides_message(&name, false, &who, &self.reasons(&name, false), &[])
+            })
+            .collect())
     }
 
     /// Whether `name` is in ASSUME_PROVIDED (a word, or a `^...`/`...$` pattern).

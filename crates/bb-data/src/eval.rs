@@ -881,7 +881,7 @@ impl<'a> Evaluator<'a> {
         if d.get_var("BB_CACHEDIR")?.is_none_or(|t| t.is_empty()) {
             d.set_var_with("BB_CACHEDIR", "${TOPDIR}/cache", SetOpts::api(&o(482)));
         }
-        self.handle(d, "conf/bitbake.conf", false)?;
+        self.handle(d, "conf/bitbake.conf", true)?;
         let mut classes = vec!["base".to_owned()];
         classes.extend(words(d.get_var("INHERIT")?));
         for c in classes {
