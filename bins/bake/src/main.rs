@@ -13,30 +13,8 @@ use bb_cooker::{Cooker, CookerOptions, ParseResult};
 use bb_data::DataStore;
 use clap::Parser;
 
-/// `os.uname()` of this machine, read from the kernel's files.
-fn host_uname() -> [String; 5] {
-    let read = |f: &str| {
-        fs_err::read_to_string(format!("/proc/sys/kernel/{f}"))
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default()
-    };
-    [
-        read("ostype"),
-        read("hostname"),
-        read("osrelease"),
-        read("version"),
-        std::env::consts::ARCH.to_owned(),
-    ]
-}
-
 fn cooker() -> anyhow::Result<Cooker> {
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let opts = CookerOptions {
-        cwd,
-        env: std::env::vars().collect(),
-        cmdline: std::env::args().collect(),
-        host_uname: Some(host_uname()),
-    };
+    let opts = CookerOptions::from_process()?;
     let cooker = Cooker::new(&opts)?;
     for w in &cooker.warnings {
         ui::report_level("WARNING", w);

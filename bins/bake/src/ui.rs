@@ -36,7 +36,7 @@ impl ParseProgress {
             return;
         }
         *last = Some(now);
-        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
         let width = 40;
         let filled = pct * width / 100;
         let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
@@ -57,9 +57,9 @@ impl ParseProgress {
 }
 
 /// A line on stdout (results and BitBake's own status lines).
-#[expect(clippy::print_stdout, reason = "the UI prints results on stdout")]
+/// A closed pipe (`bake ... | head`) is not an error: the rest is dropped.
 pub(crate) fn out(msg: &str) {
-    println!("{msg}");
+    let _ = writeln!(std::io::stdout().lock(), "{msg}");
 }
 
 /// A message on stderr (errors, warnings).

@@ -49,6 +49,32 @@ pub struct CookerOptions {
     pub host_uname: Option<[String; 5]>,
 }
 
+impl CookerOptions {
+    /// The options of the running process: its working directory, environment and
+    /// command line, and `os.uname()` read from `/proc/sys/kernel`.
+    pub fn from_process() -> Result<CookerOptions> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::Io(format!("cannot read the current directory: {e}")))?;
+        let read = |f: &str| {
+            fs_err::read_to_string(format!("/proc/sys/kernel/{f}"))
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        };
+        Ok(CookerOptions {
+            cwd,
+            env: std::env::vars().collect(),
+            cmdline: std::env::args().collect(),
+            host_uname: Some([
+                read("ostype"),
+                read("hostname"),
+                read("osrelease"),
+                read("version"),
+                std::env::consts::ARCH.to_owned(),
+            ]),
+        })
+    }
+}
+
 /// A build directory read and ready to parse recipes.
 pub struct Cooker {
     ev: Evaluator<'static>,

@@ -6,11 +6,16 @@
 //!   `conf/layer.conf`, collections and priorities, the base configuration.
 //! - [`collect`]: recipe discovery from BBFILES and BBMASK, `.bbappend` matching, overlays.
 //! - [`recipe::RecipeInfo`]: the per-target summary kept by the parse cache.
-//! - [`providers`]: PREFERRED_PROVIDER / PREFERRED_VERSION and BitBake's version order.
+//! - [`providers`]: PREFERRED_PROVIDER / PREFERRED_VERSION, [`version`]: BitBake's
+//!   version order.
+//! - [`query`]: the reports of `bitbake-layers show-*`; [`bblayers_edit`]: add-layer and
+//!   remove-layer on the text of `bblayers.conf`.
+//! - [`cache`]: the persistent parse cache.
 //!
 //! The cooker reads files through [`bb_data::FileSource`] and writes only its parse
 //! cache.
 
+pub mod bblayers_edit;
 pub mod cache;
 pub mod collect;
 mod cooker;
@@ -18,6 +23,7 @@ pub mod deps;
 mod error;
 pub mod layers;
 pub mod providers;
+pub mod query;
 pub mod recipe;
 pub mod version;
 

@@ -214,3 +214,21 @@ pub fn emit_env(d: &DataStore, includes: &DataStore, out: &mut String) -> crate:
     }
     Ok(())
 }
+
+/// One variable as `bitbake-getvar VAR` prints it (BitBake's `emit_var` with `all=True`):
+/// its history block, then `VAR="value"` (or `unset VAR`); for a shell function, its
+/// history, then the location comment and body; nothing for a Python function.
+pub fn emit_one_var(d: &DataStore, var: &str, out: &mut String) -> crate::Result<()> {
+    if !is_func(d, var) {
+        return emit_var(d, var, out);
+    }
+    if d.get_raw_flag(var, "python")
+        .is_some_and(|p| !p.is_empty() && p != "0")
+    {
+        return Ok(());
+    }
+    let oval = d.get_var_opts(var, false, false).ok().flatten();
+    emit_history(d, var, oval.as_deref(), out);
+    emit_shell_func(d, var, out)?;
+    Ok(())
+}
