@@ -384,6 +384,13 @@ impl Cooker {
     fn config_hash(&self) -> String {
         let mut h = blake3::Hasher::new();
         h.update(b"bake-config-v1\0");
+        // The parse results depend on bake itself: a new build of it parses again.
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        if let Ok(exe) = std::env::current_exe()
+            && let Ok(meta) = fs_err::metadata(&exe)
+        {
+            h.update(format!("{}:{:?}", meta.len(), meta.modified().ok()).as_bytes());
+        }
         for (k, v) in &self.env {
             if self.config.get_raw(k).as_deref() == Some(v.as_str()) {
                 h.update(k.as_bytes());
