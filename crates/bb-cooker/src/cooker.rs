@@ -320,6 +320,12 @@ impl Cooker {
         let hasher = crate::cache::FileHasher::default();
         let done = AtomicUsize::new(0);
         let parser = Parser::new(self, false);
+        // Summaries need no variable history (BitBake tracks it only for `-e`).
+        parser
+            .config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_tracking(false);
         let results: Vec<(String, std::result::Result<CacheEntry, ParseFailure>, bool)> = files
             .par_iter()
             .map(|file| {
