@@ -2,7 +2,9 @@
 //! the cache), and parsing one recipe for `bake -e`. They run on the build directory
 //! named by `BAKE_BENCH_BUILDDIR` (for example an openembedded-core build directory)
 //! and, always, on a generated world of 1,000 recipes with shared classes, includes,
-//! appends and BBCLASSEXTEND variants.
+//! appends and BBCLASSEXTEND variants. For openembedded-core, run it with BitBake's
+//! `bin/` on PATH as the oracle ran (its `layer.conf` looks `bitbake` up):
+//! `BAKE_BENCH_BUILDDIR=/path/to/oe-build PATH=/path/to/bitbake/bin:$PATH cargo bench -p benches --bench cooker`.
 
 use std::path::{Path, PathBuf};
 
@@ -142,7 +144,7 @@ fn world(n: usize) -> PathBuf {
 fn cooker(builddir: &Path) -> Cooker {
     let opts = CookerOptions {
         cwd: builddir.to_path_buf(),
-        env: vec![("PATH".to_owned(), "/usr/bin:/bin".to_owned())],
+        env: std::env::vars().collect(),
         cmdline: Vec::new(),
         host_uname: None,
     };
@@ -192,6 +194,8 @@ fn bench_builddir(c: &mut Criterion, name: &str, builddir: &Path, recipe_suffix:
 }
 
 fn cooker_benches(c: &mut Criterion) {
+    // As `bake` does: inline Python may look at the host (clock, paths, `which`).
+    bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
     let w = world(1000);
     bench_builddir(c, "world-1000", &w.join("build"), "/pkg500_1.500.bb");
     if let Some(dir) = std::env::var_os("BAKE_BENCH_BUILDDIR") {
