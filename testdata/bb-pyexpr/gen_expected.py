@@ -27,6 +27,9 @@ import oe  # noqa: E402
 import oe.path  # noqa: E402
 import oe.types  # noqa: E402
 import oe.utils  # noqa: E402
+import bb.fetch2  # noqa: E402
+import oe.license  # noqa: E402
+import oe.kernel  # noqa: E402
 
 # Helpers removed from current OE-Core that the crate still provides.
 if not hasattr(oe.utils, "any_distro_features"):

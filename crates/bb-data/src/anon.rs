@@ -274,6 +274,9 @@ impl bb_pyexpr::Context for Exec {
     fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).keys()
     }
+    fn has_overrides(&self, name: &str) -> Result<bool, bb_pyexpr::EvalError> {
+        Ctx::new(&self.d.borrow()).has_overrides(name)
+    }
     fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
         Ctx::new(&self.d.borrow()).internal_list(name, flag)
     }
@@ -315,6 +318,9 @@ impl bb_pyexpr::Context for Exec {
     }
     fn append_var(&self, name: &str, value: &str) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| d.append_var(name, value, o))
+    }
+    fn set_var_filter(&self, name: &str, expr: Option<&str>) -> Result<(), bb_pyexpr::EvalError> {
+        self.write(|d, _| d.set_var_filter(name, expr))
     }
     fn prepend_var(&self, name: &str, value: &str) -> Result<(), bb_pyexpr::EvalError> {
         self.write(|d, o| d.prepend_var(name, value, o))
@@ -387,7 +393,14 @@ fn run_python(
         Err(E::Syntax { message, .. }) => {
             Err(Error::Fatal(format!("{name}: SyntaxError: {message}")))
         }
-        Err(E::Data(msg)) => Err(copy.take_stashed().unwrap_or(Error::Fatal(msg))),
+        Err(E::Data(msg)) => match copy.take_stashed() {
+            // A value the function read needs Python: so does the function.
+            Some(Error::NeedsPython { var, reason, .. }) => {
+                Ok(Err(format!("reading `{var}`: {reason}")))
+            }
+            Some(e) => Err(e),
+            None => Err(Error::Fatal(msg)),
+        },
     }
 }
 
@@ -423,6 +436,112 @@ pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
             let file = d.get_raw_flag(&name, "filename").unwrap_or_default();
             let line = d.get_raw_flag(&name, "lineno").unwrap_or_default();
             d.note_needs_python(format!("`{name}` ({file}:{line}): {reason}"));
+        }
+    }
+    Ok(())
+}
+
+/// Registers the handlers listed in `__BBHANDLERS` that this datastore has not registered
+/// yet (BitBake's `bb.event.register`: a name already registered keeps the body and mask
+/// it was registered with), in list order. A name without a function is an error.
+pub(crate) fn register_handlers(d: &mut DataStore) -> Result<()> {
+    let names: Vec<String> = d
+        .get_raw("__BBHANDLERS")
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    for name in names {
+        if d.get_raw_flag(&name, "filename").is_none() {
+            return Err(Error::Eval {
+                file: "".into(),
+                line: 0,
+                message: format!("Undefined event handler function '{name}'"),
+            });
+        }
+        if d.handlers.iter().any(|h| h.name == name) {
+            continue;
+        }
+        let body = d.get_raw(&name).unwrap_or_default();
+        let mask: Vec<String> = d
+            .get_var_flag(&name, "eventmask", true)?
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let mask = (!mask.is_empty() && !mask.iter().any(|m| m == "*")).then_some(mask);
+        let source = format!("def {name}(e, d):\n{body}");
+        std::sync::Arc::make_mut(&mut d.handlers).push(crate::store::Handler {
+            name,
+            source,
+            mask,
+        });
+    }
+    Ok(())
+}
+
+/// Fires `event` at the registered handlers that listen to its class, in registration
+/// order, as BitBake's `bb.event.fire` does. Each handler runs on a copy of the datastore
+/// kept only when it completes; one that needs CPython has no effect and is recorded in
+/// [`DataStore::needs_python`]. `raise bb.parse.SkipRecipe` in a handler is
+/// [`Error::SkipRecipe`]; any other exception fails.
+pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
+    use bb_pyexpr::EvalError as E;
+    let handlers = d.handlers.clone();
+    for h in handlers.iter() {
+        if let Some(mask) = &h.mask
+            && !mask.iter().any(|m| m == event.class())
+        {
+            continue;
+        }
+        let exec = Exec {
+            d: RefCell::new(d.clone()),
+            origin: anon_origin(d, &h.name, 1),
+        };
+        let r = bb_pyexpr::run_handler(&h.source, event, &exec);
+        let copy = exec.d.into_inner();
+        match r {
+            Ok(()) => *d = copy,
+            Err(E::NeedsPython { reason, .. }) => {
+                let file = d.get_raw_flag(&h.name, "filename").unwrap_or_default();
+                let line = d.get_raw_flag(&h.name, "lineno").unwrap_or_default();
+                d.note_needs_python(format!(
+                    "`{}` ({file}:{line}) for {}: {reason}",
+                    h.name,
+                    event.short_name()
+                ));
+            }
+            Err(E::Exception { kind, message }) if kind == "SkipRecipe" => {
+                *d = copy;
+                return Err(Error::SkipRecipe(message));
+            }
+            Err(E::Exception { kind, message }) if kind == "BBHandledException" => {
+                return Err(Error::Fatal(message));
+            }
+            Err(E::Exception { kind, message }) => {
+                return Err(Error::Fatal(format!(
+                    "Execution of event handler '{}' failed: {kind}: {message}",
+                    h.name
+                )));
+            }
+            Err(E::Syntax { message, .. }) => {
+                // BitBake logs the error and registers a handler that does nothing; our
+                // grammar is a subset, so the text is left for CPython to judge.
+                d.note_needs_python(format!(
+                    "`{}` for {}: SyntaxError: {message}",
+                    h.name,
+                    event.short_name()
+                ));
+            }
+            Err(E::Data(msg)) => match copy.take_stashed() {
+                Some(Error::NeedsPython { var, reason, .. }) => {
+                    d.note_needs_python(format!(
+                        "`{}` for {}: reading `{var}`: {reason}",
+                        h.name,
+                        event.short_name()
+                    ));
+                }
+                Some(e) => return Err(e),
+                None => return Err(Error::Fatal(msg)),
+            },
         }
     }
     Ok(())

@@ -887,17 +887,16 @@ impl<'a> Evaluator<'a> {
         for c in classes {
             self.inherit(d, &c, "configuration INHERITs", 0, false)?;
         }
-        for h in words(d.get_raw("__BBHANDLERS")) {
-            if d.get_raw_flag(&h, "filename").is_none() {
-                return Err(Error::Eval {
-                    file: "".into(),
-                    line: 0,
-                    message: format!("Undefined event handler function '{h}'"),
-                });
-            }
-        }
+        anon::register_handlers(d)?;
         let inc = file_depends(d);
         d.set_var_with("BBINCLUDED", &inc, SetOpts::api(&o(506)));
+        // cooker.parseBaseConfiguration fires ConfigParsed on the finished configuration;
+        // what its handlers set stays in it.
+        match anon::fire(d, &bb_pyexpr::Event::new("bb.event.ConfigParsed")) {
+            Ok(()) => {}
+            Err(Error::SkipRecipe(m)) => return Err(Error::Fatal(m)),
+            Err(e) => return Err(e),
+        }
         if let Some(e) = d.recorded_errors().next() {
             return Err(Error::Eval {
                 file: "".into(),
@@ -1024,6 +1023,31 @@ impl<'a> Evaluator<'a> {
                 message: e.clone(),
             });
         }
+        // Events go to the handlers registered so far (the configuration's) until the
+        // recipe's own are registered after the deferred inherits.
+        let deferred: Vec<String> = d
+            .get_raw("__BBDEFINHERITS")
+            .unwrap_or_default()
+            .split('\u{1}')
+            .map(|e| e.split('\u{2}').next().unwrap_or("").to_owned())
+            .collect();
+        let recipe_file = d.get_raw("__BB_RECIPE_FILE").unwrap_or_default();
+        let ev = |class: &str| {
+            bb_pyexpr::Event::new(format!("bb.event.{class}"))
+                .with("fn", bb_pyexpr::EventAttr::Str(recipe_file.clone()))
+        };
+        let skipped = |d: &mut DataStore, e: Error| match e {
+            Error::SkipRecipe(reason) => {
+                d.set_var("__SKIPPED", &reason);
+                Ok(())
+            }
+            e => Err(e),
+        };
+        let pre =
+            ev("RecipePreDeferredInherits").with("inherits", bb_pyexpr::EventAttr::List(deferred));
+        if let Err(e) = anon::fire(d, &pre) {
+            return skipped(d, e);
+        }
         loop {
             let list = d.get_raw("__BBDEFINHERITS").unwrap_or_default();
             if list.is_empty() {
@@ -1038,17 +1062,15 @@ impl<'a> Evaluator<'a> {
             d.set_var("__BBDEFINHERITS", &rest);
             self.inherit(d, &args, &file, line, true)?;
         }
-        for h in words(d.get_raw("__BBHANDLERS")) {
-            if d.get_raw_flag(&h, "filename").is_none() {
-                return Err(Error::Eval {
-                    file: "".into(),
-                    line: 0,
-                    message: format!("Undefined event handler function '{h}'"),
-                });
-            }
+        anon::register_handlers(d)?;
+        if let Err(e) = anon::fire(d, &ev("RecipePreFinalise")) {
+            return skipped(d, e);
         }
         d.check_overrides()?;
         expand_keys(d)?;
+        if let Err(e) = anon::fire(d, &ev("RecipePostKeyExpansion")) {
+            return skipped(d, e);
+        }
         match anon::run_anon_funcs(d) {
             Ok(()) => {}
             Err(Error::SkipRecipe(reason)) => {
@@ -1058,6 +1080,11 @@ impl<'a> Evaluator<'a> {
             Err(e) => return Err(e),
         }
         let tasks = words(d.get_raw("__BBTASKS"));
+        let pre =
+            ev("RecipeTaskPreProcess").with("tasklist", bb_pyexpr::EventAttr::List(tasks.clone()));
+        if let Err(e) = anon::fire(d, &pre) {
+            return skipped(d, e);
+        }
         virt_recipe_providers(d, &tasks)?;
         add_tasks(d, &tasks)?;
         let inc = file_depends(d);
@@ -1066,6 +1093,9 @@ impl<'a> Evaluator<'a> {
             &inc,
             SetOpts::api(&internal("ast.py", 557, "finalize")),
         );
+        if let Err(e) = anon::fire(d, &ev("RecipeParsed")) {
+            return skipped(d, e);
+        }
         Ok(())
     }
 
@@ -1163,7 +1193,13 @@ fn virt_recipe_providers(d: &mut DataStore, tasks: &[String]) -> Result<()> {
     }
     d.set_var_with("DEPENDS", &newdeps.join(" "), SetOpts::api(&o(505)));
     for task in tasks {
-        let taskdeps = words(d.get_var_flag(task, "depends", true)?);
+        let taskdeps = match d.get_var_flag(task, "depends", true) {
+            Err(Error::NeedsPython { reason, .. }) => {
+                d.note_needs_python(format!("`{task}[depends]`: {reason}"));
+                continue;
+            }
+            other => words(other?),
+        };
         let mut remapped = Vec::new();
         for entry in taskdeps {
             let parts: Vec<&str> = entry.split(':').collect();
@@ -1259,7 +1295,15 @@ fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
         let flags = d.get_var_flags(&task);
         for (i, name) in NAMES.iter().enumerate() {
             if let Some((_, v)) = flags.iter().find(|(k, _)| k == name) {
-                let v = d.expand(v)?;
+                // A flag whose expansion needs CPython keeps its unexpanded text and is
+                // recorded, so that the recipe still parses.
+                let v = match d.expand(v) {
+                    Err(Error::NeedsPython { reason, .. }) => {
+                        d.note_needs_python(format!("`{task}[{name}]`: {reason}"));
+                        v.clone()
+                    }
+                    other => other?,
+                };
                 per_flag[i].retain(|(t, _)| *t != task);
                 per_flag[i].push((task.clone(), v));
             }
@@ -1420,10 +1464,7 @@ pub(crate) fn del_task(d: &mut DataStore, task: &str) {
 /// Key expansion (section 5.4): renames every variable whose name holds `${`.
 pub fn expand_keys(d: &mut DataStore) -> Result<()> {
     let mut todo: Vec<(String, String)> = Vec::new();
-    for key in d.keys() {
-        if !key.contains("${") {
-            continue;
-        }
+    for key in d.keys_with_refs() {
         let ekey = match d.expand(&key) {
             Ok(k) => k,
             // The key stays under its literal name, and the reason is kept where

@@ -161,6 +161,10 @@ impl bb_pyexpr::Context for Ctx<'_> {
         Ok(self.d.py_var_flags(name))
     }
 
+    fn has_overrides(&self, name: &str) -> Result<bool, bb_pyexpr::EvalError> {
+        Ok(self.d.overridedata.contains_key(name))
+    }
+
     fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
         Ok(self.d.keys())
     }

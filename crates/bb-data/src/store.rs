@@ -196,6 +196,9 @@ pub struct DataStore {
     pub(crate) vars: imbl::HashMap<String, Arc<Var>>,
     /// Base name -> (conditional variant name, override suffix), in creation order.
     pub(crate) overridedata: imbl::HashMap<String, Arc<Vec<(String, String)>>>,
+    /// Every name ever stored (in `vars` or `overridedata`) that contains `${`: the
+    /// candidates of key expansion, so that it need not scan every variable.
+    ref_keys: imbl::OrdSet<String>,
     history: imbl::HashMap<String, Arc<Vec<HistoryEvent>>>,
     tracking: bool,
     include_tree: Arc<IncludeTree>,
@@ -206,7 +209,21 @@ pub struct DataStore {
     host_uname: Option<Arc<[String; 5]>>,
     /// Python code that was not run because it needs CPython (see [`DataStore::needs_python`]).
     needs_python: Arc<Vec<String>>,
+    /// Event handlers registered so far (BitBake's `bb.event` handler table for this
+    /// datastore), in registration order.
+    pub(crate) handlers: Arc<Vec<Handler>>,
+    /// `d.setVarFilter`: base variable name -> filter expression applied to expanded reads.
+    filters: imbl::HashMap<String, String>,
     cache: RefCell<Cache>,
+}
+
+/// A registered event handler: its name, the `def NAME(e, d):` source it was compiled
+/// from when registered, and the event classes it listens to (`None`: every event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Handler {
+    pub(crate) name: String,
+    pub(crate) source: String,
+    pub(crate) mask: Option<Vec<String>>,
 }
 
 impl Default for DataStore {
@@ -221,6 +238,7 @@ impl Clone for DataStore {
         DataStore {
             vars: self.vars.clone(),
             overridedata: self.overridedata.clone(),
+            ref_keys: self.ref_keys.clone(),
             history: self.history.clone(),
             tracking: self.tracking,
             include_tree: self.include_tree.clone(),
@@ -228,6 +246,8 @@ impl Clone for DataStore {
             errors: self.errors.clone(),
             host_uname: self.host_uname.clone(),
             needs_python: self.needs_python.clone(),
+            handlers: self.handlers.clone(),
+            filters: self.filters.clone(),
             cache: RefCell::new(Cache::default()),
         }
     }
@@ -271,6 +291,7 @@ impl DataStore {
         DataStore {
             vars: imbl::HashMap::new(),
             overridedata: imbl::HashMap::new(),
+            ref_keys: imbl::OrdSet::new(),
             history: imbl::HashMap::new(),
             tracking: false,
             include_tree: Arc::new(IncludeTree::default()),
@@ -281,6 +302,8 @@ impl DataStore {
             errors: imbl::Vector::new(),
             host_uname: None,
             needs_python: Arc::new(Vec::new()),
+            handlers: Arc::new(Vec::new()),
+            filters: imbl::HashMap::new(),
             cache: RefCell::new(Cache::default()),
         }
     }
@@ -306,6 +329,21 @@ impl DataStore {
     /// Records one entry of [`DataStore::needs_python`].
     pub(crate) fn note_needs_python(&mut self, entry: String) {
         Arc::make_mut(&mut self.needs_python).push(entry);
+    }
+
+    /// `d.setVarFilter(var, expr)`: expanded reads of `var` (and of `var:...`) with a
+    /// non-empty value go through filter `expr` (see [`bb_pyexpr::apply_filter`]); `None`
+    /// removes the filter.
+    pub fn set_var_filter(&mut self, var: &str, expr: Option<&str>) {
+        match expr {
+            Some(e) => {
+                self.filters.insert(var.to_owned(), e.to_owned());
+            }
+            None => {
+                self.filters.remove(var);
+            }
+        }
+        self.cache.borrow_mut().expanded.clear();
     }
 
     /// Turns variable history recording on or off.
@@ -380,6 +418,9 @@ impl DataStore {
 
     fn var_mut(&mut self, name: &str) -> &mut Var {
         self.touched(name);
+        if name.contains("${") && !self.ref_keys.contains(name) {
+            self.ref_keys.insert(name.to_owned());
+        }
         let entry = self
             .vars
             .entry(name.to_owned())
@@ -481,6 +522,9 @@ impl DataStore {
         let mut short = &var[..pos];
         while !ovr.is_empty() && is_override_name(ovr) {
             let entry = (var.to_owned(), ovr.to_owned());
+            if short.contains("${") && !self.ref_keys.contains(short) {
+                self.ref_keys.insert(short.to_owned());
+            }
             let list = self
                 .overridedata
                 .entry(short.to_owned())
@@ -695,6 +739,9 @@ impl DataStore {
                     Some(&Origin::internal("data_smart.py", 701, "renameVar")),
                 );
             }
+            if newkey.contains("${") && !self.ref_keys.contains(newkey) {
+                self.ref_keys.insert(newkey.to_owned());
+            }
             self.overridedata.insert(newkey.to_owned(), Arc::new(moved));
         }
         if !found {
@@ -727,6 +774,23 @@ impl DataStore {
         let mut v: Vec<String> = out.into_iter().collect();
         v.sort();
         v
+    }
+
+    /// The names [`DataStore::keys`] would list that contain `${`, sorted: what key
+    /// expansion looks at, found without scanning every variable.
+    pub fn keys_with_refs(&self) -> Vec<String> {
+        let ovr = self.overrides();
+        self.ref_keys
+            .iter()
+            .filter(|k| {
+                self.vars.get(*k).is_some_and(|v| !v.is_empty())
+                    || self
+                        .overridedata
+                        .get(*k)
+                        .is_some_and(|list| list.iter().any(|(_, o)| ovr.is_active(o)))
+            })
+            .cloned()
+            .collect()
     }
 
     /// Whether anything is stored under `name` (value, flag or queued operation).
@@ -963,6 +1027,20 @@ impl DataStore {
             let (nv, m) = self.apply_removes(v, &removes)?;
             *v = nv;
             matched = m;
+        }
+        if !self.filters.is_empty()
+            && let Some(v) = &value
+            && !v.is_empty()
+            && let Some(f) = self.filters.get(var.split(':').next().unwrap_or(var))
+        {
+            value = bb_pyexpr::apply_filter(f, v).map_err(|e| match e {
+                bb_pyexpr::EvalError::NeedsPython { expr, reason } => Error::NeedsPython {
+                    var: var.to_owned(),
+                    expr,
+                    reason,
+                },
+                other => Error::Fatal(format!("filter of {var}: {other}")),
+            })?;
         }
         if !noweak {
             self.cache

@@ -109,6 +109,21 @@ pub(crate) enum Builtin {
     OeFilterDefaultFeatures,
     OeExtendVariants,
     OeInherits,
+    OeCpuCount,
+    OeMapKernelArch,
+    OePathCanonicalize,
+    OeMakeArchIndependent,
+    OeExtendCveStatus,
+    OeBaseSetFilespath,
+    OeCheckLicenseFormat,
+    OeCheckLicenseFlags,
+    OeSkipIncompatible,
+    BbFetchUri,
+    OeClassExtender,
+    OeSetClassFilter,
+    OeClassFilterFeatures,
+    OeLsbDistroIdentifier,
+    BbMkdirhier,
     // oe.qa
     OeQaExitIfErrors,
     OeQaExitWithMessageIfErrors,
@@ -240,6 +255,38 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ),
     ("oe.utils", "extend_variants", B::OeExtendVariants),
     ("oe.utils", "inherits", B::OeInherits),
+    ("oe.utils", "cpu_count", B::OeCpuCount),
+    ("oe.kernel", "map_kernel_arch", B::OeMapKernelArch),
+    ("oe.path", "canonicalize", B::OePathCanonicalize),
+    (
+        "oe.utils",
+        "make_arch_independent",
+        B::OeMakeArchIndependent,
+    ),
+    ("oe.cve_check", "extend_cve_status", B::OeExtendCveStatus),
+    ("oe.utils", "base_set_filespath", B::OeBaseSetFilespath),
+    (
+        "oe.license",
+        "check_license_format",
+        B::OeCheckLicenseFormat,
+    ),
+    ("oe.license", "check_license_flags", B::OeCheckLicenseFlags),
+    ("bb.fetch", "URI", B::BbFetchUri),
+    ("bb.fetch2", "URI", B::BbFetchUri),
+    (
+        "oe.license",
+        "skip_incompatible_package_licenses",
+        B::OeSkipIncompatible,
+    ),
+    ("oe.classextend", "ClassExtender", B::OeClassExtender),
+    ("oe.utils", "set_class_filter", B::OeSetClassFilter),
+    (
+        "oe.utils",
+        "class_filter_features",
+        B::OeClassFilterFeatures,
+    ),
+    ("oe.lsb", "distro_identifier", B::OeLsbDistroIdentifier),
+    ("bb.utils", "mkdirhier", B::BbMkdirhier),
     ("oe.qa", "exit_if_errors", B::OeQaExitIfErrors),
     (
         "oe.qa",
@@ -499,7 +546,12 @@ pub(crate) fn bind(
 
 /// Binds the arguments of a Python-level helper with positional-or-keyword parameters;
 /// `defaults` gives the defaults of the trailing parameters.
-fn bind_py(name: &str, params: &[&str], defaults: &[Value], args: Args) -> Result<Vec<Value>> {
+pub(crate) fn bind_py(
+    name: &str,
+    params: &[&str],
+    defaults: &[Value],
+    args: Args,
+) -> Result<Vec<Value>> {
     let first_default = params.len() - defaults.len();
     let defs: Vec<Option<Value>> = (0..params.len())
         .map(|i| {
@@ -1555,6 +1607,21 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::OeSetDifference => helper_oesetdifference(it, b, args),
         B::OeFilterDefaultFeatures => helper_oefilterdefaultfeatures(it, b, args),
         B::OeInherits => helper_oe_inherits(it, args),
+        B::OeCpuCount => helper_cpu_count(it, args),
+        B::OeMapKernelArch => helper_map_kernel_arch(it, args),
+        B::OePathCanonicalize => helper_canonicalize(it, args),
+        B::OeMakeArchIndependent => helper_make_arch_independent(it, args),
+        B::OeExtendCveStatus => helper_extend_cve_status(it, args),
+        B::OeBaseSetFilespath => helper_base_set_filespath(it, args),
+        B::OeCheckLicenseFormat => crate::license::check_license_format(it, args),
+        B::OeCheckLicenseFlags => crate::license::check_license_flags(it, args),
+        B::BbFetchUri => crate::uri::new(args),
+        B::OeSkipIncompatible => crate::license::skip_incompatible_package_licenses(it, args),
+        B::OeClassExtender => crate::filter::new_extender(it, args),
+        B::OeSetClassFilter => helper_set_class_filter(it, args),
+        B::OeClassFilterFeatures => helper_class_filter_features(it, args),
+        B::OeLsbDistroIdentifier => helper_distro_identifier(it, args),
+        B::BbMkdirhier => helper_mkdirhier(it, args),
         B::OeExtendVariants => helper_extend_variants(it, args),
         B::BbParseVarsFromFile => helper_vars_from_file(args),
         B::BbNote
@@ -2126,9 +2193,33 @@ fn call_isinstance(args: Args) -> Result<Value> {
     {
         return Ok(Value::Bool(true));
     }
+    let event_classes: Vec<&'static str> = match arg(&a, 1).unwrap_or(&Value::None) {
+        Value::EventClass(c) => vec![*c],
+        Value::Tuple(ts) => ts
+            .iter()
+            .filter_map(|t| match t {
+                Value::EventClass(c) => Some(*c),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Value::Event(e) = v0 {
+        if event_classes
+            .iter()
+            .any(|c| crate::event::is_subclass(e.class(), c))
+        {
+            return Ok(Value::Bool(true));
+        }
+        if matches!(arg(&a, 1), Some(Value::EventClass(_))) {
+            return Ok(Value::Bool(false));
+        }
+    } else if matches!(arg(&a, 1), Some(Value::EventClass(_))) {
+        return Ok(Value::Bool(false));
+    }
     let types = match arg(&a, 1).unwrap_or(&Value::None) {
         Value::Builtin(t) if t.is_type() => vec![*t],
-        Value::ExcType(_) => Vec::new(),
+        Value::ExcType(_) | Value::EventClass(_) => Vec::new(),
         Value::Unknown(p) => {
             return Err(EvalError::needs(format!("isinstance() with `{p}`")));
         }
@@ -2137,7 +2228,7 @@ fn call_isinstance(args: Args) -> Result<Value> {
             for t in ts.iter() {
                 match t {
                     Value::Builtin(t) if t.is_type() => out.push(*t),
-                    Value::ExcType(_) => {}
+                    Value::ExcType(_) | Value::EventClass(_) => {}
                     Value::Unknown(p) => {
                         return Err(EvalError::needs(format!("isinstance() with `{p}`")));
                     }
@@ -2164,6 +2255,9 @@ fn call_isinstance(args: Args) -> Result<Value> {
             | Value::Builtin(_)
             | Value::Exc(_)
             | Value::ExcType(_)
+            | Value::Event(_)
+            | Value::EventClass(_)
+            | Value::OrigEnv
     ) {
         return Ok(Value::Bool(false));
     }
@@ -2299,6 +2393,495 @@ fn helper_oe_inherits(it: &Interp<'_>, mut args: Args) -> Result<Value> {
         }
     }
     Ok(Value::Bool(false))
+}
+
+/// `oe.utils.base_set_filespath(path, d)`: FILESEXTRAPATHS and `path`, each joined with
+/// every FILESOVERRIDES entry (last first) and the empty override.
+fn helper_base_set_filespath(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("base_set_filespath", &["path", "d"], &[], args)?;
+    let mut path: Vec<Value> = match &a[0] {
+        Value::List(_) | Value::Tuple(_) => it.collect(&a[0])?,
+        other => {
+            return Err(EvalError::needs(format!(
+                "base_set_filespath() of a `{}`",
+                other.type_name()
+            )));
+        }
+    };
+    let text = |v: Value, what: &str| -> Result<String> {
+        match v {
+            Value::None => Ok(String::new()),
+            Value::Str(s) => Ok(s.to_string()),
+            other => Err(EvalError::needs(format!(
+                "{what} that is a `{}`",
+                other.type_name()
+            ))),
+        }
+    };
+    let extra = text(
+        d_getvar(it, &a[1], &Value::str("FILESEXTRAPATHS"))?,
+        "FILESEXTRAPATHS",
+    )?
+    .replace("__default:", "");
+    if !extra.is_empty() {
+        let mut p: Vec<Value> = extra.split(':').map(Value::str).collect();
+        p.append(&mut path);
+        path = p;
+    }
+    let ovr = text(
+        d_getvar(it, &a[1], &Value::str("FILESOVERRIDES"))?,
+        "FILESOVERRIDES",
+    )?;
+    let ovr = format!(":{ovr}");
+    let mut out: Vec<String> = Vec::new();
+    for o in ovr.split(':').rev() {
+        for p in &path {
+            if !matches!(p, Value::Str(s) if s.is_empty()) {
+                out.push(path_join(&[p.clone(), Value::str(o)])?);
+            }
+        }
+    }
+    Ok(Value::str(out.join(":")))
+}
+
+/// `oe.cve_check.extend_cve_status(d)`: once per datastore, CVE_CHECK_IGNORE and the
+/// groups of CVE_STATUS_GROUPS become CVE_STATUS flags.
+fn helper_extend_cve_status(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("extend_cve_status", &["d"], &[], args)?;
+    if !matches!(a[0], Value::Datastore) {
+        return Err(EvalError::needs(
+            "extend_cve_status() with a `d` that is not the datastore",
+        ));
+    }
+    let ctx = it.ctx;
+    if ctx
+        .get_var("CVE_STATUS_EXTENDED", true)?
+        .is_some_and(|v| !v.is_empty())
+    {
+        return Ok(Value::None);
+    }
+    ctx.set_var("CVE_STATUS_EXTENDED", Some("1"))?;
+    if let Some(ignore) = ctx
+        .get_var("CVE_CHECK_IGNORE", true)?
+        .filter(|v| !v.is_empty())
+    {
+        ctx.log(
+            "warn",
+            "CVE_CHECK_IGNORE is deprecated in favor of CVE_STATUS",
+        );
+        for cve in split_whitespace(&ignore) {
+            ctx.set_var_flag("CVE_STATUS", cve, Some("ignored"))?;
+        }
+    }
+    let groups = ctx.get_var("CVE_STATUS_GROUPS", true)?.unwrap_or_default();
+    for group in split_whitespace(&groups) {
+        match ctx.get_var(group, true)? {
+            Some(cves) => {
+                let status = ctx.get_var_flag(group, "status", true)?;
+                for cve in split_whitespace(&cves) {
+                    ctx.set_var_flag("CVE_STATUS", cve, status.as_deref())?;
+                }
+            }
+            None => ctx.log(
+                "warn",
+                &format!("CVE_STATUS_GROUPS contains undefined variable {group}"),
+            ),
+        }
+    }
+    Ok(Value::None)
+}
+
+/// `os.path.realpath(path)` (not strict): symbolic links of the existing components are
+/// followed through the host; the rest is kept.
+fn realpath(it: &Interp<'_>, path: &str) -> Result<String> {
+    let host = need_host(it, "os.path.realpath")?;
+    let start = if path.starts_with('/') {
+        String::new()
+    } else {
+        host_cwd(it)?
+    };
+    let mut out = start;
+    let mut pending: Vec<String> = path.split('/').rev().map(str::to_owned).collect();
+    let mut links = 0usize;
+    while let Some(c) = pending.pop() {
+        match c.as_str() {
+            "" | "." => continue,
+            ".." => {
+                let cut = out.rfind('/').unwrap_or(0);
+                out.truncate(cut);
+                continue;
+            }
+            _ => {}
+        }
+        let next = format!("{out}/{c}");
+        match host.read_link(&next) {
+            None => {
+                return Err(EvalError::needs(
+                    "`os.path.realpath` (links unknown on this host)",
+                ));
+            }
+            Some(None) => out = next,
+            Some(Some(target)) => {
+                links += 1;
+                if links > 40 {
+                    return Err(EvalError::needs(
+                        "`os.path.realpath` of a symbolic link loop",
+                    ));
+                }
+                if target.starts_with('/') {
+                    out.clear();
+                }
+                pending.extend(target.split('/').rev().map(str::to_owned));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    Ok(out)
+}
+
+/// `oe.path.canonicalize(paths, sep=',')`: each path through `os.path.realpath`, trailing
+/// slashes kept, empty entries and entries with `$` dropped.
+fn helper_canonicalize(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("canonicalize", &["paths", "sep"], &[Value::str(",")], args)?;
+    let paths = match &a[0] {
+        Value::Str(s) => s.to_string(),
+        v if !v.truthy() => String::new(),
+        other => {
+            return Err(EvalError::needs(format!(
+                "oe.path.canonicalize of a `{}`",
+                other.type_name()
+            )));
+        }
+    };
+    let Value::Str(sep) = &a[1] else {
+        return Err(EvalError::needs(
+            "oe.path.canonicalize with a `sep` that is not a str",
+        ));
+    };
+    if sep.is_empty() {
+        return Err(EvalError::exc("ValueError", "empty separator"));
+    }
+    let mut out = Vec::new();
+    for p in paths.split(&**sep) {
+        if !p.is_empty() && !p.contains('$') {
+            let slash = if p.ends_with('/') { "/" } else { "" };
+            out.push(format!("{}{slash}", realpath(it, p)?));
+        }
+    }
+    Ok(Value::str(out.join(sep)))
+}
+
+/// `oe.utils.make_arch_independent(d)`: the fixed settings of an allarch recipe.
+fn helper_make_arch_independent(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("make_arch_independent", &["d"], &[], args)?;
+    if !matches!(a[0], Value::Datastore) {
+        return Err(EvalError::needs(
+            "make_arch_independent() with a `d` that is not the datastore",
+        ));
+    }
+    let ctx = it.ctx;
+    let set = |k: &str, v: &str| ctx.set_var(k, Some(v));
+    for (k, v) in [
+        ("baselib", "lib"),
+        ("TARGET_ARCH", "allarch"),
+        ("TARGET_OS", "linux"),
+        ("TARGET_CC_ARCH", "none"),
+        ("TARGET_LD_ARCH", "none"),
+        ("TARGET_AS_ARCH", "none"),
+        ("TARGET_FPU", ""),
+        ("TARGET_PREFIX", ""),
+    ] {
+        set(k, v)?;
+    }
+    let extra = ctx.get_var("PACKAGE_EXTRA_ARCHS", true)?;
+    ctx.set_var("PACKAGE_EXTRA_ARCHS", extra.as_deref())?;
+    for (k, v) in [
+        ("SDK_ARCH", "none"),
+        ("SDK_CC_ARCH", "none"),
+        ("TARGET_CPPFLAGS", "none"),
+        ("TARGET_CFLAGS", "none"),
+        ("TARGET_CXXFLAGS", "none"),
+        ("TARGET_LDFLAGS", "none"),
+        ("POPULATESYSROOTDEPS", ""),
+        ("LDFLAGS", ""),
+        ("EXCLUDE_FROM_SHLIBS", "1"),
+        ("INHIBIT_PACKAGE_DEBUG_SPLIT", "1"),
+        ("INHIBIT_PACKAGE_STRIP", "1"),
+    ] {
+        set(k, v)?;
+    }
+    ctx.append_var_flag("emit_pkgdata", "vardepsexclude", " MULTILIB_VARIANTS")?;
+    ctx.append_var_flag("write_specfile", "vardepsexclude", " MULTILIBS")?;
+    ctx.append_var_flag("do_package", "vardepsexclude", " package_do_shlibs")?;
+    set(
+        "qemu_wrapper_cmdline",
+        "def qemu_wrapper_cmdline(data, rootfs_path, library_paths):\n    return 'false'",
+    )?;
+    Ok(Value::None)
+}
+
+/// `oe.kernel.map_kernel_arch(d)`: the Linux kernel's name for TARGET_ARCH.
+fn helper_map_kernel_arch(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("map_kernel_arch", &["d"], &[], args)?;
+    if !matches!(a[0], Value::Datastore) {
+        return Err(EvalError::needs(
+            "map_kernel_arch() with a `d` that is not the datastore",
+        ));
+    }
+    let Some(arch) = it.ctx.get_var("TARGET_ARCH", true)? else {
+        return Err(EvalError::type_err(
+            "expected string or bytes-like object, got 'NoneType'",
+        ));
+    };
+    const VALID: &[&str] = &[
+        "alpha",
+        "cris",
+        "ia64",
+        "i386",
+        "x86",
+        "m68knommu",
+        "m68k",
+        "ppc",
+        "powerpc",
+        "powerpc64",
+        "ppc64",
+        "sparc",
+        "sparc64",
+        "arm",
+        "aarch64",
+        "m32r",
+        "mips",
+        "sh",
+        "sh64",
+        "um",
+        "h8300",
+        "parisc",
+        "s390",
+        "v850",
+        "avr32",
+        "blackfin",
+        "loongarch64",
+        "microblaze",
+        "nios2",
+        "arc",
+        "riscv",
+        "xtensa",
+    ];
+    // `re.match` patterns in OE-Core's order.
+    const TABLE: &[(&str, &str)] = &[
+        ("(i.86|athlon|x86.64)$", "x86"),
+        ("arceb$", "arc"),
+        ("armeb$", "arm"),
+        ("aarch64$", "arm64"),
+        ("aarch64_be$", "arm64"),
+        ("aarch64_ilp32$", "arm64"),
+        ("aarch64_be_ilp32$", "arm64"),
+        ("loongarch(32|64|)$", "loongarch"),
+        ("mips(isa|)(32|64|)(r6|)(el|)$", "mips"),
+        ("mcf", "m68k"),
+        ("riscv(32|64|)(eb|)$", "riscv"),
+        ("p(pc|owerpc)(|64)", "powerpc"),
+        ("sh(3|4)$", "sh"),
+        ("bfin", "blackfin"),
+        ("microblazee[bl]", "microblaze"),
+    ];
+    for (pat, name) in TABLE {
+        let re = crate::re::PyRegex::new(pat).map_err(EvalError::needs)?;
+        if re.is_match_at_start(&arch) {
+            return Ok(Value::str(*name));
+        }
+    }
+    if VALID.contains(&arch.as_str()) {
+        return Ok(Value::str(arch));
+    }
+    let os = it.ctx.get_var("TARGET_OS", true)?.unwrap_or_default();
+    if !os.starts_with("linux") {
+        return Ok(Value::str(arch));
+    }
+    it.ctx.log(
+        "error",
+        &format!("cannot map '{arch}' to a linux kernel architecture"),
+    );
+    Ok(Value::None)
+}
+
+/// `oe.utils.cpu_count(at_least=1, at_most=64)`: the CPUs of the process's affinity mask,
+/// clamped.
+fn helper_cpu_count(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py(
+        "cpu_count",
+        &["at_least", "at_most"],
+        &[Value::Int(1), Value::Int(64)],
+        args,
+    )?;
+    let (Value::Int(at_least), Value::Int(at_most)) = (&a[0], &a[1]) else {
+        return Err(EvalError::needs(
+            "oe.utils.cpu_count() with bounds that are not ints",
+        ));
+    };
+    let cpus = need_host(it, "os.sched_getaffinity")?
+        .cpu_count()
+        .ok_or_else(|| EvalError::needs("`os.sched_getaffinity` (unknown on this host)"))?;
+    let cpus = i64::try_from(cpus).unwrap_or(i64::MAX);
+    Ok(Value::Int(cpus.min(*at_most).max(*at_least)))
+}
+
+fn str_of<'v>(v: &'v Value, what: &str) -> Result<&'v str> {
+    match v {
+        Value::Str(s) => Ok(s),
+        Value::None => Err(EvalError::exc(
+            "AttributeError",
+            format!("'NoneType' object has no attribute '{what}'"),
+        )),
+        other => Err(EvalError::needs(format!(
+            "{what} of a `{}`",
+            other.type_name()
+        ))),
+    }
+}
+
+/// `oe.utils.set_class_filter(var, features_var, filter_var, d)`: `var` becomes a call of
+/// `class_filter_features` on its current value (words with a `}` dropped, with a warning).
+fn helper_set_class_filter(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py(
+        "set_class_filter",
+        &["var", "features_var", "filter_var", "d"],
+        &[],
+        args,
+    )?;
+    if !matches!(a[3], Value::Datastore) {
+        return Err(EvalError::needs(
+            "set_class_filter() with a `d` that is not the datastore",
+        ));
+    }
+    let var = str_of(&a[0], "var")?;
+    let (fv, flv) = (str_of(&a[1], "features_var")?, str_of(&a[2], "filter_var")?);
+    let Some(mut defaults) = it.ctx.get_var(var, true)? else {
+        return Err(EvalError::type_err(
+            "argument of type 'NoneType' is not iterable",
+        ));
+    };
+    if defaults.contains('}') {
+        let issues: Vec<String> = split_whitespace(&defaults)
+            .filter(|w| w.contains('}'))
+            .map(str::to_owned)
+            .collect();
+        for issue in issues {
+            defaults = defaults.replace(&issue, "");
+            it.ctx.log(
+                "warn",
+                &format!("Unexpanded variable {issue} in {var} is not recommended"),
+            );
+        }
+    }
+    let value =
+        format!("${{@oe.utils.class_filter_features(\"{defaults}\", \"{fv}\", \"{flv}\", d)}}");
+    it.ctx.set_var(var, Some(&value))?;
+    Ok(Value::None)
+}
+
+/// `oe.utils.class_filter_features(defaults, features_var, filter_var, d)`: the sorted
+/// union of `features_var`'s words and the words of `defaults` listed in `filter_var`.
+fn helper_class_filter_features(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py(
+        "class_filter_features",
+        &["defaults", "features_var", "filter_var", "d"],
+        &[],
+        args,
+    )?;
+    let features = d_getvar(it, &a[3], &a[1])?;
+    let mut words: Vec<String> = split_whitespace(str_of(&features, "split")?)
+        .map(str::to_owned)
+        .collect();
+    let check = d_getvar(it, &a[3], &a[2])?;
+    let filtered = filter_string(it, &a[0], &check)?;
+    words.extend(split_whitespace(str_of(&filtered, "split")?).map(str::to_owned));
+    words.sort();
+    words.dedup();
+    Ok(Value::str(words.join(" ")))
+}
+
+/// `oe.lsb.distro_identifier(d=None)`: `ID-VERSION_ID` of `/etc/os-release`, with
+/// non-word characters of the id removed.
+fn helper_distro_identifier(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("distro_identifier", &["d"], &[Value::None], args)?;
+    match &a[0] {
+        Value::None => {}
+        Value::Datastore => {
+            if it
+                .ctx
+                .get_var("LSB_DISTRO_ADJUST", true)?
+                .is_some_and(|v| !v.is_empty())
+            {
+                return Err(EvalError::needs(
+                    "oe.lsb.distro_identifier() with LSB_DISTRO_ADJUST (a hook function)",
+                ));
+            }
+        }
+        _ => {
+            return Err(EvalError::needs(
+                "oe.lsb.distro_identifier() with a `d` that is not the datastore",
+            ));
+        }
+    }
+    let host = need_host(it, "oe.lsb.distro_identifier")?;
+    let path = "/etc/os-release";
+    let mut id = None;
+    let mut release = None;
+    if host.path_info(path).exists {
+        let text = host
+            .read_to_string(path)
+            .ok_or_else(|| EvalError::needs("reading /etc/os-release (not UTF-8 text)"))?;
+        for line in text.split_inclusive('\n') {
+            let line = line.trim_end_matches(crate::value::is_py_space);
+            let Some((key, val)) = line.split_once('=') else {
+                continue;
+            };
+            let val = val.trim_matches(['"', '\'']).to_owned();
+            match key.trim_matches(crate::value::is_py_space) {
+                "ID" => id = Some(val),
+                "VERSION_ID" => release = Some(val),
+                _ => {}
+            }
+        }
+    }
+    let Some(id) = id.filter(|i| !i.is_empty()) else {
+        return Ok(Value::str("unknown"));
+    };
+    let id: String = id
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<String>()
+        .to_lowercase();
+    let s = match release.filter(|r| !r.is_empty()) {
+        Some(r) => format!("{id}-{r}"),
+        None => id,
+    };
+    Ok(Value::str(s.replace([' ', '/'], "-")))
+}
+
+/// `bb.utils.mkdirhier(dir)` for a directory that already exists (nothing to do); creating
+/// one is a write to the file system, which needs Python.
+fn helper_mkdirhier(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("mkdirhier", &["directory"], &[], args)?;
+    let Value::Str(dir) = &a[0] else {
+        return Err(EvalError::needs(
+            "bb.utils.mkdirhier() of a value that is not a str",
+        ));
+    };
+    if dir.contains("${") {
+        return Err(EvalError::needs(
+            "bb.utils.mkdirhier() of a name with an unexpanded variable (bb.fatal)",
+        ));
+    }
+    if need_host(it, "bb.utils.mkdirhier")?.path_info(dir).is_dir {
+        return Ok(Value::None);
+    }
+    Err(EvalError::needs(format!(
+        "bb.utils.mkdirhier(`{dir}`) would create a directory"
+    )))
 }
 
 /// Python `callable()` for the values we model.
@@ -2819,11 +3402,7 @@ fn helper_which(it: &Interp<'_>, args: Args) -> Result<Value> {
         &[Value::Int(0), Value::Bool(false), Value::Bool(false)],
         args,
     )?;
-    if a[4].truthy() {
-        return Err(EvalError::needs(
-            "`bb.utils.which` with `executable` (the host's permissions)",
-        ));
-    }
+    let executable = a[4].truthy();
     let path = match &a[0] {
         v if !v.truthy() => String::new(),
         Value::Str(s) => s.to_string(),
@@ -2845,7 +3424,14 @@ fn helper_which(it: &Interp<'_>, args: Args) -> Result<Value> {
     for p in paths {
         let next = path_join(&[Value::str(p), a[1].clone()])?;
         hist.push(Value::str(next.as_str()));
-        if host.path_info(&next).exists {
+        let candidate = if executable {
+            host.is_executable(&next).ok_or_else(|| {
+                EvalError::needs("`bb.utils.which` with `executable` (the host's permissions)")
+            })?
+        } else {
+            host.path_info(&next).exists
+        };
+        if candidate {
             found = if next.starts_with('/') {
                 next
             } else {
@@ -2926,7 +3512,7 @@ fn helper_qa_exit(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
 
 /// `bb.utils.explode_deps(s)`: the names of an `RDEPENDS`-style list, without the
 /// parenthesized versions.
-fn explode_deps(s: &str) -> Vec<&str> {
+pub(crate) fn explode_deps(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut in_version = false;
     for w in split_whitespace(s) {

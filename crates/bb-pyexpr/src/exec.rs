@@ -827,6 +827,15 @@ fn import(path: &str) -> Result<Value> {
         "oe.path",
         "oe.buildcfg",
         "oe.qa",
+        "oe.lsb",
+        "oe.license",
+        "oe.kernel",
+        "oe.cve_check",
+        "bb.fetch",
+        "bb.fetch2",
+        "oe.classextend",
+        "bb.event",
+        "bb.runqueue",
         "os",
         "os.path",
         "re",
@@ -852,13 +861,17 @@ fn import(path: &str) -> Result<Value> {
 /// Runs a function body as BitBake runs anonymous functions: `source` is `def NAME(d):` and
 /// the body; the function is called with the datastore.
 pub(crate) fn run(source: &str, it: &Interp<'_>) -> Result<()> {
+    run_with(source, it, vec![Value::Datastore])
+}
+
+/// Compiles the `def` of `source` and calls it with `args`.
+pub(crate) fn run_with(source: &str, it: &Interp<'_>, args: Vec<Value>) -> Result<()> {
     let def = compile_function(source)?;
     let f = def_value(it, &def)?;
     let Value::Func(c) = &f else {
         return Err(EvalError::needs("a function that is not a function"));
     };
-    it.call_def(c, &def, Args::positional(vec![Value::Datastore]))
-        .map(drop)
+    it.call_def(c, &def, Args::positional(args)).map(drop)
 }
 
 #[cfg(test)]

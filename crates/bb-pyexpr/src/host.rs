@@ -34,6 +34,27 @@ pub trait Host: Send + Sync {
     fn read_to_string(&self, path: &str) -> Option<String>;
     /// `os.getuid()`, `os.getgid()` and `os.getpid()`, when known.
     fn ids(&self) -> Option<ProcessIds>;
+    /// The environment the build tool was started with (BitBake's `BB_ORIGENV`), as
+    /// `(name, value)` pairs; `None` when unknown.
+    fn original_env(&self) -> Option<Vec<(String, String)>> {
+        None
+    }
+    /// `os.path.isfile(path) and os.access(path, os.X_OK)`; `None` when unknown.
+    fn is_executable(&self, path: &str) -> Option<bool> {
+        let _ = path;
+        None
+    }
+    /// `len(os.sched_getaffinity(0))`: the CPUs this process may run on; `None` when
+    /// unknown.
+    fn cpu_count(&self) -> Option<usize> {
+        None
+    }
+    /// The target of symbolic link `path` (`os.readlink`); `Some(None)` when `path` is not a
+    /// symbolic link, `None` when unknown.
+    fn read_link(&self, path: &str) -> Option<Option<String>> {
+        let _ = path;
+        None
+    }
 }
 
 /// The identities of the running process.
@@ -99,6 +120,90 @@ impl Host for SystemHost {
             gid: real("Gid:")?,
             pid: std::process::id(),
         })
+    }
+
+    fn original_env(&self) -> Option<Vec<(String, String)>> {
+        Some(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        )
+    }
+
+    fn is_executable(&self, path: &str) -> Option<bool> {
+        use std::os::unix::fs::MetadataExt;
+        if path.contains('\0') {
+            return Some(false);
+        }
+        let Ok(m) = std::fs::metadata(path) else {
+            return Some(false);
+        };
+        if !m.is_file() {
+            return Some(false);
+        }
+        // access(2) with the real ids: root may execute a file with any execute bit.
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let field = |key: &str| -> Vec<u32> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(|r| {
+                    r.split_whitespace()
+                        .filter_map(|w| w.parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let uid = *field("Uid:").first()?;
+        let gid = *field("Gid:").first()?;
+        let groups = field("Groups:");
+        let mode = m.mode();
+        Some(if uid == 0 {
+            mode & 0o111 != 0
+        } else if m.uid() == uid {
+            mode & 0o100 != 0
+        } else if m.gid() == gid || groups.contains(&m.gid()) {
+            mode & 0o010 != 0
+        } else {
+            mode & 0o001 != 0
+        })
+    }
+
+    fn read_link(&self, path: &str) -> Option<Option<String>> {
+        if path.contains('\0') {
+            return Some(None);
+        }
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let t = std::fs::read_link(path).ok()?;
+                Some(Some(t.into_os_string().into_string().ok()?))
+            }
+            _ => Some(None),
+        }
+    }
+
+    fn cpu_count(&self) -> Option<usize> {
+        // The affinity mask of this process, as the kernel lists it (`0-3,8`).
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let list = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?
+            .trim();
+        let mut n = 0usize;
+        for part in list.split(',').filter(|p| !p.is_empty()) {
+            match part.split_once('-') {
+                Some((a, b)) => {
+                    let a: usize = a.trim().parse().ok()?;
+                    let b: usize = b.trim().parse().ok()?;
+                    n += b.checked_sub(a)? + 1;
+                }
+                None => {
+                    part.trim().parse::<usize>().ok()?;
+                    n += 1;
+                }
+            }
+        }
+        (n > 0).then_some(n)
     }
 
     fn cwd(&self) -> Option<String> {

@@ -31,11 +31,14 @@ mod ast;
 mod builtins;
 mod error;
 mod eval;
+mod event;
 mod exec;
+mod filter;
 mod format;
 mod git;
 mod host;
 mod lexer;
+mod license;
 mod methods;
 mod mutate;
 mod ops;
@@ -44,11 +47,13 @@ mod pytime;
 mod re;
 mod stack;
 mod stmt;
+mod uri;
 mod value;
 
 use std::sync::Arc;
 
 pub use error::{EvalError, Result};
+pub use event::{Event, EventAttr};
 pub use host::{Host, PathInfo, ProcessIds, SystemHost, host, set_host};
 pub use re::PyRegex;
 
@@ -71,6 +76,11 @@ pub trait Context {
     fn get_var_flags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, EvalError> {
         let _ = name;
         Err(needs("d.getVarFlags"))
+    }
+    /// `d.hasOverrides(name)`: whether `name` has conditional variants (`name:o`).
+    fn has_overrides(&self, name: &str) -> Result<bool, EvalError> {
+        let _ = name;
+        Err(needs("d.hasOverrides"))
     }
     /// `d.keys()`: every variable name.
     fn keys(&self) -> Result<Vec<String>, EvalError> {
@@ -103,6 +113,12 @@ pub trait Context {
     fn prepend_var(&self, name: &str, value: &str) -> Result<(), EvalError> {
         let _ = (name, value);
         Err(needs("d.prependVar"))
+    }
+    /// `d.setVarFilter(name, expr)`: reads of `name` (and of `name:...`) with expansion
+    /// pass the value through filter `expr` ([`apply_filter`]); `None` removes the filter.
+    fn set_var_filter(&self, name: &str, expr: Option<&str>) -> Result<(), EvalError> {
+        let _ = (name, expr);
+        Err(needs("d.setVarFilter"))
     }
     /// `d.delVar(name)`.
     fn del_var(&self, name: &str) -> Result<(), EvalError> {
@@ -262,6 +278,38 @@ pub fn run_function(source: &str, ctx: &dyn Context) -> Result<()> {
         },
         e => e.with_expr(source.lines().next().unwrap_or(source)),
     })
+}
+
+/// Runs an event handler as BitBake does: `source` is `def NAME(e, d):\n<body>` (what
+/// BitBake compiles for a handler registered with `addhandler`); it is called with `event`
+/// (whose `e.data` is the datastore) and `d`. Errors as for [`run_function`].
+pub fn run_handler(source: &str, event: &Event, ctx: &dyn Context) -> Result<()> {
+    let _guard = stack::Guard::new();
+    let interp = eval::Interp::new(ctx);
+    let args = vec![event::value(event.clone()), value::Value::Datastore];
+    exec::run_with(source, &interp, args).map_err(|e| match e {
+        EvalError::Exception { kind, message } if kind == "SkipPackage" => EvalError::Exception {
+            kind: "SkipRecipe".to_owned(),
+            message,
+        },
+        e => e.with_expr(source.lines().next().unwrap_or(source)),
+    })
+}
+
+/// Applies a variable filter (`d.setVarFilter`) to a non-empty expanded value, as
+/// BitBake's `bb.filter.apply_filters` does: `expr` is evaluated with `val` bound to `val`
+/// and only the filter functions in scope (`suffix`, `prefix`, `sort`, `remove`,
+/// `native_filter`). `Ok(None)`: the filter returned `None`.
+///
+/// ```
+/// let r = bb_pyexpr::apply_filter(
+///     "native_filter(val, 'zlib-native', 'zlib', selfref=False)",
+///     "zlib-native gettext-cross-x86_64 perl",
+/// );
+/// assert_eq!(r, Ok(Some("gettext-native-x86_64 perl-native".to_owned())));
+/// ```
+pub fn apply_filter(expr: &str, val: &str) -> Result<Option<String>> {
+    filter::apply(expr, val)
 }
 
 /// A compiled expression: parse once, evaluate against any number of datastores.

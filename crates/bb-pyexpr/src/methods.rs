@@ -252,6 +252,8 @@ const DATASTORE_ALL: &[&str] = &[
 
 /// The datastore methods we implement.
 const DATASTORE_IMPL: &[&str] = &[
+    "setVarFilter",
+    "hasOverrides",
     "getVar",
     "getVarFlag",
     "expand",
@@ -336,6 +338,23 @@ pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
             None if TUPLE_ALL.contains(&name) => Ok(unknown(format!("time.struct_time.{name}"))),
             None => Err(no_attr(obj, name)),
         },
+        Value::Event(e) => match name {
+            "data" => Ok(Value::Datastore),
+            _ => Ok(e
+                .attr(name)
+                .unwrap_or_else(|| unknown(format!("{}.{name}", e.class())))),
+        },
+        Value::EventClass(c) if name == "__name__" => Ok(Value::str(crate::event::short(c))),
+        Value::OrigEnv if name == "getVar" => Ok(Value::Method(Rc::new(Value::OrigEnv), "getVar")),
+        Value::Uri(u) => Ok(u
+            .attr(name)
+            .unwrap_or_else(|| unknown(format!("bb.fetch.URI.{name}")))),
+        Value::ClassExtender(_) => {
+            match crate::filter::EXTENDER_METHODS.iter().find(|m| **m == name) {
+                Some(m) => Ok(Value::Method(Rc::new(obj.clone()), m)),
+                None => Ok(unknown(format!("ClassExtender.{name}"))),
+            }
+        }
         Value::Exc(e) if name == "args" => match &e.args {
             Some(args) => Ok(Value::tuple(args.clone())),
             None => Ok(unknown(format!("{}.args", e.kind))),
@@ -364,7 +383,20 @@ pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
 /// Members of the modules we model; anything else is unknown to us.
 fn module_attr(m: &'static str, name: &str) -> Value {
     let sub = |s: &'static str| Value::Module(s);
+    if let Some(c) = crate::event::class(m, name) {
+        return Value::EventClass(c);
+    }
     match (m, name) {
+        ("bb", "event") => sub("bb.event"),
+        ("bb", "runqueue") => sub("bb.runqueue"),
+        ("bb", "__version__") => Value::str(crate::event::BB_VERSION),
+        ("bb.event", "getName") => Value::Method(Rc::new(Value::Module("bb.event")), "getName"),
+        ("oe", "lsb") => sub("oe.lsb"),
+        ("oe", "license") => sub("oe.license"),
+        ("oe", "kernel") => sub("oe.kernel"),
+        ("oe", "cve_check") => sub("oe.cve_check"),
+        ("bb", "fetch" | "fetch2") => sub("bb.fetch"),
+        ("oe", "classextend") => sub("oe.classextend"),
         ("bb", "utils") => sub("bb.utils"),
         ("bb", "parse") => sub("bb.parse"),
         ("bb", "data") => sub("bb.data"),
@@ -1168,6 +1200,37 @@ pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args)
             range_method(it, recv, name, args)
         }
         Value::Datastore => datastore_method(it, name, args),
+        Value::Module("bb.event") if name == "getName" => {
+            nargs(name, &args, 1, 1)?;
+            match args.pos.first() {
+                Some(Value::Event(e)) => Ok(Value::str(e.short_name())),
+                Some(Value::EventClass(c)) => Ok(Value::str(crate::event::short(c))),
+                Some(other) => Err(EvalError::needs(format!(
+                    "bb.event.getName() of a `{}`",
+                    other.type_name()
+                ))),
+                None => Err(EvalError::needs("bb.event.getName()")),
+            }
+        }
+        Value::ClassExtender(c) => crate::filter::extender_method(it, c, name, args),
+        Value::OrigEnv if name == "getVar" => {
+            nargs(name, &args, 1, 2)?;
+            let Some(Value::Str(var)) = args.pos.first() else {
+                return Err(EvalError::needs(
+                    "BB_ORIGENV.getVar() of a name that is not a str",
+                ));
+            };
+            let host = it.ctx.host().ok_or_else(|| {
+                EvalError::needs("BB_ORIGENV (the environment bake started with)")
+            })?;
+            let env = host.original_env().ok_or_else(|| {
+                EvalError::needs("BB_ORIGENV (the environment bake started with)")
+            })?;
+            Ok(env
+                .iter()
+                .find(|(k, _)| k.as_str() == &**var)
+                .map_or(Value::None, |(_, v)| Value::str(v.as_str())))
+        }
         Value::Module("re") => crate::re::call_module(it, name, args),
         Value::Module("time") => crate::pytime::call(it, name, args),
         Value::Pattern(re) => crate::re::call_pattern(it, re, name, args),
@@ -1408,6 +1471,21 @@ fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
             }
             Ok(Value::None)
         }
+        "hasOverrides" => {
+            let (a, _) = ds_bind(name, args, &["var"], &[], true)?;
+            Ok(Value::Bool(it.ctx.has_overrides(&var_name(&a[0])?)?))
+        }
+        "setVarFilter" => {
+            let (a, _) = ds_bind(name, args, &["var", "filter"], &[], true)?;
+            let filter = if a[1].truthy() {
+                Some(crate::value::py_str(&a[1])?)
+            } else {
+                None
+            };
+            it.ctx
+                .set_var_filter(&var_name(&a[0])?, filter.as_deref())?;
+            Ok(Value::None)
+        }
         "delVar" => {
             let (a, _) = ds_bind(name, args, &["var"], &[], true)?;
             it.ctx.del_var(&var_name(&a[0])?)?;
@@ -1475,7 +1553,12 @@ fn get_var(it: &Interp<'_>, var: &str, expand: bool) -> Result<Value> {
     if let Some(items) = it.ctx.internal_list(var, None) {
         return Ok(internal(items));
     }
-    Ok(opt(it.ctx.get_var(var, expand)?))
+    let v = it.ctx.get_var(var, expand)?;
+    if v.is_none() && var == "BB_ORIGENV" {
+        // BitBake keeps the original environment there as a datastore object.
+        return Ok(Value::OrigEnv);
+    }
+    Ok(opt(v))
 }
 
 #[cfg(test)]

@@ -65,6 +65,16 @@ pub(crate) enum Value {
     ReFlag(i64),
     /// A `time.struct_time` (a tuple subclass with named fields).
     StructTime(Rc<crate::pytime::StructTime>),
+    /// A BitBake event handed to a handler (`e`).
+    Event(Rc<crate::event::Event>),
+    /// A BitBake event class (`bb.event.RecipeParsed`), by its full dotted name.
+    EventClass(&'static str),
+    /// `d.getVar("BB_ORIGENV", False)`: the environment bake was started with.
+    OrigEnv,
+    /// An `oe.classextend.ClassExtender(extname, prefixes, d)`.
+    ClassExtender(Rc<crate::filter::ClassExtender>),
+    /// A `bb.fetch.URI`.
+    Uri(Rc<crate::uri::Uri>),
 }
 
 /// An exception instance: its class and `str()`.
@@ -546,6 +556,11 @@ impl Value {
             Self::Match(_) => "re.Match",
             Self::ReFlag(_) => "RegexFlag",
             Self::StructTime(_) => "time.struct_time",
+            Self::Event(e) => crate::event::static_short(e.class()),
+            Self::EventClass(_) => "type",
+            Self::OrigEnv => "DataSmart",
+            Self::ClassExtender(_) => "ClassExtender",
+            Self::Uri(_) => "URI",
             Self::Iter(it) => match &*it.borrow() {
                 Iter::Seq(..) | Iter::List(..) => "list_iterator",
                 Iter::ListRev(..) => "list_reverseiterator",

@@ -2,6 +2,7 @@
 //! and evaluator, then read back. Expected values follow BitBake's behaviour (the cases
 //! marked "trap" in the semantics reference).
 
+mod events;
 mod laws;
 
 use std::collections::HashMap;

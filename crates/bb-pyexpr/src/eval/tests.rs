@@ -122,8 +122,8 @@ fn calls_of_unknown_names_need_python() {
     assert_eq!(needs("get_perl_version(d)"), "call to `get_perl_version`");
     assert_eq!(needs("PN(1)"), "call to `PN`");
     assert_eq!(
-        needs("oe.kernel.map_kernel_arch(d)"),
-        "call to `oe.kernel.map_kernel_arch`"
+        needs("oe.kernel.get_kernel_version(d)"),
+        "call to `oe.kernel.get_kernel_version`"
     );
     assert_eq!(
         needs("time.strftime('%Y')"),

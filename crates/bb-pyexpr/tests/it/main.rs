@@ -4,6 +4,7 @@
 
 mod api;
 mod differential;
+mod events;
 mod functions;
 mod props;
 mod run;
