@@ -9,6 +9,23 @@ mod ui;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Keeps freed memory in the process instead of returning it to the kernel after 10 ms
+/// and faulting fresh zeroed pages in again: a cold `bake -p` on openembedded-core goes
+/// from 4.6 s to 3.1 s (peak memory 305 -> 360 MB).
+#[allow(unsafe_code, reason = "two calls into the allocator's option table")]
+fn tune_allocator() {
+    /// `mi_option_arena_eager_commit` in mimalloc.h (v2).
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    /// `mi_option_purge_delay` in mimalloc.h (v2).
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: `mi_option_set` only stores an integer in mimalloc's option table; it is
+    // thread-safe and valid at any time, and these values are documented ones.
+    unsafe {
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 1);
+    }
+}
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -217,6 +234,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = cli::Cli::parse();
     bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
     let code = match run(cli) {
