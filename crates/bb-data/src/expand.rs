@@ -158,22 +158,27 @@ impl bb_pyexpr::Context for Ctx<'_> {
         &self,
         name: &str,
     ) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
+        self.d.note_wide_read();
         Ok(self.d.py_var_flags(name))
     }
 
     fn has_overrides(&self, name: &str) -> Result<bool, bb_pyexpr::EvalError> {
+        self.d.note_wide_read();
         Ok(self.d.overridedata.contains_key(name))
     }
 
     fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
+        self.d.note_wide_read();
         Ok(self.d.keys())
     }
 
     fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
+        self.d.note_wide_read();
         self.d.internal_list(name, flag)
     }
 
     fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
+        self.d.note_wide_read();
         self.d.python_function(name)
     }
 

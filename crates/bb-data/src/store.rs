@@ -107,10 +107,35 @@ pub(crate) struct Overrides {
     pub(crate) set: HashSet<String>,
 }
 
-/// Memoised reads; dropped on every write, never shared between copies.
+/// What one cached expansion read: the base names of the variables (and flags) it
+/// looked at, or "anything" when it looked at the datastore as a whole.
+#[derive(Debug, Default, Clone)]
+struct Reads {
+    names: HashSet<String>,
+    everything: bool,
+}
+
+impl Reads {
+    fn merge(&mut self, other: &Reads) {
+        self.everything |= other.everything;
+        self.names.extend(other.names.iter().cloned());
+    }
+}
+
+/// Memoised reads, never shared between copies. A write drops only the expansions
+/// that read the written variable (or read the datastore as a whole); a write that
+/// can change the active overrides drops them all.
 #[derive(Debug, Default)]
 struct Cache {
     expanded: HashMap<String, Option<String>>,
+    /// For each cached expansion, what it read.
+    reads: HashMap<String, Arc<Reads>>,
+    /// Base name -> cached expansions that read it.
+    readers: HashMap<String, Vec<String>>,
+    /// Cached expansions that read the datastore as a whole.
+    wide_readers: Vec<String>,
+    /// The reads of the expansions under way, innermost last.
+    frames: Vec<Reads>,
     overrides: Option<Arc<Overrides>>,
     computing_overrides: bool,
     /// Base names read while OVERRIDES was computed; a write to one drops `overrides`.
@@ -120,6 +145,59 @@ struct Cache {
     expanding: Vec<String>,
     /// A datastore error raised inside inline Python, kept to be re-raised whole.
     pending: Option<Error>,
+}
+
+impl Cache {
+    fn clear_expanded(&mut self) {
+        self.expanded.clear();
+        self.reads.clear();
+        self.readers.clear();
+        self.wide_readers.clear();
+    }
+
+    /// Notes a read of base name `base` by the expansion under way.
+    fn note_read(&mut self, base: &str) {
+        if let Some(f) = self.frames.last_mut()
+            && !f.names.contains(base)
+        {
+            f.names.insert(base.to_owned());
+        }
+    }
+
+    /// Caches `value` for `key`, with what computing it read.
+    fn store(&mut self, key: String, value: Option<String>, reads: Reads) {
+        if reads.everything {
+            self.wide_readers.push(key.clone());
+        }
+        for n in &reads.names {
+            self.readers.entry(n.clone()).or_default().push(key.clone());
+        }
+        self.reads.insert(key.clone(), Arc::new(reads));
+        self.expanded.insert(key, value);
+    }
+
+    /// A cached value, with its reads passed on to the expansion under way.
+    fn hit(&mut self, key: &str) -> Option<Option<String>> {
+        let v = self.expanded.get(key)?.clone();
+        if let Some(r) = self.reads.get(key).cloned()
+            && let Some(f) = self.frames.last_mut()
+        {
+            f.merge(&r);
+        }
+        Some(v)
+    }
+
+    /// Drops what depends on base name `base`.
+    fn invalidate(&mut self, base: &str) {
+        let mut drop: Vec<String> = std::mem::take(&mut self.wide_readers);
+        if let Some(list) = self.readers.remove(base) {
+            drop.extend(list);
+        }
+        for k in drop {
+            self.expanded.remove(&k);
+            self.reads.remove(&k);
+        }
+    }
 }
 
 /// Options for a write, mirroring how BitBake distinguishes file statements from the
@@ -343,7 +421,7 @@ impl DataStore {
                 self.filters.remove(var);
             }
         }
-        self.cache.borrow_mut().expanded.clear();
+        self.cache.borrow_mut().clear_expanded();
     }
 
     /// Turns variable history recording on or off.
@@ -409,10 +487,20 @@ impl DataStore {
 
     fn touched(&mut self, name: &str) {
         let cache = self.cache.get_mut();
-        cache.expanded.clear();
         let base = name.split(':').next().unwrap_or(name);
         if cache.override_deps.contains(base) || cache.override_deps.contains(name) {
             cache.overrides = None;
+            cache.clear_expanded();
+        } else {
+            cache.invalidate(base);
+        }
+    }
+
+    /// Notes that the expansion under way looked at the datastore as a whole (keys,
+    /// all flags of a variable, function lists): any write drops it.
+    pub(crate) fn note_wide_read(&self) {
+        if let Some(f) = self.cache.borrow_mut().frames.last_mut() {
+            f.everything = true;
         }
     }
 
@@ -858,7 +946,7 @@ impl DataStore {
                     list: list.clone(),
                     set,
                 }));
-                cache.expanded.clear();
+                cache.clear_expanded();
             }
             let again = read(self);
             if again == list {
@@ -877,12 +965,12 @@ impl DataStore {
                 let set = list.iter().cloned().collect();
                 let o = Arc::new(Overrides { list, set });
                 cache.overrides = Some(o.clone());
-                cache.expanded.clear();
+                cache.clear_expanded();
                 Ok(o)
             }
             None => {
                 cache.overrides = None;
-                cache.expanded.clear();
+                cache.clear_expanded();
                 Err(Error::OverridesUnstable(stack.join("\n")))
             }
         }
@@ -919,15 +1007,45 @@ impl DataStore {
         noweak: bool,
         parsing: bool,
     ) -> Result<(Option<String>, Vec<String>)> {
-        if expand
-            && !noweak
-            && let Some(v) = self.cache.borrow().expanded.get(var)
+        let base = var.split(':').next().unwrap_or(var);
         {
-            return Ok((v.clone(), Vec::new()));
+            let mut cache = self.cache.borrow_mut();
+            if expand
+                && !noweak
+                && let Some(v) = cache.hit(var)
+            {
+                return Ok((v, Vec::new()));
+            }
+            cache.note_read(base);
+            if let Some(rec) = cache.recording.as_mut() {
+                rec.insert(base.to_owned());
+            }
+            if !(expand && !noweak) {
+                drop(cache);
+                return self.read_content_inner(var, expand, noweak, parsing);
+            }
+            cache.frames.push(Reads::default());
         }
-        if let Some(rec) = self.cache.borrow_mut().recording.as_mut() {
-            rec.insert(var.split(':').next().unwrap_or(var).to_owned());
+        let r = self.read_content_inner(var, expand, noweak, parsing);
+        let mut cache = self.cache.borrow_mut();
+        let mut reads = cache.frames.pop().unwrap_or_default();
+        reads.names.insert(base.to_owned());
+        if let Some(parent) = cache.frames.last_mut() {
+            parent.merge(&reads);
         }
+        if let Ok((value, _)) = &r {
+            cache.store(var.to_owned(), value.clone(), reads);
+        }
+        r
+    }
+
+    fn read_content_inner(
+        &self,
+        var: &str,
+        expand: bool,
+        noweak: bool,
+        parsing: bool,
+    ) -> Result<(Option<String>, Vec<String>)> {
         let local = self.var(var);
         let mut value: Option<String> = None;
         let mut removes: Vec<String> = Vec::new();
@@ -1042,12 +1160,6 @@ impl DataStore {
                 other => Error::Fatal(format!("filter of {var}: {other}")),
             })?;
         }
-        if !noweak {
-            self.cache
-                .borrow_mut()
-                .expanded
-                .insert(var.to_owned(), value.clone());
-        }
         Ok((value, matched))
     }
 
@@ -1137,15 +1249,25 @@ impl DataStore {
             return Ok(Some(raw.to_owned()));
         }
         let cachename = format!("{name}[{flag}]");
-        if let Some(v) = self.cache.borrow().expanded.get(&cachename) {
-            return Ok(v.clone());
+        let base = name.split(':').next().unwrap_or(name);
+        {
+            let mut cache = self.cache.borrow_mut();
+            if let Some(v) = cache.hit(&cachename) {
+                return Ok(v);
+            }
+            cache.note_read(base);
+            cache.frames.push(Reads::default());
         }
         let raw = raw.to_owned();
-        let out = self.expand_tracked(&raw, Some(&cachename))?;
-        self.cache
-            .borrow_mut()
-            .expanded
-            .insert(cachename, Some(out.clone()));
+        let out = self.expand_tracked(&raw, Some(&cachename));
+        let mut cache = self.cache.borrow_mut();
+        let mut reads = cache.frames.pop().unwrap_or_default();
+        reads.names.insert(base.to_owned());
+        if let Some(parent) = cache.frames.last_mut() {
+            parent.merge(&reads);
+        }
+        let out = out?;
+        cache.store(cachename, Some(out.clone()), reads);
         Ok(Some(out))
     }
 

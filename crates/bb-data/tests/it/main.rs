@@ -377,3 +377,56 @@ fn anonymous_python_adds_and_deletes_tasks() {
     assert_eq!(r.get_raw_flag("do_b", "deps").as_deref(), Some("do_c"));
     assert_eq!(r.get_raw_flag("do_c", "deps").as_deref(), Some(""));
 }
+
+/// Cached expansions are dropped exactly when something they read changes: directly,
+/// through another variable, through inline Python, through a flag, through an
+/// override, or through a whole-datastore read.
+#[test]
+fn expansion_cache_follows_what_was_read() {
+    let mut d = DataStore::new();
+    d.set_var("A", "${B}-${@d.getVar('C')}");
+    d.set_var("B", "b1");
+    d.set_var("C", "c1");
+    d.set_var("UNRELATED", "x");
+    assert_eq!(d.get_var("A").ok().flatten().as_deref(), Some("b1-c1"));
+    d.set_var("UNRELATED", "y");
+    assert_eq!(d.get_var("A").ok().flatten().as_deref(), Some("b1-c1"));
+    d.set_var("B", "b2");
+    assert_eq!(d.get_var("A").ok().flatten().as_deref(), Some("b2-c1"));
+    d.set_var("C", "c2");
+    assert_eq!(d.get_var("A").ok().flatten().as_deref(), Some("b2-c2"));
+    // Through an intermediate variable that is itself cached.
+    d.set_var("OUTER", "<${A}>");
+    assert_eq!(
+        d.get_var("OUTER").ok().flatten().as_deref(),
+        Some("<b2-c2>")
+    );
+    d.set_var("C", "c3");
+    assert_eq!(
+        d.get_var("OUTER").ok().flatten().as_deref(),
+        Some("<b2-c3>")
+    );
+    // Appends and conditional variants of something read.
+    d.set_var("B:append", "+");
+    assert_eq!(
+        d.get_var("OUTER").ok().flatten().as_deref(),
+        Some("<b2+-c3>")
+    );
+    d.set_var("OVERRIDES", "foo");
+    d.set_var("B:foo", "bf");
+    assert_eq!(
+        d.get_var("OUTER").ok().flatten().as_deref(),
+        Some("<bf+-c3>")
+    );
+    // A flag read from inline Python.
+    d.set_var("F", "${@d.getVarFlag('G', 'doc')}");
+    d.set_var_flag("G", "doc", "one");
+    assert_eq!(d.get_var("F").ok().flatten().as_deref(), Some("one"));
+    d.set_var_flag("G", "doc", "two");
+    assert_eq!(d.get_var("F").ok().flatten().as_deref(), Some("two"));
+    // A read of the datastore as a whole.
+    d.set_var("K", "${@len([k for k in d.keys() if k.startswith('ZZ')])}");
+    assert_eq!(d.get_var("K").ok().flatten().as_deref(), Some("0"));
+    d.set_var("ZZ1", "1");
+    assert_eq!(d.get_var("K").ok().flatten().as_deref(), Some("1"));
+}
