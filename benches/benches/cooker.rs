@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 use bb_cooker::{Cooker, CookerOptions};
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// The allocator `bake` uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     if let Some(dir) = p.parent() {
@@ -142,12 +146,11 @@ fn world(n: usize) -> PathBuf {
 }
 
 fn cooker(builddir: &Path) -> Cooker {
-    let opts = CookerOptions {
-        cwd: builddir.to_path_buf(),
-        env: std::env::vars().collect(),
-        cmdline: Vec::new(),
-        host_uname: None,
+    let mut opts = match CookerOptions::from_process() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot read the process's options: {e}"),
     };
+    opts.cwd = builddir.to_path_buf();
     match Cooker::new(&opts) {
         Ok(c) => c,
         Err(e) => panic!("cooker failed on {}: {e}", builddir.display()),

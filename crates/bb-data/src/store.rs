@@ -1020,7 +1020,7 @@ impl DataStore {
             if let Some(rec) = cache.recording.as_mut() {
                 rec.insert(base.to_owned());
             }
-            if !(expand && !noweak) {
+            if !expand || noweak {
                 drop(cache);
                 return self.read_content_inner(var, expand, noweak, parsing);
             }

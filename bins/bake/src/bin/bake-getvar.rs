@@ -7,6 +7,10 @@
 #[expect(dead_code, reason = "ui.rs is shared with bake, which uses more of it")]
 mod ui;
 
+/// The same allocator as `bake`: these tools parse every recipe too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 use anyhow::Context;

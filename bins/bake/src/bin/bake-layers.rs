@@ -8,6 +8,10 @@
 #[expect(dead_code, reason = "ui.rs is shared with bake, which uses more of it")]
 mod ui;
 
+/// The same allocator as `bake`: these tools parse every recipe too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
