@@ -6,11 +6,16 @@
 //! owns storage and the read pipeline; it never reads files (see `eval`).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::history::{HistoryEvent, IncludeTree, Origin};
+
+/// The persistent maps of a datastore: imbl's HAMT with a fast non-cryptographic hash
+/// (variable names come from metadata files, not from an adversary).
+pub(crate) type Map<K, V> =
+    imbl::GenericHashMap<K, V, rustc_hash::FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
 
 /// A queued `:append`, `:prepend` or `:remove`, with the overrides it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +116,7 @@ pub(crate) struct Overrides {
 /// looked at, or "anything" when it looked at the datastore as a whole.
 #[derive(Debug, Default, Clone)]
 struct Reads {
-    names: HashSet<String>,
+    names: rustc_hash::FxHashSet<String>,
     everything: bool,
 }
 
@@ -127,11 +132,11 @@ impl Reads {
 /// can change the active overrides drops them all.
 #[derive(Debug, Default)]
 struct Cache {
-    expanded: HashMap<String, Option<String>>,
+    expanded: rustc_hash::FxHashMap<String, Option<String>>,
     /// For each cached expansion, what it read.
-    reads: HashMap<String, Arc<Reads>>,
+    reads: rustc_hash::FxHashMap<String, Arc<Reads>>,
     /// Base name -> cached expansions that read it.
-    readers: HashMap<String, Vec<String>>,
+    readers: rustc_hash::FxHashMap<String, Vec<String>>,
     /// Cached expansions that read the datastore as a whole.
     wide_readers: Vec<String>,
     /// The reads of the expansions under way, innermost last.
@@ -271,16 +276,16 @@ const RENAMED_VARS: &[(&str, &str)] = &[
 /// A BitBake datastore (`d`).
 #[derive(Debug)]
 pub struct DataStore {
-    pub(crate) vars: imbl::HashMap<String, Arc<Var>>,
+    pub(crate) vars: Map<String, Arc<Var>>,
     /// Base name -> (conditional variant name, override suffix), in creation order.
-    pub(crate) overridedata: imbl::HashMap<String, Arc<Vec<(String, String)>>>,
+    pub(crate) overridedata: Map<String, Arc<Vec<(String, String)>>>,
     /// Every name ever stored (in `vars` or `overridedata`) that contains `${`: the
     /// candidates of key expansion, so that it need not scan every variable.
     ref_keys: imbl::OrdSet<String>,
-    history: imbl::HashMap<String, Arc<Vec<HistoryEvent>>>,
+    history: Map<String, Arc<Vec<HistoryEvent>>>,
     tracking: bool,
     include_tree: Arc<IncludeTree>,
-    renames: imbl::HashMap<String, String>,
+    renames: Map<String, String>,
     /// Errors recorded by writes (renamed variables), reported at finalization.
     pub(crate) errors: imbl::Vector<String>,
     /// `os.uname()` of the host, given by the caller (this crate does no I/O).
@@ -291,7 +296,7 @@ pub struct DataStore {
     /// datastore), in registration order.
     pub(crate) handlers: Arc<Vec<Handler>>,
     /// `d.setVarFilter`: base variable name -> filter expression applied to expanded reads.
-    filters: imbl::HashMap<String, String>,
+    filters: Map<String, String>,
     cache: RefCell<Cache>,
 }
 
@@ -367,10 +372,10 @@ impl DataStore {
     /// An empty datastore.
     pub fn new() -> DataStore {
         DataStore {
-            vars: imbl::HashMap::new(),
-            overridedata: imbl::HashMap::new(),
+            vars: Map::default(),
+            overridedata: Map::default(),
             ref_keys: imbl::OrdSet::new(),
-            history: imbl::HashMap::new(),
+            history: Map::default(),
             tracking: false,
             include_tree: Arc::new(IncludeTree::default()),
             renames: RENAMED_VARS
@@ -381,7 +386,7 @@ impl DataStore {
             host_uname: None,
             needs_python: Arc::new(Vec::new()),
             handlers: Arc::new(Vec::new()),
-            filters: imbl::HashMap::new(),
+            filters: Map::default(),
             cache: RefCell::new(Cache::default()),
         }
     }
