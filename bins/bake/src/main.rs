@@ -14,9 +14,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// from 4.6 s to 3.1 s (peak memory 305 -> 360 MB).
 #[allow(unsafe_code, reason = "two calls into the allocator's option table")]
 fn tune_allocator() {
-    /// `mi_option_arena_eager_commit` in mimalloc.h (v2).
+    /// `mi_option_arena_eager_commit` in mimalloc.h (the same index in v2 and v3).
     const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    /// `mi_option_purge_delay` in mimalloc.h (v2).
+    /// `mi_option_purge_delay` in mimalloc.h (the same index in v2 and v3).
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: `mi_option_set` only stores an integer in mimalloc's option table; it is
     // thread-safe and valid at any time, and these values are documented ones.
