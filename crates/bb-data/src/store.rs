@@ -116,7 +116,8 @@ pub(crate) struct Overrides {
 /// looked at, or "anything" when it looked at the datastore as a whole.
 #[derive(Debug, Default, Clone)]
 struct Reads {
-    names: rustc_hash::FxHashSet<String>,
+    /// Base names read, possibly repeated (made unique when the entry is stored).
+    names: Vec<Arc<str>>,
     everything: bool,
 }
 
@@ -136,7 +137,7 @@ struct Cache {
     /// For each cached expansion, what it read.
     reads: rustc_hash::FxHashMap<String, Arc<Reads>>,
     /// Base name -> cached expansions that read it.
-    readers: rustc_hash::FxHashMap<String, Vec<String>>,
+    readers: rustc_hash::FxHashMap<Arc<str>, Vec<String>>,
     /// Cached expansions that read the datastore as a whole.
     wide_readers: Vec<String>,
     /// The reads of the expansions under way, innermost last.
@@ -163,14 +164,16 @@ impl Cache {
     /// Notes a read of base name `base` by the expansion under way.
     fn note_read(&mut self, base: &str) {
         if let Some(f) = self.frames.last_mut()
-            && !f.names.contains(base)
+            && f.names.last().is_none_or(|l| &**l != base)
         {
-            f.names.insert(base.to_owned());
+            f.names.push(Arc::from(base));
         }
     }
 
     /// Caches `value` for `key`, with what computing it read.
-    fn store(&mut self, key: String, value: Option<String>, reads: Reads) {
+    fn store(&mut self, key: String, value: Option<String>, mut reads: Reads) {
+        reads.names.sort_unstable();
+        reads.names.dedup();
         if reads.everything {
             self.wide_readers.push(key.clone());
         }
@@ -1034,7 +1037,7 @@ impl DataStore {
         let r = self.read_content_inner(var, expand, noweak, parsing);
         let mut cache = self.cache.borrow_mut();
         let mut reads = cache.frames.pop().unwrap_or_default();
-        reads.names.insert(base.to_owned());
+        reads.names.push(Arc::from(base));
         if let Some(parent) = cache.frames.last_mut() {
             parent.merge(&reads);
         }
@@ -1267,7 +1270,7 @@ impl DataStore {
         let out = self.expand_tracked(&raw, Some(&cachename));
         let mut cache = self.cache.borrow_mut();
         let mut reads = cache.frames.pop().unwrap_or_default();
-        reads.names.insert(base.to_owned());
+        reads.names.push(Arc::from(base));
         if let Some(parent) = cache.frames.last_mut() {
             parent.merge(&reads);
         }
