@@ -592,9 +592,22 @@ impl<'c> Parser<'c> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        Ok(self
-            .ev
-            .parse_recipe_variants(&base, file, &appends, layername.as_deref(), only)?)
+        // Variants are independent copies: finalize them on every core (an image
+        // recipe can have more than a hundred `mcextend` variants).
+        let run: &bb_data::VariantRunner<'_> = &|items, fin| {
+            items
+                .into_par_iter()
+                .map(|(n, mut d)| fin(&mut d).map(|()| (n, d)))
+                .collect()
+        };
+        Ok(self.ev.parse_recipe_variants_with(
+            &base,
+            file,
+            &appends,
+            layername.as_deref(),
+            only,
+            run,
+        )?)
     }
 
     fn parse_entry(

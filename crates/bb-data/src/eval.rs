@@ -44,6 +44,15 @@ pub struct Evaluator<'a> {
     warnings: Mutex<Vec<String>>,
 }
 
+/// Finalizes prepared variant datastores: given `(variant, datastore)` pairs and the
+/// finalization to apply to each, returns them finalized, in the same order.
+pub type VariantRunner<'r> = dyn Fn(
+        Vec<(String, DataStore)>,
+        &(dyn Fn(&mut DataStore) -> Result<()> + Sync),
+    ) -> Result<Vec<(String, DataStore)>>
+    + Sync
+    + 'r;
+
 /// The per-file context statements are evaluated in.
 struct FileCtx<'f> {
     /// Absolute path of the file holding the statements.
@@ -946,6 +955,26 @@ impl<'a> Evaluator<'a> {
         layername: Option<&str>,
         only: Option<&str>,
     ) -> Result<Vec<(String, DataStore)>> {
+        self.parse_recipe_variants_with(base, file, appends, layername, only, &|items, fin| {
+            items
+                .into_iter()
+                .map(|(n, mut d)| fin(&mut d).map(|()| (n, d)))
+                .collect()
+        })
+    }
+
+    /// [`Evaluator::parse_recipe_variants`] with the finalization of the variants
+    /// handed to `run`, which may finalize them in parallel (each variant is an
+    /// independent copy; `run` must keep their order).
+    pub fn parse_recipe_variants_with(
+        &self,
+        base: &DataStore,
+        file: &str,
+        appends: &[String],
+        layername: Option<&str>,
+        only: Option<&str>,
+        run: &VariantRunner<'_>,
+    ) -> Result<Vec<(String, DataStore)>> {
         let o = |l| internal("cookerdata.py", l, "_parse_recipe");
         let mut d = base.clone();
         d.set_var_with("__BBMULTICONFIG", "", SetOpts::api(&o(512)));
@@ -991,9 +1020,9 @@ impl<'a> Evaluator<'a> {
                     None => v.set_var("PN", &format!("{pn}-{ext}")),
                 }
                 self.inherit_defer(&mut v, class, file, 0);
-                self.finalize_skipping(&mut v)?;
                 out.push((ext.to_owned(), v));
             }
+            out = run(out, &|d: &mut DataStore| self.finalize_skipping(d))?;
         }
         if wants("") {
             out.insert(0, (String::new(), base_d));
