@@ -44,32 +44,6 @@ fn cooker() -> anyhow::Result<Cooker> {
     Ok(cooker)
 }
 
-/// Parses every recipe with progress, printing warnings and per-recipe errors.
-fn parse_all(cooker: &Cooker) -> ParseResult {
-    let cache = cooker.cache_file();
-    let entries = cache
-        .as_deref()
-        .map(bb_cooker::cache::ParseCache::count_entries)
-        .unwrap_or(0);
-    ui::out("Loading cache...done.");
-    ui::out(&format!("Loaded {entries} entries from dependency cache."));
-    let progress = ui::ParseProgress::start();
-    let res = cooker.parse_all(cache.as_deref(), &|done, total| {
-        progress.update(done, total)
-    });
-    progress.finish();
-    for w in &res.warnings {
-        ui::report_level("WARNING", w);
-    }
-    for f in &res.failures {
-        ui::report_level("ERROR", &f.message);
-        if let Some(detail) = &f.detail {
-            ui::report_level("ERROR", detail);
-        }
-    }
-    res
-}
-
 /// Fails like BitBake when appends match no recipe (a warning with
 /// BB_DANGLINGAPPENDS_WARNONLY set).
 fn check_dangling(cooker: &Cooker) -> anyhow::Result<()> {
@@ -164,7 +138,7 @@ fn resolve_target(
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     if cli.parse_only {
         let cooker = cooker()?;
-        let res = parse_all(&cooker);
+        let res = ui::parse_with_status(&cooker);
         ui::out(&res.summary_line());
         if !res.failures.is_empty() {
             return Ok(ExitCode::FAILURE);
@@ -196,7 +170,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             v.pop().map(|(_, d)| d).context("no such variant")?
         }
         (None, Some(target)) => {
-            let res = parse_all(&cooker);
+            let res = ui::parse_with_status(&cooker);
             ui::out(&res.summary_line());
             if !res.failures.is_empty() {
                 failed = true;

@@ -115,3 +115,38 @@ pub(crate) fn report_level(level: &str, msg: &str) {
         }
     }
 }
+
+/// Parses every recipe with BitBake's status lines (`Loading cache...done.`, the
+/// progress, warnings), printing each recipe that failed as BitBake logs it.
+#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
+pub(crate) fn parse_with_status(cooker: &bb_cooker::Cooker) -> bb_cooker::ParseResult {
+    let cache = cooker.cache_file();
+    let entries = cache
+        .as_deref()
+        .map(bb_cooker::cache::ParseCache::count_entries)
+        .unwrap_or(0);
+    out("Loading cache...done.");
+    out(&format!("Loaded {entries} entries from dependency cache."));
+    let progress = ParseProgress::start();
+    let res = cooker.parse_all(cache.as_deref(), &|done, total| {
+        progress.update(done, total)
+    });
+    progress.finish();
+    for w in &res.warnings {
+        report_level("WARNING", w);
+    }
+    for f in &res.failures {
+        report_failure(f);
+    }
+    res
+}
+
+/// One recipe that failed to parse, as BitBake logs it: a `ParseError` record, or
+/// `Unable to parse FILE` followed by the reason as its own record.
+#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
+pub(crate) fn report_failure(f: &bb_cooker::ParseFailure) {
+    report_level("ERROR", &f.message);
+    if let Some(detail) = &f.detail {
+        report_level("ERROR", detail);
+    }
+}

@@ -82,15 +82,6 @@ fn cooker(quiet: bool) -> anyhow::Result<Cooker> {
     Ok(cooker)
 }
 
-/// One recipe that failed to parse, as BitBake logs it: a `ParseError` as it is, anything
-/// else as "Unable to parse FILE" followed by the error.
-fn report_failure(f: &bb_cooker::ParseFailure) {
-    ui::report_level("ERROR", &f.message);
-    if let Some(detail) = &f.detail {
-        ui::report_level("ERROR", detail);
-    }
-}
-
 /// Splits BitBake's `virtual:CLS:FILE` into (variant, file).
 fn split_virtual(f: &str) -> (&str, &str) {
     match f.strip_prefix("virtual:").and_then(|r| r.rsplit_once(':')) {
@@ -118,7 +109,7 @@ fn recipe_data(cooker: &Cooker, name: &str) -> Result<DataStore, Failure> {
     let res = cooker.parse_all(cache.as_deref(), &|_, _| {});
     if !res.failures.is_empty() {
         for f in &res.failures {
-            report_failure(f);
+            ui::report_failure(f);
         }
         return Err(
             anyhow::anyhow!("Parsing halted due to errors, see error messages above").into(),

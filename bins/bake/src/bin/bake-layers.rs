@@ -152,25 +152,8 @@ fn cooker(quiet: bool) -> anyhow::Result<Cooker> {
 /// Parses every recipe as `tinfoil.parse_recipes` does, with BitBake's status lines; parse
 /// errors and dangling appends are fatal.
 fn parse_recipes(cooker: &Cooker) -> anyhow::Result<ParseResult> {
-    let cache = cooker.cache_file();
-    let entries = cache
-        .as_deref()
-        .map(bb_cooker::cache::ParseCache::count_entries)
-        .unwrap_or(0);
-    ui::out("Loading cache...done.");
-    ui::out(&format!("Loaded {entries} entries from dependency cache."));
-    let progress = ui::ParseProgress::start();
-    let res = cooker.parse_all(cache.as_deref(), &|done, total| {
-        progress.update(done, total)
-    });
-    progress.finish();
-    for w in &res.warnings {
-        ui::report_level("WARNING", w);
-    }
+    let res = ui::parse_with_status(cooker);
     if !res.failures.is_empty() {
-        for f in &res.failures {
-            report_failure(f);
-        }
         bail!("Parsing halted due to errors, see error messages above");
     }
     let dangling = cooker.dangling_appends();
@@ -188,15 +171,6 @@ fn parse_recipes(cooker: &Cooker) -> anyhow::Result<ParseResult> {
     }
     ui::out(&res.summary_line());
     Ok(res)
-}
-
-/// One recipe that failed to parse, as BitBake logs it: a `ParseError` as it is, anything
-/// else as "Unable to parse FILE" followed by the error.
-fn report_failure(f: &bb_cooker::ParseFailure) {
-    ui::report_level("ERROR", &f.message);
-    if let Some(detail) = &f.detail {
-        ui::report_level("ERROR", detail);
-    }
 }
 
 /// Prints a report: its messages (on stderr, with their level), then its text.
