@@ -19,7 +19,7 @@ use bb_pyexpr::PyRegex;
 
 use crate::error::{Error, Result};
 use crate::recipe::RecipeInfo;
-use crate::version::{PreferredVersion, py_repr, vercmp};
+use crate::version::{PreferredVersion, vercmp};
 
 /// How loud a [`Message`] is, with BitBake's logger levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -114,7 +114,7 @@ fn truthy(v: Option<String>) -> Option<String> {
 
 /// Python's `repr()` of a list of strings.
 fn py_list(items: &[String]) -> String {
-    let parts: Vec<String> = items.iter().map(|s| py_repr(s)).collect();
+    let parts: Vec<String> = items.iter().map(|s| bb_util::py_repr(s)).collect();
     format!("[{}]", parts.join(", "))
 }
 

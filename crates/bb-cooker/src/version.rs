@@ -25,7 +25,11 @@ impl fmt::Display for VersionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             VersionError::InvalidEpoch(s) => {
-                write!(f, "invalid literal for int() with base 10: {}", py_repr(s))
+                write!(
+                    f,
+                    "invalid literal for int() with base 10: {}",
+                    bb_util::py_repr(s)
+                )
             }
             VersionError::UnsupportedOperator(op) => {
                 write!(f, "Unsupported comparison operator \"{op}\"")
@@ -315,35 +319,6 @@ impl fmt::Display for PreferredVersion {
             None => f.write_str(&self.version),
         }
     }
-}
-
-/// Python's `repr()` of a string, for messages that quote one.
-pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]

@@ -1261,35 +1261,6 @@ fn virt_recipe_providers(d: &mut DataStore, tasks: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Python's `repr` of a string.
-pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 /// `bb.build.add_tasks`: collects task flags into `_task_deps`.
 fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
     const NAMES: &[&str] = &[
@@ -1347,14 +1318,17 @@ fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
     let list = |v: &[String]| {
         format!(
             "[{}]",
-            v.iter().map(|s| py_repr(s)).collect::<Vec<_>>().join(", ")
+            v.iter()
+                .map(|s| bb_util::py_repr(s))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     let mut out = format!("{{'tasks': {}, 'parents': {{", list(&task_list));
     out.push_str(
         &parents
             .iter()
-            .map(|(t, p)| format!("{}: {}", py_repr(t), list(p)))
+            .map(|(t, p)| format!("{}: {}", bb_util::py_repr(t), list(p)))
             .collect::<Vec<_>>()
             .join(", "),
     );
@@ -1363,7 +1337,7 @@ fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
         for (i, name) in NAMES.iter().enumerate() {
             let inner: Vec<String> = per_flag[i]
                 .iter()
-                .map(|(t, v)| format!("{}: {}", py_repr(t), py_repr(v)))
+                .map(|(t, v)| format!("{}: {}", bb_util::py_repr(t), bb_util::py_repr(v)))
                 .collect();
             out.push_str(&format!(", '{name}': {{{}}}", inner.join(", ")));
         }

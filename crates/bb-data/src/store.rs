@@ -943,7 +943,7 @@ impl DataStore {
             stack.push(format!(
                 "[{}]",
                 list.iter()
-                    .map(|o| crate::eval::py_repr(o))
+                    .map(|o| bb_util::py_repr(o))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));

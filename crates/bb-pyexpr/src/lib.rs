@@ -265,8 +265,9 @@ pub enum PyFunctionKind {
 /// d.0.borrow_mut().insert("PACKAGECONFIG".into(), "a b".into());
 /// let src = "def __anon(d):\n    for p in d.getVar('PACKAGECONFIG').split():\n        \
 ///            d.setVar('HAS_' + p.upper(), '1')\n";
-/// bb_pyexpr::run_function(src, &d).unwrap();
+/// bb_pyexpr::run_function(src, &d)?;
 /// assert_eq!(d.0.borrow().get("HAS_B").map(String::as_str), Some("1"));
+/// # Ok::<(), bb_pyexpr::EvalError>(())
 /// ```
 pub fn run_function(source: &str, ctx: &dyn Context) -> Result<()> {
     let _guard = stack::Guard::new();
