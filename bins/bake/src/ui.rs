@@ -120,17 +120,14 @@ pub(crate) fn report_level(level: &str, msg: &str) {
 /// progress, warnings), printing each recipe that failed as BitBake logs it.
 #[allow(dead_code, reason = "shared by the three binaries through #[path]")]
 pub(crate) fn parse_with_status(cooker: &bb_cooker::Cooker) -> bb_cooker::ParseResult {
-    let cache = cooker.cache_file();
-    let entries = cache
-        .as_deref()
-        .map(bb_cooker::cache::ParseCache::count_entries)
-        .unwrap_or(0);
+    let loaded = cooker.load_cache(cooker.cache_file().as_deref());
     out("Loading cache...done.");
-    out(&format!("Loaded {entries} entries from dependency cache."));
+    out(&format!(
+        "Loaded {} entries from dependency cache.",
+        loaded.targets()
+    ));
     let progress = ParseProgress::start();
-    let res = cooker.parse_all(cache.as_deref(), &|done, total| {
-        progress.update(done, total)
-    });
+    let res = cooker.parse_all_from(loaded, &|done, total| progress.update(done, total));
     progress.finish();
     for w in &res.warnings {
         report_level("WARNING", w);

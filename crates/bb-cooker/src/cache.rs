@@ -122,18 +122,9 @@ impl ParseCache {
         })
     }
 
-    /// How many targets a cache file holds, without checking it against a
-    /// configuration (for the "Loaded N entries" line); 0 when unreadable.
-    pub fn count_entries(path: &Path) -> usize {
-        let Ok(bytes) = fs_err::read(path) else {
-            return 0;
-        };
-        let Some(nl) = bytes.iter().position(|b| *b == b'\n') else {
-            return 0;
-        };
-        serde_json::from_slice::<Body>(&bytes[nl + 1..])
-            .map(|b| b.entries.values().map(|e| e.infos.len()).sum())
-            .unwrap_or(0)
+    /// How many targets the cache holds.
+    pub fn targets(&self) -> usize {
+        self.entries.values().map(|e| e.infos.len()).sum()
     }
 
     /// Writes the cache atomically (temporary file, then rename).

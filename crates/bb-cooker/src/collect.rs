@@ -25,27 +25,16 @@ pub struct Collected {
     pub masked: usize,
     /// For each recipe that hides others of the same file name, the hidden ones.
     pub overlayed: Vec<(String, Vec<String>)>,
-    /// Directories searched (a parse-cache input: a new file there changes the result).
-    pub searched_dirs: Vec<String>,
     /// Warnings and critical messages (BBMASK problems).
     pub warnings: Vec<String>,
 }
 
-fn glob_sorted(pattern: &str, searched: &mut Vec<String>) -> Vec<String> {
+fn glob_sorted(pattern: &str) -> Vec<String> {
     let opts = glob::MatchOptions {
         case_sensitive: true,
         require_literal_separator: true,
         require_literal_leading_dot: true,
     };
-    // Record the directories a glob lists: the fixed prefix of the pattern.
-    let fixed: String = pattern
-        .split('/')
-        .take_while(|c| !c.contains(['*', '?', '[']))
-        .collect::<Vec<_>>()
-        .join("/");
-    if !fixed.is_empty() {
-        searched.push(fixed);
-    }
     let mut out: Vec<String> = match glob::glob_with(pattern, opts) {
         Ok(paths) => paths
             .filter_map(|p| p.ok())
@@ -60,16 +49,14 @@ fn glob_sorted(pattern: &str, searched: &mut Vec<String>) -> Vec<String> {
     out
 }
 
-fn find_bbfiles(dir: &str, searched: &mut Vec<String>) -> Vec<String> {
+fn find_bbfiles(dir: &str) -> Vec<String> {
     let mut found = Vec::new();
     let walker = walkdir::WalkDir::new(dir).into_iter().filter_entry(|e| {
         !(e.file_type().is_dir() && matches!(e.file_name().to_str(), Some("SCCS" | "CVS" | ".svn")))
     });
     for e in walker.filter_map(|e| e.ok()) {
         let p = e.path().to_string_lossy().into_owned();
-        if e.file_type().is_dir() {
-            searched.push(p);
-        } else if p.ends_with(".bb") || p.ends_with(".bbappend") {
+        if e.file_type().is_file() && (p.ends_with(".bb") || p.ends_with(".bbappend")) {
             found.push(p);
         }
     }
@@ -129,25 +116,24 @@ pub fn collect_bbfiles(
         .collect();
     files.sort_by_key(|f| collections.priority_of(f).0);
     out.bbfiles_prioritized = files.clone();
-    if files.is_empty() {
-        if let Ok(rd) = fs_err::read_dir(cwd) {
-            let mut v: Vec<String> = rd
-                .filter_map(|e| e.ok())
-                .map(|e| e.path().to_string_lossy().into_owned())
-                .filter(|p| p.ends_with(".bb"))
-                .collect();
-            v.sort();
-            files = v;
-        }
-        out.searched_dirs.push(cwd.to_string_lossy().into_owned());
+    if files.is_empty()
+        && let Ok(rd) = fs_err::read_dir(cwd)
+    {
+        let mut v: Vec<String> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().to_string_lossy().into_owned())
+            .filter(|p| p.ends_with(".bb"))
+            .collect();
+        v.sort();
+        files = v;
     }
     let mut newfiles: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for f in &files {
         let found = if Path::new(f).is_dir() {
-            find_bbfiles(f, &mut out.searched_dirs)
+            find_bbfiles(f)
         } else {
-            glob_sorted(f, &mut out.searched_dirs)
+            glob_sorted(f)
         };
         for g in found {
             if seen.insert(g.clone()) {
@@ -183,8 +169,6 @@ pub fn collect_bbfiles(
         }
     }
     out.overlayed.retain(|(_, v)| !v.is_empty());
-    out.searched_dirs.sort();
-    out.searched_dirs.dedup();
     Ok(out)
 }
 

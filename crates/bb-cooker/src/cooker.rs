@@ -3,14 +3,13 @@
 //! them all in parallel into [`RecipeInfo`] summaries, using the parse cache when it
 //! can. Printing is the caller's job: progress comes out through a callback.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bb_data::{DataStore, Evaluator, FileSource, Origin, SetOpts};
 use rayon::prelude::*;
 
-use crate::cache::{CacheEntry, ParseCache};
+use crate::cache::{CacheEntry, FileHasher, ParseCache};
 use crate::collect::{Collected, collect_bbfiles};
 use crate::error::{Error, Result};
 use crate::layers::{Collections, LayerSetup, MISSING_LAYERS, find_bblayers, read_layers};
@@ -140,6 +139,26 @@ impl ParseFailure {
             message,
             detail,
         }
+    }
+}
+
+/// A parse cache read from disk and checked against the configuration, ready for
+/// [`Cooker::parse_all_from`].
+#[derive(Debug)]
+pub struct LoadedCache {
+    path: Option<PathBuf>,
+    cache: ParseCache,
+    config_hash: String,
+    /// Content hashes, shared by the configuration check and every recipe's lookup.
+    hasher: FileHasher,
+    /// Set when the cache file was damaged (and is being rebuilt).
+    pub warning: Option<String>,
+}
+
+impl LoadedCache {
+    /// How many targets the cache holds (BitBake's "Loaded N entries").
+    pub fn targets(&self) -> usize {
+        self.cache.targets()
     }
 }
 
@@ -303,21 +322,47 @@ impl Cooker {
         cache_file: Option<&Path>,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> ParseResult {
+        self.parse_all_from(self.load_cache(cache_file), progress)
+    }
+
+    /// Reads the parse cache at `cache_file` (once) and checks it against this
+    /// configuration; [`Cooker::parse_all_from`] then parses with it.
+    pub fn load_cache(&self, cache_file: Option<&Path>) -> LoadedCache {
+        let hasher = FileHasher::default();
+        let config_hash = self.config_hash(&hasher);
+        let (cache, warning) = match cache_file {
+            Some(p) => match ParseCache::load(p, &config_hash) {
+                Ok(c) => (c, None),
+                Err(e) => (ParseCache::default(), Some(e)),
+            },
+            None => (ParseCache::default(), None),
+        };
+        LoadedCache {
+            path: cache_file.map(Path::to_path_buf),
+            cache,
+            config_hash,
+            hasher,
+            warning,
+        }
+    }
+
+    /// Parses every recipe in parallel with a loaded parse cache, and writes the
+    /// refreshed cache back when anything changed.
+    pub fn parse_all_from(
+        &self,
+        loaded: LoadedCache,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> ParseResult {
+        let LoadedCache {
+            path: cache_file,
+            cache,
+            config_hash,
+            hasher,
+            warning,
+        } = loaded;
         let files = &self.collected.recipes;
         let total = files.len();
-        let mut warnings = Vec::new();
-        let config_hash = self.config_hash();
-        let cache = match cache_file {
-            Some(p) => match ParseCache::load(p, &config_hash) {
-                Ok(c) => c,
-                Err(e) => {
-                    warnings.push(e);
-                    ParseCache::default()
-                }
-            },
-            None => ParseCache::default(),
-        };
-        let hasher = crate::cache::FileHasher::default();
+        let mut warnings: Vec<String> = warning.into_iter().collect();
         let done = AtomicUsize::new(0);
         let parser = Parser::new(self, false);
         // Summaries need no variable history (BitBake tracks it only for `-e`).
@@ -370,7 +415,7 @@ impl Cooker {
         let mut seen = std::collections::HashSet::new();
         warnings.retain(|w| seen.insert(w.clone()));
         out.warnings = warnings;
-        if let Some(p) = cache_file
+        if let Some(p) = cache_file.as_deref()
             && (out.parsed > 0 || cache.len() != new_cache.len())
             && let Err(e) = new_cache.save(p, &config_hash)
         {
@@ -385,9 +430,9 @@ impl Cooker {
     }
 
     /// A hash of everything the base configuration came from: the content of every
-    /// configuration file read (and the paths tried), the environment, and the
-    /// collected file lists.
-    fn config_hash(&self) -> String {
+    /// configuration file read (and of the paths tried, `bblayers.conf` included), the
+    /// environment, the collected file lists, and bake's own build.
+    fn config_hash(&self, hasher: &FileHasher) -> String {
         let mut h = blake3::Hasher::new();
         h.update(b"bake-config-v1\0");
         // The parse results depend on bake itself: a new build of it parses again.
@@ -405,22 +450,10 @@ impl Cooker {
                 h.update(b"\0");
             }
         }
-        for f in file_deps(&self.config) {
+        for f in bb_data::file_depends(&self.config) {
             h.update(f.as_bytes());
             h.update(b"\0");
-            match fs_err::read(&f) {
-                Ok(bytes) => {
-                    h.update(blake3::hash(&bytes).as_bytes());
-                }
-                Err(_) => {
-                    h.update(b"missing");
-                }
-            }
-        }
-        if let Some(c) = &self.layers.bblayers_conf
-            && let Ok(bytes) = fs_err::read(c)
-        {
-            h.update(blake3::hash(&bytes).as_bytes());
+            h.update(hasher.hash(&f).as_deref().unwrap_or("missing").as_bytes());
         }
         h.update(self.collected.bbfiles_prioritized.join(" ").as_bytes());
         h.finalize().to_hex().to_string()
@@ -438,31 +471,6 @@ impl Cooker {
             .or_else(|| self.config.get_var("BB_CACHEDIR").ok().flatten())?;
         Some(Path::new(&dir).join("bake_recipes.cache"))
     }
-
-    /// Target name → fn index helpers for callers: every non-skipped target by PN.
-    pub fn by_pn(recipes: &[RecipeInfo]) -> HashMap<String, Vec<&RecipeInfo>> {
-        let mut m: HashMap<String, Vec<&RecipeInfo>> = HashMap::new();
-        for r in recipes {
-            m.entry(r.pn.clone()).or_default().push(r);
-        }
-        m
-    }
-}
-
-/// The files a finalized datastore depended on (`__base_depends` + `__depends`), as
-/// absolute paths.
-fn file_deps(d: &DataStore) -> Vec<String> {
-    let mut out = Vec::new();
-    for v in ["__base_depends", "__depends"] {
-        if let Some(s) = d.get_raw(v) {
-            for f in s.split('\n').filter(|x| !x.is_empty()) {
-                if !out.iter().any(|x: &String| x == f) {
-                    out.push(f.to_owned());
-                }
-            }
-        }
-    }
-    out
 }
 
 /// The summary of one finalized target.
@@ -614,7 +622,7 @@ impl<'c> Parser<'c> {
         &self,
         file: &str,
         appends: &[String],
-        hasher: &crate::cache::FileHasher,
+        hasher: &FileHasher,
     ) -> std::result::Result<CacheEntry, ParseFailure> {
         let variants = self.parse_file(file, None, true).map_err(|e| match e {
             Error::Data(d) => ParseFailure::new(file, &d),
@@ -624,21 +632,17 @@ impl<'c> Parser<'c> {
                 detail: Some(other.to_string()),
             },
         })?;
-        let mut infos = Vec::new();
-        let mut deps: Vec<String> = Vec::new();
-        for (variant, d) in &variants {
-            infos.push(recipe_info(self.collections, file, variant, d));
-            for f in file_deps(d) {
-                if !deps.contains(&f) {
-                    deps.push(f);
-                }
-            }
-        }
+        // Every file any target read, the recipe and its appends first, each once.
         let mut all = vec![file.to_owned()];
         all.extend(appends.iter().cloned());
-        for f in deps {
-            if !all.contains(&f) {
-                all.push(f);
+        let mut seen: std::collections::HashSet<String> = all.iter().cloned().collect();
+        let mut infos = Vec::new();
+        for (variant, d) in &variants {
+            infos.push(recipe_info(self.collections, file, variant, d));
+            for f in bb_data::file_depends(d) {
+                if seen.insert(f.clone()) {
+                    all.push(f);
+                }
             }
         }
         Ok(CacheEntry::new(appends.to_vec(), &all, hasher, infos))

@@ -27,6 +27,6 @@ pub mod query;
 pub mod recipe;
 pub mod version;
 
-pub use cooker::{Cooker, CookerOptions, FsSource, ParseFailure, ParseResult};
+pub use cooker::{Cooker, CookerOptions, FsSource, LoadedCache, ParseFailure, ParseResult};
 pub use error::{Error, Result};
 pub use recipe::RecipeInfo;

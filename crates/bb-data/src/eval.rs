@@ -897,7 +897,7 @@ impl<'a> Evaluator<'a> {
             self.inherit(d, &c, "configuration INHERITs", 0, false)?;
         }
         anon::register_handlers(d)?;
-        let inc = file_depends(d);
+        let inc = file_depends(d).join(" ");
         d.set_var_with("BBINCLUDED", &inc, SetOpts::api(&o(506)));
         // cooker.parseBaseConfiguration fires ConfigParsed on the finished configuration;
         // what its handlers set stays in it.
@@ -1116,7 +1116,7 @@ impl<'a> Evaluator<'a> {
         }
         virt_recipe_providers(d, &tasks)?;
         add_tasks(d, &tasks)?;
-        let inc = file_depends(d);
+        let inc = file_depends(d).join(" ");
         d.set_var_with(
             "BBINCLUDED",
             &inc,
@@ -1387,7 +1387,9 @@ fn has_dependency(d: &DataStore, f: &str) -> bool {
 }
 
 /// `BBINCLUDED`: every file the parse depended on, base configuration first.
-pub(crate) fn file_depends(d: &DataStore) -> String {
+/// The files a parse depended on (`__base_depends`, then `__depends`: every file read
+/// and every path looked for), absolute and normalized, as BBINCLUDED lists them.
+pub fn file_depends(d: &DataStore) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for v in ["__base_depends", "__depends"] {
         if let Some(s) = d.get_raw(v) {
@@ -1400,7 +1402,7 @@ pub(crate) fn file_depends(d: &DataStore) -> String {
             }));
         }
     }
-    out.join(" ")
+    out
 }
 
 /// Stores a task's `deps` flag, recording it as BitBake does (a Python list).

@@ -20,7 +20,9 @@ mod store;
 
 pub use anon::run_python_function;
 pub use error::{Error, Result};
-pub use eval::{Evaluator, FileSource, ParsedFile, VariantRunner, base_datastore, expand_keys};
+pub use eval::{
+    Evaluator, FileSource, ParsedFile, VariantRunner, base_datastore, expand_keys, file_depends,
+};
 pub use expand::var_refs;
 pub use history::{HistoryEvent, IncludeTree, Origin};
 pub use store::{DataStore, OpKind, SetOpts};
