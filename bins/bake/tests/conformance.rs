@@ -6,57 +6,18 @@
 //! (PATH, BB_CMDLINE, BB_ORIGENV) are not compared. Known differences are listed, with
 //! a reason, in `testdata/conformance/known-differences.txt`; any other difference fails.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const NOT_COMPARED: &[&str] = &["PATH", "BB_CMDLINE", "BB_ORIGENV"];
 
+#[path = "support/env_values.rs"]
+mod env_values;
+
+use env_values::{value_lines, variable_section};
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/conformance")
-}
-
-/// The value lines of a `bitbake -e` output: name -> whole statement (continuations
-/// joined), for `NAME="..."`, `export NAME="..."` and `unset NAME`.
-fn value_lines(out: &str) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    let mut lines = out.lines();
-    while let Some(line) = lines.next() {
-        if line.starts_with('#') || line.is_empty() {
-            continue;
-        }
-        let mut stmt = line.to_owned();
-        while stmt.ends_with(" \\") {
-            match lines.next() {
-                Some(next) => {
-                    stmt.push('\n');
-                    stmt.push_str(next);
-                }
-                None => break,
-            }
-        }
-        let body = stmt.strip_prefix("export ").unwrap_or(&stmt);
-        let name = if let Some(n) = body.strip_prefix("unset ") {
-            n.to_owned()
-        } else if let Some((n, rest)) = body.split_once('=') {
-            if !rest.starts_with('"') || n.contains(' ') || n.contains('(') {
-                continue;
-            }
-            n.to_owned()
-        } else {
-            continue;
-        };
-        map.insert(name, stmt);
-    }
-    map
-}
-
-/// Stops at the first function: only the variable section is compared.
-fn variable_section(out: &str) -> &str {
-    match out.find("\n# line: ") {
-        Some(i) => &out[..i],
-        None => out.split("\npython ").next().unwrap_or(out),
-    }
 }
 
 fn known_differences() -> Vec<(String, String)> {

@@ -14,6 +14,9 @@
 //! them and a count (also written to `$CARGO_TARGET_TMPDIR/cooker-summary.txt`).
 //! `BAKE_COOKER_CASES=case1,case2` restricts the run to those cases.
 
+#[path = "support/env_values.rs"]
+mod env_values;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -198,43 +201,9 @@ fn check_messages(want: &[String], got: &[String], halt_differs: bool, problems:
 // ---------------------------------------------------------------------------------------------
 // `bitbake -e` values (the same reading as conformance.rs)
 
-/// name -> whole statement (continuations joined), for `NAME="..."`, `export NAME="..."` and
-/// `unset NAME`, up to the first function of the dump.
+/// name -> whole statement, up to the first function of the dump.
 fn value_lines(out: &str) -> BTreeMap<String, String> {
-    let section = match out.find("\n# line: ") {
-        Some(i) => &out[..i],
-        None => out.split("\npython ").next().unwrap_or(out),
-    };
-    let mut map = BTreeMap::new();
-    let mut lines = section.lines();
-    while let Some(line) = lines.next() {
-        if line.starts_with('#') || line.is_empty() {
-            continue;
-        }
-        let mut stmt = line.to_owned();
-        while stmt.ends_with(" \\") {
-            match lines.next() {
-                Some(next) => {
-                    stmt.push('\n');
-                    stmt.push_str(next);
-                }
-                None => break,
-            }
-        }
-        let body = stmt.strip_prefix("export ").unwrap_or(&stmt);
-        let name = if let Some(n) = body.strip_prefix("unset ") {
-            n.to_owned()
-        } else if let Some((n, rest)) = body.split_once('=') {
-            if !rest.starts_with('"') || n.contains(' ') || n.contains('(') {
-                continue;
-            }
-            n.to_owned()
-        } else {
-            continue;
-        };
-        map.insert(name, stmt);
-    }
-    map
+    env_values::value_lines(env_values::variable_section(out))
 }
 
 // ---------------------------------------------------------------------------------------------
