@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::cache::{CacheEntry, FileHasher, ParseCache};
 use crate::collect::{Collected, collect_bbfiles};
 use crate::error::{Error, Result};
-use crate::layers::{Collections, LayerSetup, MISSING_LAYERS, find_bblayers, read_layers};
+use crate::layers::{Collections, LayerSetup, find_bblayers, read_layers};
 use crate::recipe::RecipeInfo;
 
 /// Reads metadata from the real file system.
@@ -244,15 +244,11 @@ impl Cooker {
                     Ok(true)
                 }
                 Err(e) => {
-                    // Missing layer directories are one critical record per line in
-                    // BitBake; every other layer error is a single record.
-                    let msg = e.to_string();
-                    layer_error = Some(if msg.starts_with(MISSING_LAYERS) {
-                        Error::Multi(msg.lines().map(str::to_owned).collect())
-                    } else {
-                        Error::Config(msg)
-                    });
-                    Err(e)
+                    layer_error = Some(e);
+                    // Stops the configuration parse; the layer error is returned below.
+                    Err(bb_data::Error::Fatal(
+                        "layer configuration failed".to_owned(),
+                    ))
                 }
             },
             None => Ok(false),

@@ -33,9 +33,6 @@ pub fn find_bblayers(env_bbpath: Option<&str>, cwd: &Path) -> Option<PathBuf> {
     search.into_iter().find(|p| p.exists())
 }
 
-/// The first line of the error for BBLAYERS entries that are not directories.
-pub const MISSING_LAYERS: &str = "The following layer directories do not exist:";
-
 /// What reading the layers found, besides what it put in the datastore.
 #[derive(Debug, Clone, Default)]
 pub struct LayerSetup {
@@ -67,21 +64,13 @@ fn re_escape(s: &str) -> String {
     out
 }
 
-fn cfg(msg: impl Into<String>) -> bb_data::Error {
-    bb_data::Error::Eval {
-        file: "".into(),
-        line: 0,
-        message: msg.into(),
-    }
+fn cfg(msg: impl Into<String>) -> Error {
+    Error::Config(msg.into())
 }
 
 /// Reads `bblayers.conf` and every layer's `conf/layer.conf` into `d`, as the first
 /// part of BitBake's `parseConfigurationFiles` does.
-pub fn read_layers(
-    ev: &Evaluator<'_>,
-    d: &mut DataStore,
-    layerconf: &Path,
-) -> bb_data::Result<LayerSetup> {
+pub fn read_layers(ev: &Evaluator<'_>, d: &mut DataStore, layerconf: &Path) -> Result<LayerSetup> {
     let o = |l| Origin::internal("cookerdata.py", l, "parseConfigurationFiles");
     let conf = layerconf.to_string_lossy().into_owned();
     let topdir = layerconf
@@ -102,12 +91,11 @@ pub fn read_layers(
     }
     let broken: Vec<&String> = layers.iter().filter(|l| !Path::new(l).is_dir()).collect();
     if !broken.is_empty() {
-        let mut msg = MISSING_LAYERS.to_owned();
-        for l in broken {
-            msg.push_str(&format!("\n   {l}"));
-        }
-        msg.push_str(&format!("\nPlease check BBLAYERS in {conf}"));
-        return Err(cfg(msg));
+        // BitBake logs one critical record per line here.
+        let mut records = vec!["The following layer directories do not exist:".to_owned()];
+        records.extend(broken.iter().map(|l| format!("   {l}")));
+        records.push(format!("Please check BBLAYERS in {conf}"));
+        return Err(Error::Multi(records));
     }
     let mut setup = LayerSetup {
         bblayers_conf: Some(layerconf.to_path_buf()),
