@@ -368,9 +368,10 @@ fn run_python(
     body: &str,
 ) -> Result<std::result::Result<(), String>> {
     use bb_pyexpr::EvalError as E;
+    let origin = anon_origin(d, name, 1);
     let exec = Exec {
-        d: RefCell::new(d.clone()),
-        origin: anon_origin(d, name, 1),
+        d: RefCell::new(d.fork()),
+        origin,
     };
     let r = bb_pyexpr::run_function(body, &exec);
     let copy = exec.d.into_inner();
@@ -417,7 +418,7 @@ pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
         let body = d.get_raw(&name).unwrap_or_default();
         let direct = match plan(&body) {
             Ok(calls) => {
-                let mut copy = d.clone();
+                let mut copy = d.fork();
                 match run_one(&mut copy, &name, &calls) {
                     Ok(()) => {
                         *d = copy;
@@ -492,9 +493,10 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
         {
             continue;
         }
+        let origin = anon_origin(d, &h.name, 1);
         let exec = Exec {
-            d: RefCell::new(d.clone()),
-            origin: anon_origin(d, &h.name, 1),
+            d: RefCell::new(d.fork()),
+            origin,
         };
         let r = bb_pyexpr::run_handler(&h.source, event, &exec);
         let copy = exec.d.into_inner();

@@ -154,6 +154,20 @@ struct Cache {
 }
 
 impl Cache {
+    /// What a plain copy keeps: the active overrides and what they were computed
+    /// from (cheap to share), not the expansions.
+    fn for_copy(&self) -> Cache {
+        Cache {
+            overrides: self.overrides.clone(),
+            override_deps: if self.overrides.is_some() {
+                self.override_deps.clone()
+            } else {
+                HashSet::new()
+            },
+            ..Cache::default()
+        }
+    }
+
     fn clear_expanded(&mut self) {
         self.expanded.clear();
         self.reads.clear();
@@ -334,8 +348,24 @@ impl Clone for DataStore {
             needs_python: self.needs_python.clone(),
             handlers: self.handlers.clone(),
             filters: self.filters.clone(),
-            cache: RefCell::new(Cache::default()),
+            cache: RefCell::new(self.cache.borrow().for_copy()),
         }
+    }
+}
+
+impl DataStore {
+    /// A copy that takes over this datastore's memoised expansions (which stay valid
+    /// for the copy, since its writes invalidate them as usual); this one keeps its
+    /// contents and starts with a cold cache. For work on a copy that usually
+    /// replaces the original (anonymous functions, event handlers).
+    pub(crate) fn fork(&mut self) -> DataStore {
+        let mut copy = self.clone();
+        let cache = std::mem::take(self.cache.get_mut());
+        // Only whole, settled state moves: nothing is under way between statements.
+        if cache.frames.is_empty() && cache.expanding.is_empty() && cache.pending.is_none() {
+            *copy.cache.get_mut() = cache;
+        }
+        copy
     }
 }
 
@@ -925,9 +955,26 @@ impl DataStore {
                 }));
             }
         }
-        let read = |this: &DataStore| -> Vec<String> {
-            let v = this.get_var("OVERRIDES").ok().flatten().unwrap_or_default();
-            v.split(':').map(str::to_owned).collect()
+        // The computation is an expansion of its own, as BitBake's `need_overrides` is:
+        // variables being expanded by the read that asked for the overrides are not
+        // recursion here (the re-entrant read gets the provisional overrides instead).
+        let outer = std::mem::take(&mut self.cache.borrow_mut().expanding);
+        let r = self.compute_overrides_inner();
+        let mut cache = self.cache.borrow_mut();
+        cache.expanding = outer;
+        cache.computing_overrides = false;
+        if r.is_err() {
+            cache.overrides = None;
+            cache.recording = None;
+            cache.clear_expanded();
+        }
+        r
+    }
+
+    fn compute_overrides_inner(&self) -> Result<Arc<Overrides>> {
+        let read = |this: &DataStore| -> Result<Vec<String>> {
+            let v = this.get_var("OVERRIDES")?.unwrap_or_default();
+            Ok(v.split(':').map(str::to_owned).collect())
         };
         let mut stack = Vec::new();
         {
@@ -938,7 +985,7 @@ impl DataStore {
         let mut result = None;
         for _ in 0..5 {
             self.cache.borrow_mut().computing_overrides = true;
-            let list = read(self);
+            let list = read(self)?;
             self.cache.borrow_mut().computing_overrides = false;
             stack.push(format!(
                 "[{}]",
@@ -956,7 +1003,7 @@ impl DataStore {
                 }));
                 cache.clear_expanded();
             }
-            let again = read(self);
+            let again = read(self)?;
             if again == list {
                 result = Some(list);
                 break;

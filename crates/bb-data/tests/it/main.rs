@@ -149,6 +149,27 @@ fn override_selection() {
     );
 }
 
+/// OVERRIDES computed from inside the expansion of a variable it reads itself (oe-core:
+/// TARGET_ARCH -> TUNE_ARCH, whose variants need the overrides, which read TARGET_ARCH):
+/// the computation is an expansion of its own, not a recursion (BitBake's
+/// `need_overrides`), so the overrides come out whole.
+#[test]
+fn overrides_computed_inside_an_expansion_they_read() {
+    let c = "OVERRIDES = \"arch-${ARCH}:foo${EMPTY}\"\nEMPTY = \"\"\nTUNE = \"a\"\nTUNE:bar = \"b\"\nARCH = \"${TUNE}\"\nX = \"no\"\nX:arch-a = \"yes\"\n";
+    let mut d = eval(c);
+    // A write to a variable OVERRIDES reads drops the overrides; the next read of
+    // ARCH computes them while ARCH is being expanded.
+    d.set_var("EMPTY", "");
+    assert_eq!(d.get_var("ARCH").expect("expands").as_deref(), Some("a"));
+    assert_eq!(d.get_var("X").expect("expands").as_deref(), Some("yes"));
+    // A copy keeps the overrides, and sees later writes like the original.
+    let mut copy = d.clone();
+    assert_eq!(copy.get_var("X").expect("expands").as_deref(), Some("yes"));
+    copy.set_var("ARCH", "z");
+    assert_eq!(copy.get_var("X").expect("expands").as_deref(), Some("no"));
+    assert_eq!(d.get_var("X").expect("expands").as_deref(), Some("yes"));
+}
+
 #[test]
 fn append_position_matters() {
     let c = "OVERRIDES = \"foo\"\nA = \"Z\"\nA:append:foo = \"X\"\n";
