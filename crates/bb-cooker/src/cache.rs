@@ -3,19 +3,21 @@
 //! configuration, and the paths tried that did not exist). An entry is reused only
 //! when all of them still hash the same and the configuration hash matches.
 //!
-//! On disk: one line `bake-parse-cache 1 <blake3 of the body>` and a JSON body. A
-//! file whose checksum or JSON is wrong is reported and ignored, never trusted. The
-//! file is written to a temporary name and renamed into place.
+//! On disk: one line `bake-parse-cache 2 <blake3 of the body>` and a JSON body. Every
+//! path (files read, inherited classes) is stored once in a table and referred to by
+//! index, which keeps the file small (oe-core: ~2 MB instead of 22 MB) and quick to
+//! write and read. A file whose checksum or JSON is wrong is reported and ignored,
+//! never trusted. The file is written to a temporary name and renamed into place.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
 use crate::recipe::RecipeInfo;
 
-const MAGIC: &str = "bake-parse-cache 1";
+const MAGIC: &str = "bake-parse-cache 2";
 
 /// The cached result of parsing one recipe file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,16 +75,71 @@ impl FileHasher {
     }
 }
 
+/// One cached recipe file, paths as indices into the cache's table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Stored {
+    appends: Vec<String>,
+    /// Indices of the files read.
+    deps: Vec<u32>,
+    /// The targets, with `inherits` moved out to `inherits`.
+    infos: Vec<RecipeInfo>,
+    /// Per target, indices of the inherited classes.
+    inherits: Vec<Vec<u32>>,
+}
+
+/// A table of paths, each stored once, with the content hash it had when the cache
+/// was made (`None`: the path did not exist).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Table {
+    files: Vec<(String, Option<String>)>,
+    #[serde(skip)]
+    index: HashMap<String, u32>,
+    /// Other repeated strings (inherited class paths), each once.
+    names: Vec<String>,
+    #[serde(skip)]
+    name_index: HashMap<String, u32>,
+}
+
+impl Table {
+    fn intern(&mut self, path: &str, hash: Option<&str>) -> u32 {
+        if let Some(&i) = self.index.get(path) {
+            return i;
+        }
+        let i = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        self.files.push((path.to_owned(), hash.map(str::to_owned)));
+        self.index.insert(path.to_owned(), i);
+        i
+    }
+
+    fn name_id(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.name_index.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.to_owned());
+        self.name_index.insert(name.to_owned(), i);
+        i
+    }
+
+    fn name(&self, i: u32) -> Option<&str> {
+        self.names.get(i as usize).map(String::as_str)
+    }
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Body {
     config: String,
-    entries: HashMap<String, CacheEntry>,
+    table: Table,
+    entries: HashMap<String, Stored>,
 }
 
 /// The parse cache of a build directory.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    entries: HashMap<String, CacheEntry>,
+    table: Table,
+    entries: HashMap<String, Stored>,
+    /// Per table index: whether the path still hashes as stored (worked out once).
+    valid: Vec<OnceLock<bool>>,
 }
 
 impl ParseCache {
@@ -113,11 +170,37 @@ impl ParseCache {
         if blake3::hash(body).to_hex().as_str() != sum {
             return Err(bad("checksum mismatch"));
         }
-        let body: Body = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
+        let mut body: Body = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
         if body.config != config {
             return Ok(ParseCache::default());
         }
+        let n = body.table.files.len();
+        let names = body.table.names.len();
+        let in_range = |v: &[u32], n: usize| v.iter().all(|&i| (i as usize) < n);
+        if !body.entries.values().all(|e| {
+            in_range(&e.deps, n)
+                && e.inherits.len() == e.infos.len()
+                && e.inherits.iter().all(|v| in_range(v, names))
+        }) {
+            return Err(bad("index out of range"));
+        }
+        body.table.index = body
+            .table
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (p.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        body.table.name_index = body
+            .table
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
         Ok(ParseCache {
+            valid: (0..n).map(|_| OnceLock::new()).collect(),
+            table: body.table,
             entries: body.entries,
         })
     }
@@ -129,19 +212,44 @@ impl ParseCache {
 
     /// Writes the cache atomically (temporary file, then rename).
     pub fn save(&self, path: &Path, config: &str) -> Result<(), String> {
-        let body = serde_json::to_vec(&BodyRef {
-            config,
-            entries: &self.entries,
-        })
+        let mut out = Vec::with_capacity(4 << 20);
+        out.extend_from_slice(MAGIC.as_bytes());
+        // The checksum is filled in once the body is written: 64 hex digits.
+        out.push(b' ');
+        let sum_at = out.len();
+        out.extend_from_slice(&[b'0'; 64]);
+        out.push(b'\n');
+        let body_at = out.len();
+        serde_json::to_writer(
+            &mut out,
+            &BodyRef {
+                config,
+                table: &self.table,
+                entries: &self.entries,
+            },
+        )
         .map_err(|e| e.to_string())?;
-        let mut out = format!("{MAGIC} {}\n", blake3::hash(&body).to_hex()).into_bytes();
-        out.extend_from_slice(&body);
+        let sum = blake3::hash(&out[body_at..]).to_hex();
+        out[sum_at..sum_at + 64].copy_from_slice(sum.as_bytes());
         if let Some(dir) = path.parent() {
             fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
         let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
         fs_err::write(&tmp, &out).map_err(|e| e.to_string())?;
         fs_err::rename(&tmp, path).map_err(|e| e.to_string())
+    }
+
+    /// Whether table entry `i` still hashes as stored.
+    fn still_valid(&self, i: u32, hasher: &FileHasher) -> bool {
+        let Some(cell) = self.valid.get(i as usize) else {
+            return false;
+        };
+        *cell.get_or_init(|| {
+            self.table
+                .files
+                .get(i as usize)
+                .is_some_and(|(p, h)| hasher.hash(p) == *h)
+        })
     }
 
     /// The entry for `file` if it is still valid: same appends, and every file it
@@ -156,17 +264,67 @@ impl ParseCache {
         if e.appends != appends {
             return None;
         }
-        for (f, h) in &e.deps {
-            if hasher.hash(f) != *h {
-                return None;
-            }
+        if !e.deps.iter().all(|&i| self.still_valid(i, hasher)) {
+            return None;
         }
-        Some(e.clone())
+        let deps = e
+            .deps
+            .iter()
+            .filter_map(|&i| self.table.files.get(i as usize).cloned())
+            .collect();
+        let infos = e
+            .infos
+            .iter()
+            .zip(&e.inherits)
+            .map(|(info, inh)| {
+                let mut info = info.clone();
+                info.inherits = inh
+                    .iter()
+                    .filter_map(|&i| self.table.name(i).map(str::to_owned))
+                    .collect();
+                info
+            })
+            .collect();
+        Some(CacheEntry {
+            appends: e.appends.clone(),
+            deps,
+            infos,
+        })
     }
 
     /// Adds or replaces the entry of a file.
     pub fn insert(&mut self, file: String, entry: CacheEntry) {
-        self.entries.insert(file, entry);
+        let CacheEntry {
+            appends,
+            deps,
+            infos,
+        } = entry;
+        let deps = deps
+            .iter()
+            .map(|(p, h)| self.table.intern(p, h.as_deref()))
+            .collect();
+        let mut inherits = Vec::with_capacity(infos.len());
+        let infos = infos
+            .into_iter()
+            .map(|mut info| {
+                let inh = std::mem::take(&mut info.inherits);
+                inherits.push(
+                    inh.iter()
+                        .map(|p| self.table.name_id(p))
+                        .collect::<Vec<u32>>(),
+                );
+                info
+            })
+            .collect();
+        self.entries.insert(
+            file,
+            Stored {
+                appends,
+                deps,
+                infos,
+                inherits,
+            },
+        );
     }
 
     /// Number of entries.
@@ -183,5 +341,68 @@ impl ParseCache {
 #[derive(Serialize)]
 struct BodyRef<'a> {
     config: &'a str,
-    entries: &'a HashMap<String, CacheEntry>,
+    table: &'a Table,
+    entries: &'a HashMap<String, Stored>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(inherits: &[&str]) -> RecipeInfo {
+        RecipeInfo {
+            pn: "a".into(),
+            inherits: inherits.iter().map(|s| (*s).to_owned()).collect(),
+            ..RecipeInfo::default()
+        }
+    }
+
+    #[test]
+    fn paths_are_stored_once_and_come_back_whole() {
+        let dir = std::env::temp_dir().join(format!("bake-cache-test-{}", std::process::id()));
+        fs_err::create_dir_all(&dir).expect("invariant: temp dir");
+        let f1 = dir.join("one.inc");
+        fs_err::write(&f1, "A = 1\n").expect("invariant: write");
+        let f1 = f1.to_string_lossy().into_owned();
+        let missing = dir.join("nope.inc").to_string_lossy().into_owned();
+        let hasher = FileHasher::default();
+        let mut c = ParseCache::default();
+        for name in ["x.bb", "y.bb"] {
+            let files = vec![f1.clone(), missing.clone()];
+            c.insert(
+                name.into(),
+                CacheEntry::new(vec![], &files, &hasher, vec![info(&["/c/base.bbclass"])]),
+            );
+        }
+        assert_eq!(c.table.files.len(), 2);
+        assert_eq!(c.table.names.len(), 1);
+        let path = dir.join("cache");
+        c.save(&path, "cfg").expect("invariant: save");
+        let back = ParseCache::load(&path, "cfg").expect("loads");
+        let e = back.lookup("y.bb", &[], &hasher).expect("still valid");
+        assert_eq!(e.deps[0], (f1.clone(), hasher.hash(&f1)));
+        assert_eq!(e.deps[1], (missing.clone(), None));
+        assert_eq!(e.infos[0].inherits, vec!["/c/base.bbclass".to_owned()]);
+        // Another configuration: nothing is reused.
+        assert!(ParseCache::load(&path, "other").expect("loads").is_empty());
+        // A changed file invalidates, seen by the next run (validity is worked out
+        // once per load, like file hashes once per run).
+        fs_err::write(&f1, "A = 2\n").expect("invariant: write");
+        let next = ParseCache::load(&path, "cfg").expect("loads");
+        assert!(next.lookup("x.bb", &[], &FileHasher::default()).is_none());
+        let _ = fs_err::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn out_of_range_index_is_damage() {
+        let dir = std::env::temp_dir().join(format!("bake-cache-idx-{}", std::process::id()));
+        fs_err::create_dir_all(&dir).expect("invariant: temp dir");
+        let body = r#"{"config":"c","table":{"files":[],"names":[]},"entries":{"x.bb":{"appends":[],"deps":[7],"infos":[],"inherits":[]}}}"#;
+        let text = format!("{MAGIC} {}\n{body}", blake3::hash(body.as_bytes()).to_hex());
+        let path = dir.join("cache");
+        fs_err::write(&path, text).expect("invariant: write");
+        let err = ParseCache::load(&path, "c").expect_err("damaged");
+        assert!(err.contains("index out of range"), "{err}");
+        let _ = fs_err::remove_dir_all(&dir);
+    }
 }
