@@ -1370,15 +1370,12 @@ fn locate(e: Error, file: &str, stmt: &Stmt) -> Error {
 
 /// Records a file the parse depended on (`__depends`), once.
 pub(crate) fn mark_dependency(d: &mut DataStore, f: &str) {
-    let mut deps: Vec<String> = d
-        .get_raw("__depends")
-        .map(|s| s.split('\n').map(str::to_owned).collect())
-        .unwrap_or_default();
-    if deps.iter().any(|x| x == f) {
-        return;
+    let cur = d.get_raw("__depends");
+    match cur {
+        Some(s) if s.split('\n').any(|x| x == f) => {}
+        Some(s) if !s.is_empty() => d.set_var("__depends", &format!("{s}\n{f}")),
+        _ => d.set_var("__depends", f),
     }
-    deps.push(f.to_owned());
-    d.set_var("__depends", &deps.join("\n"));
 }
 
 fn has_dependency(d: &DataStore, f: &str) -> bool {
@@ -1507,6 +1504,16 @@ fn absolutize(p: &str) -> String {
 
 /// `os.path.normpath` for absolute paths.
 pub(crate) fn normalize(p: &str) -> String {
+    let clean = p.starts_with('/')
+        && !p.contains("//")
+        && !p.contains("/./")
+        && !p.contains("/../")
+        && !p.ends_with("/.")
+        && !p.ends_with("/..")
+        && (p.len() == 1 || !p.ends_with('/'));
+    if clean {
+        return p.to_owned();
+    }
     let mut parts: Vec<&str> = Vec::new();
     for c in p.split('/') {
         match c {

@@ -145,8 +145,8 @@ struct Cache {
     overrides: Option<Arc<Overrides>>,
     computing_overrides: bool,
     /// Base names read while OVERRIDES was computed; a write to one drops `overrides`.
-    override_deps: HashSet<String>,
-    recording: Option<HashSet<String>>,
+    override_deps: rustc_hash::FxHashSet<String>,
+    recording: Option<rustc_hash::FxHashSet<String>>,
     /// Variables whose expansion is under way (cycle detection).
     expanding: Vec<String>,
     /// A datastore error raised inside inline Python, kept to be re-raised whole.
@@ -162,7 +162,7 @@ impl Cache {
             override_deps: if self.overrides.is_some() {
                 self.override_deps.clone()
             } else {
-                HashSet::new()
+                rustc_hash::FxHashSet::default()
             },
             ..Cache::default()
         }
@@ -979,7 +979,7 @@ impl DataStore {
         let mut stack = Vec::new();
         {
             let mut cache = self.cache.borrow_mut();
-            cache.recording = Some(HashSet::new());
+            cache.recording = Some(rustc_hash::FxHashSet::default());
             cache.overrides = Some(Arc::new(Overrides::default()));
         }
         let mut result = None;

@@ -185,6 +185,10 @@ const CLASSES: &[(&str, &[&str])] = &[
 
 /// `module.name` when it is an event class we know.
 pub(crate) fn class(module: &str, name: &str) -> Option<&'static str> {
+    // Class names are capitalised: most attribute lookups (`bb.utils.contains`) are not.
+    if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
     CLASSES
         .iter()
         .map(|(c, _)| *c)
