@@ -3,7 +3,7 @@
 //! configuration, and the paths tried that did not exist). An entry is reused only
 //! when all of them still hash the same and the configuration hash matches.
 //!
-//! On disk: one line `bake-parse-cache 2 <blake3 of the body>` and a JSON body. Every
+//! On disk: one line `bake-parse-cache 3 <blake3 of the body>` and a JSON body. Every
 //! path (files read, inherited classes) is stored once in a table and referred to by
 //! index, which keeps the file small (oe-core: ~2 MB instead of 22 MB) and quick to
 //! write and read. A file whose checksum or JSON is wrong is reported and ignored,
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::recipe::RecipeInfo;
 
-const MAGIC: &str = "bake-parse-cache 2";
+const MAGIC: &str = "bake-parse-cache 3";
 
 /// The cached result of parsing one recipe file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -85,6 +85,9 @@ struct Stored {
     infos: Vec<RecipeInfo>,
     /// Per target, indices of the inherited classes.
     inherits: Vec<Vec<u32>>,
+    /// Per target, the index of its task table.
+    #[serde(default)]
+    tasks: Vec<u32>,
 }
 
 /// A table of paths, each stored once, with the content hash it had when the cache
@@ -98,6 +101,10 @@ struct Table {
     names: Vec<String>,
     #[serde(skip)]
     name_index: HashMap<String, u32>,
+    /// Task tables, each once (recipes built the same way share one).
+    task_tables: Vec<bb_data::TaskDeps>,
+    #[serde(skip)]
+    task_index: HashMap<bb_data::TaskDeps, u32>,
 }
 
 impl Table {
@@ -118,6 +125,16 @@ impl Table {
         let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
         self.names.push(name.to_owned());
         self.name_index.insert(name.to_owned(), i);
+        i
+    }
+
+    fn task_id(&mut self, t: bb_data::TaskDeps) -> u32 {
+        if let Some(&i) = self.task_index.get(&t) {
+            return i;
+        }
+        let i = u32::try_from(self.task_tables.len()).unwrap_or(u32::MAX);
+        self.task_tables.push(t.clone());
+        self.task_index.insert(t, i);
         i
     }
 
@@ -176,11 +193,14 @@ impl ParseCache {
         }
         let n = body.table.files.len();
         let names = body.table.names.len();
+        let tables = body.table.task_tables.len();
         let in_range = |v: &[u32], n: usize| v.iter().all(|&i| (i as usize) < n);
         if !body.entries.values().all(|e| {
             in_range(&e.deps, n)
                 && e.inherits.len() == e.infos.len()
                 && e.inherits.iter().all(|v| in_range(v, names))
+                && e.tasks.len() == e.infos.len()
+                && in_range(&e.tasks, tables)
         }) {
             return Err(bad("index out of range"));
         }
@@ -190,6 +210,13 @@ impl ParseCache {
             .iter()
             .enumerate()
             .map(|(i, (p, _))| (p.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        body.table.task_index = body
+            .table
+            .task_tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
             .collect();
         body.table.name_index = body
             .table
@@ -276,8 +303,12 @@ impl ParseCache {
             .infos
             .iter()
             .zip(&e.inherits)
-            .map(|(info, inh)| {
+            .zip(&e.tasks)
+            .map(|((info, inh), &t)| {
                 let mut info = info.clone();
+                if let Some(t) = self.table.task_tables.get(t as usize) {
+                    info.task_deps = t.clone();
+                }
                 info.inherits = inh
                     .iter()
                     .filter_map(|&i| self.table.name(i).map(str::to_owned))
@@ -304,9 +335,11 @@ impl ParseCache {
             .map(|(p, h)| self.table.intern(p, h.as_deref()))
             .collect();
         let mut inherits = Vec::with_capacity(infos.len());
+        let mut tasks = Vec::with_capacity(infos.len());
         let infos = infos
             .into_iter()
             .map(|mut info| {
+                tasks.push(self.table.task_id(std::mem::take(&mut info.task_deps)));
                 let inh = std::mem::take(&mut info.inherits);
                 inherits.push(
                     inh.iter()
@@ -323,6 +356,7 @@ impl ParseCache {
                 deps,
                 infos,
                 inherits,
+                tasks,
             },
         );
     }
@@ -397,7 +431,7 @@ mod tests {
     fn out_of_range_index_is_damage() {
         let dir = std::env::temp_dir().join(format!("bake-cache-idx-{}", std::process::id()));
         fs_err::create_dir_all(&dir).expect("invariant: temp dir");
-        let body = r#"{"config":"c","table":{"files":[],"names":[]},"entries":{"x.bb":{"appends":[],"deps":[7],"infos":[],"inherits":[]}}}"#;
+        let body = r#"{"config":"c","table":{"files":[],"names":[],"task_tables":[]},"entries":{"x.bb":{"appends":[],"deps":[7],"infos":[],"inherits":[],"tasks":[]}}}"#;
         let text = format!("{MAGIC} {}\n{body}", blake3::hash(body.as_bytes()).to_hex());
         let path = dir.join("cache");
         fs_err::write(&path, text).expect("invariant: write");

@@ -536,8 +536,26 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
             .collect(),
         pn,
         needs_python: Vec::new(),
+        task_deps: bb_data::TaskDeps::default(),
+        rundeps: Default::default(),
+        runrecs: Default::default(),
     };
     let mut info = info;
+    if info.skipped.is_none() {
+        let rdepends = crate::deps::dep_names(&get("RDEPENDS"));
+        let rrecommends = crate::deps::dep_names(&get("RRECOMMENDS"));
+        for p in &info.packages {
+            let mut r = rdepends.clone();
+            r.extend(crate::deps::dep_names(&get(&format!("RDEPENDS:{p}"))));
+            info.rundeps.insert(p.clone(), r);
+            let mut r = rrecommends.clone();
+            r.extend(crate::deps::dep_names(&get(&format!("RRECOMMENDS:{p}"))));
+            info.runrecs.insert(p.clone(), r);
+        }
+        if let Some(t) = d.task_deps() {
+            info.task_deps = t.clone();
+        }
+    }
     info.needs_python = needs;
     info.needs_python.extend(d.needs_python().iter().cloned());
     info

@@ -49,6 +49,15 @@ pub struct RecipeInfo {
     pub bbclassextend: Vec<String>,
     /// Anonymous functions or expressions that needed CPython and were not run.
     pub needs_python: Vec<String>,
+    /// The tasks and their graph flags (`_task_deps`), empty for a skipped target.
+    #[serde(default)]
+    pub task_deps: bb_data::TaskDeps,
+    /// Per package: the names in RDEPENDS and RDEPENDS:pkg (BitBake's `rundeps`).
+    #[serde(default)]
+    pub rundeps: BTreeMap<String, Vec<String>>,
+    /// Per package: the names in RRECOMMENDS and RRECOMMENDS:pkg (`runrecs`).
+    #[serde(default)]
+    pub runrecs: BTreeMap<String, Vec<String>>,
 }
 
 impl RecipeInfo {

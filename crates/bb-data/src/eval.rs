@@ -1263,19 +1263,7 @@ fn virt_recipe_providers(d: &mut DataStore, tasks: &[String]) -> Result<()> {
 
 /// `bb.build.add_tasks`: collects task flags into `_task_deps`.
 fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
-    const NAMES: &[&str] = &[
-        "mcdepends",
-        "depends",
-        "rdepends",
-        "deptask",
-        "rdeptask",
-        "recrdeptask",
-        "recideptask",
-        "nostamp",
-        "fakeroot",
-        "noexec",
-        "umask",
-    ];
+    const NAMES: &[&str] = crate::tasks::TASK_FLAGS;
     let mut task_list: Vec<String> = Vec::new();
     let mut parents: Vec<(String, Vec<String>)> = Vec::new();
     let mut per_flag: Vec<Vec<(String, String)>> = vec![Vec::new(); NAMES.len()];
@@ -1348,6 +1336,23 @@ fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
         &out,
         SetOpts::api(&internal("build.py", 933, "add_tasks")),
     );
+    let mut flags = std::collections::BTreeMap::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        if !per_flag[i].is_empty() {
+            flags.insert(
+                (*name).to_owned(),
+                per_flag[i]
+                    .iter()
+                    .cloned()
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            );
+        }
+    }
+    d.set_task_deps(crate::TaskDeps {
+        tasks: task_list,
+        parents: parents.into_iter().collect(),
+        flags,
+    });
     Ok(())
 }
 

@@ -17,6 +17,7 @@ mod eval;
 mod expand;
 mod history;
 mod store;
+mod tasks;
 
 pub use anon::run_python_function;
 pub use error::{Error, Result};
@@ -26,3 +27,4 @@ pub use eval::{
 pub use expand::var_refs;
 pub use history::{HistoryEvent, IncludeTree, Origin};
 pub use store::{DataStore, OpKind, SetOpts};
+pub use tasks::{TASK_FLAGS, TaskDeps};

@@ -309,6 +309,8 @@ pub struct DataStore {
     host_uname: Option<Arc<[String; 5]>>,
     /// Python code that was not run because it needs CPython (see [`DataStore::needs_python`]).
     needs_python: Arc<Vec<String>>,
+    /// The task table made at finalization (`bb.build.add_tasks`), structured.
+    task_deps: Option<Arc<crate::TaskDeps>>,
     /// Event handlers registered so far (BitBake's `bb.event` handler table for this
     /// datastore), in registration order.
     pub(crate) handlers: Arc<Vec<Handler>>,
@@ -346,6 +348,7 @@ impl Clone for DataStore {
             errors: self.errors.clone(),
             host_uname: self.host_uname.clone(),
             needs_python: self.needs_python.clone(),
+            task_deps: self.task_deps.clone(),
             handlers: self.handlers.clone(),
             filters: self.filters.clone(),
             cache: RefCell::new(self.cache.borrow().for_copy()),
@@ -418,6 +421,7 @@ impl DataStore {
             errors: imbl::Vector::new(),
             host_uname: None,
             needs_python: Arc::new(Vec::new()),
+            task_deps: None,
             handlers: Arc::new(Vec::new()),
             filters: Map::default(),
             cache: RefCell::new(Cache::default()),
@@ -440,6 +444,16 @@ impl DataStore {
     /// variables (not printed by `bake -e`); copies share it until one of them adds to it.
     pub fn needs_python(&self) -> &[String] {
         &self.needs_python
+    }
+
+    /// The task table made when the recipe was finalized (`None` before, or for a
+    /// configuration datastore).
+    pub fn task_deps(&self) -> Option<&crate::TaskDeps> {
+        self.task_deps.as_deref()
+    }
+
+    pub(crate) fn set_task_deps(&mut self, t: crate::TaskDeps) {
+        self.task_deps = Some(Arc::new(t));
     }
 
     /// Records one entry of [`DataStore::needs_python`].
