@@ -24,6 +24,27 @@ pub(crate) struct Cli {
     #[arg(short = 'b', long = "buildfile", value_name = "FILE")]
     pub(crate) buildfile: Option<PathBuf>,
 
+    /// Save dependency tree information (`task-depends.dot`, `pn-buildlist`) in the
+    /// current directory, like `bitbake -g`.
+    #[arg(short = 'g', long = "graphviz")]
+    pub(crate) graphviz: bool,
+
+    /// Specify the task to execute (`-c compile`); the default is BB_DEFAULT_TASK.
+    #[arg(short = 'c', long = "cmd", value_name = "TASK")]
+    pub(crate) cmd: Option<String>,
+
+    /// Run the specified task for every recipe in the targets' task graph.
+    #[arg(long = "runall", value_name = "TASK")]
+    pub(crate) runall: Vec<String>,
+
+    /// Run only the specified task within the targets' task graph.
+    #[arg(long = "runonly", value_name = "TASK")]
+    pub(crate) runonly: Vec<String>,
+
+    /// Continue as much as possible after an error.
+    #[arg(short = 'k', long = "continue")]
+    pub(crate) keep_going: bool,
+
     /// Recipes to act on.
     #[arg(value_name = "RECIPE")]
     pub(crate) targets: Vec<String>,

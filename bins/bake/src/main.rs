@@ -146,11 +146,14 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         check_dangling(&cooker)?;
         return Ok(ExitCode::SUCCESS);
     }
+    if cli.graphviz {
+        return graph(&cli);
+    }
     if !cli.environment {
         if cli.targets.is_empty() && cli.buildfile.is_none() {
             bail!("nothing to do: give a recipe, or -e, or -p (see bake --help)");
         }
-        bail!("building recipes is not implemented yet; use -e or -p");
+        bail!("building recipes is not implemented yet; use -e, -g or -p");
     }
     let cooker = cooker()?;
     let mut failed = false;
@@ -205,6 +208,68 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The default task: `-c TASK`, else BB_DEFAULT_TASK, else `build`.
+fn default_task(cli: &cli::Cli, config: &DataStore) -> String {
+    cli.cmd
+        .clone()
+        .or_else(|| config.get_var("BB_DEFAULT_TASK").ok().flatten())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "build".to_owned())
+}
+
+/// `bake -g TARGET...`: the task graph, written as BitBake writes it.
+fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
+    if cli.targets.is_empty() {
+        bail!("-g needs at least one target");
+    }
+    let cooker = cooker()?;
+    let res = ui::parse_with_status(&cooker);
+    ui::out(&res.summary_line());
+    if !res.failures.is_empty() {
+        return Ok(ExitCode::FAILURE);
+    }
+    check_dangling(&cooker)?;
+    let mut d = cooker.config.clone();
+    bb_data::expand_keys(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let providers = bb_cooker::providers::Providers::new(&res.recipes);
+    let task = default_task(cli, &d);
+    let opts = bb_taskgraph::GraphOptions {
+        targets: cli
+            .targets
+            .iter()
+            .map(|t| bb_taskgraph::Target::parse(t, &task))
+            .collect(),
+        runall: cli.runall.clone(),
+        runonly: cli.runonly.clone(),
+        halt: true,
+        allow_incomplete: true,
+    };
+    ui::out("NOTE: Resolving any missing task queue dependencies");
+    let (g, log) = bb_taskgraph::build_graph(&providers, &d, &opts);
+    print_log(&log);
+    match g {
+        Ok(g) => {
+            let errors = log
+                .iter()
+                .any(|m| m.level == bb_cooker::providers::Level::Error);
+            bb_taskgraph::dot::write(&g, &std::env::current_dir()?)?;
+            ui::out("NOTE: PN build list saved to 'pn-buildlist'");
+            ui::out("NOTE: Task dependencies saved to 'task-depends.dot'");
+            Ok(if errors {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Err(e) => {
+            if !matches!(e, bb_taskgraph::Error::NoProvider(_)) {
+                ui::report_level("ERROR", &e.to_string());
+            }
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 fn main() -> ExitCode {

@@ -928,6 +928,20 @@ impl Providers {
         d: &DataStore,
         log: &mut Vec<Message>,
     ) -> Result<Vec<String>> {
+        self.resolve_build_providers_with(name, &[], &|_| false, d, log)
+    }
+
+    /// [`Providers::resolve_build_providers`] as the task data of a build does it:
+    /// `dependees` are named in "Nothing PROVIDES" texts, and targets for which
+    /// `failed` holds are not eligible.
+    pub fn resolve_build_providers_with(
+        &self,
+        name: &str,
+        dependees: &[String],
+        failed: &dyn Fn(&str) -> bool,
+        d: &DataStore,
+        log: &mut Vec<Message>,
+    ) -> Result<Vec<String>> {
         let Some(all) = self.providers.get(name) else {
             let mut pool: Vec<String> = self.providers.keys().cloned().collect();
             pool.extend(self.skipped.iter().map(|s| s.pn.clone()));
@@ -940,20 +954,17 @@ impl Providers {
             }
             let reasons = self.reasons(name, false);
             return Err(Error::Provider(nothing_provides_message(
-                name,
-                false,
-                &[],
-                &reasons,
-                &close,
+                name, false, dependees, &reasons, &close,
             )));
         };
-        let (eligible, found) = self.filter_build(all, name, d, log)?;
+        let (mut eligible, found) = self.filter_build(all, name, d, log)?;
+        eligible.retain(|&f| !failed(self.fn_of(f)));
         if eligible.is_empty() {
             let reason = format!("No eligible PROVIDERs exist for '{name}'");
             return Err(Error::Provider(nothing_provides_message(
                 name,
                 false,
-                &[],
+                dependees,
                 &[reason],
                 &[],
             )));
@@ -1005,24 +1016,38 @@ impl Providers {
         if Self::is_assumed_provided(name, d)? {
             return Ok(None);
         }
+        Ok(self
+            .resolve_runtime_providers(name, &[], &|_| false, d, log)?
+            .into_iter()
+            .next())
+    }
+
+    /// Every eligible target for the runtime name `name`, best first, as
+    /// `TaskData.add_rprovider` adds them: `dependees` are named in "Nothing
+    /// RPROVIDES" texts and targets for which `failed` holds are not eligible.
+    pub fn resolve_runtime_providers(
+        &self,
+        name: &str,
+        dependees: &[String],
+        failed: &dyn Fn(&str) -> bool,
+        d: &DataStore,
+        log: &mut Vec<Message>,
+    ) -> Result<Vec<String>> {
         let all = self.runtime_idx(name, log)?;
         if all.is_empty() {
             let reasons = self.reasons(name, true);
             return Err(Error::Provider(nothing_provides_message(
-                name,
-                true,
-                &[],
-                &reasons,
-                &[],
+                name, true, dependees, &reasons, &[],
             )));
         }
-        let (eligible, number_preferred) = self.filter_runtime(&all, name, d, log)?;
+        let (mut eligible, number_preferred) = self.filter_runtime(&all, name, d, log)?;
+        eligible.retain(|&f| !failed(self.fn_of(f)));
         if eligible.is_empty() {
             let reason = format!("No eligible RPROVIDERs exist for '{name}'");
             return Err(Error::Provider(nothing_provides_message(
                 name,
                 true,
-                &[],
+                dependees,
                 &[reason],
                 &[],
             )));
@@ -1044,7 +1069,7 @@ impl Providers {
                 py_list(&[name.to_string()])
             )));
         }
-        Ok(eligible.first().map(|&f| self.fn_of(f).to_string()))
+        Ok(self.fns(&eligible))
     }
 
     /// `BBCooker.findBestProvider`: for a PROVIDES name, the first eligible provider
@@ -1083,7 +1108,7 @@ fn skipped_rprovides(s: &RecipeInfo) -> Vec<&str> {
 /// `difflib.get_close_matches(word, possibilities, n, cutoff)`: the `n` best
 /// possibilities whose similarity ratio with `word` is at least `cutoff`, best first
 /// (ties: the greater string first).
-fn close_matches(word: &str, possibilities: &[String], n: usize, cutoff: f64) -> Vec<String> {
+pub fn close_matches(word: &str, possibilities: &[String], n: usize, cutoff: f64) -> Vec<String> {
     let b: Vec<char> = word.chars().collect();
     let b2j = b2j(&b);
     let mut scored: Vec<(f64, &String)> = Vec::new();
