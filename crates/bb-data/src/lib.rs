@@ -16,6 +16,7 @@ mod error;
 mod eval;
 mod expand;
 mod history;
+mod refs;
 mod store;
 
 pub use anon::run_python_function;
@@ -25,4 +26,5 @@ pub use eval::{
 };
 pub use expand::var_refs;
 pub use history::{HistoryEvent, IncludeTree, Origin};
+pub use refs::ExpandRefs;
 pub use store::{DataStore, OpKind, SetOpts};
