@@ -26,13 +26,30 @@ fn py_list(s: &str) -> BTreeSet<String> {
 struct Dump {
     taskdeps: BTreeSet<String>,
     gendeps: BTreeMap<String, BTreeSet<String>>,
+    varvals: BTreeMap<String, String>,
 }
 
 fn read_dump(task: &str) -> Dump {
     let text = data(&format!("bitbake/{task}.dumpsig"));
     let mut taskdeps = BTreeSet::new();
     let mut gendeps = BTreeMap::new();
+    let mut varvals: BTreeMap<String, String> = BTreeMap::new();
+    // A value runs over several lines, up to the next `Variable ` line or the task part.
+    let mut current: Option<String> = None;
     for line in text.lines() {
+        if line.starts_with("Tasks this task depends on") {
+            current = None;
+        } else if let Some(rest) = line.strip_prefix("Variable ") {
+            let (var, val) = rest.split_once(" value is ").unwrap();
+            varvals.insert(var.to_owned(), val.to_owned());
+            current = Some(var.to_owned());
+            continue;
+        } else if let Some(var) = &current {
+            let v = varvals.get_mut(var).unwrap();
+            v.push('\n');
+            v.push_str(line);
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("Task dependencies: ") {
             taskdeps = py_list(rest);
         } else if let Some(rest) = line.strip_prefix("List of dependencies for variable ") {
@@ -40,7 +57,11 @@ fn read_dump(task: &str) -> Dump {
             gendeps.insert(var.to_owned(), py_list(list));
         }
     }
-    Dump { taskdeps, gendeps }
+    Dump {
+        taskdeps,
+        gendeps,
+        varvals,
+    }
 }
 
 #[test]
@@ -77,6 +98,13 @@ fn dependency_sets_match_bitbake() {
         assert_eq!(sig.taskdeps, want.taskdeps, "closure of {task}");
         for (var, deps) in &want.gendeps {
             assert_eq!(&sig.gendeps[var], deps, "dependencies of {var} (in {task})");
+        }
+        for (var, val) in &want.varvals {
+            if ["PWD", "HOME", "PATH"].contains(&var.as_str()) {
+                continue;
+            }
+            let ours = sig.varvals[var].as_deref().unwrap_or("None");
+            assert_eq!(ours, val, "value of {var} (in {task})");
         }
     }
 }
