@@ -22,7 +22,7 @@ fn is_ref_char(b: u8) -> bool {
 }
 
 /// Length of a `${NAME}` reference starting at `s[i..]`, if one starts there.
-fn ref_len(s: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn ref_len(s: &[u8], i: usize) -> Option<usize> {
     if s.get(i) != Some(&b'$') || s.get(i + 1) != Some(&b'{') {
         return None;
     }

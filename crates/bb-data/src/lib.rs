@@ -16,6 +16,7 @@ mod error;
 mod eval;
 mod expand;
 mod history;
+mod refs;
 mod store;
 mod tasks;
 
@@ -26,5 +27,6 @@ pub use eval::{
 };
 pub use expand::var_refs;
 pub use history::{HistoryEvent, IncludeTree, Origin};
+pub use refs::ExpandRefs;
 pub use store::{DataStore, OpKind, SetOpts};
 pub use tasks::{TASK_FLAGS, TaskDeps};

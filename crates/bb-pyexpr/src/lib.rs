@@ -45,6 +45,7 @@ mod ops;
 mod parser;
 mod pytime;
 mod re;
+mod refs;
 mod stack;
 mod stmt;
 mod uri;
@@ -56,6 +57,7 @@ pub use error::{EvalError, Result};
 pub use event::{Event, EventAttr};
 pub use host::{Host, PathInfo, ProcessIds, SystemHost, host, set_host};
 pub use re::PyRegex;
+pub use refs::{PyRefs, expr_refs, python_refs};
 
 /// How an expression reads the datastore. Implemented by the datastore crate.
 pub trait Context {

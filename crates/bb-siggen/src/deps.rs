@@ -1,0 +1,318 @@
+//! Variable dependency discovery: for one variable or task, the variables its signature
+//! depends on and the value string that is hashed, as BitBake's `bb.data.build_dependencies`
+//! computes them, and the closure over a recipe's tasks (`generate_dependencies`).
+//!
+//! It only reads the datastore; it never evaluates shell or Python function bodies.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bb_data::DataStore;
+
+use crate::error::{Error, Result};
+use crate::shell::shell_execs;
+
+/// What one variable (or task, or `VAR[flag]`) contributes to a signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VarDeps {
+    /// The variables (and `VAR[flag]` entries) it depends on.
+    pub deps: BTreeSet<String>,
+    /// The value string hashed for it: the unexpanded value (or `vardepvalue`), followed by
+    /// the `\nVAR{item} = Set|Unset` lines of its `bb.utils.contains` checks and the
+    /// `\n_remove of X` lines of its matched `:remove`s. `None` only for a `VAR[flag]`
+    /// entry whose flag is unset.
+    pub value: Option<String>,
+    /// The `bb.utils.contains`-style checks: variable -> items checked.
+    pub contains: BTreeMap<String, BTreeSet<String>>,
+    /// What could not be expanded or parsed on the way (the result is then partial).
+    pub problems: Vec<String>,
+}
+
+/// Flags whose values `build_dependencies` expands before use (BitBake's list).
+const EXPANDED_FLAGS: &[&str] = &[
+    "vardeps",
+    "vardepvalue",
+    "vardepsexclude",
+    "exports",
+    "postfuncs",
+    "prefuncs",
+    "lineno",
+    "filename",
+];
+
+/// The per-recipe inputs shared by every [`Dependencies::build`] call (BitBake's
+/// `generate_dependencies` preamble): the variable names, the exported variables, the
+/// signature-excluded flags, the ignored variables and the code-parser copy of the
+/// datastore (with `BB_HASH_CODEPARSER_VALS` applied).
+#[derive(Debug)]
+pub struct Dependencies<'d> {
+    d: &'d DataStore,
+    codeparser: DataStore,
+    keys: BTreeSet<String>,
+    shelldeps: BTreeSet<String>,
+    flags_excluded: BTreeSet<String>,
+    ignored: BTreeSet<String>,
+}
+
+/// BitBake's `bb.utils.to_boolean` (values it cannot read count as false).
+pub(crate) fn to_boolean(v: Option<&str>) -> bool {
+    v.is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "y" | "yes" | "1" | "true"))
+}
+
+fn words(v: Option<String>) -> BTreeSet<String> {
+    v.unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+impl<'d> Dependencies<'d> {
+    /// Reads the recipe-wide inputs from `d`: `BB_BASEHASH_IGNORE_VARS`,
+    /// `BB_SIGNATURE_EXCLUDE_FLAGS`, `BB_HASH_CODEPARSER_VALS` and the `export` flags.
+    pub fn new(d: &'d DataStore) -> Result<Dependencies<'d>> {
+        let get = |name: &str| {
+            d.get_var(name).map_err(|source| Error::Expand {
+                var: name.to_owned(),
+                source,
+            })
+        };
+        let ignored = words(get("BB_BASEHASH_IGNORE_VARS")?);
+        let flags_excluded = words(get("BB_SIGNATURE_EXCLUDE_FLAGS")?);
+        let mut codeparser = d.clone();
+        for forced in words(get("BB_HASH_CODEPARSER_VALS")?) {
+            if let Some((k, v)) = forced.split_once('=') {
+                codeparser.set_var(k, v);
+            }
+        }
+        let all = d.keys();
+        let mut shelldeps = BTreeSet::new();
+        for k in &all {
+            let flag = |f: &str| {
+                d.get_var_flag(k, f, true).map_err(|source| Error::Expand {
+                    var: format!("{k}[{f}]"),
+                    source,
+                })
+            };
+            if to_boolean(flag("export")?.as_deref()) && !to_boolean(flag("unexport")?.as_deref()) {
+                shelldeps.insert(k.clone());
+            }
+        }
+        let keys = all.into_iter().filter(|k| !k.starts_with("__")).collect();
+        Ok(Dependencies {
+            d,
+            codeparser,
+            keys,
+            shelldeps,
+            flags_excluded,
+            ignored,
+        })
+    }
+
+    /// `BB_BASEHASH_IGNORE_VARS`, as read by [`Dependencies::new`].
+    pub fn ignored_vars(&self) -> &BTreeSet<String> {
+        &self.ignored
+    }
+
+    /// The variables a shell function depends on through the environment: every variable
+    /// with a true `export` flag and no true `unexport` flag.
+    pub fn exported(&self) -> &BTreeSet<String> {
+        &self.shelldeps
+    }
+
+    /// BitBake's `build_dependencies(key)`: what `key` (a variable, a function, a task or a
+    /// `VAR[flag]` entry) depends on and the value hashed for it.
+    pub fn build(&self, key: &str) -> Result<VarDeps> {
+        let d = self.d;
+        let expand_err = |var: String| move |source| Error::Expand { var, source };
+        let mut out = VarDeps::default();
+        if let Some(inner) = key.strip_suffix(']')
+            && let Some((var, flag)) = inner.split_once('[')
+        {
+            if flag == "vardepvalueexclude" {
+                out.value = Some(String::new());
+                return Ok(out);
+            }
+            let value = d
+                .get_var_flag(var, flag, false)
+                .map_err(expand_err(key.to_owned()))?;
+            if let Some(v) = &value {
+                let r = d.expand_with_refs(v, Some(key));
+                out.deps.extend(r.references);
+                out.deps
+                    .extend(r.execs.into_iter().filter(|e| self.keys.contains(e)));
+                out.problems.extend(r.problems);
+            }
+            out.deps.retain(|x| !self.ignored.contains(x));
+            out.value = value;
+            return Ok(out);
+        }
+
+        let mut flags: BTreeMap<String, String> = BTreeMap::new();
+        for (f, v) in d.get_var_flags(key) {
+            let v = if EXPANDED_FLAGS.contains(&f.as_str()) {
+                d.expand(&v).map_err(expand_err(format!("{key}[{f}]")))?
+            } else {
+                v
+            };
+            flags.insert(f, v);
+        }
+        let vardeps = flags.get("vardeps");
+        let exclusions: BTreeSet<String> = words(flags.get("vardepsexclude").cloned());
+        let truthy = |f: &str| flags.get(f).is_some_and(|v| !v.is_empty());
+
+        let mut value: String;
+        if let Some(v) = flags.get("vardepvalue") {
+            value = v.clone();
+        } else if truthy("func") {
+            let raw = self
+                .codeparser
+                .get_var_opts(key, false, false)
+                .map_err(expand_err(key.to_owned()))?;
+            if truthy("python") {
+                let raw = raw.unwrap_or_default();
+                match bb_pyexpr::python_refs(&raw) {
+                    Ok(r) => {
+                        out.deps.extend(r.references);
+                        out.deps
+                            .extend(r.execs.into_iter().filter(|e| self.keys.contains(e)));
+                        merge_contains(&mut out.contains, r.contains);
+                        for text in r.expands {
+                            // BitBake expands `d.expand("...")` literals in an empty datastore.
+                            let e = DataStore::new().expand_with_refs(&text, Some(key));
+                            out.deps.extend(e.references);
+                            out.deps
+                                .extend(e.execs.into_iter().filter(|x| self.keys.contains(x)));
+                            merge_contains(&mut out.contains, e.contains);
+                        }
+                    }
+                    Err(e) => out.problems.push(format!("parsing python `{key}`: {e}")),
+                }
+                value = self.handle_contains(Some(&raw), &out.contains, &exclusions)?;
+            } else {
+                let raw_text = raw.clone().unwrap_or_default();
+                let parsed = self.codeparser.expand_with_refs(&raw_text, Some(key));
+                out.problems.extend(parsed.problems.iter().cloned());
+                let execs = shell_execs(&parsed.value);
+                out.deps.extend(self.shelldeps.iter().cloned());
+                out.deps.extend(parsed.references.iter().cloned());
+                out.deps
+                    .extend(execs.into_iter().filter(|e| self.keys.contains(e)));
+                out.deps.extend(
+                    parsed
+                        .execs
+                        .iter()
+                        .filter(|e| self.keys.contains(*e))
+                        .cloned(),
+                );
+                merge_contains(&mut out.contains, parsed.contains.clone());
+                value = self.handle_contains(raw.as_deref(), &parsed.contains, &exclusions)?;
+                let removes = self.codeparser.matched_removes(key, &parsed.value);
+                value = self.handle_remove(value, &mut out, removes, &exclusions)?;
+            }
+            for f in ["prefuncs", "postfuncs", "exports"] {
+                if let Some(v) = flags.get(f) {
+                    out.deps.extend(v.split_whitespace().map(str::to_owned));
+                }
+            }
+        } else {
+            let raw = d
+                .get_var_opts(key, false, false)
+                .map_err(expand_err(key.to_owned()))?;
+            let parsed = raw.as_deref().map(|r| d.expand_with_refs(r, Some(key)));
+            let mut removes = Vec::new();
+            let mut contains = BTreeMap::new();
+            if let Some(p) = parsed {
+                out.problems.extend(p.problems);
+                out.deps.extend(p.references);
+                out.deps
+                    .extend(p.execs.into_iter().filter(|e| self.keys.contains(e)));
+                removes = d.matched_removes(key, &p.value);
+                contains = p.contains;
+            }
+            merge_contains(&mut out.contains, contains.clone());
+            value = self.handle_contains(raw.as_deref(), &contains, &exclusions)?;
+            value = self.handle_remove(value, &mut out, removes, &exclusions)?;
+        }
+
+        if let Some(excl) = flags.get("vardepvalueexclude") {
+            for e in excl.split('|').filter(|e| !e.is_empty()) {
+                value = value.replace(e, "");
+            }
+        }
+        if !self.flags_excluded.is_empty() {
+            for f in flags.keys() {
+                if !self.flags_excluded.contains(f) {
+                    out.deps.insert(format!("{key}[{f}]"));
+                }
+            }
+        }
+        out.deps.extend(words(vardeps.cloned()));
+        out.deps
+            .retain(|x| !exclusions.contains(x) && !self.ignored.contains(x));
+        out.value = Some(value);
+        Ok(out)
+    }
+
+    /// BitBake's `handle_contains`: the value followed by one `VAR{item} = Set|Unset` line
+    /// per checked item (variables excluded or ignored are skipped).
+    fn handle_contains(
+        &self,
+        value: Option<&str>,
+        contains: &BTreeMap<String, BTreeSet<String>>,
+        exclusions: &BTreeSet<String>,
+    ) -> Result<String> {
+        let mut out = value.unwrap_or_default().to_owned();
+        for (k, items) in contains {
+            if exclusions.contains(k) || self.ignored.contains(k) {
+                continue;
+            }
+            let v = self.d.get_var(k).map_err(|source| Error::Expand {
+                var: k.clone(),
+                source,
+            })?;
+            let present: BTreeSet<&str> = v.as_deref().unwrap_or("").split_whitespace().collect();
+            for item in items {
+                let set = item.split_whitespace().all(|w| present.contains(w));
+                out.push_str(&format!(
+                    "\n{k}{{{item}}} = {}",
+                    if set { "Set" } else { "Unset" }
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// BitBake's `handle_remove`: one `_remove of X` line per matched remove, whose
+    /// references become dependencies.
+    fn handle_remove(
+        &self,
+        mut value: String,
+        out: &mut VarDeps,
+        mut removes: Vec<String>,
+        exclusions: &BTreeSet<String>,
+    ) -> Result<String> {
+        removes.sort();
+        for r in removes {
+            let r2 = self.d.expand_with_refs(&r, None);
+            value.push_str(&format!("\n_remove of {r}"));
+            out.deps.extend(r2.references);
+            merge_contains(&mut out.contains, r2.contains.clone());
+            value = self.handle_contains(Some(&value), &r2.contains, exclusions)?;
+        }
+        Ok(value)
+    }
+}
+
+fn merge_contains(
+    into: &mut BTreeMap<String, BTreeSet<String>>,
+    from: BTreeMap<String, BTreeSet<String>>,
+) {
+    for (k, v) in from {
+        into.entry(k).or_default().extend(v);
+    }
+}
+
+/// [`Dependencies::build`] for one key, reading the recipe-wide inputs first (use
+/// [`Dependencies`] directly for many keys).
+pub fn build_dependencies(d: &DataStore, key: &str) -> Result<VarDeps> {
+    Dependencies::new(d)?.build(key)
+}

@@ -1,0 +1,32 @@
+//! The errors of signature computation and sig data files.
+
+use std::path::PathBuf;
+
+/// What can go wrong while computing signatures or reading and writing sig data.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A variable or flag needed for the signature does not expand.
+    #[error("cannot expand `{var}`: {source}")]
+    Expand {
+        /// The variable (or `VAR[flag]`).
+        var: String,
+        /// The datastore's error.
+        #[source]
+        source: bb_data::Error,
+    },
+    /// Reading or writing a sig data file failed (the message names the path).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A sig data file is not valid JSON of the expected shape.
+    #[error("`{}`: invalid sig data: {source}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
