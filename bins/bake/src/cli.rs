@@ -41,6 +41,28 @@ pub(crate) struct Cli {
     #[arg(long = "runonly", value_name = "TASK")]
     pub(crate) runonly: Vec<String>,
 
+    /// Force the specified targets/task to run (invalidating any existing stamp).
+    #[arg(short = 'f', long = "force")]
+    pub(crate) force: bool,
+
+    /// Invalidate the stamp for the specified task (such as `compile`) and then run
+    /// the default task for the specified targets.
+    #[arg(short = 'C', long = "clear-stamp", value_name = "TASK")]
+    pub(crate) clear_stamp: Option<String>,
+
+    /// Don't execute, just go through the motions.
+    #[arg(short = 'n', long = "dry-run")]
+    pub(crate) dry_run: bool,
+
+    /// Dump out the signature construction information, with no task execution
+    /// (`-S none`); sig data files go next to the stamps.
+    #[arg(
+        short = 'S',
+        long = "dump-signatures",
+        value_name = "SIGNATURE_HANDLER"
+    )]
+    pub(crate) dump_signatures: Option<String>,
+
     /// Continue as much as possible after an error.
     #[arg(short = 'k', long = "continue")]
     pub(crate) keep_going: bool,

@@ -1,7 +1,9 @@
 //! `bake`: the command-line entry point. It only wires arguments to the library crates
 //! and prints their results; no metadata logic lives here.
 
+mod build;
 mod cli;
+mod natives;
 mod ui;
 
 /// Parsing makes and drops millions of small strings and map nodes on every core;
@@ -35,7 +37,7 @@ use bb_cooker::{Cooker, CookerOptions, ParseResult};
 use bb_data::DataStore;
 use clap::Parser;
 
-fn cooker() -> anyhow::Result<Cooker> {
+pub(crate) fn cooker() -> anyhow::Result<Cooker> {
     let opts = CookerOptions::from_process()?;
     let cooker = Cooker::new(&opts)?;
     for w in &cooker.warnings {
@@ -46,7 +48,7 @@ fn cooker() -> anyhow::Result<Cooker> {
 
 /// Fails like BitBake when appends match no recipe (a warning with
 /// BB_DANGLINGAPPENDS_WARNONLY set).
-fn check_dangling(cooker: &Cooker) -> anyhow::Result<()> {
+pub(crate) fn check_dangling(cooker: &Cooker) -> anyhow::Result<()> {
     let dangling = cooker.dangling_appends();
     if dangling.is_empty() {
         return Ok(());
@@ -98,7 +100,7 @@ fn split_virtual(f: &str) -> (String, String) {
 
 /// Prints the provider module's log the way knotty does (NOTE/WARNING/ERROR; debug and
 /// verbose messages are not shown).
-fn print_log(log: &[bb_cooker::providers::Message]) {
+pub(crate) fn print_log(log: &[bb_cooker::providers::Message]) {
     use bb_cooker::providers::Level;
     for m in log {
         match m.level {
@@ -153,7 +155,11 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         if cli.targets.is_empty() && cli.buildfile.is_none() {
             bail!("nothing to do: give a recipe, or -e, or -p (see bake --help)");
         }
-        bail!("building recipes is not implemented yet; use -e, -g or -p");
+        if cli.buildfile.is_some() {
+            bail!("building with -b is not implemented yet; name the recipe instead");
+        }
+        let cooker = cooker()?;
+        return build::build(&cli, &cooker);
     }
     let cooker = cooker()?;
     let mut failed = false;
@@ -211,7 +217,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The default task: `-c TASK`, else BB_DEFAULT_TASK, else `build`.
-fn default_task(cli: &cli::Cli, config: &DataStore) -> String {
+pub(crate) fn default_task(cli: &cli::Cli, config: &DataStore) -> String {
     cli.cmd
         .clone()
         .or_else(|| config.get_var("BB_DEFAULT_TASK").ok().flatten())

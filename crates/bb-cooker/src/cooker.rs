@@ -302,6 +302,31 @@ impl Cooker {
         Parser::new(self, false).parse_file(file, only, true)
     }
 
+    /// Parses recipe targets (`/path/x.bb` or `virtual:VARIANT:/path/x.bb`) in
+    /// parallel, each with its appends and without variable history (what a build
+    /// needs to run tasks). Results are in the order of `fns`.
+    pub fn parse_targets(&self, fns: &[String]) -> Vec<(String, Result<DataStore>)> {
+        let parser = Parser::new(self, false);
+        parser
+            .config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_tracking(false);
+        fns.par_iter()
+            .map(|f| {
+                let (variant, file) = split_virtual(f);
+                let r = parser
+                    .parse_file(&file, Some(&variant), true)
+                    .and_then(|mut v| {
+                        v.pop()
+                            .map(|(_, d)| d)
+                            .ok_or_else(|| Error::Config(format!("{f}: no such variant")))
+                    });
+                (f.clone(), r)
+            })
+            .collect()
+    }
+
     /// Parses one recipe file as `bitbake -b` does: its appends are not applied.
     pub fn parse_buildfile(
         &self,
@@ -661,4 +686,15 @@ impl<'c> Parser<'c> {
         }
         Ok(CacheEntry::new(appends.to_vec(), &all, hasher, infos))
     }
+}
+
+/// Splits `virtual:native:/path/x.bb` into (`native`, `/path/x.bb`); a plain file
+/// name has an empty variant.
+pub fn split_virtual(f: &str) -> (String, String) {
+    if let Some(rest) = f.strip_prefix("virtual:")
+        && let Some(pos) = rest.rfind(":/")
+    {
+        return (rest[..pos].to_owned(), rest[pos + 1..].to_owned());
+    }
+    (String::new(), f.to_owned())
 }

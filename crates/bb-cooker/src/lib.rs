@@ -27,6 +27,8 @@ pub mod query;
 pub mod recipe;
 pub mod version;
 
-pub use cooker::{Cooker, CookerOptions, FsSource, LoadedCache, ParseFailure, ParseResult};
+pub use cooker::{
+    Cooker, CookerOptions, FsSource, LoadedCache, ParseFailure, ParseResult, split_virtual,
+};
 pub use error::{Error, Result};
 pub use recipe::RecipeInfo;

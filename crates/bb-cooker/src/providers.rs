@@ -1037,7 +1037,11 @@ impl Providers {
         if all.is_empty() {
             let reasons = self.reasons(name, true);
             return Err(Error::Provider(nothing_provides_message(
-                name, true, dependees, &reasons, &[],
+                name,
+                true,
+                dependees,
+                &reasons,
+                &[],
             )));
         }
         let (mut eligible, number_preferred) = self.filter_runtime(&all, name, d, log)?;

@@ -110,6 +110,7 @@ pub(crate) enum Builtin {
     OeExtendVariants,
     OeInherits,
     OeCpuCount,
+    BbCpuCount,
     OeMapKernelArch,
     OePathCanonicalize,
     OeMakeArchIndependent,
@@ -256,6 +257,7 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("oe.utils", "extend_variants", B::OeExtendVariants),
     ("oe.utils", "inherits", B::OeInherits),
     ("oe.utils", "cpu_count", B::OeCpuCount),
+    ("bb.utils", "cpu_count", B::BbCpuCount),
     ("oe.kernel", "map_kernel_arch", B::OeMapKernelArch),
     ("oe.path", "canonicalize", B::OePathCanonicalize),
     (
@@ -1608,6 +1610,13 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::OeFilterDefaultFeatures => helper_oefilterdefaultfeatures(it, b, args),
         B::OeInherits => helper_oe_inherits(it, args),
         B::OeCpuCount => helper_cpu_count(it, args),
+        B::BbCpuCount => {
+            bind_py("cpu_count", &[], &[], args)?;
+            let cpus = need_host(it, "os.sched_getaffinity")?
+                .cpu_count()
+                .ok_or_else(|| EvalError::needs("`os.sched_getaffinity` (unknown on this host)"))?;
+            Ok(Value::Int(i64::try_from(cpus).unwrap_or(i64::MAX)))
+        }
         B::OeMapKernelArch => helper_map_kernel_arch(it, args),
         B::OePathCanonicalize => helper_canonicalize(it, args),
         B::OeMakeArchIndependent => helper_make_arch_independent(it, args),

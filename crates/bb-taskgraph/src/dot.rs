@@ -20,14 +20,20 @@ pub fn pn_buildlist(g: &TaskGraph) -> String {
 pub fn task_depends(g: &TaskGraph) -> String {
     let name = |i: usize| -> String {
         let t = &g.tasks[i];
-        let pn = g.recipes.get(&t.fn_name).map(|(pn, _)| pn.as_str()).unwrap_or("");
+        let pn = g
+            .recipes
+            .get(&t.fn_name)
+            .map(|(pn, _)| pn.as_str())
+            .unwrap_or("");
         format!("{pn}.{}", t.task)
     };
     // BitBake keys nodes by PN.task: two targets with one PN share a node.
     let mut nodes: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<String>)> =
         std::collections::BTreeMap::new();
     for i in 0..g.len() {
-        let entry = nodes.entry(name(i)).or_insert_with(|| (i, Default::default()));
+        let entry = nodes
+            .entry(name(i))
+            .or_insert_with(|| (i, Default::default()));
         for &d in &g.deps[i] {
             entry.1.insert(name(d));
         }
@@ -57,14 +63,21 @@ pub fn task_depends(g: &TaskGraph) -> String {
 /// removes the old `pn-depends.dot`, `package-depends.dot` and `recipe-depends.dot`
 /// as BitBake does.
 pub fn write(g: &TaskGraph, dir: &Path) -> std::io::Result<()> {
-    for old in ["pn-depends.dot", "package-depends.dot", "recipe-depends.dot"] {
+    for old in [
+        "pn-depends.dot",
+        "package-depends.dot",
+        "recipe-depends.dot",
+    ] {
         match fs_err::remove_file(dir.join(old)) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
     }
-    for (name, text) in [("pn-buildlist", pn_buildlist(g)), ("task-depends.dot", task_depends(g))] {
+    for (name, text) in [
+        ("pn-buildlist", pn_buildlist(g)),
+        ("task-depends.dot", task_depends(g)),
+    ] {
         let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
         fs_err::write(&tmp, text)?;
         fs_err::rename(&tmp, dir.join(name))?;

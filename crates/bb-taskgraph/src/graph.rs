@@ -159,7 +159,11 @@ fn resolve(td: &mut TaskData<'_>, opts: &GraphOptions) -> Result<TaskGraph> {
     prepare(td, &runlist, opts)
 }
 
-fn prepare(td: &TaskData<'_>, runlist: &[(Target, String)], opts: &GraphOptions) -> Result<TaskGraph> {
+fn prepare(
+    td: &TaskData<'_>,
+    runlist: &[(Target, String)],
+    opts: &GraphOptions,
+) -> Result<TaskGraph> {
     let mut depends: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut recursive: Vec<(String, Vec<String>)> = Vec::new();
     let mut recursive_i: HashMap<String, Vec<String>> = HashMap::new();
@@ -251,10 +255,7 @@ fn prepare(td: &TaskData<'_>, runlist: &[(Target, String)], opts: &GraphOptions)
             }
             let inames = flags.flag_words("recideptask", task);
             if !inames.is_empty() {
-                recursive_i.insert(
-                    id.clone(),
-                    inames.iter().map(|t| tid(f, t)).collect(),
-                );
+                recursive_i.insert(id.clone(), inames.iter().map(|t| tid(f, t)).collect());
             }
         }
         deps.remove(id);
@@ -289,7 +290,10 @@ fn prepare(td: &TaskData<'_>, runlist: &[(Target, String)], opts: &GraphOptions)
         }
         target_ids.push(id.clone());
         if t.parents_only {
-            let ds: Vec<String> = depends.get(&id).map(|d| d.iter().cloned().collect()).unwrap_or_default();
+            let ds: Vec<String> = depends
+                .get(&id)
+                .map(|d| d.iter().cloned().collect())
+                .unwrap_or_default();
             for d in ds {
                 mark_active(&d, &depends, &mut active);
             }
@@ -364,7 +368,11 @@ fn prepare(td: &TaskData<'_>, runlist: &[(Target, String)], opts: &GraphOptions)
 
     let mut ids: Vec<&String> = depends.keys().collect();
     ids.sort_by(|a, b| split_tid(a).cmp(&split_tid(b)));
-    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
     let mut graph = TaskGraph::default();
     for id in &ids {
         let (f, t) = split_tid(id);
@@ -381,9 +389,10 @@ fn prepare(td: &TaskData<'_>, runlist: &[(Target, String)], opts: &GraphOptions)
         if !graph.recipes.contains_key(f)
             && let Some(r) = td.recipe(f)
         {
-            graph
-                .recipes
-                .insert(f.to_owned(), (r.pn.clone(), format!("{}:{}-{}", r.pe, r.pv, r.pr)));
+            graph.recipes.insert(
+                f.to_owned(),
+                (r.pn.clone(), format!("{}:{}-{}", r.pe, r.pv, r.pr)),
+            );
         }
     }
     let mut seen = HashSet::new();
@@ -422,7 +431,11 @@ fn targets_repr(runlist: &[(Target, String)]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-fn mark_active(id: &str, depends: &HashMap<String, BTreeSet<String>>, active: &mut HashSet<String>) {
+fn mark_active(
+    id: &str,
+    depends: &HashMap<String, BTreeSet<String>>,
+    active: &mut HashSet<String>,
+) {
     let mut stack = vec![id.to_owned()];
     while let Some(t) = stack.pop() {
         if !active.insert(t.clone()) {
@@ -589,7 +602,10 @@ fn check_cycles(g: &TaskGraph) -> Result<()> {
     let mut msg = String::from("Dependency loop #1 found:\n");
     for (n, &i) in cycle.iter().enumerate() {
         let next = cycle[(n + 1) % cycle.len()];
-        msg.push_str(&format!("  Task {} (dependent Tasks ['{}'])\n", g.tasks[i], g.tasks[next]));
+        msg.push_str(&format!(
+            "  Task {} (dependent Tasks ['{}'])\n",
+            g.tasks[i], g.tasks[next]
+        ));
     }
     msg.push_str("Compute Totals (have 1 endpoint(s))");
     Err(Error::RunQueue(msg))

@@ -60,7 +60,10 @@ impl Targets {
     }
 
     fn first(&self, name: &str) -> Option<&str> {
-        self.map.get(name).and_then(|v| v.first()).map(String::as_str)
+        self.map
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
     }
 }
 
@@ -448,7 +451,9 @@ impl<'a> TaskData<'a> {
                 .order
                 .iter()
                 .filter(|t| {
-                    !self.is_ignored(t) && !self.failed_deps.contains(*t) && !self.build_targets.have(t)
+                    !self.is_ignored(t)
+                        && !self.failed_deps.contains(*t)
+                        && !self.build_targets.have(t)
                 })
                 .cloned()
                 .collect();
@@ -460,9 +465,7 @@ impl<'a> TaskData<'a> {
                             && self.external_targets.contains(&target)
                             && !self.allow_incomplete
                         {
-                            return Err(Error::NoProvider(format!(
-                                "Nothing PROVIDES '{target}'"
-                            )));
+                            return Err(Error::NoProvider(format!("Nothing PROVIDES '{target}'")));
                         }
                         if !self.allow_incomplete {
                             self.remove_buildtarget(&target, &[])?;
@@ -476,7 +479,9 @@ impl<'a> TaskData<'a> {
                 .order
                 .iter()
                 .filter(|t| {
-                    !self.is_ignored(t) && !self.failed_rdeps.contains(*t) && !self.run_targets.have(t)
+                    !self.is_ignored(t)
+                        && !self.failed_rdeps.contains(*t)
+                        && !self.run_targets.have(t)
                 })
                 .cloned()
                 .collect();

@@ -1,0 +1,250 @@
+//! `bake TARGET...`: build. Parse, make the task graph, parse the recipes in it, work
+//! out hashes and stamps, then run the tasks with knotty-style progress.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::bail;
+use bb_cooker::Cooker;
+use bb_data::DataStore;
+use bb_runqueue::{BuildEvent, Outcome, SkipReason};
+
+use crate::{check_dangling, cli, default_task, print_log, ui};
+
+/// What the command line asks of a build.
+pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode> {
+    let res = ui::parse_with_status(cooker);
+    ui::out(&res.summary_line());
+    if !res.failures.is_empty() {
+        return Ok(ExitCode::FAILURE);
+    }
+    check_dangling(cooker)?;
+    let topdir = cooker
+        .config
+        .get_var("TOPDIR")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| ".".to_owned());
+    let _lock = bb_runqueue::BuildLock::acquire(std::path::Path::new(&topdir))?;
+    let mut config = cooker.config.clone();
+    bb_data::expand_keys(&mut config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let providers = bb_cooker::providers::Providers::new(&res.recipes);
+    let task = default_task(cli, &config);
+    let opts = bb_taskgraph::GraphOptions {
+        targets: cli
+            .targets
+            .iter()
+            .map(|t| bb_taskgraph::Target::parse(t, &task))
+            .collect(),
+        runall: cli.runall.clone(),
+        runonly: cli.runonly.clone(),
+        halt: !cli.keep_going,
+        allow_incomplete: false,
+    };
+    ui::out("NOTE: Resolving any missing task queue dependencies");
+    let (graph, log) = bb_taskgraph::build_graph(&providers, &config, &opts);
+    print_log(&log);
+    let mut graph = match graph {
+        Ok(g) => g,
+        Err(e) => {
+            if !matches!(e, bb_taskgraph::Error::NoProvider(_)) {
+                ui::report_level("ERROR", &e.to_string());
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    // The recipes of the graph, finalized (in parallel).
+    let fns: Vec<String> = graph.recipes.keys().cloned().collect();
+    let mut recipes: HashMap<String, DataStore> = HashMap::new();
+    for (f, r) in cooker.parse_targets(&fns) {
+        match r {
+            Ok(d) => {
+                recipes.insert(f, d);
+            }
+            Err(e) => bail!("{f}: {e}"),
+        }
+    }
+    // -C TASK: taint TASK of each target and build the default task; -f: taint the
+    // target tasks themselves.
+    if let Some(t) = &cli.clear_stamp {
+        let t = if t.starts_with("do_") {
+            t.clone()
+        } else {
+            format!("do_{t}")
+        };
+        for &i in &graph.targets {
+            let f = &graph.tasks[i].fn_name;
+            if let Some(d) = recipes.get(f) {
+                let stamp = bb_runqueue::hashes::stamp_base(d)?;
+                bb_runqueue::hashes::write_taint(&stamp, &t)?;
+            }
+        }
+    }
+    if cli.force {
+        for &i in &graph.targets {
+            let t = &graph.tasks[i];
+            if let Some(d) = recipes.get(&t.fn_name) {
+                if d.task_deps().is_some_and(|td| td.has("nostamp", &t.task)) {
+                    continue;
+                }
+                let stamp = bb_runqueue::hashes::stamp_base(d)?;
+                bb_runqueue::hashes::write_taint(&stamp, &t.task)?;
+            }
+        }
+    }
+    let plans = bb_runqueue::hashes::plan(&graph, &recipes)?;
+    if let Some(handler) = &cli.dump_signatures {
+        let _ = handler;
+        let mut n = 0;
+        for p in &plans {
+            if let Some(path) = &p.sigdata_path {
+                if let Some(dir) = path.parent() {
+                    fs_err::create_dir_all(dir)?;
+                }
+                bb_siggen::write_sigdata(path, &p.sig)?;
+                n += 1;
+            }
+        }
+        ui::out(&format!("NOTE: Wrote {n} signature data files"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let threads = config
+        .get_var("BB_NUMBER_THREADS")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&cancel));
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&cancel));
+    let run_opts = bb_runqueue::RunOptions {
+        threads,
+        keep_going: cli.keep_going,
+        dry_run: cli.dry_run,
+        cancel,
+        targets: cli.targets.clone(),
+    };
+    let natives = crate::natives::natives();
+    let (tx, rx) = std::sync::mpsc::channel::<BuildEvent>();
+    let versions: HashMap<String, String> = graph
+        .recipes
+        .iter()
+        .map(|(f, (pn, v))| {
+            let v = v.strip_prefix(':').unwrap_or(v);
+            (f.clone(), format!("{pn}-{v}"))
+        })
+        .collect();
+    let printer = std::thread::spawn(move || print_events(&rx, &versions));
+    ui::out(&format!(
+        "NOTE: Executing Tasks ({} tasks in the task graph)",
+        graph.len()
+    ));
+    let summary = bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, &tx);
+    drop(tx);
+    let failed_tasks = printer.join().unwrap_or_default();
+    graph.targets.clear();
+    let attempted = summary.ran + summary.skipped;
+    let rerun = summary.skipped;
+    let tail = if summary.failed == 0 {
+        "all succeeded".to_owned()
+    } else {
+        format!("{} failed", summary.failed)
+    };
+    ui::out(&format!(
+        "NOTE: Tasks Summary: Attempted {attempted} tasks of which {rerun} didn't need to be rerun and {tail}."
+    ));
+    if summary.outcome == Outcome::Cancelled {
+        ui::report_level(
+            "ERROR",
+            "Build interrupted: running tasks were waited for, no further task started.",
+        );
+    }
+    if !failed_tasks.is_empty() {
+        let n = failed_tasks.len();
+        let word = if n == 1 { "task" } else { "tasks" };
+        ui::out(&format!(
+            "\nSummary: {n} {word} failed:\n  {}",
+            failed_tasks.join("\n  ")
+        ));
+    }
+    Ok(if summary.outcome == Outcome::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Prints events as knotty does in plain (non-terminal) mode; returns the failed
+/// tasks as `fn:do_task`.
+fn print_events(
+    rx: &std::sync::mpsc::Receiver<BuildEvent>,
+    versions: &HashMap<String, String>,
+) -> Vec<String> {
+    let mut failed = Vec::new();
+    let name = |f: &str| versions.get(f).cloned().unwrap_or_else(|| f.to_owned());
+    for ev in rx {
+        match ev {
+            BuildEvent::TaskStarted {
+                task,
+                number,
+                total,
+                ..
+            } => {
+                ui::out(&format!(
+                    "NOTE: Running task {number} of {total} ({}:{})",
+                    task.fn_name, task.task
+                ));
+                ui::out(&format!(
+                    "NOTE: recipe {}: task {}: Started",
+                    name(&task.fn_name),
+                    task.task
+                ));
+            }
+            BuildEvent::TaskSucceeded { task, .. } => ui::out(&format!(
+                "NOTE: recipe {}: task {}: Succeeded",
+                name(&task.fn_name),
+                task.task
+            )),
+            BuildEvent::TaskFailed {
+                task,
+                log,
+                message,
+                tail,
+                ..
+            } => {
+                let who = name(&task.fn_name);
+                ui::report_level("ERROR", &format!("{who} {}: {message}", task.task));
+                if !log.is_empty() {
+                    let mut text = format!("Logfile of failure stored in: {log}");
+                    if !tail.is_empty() {
+                        text.push_str("\nLog data follows:");
+                        for l in &tail {
+                            text.push_str(&format!("\n| {l}"));
+                        }
+                    }
+                    ui::report_level("ERROR", &text);
+                }
+                ui::out(&format!("NOTE: recipe {who}: task {}: Failed", task.task));
+                ui::report_level(
+                    "ERROR",
+                    &format!(
+                        "Task ({}:{}) failed with exit code '1'",
+                        task.fn_name, task.task
+                    ),
+                );
+                failed.push(format!("{}:{}", task.fn_name, task.task));
+            }
+            BuildEvent::TaskSkipped {
+                reason: SkipReason::DependencyFailed,
+                ..
+            }
+            | BuildEvent::TaskSkipped { .. }
+            | BuildEvent::LogLine { .. }
+            | BuildEvent::BuildStarted { .. }
+            | BuildEvent::BuildFinished { .. } => {}
+        }
+    }
+    failed
+}

@@ -1,0 +1,125 @@
+//! Build events: what the run queue publishes while it works, for the terminal UI and
+//! for the build recorder (Toaster). Plain serde types sent over a channel.
+
+use serde::{Deserialize, Serialize};
+
+/// A task as events name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRef {
+    /// Index in the task graph.
+    pub index: usize,
+    /// The recipe's PN.
+    pub pn: String,
+    /// The recipe target (`/path/x.bb`, `virtual:native:/path/x.bb`).
+    pub fn_name: String,
+    /// The task (`do_compile`).
+    pub task: String,
+}
+
+/// Resources a task's processes used, from the OS's child accounting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Wall time, seconds.
+    pub elapsed: f64,
+    /// User CPU time of the task's processes, seconds.
+    pub cpu_user: f64,
+    /// System CPU time, seconds.
+    pub cpu_system: f64,
+    /// Bytes read from disk (block input operations x 512).
+    pub disk_read: u64,
+    /// Bytes written to disk (block output operations x 512).
+    pub disk_write: u64,
+}
+
+/// Why a task did not run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SkipReason {
+    /// A stamp for its current hash exists.
+    UpToDate,
+    /// `noexec`: nothing to run (its stamp is written).
+    NoExec,
+    /// A task it depends on failed (with `-k`), or the build stopped.
+    DependencyFailed,
+}
+
+/// How a build ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Every task ran or was up to date.
+    Succeeded,
+    /// At least one task failed.
+    Failed,
+    /// Interrupted (Ctrl-C).
+    Cancelled,
+}
+
+/// One event of a build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BuildEvent {
+    /// The run queue starts: the targets and how many tasks the graph holds.
+    BuildStarted {
+        /// The command-line targets.
+        targets: Vec<String>,
+        /// Tasks in the graph.
+        total: usize,
+    },
+    /// A task starts running (the `number` of `Running task N of M`).
+    TaskStarted {
+        /// The task.
+        task: TaskRef,
+        /// 1-based count of tasks started so far.
+        number: usize,
+        /// Tasks in the graph.
+        total: usize,
+        /// Its log file (`${T}/log.do_task.PID`).
+        log: String,
+    },
+    /// A line the task printed (only `bbnote`/`bbwarn`-style and the last lines of a
+    /// failure are published; the whole output is in the log file).
+    LogLine {
+        /// The task.
+        task: TaskRef,
+        /// The line.
+        line: String,
+    },
+    /// A task succeeded; its stamp is written.
+    TaskSucceeded {
+        /// The task.
+        task: TaskRef,
+        /// What it used.
+        usage: Usage,
+    },
+    /// A task failed.
+    TaskFailed {
+        /// The task.
+        task: TaskRef,
+        /// What it used.
+        usage: Usage,
+        /// Its log file.
+        log: String,
+        /// Why, in a line.
+        message: String,
+        /// The last lines of its log.
+        tail: Vec<String>,
+    },
+    /// A task did not need to run.
+    TaskSkipped {
+        /// The task.
+        task: TaskRef,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// The build ended.
+    BuildFinished {
+        /// How.
+        outcome: Outcome,
+        /// Tasks that ran (succeeded or failed).
+        ran: usize,
+        /// Tasks up to date or without anything to run.
+        skipped: usize,
+        /// Tasks that failed.
+        failed: usize,
+        /// Tasks never started because something they need failed or the build stopped.
+        not_run: usize,
+    },
+}

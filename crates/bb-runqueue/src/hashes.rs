@@ -1,0 +1,291 @@
+//! Task hashes and stamps: each task's basehash (bb-siggen) combined with the hashes
+//! of the tasks it depends on, the checksums of the local files it fetches and its
+//! taint, and the stamp `${STAMP}.do_task.<taskhash>` that says it ran with that hash.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use bb_data::DataStore;
+use bb_siggen::SigData;
+use bb_taskgraph::TaskGraph;
+
+use crate::error::{Error, Result};
+
+/// What the run queue knows about one task before running anything.
+#[derive(Debug, Clone)]
+pub struct TaskPlan {
+    /// The recipe's PN.
+    pub pn: String,
+    /// blake3 of the task's code and everything it reads.
+    pub basehash: String,
+    /// The basehash with the dependencies' taskhashes, file checksums and taint.
+    pub taskhash: String,
+    /// The stamp the task writes when it succeeds (`None`: `nostamp`).
+    pub stamp: Option<PathBuf>,
+    /// `noexec`: nothing to run.
+    pub noexec: bool,
+    /// A stamp for the current hash exists.
+    pub up_to_date: bool,
+    /// What went into the hashes, for `-S` sig data files.
+    pub sig: SigData,
+    /// Where the sig data file goes (`${STAMP}.do_task.sigdata.<taskhash>`).
+    pub sigdata_path: Option<PathBuf>,
+}
+
+fn expand(d: &DataStore, name: &str) -> Result<String> {
+    d.get_var(name)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| Error::Data(format!("{name}: {e}")))
+}
+
+fn flag(d: &DataStore, name: &str, flag: &str) -> Result<Option<String>> {
+    d.get_var_flag(name, flag, true)
+        .map_err(|e| Error::Data(format!("{name}[{flag}]: {e}")))
+}
+
+/// The checksums of the local files a `do_fetch` brings in: each `file://` entry of
+/// SRC_URI found through FILESPATH (directories: every file under them), as
+/// (path, blake3) pairs. Missing files are left out (the fetch itself reports them).
+pub fn local_file_checksums(d: &DataStore) -> Result<Vec<(String, String)>> {
+    let src_uri = expand(d, "SRC_URI")?;
+    let filespath = expand(d, "FILESPATH")?;
+    let dirs: Vec<&str> = filespath.split(':').filter(|s| !s.is_empty()).collect();
+    let mut out = Vec::new();
+    for uri in src_uri.split_whitespace() {
+        let Some(rest) = uri.strip_prefix("file://") else {
+            continue;
+        };
+        let path = rest.split(';').next().unwrap_or(rest);
+        let found = if path.starts_with('/') {
+            Some(PathBuf::from(path))
+        } else {
+            dirs.iter()
+                .map(|dir| Path::new(dir).join(path))
+                .find(|p| p.exists())
+        };
+        let Some(found) = found else { continue };
+        if found.is_dir() {
+            let mut files: Vec<PathBuf> = Vec::new();
+            collect_files(&found, &mut files);
+            files.sort();
+            for f in files {
+                if let Ok(bytes) = fs_err::read(&f) {
+                    out.push((
+                        f.to_string_lossy().into_owned(),
+                        blake3::hash(&bytes).to_hex().to_string(),
+                    ));
+                }
+            }
+        } else if let Ok(bytes) = fs_err::read(&found) {
+            out.push((
+                found.to_string_lossy().into_owned(),
+                blake3::hash(&bytes).to_hex().to_string(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The stamp base of a recipe (`${STAMP}`).
+pub fn stamp_base(d: &DataStore) -> Result<String> {
+    expand(d, "STAMP")
+}
+
+/// `${STAMP}.do_task.taint`: the taint `-f` / `-C` leave, read back.
+pub fn taint_path(stamp: &str, task: &str) -> PathBuf {
+    PathBuf::from(format!("{stamp}.{task}.taint"))
+}
+
+/// Writes a new taint for a task (what `-f` and `-C` do): its hash, and the hashes of
+/// the tasks after it, change, so they run again.
+pub fn write_taint(stamp: &str, task: &str) -> Result<()> {
+    let path = taint_path(stamp, task);
+    if let Some(dir) = path.parent() {
+        fs_err::create_dir_all(dir).map_err(|e| Error::Io(e.to_string()))?;
+    }
+    let nonce = format!(
+        "{}-{}-{:?}",
+        std::process::id(),
+        path.display(),
+        std::time::SystemTime::now()
+    );
+    let value = blake3::hash(nonce.as_bytes()).to_hex().to_string();
+    crate::atomic_write(&path, value.as_bytes())
+}
+
+/// Works out every task's hashes, stamp and whether it is up to date. `recipes` holds
+/// the finalized datastore of every recipe target in the graph.
+pub fn plan(graph: &TaskGraph, recipes: &HashMap<String, DataStore>) -> Result<Vec<TaskPlan>> {
+    // Basehashes per recipe, for the tasks of it the graph holds.
+    let mut per_fn: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for t in &graph.tasks {
+        per_fn
+            .entry(t.fn_name.as_str())
+            .or_default()
+            .push(t.task.as_str());
+    }
+    let mut sigs: HashMap<(String, String), bb_siggen::TaskSig> = HashMap::new();
+    for (f, tasks) in &per_fn {
+        let d = recipes
+            .get(*f)
+            .ok_or_else(|| Error::Data(format!("no datastore for {f}")))?;
+        let map =
+            bb_siggen::task_basehashes(d, tasks).map_err(|e| Error::Data(format!("{f}: {e}")))?;
+        for (task, sig) in map {
+            sigs.insert(((*f).to_owned(), task), sig);
+        }
+    }
+    let order = topo_order(graph);
+    let mut plans: Vec<Option<TaskPlan>> = vec![None; graph.len()];
+    for i in order {
+        let t = &graph.tasks[i];
+        let d = recipes
+            .get(&t.fn_name)
+            .ok_or_else(|| Error::Data(format!("no datastore for {}", t.fn_name)))?;
+        let pn = graph
+            .recipes
+            .get(&t.fn_name)
+            .map(|(pn, _)| pn.clone())
+            .unwrap_or_default();
+        let sig = sigs
+            .get(&(t.fn_name.clone(), t.task.clone()))
+            .cloned()
+            .ok_or_else(|| Error::Data(format!("no signature for {t}")))?;
+        let td = d.task_deps();
+        let nostamp = td.is_some_and(|td| td.has("nostamp", &t.task));
+        let noexec = td.is_some_and(|td| td.has("noexec", &t.task));
+        let stamp = stamp_base(d)?;
+        let dep_ids: Vec<String> = graph.deps[i]
+            .iter()
+            .map(|&j| graph.tasks[j].to_string())
+            .collect();
+        let dep_hashes: Vec<String> = graph.deps[i]
+            .iter()
+            .map(|&j| {
+                plans[j]
+                    .as_ref()
+                    .map(|p| p.taskhash.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let pairs: Vec<(&str, &str)> = dep_ids
+            .iter()
+            .map(String::as_str)
+            .zip(dep_hashes.iter().map(String::as_str))
+            .collect();
+        let files = if t.task == "do_fetch" {
+            local_file_checksums(d)?
+        } else {
+            Vec::new()
+        };
+        let taint = if nostamp {
+            // A nostamp task runs every time: so do the tasks after it.
+            Some(format!("nostamp:{}", run_nonce()))
+        } else {
+            fs_err::read_to_string(taint_path(&stamp, &t.task))
+                .ok()
+                .map(|s| s.trim().to_owned())
+        };
+        let taskhash = bb_siggen::taskhash(&sig.basehash, &pairs, &files, taint.as_deref());
+        let mut data = SigData::from_task(&sig);
+        data.set_runtime(&pairs, &files, taint.as_deref());
+        let extra = flag(d, &t.task, "stamp-extra-info")?
+            .filter(|s| !s.is_empty())
+            .map(|s| format!(".{s}"))
+            .unwrap_or_default();
+        let stamp_path = (!nostamp && !stamp.is_empty())
+            .then(|| PathBuf::from(format!("{stamp}.{}.{taskhash}{extra}", t.task)));
+        let up_to_date = stamp_path.as_ref().is_some_and(|p| p.exists());
+        let sigdata_path = (!stamp.is_empty())
+            .then(|| PathBuf::from(format!("{stamp}.{}.sigdata.{taskhash}", t.task)));
+        plans[i] = Some(TaskPlan {
+            pn,
+            basehash: sig.basehash.clone(),
+            taskhash,
+            stamp: stamp_path,
+            noexec,
+            up_to_date,
+            sig: data,
+            sigdata_path,
+        });
+    }
+    plans
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.ok_or_else(|| Error::Data(format!("task {} is on a cycle", graph.tasks[i])))
+        })
+        .collect()
+}
+
+/// One value per run, for nostamp taints.
+fn run_nonce() -> &'static str {
+    static NONCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NONCE.get_or_init(|| {
+        let seed = format!("{}-{:?}", std::process::id(), std::time::SystemTime::now());
+        blake3::hash(seed.as_bytes()).to_hex().to_string()
+    })
+}
+
+/// Dependencies before dependents (Kahn's algorithm, lowest index first).
+pub fn topo_order(graph: &TaskGraph) -> Vec<usize> {
+    let rev = graph.reverse_deps();
+    let mut indeg: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..graph.len())
+        .filter(|&i| indeg[i] == 0)
+        .map(std::cmp::Reverse)
+        .collect();
+    let mut out = Vec::with_capacity(graph.len());
+    while let Some(std::cmp::Reverse(i)) = ready.pop() {
+        out.push(i);
+        for &r in &rev[i] {
+            indeg[r] -= 1;
+            if indeg[r] == 0 {
+                ready.push(std::cmp::Reverse(r));
+            }
+        }
+    }
+    out
+}
+
+/// Writes a task's stamp (after it succeeded), removing its stamps for other hashes.
+pub fn write_stamp(plan: &TaskPlan, task: &str) -> Result<()> {
+    let Some(path) = &plan.stamp else {
+        return Ok(());
+    };
+    if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+        fs_err::create_dir_all(dir).map_err(|e| Error::Io(e.to_string()))?;
+        let name = name.to_string_lossy();
+        // `<base>.do_task.` : the prefix shared by this task's stamps.
+        if let Some(pos) = name.find(&format!(".{task}.")) {
+            let prefix = &name[..pos + task.len() + 2];
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                for e in rd.flatten() {
+                    let other = e.file_name().to_string_lossy().into_owned();
+                    if other.starts_with(prefix)
+                        && other != name
+                        && !other[prefix.len()..].starts_with("sigdata.")
+                        && !other[prefix.len()..].starts_with("taint")
+                    {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
+        }
+    }
+    crate::atomic_write(path, b"")
+}

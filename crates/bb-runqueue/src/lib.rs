@@ -1,0 +1,61 @@
+//! BitBake's run queue: given the task graph of a build (bb-taskgraph) and the
+//! finalized datastore of each recipe in it, work out every task's hash and stamp
+//! ([`hashes::plan`]), then run what is not up to date in dependency order on
+//! parallel workers ([`run_build`]), the way BitBake's runqueue and `bb.build` do:
+//! run scripts and logs in `${T}`, `[dirs]`, `[cleandirs]`, `[lockfiles]`,
+//! `[prefuncs]`/`[postfuncs]`, `[umask]`, `[number_threads]`, `noexec` and `nostamp`,
+//! a stamp written only after success, `-k`, `-n`, Ctrl-C. Python task functions run
+//! through native implementations ([`Builtins`], see [`builtin`]).
+//!
+//! Progress and results are [`BuildEvent`]s sent on a channel, for the terminal UI
+//! and for the build recorder.
+//!
+//! ```no_run
+//! # fn demo(graph: &bb_taskgraph::TaskGraph,
+//! #         recipes: &std::collections::HashMap<String, bb_data::DataStore>)
+//! #     -> Result<(), bb_runqueue::Error> {
+//! use bb_runqueue::{RunOptions, builtin::Native, hashes, run_build};
+//! let plans = hashes::plan(graph, recipes)?;
+//! let (tx, rx) = std::sync::mpsc::channel();
+//! let opts = RunOptions {
+//!     threads: 2,
+//!     keep_going: false,
+//!     dry_run: false,
+//!     cancel: Default::default(),
+//!     targets: vec!["sayhello".into()],
+//! };
+//! let summary = run_build(graph, &plans, recipes, &Native::new(), &opts, &tx);
+//! drop(tx);
+//! for event in rx {
+//!     println!("{event:?}");
+//! }
+//! println!("{summary:?}");
+//! # Ok(()) }
+//! ```
+
+pub mod builtin;
+mod error;
+pub mod events;
+pub mod exec;
+pub mod hashes;
+mod lock;
+mod rusage;
+mod sched;
+
+pub use error::{Error, Result};
+pub use events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
+pub use exec::{Builtins, TaskContext};
+pub use lock::BuildLock;
+pub use sched::{RunOptions, Summary, run_build};
+
+/// Writes `bytes` to `path` through a temporary name in the same directory and a
+/// rename, so that a crash never leaves a partial file under the real name.
+pub(crate) fn atomic_write(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
+    fs_err::write(&tmp, bytes).map_err(|e| Error::Io(e.to_string()))?;
+    fs_err::rename(&tmp, path).map_err(|e| Error::Io(e.to_string()))
+}
