@@ -176,44 +176,83 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
     })
 }
 
-/// Prints events as knotty does in plain (non-terminal) mode; returns the failed
-/// tasks as `fn:do_task`.
+/// Prints events as knotty does: on a terminal, a footer with the tasks running now
+/// and their elapsed time under the messages; otherwise plain lines for each task
+/// start and end. Returns the failed tasks as `fn:do_task`.
 fn print_events(
     rx: &std::sync::mpsc::Receiver<BuildEvent>,
     versions: &HashMap<String, String>,
 ) -> Vec<String> {
+    use std::io::{IsTerminal as _, Write as _};
+    let fancy = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::env::var_os("BAKE_NO_PROGRESS").is_none();
     let mut failed = Vec::new();
     let name = |f: &str| versions.get(f).cloned().unwrap_or_else(|| f.to_owned());
-    for ev in rx {
+    // Running tasks: (started at, label), in start order.
+    let mut running: Vec<(usize, std::time::Instant, String)> = Vec::new();
+    let mut done = 0usize;
+    let mut total = 0usize;
+    let mut footer_lines = 0usize;
+    let clear = |lines: &mut usize| {
+        if *lines > 0 {
+            let mut o = std::io::stdout().lock();
+            let _ = write!(o, "\x1b[{}A\x1b[J", *lines);
+            let _ = o.flush();
+            *lines = 0;
+        }
+    };
+    loop {
+        let ev = match rx.recv_timeout(std::time::Duration::from_millis(250)) {
+            Ok(ev) => Some(ev),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if fancy {
+            clear(&mut footer_lines);
+        }
         match ev {
-            BuildEvent::TaskStarted {
+            Some(BuildEvent::BuildStarted { total: t, .. }) => total = t,
+            Some(BuildEvent::TaskStarted {
                 task,
                 number,
                 total,
                 ..
-            } => {
-                ui::out(&format!(
-                    "NOTE: Running task {number} of {total} ({}:{})",
-                    task.fn_name, task.task
-                ));
-                ui::out(&format!(
-                    "NOTE: recipe {}: task {}: Started",
-                    name(&task.fn_name),
-                    task.task
-                ));
+            }) => {
+                let label = format!("{} {}", name(&task.fn_name), task.task);
+                running.push((task.index, std::time::Instant::now(), label));
+                if !fancy {
+                    ui::out(&format!(
+                        "NOTE: Running task {number} of {total} ({}:{})",
+                        task.fn_name, task.task
+                    ));
+                    ui::out(&format!(
+                        "NOTE: recipe {}: task {}: Started",
+                        name(&task.fn_name),
+                        task.task
+                    ));
+                }
             }
-            BuildEvent::TaskSucceeded { task, .. } => ui::out(&format!(
-                "NOTE: recipe {}: task {}: Succeeded",
-                name(&task.fn_name),
-                task.task
-            )),
-            BuildEvent::TaskFailed {
+            Some(BuildEvent::TaskSucceeded { task, .. }) => {
+                running.retain(|(i, _, _)| *i != task.index);
+                done += 1;
+                if !fancy {
+                    ui::out(&format!(
+                        "NOTE: recipe {}: task {}: Succeeded",
+                        name(&task.fn_name),
+                        task.task
+                    ));
+                }
+            }
+            Some(BuildEvent::TaskFailed {
                 task,
                 log,
                 message,
                 tail,
                 ..
-            } => {
+            }) => {
+                running.retain(|(i, _, _)| *i != task.index);
+                done += 1;
                 let who = name(&task.fn_name);
                 ui::report_level("ERROR", &format!("{who} {}: {message}", task.task));
                 if !log.is_empty() {
@@ -236,15 +275,35 @@ fn print_events(
                 );
                 failed.push(format!("{}:{}", task.fn_name, task.task));
             }
-            BuildEvent::TaskSkipped {
-                reason: SkipReason::DependencyFailed,
-                ..
+            Some(BuildEvent::TaskSkipped { reason, .. }) => {
+                if reason != SkipReason::DependencyFailed {
+                    done += 1;
+                }
             }
-            | BuildEvent::TaskSkipped { .. }
-            | BuildEvent::LogLine { .. }
-            | BuildEvent::BuildStarted { .. }
-            | BuildEvent::BuildFinished { .. } => {}
+            Some(BuildEvent::LogLine { .. } | BuildEvent::BuildFinished { .. }) | None => {}
         }
+        if fancy && total > 0 {
+            let pct = done * 100 / total;
+            let width = 30;
+            let filled = pct * width / 100;
+            let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
+            let mut lines = vec![format!(
+                "Currently {} running tasks ({done} of {total})  {pct:3}% |{bar}|",
+                running.len()
+            )];
+            for (n, (_, t0, label)) in running.iter().enumerate() {
+                lines.push(format!("{n}: {label} - {}s", t0.elapsed().as_secs()));
+            }
+            let mut o = std::io::stdout().lock();
+            for l in &lines {
+                let _ = writeln!(o, "{l}");
+            }
+            let _ = o.flush();
+            footer_lines = lines.len();
+        }
+    }
+    if fancy {
+        clear(&mut footer_lines);
     }
     failed
 }
