@@ -49,9 +49,7 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
     let mut graph = match graph {
         Ok(g) => g,
         Err(e) => {
-            if !matches!(e, bb_taskgraph::Error::NoProvider(_)) {
-                ui::report_level("ERROR", &e.to_string());
-            }
+            crate::report_graph_error(&e);
             return Ok(ExitCode::FAILURE);
         }
     };

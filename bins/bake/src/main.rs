@@ -225,6 +225,25 @@ pub(crate) fn default_task(cli: &cli::Cli, config: &DataStore) -> String {
         .unwrap_or_else(|| "build".to_owned())
 }
 
+/// Prints a task-graph error as BitBake's UI shows it: provider errors were logged
+/// already; fatal run-queue errors end with "Command execution failed".
+pub(crate) fn report_graph_error(e: &bb_taskgraph::Error) {
+    match e {
+        bb_taskgraph::Error::NoProvider(_) => return,
+        bb_taskgraph::Error::Unbuildable { count, loops } => {
+            ui::report_level(
+                "ERROR",
+                &format!(
+                    "{count} unbuildable tasks were found.\nThese are usually caused by circular dependencies and any circular dependency chains found will be printed below. Increase the debug level to see a list of unbuildable tasks.\n\nIdentifying dependency loops (this may take a short while)...\n"
+                ),
+            );
+            ui::report_level("ERROR", &format!("\n{loops}"));
+        }
+        other => ui::report_level("ERROR", &other.to_string()),
+    }
+    ui::report_level("ERROR", "Command execution failed: Exited with 1");
+}
+
 /// `bake -g TARGET...`: the task graph, written as BitBake writes it.
 fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     if cli.targets.is_empty() {
@@ -270,9 +289,7 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Err(e) => {
-            if !matches!(e, bb_taskgraph::Error::NoProvider(_)) {
-                ui::report_level("ERROR", &e.to_string());
-            }
+            crate::report_graph_error(&e);
             Ok(ExitCode::FAILURE)
         }
     }

@@ -114,6 +114,10 @@ pub(crate) fn report_level(level: &str, msg: &str) {
             report(line);
         }
     }
+    // A record that ends with a newline leaves an empty line, as in BitBake's output.
+    if msg.ends_with('\n') {
+        report("");
+    }
 }
 
 /// Parses every recipe with BitBake's status lines (`Loading cache...done.`, the

@@ -9,6 +9,15 @@ pub enum Error {
     /// A run-queue error (`bb.msg.fatal("RunQueue", ...)`): unknown task, cycle, ...
     #[error("{0}")]
     RunQueue(String),
+    /// Tasks that can never run: on a dependency loop, or needed by one. `loops` is
+    /// BitBake's report of the loops found (`Dependency loop #1 found:` ...).
+    #[error("{count} unbuildable tasks were found.\n{loops}")]
+    Unbuildable {
+        /// How many tasks.
+        count: usize,
+        /// The loop report.
+        loops: String,
+    },
     /// A malformed task flag (`bb.msg.fatal("TaskData", ...)`).
     #[error("{0}")]
     TaskData(String),

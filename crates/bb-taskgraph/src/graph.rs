@@ -366,6 +366,12 @@ fn prepare(
         ));
     }
 
+    let order: Vec<&String> = td
+        .task_order
+        .iter()
+        .filter(|id| depends.contains_key(*id))
+        .collect();
+    check_cycles(&order, &depends)?;
     let mut ids: Vec<&String> = depends.keys().collect();
     ids.sort_by(|a, b| split_tid(a).cmp(&split_tid(b)));
     let index: HashMap<&str, usize> = ids
@@ -403,7 +409,6 @@ fn prepare(
             graph.targets.push(i);
         }
     }
-    check_cycles(&graph)?;
     Ok(graph)
 }
 
@@ -569,67 +574,160 @@ fn resolve_recursive(
     }
 }
 
-/// BitBake's cycle errors: a two-task loop names both; a longer one is printed.
-fn check_cycles(g: &TaskGraph) -> Result<()> {
-    let rev = g.reverse_deps();
-    for (i, ds) in g.deps.iter().enumerate() {
-        for &d in ds {
-            if rev[i].contains(&d) {
+/// BitBake's cycle checks, in its order: a task and one of its dependencies that
+/// depend on each other ("has circular dependency on"); then tasks that can never run
+/// (on a loop, or needed by one), reported with the loops found among them.
+fn check_cycles(order: &[&String], depends: &HashMap<String, BTreeSet<String>>) -> Result<()> {
+    let mut revdeps: HashMap<&str, BTreeSet<&str>> = order
+        .iter()
+        .map(|id| (id.as_str(), BTreeSet::new()))
+        .collect();
+    for id in order {
+        for d in &depends[*id] {
+            if let Some(r) = revdeps.get_mut(d.as_str()) {
+                r.insert(id.as_str());
+            }
+        }
+    }
+    for id in order {
+        for dep in &revdeps[id.as_str()] {
+            if depends[*id].contains(*dep) {
                 return Err(Error::RunQueue(format!(
-                    "Task {} has circular dependency on {}",
-                    g.tasks[d], g.tasks[i]
+                    "Task {id} has circular dependency on {dep}"
                 )));
             }
         }
     }
-    // Kahn's algorithm; what is left is on or behind a cycle.
-    let mut indeg: Vec<usize> = g.deps.iter().map(Vec::len).collect();
-    let mut ready: Vec<usize> = (0..g.len()).filter(|&i| indeg[i] == 0).collect();
-    let mut done = 0;
-    while let Some(i) = ready.pop() {
-        done += 1;
-        for &r in &rev[i] {
-            indeg[r] -= 1;
-            if indeg[r] == 0 {
-                ready.push(r);
+    // Walk down from the tasks nothing depends on; a task is done once everything
+    // that depends on it is.
+    let mut deps_left: HashMap<&str, usize> = order
+        .iter()
+        .map(|id| (id.as_str(), revdeps[id.as_str()].len()))
+        .collect();
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut endpoints: Vec<&str> = order
+        .iter()
+        .map(|id| id.as_str())
+        .filter(|id| revdeps[id].is_empty())
+        .collect();
+    done.extend(endpoints.iter().copied());
+    while !endpoints.is_empty() {
+        let mut next = Vec::new();
+        for id in endpoints {
+            for d in &depends[id] {
+                if let Some(n) = deps_left.get_mut(d.as_str()) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        next.push(d.as_str());
+                        done.insert(d.as_str());
+                    }
+                }
             }
         }
+        endpoints = next;
     }
-    if done == g.len() {
+    let problems: Vec<&str> = order
+        .iter()
+        .map(|id| id.as_str())
+        .filter(|id| !done.contains(id) || deps_left[id] != 0)
+        .collect();
+    if problems.is_empty() {
         return Ok(());
     }
-    let cycle = find_cycle(g, &indeg);
-    let mut msg = String::from("Dependency loop #1 found:\n");
-    for (n, &i) in cycle.iter().enumerate() {
-        let next = cycle[(n + 1) % cycle.len()];
-        msg.push_str(&format!(
-            "  Task {} (dependent Tasks ['{}'])\n",
-            g.tasks[i], g.tasks[next]
-        ));
+    let mut finder = LoopFinder {
+        revdeps: &revdeps,
+        depends,
+        valid: Vec::new(),
+        explored: HashMap::new(),
+        msgs: String::new(),
+    };
+    for t in &problems {
+        if finder.find(t, Vec::new()).is_err() {
+            break;
+        }
     }
-    msg.push_str("Compute Totals (have 1 endpoint(s))");
-    Err(Error::RunQueue(msg))
+    Err(Error::Unbuildable {
+        count: problems.len(),
+        loops: finder.msgs,
+    })
 }
 
-/// One cycle among the tasks that Kahn's algorithm could not order.
-fn find_cycle(g: &TaskGraph, indeg: &[usize]) -> Vec<usize> {
-    let Some(start) = (0..g.len()).find(|&i| indeg[i] > 0) else {
-        return Vec::new();
-    };
-    // Follow unordered dependencies until a task repeats.
-    let mut path: Vec<usize> = Vec::new();
-    let mut pos: HashMap<usize, usize> = HashMap::new();
-    let mut cur = start;
-    loop {
-        if let Some(&p) = pos.get(&cur) {
-            return path[p..].to_vec();
+/// BitBake's `circular_depchains_handler`: loops among unbuildable tasks, each once
+/// (rotated to start at its lowest task id), at most ten.
+struct LoopFinder<'a> {
+    revdeps: &'a HashMap<&'a str, BTreeSet<&'a str>>,
+    depends: &'a HashMap<String, BTreeSet<String>>,
+    valid: Vec<Vec<&'a str>>,
+    explored: HashMap<&'a str, Vec<&'a str>>,
+    msgs: String,
+}
+
+impl<'a> LoopFinder<'a> {
+    fn find(&mut self, tid: &'a str, mut chain: Vec<&'a str>) -> std::result::Result<(), ()> {
+        chain.push(tid);
+        let revs: Vec<&'a str> = self
+            .revdeps
+            .get(tid)
+            .map(|r| r.iter().copied().collect())
+            .unwrap_or_default();
+        let mut total: Vec<&'a str> = revs.clone();
+        for rev in revs {
+            if let Some(idx) = chain.iter().position(|c| *c == rev) {
+                let mut found: Vec<&'a str> = chain[idx..].to_vec();
+                let lowest = found
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.cmp(b.1))
+                    .map(|(i, _)| i)
+                    .unwrap_or(0);
+                found.rotate_left(lowest);
+                if !self.valid.contains(&found) {
+                    self.msgs.push_str(&format!(
+                        "Dependency loop #{} found:\n",
+                        self.valid.len() + 1
+                    ));
+                    for dep in &found {
+                        let names: Vec<String> = self
+                            .depends
+                            .get(*dep)
+                            .map(|d| {
+                                d.iter()
+                                    .map(|t| t.rsplit('/').next().unwrap_or(t).to_owned())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        self.msgs.push_str(&format!(
+                            "  Task {dep} (dependent Tasks {})\n",
+                            crate::taskdata::py_list(&names)
+                        ));
+                    }
+                    self.msgs.push('\n');
+                    self.valid.push(found);
+                }
+                if self.valid.len() > 10 {
+                    self.msgs
+                        .push_str("Halted dependency loops search after 10 matches.\n");
+                    return Err(());
+                }
+                continue;
+            }
+            let scan = match self.explored.get(rev) {
+                None => true,
+                Some(ex) => ex.contains(&rev) || chain.iter().any(|c| ex.contains(c)),
+            };
+            if scan {
+                self.find(rev, chain.clone())?;
+            }
+            if let Some(ex) = self.explored.get(rev) {
+                for d in ex.clone() {
+                    if !total.contains(&d) {
+                        total.push(d);
+                    }
+                }
+            }
         }
-        pos.insert(cur, path.len());
-        path.push(cur);
-        match g.deps[cur].iter().find(|&&d| indeg[d] > 0) {
-            Some(&d) => cur = d,
-            None => return path,
-        }
+        self.explored.insert(tid, total);
+        Ok(())
     }
 }
 

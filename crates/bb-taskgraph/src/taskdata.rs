@@ -225,15 +225,13 @@ impl<'a> TaskData<'a> {
         for dep in &deps {
             self.build_targets.seen(dep);
             if self.failed_deps.contains(dep) {
-                self.fail_fn(fn_name, &[]);
-                return Ok(());
+                return self.fail_fn(fn_name, &[]);
             }
         }
         for dep in &rdeps {
             self.run_targets.seen(dep);
             if self.failed_rdeps.contains(dep) {
-                self.fail_fn(fn_name, &[]);
-                return Ok(());
+                return self.fail_fn(fn_name, &[]);
             }
         }
         Ok(())
@@ -346,9 +344,9 @@ impl<'a> TaskData<'a> {
     }
 
     /// `TaskData.fail_fn`: a target that cannot be built, and what that takes down.
-    fn fail_fn(&mut self, fn_name: &str, missing: &[String]) {
+    fn fail_fn(&mut self, fn_name: &str, missing: &[String]) -> Result<()> {
         if !self.failed_fns.insert(fn_name.to_owned()) {
-            return;
+            return Ok(());
         }
         let mut emptied_build = Vec::new();
         for name in &self.build_targets.order {
@@ -373,13 +371,12 @@ impl<'a> TaskData<'a> {
             }
         }
         for name in emptied_build {
-            // Errors only come from halting on an external target, which the caller
-            // of the outermost removal reports.
-            let _ = self.remove_buildtarget(&name, missing);
+            self.remove_buildtarget(&name, missing)?;
         }
         for name in emptied_run {
-            self.remove_runtarget(&name, missing);
+            self.remove_runtarget(&name, missing)?;
         }
+        Ok(())
     }
 
     fn fns_requiring(&self, name: &str, runtime: bool) -> Vec<String> {
@@ -410,7 +407,7 @@ impl<'a> TaskData<'a> {
             return Ok(());
         }
         for f in self.fns_requiring(target, false) {
-            self.fail_fn(&f, &chain);
+            self.fail_fn(&f, &chain)?;
         }
         if self.halt && self.external_targets.iter().any(|t| t == target) {
             let msg = format!(
@@ -423,7 +420,7 @@ impl<'a> TaskData<'a> {
         Ok(())
     }
 
-    fn remove_runtarget(&mut self, target: &str, missing: &[String]) {
+    fn remove_runtarget(&mut self, target: &str, missing: &[String]) -> Result<()> {
         let mut chain = vec![target.to_owned()];
         chain.extend(missing.iter().cloned());
         self.say(
@@ -434,11 +431,12 @@ impl<'a> TaskData<'a> {
             ),
         );
         if !self.failed_rdeps.insert(target.to_owned()) {
-            return;
+            return Ok(());
         }
         for f in self.fns_requiring(target, true) {
-            self.fail_fn(&f, &chain);
+            self.fail_fn(&f, &chain)?;
         }
+        Ok(())
     }
 
     /// `TaskData.add_unresolved`: resolves every name seen so far, until nothing new
@@ -488,7 +486,7 @@ impl<'a> TaskData<'a> {
             for target in unresolved {
                 match self.add_rprovider(&target) {
                     Ok(()) => added += 1,
-                    Err(Error::NoProvider(_)) => self.remove_runtarget(&target, &[]),
+                    Err(Error::NoProvider(_)) => self.remove_runtarget(&target, &[])?,
                     Err(e) => return Err(e),
                 }
             }
