@@ -9,7 +9,7 @@ CONFIGUREOPTS = "--build=${BUILD_SYS} --host=${HOST_SYS} --prefix=${prefix} \
     --exec_prefix=${exec_prefix} --bindir=${bindir} --sbindir=${sbindir} \
     --libdir=${libdir} --includedir=${includedir} --datadir=${datadir} \
     --mandir=${mandir} --infodir=${infodir} --sysconfdir=${sysconfdir} \
-    --localstatedir=${localstatedir} --disable-dependency-tracking"
+    --localstatedir=${localstatedir}"
 PARALLEL_MAKEINST ?= "${PARALLEL_MAKE}"
 
 do_configure[cleandirs] = "${@d.getVar('B') if d.getVar('B') != d.getVar('S') else ''}"
