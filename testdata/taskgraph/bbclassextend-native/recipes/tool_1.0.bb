@@ -1,0 +1,3 @@
+DEPENDS = "zlib"
+DEPENDS:append:class-native = " nativeonly-native"
+BBCLASSEXTEND = "native"

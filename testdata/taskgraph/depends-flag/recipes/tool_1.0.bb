@@ -1,0 +1,2 @@
+# provides a virtual name too
+PROVIDES = "virtual/tool"

@@ -1,0 +1,1 @@
+DEPENDS = "b libc hostpkg"

@@ -1,0 +1,1 @@
+do_compile[depends] = "ghost:do_install"

@@ -1,0 +1,1 @@
+do_compile[depends] = "tool:do_nosuchtask"

@@ -1,0 +1,2 @@
+# the missing name is two levels down
+DEPENDS = "app"

@@ -1,0 +1,1 @@
+do_compile[noexec] = "1"

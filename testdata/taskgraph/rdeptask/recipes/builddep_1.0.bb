@@ -1,0 +1,1 @@
+RDEPENDS:${PN} = "notbuilt-by-app"

@@ -1,0 +1,2 @@
+PACKAGES = "${PN} ${PN}-extra"
+RDEPENDS:${PN}-extra = "libfoo"

@@ -1,0 +1,2 @@
+# RDEPENDS without a package suffix
+RDEPENDS = "devtool"

@@ -1,0 +1,2 @@
+inherit collect
+DEPENDS = "lib"

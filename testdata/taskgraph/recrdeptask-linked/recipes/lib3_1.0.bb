@@ -1,0 +1,4 @@
+addtask world
+do_world() {
+	:
+}

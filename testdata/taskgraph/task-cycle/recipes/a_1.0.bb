@@ -1,0 +1,1 @@
+do_compile[depends] = "b:do_install"

@@ -1,0 +1,1 @@
+do_compile[depends] = "a:do_install"

@@ -1,0 +1,2 @@
+DEPENDS = "d"
+do_configure[deptask] = "do_install"

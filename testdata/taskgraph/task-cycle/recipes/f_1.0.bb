@@ -1,0 +1,2 @@
+# DEPENDS loop without deptask: no task cycle
+DEPENDS = "g"

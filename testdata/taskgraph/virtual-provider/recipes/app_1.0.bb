@@ -1,0 +1,2 @@
+DEPENDS = "virtual/cc virtual/libc zlib"
+do_configure[deptask] = "do_install"
