@@ -77,6 +77,9 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
             if let Some(d) = recipes.get(f) {
                 let stamp = bb_runqueue::hashes::stamp_base(d)?;
                 bb_runqueue::hashes::write_taint(&stamp, &t)?;
+                ui::out(&format!(
+                    "NOTE: Tainting hash to force rebuild of task {f}, {t}"
+                ));
             }
         }
     }
@@ -89,10 +92,22 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
                 }
                 let stamp = bb_runqueue::hashes::stamp_base(d)?;
                 bb_runqueue::hashes::write_taint(&stamp, &t.task)?;
+                ui::out(&format!(
+                    "NOTE: Tainting hash to force rebuild of task {}, {}",
+                    t.fn_name, t.task
+                ));
             }
         }
     }
     let plans = bb_runqueue::hashes::plan(&graph, &recipes)?;
+    for (i, p) in plans.iter().enumerate() {
+        if p.tainted {
+            ui::report_level(
+                "WARNING",
+                &format!("{} is tainted from a forced run", graph.tasks[i]),
+            );
+        }
+    }
     if let Some(handler) = &cli.dump_signatures {
         let _ = handler;
         let mut n = 0;
@@ -135,10 +150,9 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
         })
         .collect();
     let printer = std::thread::spawn(move || print_events(&rx, &versions));
-    ui::out(&format!(
-        "NOTE: Executing Tasks ({} tasks in the task graph)",
-        graph.len()
-    ));
+    ui::out("Initialising tasks...done.");
+    ui::out("NOTE: No setscene tasks");
+    ui::out("NOTE: Executing Tasks");
     let summary = bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, &tx);
     drop(tx);
     let failed_tasks = printer.join().unwrap_or_default();
@@ -211,6 +225,20 @@ fn print_events(
         }
         match ev {
             Some(BuildEvent::BuildStarted { total: t, .. }) => total = t,
+            Some(BuildEvent::TaskStarted {
+                task,
+                number,
+                total,
+                noexec: true,
+                ..
+            }) => {
+                if !fancy {
+                    ui::out(&format!(
+                        "NOTE: Running noexec task {number} of {total} ({}:{})",
+                        task.fn_name, task.task
+                    ));
+                }
+            }
             Some(BuildEvent::TaskStarted {
                 task,
                 number,

@@ -63,7 +63,8 @@ pub enum BuildEvent {
         /// Tasks in the graph.
         total: usize,
     },
-    /// A task starts running (the `number` of `Running task N of M`).
+    /// A task starts running (the `number` of `Running task N of M`: tasks finished or
+    /// skipped so far plus those running, plus one, as BitBake counts).
     TaskStarted {
         /// The task.
         task: TaskRef,
@@ -73,6 +74,8 @@ pub enum BuildEvent {
         total: usize,
         /// Its log file (`${T}/log.do_task.PID`).
         log: String,
+        /// A `noexec` task: nothing runs, a `TaskSkipped` with `NoExec` follows.
+        noexec: bool,
     },
     /// A line the task printed (only `bbnote`/`bbwarn`-style and the last lines of a
     /// failure are published; the whole output is in the log file).

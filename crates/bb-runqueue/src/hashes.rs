@@ -26,6 +26,8 @@ pub struct TaskPlan {
     pub noexec: bool,
     /// A stamp for the current hash exists.
     pub up_to_date: bool,
+    /// A taint left by `-f` / `-C` is part of the hash (BitBake warns about it).
+    pub tainted: bool,
     /// What went into the hashes, for `-S` sig data files.
     pub sig: SigData,
     /// Where the sig data file goes (`${STAMP}.do_task.sigdata.<taskhash>`).
@@ -192,13 +194,15 @@ pub fn plan(graph: &TaskGraph, recipes: &HashMap<String, DataStore>) -> Result<V
         } else {
             Vec::new()
         };
+        let forced = fs_err::read_to_string(taint_path(&stamp, &t.task))
+            .ok()
+            .map(|s| s.trim().to_owned());
+        let tainted = forced.is_some() && !nostamp;
         let taint = if nostamp {
             // A nostamp task runs every time: so do the tasks after it.
             Some(format!("nostamp:{}", run_nonce()))
         } else {
-            fs_err::read_to_string(taint_path(&stamp, &t.task))
-                .ok()
-                .map(|s| s.trim().to_owned())
+            forced
         };
         let taskhash = bb_siggen::taskhash(&sig.basehash, &pairs, &files, taint.as_deref());
         let mut data = SigData::from_task(&sig);
@@ -219,6 +223,7 @@ pub fn plan(graph: &TaskGraph, recipes: &HashMap<String, DataStore>) -> Result<V
             stamp: stamp_path,
             noexec,
             up_to_date,
+            tainted,
             sig: data,
             sigdata_path,
         });

@@ -86,11 +86,11 @@ pub fn run_build(
     let mut state = vec![State::Waiting; total];
     let mut waiting: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
     let mut ready: BinaryHeap<(usize, std::cmp::Reverse<usize>)> = BinaryHeap::new();
-    for i in 0..total {
-        if waiting[i] == 0 {
-            state[i] = State::Ready;
-            ready.push((weight[i], std::cmp::Reverse(i)));
-        }
+    // Up to date: a stamp for the current hash, and everything it needs up to date too
+    // (a dependency whose stamp went missing runs again, and so do its dependents).
+    let mut current = vec![false; total];
+    for &i in &crate::hashes::topo_order(graph) {
+        current[i] = plans[i].up_to_date && graph.deps[i].iter().all(|&d| current[d]);
     }
     let task_ref = |i: usize| TaskRef {
         index: i,
@@ -105,7 +105,30 @@ pub fn run_build(
         failed: 0,
         not_run: 0,
     };
-    let mut started = 0usize;
+    let mut finished = 0usize;
+    for i in 0..total {
+        if current[i] {
+            let _ = events.send(BuildEvent::TaskSkipped {
+                task: task_ref(i),
+                reason: SkipReason::UpToDate,
+            });
+            summary.skipped += 1;
+            finished += 1;
+            state[i] = State::Done;
+        }
+    }
+    for i in 0..total {
+        if state[i] == State::Waiting {
+            waiting[i] = graph.deps[i]
+                .iter()
+                .filter(|&&d| state[d] != State::Done)
+                .count();
+            if waiting[i] == 0 {
+                state[i] = State::Ready;
+                ready.push((weight[i], std::cmp::Reverse(i)));
+            }
+        }
+    }
     let mut stop = false;
     let mut running = 0usize;
     let mut running_by_task: HashMap<String, usize> = HashMap::new();
@@ -133,24 +156,24 @@ pub fn run_build(
                 };
                 let t = &graph.tasks[i];
                 let plan = &plans[i];
-                if plan.up_to_date || plan.noexec {
-                    if plan.noexec && !plan.up_to_date && !opts.dry_run {
+                if plan.noexec {
+                    if !opts.dry_run {
                         let _ = crate::hashes::write_stamp(plan, &t.task);
                     }
+                    let _ = events.send(BuildEvent::TaskStarted {
+                        task: task_ref(i),
+                        number: finished + running + 1,
+                        total,
+                        log: String::new(),
+                        noexec: true,
+                    });
                     let _ = events.send(BuildEvent::TaskSkipped {
                         task: task_ref(i),
-                        reason: if plan.up_to_date {
-                            SkipReason::UpToDate
-                        } else {
-                            SkipReason::NoExec
-                        },
+                        reason: SkipReason::NoExec,
                     });
                     // BitBake counts a noexec task as attempted, not as skipped.
-                    if plan.up_to_date {
-                        summary.skipped += 1;
-                    } else {
-                        summary.ran += 1;
-                    }
+                    summary.ran += 1;
+                    finished += 1;
                     finish(
                         i,
                         &mut state,
@@ -175,16 +198,17 @@ pub fn run_build(
                     deferred.push((w, std::cmp::Reverse(i)));
                     continue;
                 }
-                started += 1;
+                let number = finished + running + 1;
                 let log = d
                     .and_then(|d| crate::exec::log_paths(d, &t.task).ok())
                     .map(|(p, _)| p.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 let _ = events.send(BuildEvent::TaskStarted {
                     task: task_ref(i),
-                    number: started,
+                    number,
                     total,
                     log,
+                    noexec: false,
                 });
                 state[i] = State::Running;
                 if opts.dry_run {
@@ -193,6 +217,7 @@ pub fn run_build(
                         usage: Usage::default(),
                     });
                     summary.ran += 1;
+                    finished += 1;
                     finish(
                         i,
                         &mut state,
@@ -214,6 +239,7 @@ pub fn run_build(
                     });
                     summary.failed += 1;
                     summary.ran += 1;
+                    finished += 1;
                     fail(i, &mut state, &rev, opts.keep_going, &mut stop);
                     continue;
                 };
@@ -248,6 +274,7 @@ pub fn run_build(
             };
             let (i, result) = msg;
             running -= 1;
+            finished += 1;
             if let Some(n) = running_by_task.get_mut(&graph.tasks[i].task) {
                 *n = n.saturating_sub(1);
             }

@@ -1,1 +1,0 @@
-bitbake -g sayhello hello

@@ -1,1 +1,0 @@
-bitbake -g zcheck

@@ -1,0 +1,1 @@
+bitbake -g hello zlib cjson
