@@ -8,3 +8,9 @@ DEPENDS = "libhello"
 RDEPENDS:${PN} = "libhello"
 
 inherit make
+
+# Read only by do_compile: changing it reruns do_compile and the tasks after it.
+GREETING_NOTE ??= "built from the layer's sources"
+do_compile:prepend() {
+	bbnote "sayhello: ${GREETING_NOTE}"
+}

@@ -1,0 +1,477 @@
+//! Builds with `bake`: the libhello/sayhello example of `testdata/build-hello` (from
+//! scratch, no-op rebuilds, what reruns after a change, `-f`, `-C`, `-n`, `-c`, a
+//! damaged stamp directory, the build lock) and a small layer of shell tasks for
+//! failures, `-k` and Ctrl-C. Each test works on its own copy of the layers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("invariant: temp dir");
+    for e in std::fs::read_dir(from).expect("invariant: readable") {
+        let e = e.expect("invariant: entry");
+        let name = e.file_name();
+        if ["tmp", "cache", "downloads", "expected"]
+            .iter()
+            .any(|n| name == *n)
+        {
+            continue;
+        }
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(&name));
+        } else {
+            std::fs::copy(&p, to.join(&name)).expect("invariant: copy");
+        }
+    }
+}
+
+/// A fresh copy of `testdata/build-hello` (with bake's `meta/` where its bblayers.conf
+/// expects it); returns the build directory.
+fn hello_copy(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("build-{name}"));
+    let _ = std::fs::remove_dir_all(&root);
+    copy_dir(&repo().join("meta"), &root.join("meta"));
+    let dir = root.join("testdata/build-hello");
+    copy_dir(&repo().join("testdata/build-hello"), &dir);
+    dir
+}
+
+fn bake(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bake"))
+        .args(args)
+        .current_dir(dir)
+        .env("BAKE_NO_PROGRESS", "1")
+        .env_remove("BBPATH")
+        .output()
+        .expect("invariant: bake runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `PN do_task` of every task that ran (not noexec), sorted.
+fn ran(o: &Output) -> Vec<String> {
+    let mut v: Vec<String> = text(o)
+        .lines()
+        .filter_map(|l| l.strip_prefix("NOTE: Running task "))
+        .filter_map(|l| {
+            let inner = l.split_once('(')?.1.strip_suffix(')')?;
+            let (file, task) = inner.rsplit_once(':')?;
+            let base = file.rsplit('/').next()?;
+            let pn = base.split('_').next()?;
+            Some(format!("{pn} {task}"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn summary(o: &Output) -> String {
+    text(o)
+        .lines()
+        .find(|l| l.starts_with("NOTE: Tasks Summary"))
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn append(path: &Path, text: &str) {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("invariant: file exists");
+    f.write_all(text.as_bytes()).expect("invariant: write");
+}
+
+fn sayhello_runs(dir: &Path) -> String {
+    let work = dir.join("tmp/work");
+    let bin = work.join("sayhello/1.0-r0/image/usr/bin/sayhello");
+    let lib = dir.join("tmp/sysroots-components/libhello/usr/lib");
+    let out = Command::new(&bin)
+        .env("LD_LIBRARY_PATH", &lib)
+        .output()
+        .expect("invariant: sayhello was built");
+    assert!(out.status.success(), "sayhello failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn sayhello_builds_from_scratch_and_rebuilds_only_what_changed() {
+    let dir = hello_copy("incremental");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The same tasks BitBake ran for this build.
+    let expected =
+        std::fs::read_to_string(repo().join("testdata/build-hello/expected/01.tasks-run.txt"))
+            .expect("invariant: expected task list");
+    let exp_tasks: Vec<String> = expected
+        .lines()
+        .filter(|l| !l.starts_with("NOTE:") && !l.starts_with('#') && !l.ends_with("(noexec)"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(ran(&o), exp_tasks);
+    let exp_summary = expected
+        .lines()
+        .find(|l| l.starts_with("NOTE: Tasks Summary"))
+        .unwrap_or("");
+    assert_eq!(summary(&o), exp_summary);
+    let greeting = sayhello_runs(&dir);
+    assert!(greeting.contains("Hello, world!"), "{greeting}");
+    assert!(
+        greeting.contains("Hello, again!"),
+        "the patch was applied: {greeting}"
+    );
+
+    // A second build runs nothing, quickly.
+    let t0 = Instant::now();
+    let o = bake(&dir, &["sayhello"]);
+    let took = t0.elapsed();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(ran(&o).is_empty(), "{:?}", ran(&o));
+    assert_eq!(
+        summary(&o),
+        "NOTE: Tasks Summary: Attempted 17 tasks of which 17 didn't need to be rerun and all succeeded."
+    );
+    assert!(took < Duration::from_secs(1), "no-op rebuild took {took:?}");
+
+    // Changing libhello's source reruns libhello from do_fetch on, and the sayhello
+    // tasks after libhello's sysroot.
+    append(
+        &dir.join("meta-hello/recipes-hello/libhello/files/hellolib.c"),
+        "\n/* changed */\n",
+    );
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut want: Vec<String> = [
+        "libhello do_fetch",
+        "libhello do_unpack",
+        "libhello do_patch",
+        "libhello do_prepare_recipe_sysroot",
+        "libhello do_configure",
+        "libhello do_compile",
+        "libhello do_install",
+        "libhello do_populate_sysroot",
+        "sayhello do_prepare_recipe_sysroot",
+        "sayhello do_configure",
+        "sayhello do_compile",
+        "sayhello do_install",
+        "sayhello do_populate_sysroot",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    want.sort();
+    assert_eq!(ran(&o), want);
+
+    // A variable only sayhello's do_compile reads reruns that task and those after it.
+    append(
+        &dir.join("conf/local.conf"),
+        "\nGREETING_NOTE = \"changed\"\n",
+    );
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        ran(&o),
+        vec![
+            "sayhello do_compile",
+            "sayhello do_install",
+            "sayhello do_populate_sysroot"
+        ]
+    );
+    assert!(sayhello_runs(&dir).contains("Hello, world!"));
+}
+
+#[test]
+fn force_clear_stamp_dry_run_and_listtasks() {
+    let dir = hello_copy("flags");
+    let o = bake(&dir, &["-n", "sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(ran(&o).len(), 16, "{}", text(&o));
+    assert!(
+        !dir.join("tmp/stamps").exists(),
+        "a dry run writes no stamp"
+    );
+    assert!(!dir.join("tmp/work/sayhello/1.0-r0/image").exists());
+
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // -f -c compile: the task runs again, with BitBake's taint warning.
+    let o = bake(&dir, &["-f", "-c", "compile", "sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(ran(&o), vec!["sayhello do_compile"]);
+    assert!(text(&o).contains("do_compile is tainted from a forced run"));
+    // The taint stays: the next build takes the new hash (install and after rerun once).
+    let o = bake(&dir, &["sayhello"]);
+    assert_eq!(
+        ran(&o),
+        vec!["sayhello do_install", "sayhello do_populate_sysroot"]
+    );
+    let o = bake(&dir, &["sayhello"]);
+    assert!(ran(&o).is_empty());
+
+    // -C configure: configure and everything after it, up to the default task.
+    let o = bake(&dir, &["-C", "configure", "sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        ran(&o),
+        vec![
+            "sayhello do_compile",
+            "sayhello do_configure",
+            "sayhello do_install",
+            "sayhello do_populate_sysroot"
+        ]
+    );
+
+    // -c listtasks prints the tasks (nostamp: every time).
+    for _ in 0..2 {
+        let o = bake(&dir, &["-c", "listtasks", "sayhello"]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(ran(&o), vec!["sayhello do_listtasks"]);
+        let t = text(&o);
+        assert!(
+            t.contains("do_compile") && t.contains("do_populate_sysroot"),
+            "{t}"
+        );
+    }
+
+    // A second build in the same directory while one holds the lock is refused.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("bitbake.lock"))
+        .expect("invariant: lock file");
+    lock.lock().expect("invariant: lock");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("in use by another build"), "{}", text(&o));
+    drop(lock);
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn damaged_stamps_rerun_what_they_covered() {
+    let dir = hello_copy("stamps");
+    assert!(bake(&dir, &["sayhello"]).status.success());
+    let stamps = dir.join("tmp/stamps/libhello");
+    // Remove libhello's compile stamp and put garbage next to the others.
+    for e in std::fs::read_dir(&stamps).expect("invariant: stamps exist") {
+        let p = e.expect("invariant: entry").path();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.contains(".do_compile.") && !name.contains("sigdata") {
+            std::fs::remove_file(&p).expect("invariant: remove");
+        }
+    }
+    std::fs::write(stamps.join("1.0-r0.do_install.garbage"), "x").expect("invariant: write");
+    std::fs::create_dir_all(stamps.join("1.0-r0.do_configure.notadir")).expect("invariant: dir");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // libhello's compile runs again, and everything after it (its hash is unchanged, so
+    // the stamps after it are valid, but a task whose dependency ran runs too).
+    let r = ran(&o);
+    assert!(r.contains(&"libhello do_compile".to_owned()), "{r:?}");
+    assert!(r.contains(&"libhello do_install".to_owned()), "{r:?}");
+    assert!(r.contains(&"sayhello do_compile".to_owned()), "{r:?}");
+    assert!(!r.contains(&"libhello do_configure".to_owned()), "{r:?}");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(ran(&o).is_empty(), "{:?}", ran(&o));
+}
+
+/// A layer of shell tasks only: `good` builds, `bad` fails in do_compile, `after`
+/// needs bad's do_install, `slow` sleeps in do_compile.
+fn shell_layer(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("shell-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let w = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("invariant: parent")).expect("invariant: dir");
+        std::fs::write(p, text).expect("invariant: write");
+    };
+    w(
+        "conf/bitbake.conf",
+        r#"BBFILES = "${TOPDIR}/recipes/*.bb"
+PN = "${@bb.parse.vars_from_file(d.getVar('FILE', False),d)[0] or 'defaultpkgname'}"
+PV = "${@bb.parse.vars_from_file(d.getVar('FILE', False),d)[1] or '1.0'}"
+PR = "r0"
+TMPDIR = "${TOPDIR}/tmp"
+STAMP = "${TMPDIR}/stamps/${PN}/${PV}-${PR}"
+WORKDIR = "${TMPDIR}/work/${PN}/${PV}-${PR}"
+T = "${WORKDIR}/temp"
+B = "${WORKDIR}/build"
+CACHE = "${TOPDIR}/cache"
+BB_NUMBER_THREADS = "2"
+OVERRIDES = "pn-${PN}"
+export PATH = "/usr/bin:/bin"
+"#,
+    );
+    w(
+        "classes/base.bbclass",
+        r#"do_fetch() {
+	echo fetch ${PN}
+}
+addtask fetch
+do_compile() {
+	echo compile ${PN}
+}
+addtask compile after do_fetch
+do_compile[dirs] = "${B}"
+do_compile[deptask] = "do_install"
+do_install() {
+	echo install ${PN}
+}
+addtask install after do_compile
+do_build[noexec] = "1"
+addtask build after do_install
+do_build[deptask] = "do_install"
+"#,
+    );
+    w("recipes/good_1.0.bb", "");
+    w(
+        "recipes/bad_1.0.bb",
+        "do_compile() {\n\techo about to fail\n\techo line two\n\tfalse\n\techo never\n}\n",
+    );
+    w("recipes/after_1.0.bb", "DEPENDS = \"bad\"\n");
+    w("recipes/slow_1.0.bb", "do_compile() {\n\tsleep 30\n}\n");
+    w("recipes/all_1.0.bb", "DEPENDS = \"good after\"\n");
+    dir
+}
+
+fn bake_env(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bake"))
+        .args(args)
+        .current_dir(dir)
+        .env("BBPATH", dir)
+        .env("BAKE_NO_PROGRESS", "1")
+        .output()
+        .expect("invariant: bake runs")
+}
+
+#[test]
+fn a_failing_task_stops_the_build_or_not_with_k() {
+    let dir = shell_layer("fail");
+    let o = bake_env(&dir, &["after"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    // Recipe, task, log path and the last lines of the log.
+    assert!(
+        t.contains("ERROR: bad-1.0-r0 do_compile: Execution of"),
+        "{t}"
+    );
+    assert!(t.contains("ERROR: Logfile of failure stored in: "), "{t}");
+    assert!(
+        t.contains("| about to fail") && t.contains("| line two"),
+        "{t}"
+    );
+    assert!(!t.contains("| never"), "{t}");
+    assert!(
+        t.contains("bad_1.0.bb:do_compile) failed with exit code '1'"),
+        "{t}"
+    );
+    assert!(t.contains("Summary: 1 task failed:"), "{t}");
+    let log = dir.join("tmp/work/bad/1.0-r0/temp/log.do_compile");
+    assert!(log.exists(), "log.do_compile link");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("about to fail")
+    );
+    let stamps: Vec<String> = std::fs::read_dir(dir.join("tmp/stamps/bad"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        stamps.iter().all(|s| !s.contains("do_compile")),
+        "no stamp for a failed task: {stamps:?}"
+    );
+
+    // With -k everything that does not need bad's tasks still runs.
+    let o = bake_env(&dir, &["-k", "all"]);
+    let t = text(&o);
+    assert!(!o.status.success());
+    let r = ran(&o);
+    for task in ["good do_fetch", "good do_compile", "good do_install"] {
+        assert!(
+            r.contains(&task.to_owned()),
+            "{task} ran with -k: {r:?}\n{t}"
+        );
+    }
+    assert!(!r.contains(&"bad do_install".to_owned()), "{r:?}");
+    assert!(!r.contains(&"after do_fetch".to_owned()) || !r.contains(&"after do_build".to_owned()));
+    assert!(t.contains("1 failed."), "{t}");
+}
+
+#[test]
+fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
+    let dir = shell_layer("sigint");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bake"))
+        .args(["slow"])
+        .current_dir(&dir)
+        .env("BBPATH", &dir)
+        .env("BAKE_NO_PROGRESS", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("invariant: bake starts");
+    // Wait until the slow task is running.
+    let log = dir.join("tmp/work/slow/1.0-r0/temp/log.do_compile");
+    let t0 = Instant::now();
+    while !log.exists() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(log.exists(), "the slow task started");
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = child.id().to_string();
+    // The terminal sends SIGINT to the whole foreground group; here the task's shell is
+    // signalled too.
+    let _ = Command::new("pkill").args(["-INT", "-P", &pid]).status();
+    let _ = Command::new("kill").args(["-INT", &pid]).status();
+    let _ = Command::new("pkill")
+        .args(["-INT", "-f", "sleep 30"])
+        .status();
+    let t1 = Instant::now();
+    let out = child.wait_with_output().expect("invariant: bake ends");
+    assert!(t1.elapsed() < Duration::from_secs(20), "bake stopped");
+    assert!(!out.status.success());
+    let stamps: Vec<String> = std::fs::read_dir(dir.join("tmp/stamps/slow"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        stamps.iter().any(|s| s.contains(".do_fetch.")),
+        "{stamps:?}"
+    );
+    assert!(
+        stamps
+            .iter()
+            .all(|s| !s.contains(".do_compile.") && !s.contains(".do_install.")),
+        "no stamp for the interrupted task: {stamps:?}"
+    );
+    // The lock was released: the next build starts (and runs the slow task again).
+    let text = text(&out);
+    assert!(
+        text.contains("interrupted") || text.contains("failed"),
+        "{text}"
+    );
+}
