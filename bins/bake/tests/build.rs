@@ -422,7 +422,7 @@ fn a_failing_task_stops_the_build_or_not_with_k() {
 #[test]
 fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
     let dir = shell_layer("sigint");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bake"))
+    let child = Command::new(env!("CARGO_BIN_EXE_bake"))
         .args(["slow"])
         .current_dir(&dir)
         .env("BBPATH", &dir)
