@@ -306,7 +306,16 @@ fn print_events(
                     done += 1;
                 }
             }
-            Some(BuildEvent::LogLine { .. } | BuildEvent::BuildFinished { .. }) | None => {}
+            Some(BuildEvent::LogLine { task, line }) => {
+                // Warnings from a task reach the console, as bbwarn's do in BitBake.
+                if let Some(w) = line.strip_prefix("WARNING: ") {
+                    ui::report_level(
+                        "WARNING",
+                        &format!("{} {}: {w}", name(&task.fn_name), task.task),
+                    );
+                }
+            }
+            Some(BuildEvent::BuildFinished { .. }) | None => {}
         }
         if fancy && total > 0 {
             let pct = done * 100 / total;

@@ -154,6 +154,21 @@ pub(crate) fn run_task(
     }
 }
 
+/// The `NOTE:`, `WARNING:` and `ERROR:` lines of a task log (what `bbnote`, `bbwarn`
+/// and `bberror` write), at most 100.
+pub(crate) fn log_messages(path: &Path) -> Vec<String> {
+    let text = fs_err::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("NOTE: ") || l.starts_with("WARNING: ") || l.starts_with("ERROR: ")
+        })
+        .take(100)
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The last `n` lines of a file.
 pub(crate) fn tail_lines(path: &Path, n: usize) -> Vec<String> {
     let text = fs_err::read(path)

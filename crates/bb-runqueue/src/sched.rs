@@ -4,6 +4,7 @@
 //! the running tasks. Every step is published as a [`BuildEvent`].
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
@@ -284,6 +285,13 @@ pub fn run_build(
                 .and_then(|d| crate::exec::log_paths(d, &graph.tasks[i].task).ok())
                 .map(|(p, _)| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // The messages the task wrote with bbnote/bbwarn/bberror.
+            for line in crate::exec::log_messages(Path::new(&log)) {
+                let _ = events.send(BuildEvent::LogLine {
+                    task: task_ref(i),
+                    line,
+                });
+            }
             let cancelled = opts.cancel.load(Ordering::SeqCst);
             match result {
                 Ok(usage) if !cancelled => {
