@@ -15,7 +15,7 @@ use crate::{check_dangling, cli, default_task, print_log, ui};
 
 /// What the command line asks of a build.
 pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode> {
-    let res = ui::parse_with_status(cooker);
+    let mut res = ui::parse_with_status(cooker);
     ui::out(&res.summary_line());
     if !res.failures.is_empty() {
         return Ok(ExitCode::FAILURE);
@@ -54,18 +54,17 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
         }
     };
     // The recipes of the graph, finalized (in parallel).
+    // What the build needs of each recipe in the graph: from the parse cache when an
+    // earlier build worked it out, else from the finalized recipe (then cached).
     let fns: Vec<String> = graph.recipes.keys().cloned().collect();
-    let mut recipes: HashMap<String, DataStore> = HashMap::new();
-    for (f, r) in cooker.parse_targets(&fns) {
-        match r {
-            Ok(d) => {
-                recipes.insert(f, d);
-            }
-            Err(e) => bail!("{f}: {e}"),
-        }
-    }
+    let infos: HashMap<String, bb_cooker::BuildInfo> = fns
+        .iter()
+        .cloned()
+        .zip(cooker.build_infos(&mut res, &fns, &bb_runqueue::hashes::build_info)?)
+        .collect();
     // -C TASK: taint TASK of each target and build the default task; -f: taint the
     // target tasks themselves.
+    let mut taints: Vec<(String, String)> = Vec::new();
     if let Some(t) = &cli.clear_stamp {
         let t = if t.starts_with("do_") {
             t.clone()
@@ -73,33 +72,30 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
             format!("do_{t}")
         };
         for &i in &graph.targets {
-            let f = &graph.tasks[i].fn_name;
-            if let Some(d) = recipes.get(f) {
-                let stamp = bb_runqueue::hashes::stamp_base(d)?;
-                bb_runqueue::hashes::write_taint(&stamp, &t)?;
-                ui::out(&format!(
-                    "NOTE: Tainting hash to force rebuild of task {f}, {t}"
-                ));
-            }
+            taints.push((graph.tasks[i].fn_name.clone(), t.clone()));
         }
     }
     if cli.force {
         for &i in &graph.targets {
             let t = &graph.tasks[i];
-            if let Some(d) = recipes.get(&t.fn_name) {
-                if d.task_deps().is_some_and(|td| td.has("nostamp", &t.task)) {
-                    continue;
-                }
-                let stamp = bb_runqueue::hashes::stamp_base(d)?;
-                bb_runqueue::hashes::write_taint(&stamp, &t.task)?;
-                ui::out(&format!(
-                    "NOTE: Tainting hash to force rebuild of task {}, {}",
-                    t.fn_name, t.task
-                ));
+            let nostamp = graph
+                .flags
+                .get(&t.fn_name)
+                .is_some_and(|td| td.has("nostamp", &t.task));
+            if !nostamp {
+                taints.push((t.fn_name.clone(), t.task.clone()));
             }
         }
     }
-    let plans = bb_runqueue::hashes::plan(&graph, &recipes)?;
+    for (f, task) in &taints {
+        if let Some(info) = infos.get(f) {
+            bb_runqueue::hashes::write_taint(&info.stamp, task)?;
+            ui::out(&format!(
+                "NOTE: Tainting hash to force rebuild of task {f}, {task}"
+            ));
+        }
+    }
+    let plans = bb_runqueue::hashes::plan(&graph, &infos)?;
     for (i, p) in plans.iter().enumerate() {
         if p.tainted {
             ui::report_level(
@@ -108,15 +104,40 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
             );
         }
     }
-    if let Some(handler) = &cli.dump_signatures {
-        let _ = handler;
+    // The finalized datastores of the recipes with something to run (-S: all of them).
+    let need: Vec<String> = if cli.dump_signatures.is_some() {
+        fns.clone()
+    } else {
+        let current = bb_runqueue::hashes::up_to_date(&graph, &plans);
+        let mut v: Vec<String> = plans
+            .iter()
+            .zip(&graph.tasks)
+            .zip(&current)
+            .filter(|((p, _), up)| !**up && !p.noexec)
+            .map(|((_, t), _)| t.fn_name.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let mut recipes: HashMap<String, DataStore> = HashMap::new();
+    for (f, r) in cooker.parse_targets(&need) {
+        match r {
+            Ok(d) => {
+                recipes.insert(f, d);
+            }
+            Err(e) => bail!("{f}: {e}"),
+        }
+    }
+    if cli.dump_signatures.is_some() {
+        let sigs = bb_runqueue::hashes::sigdata(&graph, &plans, &recipes)?;
         let mut n = 0;
-        for p in &plans {
+        for (p, sig) in plans.iter().zip(&sigs) {
             if let Some(path) = &p.sigdata_path {
                 if let Some(dir) = path.parent() {
                     fs_err::create_dir_all(dir)?;
                 }
-                bb_siggen::write_sigdata(path, &p.sig)?;
+                bb_siggen::write_sigdata(path, sig)?;
                 n += 1;
             }
         }

@@ -475,3 +475,57 @@ fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
         "{text}"
     );
 }
+
+#[test]
+fn signatures_are_dumped_and_compared_in_words() {
+    let dir = hello_copy("sigs");
+    let o = bake(&dir, &["-S", "none", "sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!dir.join("tmp/work").exists(), "-S runs no task");
+    let sig_of = |task: &str| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("tmp/stamps/sayhello"))
+            .expect("invariant: stamps dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().contains(&format!(".{task}.sigdata.")))
+            })
+            .collect();
+        v.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        v
+    };
+    let first = sig_of("do_compile");
+    assert_eq!(first.len(), 1);
+    let dump = Command::new(env!("CARGO_BIN_EXE_bake-dumpsig"))
+        .arg(&first[0])
+        .output()
+        .expect("invariant: bake-dumpsig runs");
+    let dump = String::from_utf8_lossy(&dump.stdout).into_owned();
+    assert!(dump.contains("basehash:"), "{dump}");
+    assert!(dump.contains("GREETING_NOTE"), "{dump}");
+
+    std::thread::sleep(Duration::from_millis(20));
+    append(
+        &dir.join("conf/local.conf"),
+        "\nGREETING_NOTE = \"changed\"\n",
+    );
+    let o = bake(&dir, &["-S", "none", "sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let both = sig_of("do_compile");
+    assert_eq!(both.len(), 2);
+    let diff = Command::new(env!("CARGO_BIN_EXE_bake-diffsigs"))
+        .args([&both[0], &both[1]])
+        .output()
+        .expect("invariant: bake-diffsigs runs");
+    let diff = String::from_utf8_lossy(&diff.stdout).into_owned();
+    assert!(diff.contains("GREETING_NOTE"), "{diff}");
+    assert!(diff.contains("changed"), "{diff}");
+    // do_install depends on do_compile: its signature names the changed dependency.
+    let inst = sig_of("do_install");
+    let diff = Command::new(env!("CARGO_BIN_EXE_bake-diffsigs"))
+        .args([&inst[0], &inst[1]])
+        .output()
+        .expect("invariant: bake-diffsigs runs");
+    let diff = String::from_utf8_lossy(&diff.stdout).into_owned();
+    assert!(diff.contains("do_compile"), "{diff}");
+}

@@ -15,7 +15,9 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::recipe::RecipeInfo;
+use std::collections::BTreeMap;
+
+use crate::recipe::{BuildInfo, RecipeInfo};
 
 const MAGIC: &str = "bake-parse-cache 3";
 
@@ -88,6 +90,9 @@ struct Stored {
     /// Per target, the index of its task table.
     #[serde(default)]
     tasks: Vec<u32>,
+    /// What builds worked out for targets of this file (by target name).
+    #[serde(default)]
+    build: BTreeMap<String, BuildInfo>,
 }
 
 /// A table of paths, each stored once, with the content hash it had when the cache
@@ -357,8 +362,34 @@ impl ParseCache {
                 infos,
                 inherits,
                 tasks,
+                build: BTreeMap::new(),
             },
         );
+    }
+
+    /// The build information kept for target `fn_name` of recipe file `file`.
+    pub fn build_info(&self, file: &str, fn_name: &str) -> Option<&BuildInfo> {
+        self.entries.get(file)?.build.get(fn_name)
+    }
+
+    /// Keeps build information for target `fn_name` of `file` (a file without an entry
+    /// keeps nothing). Returns whether it was stored.
+    pub fn set_build_info(&mut self, file: &str, fn_name: &str, info: BuildInfo) -> bool {
+        match self.entries.get_mut(file) {
+            Some(e) => {
+                e.build.insert(fn_name.to_owned(), info);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Carries the build information of `file`'s entry in `old` over to this cache's
+    /// entry for it (used when an entry is reused unchanged).
+    pub fn carry_build_info(&mut self, old: &ParseCache, file: &str) {
+        if let (Some(from), Some(to)) = (old.entries.get(file), self.entries.get_mut(file)) {
+            to.build = from.build.clone();
+        }
     }
 
     /// Number of entries.

@@ -13,7 +13,7 @@ use crate::cache::{CacheEntry, FileHasher, ParseCache};
 use crate::collect::{Collected, collect_bbfiles};
 use crate::error::{Error, Result};
 use crate::layers::{Collections, LayerSetup, find_bblayers, read_layers};
-use crate::recipe::RecipeInfo;
+use crate::recipe::{BuildInfo, RecipeInfo};
 
 /// Reads metadata from the real file system.
 #[derive(Debug, Default)]
@@ -179,6 +179,8 @@ pub struct ParseResult {
     pub masked: usize,
     /// Warnings produced while parsing, each once.
     pub warnings: Vec<String>,
+    /// The refreshed parse cache and where it is saved, for [`Cooker::build_infos`].
+    store: Option<(PathBuf, String, ParseCache)>,
 }
 
 impl ParseResult {
@@ -327,6 +329,69 @@ impl Cooker {
             .collect()
     }
 
+    /// What builds need of targets `fns` ([`BuildInfo`]): taken from the parse cache
+    /// when a build worked it out before for the same inputs, otherwise computed with
+    /// `compute` from the target's finalized datastore (targets parsed in parallel) and
+    /// kept in the cache, which is saved again. Results in the order of `fns`.
+    pub fn build_infos(
+        &self,
+        res: &mut ParseResult,
+        fns: &[String],
+        compute: &(dyn Fn(&DataStore) -> std::result::Result<BuildInfo, String> + Sync),
+    ) -> Result<Vec<BuildInfo>> {
+        let mut out: Vec<Option<BuildInfo>> = fns
+            .iter()
+            .map(|f| {
+                let (_, file) = split_virtual(f);
+                res.store
+                    .as_ref()
+                    .and_then(|(_, _, c)| c.build_info(&file, f).cloned())
+            })
+            .collect();
+        let missing: Vec<String> = fns
+            .iter()
+            .zip(&out)
+            .filter(|(_, o)| o.is_none())
+            .map(|(f, _)| f.clone())
+            .collect();
+        if missing.is_empty() {
+            return out
+                .into_iter()
+                .map(|o| o.ok_or_else(|| Error::Config("invariant: build info present".into())))
+                .collect();
+        }
+        let parsed = self.parse_targets(&missing);
+        let computed: Vec<(String, std::result::Result<BuildInfo, String>)> = parsed
+            .into_par_iter()
+            .map(|(f, r)| {
+                let info = match r {
+                    Ok(d) => compute(&d),
+                    Err(e) => Err(e.to_string()),
+                };
+                (f, info)
+            })
+            .collect();
+        let mut changed = false;
+        for (f, info) in computed {
+            let info = info.map_err(|e| Error::Config(format!("{f}: {e}")))?;
+            let (_, file) = split_virtual(&f);
+            if let Some((_, _, c)) = res.store.as_mut() {
+                changed |= c.set_build_info(&file, &f, info.clone());
+            }
+            for (slot, name) in out.iter_mut().zip(fns) {
+                if *name == f {
+                    *slot = Some(info.clone());
+                }
+            }
+        }
+        if changed && let Some((path, config, c)) = res.store.as_ref() {
+            c.save(path, config).map_err(Error::Io)?;
+        }
+        out.into_iter()
+            .map(|o| o.ok_or_else(|| Error::Config("a target has no build information".into())))
+            .collect()
+    }
+
     /// Parses one recipe file as `bitbake -b` does: its appends are not applied.
     pub fn parse_buildfile(
         &self,
@@ -424,7 +489,10 @@ impl Cooker {
                         out.parsed += 1;
                     }
                     out.recipes.extend(entry.infos.iter().cloned());
-                    new_cache.insert(file, entry);
+                    new_cache.insert(file.clone(), entry);
+                    if cached {
+                        new_cache.carry_build_info(&cache, &file);
+                    }
                 }
                 Err(failure) => {
                     out.parsed += 1;
@@ -442,6 +510,7 @@ impl Cooker {
         {
             out.warnings.push(e);
         }
+        out.store = cache_file.map(|p| (p, config_hash, new_cache));
         out
     }
 

@@ -31,4 +31,4 @@ pub use cooker::{
     Cooker, CookerOptions, FsSource, LoadedCache, ParseFailure, ParseResult, split_virtual,
 };
 pub use error::{Error, Result};
-pub use recipe::RecipeInfo;
+pub use recipe::{BuildInfo, RecipeInfo};

@@ -70,3 +70,17 @@ impl RecipeInfo {
         }
     }
 }
+
+/// What a build needs of a recipe target besides its [`RecipeInfo`]: worked out from
+/// its finalized datastore the first time a build needs it, then kept in the parse
+/// cache with the target (so that a build whose recipes did not change parses nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildInfo {
+    /// `${STAMP}`.
+    pub stamp: String,
+    /// Per task: its basehash and its `[stamp-extra-info]` (empty when unset).
+    pub tasks: BTreeMap<String, (String, String)>,
+    /// The local sources of `do_fetch`: `file://` entries of SRC_URI found through
+    /// FILESPATH (files or directories), in SRC_URI order.
+    pub local_files: Vec<String>,
+}

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use bb_cooker::BuildInfo;
 use bb_data::DataStore;
 use bb_siggen::SigData;
 use bb_taskgraph::TaskGraph;
@@ -28,10 +29,12 @@ pub struct TaskPlan {
     pub up_to_date: bool,
     /// A taint left by `-f` / `-C` is part of the hash (BitBake warns about it).
     pub tainted: bool,
-    /// What went into the hashes, for `-S` sig data files.
-    pub sig: SigData,
     /// Where the sig data file goes (`${STAMP}.do_task.sigdata.<taskhash>`).
     pub sigdata_path: Option<PathBuf>,
+    /// The taint that went into the hash, if any.
+    pub taint: Option<String>,
+    /// The checksums of local files that went into the hash (do_fetch).
+    pub file_checksums: Vec<(String, String)>,
 }
 
 fn expand(d: &DataStore, name: &str) -> Result<String> {
@@ -45,10 +48,10 @@ fn flag(d: &DataStore, name: &str, flag: &str) -> Result<Option<String>> {
         .map_err(|e| Error::Data(format!("{name}[{flag}]: {e}")))
 }
 
-/// The checksums of the local files a `do_fetch` brings in: each `file://` entry of
-/// SRC_URI found through FILESPATH (directories: every file under them), as
-/// (path, blake3) pairs. Missing files are left out (the fetch itself reports them).
-pub fn local_file_checksums(d: &DataStore) -> Result<Vec<(String, String)>> {
+/// The local sources of a `do_fetch`: each `file://` entry of SRC_URI found through
+/// FILESPATH (a file or a directory), in SRC_URI order. Missing ones are left out (the
+/// fetch itself reports them).
+pub fn local_files(d: &DataStore) -> Result<Vec<String>> {
     let src_uri = expand(d, "SRC_URI")?;
     let filespath = expand(d, "FILESPATH")?;
     let dirs: Vec<&str> = filespath.split(':').filter(|s| !s.is_empty()).collect();
@@ -65,27 +68,54 @@ pub fn local_file_checksums(d: &DataStore) -> Result<Vec<(String, String)>> {
                 .map(|dir| Path::new(dir).join(path))
                 .find(|p| p.exists())
         };
-        let Some(found) = found else { continue };
-        if found.is_dir() {
-            let mut files: Vec<PathBuf> = Vec::new();
-            collect_files(&found, &mut files);
-            files.sort();
-            for f in files {
-                if let Ok(bytes) = fs_err::read(&f) {
-                    out.push((
-                        f.to_string_lossy().into_owned(),
-                        blake3::hash(&bytes).to_hex().to_string(),
-                    ));
-                }
-            }
-        } else if let Ok(bytes) = fs_err::read(&found) {
-            out.push((
-                found.to_string_lossy().into_owned(),
-                blake3::hash(&bytes).to_hex().to_string(),
-            ));
+        if let Some(found) = found {
+            out.push(found.to_string_lossy().into_owned());
         }
     }
     Ok(out)
+}
+
+/// The content checksums (blake3) of local sources: each file, or every file under a
+/// directory, as (path, hash) pairs.
+pub fn checksums(paths: &[String]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for p in paths {
+        let p = Path::new(p);
+        let mut files = Vec::new();
+        if p.is_dir() {
+            collect_files(p, &mut files);
+            files.sort();
+        } else {
+            files.push(p.to_path_buf());
+        }
+        for f in files {
+            if let Ok(bytes) = fs_err::read(&f) {
+                out.push((
+                    f.to_string_lossy().into_owned(),
+                    blake3::hash(&bytes).to_hex().to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// What a build keeps of a recipe target (see [`BuildInfo`]): its stamp base, every
+/// task's basehash and `[stamp-extra-info]`, its local sources.
+pub fn build_info(d: &DataStore) -> std::result::Result<BuildInfo, String> {
+    let sigs = bb_siggen::task_basehashes(d, &[]).map_err(|e| e.to_string())?;
+    let mut tasks = BTreeMap::new();
+    for (task, sig) in sigs {
+        let extra = flag(d, &task, "stamp-extra-info")
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        tasks.insert(task, (sig.basehash, extra));
+    }
+    Ok(BuildInfo {
+        stamp: stamp_base(d).map_err(|e| e.to_string())?,
+        tasks,
+        local_files: local_files(d).map_err(|e| e.to_string())?,
+    })
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -129,48 +159,31 @@ pub fn write_taint(stamp: &str, task: &str) -> Result<()> {
     crate::atomic_write(&path, value.as_bytes())
 }
 
-/// Works out every task's hashes, stamp and whether it is up to date. `recipes` holds
-/// the finalized datastore of every recipe target in the graph.
-pub fn plan(graph: &TaskGraph, recipes: &HashMap<String, DataStore>) -> Result<Vec<TaskPlan>> {
-    // Basehashes per recipe, for the tasks of it the graph holds.
-    let mut per_fn: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for t in &graph.tasks {
-        per_fn
-            .entry(t.fn_name.as_str())
-            .or_default()
-            .push(t.task.as_str());
-    }
-    let mut sigs: HashMap<(String, String), bb_siggen::TaskSig> = HashMap::new();
-    for (f, tasks) in &per_fn {
-        let d = recipes
-            .get(*f)
-            .ok_or_else(|| Error::Data(format!("no datastore for {f}")))?;
-        let map =
-            bb_siggen::task_basehashes(d, tasks).map_err(|e| Error::Data(format!("{f}: {e}")))?;
-        for (task, sig) in map {
-            sigs.insert(((*f).to_owned(), task), sig);
-        }
-    }
+/// Works out every task's hashes, stamp and whether it is up to date, from the build
+/// information of every recipe target in the graph (no parsing).
+pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec<TaskPlan>> {
     let order = topo_order(graph);
     let mut plans: Vec<Option<TaskPlan>> = vec![None; graph.len()];
+    let mut sums: HashMap<&str, Vec<(String, String)>> = HashMap::new();
     for i in order {
         let t = &graph.tasks[i];
-        let d = recipes
+        let info = infos
             .get(&t.fn_name)
-            .ok_or_else(|| Error::Data(format!("no datastore for {}", t.fn_name)))?;
+            .ok_or_else(|| Error::Data(format!("no build information for {}", t.fn_name)))?;
         let pn = graph
             .recipes
             .get(&t.fn_name)
             .map(|(pn, _)| pn.clone())
             .unwrap_or_default();
-        let sig = sigs
-            .get(&(t.fn_name.clone(), t.task.clone()))
+        let (basehash, extra) = info
+            .tasks
+            .get(&t.task)
             .cloned()
             .ok_or_else(|| Error::Data(format!("no signature for {t}")))?;
-        let td = d.task_deps();
-        let nostamp = td.is_some_and(|td| td.has("nostamp", &t.task));
-        let noexec = td.is_some_and(|td| td.has("noexec", &t.task));
-        let stamp = stamp_base(d)?;
+        let flags = graph.flags.get(&t.fn_name);
+        let nostamp = flags.is_some_and(|f| f.has("nostamp", &t.task));
+        let noexec = flags.is_some_and(|f| f.has("noexec", &t.task));
+        let stamp = &info.stamp;
         let dep_ids: Vec<String> = graph.deps[i]
             .iter()
             .map(|&j| graph.tasks[j].to_string())
@@ -190,11 +203,13 @@ pub fn plan(graph: &TaskGraph, recipes: &HashMap<String, DataStore>) -> Result<V
             .zip(dep_hashes.iter().map(String::as_str))
             .collect();
         let files = if t.task == "do_fetch" {
-            local_file_checksums(d)?
+            sums.entry(t.fn_name.as_str())
+                .or_insert_with(|| checksums(&info.local_files))
+                .clone()
         } else {
             Vec::new()
         };
-        let forced = fs_err::read_to_string(taint_path(&stamp, &t.task))
+        let forced = fs_err::read_to_string(taint_path(stamp, &t.task))
             .ok()
             .map(|s| s.trim().to_owned());
         let tainted = forced.is_some() && !nostamp;
@@ -204,13 +219,12 @@ pub fn plan(graph: &TaskGraph, recipes: &HashMap<String, DataStore>) -> Result<V
         } else {
             forced
         };
-        let taskhash = bb_siggen::taskhash(&sig.basehash, &pairs, &files, taint.as_deref());
-        let mut data = SigData::from_task(&sig);
-        data.set_runtime(&pairs, &files, taint.as_deref());
-        let extra = flag(d, &t.task, "stamp-extra-info")?
-            .filter(|s| !s.is_empty())
-            .map(|s| format!(".{s}"))
-            .unwrap_or_default();
+        let taskhash = bb_siggen::taskhash(&basehash, &pairs, &files, taint.as_deref());
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(".{extra}")
+        };
         let stamp_path = (!nostamp && !stamp.is_empty())
             .then(|| PathBuf::from(format!("{stamp}.{}.{taskhash}{extra}", t.task)));
         let up_to_date = stamp_path.as_ref().is_some_and(|p| p.exists());
@@ -218,14 +232,15 @@ pub fn plan(graph: &TaskGraph, recipes: &HashMap<String, DataStore>) -> Result<V
             .then(|| PathBuf::from(format!("{stamp}.{}.sigdata.{taskhash}", t.task)));
         plans[i] = Some(TaskPlan {
             pn,
-            basehash: sig.basehash.clone(),
+            basehash,
             taskhash,
             stamp: stamp_path,
             noexec,
             up_to_date,
             tainted,
-            sig: data,
             sigdata_path,
+            taint,
+            file_checksums: files,
         });
     }
     plans
@@ -237,6 +252,52 @@ pub fn plan(graph: &TaskGraph, recipes: &HashMap<String, DataStore>) -> Result<V
         .collect()
 }
 
+/// The sig data of every task of the graph (what `-S` writes), from the finalized
+/// datastores of its recipes and the plan's hashes.
+pub fn sigdata(
+    graph: &TaskGraph,
+    plans: &[TaskPlan],
+    recipes: &HashMap<String, DataStore>,
+) -> Result<Vec<SigData>> {
+    let mut per_fn: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for t in &graph.tasks {
+        per_fn
+            .entry(t.fn_name.as_str())
+            .or_default()
+            .push(t.task.as_str());
+    }
+    let mut sigs: HashMap<(String, String), bb_siggen::TaskSig> = HashMap::new();
+    for (f, tasks) in &per_fn {
+        let d = recipes
+            .get(*f)
+            .ok_or_else(|| Error::Data(format!("no datastore for {f}")))?;
+        let map =
+            bb_siggen::task_basehashes(d, tasks).map_err(|e| Error::Data(format!("{f}: {e}")))?;
+        for (task, sig) in map {
+            sigs.insert(((*f).to_owned(), task), sig);
+        }
+    }
+    let mut out = Vec::with_capacity(graph.len());
+    for (i, t) in graph.tasks.iter().enumerate() {
+        let sig = sigs
+            .get(&(t.fn_name.clone(), t.task.clone()))
+            .ok_or_else(|| Error::Data(format!("no signature for {t}")))?;
+        let mut data = SigData::from_task(sig);
+        let dep_ids: Vec<String> = graph.deps[i]
+            .iter()
+            .map(|&j| graph.tasks[j].to_string())
+            .collect();
+        let pairs: Vec<(&str, &str)> = dep_ids
+            .iter()
+            .map(String::as_str)
+            .zip(graph.deps[i].iter().map(|&j| plans[j].taskhash.as_str()))
+            .collect();
+        data.set_runtime(&pairs, &plans[i].file_checksums, plans[i].taint.as_deref());
+        out.push(data);
+    }
+    Ok(out)
+}
+
 /// One value per run, for nostamp taints.
 fn run_nonce() -> &'static str {
     static NONCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -244,6 +305,17 @@ fn run_nonce() -> &'static str {
         let seed = format!("{}-{:?}", std::process::id(), std::time::SystemTime::now());
         blake3::hash(seed.as_bytes()).to_hex().to_string()
     })
+}
+
+/// Which tasks are up to date for this build: a stamp for the current hash, and every
+/// task they depend on up to date too (a dependency whose stamp went missing runs
+/// again, and so do the tasks after it).
+pub fn up_to_date(graph: &TaskGraph, plans: &[TaskPlan]) -> Vec<bool> {
+    let mut current = vec![false; graph.len()];
+    for &i in &topo_order(graph) {
+        current[i] = plans[i].up_to_date && graph.deps[i].iter().all(|&d| current[d]);
+    }
+    current
 }
 
 /// Dependencies before dependents (Kahn's algorithm, lowest index first).

@@ -87,12 +87,7 @@ pub fn run_build(
     let mut state = vec![State::Waiting; total];
     let mut waiting: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
     let mut ready: BinaryHeap<(usize, std::cmp::Reverse<usize>)> = BinaryHeap::new();
-    // Up to date: a stamp for the current hash, and everything it needs up to date too
-    // (a dependency whose stamp went missing runs again, and so do its dependents).
-    let mut current = vec![false; total];
-    for &i in &crate::hashes::topo_order(graph) {
-        current[i] = plans[i].up_to_date && graph.deps[i].iter().all(|&d| current[d]);
-    }
+    let current = crate::hashes::up_to_date(graph, plans);
     let task_ref = |i: usize| TaskRef {
         index: i,
         pn: plans[i].pn.clone(),

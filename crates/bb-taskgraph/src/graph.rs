@@ -98,6 +98,8 @@ pub struct TaskGraph {
     pub targets: Vec<usize>,
     /// Per recipe target in the graph: PN, `PE:PV-PR` (empty epoch shown as `:`).
     pub recipes: BTreeMap<String, (String, String)>,
+    /// Per recipe target in the graph: its task table (`noexec`, `nostamp`, ...).
+    pub flags: BTreeMap<String, bb_data::TaskDeps>,
 }
 
 impl TaskGraph {
@@ -399,6 +401,7 @@ fn prepare(
                 f.to_owned(),
                 (r.pn.clone(), format!("{}:{}-{}", r.pe, r.pv, r.pr)),
             );
+            graph.flags.insert(f.to_owned(), r.task_deps.clone());
         }
     }
     let mut seen = HashSet::new();
