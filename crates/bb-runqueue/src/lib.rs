@@ -1,6 +1,6 @@
-//! BitBake's run queue: given the task graph of a build (bb-taskgraph) and the
-//! finalized datastore of each recipe in it, work out every task's hash and stamp
-//! ([`hashes::plan`]), then run what is not up to date in dependency order on
+//! BitBake's run queue: given the task graph of a build (bb-taskgraph) and what each
+//! recipe in it needs ([`hashes::build_info`]: stamp base, basehashes, local sources),
+//! work out every task's hash and stamp ([`hashes::plan`]), then run what is not up to date in dependency order on
 //! parallel workers ([`run_build`]), the way BitBake's runqueue and `bb.build` do:
 //! run scripts and logs in `${T}`, `[dirs]`, `[cleandirs]`, `[lockfiles]`,
 //! `[prefuncs]`/`[postfuncs]`, `[umask]`, `[number_threads]`, `noexec` and `nostamp`,
@@ -12,10 +12,13 @@
 //!
 //! ```no_run
 //! # fn demo(graph: &bb_taskgraph::TaskGraph,
+//! #         infos: &std::collections::HashMap<String, bb_cooker::BuildInfo>,
 //! #         recipes: &std::collections::HashMap<String, bb_data::DataStore>)
 //! #     -> Result<(), bb_runqueue::Error> {
 //! use bb_runqueue::{RunOptions, builtin::Native, hashes, run_build};
-//! let plans = hashes::plan(graph, recipes)?;
+//! // `infos`: what each recipe target's build needs (`hashes::build_info`, cached by
+//! // the cooker); `recipes`: finalized datastores of the recipes with tasks to run.
+//! let plans = hashes::plan(graph, infos)?;
 //! let (tx, rx) = std::sync::mpsc::channel();
 //! let opts = RunOptions {
 //!     threads: 2,
