@@ -1,9 +1,8 @@
 //! The native implementations of the default layer's Python task functions
-//! (`meta/README.md`): the run queue's own (sysroot, utility tasks) plus fetch,
-//! unpack and patch of local (`file://`) sources.
+//! (`meta/README.md`): the run queue's own (sysroot, utility tasks) plus fetch, unpack
+//! and patch through bb-fetch, fed with the recipe's expanded variables.
 
-use std::path::{Path, PathBuf};
-
+use bb_fetch::{FetchConfig, Fetched, Mirror, SrcUri};
 use bb_runqueue::TaskContext;
 
 /// Every native task function bake knows.
@@ -14,132 +13,80 @@ pub(crate) fn natives() -> bb_runqueue::builtin::Native {
         .with("do_patch", patch)
 }
 
-/// (path part, parameters) of a `file://` SRC_URI word.
-fn local(word: &str) -> Option<(&str, Vec<(&str, &str)>)> {
-    let rest = word.strip_prefix("file://")?;
-    let mut parts = rest.split(';');
-    let path = parts.next().unwrap_or("");
-    let params = parts.filter_map(|p| p.split_once('=')).collect();
-    Some((path, params))
+fn truthy(v: &str) -> bool {
+    !v.is_empty() && !matches!(v.to_lowercase().as_str(), "0" | "no" | "false" | "n" | "f")
 }
 
-fn find(ctx: &TaskContext<'_>, path: &str) -> Result<PathBuf, String> {
-    if path.starts_with('/') {
-        return Ok(PathBuf::from(path));
+/// The fetcher's view of the recipe: SRC_URI parsed, and what it needs expanded.
+fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), String> {
+    let uris = bb_fetch::parse_src_uri(&ctx.var("SRC_URI")?).map_err(|e| e.to_string())?;
+    let mut cfg = FetchConfig::new(ctx.var("DL_DIR")?, ctx.var("UNPACKDIR")?, ctx.var("S")?);
+    cfg.set_filespath(&ctx.var("FILESPATH")?);
+    cfg.no_network = truthy(&ctx.var("BB_NO_NETWORK")?);
+    cfg.strict_checksum = truthy(&ctx.var("BB_STRICT_CHECKSUM")?);
+    cfg.premirrors = Mirror::parse_list(&ctx.var("PREMIRRORS")?).map_err(|e| e.to_string())?;
+    cfg.mirrors = Mirror::parse_list(&ctx.var("MIRRORS")?).map_err(|e| e.to_string())?;
+    for (flag, _) in ctx.d.get_var_flags("SRC_URI") {
+        let Some(v) = ctx
+            .d
+            .get_var_flag("SRC_URI", &flag, true)
+            .map_err(|e| format!("SRC_URI[{flag}]: {e}"))?
+        else {
+            continue;
+        };
+        let (name, kind) = match flag.rsplit_once('.') {
+            Some((n, k)) => (n.to_owned(), k.to_owned()),
+            None => ("default".to_owned(), flag.clone()),
+        };
+        match kind.as_str() {
+            "sha256sum" => cfg.set_sha256(&name, v.trim()),
+            "md5sum" => cfg.set_md5(&name, v.trim()),
+            _ => {}
+        }
     }
-    let filespath = ctx.var("FILESPATH")?;
-    let dirs: Vec<&str> = filespath.split(':').filter(|s| !s.is_empty()).collect();
-    dirs.iter()
-        .map(|d| Path::new(d).join(path))
-        .find(|p| p.exists())
-        .ok_or_else(|| {
-            format!(
-                "Fetcher failure: Unable to find file file://{path} anywhere. The paths that were searched were:\n    {}",
-                dirs.join("\n    ")
-            )
-        })
+    let rev = ctx.var("SRCREV")?;
+    if !rev.is_empty() && rev != "INVALID" {
+        cfg.set_srcrev("default", rev);
+    }
+    for u in &uris {
+        let name = u.name();
+        if !name.is_default() {
+            let rev = ctx.var(&format!("SRCREV_{name}"))?;
+            if !rev.is_empty() && rev != "INVALID" {
+                cfg.set_srcrev(name.as_str(), rev);
+            }
+        }
+    }
+    Ok((cfg, uris))
 }
 
-fn src_uri(ctx: &TaskContext<'_>) -> Result<Vec<String>, String> {
-    Ok(ctx
-        .var("SRC_URI")?
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect())
+fn fetched(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<Fetched>), String> {
+    let (cfg, uris) = config(ctx)?;
+    let f = bb_fetch::fetch(&cfg, &uris).map_err(|e| format!("Fetcher failure: {e}"))?;
+    Ok((cfg, f))
 }
 
 fn fetch(ctx: &mut TaskContext<'_>) -> Result<(), String> {
-    for word in src_uri(ctx)? {
-        match local(&word) {
-            Some((path, _)) => {
-                find(ctx, path)?;
-            }
-            None => {
-                return Err(format!(
-                    "Fetcher failure: {word}: only file:// is supported"
-                ));
-            }
-        }
+    let (_, f) = fetched(ctx)?;
+    for item in &f {
+        ctx.note(&format!("Fetched {}", item.uri.as_str()));
     }
     Ok(())
-}
-
-fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
-    if from.is_dir() {
-        fs_err::create_dir_all(to).map_err(|e| e.to_string())?;
-        for e in fs_err::read_dir(from).map_err(|e| e.to_string())? {
-            let e = e.map_err(|e| e.to_string())?;
-            copy_tree(&e.path(), &to.join(e.file_name()))?;
-        }
-        Ok(())
-    } else {
-        if let Some(dir) = to.parent() {
-            fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
-        }
-        fs_err::copy(from, to)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
 }
 
 fn unpack(ctx: &mut TaskContext<'_>) -> Result<(), String> {
-    let dest = PathBuf::from(ctx.var("UNPACKDIR")?);
-    for word in src_uri(ctx)? {
-        let Some((path, params)) = local(&word) else {
-            return Err(format!("Unpack failure: {word}: only file:// is supported"));
-        };
-        let found = find(ctx, path)?;
-        let sub = params
-            .iter()
-            .find(|(k, _)| *k == "subdir")
-            .map(|(_, v)| dest.join(v))
-            .unwrap_or_else(|| dest.clone());
-        copy_tree(&found, &sub.join(path.trim_start_matches('/')))?;
-    }
-    Ok(())
+    let (cfg, f) = fetched(ctx)?;
+    bb_fetch::unpack(&cfg, &f).map_err(|e| format!("Unpack failure: {e}"))
 }
 
 fn patch(ctx: &mut TaskContext<'_>) -> Result<(), String> {
-    let s = PathBuf::from(ctx.var("S")?);
-    let unpackdir = PathBuf::from(ctx.var("UNPACKDIR")?);
-    for word in src_uri(ctx)? {
-        let Some((path, params)) = local(&word) else {
-            continue;
-        };
-        let param = |k: &str| params.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let apply =
-            param("apply").unwrap_or(if name.ends_with(".patch") || name.ends_with(".diff") {
-                "yes"
-            } else {
-                "no"
-            });
-        if apply != "yes" {
-            continue;
-        }
-        let copied = unpackdir.join(path.trim_start_matches('/'));
-        let file = if copied.exists() {
-            copied
-        } else {
-            find(ctx, path)?
-        };
-        let dir = s.join(param("patchdir").unwrap_or("."));
-        let strip = param("striplevel").unwrap_or("1");
-        ctx.note(&format!("Applying patch {name}"));
-        let out = std::process::Command::new("patch")
-            .args(["--batch", "--forward", &format!("-p{strip}"), "-d"])
-            .arg(&dir)
-            .arg("-i")
-            .arg(&file)
-            .output()
-            .map_err(|e| format!("cannot run patch: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "Applying patch {name} failed:\n{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
+    let (cfg, f) = fetched(ctx)?;
+    for item in &f {
+        let name = item.uri.basename();
+        let default = name.ends_with(".patch") || name.ends_with(".diff");
+        if item.uri.bool_param("apply", default).unwrap_or(default) {
+            ctx.note(&format!("Applying patch {name}"));
         }
     }
-    Ok(())
+    bb_fetch::patch(&cfg, &f).map_err(|e| e.to_string())
 }

@@ -529,3 +529,182 @@ fn signatures_are_dumped_and_compared_in_words() {
     let diff = String::from_utf8_lossy(&diff.stdout).into_owned();
     assert!(diff.contains("do_compile"), "{diff}");
 }
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "bake")
+        .env("GIT_AUTHOR_EMAIL", "bake@example.org")
+        .env("GIT_COMMITTER_NAME", "bake")
+        .env("GIT_COMMITTER_EMAIL", "bake@example.org")
+        .output()
+        .expect("invariant: git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A git repository holding the files of `files_dir`, on branch `main`; returns its
+/// head commit.
+fn make_repo(repo: &Path, files_dir: &Path, skip: &[&str]) -> String {
+    std::fs::create_dir_all(repo).expect("invariant: repo dir");
+    git(repo, &["init", "-q", "-b", "main"]);
+    for e in std::fs::read_dir(files_dir).expect("invariant: files") {
+        let e = e.expect("invariant: entry");
+        let name = e.file_name().to_string_lossy().into_owned();
+        if skip.contains(&name.as_str()) {
+            continue;
+        }
+        std::fs::copy(e.path(), repo.join(&name)).expect("invariant: copy");
+    }
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "sources"]);
+    git(repo, &["rev-parse", "HEAD"])
+}
+
+#[test]
+fn sayhello_builds_from_git_repositories_and_a_new_srcrev_rebuilds_libhello() {
+    let dir = hello_copy("git");
+    let repos = dir.join("repos");
+    let layer = dir.join("meta-hello/recipes-hello");
+    let lib_rev = make_repo(&repos.join("libhello"), &layer.join("libhello/files"), &[]);
+    let say_rev = make_repo(
+        &repos.join("sayhello"),
+        &layer.join("sayhello/files"),
+        &["0001-greet-again.patch"],
+    );
+    let recipe = |name: &str, rev: &str, extra: &str| {
+        format!(
+            "SUMMARY = \"{name} from git\"\nLICENSE = \"MIT\"\n\nSRC_URI = \"git://{}/{name};protocol=file;branch=main{extra}\"\nSRCREV = \"{rev}\"\nS = \"${{UNPACKDIR}}/git\"\n",
+            repos.display()
+        )
+    };
+    let lib_bb = layer.join("libhello/libhello_1.0.bb");
+    let write_lib = |rev: &str| {
+        std::fs::write(&lib_bb, recipe("libhello", rev, "") + "\ninherit make\n")
+            .expect("invariant: write recipe");
+    };
+    write_lib(&lib_rev);
+    std::fs::write(
+        layer.join("sayhello/sayhello_1.0.bb"),
+        recipe("sayhello", &say_rev, " file://0001-greet-again.patch")
+            + "\nDEPENDS = \"libhello\"\nRDEPENDS:${PN} = \"libhello\"\n\ninherit make\n",
+    )
+    .expect("invariant: write recipe");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dir.join("downloads/git2").is_dir(), "git mirrors in DL_DIR");
+    let greeting = sayhello_runs(&dir);
+    assert!(
+        greeting.contains("Hello, world!") && greeting.contains("Hello, again!"),
+        "{greeting}"
+    );
+
+    // A new commit, SRCREV bumped: libhello from do_fetch on, and sayhello's tasks after
+    // libhello's sysroot.
+    let repo = repos.join("libhello");
+    let src = repo.join("hellolib.c");
+    let text_before = std::fs::read_to_string(&src).expect("invariant: source");
+    std::fs::write(&src, text_before + "\n/* a new commit */\n").expect("invariant: write");
+    git(&repo, &["commit", "-q", "-am", "change"]);
+    let new_rev = git(&repo, &["rev-parse", "HEAD"]);
+    write_lib(&new_rev);
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r = ran(&o);
+    assert!(r.contains(&"libhello do_fetch".to_owned()), "{r:?}");
+    assert!(r.contains(&"sayhello do_compile".to_owned()), "{r:?}");
+    assert!(
+        !r.iter()
+            .any(|t| t == "sayhello do_fetch" || t == "sayhello do_unpack"),
+        "{r:?}"
+    );
+    assert_eq!(r.len(), 13, "{r:?}");
+    assert!(sayhello_runs(&dir).contains("Hello, world!"));
+
+    // An unknown SRCREV is a clear error naming it.
+    write_lib("0123456789abcdef0123456789abcdef01234567");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("0123456789abcdef0123456789abcdef01234567"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// `../shared/premirror` beside the project, or `$BAKE_PREMIRROR`.
+fn premirror() -> Option<PathBuf> {
+    let p = std::env::var_os("BAKE_PREMIRROR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/premirror"));
+    p.join("hello_2.10.orig.tar.gz").exists().then_some(p)
+}
+
+#[test]
+fn real_software_from_the_premirror() {
+    let Some(mirror) = premirror() else {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "SKIPPED: no source mirror (../shared/premirror beside the project, or set BAKE_PREMIRROR): GNU hello, zlib and cJSON are not built"
+            );
+        }
+        return;
+    };
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("build-real");
+    let _ = std::fs::remove_dir_all(&root);
+    copy_dir(&repo().join("meta"), &root.join("meta"));
+    let dir = root.join("testdata/build-real");
+    copy_dir(&repo().join("testdata/build-real"), &dir);
+    append(
+        &dir.join("conf/local.conf"),
+        &format!("\nSOURCE_MIRROR_DIR = \"{}\"\n", mirror.display()),
+    );
+    let o = bake(&dir, &["hello", "zlib", "cjson", "linktest"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let hello = Command::new(dir.join("tmp/work/hello/2.10-r0/image/usr/bin/hello"))
+        .output()
+        .expect("invariant: hello was built");
+    assert_eq!(
+        String::from_utf8_lossy(&hello.stdout).trim(),
+        "Hello, world!"
+    );
+    let libs = format!(
+        "{}:{}",
+        dir.join("tmp/sysroots-components/zlib/usr/lib").display(),
+        dir.join("tmp/sysroots-components/cjson/usr/lib").display()
+    );
+    let lt = Command::new(dir.join("tmp/work/linktest/1.0-r0/image/usr/bin/linktest"))
+        .env("LD_LIBRARY_PATH", &libs)
+        .output()
+        .expect("invariant: linktest was built");
+    let out = String::from_utf8_lossy(&lt.stdout);
+    assert!(lt.status.success(), "{out}");
+    assert!(
+        out.contains("zlib 1.2.13") && out.contains("cJSON 1.7.15"),
+        "{out}"
+    );
+    // linktest was linked against the staged libraries of its recipe sysroot.
+    let sysroot = dir.join("tmp/work/linktest/1.0-r0/recipe-sysroot/usr/lib");
+    assert!(sysroot.join("libcjson.so").exists() && sysroot.join("libz.so").exists());
+    // Checksums are verified: a wrong one fails the fetch with a clear message.
+    let zlib = dir.join("meta-real/recipes-core/zlib/zlib_1.2.13.bb");
+    let text_zlib = std::fs::read_to_string(&zlib).expect("invariant: recipe");
+    let bad = text_zlib
+        .lines()
+        .map(|l| {
+            if l.starts_with("SRC_URI[sha256sum]") {
+                "SRC_URI[sha256sum] = \"0000000000000000000000000000000000000000000000000000000000000000\"".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&zlib, bad).expect("invariant: write");
+    let _ = std::fs::remove_dir_all(dir.join("downloads"));
+    let o = bake(&dir, &["zlib"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("checksum mismatch"), "{}", text(&o));
+}

@@ -62,7 +62,7 @@ pub fn python_refs(source: &str) -> Result<PyRefs> {
     }
     let _guard = crate::stack::Guard::new();
     let text = check_indent(source);
-    let module = crate::stmt::parse_module(&text)?;
+    let module = crate::stmt::parse_function_body(&text)?;
     let mut w = Walker {
         out: &mut out,
         var_execs: BTreeSet::new(),

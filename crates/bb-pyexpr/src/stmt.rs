@@ -15,13 +15,24 @@ use crate::parser::{Parser, invalid, to_target};
 
 /// Parses a whole module (a block of statements at indentation zero).
 pub(crate) fn parse_module(src: &str) -> Result<Vec<Stmt>> {
+    parse_statements(src, 0)
+}
+
+/// Parses the body of a BitBake Python function as a module, as `ast.parse` reads it
+/// (BitBake's code parser does): `return` and `yield` are accepted at the top level,
+/// since only compiling, not parsing, rejects them there.
+pub(crate) fn parse_function_body(src: &str) -> Result<Vec<Stmt>> {
+    parse_statements(src, 1)
+}
+
+fn parse_statements(src: &str, defs: usize) -> Result<Vec<Stmt>> {
     let toks = lexer::tokenize_statements(src)?;
     let mut p = Parser {
         toks,
         pos: 0,
         depth: 0,
         lambdas: 0,
-        defs: 0,
+        defs,
         saw_yield: false,
     };
     let mut s = StmtParser {

@@ -73,3 +73,12 @@ fn blank_body_has_no_refs() {
 fn syntax_errors_are_errors() {
     assert!(python_refs("    if x\n").is_err());
 }
+
+#[test]
+fn function_bodies_may_return_at_the_top_level() {
+    // BitBake parses a function body as a module with `ast.parse`, which accepts a bare
+    // `return`; rejecting it would lose every reference of the body.
+    let body = "    src_uri = (d.getVar('SRC_URI') or '').split()\n    if not src_uri:\n        return\n    try:\n        f = bb.fetch2.Fetch(src_uri, d)\n    except bb.fetch2.BBFetchException as e:\n        bb.fatal(\"failure: %s\" % e)\n";
+    let r = python_refs(body).expect("parses");
+    assert_eq!(r.references, set(&["SRC_URI"]));
+}
