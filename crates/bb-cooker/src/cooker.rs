@@ -253,7 +253,22 @@ impl Cooker {
                     ))
                 }
             },
-            None => Ok(false),
+            None => {
+                // No bblayers.conf: TOPDIR is the directory bake runs in (BitBake's
+                // os.getcwd()), which for a library caller is `opts.cwd`.
+                if d.get_var("TOPDIR")?.is_none_or(|t| t.is_empty()) {
+                    d.set_var_with(
+                        "TOPDIR",
+                        &opts.cwd.to_string_lossy(),
+                        SetOpts::api(&Origin::internal(
+                            "cookerdata.py",
+                            480,
+                            "parseConfigurationFiles",
+                        )),
+                    );
+                }
+                Ok(false)
+            }
         });
         if let Some(e) = layer_error {
             return Err(e);

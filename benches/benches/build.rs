@@ -1,0 +1,333 @@
+//! Build-engine benchmarks on a generated world of 1,000 recipes with 10 trivial shell
+//! tasks each (`true`), recipe `i` depending on recipes `i/2` and `i/3` through
+//! `[deptask]`, plus a `world` recipe that depends on all of them (10,011 tasks):
+//!
+//! (a) the task graph and every task hash from a warm parse cache (library calls:
+//!     `build_graph`, `build_infos` from the cache, `plan`), and the same the first time
+//!     (build information computed from the parsed recipes);
+//! (b) executing every task on BB_NUMBER_THREADS=2 workers, fresh TMPDIR, against the
+//!     cost of starting a shell for a run script;
+//! (c) a no-op rebuild (everything up to date).
+//!
+//! A small harness, not criterion: each figure is the median of a few runs, printed with
+//! min and max. The world lives on `/dev/shm` when it exists (see `main`). `BAKE_BENCH_WORLD_DIR=DIR` keeps the generated world in DIR (to run real
+//! BitBake on it: `BBPATH=DIR bitbake world`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bb_cooker::{Cooker, CookerOptions};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const RECIPES: usize = 1000;
+const TASKS: usize = 10;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir).expect("invariant: writable");
+    }
+    std::fs::write(p, text).expect("invariant: writable");
+}
+
+/// The generated world (no bblayers.conf: BBPATH names it, as for BitBake).
+fn world(root: &Path) {
+    write(
+        root,
+        "conf/bitbake.conf",
+        r#"BBFILES = "${TOPDIR}/recipes/*.bb"
+PN = "${@bb.parse.vars_from_file(d.getVar('FILE', False),d)[0] or 'defaultpkgname'}"
+PV = "${@bb.parse.vars_from_file(d.getVar('FILE', False),d)[1] or '1.0'}"
+PR = "r0"
+TMPDIR = "${TOPDIR}/tmp"
+STAMP = "${TMPDIR}/stamps/${PN}/${PV}-${PR}"
+WORKDIR = "${TMPDIR}/work/${PN}/${PV}-${PR}"
+T = "${WORKDIR}/temp"
+B = "${WORKDIR}/build"
+CACHE = "${TOPDIR}/cache"
+BB_NUMBER_THREADS = "2"
+BB_SIGNATURE_HANDLER = "basichash"
+BB_BASEHASH_IGNORE_VARS = "TMPDIR TOPDIR FILE PATH PWD BB_TASKHASH CACHE"
+OVERRIDES = "pn-${PN}"
+PACKAGES = "${PN}"
+export PATH = "/usr/bin:/bin"
+"#,
+    );
+    let mut base = String::new();
+    let mut prev: Option<String> = None;
+    for t in 0..TASKS {
+        base.push_str(&format!("do_t{t}() {{\n\ttrue\n}}\n"));
+        match &prev {
+            Some(p) => base.push_str(&format!("addtask t{t} after {p}\n")),
+            None => base.push_str(&format!("addtask t{t}\n")),
+        }
+        prev = Some(format!("do_t{t}"));
+    }
+    base.push_str("do_t0[deptask] = \"do_t9\"\ndo_t0[dirs] = \"${B}\"\n");
+    base.push_str("do_build[noexec] = \"1\"\naddtask build after do_t9\n");
+    write(root, "classes/base.bbclass", &base);
+    let mut all = Vec::new();
+    for i in 0..RECIPES {
+        let mut deps = Vec::new();
+        for d in [i / 2, i / 3] {
+            if d < i && !deps.contains(&format!("r{d}")) {
+                deps.push(format!("r{d}"));
+            }
+        }
+        write(
+            root,
+            &format!("recipes/r{i}_1.0.bb"),
+            &format!("DEPENDS = \"{}\"\n", deps.join(" ")),
+        );
+        all.push(format!("r{i}"));
+    }
+    write(
+        root,
+        "recipes/world_1.0.bb",
+        &format!(
+            "DEPENDS = \"{}\"\ndo_build[deptask] = \"do_t9\"\n",
+            all.join(" ")
+        ),
+    );
+}
+
+fn cooker(dir: &Path) -> Cooker {
+    let mut opts = CookerOptions::from_process().expect("invariant: options");
+    opts.cwd = dir.to_path_buf();
+    opts.env.retain(|(k, _)| k != "BBPATH" && k != "PWD");
+    opts.env
+        .push(("BBPATH".into(), dir.to_string_lossy().into_owned()));
+    opts.env
+        .push(("PWD".into(), dir.to_string_lossy().into_owned()));
+    Cooker::new(&opts).expect("invariant: the world's configuration parses")
+}
+
+struct Stats(Vec<Duration>);
+
+impl Stats {
+    fn show(&mut self, what: &str) -> Duration {
+        self.0.sort();
+        let med = self.0[self.0.len() / 2];
+        #[allow(clippy::print_stdout)]
+        {
+            println!(
+                "{what:<58} median {:>9.1} ms  (min {:.1}, max {:.1}, {} runs)",
+                med.as_secs_f64() * 1e3,
+                self.0[0].as_secs_f64() * 1e3,
+                self.0[self.0.len() - 1].as_secs_f64() * 1e3,
+                self.0.len()
+            );
+        }
+        med
+    }
+}
+
+struct Prepared {
+    graph: bb_taskgraph::TaskGraph,
+    plans: Vec<bb_runqueue::hashes::TaskPlan>,
+    infos: HashMap<String, bb_cooker::BuildInfo>,
+}
+
+/// Graph and hashes, as `bake world` makes them (parse with the cache first).
+fn prepare(
+    dir: &Path,
+    timing: &mut Vec<(String, Duration)>,
+) -> (Cooker, bb_cooker::ParseResult, Prepared) {
+    let t = Instant::now();
+    let ck = cooker(dir);
+    let loaded = ck.load_cache(ck.cache_file().as_deref());
+    let mut res = ck.parse_all_from(loaded, &|_, _| {});
+    timing.push(("parse (configuration + cache)".into(), t.elapsed()));
+    assert!(
+        res.recipes.len() > RECIPES,
+        "{} recipes parsed, failures: {:?}",
+        res.recipes.len(),
+        res.failures.first().map(|f| &f.message)
+    );
+    let t = Instant::now();
+    let mut config = ck.config.clone();
+    bb_data::expand_keys(&mut config).expect("invariant: keys expand");
+    let providers = bb_cooker::providers::Providers::new(&res.recipes);
+    let opts = bb_taskgraph::GraphOptions {
+        targets: vec![bb_taskgraph::Target::parse("world", "build")],
+        ..bb_taskgraph::GraphOptions::default()
+    };
+    let (graph, _) = bb_taskgraph::build_graph(&providers, &config, &opts);
+    let graph = graph.expect("invariant: the world has a graph");
+    timing.push(("task graph".into(), t.elapsed()));
+    let t = Instant::now();
+    let fns: Vec<String> = graph.recipes.keys().cloned().collect();
+    let infos: HashMap<String, bb_cooker::BuildInfo> = fns
+        .iter()
+        .cloned()
+        .zip(
+            ck.build_infos(&mut res, &fns, &bb_runqueue::hashes::build_info)
+                .expect("invariant: build information"),
+        )
+        .collect();
+    timing.push(("build information (basehashes)".into(), t.elapsed()));
+    let t = Instant::now();
+    let plans = bb_runqueue::hashes::plan(&graph, &infos).expect("invariant: plan");
+    timing.push(("task hashes and stamps".into(), t.elapsed()));
+    (
+        ck,
+        res,
+        Prepared {
+            graph,
+            plans,
+            infos,
+        },
+    )
+}
+
+fn run(ck: &Cooker, p: &Prepared) -> bb_runqueue::Summary {
+    let current = bb_runqueue::hashes::up_to_date(&p.graph, &p.plans);
+    let mut need: Vec<String> = p
+        .graph
+        .tasks
+        .iter()
+        .zip(&current)
+        .filter(|(_, up)| !**up)
+        .map(|(t, _)| t.fn_name.clone())
+        .collect();
+    need.sort();
+    need.dedup();
+    let recipes: HashMap<String, bb_data::DataStore> = ck
+        .parse_targets(&need)
+        .into_iter()
+        .map(|(f, r)| (f, r.expect("invariant: recipe parses")))
+        .collect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let drain = std::thread::spawn(move || rx.into_iter().count());
+    let opts = bb_runqueue::RunOptions {
+        threads: 2,
+        keep_going: false,
+        dry_run: false,
+        cancel: Default::default(),
+        targets: vec!["world".into()],
+    };
+    let s = bb_runqueue::run_build(
+        &p.graph,
+        &p.plans,
+        &recipes,
+        &bb_runqueue::builtin::Native::new(),
+        &opts,
+        &tx,
+    );
+    drop(tx);
+    let _ = drain.join();
+    s
+}
+
+fn main() {
+    bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    // On tmpfs when there is one: on ext4, creating thousands of files right after
+    // deleting thousands (the previous run's TMPDIR) hits the kernel's slow inode
+    // allocation path (`recently_deleted`), which measures the file system, not bake.
+    let base = if Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
+    let dir = std::env::var_os("BAKE_BENCH_WORLD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| base.join("bake-bench-build-world"));
+    let _ = std::fs::remove_dir_all(&dir);
+    world(&dir);
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "world: {RECIPES} recipes x {TASKS} tasks + world, in {}",
+            dir.display()
+        );
+    }
+
+    // (a) graph and hashes: first time (build information computed), then from the cache.
+    let mut first = Vec::new();
+    let (_, _, p) = prepare(&dir, &mut first);
+    #[allow(clippy::print_stdout)]
+    {
+        println!("tasks in the graph: {}", p.graph.len());
+        for (what, d) in &first {
+            println!(
+                "  first build, {what:<40} {:>9.1} ms",
+                d.as_secs_f64() * 1e3
+            );
+        }
+    }
+    let mut a = Stats(Vec::new());
+    let mut parts: HashMap<String, Vec<Duration>> = HashMap::new();
+    for _ in 0..5 {
+        let mut timing = Vec::new();
+        let t = Instant::now();
+        let _ = prepare(&dir, &mut timing);
+        a.0.push(t.elapsed());
+        for (what, d) in timing {
+            parts.entry(what).or_default().push(d);
+        }
+    }
+    a.show("(a) graph + all task hashes, warm cache (incl. parse)");
+    let mut names: Vec<&String> = parts.keys().collect();
+    names.sort();
+    for n in names {
+        Stats(parts[n].clone()).show(&format!("    {n}"));
+    }
+
+    // The cost of a shell running a run script, for comparison.
+    let script = dir.join("bench-run.sh");
+    std::fs::write(&script, "#!/bin/sh\nset -e\ntrue\nexit 0\n").expect("invariant: writable");
+    let n = 500;
+    let t = Instant::now();
+    for _ in 0..n {
+        let _ = std::process::Command::new("/bin/sh").arg(&script).status();
+    }
+    let shell = t.elapsed() / n;
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "{:<58} mean {:>9.3} ms",
+            "shell start (sh run-script, one at a time)",
+            shell.as_secs_f64() * 1e3
+        );
+    }
+
+    // (b) execute everything, fresh TMPDIR each time.
+    let mut b = Stats(Vec::new());
+    for _ in 0..3 {
+        let _ = std::fs::remove_dir_all(dir.join("tmp"));
+        let (ck, _, p) = prepare(&dir, &mut Vec::new());
+        let t = Instant::now();
+        let s = run(&ck, &p);
+        b.0.push(t.elapsed());
+        assert_eq!(s.failed, 0);
+    }
+    let wall = b.show("(b) execute all tasks (2 workers, fresh TMPDIR)");
+    let tasks = p.graph.len() as f64;
+    let per_task_thread = wall.as_secs_f64() * 2.0 / tasks;
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "    per task per worker {:.3} ms; overhead over a shell start {:.3} ms",
+            per_task_thread * 1e3,
+            (per_task_thread - shell.as_secs_f64()) * 1e3
+        );
+    }
+
+    // (c) no-op rebuild: everything up to date (parse with cache + graph + hashes + run).
+    let mut c = Stats(Vec::new());
+    for _ in 0..5 {
+        let t = Instant::now();
+        let (ck, _, p) = prepare(&dir, &mut Vec::new());
+        let s = run(&ck, &p);
+        c.0.push(t.elapsed());
+        assert_eq!(s.ran, 0);
+    }
+    c.show("(c) no-op rebuild (parse, graph, hashes, nothing to run)");
+    let _ = p.infos.len();
+}
