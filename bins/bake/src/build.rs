@@ -33,11 +33,7 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
     let providers = bb_cooker::providers::Providers::new(&res.recipes);
     let task = default_task(cli, &config);
     let opts = bb_taskgraph::GraphOptions {
-        targets: cli
-            .targets
-            .iter()
-            .map(|t| bb_taskgraph::Target::parse(t, &task))
-            .collect(),
+        targets: crate::graph_targets(&cli.targets, &providers, &task),
         runall: cli.runall.clone(),
         runonly: cli.runonly.clone(),
         halt: !cli.keep_going,

@@ -216,6 +216,40 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The command-line targets with BitBake's special names expanded: `world` (every
+/// recipe not excluded from world, see `Providers::world_targets`) and `universe`
+/// (every recipe), appended after the others as BitBake does.
+pub(crate) fn graph_targets(
+    names: &[String],
+    providers: &bb_cooker::providers::Providers,
+    task: &str,
+) -> Vec<bb_taskgraph::Target> {
+    let full = if task.starts_with("do_") {
+        task.to_owned()
+    } else {
+        format!("do_{task}")
+    };
+    let mut out: Vec<bb_taskgraph::Target> = names
+        .iter()
+        .filter(|n| *n != "world" && *n != "universe")
+        .map(|t| bb_taskgraph::Target::parse(t, task))
+        .collect();
+    if names.iter().any(|n| n == "world") {
+        for pn in providers.world_targets(Some(&full)) {
+            out.push(bb_taskgraph::Target::parse(&pn, task));
+        }
+    }
+    if names.iter().any(|n| n == "universe") {
+        let mut pns: Vec<&str> = providers.pns().collect();
+        pns.sort_unstable();
+        pns.dedup();
+        for pn in pns {
+            out.push(bb_taskgraph::Target::parse(pn, task));
+        }
+    }
+    out
+}
+
 /// The default task: `-c TASK`, else BB_DEFAULT_TASK, else `build`.
 pub(crate) fn default_task(cli: &cli::Cli, config: &DataStore) -> String {
     cli.cmd
@@ -261,11 +295,7 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let providers = bb_cooker::providers::Providers::new(&res.recipes);
     let task = default_task(cli, &d);
     let opts = bb_taskgraph::GraphOptions {
-        targets: cli
-            .targets
-            .iter()
-            .map(|t| bb_taskgraph::Target::parse(t, &task))
-            .collect(),
+        targets: crate::graph_targets(&cli.targets, &providers, &task),
         runall: cli.runall.clone(),
         runonly: cli.runonly.clone(),
         halt: true,

@@ -648,6 +648,7 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
         task_deps: bb_data::TaskDeps::default(),
         rundeps: Default::default(),
         runrecs: Default::default(),
+        exclude_from_world: false,
     };
     let mut info = info;
     if info.skipped.is_none() {
@@ -664,6 +665,8 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
         if let Some(t) = d.task_deps() {
             info.task_deps = t.clone();
         }
+        let x = get("EXCLUDE_FROM_WORLD").to_lowercase();
+        info.exclude_from_world = matches!(x.trim(), "1" | "yes" | "true" | "y" | "t" | "on");
     }
     info.needs_python = needs;
     info.needs_python.extend(d.needs_python().iter().cloned());

@@ -259,6 +259,36 @@ impl Providers {
         p
     }
 
+    /// `bb.providers.buildWorldTargetList`: the PNs `bitbake world` builds: every
+    /// target not excluded from world (EXCLUDE_FROM_WORLD) that has `task` (when given),
+    /// provides no `virtual/` name and is the only PN providing each of its names.
+    /// Sorted.
+    pub fn world_targets(&self, task: Option<&str>) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for r in &self.recipes {
+            if r.exclude_from_world {
+                continue;
+            }
+            if let Some(t) = task
+                && !r.task_deps.contains(t)
+            {
+                continue;
+            }
+            let provides = self.pn_provides.get(&r.pn).cloned().unwrap_or_default();
+            let terminal = provides.iter().all(|p| {
+                !p.starts_with("virtual/")
+                    && self
+                        .providers
+                        .get(p)
+                        .is_none_or(|v| v.iter().all(|&i| self.recipes[i].pn == r.pn))
+            });
+            if terminal {
+                out.insert(r.pn.clone());
+            }
+        }
+        out.into_iter().collect()
+    }
+
     /// The target named `fn_name`, when it was parsed and not skipped.
     pub fn recipe(&self, fn_name: &str) -> Option<&RecipeInfo> {
         self.by_fn.get(fn_name).map(|&i| &self.recipes[i])

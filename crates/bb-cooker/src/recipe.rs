@@ -58,6 +58,9 @@ pub struct RecipeInfo {
     /// Per package: the names in RRECOMMENDS and RRECOMMENDS:pkg (`runrecs`).
     #[serde(default)]
     pub runrecs: BTreeMap<String, Vec<String>>,
+    /// EXCLUDE_FROM_WORLD is true: not part of `bake world`.
+    #[serde(default)]
+    pub exclude_from_world: bool,
 }
 
 impl RecipeInfo {
