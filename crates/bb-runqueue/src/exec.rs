@@ -280,8 +280,20 @@ fn shell_quote(v: &str) -> String {
         .replace('$', "\\$")
 }
 
-/// The text of `${T}/run.FUNC.PID`.
-pub(crate) fn run_script(
+/// The text of `${T}/run.FUNC.PID` for function `func` of task `task`: the exported
+/// variables, the function and the shell functions it calls (expanded), `umask`, `cd`
+/// to the working directory, the call.
+pub fn run_script_text(
+    d: &DataStore,
+    task: &str,
+    func: &str,
+    cwd: Option<&Path>,
+    taskhash: &str,
+) -> Result<String, String> {
+    run_script(d, task, func, cwd, taskhash)
+}
+
+fn run_script(
     d: &DataStore,
     task: &str,
     func: &str,
