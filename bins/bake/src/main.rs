@@ -326,7 +326,18 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // bake started as its own task runner (inside a network namespace, see
+    // bb_runqueue::runner_main): nothing else to do.
+    if std::env::args().nth(1).as_deref() == Some("--task-runner") {
+        return bb_runqueue::runner_main();
+    }
     tune_allocator();
+    if let Ok(exe) = std::env::current_exe() {
+        bb_runqueue::set_runner_command(vec![
+            exe.to_string_lossy().into_owned(),
+            "--task-runner".to_owned(),
+        ]);
+    }
     let cli = cli::Cli::parse();
     bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
     let code = match run(cli) {

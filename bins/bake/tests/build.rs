@@ -708,3 +708,40 @@ fn real_software_from_the_premirror() {
     assert!(!o.status.success());
     assert!(text(&o).contains("checksum mismatch"), "{}", text(&o));
 }
+
+#[test]
+fn tasks_run_without_network_unless_flagged() {
+    let isolated = Command::new("/usr/bin/unshare")
+        .args(["--net", "--", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+        || Command::new("/usr/bin/unshare")
+            .args(["--net", "--map-current-user", "--", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !isolated {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("SKIPPED: this host does not allow network namespaces (unshare --net)");
+        }
+        return;
+    }
+    let dir = shell_layer("network");
+    std::fs::write(
+        dir.join("recipes/net_1.0.bb"),
+        "do_compile() {\n\tcut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' > ${T}/compile-nets\n}\ndo_install() {\n\tcut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' > ${T}/install-nets\n}\ndo_install[network] = \"1\"\n",
+    )
+    .expect("invariant: write");
+    let o = bake_env(&dir, &["net"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = dir.join("tmp/work/net/1.0-r0/temp");
+    let compile = std::fs::read_to_string(t.join("compile-nets")).unwrap_or_default();
+    assert_eq!(compile.trim(), "lo", "no network without [network]");
+    let host = std::fs::read_to_string("/proc/net/dev").unwrap_or_default();
+    let install = std::fs::read_to_string(t.join("install-nets")).unwrap_or_default();
+    assert_eq!(
+        install.lines().count(),
+        host.lines().count().saturating_sub(2),
+        "the host's interfaces with [network]: {install}"
+    );
+}

@@ -391,22 +391,39 @@ fn run_shell(
         let _ = std::fs::remove_file(&link);
         let _ = std::os::unix::fs::symlink(format!("run.{func}.{pid}"), &link);
     }
-    let out = log.try_clone().map_err(|e| e.to_string())?;
-    let err = log.try_clone().map_err(|e| e.to_string())?;
-    let mut cmd = std::process::Command::new("/bin/sh");
-    cmd.arg(&run)
-        .stdin(std::process::Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .env_clear();
-    if let Some(dir) = cwd {
-        cmd.current_dir(dir);
-    }
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", run.display()))?;
-    let (status, usage) = crate::rusage::wait_with_usage(child.id())
-        .map_err(|e| format!("waiting for {func}: {e}"))?;
+    // Like BitBake, a task runs without network access unless its `[network]` flag is
+    // set (through the task runner, in a namespace of its own; see `runner.rs`).
+    let network = d
+        .get_var_flag(task, "network", true)
+        .ok()
+        .flatten()
+        .is_some_and(|v| !v.is_empty() && v != "0");
+    let ran = if network {
+        None
+    } else {
+        crate::runner::run(&run, cwd, &log_path)
+    };
+    let (status, usage) = match ran {
+        Some(r) => r.map_err(|e| format!("running {}: {e}", run.display()))?,
+        None => {
+            let out = log.try_clone().map_err(|e| e.to_string())?;
+            let err = log.try_clone().map_err(|e| e.to_string())?;
+            let mut cmd = std::process::Command::new("/bin/sh");
+            cmd.arg(&run)
+                .stdin(std::process::Stdio::null())
+                .stdout(out)
+                .stderr(err)
+                .env_clear();
+            if let Some(dir) = cwd {
+                cmd.current_dir(dir);
+            }
+            let child = cmd
+                .spawn()
+                .map_err(|e| format!("cannot run {}: {e}", run.display()))?;
+            crate::rusage::wait_with_usage(child.id())
+                .map_err(|e| format!("waiting for {func}: {e}"))?
+        }
+    };
     if status.success() {
         Ok(usage)
     } else {

@@ -42,6 +42,7 @@ pub mod events;
 pub mod exec;
 pub mod hashes;
 mod lock;
+mod runner;
 mod rusage;
 mod sched;
 
@@ -49,6 +50,7 @@ pub use error::{Error, Result};
 pub use events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 pub use exec::{Builtins, TaskContext};
 pub use lock::BuildLock;
+pub use runner::{runner_main, set_runner_command};
 pub use sched::{RunOptions, Summary, run_build};
 
 /// Writes `bytes` to `path` through a temporary name in the same directory and a

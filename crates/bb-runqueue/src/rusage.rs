@@ -36,3 +36,18 @@ pub(crate) fn wait_with_usage(pid: u32) -> std::io::Result<(std::process::ExitSt
     };
     Ok((std::process::ExitStatus::from_raw(status), usage))
 }
+
+/// Survives SIGINT in this process: a handler that does nothing (unlike SIG_IGN, a
+/// handler is reset to the default action in children when they execute their
+/// program, so the tasks still stop on Ctrl-C).
+pub(crate) fn ignore_interrupts() {
+    extern "C" fn nothing(_: libc::c_int) {}
+    // SAFETY: the handler is async-signal-safe (it does nothing); installing it has no
+    // other precondition.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            nothing as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
+}
