@@ -1,0 +1,167 @@
+//! The management commands' logic: `buildslist`, `builddelete`, crash recovery.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::BuildOutcome;
+
+/// One recorded build as `buildslist` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuildLine {
+    /// The build's id.
+    pub id: i64,
+    /// MACHINE.
+    pub machine: String,
+    /// DISTRO.
+    pub distro: String,
+    /// The targets, in the order recorded.
+    pub targets: Vec<String>,
+    /// The outcome's label.
+    pub outcome: String,
+}
+
+impl BuildLine {
+    /// Toaster's text: `ID: MACHINE DISTRO target1,target2`.
+    pub fn text(&self) -> String {
+        format!(
+            "{}: {} {} {}",
+            self.id,
+            self.machine,
+            self.distro,
+            self.targets.join(",")
+        )
+    }
+}
+
+fn db(what: &'static str) -> impl Fn(rusqlite::Error) -> Error {
+    move |e| Error::Db {
+        what: what.into(),
+        source: e,
+    }
+}
+
+/// Every recorded build, by id.
+pub fn buildslist(conn: &Connection) -> Result<Vec<BuildLine>> {
+    let mut st = conn
+        .prepare(
+            "SELECT b.id, b.machine, b.distro, b.outcome, \
+             (SELECT group_concat(target, char(31)) FROM (SELECT target FROM orm_target t WHERE t.build_id = b.id ORDER BY t.id)) \
+             FROM orm_build b ORDER BY b.id",
+        )
+        .map_err(db("buildslist"))?;
+    let rows = st
+        .query_map([], |r| {
+            let targets: Option<String> = r.get(4)?;
+            let outcome: i64 = r.get(3)?;
+            Ok(BuildLine {
+                id: r.get(0)?,
+                machine: r.get(1)?,
+                distro: r.get(2)?,
+                targets: targets
+                    .map(|t| t.split('\u{1f}').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                outcome: BuildOutcome::from_i64(outcome)
+                    .map(BuildOutcome::label)
+                    .unwrap_or("")
+                    .to_owned(),
+            })
+        })
+        .map_err(db("buildslist"))?;
+    rows.collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(db("buildslist"))
+}
+
+/// Deletes builds and everything that belongs only to them, in one transaction: an
+/// unknown id is an error naming it and nothing is deleted. Then gives the freed pages
+/// back (incremental vacuum).
+pub fn builddelete(conn: &mut Connection, ids: &[i64]) -> Result<()> {
+    let tx = conn.transaction().map_err(db("begin builddelete"))?;
+    for id in ids {
+        let exists: bool = tx
+            .query_row("SELECT count(*) FROM orm_build WHERE id = ?1", [id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n > 0)
+            .map_err(db("find build"))?;
+        if !exists {
+            return Err(Error::Invalid(format!("build {id} does not exist")));
+        }
+        // Children first (large cascades are slow), then the build; recipes and
+        // layers recorded for this build go with its layer versions.
+        let stmts = [
+            "DELETE FROM orm_variablehistory WHERE variable_id IN (SELECT id FROM orm_variable WHERE build_id = ?1)",
+            "DELETE FROM orm_variable WHERE build_id = ?1",
+            "DELETE FROM orm_logmessage WHERE build_id = ?1",
+            "DELETE FROM orm_task_dependency WHERE task_id IN (SELECT id FROM orm_task WHERE build_id = ?1)",
+            "DELETE FROM orm_task WHERE build_id = ?1",
+            "DELETE FROM orm_package_file WHERE package_id IN (SELECT id FROM orm_package WHERE build_id = ?1)",
+            "DELETE FROM orm_package_dependency WHERE package_id IN (SELECT id FROM orm_package WHERE build_id = ?1)",
+            "DELETE FROM orm_package WHERE build_id = ?1",
+            "DELETE FROM orm_target_file WHERE target_id IN (SELECT id FROM orm_target WHERE build_id = ?1)",
+            "DELETE FROM orm_target_image_file WHERE target_id IN (SELECT id FROM orm_target WHERE build_id = ?1)",
+            "DELETE FROM orm_target WHERE build_id = ?1",
+            "DELETE FROM orm_helptext WHERE build_id = ?1",
+            "DELETE FROM orm_recipe_dependency WHERE recipe_id IN (SELECT r.id FROM orm_recipe r JOIN orm_layer_version lv ON r.layer_version_id = lv.id WHERE lv.build_id = ?1)",
+            "DELETE FROM orm_recipe WHERE layer_version_id IN (SELECT id FROM orm_layer_version WHERE build_id = ?1)",
+            "CREATE TEMP TABLE IF NOT EXISTS bake_deleted_layers (id INTEGER)",
+            "DELETE FROM bake_deleted_layers",
+            "INSERT INTO bake_deleted_layers SELECT layer_id FROM orm_layer_version WHERE build_id = ?1",
+            "DELETE FROM orm_layer_version WHERE build_id = ?1",
+            "DELETE FROM orm_build WHERE id = ?1",
+        ];
+        for s in stmts {
+            if s.contains("?1") {
+                tx.execute(s, [id]).map_err(db("builddelete"))?;
+            } else {
+                tx.execute(s, []).map_err(db("builddelete"))?;
+            }
+        }
+        // Layers that only this build used.
+        tx.execute(
+            "DELETE FROM orm_layer WHERE id IN (SELECT id FROM bake_deleted_layers) AND id NOT IN (SELECT layer_id FROM orm_layer_version)",
+            [],
+        )
+        .map_err(db("builddelete layers"))?;
+    }
+    tx.commit().map_err(db("commit builddelete"))?;
+    conn.execute_batch("PRAGMA incremental_vacuum")
+        .map_err(db("incremental_vacuum"))?;
+    Ok(())
+}
+
+/// Crash recovery (what `checksettings` and the next build do): builds still "in
+/// progress" whose recording process is gone are marked failed, completed now.
+/// Returns their ids.
+pub fn fail_stale_builds(conn: &Connection) -> Result<Vec<i64>> {
+    let mut st = conn
+        .prepare("SELECT id, recorder_pid FROM orm_build WHERE outcome = ?1")
+        .map_err(db("find builds in progress"))?;
+    let rows: Vec<(i64, Option<i64>)> = st
+        .query_map([BuildOutcome::InProgress as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(db("find builds in progress"))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(db("find builds in progress"))?;
+    let mut stale = Vec::new();
+    for (id, pid) in rows {
+        let alive = pid.is_some_and(|p| {
+            p != i64::from(std::process::id())
+                && std::path::Path::new(&format!("/proc/{p}")).exists()
+        });
+        if !alive {
+            conn.execute(
+                "UPDATE orm_build SET outcome = ?2, completed_on = ?3 WHERE id = ?1",
+                params![
+                    id,
+                    BuildOutcome::Failed as i64,
+                    crate::model::timestamp(std::time::SystemTime::now())
+                ],
+            )
+            .map_err(db("mark build failed"))?;
+            stale.push(id);
+        }
+    }
+    Ok(stale)
+}

@@ -1,0 +1,249 @@
+//! Toaster's data model as SQLite tables (Django's table names, `orm_*`), with forward
+//! migrations numbered by `PRAGMA user_version`.
+
+/// The migrations, in order: migration `i` (0-based) brings `user_version` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: the model of the reference's section 1.
+    r#"
+CREATE TABLE orm_toastersetting (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(63) NOT NULL,
+    helptext TEXT NOT NULL DEFAULT '',
+    value VARCHAR(255) NOT NULL DEFAULT ''
+);
+CREATE TABLE orm_bitbakeversion (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(32) NOT NULL UNIQUE,
+    giturl VARCHAR(200) NOT NULL DEFAULT '',
+    branch VARCHAR(32) NOT NULL DEFAULT '',
+    dirpath VARCHAR(255) NOT NULL DEFAULT ''
+);
+CREATE TABLE orm_release (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(32) NOT NULL UNIQUE,
+    description VARCHAR(255) NOT NULL DEFAULT '',
+    bitbake_version_id INTEGER REFERENCES orm_bitbakeversion(id) ON DELETE SET NULL,
+    branch_name VARCHAR(50) NOT NULL DEFAULT '',
+    helptext TEXT
+);
+CREATE TABLE orm_releasedefaultlayer (
+    id INTEGER PRIMARY KEY,
+    release_id INTEGER NOT NULL REFERENCES orm_release(id) ON DELETE CASCADE,
+    layer_name VARCHAR(100) NOT NULL DEFAULT ''
+);
+CREATE TABLE orm_project (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(100) NOT NULL,
+    short_description VARCHAR(50) NOT NULL DEFAULT '',
+    created DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    user_id INTEGER,
+    bitbake_version_id INTEGER REFERENCES orm_bitbakeversion(id) ON DELETE SET NULL,
+    release_id INTEGER REFERENCES orm_release(id) ON DELETE SET NULL,
+    merged_attributes TEXT NOT NULL DEFAULT '',
+    is_default BOOLEAN NOT NULL DEFAULT 0
+);
+CREATE TABLE orm_layer (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(100) NOT NULL,
+    layer_index_url VARCHAR(200) NOT NULL DEFAULT '',
+    vcs_url VARCHAR(200),
+    local_source_dir TEXT,
+    vcs_web_url VARCHAR(200),
+    vcs_web_tree_base_url VARCHAR(200),
+    vcs_web_file_base_url VARCHAR(200),
+    summary TEXT,
+    description TEXT
+);
+CREATE TABLE orm_layer_version (
+    id INTEGER PRIMARY KEY,
+    layer_id INTEGER NOT NULL REFERENCES orm_layer(id) ON DELETE CASCADE,
+    build_id INTEGER REFERENCES orm_build(id) ON DELETE CASCADE,
+    release_id INTEGER REFERENCES orm_release(id) ON DELETE SET NULL,
+    layer_source INTEGER NOT NULL DEFAULT 0,
+    branch VARCHAR(80) NOT NULL DEFAULT '',
+    commit_ VARCHAR(100) NOT NULL DEFAULT '',
+    dirpath VARCHAR(255),
+    priority INTEGER NOT NULL DEFAULT 0,
+    local_path VARCHAR(1024) NOT NULL DEFAULT '/'
+);
+CREATE TABLE orm_build (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES orm_project(id) ON DELETE CASCADE,
+    machine VARCHAR(100) NOT NULL DEFAULT '',
+    distro VARCHAR(100) NOT NULL DEFAULT '',
+    distro_version VARCHAR(100) NOT NULL DEFAULT '',
+    started_on DATETIME NOT NULL,
+    completed_on DATETIME NOT NULL,
+    outcome INTEGER NOT NULL DEFAULT 2,
+    cooker_log_path VARCHAR(500) NOT NULL DEFAULT '',
+    build_name VARCHAR(100) NOT NULL DEFAULT '',
+    bitbake_version VARCHAR(50) NOT NULL DEFAULT '',
+    recipes_to_parse INTEGER NOT NULL DEFAULT 1,
+    recipes_parsed INTEGER NOT NULL DEFAULT 1,
+    repos_to_clone INTEGER NOT NULL DEFAULT 1,
+    repos_cloned INTEGER NOT NULL DEFAULT 1,
+    progress_item VARCHAR(40) NOT NULL DEFAULT '',
+    -- bake: the recording process, for crash recovery (not in Toaster's model).
+    recorder_pid INTEGER
+);
+CREATE INDEX orm_build_project ON orm_build(project_id);
+CREATE TABLE orm_target (
+    id INTEGER PRIMARY KEY,
+    build_id INTEGER NOT NULL REFERENCES orm_build(id) ON DELETE CASCADE,
+    target VARCHAR(100) NOT NULL,
+    task VARCHAR(100),
+    is_image BOOLEAN NOT NULL DEFAULT 0,
+    image_size INTEGER NOT NULL DEFAULT 0,
+    license_manifest_path VARCHAR(500),
+    package_manifest_path VARCHAR(500)
+);
+CREATE INDEX orm_target_build ON orm_target(build_id);
+CREATE TABLE orm_recipe (
+    id INTEGER PRIMARY KEY,
+    search_allowed_fields TEXT NOT NULL DEFAULT '',
+    name VARCHAR(100) NOT NULL DEFAULT '',
+    version VARCHAR(100) NOT NULL DEFAULT '',
+    layer_version_id INTEGER REFERENCES orm_layer_version(id) ON DELETE CASCADE,
+    summary VARCHAR(200) NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    section VARCHAR(100) NOT NULL DEFAULT '',
+    license VARCHAR(200) NOT NULL DEFAULT '',
+    homepage VARCHAR(200),
+    bugtracker VARCHAR(200),
+    file_path VARCHAR(255) NOT NULL,
+    pathflags VARCHAR(200) NOT NULL DEFAULT '',
+    is_image BOOLEAN NOT NULL DEFAULT 0
+);
+CREATE INDEX orm_recipe_layer_version ON orm_recipe(layer_version_id);
+CREATE TABLE orm_recipe_dependency (
+    id INTEGER PRIMARY KEY,
+    recipe_id INTEGER NOT NULL REFERENCES orm_recipe(id) ON DELETE CASCADE,
+    depends_on_id INTEGER NOT NULL REFERENCES orm_recipe(id) ON DELETE CASCADE,
+    dep_type INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX orm_recipe_dependency_recipe ON orm_recipe_dependency(recipe_id);
+CREATE INDEX orm_recipe_dependency_depends ON orm_recipe_dependency(depends_on_id);
+CREATE TABLE orm_task (
+    id INTEGER PRIMARY KEY,
+    build_id INTEGER NOT NULL REFERENCES orm_build(id) ON DELETE CASCADE,
+    "order" INTEGER,
+    task_executed BOOLEAN NOT NULL DEFAULT 0,
+    outcome INTEGER NOT NULL DEFAULT -1,
+    sstate_checksum VARCHAR(100) NOT NULL DEFAULT '',
+    path_to_sstate_obj VARCHAR(500) NOT NULL DEFAULT '',
+    recipe_id INTEGER NOT NULL REFERENCES orm_recipe(id) ON DELETE CASCADE,
+    task_name VARCHAR(100) NOT NULL,
+    source_url VARCHAR(255) NOT NULL DEFAULT '',
+    work_directory VARCHAR(255) NOT NULL DEFAULT '',
+    script_type INTEGER NOT NULL DEFAULT 0,
+    line_number INTEGER NOT NULL DEFAULT 0,
+    started DATETIME,
+    ended DATETIME,
+    elapsed_time DECIMAL(8, 2),
+    disk_io INTEGER,
+    disk_io_read INTEGER,
+    disk_io_write INTEGER,
+    cpu_time_user DECIMAL(8, 2),
+    cpu_time_system DECIMAL(8, 2),
+    sstate_result INTEGER NOT NULL DEFAULT 0,
+    message VARCHAR(240) NOT NULL DEFAULT '',
+    logfile VARCHAR(255) NOT NULL DEFAULT '',
+    UNIQUE (build_id, recipe_id, task_name)
+);
+CREATE INDEX orm_task_recipe ON orm_task(recipe_id);
+CREATE TABLE orm_task_dependency (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES orm_task(id) ON DELETE CASCADE,
+    depends_on_id INTEGER NOT NULL REFERENCES orm_task(id) ON DELETE CASCADE
+);
+CREATE INDEX orm_task_dependency_task ON orm_task_dependency(task_id);
+CREATE INDEX orm_task_dependency_depends ON orm_task_dependency(depends_on_id);
+CREATE TABLE orm_package (
+    id INTEGER PRIMARY KEY,
+    build_id INTEGER REFERENCES orm_build(id) ON DELETE CASCADE,
+    recipe_id INTEGER REFERENCES orm_recipe(id) ON DELETE CASCADE,
+    name VARCHAR(100) NOT NULL,
+    installed_name VARCHAR(100) NOT NULL DEFAULT '',
+    version VARCHAR(100) NOT NULL DEFAULT '',
+    revision VARCHAR(32) NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    installed_size INTEGER NOT NULL DEFAULT 0,
+    section VARCHAR(80) NOT NULL DEFAULT '',
+    license VARCHAR(80) NOT NULL DEFAULT ''
+);
+CREATE INDEX orm_package_build ON orm_package(build_id);
+CREATE TABLE orm_package_dependency (
+    id INTEGER PRIMARY KEY,
+    package_id INTEGER NOT NULL REFERENCES orm_package(id) ON DELETE CASCADE,
+    depends_on_id INTEGER NOT NULL REFERENCES orm_package(id) ON DELETE CASCADE,
+    dep_type INTEGER NOT NULL,
+    target_id INTEGER REFERENCES orm_target(id) ON DELETE CASCADE
+);
+CREATE INDEX orm_package_dependency_package ON orm_package_dependency(package_id);
+CREATE TABLE orm_package_file (
+    id INTEGER PRIMARY KEY,
+    package_id INTEGER NOT NULL REFERENCES orm_package(id) ON DELETE CASCADE,
+    path VARCHAR(255) NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX orm_package_file_package ON orm_package_file(package_id);
+CREATE TABLE orm_variable (
+    id INTEGER PRIMARY KEY,
+    build_id INTEGER NOT NULL REFERENCES orm_build(id) ON DELETE CASCADE,
+    variable_name VARCHAR(100) NOT NULL,
+    variable_value TEXT NOT NULL DEFAULT '',
+    changed BOOLEAN NOT NULL DEFAULT 0,
+    human_readable_name VARCHAR(200) NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX orm_variable_build ON orm_variable(build_id);
+CREATE TABLE orm_variablehistory (
+    id INTEGER PRIMARY KEY,
+    variable_id INTEGER NOT NULL REFERENCES orm_variable(id) ON DELETE CASCADE,
+    value TEXT NOT NULL DEFAULT '',
+    file_name VARCHAR(255) NOT NULL DEFAULT '',
+    line_number INTEGER,
+    operation VARCHAR(64) NOT NULL DEFAULT ''
+);
+CREATE INDEX orm_variablehistory_variable ON orm_variablehistory(variable_id);
+CREATE TABLE orm_helptext (
+    id INTEGER PRIMARY KEY,
+    build_id INTEGER NOT NULL REFERENCES orm_build(id) ON DELETE CASCADE,
+    area INTEGER NOT NULL DEFAULT 0,
+    key VARCHAR(100) NOT NULL,
+    text TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE orm_logmessage (
+    id INTEGER PRIMARY KEY,
+    build_id INTEGER NOT NULL REFERENCES orm_build(id) ON DELETE CASCADE,
+    task_id INTEGER REFERENCES orm_task(id) ON DELETE CASCADE,
+    level INTEGER NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    pathname VARCHAR(255) NOT NULL DEFAULT '',
+    lineno INTEGER
+);
+CREATE INDEX orm_logmessage_build ON orm_logmessage(build_id);
+CREATE TABLE orm_target_image_file (
+    id INTEGER PRIMARY KEY,
+    target_id INTEGER NOT NULL REFERENCES orm_target(id) ON DELETE CASCADE,
+    file_name VARCHAR(254) NOT NULL,
+    file_size INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE orm_target_file (
+    id INTEGER PRIMARY KEY,
+    target_id INTEGER NOT NULL REFERENCES orm_target(id) ON DELETE CASCADE,
+    path VARCHAR(100) NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    inodetype INTEGER NOT NULL,
+    permission VARCHAR(16) NOT NULL DEFAULT '',
+    owner VARCHAR(128) NOT NULL DEFAULT '',
+    "group" VARCHAR(128) NOT NULL DEFAULT '',
+    directory_id INTEGER REFERENCES orm_target_file(id) ON DELETE CASCADE,
+    sym_target_id INTEGER REFERENCES orm_target_file(id) ON DELETE SET NULL
+);
+CREATE INDEX orm_target_file_target ON orm_target_file(target_id);
+"#,
+];
