@@ -157,6 +157,30 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
         targets: cli.targets.clone(),
     };
     let natives = crate::natives::natives();
+    // Toaster's recorder, when recording is on for this build directory.
+    let recorder = match crate::record::database(&config, &topdir) {
+        Some(db) => {
+            if let Ok(conn) = bb_toaster::db::open(&db) {
+                let _ = bb_toaster::manage::fail_stale_builds(&conn);
+            }
+            let start = crate::record::build_start(
+                cooker,
+                &config,
+                &cli.targets,
+                &task,
+                &graph,
+                &providers,
+            );
+            match bb_toaster::Recorder::start(&db, start) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    ui::report_level("WARNING", &format!("build not recorded: {e}"));
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let (tx, rx) = std::sync::mpsc::channel::<BuildEvent>();
     let versions: HashMap<String, String> = graph
         .recipes
@@ -166,7 +190,7 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
             (f.clone(), format!("{pn}-{v}"))
         })
         .collect();
-    let printer = std::thread::spawn(move || print_events(&rx, &versions));
+    let printer = std::thread::spawn(move || print_events(&rx, &versions, recorder));
     ui::out("Initialising tasks...done.");
     ui::out("NOTE: No setscene tasks");
     ui::out("NOTE: Executing Tasks");
@@ -211,6 +235,7 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
 fn print_events(
     rx: &std::sync::mpsc::Receiver<BuildEvent>,
     versions: &HashMap<String, String>,
+    recorder: Option<bb_toaster::Recorder>,
 ) -> Vec<String> {
     use std::io::{IsTerminal as _, Write as _};
     let fancy = std::io::stdout().is_terminal()
@@ -239,6 +264,9 @@ fn print_events(
         };
         if fancy {
             clear(&mut footer_lines);
+        }
+        if let (Some(r), Some(e)) = (&recorder, &ev) {
+            r.event(e);
         }
         match ev {
             Some(BuildEvent::BuildStarted { total: t, .. }) => total = t,
@@ -356,6 +384,11 @@ fn print_events(
     }
     if fancy {
         clear(&mut footer_lines);
+    }
+    if let Some(r) = recorder
+        && let Err(e) = r.finish()
+    {
+        ui::report_level("WARNING", &format!("build not fully recorded: {e}"));
     }
     failed
 }

@@ -4,6 +4,7 @@
 mod build;
 mod cli;
 mod natives;
+mod record;
 mod ui;
 
 /// Parsing makes and drops millions of small strings and map nodes on every core;

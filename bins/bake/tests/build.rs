@@ -745,3 +745,65 @@ fn tasks_run_without_network_unless_flagged() {
         "the host's interfaces with [network]: {install}"
     );
 }
+
+#[test]
+fn builds_are_recorded_for_toaster_when_the_configuration_inherits_toaster() {
+    let dir = hello_copy("toaster");
+    append(&dir.join("conf/local.conf"), "\nINHERIT += \"toaster\"\n");
+    assert!(bake(&dir, &["sayhello"]).status.success());
+    assert!(bake(&dir, &["sayhello"]).status.success());
+    let db = dir.join("toaster.sqlite");
+    let conn = bb_toaster::db::open(&db).expect("the database exists");
+    let list = bb_toaster::manage::buildslist(&conn).expect("lists");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].targets, vec!["sayhello".to_owned()]);
+    assert_eq!(list[0].outcome, "Succeeded");
+    let count = |sql: &str, build: i64| -> i64 {
+        conn.query_row(sql, [build], |r| r.get(0)).expect("query")
+    };
+    // The first build ran 16 tasks and one noexec; the second reused everything.
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM orm_task WHERE build_id = ?1 AND outcome = 0",
+            list[0].id
+        ),
+        16
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM orm_task WHERE build_id = ?1 AND outcome = 5",
+            list[0].id
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM orm_task WHERE build_id = ?1 AND outcome = 3",
+            list[1].id
+        ),
+        17
+    );
+    // Timing and the log path of a task that ran.
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM orm_task WHERE build_id = ?1 AND task_name = 'do_compile' AND elapsed_time > 0 AND logfile LIKE '%/log.do_compile.%'",
+            list[0].id
+        ),
+        2
+    );
+    // Variable history points at the file and line that set the variable.
+    let line: i64 = conn
+        .query_row(
+            "SELECT h.line_number FROM orm_variablehistory h JOIN orm_variable v ON h.variable_id = v.id WHERE v.build_id = ?1 AND v.variable_name = 'INHERIT' AND h.file_name LIKE '%/conf/local.conf'",
+            [list[0].id],
+            |r| r.get(0),
+        )
+        .expect("INHERIT's history");
+    let local = std::fs::read_to_string(dir.join("conf/local.conf")).expect("local.conf");
+    let expected = local
+        .lines()
+        .position(|l| l.starts_with("INHERIT += \"toaster\""))
+        .map(|i| i as i64 + 1);
+    assert_eq!(Some(line), expected);
+    assert!(bb_toaster::db::check(&conn).expect("checks").is_empty());
+}
