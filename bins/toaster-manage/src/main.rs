@@ -39,8 +39,18 @@ enum Cmd {
         #[arg(required = true)]
         ids: Vec<i64>,
     },
-    /// First-run setup and crash recovery (builds left in progress are marked failed).
-    Checksettings,
+    /// First-run setup (fixtures/settings.xml, then custom.xml) and crash recovery
+    /// (builds left in progress are marked failed).
+    Checksettings {
+        /// Where settings.xml and custom.xml are (default: the repository's fixtures/).
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+    },
+    /// Load a Django-style XML fixture (objects overwrite rows with the same pk).
+    Loaddata {
+        /// The fixture file.
+        file: PathBuf,
+    },
 }
 
 fn database(cli: &Cli) -> PathBuf {
@@ -82,13 +92,28 @@ fn run(cli: &Cli) -> bb_toaster::Result<()> {
                 let _ = writeln!(out, "build {id} deleted");
             }
         }
-        Cmd::Checksettings => {
-            for id in bb_toaster::manage::fail_stale_builds(&conn)? {
+        Cmd::Checksettings { fixtures } => {
+            let dir = fixtures
+                .clone()
+                .or_else(|| std::env::var_os("BAKE_FIXTURES_DIR").map(PathBuf::from))
+                .unwrap_or_else(|| {
+                    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures"))
+                });
+            let custom_only = std::env::var_os("CUSTOM_XML_ONLY").is_some();
+            let r = bb_toaster::manage::checksettings(&mut conn, &dir, custom_only)?;
+            for f in r.loaded {
+                let _ = writeln!(out, "loaded {f}");
+            }
+            for id in r.failed_builds {
                 let _ = writeln!(
                     out,
                     "build {id} was in progress with no recorder: marked failed"
                 );
             }
+        }
+        Cmd::Loaddata { file } => {
+            let n = bb_toaster::fixtures::loaddata(&mut conn, file)?;
+            let _ = writeln!(out, "Installed {n} object(s) from 1 fixture(s)");
         }
     }
     Ok(())

@@ -27,6 +27,7 @@
 
 pub mod db;
 mod error;
+pub mod fixtures;
 pub mod manage;
 pub mod model;
 mod recorder;

@@ -165,3 +165,61 @@ pub fn fail_stale_builds(conn: &Connection) -> Result<Vec<i64>> {
     }
     Ok(stale)
 }
+
+/// What `checksettings` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckSettings {
+    /// Fixture files loaded (first run only).
+    pub loaded: Vec<String>,
+    /// Builds found in progress with no recorder, marked failed.
+    pub failed_builds: Vec<i64>,
+}
+
+/// `checksettings`: on the first run (no settings yet) loads `settings.xml` from
+/// `fixtures_dir`, then `custom.xml` when present (with `custom_only`, Toaster's
+/// CUSTOM_XML_ONLY, there is no release catalog between the two to skip: bake ships
+/// none); makes sure exactly one DEFAULT_RELEASE setting exists; marks builds left in
+/// progress failed. Running it again changes nothing but the crash recovery.
+pub fn checksettings(
+    conn: &mut Connection,
+    fixtures_dir: &std::path::Path,
+    custom_only: bool,
+) -> Result<CheckSettings> {
+    let mut out = CheckSettings::default();
+    let settings: i64 = conn
+        .query_row("SELECT count(*) FROM orm_toastersetting", [], |r| r.get(0))
+        .map_err(db("count settings"))?;
+    if settings == 0 {
+        let _ = custom_only;
+        for name in ["settings.xml", "custom.xml"] {
+            let f = fixtures_dir.join(name);
+            if name == "custom.xml" && !f.exists() {
+                continue;
+            }
+            crate::fixtures::loaddata(conn, &f)?;
+            out.loaded.push(f.display().to_string());
+        }
+    }
+    let defaults: Vec<i64> = {
+        let mut st = conn
+            .prepare("SELECT id FROM orm_toastersetting WHERE name = 'DEFAULT_RELEASE' ORDER BY id")
+            .map_err(db("DEFAULT_RELEASE"))?;
+        st.query_map([], |r| r.get(0))
+            .map_err(db("DEFAULT_RELEASE"))?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(db("DEFAULT_RELEASE"))?
+    };
+    if defaults.is_empty() {
+        conn.execute(
+            "INSERT INTO orm_toastersetting (name, value) VALUES ('DEFAULT_RELEASE', '')",
+            [],
+        )
+        .map_err(db("DEFAULT_RELEASE"))?;
+    }
+    for extra in defaults.iter().skip(1) {
+        conn.execute("DELETE FROM orm_toastersetting WHERE id = ?1", [extra])
+            .map_err(db("DEFAULT_RELEASE"))?;
+    }
+    out.failed_builds = fail_stale_builds(conn)?;
+    Ok(out)
+}

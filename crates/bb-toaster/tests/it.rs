@@ -197,3 +197,50 @@ fn a_build_whose_recorder_died_is_marked_failed() {
     assert_eq!(outcome, 1);
     drop(rec);
 }
+
+#[test]
+fn checksettings_loads_the_fixtures_once_and_loaddata_overwrites_by_pk() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut conn = bb_toaster::db::open(&tmp.path().join("t.sqlite")).expect("opens");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let r = bb_toaster::manage::checksettings(&mut conn, &fixtures, false).expect("first run");
+    assert_eq!(r.loaded.len(), 2, "settings.xml and custom.xml");
+    let machine: String = conn
+        .query_row(
+            "SELECT value FROM orm_toastersetting WHERE name = 'DEFCONF_MACHINE'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("setting");
+    assert_eq!(
+        machine, "qemux86-64",
+        "custom.xml overrides settings.xml by pk"
+    );
+    let release: String = conn
+        .query_row("SELECT r.name || '/' || b.name FROM orm_release r JOIN orm_bitbakeversion b ON r.bitbake_version_id = b.id", [], |r| r.get(0))
+        .expect("release");
+    assert_eq!(release, "bake/bake");
+    let again = bb_toaster::manage::checksettings(&mut conn, &fixtures, false).expect("second run");
+    assert!(again.loaded.is_empty());
+    // Errors name the object and the field; nothing of the file is written.
+    let bad = tmp.path().join("bad.xml");
+    std::fs::write(
+        &bad,
+        r#"<django-objects version="1.0"><object model="orm.toastersetting" pk="9"><field name="name">X</field></object><object model="orm.release" pk="7"><field name="nosuch">1</field></object></django-objects>"#,
+    )
+    .expect("write");
+    let e = bb_toaster::fixtures::loaddata(&mut conn, &bad).expect_err("unknown field");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("orm.release pk=7") && msg.contains("nosuch"),
+        "{msg}"
+    );
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM orm_toastersetting WHERE id = 9",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(n, 0, "one transaction");
+}
