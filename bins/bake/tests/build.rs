@@ -807,3 +807,44 @@ fn builds_are_recorded_for_toaster_when_the_configuration_inherits_toaster() {
     assert_eq!(Some(line), expected);
     assert!(bb_toaster::db::check(&conn).expect("checks").is_empty());
 }
+
+#[test]
+fn a_killed_recording_build_leaves_a_consistent_database_marked_failed_later() {
+    let dir = shell_layer("kill");
+    std::fs::write(dir.join("classes/toaster.bbclass"), "").expect("invariant: write");
+    append(&dir.join("conf/bitbake.conf"), "INHERIT += \"toaster\"\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bake"))
+        .args(["slow"])
+        .current_dir(&dir)
+        .env("BBPATH", &dir)
+        .env("BAKE_NO_PROGRESS", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("invariant: bake starts");
+    let log = dir.join("tmp/work/slow/1.0-r0/temp/log.do_compile");
+    let t0 = Instant::now();
+    while !log.exists() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(log.exists(), "the slow task started");
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("invariant: SIGKILL");
+    let _ = child.wait();
+    let _ = Command::new("pkill").args(["-f", "sleep 30"]).status();
+    let db = dir.join("toaster.sqlite");
+    let conn = bb_toaster::db::open(&db).expect("the database opens");
+    assert!(
+        bb_toaster::db::check(&conn).expect("checks").is_empty(),
+        "integrity and foreign keys"
+    );
+    let list = bb_toaster::manage::buildslist(&conn).expect("lists");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].outcome, "In Progress");
+    let failed = bb_toaster::manage::fail_stale_builds(&conn).expect("recovers");
+    assert_eq!(failed, vec![list[0].id]);
+    assert_eq!(
+        bb_toaster::manage::buildslist(&conn).expect("lists")[0].outcome,
+        "Failed"
+    );
+}

@@ -46,6 +46,8 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         fixtures: Option<PathBuf>,
     },
+    /// Time the queries of Toaster's pages on this database.
+    Perf,
     /// Load a Django-style XML fixture (objects overwrite rows with the same pk).
     Loaddata {
         /// The fixture file.
@@ -109,6 +111,11 @@ fn run(cli: &Cli) -> bb_toaster::Result<()> {
                     out,
                     "build {id} was in progress with no recorder: marked failed"
                 );
+            }
+        }
+        Cmd::Perf => {
+            for p in bb_toaster::manage::perf(&conn)? {
+                let _ = writeln!(out, "{:>9.3} ms {:>6} rows  {}", p.ms, p.rows, p.page);
             }
         }
         Cmd::Loaddata { file } => {

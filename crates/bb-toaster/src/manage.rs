@@ -223,3 +223,71 @@ pub fn checksettings(
     out.failed_builds = fail_stale_builds(conn)?;
     Ok(out)
 }
+
+/// One page query timed by [`perf`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageTime {
+    /// The page.
+    pub page: &'static str,
+    /// Rows returned.
+    pub rows: usize,
+    /// Milliseconds.
+    pub ms: f64,
+}
+
+/// `perf`: times the queries Toaster's pages run (build list, build dashboard, tasks,
+/// recipes, variables) against the newest build of the database.
+pub fn perf(conn: &Connection) -> Result<Vec<PageTime>> {
+    let build: i64 = conn
+        .query_row("SELECT coalesce(max(id), 0) FROM orm_build", [], |r| {
+            r.get(0)
+        })
+        .map_err(db("newest build"))?;
+    let pages: &[(&str, &str)] = &[
+        (
+            "builds (all builds, with targets and error/warning counts)",
+            "SELECT b.id, b.machine, b.distro, b.outcome, b.started_on, b.completed_on, \
+             (SELECT group_concat(target) FROM orm_target t WHERE t.build_id = b.id), \
+             (SELECT count(*) FROM orm_logmessage m WHERE m.build_id = b.id AND m.level >= 2), \
+             (SELECT count(*) FROM orm_logmessage m WHERE m.build_id = b.id AND m.level = 1) \
+             FROM orm_build b WHERE ?1 >= 0 ORDER BY b.completed_on DESC LIMIT 100",
+        ),
+        (
+            "build dashboard (outcome, task counts, messages)",
+            "SELECT t.outcome, count(*), sum(t.elapsed_time) FROM orm_task t WHERE t.build_id = ?1 GROUP BY t.outcome",
+        ),
+        (
+            "tasks (ordered, with recipe)",
+            "SELECT t.\"order\", r.name, t.task_name, t.outcome, t.elapsed_time, t.cpu_time_user, t.disk_io \
+             FROM orm_task t JOIN orm_recipe r ON t.recipe_id = r.id WHERE t.build_id = ?1 ORDER BY t.\"order\", r.name LIMIT 100",
+        ),
+        (
+            "recipes (with layer and dependency counts)",
+            "SELECT r.name, r.version, l.name, (SELECT count(*) FROM orm_recipe_dependency d WHERE d.recipe_id = r.id) \
+             FROM orm_recipe r JOIN orm_layer_version lv ON r.layer_version_id = lv.id JOIN orm_layer l ON lv.layer_id = l.id \
+             WHERE lv.build_id = ?1 ORDER BY r.name LIMIT 100",
+        ),
+        (
+            "configuration (variables with history)",
+            "SELECT v.variable_name, v.variable_value, h.file_name, h.line_number, h.operation \
+             FROM orm_variable v LEFT JOIN orm_variablehistory h ON h.variable_id = v.id \
+             WHERE v.build_id = ?1 ORDER BY v.variable_name LIMIT 500",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (page, sql) in pages {
+        let t = std::time::Instant::now();
+        let mut st = conn.prepare(sql).map_err(db("perf query"))?;
+        let mut rows = st.query([build]).map_err(db("perf query"))?;
+        let mut n = 0;
+        while rows.next().map_err(db("perf query"))?.is_some() {
+            n += 1;
+        }
+        out.push(PageTime {
+            page,
+            rows: n,
+            ms: t.elapsed().as_secs_f64() * 1e3,
+        });
+    }
+    Ok(out)
+}

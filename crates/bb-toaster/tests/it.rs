@@ -244,3 +244,23 @@ fn checksettings_loads_the_fixtures_once_and_loaddata_overwrites_by_pk() {
         .expect("count");
     assert_eq!(n, 0, "one transaction");
 }
+
+#[test]
+fn perf_times_every_page_query() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("toaster.sqlite");
+    let rec = Recorder::start(&path, start()).expect("records");
+    for e in events() {
+        rec.event(&e);
+    }
+    rec.finish().expect("finishes");
+    let conn = bb_toaster::db::open(&path).expect("opens");
+    let pages = bb_toaster::manage::perf(&conn).expect("times");
+    assert_eq!(pages.len(), 5);
+    assert!(
+        pages
+            .iter()
+            .any(|p| p.page.starts_with("tasks") && p.rows == 3),
+        "{pages:?}"
+    );
+}
