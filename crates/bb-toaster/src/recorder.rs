@@ -428,23 +428,35 @@ fn recipe_for(
 }
 
 fn task_row(tx: &Connection, build: i64, recipe: i64, task: &str) -> Result<i64> {
-    tx.execute(
-        "INSERT OR IGNORE INTO orm_task (build_id, recipe_id, task_name) VALUES (?1, ?2, ?3)",
+    let found = tx
+        .prepare_cached(
+            "SELECT id FROM orm_task WHERE build_id = ?1 AND recipe_id = ?2 AND task_name = ?3",
+        )
+        .and_then(|mut st| {
+            st.query_row(params![build, recipe, task], |r| r.get::<_, i64>(0))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })
+        })
+        .map_err(|e| Error::Db {
+            what: format!("find task {task}"),
+            source: e,
+        })?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    exec_cached(
+        tx,
+        "INSERT INTO orm_task (build_id, recipe_id, task_name) VALUES (?1, ?2, ?3)",
         params![build, recipe, task],
     )
     .map_err(|e| Error::Db {
         what: format!("insert task {task}"),
         source: e,
     })?;
-    tx.query_row(
-        "SELECT id FROM orm_task WHERE build_id = ?1 AND recipe_id = ?2 AND task_name = ?3",
-        params![build, recipe, task],
-        |r| r.get(0),
-    )
-    .map_err(|e| Error::Db {
-        what: format!("find task {task}"),
-        source: e,
-    })
+    Ok(tx.last_insert_rowid())
 }
 
 fn record(
@@ -470,7 +482,7 @@ fn record(
         } => {
             let r = recipe_for(tx, build, recipes, &task.fn_name, &task.pn)?;
             let id = task_row(tx, build, r, &task.task)?;
-            tx.execute(
+            exec_cached(tx, 
                 "UPDATE orm_task SET \"order\" = ?2, started = ?3, logfile = ?4, script_type = ?5 WHERE id = ?1",
                 params![id, *number as i64, now(), log, if *noexec { 0 } else { 3 }],
             )
@@ -479,7 +491,7 @@ fn record(
         BuildEvent::TaskSucceeded { task, usage } => {
             let r = recipe_for(tx, build, recipes, &task.fn_name, &task.pn)?;
             let id = task_row(tx, build, r, &task.task)?;
-            tx.execute(
+            exec_cached(tx, 
                 "UPDATE orm_task SET outcome = ?2, task_executed = 1, ended = ?3, elapsed_time = ?4, cpu_time_user = ?5, cpu_time_system = ?6, disk_io_read = ?7, disk_io_write = ?8, disk_io = ?9 WHERE id = ?1",
                 params![
                     id,
@@ -505,7 +517,7 @@ fn record(
             let r = recipe_for(tx, build, recipes, &task.fn_name, &task.pn)?;
             let id = task_row(tx, build, r, &task.task)?;
             let short: String = message.chars().take(240).collect();
-            tx.execute(
+            exec_cached(tx, 
                 "UPDATE orm_task SET outcome = ?2, task_executed = 1, ended = ?3, elapsed_time = ?4, cpu_time_user = ?5, cpu_time_system = ?6, disk_io_read = ?7, disk_io_write = ?8, disk_io = ?9, message = ?10, logfile = ?11 WHERE id = ?1",
                 params![
                     id,
@@ -527,7 +539,7 @@ fn record(
                 text.push('\n');
                 text.push_str(&tail.join("\n"));
             }
-            tx.execute(
+            exec_cached(tx, 
                 "INSERT INTO orm_logmessage (build_id, task_id, level, message, pathname) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![build, id, LogLevel::Error as i64, text, log],
             )
@@ -541,7 +553,8 @@ fn record(
                 SkipReason::NoExec => TaskOutcome::Empty,
                 SkipReason::DependencyFailed => TaskOutcome::NotAvailable,
             };
-            tx.execute(
+            exec_cached(
+                tx,
                 "UPDATE orm_task SET outcome = ?2 WHERE id = ?1",
                 params![id, outcome as i64],
             )
@@ -555,7 +568,7 @@ fn record(
             } else {
                 (LogLevel::Info, line.strip_prefix("NOTE: ").unwrap_or(line))
             };
-            tx.execute(
+            exec_cached(tx, 
                 "INSERT INTO orm_logmessage (build_id, level, message, pathname) VALUES (?1, ?2, ?3, ?4)",
                 params![build, level as i64, format!("{} {}: {text}", task.pn, task.task), task.fn_name],
             )
@@ -567,7 +580,8 @@ fn record(
                 Outcome::Failed => BuildOutcome::Failed,
                 Outcome::Cancelled => BuildOutcome::Cancelled,
             };
-            tx.execute(
+            exec_cached(
+                tx,
                 "UPDATE orm_build SET outcome = ?2, completed_on = ?3 WHERE id = ?1",
                 params![build, o as i64, now()],
             )
@@ -575,4 +589,10 @@ fn record(
         }
     }
     Ok(())
+}
+
+/// `execute` through the connection's statement cache (the recorder runs the same few
+/// statements thousands of times).
+fn exec_cached(tx: &Connection, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(p)
 }
