@@ -482,7 +482,7 @@ fn record(
         } => {
             let r = recipe_for(tx, build, recipes, &task.fn_name, &task.pn)?;
             let id = task_row(tx, build, r, &task.task)?;
-            exec_cached(tx, 
+            exec_cached(tx,
                 "UPDATE orm_task SET \"order\" = ?2, started = ?3, logfile = ?4, script_type = ?5 WHERE id = ?1",
                 params![id, *number as i64, now(), log, if *noexec { 0 } else { 3 }],
             )
@@ -491,7 +491,7 @@ fn record(
         BuildEvent::TaskSucceeded { task, usage } => {
             let r = recipe_for(tx, build, recipes, &task.fn_name, &task.pn)?;
             let id = task_row(tx, build, r, &task.task)?;
-            exec_cached(tx, 
+            exec_cached(tx,
                 "UPDATE orm_task SET outcome = ?2, task_executed = 1, ended = ?3, elapsed_time = ?4, cpu_time_user = ?5, cpu_time_system = ?6, disk_io_read = ?7, disk_io_write = ?8, disk_io = ?9 WHERE id = ?1",
                 params![
                     id,
@@ -517,7 +517,7 @@ fn record(
             let r = recipe_for(tx, build, recipes, &task.fn_name, &task.pn)?;
             let id = task_row(tx, build, r, &task.task)?;
             let short: String = message.chars().take(240).collect();
-            exec_cached(tx, 
+            exec_cached(tx,
                 "UPDATE orm_task SET outcome = ?2, task_executed = 1, ended = ?3, elapsed_time = ?4, cpu_time_user = ?5, cpu_time_system = ?6, disk_io_read = ?7, disk_io_write = ?8, disk_io = ?9, message = ?10, logfile = ?11 WHERE id = ?1",
                 params![
                     id,
@@ -539,7 +539,7 @@ fn record(
                 text.push('\n');
                 text.push_str(&tail.join("\n"));
             }
-            exec_cached(tx, 
+            exec_cached(tx,
                 "INSERT INTO orm_logmessage (build_id, task_id, level, message, pathname) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![build, id, LogLevel::Error as i64, text, log],
             )
@@ -568,7 +568,7 @@ fn record(
             } else {
                 (LogLevel::Info, line.strip_prefix("NOTE: ").unwrap_or(line))
             };
-            exec_cached(tx, 
+            exec_cached(tx,
                 "INSERT INTO orm_logmessage (build_id, level, message, pathname) VALUES (?1, ?2, ?3, ?4)",
                 params![build, level as i64, format!("{} {}: {text}", task.pn, task.task), task.fn_name],
             )
