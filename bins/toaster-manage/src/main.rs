@@ -48,6 +48,11 @@ enum Cmd {
     },
     /// Time the queries of Toaster's pages on this database.
     Perf,
+    /// Turn recording on for the build directory (the current directory, or
+    /// TOASTER_DIR): every `bake` build there is recorded.
+    Start,
+    /// Turn recording off again (a configuration that inherits `toaster` still records).
+    Stop,
     /// Load a Django-style XML fixture (objects overwrite rows with the same pk).
     Loaddata {
         /// The fixture file.
@@ -111,6 +116,36 @@ fn run(cli: &Cli) -> bb_toaster::Result<()> {
                     out,
                     "build {id} was in progress with no recorder: marked failed"
                 );
+            }
+        }
+        Cmd::Start | Cmd::Stop => {
+            let dir = std::env::var_os("TOASTER_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("."));
+            let marker = dir.join(".toaster");
+            let r = if matches!(cli.cmd, Cmd::Start) {
+                std::fs::write(&marker, "bake records builds here (toaster-manage start)\n")
+            } else {
+                match std::fs::remove_file(&marker) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    other => other,
+                }
+            };
+            match r {
+                Ok(()) => {
+                    let state = if matches!(cli.cmd, Cmd::Start) {
+                        "on"
+                    } else {
+                        "off"
+                    };
+                    let _ = writeln!(out, "build recording {state} in {}", dir.display());
+                }
+                Err(e) => {
+                    return Err(bb_toaster::Error::Invalid(format!(
+                        "{}: {e}",
+                        marker.display()
+                    )));
+                }
             }
         }
         Cmd::Perf => {
