@@ -848,3 +848,45 @@ fn a_killed_recording_build_leaves_a_consistent_database_marked_failed_later() {
         "Failed"
     );
 }
+
+#[test]
+fn a_failing_task_is_recorded_with_its_log_and_message() {
+    let dir = shell_layer("toaster-fail");
+    std::fs::write(dir.join("classes/toaster.bbclass"), "").expect("invariant: write");
+    append(&dir.join("conf/bitbake.conf"), "INHERIT += \"toaster\"\n");
+    let o = bake_env(&dir, &["-k", "all"]);
+    assert!(!o.status.success());
+    let conn = bb_toaster::db::open(&dir.join("toaster.sqlite")).expect("recorded");
+    let list = bb_toaster::manage::buildslist(&conn).expect("lists");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].outcome, "Failed");
+    let (logfile, message): (String, String) = conn
+        .query_row(
+            "SELECT t.logfile, t.message FROM orm_task t JOIN orm_recipe r ON t.recipe_id = r.id WHERE r.name = 'bad' AND t.task_name = 'do_compile' AND t.outcome = 4",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the failed task");
+    assert!(logfile.contains("/log.do_compile."), "{logfile}");
+    assert!(message.contains("Execution of"), "{message}");
+    let err: String = conn
+        .query_row(
+            "SELECT message FROM orm_logmessage WHERE level = 2",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the error message");
+    assert!(
+        err.contains("about to fail"),
+        "the log's last lines are kept: {err}"
+    );
+    // The good recipe's tasks ran (-k) and are recorded as succeeded.
+    let good: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM orm_task t JOIN orm_recipe r ON t.recipe_id = r.id WHERE r.name = 'good' AND t.outcome = 0",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(good, 3);
+}

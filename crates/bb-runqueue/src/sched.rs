@@ -280,8 +280,16 @@ pub fn run_build(
                 .and_then(|d| crate::exec::log_paths(d, &graph.tasks[i].task).ok())
                 .map(|(p, _)| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            // The messages the task wrote with bbnote/bbwarn/bberror.
-            for line in crate::exec::log_messages(Path::new(&log)) {
+            // The messages the task wrote with bbnote/bbwarn/bberror (not the failure
+            // itself, which TaskFailed carries with the log's last lines).
+            let failure = result
+                .as_ref()
+                .err()
+                .map(|f| format!("ERROR: {}", f.message));
+            for line in crate::exec::log_messages(Path::new(&log))
+                .into_iter()
+                .filter(|l| Some(l) != failure.as_ref())
+            {
                 let _ = events.send(BuildEvent::LogLine {
                     task: task_ref(i),
                     line,
