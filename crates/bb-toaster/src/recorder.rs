@@ -361,6 +361,7 @@ fn writer(
     mut recipes: HashMap<String, i64>,
     _path: PathBuf,
 ) -> Result<()> {
+    lower_priority();
     let mut done = false;
     while !done {
         // Block for one message, then take whatever else is queued: one transaction.
@@ -595,4 +596,16 @@ fn record(
 /// statements thousands of times).
 fn exec_cached(tx: &Connection, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
     tx.prepare_cached(sql)?.execute(p)
+}
+
+/// Gives the writer thread a lower scheduling priority (nice +10), so that on a busy
+/// machine the build's own work goes first and recording catches up in the gaps.
+#[allow(unsafe_code)]
+fn lower_priority() {
+    // SAFETY: gettid and setpriority only read and set this thread's scheduling
+    // priority; they touch no memory of ours.
+    unsafe {
+        let tid = libc::gettid();
+        let _ = libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
 }
