@@ -31,6 +31,7 @@ pub mod fixtures;
 pub mod manage;
 pub mod model;
 mod recorder;
+mod recovery;
 mod schema;
 
 pub use error::{Error, Result};
