@@ -81,9 +81,17 @@ pub fn migrate_to(conn: &Connection, target: i64) -> Result<i64> {
         .take(usize::try_from(target - current).unwrap_or(0))
     {
         let version = i as i64 + 1;
-        let tx = conn
-            .unchecked_transaction()
-            .map_err(db("begin migration"))?;
+        // IMMEDIATE: the write lock first, so that two processes opening a new database
+        // at once apply each migration once (the second sees the first's version).
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+                .map_err(db("begin migration"))?;
+        let now: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db("user_version"))?;
+        if now >= version {
+            continue;
+        }
         tx.execute_batch(sql)
             .map_err(db(format!("migration {version}")))?;
         tx.pragma_update(None, "user_version", version)

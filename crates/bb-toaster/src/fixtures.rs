@@ -147,10 +147,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<FixtureObject>> {
 pub fn loaddata(conn: &mut Connection, file: &Path) -> Result<usize> {
     let text = fs_err::read_to_string(file)?;
     let objects = parse(file, &text)?;
-    let tx = conn.transaction().map_err(|e| Error::Db {
-        what: "begin loaddata".into(),
-        source: e,
-    })?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| Error::Db {
+            what: "begin loaddata".into(),
+            source: e,
+        })?;
     tx.pragma_update(None, "defer_foreign_keys", "ON")
         .map_err(|e| Error::Db {
             what: "defer_foreign_keys".into(),

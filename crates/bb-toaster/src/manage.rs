@@ -74,7 +74,9 @@ pub fn buildslist(conn: &Connection) -> Result<Vec<BuildLine>> {
 /// An unknown id, or a build still being recorded, is an error naming it, and nothing is
 /// deleted. Then gives the freed pages back (incremental vacuum).
 pub fn builddelete(conn: &mut Connection, ids: &[i64]) -> Result<()> {
-    let tx = conn.transaction().map_err(db("begin builddelete"))?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db("begin builddelete"))?;
     for &id in ids {
         let exists: bool = tx
             .query_row("SELECT count(*) FROM orm_build WHERE id = ?1", [id], |r| {
@@ -217,7 +219,9 @@ pub fn checksettings(
             out.loaded.push(custom.display().to_string());
         }
     }
-    let tx = conn.transaction().map_err(db("begin checksettings"))?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db("begin checksettings"))?;
     let defaults: Vec<i64> = {
         let mut st = tx
             .prepare("SELECT id FROM orm_toastersetting WHERE name = 'DEFAULT_RELEASE' ORDER BY id")

@@ -308,7 +308,9 @@ fn layer_version(
 }
 
 fn write_start(conn: &mut Connection, s: &BuildStart) -> Result<(i64, HashMap<String, i64>)> {
-    let tx = conn.transaction().map_err(db("begin build"))?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db("begin build"))?;
     let project = match &s.project {
         Some(p) => project_named(&tx, p, false)?,
         None => cli_project(&tx)?,
@@ -473,7 +475,9 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let tx = conn.transaction().map_err(db("begin batch"))?;
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db("begin batch"))?;
             for m in batch {
                 match m {
                     Msg::Finish => {

@@ -84,8 +84,7 @@ pub fn fail_stale_builds(conn: &Connection) -> Result<Vec<i64>> {
     if stale.is_empty() {
         return Ok(stale);
     }
-    let tx = conn
-        .unchecked_transaction()
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
         .map_err(db("begin crash recovery"))?;
     let now = crate::model::timestamp(std::time::SystemTime::now());
     for id in &stale {

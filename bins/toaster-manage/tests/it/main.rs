@@ -33,6 +33,9 @@ fn a_recording_killed_with_sigkill_leaves_a_consistent_database_marked_failed_by
         .arg(&db)
         .args(["record-demo", "--tasks", "100000", "--delay-ms", "1"])
         .stdout(Stdio::piped())
+        .stderr(Stdio::from(
+            std::fs::File::create(tmp.path().join("child.err")).expect("stderr file"),
+        ))
         .spawn()
         .expect("invariant: toaster-manage starts");
     let mut first = String::new();
@@ -79,7 +82,11 @@ fn a_recording_killed_with_sigkill_leaves_a_consistent_database_marked_failed_by
             |r| r.get(0),
         )
         .expect("count");
-    assert!(tasks >= 50, "{tasks} tasks recorded before the kill");
+    assert!(
+        tasks >= 50,
+        "{tasks} tasks recorded before the kill; the recorder said: {}",
+        std::fs::read_to_string(tmp.path().join("child.err")).unwrap_or_default()
+    );
     drop(conn);
 
     let o = manage(
