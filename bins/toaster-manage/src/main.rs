@@ -1,102 +1,91 @@
 //! `toaster-manage`: Toaster's management commands over the build database
-//! (`toaster.sqlite` in TOASTER_DIR, by default the current build directory; `--database`
+//! (`toaster.sqlite` in TOASTER_DIR, by default the build directory; `--database`
 //! overrides it). Wiring only: the logic is in `bb_toaster`.
+
+mod cli;
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use anyhow::Context as _;
+use bb_runqueue::events::{BuildEvent, Outcome, TaskRef, Usage};
+use clap::Parser as _;
 
-/// Toaster's management commands.
-#[derive(Debug, Parser)]
-#[command(
-    name = "toaster-manage",
-    version,
-    about = "Toaster's management commands"
-)]
-struct Cli {
-    /// The database (default: $TOASTER_DIR/toaster.sqlite, else ./toaster.sqlite).
-    #[arg(long, global = true, value_name = "PATH")]
-    database: Option<PathBuf>,
-    #[command(subcommand)]
-    cmd: Cmd,
-}
-
-#[derive(Debug, Subcommand)]
-enum Cmd {
-    /// Create or upgrade the schema.
-    Migrate,
-    /// One line per recorded build: `ID: MACHINE DISTRO TARGET,...`.
-    Buildslist {
-        /// JSON instead of lines.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Delete builds and everything that belongs only to them.
-    Builddelete {
-        /// Build ids.
-        #[arg(required = true)]
-        ids: Vec<i64>,
-    },
-    /// First-run setup (fixtures/settings.xml, then custom.xml) and crash recovery
-    /// (builds left in progress are marked failed).
-    Checksettings {
-        /// Where settings.xml and custom.xml are (default: the repository's fixtures/).
-        #[arg(long, value_name = "DIR")]
-        fixtures: Option<PathBuf>,
-    },
-    /// Time the queries of Toaster's pages on this database.
-    Perf,
-    /// Turn recording on for the build directory (the current directory, or
-    /// TOASTER_DIR): every `bake` build there is recorded.
-    Start,
-    /// Turn recording off again (a configuration that inherits `toaster` still records).
-    Stop,
-    /// Load a Django-style XML fixture (objects overwrite rows with the same pk).
-    Loaddata {
-        /// The fixture file.
-        file: PathBuf,
-    },
-}
+use crate::cli::{Cli, Cmd};
 
 fn database(cli: &Cli) -> PathBuf {
     if let Some(p) = &cli.database {
         return p.clone();
     }
     let dir = std::env::var_os("TOASTER_DIR")
+        .or_else(|| std::env::var_os("BUILDDIR"))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
-    dir.join("toaster.sqlite")
+    dir.join(bb_toaster::db::DB_FILE)
 }
 
-fn run(cli: &Cli) -> bb_toaster::Result<()> {
-    let path = database(cli);
-    let mut conn = bb_toaster::db::open(&path)?;
-    let mut out = std::io::stdout().lock();
-    match &cli.cmd {
-        Cmd::Migrate => {
-            let v = bb_toaster::db::migrate(&conn)?;
-            let _ = writeln!(out, "{}: schema version {v}", path.display());
+/// Writes a line to stdout; a closed pipe (EPIPE) is not an error.
+fn out(line: &str) -> anyhow::Result<()> {
+    let mut o = std::io::stdout().lock();
+    match writeln!(o, "{line}").and_then(|()| o.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("write to stdout"),
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    if matches!(cli.cmd, Cmd::Start | Cmd::Stop) {
+        // `bake` records when the build directory holds a `.toaster` marker.
+        let dir = std::env::var_os("TOASTER_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let marker = dir.join(".toaster");
+        if matches!(cli.cmd, Cmd::Start) {
+            std::fs::write(&marker, "bake records builds here (toaster-manage start)\n")
+                .with_context(|| marker.display().to_string())?;
+            return out(&format!("build recording on in {}", dir.display()));
         }
+        match std::fs::remove_file(&marker) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| marker.display().to_string());
+            }
+            _ => {}
+        }
+        return out(&format!("build recording off in {}", dir.display()));
+    }
+    let path = database(cli);
+    if let Cmd::Migrate = cli.cmd {
+        let conn = bb_toaster::db::open_unmigrated(&path)?;
+        let from = bb_toaster::db::version(&conn)?;
+        let to = bb_toaster::db::migrate(&conn)?;
+        return out(&format!(
+            "{}: schema version {to}{}",
+            path.display(),
+            if from == to {
+                " (up to date)".to_owned()
+            } else {
+                format!(" (from {from})")
+            }
+        ));
+    }
+    let mut conn = bb_toaster::db::open(&path)?;
+    match &cli.cmd {
+        Cmd::Migrate | Cmd::Start | Cmd::Stop => {}
         Cmd::Buildslist { json } => {
             let list = bb_toaster::manage::buildslist(&conn)?;
             if *json {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&list).unwrap_or_default()
-                );
+                out(&serde_json::to_string_pretty(&list)?)?;
             } else {
                 for b in list {
-                    let _ = writeln!(out, "{}", b.text());
+                    out(&b.text())?;
                 }
             }
         }
         Cmd::Builddelete { ids } => {
             bb_toaster::manage::builddelete(&mut conn, ids)?;
             for id in ids {
-                let _ = writeln!(out, "build {id} deleted");
+                out(&format!("build {id} deleted"))?;
             }
         }
         Cmd::Checksettings { fixtures } => {
@@ -109,55 +98,75 @@ fn run(cli: &Cli) -> bb_toaster::Result<()> {
             let custom_only = std::env::var_os("CUSTOM_XML_ONLY").is_some();
             let r = bb_toaster::manage::checksettings(&mut conn, &dir, custom_only)?;
             for f in r.loaded {
-                let _ = writeln!(out, "loaded {f}");
+                out(&format!("loaded {f}"))?;
+            }
+            for f in r.skipped {
+                out(&format!("skipped {f} (CUSTOM_XML_ONLY)"))?;
             }
             for id in r.failed_builds {
-                let _ = writeln!(
-                    out,
+                out(&format!(
                     "build {id} was in progress with no recorder: marked failed"
-                );
-            }
-        }
-        Cmd::Start | Cmd::Stop => {
-            let dir = std::env::var_os("TOASTER_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("."));
-            let marker = dir.join(".toaster");
-            let r = if matches!(cli.cmd, Cmd::Start) {
-                std::fs::write(&marker, "bake records builds here (toaster-manage start)\n")
-            } else {
-                match std::fs::remove_file(&marker) {
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                    other => other,
-                }
-            };
-            match r {
-                Ok(()) => {
-                    let state = if matches!(cli.cmd, Cmd::Start) {
-                        "on"
-                    } else {
-                        "off"
-                    };
-                    let _ = writeln!(out, "build recording {state} in {}", dir.display());
-                }
-                Err(e) => {
-                    return Err(bb_toaster::Error::Invalid(format!(
-                        "{}: {e}",
-                        marker.display()
-                    )));
-                }
+                ))?;
             }
         }
         Cmd::Perf => {
             for p in bb_toaster::manage::perf(&conn)? {
-                let _ = writeln!(out, "{:>9.3} ms {:>6} rows  {}", p.ms, p.rows, p.page);
+                out(&format!("{:>9.3} ms {:>6} rows  {}", p.ms, p.rows, p.page))?;
             }
         }
         Cmd::Loaddata { file } => {
             let n = bb_toaster::fixtures::loaddata(&mut conn, file)?;
-            let _ = writeln!(out, "Installed {n} object(s) from 1 fixture(s)");
+            out(&format!("Installed {n} object(s) from 1 fixture(s)"))?;
         }
+        Cmd::RecordDemo { tasks, delay_ms } => record_demo(&path, *tasks, *delay_ms)?,
     }
+    Ok(())
+}
+
+/// A synthetic build recorded slowly, so that a test can kill the process mid-way.
+fn record_demo(path: &std::path::Path, tasks: usize, delay_ms: u64) -> anyhow::Result<()> {
+    let rec = bb_toaster::Recorder::start(
+        path,
+        bb_toaster::BuildStart {
+            machine: "demo".into(),
+            distro: "bake".into(),
+            targets: vec![("demo".into(), String::new())],
+            ..bb_toaster::BuildStart::default()
+        },
+    )?;
+    out(&format!("build {}", rec.build_id()))?;
+    rec.event(&BuildEvent::BuildStarted {
+        targets: vec!["demo".into()],
+        total: tasks,
+    });
+    for i in 0..tasks {
+        let task = TaskRef {
+            index: i,
+            pn: format!("r{i}"),
+            fn_name: format!("/demo/r{i}.bb"),
+            task: "do_compile".into(),
+        };
+        rec.event(&BuildEvent::TaskStarted {
+            task: task.clone(),
+            number: i + 1,
+            total: tasks,
+            log: format!("/demo/r{i}/temp/log.do_compile"),
+            noexec: false,
+        });
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        rec.event(&BuildEvent::TaskSucceeded {
+            task,
+            usage: Usage::default(),
+        });
+    }
+    rec.event(&BuildEvent::BuildFinished {
+        outcome: Outcome::Succeeded,
+        ran: tasks,
+        skipped: 0,
+        failed: 0,
+        not_run: 0,
+    });
+    rec.finish()?;
     Ok(())
 }
 
@@ -166,7 +175,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ERROR: {e}");
+            let _ = writeln!(std::io::stderr(), "ERROR: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -1,4 +1,7 @@
-//! Errors of the recorder and the management commands.
+//! Errors of the recorder and the management commands: one enum, each variant naming the
+//! object, file, field or query it is about. Nothing here prints.
+
+use std::path::PathBuf;
 
 /// What went wrong, naming the object, file or query.
 #[derive(Debug, thiserror::Error)]
@@ -11,7 +14,35 @@ pub enum Error {
         /// SQLite's error.
         source: rusqlite::Error,
     },
-    /// A request that cannot be carried out (unknown build id, newer schema, ...).
+    /// Reading a file failed (the message names the path: the error comes from fs_err).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// `builddelete` (or another command) was given an id no build has.
+    #[error("build {0} does not exist")]
+    UnknownBuild(i64),
+    /// The database was written by a newer bake.
+    #[error("{path}: the database has schema version {found}, newer than this bake's {supported}")]
+    SchemaTooNew {
+        /// The database.
+        path: String,
+        /// Its `user_version`.
+        found: i64,
+        /// The newest version this build of bake knows.
+        supported: i64,
+    },
+    /// A fixture file could not be read or loaded.
+    #[error("{}: {}{message}", file.display(), location(object, field))]
+    Fixture {
+        /// The fixture file.
+        file: PathBuf,
+        /// The object (`orm.release pk=1`), when the error is about one.
+        object: Option<String>,
+        /// The field, when the error is about one.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A request that cannot be carried out.
     #[error("{0}")]
     Invalid(String),
     /// The recorder's writer stopped.
@@ -19,5 +50,20 @@ pub enum Error {
     Recorder(String),
 }
 
+fn location(object: &Option<String>, field: &Option<String>) -> String {
+    match (object, field) {
+        (Some(o), Some(f)) => format!("object `{o}`, field `{f}`: "),
+        (Some(o), None) => format!("object `{o}`: "),
+        (None, Some(f)) => format!("field `{f}`: "),
+        (None, None) => String::new(),
+    }
+}
+
 /// The result type of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Maps a SQLite error to [`Error::Db`] saying what was being done.
+pub(crate) fn db(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Db { what, source }
+}

@@ -5,7 +5,7 @@
 //! file is one transaction: an error names the object and the field, and nothing is
 //! written.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use quick_xml::events::Event;
@@ -25,7 +25,21 @@ pub struct FixtureObject {
 }
 
 fn bad(file: &Path, what: String) -> Error {
-    Error::Invalid(format!("{}: {what}", file.display()))
+    Error::Fixture {
+        file: file.to_path_buf(),
+        object: None,
+        field: None,
+        message: what,
+    }
+}
+
+fn bad_object(file: &Path, o: &FixtureObject, field: Option<&str>, what: String) -> Error {
+    Error::Fixture {
+        file: file.to_path_buf(),
+        object: Some(format!("{} pk={}", o.model, o.pk)),
+        field: field.map(str::to_owned),
+        message: what,
+    }
 }
 
 /// Reads the objects of a fixture file.
@@ -53,7 +67,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<FixtureObject>> {
                             o.pk = v.trim().parse().map_err(|_| {
                                 bad(
                                     file,
-                                    format!("object {}: pk `{v}` is not an integer", o.model),
+                                    format!("object `{}`: pk `{v}` is not an integer", o.model),
                                 )
                             })?
                         }
@@ -78,7 +92,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<FixtureObject>> {
                 let col = if rel { format!("{name}_id") } else { name };
                 field = Some((col, String::new(), false));
             }
-            Event::Empty(e) if e.name().as_ref() == b"None" => {
+            Event::Empty(e) | Event::Start(e) if e.name().as_ref() == b"None" => {
                 if let Some(f) = field.as_mut() {
                     f.2 = true;
                 }
@@ -131,51 +145,45 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<FixtureObject>> {
 /// Loads a fixture file into the database (one transaction); returns how many
 /// objects were written.
 pub fn loaddata(conn: &mut Connection, file: &Path) -> Result<usize> {
-    let text = std::fs::read_to_string(file).map_err(|e| bad(file, format!("cannot read: {e}")))?;
+    let text = fs_err::read_to_string(file)?;
     let objects = parse(file, &text)?;
-    let tx = conn.transaction().map_err(|e| Error::Db {
-        what: "begin loaddata".into(),
-        source: e,
-    })?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| Error::Db {
+            what: "begin loaddata".into(),
+            source: e,
+        })?;
+    tx.pragma_update(None, "defer_foreign_keys", "ON")
+        .map_err(|e| Error::Db {
+            what: "defer_foreign_keys".into(),
+            source: e,
+        })?;
+    let mut columns: HashMap<String, HashSet<String>> = HashMap::new();
     for o in &objects {
         let Some(model) = o.model.strip_prefix("orm.") else {
-            return Err(bad(
+            return Err(bad_object(
                 file,
-                format!(
-                    "object {} pk={}: only orm.* models are known",
-                    o.model, o.pk
-                ),
+                o,
+                None,
+                "only `orm.*` models are known".into(),
             ));
         };
         let table = format!("orm_{model}");
-        let mut st = tx
-            .prepare(&format!("PRAGMA table_info({table})"))
-            .map_err(|e| Error::Db {
-                what: format!("columns of {table}"),
-                source: e,
-            })?;
-        let cols: HashSet<String> = st
-            .query_map([], |r| r.get::<_, String>(1))
-            .map_err(|e| Error::Db {
-                what: format!("columns of {table}"),
-                source: e,
-            })?
-            .filter_map(std::result::Result::ok)
-            .collect();
+        let cols = match columns.get(&table) {
+            Some(c) => c,
+            None => {
+                let c = table_columns(&tx, &table)?;
+                columns.entry(table.clone()).or_insert(c)
+            }
+        };
         if cols.is_empty() {
-            return Err(bad(
-                file,
-                format!("object {} pk={}: unknown model", o.model, o.pk),
-            ));
+            return Err(bad_object(file, o, None, "unknown model".into()));
         }
         let mut names = vec!["id".to_owned()];
         let mut values: Vec<Option<String>> = vec![Some(o.pk.to_string())];
         for (col, v) in &o.fields {
             if !cols.contains(col) {
-                return Err(bad(
-                    file,
-                    format!("object {} pk={}: unknown field `{col}`", o.model, o.pk),
-                ));
+                return Err(bad_object(file, o, Some(col), "unknown field".into()));
             }
             names.push(format!("\"{col}\""));
             values.push(v.clone());
@@ -196,11 +204,85 @@ pub fn loaddata(conn: &mut Connection, file: &Path) -> Result<usize> {
             )
         };
         tx.execute(&sql, rusqlite::params_from_iter(values.iter()))
-            .map_err(|e| bad(file, format!("object {} pk={}: {e}", o.model, o.pk)))?;
+            .map_err(|e| {
+                // Name the field when SQLite names a column.
+                let msg = e.to_string();
+                let field = o
+                    .fields
+                    .iter()
+                    .map(|(c, _)| c.as_str())
+                    .find(|c| msg.contains(&format!(".{c}")));
+                bad_object(file, o, field, msg)
+            })?;
+    }
+    // Objects may name objects later in the file (foreign keys are checked at the end,
+    // as Django does); rows that still point nowhere are refused, naming the object.
+    for table in columns.keys() {
+        let mut st = tx
+            .prepare(&format!("PRAGMA foreign_key_check(\"{table}\")"))
+            .map_err(|e| Error::Db {
+                what: format!("foreign keys of `{table}`"),
+                source: e,
+            })?;
+        let bad_row = st
+            .query_map([], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))
+            .map_err(|e| Error::Db {
+                what: format!("foreign keys of `{table}`"),
+                source: e,
+            })?
+            .next();
+        if let Some(row) = bad_row {
+            let (pk, parent) = row.map_err(|e| Error::Db {
+                what: format!("foreign keys of `{table}`"),
+                source: e,
+            })?;
+            let model = format!("orm.{}", table.trim_start_matches("orm_"));
+            let o = objects
+                .iter()
+                .find(|o| o.model == model && o.pk == pk)
+                .cloned()
+                .unwrap_or(FixtureObject {
+                    model,
+                    pk,
+                    fields: Vec::new(),
+                });
+            let parent_model = format!("orm.{}", parent.trim_start_matches("orm_"));
+            return Err(bad_object(
+                file,
+                &o,
+                None,
+                format!("refers to a `{parent_model}` that does not exist"),
+            ));
+        }
     }
     tx.commit().map_err(|e| Error::Db {
         what: "commit loaddata".into(),
         source: e,
     })?;
     Ok(objects.len())
+}
+
+/// The columns of `table` (empty when there is no such table).
+fn table_columns(conn: &Connection, table: &str) -> Result<HashSet<String>> {
+    let what = || format!("columns of `{table}`");
+    let mut st = conn
+        .prepare(&format!("PRAGMA table_info(\"{table}\")"))
+        .map_err(|e| Error::Db {
+            what: what(),
+            source: e,
+        })?;
+    let rows = st
+        .query_map([], |r| r.get::<_, String>(1))
+        .map_err(|e| Error::Db {
+            what: what(),
+            source: e,
+        })?;
+    let mut out = HashSet::new();
+    for r in rows {
+        out.insert(r.map_err(|e| Error::Db {
+            what: what(),
+            source: e,
+        })?);
+    }
+    Ok(out)
 }

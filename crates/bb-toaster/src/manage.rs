@@ -1,9 +1,12 @@
-//! The management commands' logic: `buildslist`, `builddelete`, crash recovery.
+//! The management commands' logic, one function per command of `toaster-manage`:
+//! [`buildslist`], [`builddelete`], [`checksettings`] (with the crash recovery of
+//! [`fail_stale_builds`]) and [`perf`]; `loaddata` is [`crate::fixtures::loaddata`] and
+//! `migrate` is [`crate::db::migrate`]. Nothing here prints.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, db};
 use crate::model::BuildOutcome;
 
 /// One recorded build as `buildslist` shows it.
@@ -31,13 +34,6 @@ impl BuildLine {
             self.distro,
             self.targets.join(",")
         )
-    }
-}
-
-fn db(what: &'static str) -> impl Fn(rusqlite::Error) -> Error {
-    move |e| Error::Db {
-        what: what.into(),
-        source: e,
     }
 }
 
@@ -72,114 +68,122 @@ pub fn buildslist(conn: &Connection) -> Result<Vec<BuildLine>> {
         .map_err(db("buildslist"))
 }
 
-/// Deletes builds and everything that belongs only to them, in one transaction: an
-/// unknown id is an error naming it and nothing is deleted. Then gives the freed pages
-/// back (incremental vacuum).
+/// Deletes builds and everything that belongs only to them (targets and their files,
+/// tasks, recipes and layer versions recorded with the build, variables and their history,
+/// log messages, packages; layers no other build or project uses), in one transaction.
+/// An unknown id, or a build still being recorded, is an error naming it, and nothing is
+/// deleted. Then gives the freed pages back (incremental vacuum).
 pub fn builddelete(conn: &mut Connection, ids: &[i64]) -> Result<()> {
-    let tx = conn.transaction().map_err(db("begin builddelete"))?;
-    for id in ids {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db("begin builddelete"))?;
+    for &id in ids {
         let exists: bool = tx
             .query_row("SELECT count(*) FROM orm_build WHERE id = ?1", [id], |r| {
                 r.get::<_, i64>(0)
             })
             .map(|n| n > 0)
-            .map_err(db("find build"))?;
+            .map_err(db(format!("find build {id}")))?;
         if !exists {
-            return Err(Error::Invalid(format!("build {id} does not exist")));
+            return Err(Error::UnknownBuild(id));
         }
-        // Children first (large cascades are slow), then the build; recipes and
-        // layers recorded for this build go with its layer versions.
-        let stmts = [
-            "DELETE FROM orm_variablehistory WHERE variable_id IN (SELECT id FROM orm_variable WHERE build_id = ?1)",
-            "DELETE FROM orm_variable WHERE build_id = ?1",
-            "DELETE FROM orm_logmessage WHERE build_id = ?1",
-            "DELETE FROM orm_task_dependency WHERE task_id IN (SELECT id FROM orm_task WHERE build_id = ?1)",
-            "DELETE FROM orm_task WHERE build_id = ?1",
-            "DELETE FROM orm_package_file WHERE package_id IN (SELECT id FROM orm_package WHERE build_id = ?1)",
-            "DELETE FROM orm_package_dependency WHERE package_id IN (SELECT id FROM orm_package WHERE build_id = ?1)",
-            "DELETE FROM orm_package WHERE build_id = ?1",
-            "DELETE FROM orm_target_file WHERE target_id IN (SELECT id FROM orm_target WHERE build_id = ?1)",
-            "DELETE FROM orm_target_image_file WHERE target_id IN (SELECT id FROM orm_target WHERE build_id = ?1)",
-            "DELETE FROM orm_target WHERE build_id = ?1",
-            "DELETE FROM orm_helptext WHERE build_id = ?1",
-            "DELETE FROM orm_recipe_dependency WHERE recipe_id IN (SELECT r.id FROM orm_recipe r JOIN orm_layer_version lv ON r.layer_version_id = lv.id WHERE lv.build_id = ?1)",
-            "DELETE FROM orm_recipe WHERE layer_version_id IN (SELECT id FROM orm_layer_version WHERE build_id = ?1)",
-            "CREATE TEMP TABLE IF NOT EXISTS bake_deleted_layers (id INTEGER)",
-            "DELETE FROM bake_deleted_layers",
-            "INSERT INTO bake_deleted_layers SELECT layer_id FROM orm_layer_version WHERE build_id = ?1",
-            "DELETE FROM orm_layer_version WHERE build_id = ?1",
-            "DELETE FROM orm_build WHERE id = ?1",
-        ];
-        for s in stmts {
-            if s.contains("?1") {
-                tx.execute(s, [id]).map_err(db("builddelete"))?;
-            } else {
-                tx.execute(s, []).map_err(db("builddelete"))?;
-            }
+        if crate::recovery::is_recording(&tx, id)? {
+            return Err(Error::Invalid(format!(
+                "build {id} is being recorded: it cannot be deleted until it ends"
+            )));
         }
-        // Layers that only this build used.
-        tx.execute(
-            "DELETE FROM orm_layer WHERE id IN (SELECT id FROM bake_deleted_layers) AND id NOT IN (SELECT layer_id FROM orm_layer_version)",
-            [],
-        )
-        .map_err(db("builddelete layers"))?;
     }
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS bake_deleted_layers (id INTEGER PRIMARY KEY); DELETE FROM bake_deleted_layers;",
+    )
+    .map_err(db("builddelete"))?;
+    for &id in ids {
+        // Children first, then the build (SQLite walks large cascades slowly: each
+        // deleted row would look up every table that points at it).
+        const TARGETS: &str = "(SELECT id FROM orm_target WHERE build_id = ?1)";
+        const TASKS: &str = "(SELECT id FROM orm_task WHERE build_id = ?1)";
+        const PACKAGES: &str = "(SELECT id FROM orm_package WHERE build_id = ?1)";
+        const LAYER_VERSIONS: &str = "(SELECT id FROM orm_layer_version WHERE build_id = ?1)";
+        const RECIPES: &str = "(SELECT r.id FROM orm_recipe r WHERE r.layer_version_id IN (SELECT id FROM orm_layer_version WHERE build_id = ?1))";
+        let stmts = [
+            "DELETE FROM orm_variablehistory WHERE variable_id IN (SELECT id FROM orm_variable WHERE build_id = ?1)".to_owned(),
+            "DELETE FROM orm_variable WHERE build_id = ?1".to_owned(),
+            "DELETE FROM orm_helptext WHERE build_id = ?1".to_owned(),
+            "DELETE FROM orm_logmessage WHERE build_id = ?1".to_owned(),
+            format!("DELETE FROM orm_task_dependency WHERE task_id IN {TASKS}"),
+            format!("DELETE FROM orm_task_dependency WHERE depends_on_id IN {TASKS}"),
+            format!("UPDATE orm_target_file SET sym_target_id = NULL, directory_id = NULL WHERE target_id IN {TARGETS}"),
+            format!("DELETE FROM orm_target_file WHERE target_id IN {TARGETS}"),
+            format!("DELETE FROM orm_target_image_file WHERE target_id IN {TARGETS}"),
+            format!("DELETE FROM orm_targetkernelfile WHERE target_id IN {TARGETS}"),
+            format!("DELETE FROM orm_targetsdkfile WHERE target_id IN {TARGETS}"),
+            format!("DELETE FROM orm_target_installed_package WHERE target_id IN {TARGETS}"),
+            format!("DELETE FROM orm_package_dependency WHERE target_id IN {TARGETS}"),
+            format!("DELETE FROM orm_target_installed_package WHERE package_id IN {PACKAGES}"),
+            format!("DELETE FROM orm_package_file WHERE package_id IN {PACKAGES}"),
+            format!("DELETE FROM orm_package_dependency WHERE package_id IN {PACKAGES}"),
+            format!("DELETE FROM orm_package_dependency WHERE depends_on_id IN {PACKAGES}"),
+            "DELETE FROM orm_package WHERE build_id = ?1".to_owned(),
+            "DELETE FROM orm_task WHERE build_id = ?1".to_owned(),
+            "DELETE FROM orm_target WHERE build_id = ?1".to_owned(),
+            format!("DELETE FROM orm_recipe_dependency WHERE recipe_id IN {RECIPES}"),
+            format!("DELETE FROM orm_recipe_dependency WHERE depends_on_id IN {RECIPES}"),
+            format!("DELETE FROM orm_provides WHERE recipe_id IN {RECIPES}"),
+            // Tasks and packages of other builds never point at this build's recipes:
+            // every build records its own.
+            format!("DELETE FROM orm_recipe WHERE layer_version_id IN {LAYER_VERSIONS}"),
+            format!("DELETE FROM orm_machine WHERE layer_version_id IN {LAYER_VERSIONS}"),
+            format!("DELETE FROM orm_distro WHERE layer_version_id IN {LAYER_VERSIONS}"),
+            format!("DELETE FROM orm_layerversiondependency WHERE layer_version_id IN {LAYER_VERSIONS} OR depends_on_id IN {LAYER_VERSIONS}"),
+            format!("DELETE FROM orm_projectlayer WHERE layercommit_id IN {LAYER_VERSIONS}"),
+            "INSERT OR IGNORE INTO bake_deleted_layers SELECT layer_id FROM orm_layer_version WHERE build_id = ?1".to_owned(),
+            "DELETE FROM orm_layer_version WHERE build_id = ?1".to_owned(),
+            "DELETE FROM orm_build WHERE id = ?1".to_owned(),
+        ];
+        for s in &stmts {
+            tx.execute(s, [id])
+                .map_err(db(format!("delete build {id}")))?;
+        }
+    }
+    // Layers that only the deleted builds used.
+    tx.execute(
+        "DELETE FROM orm_layer WHERE id IN (SELECT id FROM bake_deleted_layers) AND id NOT IN (SELECT layer_id FROM orm_layer_version)",
+        [],
+    )
+    .map_err(db("delete unused layers"))?;
+    tx.execute("DELETE FROM bake_deleted_layers", [])
+        .map_err(db("builddelete"))?;
     tx.commit().map_err(db("commit builddelete"))?;
-    conn.execute_batch("PRAGMA incremental_vacuum")
-        .map_err(db("incremental_vacuum"))?;
-    Ok(())
+    crate::db::vacuum(conn)
 }
 
-/// Crash recovery (what `checksettings` and the next build do): builds still "in
-/// progress" whose recording process is gone are marked failed, completed now.
-/// Returns their ids.
-pub fn fail_stale_builds(conn: &Connection) -> Result<Vec<i64>> {
-    let mut st = conn
-        .prepare("SELECT id, recorder_pid FROM orm_build WHERE outcome = ?1")
-        .map_err(db("find builds in progress"))?;
-    let rows: Vec<(i64, Option<i64>)> = st
-        .query_map([BuildOutcome::InProgress as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .map_err(db("find builds in progress"))?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(db("find builds in progress"))?;
-    let mut stale = Vec::new();
-    for (id, pid) in rows {
-        let alive = pid.is_some_and(|p| {
-            p != i64::from(std::process::id())
-                && std::path::Path::new(&format!("/proc/{p}")).exists()
-        });
-        if !alive {
-            conn.execute(
-                "UPDATE orm_build SET outcome = ?2, completed_on = ?3 WHERE id = ?1",
-                params![
-                    id,
-                    BuildOutcome::Failed as i64,
-                    crate::model::timestamp(std::time::SystemTime::now())
-                ],
-            )
-            .map_err(db("mark build failed"))?;
-            stale.push(id);
-        }
-    }
-    Ok(stale)
-}
+pub use crate::recovery::fail_stale_builds;
 
 /// What `checksettings` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckSettings {
-    /// Fixture files loaded (first run only).
+    /// Fixture files loaded (first run only), in order.
     pub loaded: Vec<String>,
+    /// Fixture files skipped because of CUSTOM_XML_ONLY.
+    pub skipped: Vec<String>,
     /// Builds found in progress with no recorder, marked failed.
     pub failed_builds: Vec<i64>,
 }
 
-/// `checksettings`: on the first run (no settings yet) loads `settings.xml` from
-/// `fixtures_dir`, then `custom.xml` when present (with `custom_only`, Toaster's
-/// CUSTOM_XML_ONLY, there is no release catalog between the two to skip: bake ships
-/// none); makes sure exactly one DEFAULT_RELEASE setting exists; marks builds left in
-/// progress failed. Running it again changes nothing but the crash recovery.
+/// The fixture that plays the role of Toaster's `poky.xml`/`oe-core.xml`: bake's release
+/// catalog, skipped with CUSTOM_XML_ONLY.
+pub const CATALOG_FIXTURE: &str = "bake.xml";
+
+/// `checksettings`, Toaster's first-run setup (idempotent):
+/// 1. when the database holds no settings yet: loads `settings.xml` from `fixtures_dir`,
+///    then, unless CUSTOM_XML_ONLY is set (the `custom_only` argument, from the
+///    environment, or a `CUSTOM_XML_ONLY` setting), the release catalog
+///    ([`CATALOG_FIXTURE`]), then `custom.xml` when present;
+/// 2. makes sure exactly one DEFAULT_RELEASE setting exists;
+/// 3. makes sure the project "Command line builds" exists; when created it gets the
+///    DEFCONF_<VAR> settings as its variables and the DEFAULT_RELEASE release;
+/// 4. crash recovery: builds left in progress by a recorder that is gone are marked
+///    failed.
 pub fn checksettings(
     conn: &mut Connection,
     fixtures_dir: &std::path::Path,
@@ -190,18 +194,36 @@ pub fn checksettings(
         .query_row("SELECT count(*) FROM orm_toastersetting", [], |r| r.get(0))
         .map_err(db("count settings"))?;
     if settings == 0 {
-        let _ = custom_only;
-        for name in ["settings.xml", "custom.xml"] {
-            let f = fixtures_dir.join(name);
-            if name == "custom.xml" && !f.exists() {
-                continue;
-            }
-            crate::fixtures::loaddata(conn, &f)?;
-            out.loaded.push(f.display().to_string());
+        let f = fixtures_dir.join("settings.xml");
+        crate::fixtures::loaddata(conn, &f)?;
+        out.loaded.push(f.display().to_string());
+        let custom_only = custom_only
+            || conn
+                .query_row(
+                    "SELECT count(*) FROM orm_toastersetting WHERE name = 'CUSTOM_XML_ONLY'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(db("CUSTOM_XML_ONLY"))?
+                > 0;
+        let catalog = fixtures_dir.join(CATALOG_FIXTURE);
+        if custom_only {
+            out.skipped.push(catalog.display().to_string());
+        } else if catalog.exists() {
+            crate::fixtures::loaddata(conn, &catalog)?;
+            out.loaded.push(catalog.display().to_string());
+        }
+        let custom = fixtures_dir.join("custom.xml");
+        if custom.exists() {
+            crate::fixtures::loaddata(conn, &custom)?;
+            out.loaded.push(custom.display().to_string());
         }
     }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db("begin checksettings"))?;
     let defaults: Vec<i64> = {
-        let mut st = conn
+        let mut st = tx
             .prepare("SELECT id FROM orm_toastersetting WHERE name = 'DEFAULT_RELEASE' ORDER BY id")
             .map_err(db("DEFAULT_RELEASE"))?;
         st.query_map([], |r| r.get(0))
@@ -210,16 +232,18 @@ pub fn checksettings(
             .map_err(db("DEFAULT_RELEASE"))?
     };
     if defaults.is_empty() {
-        conn.execute(
+        tx.execute(
             "INSERT INTO orm_toastersetting (name, value) VALUES ('DEFAULT_RELEASE', '')",
             [],
         )
         .map_err(db("DEFAULT_RELEASE"))?;
     }
     for extra in defaults.iter().skip(1) {
-        conn.execute("DELETE FROM orm_toastersetting WHERE id = ?1", [extra])
+        tx.execute("DELETE FROM orm_toastersetting WHERE id = ?1", [extra])
             .map_err(db("DEFAULT_RELEASE"))?;
     }
+    crate::recorder::cli_project(&tx)?;
+    tx.commit().map_err(db("commit checksettings"))?;
     out.failed_builds = fail_stale_builds(conn)?;
     Ok(out)
 }

@@ -1,5 +1,9 @@
 //! Toaster's data model as SQLite tables (Django's table names, `orm_*`), with forward
-//! migrations numbered by `PRAGMA user_version`.
+//! migrations numbered by `PRAGMA user_version`. Only SQL lives here: opening and
+//! applying the migrations is `db.rs`.
+//!
+//! A migration is never edited once released: a change of the model is a new entry at
+//! the end of [`MIGRATIONS`].
 
 /// The migrations, in order: migration `i` (0-based) brings `user_version` to `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -245,5 +249,110 @@ CREATE TABLE orm_target_file (
     sym_target_id INTEGER REFERENCES orm_target_file(id) ON DELETE SET NULL
 );
 CREATE INDEX orm_target_file_target ON orm_target_file(target_id);
+"#,
+    // 2: the rest of Toaster's build-side model (provides, layer dependencies, machines,
+    // distros, image contents, kernel and SDK artifacts, project layers/variables/targets),
+    // the `up_date`/`project` columns, Toaster's unique keys, the indexes that deletes
+    // and pages need, and the recorder's process start time (pid reuse).
+    r#"
+ALTER TABLE orm_layer ADD COLUMN up_date DATETIME;
+ALTER TABLE orm_layer_version ADD COLUMN up_date DATETIME;
+ALTER TABLE orm_layer_version ADD COLUMN project_id INTEGER REFERENCES orm_project(id) ON DELETE CASCADE;
+ALTER TABLE orm_recipe ADD COLUMN up_date DATETIME;
+-- bake: the recording process's start time (clock ticks after boot), so that a reused
+-- pid is not taken for the recorder (not in Toaster's model).
+ALTER TABLE orm_build ADD COLUMN recorder_started INTEGER;
+CREATE TABLE orm_provides (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(100) NOT NULL,
+    recipe_id INTEGER NOT NULL REFERENCES orm_recipe(id) ON DELETE CASCADE
+);
+CREATE INDEX orm_provides_recipe ON orm_provides(recipe_id);
+ALTER TABLE orm_recipe_dependency ADD COLUMN via_id INTEGER REFERENCES orm_provides(id) ON DELETE CASCADE;
+CREATE INDEX orm_recipe_dependency_via ON orm_recipe_dependency(via_id);
+CREATE TABLE orm_layerversiondependency (
+    id INTEGER PRIMARY KEY,
+    layer_version_id INTEGER NOT NULL REFERENCES orm_layer_version(id) ON DELETE CASCADE,
+    depends_on_id INTEGER NOT NULL REFERENCES orm_layer_version(id) ON DELETE CASCADE
+);
+CREATE INDEX orm_layerversiondependency_lv ON orm_layerversiondependency(layer_version_id);
+CREATE INDEX orm_layerversiondependency_dep ON orm_layerversiondependency(depends_on_id);
+CREATE TABLE orm_machine (
+    id INTEGER PRIMARY KEY,
+    up_date DATETIME,
+    layer_version_id INTEGER NOT NULL REFERENCES orm_layer_version(id) ON DELETE CASCADE,
+    name VARCHAR(255) NOT NULL,
+    description VARCHAR(255) NOT NULL DEFAULT ''
+);
+CREATE INDEX orm_machine_lv ON orm_machine(layer_version_id);
+CREATE TABLE orm_distro (
+    id INTEGER PRIMARY KEY,
+    up_date DATETIME,
+    layer_version_id INTEGER NOT NULL REFERENCES orm_layer_version(id) ON DELETE CASCADE,
+    name VARCHAR(255) NOT NULL,
+    description VARCHAR(255) NOT NULL DEFAULT ''
+);
+CREATE INDEX orm_distro_lv ON orm_distro(layer_version_id);
+CREATE TABLE orm_target_installed_package (
+    id INTEGER PRIMARY KEY,
+    target_id INTEGER NOT NULL REFERENCES orm_target(id) ON DELETE CASCADE,
+    package_id INTEGER NOT NULL REFERENCES orm_package(id) ON DELETE CASCADE
+);
+CREATE INDEX orm_target_installed_package_target ON orm_target_installed_package(target_id);
+CREATE INDEX orm_target_installed_package_package ON orm_target_installed_package(package_id);
+CREATE TABLE orm_targetkernelfile (
+    id INTEGER PRIMARY KEY,
+    target_id INTEGER NOT NULL REFERENCES orm_target(id) ON DELETE CASCADE,
+    file_name VARCHAR(255) NOT NULL,
+    file_size INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX orm_targetkernelfile_target ON orm_targetkernelfile(target_id);
+CREATE TABLE orm_targetsdkfile (
+    id INTEGER PRIMARY KEY,
+    target_id INTEGER NOT NULL REFERENCES orm_target(id) ON DELETE CASCADE,
+    file_name VARCHAR(255) NOT NULL,
+    file_size INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX orm_targetsdkfile_target ON orm_targetsdkfile(target_id);
+CREATE TABLE orm_projectlayer (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES orm_project(id) ON DELETE CASCADE,
+    layercommit_id INTEGER REFERENCES orm_layer_version(id) ON DELETE CASCADE,
+    optional BOOLEAN NOT NULL DEFAULT 1,
+    UNIQUE (project_id, layercommit_id)
+);
+CREATE INDEX orm_projectlayer_lv ON orm_projectlayer(layercommit_id);
+CREATE TABLE orm_projectvariable (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES orm_project(id) ON DELETE CASCADE,
+    name VARCHAR(100) NOT NULL,
+    value TEXT
+);
+CREATE INDEX orm_projectvariable_project ON orm_projectvariable(project_id);
+CREATE TABLE orm_projecttarget (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES orm_project(id) ON DELETE CASCADE,
+    target VARCHAR(100) NOT NULL,
+    task VARCHAR(100)
+);
+CREATE INDEX orm_projecttarget_project ON orm_projecttarget(project_id);
+CREATE UNIQUE INDEX orm_recipe_identity ON orm_recipe(layer_version_id, file_path, pathflags);
+CREATE INDEX orm_layer_version_build ON orm_layer_version(build_id);
+CREATE INDEX orm_layer_version_layer ON orm_layer_version(layer_id);
+CREATE INDEX orm_layer_version_project ON orm_layer_version(project_id);
+CREATE INDEX orm_layer_version_release ON orm_layer_version(release_id);
+CREATE INDEX orm_build_outcome ON orm_build(outcome);
+CREATE INDEX orm_task_build_order ON orm_task(build_id, "order");
+CREATE INDEX orm_logmessage_task ON orm_logmessage(task_id);
+CREATE INDEX orm_package_recipe ON orm_package(recipe_id);
+CREATE INDEX orm_package_dependency_depends ON orm_package_dependency(depends_on_id);
+CREATE INDEX orm_package_dependency_target ON orm_package_dependency(target_id);
+CREATE INDEX orm_target_file_directory ON orm_target_file(directory_id);
+CREATE INDEX orm_target_file_sym_target ON orm_target_file(sym_target_id);
+CREATE INDEX orm_target_image_file_target ON orm_target_image_file(target_id);
+CREATE INDEX orm_helptext_build ON orm_helptext(build_id);
+CREATE INDEX orm_project_release ON orm_project(release_id);
+CREATE INDEX orm_release_bitbake_version ON orm_release(bitbake_version_id);
+CREATE INDEX orm_releasedefaultlayer_release ON orm_releasedefaultlayer(release_id);
 "#,
 ];

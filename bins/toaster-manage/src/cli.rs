@@ -1,0 +1,71 @@
+//! The command line of `toaster-manage` (clap): one subcommand per Toaster management
+//! command, plus a hidden one used by the crash-recovery tests.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Toaster's management commands.
+#[derive(Debug, Parser)]
+#[command(
+    name = "toaster-manage",
+    version,
+    about = "Toaster's management commands over the build database"
+)]
+pub(crate) struct Cli {
+    /// The database (default: $TOASTER_DIR/toaster.sqlite, else $BUILDDIR/toaster.sqlite,
+    /// else ./toaster.sqlite).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) database: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Cmd {
+    /// Create or upgrade the schema.
+    Migrate,
+    /// One line per recorded build: `ID: MACHINE DISTRO TARGET,...`.
+    Buildslist {
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete builds and everything that belongs only to them.
+    Builddelete {
+        /// Build ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// First-run setup (fixtures settings.xml, bake.xml unless CUSTOM_XML_ONLY,
+    /// custom.xml) and crash recovery (builds left in progress are marked failed).
+    Checksettings {
+        /// Where the fixtures are (default: $BAKE_FIXTURES_DIR, else the repository's
+        /// fixtures/).
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+    },
+    /// Time the queries of Toaster's pages on this database.
+    Perf,
+    /// Turn recording on for the build directory (the current directory, or
+    /// TOASTER_DIR): every `bake` build there is recorded.
+    Start,
+    /// Turn recording off again (a configuration that inherits `toaster` still records).
+    Stop,
+    /// Load a Django-style XML fixture (objects overwrite rows with the same pk).
+    Loaddata {
+        /// The fixture file.
+        file: PathBuf,
+    },
+    /// Record a synthetic build slowly (for crash-recovery tests): prints the build id,
+    /// then records TASKS tasks, DELAY_MS apart.
+    #[command(hide = true)]
+    RecordDemo {
+        /// How many tasks.
+        #[arg(long, default_value_t = 100)]
+        tasks: usize,
+        /// Milliseconds between two tasks.
+        #[arg(long, default_value_t = 10)]
+        delay_ms: u64,
+    },
+}
