@@ -13,21 +13,68 @@ use bb_runqueue::{BuildEvent, Outcome, SkipReason};
 
 use crate::{check_dangling, cli, default_task, print_log, ui};
 
-/// What the command line asks of a build.
+/// What the command line asks of a build. When recording is on (see
+/// [`crate::record`]), the build is recorded from the moment the configuration is
+/// parsed, errors that stop it included.
 pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode> {
     let mut res = ui::parse_with_status(cooker);
     ui::out(&res.summary_line());
-    if !res.failures.is_empty() {
-        return Ok(ExitCode::FAILURE);
-    }
-    check_dangling(cooker)?;
     let topdir = cooker
         .config
         .get_var("TOPDIR")
         .ok()
         .flatten()
         .unwrap_or_else(|| ".".to_owned());
-    let _lock = bb_runqueue::BuildLock::acquire(std::path::Path::new(&topdir))?;
+    let recorder = match crate::record::database(&cooker.config, &topdir) {
+        Some(db) => {
+            let mut config = cooker.config.clone();
+            let _ = bb_data::expand_keys(&mut config);
+            let task = default_task(cli, &config);
+            let start = crate::record::build_start(&config, &cli.targets, &task, res.parsed);
+            match bb_toaster::Recorder::start(&db, start) {
+                Ok(r) => {
+                    let r = Arc::new(r);
+                    ui::record_to(Some(r.logger()));
+                    Some(r)
+                }
+                Err(e) => {
+                    ui::report_level("WARNING", &format!("build not recorded: {e}"));
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let code = match build_parsed(cli, cooker, &mut res, &topdir, recorder.as_ref()) {
+        Ok(code) => code,
+        Err(e) => {
+            crate::report_error(&e);
+            ExitCode::FAILURE
+        }
+    };
+    ui::record_to(None);
+    if let Some(r) = recorder {
+        let r = Arc::try_unwrap(r).map_err(|_| anyhow::anyhow!("the recorder is still in use"))?;
+        if let Err(e) = r.finish() {
+            ui::report_level("WARNING", &format!("build not fully recorded: {e}"));
+        }
+    }
+    Ok(code)
+}
+
+/// The build once the recipes are parsed.
+fn build_parsed(
+    cli: &cli::Cli,
+    cooker: &Cooker,
+    res: &mut bb_cooker::ParseResult,
+    topdir: &str,
+    recorder: Option<&Arc<bb_toaster::Recorder>>,
+) -> anyhow::Result<ExitCode> {
+    if !res.failures.is_empty() {
+        return Ok(ExitCode::FAILURE);
+    }
+    check_dangling(cooker)?;
+    let _lock = bb_runqueue::BuildLock::acquire(std::path::Path::new(topdir))?;
     let mut config = cooker.config.clone();
     bb_data::expand_keys(&mut config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let providers = bb_cooker::providers::Providers::new(&res.recipes);
@@ -56,7 +103,7 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
     let infos: HashMap<String, bb_cooker::BuildInfo> = fns
         .iter()
         .cloned()
-        .zip(cooker.build_infos(&mut res, &fns, &bb_runqueue::hashes::build_info)?)
+        .zip(cooker.build_infos(res, &fns, &bb_runqueue::hashes::build_info)?)
         .collect();
     // -C TASK: taint TASK of each target and build the default task; -f: taint the
     // target tasks themselves.
@@ -157,30 +204,12 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
         targets: cli.targets.clone(),
     };
     let natives = crate::natives::natives();
-    // Toaster's recorder, when recording is on for this build directory.
-    let recorder = match crate::record::database(&config, &topdir) {
-        Some(db) => {
-            if let Ok(conn) = bb_toaster::db::open(&db) {
-                let _ = bb_toaster::manage::fail_stale_builds(&conn);
-            }
-            let start = crate::record::build_start(
-                cooker,
-                &config,
-                &cli.targets,
-                &task,
-                &graph,
-                &providers,
-            );
-            match bb_toaster::Recorder::start(&db, start) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    ui::report_level("WARNING", &format!("build not recorded: {e}"));
-                    None
-                }
-            }
-        }
-        None => None,
-    };
+    if let Some(r) = recorder {
+        let hashes: Vec<String> = plans.iter().map(|p| p.taskhash.clone()).collect();
+        r.dep_tree(crate::record::dep_tree(
+            &graph, &providers, &hashes, &recipes,
+        ));
+    }
     let (tx, rx) = std::sync::mpsc::channel::<BuildEvent>();
     let versions: HashMap<String, String> = graph
         .recipes
@@ -190,7 +219,8 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
             (f.clone(), format!("{pn}-{v}"))
         })
         .collect();
-    let printer = std::thread::spawn(move || print_events(&rx, &versions, recorder));
+    let recorder = recorder.cloned();
+    let printer = std::thread::spawn(move || print_events(&rx, &versions, recorder.as_deref()));
     ui::out("Initialising tasks...done.");
     ui::out("NOTE: No setscene tasks");
     ui::out("NOTE: Executing Tasks");
@@ -235,7 +265,7 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
 fn print_events(
     rx: &std::sync::mpsc::Receiver<BuildEvent>,
     versions: &HashMap<String, String>,
-    recorder: Option<bb_toaster::Recorder>,
+    recorder: Option<&bb_toaster::Recorder>,
 ) -> Vec<String> {
     use std::io::{IsTerminal as _, Write as _};
     let fancy = std::io::stdout().is_terminal()
@@ -265,7 +295,7 @@ fn print_events(
         if fancy {
             clear(&mut footer_lines);
         }
-        if let (Some(r), Some(e)) = (&recorder, &ev) {
+        if let (Some(r), Some(e)) = (recorder, &ev) {
             r.event(e);
         }
         match ev {
@@ -384,11 +414,6 @@ fn print_events(
     }
     if fancy {
         clear(&mut footer_lines);
-    }
-    if let Some(r) = recorder
-        && let Err(e) = r.finish()
-    {
-        ui::report_level("WARNING", &format!("build not fully recorded: {e}"));
     }
     failed
 }

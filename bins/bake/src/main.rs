@@ -326,6 +326,18 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Reports an error that ends the command, one ERROR record per message.
+pub(crate) fn report_error(e: &anyhow::Error) {
+    match e.downcast_ref::<bb_cooker::Error>() {
+        Some(bb_cooker::Error::Multi(list)) => {
+            for m in list {
+                ui::report_level("ERROR", m);
+            }
+        }
+        _ => ui::report_level("ERROR", &format!("{e:#}")),
+    }
+}
+
 fn main() -> ExitCode {
     // bake started as its own task runner (inside a network namespace, see
     // bb_runqueue::runner_main): nothing else to do.
@@ -344,14 +356,7 @@ fn main() -> ExitCode {
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            match e.downcast_ref::<bb_cooker::Error>() {
-                Some(bb_cooker::Error::Multi(list)) => {
-                    for m in list {
-                        ui::report_level("ERROR", m);
-                    }
-                }
-                _ => ui::report_level("ERROR", &format!("{e:#}")),
-            }
+            report_error(&e);
             ExitCode::FAILURE
         }
     };

@@ -2,12 +2,17 @@
 //! (`INHERIT += "toaster"`) or `toaster-manage start` left a `.toaster` marker in the
 //! build directory. The database is `${TOASTER_DIR}/toaster.sqlite` (TOASTER_DIR from
 //! the environment, else the build directory).
+//!
+//! What is recorded follows Toaster's event handlers: the build row, targets, layers
+//! and variables once the configuration is parsed; the dependency tree (recipes,
+//! tasks, their dependencies) once the task graph is made; then the run queue's events,
+//! and every warning and error `bake` reports ([`crate::ui`] keeps those reported
+//! before the recorder started and hands them over).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use bb_cooker::Cooker;
 use bb_data::DataStore;
-use bb_toaster::{BuildStart, HistoryRow, LayerInfo, RecipeRow, VariableRow};
+use bb_toaster::{BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, TaskRow, VariableRow};
 
 /// The database to record into, when recording is on.
 pub(crate) fn database(config: &DataStore, topdir: &str) -> Option<PathBuf> {
@@ -26,109 +31,169 @@ fn var(d: &DataStore, name: &str) -> String {
     d.get_var(name).ok().flatten().unwrap_or_default()
 }
 
-/// What the recorder stores when the build starts.
+/// `git ARGS` in `dir`: its trimmed output, empty when git fails (not a checkout).
+fn git(dir: &str, args: &[&str]) -> String {
+    std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The layers as `toaster.bbclass` describes them: name from the directory, branch and
+/// commit from git, and the collection's priority.
+fn layers(config: &DataStore) -> Vec<LayerInfo> {
+    let collections = var(config, "BBFILE_COLLECTIONS");
+    var(config, "BBLAYERS")
+        .split_whitespace()
+        .map(|path| {
+            let path = path.trim_end_matches('/');
+            let collection = collections.split_whitespace().find(|c| {
+                var(config, &format!("BBFILE_PATTERN_{c}"))
+                    .trim_start_matches('^')
+                    .trim_end_matches('/')
+                    == path
+            });
+            let priority = collection
+                .and_then(|c| {
+                    var(config, &format!("BBFILE_PRIORITY_{c}"))
+                        .trim()
+                        .parse()
+                        .ok()
+                })
+                .unwrap_or(0);
+            let exists = Path::new(path).is_dir();
+            let branch = if exists {
+                git(path, &["symbolic-ref", "HEAD"])
+            } else {
+                String::new()
+            };
+            LayerInfo {
+                name: LayerInfo::toaster_name(path),
+                path: path.to_owned(),
+                branch: branch.trim_start_matches("refs/heads/").to_owned(),
+                commit: if exists {
+                    git(path, &["rev-parse", "HEAD"])
+                } else {
+                    String::new()
+                },
+                priority,
+            }
+        })
+        .collect()
+}
+
+/// What the recorder stores when the build starts: the configuration.
 pub(crate) fn build_start(
-    cooker: &Cooker,
     config: &DataStore,
     targets: &[String],
     task: &str,
-    graph: &bb_taskgraph::TaskGraph,
-    providers: &bb_cooker::providers::Providers,
+    parsed: usize,
 ) -> BuildStart {
-    let collections = var(config, "BBFILE_COLLECTIONS");
-    let layers: Vec<LayerInfo> = var(config, "BBLAYERS")
-        .split_whitespace()
-        .map(|path| {
-            let name = collections
-                .split_whitespace()
-                .find(|c| {
-                    var(config, &format!("BBFILE_PATTERN_{c}"))
-                        .trim_start_matches('^')
-                        .trim_end_matches('/')
-                        == path.trim_end_matches('/')
-                })
-                .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path))
-                .to_owned();
-            let priority = var(config, &format!("BBFILE_PRIORITY_{name}"))
-                .trim()
-                .parse()
-                .unwrap_or(0);
-            LayerInfo {
-                name,
-                path: path.to_owned(),
-                priority,
-                ..LayerInfo::default()
-            }
-        })
-        .collect();
-    let recipes: Vec<RecipeRow> = graph
-        .recipes
-        .iter()
-        .map(|(f, (pn, version))| {
-            let info = providers.recipe(f);
-            RecipeRow {
-                fn_name: f.clone(),
-                name: pn.clone(),
-                version: version.trim_start_matches(':').to_owned(),
-                layer: info.map(|i| i.collection.clone()).unwrap_or_default(),
-                file_path: info.map(|i| i.file.clone()).unwrap_or_else(|| f.clone()),
-                depends: info.map(|i| i.depends.clone()).unwrap_or_default(),
-                ..RecipeRow::default()
-            }
-        })
-        .collect();
     let mut keys = config.keys();
     keys.sort();
     let variables = keys
         .iter()
-        .filter(|k| {
-            !k.starts_with("__")
-                && config
-                    .get_var_flag(k, "func", false)
-                    .ok()
-                    .flatten()
-                    .is_none()
-        })
-        .map(|k| VariableRow {
-            name: k.clone(),
-            value: var(config, k),
-            history: config
-                .history(k)
-                .iter()
-                .filter(|h| h.flag.is_none())
-                .map(|h| HistoryRow {
-                    file_name: h.origin.file.to_string(),
-                    line_number: (h.origin.func.is_none()).then_some(i64::from(h.origin.line)),
-                    operation: h.op.clone(),
-                    value: h.detail.clone(),
-                })
-                .collect(),
+        .filter(|k| !k.starts_with("__"))
+        .map(|k| {
+            let flag = |f: &str| config.get_var_flag(k, f, false).ok().flatten();
+            VariableRow {
+                name: k.clone(),
+                value: var(config, k),
+                doc: flag("doc"),
+                func: flag("func").is_some_and(|f| !f.is_empty()),
+                history: config
+                    .history(k)
+                    .iter()
+                    .map(|h| HistoryRow {
+                        file_name: h.origin.file.to_string(),
+                        line_number: Some(i64::from(h.origin.line)),
+                        operation: h.op.clone(),
+                        value: h.detail.clone(),
+                    })
+                    .collect(),
+            }
         })
         .collect();
-    let _ = cooker;
+    let task = task.strip_prefix("do_").unwrap_or(task);
     BuildStart {
         project: None,
         machine: var(config, "MACHINE"),
         distro: var(config, "DISTRO"),
         distro_version: var(config, "DISTRO_VERSION"),
-        build_name: var(config, "BUILDNAME"),
+        // BitBake's cooker names a build `${DATE}${TIME}` unless BUILDNAME is set.
+        build_name: Some(var(config, "BUILDNAME"))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| var(config, "DATE") + &var(config, "TIME")),
         bitbake_version: var(config, "BB_VERSION"),
         cooker_log_path: var(config, "BB_CONSOLELOG"),
+        recipes_parsed: i64::try_from(parsed).unwrap_or(i64::MAX),
         targets: targets
             .iter()
-            .map(|t| {
-                (
-                    t.clone(),
-                    if task == "build" {
-                        String::new()
-                    } else {
-                        task.to_owned()
-                    },
-                )
+            .map(|t| match t.split_once(":do_") {
+                Some((name, t)) => (name.to_owned(), t.to_owned()),
+                None => (t.clone(), task.to_owned()),
             })
             .collect(),
-        layers,
-        recipes,
+        layers: layers(config),
         variables,
+    }
+}
+
+/// The dependency tree of the build: recipes of the graph and all its tasks, with each
+/// task's hash (`sstate_checksum`) and whether it is Python (known for the recipes
+/// parsed to run something).
+pub(crate) fn dep_tree(
+    graph: &bb_taskgraph::TaskGraph,
+    providers: &bb_cooker::providers::Providers,
+    hashes: &[String],
+    recipes: &std::collections::HashMap<String, DataStore>,
+) -> DepTree {
+    let rows = graph
+        .recipes
+        .iter()
+        .map(|(f, (pn, version))| {
+            let info = providers.recipe(f);
+            let about = info.map(|i| i.about.clone()).unwrap_or_default();
+            RecipeRow {
+                fn_name: f.clone(),
+                name: pn.clone(),
+                version: version.clone(),
+                pf: info.map_or_else(|| pn.clone(), |i| format!("{}-{}-{}", i.pn, i.pv, i.pr)),
+                summary: about.summary,
+                description: about.description,
+                section: about.section,
+                license: about.license,
+                homepage: about.homepage,
+                bugtracker: about.bugtracker,
+                inherits: info.map(|i| i.inherits.clone()).unwrap_or_default(),
+                depends: graph.depends.get(f).cloned().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let tasks = graph
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TaskRow {
+            fn_name: t.fn_name.clone(),
+            task: t.task.clone(),
+            python: recipes.get(&t.fn_name).is_some_and(|d| {
+                d.get_var_flag(&t.task, "python", false)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|v| v == "1")
+            }),
+            hash: hashes.get(i).cloned().unwrap_or_default(),
+        })
+        .collect();
+    DepTree {
+        recipes: rows,
+        tasks,
+        deps: graph.deps.clone(),
     }
 }

@@ -69,6 +69,34 @@ pub(crate) fn report(msg: &str) {
 }
 
 static WARNINGS: AtomicUsize = AtomicUsize::new(0);
+
+/// Where warnings and errors go for Toaster: the recorder of the build once it runs;
+/// before that, a backlog it receives when it starts (Toaster's own recorder keeps
+/// such a backlog for command-line builds).
+struct RecordSink {
+    logger: Option<bb_toaster::Logger>,
+    backlog: Vec<(bb_toaster::model::LogLevel, String)>,
+}
+
+static RECORD: std::sync::Mutex<RecordSink> = std::sync::Mutex::new(RecordSink {
+    logger: None,
+    backlog: Vec::new(),
+});
+
+/// Sends warnings and errors to `logger` from now on, those reported before first;
+/// `None` stops recording them.
+#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
+pub(crate) fn record_to(logger: Option<bb_toaster::Logger>) {
+    let mut sink = RECORD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(l) = &logger {
+        for (level, msg) in sink.backlog.drain(..) {
+            l.log(level, &msg, "", None);
+        }
+    }
+    sink.logger = logger;
+}
 static ERRORS: AtomicUsize = AtomicUsize::new(0);
 
 /// BitBake's closing line: `Summary: There was 1 WARNING message.` and the like, when
@@ -107,6 +135,21 @@ pub(crate) fn report_level(level: &str, msg: &str) {
         "ERROR" => ERRORS.fetch_add(1, Ordering::Relaxed),
         _ => 0,
     };
+    let recorded = match level {
+        "WARNING" => Some(bb_toaster::model::LogLevel::Warn),
+        "ERROR" => Some(bb_toaster::model::LogLevel::Error),
+        "CRITICAL" => Some(bb_toaster::model::LogLevel::Critical),
+        _ => None,
+    };
+    if let Some(level) = recorded {
+        let mut sink = RECORD
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &sink.logger {
+            Some(l) => l.log(level, msg, "", None),
+            None => sink.backlog.push((level, msg.to_owned())),
+        }
+    }
     for (i, line) in msg.lines().enumerate() {
         if i == 0 {
             report(&format!("{level}: {line}"));

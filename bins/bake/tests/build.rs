@@ -805,7 +805,68 @@ fn builds_are_recorded_for_toaster_when_the_configuration_inherits_toaster() {
         .position(|l| l.starts_with("INHERIT += \"toaster\""))
         .map(|i| i as i64 + 1);
     assert_eq!(Some(line), expected);
+    // A layer's file is named relative to the layer, keeping the layer's directory.
+    let layer_conf: i64 = count(
+        "SELECT count(*) FROM orm_variablehistory h JOIN orm_variable v ON h.variable_id = v.id WHERE v.build_id = ?1 AND h.file_name = 'meta-hello/conf/layer.conf'",
+        list[0].id,
+    );
+    assert!(layer_conf > 0);
+    // The whole task graph with its edges, each task with its hash; the order counts
+    // every task started or reused.
+    for b in [list[0].id, list[1].id] {
+        assert_eq!(
+            count(
+                "SELECT count(*) FROM orm_task WHERE build_id = ?1 AND sstate_checksum != '' AND \"order\" BETWEEN 1 AND 17",
+                b
+            ),
+            17
+        );
+        assert_eq!(
+            count(
+                "SELECT count(*) FROM orm_task_dependency d JOIN orm_task t ON d.task_id = t.id WHERE t.build_id = ?1",
+                b
+            ),
+            19
+        );
+    }
+    let (file, layer, deps): (String, String, String) = conn
+        .query_row(
+            "SELECT r.file_path, l.name, (SELECT group_concat(d.name) FROM orm_recipe_dependency x JOIN orm_recipe d ON x.depends_on_id = d.id WHERE x.recipe_id = r.id) \
+             FROM orm_recipe r JOIN orm_layer_version lv ON r.layer_version_id = lv.id JOIN orm_layer l ON lv.layer_id = l.id \
+             WHERE lv.build_id = ?1 AND r.name = 'sayhello'",
+            [list[0].id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("sayhello's recipe");
+    assert_eq!(
+        (file.as_str(), layer.as_str(), deps.as_str()),
+        (
+            "recipes-hello/sayhello/sayhello_1.0.bb",
+            "meta-hello",
+            "libhello"
+        )
+    );
     assert!(bb_toaster::db::check(&conn).expect("checks").is_empty());
+}
+
+#[test]
+fn a_build_stopped_by_an_error_before_its_tasks_is_recorded_failed_with_the_error() {
+    let dir = hello_copy("toaster-noprovider");
+    append(&dir.join("conf/local.conf"), "\nINHERIT += \"toaster\"\n");
+    assert!(!bake(&dir, &["no-such-recipe"]).status.success());
+    let conn = bb_toaster::db::open(&dir.join("toaster.sqlite")).expect("recorded");
+    let list = bb_toaster::manage::buildslist(&conn).expect("lists");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].outcome, "Failed");
+    assert_eq!(list[0].targets, vec!["no-such-recipe".to_owned()]);
+    let err: String = conn
+        .query_row(
+            "SELECT message FROM orm_logmessage WHERE build_id = ?1 AND level = 2 ORDER BY id LIMIT 1",
+            [list[0].id],
+            |r| r.get(0),
+        )
+        .expect("the error is stored");
+    assert!(err.contains("Nothing PROVIDES 'no-such-recipe'"), "{err}");
 }
 
 #[test]
@@ -868,14 +929,18 @@ fn a_failing_task_is_recorded_with_its_log_and_message() {
         )
         .expect("the failed task");
     assert!(logfile.contains("/log.do_compile."), "{logfile}");
-    assert!(message.contains("Execution of"), "{message}");
+    assert_eq!(message, "recipe bad-1.0-r0: task do_compile: Failed");
+    // The errors bake reported, as Toaster stores the log records.
     let err: String = conn
         .query_row(
-            "SELECT message FROM orm_logmessage WHERE level = 2",
+            "SELECT group_concat(message, '
+') FROM orm_logmessage WHERE level = 2",
             [],
             |r| r.get(0),
         )
         .expect("the error message");
+    assert!(err.contains("Execution of"), "{err}");
+    assert!(err.contains("Logfile of failure stored in: "), "{err}");
     assert!(
         err.contains("about to fail"),
         "the log's last lines are kept: {err}"

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::recipe::{BuildInfo, RecipeInfo};
 
-const MAGIC: &str = "bake-parse-cache 3";
+const MAGIC: &str = "bake-parse-cache 4";
 
 /// The cached result of parsing one recipe file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

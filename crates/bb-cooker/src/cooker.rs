@@ -649,6 +649,7 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
         rundeps: Default::default(),
         runrecs: Default::default(),
         exclude_from_world: false,
+        about: crate::recipe::RecipeAbout::default(),
     };
     let mut info = info;
     if info.skipped.is_none() {
@@ -667,6 +668,14 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
         }
         let x = get("EXCLUDE_FROM_WORLD").to_lowercase();
         info.exclude_from_world = matches!(x.trim(), "1" | "yes" | "true" | "y" | "t" | "on");
+        info.about = crate::recipe::RecipeAbout {
+            summary: get("SUMMARY"),
+            description: get("DESCRIPTION"),
+            license: get("LICENSE"),
+            section: get("SECTION"),
+            homepage: get("HOMEPAGE"),
+            bugtracker: get("BUGTRACKER"),
+        };
     }
     info.needs_python = needs;
     info.needs_python.extend(d.needs_python().iter().cloned());

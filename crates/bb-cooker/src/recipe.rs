@@ -6,6 +6,23 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The descriptive variables of a recipe (BitBake's `HOB_EXTRA_CACHES`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipeAbout {
+    /// SUMMARY.
+    pub summary: String,
+    /// DESCRIPTION.
+    pub description: String,
+    /// LICENSE.
+    pub license: String,
+    /// SECTION.
+    pub section: String,
+    /// HOMEPAGE.
+    pub homepage: String,
+    /// BUGTRACKER.
+    pub bugtracker: String,
+}
+
 /// One recipe target: a `.bb` file or one of its BBCLASSEXTEND variants.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecipeInfo {
@@ -61,6 +78,10 @@ pub struct RecipeInfo {
     /// EXCLUDE_FROM_WORLD is true: not part of `bake world`.
     #[serde(default)]
     pub exclude_from_world: bool,
+    /// SUMMARY, DESCRIPTION, LICENSE, SECTION, HOMEPAGE and BUGTRACKER, what BitBake's
+    /// extra cache keeps for Toaster (empty for a skipped target).
+    #[serde(default)]
+    pub about: RecipeAbout,
 }
 
 impl RecipeInfo {

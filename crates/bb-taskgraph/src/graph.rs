@@ -100,6 +100,10 @@ pub struct TaskGraph {
     pub recipes: BTreeMap<String, (String, String)>,
     /// Per recipe target in the graph: its task table (`noexec`, `nostamp`, ...).
     pub flags: BTreeMap<String, bb_data::TaskDeps>,
+    /// Per recipe target in the graph: its DEPENDS names that a provider resolved, each
+    /// with the chosen provider's target (ASSUME_PROVIDED names are left out), in
+    /// DEPENDS order. What BitBake's dependency tree gives as `depends` + `providermap`.
+    pub depends: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl TaskGraph {
@@ -402,6 +406,14 @@ fn prepare(
                 (r.pn.clone(), format!("{}:{}-{}", r.pe, r.pv, r.pr)),
             );
             graph.flags.insert(f.to_owned(), r.task_deps.clone());
+            let resolved = td
+                .depids
+                .get(f)
+                .into_iter()
+                .flatten()
+                .filter_map(|d| Some((d.clone(), td.build_provider(d)?.to_owned())))
+                .collect();
+            graph.depends.insert(f.to_owned(), resolved);
         }
     }
     let mut seen = HashSet::new();

@@ -78,4 +78,6 @@ mod recovery;
 mod schema;
 
 pub use error::{Error, Result};
-pub use recorder::{BuildStart, HistoryRow, LayerInfo, RecipeRow, Recorder, VariableRow};
+pub use recorder::{
+    BuildStart, DepTree, HistoryRow, LayerInfo, Logger, RecipeRow, Recorder, TaskRow, VariableRow,
+};

@@ -9,7 +9,9 @@ mod record;
 use std::path::{Path, PathBuf};
 
 use bb_runqueue::events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
-use bb_toaster::{BuildStart, HistoryRow, LayerInfo, RecipeRow, Recorder, VariableRow};
+use bb_toaster::{
+    BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, Recorder, TaskRow, VariableRow,
+};
 use rusqlite::Connection;
 
 fn task(i: usize, pn: &str, task: &str) -> TaskRef {
@@ -32,22 +34,6 @@ fn start() -> BuildStart {
             priority: 5,
             ..LayerInfo::default()
         }],
-        recipes: ["libhello", "sayhello"]
-            .iter()
-            .map(|pn| RecipeRow {
-                fn_name: format!("/l/recipes/{pn}_1.0.bb"),
-                name: (*pn).into(),
-                version: "1.0-r0".into(),
-                layer: "hello".into(),
-                file_path: format!("recipes/{pn}_1.0.bb"),
-                depends: if *pn == "sayhello" {
-                    vec!["libhello".into()]
-                } else {
-                    vec![]
-                },
-                ..RecipeRow::default()
-            })
-            .collect(),
         variables: vec![
             VariableRow {
                 name: "MACHINE".into(),
@@ -66,6 +52,7 @@ fn start() -> BuildStart {
                         value: "qemux86-64".into(),
                     },
                 ],
+                ..VariableRow::default()
             },
             VariableRow {
                 name: "CFLAGS".into(),
@@ -83,10 +70,78 @@ fn start() -> BuildStart {
                         operation: ":append".into(),
                         value: " -g".into(),
                     },
+                    HistoryRow {
+                        file_name: "/l/conf/documentation.conf".into(),
+                        line_number: Some(9),
+                        operation: "set".into(),
+                        value: "Flags for C".into(),
+                    },
                 ],
+                doc: Some("Flags for the C compiler".into()),
+                ..VariableRow::default()
+            },
+            VariableRow {
+                name: "CFLAGS_native".into(),
+                value: "-O1".into(),
+                ..VariableRow::default()
+            },
+            VariableRow {
+                name: "do_compile".into(),
+                value: "make".into(),
+                doc: Some("Compiles the source".into()),
+                func: true,
+                history: vec![HistoryRow {
+                    file_name: "/l/classes/base.bbclass".into(),
+                    line_number: Some(20),
+                    operation: "set".into(),
+                    value: "make".into(),
+                }],
             },
         ],
         ..BuildStart::default()
+    }
+}
+
+/// The example's dependency tree: two recipes, sayhello DEPENDS on libhello and on
+/// `virtual/hello` (which libhello provides); five tasks in a chain, the first Python.
+fn tree() -> DepTree {
+    let recipe = |pn: &str, depends: Vec<(String, String)>| RecipeRow {
+        fn_name: format!("/l/recipes/{pn}_1.0.bb"),
+        name: pn.into(),
+        version: ":1.0-r0".into(),
+        pf: format!("{pn}-1.0-r0"),
+        license: "MIT".into(),
+        summary: format!("{pn} summary"),
+        inherits: vec!["/l/classes/base.bbclass".into()],
+        depends,
+        ..RecipeRow::default()
+    };
+    let lib = "/l/recipes/libhello_1.0.bb".to_owned();
+    let t = |pn: &str, task: &str, python: bool| TaskRow {
+        fn_name: format!("/l/recipes/{pn}_1.0.bb"),
+        task: task.into(),
+        python,
+        hash: format!("hash-{pn}-{task}"),
+    };
+    DepTree {
+        recipes: vec![
+            recipe("libhello", vec![]),
+            recipe(
+                "sayhello",
+                vec![
+                    ("libhello".into(), lib.clone()),
+                    ("virtual/hello".into(), lib),
+                ],
+            ),
+        ],
+        tasks: vec![
+            t("libhello", "do_fetch", true),
+            t("libhello", "do_compile", false),
+            t("libhello", "do_install", false),
+            t("sayhello", "do_compile", false),
+            t("sayhello", "do_install", false),
+        ],
+        deps: vec![vec![], vec![0], vec![1], vec![2], vec![3]],
     }
 }
 
@@ -167,6 +222,13 @@ fn events() -> Vec<BuildEvent> {
 /// Records the example build into `path`; returns its id.
 fn record(path: &Path) -> i64 {
     let rec = Recorder::start(path, start()).expect("records");
+    rec.dep_tree(tree());
+    rec.log(
+        bb_toaster::model::LogLevel::Warn,
+        "libhello do_compile: unused variable",
+        "",
+        None,
+    );
     for e in events() {
         rec.event(&e);
     }
