@@ -8,7 +8,8 @@
 //!     (build information computed from the parsed recipes);
 //! (b) executing every task on BB_NUMBER_THREADS=2 workers, fresh TMPDIR, against the
 //!     cost of starting a shell for a run script;
-//! (c) a no-op rebuild (everything up to date).
+//! (c) a no-op rebuild (everything up to date);
+//! (d) (b) with and without Toaster recording, alternating: the recorder's overhead.
 //!
 //! A small harness, not criterion: each figure is the median of a few runs, printed with
 //! min and max. The world lives on `/dev/shm` when it exists (see `main`). `BAKE_BENCH_WORLD_DIR=DIR` keeps the generated world in DIR (to run real
@@ -189,7 +190,95 @@ fn prepare(
     )
 }
 
+/// What `bake` records when Toaster recording is on: the configuration's variables with
+/// their history and the layers (as `bins/bake/src/record.rs` gathers them).
+fn build_start(ck: &Cooker) -> bb_toaster::BuildStart {
+    let config = &ck.config;
+    let var = |k: &str| config.get_var(k).ok().flatten().unwrap_or_default();
+    let mut keys = config.keys();
+    keys.sort();
+    bb_toaster::BuildStart {
+        machine: var("MACHINE"),
+        distro: var("DISTRO"),
+        targets: vec![("world".into(), String::new())],
+        layers: vec![bb_toaster::LayerInfo {
+            name: "world".into(),
+            path: var("TOPDIR"),
+            ..bb_toaster::LayerInfo::default()
+        }],
+        variables: keys
+            .iter()
+            .filter(|k| !k.starts_with("__"))
+            .map(|k| bb_toaster::VariableRow {
+                name: k.clone(),
+                value: var(k),
+                doc: config.get_var_flag(k, "doc", false).ok().flatten(),
+                func: config
+                    .get_var_flag(k, "func", false)
+                    .ok()
+                    .flatten()
+                    .is_some(),
+                history: config
+                    .history(k)
+                    .iter()
+                    .map(|h| bb_toaster::HistoryRow {
+                        file_name: h.origin.file.to_string(),
+                        line_number: Some(i64::from(h.origin.line)),
+                        operation: h.op.clone(),
+                        value: h.detail.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        ..bb_toaster::BuildStart::default()
+    }
+}
+
+/// The dependency tree `bake` gives the recorder.
+fn dep_tree(p: &Prepared) -> bb_toaster::DepTree {
+    bb_toaster::DepTree {
+        recipes: p
+            .graph
+            .recipes
+            .iter()
+            .map(|(f, (pn, v))| bb_toaster::RecipeRow {
+                fn_name: f.clone(),
+                name: pn.clone(),
+                version: v.clone(),
+                pf: pn.clone(),
+                depends: p.graph.depends.get(f).cloned().unwrap_or_default(),
+                ..bb_toaster::RecipeRow::default()
+            })
+            .collect(),
+        tasks: p
+            .graph
+            .tasks
+            .iter()
+            .zip(&p.plans)
+            .map(|(t, plan)| bb_toaster::TaskRow {
+                fn_name: t.fn_name.clone(),
+                task: t.task.clone(),
+                python: false,
+                hash: plan.taskhash.clone(),
+            })
+            .collect(),
+        deps: p.graph.deps.clone(),
+    }
+}
+
 fn run(ck: &Cooker, p: &Prepared) -> bb_runqueue::Summary {
+    run_recorded(ck, p, None)
+}
+
+/// Runs the build; with `db`, recorded for Toaster as `bake` records it (the recorder
+/// started before the tasks, the dependency tree queued, every event forwarded by the
+/// thread that receives them).
+fn run_recorded(ck: &Cooker, p: &Prepared, db: Option<&Path>) -> bb_runqueue::Summary {
+    let recorder = db.map(|db| {
+        let r = bb_toaster::Recorder::start(db, build_start(ck)).expect("invariant: records");
+        r.dep_tree(dep_tree(p));
+        r
+    });
     let current = bb_runqueue::hashes::up_to_date(&p.graph, &p.plans);
     let mut need: Vec<String> = p
         .graph
@@ -206,8 +295,21 @@ fn run(ck: &Cooker, p: &Prepared) -> bb_runqueue::Summary {
         .into_iter()
         .map(|(f, r)| (f, r.expect("invariant: recipe parses")))
         .collect();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let drain = std::thread::spawn(move || rx.into_iter().count());
+    let (tx, rx) = std::sync::mpsc::channel::<bb_runqueue::BuildEvent>();
+    let drain = std::thread::spawn(move || {
+        let n = rx
+            .into_iter()
+            .inspect(|e| {
+                if let Some(r) = &recorder {
+                    r.event(e);
+                }
+            })
+            .count();
+        if let Some(r) = recorder {
+            r.finish().expect("invariant: recorded");
+        }
+        n
+    });
     let opts = bb_runqueue::RunOptions {
         threads: 2,
         keep_going: false,
@@ -335,5 +437,39 @@ fn main() {
         assert_eq!(s.ran, 0);
     }
     c.show("(c) no-op rebuild (parse, graph, hashes, nothing to run)");
+
+    // (d) Toaster recording: the same full build as (b), recorded and not, alternating.
+    let db = dir.join("toaster.sqlite");
+    let mut plain = Stats(Vec::new());
+    let mut recorded = Stats(Vec::new());
+    for i in 0..10 {
+        let _ = std::fs::remove_dir_all(dir.join("tmp"));
+        let (ck, _, p) = prepare(&dir, &mut Vec::new());
+        let t = Instant::now();
+        let s = if i % 2 == 1 {
+            run_recorded(&ck, &p, Some(&db))
+        } else {
+            run(&ck, &p)
+        };
+        let took = t.elapsed();
+        assert_eq!(s.failed, 0);
+        if i % 2 == 1 {
+            recorded.0.push(took);
+        } else {
+            plain.0.push(took);
+        }
+    }
+    let a = plain.show("(d) execute all tasks, not recorded");
+    let b = recorded.show("(d) execute all tasks, recorded for Toaster");
+    let pct = |x: Duration, y: Duration| (y.as_secs_f64() / x.as_secs_f64() - 1.0) * 100.0;
+    let fastest = |s: &Stats| s.0.iter().min().copied().unwrap_or_default();
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "    recording overhead (target < 5 %): medians {:+.1} %, fastest runs {:+.1} %",
+            pct(a, b),
+            pct(fastest(&plain), fastest(&recorded))
+        );
+    }
     let _ = p.infos.len();
 }

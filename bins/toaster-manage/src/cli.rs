@@ -52,10 +52,17 @@ pub(crate) enum Cmd {
     Start,
     /// Turn recording off again (a configuration that inherits `toaster` still records).
     Stop,
-    /// Load a Django-style XML fixture (objects overwrite rows with the same pk).
+    /// Load Django-style XML fixtures (objects overwrite rows with the same pk), in
+    /// order, all in one transaction each.
     Loaddata {
-        /// The fixture file.
-        file: PathBuf,
+        /// Fixture files, or fixture names (`settings` is `settings.xml` in the fixtures
+        /// directory, as Django finds fixtures by name).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where named fixtures are (default: $BAKE_FIXTURES_DIR, else the repository's
+        /// fixtures/).
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
     },
     /// Record a synthetic build slowly (for crash-recovery tests): prints the build id,
     /// then records TASKS tasks, DELAY_MS apart.

@@ -25,6 +25,15 @@ fn database(cli: &Cli) -> PathBuf {
     dir.join(bb_toaster::db::DB_FILE)
 }
 
+/// The fixtures directory: `--fixtures`, else $BAKE_FIXTURES_DIR, else the repository's
+/// `fixtures/`.
+fn fixtures_dir(given: Option<&PathBuf>) -> PathBuf {
+    given
+        .cloned()
+        .or_else(|| std::env::var_os("BAKE_FIXTURES_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures")))
+}
+
 /// Writes a line to stdout; a closed pipe (EPIPE) is not an error.
 fn out(line: &str) -> anyhow::Result<()> {
     let mut o = std::io::stdout().lock();
@@ -89,12 +98,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             }
         }
         Cmd::Checksettings { fixtures } => {
-            let dir = fixtures
-                .clone()
-                .or_else(|| std::env::var_os("BAKE_FIXTURES_DIR").map(PathBuf::from))
-                .unwrap_or_else(|| {
-                    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures"))
-                });
+            let dir = fixtures_dir(fixtures.as_ref());
             let custom_only = std::env::var_os("CUSTOM_XML_ONLY").is_some();
             let r = bb_toaster::manage::checksettings(&mut conn, &dir, custom_only)?;
             for f in r.loaded {
@@ -114,9 +118,26 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 out(&format!("{:>9.3} ms {:>6} rows  {}", p.ms, p.rows, p.page))?;
             }
         }
-        Cmd::Loaddata { file } => {
-            let n = bb_toaster::fixtures::loaddata(&mut conn, file)?;
-            out(&format!("Installed {n} object(s) from 1 fixture(s)"))?;
+        Cmd::Loaddata { files, fixtures } => {
+            let dir = fixtures_dir(fixtures.as_ref());
+            let mut n = 0;
+            for f in files {
+                // A bare name is a fixture of the fixtures directory, as in Django.
+                let path = if !f.exists() && f.components().count() == 1 {
+                    let mut p = dir.join(f);
+                    if p.extension().is_none() {
+                        p.set_extension("xml");
+                    }
+                    p
+                } else {
+                    f.clone()
+                };
+                n += bb_toaster::fixtures::loaddata(&mut conn, &path)?;
+            }
+            out(&format!(
+                "Installed {n} object(s) from {} fixture(s)",
+                files.len()
+            ))?;
         }
         Cmd::RecordDemo { tasks, delay_ms } => record_demo(&path, *tasks, *delay_ms)?,
     }

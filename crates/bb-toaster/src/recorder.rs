@@ -523,6 +523,9 @@ fn description<'a>(v: &'a VariableRow, docs: &HashMap<&str, &'a str>) -> Option<
     docs.get(root.as_str()).copied()
 }
 
+/// How long the writer gathers messages into one transaction.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The writer thread's state.
 struct Writer {
     build: i64,
@@ -555,10 +558,19 @@ impl Writer {
                 // The recorder vanished without a word: treat it as a finish.
                 Err(_) => Msg::Finish,
             };
+            // Then whatever arrives within BATCH_WINDOW: one transaction for each tenth
+            // of a second of a build rather than one per event (Toaster commits every
+            // third task update for its progress bar; a tenth of a second is as live).
+            let deadline = std::time::Instant::now() + BATCH_WINDOW;
+            let mut last_is_finish = matches!(first, Msg::Finish);
             let mut batch = vec![first];
-            while batch.len() < 4096 {
-                match rx.try_recv() {
-                    Ok(m) => batch.push(m),
+            while batch.len() < 4096 && !last_is_finish {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(m) => {
+                        last_is_finish = matches!(m, Msg::Finish);
+                        batch.push(m);
+                    }
                     Err(_) => break,
                 }
             }

@@ -162,5 +162,21 @@ fn migrate_buildslist_builddelete_and_perf_from_the_command_line() {
         String::from_utf8_lossy(&o.stderr)
             .contains("object `orm.release pk=1`, field `nope`: unknown field"),
         "{o:?}"
+    ); // Fixtures by name, from the fixtures directory, as Django's loaddata finds them.
+    let dir = fixtures();
+    let o = manage(
+        &db,
+        &[
+            "loaddata",
+            "--fixtures",
+            &dir.display().to_string(),
+            "settings",
+            "custom",
+        ],
+    );
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        stdout(&o).ends_with(" object(s) from 2 fixture(s)\n"),
+        "{o:?}"
     );
 }
