@@ -22,7 +22,7 @@ fn checksettings_loads_the_fixtures_once_and_sets_up_the_cli_project() {
             "SELECT value FROM orm_toastersetting WHERE name = 'DEFCONF_MACHINE'",
             []
         ),
-        ["qemux86-64"]
+        ["qemuarm64"]
     );
     assert_eq!(
         rows(
@@ -48,10 +48,12 @@ fn checksettings_loads_the_fixtures_once_and_sets_up_the_cli_project() {
             []
         ),
         [
-            "BB_NUMBER_THREADS|2",
             "DISTRO|bake",
             "DL_DIR|${TOPDIR}/../downloads",
-            "MACHINE|qemux86-64",
+            "IMAGE_FSTYPES|ext3 jffs2 tar.bz2",
+            "IMAGE_INSTALL:append|",
+            "MACHINE|qemuarm64",
+            "PACKAGE_CLASSES|package_rpm",
             "SSTATE_DIR|${TOPDIR}/../sstate-cache"
         ]
     );
