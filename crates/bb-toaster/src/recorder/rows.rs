@@ -1,0 +1,149 @@
+//! What the recorder is given: the build's configuration, layers, variables and
+//! dependency tree, as plain rows.
+
+/// A layer of the build, as `toaster.bbclass` describes it.
+#[derive(Debug, Clone, Default)]
+pub struct LayerInfo {
+    /// Toaster's name: the directory's name, `meta` being `openembedded-core`
+    /// (see [`LayerInfo::toaster_name`]).
+    pub name: String,
+    /// Its directory.
+    pub path: String,
+    /// The branch when it is a git checkout (empty otherwise).
+    pub branch: String,
+    /// The commit when it is a git checkout (empty otherwise: the layer is then
+    /// identified by its directory).
+    pub commit: String,
+    /// BBFILE_PRIORITY of its collection.
+    pub priority: i64,
+}
+
+impl LayerInfo {
+    /// The name Toaster gives the layer in `path`: the directory's name, with `meta`
+    /// named `openembedded-core` as on the layer index.
+    pub fn toaster_name(path: &str) -> String {
+        let base = path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(path);
+        if base == "meta" {
+            "openembedded-core".to_owned()
+        } else {
+            base.to_owned()
+        }
+    }
+}
+
+/// A recipe of the build's dependency tree.
+#[derive(Debug, Clone, Default)]
+pub struct RecipeRow {
+    /// The target (`/path/x.bb` or `virtual:native:/path/x.bb`), as events name it.
+    pub fn_name: String,
+    /// PN.
+    pub name: String,
+    /// `PE:PV-PR` as BitBake's dependency tree gives it (a leading `:` for no epoch is
+    /// dropped when stored).
+    pub version: String,
+    /// PF (`PN-PV-PR`), for the task messages (`recipe PF: task do_x: Succeeded`).
+    pub pf: String,
+    /// SUMMARY.
+    pub summary: String,
+    /// DESCRIPTION.
+    pub description: String,
+    /// SECTION.
+    pub section: String,
+    /// LICENSE.
+    pub license: String,
+    /// HOMEPAGE.
+    pub homepage: String,
+    /// BUGTRACKER.
+    pub bugtracker: String,
+    /// The classes it inherits (paths); one ending in `/image.bbclass` makes it an image.
+    pub inherits: Vec<String>,
+    /// Its DEPENDS names that resolved, each with the target of the recipe providing it.
+    pub depends: Vec<(String, String)>,
+}
+
+/// A task of the build's dependency tree.
+#[derive(Debug, Clone, Default)]
+pub struct TaskRow {
+    /// The recipe target.
+    pub fn_name: String,
+    /// The task (`do_compile`).
+    pub task: String,
+    /// The task is a Python function (`[python]`).
+    pub python: bool,
+    /// Its task hash.
+    pub hash: String,
+}
+
+/// The build's dependency tree (BitBake's `DepTreeGenerated`): the recipes and every
+/// task of the run queue with the tasks each depends on.
+#[derive(Debug, Clone, Default)]
+pub struct DepTree {
+    /// The recipes.
+    pub recipes: Vec<RecipeRow>,
+    /// The tasks, indexed as the run queue's events index them ([`TaskRef::index`]).
+    ///
+    /// [`TaskRef::index`]: bb_runqueue::events::TaskRef::index
+    pub tasks: Vec<TaskRow>,
+    /// For each task (same index), the indices of the tasks it depends on.
+    pub deps: Vec<Vec<usize>>,
+}
+
+/// One history entry of a variable: where and how it was set.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryRow {
+    /// The file (absolute; stored relative to its layer as Toaster does).
+    pub file_name: String,
+    /// The line (None for internal settings).
+    pub line_number: Option<i64>,
+    /// BitBake's operation name (`set`, `append`, `set?`, ...).
+    pub operation: String,
+    /// The value written.
+    pub value: String,
+}
+
+/// A variable of the build's configuration with its history.
+#[derive(Debug, Clone, Default)]
+pub struct VariableRow {
+    /// Its name.
+    pub name: String,
+    /// Its final value.
+    pub value: String,
+    /// Its `[doc]` flag.
+    pub doc: Option<String>,
+    /// A function (`[func]`): only its help text is recorded, as in Toaster.
+    pub func: bool,
+    /// Where it was set.
+    pub history: Vec<HistoryRow>,
+}
+
+/// What is known of a build when it starts: the build directory's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct BuildStart {
+    /// The project ("Command line builds" for `bake` runs when None).
+    pub project: Option<String>,
+    /// MACHINE.
+    pub machine: String,
+    /// DISTRO.
+    pub distro: String,
+    /// DISTRO_VERSION.
+    pub distro_version: String,
+    /// BUILDNAME.
+    pub build_name: String,
+    /// BB_VERSION.
+    pub bitbake_version: String,
+    /// The cooker log.
+    pub cooker_log_path: String,
+    /// Recipe files parsed (not from the cache) for this build; 0 leaves Toaster's
+    /// default of 1 of 1.
+    pub recipes_parsed: i64,
+    /// (target, task); an empty task means the default task.
+    pub targets: Vec<(String, String)>,
+    /// The layers.
+    pub layers: Vec<LayerInfo>,
+    /// The configuration's variables.
+    pub variables: Vec<VariableRow>,
+}
