@@ -42,7 +42,43 @@ fn bad_object(file: &Path, o: &FixtureObject, field: Option<&str>, what: String)
     }
 }
 
-/// Reads the objects of a fixture file.
+/// The column a `<field name="x">` fills: `x`, or `x_id` for a relation (`rel=`).
+fn field_column(e: &quick_xml::events::BytesStart<'_>) -> String {
+    let mut name = String::new();
+    let mut rel = false;
+    for a in e.attributes().flatten() {
+        match a.key.as_ref() {
+            b"name" => name = String::from_utf8_lossy(&a.value).into_owned(),
+            b"rel" => rel = true,
+            _ => {}
+        }
+    }
+    if rel { format!("{name}_id") } else { name }
+}
+
+/// The 1-based line and column of byte `pos` of `text`, and that line's text from
+/// there (at most 60 characters).
+fn line_col(text: &str, pos: usize) -> (usize, usize, String) {
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    let before = &text[..pos];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = text[start..pos].chars().count() + 1;
+    let rest: String = text[pos..]
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(60)
+        .collect();
+    (line, col, rest)
+}
+
+/// Reads the objects of a fixture file. Never panics: bad XML is an error naming the
+/// line and column.
 pub fn parse(file: &Path, text: &str) -> Result<Vec<FixtureObject>> {
     let mut r = quick_xml::Reader::from_str(text);
     let mut out = Vec::new();
@@ -50,10 +86,13 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<FixtureObject>> {
     // (column name, is a relation, text so far, explicit None)
     let mut field: Option<(String, String, bool)> = None;
     loop {
+        let at = r.buffer_position();
         let ev = r.read_event().map_err(|e| {
+            // Where the reader stopped: the error is in the event that began at `at`.
+            let (line, col, text) = line_col(text, usize::try_from(at).unwrap_or(0));
             bad(
                 file,
-                format!("XML error at byte {}: {e}", r.buffer_position()),
+                format!("line {line}, column {col}: XML error: {e}: `{text}`"),
             )
         })?;
         match ev {
@@ -80,17 +119,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<FixtureObject>> {
                 cur = Some(o);
             }
             Event::Start(e) if e.name().as_ref() == b"field" => {
-                let mut name = String::new();
-                let mut rel = false;
-                for a in e.attributes().flatten() {
-                    match a.key.as_ref() {
-                        b"name" => name = String::from_utf8_lossy(&a.value).into_owned(),
-                        b"rel" => rel = true,
-                        _ => {}
-                    }
-                }
-                let col = if rel { format!("{name}_id") } else { name };
-                field = Some((col, String::new(), false));
+                field = Some((field_column(&e), String::new(), false));
             }
             Event::Empty(e) | Event::Start(e) if e.name().as_ref() == b"None" => {
                 if let Some(f) = field.as_mut() {
@@ -98,18 +127,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Vec<FixtureObject>> {
                 }
             }
             Event::Empty(e) if e.name().as_ref() == b"field" => {
-                let mut name = String::new();
-                let mut rel = false;
-                for a in e.attributes().flatten() {
-                    match a.key.as_ref() {
-                        b"name" => name = String::from_utf8_lossy(&a.value).into_owned(),
-                        b"rel" => rel = true,
-                        _ => {}
-                    }
-                }
                 if let Some(o) = cur.as_mut() {
-                    let col = if rel { format!("{name}_id") } else { name };
-                    o.fields.push((col, Some(String::new())));
+                    o.fields.push((field_column(&e), Some(String::new())));
                 }
             }
             Event::Text(t) => {
@@ -286,3 +305,6 @@ fn table_columns(conn: &Connection, table: &str) -> Result<HashSet<String>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;
