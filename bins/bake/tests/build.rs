@@ -422,6 +422,8 @@ fn a_failing_task_stops_the_build_or_not_with_k() {
 #[test]
 fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
     let dir = shell_layer("sigint");
+    // Recorded for Toaster too (`toaster-manage start` leaves this marker).
+    std::fs::write(dir.join(".toaster"), "").expect("invariant: write");
     let child = Command::new(env!("CARGO_BIN_EXE_bake"))
         .args(["slow"])
         .current_dir(&dir)
@@ -474,6 +476,11 @@ fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
         text.contains("interrupted") || text.contains("failed"),
         "{text}"
     );
+    // Toaster records a build interrupted on the command line as cancelled.
+    let conn = bb_toaster::db::open(&dir.join("toaster.sqlite")).expect("recorded");
+    let list = bb_toaster::manage::buildslist(&conn).expect("lists");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].outcome, "Cancelled");
 }
 
 #[test]

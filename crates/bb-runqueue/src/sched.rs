@@ -362,6 +362,11 @@ pub fn run_build(
             }
         }
     }
+    // An interrupt makes the build cancelled even when the interrupted tasks (which got
+    // the terminal's SIGINT too) failed first, as Toaster records a Ctrl-C'd build.
+    if opts.cancel.load(Ordering::SeqCst) {
+        summary.outcome = Outcome::Cancelled;
+    }
     if summary.outcome != Outcome::Cancelled && summary.failed > 0 {
         summary.outcome = Outcome::Failed;
     }
