@@ -442,10 +442,10 @@ fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
     assert!(log.exists(), "the slow task started");
     std::thread::sleep(Duration::from_millis(300));
     let pid = child.id().to_string();
-    // The terminal sends SIGINT to the whole foreground group; here the task's shell is
-    // signalled too.
-    let _ = Command::new("pkill").args(["-INT", "-P", &pid]).status();
+    // The terminal sends SIGINT to the whole foreground group; here bake first, then
+    // the task's shell.
     let _ = Command::new("kill").args(["-INT", &pid]).status();
+    let _ = Command::new("pkill").args(["-INT", "-P", &pid]).status();
     let _ = Command::new("pkill")
         .args(["-INT", "-f", "sleep 30"])
         .status();
