@@ -30,7 +30,8 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
             let mut config = cooker.config.clone();
             let _ = bb_data::expand_keys(&mut config);
             let task = default_task(cli, &config);
-            let start = crate::record::build_start(&config, &cli.targets, &task, res.parsed);
+            let start =
+                crate::record::build_start(cooker, &config, &cli.targets, &task, res.parsed);
             match bb_toaster::Recorder::start(&db, start) {
                 Ok(r) => {
                     let r = Arc::new(r);

@@ -87,8 +87,12 @@ fn layers(config: &DataStore) -> Vec<LayerInfo> {
         .collect()
 }
 
-/// What the recorder stores when the build starts: the configuration.
+/// What the recorder stores when the build starts: the configuration, as Toaster reads
+/// it from BitBake (`getAllKeysWithFlags`): every variable but `__` ones, a variable
+/// with flags only as `None`, one whose expansion fails left out, plus what BitBake's
+/// cooker sets for a build (BBFILES_PRIORITIZED, BUILDNAME, BUILDSTART; no history).
 pub(crate) fn build_start(
+    cooker: &bb_cooker::Cooker,
     config: &DataStore,
     targets: &[String],
     task: &str,
@@ -96,14 +100,19 @@ pub(crate) fn build_start(
 ) -> BuildStart {
     let mut keys = config.keys();
     keys.sort();
-    let variables = keys
+    let mut variables: Vec<VariableRow> = keys
         .iter()
         .filter(|k| !k.starts_with("__"))
-        .map(|k| {
+        .filter_map(|k| {
+            let value = match config.get_var(k) {
+                Ok(Some(v)) => v,
+                Ok(None) => "None".to_owned(),
+                Err(_) => return None,
+            };
             let flag = |f: &str| config.get_var_flag(k, f, false).ok().flatten();
-            VariableRow {
+            Some(VariableRow {
                 name: k.clone(),
-                value: var(config, k),
+                value,
                 doc: flag("doc"),
                 func: flag("func").is_some_and(|f| !f.is_empty()),
                 history: config
@@ -116,19 +125,45 @@ pub(crate) fn build_start(
                         value: h.detail.clone(),
                     })
                     .collect(),
-            }
+            })
         })
         .collect();
+    // BitBake's cooker names a build `${DATE}${TIME}` unless BUILDNAME is set, and
+    // stamps its start in UTC (`%m/%d/%Y %H:%M:%S`).
+    let build_name = Some(var(config, "BUILDNAME"))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| var(config, "DATE") + &var(config, "TIME"));
+    let now = bb_toaster::model::timestamp(std::time::SystemTime::now());
+    let build_start = format!(
+        "{}/{}/{} {}",
+        now.get(5..7).unwrap_or(""),
+        now.get(8..10).unwrap_or(""),
+        now.get(0..4).unwrap_or(""),
+        now.get(11..19).unwrap_or("")
+    );
+    for (name, value) in [
+        (
+            "BBFILES_PRIORITIZED",
+            cooker.collected.bbfiles_prioritized.join(" "),
+        ),
+        ("BUILDNAME", build_name.clone()),
+        ("BUILDSTART", build_start),
+    ] {
+        if !variables.iter().any(|v| v.name == name) {
+            variables.push(VariableRow {
+                name: name.to_owned(),
+                value,
+                ..VariableRow::default()
+            });
+        }
+    }
     let task = task.strip_prefix("do_").unwrap_or(task);
     BuildStart {
         project: None,
         machine: var(config, "MACHINE"),
         distro: var(config, "DISTRO"),
         distro_version: var(config, "DISTRO_VERSION"),
-        // BitBake's cooker names a build `${DATE}${TIME}` unless BUILDNAME is set.
-        build_name: Some(var(config, "BUILDNAME"))
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| var(config, "DATE") + &var(config, "TIME")),
+        build_name,
         bitbake_version: var(config, "BB_VERSION"),
         cooker_log_path: var(config, "BB_CONSOLELOG"),
         recipes_parsed: i64::try_from(parsed).unwrap_or(i64::MAX),

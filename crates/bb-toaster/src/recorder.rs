@@ -74,14 +74,35 @@ impl Logger {
     }
 }
 
-/// The id of the project "Command line builds", created when missing.
+/// The id of Toaster's default project ("Command line builds", `is_default`), created
+/// when missing as Toaster creates it: no release and no project variables.
 pub(crate) fn cli_project(conn: &Connection) -> Result<i64> {
-    project_named(conn, crate::model::CLI_PROJECT, true)
+    if let Some(id) = conn
+        .query_row(
+            "SELECT id FROM orm_project WHERE is_default ORDER BY id LIMIT 1",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+        .map_err(db("find the default project"))?
+    {
+        return Ok(id);
+    }
+    conn.execute(
+        "INSERT INTO orm_project (name, short_description, is_default, created, updated) VALUES (?1, ?2, 1, ?3, ?3)",
+        params![
+            crate::model::CLI_PROJECT,
+            "Project for builds started outside Toaster",
+            now()
+        ],
+    )
+    .map_err(db("create the default project"))?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// The project called `name`; a new one gets the DEFCONF_<VAR> settings as its variables
 /// and the DEFAULT_RELEASE release, as Toaster's new projects do.
-pub(crate) fn project_named(conn: &Connection, name: &str, is_default: bool) -> Result<i64> {
+pub(crate) fn project_named(conn: &Connection, name: &str) -> Result<i64> {
     if let Some(id) = conn
         .query_row(
             "SELECT id FROM orm_project WHERE name = ?1 ORDER BY id LIMIT 1",
@@ -95,10 +116,10 @@ pub(crate) fn project_named(conn: &Connection, name: &str, is_default: bool) -> 
     }
     conn.execute(
         "INSERT INTO orm_project (name, is_default, release_id, bitbake_version_id) \
-         SELECT ?1, ?2, r.id, r.bitbake_version_id FROM (SELECT 1) \
+         SELECT ?1, 0, r.id, r.bitbake_version_id FROM (SELECT 1) \
          LEFT JOIN orm_toastersetting s ON s.name = 'DEFAULT_RELEASE' \
          LEFT JOIN orm_release r ON r.name = s.value ORDER BY s.id LIMIT 1",
-        params![name, is_default],
+        params![name],
     )
     .map_err(db(format!("create project `{name}`")))?;
     let id = conn.last_insert_rowid();
@@ -244,12 +265,12 @@ fn layer_version(
     project: Option<i64>,
 ) -> Result<i64> {
     tx.execute(
-        "INSERT INTO orm_layer_version (layer_id, build_id, project_id, layer_source, branch, commit_, priority, local_path, up_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO orm_layer_version (layer_id, build_id, project_id, layer_source, branch, \"commit\", priority, local_path, up_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             layer,
             build,
             project,
-            LayerSource::Build as i64,
+            LayerSource::Local as i64,
             l.branch,
             l.commit,
             l.priority,
@@ -267,7 +288,7 @@ fn write_start(conn: &mut Connection, s: &BuildStart) -> Result<(i64, i64)> {
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db("begin build"))?;
     let project = match &s.project {
-        Some(p) => project_named(&tx, p, false)?,
+        Some(p) => project_named(&tx, p)?,
         None => cli_project(&tx)?,
     };
     let t = now();

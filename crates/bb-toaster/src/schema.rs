@@ -355,4 +355,53 @@ CREATE INDEX orm_project_release ON orm_project(release_id);
 CREATE INDEX orm_release_bitbake_version ON orm_release(bitbake_version_id);
 CREATE INDEX orm_releasedefaultlayer_release ON orm_releasedefaultlayer(release_id);
 "#,
+    // 3: the names Django gives (checked against a database made by Toaster's own
+    // `manage.py migrate`): `orm_layer_version.commit`, `orm_project.merged_attr` (a
+    // boolean) and `builddir`; no `orm_recipe.search_allowed_fields`; and the tables of
+    // custom images and of imported event logs.
+    r#"
+ALTER TABLE orm_layer_version RENAME COLUMN commit_ TO "commit";
+ALTER TABLE orm_project DROP COLUMN merged_attributes;
+ALTER TABLE orm_project ADD COLUMN merged_attr BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE orm_project ADD COLUMN builddir TEXT NOT NULL DEFAULT '';
+ALTER TABLE orm_recipe DROP COLUMN search_allowed_fields;
+CREATE TABLE orm_eventlogsimports (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    imported BOOLEAN NOT NULL DEFAULT 0,
+    build_id INTEGER
+);
+CREATE TABLE orm_customimagerecipe (
+    recipe_ptr_id INTEGER PRIMARY KEY REFERENCES orm_recipe(id) ON DELETE CASCADE,
+    last_updated DATETIME,
+    base_recipe_id INTEGER NOT NULL REFERENCES orm_recipe(id) ON DELETE CASCADE,
+    project_id INTEGER NOT NULL REFERENCES orm_project(id) ON DELETE CASCADE
+);
+CREATE INDEX orm_customimagerecipe_base ON orm_customimagerecipe(base_recipe_id);
+CREATE INDEX orm_customimagerecipe_project ON orm_customimagerecipe(project_id);
+CREATE TABLE orm_customimagepackage (
+    package_ptr_id INTEGER PRIMARY KEY REFERENCES orm_package(id) ON DELETE CASCADE
+);
+CREATE TABLE orm_customimagepackage_recipe_includes (
+    id INTEGER PRIMARY KEY,
+    customimagepackage_id INTEGER NOT NULL REFERENCES orm_customimagepackage(package_ptr_id) ON DELETE CASCADE,
+    customimagerecipe_id INTEGER NOT NULL REFERENCES orm_customimagerecipe(recipe_ptr_id) ON DELETE CASCADE,
+    UNIQUE (customimagepackage_id, customimagerecipe_id)
+);
+CREATE INDEX orm_cip_includes_recipe ON orm_customimagepackage_recipe_includes(customimagerecipe_id);
+CREATE TABLE orm_customimagepackage_recipe_excludes (
+    id INTEGER PRIMARY KEY,
+    customimagepackage_id INTEGER NOT NULL REFERENCES orm_customimagepackage(package_ptr_id) ON DELETE CASCADE,
+    customimagerecipe_id INTEGER NOT NULL REFERENCES orm_customimagerecipe(recipe_ptr_id) ON DELETE CASCADE,
+    UNIQUE (customimagepackage_id, customimagerecipe_id)
+);
+CREATE INDEX orm_cip_excludes_recipe ON orm_customimagepackage_recipe_excludes(customimagerecipe_id);
+CREATE TABLE orm_customimagepackage_recipe_appends (
+    id INTEGER PRIMARY KEY,
+    customimagepackage_id INTEGER NOT NULL REFERENCES orm_customimagepackage(package_ptr_id) ON DELETE CASCADE,
+    customimagerecipe_id INTEGER NOT NULL REFERENCES orm_customimagerecipe(recipe_ptr_id) ON DELETE CASCADE,
+    UNIQUE (customimagepackage_id, customimagerecipe_id)
+);
+CREATE INDEX orm_cip_appends_recipe ON orm_customimagepackage_recipe_appends(customimagerecipe_id);
+"#,
 ];

@@ -68,6 +68,11 @@ pub(super) fn description<'a>(
     docs.get(root.as_str()).copied()
 }
 
+/// Seconds as Toaster stores them (`DecimalField(max_digits=8, decimal_places=2)`).
+fn hundredths(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 /// How long the writer gathers messages into one transaction.
 const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
 
@@ -503,9 +508,9 @@ impl Writer {
                         id,
                         outcome as i64,
                         at_s,
-                        usage.elapsed,
-                        usage.cpu_user,
-                        usage.cpu_system,
+                        hundredths(usage.elapsed),
+                        hundredths(usage.cpu_user),
+                        hundredths(usage.cpu_system),
                         usage.disk_read as i64,
                         usage.disk_write as i64,
                         (usage.disk_read + usage.disk_write) as i64,

@@ -5,7 +5,7 @@ use bb_toaster::manage::checksettings;
 use super::{fixtures_dir, rows, temp_db};
 
 #[test]
-fn checksettings_loads_the_fixtures_once_and_sets_up_the_cli_project() {
+fn checksettings_loads_the_fixtures_once_and_new_projects_get_their_defaults() {
     let (tmp, path) = temp_db();
     let mut conn = bb_toaster::db::open(&path).expect("opens");
     let r = checksettings(&mut conn, &fixtures_dir(), false).expect("first run");
@@ -32,19 +32,36 @@ fn checksettings_loads_the_fixtures_once_and_sets_up_the_cli_project() {
         ),
         ["bake|bake"]
     );
-    // The command-line project: DEFAULT_RELEASE and the DEFCONF_ variables.
+    // Toaster's default project, as Toaster creates it: no release, no variables.
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT name, short_description, is_default, coalesce(release_id, 'NULL'), (SELECT count(*) FROM orm_projectvariable v WHERE v.project_id = p.id) FROM orm_project p",
+            []
+        ),
+        ["Command line builds|Project for builds started outside Toaster|1|NULL|0"]
+    );
+    // A new project gets DEFAULT_RELEASE and the DEFCONF_ variables.
+    let start = bb_toaster::BuildStart {
+        project: Some("mine".into()),
+        ..bb_toaster::BuildStart::default()
+    };
+    bb_toaster::Recorder::start(&path, start)
+        .expect("records")
+        .finish()
+        .expect("finishes");
     assert_eq!(
         rows(
             &conn,
             "SELECT p.name, r.name, p.is_default FROM orm_project p JOIN orm_release r ON p.release_id = r.id",
             []
         ),
-        ["Command line builds|bake|1"]
+        ["mine|bake|0"]
     );
     assert_eq!(
         rows(
             &conn,
-            "SELECT name, value FROM orm_projectvariable ORDER BY name",
+            "SELECT v.name, v.value FROM orm_projectvariable v JOIN orm_project p ON v.project_id = p.id WHERE p.name = 'mine' ORDER BY v.name",
             []
         ),
         [

@@ -145,10 +145,11 @@ fn tree() -> DepTree {
     }
 }
 
+/// Stored in hundredths of a second, as Toaster stores them: 1.5 and 0.25.
 const USAGE: Usage = Usage {
-    elapsed: 1.5,
+    elapsed: 1.504,
     cpu_user: 0.5,
-    cpu_system: 0.25,
+    cpu_system: 0.2549,
     disk_read: 4096,
     disk_write: 8192,
 };

@@ -214,8 +214,8 @@ fn targets_layers_and_recipes_are_recorded_with_the_build() {
             []
         ),
         [
-            format!("{first}|3|5|/l|Command line builds"),
-            format!("{second}|3|5|/l|Command line builds")
+            format!("{first}|0|5|/l|Command line builds"),
+            format!("{second}|0|5|/l|Command line builds")
         ]
     );
     assert_eq!(
