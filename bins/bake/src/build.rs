@@ -93,6 +93,13 @@ fn build_parsed(
     let mut graph = match graph {
         Ok(g) => g,
         Err(e) => {
+            // BitBake fires BuildStarted once the targets' providers are known: a
+            // failure of the run queue (a dependency loop) comes after it.
+            if let Some(r) = recorder
+                && !matches!(e, bb_taskgraph::Error::NoProvider(_))
+            {
+                r.build_started();
+            }
             crate::report_graph_error(&e);
             return Ok(ExitCode::FAILURE);
         }
@@ -240,7 +247,7 @@ fn build_parsed(
         "NOTE: Tasks Summary: Attempted {attempted} tasks of which {rerun} didn't need to be rerun and {tail}."
     ));
     if summary.outcome == Outcome::Cancelled {
-        ui::report_level(
+        ui::report_ui(
             "ERROR",
             "Build interrupted: running tasks were waited for, no further task started.",
         );
@@ -356,7 +363,11 @@ fn print_events(
                 running.retain(|(i, _, _)| *i != task.index);
                 done += 1;
                 let who = name(&task.fn_name);
-                ui::report_level("ERROR", &format!("{who} {}: {message}", task.task));
+                ui::report_as(
+                    "ERROR",
+                    &format!("{who} {}: {message}", task.task),
+                    Some(&message),
+                );
                 if !log.is_empty() {
                     let mut text = format!("Logfile of failure stored in: {log}");
                     if !tail.is_empty() {
@@ -365,10 +376,10 @@ fn print_events(
                             text.push_str(&format!("\n| {l}"));
                         }
                     }
-                    ui::report_level("ERROR", &text);
+                    ui::report_local("ERROR", &text);
                 }
                 ui::out(&format!("NOTE: recipe {who}: task {}: Failed", task.task));
-                ui::report_level(
+                ui::report_local(
                     "ERROR",
                     &format!(
                         "Task ({}:{}) failed with exit code '1'",
@@ -385,9 +396,10 @@ fn print_events(
             Some(BuildEvent::LogLine { task, line }) => {
                 // Warnings from a task reach the console, as bbwarn's do in BitBake.
                 if let Some(w) = line.strip_prefix("WARNING: ") {
-                    ui::report_level(
+                    ui::report_as(
                         "WARNING",
                         &format!("{} {}: {w}", name(&task.fn_name), task.task),
+                        Some(w),
                     );
                 }
             }

@@ -276,7 +276,7 @@ pub(crate) fn report_graph_error(e: &bb_taskgraph::Error) {
         }
         other => ui::report_level("ERROR", &other.to_string()),
     }
-    ui::report_level("ERROR", "Command execution failed: Exited with 1");
+    ui::report_ui("ERROR", "Command execution failed: Exited with 1");
 }
 
 /// `bake -g TARGET...`: the task graph, written as BitBake writes it.

@@ -56,6 +56,21 @@ impl ParseProgress {
     }
 }
 
+/// `LEVEL: ` before the first line of `msg`, the other lines as they are.
+fn print_level(level: &str, msg: &str) {
+    for (i, line) in msg.lines().enumerate() {
+        if i == 0 {
+            report(&format!("{level}: {line}"));
+        } else {
+            report(line);
+        }
+    }
+    // A record that ends with a newline leaves an empty line, as in BitBake's output.
+    if msg.ends_with('\n') {
+        report("");
+    }
+}
+
 /// A line on stdout (results and BitBake's own status lines).
 /// A closed pipe (`bake ... | head`) is not an error: the rest is dropped.
 pub(crate) fn out(msg: &str) {
@@ -130,37 +145,49 @@ pub(crate) fn summary(failed: bool) {
 /// Prints a possibly multi-line message with a level prefix on every line, as BitBake
 /// does for each log record line.
 pub(crate) fn report_level(level: &str, msg: &str) {
+    report_as(level, msg, Some(msg));
+}
+
+/// Prints a message that BitBake's UI makes of an event (a failed command): counted in
+/// the summary, not recorded for Toaster (its recorder never gets a log record).
+#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
+pub(crate) fn report_ui(level: &str, msg: &str) {
+    report_as(level, msg, None);
+}
+
+/// Prints a message that BitBake's UI logs on its own (knotty's "Logfile of failure
+/// stored in", "Task (...) failed"): neither counted in the summary nor recorded.
+#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
+pub(crate) fn report_local(level: &str, msg: &str) {
+    print_level(level, msg);
+}
+
+/// Prints `msg` with a level prefix and records `recorded` for Toaster: a task's
+/// message is printed as knotty shows it (`PF do_task: message`) and recorded as the
+/// log record BitBake's server sends (the message alone).
+#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
+pub(crate) fn report_as(level: &str, msg: &str, recorded: Option<&str>) {
     match level {
         "WARNING" => WARNINGS.fetch_add(1, Ordering::Relaxed),
         "ERROR" => ERRORS.fetch_add(1, Ordering::Relaxed),
         _ => 0,
     };
-    let recorded = match level {
+    let to_record = match level {
         "WARNING" => Some(bb_toaster::model::LogLevel::Warn),
         "ERROR" => Some(bb_toaster::model::LogLevel::Error),
         "CRITICAL" => Some(bb_toaster::model::LogLevel::Critical),
         _ => None,
     };
-    if let Some(level) = recorded {
+    if let (Some(level), Some(text)) = (to_record, recorded) {
         let mut sink = RECORD
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &sink.logger {
-            Some(l) => l.log(level, msg, "", None),
-            None => sink.backlog.push((level, msg.to_owned())),
+            Some(l) => l.log(level, text, "", None),
+            None => sink.backlog.push((level, text.to_owned())),
         }
     }
-    for (i, line) in msg.lines().enumerate() {
-        if i == 0 {
-            report(&format!("{level}: {line}"));
-        } else {
-            report(line);
-        }
-    }
-    // A record that ends with a newline leaves an empty line, as in BitBake's output.
-    if msg.ends_with('\n') {
-        report("");
-    }
+    print_level(level, msg);
 }
 
 /// Parses every recipe with BitBake's status lines (`Loading cache...done.`, the

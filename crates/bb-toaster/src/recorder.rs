@@ -51,6 +51,9 @@ pub struct Recorder {
     db_file: String,
     tx: Sender<Msg>,
     writer: Option<JoinHandle<Result<()>>>,
+    /// The configuration, until the build starts running (see [`Recorder::build_started`]).
+    config: std::sync::Mutex<Option<Box<BuildStart>>>,
+    config_sent: std::sync::atomic::AtomicBool,
 }
 
 /// Records log messages into a build being recorded (see [`Recorder::logger`]).
@@ -140,8 +143,8 @@ fn now() -> String {
 impl Recorder {
     /// Marks failed any build whose recorder died (see
     /// [`crate::manage::fail_stale_builds`]), creates the build row and its targets (one
-    /// transaction), then starts the writer, which records the layers and the variables
-    /// with their history first.
+    /// transaction), then starts the writer. The layers and variables of `start` are
+    /// recorded when the build starts running ([`Recorder::build_started`]).
     pub fn start(db_path: &Path, mut start: BuildStart) -> Result<Recorder> {
         let mut conn = crate::db::open(db_path)?;
         crate::recovery::fail_stale_builds(&conn)?;
@@ -150,7 +153,6 @@ impl Recorder {
         crate::recovery::register(&conn, build_id);
         let (tx, rx) = channel();
         start.targets.clear();
-        let _ = tx.send(Msg::Config(Box::new(start)));
         let writer = std::thread::Builder::new()
             .name("toaster-recorder".into())
             .spawn(move || Writer::new(build_id, project).run(conn, &rx))
@@ -163,6 +165,8 @@ impl Recorder {
             db_file,
             tx,
             writer: Some(writer),
+            config: std::sync::Mutex::new(Some(Box::new(start))),
+            config_sent: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -175,12 +179,33 @@ impl Recorder {
     /// the names they provide), and every task of the run queue with its dependencies,
     /// each task "Not Available" until its events arrive. Queued, never blocks.
     pub fn dep_tree(&self, tree: DepTree) {
+        self.build_started();
         let _ = self.tx.send(Msg::Tree(Box::new(tree)));
+    }
+
+    /// The build starts running (BitBake's `BuildStarted`, once the providers of the
+    /// targets are known): the layers and the variables with their history are recorded
+    /// now. [`Recorder::dep_tree`] and the first [`Recorder::event`] do it too; a build
+    /// that stops before (no provider for a target) has none, as in Toaster.
+    pub fn build_started(&self) {
+        use std::sync::atomic::Ordering;
+        if self.config_sent.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let config = self
+            .config
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(c) = config {
+            let _ = self.tx.send(Msg::Config(c));
+        }
     }
 
     /// Records an event of the run queue (queued with the current time; never blocks on
     /// the database).
     pub fn event(&self, ev: &BuildEvent) {
+        self.build_started();
         let _ = self.tx.send(Msg::Event(ev.clone(), SystemTime::now()));
     }
 

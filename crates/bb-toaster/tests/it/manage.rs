@@ -107,10 +107,9 @@ fn builddelete_gives_the_space_back() {
         })
         .collect();
     let keep = record(&path);
-    let big = bb_toaster::Recorder::start(&path, start)
-        .expect("records")
-        .finish()
-        .expect("finishes");
+    let rec = bb_toaster::Recorder::start(&path, start).expect("records");
+    rec.build_started();
+    let big = rec.finish().expect("finishes");
     let mut conn = bb_toaster::db::open(&path).expect("opens");
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
         .expect("checkpoint");

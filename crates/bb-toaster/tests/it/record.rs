@@ -245,6 +245,25 @@ fn targets_layers_and_recipes_are_recorded_with_the_build() {
 }
 
 #[test]
+fn a_build_that_never_starts_running_has_no_variables_or_layers() {
+    let (_tmp, path) = temp_db();
+    let rec = Recorder::start(&path, start()).expect("records");
+    rec.log(LogLevel::Error, "Nothing PROVIDES 'nope'", "", None);
+    let id = rec.finish().expect("finishes");
+    let conn = bb_toaster::db::open(&path).expect("opens");
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT b.outcome, (SELECT count(*) FROM orm_variable v WHERE v.build_id = b.id), \
+             (SELECT count(*) FROM orm_layer_version lv WHERE lv.build_id = b.id), \
+             (SELECT group_concat(target) FROM orm_target t WHERE t.build_id = b.id) FROM orm_build b WHERE b.id = ?1",
+            [id]
+        ),
+        ["1|0|0|sayhello"]
+    );
+}
+
+#[test]
 fn an_image_recipe_marks_its_target_an_image() {
     let (_tmp, path) = temp_db();
     let rec = Recorder::start(&path, start()).expect("records");
