@@ -879,6 +879,12 @@ fn a_build_stopped_by_an_error_before_its_tasks_is_recorded_failed_with_the_erro
 #[test]
 fn a_killed_recording_build_leaves_a_consistent_database_marked_failed_later() {
     let dir = shell_layer("kill");
+    // A sleep of its own: the clean-up below must not kill another test's slow task.
+    std::fs::write(
+        dir.join("recipes/slow_1.0.bb"),
+        "do_compile() {\n\tsleep 31\n}\n",
+    )
+    .expect("invariant: write");
     std::fs::write(dir.join("classes/toaster.bbclass"), "").expect("invariant: write");
     append(&dir.join("conf/bitbake.conf"), "INHERIT += \"toaster\"\n");
     let mut child = Command::new(env!("CARGO_BIN_EXE_bake"))
@@ -899,7 +905,7 @@ fn a_killed_recording_build_leaves_a_consistent_database_marked_failed_later() {
     std::thread::sleep(Duration::from_millis(300));
     child.kill().expect("invariant: SIGKILL");
     let _ = child.wait();
-    let _ = Command::new("pkill").args(["-f", "sleep 30"]).status();
+    let _ = Command::new("pkill").args(["-f", "sleep 31"]).status();
     let db = dir.join("toaster.sqlite");
     let conn = bb_toaster::db::open(&db).expect("the database opens");
     assert!(

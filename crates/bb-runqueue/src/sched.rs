@@ -86,7 +86,7 @@ pub fn run_build(
     let weight = weights(graph, &rev);
     let mut state = vec![State::Waiting; total];
     let mut waiting: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
-    let mut ready: BinaryHeap<(usize, std::cmp::Reverse<usize>)> = BinaryHeap::new();
+    let mut ready: BinaryHeap<((usize, usize), std::cmp::Reverse<usize>)> = BinaryHeap::new();
     let current = crate::hashes::up_to_date(graph, plans);
     let task_ref = |i: usize| TaskRef {
         index: i,
@@ -102,27 +102,14 @@ pub fn run_build(
         not_run: 0,
     };
     let mut finished = 0usize;
+    // Tasks whose stamp is current are skipped when the scheduler reaches them, as
+    // BitBake's run queue skips them ("existing"): in priority order, when a worker
+    // could take them, so the order of the skips (and Toaster's order numbers) follows
+    // the build.
     for i in 0..total {
-        if current[i] {
-            let _ = events.send(BuildEvent::TaskSkipped {
-                task: task_ref(i),
-                reason: SkipReason::UpToDate,
-            });
-            summary.skipped += 1;
-            finished += 1;
-            state[i] = State::Done;
-        }
-    }
-    for i in 0..total {
-        if state[i] == State::Waiting {
-            waiting[i] = graph.deps[i]
-                .iter()
-                .filter(|&&d| state[d] != State::Done)
-                .count();
-            if waiting[i] == 0 {
-                state[i] = State::Ready;
-                ready.push((weight[i], std::cmp::Reverse(i)));
-            }
+        if waiting[i] == 0 {
+            state[i] = State::Ready;
+            ready.push((weight[i], std::cmp::Reverse(i)));
         }
     }
     let mut stop = false;
@@ -152,6 +139,24 @@ pub fn run_build(
                 };
                 let t = &graph.tasks[i];
                 let plan = &plans[i];
+                if current[i] {
+                    let _ = events.send(BuildEvent::TaskSkipped {
+                        task: task_ref(i),
+                        reason: SkipReason::UpToDate,
+                    });
+                    summary.skipped += 1;
+                    finished += 1;
+                    finish(
+                        i,
+                        &mut state,
+                        &mut waiting,
+                        &rev,
+                        &mut ready,
+                        &weight,
+                        State::Done,
+                    );
+                    continue;
+                }
                 if plan.noexec {
                     if !opts.dry_run {
                         let _ = crate::hashes::write_stamp(plan, &t.task);
@@ -408,8 +413,8 @@ fn finish(
     state: &mut [State],
     waiting: &mut [usize],
     rev: &[Vec<usize>],
-    ready: &mut BinaryHeap<(usize, std::cmp::Reverse<usize>)>,
-    weight: &[usize],
+    ready: &mut BinaryHeap<((usize, usize), std::cmp::Reverse<usize>)>,
+    weight: &[(usize, usize)],
     to: State,
 ) {
     state[i] = to;
@@ -442,17 +447,28 @@ fn fail(i: usize, state: &mut [State], rev: &[Vec<usize>], keep_going: bool, sto
 }
 
 /// BitBake-style priorities: a task's weight grows with what waits for it.
-fn weights(graph: &TaskGraph, rev: &[Vec<usize>]) -> Vec<usize> {
+fn weights(graph: &TaskGraph, rev: &[Vec<usize>]) -> Vec<(usize, usize)> {
     let order = crate::hashes::topo_order(graph);
+    // BitBake's calculate_task_weights: 10 for a task nothing depends on, else 1 plus
+    // the weights of the tasks that depend on it.
     let mut w = vec![1usize; graph.len()];
     for &i in order.iter().rev() {
+        if rev[i].is_empty() {
+            w[i] = 10;
+            continue;
+        }
         let sum: usize = rev[i]
             .iter()
             .map(|&r| w[r])
             .fold(0usize, usize::saturating_add);
         w[i] = w[i].saturating_add(sum);
     }
-    w
+    // The speed scheduler takes the heaviest buildable task; among equals, the one the
+    // run queue holds last.
+    w.iter()
+        .enumerate()
+        .map(|(i, &w)| (w, graph.rank.get(i).copied().unwrap_or(0)))
+        .collect()
 }
 
 /// The PNs whose `do_populate_sysroot` task `i` depends on, directly or not

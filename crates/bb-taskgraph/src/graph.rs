@@ -104,6 +104,9 @@ pub struct TaskGraph {
     /// with the chosen provider's target (ASSUME_PROVIDED names are left out), in
     /// DEPENDS order. What BitBake's dependency tree gives as `depends` + `providermap`.
     pub depends: BTreeMap<String, Vec<(String, String)>>,
+    /// For each task (same index), its position in the order BitBake's run queue holds
+    /// its tasks (`runtaskentries`, the task data's order): the scheduler's tie-break.
+    pub rank: Vec<usize>,
 }
 
 impl TaskGraph {
@@ -386,7 +389,15 @@ fn prepare(
         .map(|(i, s)| (s.as_str(), i))
         .collect();
     let mut graph = TaskGraph::default();
+    let rank_of: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(r, id)| (id.as_str(), r))
+        .collect();
     for id in &ids {
+        graph
+            .rank
+            .push(rank_of.get(id.as_str()).copied().unwrap_or(usize::MAX));
         let (f, t) = split_tid(id);
         graph.tasks.push(TaskId {
             fn_name: f.to_owned(),
