@@ -27,11 +27,11 @@ pub(crate) fn build(cli: &cli::Cli, cooker: &Cooker) -> anyhow::Result<ExitCode>
         .unwrap_or_else(|| ".".to_owned());
     let recorder = match crate::record::database(&cooker.config, &topdir) {
         Some(db) => {
-            let mut config = cooker.config.clone();
-            let _ = bb_data::expand_keys(&mut config);
-            let task = default_task(cli, &config);
+            // The configuration as BitBake's server holds it (keys not expanded:
+            // `FILES:${PN}-dev` stays so), as Toaster reads it.
+            let task = default_task(cli, &cooker.config);
             let start =
-                crate::record::build_start(cooker, &config, &cli.targets, &task, res.parsed);
+                crate::record::build_start(cooker, &cooker.config, &cli.targets, &task, res.parsed);
             match bb_toaster::Recorder::start(&db, start) {
                 Ok(r) => {
                     let r = Arc::new(r);
@@ -107,6 +107,11 @@ fn build_parsed(
     // The recipes of the graph, finalized (in parallel).
     // What the build needs of each recipe in the graph: from the parse cache when an
     // earlier build worked it out, else from the finalized recipe (then cached).
+    // The targets' providers are known: BitBake's BuildStarted (the configuration is
+    // recorded even if working out the hashes fails next).
+    if let Some(r) = recorder {
+        r.build_started();
+    }
     let fns: Vec<String> = graph.recipes.keys().cloned().collect();
     let infos: HashMap<String, bb_cooker::BuildInfo> = fns
         .iter()

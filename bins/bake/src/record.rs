@@ -89,7 +89,7 @@ fn layers(config: &DataStore) -> Vec<LayerInfo> {
 
 /// What the recorder stores when the build starts: the configuration, as Toaster reads
 /// it from BitBake (`getAllKeysWithFlags`): every variable but `__` ones, a variable
-/// with flags only as `None`, one whose expansion fails left out, plus what BitBake's
+/// with flags only as `None`, plus what BitBake's
 /// cooker sets for a build (BBFILES_PRIORITIZED, BUILDNAME, BUILDSTART; no history).
 pub(crate) fn build_start(
     cooker: &bb_cooker::Cooker,
@@ -104,7 +104,13 @@ pub(crate) fn build_start(
         .iter()
         .filter(|k| !k.starts_with("__"))
         .filter_map(|k| {
-            let value = match config.get_var(k) {
+            // BitBake expands the value (a Python function's stays as written); one bake
+            // cannot expand (inline Python it does not run) is kept as written rather
+            // than dropped with its history.
+            let value = match config
+                .get_var(k)
+                .or_else(|_| config.get_var_opts(k, false, false))
+            {
                 Ok(Some(v)) => v,
                 Ok(None) => "None".to_owned(),
                 Err(_) => return None,
