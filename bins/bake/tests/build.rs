@@ -7,39 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+#[path = "support/tree.rs"]
+mod tree;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("invariant: temp dir");
-    for e in std::fs::read_dir(from).expect("invariant: readable") {
-        let e = e.expect("invariant: entry");
-        let name = e.file_name();
-        if ["tmp", "cache", "downloads", "expected"]
-            .iter()
-            .any(|n| name == *n)
-        {
-            continue;
-        }
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(&name));
-        } else {
-            std::fs::copy(&p, to.join(&name)).expect("invariant: copy");
-        }
-    }
-}
+use tree::{copy_dir, repo};
 
 /// A fresh copy of `testdata/build-hello` (with bake's `meta/` where its bblayers.conf
 /// expects it); returns the build directory.
 fn hello_copy(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("build-{name}"));
-    let _ = std::fs::remove_dir_all(&root);
-    copy_dir(&repo().join("meta"), &root.join("meta"));
-    let dir = root.join("testdata/build-hello");
-    copy_dir(&repo().join("testdata/build-hello"), &dir);
-    dir
+    tree::hello_copy_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("build-{name}")))
 }
 
 fn bake(dir: &Path, args: &[&str]) -> Output {

@@ -76,6 +76,17 @@ fn hundredths(x: f64) -> f64 {
 /// How long the writer gathers messages into one transaction.
 const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// A task of the dependency tree: its row, and what its events do not carry.
+struct TreeTask {
+    id: i64,
+    fn_name: String,
+    task: String,
+    python: bool,
+    /// Recorded (`sstate_checksum`) when the task starts or is skipped, as Toaster
+    /// takes it from those events: a task never reached has none.
+    hash: String,
+}
+
 /// The writer thread's state.
 pub(super) struct Writer {
     build: i64,
@@ -86,8 +97,8 @@ pub(super) struct Writer {
     recipes: HashMap<String, i64>,
     /// PF by target name.
     pf: HashMap<String, String>,
-    /// Task rows by the dependency tree's index, with their target and task name.
-    by_index: Vec<(i64, String, String, bool)>,
+    /// Task rows by the dependency tree's index.
+    by_index: Vec<TreeTask>,
     /// Task rows not in the tree, by (recipe, task name).
     tasks: HashMap<(i64, String), i64>,
     unidentified: Option<i64>,
@@ -353,29 +364,30 @@ impl Writer {
             }
         }
         let mut ins = tx
-            .prepare("INSERT INTO orm_task (build_id, recipe_id, task_name, sstate_checksum) VALUES (?1, ?2, ?3, ?4)")
+            .prepare("INSERT INTO orm_task (build_id, recipe_id, task_name) VALUES (?1, ?2, ?3)")
             .map_err(db("prepare task"))?;
         self.by_index.clear();
         for task in &t.tasks {
             let recipe = self.recipe_for(tx, &task.fn_name, "")?;
-            ins.execute(params![self.build, recipe, task.task, task.hash])
+            ins.execute(params![self.build, recipe, task.task])
                 .map_err(db(format!("insert task `{}:{}`", task.fn_name, task.task)))?;
-            self.by_index.push((
-                tx.last_insert_rowid(),
-                task.fn_name.clone(),
-                task.task.clone(),
-                task.python,
-            ));
+            self.by_index.push(TreeTask {
+                id: tx.last_insert_rowid(),
+                fn_name: task.fn_name.clone(),
+                task: task.task.clone(),
+                python: task.python,
+                hash: task.hash.clone(),
+            });
         }
         let mut dep = tx
             .prepare("INSERT INTO orm_task_dependency (task_id, depends_on_id) VALUES (?1, ?2)")
             .map_err(db("prepare task dependency"))?;
         for (i, ds) in t.deps.iter().enumerate() {
-            let Some(&(from, ..)) = self.by_index.get(i) else {
+            let Some(from) = self.by_index.get(i).map(|t| t.id) else {
                 continue;
             };
             for &d in ds {
-                if let Some(&(to, ..)) = self.by_index.get(d) {
+                if let Some(to) = self.by_index.get(d).map(|t| t.id) {
                     dep.execute(params![from, to])
                         .map_err(db("insert task dependency"))?;
                 }
@@ -412,21 +424,21 @@ impl Writer {
         Ok(id)
     }
 
-    /// The task row of an event's task, and whether it is a Python task.
+    /// The task row of an event's task, whether it is a Python task, and its hash.
     fn task_row(
         &mut self,
         tx: &Connection,
         t: &bb_runqueue::events::TaskRef,
-    ) -> Result<(i64, bool)> {
-        if let Some((id, f, name, python)) = self.by_index.get(t.index)
-            && *f == t.fn_name
-            && *name == t.task
+    ) -> Result<(i64, bool, String)> {
+        if let Some(tt) = self.by_index.get(t.index)
+            && tt.fn_name == t.fn_name
+            && tt.task == t.task
         {
-            return Ok((*id, *python));
+            return Ok((tt.id, tt.python, tt.hash.clone()));
         }
         let recipe = self.recipe_for(tx, &t.fn_name, &t.pn)?;
         if let Some(&id) = self.tasks.get(&(recipe, t.task.clone())) {
-            return Ok((id, false));
+            return Ok((id, false, String::new()));
         }
         let what = || format!("task `{}:{}`", t.pn, t.task);
         let found = tx
@@ -451,7 +463,7 @@ impl Writer {
             }
         };
         self.tasks.insert((recipe, t.task.clone()), id);
-        Ok((id, false))
+        Ok((id, false, String::new()))
     }
 
     /// Toaster's task message: `recipe PF: task do_x: Succeeded`.
@@ -470,13 +482,13 @@ impl Writer {
             BuildEvent::TaskStarted {
                 task, log, noexec, ..
             } => {
-                let (id, python) = self.task_row(tx, task)?;
+                let (id, python, hash) = self.task_row(tx, task)?;
                 self.order += 1;
                 if *noexec {
                     exec_cached(
                         tx,
-                        "UPDATE orm_task SET \"order\" = ?2, outcome = ?3, task_executed = 0, script_type = ?4 WHERE id = ?1",
-                        params![id, self.order, TaskOutcome::Empty as i64, ScriptType::NotApplicable as i64],
+                        "UPDATE orm_task SET \"order\" = ?2, outcome = ?3, task_executed = 0, script_type = ?4, sstate_checksum = ?5 WHERE id = ?1",
+                        params![id, self.order, TaskOutcome::Empty as i64, ScriptType::NotApplicable as i64, hash],
                     )
                 } else {
                     let script = if python {
@@ -486,15 +498,15 @@ impl Writer {
                     };
                     exec_cached(
                         tx,
-                        "UPDATE orm_task SET \"order\" = ?2, started = ?3, logfile = ?4, script_type = ?5, task_executed = 1, message = ?6 WHERE id = ?1",
-                        params![id, self.order, at_s, log, script as i64, self.message(task, "Started")],
+                        "UPDATE orm_task SET \"order\" = ?2, started = ?3, logfile = ?4, script_type = ?5, task_executed = 1, message = ?6, sstate_checksum = ?7 WHERE id = ?1",
+                        params![id, self.order, at_s, log, script as i64, self.message(task, "Started"), hash],
                     )
                 }
                 .map_err(db(format!("task `{}:{}` started", task.pn, task.task)))?;
             }
             BuildEvent::TaskSucceeded { task, usage }
             | BuildEvent::TaskFailed { task, usage, .. } => {
-                let (id, _) = self.task_row(tx, task)?;
+                let (id, ..) = self.task_row(tx, task)?;
                 let (outcome, what) = if matches!(ev, BuildEvent::TaskFailed { .. }) {
                     self.failed_tasks += 1;
                     (TaskOutcome::Failed, "Failed")
@@ -526,17 +538,17 @@ impl Writer {
                 // never started keep Not Available.
                 match reason {
                     SkipReason::UpToDate => {
-                        let (id, _) = self.task_row(tx, task)?;
+                        let (id, _, hash) = self.task_row(tx, task)?;
                         self.order += 1;
                         exec_cached(
                             tx,
-                            "UPDATE orm_task SET \"order\" = ?2, outcome = ?3, task_executed = 0, script_type = ?4 WHERE id = ?1",
-                            params![id, self.order, TaskOutcome::Prebuilt as i64, ScriptType::NotApplicable as i64],
+                            "UPDATE orm_task SET \"order\" = ?2, outcome = ?3, task_executed = 0, script_type = ?4, sstate_checksum = ?5 WHERE id = ?1",
+                            params![id, self.order, TaskOutcome::Prebuilt as i64, ScriptType::NotApplicable as i64, hash],
                         )
                         .map_err(db(format!("task `{}:{}` skipped", task.pn, task.task)))?;
                     }
                     SkipReason::NoExec => {
-                        let (id, _) = self.task_row(tx, task)?;
+                        let (id, ..) = self.task_row(tx, task)?;
                         exec_cached(
                             tx,
                             "UPDATE orm_task SET outcome = ?2, task_executed = 0, script_type = ?3 WHERE id = ?1",

@@ -1,0 +1,41 @@
+//! The repository and copies of its test trees, for the integration tests that build in
+//! a copy (`build.rs`, `toaster.rs`, through `#[path]`).
+
+use std::path::{Path, PathBuf};
+
+/// The repository's top directory.
+pub(crate) fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Copies a tree, leaving out build outputs and expected results (`tmp`, `cache`,
+/// `downloads`, `expected`).
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("invariant: temp dir");
+    for e in std::fs::read_dir(from).expect("invariant: readable") {
+        let e = e.expect("invariant: entry");
+        let name = e.file_name();
+        if ["tmp", "cache", "downloads", "expected"]
+            .iter()
+            .any(|n| name == *n)
+        {
+            continue;
+        }
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(&name));
+        } else {
+            std::fs::copy(&p, to.join(&name)).expect("invariant: copy");
+        }
+    }
+}
+
+/// A fresh copy of `testdata/build-hello` (with bake's `meta/` where its bblayers.conf
+/// expects it) under `root`; returns the build directory.
+pub(crate) fn hello_copy_in(root: &Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(root);
+    copy_dir(&repo().join("meta"), &root.join("meta"));
+    let dir = root.join("testdata/build-hello");
+    copy_dir(&repo().join("testdata/build-hello"), &dir);
+    dir
+}
