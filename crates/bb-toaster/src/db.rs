@@ -29,6 +29,7 @@ pub fn open(path: &Path) -> Result<Connection> {
 /// schema as it is (for `migrate` reports and for tests of upgrades).
 pub fn open_unmigrated(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(db(format!("open {}", path.display())))?;
+    refuse_toasters_own(&conn)?;
     // auto_vacuum must be chosen before the first table exists.
     conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
         .map_err(db("auto_vacuum"))?;
@@ -48,6 +49,28 @@ pub fn open_unmigrated(path: &Path) -> Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(20))
         .map_err(db("busy_timeout"))?;
     Ok(conn)
+}
+
+/// A database Toaster's own Django made (its tables, no bake schema version) is not
+/// bake's to migrate: refused before anything (even the journal mode) is changed.
+fn refuse_toasters_own(conn: &Connection) -> Result<()> {
+    if version(conn)? != 0 {
+        return Ok(());
+    }
+    let foreign: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('django_migrations', 'orm_build')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db("read the schema"))?;
+    if foreign > 0 {
+        return Err(Error::Invalid(format!(
+            "{}: a database made by Toaster itself (Django's tables, no bake schema version); bake records into a database of its own: name another file with --database or TOASTER_DIR",
+            conn.path().unwrap_or("")
+        )));
+    }
+    Ok(())
 }
 
 /// The database's schema version (`PRAGMA user_version`; 0 for a new file).

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A database operation failed.
-    #[error("{what}: {source}")]
+    #[error("{what}: {}", short(source))]
     Db {
         /// What was being done.
         what: String,
@@ -48,6 +48,15 @@ pub enum Error {
     /// The recorder's writer stopped.
     #[error("the build recorder stopped: {0}")]
     Recorder(String),
+}
+
+/// SQLite's message without the statement it came from (a migration's is hundreds of
+/// lines).
+fn short(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn location(object: &Option<String>, field: &Option<String>) -> String {

@@ -62,3 +62,33 @@ fn a_newer_database_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn a_database_made_by_toaster_itself_is_refused_and_left_alone() {
+    let (_tmp, path) = temp_db();
+    {
+        let conn = rusqlite::Connection::open(&path).expect("creates");
+        conn.execute_batch(
+            "CREATE TABLE django_migrations (id INTEGER PRIMARY KEY, app TEXT, name TEXT);
+             CREATE TABLE orm_build (id INTEGER PRIMARY KEY, machine TEXT);",
+        )
+        .expect("a Django-made schema");
+    }
+    let e = bb_toaster::db::open(&path).expect_err("refused");
+    let msg = e.to_string();
+    assert!(msg.contains("a database made by Toaster itself"), "{msg}");
+    assert!(msg.contains("toaster.sqlite"), "{msg}");
+    let conn = rusqlite::Connection::open(&path).expect("opens");
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("counts");
+    assert_eq!(tables, 2, "nothing was added");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(mode, "delete", "the journal mode is left as it was");
+}
