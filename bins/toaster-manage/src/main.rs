@@ -196,7 +196,12 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ERROR: {e:#}");
+            // bb_toaster's errors already say what SQLite said; the chain would repeat it.
+            let msg = match e.downcast_ref::<bb_toaster::Error>() {
+                Some(t) => t.to_string(),
+                None => format!("{e:#}"),
+            };
+            let _ = writeln!(std::io::stderr(), "ERROR: {msg}");
             ExitCode::FAILURE
         }
     }
