@@ -233,7 +233,9 @@ fn build_parsed(
         })
         .collect();
     let recorder = recorder.cloned();
-    let printer = std::thread::spawn(move || print_events(&rx, &versions, recorder.as_deref()));
+    let logs = IncludeLogs::from(&config);
+    let printer =
+        std::thread::spawn(move || print_events(&rx, &versions, recorder.as_deref(), &logs));
     ui::out("Initialising tasks...done.");
     ui::out("NOTE: No setscene tasks");
     ui::out("NOTE: Executing Tasks");
@@ -272,6 +274,41 @@ fn build_parsed(
     })
 }
 
+/// Whether a failed task's log is printed (BBINCLUDELOGS set), and its last how many
+/// lines (BBINCLUDELOGS_LINES; all when unset), as knotty reads them.
+struct IncludeLogs {
+    include: bool,
+    lines: Option<usize>,
+}
+
+impl IncludeLogs {
+    fn from(config: &DataStore) -> IncludeLogs {
+        let get = |v: &str| config.get_var(v).ok().flatten().filter(|s| !s.is_empty());
+        IncludeLogs {
+            include: get("BBINCLUDELOGS").is_some(),
+            lines: get("BBINCLUDELOGS_LINES").and_then(|n| n.trim().parse().ok()),
+        }
+    }
+}
+
+/// Knotty's "Log data follows:" block: every line of the log as `| line`, or with
+/// BBINCLUDELOGS_LINES the last N as ` | line`.
+fn log_data(log: &str, lines: Option<usize>) -> String {
+    let text = std::fs::read(log)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let all: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let mut out = vec!["Log data follows:".to_owned()];
+    match lines {
+        Some(n) => {
+            let from = all.len().saturating_sub(n);
+            out.extend(all[from..].iter().map(|l| format!(" | {l}")));
+        }
+        _ => out.extend(all.iter().map(|l| format!("| {l}"))),
+    }
+    out.join("\n")
+}
+
 /// Prints events as knotty does: on a terminal, a footer with the tasks running now
 /// and their elapsed time under the messages; otherwise plain lines for each task
 /// start and end. Returns the failed tasks as `fn:do_task`.
@@ -279,6 +316,7 @@ fn print_events(
     rx: &std::sync::mpsc::Receiver<BuildEvent>,
     versions: &HashMap<String, String>,
     recorder: Option<&bb_toaster::Recorder>,
+    logs: &IncludeLogs,
 ) -> Vec<String> {
     use std::io::{IsTerminal as _, Write as _};
     let fancy = std::io::stdout().is_terminal()
@@ -359,11 +397,7 @@ fn print_events(
                 }
             }
             Some(BuildEvent::TaskFailed {
-                task,
-                log,
-                message,
-                tail,
-                ..
+                task, log, message, ..
             }) => {
                 running.retain(|(i, _, _)| *i != task.index);
                 done += 1;
@@ -373,15 +407,11 @@ fn print_events(
                     &format!("{who} {}: {message}", task.task),
                     Some(&message),
                 );
-                if !log.is_empty() {
-                    let mut text = format!("Logfile of failure stored in: {log}");
-                    if !tail.is_empty() {
-                        text.push_str("\nLog data follows:");
-                        for l in &tail {
-                            text.push_str(&format!("\n| {l}"));
-                        }
+                if !log.is_empty() && std::path::Path::new(&log).exists() {
+                    ui::report_local("ERROR", &format!("Logfile of failure stored in: {log}"));
+                    if logs.include {
+                        ui::out(&log_data(&log, logs.lines));
                     }
-                    ui::report_local("ERROR", &text);
                 }
                 ui::out(&format!("NOTE: recipe {who}: task {}: Failed", task.task));
                 ui::report_local(

@@ -341,20 +341,38 @@ fn bake_env(dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn a_failing_task_stops_the_build_or_not_with_k() {
     let dir = shell_layer("fail");
+    // No BBINCLUDELOGS: as knotty, the log's path only.
     let o = bake_env(&dir, &["after"]);
     let t = text(&o);
     assert!(!o.status.success(), "{t}");
-    // Recipe, task, log path and the last lines of the log.
+    assert!(t.contains("ERROR: Logfile of failure stored in: "), "{t}");
+    assert!(!t.contains("Log data follows:"), "{t}");
+    // BBINCLUDELOGS: the whole log as `| line`; with BBINCLUDELOGS_LINES, the last N as
+    // ` | line` (knotty's formats).
+    append(&dir.join("conf/bitbake.conf"), "BBINCLUDELOGS = \"yes\"\n");
+    let o = bake_env(&dir, &["after"]);
+    let t = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{t}");
+    // Recipe, task, log path and the log.
     assert!(
         t.contains("ERROR: bad-1.0-r0 do_compile: Execution of"),
         "{t}"
     );
     assert!(t.contains("ERROR: Logfile of failure stored in: "), "{t}");
     assert!(
-        t.contains("| about to fail") && t.contains("| line two"),
+        String::from_utf8_lossy(&o.stdout)
+            .contains("Log data follows:\n| about to fail\n| line two\n"),
         "{t}"
     );
     assert!(!t.contains("| never"), "{t}");
+    append(
+        &dir.join("conf/bitbake.conf"),
+        "BBINCLUDELOGS_LINES = \"2\"\n",
+    );
+    let o = bake_env(&dir, &["after"]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("Log data follows:\n | line two\n | "), "{out}");
+    assert!(!out.contains("about to fail"), "{out}");
     assert!(
         t.contains("bad_1.0.bb:do_compile) failed with exit code '1'"),
         "{t}"
