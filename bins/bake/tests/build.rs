@@ -361,7 +361,7 @@ fn a_failing_task_stops_the_build_or_not_with_k() {
     assert!(t.contains("ERROR: Logfile of failure stored in: "), "{t}");
     assert!(
         String::from_utf8_lossy(&o.stdout)
-            .contains("Log data follows:\n| about to fail\n| line two\n"),
+            .contains("Log data follows:\n| DEBUG: Executing shell function do_compile\n| about to fail\n| line two\n"),
         "{t}"
     );
     assert!(!t.contains("| never"), "{t}");
@@ -371,8 +371,11 @@ fn a_failing_task_stops_the_build_or_not_with_k() {
     );
     let o = bake_env(&dir, &["after"]);
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(out.contains("Log data follows:\n | line two\n | "), "{out}");
-    assert!(!out.contains("about to fail"), "{out}");
+    assert!(
+        out.contains("Log data follows:\n | about to fail\n | line two\n"),
+        "{out}"
+    );
+    assert!(!out.contains("DEBUG: Executing"), "{out}");
     assert!(
         t.contains("bad_1.0.bb:do_compile) failed with exit code '1'"),
         "{t}"

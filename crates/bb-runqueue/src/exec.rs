@@ -137,7 +137,6 @@ pub(crate) fn run_task(
                 usage.disk_write += u.disk_write;
             }
             Err(msg) => {
-                let _ = writeln!(log, "ERROR: {msg}");
                 result = Err(msg);
                 break;
             }
@@ -226,7 +225,9 @@ fn exec_func(
         }
         return Ok(Usage::default());
     }
+    // The log's frame lines, as BitBake's exec_func writes them at its debug level.
     if fl("python")?.is_some() {
+        let _ = writeln!(log, "DEBUG: Executing python function {func}");
         let mut ctx = TaskContext {
             d,
             pn,
@@ -236,14 +237,30 @@ fn exec_func(
             log,
             cwd: cwd.as_deref(),
         };
-        return match builtins.run(&mut ctx) {
+        let r = match builtins.run(&mut ctx) {
             Some(r) => r.map(|()| Usage::default()),
             None => Err(format!(
                 "{func} is a Python function and needs Python: bake has no built-in implementation of it"
             )),
         };
+        match &r {
+            Ok(_) => {
+                let _ = writeln!(log, "DEBUG: Python function {func} finished");
+            }
+            // A Python function's error is logged in the task's log (bb.fatal); a shell
+            // function's "Execution of ... failed" only reaches the console.
+            Err(msg) => {
+                let _ = writeln!(log, "ERROR: {msg}");
+            }
+        }
+        return r;
     }
-    run_shell(d, task, func, cwd.as_deref(), log, taskhash)
+    let _ = writeln!(log, "DEBUG: Executing shell function {func}");
+    let r = run_shell(d, task, func, cwd.as_deref(), log, taskhash);
+    if r.is_ok() {
+        let _ = writeln!(log, "DEBUG: Shell function {func} finished");
+    }
+    r
 }
 
 fn lock_files(list: &str) -> Result<Vec<std::fs::File>, String> {
