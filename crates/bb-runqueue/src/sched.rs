@@ -139,41 +139,35 @@ pub fn run_build(
                 };
                 let t = &graph.tasks[i];
                 let plan = &plans[i];
-                if current[i] {
-                    let _ = events.send(BuildEvent::TaskSkipped {
-                        task: task_ref(i),
-                        reason: SkipReason::UpToDate,
-                    });
-                    summary.skipped += 1;
-                    finished += 1;
-                    finish(
-                        i,
-                        &mut state,
-                        &mut waiting,
-                        &rev,
-                        &mut ready,
-                        &weight,
-                        State::Done,
-                    );
-                    continue;
-                }
-                if plan.noexec {
-                    if !opts.dry_run {
-                        let _ = crate::hashes::write_stamp(plan, &t.task);
+                // Done without running: a current stamp (BitBake's "existing" skip) or
+                // a noexec task (started, then skipped; counted as attempted).
+                let instant = if current[i] {
+                    Some(SkipReason::UpToDate)
+                } else if plan.noexec {
+                    Some(SkipReason::NoExec)
+                } else {
+                    None
+                };
+                if let Some(reason) = instant {
+                    if reason == SkipReason::NoExec {
+                        if !opts.dry_run {
+                            let _ = crate::hashes::write_stamp(plan, &t.task);
+                        }
+                        let _ = events.send(BuildEvent::TaskStarted {
+                            task: task_ref(i),
+                            number: finished + running + 1,
+                            total,
+                            log: String::new(),
+                            noexec: true,
+                        });
+                        summary.ran += 1;
+                    } else {
+                        summary.skipped += 1;
                     }
-                    let _ = events.send(BuildEvent::TaskStarted {
-                        task: task_ref(i),
-                        number: finished + running + 1,
-                        total,
-                        log: String::new(),
-                        noexec: true,
-                    });
                     let _ = events.send(BuildEvent::TaskSkipped {
                         task: task_ref(i),
-                        reason: SkipReason::NoExec,
+                        reason,
                     });
-                    // BitBake counts a noexec task as attempted, not as skipped.
-                    summary.ran += 1;
                     finished += 1;
                     finish(
                         i,
