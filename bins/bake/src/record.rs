@@ -139,13 +139,16 @@ pub(crate) fn build_start(
     let build_name = Some(var(config, "BUILDNAME"))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| var(config, "DATE") + &var(config, "TIME"));
-    let now = bb_toaster::model::timestamp(std::time::SystemTime::now());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let (y, m, d) = bb_util::civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
     let build_start = format!(
-        "{}/{}/{} {}",
-        now.get(5..7).unwrap_or(""),
-        now.get(8..10).unwrap_or(""),
-        now.get(0..4).unwrap_or(""),
-        now.get(11..19).unwrap_or("")
+        "{m:02}/{d:02}/{y:04} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
     );
     for (name, value) in [
         (
