@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 #[path = "support/tree.rs"]
 mod tree;
 
-use tree::{copy_dir, repo};
+use tree::{append, copy_dir, repo};
 
 /// A fresh copy of `testdata/build-hello` (with bake's `meta/` where its bblayers.conf
 /// expects it); returns the build directory.
@@ -59,15 +59,6 @@ fn summary(o: &Output) -> String {
         .find(|l| l.starts_with("NOTE: Tasks Summary"))
         .unwrap_or("")
         .to_owned()
-}
-
-fn append(path: &Path, text: &str) {
-    use std::io::Write as _;
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .expect("invariant: file exists");
-    f.write_all(text.as_bytes()).expect("invariant: write");
 }
 
 fn sayhello_runs(dir: &Path) -> String {
@@ -416,21 +407,17 @@ fn a_failing_task_stops_the_build_or_not_with_k() {
     assert!(t.contains("1 failed."), "{t}");
 }
 
-#[test]
-fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
-    let dir = shell_layer("sigint");
-    // Recorded for Toaster too (`toaster-manage start` leaves this marker).
-    std::fs::write(dir.join(".toaster"), "").expect("invariant: write");
+/// Starts `bake slow` in a shell layer and returns once its slow task is running.
+fn start_slow(dir: &Path, output: fn() -> std::process::Stdio) -> std::process::Child {
     let child = Command::new(env!("CARGO_BIN_EXE_bake"))
         .args(["slow"])
-        .current_dir(&dir)
-        .env("BBPATH", &dir)
+        .current_dir(dir)
+        .env("BBPATH", dir)
         .env("BAKE_NO_PROGRESS", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdout(output())
+        .stderr(output())
         .spawn()
         .expect("invariant: bake starts");
-    // Wait until the slow task is running.
     let log = dir.join("tmp/work/slow/1.0-r0/temp/log.do_compile");
     let t0 = Instant::now();
     while !log.exists() && t0.elapsed() < Duration::from_secs(20) {
@@ -438,6 +425,15 @@ fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
     }
     assert!(log.exists(), "the slow task started");
     std::thread::sleep(Duration::from_millis(300));
+    child
+}
+
+#[test]
+fn ctrl_c_waits_for_running_tasks_and_writes_no_false_stamp() {
+    let dir = shell_layer("sigint");
+    // Recorded for Toaster too (`toaster-manage start` leaves this marker).
+    std::fs::write(dir.join(".toaster"), "").expect("invariant: write");
+    let child = start_slow(&dir, std::process::Stdio::piped);
     let pid = child.id().to_string();
     // The terminal sends SIGINT to the whole foreground group; here bake first, then
     // the task's shell.
@@ -884,22 +880,7 @@ fn a_killed_recording_build_leaves_a_consistent_database_marked_failed_later() {
     .expect("invariant: write");
     std::fs::write(dir.join("classes/toaster.bbclass"), "").expect("invariant: write");
     append(&dir.join("conf/bitbake.conf"), "INHERIT += \"toaster\"\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bake"))
-        .args(["slow"])
-        .current_dir(&dir)
-        .env("BBPATH", &dir)
-        .env("BAKE_NO_PROGRESS", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("invariant: bake starts");
-    let log = dir.join("tmp/work/slow/1.0-r0/temp/log.do_compile");
-    let t0 = Instant::now();
-    while !log.exists() && t0.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(log.exists(), "the slow task started");
-    std::thread::sleep(Duration::from_millis(300));
+    let mut child = start_slow(&dir, std::process::Stdio::null);
     child.kill().expect("invariant: SIGKILL");
     let _ = child.wait();
     let _ = Command::new("pkill").args(["-f", "sleep 31"]).status();

@@ -11,6 +11,8 @@ use std::process::{Command, Output};
 #[path = "support/tree.rs"]
 mod tree;
 
+use tree::append;
+
 fn data() -> PathBuf {
     tree::repo().join("testdata/toaster")
 }
@@ -26,12 +28,6 @@ fn bake(dir: &Path, args: &[&str]) -> Output {
         .env_remove("TOASTER_DIR")
         .output()
         .expect("invariant: bake runs")
-}
-
-fn append(path: &Path, text: &str) {
-    let mut s = std::fs::read_to_string(path).expect("invariant: readable");
-    s.push_str(text);
-    std::fs::write(path, s).expect("invariant: writable");
 }
 
 /// A copy of the example with the configuration the oracle used.

@@ -39,3 +39,13 @@ pub(crate) fn hello_copy_in(root: &Path) -> PathBuf {
     copy_dir(&repo().join("testdata/build-hello"), &dir);
     dir
 }
+
+/// Appends `text` to the file at `path`.
+pub(crate) fn append(path: &Path, text: &str) {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("invariant: file exists");
+    f.write_all(text.as_bytes()).expect("invariant: write");
+}
