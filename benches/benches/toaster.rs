@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use bb_runqueue::events::{BuildEvent, Outcome, TaskRef, Usage};
+use bb_events::{BuildEvent, Outcome, TaskRef, Usage};
 use bb_toaster::{
     BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, Recorder, TaskRow, VariableRow,
 };

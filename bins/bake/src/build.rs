@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::bail;
 use bb_cooker::Cooker;
 use bb_data::DataStore;
-use bb_runqueue::{BuildEvent, Outcome, SkipReason};
+use bb_events::{BuildEvent, Outcome, SkipReason};
 
 use crate::{check_dangling, cli, default_task, print_log, ui};
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use bb_runqueue::events::{BuildEvent, Outcome, TaskRef, Usage};
+use bb_events::{BuildEvent, Outcome, TaskRef, Usage};
 use clap::Parser as _;
 
 use crate::cli::{Cli, Cmd};

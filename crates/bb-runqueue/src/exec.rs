@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use bb_data::DataStore;
 
-use crate::events::Usage;
+use bb_events::Usage;
 
 /// What a built-in (native) implementation of a Python task function gets.
 pub struct TaskContext<'a> {

@@ -7,7 +7,7 @@
 //! a stamp written only after success, `-k`, `-n`, Ctrl-C. Python task functions run
 //! through native implementations ([`Builtins`], see [`builtin`]).
 //!
-//! Progress and results are [`BuildEvent`]s sent on a channel, for the terminal UI
+//! Progress and results are [`BuildEvent`]s (crate `bb-events`) sent on a channel, for the terminal UI
 //! and for the build recorder.
 //!
 //! ```no_run
@@ -38,7 +38,6 @@
 
 pub mod builtin;
 mod error;
-pub mod events;
 pub mod exec;
 pub mod hashes;
 mod lock;
@@ -46,8 +45,8 @@ mod runner;
 mod rusage;
 mod sched;
 
+pub use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 pub use error::{Error, Result};
-pub use events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 pub use exec::{Builtins, TaskContext};
 pub use lock::BuildLock;
 pub use runner::{runner_main, set_runner_command};

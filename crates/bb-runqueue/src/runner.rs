@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Mutex, OnceLock};
 
-use crate::events::Usage;
+use bb_events::Usage;
 
 /// The command line that starts the runner (set by the binary, see
 /// [`set_runner_command`]); without it, every task runs with the host's network.

@@ -2,7 +2,7 @@
 //! time and block I/O are its own even when tasks run in parallel.
 #![allow(unsafe_code)]
 
-use crate::events::Usage;
+use bb_events::Usage;
 
 /// Waits for process `pid`; returns its exit status (as `std` reports it) and usage.
 /// Retries on EINTR.

@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 use bb_data::DataStore;
 use bb_taskgraph::TaskGraph;
 
-use crate::events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 use crate::exec::{Builtins, TaskFailure};
 use crate::hashes::TaskPlan;
+use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 
 /// How to run.
 #[derive(Debug, Clone)]

@@ -1,7 +1,6 @@
 //! bb-runqueue pieces on small hand-made inputs: run scripts, stamps, events.
 
 use bb_data::DataStore;
-use bb_runqueue::events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 
 fn recipe() -> DataStore {
     let mut d = DataStore::new();
@@ -94,51 +93,4 @@ fn a_new_stamp_replaces_the_task_s_old_stamps_but_not_taints_or_sigdata() {
             "1.0-r0.do_install.keep"
         ]
     );
-}
-
-#[test]
-fn events_are_plain_serde_values() {
-    let task = TaskRef {
-        index: 3,
-        pn: "demo".into(),
-        fn_name: "/l/demo_1.0.bb".into(),
-        task: "do_compile".into(),
-    };
-    let events = vec![
-        BuildEvent::BuildStarted {
-            targets: vec!["demo".into()],
-            total: 4,
-        },
-        BuildEvent::TaskStarted {
-            task: task.clone(),
-            number: 1,
-            total: 4,
-            log: "/t/log.do_compile.1".into(),
-            noexec: false,
-        },
-        BuildEvent::TaskSucceeded {
-            task: task.clone(),
-            usage: Usage {
-                elapsed: 0.5,
-                cpu_user: 0.25,
-                cpu_system: 0.125,
-                disk_read: 4096,
-                disk_write: 8192,
-            },
-        },
-        BuildEvent::TaskSkipped {
-            task,
-            reason: SkipReason::UpToDate,
-        },
-        BuildEvent::BuildFinished {
-            outcome: Outcome::Succeeded,
-            ran: 1,
-            skipped: 3,
-            failed: 0,
-            not_run: 0,
-        },
-    ];
-    let json = serde_json::to_string(&events).expect("serializes");
-    let back: Vec<BuildEvent> = serde_json::from_str(&json).expect("deserializes");
-    assert_eq!(back, events);
 }

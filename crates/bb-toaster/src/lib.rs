@@ -8,7 +8,7 @@
 //!   `integrity_check` and `foreign_key_check`.
 //! - [`Recorder`]: [`Recorder::start`] writes the build, its targets, layers, recipes
 //!   and variables with their history in one transaction; [`Recorder::event`] queues
-//!   each [`bb_runqueue::BuildEvent`] for a writer thread that commits in batches;
+//!   each [`bb_events::BuildEvent`] for a writer thread that commits in batches;
 //!   [`Recorder::finish`] waits for it.
 //! - [`manage`]: `buildslist`, `builddelete`, `checksettings`, `perf` and the crash
 //!   recovery of builds whose recorder died ([`manage::fail_stale_builds`]).
@@ -22,7 +22,7 @@
 //!
 //! ```
 //! # fn main() -> bb_toaster::Result<()> {
-//! use bb_runqueue::events::{BuildEvent, Outcome, TaskRef, Usage};
+//! use bb_events::{BuildEvent, Outcome, TaskRef, Usage};
 //! use bb_toaster::{BuildStart, Recorder};
 //!
 //! let dir = tempfile::tempdir()?;

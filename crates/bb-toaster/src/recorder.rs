@@ -12,7 +12,7 @@ use std::sync::mpsc::{Sender, channel};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
-use bb_runqueue::events::BuildEvent;
+use bb_events::BuildEvent;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result, db};

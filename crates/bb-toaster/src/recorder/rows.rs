@@ -86,7 +86,7 @@ pub struct DepTree {
     pub recipes: Vec<RecipeRow>,
     /// The tasks, indexed as the run queue's events index them ([`TaskRef::index`]).
     ///
-    /// [`TaskRef::index`]: bb_runqueue::events::TaskRef::index
+    /// [`TaskRef::index`]: bb_events::TaskRef::index
     pub tasks: Vec<TaskRow>,
     /// For each task (same index), the indices of the tasks it depends on.
     pub deps: Vec<Vec<usize>>,

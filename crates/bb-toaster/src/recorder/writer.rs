@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::mpsc::Receiver;
 use std::time::SystemTime;
 
-use bb_runqueue::events::{BuildEvent, Outcome, SkipReason};
+use bb_events::{BuildEvent, Outcome, SkipReason};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{BuildStart, DepTree, VariableRow};
@@ -425,11 +425,7 @@ impl Writer {
     }
 
     /// The task row of an event's task, whether it is a Python task, and its hash.
-    fn task_row(
-        &mut self,
-        tx: &Connection,
-        t: &bb_runqueue::events::TaskRef,
-    ) -> Result<(i64, bool, String)> {
+    fn task_row(&mut self, tx: &Connection, t: &bb_events::TaskRef) -> Result<(i64, bool, String)> {
         if let Some(tt) = self.by_index.get(t.index)
             && tt.fn_name == t.fn_name
             && tt.task == t.task
@@ -467,7 +463,7 @@ impl Writer {
     }
 
     /// Toaster's task message: `recipe PF: task do_x: Succeeded`.
-    fn message(&self, t: &bb_runqueue::events::TaskRef, what: &str) -> String {
+    fn message(&self, t: &bb_events::TaskRef, what: &str) -> String {
         let pf = self
             .pf
             .get(&t.fn_name)

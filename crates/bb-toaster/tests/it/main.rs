@@ -8,7 +8,7 @@ mod record;
 
 use std::path::{Path, PathBuf};
 
-use bb_runqueue::events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
+use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 use bb_toaster::{
     BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, Recorder, TaskRow, VariableRow,
 };

@@ -1,6 +1,6 @@
 //! What a recorded build looks like in the database.
 
-use bb_runqueue::events::{BuildEvent, Outcome};
+use bb_events::{BuildEvent, Outcome};
 use bb_toaster::Recorder;
 use bb_toaster::model::LogLevel;
 

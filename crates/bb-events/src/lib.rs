@@ -1,7 +1,21 @@
 //! Build events: what the run queue publishes while it works, for the terminal UI and
-//! for the build recorder (Toaster). Plain serde types sent over a channel.
+//! for the build recorder (Toaster). Plain serde types sent over a channel; this crate
+//! depends on serde only, so a recorder or a UI links none of the build engine.
+//!
+//! Entry points: [`BuildEvent`] (one step of a build), [`TaskRef`], [`Usage`],
+//! [`Outcome`], [`SkipReason`]. Any change to these types bumps [`FORMAT_VERSION`].
+//!
+//! ```
+//! use bb_events::{BuildEvent, Outcome};
+//! let e = BuildEvent::BuildFinished { outcome: Outcome::Succeeded, ran: 1, skipped: 0, failed: 0, not_run: 0 };
+//! let text = serde_json::to_string(&e).unwrap();
+//! assert_eq!(serde_json::from_str::<BuildEvent>(&text).unwrap(), e);
+//! ```
 
 use serde::{Deserialize, Serialize};
+
+/// The version of the serialized form of these types; bumped by any change to them.
+pub const FORMAT_VERSION: u32 = 1;
 
 /// A task as events name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

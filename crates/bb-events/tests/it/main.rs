@@ -1,0 +1,57 @@
+//! Integration tests of bb-events: every event survives a JSON round trip, and the
+//! serialized form is pinned (a change here must bump `FORMAT_VERSION`).
+
+use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
+
+#[test]
+fn events_are_plain_serde_values() {
+    let task = TaskRef {
+        index: 3,
+        pn: "demo".into(),
+        fn_name: "/l/demo_1.0.bb".into(),
+        task: "do_compile".into(),
+    };
+    let events = vec![
+        BuildEvent::BuildStarted {
+            targets: vec!["demo".into()],
+            total: 4,
+        },
+        BuildEvent::TaskStarted {
+            task: task.clone(),
+            number: 1,
+            total: 4,
+            log: "/t/log.do_compile.1".into(),
+            noexec: false,
+        },
+        BuildEvent::TaskSucceeded {
+            task: task.clone(),
+            usage: Usage {
+                elapsed: 0.5,
+                cpu_user: 0.25,
+                cpu_system: 0.125,
+                disk_read: 4096,
+                disk_write: 8192,
+            },
+        },
+        BuildEvent::TaskSkipped {
+            task,
+            reason: SkipReason::UpToDate,
+        },
+        BuildEvent::BuildFinished {
+            outcome: Outcome::Succeeded,
+            ran: 1,
+            skipped: 3,
+            failed: 0,
+            not_run: 0,
+        },
+    ];
+    let json = serde_json::to_string(&events).expect("serializes");
+    let back: Vec<BuildEvent> = serde_json::from_str(&json).expect("deserializes");
+    assert_eq!(back, events);
+    // The wire form is pinned: a change to it is a format change.
+    assert_eq!(
+        serde_json::to_string(&events[4]).expect("serializes"),
+        r#"{"BuildFinished":{"outcome":"Succeeded","ran":1,"skipped":3,"failed":0,"not_run":0}}"#
+    );
+    assert_eq!(bb_events::FORMAT_VERSION, 1);
+}
