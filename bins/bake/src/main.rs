@@ -63,7 +63,9 @@ pub(crate) fn check_dangling(cooker: &Cooker) -> anyhow::Result<()> {
         .get_var("BB_DANGLINGAPPENDS_WARNONLY")
         .ok()
         .flatten()
-        .is_some_and(|v| matches!(v.to_lowercase().as_str(), "1" | "yes" | "true"));
+        .map(|v| bb_util::to_boolean(Some(&v), false))
+        .transpose()?
+        .unwrap_or(false);
     if warn_only {
         ui::report_level("WARNING", &msg);
         Ok(())
@@ -85,18 +87,6 @@ fn emit(d: &DataStore, config: &DataStore) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     }
     dumped.map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// Splits `virtual:native:/path/x.bb` into (variant, file).
-fn split_virtual(f: &str) -> (String, String) {
-    if let Some(rest) = f.strip_prefix("virtual:") {
-        let mut parts: Vec<&str> = rest.split(':').collect();
-        if parts.len() >= 2 {
-            let file = parts.pop().unwrap_or_default().to_owned();
-            return (parts.join(":"), file);
-        }
-    }
-    (String::new(), f.to_owned())
 }
 
 /// Prints the provider module's log the way knotty does (NOTE/WARNING/ERROR; debug and
@@ -166,8 +156,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     let d = match (&cli.buildfile, cli.targets.first()) {
         (Some(file), _) => {
-            let (variant, file) = split_virtual(&file.to_string_lossy());
-            let path = PathBuf::from(&file);
+            let name = file.to_string_lossy();
+            let (variant, file) = bb_util::split_virtual(&name);
+            let path = PathBuf::from(file);
             let abs = if path.is_absolute() {
                 path
             } else {
@@ -175,7 +166,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             };
             let abs = abs.to_string_lossy().into_owned();
             let mut v = cooker
-                .parse_buildfile(&abs, Some(&variant))
+                .parse_buildfile(&abs, Some(variant))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             v.pop().map(|(_, d)| d).context("no such variant")?
         }
@@ -188,9 +179,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             check_dangling(&cooker)?;
             let (fn_name, incomplete) = resolve_target(&cooker, &res, target)?;
             failed |= incomplete;
-            let (variant, file) = split_virtual(&fn_name);
+            let (variant, file) = bb_util::split_virtual(&fn_name);
             let mut v = cooker
-                .parse_file(&file, Some(&variant))
+                .parse_file(file, Some(variant))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             v.pop().map(|(_, d)| d).context("no such variant")?
         }

@@ -13,17 +13,15 @@ pub(crate) fn natives() -> bb_runqueue::builtin::Native {
         .with("do_patch", patch)
 }
 
-fn truthy(v: &str) -> bool {
-    !v.is_empty() && !matches!(v.to_lowercase().as_str(), "0" | "no" | "false" | "n" | "f")
-}
-
 /// The fetcher's view of the recipe: SRC_URI parsed, and what it needs expanded.
 fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), String> {
     let uris = bb_fetch::parse_src_uri(&ctx.var("SRC_URI")?).map_err(|e| e.to_string())?;
     let mut cfg = FetchConfig::new(ctx.var("DL_DIR")?, ctx.var("UNPACKDIR")?, ctx.var("S")?);
     cfg.set_filespath(&ctx.var("FILESPATH")?);
-    cfg.no_network = truthy(&ctx.var("BB_NO_NETWORK")?);
-    cfg.strict_checksum = truthy(&ctx.var("BB_STRICT_CHECKSUM")?);
+    cfg.no_network =
+        bb_util::to_boolean(Some(&ctx.var("BB_NO_NETWORK")?), false).map_err(|e| e.to_string())?;
+    // BitBake's fetcher compares BB_STRICT_CHECKSUM with "1" (fetch2 `verify_checksum`).
+    cfg.strict_checksum = ctx.var("BB_STRICT_CHECKSUM")? == "1";
     cfg.premirrors = Mirror::parse_list(&ctx.var("PREMIRRORS")?).map_err(|e| e.to_string())?;
     cfg.mirrors = Mirror::parse_list(&ctx.var("MIRRORS")?).map_err(|e| e.to_string())?;
     for (flag, _) in ctx.d.get_var_flags("SRC_URI") {

@@ -266,9 +266,7 @@ impl ParseCache {
         if let Some(dir) = path.parent() {
             fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
-        let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-        fs_err::write(&tmp, &out).map_err(|e| e.to_string())?;
-        fs_err::rename(&tmp, path).map_err(|e| e.to_string())
+        bb_util::fs::atomic_write(path, &out).map_err(|e| e.to_string())
     }
 
     /// Whether table entry `i` still hashes as stored.

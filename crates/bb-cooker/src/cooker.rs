@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bb_data::{DataStore, Evaluator, FileSource, Origin, SetOpts};
+use bb_util::split_virtual;
 use rayon::prelude::*;
 
 use crate::cache::{CacheEntry, FileHasher, ParseCache};
@@ -333,7 +334,7 @@ impl Cooker {
             .map(|f| {
                 let (variant, file) = split_virtual(f);
                 let r = parser
-                    .parse_file(&file, Some(&variant), true)
+                    .parse_file(file, Some(variant), true)
                     .and_then(|mut v| {
                         v.pop()
                             .map(|(_, d)| d)
@@ -360,7 +361,7 @@ impl Cooker {
                 let (_, file) = split_virtual(f);
                 res.store
                     .as_ref()
-                    .and_then(|(_, _, c)| c.build_info(&file, f).cloned())
+                    .and_then(|(_, _, c)| c.build_info(file, f).cloned())
             })
             .collect();
         let missing: Vec<String> = fns
@@ -391,7 +392,7 @@ impl Cooker {
             let info = info.map_err(|e| Error::Config(format!("{f}: {e}")))?;
             let (_, file) = split_virtual(&f);
             if let Some((_, _, c)) = res.store.as_mut() {
-                changed |= c.set_build_info(&file, &f, info.clone());
+                changed |= c.set_build_info(file, &f, info.clone());
             }
             for (slot, name) in out.iter_mut().zip(fns) {
                 if *name == f {
@@ -581,6 +582,7 @@ impl Cooker {
 /// The summary of one finalized target.
 fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataStore) -> RecipeInfo {
     let mut needs = Vec::new();
+    let mut bad_world = None;
     let mut get = |k: &str| match d.get_var(k) {
         Ok(v) => v.unwrap_or_default(),
         Err(e) => {
@@ -590,7 +592,7 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
     };
     let pn = get("PN");
     let mut provides = vec![pn.clone()];
-    for p in crate::deps::dep_names(&get("PROVIDES")) {
+    for p in dep_names(&get("PROVIDES")) {
         if !provides.contains(&p) {
             provides.push(p);
         }
@@ -604,13 +606,13 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
     }
     let mut rprovides_pkg = std::collections::BTreeMap::new();
     for p in &packages {
-        let v = crate::deps::dep_names(&get(&format!("RPROVIDES:{p}")));
+        let v = dep_names(&get(&format!("RPROVIDES:{p}")));
         if !v.is_empty() {
             rprovides_pkg.insert(p.clone(), v);
         }
     }
-    let depends = crate::deps::dep_names(&get("DEPENDS"));
-    let rprovides = crate::deps::dep_names(&get("RPROVIDES"));
+    let depends = dep_names(&get("DEPENDS"));
+    let rprovides = dep_names(&get("RPROVIDES"));
     let default_preference = get("DEFAULT_PREFERENCE").trim().parse().unwrap_or(0);
     let fn_name = if variant.is_empty() {
         file.to_owned()
@@ -653,21 +655,26 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
     };
     let mut info = info;
     if info.skipped.is_none() {
-        let rdepends = crate::deps::dep_names(&get("RDEPENDS"));
-        let rrecommends = crate::deps::dep_names(&get("RRECOMMENDS"));
+        let rdepends = dep_names(&get("RDEPENDS"));
+        let rrecommends = dep_names(&get("RRECOMMENDS"));
         for p in &info.packages {
             let mut r = rdepends.clone();
-            r.extend(crate::deps::dep_names(&get(&format!("RDEPENDS:{p}"))));
+            r.extend(dep_names(&get(&format!("RDEPENDS:{p}"))));
             info.rundeps.insert(p.clone(), r);
             let mut r = rrecommends.clone();
-            r.extend(crate::deps::dep_names(&get(&format!("RRECOMMENDS:{p}"))));
+            r.extend(dep_names(&get(&format!("RRECOMMENDS:{p}"))));
             info.runrecs.insert(p.clone(), r);
         }
         if let Some(t) = d.task_deps() {
             info.task_deps = t.clone();
         }
-        let x = get("EXCLUDE_FROM_WORLD").to_lowercase();
-        info.exclude_from_world = matches!(x.trim(), "1" | "yes" | "true" | "y" | "t" | "on");
+        let x = get("EXCLUDE_FROM_WORLD");
+        // BitBake's cache raises on a value `to_boolean` refuses; it is noted here.
+        let world = bb_util::to_boolean(Some(&x), false);
+        info.exclude_from_world = *world.as_ref().unwrap_or(&false);
+        if let Err(e) = world {
+            bad_world = Some(format!("EXCLUDE_FROM_WORLD: {e}"));
+        }
         info.about = crate::recipe::RecipeAbout {
             summary: get("SUMMARY"),
             description: get("DESCRIPTION"),
@@ -678,6 +685,7 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
         };
     }
     info.needs_python = needs;
+    info.needs_python.extend(bad_world);
     info.needs_python.extend(d.needs_python().iter().cloned());
     info
 }
@@ -784,13 +792,11 @@ impl<'c> Parser<'c> {
     }
 }
 
-/// Splits `virtual:native:/path/x.bb` into (`native`, `/path/x.bb`); a plain file
-/// name has an empty variant.
-pub fn split_virtual(f: &str) -> (String, String) {
-    if let Some(rest) = f.strip_prefix("virtual:")
-        && let Some(pos) = rest.rfind(":/")
-    {
-        return (rest[..pos].to_owned(), rest[pos + 1..].to_owned());
-    }
-    (String::new(), f.to_owned())
+/// `bb.utils.explode_deps` of a value, as owned names (BitBake's cache reads DEPENDS,
+/// PROVIDES, RDEPENDS and friends this way).
+fn dep_names(s: &str) -> Vec<String> {
+    bb_util::deps::explode_deps(s)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }

@@ -19,16 +19,14 @@ pub mod bblayers_edit;
 pub mod cache;
 pub mod collect;
 mod cooker;
-pub mod deps;
+pub use bb_util::deps;
 mod error;
 pub mod layers;
 pub mod providers;
 pub mod query;
 pub mod recipe;
-pub mod version;
+pub use bb_util::version;
 
-pub use cooker::{
-    Cooker, CookerOptions, FsSource, LoadedCache, ParseFailure, ParseResult, split_virtual,
-};
+pub use cooker::{Cooker, CookerOptions, FsSource, LoadedCache, ParseFailure, ParseResult};
 pub use error::{Error, Result};
 pub use recipe::{BuildInfo, RecipeInfo};

@@ -6,19 +6,6 @@
 use crate::DataStore;
 use crate::history::HistoryEvent;
 
-/// BitBake's `to_boolean` for flag values: unset or empty is false, other words than
-/// `y`/`yes`/`1`/`true` and `n`/`no`/`0`/`false` (any case) are an error.
-pub(crate) fn to_boolean(v: Option<&str>) -> Result<bool, String> {
-    match v {
-        None | Some("") => Ok(false),
-        Some(s) => match s.to_lowercase().as_str() {
-            "y" | "yes" | "1" | "true" => Ok(true),
-            "n" | "no" | "0" | "false" => Ok(false),
-            _ => Err(format!("Invalid value for to_boolean: {s}")),
-        },
-    }
-}
-
 fn comment_quote(s: &str) -> String {
     s.replace('\n', "\n#")
 }
@@ -32,7 +19,7 @@ fn escape_value(v: &str) -> String {
 
 fn flag_true(d: &DataStore, var: &str, flag: &str) -> crate::Result<bool> {
     let v = d.get_var_flag(var, flag, true)?;
-    to_boolean(v.as_deref()).map_err(|m| crate::Error::Eval {
+    bb_util::to_boolean(v.as_deref(), false).map_err(|m| crate::Error::Eval {
         file: "".into(),
         line: 0,
         message: format!("flag `{var}[{flag}]`: ValueError: {m}"),

@@ -1397,7 +1397,7 @@ pub fn file_depends(d: &DataStore) -> Vec<String> {
         if let Some(s) = d.get_raw(v) {
             out.extend(s.split('\n').filter(|x| !x.is_empty()).map(|x| {
                 if x.starts_with('/') {
-                    normalize(x)
+                    bb_util::normpath(x)
                 } else {
                     absolutize(x)
                 }
@@ -1501,33 +1501,8 @@ fn absolutize(p: &str) -> String {
     match std::env::current_dir() {
         Ok(cwd) => {
             let joined = cwd.join(p);
-            normalize(&joined.to_string_lossy())
+            bb_util::normpath(&joined.to_string_lossy())
         }
         Err(_) => p.to_owned(),
     }
-}
-
-/// `os.path.normpath` for absolute paths.
-pub(crate) fn normalize(p: &str) -> String {
-    let clean = p.starts_with('/')
-        && !p.contains("//")
-        && !p.contains("/./")
-        && !p.contains("/../")
-        && !p.ends_with("/.")
-        && !p.ends_with("/..")
-        && (p.len() == 1 || !p.ends_with('/'));
-    if clean {
-        return p.to_owned();
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }

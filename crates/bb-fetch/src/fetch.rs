@@ -212,13 +212,7 @@ fn try_copy(candidate: &str, dest: &Path) -> Result<bool> {
     if !src.is_file() {
         return Ok(false);
     }
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dest.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
-    fs_err::copy(src, &tmp)?;
-    fs_err::rename(&tmp, dest)?;
+    bb_util::fs::atomic_copy(src, dest)?;
     Ok(true)
 }
 

@@ -242,10 +242,8 @@ fn extract(p: &Path, dest: &Path) -> Result<()> {
                 .unwrap_or(name);
             let mut r = decoder(p, k)?;
             let out = dest.join(stem);
-            let tmp = out.with_extension("tmp-unpack");
-            let mut w = fs_err::File::create(&tmp)?;
-            std::io::copy(&mut r, &mut w).map_err(archive_err(p))?;
-            fs_err::rename(&tmp, &out)?;
+            bb_util::fs::atomic_write_with(&out, |w| std::io::copy(&mut r, w).map(drop))
+                .map_err(archive_err(p))?;
             Ok(())
         }
         _ => {

@@ -200,12 +200,8 @@ impl SrcUri {
         let Some(value) = self.param(key) else {
             return Ok(default);
         };
-        match value.to_ascii_lowercase().as_str() {
-            "" => Ok(default),
-            "1" | "y" | "yes" | "true" | "t" | "on" => Ok(true),
-            "0" | "n" | "no" | "false" | "f" | "off" => Ok(false),
-            _ => Err(self.invalid_param(key, value, "expected a boolean (yes/no, 1/0)")),
-        }
+        bb_util::to_boolean(Some(value), default)
+            .map_err(|_| self.invalid_param(key, value, "expected a boolean (yes/no, 1/0)"))
     }
 
     /// A non-negative integer parameter; `default` when absent.

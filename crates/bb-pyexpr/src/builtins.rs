@@ -1250,62 +1250,11 @@ fn vercmp_split(v: &Value) -> Result<(i64, String, String)> {
     Ok((e, s.to_owned(), r.to_owned()))
 }
 
-/// One component of an exploded version: (order, text), numbers without leading zeros.
-fn explode_version(s: &str) -> Vec<(i8, String)> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let start = i;
-        if b[i].is_ascii_digit() {
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            let digits = s[start..i].trim_start_matches('0');
-            out.push((0, digits.to_owned()));
-        } else if b[i].is_ascii_alphabetic() {
-            while i < b.len() && b[i].is_ascii_alphabetic() {
-                i += 1;
-            }
-            out.push((1, s[start..i].to_owned()));
-        } else {
-            let order = if b[i] == b'~' { -1 } else { 2 };
-            i += 1;
-            out.push((order, s[start..i].to_owned()));
-        }
-    }
-    out
-}
-
 fn vercmp_part(a: &str, b: &str) -> i64 {
-    let va = explode_version(a);
-    let vb = explode_version(b);
-    let mut ia = va.into_iter();
-    let mut ib = vb.into_iter();
-    loop {
-        let (oa, ca) = ia.next().map_or((0, None), |(o, c)| (o, Some(c)));
-        let (ob, cb) = ib.next().map_or((0, None), |(o, c)| (o, Some(c)));
-        if ca.is_none() && cb.is_none() && oa == 0 && ob == 0 {
-            return 0;
-        }
-        if oa < ob {
-            return -1;
-        }
-        if oa > ob {
-            return 1;
-        }
-        let Some(ca) = ca else { return -1 };
-        let Some(cb) = cb else { return 1 };
-        let ord = if oa == 0 {
-            ca.len().cmp(&cb.len()).then_with(|| ca.cmp(&cb))
-        } else {
-            ca.cmp(&cb)
-        };
-        match ord {
-            Ordering::Less => return -1,
-            Ordering::Greater => return 1,
-            Ordering::Equal => {}
-        }
+    match bb_util::version::vercmp_part(a, b) {
+        Ordering::Less => -1,
+        Ordering::Equal => 0,
+        Ordering::Greater => 1,
     }
 }
 
@@ -1490,33 +1439,7 @@ fn path_split(p: &str) -> (String, String) {
 
 /// `posixpath.normpath`.
 pub(crate) fn normpath(path: &str) -> String {
-    if path.is_empty() {
-        return ".".into();
-    }
-    let initial = if path.starts_with("//") && !path.starts_with("///") {
-        2
-    } else if path.starts_with('/') {
-        1
-    } else {
-        0
-    };
-    let mut comps: Vec<&str> = Vec::new();
-    for comp in path.split('/') {
-        if comp.is_empty() || comp == "." {
-            continue;
-        }
-        if comp != ".." || (initial == 0 && comps.is_empty()) || comps.last() == Some(&"..") {
-            comps.push(comp);
-        } else if !comps.is_empty() {
-            comps.pop();
-        }
-    }
-    let joined = format!("{}{}", "/".repeat(initial), comps.join("/"));
-    if joined.is_empty() {
-        ".".into()
-    } else {
-        joined
-    }
+    bb_util::normpath(path)
 }
 
 /// `posixpath.splitext`.
@@ -3005,16 +2928,9 @@ fn helper_bbtoboolean(b: Builtin, args: Args) -> Result<Value> {
     match v {
         Value::Int(i) => Ok(Value::Bool(*i != 0)),
         Value::Bool(b) => Ok(Value::Bool(*b)),
-        Value::Str(st) => {
-            let n = st.to_lowercase();
-            match n.as_str() {
-                "y" | "yes" | "1" | "true" => Ok(Value::Bool(true)),
-                "n" | "no" | "0" | "false" => Ok(Value::Bool(false)),
-                _ => Err(EvalError::value_err(format!(
-                    "Invalid value for to_boolean: {st}"
-                ))),
-            }
-        }
+        Value::Str(st) => bb_util::to_boolean(Some(st), false)
+            .map(Value::Bool)
+            .map_err(|e| EvalError::value_err(e.to_string())),
         other => Err(EvalError::exc(
             "AttributeError",
             format!("'{}' object has no attribute 'lower'", other.type_name()),
@@ -3519,23 +3435,9 @@ fn helper_qa_exit(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
     Ok(Value::None)
 }
 
-/// `bb.utils.explode_deps(s)`: the names of an `RDEPENDS`-style list, without the
-/// parenthesized versions.
+/// `bb.utils.explode_deps(s)`.
 pub(crate) fn explode_deps(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut in_version = false;
-    for w in split_whitespace(s) {
-        if w.starts_with('(') {
-            in_version = true;
-        }
-        if !in_version {
-            out.push(w);
-        }
-        if in_version && w.ends_with(')') {
-            in_version = false;
-        }
-    }
-    out
+    bb_util::deps::explode_deps(s)
 }
 
 /// `bb.parse.mark_dependency(d, f)`.

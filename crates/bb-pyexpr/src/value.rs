@@ -1138,91 +1138,24 @@ pub(crate) fn float_repr(f: f64) -> String {
     }
 }
 
-/// Whether CPython's `str.isprintable()` holds for a character, or `None` when we cannot tell
-/// without Unicode tables.
-fn printable(c: char) -> Option<bool> {
-    let u = u32::from(c);
-    if u < 0x20 || u == 0x7f {
-        return Some(false);
-    }
-    if u < 0x7f {
-        return Some(true);
-    }
-    if (0x80..=0xa0).contains(&u) || u == 0xad {
-        return Some(false);
-    }
-    const KNOWN: &[(u32, u32)] = &[
-        (0xa1, 0x377),      // Latin-1 supplement to Greek
-        (0x384, 0x38a),     // Greek
-        (0x38e, 0x3a1),     // Greek
-        (0x3a3, 0x52f),     // Greek, Cyrillic
-        (0x2010, 0x2027),   // general punctuation
-        (0x2030, 0x205e),   // general punctuation
-        (0x20a0, 0x20c0),   // currency symbols
-        (0x2100, 0x218b),   // letterlike symbols, number forms
-        (0x2190, 0x2426),   // arrows, mathematical operators, technical
-        (0x2500, 0x2b73),   // box drawing to miscellaneous symbols and arrows
-        (0x3001, 0x303f),   // CJK punctuation
-        (0x3041, 0x3096),   // Hiragana
-        (0x30a1, 0x30ff),   // Katakana
-        (0x4e00, 0x9fff),   // CJK unified ideographs
-        (0xac00, 0xd7a3),   // Hangul syllables
-        (0x1f300, 0x1f64f), // pictographs, emoticons
-    ];
-    if KNOWN.iter().any(|(lo, hi)| (*lo..=*hi).contains(&u)) {
-        return Some(true);
-    }
-    if matches!(u, 0x1680 | 0x2000..=0x200f | 0x2028..=0x202f | 0x205f..=0x206f | 0x3000 | 0xfeff)
-        || (0xe000..=0xf8ff).contains(&u)
-        || (0xfdd0..=0xfdef).contains(&u)
-        || u & 0xfffe == 0xfffe
-    {
-        return Some(false);
-    }
-    None
-}
-
-/// Python's `repr()` of a str.
+/// Python's `repr()` of a str (`bb_util::repr`), or NeedsPython naming the first
+/// character whose printability the table does not know.
 pub(crate) fn str_repr(s: &str, out: &mut String) -> Result<()> {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => match printable(c) {
-                Some(true) => out.push(c),
-                Some(false) => {
-                    let u = u32::from(c);
-                    let _ = if u <= 0xff {
-                        write!(out, "\\x{u:02x}")
-                    } else if u <= 0xffff {
-                        write!(out, "\\u{u:04x}")
-                    } else {
-                        write!(out, "\\U{u:08x}")
-                    };
-                }
-                None => {
-                    return Err(EvalError::needs(format!(
-                        "repr() of the character U+{:04X} (printability unknown)",
-                        u32::from(c)
-                    )));
-                }
-            },
+    match bb_util::try_py_repr(s) {
+        Some(r) => {
+            out.push_str(&r);
+            Ok(())
+        }
+        None => {
+            let c = s
+                .chars()
+                .find(|&c| bb_util::repr::printable(c).is_none())
+                .map_or(0, u32::from);
+            Err(EvalError::needs(format!(
+                "repr() of the character U+{c:04X} (printability unknown)"
+            )))
         }
     }
-    out.push(quote);
-    Ok(())
 }
 
 /// CPython's `hash()` of an int.

@@ -53,11 +53,6 @@ pub struct Dependencies<'d> {
     ignored: BTreeSet<String>,
 }
 
-/// BitBake's `bb.utils.to_boolean` (values it cannot read count as false).
-pub(crate) fn to_boolean(v: Option<&str>) -> bool {
-    v.is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "y" | "yes" | "1" | "true"))
-}
-
 fn words(v: Option<String>) -> BTreeSet<String> {
     v.unwrap_or_default()
         .split_whitespace()
@@ -92,7 +87,13 @@ impl<'d> Dependencies<'d> {
                     source,
                 })
             };
-            if to_boolean(flag("export")?.as_deref()) && !to_boolean(flag("unexport")?.as_deref()) {
+            let boolean = |f: &str| {
+                bb_util::to_boolean(flag(f)?.as_deref(), false).map_err(|source| Error::Boolean {
+                    var: format!("{k}[{f}]"),
+                    source,
+                })
+            };
+            if boolean("export")? && !boolean("unexport")? {
                 shelldeps.insert(k.clone());
             }
         }

@@ -14,6 +14,15 @@ pub enum Error {
         #[source]
         source: bb_data::Error,
     },
+    /// A flag holds a yes/no value that `bb.utils.to_boolean` refuses.
+    #[error("`{var}`: {source}")]
+    Boolean {
+        /// The variable and flag (`VAR[export]`).
+        var: String,
+        /// What was refused.
+        #[source]
+        source: bb_util::InvalidBoolean,
+    },
     /// Reading or writing a sig data file failed (the message names the path).
     #[error(transparent)]
     Io(#[from] std::io::Error),

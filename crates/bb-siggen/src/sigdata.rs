@@ -130,16 +130,7 @@ pub fn write_sigdata(path: &Path, data: &SigData) -> Result<()> {
         path: path.to_owned(),
         source,
     })?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
-    fs_err::write(&tmp, text + "\n")?;
-    if let Err(e) = fs_err::rename(&tmp, path) {
-        let _ = fs_err::remove_file(&tmp);
-        return Err(e.into());
-    }
+    bb_util::fs::atomic_write(path, (text + "\n").as_bytes())?;
     Ok(())
 }
 

@@ -78,9 +78,7 @@ pub fn write(g: &TaskGraph, dir: &Path) -> std::io::Result<()> {
         ("pn-buildlist", pn_buildlist(g)),
         ("task-depends.dot", task_depends(g)),
     ] {
-        let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-        fs_err::write(&tmp, text)?;
-        fs_err::rename(&tmp, dir.join(name))?;
+        bb_util::fs::atomic_write(&dir.join(name), text.as_bytes())?;
     }
     Ok(())
 }

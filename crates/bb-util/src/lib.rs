@@ -1,42 +1,36 @@
-//! Small helpers shared by every crate of the workspace (rust-analyzer's `stdx`).
+//! Small helpers shared by every crate of the workspace (rust-analyzer's `stdx`), and
+//! the one home of each BitBake or Python helper that several crates need, each pinned
+//! by a table test against BitBake's or CPython's results:
 //!
-//! Entry points: [`split_words`], [`py_repr`], [`days_from_civil`], [`civil_from_days`].
-//! Nothing here knows about BitBake semantics.
+//! | helper | BitBake / Python | module |
+//! |---|---|---|
+//! | [`to_boolean`] | `bb.utils.to_boolean` | [`boolean`] |
+//! | [`version::vercmp_string`] and friends | `bb.utils.vercmp*` | [`version`] |
+//! | [`deps::explode_deps`], [`deps::explode_dep_versions`] | `bb.utils.explode_deps`, `explode_dep_versions2` | [`deps`] |
+//! | [`normpath`] | `os.path.normpath` | [`path`] |
+//! | [`py_repr`], [`try_py_repr`] | `repr(str)` | [`repr`] |
+//! | [`split_virtual`] | `bb.cache.virtualfn2realfn` | [`target`] |
+//! | [`fs::atomic_write`] | (write to a temporary name, then rename) | [`fs`] |
+//!
+//! Also [`split_words`] and the calendar ([`days_from_civil`], [`civil_from_days`]).
+//! Nothing here reads a datastore or knows recipes: plain text in, plain values out.
+
+pub mod boolean;
+pub mod deps;
+pub mod fs;
+pub mod path;
+pub mod repr;
+pub mod target;
+pub mod version;
+
+pub use boolean::{InvalidBoolean, to_boolean};
+pub use path::normpath;
+pub use repr::{py_repr, try_py_repr};
+pub use target::split_virtual;
 
 /// Splits text on ASCII and Unicode whitespace, like Python's `str.split()`.
 pub fn split_words(s: &str) -> impl Iterator<Item = &str> {
     s.split_whitespace()
-}
-
-/// Python's `repr()` of a string: single quotes unless the text holds a single quote
-/// and no double quote, with backslash escapes for the quote, `\\`, `\n`, `\r`, `\t`
-/// and other control characters (`\xNN`).
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -74,15 +68,5 @@ mod tests {
             let (y, m, dd) = super::civil_from_days(d);
             assert_eq!(super::days_from_civil(y, m, dd), d);
         }
-    }
-
-    use super::py_repr;
-
-    #[test]
-    fn repr_quotes_like_python() {
-        assert_eq!(py_repr("a'b"), "\"a'b\"");
-        assert_eq!(py_repr("a\n"), "'a\\n'");
-        assert_eq!(py_repr("a'\"b"), "'a\\'\"b'");
-        assert_eq!(py_repr("\u{1}"), "'\\x01'");
     }
 }

@@ -82,14 +82,6 @@ fn cooker(quiet: bool) -> anyhow::Result<Cooker> {
     Ok(cooker)
 }
 
-/// Splits BitBake's `virtual:CLS:FILE` into (variant, file).
-fn split_virtual(f: &str) -> (&str, &str) {
-    match f.strip_prefix("virtual:").and_then(|r| r.rsplit_once(':')) {
-        Some((cls, file)) => (cls, file),
-        None => ("", f),
-    }
-}
-
 /// `TaskData.get_reasons`: why each skipped target that has or provides `name` was skipped.
 fn skip_reasons(recipes: &[RecipeInfo], name: &str) -> Vec<String> {
     recipes
@@ -141,7 +133,7 @@ fn recipe_data(cooker: &Cooker, name: &str) -> Result<DataStore, Failure> {
             reasons.join("  \n")
         )));
     };
-    let (variant, file) = split_virtual(&fn_name);
+    let (variant, file) = bb_util::split_virtual(&fn_name);
     let mut list = cooker.parse_file(file, Some(variant))?;
     let (_, d) = list
         .pop()

@@ -205,20 +205,7 @@ fn check_mc(mc: &str) -> anyhow::Result<()> {
 /// Writes `text` to `path` through a temporary file in the same directory and a rename,
 /// keeping the original file's permissions.
 fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.bake-{}.tmp", std::process::id()));
-    fs_err::write(&tmp, text)?;
-    if let Ok(meta) = fs_err::metadata(path) {
-        let _ = fs_err::set_permissions(&tmp, meta.permissions());
-    }
-    if let Err(e) = fs_err::rename(&tmp, path) {
-        let _ = fs_err::remove_file(&tmp);
-        return Err(e.into());
-    }
+    bb_util::fs::atomic_write(path, text.as_bytes())?;
     Ok(())
 }
 

@@ -1,14 +1,7 @@
 use std::collections::HashMap;
 
-use super::writer::{description, normalize, pathflags};
+use super::writer::{description, pathflags};
 use super::*;
-
-#[test]
-fn normalize_drops_dot_and_dotdot() {
-    assert_eq!(normalize("/a/b/../../meta"), "/meta");
-    assert_eq!(normalize("/a/./b/"), "/a/b");
-    assert_eq!(normalize("/.."), "/");
-}
 
 #[test]
 fn pathflags_are_the_sorted_prefixes() {

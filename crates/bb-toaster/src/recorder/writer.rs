@@ -12,28 +12,6 @@ use super::{Msg, layer_id, layer_version, now, unidentified_layer};
 use crate::error::{Result, db};
 use crate::model::{BuildOutcome, LogLevel, ScriptType, TaskOutcome};
 
-/// `path` without `.` and `..` components (lexically, as Python's `os.path.normpath`).
-pub(super) fn normalize(path: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if out.pop().is_none() && !path.starts_with('/') {
-                    out.push("..");
-                }
-            }
-            p => out.push(p),
-        }
-    }
-    let joined = out.join("/");
-    if path.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
-    }
-}
-
 /// `virtual:native:/p/x.bb` → `native:virtual`: Toaster's pathflags, the sorted
 /// prefixes of a recipe target.
 pub(super) fn pathflags(fn_name: &str) -> String {
@@ -203,7 +181,7 @@ impl Writer {
             let raw = l.path.trim_end_matches('/').to_owned();
             // BBLAYERS may say `${TOPDIR}/../meta`: recipe files are found under the
             // normalised directory.
-            let clean = normalize(&raw);
+            let clean = bb_util::normpath(&raw);
             if clean != raw {
                 self.layers.push((clean, lv));
             }

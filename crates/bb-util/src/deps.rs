@@ -1,8 +1,34 @@
-//! Dependency lists with optional version constraints, as BitBake reads DEPENDS,
-//! RDEPENDS and LAYERDEPENDS: `foo (>= 1.2) bar baz (< 2)`. Parsing only; comparing
-//! versions is [`crate::version`]'s job.
+//! Dependency lists, as BitBake reads DEPENDS, RDEPENDS and LAYERDEPENDS:
+//! `bb.utils.explode_deps` (names only) and `bb.utils.explode_dep_versions2` (names
+//! with their version constraints: `foo (>= 1.2) bar baz (< 2)`). Parsing only;
+//! comparing versions is [`crate::version`]'s job.
 
-use crate::error::{Error, Result};
+/// A dependency list that `explode_dep_versions2` refuses (BitBake raises).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DepsError(pub String);
+
+type Result<T> = std::result::Result<T, DepsError>;
+
+/// `bb.utils.explode_deps(s)`: the names of a dependency list in written order
+/// (duplicates kept), every word from one starting with `(` to one ending with `)`
+/// dropped.
+pub fn explode_deps(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut in_version = false;
+    for w in s.split_whitespace() {
+        if w.starts_with('(') {
+            in_version = true;
+        }
+        if !in_version {
+            out.push(w);
+        }
+        if in_version && w.ends_with(')') {
+            in_version = false;
+        }
+    }
+    out
+}
 
 /// One dependency and its constraints (`">= 1.2"`, operator and version separated by a
 /// space), in the order written.
@@ -46,7 +72,7 @@ pub fn explode_dep_versions(s: &str, sort: bool) -> Result<Vec<Dep>> {
                 lastcmp = w[..1].to_owned();
                 w = &w[1..];
             } else {
-                return Err(Error::Config(format!(
+                return Err(DepsError(format!(
                     "Invalid version specification in \"({w}\" - invalid or missing operator"
                 )));
             }
@@ -90,18 +116,6 @@ pub fn explode_dep_versions(s: &str, sort: bool) -> Result<Vec<Dep>> {
     Ok(out)
 }
 
-/// The names of a dependency string, constraints dropped, in written order.
-pub fn dep_names(s: &str) -> Vec<String> {
-    match explode_dep_versions(s, false) {
-        Ok(v) => v.into_iter().map(|d| d.name).collect(),
-        Err(_) => s
-            .split_whitespace()
-            .filter(|w| !w.starts_with('(') && !w.ends_with(')'))
-            .map(str::to_owned)
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +129,23 @@ mod tests {
         // BitBake keeps the previous version text across groups: "> 2.0 1".
         assert_eq!(v[0].constraints, ["< 2.0", "> 2.0 1"]);
         assert!(explode_dep_versions("a (~ 1)", true).is_err());
-        assert_eq!(dep_names("x, y (=1.0)"), ["x", "y"]);
+        assert_eq!(explode_deps("x, y (=1.0)"), ["x,", "y"]);
+    }
+
+    /// BitBake's `bb.utils.explode_deps` on each input (c251833d).
+    #[test]
+    fn explode_deps_matches_bitbake() {
+        let table: &[(&str, &[&str])] = &[
+            ("", &[]),
+            ("a b a", &["a", "b", "a"]),
+            ("a (>= 1.0) b", &["a", "b"]),
+            ("a (>= 1.0 ) b (< 2) c", &["a", "b", "c"]),
+            ("a (>=1.0) b", &["a", "b"]),
+            ("(x) a", &["a"]),
+            ("a (unclosed b c", &["a"]),
+        ];
+        for (s, want) in table {
+            assert_eq!(explode_deps(s), *want, "explode_deps({s:?})");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! BitBake's version order: the Debian-like comparison of `bb.utils` (`vercmp_part`,
 //! `vercmp`, `vercmp_string`, `vercmp_string_op`) and the parsing of a
 //! PREFERRED_VERSION / REQUIRED_VERSION value (`[EPOCH:]VERSION`, `%` wildcard).
-//! It compares strings only: which recipe wins is [`crate::providers`]' job.
+//! It compares strings only: which recipe wins is the cooker's job (`bb_cooker::providers`).
 //!
 //! Known limits: a version holding a newline makes BitBake's regular expressions fail
 //! (it raises); here the newline is an ordinary separator. Digits are ASCII digits
@@ -28,7 +28,7 @@ impl fmt::Display for VersionError {
                 write!(
                     f,
                     "invalid literal for int() with base 10: {}",
-                    bb_util::py_repr(s)
+                    crate::py_repr(s)
                 )
             }
             VersionError::UnsupportedOperator(op) => {

@@ -1,0 +1,66 @@
+//! Lexical path helpers with Python's exact results (`posixpath`), for code that must
+//! name paths as BitBake does. Nothing here touches the file system.
+
+/// Python's `os.path.normpath` (posixpath): `.` and empty components dropped, `..`
+/// folded where a parent is known (kept at the start of a relative path, dropped at the
+/// root), exactly two leading slashes kept, and `.` for an empty result.
+pub fn normpath(path: &str) -> String {
+    if path.is_empty() {
+        return ".".into();
+    }
+    let initial = if path.starts_with("//") && !path.starts_with("///") {
+        2
+    } else if path.starts_with('/') {
+        1
+    } else {
+        0
+    };
+    let mut comps: Vec<&str> = Vec::new();
+    for comp in path.split('/') {
+        if comp.is_empty() || comp == "." {
+            continue;
+        }
+        if comp != ".." || (initial == 0 && comps.is_empty()) || comps.last() == Some(&"..") {
+            comps.push(comp);
+        } else if !comps.is_empty() {
+            comps.pop();
+        }
+    }
+    let joined = format!("{}{}", "/".repeat(initial), comps.join("/"));
+    if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normpath;
+
+    /// CPython 3.11's `os.path.normpath` on each input.
+    #[test]
+    fn matches_cpython() {
+        let table = [
+            ("", "."),
+            (".", "."),
+            ("/", "/"),
+            ("//", "//"),
+            ("///", "/"),
+            ("//a/b", "//a/b"),
+            ("///a/b", "/a/b"),
+            ("a/b/", "a/b"),
+            ("a/./b", "a/b"),
+            ("a/../b", "b"),
+            ("../../x", "../../x"),
+            ("a/../../x", "../x"),
+            ("/../x", "/x"),
+            ("/a/b/../../..", "/"),
+            ("a/..", "."),
+            ("./a//b/.", "a/b"),
+        ];
+        for (p, want) in table {
+            assert_eq!(normpath(p), want, "normpath({p:?})");
+        }
+    }
+}
