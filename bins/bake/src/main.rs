@@ -3,9 +3,9 @@
 
 mod build;
 mod cli;
-mod natives;
 mod record;
-mod ui;
+
+use bake::ui;
 
 /// Parsing makes and drops millions of small strings and map nodes on every core;
 /// mimalloc's per-thread heaps do that faster than the system allocator.
@@ -34,45 +34,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use bb_cooker::{Cooker, CookerOptions, ParseResult};
+use bake::ui::Console;
+use bb_cooker::CookerOptions;
 use bb_data::DataStore;
+use bb_session::Session;
 use clap::Parser;
-
-pub(crate) fn cooker() -> anyhow::Result<Cooker> {
-    let opts = CookerOptions::from_process()?;
-    let cooker = Cooker::new(&opts)?;
-    for w in &cooker.warnings {
-        ui::report_level("WARNING", w);
-    }
-    Ok(cooker)
-}
-
-/// Fails like BitBake when appends match no recipe (a warning with
-/// BB_DANGLINGAPPENDS_WARNONLY set).
-pub(crate) fn check_dangling(cooker: &Cooker) -> anyhow::Result<()> {
-    let dangling = cooker.dangling_appends();
-    if dangling.is_empty() {
-        return Ok(());
-    }
-    let msg = format!(
-        "No recipes in default available for:\n  {}",
-        dangling.join("\n  ")
-    );
-    let warn_only = cooker
-        .config
-        .get_var("BB_DANGLINGAPPENDS_WARNONLY")
-        .ok()
-        .flatten()
-        .map(|v| bb_util::to_boolean(Some(&v), false))
-        .transpose()?
-        .unwrap_or(false);
-    if warn_only {
-        ui::report_level("WARNING", &msg);
-        Ok(())
-    } else {
-        bail!("{msg}")
-    }
-}
 
 fn emit(d: &DataStore, config: &DataStore) -> anyhow::Result<()> {
     let mut out = String::new();
@@ -89,54 +55,23 @@ fn emit(d: &DataStore, config: &DataStore) -> anyhow::Result<()> {
     dumped.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Prints the provider module's log the way knotty does (NOTE/WARNING/ERROR; debug and
-/// verbose messages are not shown).
-pub(crate) fn print_log(log: &[bb_cooker::providers::Message]) {
-    use bb_cooker::providers::Level;
-    for m in log {
-        match m.level {
-            Level::Note => ui::report_level("NOTE", &m.text),
-            Level::Warning => ui::report_level("WARNING", &m.text),
-            Level::Error => ui::report_level("ERROR", &m.text),
-            Level::Debug | Level::Verbose => {}
-        }
+/// Opens the build directory of the working directory, printing the configuration's
+/// warnings.
+fn session() -> anyhow::Result<Session> {
+    let session = Session::with_options(&CookerOptions::from_process()?)?;
+    for w in session.warnings() {
+        ui::report_level("WARNING", w);
     }
-}
-
-/// The target (virtual file name) a build name resolves to, and whether some of its
-/// build-time dependencies have no provider.
-fn resolve_target(
-    cooker: &Cooker,
-    res: &ParseResult,
-    name: &str,
-) -> anyhow::Result<(String, bool)> {
-    let mut d = cooker.config.clone();
-    bb_data::expand_keys(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let providers = bb_cooker::providers::Providers::new(&res.recipes);
-    let mut log = Vec::new();
-    let found = providers.resolve_build_target(name, &d, &mut log);
-    print_log(&log);
-    let found = found?;
-    ui::out("NOTE: Resolving any missing task queue dependencies");
-    let mut log = Vec::new();
-    let missing = providers.resolve_depends_tree(&found, &d, &mut log);
-    print_log(&log);
-    let missing = missing?;
-    for m in &missing {
-        ui::report_level("ERROR", m);
-    }
-    Ok((found, !missing.is_empty()))
+    Ok(session)
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     if cli.parse_only {
-        let cooker = cooker()?;
-        let res = ui::parse_with_status(&cooker);
-        ui::out(&res.summary_line());
-        if !res.failures.is_empty() {
+        let mut session = session()?;
+        if !ui::parse_session(&mut session)? {
             return Ok(ExitCode::FAILURE);
         }
-        check_dangling(&cooker)?;
+        session.check_dangling(&Console::new())?;
         return Ok(ExitCode::SUCCESS);
     }
     if cli.graphviz {
@@ -149,10 +84,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         if cli.buildfile.is_some() {
             bail!("building with -b is not implemented yet; name the recipe instead");
         }
-        let cooker = cooker()?;
-        return build::build(&cli, &cooker);
+        let mut session = session()?;
+        return build::build(&cli, &mut session);
     }
-    let cooker = cooker()?;
+    let mut session = session()?;
     let mut failed = false;
     let d = match (&cli.buildfile, cli.targets.first()) {
         (Some(file), _) => {
@@ -165,90 +100,41 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
                 std::env::current_dir()?.join(path)
             };
             let abs = abs.to_string_lossy().into_owned();
-            let mut v = cooker
-                .parse_buildfile(&abs, Some(variant))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut v = session.cooker().parse_buildfile(&abs, Some(variant))?;
             v.pop().map(|(_, d)| d).context("no such variant")?
         }
         (None, Some(target)) => {
-            let res = ui::parse_with_status(&cooker);
-            ui::out(&res.summary_line());
-            if !res.failures.is_empty() {
+            if !ui::parse_session(&mut session)? {
                 failed = true;
             }
-            check_dangling(&cooker)?;
-            let (fn_name, incomplete) = resolve_target(&cooker, &res, target)?;
-            failed |= incomplete;
-            let (variant, file) = bb_util::split_virtual(&fn_name);
-            let mut v = cooker
-                .parse_file(file, Some(variant))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            v.pop().map(|(_, d)| d).context("no such variant")?
+            let console = Console::new();
+            session.check_dangling(&console)?;
+            let (fn_name, missing) = session.resolve_target(target, &console)?;
+            failed |= !missing.is_empty();
+            session.target_data(&fn_name)?
         }
         (None, None) => {
-            let mut d = cooker.config.clone();
-            cooker
+            let mut d = session.config().clone();
+            session
+                .cooker()
                 .evaluator()
                 .finalize_config(&mut d)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             d
         }
     };
-    for w in cooker.evaluator().take_warnings() {
+    for w in session.cooker().evaluator().take_warnings() {
         ui::report_level("WARNING", &w);
     }
     if let Some(reason) = d.get_raw("__SKIPPED") {
         ui::report_level("ERROR", &format!("recipe is skipped: {reason}"));
     }
-    emit(&d, &cooker.config)?;
+    emit(&d, session.config())?;
     Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The command-line targets with BitBake's special names expanded: `world` (every
-/// recipe not excluded from world, see `Providers::world_targets`) and `universe`
-/// (every recipe), appended after the others as BitBake does.
-pub(crate) fn graph_targets(
-    names: &[String],
-    providers: &bb_cooker::providers::Providers,
-    task: &str,
-) -> Vec<bb_taskgraph::Target> {
-    let full = if task.starts_with("do_") {
-        task.to_owned()
-    } else {
-        format!("do_{task}")
-    };
-    let mut out: Vec<bb_taskgraph::Target> = names
-        .iter()
-        .filter(|n| *n != "world" && *n != "universe")
-        .map(|t| bb_taskgraph::Target::parse(t, task))
-        .collect();
-    if names.iter().any(|n| n == "world") {
-        for pn in providers.world_targets(Some(&full)) {
-            out.push(bb_taskgraph::Target::parse(&pn, task));
-        }
-    }
-    if names.iter().any(|n| n == "universe") {
-        let mut pns: Vec<&str> = providers.pns().collect();
-        pns.sort_unstable();
-        pns.dedup();
-        for pn in pns {
-            out.push(bb_taskgraph::Target::parse(pn, task));
-        }
-    }
-    out
-}
-
-/// The default task: `-c TASK`, else BB_DEFAULT_TASK, else `build`.
-pub(crate) fn default_task(cli: &cli::Cli, config: &DataStore) -> String {
-    cli.cmd
-        .clone()
-        .or_else(|| config.get_var("BB_DEFAULT_TASK").ok().flatten())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "build".to_owned())
 }
 
 /// Prints a task-graph error as BitBake's UI shows it: provider errors were logged
@@ -275,32 +161,22 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     if cli.targets.is_empty() {
         bail!("-g needs at least one target");
     }
-    let cooker = cooker()?;
-    let res = ui::parse_with_status(&cooker);
-    ui::out(&res.summary_line());
-    if !res.failures.is_empty() {
+    let mut session = session()?;
+    if !ui::parse_session(&mut session)? {
         return Ok(ExitCode::FAILURE);
     }
-    check_dangling(&cooker)?;
-    let mut d = cooker.config.clone();
-    bb_data::expand_keys(&mut d).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let providers = bb_cooker::providers::Providers::new(&res.recipes);
-    let task = default_task(cli, &d);
+    let console = Console::new();
+    session.check_dangling(&console)?;
+    let task = session.default_task(cli.cmd.as_deref());
     let opts = bb_taskgraph::GraphOptions {
-        targets: crate::graph_targets(&cli.targets, &providers, &task),
+        targets: Vec::new(),
         runall: cli.runall.clone(),
         runonly: cli.runonly.clone(),
         halt: true,
         allow_incomplete: true,
     };
-    ui::out("NOTE: Resolving any missing task queue dependencies");
-    let (g, log) = bb_taskgraph::build_graph(&providers, &d, &opts);
-    print_log(&log);
-    match g {
-        Ok(g) => {
-            let errors = log
-                .iter()
-                .any(|m| m.level == bb_cooker::providers::Level::Error);
+    match session.task_graph(&cli.targets, &task, opts, &console) {
+        Ok((g, errors)) => {
             bb_taskgraph::dot::write(&g, &std::env::current_dir()?)?;
             ui::out("NOTE: PN build list saved to 'pn-buildlist'");
             ui::out("NOTE: Task dependencies saved to 'task-depends.dot'");
@@ -310,16 +186,21 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Err(e) => {
+        Err(bb_session::Error::Graph(e)) => {
             crate::report_graph_error(&e);
             Ok(ExitCode::FAILURE)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Reports an error that ends the command, one ERROR record per message.
 pub(crate) fn report_error(e: &anyhow::Error) {
-    match e.downcast_ref::<bb_cooker::Error>() {
+    let multi = match e.downcast_ref::<bb_session::Error>() {
+        Some(bb_session::Error::Cooker(c)) => Some(c),
+        _ => e.downcast_ref::<bb_cooker::Error>(),
+    };
+    match multi {
         Some(bb_cooker::Error::Multi(list)) => {
             for m in list {
                 ui::report_level("ERROR", m);

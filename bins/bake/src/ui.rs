@@ -1,20 +1,28 @@
-//! Drawing progress and messages for `bake`: a bar with counts on a terminal, plain
-//! lines otherwise (or when NO_COLOR / BAKE_NO_PROGRESS is set), as BitBake's knotty UI.
+//! Knotty, BitBake's console UI, for every bake binary: parse progress (a bar with
+//! counts on a terminal, plain lines otherwise or when NO_COLOR / BAKE_NO_PROGRESS is
+//! set), log records with BitBake's level prefixes and closing summary, the build's
+//! event stream drawn as knotty draws it ([`print_events`]), and [`Console`], the
+//! [`bb_session::Observer`] that prints a session's messages.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use bb_data::DataStore;
+use bb_events::{BuildEvent, SkipReason};
+use bb_session::{Level, Observer};
+
 /// Parse progress for `Parsing recipes`.
-pub(crate) struct ParseProgress {
+pub struct ParseProgress {
     fancy: bool,
     last: Mutex<Option<Instant>>,
 }
 
 impl ParseProgress {
     /// Starts the progress display.
-    pub(crate) fn start() -> ParseProgress {
+    pub fn start() -> ParseProgress {
         let fancy = std::io::stderr().is_terminal()
             && std::env::var_os("NO_COLOR").is_none()
             && std::env::var_os("BAKE_NO_PROGRESS").is_none();
@@ -25,7 +33,7 @@ impl ParseProgress {
     }
 
     /// `done` of `total` files are parsed.
-    pub(crate) fn update(&self, done: usize, total: usize) {
+    pub fn update(&self, done: usize, total: usize) {
         if !self.fancy {
             return;
         }
@@ -46,7 +54,7 @@ impl ParseProgress {
     }
 
     /// Parsing is over.
-    pub(crate) fn finish(&self) {
+    pub fn finish(&self) {
         if self.fancy {
             let mut e = std::io::stderr().lock();
             let _ = writeln!(e);
@@ -73,13 +81,13 @@ fn print_level(level: &str, msg: &str) {
 
 /// A line on stdout (results and BitBake's own status lines).
 /// A closed pipe (`bake ... | head`) is not an error: the rest is dropped.
-pub(crate) fn out(msg: &str) {
+pub fn out(msg: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{msg}");
 }
 
 /// A message on stderr (errors, warnings).
 #[expect(clippy::print_stderr, reason = "the UI reports problems on stderr")]
-pub(crate) fn report(msg: &str) {
+pub fn report(msg: &str) {
     eprintln!("{msg}");
 }
 
@@ -100,8 +108,7 @@ static RECORD: std::sync::Mutex<RecordSink> = std::sync::Mutex::new(RecordSink {
 
 /// Sends warnings and errors to `logger` from now on, those reported before first;
 /// `None` stops recording them.
-#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
-pub(crate) fn record_to(logger: Option<bb_toaster::Logger>) {
+pub fn record_to(logger: Option<bb_toaster::Logger>) {
     let mut sink = RECORD
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -116,7 +123,7 @@ static ERRORS: AtomicUsize = AtomicUsize::new(0);
 
 /// BitBake's closing line: `Summary: There was 1 WARNING message.` and the like, when
 /// any warning or error was printed (`failed`: the exit code is non-zero).
-pub(crate) fn summary(failed: bool) {
+pub fn summary(failed: bool) {
     let plural = |n: usize, what: &str| {
         if n == 1 {
             format!("There was 1 {what} message.")
@@ -144,29 +151,26 @@ pub(crate) fn summary(failed: bool) {
 
 /// Prints a possibly multi-line message with a level prefix on every line, as BitBake
 /// does for each log record line.
-pub(crate) fn report_level(level: &str, msg: &str) {
+pub fn report_level(level: &str, msg: &str) {
     report_as(level, msg, Some(msg));
 }
 
 /// Prints a message that BitBake's UI makes of an event (a failed command): counted in
 /// the summary, not recorded for Toaster (its recorder never gets a log record).
-#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
-pub(crate) fn report_ui(level: &str, msg: &str) {
+pub fn report_ui(level: &str, msg: &str) {
     report_as(level, msg, None);
 }
 
 /// Prints a message that BitBake's UI logs on its own (knotty's "Logfile of failure
 /// stored in", "Task (...) failed"): neither counted in the summary nor recorded.
-#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
-pub(crate) fn report_local(level: &str, msg: &str) {
+pub fn report_local(level: &str, msg: &str) {
     print_level(level, msg);
 }
 
 /// Prints `msg` with a level prefix and records `recorded` for Toaster: a task's
 /// message is printed as knotty shows it (`PF do_task: message`) and recorded as the
 /// log record BitBake's server sends (the message alone).
-#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
-pub(crate) fn report_as(level: &str, msg: &str, recorded: Option<&str>) {
+pub fn report_as(level: &str, msg: &str, recorded: Option<&str>) {
     match level {
         "WARNING" => WARNINGS.fetch_add(1, Ordering::Relaxed),
         "ERROR" => ERRORS.fetch_add(1, Ordering::Relaxed),
@@ -192,8 +196,7 @@ pub(crate) fn report_as(level: &str, msg: &str, recorded: Option<&str>) {
 
 /// Parses every recipe with BitBake's status lines (`Loading cache...done.`, the
 /// progress, warnings), printing each recipe that failed as BitBake logs it.
-#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
-pub(crate) fn parse_with_status(cooker: &bb_cooker::Cooker) -> bb_cooker::ParseResult {
+pub fn parse_with_status(cooker: &bb_cooker::Cooker) -> bb_cooker::ParseResult {
     let loaded = cooker.load_cache(cooker.cache_file().as_deref());
     out("Loading cache...done.");
     out(&format!(
@@ -214,10 +217,263 @@ pub(crate) fn parse_with_status(cooker: &bb_cooker::Cooker) -> bb_cooker::ParseR
 
 /// One recipe that failed to parse, as BitBake logs it: a `ParseError` record, or
 /// `Unable to parse FILE` followed by the reason as its own record.
-#[allow(dead_code, reason = "shared by the three binaries through #[path]")]
-pub(crate) fn report_failure(f: &bb_cooker::ParseFailure) {
+pub fn report_failure(f: &bb_cooker::ParseFailure) {
     report_level("ERROR", &f.message);
     if let Some(detail) = &f.detail {
         report_level("ERROR", detail);
     }
+}
+
+/// A session's messages on the console, as knotty prints them.
+pub struct Console {
+    progress: ParseProgress,
+}
+
+impl Console {
+    /// A console whose parse progress starts drawing at the first update.
+    pub fn new() -> Console {
+        Console {
+            progress: ParseProgress::start(),
+        }
+    }
+
+    /// Parsing is over: ends the progress bar.
+    pub fn parse_done(&self) {
+        self.progress.finish();
+    }
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console::new()
+    }
+}
+
+impl Observer for Console {
+    fn status(&self, line: &str) {
+        out(line);
+    }
+
+    fn log(&self, level: Level, text: &str) {
+        let level = match level {
+            Level::Note => "NOTE",
+            Level::Warning => "WARNING",
+            Level::Error => "ERROR",
+            Level::Debug | Level::Verbose => return,
+        };
+        report_level(level, text);
+    }
+
+    fn parse_progress(&self, done: usize, total: usize) {
+        self.progress.update(done, total);
+    }
+}
+
+/// Parses every recipe of `session` with BitBake's status lines (`Loading cache...done.`,
+/// the progress, warnings, the summary line), printing each recipe that failed as
+/// BitBake logs it. True when every recipe parsed.
+pub fn parse_session(session: &mut bb_session::Session) -> Result<bool, bb_session::Error> {
+    let console = Console::new();
+    let res = session.parse(&console)?;
+    console.parse_done();
+    for w in &res.warnings {
+        report_level("WARNING", w);
+    }
+    for f in &res.failures {
+        report_failure(f);
+    }
+    out(&res.summary_line());
+    Ok(res.failures.is_empty())
+}
+
+/// Whether a failed task's log is printed (BBINCLUDELOGS set), and its last how many
+/// lines (BBINCLUDELOGS_LINES; all when unset), as knotty reads them.
+pub struct IncludeLogs {
+    include: bool,
+    lines: Option<usize>,
+}
+
+impl IncludeLogs {
+    pub fn from(config: &DataStore) -> IncludeLogs {
+        let get = |v: &str| config.get_var(v).ok().flatten().filter(|s| !s.is_empty());
+        IncludeLogs {
+            include: get("BBINCLUDELOGS").is_some(),
+            lines: get("BBINCLUDELOGS_LINES").and_then(|n| n.trim().parse().ok()),
+        }
+    }
+}
+
+/// Knotty's "Log data follows:" block: every line of the log as `| line`, or with
+/// BBINCLUDELOGS_LINES the last N as ` | line`.
+fn log_data(log: &str, lines: Option<usize>) -> String {
+    let text = fs_err::read(log)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let all: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let mut out = vec!["Log data follows:".to_owned()];
+    match lines {
+        Some(n) => {
+            let from = all.len().saturating_sub(n);
+            out.extend(all[from..].iter().map(|l| format!(" | {l}")));
+        }
+        _ => out.extend(all.iter().map(|l| format!("| {l}"))),
+    }
+    out.join("\n")
+}
+
+/// Prints events as knotty does: on a terminal, a footer with the tasks running now
+/// and their elapsed time under the messages; otherwise plain lines for each task
+/// start and end. Returns the failed tasks as `fn:do_task`.
+pub fn print_events(
+    rx: &std::sync::mpsc::Receiver<BuildEvent>,
+    versions: &HashMap<String, String>,
+    recorder: Option<&bb_toaster::Recorder>,
+    logs: &IncludeLogs,
+) -> Vec<String> {
+    use std::io::{IsTerminal as _, Write as _};
+    let fancy = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::env::var_os("BAKE_NO_PROGRESS").is_none();
+    let mut failed = Vec::new();
+    let name = |f: &str| versions.get(f).cloned().unwrap_or_else(|| f.to_owned());
+    // Running tasks: (started at, label), in start order.
+    let mut running: Vec<(usize, std::time::Instant, String)> = Vec::new();
+    let mut done = 0usize;
+    let mut total = 0usize;
+    let mut footer_lines = 0usize;
+    let clear = |lines: &mut usize| {
+        if *lines > 0 {
+            let mut o = std::io::stdout().lock();
+            let _ = write!(o, "\x1b[{}A\x1b[J", *lines);
+            let _ = o.flush();
+            *lines = 0;
+        }
+    };
+    loop {
+        let ev = match rx.recv_timeout(std::time::Duration::from_millis(250)) {
+            Ok(ev) => Some(ev),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if fancy {
+            clear(&mut footer_lines);
+        }
+        if let (Some(r), Some(e)) = (recorder, &ev) {
+            r.event(e);
+        }
+        match ev {
+            Some(BuildEvent::BuildStarted { total: t, .. }) => total = t,
+            Some(BuildEvent::TaskStarted {
+                task,
+                number,
+                total,
+                noexec: true,
+                ..
+            }) => {
+                if !fancy {
+                    out(&format!(
+                        "NOTE: Running noexec task {number} of {total} ({}:{})",
+                        task.fn_name, task.task
+                    ));
+                }
+            }
+            Some(BuildEvent::TaskStarted {
+                task,
+                number,
+                total,
+                ..
+            }) => {
+                let label = format!("{} {}", name(&task.fn_name), task.task);
+                running.push((task.index, std::time::Instant::now(), label));
+                if !fancy {
+                    out(&format!(
+                        "NOTE: Running task {number} of {total} ({}:{})",
+                        task.fn_name, task.task
+                    ));
+                    out(&format!(
+                        "NOTE: recipe {}: task {}: Started",
+                        name(&task.fn_name),
+                        task.task
+                    ));
+                }
+            }
+            Some(BuildEvent::TaskSucceeded { task, .. }) => {
+                running.retain(|(i, _, _)| *i != task.index);
+                done += 1;
+                if !fancy {
+                    out(&format!(
+                        "NOTE: recipe {}: task {}: Succeeded",
+                        name(&task.fn_name),
+                        task.task
+                    ));
+                }
+            }
+            Some(BuildEvent::TaskFailed {
+                task, log, message, ..
+            }) => {
+                running.retain(|(i, _, _)| *i != task.index);
+                done += 1;
+                let who = name(&task.fn_name);
+                report_as(
+                    "ERROR",
+                    &format!("{who} {}: {message}", task.task),
+                    Some(&message),
+                );
+                if !log.is_empty() && std::path::Path::new(&log).exists() {
+                    report_local("ERROR", &format!("Logfile of failure stored in: {log}"));
+                    if logs.include {
+                        out(&log_data(&log, logs.lines));
+                    }
+                }
+                out(&format!("NOTE: recipe {who}: task {}: Failed", task.task));
+                report_local(
+                    "ERROR",
+                    &format!(
+                        "Task ({}:{}) failed with exit code '1'",
+                        task.fn_name, task.task
+                    ),
+                );
+                failed.push(format!("{}:{}", task.fn_name, task.task));
+            }
+            Some(BuildEvent::TaskSkipped { reason, .. }) => {
+                if reason != SkipReason::DependencyFailed {
+                    done += 1;
+                }
+            }
+            Some(BuildEvent::LogLine { task, line }) => {
+                // Warnings from a task reach the console, as bbwarn's do in BitBake.
+                if let Some(w) = line.strip_prefix("WARNING: ") {
+                    report_as(
+                        "WARNING",
+                        &format!("{} {}: {w}", name(&task.fn_name), task.task),
+                        Some(w),
+                    );
+                }
+            }
+            Some(BuildEvent::BuildFinished { .. }) | None => {}
+        }
+        if fancy && total > 0 {
+            let pct = done * 100 / total;
+            let width = 30;
+            let filled = pct * width / 100;
+            let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
+            let mut lines = vec![format!(
+                "Currently {} running tasks ({done} of {total})  {pct:3}% |{bar}|",
+                running.len()
+            )];
+            for (n, (_, t0, label)) in running.iter().enumerate() {
+                lines.push(format!("{n}: {label} - {}s", t0.elapsed().as_secs()));
+            }
+            let mut o = std::io::stdout().lock();
+            for l in &lines {
+                let _ = writeln!(o, "{l}");
+            }
+            let _ = o.flush();
+            footer_lines = lines.len();
+        }
+    }
+    if fancy {
+        clear(&mut footer_lines);
+    }
+    failed
 }

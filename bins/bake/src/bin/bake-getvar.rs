@@ -3,9 +3,7 @@
 //! or bare with `--value`. It wires arguments to the cooker, the providers and
 //! `bb_data::dump`; no metadata logic lives here.
 
-#[path = "../ui.rs"]
-#[expect(dead_code, reason = "ui.rs is shared with bake, which uses more of it")]
-mod ui;
+use bake::ui;
 
 /// The same allocator as `bake`: these tools parse every recipe too.
 #[global_allocator]

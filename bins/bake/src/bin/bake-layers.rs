@@ -4,9 +4,7 @@
 //! edits of `bb_cooker::bblayers_edit` (atomically: temporary file, then rename). No
 //! metadata logic lives here.
 
-#[path = "../ui.rs"]
-#[expect(dead_code, reason = "ui.rs is shared with bake, which uses more of it")]
-mod ui;
+use bake::ui;
 
 /// The same allocator as `bake`: these tools parse every recipe too.
 #[global_allocator]

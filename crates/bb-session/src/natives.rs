@@ -6,7 +6,7 @@ use bb_fetch::{FetchConfig, Fetched, Mirror, SrcUri};
 use bb_runqueue::TaskContext;
 
 /// Every native task function bake knows.
-pub(crate) fn natives() -> bb_runqueue::builtin::Native {
+pub fn natives() -> bb_runqueue::builtin::Native {
     bb_runqueue::builtin::Native::new()
         .with("do_fetch", fetch)
         .with("do_unpack", unpack)

@@ -1,0 +1,266 @@
+//! [`Session::build`]: `bitbake TARGET...` once the recipes are parsed: the task graph,
+//! what each recipe needs (from the parse cache when an earlier build worked it out),
+//! taints for `-f`/`-C`, task hashes and stamps, the finalized recipes with work to do,
+//! then the run queue. Events stream to the caller's channel; the caller draws them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::Sender;
+
+use bb_cooker::BuildInfo;
+use bb_cooker::providers::{Level, Providers};
+use bb_data::DataStore;
+use bb_events::BuildEvent;
+use bb_runqueue::hashes::TaskPlan;
+use bb_taskgraph::{GraphOptions, TaskGraph};
+
+use crate::error::{Error, Result};
+use crate::session::{Observer, Session, forward_log, graph_targets};
+
+/// What a build is asked to do: `bitbake`'s command-line options.
+#[derive(Debug, Clone, Default)]
+pub struct BuildRequest {
+    /// The targets (`sayhello`, `sayhello:do_compile`, `world`, `universe`).
+    pub targets: Vec<String>,
+    /// `-c TASK`: the task to run for each target (default: BB_DEFAULT_TASK, `build`).
+    pub cmd: Option<String>,
+    /// `-f`: run the target tasks even if their stamps are current.
+    pub force: bool,
+    /// `-C TASK`: invalidate TASK's stamp and run the default task.
+    pub clear_stamp: Option<String>,
+    /// `--runall TASK`.
+    pub runall: Vec<String>,
+    /// `--runonly TASK`.
+    pub runonly: Vec<String>,
+    /// `-k`: go on with what does not depend on a failure.
+    pub keep_going: bool,
+    /// `-n`: run no task, as if each succeeded.
+    pub dry_run: bool,
+    /// `-S`: write every task's signature data and run nothing.
+    pub dump_signatures: bool,
+    /// Set it to stop the build: no new task starts, running ones are waited for.
+    pub cancel: Arc<AtomicBool>,
+    /// Worker threads; `None` reads BB_NUMBER_THREADS (else the number of CPUs).
+    pub threads: Option<usize>,
+}
+
+/// What [`Observer::tasks_ready`] is given just before the first task runs.
+pub struct TasksReady<'a> {
+    /// The task graph.
+    pub graph: &'a TaskGraph,
+    /// Providers over the parsed recipes.
+    pub providers: &'a Providers,
+    /// Each task's hash, stamp and state, indexed as `graph.tasks`.
+    pub plans: &'a [TaskPlan],
+    /// The finalized datastores of the recipes with work to do.
+    pub recipes: &'a HashMap<String, DataStore>,
+}
+
+/// How a build ended.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// The run queue's summary (`None` for `-S`, which runs nothing).
+    pub summary: Option<bb_runqueue::Summary>,
+    /// Signature data files written (`-S`).
+    pub sigdata_written: usize,
+}
+
+impl Session {
+    /// Builds `req.targets` as `bitbake` does once the recipes are parsed (call
+    /// [`Session::parse`] first): holds `bitbake.lock` in the build directory for the
+    /// whole build, sends every run-queue event to `events`, and status lines, log
+    /// records and the recorder's two moments to `obs`. Returns when every started task
+    /// has ended.
+    pub fn build(
+        &mut self,
+        req: &BuildRequest,
+        events: &Sender<BuildEvent>,
+        obs: &dyn Observer,
+    ) -> Result<BuildReport> {
+        let failures = self.parsed()?.failures.len();
+        if failures > 0 {
+            return Err(Error::ParseFailed(failures));
+        }
+        self.check_dangling(obs)?;
+        let _lock = bb_runqueue::BuildLock::acquire(&self.topdir())?;
+        let config = self.expanded_config()?;
+        let task = self.default_task(req.cmd.as_deref());
+        let providers = self.providers()?;
+        let opts = GraphOptions {
+            targets: graph_targets(&req.targets, &providers, &task),
+            runall: req.runall.clone(),
+            runonly: req.runonly.clone(),
+            halt: !req.keep_going,
+            allow_incomplete: false,
+        };
+        obs.status("NOTE: Resolving any missing task queue dependencies");
+        let (graph, log) = bb_taskgraph::build_graph(&providers, &config, &opts);
+        forward_log(obs, &log);
+        let graph = match graph {
+            Ok(g) => g,
+            Err(e) => {
+                // BitBake fires BuildStarted once the targets' providers are known: a
+                // failure of the run queue (a dependency loop) comes after it.
+                if !matches!(e, bb_taskgraph::Error::NoProvider(_)) {
+                    obs.build_started();
+                }
+                return Err(e.into());
+            }
+        };
+        obs.build_started();
+        let fns: Vec<String> = graph.recipes.keys().cloned().collect();
+        let infos: HashMap<String, BuildInfo> = {
+            let res = self.parsed.as_mut().ok_or(Error::NotParsed)?;
+            let infos = self
+                .cooker
+                .build_infos(res, &fns, &bb_runqueue::hashes::build_info)?;
+            fns.iter().cloned().zip(infos).collect()
+        };
+        self.taint(req, &graph, &infos, obs)?;
+        let plans = bb_runqueue::hashes::plan(&graph, &infos)?;
+        for (i, p) in plans.iter().enumerate() {
+            if p.tainted {
+                let msg = format!("{} is tainted from a forced run", graph.tasks[i]);
+                obs.log(Level::Warning, &msg);
+            }
+        }
+        let recipes = self.recipes_to_run(req, &graph, &plans, &fns)?;
+        if req.dump_signatures {
+            let n = write_sigdata(&graph, &plans, &recipes)?;
+            obs.status(&format!("NOTE: Wrote {n} signature data files"));
+            return Ok(BuildReport {
+                summary: None,
+                sigdata_written: n,
+            });
+        }
+        let threads = req.threads.unwrap_or_else(|| {
+            config
+                .get_var("BB_NUMBER_THREADS")
+                .ok()
+                .flatten()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        });
+        let run_opts = bb_runqueue::RunOptions {
+            threads,
+            keep_going: req.keep_going,
+            dry_run: req.dry_run,
+            cancel: Arc::clone(&req.cancel),
+            targets: req.targets.clone(),
+        };
+        let natives = crate::natives::natives();
+        obs.tasks_ready(&TasksReady {
+            graph: &graph,
+            providers: &providers,
+            plans: &plans,
+            recipes: &recipes,
+        });
+        obs.status("Initialising tasks...done.");
+        obs.status("NOTE: No setscene tasks");
+        obs.status("NOTE: Executing Tasks");
+        let summary = bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, events);
+        Ok(BuildReport {
+            summary: Some(summary),
+            sigdata_written: 0,
+        })
+    }
+
+    /// `-C TASK` taints TASK of each target (and the default task runs); `-f` taints the
+    /// target tasks themselves, unless they are `nostamp`.
+    fn taint(
+        &self,
+        req: &BuildRequest,
+        graph: &TaskGraph,
+        infos: &HashMap<String, BuildInfo>,
+        obs: &dyn Observer,
+    ) -> Result<()> {
+        let mut taints: Vec<(String, String)> = Vec::new();
+        if let Some(t) = &req.clear_stamp {
+            let t = if t.starts_with("do_") {
+                t.clone()
+            } else {
+                format!("do_{t}")
+            };
+            for &i in &graph.targets {
+                taints.push((graph.tasks[i].fn_name.clone(), t.clone()));
+            }
+        }
+        if req.force {
+            for &i in &graph.targets {
+                let t = &graph.tasks[i];
+                let nostamp = graph
+                    .flags
+                    .get(&t.fn_name)
+                    .is_some_and(|td| td.has("nostamp", &t.task));
+                if !nostamp {
+                    taints.push((t.fn_name.clone(), t.task.clone()));
+                }
+            }
+        }
+        for (f, task) in &taints {
+            if let Some(info) = infos.get(f) {
+                bb_runqueue::hashes::write_taint(&info.stamp, task)?;
+                obs.status(&format!(
+                    "NOTE: Tainting hash to force rebuild of task {f}, {task}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The finalized datastores of the recipes with a task to run (`-S`: all of them),
+    /// parsed in parallel.
+    fn recipes_to_run(
+        &self,
+        req: &BuildRequest,
+        graph: &TaskGraph,
+        plans: &[TaskPlan],
+        fns: &[String],
+    ) -> Result<HashMap<String, DataStore>> {
+        let need: Vec<String> = if req.dump_signatures {
+            fns.to_vec()
+        } else {
+            let current = bb_runqueue::hashes::up_to_date(graph, plans);
+            let mut v: Vec<String> = plans
+                .iter()
+                .zip(&graph.tasks)
+                .zip(&current)
+                .filter(|((p, _), up)| !**up && !p.noexec)
+                .map(|((_, t), _)| t.fn_name.clone())
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let mut recipes = HashMap::new();
+        for (f, r) in self.cooker().parse_targets(&need) {
+            let d = r.map_err(|source| Error::Recipe {
+                target: f.clone(),
+                source,
+            })?;
+            recipes.insert(f, d);
+        }
+        Ok(recipes)
+    }
+}
+
+/// `-S`: every task's signature data, written where its plan says.
+fn write_sigdata(
+    graph: &TaskGraph,
+    plans: &[TaskPlan],
+    recipes: &HashMap<String, DataStore>,
+) -> Result<usize> {
+    let sigs = bb_runqueue::hashes::sigdata(graph, plans, recipes)?;
+    let mut n = 0;
+    for (p, sig) in plans.iter().zip(&sigs) {
+        if let Some(path) = &p.sigdata_path {
+            if let Some(dir) = path.parent() {
+                fs_err::create_dir_all(dir)?;
+            }
+            bb_siggen::write_sigdata(path, sig)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
