@@ -76,7 +76,13 @@ impl Session {
 
     /// Opens a build directory as described by `opts` (working directory, environment,
     /// command line).
+    /// Inline Python that reads the machine (the clock, `os.getcwd()`, `which`) is
+    /// answered by the process's host ([`bb_pyexpr::SystemHost`]) unless the embedding
+    /// program installed another one with [`bb_pyexpr::set_host`] first.
     pub fn with_options(opts: &CookerOptions) -> Result<Session> {
+        if bb_pyexpr::host().is_none() {
+            bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
+        }
         Ok(Session {
             cooker: Cooker::new(opts)?,
             parsed: None,
