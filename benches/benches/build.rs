@@ -14,6 +14,10 @@
 //! A small harness, not criterion: each figure is the median of a few runs, printed with
 //! min and max. The world lives on `/dev/shm` when it exists (see `main`). `BAKE_BENCH_WORLD_DIR=DIR` keeps the generated world in DIR (to run real
 //! BitBake on it: `BBPATH=DIR bitbake world`).
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -5,6 +5,10 @@
 //! appends and BBCLASSEXTEND variants. For openembedded-core, run it with BitBake's
 //! `bin/` on PATH as the oracle ran (its `layer.conf` looks `bitbake` up):
 //! `BAKE_BENCH_BUILDDIR=/path/to/oe-build PATH=/path/to/bitbake/bin:$PATH cargo bench -p benches --bench cooker`.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,10 @@
 //! scratch, no-op rebuilds, what reruns after a change, `-f`, `-C`, `-n`, `-c`, a
 //! damaged stamp directory, the build lock) and a small layer of shell tasks for
 //! failures, `-k` and Ctrl-C. Each test works on its own copy of the layers.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

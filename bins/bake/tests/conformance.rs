@@ -5,6 +5,10 @@
 //! Variables whose value depends on the machine or on BitBake's own process
 //! (PATH, BB_CMDLINE, BB_ORIGENV) are not compared. Known differences are listed, with
 //! a reason, in `testdata/conformance/known-differences.txt`; any other difference fails.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -13,6 +13,10 @@
 //! Every mismatch of every case is collected; the test fails once at the end with all of
 //! them and a count (also written to `$CARGO_TARGET_TMPDIR/cooker-summary.txt`).
 //! `BAKE_COOKER_CASES=case1,case2` restricts the run to those cases.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 #[path = "support/env_values.rs"]
 mod env_values;

@@ -51,7 +51,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             .unwrap_or_else(|| PathBuf::from("."));
         let marker = dir.join(".toaster");
         if matches!(cli.cmd, Cmd::Start) {
-            std::fs::write(&marker, "bake records builds here (toaster-manage start)\n")
+            fs_err::write(&marker, "bake records builds here (toaster-manage start)\n")
                 .with_context(|| marker.display().to_string())?;
             return out(&format!("build recording on in {}", dir.display()));
         }

@@ -1,4 +1,8 @@
 //! bb-runqueue pieces on small hand-made inputs: run scripts, stamps, events.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use bb_data::DataStore;
 

@@ -1,5 +1,9 @@
 //! toaster-manage's integration tests: the binary run on temporary databases, including
 //! a recording process killed with SIGKILL.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,10 @@
 //! Integration tests of the cooker on small build directories made in temporary
 //! directories: recipe discovery, variants, skips, broken recipes, and the parse
 //! cache (reuse, invalidation by every kind of input, damaged cache files).
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,6 +1,10 @@
 //! bb-fetch end to end, on fixtures made at test time: local files through FILESPATH,
 //! every archive kind through a `file://` PREMIRROR with checksums, archives that try
 //! to escape, git repositories, and patches.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,4 +1,8 @@
 //! loaddata and checksettings.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "test inputs are written directly"
+)]
 
 use bb_toaster::manage::checksettings;
 
