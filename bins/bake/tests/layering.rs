@@ -114,8 +114,11 @@ fn metadata() -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON")
 }
 
-/// (package name, manifest dir, normal dependencies as (name, is workspace path dep)).
-fn packages() -> Vec<(String, PathBuf, Vec<(String, bool)>)> {
+/// A package: name, manifest directory, normal dependencies as (name, is a path
+/// dependency, i.e. a workspace crate).
+type Package = (String, PathBuf, Vec<(String, bool)>);
+
+fn packages() -> Vec<Package> {
     let m = metadata();
     let mut out = Vec::new();
     for p in m["packages"].as_array().expect("packages") {
