@@ -260,7 +260,7 @@ pub fn edit_bblayers(
         NewValue::Keep
     });
     if ops.is_empty() {
-        return Err(Error::Config("Unable to find BBLAYERS".to_owned()));
+        return Err(Error::NoBblayers);
     }
     let plus_equals = ops.iter().filter(|o| *o == "+=").count() > 1;
 

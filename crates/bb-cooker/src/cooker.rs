@@ -53,8 +53,7 @@ impl CookerOptions {
     /// The options of the running process: its working directory, environment and
     /// command line, and `os.uname()` read from `/proc/sys/kernel`.
     pub fn from_process() -> Result<CookerOptions> {
-        let cwd = std::env::current_dir()
-            .map_err(|e| Error::Io(format!("cannot read the current directory: {e}")))?;
+        let cwd = std::env::current_dir().map_err(Error::CurrentDir)?;
         let read = |f: &str| {
             fs_err::read_to_string(format!("/proc/sys/kernel/{f}"))
                 .map(|s| s.trim().to_owned())
@@ -338,7 +337,7 @@ impl Cooker {
                     .and_then(|mut v| {
                         v.pop()
                             .map(|(_, d)| d)
-                            .ok_or_else(|| Error::Config(format!("{f}: no such variant")))
+                            .ok_or_else(|| Error::NoSuchVariant { target: f.clone() })
                     });
                 (f.clone(), r)
             })
@@ -373,7 +372,12 @@ impl Cooker {
         if missing.is_empty() {
             return out
                 .into_iter()
-                .map(|o| o.ok_or_else(|| Error::Config("invariant: build info present".into())))
+                .map(|o| {
+                    o.ok_or_else(|| Error::BuildInfo {
+                        target: String::new(),
+                        message: "invariant: build info present".into(),
+                    })
+                })
                 .collect();
         }
         let parsed = self.parse_targets(&missing);
@@ -389,7 +393,10 @@ impl Cooker {
             .collect();
         let mut changed = false;
         for (f, info) in computed {
-            let info = info.map_err(|e| Error::Config(format!("{f}: {e}")))?;
+            let info = info.map_err(|message| Error::BuildInfo {
+                target: f.clone(),
+                message,
+            })?;
             let (_, file) = split_virtual(&f);
             if let Some((_, _, c)) = res.store.as_mut() {
                 changed |= c.set_build_info(file, &f, info.clone());
@@ -401,10 +408,18 @@ impl Cooker {
             }
         }
         if changed && let Some((path, config, c)) = res.store.as_ref() {
-            c.save(path, config).map_err(Error::Io)?;
+            c.save(path, config).map_err(|message| Error::CacheWrite {
+                path: path.clone(),
+                message,
+            })?;
         }
         out.into_iter()
-            .map(|o| o.ok_or_else(|| Error::Config("a target has no build information".into())))
+            .map(|o| {
+                o.ok_or_else(|| Error::BuildInfo {
+                    target: String::new(),
+                    message: "a target has no build information".into(),
+                })
+            })
             .collect()
     }
 

@@ -65,7 +65,7 @@ fn re_escape(s: &str) -> String {
 }
 
 fn cfg(msg: impl Into<String>) -> Error {
-    Error::Config(msg.into())
+    Error::Layers(msg.into())
 }
 
 /// Reads `bblayers.conf` and every layer's `conf/layer.conf` into `d`, as the first
@@ -292,8 +292,10 @@ impl Collections {
                 .get_var(&format!("LAYERDEPENDS_{c}"))?
                 .filter(|v| !v.is_empty())
             {
-                let list = explode_dep_versions(&dv, true)
-                    .map_err(|e| Error::Config(format!("Error parsing LAYERDEPENDS_{c}: {e}")))?;
+                let list = explode_dep_versions(&dv, true).map_err(|e| Error::LayerDepends {
+                    var: format!("LAYERDEPENDS_{c}"),
+                    message: e.to_string(),
+                })?;
                 for dep in list {
                     if names.contains(&dep.name) {
                         for op in &dep.constraints {
@@ -301,7 +303,7 @@ impl Collections {
                             match d.get_var(&format!("LAYERVERSION_{}", dep.name))?.filter(|v| !v.is_empty()) {
                                 Some(have) => {
                                     if !crate::version::vercmp_string_op(&have, want, opname)
-                                        .map_err(|e| Error::Config(format!("Error parsing LAYERDEPENDS_{c}: {e}")))?
+                                        .map_err(|e| Error::LayerDepends { var: format!("LAYERDEPENDS_{c}"), message: e.to_string() })?
                                     {
                                         errors.push(format!(
                                             "Layer '{c}' depends on version {op} of layer '{}', but version {have} is currently enabled in your configuration. Check that you are using the correct matching versions/branches of these two layers.",
@@ -328,8 +330,9 @@ impl Collections {
                 .get_var(&format!("LAYERRECOMMENDS_{c}"))?
                 .filter(|v| !v.is_empty())
             {
-                let list = explode_dep_versions(&rv, true).map_err(|e| {
-                    Error::Config(format!("Error parsing LAYERRECOMMENDS_{c}: {e}"))
+                let list = explode_dep_versions(&rv, true).map_err(|e| Error::LayerDepends {
+                    var: format!("LAYERRECOMMENDS_{c}"),
+                    message: e.to_string(),
                 })?;
                 for rec in list {
                     if !names.contains(&rec.name) {

@@ -470,9 +470,7 @@ impl Providers {
                     if r.default_preference > lr.default_preference {
                         true
                     } else if r.default_preference == lr.default_preference {
-                        vercmp((&lr.pe, &lr.pv, &lr.pr), (&r.pe, &r.pv, &r.pr))
-                            .map_err(|e| Error::Provider(e.to_string()))?
-                            .is_lt()
+                        vercmp((&lr.pe, &lr.pv, &lr.pr), (&r.pe, &r.pv, &r.pr))?.is_lt()
                     } else {
                         false
                     }
@@ -853,7 +851,10 @@ impl Providers {
                         Level::Error,
                         format!("Error parsing regular expression '{pattern}'"),
                     );
-                    return Err(Error::Provider(e));
+                    return Err(Error::BadPattern {
+                        pattern,
+                        message: e,
+                    });
                 }
             };
             if re.is_match_at_start(name) {
@@ -983,21 +984,19 @@ impl Providers {
                 }
             }
             let reasons = self.reasons(name, false);
-            return Err(Error::Provider(nothing_provides_message(
-                name, false, dependees, &reasons, &close,
-            )));
+            return Err(Error::NoProvider {
+                name: name.to_owned(),
+                message: nothing_provides_message(name, false, dependees, &reasons, &close),
+            });
         };
         let (mut eligible, found) = self.filter_build(all, name, d, log)?;
         eligible.retain(|&f| !failed(self.fn_of(f)));
         if eligible.is_empty() {
             let reason = format!("No eligible PROVIDERs exist for '{name}'");
-            return Err(Error::Provider(nothing_provides_message(
-                name,
-                false,
-                dependees,
-                &[reason],
-                &[],
-            )));
+            return Err(Error::NoProvider {
+                name: name.to_owned(),
+                message: nothing_provides_message(name, false, dependees, &[reason], &[]),
+            });
         }
         if eligible.len() > 1 && !found {
             let pns: Vec<String> = eligible
@@ -1024,13 +1023,18 @@ impl Providers {
         log: &mut Vec<Message>,
     ) -> Result<String> {
         if Self::is_assumed_provided(name, d)? {
-            return Err(Error::Provider(format!("{name} is in ASSUME_PROVIDED")));
+            return Err(Error::AssumeProvided {
+                name: name.to_owned(),
+            });
         }
         let eligible = self.resolve_build_providers(name, d, log)?;
         eligible
             .into_iter()
             .next()
-            .ok_or_else(|| Error::Provider(format!("Nothing PROVIDES '{name}'")))
+            .ok_or_else(|| Error::NoProvider {
+                name: name.to_owned(),
+                message: format!("Nothing PROVIDES '{name}'"),
+            })
     }
 
     /// The target chosen for the runtime name `name` (an RDEPENDS word), as
@@ -1066,25 +1070,19 @@ impl Providers {
         let all = self.runtime_idx(name, log)?;
         if all.is_empty() {
             let reasons = self.reasons(name, true);
-            return Err(Error::Provider(nothing_provides_message(
-                name,
-                true,
-                dependees,
-                &reasons,
-                &[],
-            )));
+            return Err(Error::NoProvider {
+                name: name.to_owned(),
+                message: nothing_provides_message(name, true, dependees, &reasons, &[]),
+            });
         }
         let (mut eligible, number_preferred) = self.filter_runtime(&all, name, d, log)?;
         eligible.retain(|&f| !failed(self.fn_of(f)));
         if eligible.is_empty() {
             let reason = format!("No eligible RPROVIDERs exist for '{name}'");
-            return Err(Error::Provider(nothing_provides_message(
-                name,
-                true,
-                dependees,
-                &[reason],
-                &[],
-            )));
+            return Err(Error::NoProvider {
+                name: name.to_owned(),
+                message: nothing_provides_message(name, true, dependees, &[reason], &[]),
+            });
         }
         if (eligible.len() > 1 && number_preferred == 0) || number_preferred > 1 {
             let pns: Vec<String> = eligible
@@ -1098,10 +1096,13 @@ impl Providers {
             );
         }
         if number_preferred > 1 {
-            return Err(Error::Provider(format!(
-                "Runtime target '{name}' is unbuildable, removing...\nMissing or unbuildable dependency chain was: {}",
-                py_list(&[name.to_string()])
-            )));
+            return Err(Error::Unbuildable {
+                name: name.to_owned(),
+                message: format!(
+                    "Runtime target '{name}' is unbuildable, removing...\nMissing or unbuildable dependency chain was: {}",
+                    py_list(&[name.to_string()])
+                ),
+            });
         }
         Ok(self.fns(&eligible))
     }

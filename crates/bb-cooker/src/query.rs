@@ -333,9 +333,9 @@ fn list_recipes(
             .iter()
             .any(|c| in_bbpath(&bbpath, &format!("{c}/{class}.bbclass")).is_some());
         if !found {
-            return Err(Error::Config(format!(
-                "No class named {class} found in BBPATH"
-            )));
+            return Err(Error::NoSuchClass {
+                class: class.clone(),
+            });
         }
     }
     let mut keyed = d.clone();

@@ -290,7 +290,8 @@ impl<'a> TaskData<'a> {
         self.log.append(&mut log);
         let eligible = match r {
             Ok(e) => e,
-            Err(CookerError::Provider(msg)) => {
+            Err(e) if e.is_provider() => {
+                let msg = e.to_string();
                 self.say(Level::Error, msg.clone());
                 return Err(Error::NoProvider(msg));
             }
@@ -323,7 +324,8 @@ impl<'a> TaskData<'a> {
         self.log.append(&mut log);
         let eligible = match r {
             Ok(e) => e,
-            Err(CookerError::Provider(msg)) => {
+            Err(e) if e.is_provider() => {
+                let msg = e.to_string();
                 // The "unbuildable" text of conflicting preferences is logged by
                 // remove_runtarget; a NoProvider text is an error event.
                 if msg.starts_with("Nothing RPROVIDES") {
