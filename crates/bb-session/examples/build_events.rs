@@ -67,3 +67,40 @@ fn build(dir: &str, target: &str) -> Result<bool, bb_session::Error> {
     say(&format!("{summary:?}"));
     Ok(summary.is_some_and(|s| s.failed == 0 && s.not_run == 0))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The example builds the bundled example's `sayhello` (compiling libhello and
+    /// sayhello with the host's compiler) and reports success.
+    #[test]
+    fn builds_the_bundled_example() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        copy(&root.join("meta"), &tmp.path().join("meta"));
+        let dir = tmp.path().join("testdata/build-hello");
+        copy(&root.join("testdata/build-hello"), &dir);
+        assert!(super::build(&dir.to_string_lossy(), "sayhello").expect("builds"));
+        assert!(
+            dir.join("tmp/work/sayhello/1.0-r0/image/usr/bin/sayhello")
+                .is_file()
+        );
+    }
+
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("readable").flatten() {
+            let name = e.file_name();
+            if ["tmp", "cache", "downloads", "expected"]
+                .iter()
+                .any(|n| name == *n)
+            {
+                continue;
+            }
+            if e.path().is_dir() {
+                copy(&e.path(), &to.join(&name));
+            } else {
+                std::fs::copy(e.path(), to.join(&name)).expect("copy");
+            }
+        }
+    }
+}

@@ -48,3 +48,43 @@ fn list(dir: &str) -> Result<Vec<String>, bb_session::Error> {
     lines.sort();
     Ok(lines)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The example lists the bundled example's two recipes with their PV and LICENSE.
+    #[test]
+    fn lists_the_bundled_example() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        copy(&root.join("meta"), &tmp.path().join("meta"));
+        let dir = tmp.path().join("testdata/build-hello");
+        copy(&root.join("testdata/build-hello"), &dir);
+        let lines = super::list(&dir.to_string_lossy()).expect("lists");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("libhello ")
+                && lines[0].contains(" 1.0 ")
+                && lines[0].ends_with("MIT"),
+            "{lines:?}"
+        );
+        assert!(lines[1].starts_with("sayhello "), "{lines:?}");
+    }
+
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("readable").flatten() {
+            let name = e.file_name();
+            if ["tmp", "cache", "downloads", "expected"]
+                .iter()
+                .any(|n| name == *n)
+            {
+                continue;
+            }
+            if e.path().is_dir() {
+                copy(&e.path(), &to.join(&name));
+            } else {
+                std::fs::copy(e.path(), to.join(&name)).expect("copy");
+            }
+        }
+    }
+}
