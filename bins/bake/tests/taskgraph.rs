@@ -214,6 +214,7 @@ fn taskgraph_corpus_matches_bitbake() {
             compare_graph(&mut m, &known, &label, &src.join("expected"), &nn, &dst);
         }
     }
+    assert!(commands > 0, "the corpus ran no command");
     assert!(
         m.0.is_empty(),
         "{} of {commands} commands differ from BitBake:\n\n{}",
