@@ -181,7 +181,7 @@ pub const CATALOG_FIXTURE: &str = "bake.xml";
 ///    ([`CATALOG_FIXTURE`]), then `custom.xml` when present;
 /// 2. makes sure exactly one DEFAULT_RELEASE setting exists;
 /// 3. makes sure the project "Command line builds" exists; when created it gets the
-///    DEFCONF_<VAR> settings as its variables and the DEFAULT_RELEASE release;
+///    `DEFCONF_<VAR>` settings as its variables and the DEFAULT_RELEASE release;
 /// 4. crash recovery: builds left in progress by a recorder that is gone are marked
 ///    failed.
 pub fn checksettings(
