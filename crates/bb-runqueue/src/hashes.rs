@@ -40,12 +40,12 @@ pub struct TaskPlan {
 fn expand(d: &DataStore, name: &str) -> Result<String> {
     d.get_var(name)
         .map(Option::unwrap_or_default)
-        .map_err(|e| Error::Data(format!("{name}: {e}")))
+        .map_err(Error::expand(name))
 }
 
 fn flag(d: &DataStore, name: &str, flag: &str) -> Result<Option<String>> {
     d.get_var_flag(name, flag, true)
-        .map_err(|e| Error::Data(format!("{name}[{flag}]: {e}")))
+        .map_err(Error::expand(format!("{name}[{flag}]")))
 }
 
 /// The local sources of a `do_fetch`: each `file://` entry of SRC_URI found through
@@ -147,7 +147,7 @@ pub fn taint_path(stamp: &str, task: &str) -> PathBuf {
 pub fn write_taint(stamp: &str, task: &str) -> Result<()> {
     let path = taint_path(stamp, task);
     if let Some(dir) = path.parent() {
-        fs_err::create_dir_all(dir).map_err(|e| Error::Io(e.to_string()))?;
+        fs_err::create_dir_all(dir)?;
     }
     let nonce = format!(
         "{}-{}-{:?}",
@@ -169,7 +169,7 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
         let t = &graph.tasks[i];
         let info = infos
             .get(&t.fn_name)
-            .ok_or_else(|| Error::Data(format!("no build information for {}", t.fn_name)))?;
+            .ok_or_else(|| Error::NoBuildInfo(t.fn_name.clone()))?;
         let pn = graph
             .recipes
             .get(&t.fn_name)
@@ -179,7 +179,7 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
             .tasks
             .get(&t.task)
             .cloned()
-            .ok_or_else(|| Error::Data(format!("no signature for {t}")))?;
+            .ok_or_else(|| Error::NoSignature(t.to_string()))?;
         let flags = graph.flags.get(&t.fn_name);
         let nostamp = flags.is_some_and(|f| f.has("nostamp", &t.task));
         let noexec = flags.is_some_and(|f| f.has("noexec", &t.task));
@@ -209,7 +209,8 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
         } else {
             Vec::new()
         };
-        let forced = fs_err::read_to_string(taint_path(stamp, &t.task))
+        // (std: a missing taint is the usual case, and needs no error naming it.)
+        let forced = std::fs::read_to_string(taint_path(stamp, &t.task))
             .ok()
             .map(|s| s.trim().to_owned());
         let tainted = forced.is_some() && !nostamp;
@@ -246,9 +247,7 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
     plans
         .into_iter()
         .enumerate()
-        .map(|(i, p)| {
-            p.ok_or_else(|| Error::Data(format!("task {} is on a cycle", graph.tasks[i])))
-        })
+        .map(|(i, p)| p.ok_or_else(|| Error::Cycle(graph.tasks[i].to_string())))
         .collect()
 }
 
@@ -270,9 +269,11 @@ pub fn sigdata(
     for (f, tasks) in &per_fn {
         let d = recipes
             .get(*f)
-            .ok_or_else(|| Error::Data(format!("no datastore for {f}")))?;
-        let map =
-            bb_siggen::task_basehashes(d, tasks).map_err(|e| Error::Data(format!("{f}: {e}")))?;
+            .ok_or_else(|| Error::NoDatastore((*f).to_owned()))?;
+        let map = bb_siggen::task_basehashes(d, tasks).map_err(|source| Error::Signature {
+            fn_name: (*f).to_owned(),
+            source: Box::new(source),
+        })?;
         for (task, sig) in map {
             sigs.insert(((*f).to_owned(), task), sig);
         }
@@ -281,7 +282,7 @@ pub fn sigdata(
     for (i, t) in graph.tasks.iter().enumerate() {
         let sig = sigs
             .get(&(t.fn_name.clone(), t.task.clone()))
-            .ok_or_else(|| Error::Data(format!("no signature for {t}")))?;
+            .ok_or_else(|| Error::NoSignature(t.to_string()))?;
         let mut data = SigData::from_task(sig);
         let dep_ids: Vec<String> = graph.deps[i]
             .iter()
@@ -340,29 +341,8 @@ pub fn topo_order(graph: &TaskGraph) -> Vec<usize> {
 }
 
 /// Writes a task's stamp (after it succeeded), removing its stamps for other hashes.
+/// A build writes its stamps through one [`StampIndex`](crate::StampIndex) instead,
+/// which reads each stamp directory once.
 pub fn write_stamp(plan: &TaskPlan, task: &str) -> Result<()> {
-    let Some(path) = &plan.stamp else {
-        return Ok(());
-    };
-    if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
-        fs_err::create_dir_all(dir).map_err(|e| Error::Io(e.to_string()))?;
-        let name = name.to_string_lossy();
-        // `<base>.do_task.` : the prefix shared by this task's stamps.
-        if let Some(pos) = name.find(&format!(".{task}.")) {
-            let prefix = &name[..pos + task.len() + 2];
-            if let Ok(rd) = std::fs::read_dir(dir) {
-                for e in rd.flatten() {
-                    let other = e.file_name().to_string_lossy().into_owned();
-                    if other.starts_with(prefix)
-                        && other != name
-                        && !other[prefix.len()..].starts_with("sigdata.")
-                        && !other[prefix.len()..].starts_with("taint")
-                    {
-                        let _ = std::fs::remove_file(e.path());
-                    }
-                }
-            }
-        }
-    }
-    crate::atomic_write(path, b"")
+    crate::StampIndex::new().write(plan, task)
 }

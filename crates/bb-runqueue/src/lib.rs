@@ -44,13 +44,15 @@ mod lock;
 mod runner;
 mod rusage;
 mod sched;
+mod stamps;
 
 pub use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
-pub use error::{Error, Result};
+pub use error::{Error, Result, TaskError};
 pub use exec::{Builtins, TaskContext};
 pub use lock::BuildLock;
 pub use runner::{runner_main, set_runner_command};
-pub use sched::{RunOptions, Summary, run_build};
+pub use sched::{RunOptions, Scheduler, Summary, run_build};
+pub use stamps::StampIndex;
 
 /// Writes `bytes` to `path` through a temporary name in the same directory and a
 /// rename, so that a crash never leaves a partial file under the real name.
@@ -60,6 +62,7 @@ pub(crate) fn atomic_write(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
-    fs_err::write(&tmp, bytes).map_err(|e| Error::Io(e.to_string()))?;
-    fs_err::rename(&tmp, path).map_err(|e| Error::Io(e.to_string()))
+    fs_err::write(&tmp, bytes)?;
+    fs_err::rename(&tmp, path)?;
+    Ok(())
 }
