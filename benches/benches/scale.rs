@@ -107,7 +107,11 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
     let (_, _, first) = prepare(&dir, &mut Vec::new());
     let tasks = first.graph.len();
     let shell_tasks = (world.recipes + 1) * TASKS;
-    let runs = if size <= 10_000 { 3 } else { 1 };
+    let runs = match std::env::var("BAKE_BENCH_SCALE_RUNS") {
+        Ok(n) => n.parse().unwrap_or(1),
+        Err(_) if size <= 10_000 => 3,
+        Err(_) => 1,
+    };
     let mut full = Vec::new();
     for _ in 0..runs {
         let _ = std::fs::remove_dir_all(dir.join("tmp"));
@@ -119,9 +123,17 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
     }
     let mut noop_run = Vec::new();
     let mut noop_total = Vec::new();
+    let mut steps: Vec<(String, Vec<Duration>)> = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let (ck, _, p) = prepare(&dir, &mut Vec::new());
+        let mut timing = Vec::new();
+        let (ck, _, p) = prepare(&dir, &mut timing);
+        for (what, d) in timing {
+            match steps.iter_mut().find(|(w, _)| *w == what) {
+                Some((_, v)) => v.push(d),
+                None => steps.push((what, vec![d])),
+            }
+        }
         let (s, _, took) = run(&ck, &p);
         noop_total.push(t.elapsed());
         assert_eq!(s.ran, 0, "nothing runs in a no-op rebuild");
@@ -129,14 +141,25 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
         noop_run.push(took);
     }
     let peak = benches::peak_rss().unwrap_or(0);
+    let steps: Vec<String> = steps
+        .into_iter()
+        .map(|(what, v)| {
+            format!(
+                "{}:{:.1}ms",
+                what.split_whitespace().next().unwrap_or("?"),
+                median(v).as_secs_f64() * 1e3
+            )
+        })
+        .collect();
     #[expect(clippy::print_stdout, reason = "the bench's result line")]
     {
         println!(
-            "RESULT tasks={tasks} shell_tasks={shell_tasks} full_ms={:.1} noop_run_ms={:.2} noop_total_ms={:.1} peak_mb={:.1}",
+            "RESULT tasks={tasks} shell_tasks={shell_tasks} full_ms={:.1} noop_run_ms={:.2} noop_total_ms={:.1} peak_mb={:.1} steps={}",
             median(full).as_secs_f64() * 1e3,
             median(noop_run).as_secs_f64() * 1e3,
             median(noop_total).as_secs_f64() * 1e3,
-            peak as f64 / 1048576.0
+            peak as f64 / 1048576.0,
+            steps.join(",")
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -241,6 +264,12 @@ fn main() {
                         field(line, "noop_run_ms"),
                         field(line, "noop_total_ms"),
                         field(line, "peak_mb"),
+                    );
+                    println!(
+                        "    no-op steps: {}",
+                        line.split_whitespace()
+                            .find_map(|kv| kv.strip_prefix("steps="))
+                            .unwrap_or("")
                     );
                 }
             }

@@ -165,6 +165,12 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
     let order = topo_order(graph);
     let mut plans: Vec<Option<TaskPlan>> = vec![None; graph.len()];
     let mut sums: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    // Every task's id (`fn:do_task`), made once: the hashes of its dependants name it.
+    let ids: Vec<String> = graph.tasks.iter().map(ToString::to_string).collect();
+    // Each stamp directory listed once: whether a stamp or a taint exists is a lookup
+    // there, not a path walk per task (and costs the same in a directory every recipe
+    // shares).
+    let mut listing = DirListing::default();
     for i in order {
         let t = &graph.tasks[i];
         let info = infos
@@ -179,29 +185,16 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
             .tasks
             .get(&t.task)
             .cloned()
-            .ok_or_else(|| Error::NoSignature(t.to_string()))?;
+            .ok_or_else(|| Error::NoSignature(ids[i].clone()))?;
         let flags = graph.flags.get(&t.fn_name);
         let nostamp = flags.is_some_and(|f| f.has("nostamp", &t.task));
         let noexec = flags.is_some_and(|f| f.has("noexec", &t.task));
         let stamp = &info.stamp;
-        let dep_ids: Vec<String> = graph.deps[i]
-            .iter()
-            .map(|&j| graph.tasks[j].to_string())
-            .collect();
-        let dep_hashes: Vec<String> = graph.deps[i]
-            .iter()
-            .map(|&j| {
-                plans[j]
-                    .as_ref()
-                    .map(|p| p.taskhash.clone())
-                    .unwrap_or_default()
-            })
-            .collect();
-        let pairs: Vec<(&str, &str)> = dep_ids
-            .iter()
-            .map(String::as_str)
-            .zip(dep_hashes.iter().map(String::as_str))
-            .collect();
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(graph.deps[i].len());
+        for &j in &graph.deps[i] {
+            let hash = plans[j].as_ref().map_or("", |p| p.taskhash.as_str());
+            pairs.push((ids[j].as_str(), hash));
+        }
         let files = if t.task == "do_fetch" {
             sums.entry(t.fn_name.as_str())
                 .or_insert_with(|| checksums(&info.local_files))
@@ -209,10 +202,14 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
         } else {
             Vec::new()
         };
-        // (std: a missing taint is the usual case, and needs no error naming it.)
-        let forced = std::fs::read_to_string(taint_path(stamp, &t.task))
-            .ok()
-            .map(|s| s.trim().to_owned());
+        let taint_file = taint_path(stamp, &t.task);
+        let forced = if listing.exists(&taint_file) {
+            fs_err::read_to_string(&taint_file)
+                .ok()
+                .map(|s| s.trim().to_owned())
+        } else {
+            None
+        };
         let tainted = forced.is_some() && !nostamp;
         let taint = if nostamp {
             // A nostamp task runs every time: so do the tasks after it.
@@ -228,7 +225,7 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
         };
         let stamp_path = (!nostamp && !stamp.is_empty())
             .then(|| PathBuf::from(format!("{stamp}.{}.{taskhash}{extra}", t.task)));
-        let up_to_date = stamp_path.as_ref().is_some_and(|p| p.exists());
+        let up_to_date = stamp_path.as_ref().is_some_and(|p| listing.exists(p));
         let sigdata_path = (!stamp.is_empty())
             .then(|| PathBuf::from(format!("{stamp}.{}.sigdata.{taskhash}", t.task)));
         plans[i] = Some(TaskPlan {
@@ -247,8 +244,32 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
     plans
         .into_iter()
         .enumerate()
-        .map(|(i, p)| p.ok_or_else(|| Error::Cycle(graph.tasks[i].to_string())))
+        .map(|(i, p)| p.ok_or_else(|| Error::Cycle(ids[i].clone())))
         .collect()
+}
+
+/// The names in each directory looked at, read once (a missing directory holds
+/// nothing).
+#[derive(Default)]
+struct DirListing {
+    dirs: HashMap<PathBuf, std::collections::HashSet<std::ffi::OsString>>,
+}
+
+impl DirListing {
+    /// Whether `path` exists (as its directory was when first listed).
+    fn exists(&mut self, path: &Path) -> bool {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return path.exists();
+        };
+        self.dirs
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| {
+                std::fs::read_dir(dir)
+                    .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+                    .unwrap_or_default()
+            })
+            .contains(name)
+    }
 }
 
 /// The sig data of every task of the graph (what `-S` writes), from the finalized
@@ -312,8 +333,13 @@ fn run_nonce() -> &'static str {
 /// task they depend on up to date too (a dependency whose stamp went missing runs
 /// again, and so do the tasks after it).
 pub fn up_to_date(graph: &TaskGraph, plans: &[TaskPlan]) -> Vec<bool> {
+    up_to_date_in(graph, plans, &topo_order(graph))
+}
+
+/// [`up_to_date`] with the graph's [`topo_order`] at hand.
+pub(crate) fn up_to_date_in(graph: &TaskGraph, plans: &[TaskPlan], order: &[usize]) -> Vec<bool> {
     let mut current = vec![false; graph.len()];
-    for &i in &topo_order(graph) {
+    for &i in order {
         current[i] = plans[i].up_to_date && graph.deps[i].iter().all(|&d| current[d]);
     }
     current
@@ -321,7 +347,11 @@ pub fn up_to_date(graph: &TaskGraph, plans: &[TaskPlan]) -> Vec<bool> {
 
 /// Dependencies before dependents (Kahn's algorithm, lowest index first).
 pub fn topo_order(graph: &TaskGraph) -> Vec<usize> {
-    let rev = graph.reverse_deps();
+    topo_order_with(graph, &graph.reverse_deps())
+}
+
+/// [`topo_order`] with the graph's reverse dependencies at hand.
+pub(crate) fn topo_order_with(graph: &TaskGraph, rev: &[Vec<usize>]) -> Vec<usize> {
     let mut indeg: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
     let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..graph.len())
         .filter(|&i| indeg[i] == 0)

@@ -149,14 +149,15 @@ impl<'a> Scheduler<'a> {
         events: &'a Sender<BuildEvent>,
     ) -> Scheduler<'a> {
         let rev = graph.reverse_deps();
-        let weight = weights(graph, &rev);
+        let order = crate::hashes::topo_order_with(graph, &rev);
+        let weight = weights(graph, &rev, &order);
         Scheduler {
             graph,
             plans,
             recipes,
             opts,
             events,
-            current: crate::hashes::up_to_date(graph, plans),
+            current: crate::hashes::up_to_date_in(graph, plans, &order),
             weight,
             rev,
             state: vec![State::Waiting; graph.len()],
@@ -546,8 +547,7 @@ fn worker(
 }
 
 /// BitBake-style priorities: a task's weight grows with what waits for it.
-fn weights(graph: &TaskGraph, rev: &[Vec<usize>]) -> Vec<(usize, usize)> {
-    let order = crate::hashes::topo_order(graph);
+fn weights(graph: &TaskGraph, rev: &[Vec<usize>], order: &[usize]) -> Vec<(usize, usize)> {
     // BitBake's calculate_task_weights: 10 for a task nothing depends on, else 1 plus
     // the weights of the tasks that depend on it.
     let mut w = vec![1usize; graph.len()];

@@ -1,4 +1,7 @@
-//! bb-runqueue pieces on small hand-made inputs: run scripts, stamps, events.
+//! bb-runqueue pieces on small hand-made inputs: run scripts, stamps, events, and
+//! builds of hand-made graphs (`build.rs`: what tasks are measured to use).
+
+mod build;
 
 use bb_data::DataStore;
 
