@@ -10,6 +10,9 @@
 //!   minus one shell's cost);
 //! - a no-op rebuild: `run_build` with everything up to date, and the whole of it
 //!   (parse with the cache, graph, hashes, run);
+//! - the CPU time bake itself spends per task (user + system of the process, not of
+//!   the shells: independent of how loaded the machine is), for the full build and
+//!   the no-op rebuild;
 //! - the peak resident memory of the process that did all this.
 //!
 //! Each world runs in a child process of its own (so that its peak memory is its own).
@@ -75,16 +78,23 @@ fn run(
         targets: vec!["world".into()],
     };
     let t = Instant::now();
-    let s = bb_runqueue::run_build(
-        &p.graph,
-        &p.plans,
-        &recipes,
-        &bb_runqueue::builtin::Native::new(),
-        &opts,
-        &tx,
-    );
+    let sched = bb_runqueue::Scheduler::new(&p.graph, &p.plans, &recipes, &opts, &tx);
+    let new = t.elapsed();
+    let s = sched.run(&bb_runqueue::builtin::Native::new());
+    let ran = t.elapsed();
     drop(tx);
     let _ = drain.join();
+    if std::env::var_os("BAKE_BENCH_SCALE_TRACE").is_some() {
+        #[expect(clippy::print_stderr, reason = "a trace for profiling")]
+        {
+            eprintln!(
+                "new {:.2} ms, run {:.2} ms, drained {:.2} ms",
+                new.as_secs_f64() * 1e3,
+                (ran - new).as_secs_f64() * 1e3,
+                (t.elapsed() - ran).as_secs_f64() * 1e3
+            );
+        }
+    }
     (s, parse, t.elapsed())
 }
 
@@ -113,10 +123,13 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
         Err(_) => 1,
     };
     let mut full = Vec::new();
+    let mut full_cpu = Vec::new();
     for _ in 0..runs {
         let _ = std::fs::remove_dir_all(dir.join("tmp"));
         let (ck, _, p) = prepare(&dir, &mut Vec::new());
+        let cpu = benches::self_cpu().unwrap_or_default();
         let (s, _, took) = run(&ck, &p);
+        full_cpu.push(benches::self_cpu().unwrap_or_default().saturating_sub(cpu));
         assert_eq!(s.failed, 0, "a task failed");
         assert_eq!(s.ran, tasks, "every task runs");
         full.push(took);
@@ -124,6 +137,7 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
     let mut noop_run = Vec::new();
     let mut noop_total = Vec::new();
     let mut steps: Vec<(String, Vec<Duration>)> = Vec::new();
+    let cpu = benches::self_cpu().unwrap_or_default();
     for _ in 0..5 {
         let t = Instant::now();
         let mut timing = Vec::new();
@@ -140,6 +154,7 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
         assert_eq!(s.skipped, tasks);
         noop_run.push(took);
     }
+    let noop_cpu = benches::self_cpu().unwrap_or_default().saturating_sub(cpu) / 5;
     let peak = benches::peak_rss().unwrap_or(0);
     let steps: Vec<String> = steps
         .into_iter()
@@ -154,10 +169,12 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
     #[expect(clippy::print_stdout, reason = "the bench's result line")]
     {
         println!(
-            "RESULT tasks={tasks} shell_tasks={shell_tasks} full_ms={:.1} noop_run_ms={:.2} noop_total_ms={:.1} peak_mb={:.1} steps={}",
+            "RESULT tasks={tasks} shell_tasks={shell_tasks} full_ms={:.1} noop_run_ms={:.2} noop_total_ms={:.1} noop_cpu_ms={:.0} full_cpu_ms={:.0} peak_mb={:.1} steps={}",
             median(full).as_secs_f64() * 1e3,
             median(noop_run).as_secs_f64() * 1e3,
             median(noop_total).as_secs_f64() * 1e3,
+            noop_cpu.as_secs_f64() * 1e3,
+            median(full_cpu).as_secs_f64() * 1e3,
             peak as f64 / 1048576.0,
             steps.join(",")
         );
@@ -216,9 +233,9 @@ fn main() {
     {
         println!("shell start (sh run-script, one at a time): {shell_ms:.3} ms");
         println!(
-            "| tasks | stamps | shape | full build, 2 workers | per task | overhead over sh | no-op run_build | no-op total | peak RSS |"
+            "| tasks | stamps | shape | full build, 2 workers | per task | overhead over sh | bake's own CPU per task | no-op run_build | no-op total (CPU) | peak RSS |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
     }
     let exe = std::env::current_exe().expect("invariant: the bench knows its path");
     for &size in &sizes {
@@ -255,14 +272,16 @@ fn main() {
                 #[expect(clippy::print_stdout, reason = "the bench's report")]
                 {
                     println!(
-                        "| {} | {} | {} | {:.2} s | {per_task:.3} ms | {:.3} ms | {:.1} ms | {:.0} ms | {:.0} MB |",
+                        "| {} | {} | {} | {:.2} s | {per_task:.3} ms | {:.3} ms | {:.0} µs | {:.1} ms | {:.0} ms ({:.0} ms) | {:.0} MB |",
                         field(line, "tasks"),
                         stamps_name(stamps),
                         shape_name(shape),
                         full / 1e3,
                         per_task - shell_ms,
+                        field(line, "full_cpu_ms") * 1e3 / shell_tasks,
                         field(line, "noop_run_ms"),
                         field(line, "noop_total_ms"),
+                        field(line, "noop_cpu_ms"),
                         field(line, "peak_mb"),
                     );
                     println!(

@@ -258,3 +258,15 @@ pub fn peak_rss() -> Option<u64> {
         .ok()?;
     Some(kb * 1024)
 }
+
+/// CPU time this process has used so far (user + system, all its threads, not its
+/// children), from `/proc/self/stat` (clock ticks of 10 ms).
+pub fn self_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command (which may hold spaces) end with `)`.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command.
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
