@@ -10,9 +10,9 @@
 //!   minus one shell's cost);
 //! - a no-op rebuild: `run_build` with everything up to date, and the whole of it
 //!   (parse with the cache, graph, hashes, run);
-//! - the CPU time bake itself spends per task (user + system of the process, not of
-//!   the shells: independent of how loaded the machine is), for the full build and
-//!   the no-op rebuild;
+//! - the CPU time bake itself spends per task in `run_build` (user + system of the
+//!   process, not of the shells: independent of how loaded the machine is), and the
+//!   CPU time of the whole no-op rebuild;
 //! - the peak resident memory of the process that did all this.
 //!
 //! Each world runs in a child process of its own (so that its peak memory is its own).
@@ -64,7 +64,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn run(
     ck: &bb_cooker::Cooker,
     p: &benches::Prepared,
-) -> (bb_runqueue::Summary, Duration, Duration) {
+) -> (bb_runqueue::Summary, Duration, Duration, Duration) {
     let t = Instant::now();
     let recipes = recipes_to_run(ck, p);
     let parse = t.elapsed();
@@ -77,6 +77,7 @@ fn run(
         cancel: Default::default(),
         targets: vec!["world".into()],
     };
+    let cpu = benches::self_cpu().unwrap_or_default();
     let t = Instant::now();
     let sched = bb_runqueue::Scheduler::new(&p.graph, &p.plans, &recipes, &opts, &tx);
     let new = t.elapsed();
@@ -84,6 +85,7 @@ fn run(
     let ran = t.elapsed();
     drop(tx);
     let _ = drain.join();
+    let cpu = benches::self_cpu().unwrap_or_default().saturating_sub(cpu);
     if std::env::var_os("BAKE_BENCH_SCALE_TRACE").is_some() {
         #[expect(clippy::print_stderr, reason = "a trace for profiling")]
         {
@@ -95,7 +97,7 @@ fn run(
             );
         }
     }
-    (s, parse, t.elapsed())
+    (s, parse, t.elapsed(), cpu)
 }
 
 /// One world, in this process: prints one `RESULT` line of `key=value` pairs.
@@ -127,9 +129,8 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
     for _ in 0..runs {
         let _ = std::fs::remove_dir_all(dir.join("tmp"));
         let (ck, _, p) = prepare(&dir, &mut Vec::new());
-        let cpu = benches::self_cpu().unwrap_or_default();
-        let (s, _, took) = run(&ck, &p);
-        full_cpu.push(benches::self_cpu().unwrap_or_default().saturating_sub(cpu));
+        let (s, _, took, cpu) = run(&ck, &p);
+        full_cpu.push(cpu);
         assert_eq!(s.failed, 0, "a task failed");
         assert_eq!(s.ran, tasks, "every task runs");
         full.push(took);
@@ -148,7 +149,7 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
                 None => steps.push((what, vec![d])),
             }
         }
-        let (s, _, took) = run(&ck, &p);
+        let (s, _, took, _) = run(&ck, &p);
         noop_total.push(t.elapsed());
         assert_eq!(s.ran, 0, "nothing runs in a no-op rebuild");
         assert_eq!(s.skipped, tasks);

@@ -8,7 +8,17 @@
 //! through native implementations ([`Builtins`], see [`builtin`]).
 //!
 //! Progress and results are [`BuildEvent`]s (crate `bb-events`) sent on a channel, for the terminal UI
-//! and for the build recorder.
+//! and for the build recorder. Every task's [`Usage`] is measured however it ends
+//! (success, failure, Ctrl-C): wall time, its shells' CPU and block I/O (`wait4`) and
+//! the worker thread's own (`RUSAGE_THREAD`) for native functions.
+//!
+//! Entry points: [`hashes::plan`], [`run_build`] (a [`Scheduler`] run to the end),
+//! [`Builtins`] / [`builtin::Native`] for native task functions (which fail with a
+//! [`TaskError`]), [`StampIndex`] (stamp writes that cost the same in a directory every
+//! recipe shares), [`BuildLock`]. Errors: [`Error`].
+//!
+//! Every per-task step costs the same whatever the size of the build (issue 11 §4;
+//! `benches/benches/scale.rs` measures it on worlds of 1,000 to 100,000 tasks).
 //!
 //! ```no_run
 //! # fn demo(graph: &bb_taskgraph::TaskGraph,
