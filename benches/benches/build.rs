@@ -23,93 +23,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use bb_cooker::{Cooker, CookerOptions};
+use bb_cooker::Cooker;
+use benches::{Prepared, Shape, Stamps, World, prepare};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const RECIPES: usize = 1000;
 const TASKS: usize = 10;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    if let Some(dir) = p.parent() {
-        std::fs::create_dir_all(dir).expect("invariant: writable");
-    }
-    std::fs::write(p, text).expect("invariant: writable");
-}
-
-/// The generated world (no bblayers.conf: BBPATH names it, as for BitBake).
-fn world(root: &Path) {
-    write(
-        root,
-        "conf/bitbake.conf",
-        r#"BBFILES = "${TOPDIR}/recipes/*.bb"
-PN = "${@bb.parse.vars_from_file(d.getVar('FILE', False),d)[0] or 'defaultpkgname'}"
-PV = "${@bb.parse.vars_from_file(d.getVar('FILE', False),d)[1] or '1.0'}"
-PR = "r0"
-TMPDIR = "${TOPDIR}/tmp"
-STAMP = "${TMPDIR}/stamps/${PN}/${PV}-${PR}"
-WORKDIR = "${TMPDIR}/work/${PN}/${PV}-${PR}"
-T = "${WORKDIR}/temp"
-B = "${WORKDIR}/build"
-CACHE = "${TOPDIR}/cache"
-BB_NUMBER_THREADS = "2"
-BB_SIGNATURE_HANDLER = "basichash"
-BB_BASEHASH_IGNORE_VARS = "TMPDIR TOPDIR FILE PATH PWD BB_TASKHASH CACHE"
-OVERRIDES = "pn-${PN}"
-PACKAGES = "${PN}"
-export PATH = "/usr/bin:/bin"
-"#,
-    );
-    let mut base = String::new();
-    let mut prev: Option<String> = None;
-    for t in 0..TASKS {
-        base.push_str(&format!("do_t{t}() {{\n\ttrue\n}}\n"));
-        match &prev {
-            Some(p) => base.push_str(&format!("addtask t{t} after {p}\n")),
-            None => base.push_str(&format!("addtask t{t}\n")),
-        }
-        prev = Some(format!("do_t{t}"));
-    }
-    base.push_str("do_t0[deptask] = \"do_t9\"\ndo_t0[dirs] = \"${B}\"\n");
-    base.push_str("do_build[noexec] = \"1\"\naddtask build after do_t9\n");
-    write(root, "classes/base.bbclass", &base);
-    let mut all = Vec::new();
-    for i in 0..RECIPES {
-        let mut deps = Vec::new();
-        for d in [i / 2, i / 3] {
-            if d < i && !deps.contains(&format!("r{d}")) {
-                deps.push(format!("r{d}"));
-            }
-        }
-        write(
-            root,
-            &format!("recipes/r{i}_1.0.bb"),
-            &format!("DEPENDS = \"{}\"\n", deps.join(" ")),
-        );
-        all.push(format!("r{i}"));
-    }
-    write(
-        root,
-        "recipes/world_1.0.bb",
-        &format!(
-            "DEPENDS = \"{}\"\ndo_build[deptask] = \"do_t9\"\n",
-            all.join(" ")
-        ),
-    );
-}
-
-fn cooker(dir: &Path) -> Cooker {
-    let mut opts = CookerOptions::from_process().expect("invariant: options");
-    opts.cwd = dir.to_path_buf();
-    opts.env.retain(|(k, _)| k != "BBPATH" && k != "PWD");
-    opts.env
-        .push(("BBPATH".into(), dir.to_string_lossy().into_owned()));
-    opts.env
-        .push(("PWD".into(), dir.to_string_lossy().into_owned()));
-    Cooker::new(&opts).expect("invariant: the world's configuration parses")
-}
 
 struct Stats(Vec<Duration>);
 
@@ -129,69 +50,6 @@ impl Stats {
         }
         med
     }
-}
-
-struct Prepared {
-    graph: bb_taskgraph::TaskGraph,
-    plans: Vec<bb_runqueue::hashes::TaskPlan>,
-    infos: HashMap<String, bb_cooker::BuildInfo>,
-}
-
-/// Graph and hashes, as `bake world` makes them (parse with the cache first).
-fn prepare(
-    dir: &Path,
-    timing: &mut Vec<(String, Duration)>,
-) -> (Cooker, bb_cooker::ParseResult, Prepared) {
-    let t = Instant::now();
-    let ck = cooker(dir);
-    let loaded = ck.load_cache(ck.cache_file().as_deref());
-    let mut res = ck.parse_all_from(loaded, &|_, _| {});
-    timing.push(("parse (configuration + cache)".into(), t.elapsed()));
-    assert!(
-        res.recipes.len() > RECIPES,
-        "{} recipes parsed, failures: {:?}",
-        res.recipes.len(),
-        res.failures.first().map(|f| &f.message)
-    );
-    let t = Instant::now();
-    let mut config = ck.config.clone();
-    bb_data::expand_keys(&mut config).expect("invariant: keys expand");
-    let providers = bb_cooker::providers::Providers::new(&res.recipes);
-    // `bake world`: every recipe not excluded from world.
-    let opts = bb_taskgraph::GraphOptions {
-        targets: providers
-            .world_targets(Some("do_build"))
-            .iter()
-            .map(|pn| bb_taskgraph::Target::parse(pn, "build"))
-            .collect(),
-        ..bb_taskgraph::GraphOptions::default()
-    };
-    let (graph, _) = bb_taskgraph::build_graph(&providers, &config, &opts);
-    let graph = graph.expect("invariant: the world has a graph");
-    timing.push(("task graph".into(), t.elapsed()));
-    let t = Instant::now();
-    let fns: Vec<String> = graph.recipes.keys().cloned().collect();
-    let infos: HashMap<String, bb_cooker::BuildInfo> = fns
-        .iter()
-        .cloned()
-        .zip(
-            ck.build_infos(&mut res, &fns, &bb_runqueue::hashes::build_info)
-                .expect("invariant: build information"),
-        )
-        .collect();
-    timing.push(("build information (basehashes)".into(), t.elapsed()));
-    let t = Instant::now();
-    let plans = bb_runqueue::hashes::plan(&graph, &infos).expect("invariant: plan");
-    timing.push(("task hashes and stamps".into(), t.elapsed()));
-    (
-        ck,
-        res,
-        Prepared {
-            graph,
-            plans,
-            infos,
-        },
-    )
 }
 
 /// What `bake` records when Toaster recording is on: the configuration's variables with
@@ -283,22 +141,7 @@ fn run_recorded(ck: &Cooker, p: &Prepared, db: Option<&Path>) -> bb_runqueue::Su
         r.dep_tree(dep_tree(p));
         r
     });
-    let current = bb_runqueue::hashes::up_to_date(&p.graph, &p.plans);
-    let mut need: Vec<String> = p
-        .graph
-        .tasks
-        .iter()
-        .zip(&current)
-        .filter(|(_, up)| !**up)
-        .map(|(t, _)| t.fn_name.clone())
-        .collect();
-    need.sort();
-    need.dedup();
-    let recipes: HashMap<String, bb_data::DataStore> = ck
-        .parse_targets(&need)
-        .into_iter()
-        .map(|(f, r)| (f, r.expect("invariant: recipe parses")))
-        .collect();
+    let recipes = benches::recipes_to_run(ck, p);
     let (tx, rx) = std::sync::mpsc::channel::<bb_runqueue::BuildEvent>();
     let drain = std::thread::spawn(move || {
         let n = rx
@@ -351,7 +194,14 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| base.join("bake-bench-build-world"));
     let _ = std::fs::remove_dir_all(&dir);
-    world(&dir);
+    World {
+        recipes: RECIPES,
+        tasks: TASKS,
+        shape: Shape::Tree,
+        stamps: Stamps::PerRecipe,
+    }
+    .write(&dir)
+    .expect("invariant: the world is written");
     #[allow(clippy::print_stdout)]
     {
         println!(

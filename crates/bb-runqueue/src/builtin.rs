@@ -6,10 +6,11 @@
 use std::io::Write as _;
 use std::path::Path;
 
+use crate::error::TaskError;
 use crate::exec::{Builtins, TaskContext};
 
 /// A native task function: runs with the task's context.
-pub type NativeFn = fn(&mut TaskContext<'_>) -> Result<(), String>;
+pub type NativeFn = fn(&mut TaskContext<'_>) -> Result<(), TaskError>;
 
 /// The built-in Python task functions.
 #[derive(Default)]
@@ -32,7 +33,7 @@ impl Native {
 }
 
 impl Builtins for Native {
-    fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), String>> {
+    fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>> {
         if let Some((_, f)) = self.extra.iter().find(|(n, _)| *n == ctx.func) {
             return Some(f(ctx));
         }
@@ -49,26 +50,23 @@ impl Builtins for Native {
 
 /// Merges `src` into `dest`: directories created, files hard-linked (copied when a
 /// link is not possible), symbolic links recreated.
-pub fn merge_tree(src: &Path, dest: &Path) -> Result<(), String> {
-    let rd = std::fs::read_dir(src).map_err(|e| format!("{}: {e}", src.display()))?;
-    fs_err::create_dir_all(dest).map_err(|e| e.to_string())?;
+pub fn merge_tree(src: &Path, dest: &Path) -> Result<(), TaskError> {
+    let rd = fs_err::read_dir(src)?;
+    fs_err::create_dir_all(dest)?;
     for e in rd {
-        let e = e.map_err(|e| format!("{}: {e}", src.display()))?;
+        let e = e?;
         let from = e.path();
         let to = dest.join(e.file_name());
-        let meta =
-            std::fs::symlink_metadata(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+        let meta = fs_err::symlink_metadata(&from)?;
         if meta.file_type().is_symlink() {
-            let target =
-                std::fs::read_link(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+            let target = fs_err::read_link(&from)?;
             if std::fs::symlink_metadata(&to).is_ok() {
                 if meta.is_dir() {
                     continue;
                 }
                 let _ = std::fs::remove_file(&to);
             }
-            std::os::unix::fs::symlink(&target, &to)
-                .map_err(|e| format!("{}: {e}", to.display()))?;
+            fs_err::os::unix::fs::symlink(&target, &to)?;
         } else if meta.is_dir() {
             merge_tree(&from, &to)?;
         } else {
@@ -76,7 +74,7 @@ pub fn merge_tree(src: &Path, dest: &Path) -> Result<(), String> {
                 let _ = std::fs::remove_file(&to);
             }
             if std::fs::hard_link(&from, &to).is_err() {
-                fs_err::copy(&from, &to).map_err(|e| e.to_string())?;
+                fs_err::copy(&from, &to)?;
             }
         }
     }
@@ -85,13 +83,15 @@ pub fn merge_tree(src: &Path, dest: &Path) -> Result<(), String> {
 
 /// `do_prepare_recipe_sysroot`: the sysroot-destdir of every recipe this task's
 /// dependencies populate, merged into `${RECIPE_SYSROOT}` (emptied by `[cleandirs]`).
-fn prepare_recipe_sysroot(ctx: &mut TaskContext<'_>) -> Result<(), String> {
+fn prepare_recipe_sysroot(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     let sysroot = ctx.var("RECIPE_SYSROOT")?;
     let components = ctx.var("COMPONENTS_DIR")?;
     if sysroot.is_empty() || components.is_empty() {
-        return Err("RECIPE_SYSROOT and COMPONENTS_DIR must be set".into());
+        return Err(TaskError::msg(
+            "RECIPE_SYSROOT and COMPONENTS_DIR must be set",
+        ));
     }
-    fs_err::create_dir_all(&sysroot).map_err(|e| e.to_string())?;
+    fs_err::create_dir_all(&sysroot)?;
     let deps = ctx.sysroot_deps;
     for pn in deps {
         let src = Path::new(&components).join(pn);
@@ -106,11 +106,11 @@ fn prepare_recipe_sysroot(ctx: &mut TaskContext<'_>) -> Result<(), String> {
 
 /// `do_populate_sysroot`: `${D}<dir>` copied to `${SYSROOT_DESTDIR}<dir>` for each
 /// existing directory of SYSROOT_DIRS.
-fn populate_sysroot(ctx: &mut TaskContext<'_>) -> Result<(), String> {
+fn populate_sysroot(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     let d_dir = ctx.var("D")?;
     let dest = ctx.var("SYSROOT_DESTDIR")?;
     if d_dir.is_empty() || dest.is_empty() {
-        return Err("D and SYSROOT_DESTDIR must be set".into());
+        return Err(TaskError::msg("D and SYSROOT_DESTDIR must be set"));
     }
     let mut dirs: Vec<String> = ctx
         .var("SYSROOT_DIRS")?
@@ -119,7 +119,7 @@ fn populate_sysroot(ctx: &mut TaskContext<'_>) -> Result<(), String> {
         .collect();
     dirs.sort();
     dirs.dedup();
-    fs_err::create_dir_all(&dest).map_err(|e| e.to_string())?;
+    fs_err::create_dir_all(&dest)?;
     for dir in dirs {
         let rel = dir.trim_start_matches('/');
         let src = Path::new(&d_dir).join(rel);
@@ -131,7 +131,7 @@ fn populate_sysroot(ctx: &mut TaskContext<'_>) -> Result<(), String> {
 }
 
 /// `do_listtasks`: the recipe's tasks, sorted, with their `[doc]`.
-fn listtasks(ctx: &mut TaskContext<'_>) -> Result<(), String> {
+fn listtasks(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     let mut tasks: Vec<String> = ctx
         .d
         .task_deps()
@@ -151,7 +151,10 @@ fn listtasks(ctx: &mut TaskContext<'_>) -> Result<(), String> {
             format!("{t:<20} {doc}")
         };
         let _ = writeln!(ctx.log, "{line}");
-        #[allow(clippy::print_stdout)]
+        #[expect(
+            clippy::print_stdout,
+            reason = "listtasks prints the list, as BitBake's does"
+        )]
         {
             println!("{line}");
         }
@@ -160,30 +163,21 @@ fn listtasks(ctx: &mut TaskContext<'_>) -> Result<(), String> {
 }
 
 /// `do_clean`: removes `${WORKDIR}`, `${SYSROOT_DESTDIR}` and the recipe's stamps.
-fn clean(ctx: &mut TaskContext<'_>) -> Result<(), String> {
+fn clean(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     for var in ["WORKDIR", "SYSROOT_DESTDIR"] {
         let dir = ctx.var(var)?;
         if dir.is_empty() || dir == "/" {
             continue;
         }
         ctx.note(&format!("Removing {dir}"));
-        match std::fs::remove_dir_all(&dir) {
+        match fs_err::remove_dir_all(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("{dir}: {e}")),
+            Err(e) => return Err(e.into()),
         }
     }
     let stamp = ctx.var("STAMP")?;
-    let path = Path::new(&stamp);
-    if let (Some(dir), Some(base)) = (path.parent(), path.file_name()) {
-        let prefix = format!("{}.", base.to_string_lossy());
-        if let Ok(rd) = std::fs::read_dir(dir) {
-            for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&prefix) {
-                    let _ = std::fs::remove_file(e.path());
-                }
-            }
-        }
-    }
-    Ok(())
+    ctx.stamps
+        .remove_all(Path::new(&stamp))
+        .map_err(|e| TaskError::Stamps(Box::new(e)))
 }

@@ -5,6 +5,10 @@
 //! function and the shell functions it calls, `set -e`, run with `sh`; a Python
 //! function runs through a built-in implementation or fails saying it needs Python.
 //! All output goes to `${T}/log.do_task.PID`, with a `log.do_task` link to it.
+//!
+//! What a task used is measured however it ends (success, failure, Ctrl-C): its wall
+//! time, its shells' CPU time and block I/O (`wait4`), and the worker thread's own
+//! (`RUSAGE_THREAD`) for what runs in-process (native task functions).
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -13,6 +17,9 @@ use std::path::{Path, PathBuf};
 use bb_data::DataStore;
 
 use bb_events::Usage;
+
+use crate::error::TaskError;
+use crate::stamps::StampIndex;
 
 /// What a built-in (native) implementation of a Python task function gets.
 pub struct TaskContext<'a> {
@@ -31,15 +38,17 @@ pub struct TaskContext<'a> {
     pub log: &'a mut std::fs::File,
     /// The working directory (`[dirs]`' last entry), when set.
     pub cwd: Option<&'a Path>,
+    /// The build's stamp files (for `do_clean`).
+    pub stamps: &'a StampIndex,
 }
 
 impl TaskContext<'_> {
     /// A datastore value, expanded (empty when unset).
-    pub fn var(&self, name: &str) -> Result<String, String> {
+    pub fn var(&self, name: &str) -> Result<String, TaskError> {
         self.d
             .get_var(name)
             .map(Option::unwrap_or_default)
-            .map_err(|e| format!("{name}: {e}"))
+            .map_err(TaskError::expand(name))
     }
 
     /// Writes a `NOTE:` line to the task log.
@@ -51,7 +60,25 @@ impl TaskContext<'_> {
 /// Native implementations of Python task functions, looked up by function name.
 pub trait Builtins: Sync {
     /// Runs `ctx.func` if this set implements it: `None` when it does not.
-    fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), String>>;
+    fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>>;
+}
+
+/// A task as a worker runs it: the recipe, the task and what the run needs.
+pub(crate) struct TaskRun<'a> {
+    /// The recipe's finalized datastore.
+    pub(crate) d: &'a DataStore,
+    /// The recipe's PN.
+    pub(crate) pn: &'a str,
+    /// The task (`do_compile`).
+    pub(crate) task: &'a str,
+    /// See [`TaskContext::sysroot_deps`].
+    pub(crate) sysroot_deps: &'a [String],
+    /// The task's hash (`BB_TASKHASH` in its run scripts).
+    pub(crate) taskhash: &'a str,
+    /// The native task functions.
+    pub(crate) builtins: &'a dyn Builtins,
+    /// The build's stamps.
+    pub(crate) stamps: &'a StampIndex,
 }
 
 /// A task that did not complete.
@@ -63,13 +90,27 @@ pub struct TaskFailure {
     pub tail: Vec<String>,
 }
 
+/// How a task ended, with what it used either way.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskOutcome {
+    /// Wall time, CPU time and block I/O of the task (its shells and the worker's own
+    /// work for it), measured on success and failure alike.
+    pub(crate) usage: Usage,
+    /// Its log (`${T}/log.do_task.PID`), empty when it could not be made.
+    pub(crate) log: String,
+    /// The `NOTE:`/`WARNING:`/`ERROR:` lines of its log (see [`log_messages`]).
+    pub(crate) messages: Vec<String>,
+    /// Success, or why not.
+    pub(crate) result: Result<(), TaskFailure>,
+}
+
 /// The paths of a task's log.
-pub(crate) fn log_paths(d: &DataStore, task: &str) -> Result<(PathBuf, PathBuf), String> {
+pub(crate) fn log_paths(d: &DataStore, task: &str) -> Result<(PathBuf, PathBuf), TaskError> {
     let t = d
         .get_var("T")
-        .map_err(|e| format!("T: {e}"))?
+        .map_err(TaskError::expand("T"))?
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| "T is not set: no place for the task's log and run script".to_owned())?;
+        .ok_or(TaskError::NoTempDir)?;
     let dir = PathBuf::from(t);
     let pid = std::process::id();
     Ok((
@@ -78,79 +119,87 @@ pub(crate) fn log_paths(d: &DataStore, task: &str) -> Result<(PathBuf, PathBuf),
     ))
 }
 
-/// Runs task `task` of the recipe whose datastore is `d`; returns what its processes
-/// used, or why it failed.
-pub(crate) fn run_task(
-    d: &DataStore,
-    pn: &str,
-    task: &str,
-    sysroot_deps: &[String],
-    builtins: &dyn Builtins,
-    taskhash: &str,
-) -> Result<Usage, TaskFailure> {
-    let fail = |message: String| TaskFailure {
-        message,
-        tail: Vec::new(),
+/// Runs a task; returns how it ended and what it used, however it ended.
+pub(crate) fn run_task(run: &TaskRun<'_>) -> TaskOutcome {
+    let start = std::time::Instant::now();
+    let before = crate::rusage::thread_usage();
+    let mut children = Usage::default();
+    let mut log_path = None;
+    let result = run_funcs(run, &mut children, &mut log_path);
+    let mut usage = crate::rusage::since(&before, &crate::rusage::thread_usage());
+    crate::rusage::add(&mut usage, &children);
+    usage.elapsed = start.elapsed().as_secs_f64();
+    let log = log_path
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let messages = log_path.as_deref().map(log_messages).unwrap_or_default();
+    let result = result.map_err(|e| TaskFailure {
+        message: e.to_string(),
+        tail: log_path
+            .as_deref()
+            .map(|p| tail_lines(p, 20))
+            .unwrap_or_default(),
+    });
+    // The messages the task wrote with bbnote/bbwarn/bberror (not the failure itself,
+    // which TaskFailed carries with the log's last lines).
+    let messages = match &result {
+        Err(f) => {
+            let failure = format!("ERROR: {}", f.message);
+            messages.into_iter().filter(|l| *l != failure).collect()
+        }
+        Ok(()) => messages,
     };
-    let (log_path, link) = log_paths(d, task).map_err(fail)?;
-    if let Some(dir) = log_path.parent() {
-        fs_err::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    TaskOutcome {
+        usage,
+        log,
+        messages,
+        result,
     }
-    let mut log = std::fs::OpenOptions::new()
+}
+
+/// The log, then prefuncs, task and postfuncs in turn; `children` collects what their
+/// shells used, `log_path` where the log went.
+fn run_funcs(
+    run: &TaskRun<'_>,
+    children: &mut Usage,
+    log_path: &mut Option<PathBuf>,
+) -> Result<(), TaskError> {
+    let (path, link) = log_paths(run.d, run.task)?;
+    if let Some(dir) = path.parent() {
+        fs_err::create_dir_all(dir)?;
+    }
+    let mut log = fs_err::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&log_path)
-        .map_err(|e| fail(format!("{}: {e}", log_path.display())))?;
+        .open(&path)?
+        .into_parts()
+        .0;
+    *log_path = Some(path.clone());
     let _ = std::fs::remove_file(&link);
-    if let Some(name) = log_path.file_name() {
+    if let Some(name) = path.file_name() {
         let _ = std::os::unix::fs::symlink(name, &link);
     }
-    let mut usage = Usage::default();
-    let start = std::time::Instant::now();
     let words = |flag: &str| -> Vec<String> {
-        d.get_var_flag(task, flag, true)
+        run.d
+            .get_var_flag(run.task, flag, true)
             .ok()
             .flatten()
             .map(|v| v.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default()
     };
     let mut funcs = words("prefuncs");
-    funcs.push(task.to_owned());
+    funcs.push(run.task.to_owned());
     funcs.extend(words("postfuncs"));
     let mut result = Ok(());
     for func in &funcs {
-        let r = exec_func(
-            d,
-            pn,
-            task,
-            func,
-            sysroot_deps,
-            builtins,
-            &mut log,
-            taskhash,
-        );
-        match r {
-            Ok(u) => {
-                usage.cpu_user += u.cpu_user;
-                usage.cpu_system += u.cpu_system;
-                usage.disk_read += u.disk_read;
-                usage.disk_write += u.disk_write;
-            }
-            Err(msg) => {
-                result = Err(msg);
-                break;
-            }
+        result = exec_func(run, func, &path, &mut log, children);
+        if result.is_err() {
+            break;
         }
     }
-    usage.elapsed = start.elapsed().as_secs_f64();
     let _ = log.flush();
-    match result {
-        Ok(()) => Ok(usage),
-        Err(message) => Err(TaskFailure {
-            message,
-            tail: tail_lines(&log_path, 20),
-        }),
-    }
+    result
 }
 
 /// The `NOTE:`, `WARNING:` and `ERROR:` lines of a task log (what `bbnote`, `bbwarn`
@@ -180,36 +229,35 @@ pub(crate) fn tail_lines(path: &Path, n: usize) -> Vec<String> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Runs one function of a task (`func`: a prefunc, the task or a postfunc), its output
+/// appended to `log` (at `log_path`); its shell's usage is added to `children`.
 fn exec_func(
-    d: &DataStore,
-    pn: &str,
-    task: &str,
+    run: &TaskRun<'_>,
     func: &str,
-    sysroot_deps: &[String],
-    builtins: &dyn Builtins,
+    log_path: &Path,
     log: &mut std::fs::File,
-    taskhash: &str,
-) -> Result<Usage, String> {
-    let fl = |flag: &str| -> Result<Option<String>, String> {
+    children: &mut Usage,
+) -> Result<(), TaskError> {
+    let d = run.d;
+    let fl = |flag: &str| -> Result<Option<String>, TaskError> {
         d.get_var_flag(func, flag, true)
-            .map_err(|e| format!("{func}[{flag}]: {e}"))
+            .map_err(TaskError::expand(format!("{func}[{flag}]")))
     };
     if let Some(c) = fl("cleandirs")? {
         for dir in c.split_whitespace() {
-            match std::fs::remove_dir_all(dir) {
+            match fs_err::remove_dir_all(dir) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(format!("cannot empty {dir}: {e}")),
+                Err(e) => return Err(e.into()),
             }
-            fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
+            fs_err::create_dir_all(dir)?;
         }
     }
     let dirs: Vec<String> = fl("dirs")?
         .map(|v| v.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default();
     for dir in &dirs {
-        fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
+        fs_err::create_dir_all(dir)?;
     }
     let cwd = dirs.last().map(PathBuf::from);
     let _locks = match fl("lockfiles")? {
@@ -218,64 +266,67 @@ fn exec_func(
     };
     let body = d
         .get_var_opts(func, false, false)
-        .map_err(|e| e.to_string())?;
+        .map_err(TaskError::expand(func))?;
     if body.as_deref().is_none_or(|b| b.trim().is_empty()) {
         if body.is_none() {
             let _ = writeln!(log, "WARNING: Function {func} doesn't exist");
         }
-        return Ok(Usage::default());
+        return Ok(());
     }
     // The log's frame lines, as BitBake's exec_func writes them at its debug level.
     if fl("python")?.is_some() {
         let _ = writeln!(log, "DEBUG: Executing python function {func}");
         let mut ctx = TaskContext {
             d,
-            pn,
-            task,
+            pn: run.pn,
+            task: run.task,
             func,
-            sysroot_deps,
+            sysroot_deps: run.sysroot_deps,
             log,
             cwd: cwd.as_deref(),
+            stamps: run.stamps,
         };
-        let r = match builtins.run(&mut ctx) {
-            Some(r) => r.map(|()| Usage::default()),
-            None => Err(format!(
-                "{func} is a Python function and needs Python: bake has no built-in implementation of it"
-            )),
+        let r = match run.builtins.run(&mut ctx) {
+            Some(r) => r,
+            None => Err(TaskError::NeedsPython(func.to_owned())),
         };
         match &r {
-            Ok(_) => {
+            Ok(()) => {
                 let _ = writeln!(log, "DEBUG: Python function {func} finished");
             }
             // A Python function's error is logged in the task's log (bb.fatal); a shell
             // function's "Execution of ... failed" only reaches the console.
-            Err(msg) => {
-                let _ = writeln!(log, "ERROR: {msg}");
+            Err(e) => {
+                let _ = writeln!(log, "ERROR: {e}");
             }
         }
         return r;
     }
     let _ = writeln!(log, "DEBUG: Executing shell function {func}");
-    let r = run_shell(d, task, func, cwd.as_deref(), log, taskhash);
+    let r = run_shell(run, func, cwd.as_deref(), log_path, log, children);
     if r.is_ok() {
         let _ = writeln!(log, "DEBUG: Shell function {func} finished");
     }
     r
 }
 
-fn lock_files(list: &str) -> Result<Vec<std::fs::File>, String> {
+fn lock_files(list: &str) -> Result<Vec<std::fs::File>, TaskError> {
     let mut held = Vec::new();
     for path in list.split_whitespace() {
         if let Some(dir) = Path::new(path).parent() {
-            fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
+            fs_err::create_dir_all(dir)?;
         }
-        let f = std::fs::OpenOptions::new()
+        let f = fs_err::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(path)
-            .map_err(|e| format!("{path}: {e}"))?;
-        f.lock().map_err(|e| format!("lock {path}: {e}"))?;
+            .open(path)?
+            .into_parts()
+            .0;
+        f.lock().map_err(|source| TaskError::Lock {
+            path: PathBuf::from(path),
+            source,
+        })?;
         held.push(f);
     }
     Ok(held)
@@ -306,7 +357,7 @@ pub fn run_script_text(
     func: &str,
     cwd: Option<&Path>,
     taskhash: &str,
-) -> Result<String, String> {
+) -> Result<String, TaskError> {
     run_script(d, task, func, cwd, taskhash)
 }
 
@@ -316,7 +367,7 @@ fn run_script(
     func: &str,
     cwd: Option<&Path>,
     taskhash: &str,
-) -> Result<String, String> {
+) -> Result<String, TaskError> {
     let mut out = String::from("#!/bin/sh\n\n# Generated by bake: ");
     out.push_str(&format!("{func} of task {task}\n\nset -e\n\n"));
     let mut keys = d.keys();
@@ -339,7 +390,7 @@ fn run_script(
         if d.get_var_flag(k, "func", false).ok().flatten().is_some() {
             continue;
         }
-        let Some(v) = d.get_var(k).map_err(|e| format!("{k}: {e}"))? else {
+        let Some(v) = d.get_var(k).map_err(TaskError::expand(k.as_str()))? else {
             continue;
         };
         out.push_str(&format!("export {k}=\"{}\"\n", shell_quote(&v)));
@@ -358,7 +409,7 @@ fn run_script(
         if (f != func && !is_func) || is_python || !shell_name(&f) {
             continue;
         }
-        let Some(body) = d.get_var(&f).map_err(|e| format!("{f}: {e}"))? else {
+        let Some(body) = d.get_var(&f).map_err(TaskError::expand(f.as_str()))? else {
             continue;
         };
         for call in bb_siggen::shell_execs(&body) {
@@ -387,22 +438,24 @@ fn run_script(
     Ok(out)
 }
 
+/// Runs shell function `func` of the task through its run script; what the shell
+/// used is added to `children` whether it succeeds or not.
 fn run_shell(
-    d: &DataStore,
-    task: &str,
+    run: &TaskRun<'_>,
     func: &str,
     cwd: Option<&Path>,
+    log_path: &Path,
     log: &mut std::fs::File,
-    taskhash: &str,
-) -> Result<Usage, String> {
+    children: &mut Usage,
+) -> Result<(), TaskError> {
     use std::os::unix::fs::PermissionsExt as _;
-    let (log_path, _) = log_paths(d, task)?;
+    let (d, task) = (run.d, run.task);
     let tdir = log_path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let script = run_script(d, task, func, cwd, taskhash)?;
+    let script = run_script(d, task, func, cwd, run.taskhash)?;
     let pid = std::process::id();
-    let run = tdir.join(format!("run.{func}.{pid}"));
-    fs_err::write(&run, script).map_err(|e| e.to_string())?;
-    let _ = std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o775));
+    let script_path = tdir.join(format!("run.{func}.{pid}"));
+    fs_err::write(&script_path, script)?;
+    let _ = std::fs::set_permissions(&script_path, std::fs::Permissions::from_mode(0o775));
     if func == task {
         let link = tdir.join(format!("run.{task}"));
         let _ = std::fs::remove_file(&link);
@@ -418,39 +471,35 @@ fn run_shell(
     let ran = if network {
         None
     } else {
-        crate::runner::run(&run, cwd, &log_path)
+        crate::runner::run(&script_path, cwd, log_path)
+    };
+    let spawn_error = |source| TaskError::Spawn {
+        script: script_path.clone(),
+        source,
     };
     let (status, usage) = match ran {
-        Some(r) => r.map_err(|e| format!("running {}: {e}", run.display()))?,
+        Some(r) => r.map_err(spawn_error)?,
         None => {
-            let out = log.try_clone().map_err(|e| e.to_string())?;
-            let err = log.try_clone().map_err(|e| e.to_string())?;
             let mut cmd = std::process::Command::new("/bin/sh");
-            cmd.arg(&run)
+            cmd.arg(&script_path)
                 .stdin(std::process::Stdio::null())
-                .stdout(out)
-                .stderr(err)
+                .stdout(log.try_clone()?)
+                .stderr(log.try_clone()?)
                 .env_clear();
             if let Some(dir) = cwd {
                 cmd.current_dir(dir);
             }
-            let child = cmd
-                .spawn()
-                .map_err(|e| format!("cannot run {}: {e}", run.display()))?;
-            crate::rusage::wait_with_usage(child.id())
-                .map_err(|e| format!("waiting for {func}: {e}"))?
+            let child = cmd.spawn().map_err(spawn_error)?;
+            crate::rusage::wait_with_usage(child.id()).map_err(spawn_error)?
         }
     };
+    crate::rusage::add(children, &usage);
     if status.success() {
-        Ok(usage)
+        Ok(())
     } else {
-        let how = match status.code() {
-            Some(c) => format!("exit code {c}"),
-            None => "a signal".to_owned(),
-        };
-        Err(format!(
-            "Execution of '{}' failed with {how}",
-            run.display()
-        ))
+        Err(TaskError::Exit {
+            script: script_path,
+            code: status.code(),
+        })
     }
 }

@@ -40,12 +40,12 @@ pub struct TaskPlan {
 fn expand(d: &DataStore, name: &str) -> Result<String> {
     d.get_var(name)
         .map(Option::unwrap_or_default)
-        .map_err(|e| Error::Data(format!("{name}: {e}")))
+        .map_err(Error::expand(name))
 }
 
 fn flag(d: &DataStore, name: &str, flag: &str) -> Result<Option<String>> {
     d.get_var_flag(name, flag, true)
-        .map_err(|e| Error::Data(format!("{name}[{flag}]: {e}")))
+        .map_err(Error::expand(format!("{name}[{flag}]")))
 }
 
 /// The local sources of a `do_fetch`: each `file://` entry of SRC_URI found through
@@ -147,7 +147,7 @@ pub fn taint_path(stamp: &str, task: &str) -> PathBuf {
 pub fn write_taint(stamp: &str, task: &str) -> Result<()> {
     let path = taint_path(stamp, task);
     if let Some(dir) = path.parent() {
-        fs_err::create_dir_all(dir).map_err(|e| Error::Io(e.to_string()))?;
+        fs_err::create_dir_all(dir)?;
     }
     let nonce = format!(
         "{}-{}-{:?}",
@@ -165,11 +165,17 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
     let order = topo_order(graph);
     let mut plans: Vec<Option<TaskPlan>> = vec![None; graph.len()];
     let mut sums: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    // Every task's id (`fn:do_task`), made once: the hashes of its dependants name it.
+    let ids: Vec<String> = graph.tasks.iter().map(ToString::to_string).collect();
+    // Each stamp directory listed once: whether a stamp or a taint exists is a lookup
+    // there, not a path walk per task (and costs the same in a directory every recipe
+    // shares).
+    let mut listing = DirListing::default();
     for i in order {
         let t = &graph.tasks[i];
         let info = infos
             .get(&t.fn_name)
-            .ok_or_else(|| Error::Data(format!("no build information for {}", t.fn_name)))?;
+            .ok_or_else(|| Error::NoBuildInfo(t.fn_name.clone()))?;
         let pn = graph
             .recipes
             .get(&t.fn_name)
@@ -179,29 +185,16 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
             .tasks
             .get(&t.task)
             .cloned()
-            .ok_or_else(|| Error::Data(format!("no signature for {t}")))?;
+            .ok_or_else(|| Error::NoSignature(ids[i].clone()))?;
         let flags = graph.flags.get(&t.fn_name);
         let nostamp = flags.is_some_and(|f| f.has("nostamp", &t.task));
         let noexec = flags.is_some_and(|f| f.has("noexec", &t.task));
         let stamp = &info.stamp;
-        let dep_ids: Vec<String> = graph.deps[i]
-            .iter()
-            .map(|&j| graph.tasks[j].to_string())
-            .collect();
-        let dep_hashes: Vec<String> = graph.deps[i]
-            .iter()
-            .map(|&j| {
-                plans[j]
-                    .as_ref()
-                    .map(|p| p.taskhash.clone())
-                    .unwrap_or_default()
-            })
-            .collect();
-        let pairs: Vec<(&str, &str)> = dep_ids
-            .iter()
-            .map(String::as_str)
-            .zip(dep_hashes.iter().map(String::as_str))
-            .collect();
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(graph.deps[i].len());
+        for &j in &graph.deps[i] {
+            let hash = plans[j].as_ref().map_or("", |p| p.taskhash.as_str());
+            pairs.push((ids[j].as_str(), hash));
+        }
         let files = if t.task == "do_fetch" {
             sums.entry(t.fn_name.as_str())
                 .or_insert_with(|| checksums(&info.local_files))
@@ -209,9 +202,14 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
         } else {
             Vec::new()
         };
-        let forced = fs_err::read_to_string(taint_path(stamp, &t.task))
-            .ok()
-            .map(|s| s.trim().to_owned());
+        let taint_file = taint_path(stamp, &t.task);
+        let forced = if listing.exists(&taint_file) {
+            fs_err::read_to_string(&taint_file)
+                .ok()
+                .map(|s| s.trim().to_owned())
+        } else {
+            None
+        };
         let tainted = forced.is_some() && !nostamp;
         let taint = if nostamp {
             // A nostamp task runs every time: so do the tasks after it.
@@ -227,7 +225,7 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
         };
         let stamp_path = (!nostamp && !stamp.is_empty())
             .then(|| PathBuf::from(format!("{stamp}.{}.{taskhash}{extra}", t.task)));
-        let up_to_date = stamp_path.as_ref().is_some_and(|p| p.exists());
+        let up_to_date = stamp_path.as_ref().is_some_and(|p| listing.exists(p));
         let sigdata_path = (!stamp.is_empty())
             .then(|| PathBuf::from(format!("{stamp}.{}.sigdata.{taskhash}", t.task)));
         plans[i] = Some(TaskPlan {
@@ -246,10 +244,32 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
     plans
         .into_iter()
         .enumerate()
-        .map(|(i, p)| {
-            p.ok_or_else(|| Error::Data(format!("task {} is on a cycle", graph.tasks[i])))
-        })
+        .map(|(i, p)| p.ok_or_else(|| Error::Cycle(ids[i].clone())))
         .collect()
+}
+
+/// The names in each directory looked at, read once (a missing directory holds
+/// nothing).
+#[derive(Default)]
+struct DirListing {
+    dirs: HashMap<PathBuf, std::collections::HashSet<std::ffi::OsString>>,
+}
+
+impl DirListing {
+    /// Whether `path` exists (as its directory was when first listed).
+    fn exists(&mut self, path: &Path) -> bool {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return path.exists();
+        };
+        self.dirs
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| {
+                std::fs::read_dir(dir)
+                    .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+                    .unwrap_or_default()
+            })
+            .contains(name)
+    }
 }
 
 /// The sig data of every task of the graph (what `-S` writes), from the finalized
@@ -270,9 +290,11 @@ pub fn sigdata(
     for (f, tasks) in &per_fn {
         let d = recipes
             .get(*f)
-            .ok_or_else(|| Error::Data(format!("no datastore for {f}")))?;
-        let map =
-            bb_siggen::task_basehashes(d, tasks).map_err(|e| Error::Data(format!("{f}: {e}")))?;
+            .ok_or_else(|| Error::NoDatastore((*f).to_owned()))?;
+        let map = bb_siggen::task_basehashes(d, tasks).map_err(|source| Error::Signature {
+            fn_name: (*f).to_owned(),
+            source: Box::new(source),
+        })?;
         for (task, sig) in map {
             sigs.insert(((*f).to_owned(), task), sig);
         }
@@ -281,7 +303,7 @@ pub fn sigdata(
     for (i, t) in graph.tasks.iter().enumerate() {
         let sig = sigs
             .get(&(t.fn_name.clone(), t.task.clone()))
-            .ok_or_else(|| Error::Data(format!("no signature for {t}")))?;
+            .ok_or_else(|| Error::NoSignature(t.to_string()))?;
         let mut data = SigData::from_task(sig);
         let dep_ids: Vec<String> = graph.deps[i]
             .iter()
@@ -311,8 +333,13 @@ fn run_nonce() -> &'static str {
 /// task they depend on up to date too (a dependency whose stamp went missing runs
 /// again, and so do the tasks after it).
 pub fn up_to_date(graph: &TaskGraph, plans: &[TaskPlan]) -> Vec<bool> {
+    up_to_date_in(graph, plans, &topo_order(graph))
+}
+
+/// [`up_to_date`] with the graph's [`topo_order`] at hand.
+pub(crate) fn up_to_date_in(graph: &TaskGraph, plans: &[TaskPlan], order: &[usize]) -> Vec<bool> {
     let mut current = vec![false; graph.len()];
-    for &i in &topo_order(graph) {
+    for &i in order {
         current[i] = plans[i].up_to_date && graph.deps[i].iter().all(|&d| current[d]);
     }
     current
@@ -320,7 +347,11 @@ pub fn up_to_date(graph: &TaskGraph, plans: &[TaskPlan]) -> Vec<bool> {
 
 /// Dependencies before dependents (Kahn's algorithm, lowest index first).
 pub fn topo_order(graph: &TaskGraph) -> Vec<usize> {
-    let rev = graph.reverse_deps();
+    topo_order_with(graph, &graph.reverse_deps())
+}
+
+/// [`topo_order`] with the graph's reverse dependencies at hand.
+pub(crate) fn topo_order_with(graph: &TaskGraph, rev: &[Vec<usize>]) -> Vec<usize> {
     let mut indeg: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
     let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..graph.len())
         .filter(|&i| indeg[i] == 0)
@@ -340,29 +371,8 @@ pub fn topo_order(graph: &TaskGraph) -> Vec<usize> {
 }
 
 /// Writes a task's stamp (after it succeeded), removing its stamps for other hashes.
+/// A build writes its stamps through one [`StampIndex`](crate::StampIndex) instead,
+/// which reads each stamp directory once.
 pub fn write_stamp(plan: &TaskPlan, task: &str) -> Result<()> {
-    let Some(path) = &plan.stamp else {
-        return Ok(());
-    };
-    if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
-        fs_err::create_dir_all(dir).map_err(|e| Error::Io(e.to_string()))?;
-        let name = name.to_string_lossy();
-        // `<base>.do_task.` : the prefix shared by this task's stamps.
-        if let Some(pos) = name.find(&format!(".{task}.")) {
-            let prefix = &name[..pos + task.len() + 2];
-            if let Ok(rd) = std::fs::read_dir(dir) {
-                for e in rd.flatten() {
-                    let other = e.file_name().to_string_lossy().into_owned();
-                    if other.starts_with(prefix)
-                        && other != name
-                        && !other[prefix.len()..].starts_with("sigdata.")
-                        && !other[prefix.len()..].starts_with("taint")
-                    {
-                        let _ = std::fs::remove_file(e.path());
-                    }
-                }
-            }
-        }
-    }
-    crate::atomic_write(path, b"")
+    crate::StampIndex::new().write(plan, task)
 }

@@ -8,7 +8,17 @@
 //! through native implementations ([`Builtins`], see [`builtin`]).
 //!
 //! Progress and results are [`BuildEvent`]s (crate `bb-events`) sent on a channel, for the terminal UI
-//! and for the build recorder.
+//! and for the build recorder. Every task's [`Usage`] is measured however it ends
+//! (success, failure, Ctrl-C): wall time, its shells' CPU and block I/O (`wait4`) and
+//! the worker thread's own (`RUSAGE_THREAD`) for native functions.
+//!
+//! Entry points: [`hashes::plan`], [`run_build`] (a [`Scheduler`] run to the end),
+//! [`Builtins`] / [`builtin::Native`] for native task functions (which fail with a
+//! [`TaskError`]), [`StampIndex`] (stamp writes that cost the same in a directory every
+//! recipe shares), [`BuildLock`]. Errors: [`Error`].
+//!
+//! Every per-task step costs the same whatever the size of the build (issue 11 §4;
+//! `benches/benches/scale.rs` measures it on worlds of 1,000 to 100,000 tasks).
 //!
 //! ```no_run
 //! # fn demo(graph: &bb_taskgraph::TaskGraph,
@@ -44,22 +54,18 @@ mod lock;
 mod runner;
 mod rusage;
 mod sched;
+mod stamps;
 
 pub use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
-pub use error::{Error, Result};
+pub use error::{Error, Result, TaskError};
 pub use exec::{Builtins, TaskContext};
 pub use lock::BuildLock;
 pub use runner::{runner_main, set_runner_command};
-pub use sched::{RunOptions, Summary, run_build};
+pub use sched::{RunOptions, Scheduler, Summary, run_build};
+pub use stamps::StampIndex;
 
 /// Writes `bytes` to `path` through a temporary name in the same directory and a
 /// rename, so that a crash never leaves a partial file under the real name.
 pub(crate) fn atomic_write(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp.{}", std::process::id()));
-    fs_err::write(&tmp, bytes).map_err(|e| Error::Io(e.to_string()))?;
-    fs_err::rename(&tmp, path).map_err(|e| Error::Io(e.to_string()))
+    Ok(bb_util::fs::atomic_write(path, bytes)?)
 }

@@ -15,29 +15,29 @@ impl BuildLock {
     /// Takes `DIR/bitbake.lock`, or says who holds it.
     pub fn acquire(dir: &Path) -> crate::Result<BuildLock> {
         let path = dir.join("bitbake.lock");
-        let file = std::fs::OpenOptions::new()
+        let file = fs_err::OpenOptions::new()
             .create(true)
             .truncate(false)
             .read(true)
             .write(true)
-            .open(&path)
-            .map_err(|e| crate::Error::Io(format!("{}: {e}", path.display())))?;
+            .open(&path)?
+            .into_parts()
+            .0;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 let holder = fs_err::read_to_string(&path).unwrap_or_default();
-                return Err(crate::Error::Locked(format!(
-                    "Unable to start: the build directory {} is in use by another build (bitbake.lock held{})",
-                    dir.display(),
-                    if holder.trim().is_empty() {
-                        String::new()
-                    } else {
-                        format!(" by process {}", holder.trim())
-                    }
-                )));
+                let holder = holder.trim();
+                return Err(crate::Error::Locked {
+                    dir: dir.to_path_buf(),
+                    holder: (!holder.is_empty()).then(|| holder.to_owned()),
+                });
             }
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(crate::Error::Io(format!("{}: {e}", path.display())));
+                return Err(crate::Error::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", path.display()),
+                )));
             }
         }
         let mut f = &file;

@@ -1,6 +1,11 @@
-//! Waiting for a child with its own resource usage (`wait4`), so that each task's CPU
-//! time and block I/O are its own even when tasks run in parallel.
-#![allow(unsafe_code)]
+//! Resource usage of a task, its own even when tasks run in parallel: a child waited
+//! for with `wait4` (its CPU time and block I/O, with those of its own children), and
+//! the work a worker thread does in-process (`getrusage(RUSAGE_THREAD)` before and
+//! after: native task functions, run scripts, logs).
+#![expect(
+    unsafe_code,
+    reason = "wait4, getrusage and signal have no safe std wrapper"
+)]
 
 use bb_events::Usage;
 
@@ -26,15 +31,52 @@ pub(crate) fn wait_with_usage(pid: u32) -> std::io::Result<(std::process::ExitSt
             return Err(err);
         }
     }
+    Ok((std::process::ExitStatus::from_raw(status), from_rusage(&ru)))
+}
+
+fn from_rusage(ru: &libc::rusage) -> Usage {
     let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    let usage = Usage {
+    Usage {
         elapsed: 0.0,
         cpu_user: secs(ru.ru_utime),
         cpu_system: secs(ru.ru_stime),
         disk_read: u64::try_from(ru.ru_inblock).unwrap_or(0) * 512,
         disk_write: u64::try_from(ru.ru_oublock).unwrap_or(0) * 512,
-    };
-    Ok((std::process::ExitStatus::from_raw(status), usage))
+    }
+}
+
+/// What the calling thread has used so far (CPU time, block I/O); zero when the
+/// system cannot say.
+pub(crate) fn thread_usage() -> Usage {
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid, exclusively borrowed out-parameter for the call.
+    let r = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    if r == 0 {
+        from_rusage(&ru)
+    } else {
+        Usage::default()
+    }
+}
+
+/// `a + b`, field by field (elapsed included).
+pub(crate) fn add(a: &mut Usage, b: &Usage) {
+    a.elapsed += b.elapsed;
+    a.cpu_user += b.cpu_user;
+    a.cpu_system += b.cpu_system;
+    a.disk_read += b.disk_read;
+    a.disk_write += b.disk_write;
+}
+
+/// What a thread used between two readings of [`thread_usage`].
+pub(crate) fn since(before: &Usage, after: &Usage) -> Usage {
+    Usage {
+        elapsed: 0.0,
+        cpu_user: (after.cpu_user - before.cpu_user).max(0.0),
+        cpu_system: (after.cpu_system - before.cpu_system).max(0.0),
+        disk_read: after.disk_read.saturating_sub(before.disk_read),
+        disk_write: after.disk_write.saturating_sub(before.disk_write),
+    }
 }
 
 /// Survives SIGINT in this process: a handler that does nothing (unlike SIG_IGN, a

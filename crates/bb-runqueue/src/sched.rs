@@ -2,18 +2,30 @@
 //! and noexec tasks passed over, `[number_threads]` limits honoured, failures
 //! stopping the build (or, with `-k`, only what depends on them), Ctrl-C waiting for
 //! the running tasks. Every step is published as a [`BuildEvent`].
+//!
+//! [`Scheduler`] holds the state of one build; its steps are methods:
+//! [`Scheduler::run`] starts the workers, then alternates `start_ready` (hand the best
+//! ready tasks to free workers, pass over those with nothing to run) and `task_ended`
+//! (a worker's answer: stamp, event, what it releases) until nothing runs.
+//!
+//! Every step costs the same whatever the size of the build: the ready set is a heap,
+//! a task's dependants are released through a countdown, tasks held back by their
+//! `[number_threads]` wait in a heap of their own, a failure marks each dependant
+//! once, and stamps are written through one [`StampIndex`] (each stamp directory read
+//! once per build).
 
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 
 use bb_data::DataStore;
 use bb_taskgraph::TaskGraph;
 
-use crate::exec::{Builtins, TaskFailure};
+use crate::exec::{Builtins, TaskOutcome, TaskRun};
 use crate::hashes::TaskPlan;
+use crate::stamps::StampIndex;
 use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 
 /// How to run.
@@ -46,6 +58,7 @@ pub struct Summary {
     pub not_run: usize,
 }
 
+/// What a worker gets: one task to run.
 struct Job {
     index: usize,
     d: DataStore,
@@ -55,7 +68,8 @@ struct Job {
     taskhash: String,
 }
 
-type JobResult = (usize, Result<Usage, TaskFailure>);
+/// What a worker answers: the task's index and how it ended.
+type JobResult = (usize, TaskOutcome);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -67,8 +81,52 @@ enum State {
     NotRun,
 }
 
+/// A ready task's place in the queue: heaviest first, then the one the run queue holds
+/// last (see [`weights`]), then the lowest index.
+type Ready = ((usize, usize), Reverse<usize>);
+
+/// What starting a ready task came to.
+enum Start {
+    /// Done without a worker (up to date, noexec, dry run, no datastore).
+    Instant,
+    /// Held back by its `[number_threads]`.
+    Held,
+    /// Handed to a worker.
+    Sent(Box<Job>),
+}
+
+/// One build of a task graph: the state of every task and the queues between them.
+pub struct Scheduler<'a> {
+    graph: &'a TaskGraph,
+    plans: &'a [TaskPlan],
+    recipes: &'a HashMap<String, DataStore>,
+    opts: &'a RunOptions,
+    events: &'a Sender<BuildEvent>,
+    /// For each task, the tasks that depend on it.
+    rev: Vec<Vec<usize>>,
+    weight: Vec<(usize, usize)>,
+    /// Up to date: skipped when reached.
+    current: Vec<bool>,
+    state: Vec<State>,
+    /// For each task, how many of its dependencies are not done yet.
+    waiting: Vec<usize>,
+    ready: BinaryHeap<Ready>,
+    /// Ready tasks held back because as many tasks of their name as their
+    /// `[number_threads]` allows are running, per task name.
+    held: HashMap<String, BinaryHeap<Ready>>,
+    running: usize,
+    running_by_task: HashMap<String, usize>,
+    /// Tasks finished (run, failed or skipped): the `N` of "Running task N of M".
+    finished: usize,
+    /// No new task starts (a failure without `-k`, or Ctrl-C).
+    stop: bool,
+    summary: Summary,
+    /// Shared with the workers (`do_clean` removes stamps).
+    stamps: Arc<StampIndex>,
+}
+
 /// Runs the graph. `recipes` holds each recipe target's finalized datastore; `plans`
-/// the tasks' hashes and stamps (same order as the graph).
+/// the tasks' hashes and stamps (same order as the graph). See [`Scheduler`].
 pub fn run_build(
     graph: &TaskGraph,
     plans: &[TaskPlan],
@@ -77,309 +135,394 @@ pub fn run_build(
     opts: &RunOptions,
     events: &Sender<BuildEvent>,
 ) -> Summary {
-    let total = graph.len();
-    let _ = events.send(BuildEvent::BuildStarted {
-        targets: opts.targets.clone(),
-        total,
-    });
-    let rev = graph.reverse_deps();
-    let weight = weights(graph, &rev);
-    let mut state = vec![State::Waiting; total];
-    let mut waiting: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
-    let mut ready: BinaryHeap<((usize, usize), std::cmp::Reverse<usize>)> = BinaryHeap::new();
-    let current = crate::hashes::up_to_date(graph, plans);
-    let task_ref = |i: usize| TaskRef {
-        index: i,
-        pn: plans[i].pn.clone(),
-        fn_name: graph.tasks[i].fn_name.clone(),
-        task: graph.tasks[i].task.clone(),
-    };
-    let mut summary = Summary {
-        outcome: Outcome::Succeeded,
-        ran: 0,
-        skipped: 0,
-        failed: 0,
-        not_run: 0,
-    };
-    let mut finished = 0usize;
-    // Tasks whose stamp is current are skipped when the scheduler reaches them, as
-    // BitBake's run queue skips them ("existing"): in priority order, when a worker
-    // could take them, so the order of the skips (and Toaster's order numbers) follows
-    // the build.
-    for i in 0..total {
-        if waiting[i] == 0 {
-            state[i] = State::Ready;
-            ready.push((weight[i], std::cmp::Reverse(i)));
-        }
-    }
-    let mut stop = false;
-    let mut running = 0usize;
-    let mut running_by_task: HashMap<String, usize> = HashMap::new();
-
-    let (job_tx, job_rx) = channel::<Job>();
-    let job_rx = Arc::new(Mutex::new(job_rx));
-    let (res_tx, res_rx) = channel::<JobResult>();
-    std::thread::scope(|scope| {
-        for _ in 0..opts.threads.max(1) {
-            let rx = Arc::clone(&job_rx);
-            let tx = res_tx.clone();
-            scope.spawn(move || worker(&rx, &tx, builtins));
-        }
-        drop(res_tx);
-        loop {
-            if opts.cancel.load(Ordering::SeqCst) && !stop {
-                stop = true;
-                summary.outcome = Outcome::Cancelled;
-            }
-            // Start what can start.
-            let mut deferred = Vec::new();
-            while !stop && running < opts.threads.max(1) {
-                let Some((w, std::cmp::Reverse(i))) = ready.pop() else {
-                    break;
-                };
-                let t = &graph.tasks[i];
-                let plan = &plans[i];
-                // Done without running: a current stamp (BitBake's "existing" skip) or
-                // a noexec task (started, then skipped; counted as attempted).
-                let instant = if current[i] {
-                    Some(SkipReason::UpToDate)
-                } else if plan.noexec {
-                    Some(SkipReason::NoExec)
-                } else {
-                    None
-                };
-                if let Some(reason) = instant {
-                    if reason == SkipReason::NoExec {
-                        if !opts.dry_run {
-                            let _ = crate::hashes::write_stamp(plan, &t.task);
-                        }
-                        let _ = events.send(BuildEvent::TaskStarted {
-                            task: task_ref(i),
-                            number: finished + running + 1,
-                            total,
-                            log: String::new(),
-                            noexec: true,
-                        });
-                        summary.ran += 1;
-                    } else {
-                        summary.skipped += 1;
-                    }
-                    let _ = events.send(BuildEvent::TaskSkipped {
-                        task: task_ref(i),
-                        reason,
-                    });
-                    finished += 1;
-                    finish(
-                        i,
-                        &mut state,
-                        &mut waiting,
-                        &rev,
-                        &mut ready,
-                        &weight,
-                        State::Done,
-                    );
-                    continue;
-                }
-                let d = recipes.get(&t.fn_name);
-                let limit = d.and_then(|d| {
-                    d.get_var_flag(&t.task, "number_threads", true)
-                        .ok()
-                        .flatten()
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                });
-                if let Some(limit) = limit
-                    && running_by_task.get(&t.task).copied().unwrap_or(0) >= limit.max(1)
-                {
-                    deferred.push((w, std::cmp::Reverse(i)));
-                    continue;
-                }
-                let number = finished + running + 1;
-                let log = d
-                    .and_then(|d| crate::exec::log_paths(d, &t.task).ok())
-                    .map(|(p, _)| p.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let _ = events.send(BuildEvent::TaskStarted {
-                    task: task_ref(i),
-                    number,
-                    total,
-                    log,
-                    noexec: false,
-                });
-                state[i] = State::Running;
-                if opts.dry_run {
-                    let _ = events.send(BuildEvent::TaskSucceeded {
-                        task: task_ref(i),
-                        usage: Usage::default(),
-                    });
-                    summary.ran += 1;
-                    finished += 1;
-                    finish(
-                        i,
-                        &mut state,
-                        &mut waiting,
-                        &rev,
-                        &mut ready,
-                        &weight,
-                        State::Done,
-                    );
-                    continue;
-                }
-                let Some(d) = d else {
-                    let _ = events.send(BuildEvent::TaskFailed {
-                        task: task_ref(i),
-                        usage: Usage::default(),
-                        log: String::new(),
-                        message: format!("no datastore for {}", t.fn_name),
-                        tail: Vec::new(),
-                    });
-                    summary.failed += 1;
-                    summary.ran += 1;
-                    finished += 1;
-                    fail(i, &mut state, &rev, opts.keep_going, &mut stop);
-                    continue;
-                };
-                running += 1;
-                *running_by_task.entry(t.task.clone()).or_default() += 1;
-                let job = Job {
-                    index: i,
-                    d: d.clone(),
-                    pn: plans[i].pn.clone(),
-                    task: t.task.clone(),
-                    sysroot_deps: if t.task == "do_prepare_recipe_sysroot" {
-                        sysroot_deps(graph, plans, i)
-                    } else {
-                        Vec::new()
-                    },
-                    taskhash: plans[i].taskhash.clone(),
-                };
-                if job_tx.send(job).is_err() {
-                    running -= 1;
-                    stop = true;
-                }
-            }
-            ready.extend(deferred);
-            if running == 0 {
-                break;
-            }
-            // Wait for a task to end (checking for Ctrl-C now and then).
-            let msg = match res_rx.recv_timeout(std::time::Duration::from_millis(200)) {
-                Ok(m) => m,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-            };
-            let (i, result) = msg;
-            running -= 1;
-            finished += 1;
-            if let Some(n) = running_by_task.get_mut(&graph.tasks[i].task) {
-                *n = n.saturating_sub(1);
-            }
-            summary.ran += 1;
-            let log = recipes
-                .get(&graph.tasks[i].fn_name)
-                .and_then(|d| crate::exec::log_paths(d, &graph.tasks[i].task).ok())
-                .map(|(p, _)| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            // The messages the task wrote with bbnote/bbwarn/bberror (not the failure
-            // itself, which TaskFailed carries with the log's last lines).
-            let failure = result
-                .as_ref()
-                .err()
-                .map(|f| format!("ERROR: {}", f.message));
-            for line in crate::exec::log_messages(Path::new(&log))
-                .into_iter()
-                .filter(|l| Some(l) != failure.as_ref())
-            {
-                let _ = events.send(BuildEvent::LogLine {
-                    task: task_ref(i),
-                    line,
-                });
-            }
-            let cancelled = opts.cancel.load(Ordering::SeqCst);
-            match result {
-                Ok(usage) if !cancelled => {
-                    if let Err(e) = crate::hashes::write_stamp(&plans[i], &graph.tasks[i].task) {
-                        let _ = events.send(BuildEvent::TaskFailed {
-                            task: task_ref(i),
-                            usage,
-                            log,
-                            message: format!("cannot write the stamp: {e}"),
-                            tail: Vec::new(),
-                        });
-                        summary.failed += 1;
-                        fail(i, &mut state, &rev, opts.keep_going, &mut stop);
-                        continue;
-                    }
-                    let _ = events.send(BuildEvent::TaskSucceeded {
-                        task: task_ref(i),
-                        usage,
-                    });
-                    finish(
-                        i,
-                        &mut state,
-                        &mut waiting,
-                        &rev,
-                        &mut ready,
-                        &weight,
-                        State::Done,
-                    );
-                }
-                Ok(usage) => {
-                    // Interrupted: it may have been cut short; no stamp.
-                    let _ = events.send(BuildEvent::TaskFailed {
-                        task: task_ref(i),
-                        usage,
-                        log,
-                        message: "interrupted".to_owned(),
-                        tail: Vec::new(),
-                    });
-                    summary.failed += 1;
-                    state[i] = State::Failed;
-                }
-                Err(f) => {
-                    let _ = events.send(BuildEvent::TaskFailed {
-                        task: task_ref(i),
-                        usage: Usage::default(),
-                        log,
-                        message: f.message,
-                        tail: f.tail,
-                    });
-                    summary.failed += 1;
-                    fail(i, &mut state, &rev, opts.keep_going, &mut stop);
-                }
-            }
-        }
-        drop(job_tx);
-    });
-    for (i, s) in state.iter().enumerate() {
-        if matches!(s, State::Waiting | State::Ready | State::NotRun) {
-            summary.not_run += 1;
-            if *s == State::NotRun {
-                let _ = events.send(BuildEvent::TaskSkipped {
-                    task: task_ref(i),
-                    reason: SkipReason::DependencyFailed,
-                });
-            }
-        }
-    }
-    // An interrupt makes the build cancelled even when the interrupted tasks (which got
-    // the terminal's SIGINT too) failed first, as Toaster records a Ctrl-C'd build.
-    if opts.cancel.load(Ordering::SeqCst) {
-        summary.outcome = Outcome::Cancelled;
-    }
-    if summary.outcome != Outcome::Cancelled && summary.failed > 0 {
-        summary.outcome = Outcome::Failed;
-    }
-    let _ = events.send(BuildEvent::BuildFinished {
-        outcome: summary.outcome,
-        ran: summary.ran,
-        skipped: summary.skipped,
-        failed: summary.failed,
-        not_run: summary.not_run,
-    });
-    summary
+    Scheduler::new(graph, plans, recipes, opts, events).run(builtins)
 }
 
-fn worker(rx: &Mutex<Receiver<Job>>, tx: &Sender<JobResult>, builtins: &dyn Builtins) {
+impl<'a> Scheduler<'a> {
+    /// A build of `graph` with `plans` (same order), the finalized datastores of the
+    /// recipes with tasks to run, publishing on `events`.
+    pub fn new(
+        graph: &'a TaskGraph,
+        plans: &'a [TaskPlan],
+        recipes: &'a HashMap<String, DataStore>,
+        opts: &'a RunOptions,
+        events: &'a Sender<BuildEvent>,
+    ) -> Scheduler<'a> {
+        let rev = graph.reverse_deps();
+        let order = crate::hashes::topo_order_with(graph, &rev);
+        let weight = weights(graph, &rev, &order);
+        Scheduler {
+            graph,
+            plans,
+            recipes,
+            opts,
+            events,
+            current: crate::hashes::up_to_date_in(graph, plans, &order),
+            weight,
+            rev,
+            state: vec![State::Waiting; graph.len()],
+            waiting: graph.deps.iter().map(Vec::len).collect(),
+            ready: BinaryHeap::new(),
+            held: HashMap::new(),
+            running: 0,
+            running_by_task: HashMap::new(),
+            finished: 0,
+            stop: false,
+            summary: Summary {
+                outcome: Outcome::Succeeded,
+                ran: 0,
+                skipped: 0,
+                failed: 0,
+                not_run: 0,
+            },
+            stamps: Arc::new(StampIndex::new()),
+        }
+    }
+
+    /// Runs the build on `opts.threads` workers, native task functions from
+    /// `builtins`; returns the counts of the `BuildFinished` event.
+    pub fn run(mut self, builtins: &(dyn Builtins + Send + Sync)) -> Summary {
+        let total = self.graph.len();
+        self.send(BuildEvent::BuildStarted {
+            targets: self.opts.targets.clone(),
+            total,
+        });
+        // Tasks whose stamp is current are skipped when the scheduler reaches them, as
+        // BitBake's run queue skips them ("existing"): in priority order, when a
+        // worker could take them, so the order of the skips (and Toaster's order
+        // numbers) follows the build.
+        for i in 0..total {
+            if self.waiting[i] == 0 {
+                self.make_ready(i);
+            }
+        }
+        let (job_tx, job_rx) = channel::<Job>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (res_tx, res_rx) = channel::<JobResult>();
+        let stamps = Arc::clone(&self.stamps);
+        std::thread::scope(|scope| {
+            for _ in 0..self.opts.threads.max(1) {
+                let rx = Arc::clone(&job_rx);
+                let tx = res_tx.clone();
+                let stamps = Arc::clone(&stamps);
+                scope.spawn(move || worker(&rx, &tx, builtins, &stamps));
+            }
+            drop(res_tx);
+            loop {
+                self.check_cancel();
+                self.start_ready(&job_tx);
+                if self.running == 0 {
+                    break;
+                }
+                // Wait for a task to end (checking for Ctrl-C now and then).
+                match res_rx.recv_timeout(std::time::Duration::from_millis(200)) {
+                    Ok((i, outcome)) => self.task_ended(i, outcome),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            drop(job_tx);
+        });
+        self.finish_build()
+    }
+
+    fn send(&self, e: BuildEvent) {
+        let _ = self.events.send(e);
+    }
+
+    fn task_ref(&self, i: usize) -> TaskRef {
+        TaskRef {
+            index: i,
+            pn: self.plans[i].pn.clone(),
+            fn_name: self.graph.tasks[i].fn_name.clone(),
+            task: self.graph.tasks[i].task.clone(),
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.opts.cancel.load(Ordering::SeqCst)
+    }
+
+    /// Ctrl-C: nothing new starts.
+    fn check_cancel(&mut self) {
+        if self.cancelled() && !self.stop {
+            self.stop = true;
+            self.summary.outcome = Outcome::Cancelled;
+        }
+    }
+
+    fn make_ready(&mut self, i: usize) {
+        self.state[i] = State::Ready;
+        self.ready.push((self.weight[i], Reverse(i)));
+    }
+
+    /// Hands the best ready tasks to free workers, and passes over those with nothing
+    /// to run, until the workers are busy or nothing is ready.
+    fn start_ready(&mut self, jobs: &Sender<Job>) {
+        while !self.stop && self.running < self.opts.threads.max(1) {
+            let Some((_, Reverse(i))) = self.ready.pop() else {
+                break;
+            };
+            match self.start(i) {
+                Start::Instant | Start::Held => {}
+                Start::Sent(job) => {
+                    self.running += 1;
+                    *self
+                        .running_by_task
+                        .entry(self.graph.tasks[i].task.clone())
+                        .or_default() += 1;
+                    if jobs.send(*job).is_err() {
+                        self.running -= 1;
+                        self.stop = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts ready task `i`: passed over (up to date, noexec), held back by its
+    /// `[number_threads]`, or made a job.
+    fn start(&mut self, i: usize) -> Start {
+        let t = &self.graph.tasks[i];
+        let plan = &self.plans[i];
+        // Done without running: a current stamp (BitBake's "existing" skip) or a
+        // noexec task (started, then skipped; counted as attempted).
+        if self.current[i] {
+            self.summary.skipped += 1;
+            self.skipped(i, SkipReason::UpToDate);
+            return Start::Instant;
+        }
+        if plan.noexec {
+            if !self.opts.dry_run {
+                let _ = self.stamps.write(plan, &t.task);
+            }
+            self.send(BuildEvent::TaskStarted {
+                task: self.task_ref(i),
+                number: self.finished + self.running + 1,
+                total: self.graph.len(),
+                log: String::new(),
+                noexec: true,
+            });
+            self.summary.ran += 1;
+            self.skipped(i, SkipReason::NoExec);
+            return Start::Instant;
+        }
+        let d = self.recipes.get(&t.fn_name);
+        let limit = d.and_then(|d| {
+            d.get_var_flag(&t.task, "number_threads", true)
+                .ok()
+                .flatten()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+        });
+        if let Some(limit) = limit
+            && self.running_by_task.get(&t.task).copied().unwrap_or(0) >= limit.max(1)
+        {
+            self.held
+                .entry(t.task.clone())
+                .or_default()
+                .push((self.weight[i], Reverse(i)));
+            return Start::Held;
+        }
+        let log = d
+            .and_then(|d| crate::exec::log_paths(d, &t.task).ok())
+            .map(|(p, _)| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.send(BuildEvent::TaskStarted {
+            task: self.task_ref(i),
+            number: self.finished + self.running + 1,
+            total: self.graph.len(),
+            log,
+            noexec: false,
+        });
+        self.state[i] = State::Running;
+        if self.opts.dry_run {
+            self.send(BuildEvent::TaskSucceeded {
+                task: self.task_ref(i),
+                usage: Usage::default(),
+            });
+            self.summary.ran += 1;
+            self.finished += 1;
+            self.release(i);
+            return Start::Instant;
+        }
+        let Some(d) = d else {
+            self.summary.ran += 1;
+            self.failed(
+                i,
+                Usage::default(),
+                String::new(),
+                format!("no datastore for {}", t.fn_name),
+                Vec::new(),
+            );
+            return Start::Instant;
+        };
+        Start::Sent(Box::new(Job {
+            index: i,
+            d: d.clone(),
+            pn: plan.pn.clone(),
+            task: t.task.clone(),
+            sysroot_deps: if t.task == "do_prepare_recipe_sysroot" {
+                sysroot_deps(self.graph, self.plans, i)
+            } else {
+                Vec::new()
+            },
+            taskhash: plan.taskhash.clone(),
+        }))
+    }
+
+    /// Task `i` needed no worker: its `TaskSkipped` event, then what it releases.
+    fn skipped(&mut self, i: usize, reason: SkipReason) {
+        self.send(BuildEvent::TaskSkipped {
+            task: self.task_ref(i),
+            reason,
+        });
+        self.finished += 1;
+        self.release(i);
+    }
+
+    /// A worker's answer for task `i`: its messages, then its stamp and success, or
+    /// its failure (a task that succeeded during Ctrl-C counts as interrupted, and
+    /// writes no stamp).
+    fn task_ended(&mut self, i: usize, outcome: TaskOutcome) {
+        self.running -= 1;
+        let task = &self.graph.tasks[i].task;
+        if let Some(n) = self.running_by_task.get_mut(task) {
+            *n = n.saturating_sub(1);
+        }
+        // One slot of this task name is free: its best held-back task is ready again.
+        if let Some(next) = self.held.get_mut(task).and_then(BinaryHeap::pop) {
+            self.ready.push(next);
+        }
+        self.summary.ran += 1;
+        for line in outcome.messages {
+            self.send(BuildEvent::LogLine {
+                task: self.task_ref(i),
+                line,
+            });
+        }
+        let usage = outcome.usage;
+        match outcome.result {
+            Ok(()) if self.cancelled() => {
+                // Interrupted: it may have been cut short; no stamp, and it does not
+                // stop its dependants from being counted as not run.
+                self.finished += 1;
+                self.summary.failed += 1;
+                self.state[i] = State::Failed;
+                self.send(BuildEvent::TaskFailed {
+                    task: self.task_ref(i),
+                    usage,
+                    log: outcome.log,
+                    message: "interrupted".to_owned(),
+                    tail: Vec::new(),
+                });
+            }
+            Ok(()) => match self.stamps.write(&self.plans[i], task) {
+                Ok(()) => {
+                    self.finished += 1;
+                    self.send(BuildEvent::TaskSucceeded {
+                        task: self.task_ref(i),
+                        usage,
+                    });
+                    self.release(i);
+                }
+                Err(e) => self.failed(
+                    i,
+                    usage,
+                    outcome.log,
+                    crate::TaskError::Stamps(Box::new(e)).to_string(),
+                    Vec::new(),
+                ),
+            },
+            Err(f) => self.failed(i, usage, outcome.log, f.message, f.tail),
+        }
+    }
+
+    /// Task `i` is done: each dependant waits for one task less, and becomes ready
+    /// when it waits for none.
+    fn release(&mut self, i: usize) {
+        self.state[i] = State::Done;
+        for k in 0..self.rev[i].len() {
+            let r = self.rev[i][k];
+            self.waiting[r] = self.waiting[r].saturating_sub(1);
+            if self.waiting[r] == 0 && self.state[r] == State::Waiting {
+                self.make_ready(r);
+            }
+        }
+    }
+
+    /// Task `i` failed: its `TaskFailed` event; what depends on it will not run;
+    /// without `-k`, nothing new starts.
+    fn failed(&mut self, i: usize, usage: Usage, log: String, message: String, tail: Vec<String>) {
+        self.finished += 1;
+        self.summary.failed += 1;
+        self.send(BuildEvent::TaskFailed {
+            task: self.task_ref(i),
+            usage,
+            log,
+            message,
+            tail,
+        });
+        self.state[i] = State::Failed;
+        // Each dependant is marked once over the whole build: a task already marked
+        // had its own dependants marked with it.
+        let mut stack: Vec<usize> = self.rev[i].clone();
+        let mut seen = HashSet::new();
+        while let Some(r) = stack.pop() {
+            if self.state[r] == State::NotRun || !seen.insert(r) {
+                continue;
+            }
+            if matches!(self.state[r], State::Waiting | State::Ready) {
+                self.state[r] = State::NotRun;
+            }
+            stack.extend(self.rev[r].iter().copied());
+        }
+        if !self.opts.keep_going {
+            self.stop = true;
+        }
+    }
+
+    /// The end: tasks never started are counted (those cut off by a failure get their
+    /// `TaskSkipped`), then `BuildFinished`.
+    fn finish_build(mut self) -> Summary {
+        for i in 0..self.state.len() {
+            let s = self.state[i];
+            if matches!(s, State::Waiting | State::Ready | State::NotRun) {
+                self.summary.not_run += 1;
+                if s == State::NotRun {
+                    self.send(BuildEvent::TaskSkipped {
+                        task: self.task_ref(i),
+                        reason: SkipReason::DependencyFailed,
+                    });
+                }
+            }
+        }
+        // An interrupt makes the build cancelled even when the interrupted tasks (which
+        // got the terminal's SIGINT too) failed first, as Toaster records a Ctrl-C'd
+        // build.
+        if self.cancelled() {
+            self.summary.outcome = Outcome::Cancelled;
+        }
+        if self.summary.outcome != Outcome::Cancelled && self.summary.failed > 0 {
+            self.summary.outcome = Outcome::Failed;
+        }
+        let s = self.summary;
+        self.send(BuildEvent::BuildFinished {
+            outcome: s.outcome,
+            ran: s.ran,
+            skipped: s.skipped,
+            failed: s.failed,
+            not_run: s.not_run,
+        });
+        s
+    }
+}
+
+fn worker(
+    rx: &Mutex<Receiver<Job>>,
+    tx: &Sender<JobResult>,
+    builtins: &dyn Builtins,
+    stamps: &StampIndex,
+) {
     loop {
         let job = {
             let Ok(guard) = rx.lock() else { return };
@@ -388,61 +531,23 @@ fn worker(rx: &Mutex<Receiver<Job>>, tx: &Sender<JobResult>, builtins: &dyn Buil
                 Err(_) => return,
             }
         };
-        let r = crate::exec::run_task(
-            &job.d,
-            &job.pn,
-            &job.task,
-            &job.sysroot_deps,
+        let outcome = crate::exec::run_task(&TaskRun {
+            d: &job.d,
+            pn: &job.pn,
+            task: &job.task,
+            sysroot_deps: &job.sysroot_deps,
+            taskhash: &job.taskhash,
             builtins,
-            &job.taskhash,
-        );
-        if tx.send((job.index, r)).is_err() {
+            stamps,
+        });
+        if tx.send((job.index, outcome)).is_err() {
             return;
         }
     }
 }
 
-fn finish(
-    i: usize,
-    state: &mut [State],
-    waiting: &mut [usize],
-    rev: &[Vec<usize>],
-    ready: &mut BinaryHeap<((usize, usize), std::cmp::Reverse<usize>)>,
-    weight: &[(usize, usize)],
-    to: State,
-) {
-    state[i] = to;
-    for &r in &rev[i] {
-        waiting[r] = waiting[r].saturating_sub(1);
-        if waiting[r] == 0 && state[r] == State::Waiting {
-            state[r] = State::Ready;
-            ready.push((weight[r], std::cmp::Reverse(r)));
-        }
-    }
-}
-
-/// A failed task: what depends on it will not run; without `-k`, nothing new starts.
-fn fail(i: usize, state: &mut [State], rev: &[Vec<usize>], keep_going: bool, stop: &mut bool) {
-    state[i] = State::Failed;
-    let mut stack: Vec<usize> = rev[i].clone();
-    let mut seen = HashSet::new();
-    while let Some(r) = stack.pop() {
-        if !seen.insert(r) {
-            continue;
-        }
-        if matches!(state[r], State::Waiting | State::Ready) {
-            state[r] = State::NotRun;
-        }
-        stack.extend(rev[r].iter().copied());
-    }
-    if !keep_going {
-        *stop = true;
-    }
-}
-
 /// BitBake-style priorities: a task's weight grows with what waits for it.
-fn weights(graph: &TaskGraph, rev: &[Vec<usize>]) -> Vec<(usize, usize)> {
-    let order = crate::hashes::topo_order(graph);
+fn weights(graph: &TaskGraph, rev: &[Vec<usize>], order: &[usize]) -> Vec<(usize, usize)> {
     // BitBake's calculate_task_weights: 10 for a task nothing depends on, else 1 plus
     // the weights of the tasks that depend on it.
     let mut w = vec![1usize; graph.len()];

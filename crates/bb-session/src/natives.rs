@@ -3,7 +3,7 @@
 //! and patch through bb-fetch, fed with the recipe's expanded variables.
 
 use bb_fetch::{FetchConfig, Fetched, Mirror, SrcUri};
-use bb_runqueue::TaskContext;
+use bb_runqueue::{TaskContext, TaskError};
 
 /// Every native task function bake knows.
 pub fn natives() -> bb_runqueue::builtin::Native {
@@ -14,21 +14,24 @@ pub fn natives() -> bb_runqueue::builtin::Native {
 }
 
 /// The fetcher's view of the recipe: SRC_URI parsed, and what it needs expanded.
-fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), String> {
-    let uris = bb_fetch::parse_src_uri(&ctx.var("SRC_URI")?).map_err(|e| e.to_string())?;
+fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), TaskError> {
+    let uris =
+        bb_fetch::parse_src_uri(&ctx.var("SRC_URI")?).map_err(|e| TaskError::msg(e.to_string()))?;
     let mut cfg = FetchConfig::new(ctx.var("DL_DIR")?, ctx.var("UNPACKDIR")?, ctx.var("S")?);
     cfg.set_filespath(&ctx.var("FILESPATH")?);
-    cfg.no_network =
-        bb_util::to_boolean(Some(&ctx.var("BB_NO_NETWORK")?), false).map_err(|e| e.to_string())?;
+    cfg.no_network = bb_util::to_boolean(Some(&ctx.var("BB_NO_NETWORK")?), false)
+        .map_err(|e| TaskError::msg(e.to_string()))?;
     // BitBake's fetcher compares BB_STRICT_CHECKSUM with "1" (fetch2 `verify_checksum`).
     cfg.strict_checksum = ctx.var("BB_STRICT_CHECKSUM")? == "1";
-    cfg.premirrors = Mirror::parse_list(&ctx.var("PREMIRRORS")?).map_err(|e| e.to_string())?;
-    cfg.mirrors = Mirror::parse_list(&ctx.var("MIRRORS")?).map_err(|e| e.to_string())?;
+    cfg.premirrors =
+        Mirror::parse_list(&ctx.var("PREMIRRORS")?).map_err(|e| TaskError::msg(e.to_string()))?;
+    cfg.mirrors =
+        Mirror::parse_list(&ctx.var("MIRRORS")?).map_err(|e| TaskError::msg(e.to_string()))?;
     for (flag, _) in ctx.d.get_var_flags("SRC_URI") {
         let Some(v) = ctx
             .d
             .get_var_flag("SRC_URI", &flag, true)
-            .map_err(|e| format!("SRC_URI[{flag}]: {e}"))?
+            .map_err(TaskError::expand(format!("SRC_URI[{flag}]")))?
         else {
             continue;
         };
@@ -58,13 +61,14 @@ fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), String> {
     Ok((cfg, uris))
 }
 
-fn fetched(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<Fetched>), String> {
+fn fetched(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<Fetched>), TaskError> {
     let (cfg, uris) = config(ctx)?;
-    let f = bb_fetch::fetch(&cfg, &uris).map_err(|e| format!("Fetcher failure: {e}"))?;
+    let f = bb_fetch::fetch(&cfg, &uris)
+        .map_err(|e| TaskError::msg(format!("Fetcher failure: {e}")))?;
     Ok((cfg, f))
 }
 
-fn fetch(ctx: &mut TaskContext<'_>) -> Result<(), String> {
+fn fetch(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     let (_, f) = fetched(ctx)?;
     for item in &f {
         ctx.note(&format!("Fetched {}", item.uri.as_str()));
@@ -72,12 +76,12 @@ fn fetch(ctx: &mut TaskContext<'_>) -> Result<(), String> {
     Ok(())
 }
 
-fn unpack(ctx: &mut TaskContext<'_>) -> Result<(), String> {
+fn unpack(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     let (cfg, f) = fetched(ctx)?;
-    bb_fetch::unpack(&cfg, &f).map_err(|e| format!("Unpack failure: {e}"))
+    bb_fetch::unpack(&cfg, &f).map_err(|e| TaskError::msg(format!("Unpack failure: {e}")))
 }
 
-fn patch(ctx: &mut TaskContext<'_>) -> Result<(), String> {
+fn patch(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     let (cfg, f) = fetched(ctx)?;
     for item in &f {
         let name = item.uri.basename();
@@ -86,5 +90,5 @@ fn patch(ctx: &mut TaskContext<'_>) -> Result<(), String> {
             ctx.note(&format!("Applying patch {name}"));
         }
     }
-    bb_fetch::patch(&cfg, &f).map_err(|e| e.to_string())
+    bb_fetch::patch(&cfg, &f).map_err(|e| TaskError::msg(e.to_string()))
 }

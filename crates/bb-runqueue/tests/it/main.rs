@@ -1,8 +1,11 @@
-//! bb-runqueue pieces on small hand-made inputs: run scripts, stamps, events.
+//! bb-runqueue pieces on small hand-made inputs: run scripts, stamps, events, and
+//! builds of hand-made graphs (`build.rs`: what tasks are measured to use).
 #![expect(
     clippy::disallowed_methods,
     reason = "test inputs are written directly"
 )]
+
+mod build;
 
 use bb_data::DataStore;
 

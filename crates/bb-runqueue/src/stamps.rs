@@ -1,0 +1,128 @@
+//! The stamp files of a build, indexed: each stamp directory the build writes to is
+//! read once, on its first stamp, and kept as a sorted set of names, so that writing a
+//! stamp (which removes the task's stamps for other hashes, as BitBake's
+//! `make_stamp` does) and `do_clean` (which removes a recipe's stamps) cost the same in
+//! a directory of ten stamps as in one that every recipe of a 100,000-task build shares
+//! (`STAMP = "${TMPDIR}/stamps/${MACHINE}/${PF}"`).
+//!
+//! The index trusts that nothing else writes stamps while the build runs (the build
+//! holds `bitbake.lock`); a name it lists that is already gone is simply not removed
+//! again.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::hashes::TaskPlan;
+
+/// The names in each stamp directory a build has touched (see the module docs).
+#[derive(Debug, Default)]
+pub struct StampIndex {
+    dirs: Mutex<HashMap<PathBuf, BTreeSet<String>>>,
+}
+
+/// The names in `dir` that start with `prefix` (a range of the sorted set).
+fn with_prefix<'a>(
+    names: &'a BTreeSet<String>,
+    prefix: &'a str,
+) -> impl Iterator<Item = &'a String> {
+    names
+        .range::<str, _>((
+            std::ops::Bound::Included(prefix),
+            std::ops::Bound::Unbounded,
+        ))
+        .take_while(move |n| n.starts_with(prefix))
+}
+
+impl StampIndex {
+    /// An empty index: directories are read when first needed.
+    pub fn new() -> StampIndex {
+        StampIndex::default()
+    }
+
+    /// Runs `f` on the names of `dir` (read from the directory, created if missing, the
+    /// first time).
+    fn with_dir<R>(&self, dir: &Path, f: impl FnOnce(&mut BTreeSet<String>) -> R) -> Result<R> {
+        let mut dirs = self
+            .dirs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let names = match dirs.entry(dir.to_path_buf()) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                fs_err::create_dir_all(dir)?;
+                let names = fs_err::read_dir(dir)?
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                e.insert(names)
+            }
+        };
+        Ok(f(names))
+    }
+
+    /// Writes a task's stamp (after it succeeded), removing its stamps for other hashes
+    /// (`<base>.do_task.<otherhash>`; its sig data and taint files stay).
+    pub fn write(&self, plan: &TaskPlan, task: &str) -> Result<()> {
+        let Some(path) = &plan.stamp else {
+            return Ok(());
+        };
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return crate::atomic_write(path, b"");
+        };
+        let name = name.to_string_lossy().into_owned();
+        // `<base>.do_task.`: the prefix shared by this task's stamps.
+        let marker = format!(".{task}.");
+        let prefix = name
+            .find(&marker)
+            .map(|pos| name[..pos + marker.len()].to_owned());
+        self.with_dir(dir, |names| {
+            if let Some(prefix) = &prefix {
+                let old: Vec<String> = with_prefix(names, prefix)
+                    .filter(|other| {
+                        let rest = &other[prefix.len()..];
+                        **other != name
+                            && !rest.starts_with("sigdata.")
+                            && !rest.starts_with("taint")
+                    })
+                    .cloned()
+                    .collect();
+                for other in old {
+                    let _ = std::fs::remove_file(dir.join(&other));
+                    names.remove(&other);
+                }
+            }
+            let written = match crate::atomic_write(path, b"") {
+                // The directory went away during the build (a `[cleandirs]`): again.
+                Err(_) if !dir.is_dir() => fs_err::create_dir_all(dir)
+                    .map_err(Error::from)
+                    .and_then(|()| crate::atomic_write(path, b"")),
+                r => r,
+            };
+            if written.is_ok() {
+                names.insert(name.clone());
+            }
+            written
+        })?
+    }
+
+    /// Removes every file named `<base>.*` next to the stamp base `base` (`${STAMP}`):
+    /// what `do_clean` does to a recipe's stamps, sig data and taints.
+    pub fn remove_all(&self, base: &Path) -> Result<()> {
+        let (Some(dir), Some(file)) = (base.parent(), base.file_name()) else {
+            return Ok(());
+        };
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        let prefix = format!("{}.", file.to_string_lossy());
+        self.with_dir(dir, |names| {
+            let gone: Vec<String> = with_prefix(names, &prefix).cloned().collect();
+            for other in gone {
+                let _ = std::fs::remove_file(dir.join(&other));
+                names.remove(&other);
+            }
+        })
+    }
+}
