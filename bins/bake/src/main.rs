@@ -217,11 +217,16 @@ fn main() -> ExitCode {
         return bb_runqueue::runner_main();
     }
     tune_allocator();
+    // bake started as a task worker (see bb_session::worker): it runs the tasks it is
+    // sent in forked children.
+    if std::env::args().nth(1).as_deref() == Some("--worker") {
+        bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
+        return bb_session::worker::worker_main();
+    }
     if let Ok(exe) = std::env::current_exe() {
-        bb_runqueue::set_runner_command(vec![
-            exe.to_string_lossy().into_owned(),
-            "--task-runner".to_owned(),
-        ]);
+        let exe = exe.to_string_lossy().into_owned();
+        bb_runqueue::set_runner_command(vec![exe.clone(), "--task-runner".to_owned()]);
+        bb_session::worker::set_worker_command(vec![exe, "--worker".to_owned()]);
     }
     let cli = cli::Cli::parse();
     bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));

@@ -986,3 +986,72 @@ fn signal_descendants(pid: u32, signal: &str) {
         let _ = Command::new("kill").args([signal, &p.to_string()]).status();
     }
 }
+
+/// A `[fakeroot]` task runs in a task worker started through FAKEROOTCMD with
+/// FAKEROOTENV, as BitBake's fakeroot worker; the other tasks stay in bake's own
+/// workers. A Python task function with no native implementation goes to a worker too
+/// (and, without Python there, fails naming the function).
+#[test]
+fn fakeroot_tasks_run_in_a_worker_under_fakerootcmd() {
+    let dir = shell_layer("fakeroot");
+    let wrapper = dir.join("fakewrap");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"wrapper base=$BASEVAR\" >> {}\nexec \"$@\"\n",
+            dir.join("fake.log").display()
+        ),
+    )
+    .expect("invariant: write");
+    std::process::Command::new("chmod")
+        .args(["+x", &wrapper.to_string_lossy()])
+        .status()
+        .expect("chmod");
+    let log = dir.join("fake.log");
+    std::fs::write(
+        dir.join("recipes/fr_1.0.bb"),
+        format!(
+            "FAKEROOTCMD = \"{}\"\nFAKEROOTBASEENV = \"BASEVAR=b1\"\n\
+             FAKEROOTENV = \"PSEUDO_TEST=yes\"\nFAKEROOTNOENV = \"PSEUDO_TEST=no\"\n\
+             FAKEROOTDIRS = \"${{WORKDIR}}/pseudo\"\n\
+             do_install() {{\n\techo \"install pseudo=$PSEUDO_TEST\" >> {}\n}}\n\
+             do_install[fakeroot] = \"1\"\n\
+             do_compile() {{\n\techo \"compile pseudo=${{PSEUDO_TEST:-unset}}\" >> {}\n}}\n",
+            wrapper.display(),
+            log.display(),
+            log.display()
+        ),
+    )
+    .expect("invariant: write");
+    let o = bake_env(&dir, &["fr"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let got = std::fs::read_to_string(&log).expect("the tasks wrote their log");
+    assert!(
+        got.contains("compile pseudo=unset"),
+        "do_compile runs in bake's own workers:\n{got}"
+    );
+    assert!(
+        got.contains("wrapper base=b1"),
+        "the worker was started through FAKEROOTCMD with FAKEROOTBASEENV:\n{got}"
+    );
+    assert!(
+        got.contains("install pseudo=yes"),
+        "do_install ran in the fakeroot worker with FAKEROOTENV:\n{got}"
+    );
+    assert!(
+        dir.join("tmp/work/fr/1.0-r0/pseudo").is_dir(),
+        "FAKEROOTDIRS made"
+    );
+
+    // A Python task function: sent to a worker, which says what it cannot run.
+    std::fs::write(
+        dir.join("recipes/py_1.0.bb"),
+        "python do_compile() {\n    import json\n    bb.note(json.dumps([1]))\n}\n",
+    )
+    .expect("invariant: write");
+    let o = bake_env(&dir, &["py"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("do_compile"), "{t}");
+}

@@ -32,6 +32,17 @@ impl Native {
     }
 }
 
+impl Native {
+    /// Whether this set has a native implementation of function `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.extra.iter().any(|(n, _)| *n == name)
+            || matches!(
+                name,
+                "do_prepare_recipe_sysroot" | "do_populate_sysroot" | "do_listtasks" | "do_clean"
+            )
+    }
+}
+
 impl Builtins for Native {
     fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>> {
         if let Some((_, f)) = self.extra.iter().find(|(n, _)| *n == ctx.func) {

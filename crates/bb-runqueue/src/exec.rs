@@ -57,10 +57,49 @@ impl TaskContext<'_> {
     }
 }
 
-/// Native implementations of Python task functions, looked up by function name.
+/// Native implementations of Python task functions, looked up by function name, and
+/// the choice of running a whole task elsewhere (a worker process).
 pub trait Builtins: Sync {
     /// Runs `ctx.func` if this set implements it: `None` when it does not.
     fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>>;
+
+    /// Runs the whole task somewhere else (for example a worker process that runs its
+    /// Python, or one under fakeroot) and returns how it ended: `None` to run it here,
+    /// in the run queue's worker thread.
+    fn run_elsewhere(&self, _task: &TaskRequest<'_>) -> Option<TaskOutcome> {
+        None
+    }
+}
+
+/// A task to run, as [`Builtins::run_elsewhere`] and [`run_task_here`] get it.
+pub struct TaskRequest<'a> {
+    /// The recipe target (`/path/x.bb` or `virtual:native:/path/x.bb`).
+    pub fn_name: &'a str,
+    /// The recipe's finalized datastore.
+    pub d: &'a DataStore,
+    /// The recipe's PN.
+    pub pn: &'a str,
+    /// The task (`do_compile`).
+    pub task: &'a str,
+    /// See [`TaskContext::sysroot_deps`].
+    pub sysroot_deps: &'a [String],
+    /// The task's hash.
+    pub taskhash: &'a str,
+}
+
+/// Runs a task in this process (prefuncs, task, postfuncs, its log), with `builtins`
+/// for the Python functions: what a worker process does with a task it is sent.
+pub fn run_task_here(req: &TaskRequest<'_>, builtins: &dyn Builtins) -> TaskOutcome {
+    let stamps = StampIndex::new();
+    run_task(&TaskRun {
+        d: req.d,
+        pn: req.pn,
+        task: req.task,
+        sysroot_deps: req.sysroot_deps,
+        taskhash: req.taskhash,
+        builtins,
+        stamps: &stamps,
+    })
 }
 
 /// A task as a worker runs it: the recipe, the task and what the run needs.
@@ -92,16 +131,16 @@ pub struct TaskFailure {
 
 /// How a task ended, with what it used either way.
 #[derive(Debug, Clone)]
-pub(crate) struct TaskOutcome {
+pub struct TaskOutcome {
     /// Wall time, CPU time and block I/O of the task (its shells and the worker's own
     /// work for it), measured on success and failure alike.
-    pub(crate) usage: Usage,
+    pub usage: Usage,
     /// Its log (`${T}/log.do_task.PID`), empty when it could not be made.
-    pub(crate) log: String,
+    pub log: String,
     /// The `NOTE:`/`WARNING:`/`ERROR:` lines of its log (see [`log_messages`]).
-    pub(crate) messages: Vec<String>,
+    pub messages: Vec<String>,
     /// Success, or why not.
-    pub(crate) result: Result<(), TaskFailure>,
+    pub result: Result<(), TaskFailure>,
 }
 
 /// The paths of a task's log.

@@ -58,7 +58,7 @@ mod stamps;
 
 pub use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 pub use error::{Error, Result, TaskError};
-pub use exec::{Builtins, TaskContext};
+pub use exec::{Builtins, TaskContext, TaskFailure, TaskOutcome, TaskRequest, run_task_here};
 pub use lock::BuildLock;
 pub use runner::{runner_main, set_runner_command};
 pub use sched::{RunOptions, Scheduler, Summary, run_build};

@@ -61,6 +61,7 @@ pub struct Summary {
 /// What a worker gets: one task to run.
 struct Job {
     index: usize,
+    fn_name: String,
     d: DataStore,
     pn: String,
     task: String,
@@ -358,6 +359,7 @@ impl<'a> Scheduler<'a> {
         };
         Start::Sent(Box::new(Job {
             index: i,
+            fn_name: t.fn_name.clone(),
             d: d.clone(),
             pn: plan.pn.clone(),
             task: t.task.clone(),
@@ -531,14 +533,24 @@ fn worker(
                 Err(_) => return,
             }
         };
-        let outcome = crate::exec::run_task(&TaskRun {
+        let req = crate::exec::TaskRequest {
+            fn_name: &job.fn_name,
             d: &job.d,
             pn: &job.pn,
             task: &job.task,
             sysroot_deps: &job.sysroot_deps,
             taskhash: &job.taskhash,
-            builtins,
-            stamps,
+        };
+        let outcome = builtins.run_elsewhere(&req).unwrap_or_else(|| {
+            crate::exec::run_task(&TaskRun {
+                d: &job.d,
+                pn: &job.pn,
+                task: &job.task,
+                sysroot_deps: &job.sysroot_deps,
+                taskhash: &job.taskhash,
+                builtins,
+                stamps,
+            })
         });
         if tx.send((job.index, outcome)).is_err() {
             return;

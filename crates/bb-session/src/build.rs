@@ -149,7 +149,14 @@ impl Session {
             cancel: Arc::clone(&req.cancel),
             targets: req.targets.clone(),
         };
-        let natives = crate::natives::natives();
+        let natives = crate::worker::TaskRunner::with_workers(
+            crate::natives::natives(),
+            crate::worker::Hello {
+                cwd: self.opts.cwd.clone(),
+                env: self.opts.env.clone(),
+                cmdline: self.opts.cmdline.clone(),
+            },
+        );
         obs.tasks_ready(&TasksReady {
             graph: &graph,
             providers: &providers,

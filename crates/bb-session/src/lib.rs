@@ -39,6 +39,7 @@ mod build;
 mod error;
 pub mod natives;
 mod session;
+pub mod worker;
 
 pub use bb_cooker::providers::Level;
 pub use build::{BuildReport, BuildRequest, TasksReady};

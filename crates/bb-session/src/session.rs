@@ -63,6 +63,8 @@ pub(crate) fn forward_log(obs: &dyn Observer, log: &[Message]) {
 pub struct Session {
     pub(crate) cooker: Cooker,
     pub(crate) parsed: Option<ParseResult>,
+    /// How the build directory was opened (for the task workers).
+    pub(crate) opts: CookerOptions,
 }
 
 impl Session {
@@ -86,6 +88,7 @@ impl Session {
         Ok(Session {
             cooker: Cooker::new(opts)?,
             parsed: None,
+            opts: opts.clone(),
         })
     }
 

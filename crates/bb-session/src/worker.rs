@@ -1,0 +1,515 @@
+//! Task worker processes, as BitBake's `bitbake-worker`: tasks whose functions must not
+//! run inside bake's multi-threaded process (Python task functions, `[fakeroot]` tasks)
+//! are sent to a single-threaded worker process (`bake --worker`). The worker opens the
+//! build directory once, and for each task it is sent re-parses the recipe (the parse
+//! tables stay warm between tasks), forks a child that runs the task (prefuncs, task,
+//! postfuncs, its log) and reports how it ended. The datastore is never serialised: only
+//! the task's name, hash and the names of what its sysroot needs travel.
+//!
+//! [`TaskRunner`] is the run queue's [`Builtins`] for a build: native task functions run
+//! in the run queue's threads as before; a task that needs a worker goes to one of a pool
+//! of workers (one per run-queue thread at most, started on first use), and a
+//! `[fakeroot]` task to a second pool started through the recipe's FAKEROOTCMD with
+//! FAKEROOTENV, as BitBake starts its fakeroot worker.
+//!
+//! The protocol is one JSON line per message over the worker's stdin and stdout:
+//! [`Hello`] once, then a [`Job`] for each task, answered by a [`Reply`].
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+use bb_data::DataStore;
+use bb_events::Usage;
+use bb_runqueue::builtin::Native;
+use bb_runqueue::{Builtins, TaskContext, TaskError, TaskFailure, TaskOutcome, TaskRequest};
+use serde::{Deserialize, Serialize};
+
+/// How a worker opens the build directory: the main process's options.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hello {
+    /// The working directory bake was started in.
+    pub cwd: PathBuf,
+    /// Its environment.
+    pub env: Vec<(String, String)>,
+    /// Its command line (BB_CMDLINE).
+    pub cmdline: Vec<String>,
+}
+
+/// One task for a worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    /// The recipe target.
+    pub fn_name: String,
+    /// The recipe's PN.
+    pub pn: String,
+    /// The task.
+    pub task: String,
+    /// The task's hash.
+    pub taskhash: String,
+    /// What the recipe's sysroot needs (`do_prepare_recipe_sysroot`).
+    pub sysroot_deps: Vec<String>,
+    /// Whether the task runs under fakeroot (FAKEROOTENV applies, else FAKEROOTNOENV).
+    pub fakeroot: bool,
+}
+
+/// How a task a worker ran ended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reply {
+    /// What it used (the forked child and everything it started).
+    pub usage: Usage,
+    /// Its log file.
+    pub log: String,
+    /// The messages of its log.
+    pub messages: Vec<String>,
+    /// `None` on success, else why it failed and the last lines of its log.
+    pub failure: Option<(String, Vec<String>)>,
+}
+
+/// The command that starts a worker: the program and its arguments (for `bake`, its
+/// own executable and `--worker`). Without it, tasks that need a worker fail saying so.
+static COMMAND: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Tells sessions how to start a worker process that runs [`worker_main`].
+pub fn set_worker_command(cmd: Vec<String>) {
+    let _ = COMMAND.set(cmd);
+}
+
+/// A running worker process.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Worker {
+    /// Starts a worker (under `wrapper`, FAKEROOTCMD, when given) and sends it `hello`.
+    fn start(
+        hello: &Hello,
+        wrapper: &[String],
+        env: &[(String, String)],
+    ) -> Result<Worker, String> {
+        let cmd = COMMAND
+            .get()
+            .ok_or("no worker command is set (bb_session::worker::set_worker_command)")?;
+        let argv: Vec<&String> = wrapper.iter().chain(cmd.iter()).collect();
+        let (prog, args) = argv.split_first().ok_or("the worker command is empty")?;
+        let mut child = Command::new(prog)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start the task worker `{prog}`: {e}"))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err("the task worker has no pipes".to_owned());
+        };
+        let mut w = Worker {
+            child,
+            stdin,
+            stdout: BufReader::new(stdout),
+        };
+        w.send(hello)?;
+        Ok(w)
+    }
+
+    fn send<T: Serialize>(&mut self, msg: &T) -> Result<(), String> {
+        let line = serde_json::to_string(msg).map_err(|e| e.to_string())?;
+        writeln!(self.stdin, "{line}")
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| format!("the task worker went away: {e}"))
+    }
+
+    /// Sends `job` and waits for its reply.
+    fn run(&mut self, job: &Job) -> Result<Reply, String> {
+        self.send(job)?;
+        let mut line = String::new();
+        match self.stdout.read_line(&mut line) {
+            Ok(0) => Err("the task worker ended without answering".to_owned()),
+            Ok(_) => serde_json::from_str(&line)
+                .map_err(|e| format!("the task worker's answer is not understood: {e}")),
+            Err(e) => Err(format!("the task worker went away: {e}")),
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Closing its stdin ends the worker's loop.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Idle workers of one kind (plain, or one per fakeroot command and environment).
+#[derive(Default)]
+struct Pool {
+    idle: Mutex<HashMap<Vec<String>, Vec<Worker>>>,
+}
+
+impl Pool {
+    fn run(
+        &self,
+        hello: &Hello,
+        key: &[String],
+        env: &[(String, String)],
+        job: &Job,
+    ) -> Result<Reply, String> {
+        let taken = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_mut(key)
+            .and_then(Vec::pop);
+        let mut w = match taken {
+            Some(w) => w,
+            None => Worker::start(hello, key, env)?,
+        };
+        let reply = w.run(job)?;
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key.to_vec())
+            .or_default()
+            .push(w);
+        Ok(reply)
+    }
+}
+
+/// The run queue's [`Builtins`] for a build: native task functions, and the tasks that
+/// need a worker process sent to one.
+pub struct TaskRunner {
+    natives: Native,
+    hello: Option<Hello>,
+    pool: Pool,
+}
+
+impl TaskRunner {
+    /// Native functions only: every task runs in the run queue's threads (a Python
+    /// function without a native implementation fails saying it needs Python).
+    pub fn local(natives: Native) -> TaskRunner {
+        TaskRunner {
+            natives,
+            hello: None,
+            pool: Pool::default(),
+        }
+    }
+
+    /// Native functions in the run queue's threads, and workers (opened with `hello`)
+    /// for the tasks that need one.
+    pub fn with_workers(natives: Native, hello: Hello) -> TaskRunner {
+        TaskRunner {
+            natives,
+            hello: Some(hello),
+            pool: Pool::default(),
+        }
+    }
+
+    /// Whether `func` is a Python function with no native implementation.
+    fn foreign_python(&self, d: &DataStore, func: &str) -> bool {
+        d.get_var_flag(func, "python", true)
+            .ok()
+            .flatten()
+            .is_some()
+            && !self.natives.has(func)
+    }
+
+    /// Why `task` must run in a worker, if it must: a Python function in its chain
+    /// that bake has no native implementation of, or its `[fakeroot]` flag.
+    fn needs_worker(&self, d: &DataStore, task: &str) -> bool {
+        if d.get_var_flag(task, "fakeroot", true)
+            .ok()
+            .flatten()
+            .is_some_and(|v| !v.is_empty() && v != "0")
+        {
+            return true;
+        }
+        let list = |flag: &str| -> Vec<String> {
+            d.get_var_flag(task, flag, true)
+                .ok()
+                .flatten()
+                .map(|v| v.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        let mut funcs = list("prefuncs");
+        funcs.push(task.to_owned());
+        funcs.extend(list("postfuncs"));
+        funcs.iter().any(|f| self.foreign_python(d, f))
+    }
+}
+
+impl Builtins for TaskRunner {
+    fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>> {
+        self.natives.run(ctx)
+    }
+
+    fn run_elsewhere(&self, req: &TaskRequest<'_>) -> Option<TaskOutcome> {
+        let hello = self.hello.as_ref()?;
+        // A library caller that set no worker command runs every task here.
+        if COMMAND.get().is_none() || !self.needs_worker(req.d, req.task) {
+            return None;
+        }
+        let job = Job {
+            fn_name: req.fn_name.to_owned(),
+            pn: req.pn.to_owned(),
+            task: req.task.to_owned(),
+            taskhash: req.taskhash.to_owned(),
+            sysroot_deps: req.sysroot_deps.to_vec(),
+            fakeroot: false,
+        };
+        let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
+        let fakeroot = req
+            .d
+            .get_var_flag(req.task, "fakeroot", true)
+            .ok()
+            .flatten()
+            .is_some_and(|v| !v.is_empty() && v != "0");
+        // BitBake's fakeroot worker: started through FAKEROOTCMD with FAKEROOTBASEENV
+        // in its environment; each task then gets FAKEROOTENV (see `run_job`).
+        let fakeroot = fakeroot && !var("FAKEROOTCMD").is_empty();
+        let mut job = job;
+        job.fakeroot = fakeroot;
+        let (key, env) = if fakeroot {
+            let key: Vec<String> = var("FAKEROOTCMD")
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+            (key, assignments(&var("FAKEROOTBASEENV")))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let start = std::time::Instant::now();
+        Some(match self.pool.run(hello, &key, &env, &job) {
+            Ok(r) => TaskOutcome {
+                usage: r.usage,
+                log: r.log,
+                messages: r.messages,
+                result: match r.failure {
+                    None => Ok(()),
+                    Some((message, tail)) => Err(TaskFailure { message, tail }),
+                },
+            },
+            Err(message) => TaskOutcome {
+                usage: Usage {
+                    elapsed: start.elapsed().as_secs_f64(),
+                    ..Usage::default()
+                },
+                log: String::new(),
+                messages: Vec::new(),
+                result: Err(TaskFailure {
+                    message,
+                    tail: Vec::new(),
+                }),
+            },
+        })
+    }
+}
+
+/// `K=V K2=V2` as pairs (words without `=` are ignored, as BitBake's split would fail
+/// on them).
+fn assignments(text: &str) -> Vec<(String, String)> {
+    text.split_whitespace()
+        .filter_map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+/// The functions a worker's task child runs natively; Python functions go to the
+/// process's Python host when one is installed (`bb_data::python`), else they fail
+/// saying they need Python.
+fn worker_builtins() -> Native {
+    crate::natives::natives()
+}
+
+/// `bake --worker`: reads a [`Hello`] from stdin, opens the build directory, then runs
+/// each [`Job`] it reads in a forked child and answers a [`Reply`] on stdout, until
+/// stdin closes. Single-threaded apart from what parsing starts; nothing but replies is
+/// written to stdout.
+pub fn worker_main() -> ExitCode {
+    // Ctrl-C reaches the whole process group: the main process decides what to do.
+    ignore_interrupts();
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let hello: Hello = match lines.next().map(|l| l.map(|l| serde_json::from_str(&l))) {
+        Some(Ok(Ok(h))) => h,
+        _ => {
+            report("bake --worker: expected a hello line on stdin");
+            return ExitCode::FAILURE;
+        }
+    };
+    let opts = bb_cooker::CookerOptions {
+        cwd: hello.cwd.clone(),
+        env: hello.env.clone(),
+        cmdline: hello.cmdline.clone(),
+        host_uname: bb_cooker::CookerOptions::from_process()
+            .ok()
+            .and_then(|o| o.host_uname),
+    };
+    let session = match crate::Session::with_options(&opts) {
+        Ok(s) => s,
+        Err(e) => {
+            report(&format!("bake --worker: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let builtins = worker_builtins();
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let Ok(line) = line else { break };
+        let reply = match serde_json::from_str::<Job>(&line) {
+            Ok(job) => run_job(&session, &builtins, &job),
+            Err(e) => failure(format!("bake --worker: a task it cannot read: {e}")),
+        };
+        let Ok(text) = serde_json::to_string(&reply) else {
+            break;
+        };
+        if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn failure(message: String) -> Reply {
+    Reply {
+        usage: Usage::default(),
+        log: String::new(),
+        messages: Vec::new(),
+        failure: Some((message, Vec::new())),
+    }
+}
+
+#[expect(
+    clippy::print_stderr,
+    reason = "the worker's own failures go to bake's stderr"
+)]
+fn report(msg: &str) {
+    eprintln!("{msg}");
+}
+
+/// Re-parses the job's recipe, then runs the task in a forked child.
+fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
+    let start = std::time::Instant::now();
+    let mut d = match session.target_data(&job.fn_name) {
+        Ok(d) => d,
+        Err(e) => return failure(format!("{}: {e}", job.fn_name)),
+    };
+    // As bitbake-worker: a fakeroot task gets FAKEROOTENV (and its FAKEROOTDIRS
+    // exist), any other FAKEROOTNOENV, as exported variables of the task.
+    let var = |d: &DataStore, v: &str| d.get_var(v).ok().flatten().unwrap_or_default();
+    let env = if job.fakeroot {
+        for dir in var(&d, "FAKEROOTDIRS").split_whitespace() {
+            if let Err(e) = fs_err::create_dir_all(dir) {
+                return failure(e.to_string());
+            }
+        }
+        assignments(&var(&d, "FAKEROOTENV"))
+    } else {
+        assignments(&var(&d, "FAKEROOTNOENV"))
+    };
+    for (k, v) in env {
+        d.set_var(&k, &v);
+        d.set_var_flag(&k, "export", "1");
+    }
+    let req = TaskRequest {
+        fn_name: &job.fn_name,
+        d: &d,
+        pn: &job.pn,
+        task: &job.task,
+        sysroot_deps: &job.sysroot_deps,
+        taskhash: &job.taskhash,
+    };
+    let mut reply = match fork_run(&req, builtins) {
+        Ok(r) => r,
+        Err(e) => failure(e),
+    };
+    reply.usage.elapsed = start.elapsed().as_secs_f64();
+    reply
+}
+
+/// Runs `req` in a forked child and reads its reply from a pipe; the child's resource
+/// usage (it and everything it waited for) is the task's.
+#[expect(
+    unsafe_code,
+    reason = "fork, _exit and wait4: the one place a task child is made"
+)]
+fn fork_run(req: &TaskRequest<'_>, builtins: &Native) -> Result<Reply, String> {
+    let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+    // SAFETY: the worker runs tasks on its one thread; the child only runs the task
+    // (which starts shells through std::process) and leaves through `_exit`, never
+    // returning into the parent's code.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(format!("fork: {}", std::io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        drop(reader);
+        // SAFETY: the task's shells get the default SIGINT disposition back (the
+        // worker itself ignores it).
+        unsafe {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+        }
+        let outcome = bb_runqueue::run_task_here(req, builtins);
+        let reply = Reply {
+            usage: outcome.usage,
+            log: outcome.log,
+            messages: outcome.messages,
+            failure: outcome.result.err().map(|f| (f.message, f.tail)),
+        };
+        let mut writer = writer;
+        let code = match serde_json::to_vec(&reply) {
+            Ok(bytes) if writer.write_all(&bytes).is_ok() => 0,
+            _ => 1,
+        };
+        drop(writer);
+        // SAFETY: ends the child without running the parent's destructors or atexit
+        // handlers (they belong to the parent).
+        unsafe { libc::_exit(code) };
+    }
+    drop(writer);
+    let mut bytes = Vec::new();
+    let read = reader.read_to_end(&mut bytes);
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child made above; `status` and `ru` are valid for writes.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    if waited < 0 {
+        return Err(format!("wait4: {}", std::io::Error::last_os_error()));
+    }
+    let mut reply: Reply = match read {
+        Ok(_) if !bytes.is_empty() => serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the task's child answered something unreadable: {e}"))?,
+        _ => {
+            let how = if libc::WIFSIGNALED(status) {
+                format!("was killed by signal {}", libc::WTERMSIG(status))
+            } else {
+                format!(
+                    "exited with code {} without an answer",
+                    libc::WEXITSTATUS(status)
+                )
+            };
+            return Err(format!("the task's process {how}"));
+        }
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    reply.usage.cpu_user = secs(ru.ru_utime);
+    reply.usage.cpu_system = secs(ru.ru_stime);
+    reply.usage.disk_read = (ru.ru_inblock as u64).saturating_mul(512);
+    reply.usage.disk_write = (ru.ru_oublock as u64).saturating_mul(512);
+    Ok(reply)
+}
+
+/// SIGINT and SIGQUIT are ignored: the main process stops the build.
+#[expect(unsafe_code, reason = "signal disposition")]
+fn ignore_interrupts() {
+    // SAFETY: setting a signal to SIG_IGN has no handler to race with.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
+}
