@@ -7,8 +7,10 @@
 //! All output goes to `${T}/log.do_task.PID`, with a `log.do_task` link to it.
 //!
 //! What a task used is measured however it ends (success, failure, Ctrl-C): its wall
-//! time, its shells' CPU time and block I/O (`wait4`), and the worker thread's own
-//! (`RUSAGE_THREAD`) for what runs in-process (native task functions).
+//! time, its shells' CPU time and block I/O (`wait4`), the worker thread's own
+//! (`RUSAGE_THREAD`) for what runs in-process (native task functions), and the
+//! processes a native function starts itself when they can be told apart (see
+//! `rusage.rs`).
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -286,10 +288,13 @@ fn exec_func(
             cwd: cwd.as_deref(),
             stamps: run.stamps,
         };
-        let r = match run.builtins.run(&mut ctx) {
-            Some(r) => r,
-            None => Err(TaskError::NeedsPython(func.to_owned())),
-        };
+        let call = crate::rusage::native_begin();
+        let r = run.builtins.run(&mut ctx);
+        // The processes it started itself (git, patch), when they can be told apart.
+        if let Some(own) = crate::rusage::native_end(call) {
+            crate::rusage::add(children, &own);
+        }
+        let r = r.unwrap_or_else(|| Err(TaskError::NeedsPython(func.to_owned())));
         match &r {
             Ok(()) => {
                 let _ = writeln!(log, "DEBUG: Python function {func} finished");

@@ -21,7 +21,8 @@ fn busy_shell(status: u32) -> String {
 }
 
 /// Native functions for the tests: `do_native_fail` works then fails, `do_native_ok`
-/// works then succeeds, `do_native_cancel` works, presses Ctrl-C, then succeeds.
+/// works then succeeds, `do_native_cancel` works, presses Ctrl-C, then succeeds,
+/// `do_native_child` leaves the work to a process it starts.
 struct Busy {
     cancel: Arc<AtomicBool>,
 }
@@ -42,6 +43,17 @@ fn work(dir: &Path, name: &str) -> Result<(), TaskError> {
 impl Builtins for Busy {
     fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>> {
         let dir = PathBuf::from(ctx.var("T").ok()?);
+        if ctx.func == "do_native_child" {
+            // All the work in a process the function starts (as git or patch are).
+            let status = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(busy_shell(0).replace("$T", &dir.to_string_lossy()))
+                .status();
+            return Some(match status {
+                Ok(s) if s.success() => Ok(()),
+                other => Err(TaskError::msg(format!("{other:?}"))),
+            });
+        }
         let r = work(&dir, ctx.func);
         Some(match ctx.func {
             "do_native_fail" => r.and(Err(TaskError::msg("failed on purpose"))),
@@ -161,6 +173,7 @@ fn failed_tasks_report_what_they_used_shell_and_native() {
             ("do_native_fail", None),
             ("do_shell_ok", Some(busy_shell(0))),
             ("do_native_ok", None),
+            ("do_native_child", None),
         ],
     );
     let events = run(&b, Arc::default());
@@ -169,6 +182,7 @@ fn failed_tasks_report_what_they_used_shell_and_native() {
         ("do_native_fail", true),
         ("do_shell_ok", false),
         ("do_native_ok", false),
+        ("do_native_child", false),
     ] {
         let (u, failed) = usage_of(&events, task);
         assert_eq!(failed, fails, "{task}: {events:#?}");
