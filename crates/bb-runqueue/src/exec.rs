@@ -67,6 +67,9 @@ pub trait Builtins: Sync {
 
 /// A task as a worker runs it: the recipe, the task and what the run needs.
 pub(crate) struct TaskRun<'a> {
+    /// The task's log and its `log.do_task` link, when known (else worked out from
+    /// `T`).
+    pub(crate) log_paths: Option<&'a (PathBuf, PathBuf)>,
     /// The recipe's finalized datastore.
     pub(crate) d: &'a DataStore,
     /// The recipe's PN.
@@ -167,7 +170,10 @@ fn run_funcs(
     children: &mut Usage,
     log_path: &mut Option<PathBuf>,
 ) -> Result<(), TaskError> {
-    let (path, link) = log_paths(run.d, run.task)?;
+    let (path, link) = match run.log_paths {
+        Some(paths) => paths.clone(),
+        None => log_paths(run.d, run.task)?,
+    };
     if let Some(dir) = path.parent() {
         fs_err::create_dir_all(dir)?;
     }

@@ -61,6 +61,8 @@ pub struct Summary {
 /// What a worker gets: one task to run.
 struct Job {
     index: usize,
+    /// The task's log and its link, when the scheduler could work them out.
+    log_paths: Option<(std::path::PathBuf, std::path::PathBuf)>,
     d: DataStore,
     pn: String,
     task: String,
@@ -323,8 +325,11 @@ impl<'a> Scheduler<'a> {
                 .push((self.weight[i], Reverse(i)));
             return Start::Held;
         }
-        let log = d
-            .and_then(|d| crate::exec::log_paths(d, &t.task).ok())
+        // Worked out here, on the scheduler's copy of the datastore (whose expansions
+        // are memoised), and handed to the worker with the job.
+        let log_paths = d.and_then(|d| crate::exec::log_paths(d, &t.task).ok());
+        let log = log_paths
+            .as_ref()
             .map(|(p, _)| p.to_string_lossy().into_owned())
             .unwrap_or_default();
         self.send(BuildEvent::TaskStarted {
@@ -358,6 +363,7 @@ impl<'a> Scheduler<'a> {
         };
         Start::Sent(Box::new(Job {
             index: i,
+            log_paths,
             d: d.clone(),
             pn: plan.pn.clone(),
             task: t.task.clone(),
@@ -532,6 +538,7 @@ fn worker(
             }
         };
         let outcome = crate::exec::run_task(&TaskRun {
+            log_paths: job.log_paths.as_ref(),
             d: &job.d,
             pn: &job.pn,
             task: &job.task,
