@@ -69,9 +69,12 @@ fn run(
     ck: &bb_cooker::Cooker,
     p: &benches::Prepared,
 ) -> (bb_runqueue::Summary, Duration, Duration, Duration) {
+    let trace = std::env::var_os("BAKE_BENCH_SCALE_TRACE").is_some();
+    let rss_before = trace.then(rss_mb);
     let t = Instant::now();
     let recipes = recipes_to_run(ck, p);
     let parse = t.elapsed();
+    let rss_parsed = trace.then(rss_mb);
     let (tx, rx) = std::sync::mpsc::channel::<bb_runqueue::BuildEvent>();
     let drain = std::thread::spawn(move || rx.into_iter().count());
     let opts = bb_runqueue::RunOptions {
@@ -90,14 +93,18 @@ fn run(
     drop(tx);
     let _ = drain.join();
     let cpu = benches::self_cpu().unwrap_or_default().saturating_sub(cpu);
-    if std::env::var_os("BAKE_BENCH_SCALE_TRACE").is_some() {
+    if trace {
         #[expect(clippy::print_stderr, reason = "a trace for profiling")]
         {
             eprintln!(
-                "new {:.2} ms, run {:.2} ms, drained {:.2} ms",
+                "new {:.2} ms, run {:.2} ms, drained {:.2} ms; RSS MB: before parsing the recipes {:?}, parsed {:?}, after the run {:?}, peak {:?}",
                 new.as_secs_f64() * 1e3,
                 (ran - new).as_secs_f64() * 1e3,
-                (t.elapsed() - ran).as_secs_f64() * 1e3
+                (t.elapsed() - ran).as_secs_f64() * 1e3,
+                rss_before,
+                rss_parsed,
+                rss_mb(),
+                benches::peak_rss().map(|b| b / 1048576)
             );
         }
     }
@@ -185,6 +192,22 @@ fn one(size: usize, stamps: Stamps, shape: Shape) {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Resident memory now, in MB (`VmRSS`).
+fn rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+            line.trim_start_matches("VmRSS:")
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kb| kb / 1024)
 }
 
 fn field(line: &str, key: &str) -> f64 {

@@ -112,9 +112,18 @@ pub enum TaskError {
     /// A Python function with no native implementation.
     #[error("{0} is a Python function and needs Python: bake has no built-in implementation of it")]
     NeedsPython(String),
-    /// A native implementation reported a failure (fetch, unpack, a missing variable).
+    /// A native implementation reported a failure in words (a missing variable).
     #[error("{0}")]
     Failed(String),
+    /// A native implementation's library failed (the fetcher, the unpacker), with
+    /// what it was doing (`Fetcher failure`), or an empty `what`.
+    #[error("{what}{}{error}", if what.is_empty() { "" } else { ": " })]
+    Native {
+        /// What failed, as BitBake words it (`Fetcher failure`, `Unpack failure`).
+        what: &'static str,
+        /// The library's error (its text is the message's end).
+        error: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The stamp files could not be written or removed.
     #[error("stamp files: {0}")]
     Stamps(#[source] Box<Error>),
@@ -133,6 +142,18 @@ impl TaskError {
     /// A failure described by a message (for native task functions).
     pub fn msg(message: impl Into<String>) -> TaskError {
         TaskError::Failed(message.into())
+    }
+
+    /// A native task function's library error, with what was being done (empty: the
+    /// error's text alone).
+    pub fn native(
+        what: &'static str,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> TaskError {
+        TaskError::Native {
+            what,
+            error: Box::new(error),
+        }
     }
 }
 

@@ -7,8 +7,10 @@
 //! All output goes to `${T}/log.do_task.PID`, with a `log.do_task` link to it.
 //!
 //! What a task used is measured however it ends (success, failure, Ctrl-C): its wall
-//! time, its shells' CPU time and block I/O (`wait4`), and the worker thread's own
-//! (`RUSAGE_THREAD`) for what runs in-process (native task functions).
+//! time, its shells' CPU time and block I/O (`wait4`), the worker thread's own
+//! (`RUSAGE_THREAD`) for what runs in-process (native task functions), and the
+//! processes a native function starts itself when they can be told apart (see
+//! `rusage.rs`).
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -92,6 +94,7 @@ pub struct TaskRequest<'a> {
 pub fn run_task_here(req: &TaskRequest<'_>, builtins: &dyn Builtins) -> TaskOutcome {
     let stamps = StampIndex::new();
     run_task(&TaskRun {
+        log_paths: None,
         d: req.d,
         pn: req.pn,
         task: req.task,
@@ -104,6 +107,9 @@ pub fn run_task_here(req: &TaskRequest<'_>, builtins: &dyn Builtins) -> TaskOutc
 
 /// A task as a worker runs it: the recipe, the task and what the run needs.
 pub(crate) struct TaskRun<'a> {
+    /// The task's log and its `log.do_task` link, when known (else worked out from
+    /// `T`).
+    pub(crate) log_paths: Option<&'a (PathBuf, PathBuf)>,
     /// The recipe's finalized datastore.
     pub(crate) d: &'a DataStore,
     /// The recipe's PN.
@@ -204,7 +210,10 @@ fn run_funcs(
     children: &mut Usage,
     log_path: &mut Option<PathBuf>,
 ) -> Result<(), TaskError> {
-    let (path, link) = log_paths(run.d, run.task)?;
+    let (path, link) = match run.log_paths {
+        Some(paths) => paths.clone(),
+        None => log_paths(run.d, run.task)?,
+    };
     if let Some(dir) = path.parent() {
         fs_err::create_dir_all(dir)?;
     }
@@ -325,10 +334,13 @@ fn exec_func(
             cwd: cwd.as_deref(),
             stamps: run.stamps,
         };
-        let r = match run.builtins.run(&mut ctx) {
-            Some(r) => r,
-            None => Err(TaskError::NeedsPython(func.to_owned())),
-        };
+        let call = crate::rusage::native_begin();
+        let r = run.builtins.run(&mut ctx);
+        // The processes it started itself (git, patch), when they can be told apart.
+        if let Some(own) = crate::rusage::native_end(call) {
+            crate::rusage::add(children, &own);
+        }
+        let r = r.unwrap_or_else(|| Err(TaskError::NeedsPython(func.to_owned())));
         match &r {
             Ok(()) => {
                 let _ = writeln!(log, "DEBUG: Python function {func} finished");

@@ -261,14 +261,15 @@ impl DirListing {
         let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
             return path.exists();
         };
-        self.dirs
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| {
-                std::fs::read_dir(dir)
-                    .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
-                    .unwrap_or_default()
-            })
-            .contains(name)
+        if let Some(names) = self.dirs.get(dir) {
+            return names.contains(name);
+        }
+        let names: std::collections::HashSet<std::ffi::OsString> = std::fs::read_dir(dir)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+            .unwrap_or_default();
+        let found = names.contains(name);
+        self.dirs.insert(dir.to_path_buf(), names);
+        found
     }
 }
 

@@ -10,7 +10,8 @@
 //! Progress and results are [`BuildEvent`]s (crate `bb-events`) sent on a channel, for the terminal UI
 //! and for the build recorder. Every task's [`Usage`] is measured however it ends
 //! (success, failure, Ctrl-C): wall time, its shells' CPU and block I/O (`wait4`) and
-//! the worker thread's own (`RUSAGE_THREAD`) for native functions.
+//! the worker thread's own (`RUSAGE_THREAD`) for native functions, with the processes
+//! a native function starts itself when no other native call overlaps it.
 //!
 //! Entry points: [`hashes::plan`], [`run_build`] (a [`Scheduler`] run to the end),
 //! [`Builtins`] / [`builtin::Native`] for native task functions (which fail with a

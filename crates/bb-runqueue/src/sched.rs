@@ -62,6 +62,8 @@ pub struct Summary {
 struct Job {
     index: usize,
     fn_name: String,
+    /// The task's log and its link, when the scheduler could work them out.
+    log_paths: Option<(std::path::PathBuf, std::path::PathBuf)>,
     d: DataStore,
     pn: String,
     task: String,
@@ -324,8 +326,11 @@ impl<'a> Scheduler<'a> {
                 .push((self.weight[i], Reverse(i)));
             return Start::Held;
         }
-        let log = d
-            .and_then(|d| crate::exec::log_paths(d, &t.task).ok())
+        // Worked out here, on the scheduler's copy of the datastore (whose expansions
+        // are memoised), and handed to the worker with the job.
+        let log_paths = d.and_then(|d| crate::exec::log_paths(d, &t.task).ok());
+        let log = log_paths
+            .as_ref()
             .map(|(p, _)| p.to_string_lossy().into_owned())
             .unwrap_or_default();
         self.send(BuildEvent::TaskStarted {
@@ -360,6 +365,7 @@ impl<'a> Scheduler<'a> {
         Start::Sent(Box::new(Job {
             index: i,
             fn_name: t.fn_name.clone(),
+            log_paths,
             d: d.clone(),
             pn: plan.pn.clone(),
             task: t.task.clone(),
@@ -543,6 +549,7 @@ fn worker(
         };
         let outcome = builtins.run_elsewhere(&req).unwrap_or_else(|| {
             crate::exec::run_task(&TaskRun {
+                log_paths: job.log_paths.as_ref(),
                 d: &job.d,
                 pn: &job.pn,
                 task: &job.task,

@@ -16,7 +16,7 @@ pub fn natives() -> bb_runqueue::builtin::Native {
 /// The fetcher's view of the recipe: SRC_URI parsed, and what it needs expanded.
 fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), TaskError> {
     let uris =
-        bb_fetch::parse_src_uri(&ctx.var("SRC_URI")?).map_err(|e| TaskError::msg(e.to_string()))?;
+        bb_fetch::parse_src_uri(&ctx.var("SRC_URI")?).map_err(|e| TaskError::native("", e))?;
     let mut cfg = FetchConfig::new(ctx.var("DL_DIR")?, ctx.var("UNPACKDIR")?, ctx.var("S")?);
     cfg.set_filespath(&ctx.var("FILESPATH")?);
     cfg.no_network = bb_util::to_boolean(Some(&ctx.var("BB_NO_NETWORK")?), false)
@@ -24,9 +24,8 @@ fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), TaskError
     // BitBake's fetcher compares BB_STRICT_CHECKSUM with "1" (fetch2 `verify_checksum`).
     cfg.strict_checksum = ctx.var("BB_STRICT_CHECKSUM")? == "1";
     cfg.premirrors =
-        Mirror::parse_list(&ctx.var("PREMIRRORS")?).map_err(|e| TaskError::msg(e.to_string()))?;
-    cfg.mirrors =
-        Mirror::parse_list(&ctx.var("MIRRORS")?).map_err(|e| TaskError::msg(e.to_string()))?;
+        Mirror::parse_list(&ctx.var("PREMIRRORS")?).map_err(|e| TaskError::native("", e))?;
+    cfg.mirrors = Mirror::parse_list(&ctx.var("MIRRORS")?).map_err(|e| TaskError::native("", e))?;
     for (flag, _) in ctx.d.get_var_flags("SRC_URI") {
         let Some(v) = ctx
             .d
@@ -63,8 +62,7 @@ fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), TaskError
 
 fn fetched(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<Fetched>), TaskError> {
     let (cfg, uris) = config(ctx)?;
-    let f = bb_fetch::fetch(&cfg, &uris)
-        .map_err(|e| TaskError::msg(format!("Fetcher failure: {e}")))?;
+    let f = bb_fetch::fetch(&cfg, &uris).map_err(|e| TaskError::native("Fetcher failure", e))?;
     Ok((cfg, f))
 }
 
@@ -78,7 +76,7 @@ fn fetch(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
 
 fn unpack(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     let (cfg, f) = fetched(ctx)?;
-    bb_fetch::unpack(&cfg, &f).map_err(|e| TaskError::msg(format!("Unpack failure: {e}")))
+    bb_fetch::unpack(&cfg, &f).map_err(|e| TaskError::native("Unpack failure", e))
 }
 
 fn patch(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
@@ -90,5 +88,5 @@ fn patch(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
             ctx.note(&format!("Applying patch {name}"));
         }
     }
-    bb_fetch::patch(&cfg, &f).map_err(|e| TaskError::msg(e.to_string()))
+    bb_fetch::patch(&cfg, &f).map_err(|e| TaskError::native("", e))
 }

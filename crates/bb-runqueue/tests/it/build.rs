@@ -21,7 +21,8 @@ fn busy_shell(status: u32) -> String {
 }
 
 /// Native functions for the tests: `do_native_fail` works then fails, `do_native_ok`
-/// works then succeeds, `do_native_cancel` works, presses Ctrl-C, then succeeds.
+/// works then succeeds, `do_native_cancel` works, presses Ctrl-C, then succeeds,
+/// `do_native_child` leaves the work to a process it starts.
 struct Busy {
     cancel: Arc<AtomicBool>,
 }
@@ -42,6 +43,17 @@ fn work(dir: &Path, name: &str) -> Result<(), TaskError> {
 impl Builtins for Busy {
     fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>> {
         let dir = PathBuf::from(ctx.var("T").ok()?);
+        if ctx.func == "do_native_child" {
+            // All the work in a process the function starts (as git or patch are).
+            let status = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(busy_shell(0).replace("$T", &dir.to_string_lossy()))
+                .status();
+            return Some(match status {
+                Ok(s) if s.success() => Ok(()),
+                other => Err(TaskError::msg(format!("{other:?}"))),
+            });
+        }
         let r = work(&dir, ctx.func);
         Some(match ctx.func {
             "do_native_fail" => r.and(Err(TaskError::msg("failed on purpose"))),
@@ -161,6 +173,7 @@ fn failed_tasks_report_what_they_used_shell_and_native() {
             ("do_native_fail", None),
             ("do_shell_ok", Some(busy_shell(0))),
             ("do_native_ok", None),
+            ("do_native_child", None),
         ],
     );
     let events = run(&b, Arc::default());
@@ -169,6 +182,7 @@ fn failed_tasks_report_what_they_used_shell_and_native() {
         ("do_native_fail", true),
         ("do_shell_ok", false),
         ("do_native_ok", false),
+        ("do_native_child", false),
     ] {
         let (u, failed) = usage_of(&events, task);
         assert_eq!(failed, fails, "{task}: {events:#?}");
@@ -278,4 +292,81 @@ fn stamps_in_a_shared_directory_replace_only_their_own_task_s_old_stamps() {
             "ab-1.0-r0.do_compile.taint",
         ]
     );
+}
+
+#[test]
+fn number_threads_holds_back_tasks_of_its_name_and_lets_them_all_run() {
+    // Three recipes' `do_limited` ([number_threads] = 1) on 3 workers: each takes a
+    // shared directory as a lock and fails if another holds it, so any overlap fails
+    // (with the flag at 3 this test fails).
+    let tmp = scratch();
+    let lock = tmp.path().join("one-at-a-time");
+    let mut graph = TaskGraph::default();
+    let mut plans = Vec::new();
+    let mut recipes = HashMap::new();
+    for pn in ["r1", "r2", "r3"] {
+        let fn_name = format!("/layer/{pn}_1.0.bb");
+        let mut d = DataStore::new();
+        d.set_var("PN", pn);
+        d.set_var("T", &tmp.path().join(pn).join("temp").to_string_lossy());
+        d.set_var("PATH", "/usr/bin:/bin");
+        d.set_var_flag("PATH", "export", "1");
+        d.set_var(
+            "do_limited",
+            &format!(
+                "\tmkdir '{0}'\n\tsleep 0.3\n\trmdir '{0}'\n",
+                lock.display()
+            ),
+        );
+        d.set_var_flag("do_limited", "func", "1");
+        d.set_var_flag("do_limited", "number_threads", "1");
+        graph.tasks.push(TaskId {
+            fn_name: fn_name.clone(),
+            task: "do_limited".into(),
+        });
+        graph.deps.push(Vec::new());
+        graph.rank.push(graph.rank.len());
+        graph
+            .recipes
+            .insert(fn_name.clone(), (pn.into(), ":1.0-r0".into()));
+        plans.push(TaskPlan {
+            pn: pn.into(),
+            basehash: "b".into(),
+            taskhash: "h".into(),
+            stamp: Some(tmp.path().join(format!("stamps/{pn}.do_limited.h"))),
+            noexec: false,
+            up_to_date: false,
+            tainted: false,
+            sigdata_path: None,
+            taint: None,
+            file_checksums: Vec::new(),
+        });
+        recipes.insert(fn_name, d);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opts = RunOptions {
+        threads: 3,
+        keep_going: true,
+        dry_run: false,
+        cancel: Arc::default(),
+        targets: vec!["all".into()],
+    };
+    let summary = bb_runqueue::run_build(
+        &graph,
+        &plans,
+        &recipes,
+        &bb_runqueue::builtin::Native::new(),
+        &opts,
+        &tx,
+    );
+    drop(tx);
+    let events: Vec<BuildEvent> = rx.into_iter().collect();
+    assert_eq!(
+        (summary.ran, summary.failed, summary.not_run),
+        (3, 0, 0),
+        "{events:#?}"
+    );
+    for p in &plans {
+        assert!(p.stamp.as_ref().is_some_and(|s| s.exists()), "{p:?}");
+    }
 }
