@@ -10,9 +10,13 @@
 //! - [`OwnerRecord`]: owners and device nodes kept without root (pseudo's role), applied
 //!   when archives are written.
 
+mod archive;
+mod control;
+mod debpkg;
 mod deps;
 mod elf;
 mod error;
+mod feed;
 mod fsx;
 mod owners;
 mod package;
@@ -23,10 +27,14 @@ mod spec;
 mod split;
 mod strip;
 mod tree;
+mod write;
 
+pub use control::{Format, PackageMeta, Stanza, parse_stanzas};
+pub use debpkg::{ReadPackage, read_package, write_package};
 pub use deps::{Dep, join_deps, parse_deps};
 pub use elf::ElfInfo;
 pub use error::{Error, Result};
+pub use feed::{FeedPackage, read_feeds, write_index};
 pub use owners::{DeviceNode, Owner, OwnerRecord};
 pub use package::{PackageOutcome, PackagedInfo, do_package};
 pub use pkgdata::{decode as pkgdata_decode, encode as pkgdata_encode, read_runtime};
@@ -34,3 +42,4 @@ pub use qa::{Level, QaIssue};
 pub use shlibs::{ProviderMap, ShlibProvide, read_providers};
 pub use spec::{PackageConfig, PackageSpec, PkgVar, StripTools};
 pub use tree::{Kind, Tree, fnmatch};
+pub use write::{WriteConfig, arch_dir, dpkg_arch, meta_from_pkgdata, write_packages};

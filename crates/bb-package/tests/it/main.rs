@@ -1,5 +1,6 @@
 //! bb-package's integration tests: real ELF files built with the host's gcc, packages
 //! checked with the real `dpkg-deb`/`dpkg`, root filesystems and images.
 
+mod deb;
 mod package;
 mod support;

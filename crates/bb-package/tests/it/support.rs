@@ -180,3 +180,51 @@ pub(crate) fn tmp() -> (tempfile::TempDir, PathBuf) {
     let p = t.path().to_path_buf();
     (t, p)
 }
+
+/// Packages libfoo then app (linked against it) below `top` and writes their packages as
+/// `format` into `top/deploy/<format>`; the owners record makes `/usr/bin/app` 1000:1000.
+pub(crate) fn build_feed(top: &Path, format: bb_package::Format) -> Vec<PathBuf> {
+    let pkgdata_dir = top.join("pkgdata-shared");
+    fs_err::create_dir_all(&pkgdata_dir).unwrap();
+    let mut written = Vec::new();
+    for pn in ["libfoo", "app"] {
+        let w = top.join(pn);
+        if !w.join("image").exists() {
+            fs_err::create_dir_all(&w).unwrap();
+            if pn == "libfoo" {
+                install_libfoo(&w, &w.join("image"));
+            } else {
+                install_app(&w, &w.join("image"), &top.join("libfoo/image"));
+                write(&w.join("image/etc/app.conf"), "answer=42\n");
+            }
+        }
+        let cfg = config(pn, &w, &pkgdata_dir);
+        let out = bb_package::do_package(&cfg).unwrap();
+        assert!(!out.failed(), "{:?}", out.issues);
+        publish(&w, &pkgdata_dir);
+        let mut owners = bb_package::OwnerRecord::new();
+        owners.set(
+            "/usr/bin/app",
+            bb_package::Owner {
+                uid: 1000,
+                gid: 1000,
+                device: None,
+            },
+        );
+        let wc = bb_package::WriteConfig {
+            pn: pn.into(),
+            pkgdata_work: w.join("pkgdata"),
+            pkgdest: w.join("packages-split"),
+            package_arch: "x86_64".into(),
+            dpkg_arch: bb_package::dpkg_arch("x86_64"),
+            maintainer: "bake <bake@example.org>".into(),
+            priority: "optional".into(),
+            homepage: String::new(),
+            owners,
+            source_date_epoch: 1_520_598_896,
+            deploy_dir: top.join("deploy").join(format.name()),
+        };
+        written.extend(bb_package::write_packages(format, &wc).unwrap());
+    }
+    written
+}
