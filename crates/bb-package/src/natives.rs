@@ -158,7 +158,7 @@ pub fn package_config(d: &DataStore) -> Result<PackageConfig, String> {
             vars,
         });
     }
-    let depends = crate::deps::parse_deps("DEPENDS", &var(d, "DEPENDS")?)
+    let depends: Vec<String> = crate::deps::parse_deps("DEPENDS", &var(d, "DEPENDS")?)
         .map_err(|e| e.to_string())?
         .into_iter()
         .map(|d| d.name)
@@ -182,7 +182,7 @@ pub fn package_config(d: &DataStore) -> Result<PackageConfig, String> {
         pn: pn.clone(),
         pkgv: var(d, "PKGV")?,
         packages,
-        depends,
+        depends: depends.clone(),
         d: dir(d, "D")?,
         pkgd: dir(d, "PKGD")?,
         pkgdest: dir(d, "PKGDEST")?,
@@ -195,6 +195,8 @@ pub fn package_config(d: &DataStore) -> Result<PackageConfig, String> {
         error_qa: words(d, "ERROR_QA")?,
         warn_qa: words(d, "WARN_QA")?,
         insane_skip: words(d, &format!("INSANE_SKIP:{pn}"))?,
+        shlib_recipes: Some(depends.clone()),
+        assume_shlibs: words(d, "ASSUME_SHLIBS")?,
         pkgdata_vars,
     })
 }

@@ -174,7 +174,9 @@ pub fn do_package(cfg: &PackageConfig) -> Result<PackageOutcome> {
         needed_of.push(needed);
     }
     let own_names: Vec<String> = split.iter().map(|s| s.name.clone()).collect();
-    let others = shlibs::read_providers(&cfg.pkgdata_dir, &own_names)?;
+    let mut others =
+        shlibs::read_providers(&cfg.pkgdata_dir, &own_names, cfg.shlib_recipes.as_deref())?;
+    shlibs::add_assumed(&mut others, &cfg.assume_shlibs)?;
     for (k, sp) in split.iter().enumerate() {
         let spec = &mut specs[sp.spec];
         let mut rdeps = parse_deps(&format!("RDEPENDS:{}", sp.name), spec.var("RDEPENDS"))?;

@@ -42,9 +42,15 @@ pub(crate) fn write_list(dir: &Path, pkg: &str, provides: &[ShlibProvide]) -> Re
     crate::fsx::write_atomic(&dir.join(format!("{pkg}.list")), text.as_bytes())
 }
 
-/// Reads every `shlibs2/*.list` below `pkgdata_dir` into a provider map (packages of the
-/// recipe being packaged are left out: `skip`).
-pub fn read_providers(pkgdata_dir: &Path, skip: &[String]) -> Result<ProviderMap> {
+/// Reads the `shlibs2/*.list` files below `pkgdata_dir` into a provider map: packages
+/// of the recipe being packaged (`skip`) are left out, and with `only_pns` only packages
+/// whose pkgdata names one of those recipes (PN) count, so that the result does not
+/// depend on which other recipes happened to be packaged first.
+pub fn read_providers(
+    pkgdata_dir: &Path,
+    skip: &[String],
+    only_pns: Option<&[String]>,
+) -> Result<ProviderMap> {
     let mut map = ProviderMap::new();
     let dir = pkgdata_dir.join("shlibs2");
     let Ok(rd) = fs_err::read_dir(&dir) else {
@@ -62,6 +68,16 @@ pub fn read_providers(pkgdata_dir: &Path, skip: &[String]) -> Result<ProviderMap
         };
         if skip.iter().any(|s| s == pkg) {
             continue;
+        }
+        if let Some(pns) = only_pns {
+            let rt = pkgdata_dir.join("runtime").join(pkg);
+            let pn = crate::pkgdata::read_runtime(&rt)
+                .ok()
+                .and_then(|m| m.get("PN").cloned())
+                .unwrap_or_default();
+            if !pns.contains(&pn) {
+                continue;
+            }
         }
         let text = fs_err::read_to_string(&path)?;
         for (i, line) in text.lines().enumerate() {
@@ -124,4 +140,23 @@ pub(crate) fn dependency(
         }
     }
     None
+}
+
+/// ASSUME_SHLIBS: `soname:package[_version]` words, added to `map` as providers found
+/// everywhere (oe-core's way to name a library the build does not package itself).
+pub(crate) fn add_assumed(map: &mut ProviderMap, words: &[String]) -> Result<()> {
+    for w in words {
+        let Some((soname, pkg)) = w.split_once(':') else {
+            return Err(Error::parse(
+                "ASSUME_SHLIBS",
+                0,
+                format!("`{w}` is not `soname:package[_version]`"),
+            ));
+        };
+        let (pkg, ver) = pkg.split_once('_').unwrap_or((pkg, ""));
+        map.entry(soname.to_owned())
+            .or_default()
+            .insert(String::new(), (pkg.to_owned(), ver.to_owned()));
+    }
+    Ok(())
 }

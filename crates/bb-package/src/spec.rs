@@ -97,6 +97,11 @@ pub struct PackageConfig {
     pub warn_qa: Vec<String>,
     /// INSANE_SKIP:${PN} words.
     pub insane_skip: Vec<String>,
+    /// The recipes whose shlib providers count (`None`: every recipe in PKGDATA_DIR); the
+    /// adapter passes DEPENDS.
+    pub shlib_recipes: Option<Vec<String>>,
+    /// ASSUME_SHLIBS words (`soname:package[_version]`).
+    pub assume_shlibs: Vec<String>,
     /// PKGDATA_VARS: the variables pkgdata records, in order.
     pub pkgdata_vars: Vec<String>,
 }

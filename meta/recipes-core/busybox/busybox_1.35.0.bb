@@ -11,7 +11,10 @@ SRC_URI[sha256sum] = "faeeb244c35a348a334f4a59e44626ee870fb07b6884d68c10ae8bc19f
 S = "${UNPACKDIR}/busybox-${PV}"
 
 # Kbuild: no CFLAGS/LDFLAGS on the make command line (they would replace its own).
-EXTRA_OEMAKE = "CC='${CC}' HOSTCC=gcc V=1"
+EXTRA_OEMAKE = "CC='${CC}' HOSTCC=gcc V=1 SKIP_STRIP=y"
+# no build time or path in the binary (reproducible)
+export KCONFIG_NOTIMESTAMP = "1"
+export SOURCE_DATE_EPOCH
 
 do_configure () {
 	oe_runmake allnoconfig

@@ -3,4 +3,5 @@
 
 mod deb;
 mod package;
+mod rootfs;
 mod support;

@@ -155,6 +155,8 @@ pub(crate) fn config(pn: &str, work: &Path, pkgdata_dir: &Path) -> PackageConfig
         error_qa: vec!["installed-vs-shipped".into(), "packages-list".into()],
         warn_qa: vec!["files-invalid".into()],
         insane_skip: vec![],
+        shlib_recipes: None,
+        assume_shlibs: vec![],
         pkgdata_vars: "PN PE PV PR PKGE PKGV PKGR LICENSE DESCRIPTION SUMMARY RDEPENDS RPROVIDES RRECOMMENDS RSUGGESTS RREPLACES RCONFLICTS SECTION PKG ALLOW_EMPTY FILES CONFFILES FILES_INFO pkg_postinst pkg_postrm pkg_preinst pkg_prerm"
             .split_whitespace()
             .map(str::to_owned)
