@@ -346,6 +346,16 @@ pub(crate) fn ar_members<'a>(what: &str, data: &'a [u8]) -> Result<Vec<(String, 
 /// A cpio archive (newc format, as the kernel reads an initramfs) of `entries`; names
 /// are `.`, `usr`, `usr/bin/x`.
 pub(crate) fn cpio(entries: &[Entry], owners: &OwnerRecord, mtime: u64) -> Result<Vec<u8>> {
+    cpio_named(entries, owners, mtime, "")
+}
+
+/// [`cpio`] with `prefix` before every name (`./` for an rpm payload).
+pub(crate) fn cpio_named(
+    entries: &[Entry],
+    owners: &OwnerRecord,
+    mtime: u64,
+    prefix: &str,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut ino = 1u32;
     for e in entries {
@@ -353,7 +363,7 @@ pub(crate) fn cpio(entries: &[Entry], owners: &OwnerRecord, mtime: u64) -> Resul
         let name = if e.path() == "/" {
             ".".to_owned()
         } else {
-            e.path()[1..].to_owned()
+            format!("{prefix}{}", &e.path()[1..])
         };
         let (mode, data, rmaj, rmin): (u32, Vec<u8>, u32, u32) = match e {
             Entry::Dir { mode, .. } => (0o040000 | mode, Vec::new(), 0, 0),

@@ -24,7 +24,7 @@ pub fn write_package(
     outdir: &Path,
 ) -> Result<PathBuf> {
     if format == Format::Rpm {
-        return Err(Error::Invalid("package_rpm: no rpm writer yet".to_owned()));
+        return crate::rpm::write_rpm(pkgdir, meta, owners, mtime, outdir);
     }
     let entries = archive::entries(pkgdir, owners, false)?;
     let data = archive::gzip(&archive::tar(&entries, owners, mtime)?)?;

@@ -26,6 +26,7 @@ mod package;
 mod pkgdata;
 mod qa;
 mod rootfs;
+mod rpm;
 mod shlibs;
 mod spec;
 mod split;

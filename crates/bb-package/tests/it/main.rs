@@ -4,4 +4,5 @@
 mod deb;
 mod package;
 mod rootfs;
+mod rpm;
 mod support;
