@@ -32,7 +32,11 @@ fn run(argv: &[&str]) {
         .args(&argv[1..])
         .output()
         .expect("invariant: the tool runs");
-    assert!(o.status.success(), "{argv:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{argv:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// `${D}` with FILES files in 50 directories (1-4 KiB each).
@@ -46,7 +50,8 @@ fn image_dir(d: &Path) {
 }
 
 fn main() {
-    let top: PathBuf = std::env::temp_dir().join(format!("bb-package-bench-{}", std::process::id()));
+    let top: PathBuf =
+        std::env::temp_dir().join(format!("bb-package-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&top);
     let d = top.join("image");
     image_dir(&d);
@@ -73,10 +78,20 @@ fn main() {
     let t = median(|| {
         do_package(&cfg).expect("invariant: do_package");
     });
-    rows.push(("do_package, 5,000 files".into(), t, "cp -a ${D} (copy only)".into(), Some(median(|| {
-        let _ = std::fs::remove_dir_all(top.join("cp"));
-        run(&["cp", "-a", &d.display().to_string(), &top.join("cp").display().to_string()]);
-    }))));
+    rows.push((
+        "do_package, 5,000 files".into(),
+        t,
+        "cp -a ${D} (copy only)".into(),
+        Some(median(|| {
+            let _ = std::fs::remove_dir_all(top.join("cp"));
+            run(&[
+                "cp",
+                "-a",
+                &d.display().to_string(),
+                &top.join("cp").display().to_string(),
+            ]);
+        })),
+    ));
     let pkgdir = top.join("packages-split/bench");
     let meta = PackageMeta {
         name: "bench".into(),
@@ -91,20 +106,38 @@ fn main() {
     let owners = OwnerRecord::new();
     // dpkg-deb -b over the same tree, with a DEBIAN/control
     let debroot = top.join("debroot");
-    run(&["cp", "-a", &pkgdir.display().to_string(), &debroot.display().to_string()]);
+    run(&[
+        "cp",
+        "-a",
+        &pkgdir.display().to_string(),
+        &debroot.display().to_string(),
+    ]);
     std::fs::create_dir_all(debroot.join("DEBIAN")).expect("invariant: mkdir");
-    std::fs::write(debroot.join("DEBIAN/control"), meta.control(Format::Deb)).expect("invariant: write");
-    for (format, tool) in [(Format::Deb, true), (Format::Ipk, false), (Format::Rpm, false)] {
+    std::fs::write(debroot.join("DEBIAN/control"), meta.control(Format::Deb))
+        .expect("invariant: write");
+    for (format, tool) in [
+        (Format::Deb, true),
+        (Format::Ipk, false),
+        (Format::Rpm, false),
+    ] {
         let out = top.join(format!("deploy-{}", format.name()));
         let t = median(|| {
-            write_package(format, &pkgdir, &meta, &owners, 1_520_598_896, &out).expect("invariant: write");
+            write_package(format, &pkgdir, &meta, &owners, 1_520_598_896, &out)
+                .expect("invariant: write");
         });
         let (other, ot) = if tool {
             let deb = top.join("dpkg-deb.deb");
             (
                 "dpkg-deb -b -Zgzip --root-owner-group".to_owned(),
                 Some(median(|| {
-                    run(&["dpkg-deb", "-b", "-Zgzip", "--root-owner-group", &debroot.display().to_string(), &deb.display().to_string()]);
+                    run(&[
+                        "dpkg-deb",
+                        "-b",
+                        "-Zgzip",
+                        "--root-owner-group",
+                        &debroot.display().to_string(),
+                        &deb.display().to_string(),
+                    ]);
                 })),
             )
         } else {
@@ -133,12 +166,21 @@ fn main() {
         t,
         "tar -czf --sort=name".into(),
         Some(median(|| {
-            run(&["tar", "--sort=name", "-czf", &tarball.display().to_string(), "-C", &pkgdir.display().to_string(), "."]);
+            run(&[
+                "tar",
+                "--sort=name",
+                "-czf",
+                &tarball.display().to_string(),
+                "-C",
+                &pkgdir.display().to_string(),
+                ".",
+            ]);
         })),
     ));
     let feed = top.join("deploy-deb/x86_64");
     std::fs::create_dir_all(&feed).expect("invariant: mkdir");
-    write_package(Format::Deb, &pkgdir, &meta, &owners, 1_520_598_896, &feed).expect("invariant: write");
+    write_package(Format::Deb, &pkgdir, &meta, &owners, 1_520_598_896, &feed)
+        .expect("invariant: write");
     write_index(Format::Deb, &feed).expect("invariant: index");
     let rcfg = RootfsConfig {
         format: Format::Deb,
@@ -164,7 +206,14 @@ fn main() {
                 std::fs::create_dir_all(droot.join(sub)).expect("invariant: mkdir");
             }
             std::fs::write(droot.join("var/lib/dpkg/status"), "").expect("invariant: write");
-            run(&["dpkg", &format!("--root={}", droot.display()), "--force-script-chrootless", "--no-triggers", "-i", &deb.display().to_string()]);
+            run(&[
+                "dpkg",
+                &format!("--root={}", droot.display()),
+                "--force-script-chrootless",
+                "--no-triggers",
+                "-i",
+                &deb.display().to_string(),
+            ]);
         })),
     ));
     #[expect(clippy::print_stdout, reason = "a bench prints its table")]
@@ -172,8 +221,13 @@ fn main() {
         println!("| work | bb-package | usual tool | tool |");
         println!("|---|---|---|---|");
         for (what, t, tool, tt) in rows {
-            let tt = tt.map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0)).unwrap_or_default();
-            println!("| {what} | {:.0} ms | {tool} | {tt} |", t.as_secs_f64() * 1000.0);
+            let tt = tt
+                .map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0))
+                .unwrap_or_default();
+            println!(
+                "| {what} | {:.0} ms | {tool} | {tt} |",
+                t.as_secs_f64() * 1000.0
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&top);

@@ -44,7 +44,7 @@ IMAGE_ROOTFS_EXTRA_SPACE ?= "0"
 # device nodes and owners added to the image: "PATH UID GID c|b MAJOR MINOR MODE;..."
 IMAGE_DEVICE_NODES ??= ""
 BAKE_ROOTFS_MANIFEST = "${WORKDIR}/rootfs.manifest"
-BAKE_ROOTFS_OWNERS = "${WORKDIR}/pseudo/rootfs-owners"
+BAKE_ROOTFS_OWNERS = "${WORKDIR}/rootfs.owners"
 
 # an image has no packages of its own: image-nopackage drops the package tasks
 # (deferred, so that it runs after base.bbclass's deferred PACKAGE_CLASSES)

@@ -1,7 +1,8 @@
 //! `bake core-image-tiny` in a copy of `testdata/build-hello` (issue 15): the image boots
 //! under QEMU and runs sayhello from its start-up script; real `dpkg --root` installing
 //! the image's packages from the same feed gives the same tree as bake's do_rootfs; a
-//! second build in another directory gives byte-identical packages and images.
+//! second build in another directory gives byte-identical packages and images, and a
+//! changed file there changes only its package and the images.
 //!
 //! Needs the host tools `.ci/packaging-setup` installs (dpkg, qemu-system-x86, a Debian
 //! kernel in /var/cache/bake/kernel or `$BAKE_QEMU_KERNEL`) and the source premirror
@@ -218,4 +219,24 @@ fn core_image_tiny_boots_matches_dpkg_and_is_reproducible() {
     assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
     let differ: Vec<&String> = fa.keys().filter(|k| fa[*k] != fb[*k]).collect();
     assert!(differ.is_empty(), "differ between two builds: {differ:?}");
+
+    // A changed file changes its package and the images, nothing else.
+    append(
+        &b.join("meta-hello/recipes-hello/hello-boot/files/S90sayhello"),
+        "echo \"hello-boot: done\"\n",
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_bake"))
+        .arg("core-image-tiny")
+        .current_dir(&b)
+        .env("BAKE_NO_PROGRESS", "1")
+        .env_remove("BBPATH")
+        .output()
+        .expect("invariant: bake runs");
+    assert!(o.status.success(), "rebuild failed:\n{}", text(&o));
+    let fc = files(&b);
+    let changed: Vec<&String> = fa.keys().filter(|k| fa[*k] != fc[*k]).collect();
+    assert_eq!(
+        changed,
+        ["cpio.gz", "hello-boot_1.0-r0_amd64.deb", "tar.gz"]
+    );
 }

@@ -80,6 +80,15 @@ pub enum Error {
         feeds: String,
     },
 
+    /// Two packages of a root filesystem that conflict (RCONFLICTS).
+    #[error("The following packages conflict with {package}:\n\t{other}")]
+    Conflict {
+        /// The package whose Conflicts names the other.
+        package: String,
+        /// The package it conflicts with.
+        other: String,
+    },
+
     /// A value that cannot be used (an unknown IMAGE_FSTYPES word, a bad mode).
     #[error("{0}")]
     Invalid(String),

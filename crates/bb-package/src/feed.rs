@@ -1,6 +1,7 @@
 //! Package feeds: `deploy/<format>/<arch>/` directories of package files and their
 //! `Packages` index (control stanzas plus `Filename`, `Size` and checksums, sorted by
-//! file name; `Packages.gz` beside it), as `apt-ftparchive` / `opkg-make-index` write.
+//! file name; `Packages.gz` beside it), as `apt-ftparchive` / `opkg-make-index` write;
+//! rpm feeds get createrepo's `repodata/` instead.
 
 use std::path::{Path, PathBuf};
 
@@ -12,8 +13,13 @@ use crate::debpkg::{hex, read_package};
 use crate::error::Result;
 use crate::fsx::write_atomic;
 
-/// Writes `dir/Packages` and `dir/Packages.gz` for the package files in `dir`.
+/// Writes `dir/Packages` and `dir/Packages.gz` for the package files in `dir` (for rpm:
+/// `dir/repodata/`, see `repodata.rs`, with times SOURCE_DATE_EPOCH 0 as no build time is
+/// known here; use [`write_rpm_index`] to give one).
 pub fn write_index(format: Format, dir: &Path) -> Result<usize> {
+    if format == Format::Rpm {
+        return crate::repodata::write_repodata(dir, 0);
+    }
     let ext = format!(".{}", format.name());
     let mut files: Vec<PathBuf> = fs_err::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -84,4 +90,9 @@ pub fn read_feeds(dirs: &[PathBuf]) -> Result<Vec<FeedPackage>> {
         }
     }
     Ok(out)
+}
+
+/// Writes the `repodata/` index of an rpm feed directory with times `mtime`.
+pub fn write_rpm_index(dir: &Path, mtime: u64) -> Result<usize> {
+    crate::repodata::write_repodata(dir, mtime)
 }

@@ -1,6 +1,6 @@
 //! Image files from a root filesystem, as oe-core's image types make them: `tar`,
 //! `tar.gz`, `tar.zst` (the host `zstd`), `cpio`, `cpio.gz` (newc, an initramfs) and
-//! `ext4` (`mkfs.ext4 -d`), named `${IMAGE_NAME}.<type>` in the deploy directory with a
+//! `ext4` (`mkfs.ext4 -d`, then `debugfs` to set every inode's times), named `${IMAGE_NAME}.<type>` in the deploy directory with a
 //! link `${IMAGE_LINK_NAME}.<type>` to each, and the manifest beside them.
 
 use std::io::Write;
@@ -152,6 +152,47 @@ fn ext4(cfg: &ImageConfig, out: &Path) -> Result<()> {
         return Err(Error::Command {
             command: argv.join(" "),
             output: format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr)),
+        });
+    }
+    // mkfs.ext4 -d copies each file's ctime (which cannot be set): set every inode's
+    // times to SOURCE_DATE_EPOCH with debugfs
+    let mut cmds = String::new();
+    let mut paths = vec!["/".to_owned(), "/lost+found".to_owned()];
+    for e in archive::entries(&cfg.rootfs, &OwnerRecord::new(), false)? {
+        if e.path() != "/" {
+            paths.push(e.path().to_owned());
+        }
+    }
+    for p in &paths {
+        for field in ["atime", "ctime", "mtime", "crtime"] {
+            cmds.push_str(&format!("sif \"{p}\" {field} @{}\n", cfg.source_date_epoch));
+        }
+    }
+    let cmdfile = crate::fsx::tmp_name(&out.with_extension("debugfs"));
+    fs_err::write(&cmdfile, cmds)?;
+    let argv = [
+        "debugfs".to_owned(),
+        "-w".into(),
+        "-f".into(),
+        cmdfile.display().to_string(),
+        tmp.display().to_string(),
+    ];
+    let o = Command::new(&argv[0])
+        .args(&argv[1..])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("E2FSPROGS_FAKE_TIME", cfg.source_date_epoch.to_string())
+        .output();
+    let _ = std::fs::remove_file(&cmdfile);
+    let o = o.map_err(|e| Error::Command {
+        command: argv.join(" "),
+        output: e.to_string(),
+    })?;
+    let errors = String::from_utf8_lossy(&o.stderr);
+    if !o.status.success() || errors.lines().any(|l| !l.starts_with("debugfs ")) {
+        return Err(Error::Command {
+            command: argv.join(" "),
+            output: format!("{}: {errors}", o.status),
         });
     }
     fs_err::rename(&tmp, out)?;

@@ -1,6 +1,6 @@
 //! do_package as a whole, in oe-core's PACKAGEFUNCS order: copy `${D}` to `${PKGD}`,
-//! split debug information and strip, populate the packages, shlib providers and
-//! dependencies, the `-dev`/`-dbg` recommendation chains, pkgdata.
+//! split debug information and strip, populate the packages, shlib and pkg-config
+//! providers and dependencies, the `-dev`/`-dbg` recommendation chains, pkgdata.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
@@ -118,6 +118,8 @@ pub fn do_package(cfg: &PackageConfig) -> Result<PackageOutcome> {
     let mut files_of: Vec<BTreeMap<String, u64>> = Vec::new();
     let mut sizes = Vec::new();
     let mut needed_of: Vec<Vec<String>> = Vec::new();
+    let mut pc_provided: Vec<Vec<String>> = Vec::new();
+    let mut pc_needed: Vec<Vec<String>> = Vec::new();
     for sp in &split {
         let root = cfg.pkgdest.join(&sp.name);
         let ptree = Tree::scan(&root)?;
@@ -126,6 +128,18 @@ pub fn do_package(cfg: &PackageConfig) -> Result<PackageOutcome> {
         let mut inodes = HashSet::new();
         let mut provides = Vec::new();
         let mut needed = Vec::new();
+        let mut pcp = Vec::new();
+        let mut pcn = Vec::new();
+        let mut sorted = ptree.walk_order();
+        sorted.sort();
+        for p in &sorted {
+            if let Some(module) = crate::pkgconfig::provided(p) {
+                if ptree.kind(p) == Some(Kind::File) {
+                    pcp.push(module);
+                    pcn.extend(crate::pkgconfig::needed(&ptree.abs(p))?);
+                }
+            }
+        }
         for p in ptree.walk_order() {
             match ptree.kind(&p) {
                 Some(Kind::Dir) | Some(Kind::Symlink { to_dir: true }) | None => continue,
@@ -169,14 +183,19 @@ pub fn do_package(cfg: &PackageConfig) -> Result<PackageOutcome> {
         provides.sort();
         shlibs::add_provides(&mut own, &sp.name, &provides);
         shlibs::write_list(&cfg.pkgdata_work.join("shlibs2"), &sp.name, &provides)?;
+        crate::pkgconfig::write_list(&cfg.pkgdata_work.join("shlibs2"), &sp.name, &pcp)?;
         files_of.push(files);
         sizes.push(size);
         needed_of.push(needed);
+        pc_provided.push(pcp);
+        pc_needed.push(pcn);
     }
     let own_names: Vec<String> = split.iter().map(|s| s.name.clone()).collect();
     let mut others =
         shlibs::read_providers(&cfg.pkgdata_dir, &own_names, cfg.shlib_recipes.as_deref())?;
     shlibs::add_assumed(&mut others, &cfg.assume_shlibs)?;
+    let pc_others =
+        crate::pkgconfig::read_lists(&cfg.pkgdata_dir, &own_names, cfg.shlib_recipes.as_deref())?;
     for (k, sp) in split.iter().enumerate() {
         let spec = &mut specs[sp.spec];
         let mut rdeps = parse_deps(&format!("RDEPENDS:{}", sp.name), spec.var("RDEPENDS"))?;
@@ -199,6 +218,31 @@ pub fn do_package(cfg: &PackageConfig) -> Result<PackageOutcome> {
                         "Couldn't find shared library provider for {n}, used by files: {users:?}"
                     ));
                 }
+            }
+        }
+        // pkg-config modules: this recipe's packages, then the recipes of DEPENDS
+        for n in &pc_needed[k] {
+            let own_hit = split
+                .iter()
+                .zip(&pc_provided)
+                .find(|(_, mods)| mods.contains(n))
+                .map(|(s, _)| s.name.clone());
+            let hit = own_hit.or_else(|| {
+                pc_others
+                    .iter()
+                    .find(|(_, mods)| mods.contains(n))
+                    .map(|(p, _)| p.clone())
+            });
+            match hit {
+                Some(p) if p != sp.name => {
+                    if !rdeps.iter().any(|r| r.name == p) {
+                        rdeps.push(Dep::new(p));
+                    }
+                }
+                Some(_) => {}
+                None => out.notes.push(format!(
+                    "couldn't find pkgconfig module '{n}' in any package"
+                )),
             }
         }
         spec.set_var("RDEPENDS", join_deps(&rdeps, false));

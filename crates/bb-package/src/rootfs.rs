@@ -2,7 +2,7 @@
 //! (PACKAGE_INSTALL) closed over Depends and Recommends (minus PACKAGE_EXCLUDE,
 //! BAD_RECOMMENDATIONS, or all recommendations with NO_RECOMMENDATIONS), packages unpacked
 //! dependencies first, a file shipped by two packages refused as opkg refuses it, owners
-//! kept in a record (no root needed), postinst scripts run with `$D` set to the root
+//! kept in a record (no root needed), Conflicts refused, postinst scripts run with `$D` set to the root
 //! filesystem and deferred to first boot (`/etc/<format>-postinsts/`) when they fail.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -185,6 +185,23 @@ pub fn resolve(cfg: &RootfsConfig) -> Result<Vec<FeedPackage>> {
             .find(name)
             .ok_or_else(|| r.unsatisfied("IMAGE_INSTALL", name))?;
         r.visit(p, &mut seen, &mut order)?;
+    }
+    for p in &order {
+        let name = p.stanza.get("Package");
+        for c in parse_deps(&format!("{name}: Conflicts"), p.stanza.get("Conflicts"))? {
+            let hit = order.iter().find(|o| {
+                o.stanza.get("Package") != name
+                    && (o.stanza.get("Package") == c.name
+                        || parse_deps("Provides", o.stanza.get("Provides"))
+                            .is_ok_and(|v| v.iter().any(|d| d.name == c.name)))
+            });
+            if let Some(o) = hit {
+                return Err(Error::Conflict {
+                    package: name.to_owned(),
+                    other: o.stanza.get("Package").to_owned(),
+                });
+            }
+        }
     }
     Ok(order.into_iter().cloned().collect())
 }

@@ -84,7 +84,9 @@ fn splits_strips_and_records_libfoo_then_app() {
             "/usr/include",
             "/usr/include/foo.h",
             "/usr/lib",
-            "/usr/lib/libfoo.so"
+            "/usr/lib/libfoo.so",
+            "/usr/lib/pkgconfig",
+            "/usr/lib/pkgconfig/foo.pc"
         ]
     );
     assert_eq!(
@@ -180,7 +182,12 @@ fn splits_strips_and_records_libfoo_then_app() {
     let rt = read_runtime(&w2.join("pkgdata/runtime/app")).unwrap();
     assert_eq!(rt["RDEPENDS:app"], "libfoo (>= 1.0)");
     let dev = out2.packages.iter().find(|p| p.name == "app-dev").unwrap();
-    assert_eq!(dev.rdepends, "app (= 1.0-r0)");
+    // pkg-config: app.pc requires foo, which libfoo-dev provides
+    assert_eq!(dev.rdepends, "app (= 1.0-r0) libfoo-dev");
+    assert_eq!(
+        fs_err::read_to_string(w.join("pkgdata/shlibs2/libfoo-dev.pclist")).unwrap(),
+        "foo\n"
+    );
     assert_eq!(dev.rrecommends, "libfoo-dev");
     let dbg = out2.packages.iter().find(|p| p.name == "app-dbg").unwrap();
     assert_eq!(dbg.rrecommends, "libfoo-dbg");

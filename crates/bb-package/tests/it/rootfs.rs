@@ -49,21 +49,18 @@ fn closure_recommendations_and_exclusions() {
         "owner from the package, no root needed"
     );
 
-    // app-dev recommends libfoo-dev (dependency chain)
+    // app-dev depends on app and (pkg-config) libfoo-dev
     let out = build_rootfs(&rootfs_cfg(&top, vec![f.clone()], &["app-dev"])).unwrap();
     assert_eq!(names(&out), ["libfoo", "app", "libfoo-dev", "app-dev"]);
-    let mut cfg = rootfs_cfg(&top, vec![f.clone()], &["app-dev"]);
-    cfg.bad_recommendations = vec!["libfoo-dev".into()];
-    assert_eq!(
-        names(&build_rootfs(&cfg).unwrap()),
-        ["libfoo", "app", "app-dev"]
-    );
+    // app-dbg recommends libfoo-dbg (dependency chain)
+    let out = build_rootfs(&rootfs_cfg(&top, vec![f.clone()], &["app-dbg"])).unwrap();
+    assert_eq!(names(&out), ["libfoo-dbg", "app-dbg"]);
+    let mut cfg = rootfs_cfg(&top, vec![f.clone()], &["app-dbg"]);
+    cfg.bad_recommendations = vec!["libfoo-dbg".into()];
+    assert_eq!(names(&build_rootfs(&cfg).unwrap()), ["app-dbg"]);
     cfg.bad_recommendations.clear();
     cfg.no_recommendations = true;
-    assert_eq!(
-        names(&build_rootfs(&cfg).unwrap()),
-        ["libfoo", "app", "app-dev"]
-    );
+    assert_eq!(names(&build_rootfs(&cfg).unwrap()), ["app-dbg"]);
 
     // a missing provider, and an excluded one
     let e = build_rootfs(&rootfs_cfg(&top, vec![f.clone()], &["nosuch"]))
@@ -144,6 +141,39 @@ fn file_clash_is_refused_like_opkg() {
         e,
         "package app-clone wants to install file /usr/bin/app\n\tBut that file is already provided by package  * app"
     );
+}
+
+#[test]
+fn rconflicts_and_rprovides() {
+    let (_t, top) = tmp();
+    let f = top.join("feed");
+    for (name, provides, conflicts) in [
+        ("a", "virtual-a", ""),
+        ("b", "", "virtual-a"),
+        ("c", "", ""),
+    ] {
+        let dir = top.join(name);
+        write(&dir.join(format!("etc/{name}")), "x\n");
+        let meta = PackageMeta {
+            name: name.into(),
+            version: "1.0-r0".into(),
+            arch: "x86_64".into(),
+            dpkg_arch: "amd64".into(),
+            provides: bb_package::parse_deps("RPROVIDES", provides).unwrap(),
+            conflicts: bb_package::parse_deps("RCONFLICTS", conflicts).unwrap(),
+            depends: bb_package::parse_deps("RDEPENDS", if name == "c" { "virtual-a" } else { "" })
+                .unwrap(),
+            ..PackageMeta::default()
+        };
+        write_package(Format::Deb, &dir, &meta, &OwnerRecord::new(), 0, &f).unwrap();
+    }
+    write_index(Format::Deb, &f).unwrap();
+    let out = build_rootfs(&rootfs_cfg(&top, vec![f.clone()], &["c"])).unwrap();
+    assert_eq!(names(&out), ["a", "c"], "virtual-a provided by a");
+    let e = build_rootfs(&rootfs_cfg(&top, vec![f], &["c", "b"]))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "The following packages conflict with b:\n\ta");
 }
 
 #[test]
@@ -309,6 +339,8 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
     assert!(e.contains(" app"), "{e}");
     // again: the same bytes
     let first: Vec<Vec<u8>> = written.iter().map(|p| fs_err::read(p).unwrap()).collect();
+    // a second later: the ext4 inodes' ctime must not follow the clock
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let again = write_images(&cfg).unwrap();
     for (a, p) in first.iter().zip(&again) {
         assert!(

@@ -64,6 +64,45 @@ fn rpm_accepts_our_packages() {
         );
         assert!(k.trim_end().ends_with("digests OK"), "{k}");
     }
+    // the repodata index
+    let feed = top.join("deploy/rpm/x86_64");
+    assert_eq!(
+        bb_package::write_rpm_index(&feed, 1_520_598_896).unwrap(),
+        9
+    );
+    let primary = sh(&feed, &["sh", "-c", "gzip -dc repodata/primary.xml.gz"]);
+    assert!(primary.contains("packages=\"9\""), "{primary}");
+    assert!(primary.contains("<name>app</name>\n  <arch>x86_64</arch>\n  <version epoch=\"0\" ver=\"1.0\" rel=\"r0\"/>"), "{primary}");
+    assert!(
+        primary
+            .contains("<rpm:entry name=\"libfoo\" flags=\"GE\" epoch=\"0\" ver=\"1.0\" rel=\"\"/>"),
+        "{primary}"
+    );
+    assert!(primary.contains("<file>/usr/bin/app</file>"), "{primary}");
+    assert!(
+        primary.contains("<location href=\"app-1.0-r0.x86_64.rpm\"/>"),
+        "{primary}"
+    );
+    // well-formed XML (Python's parser)
+    sh(
+        &feed,
+        &[
+            "python3",
+            "-c",
+            "import gzip, xml.dom.minidom as m; m.parseString(gzip.open('repodata/primary.xml.gz').read()); m.parse('repodata/repomd.xml')",
+        ],
+    );
+    let repomd = fs_err::read_to_string(feed.join("repodata/repomd.xml")).unwrap();
+    let gz = fs_err::read(feed.join("repodata/primary.xml.gz")).unwrap();
+    let sum = sh(&feed, &["sha256sum", "repodata/primary.xml.gz"]);
+    assert!(
+        repomd.contains(&format!(
+            "<checksum type=\"sha256\">{}</checksum>",
+            &sum[..64]
+        )),
+        "{repomd}"
+    );
+    assert!(repomd.contains(&format!("<size>{}</size>", gz.len())));
     // the same bytes when written again
     let before: Vec<Vec<u8>> = rpms.iter().map(|p| fs_err::read(p).unwrap()).collect();
     let again = build_feed(&top, Format::Rpm);

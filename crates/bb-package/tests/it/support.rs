@@ -53,6 +53,10 @@ pub(crate) fn install_libfoo(work: &Path, d: &Path) {
     std::os::unix::fs::symlink("libfoo.so.1.0", lib.join("libfoo.so.1")).unwrap();
     std::os::unix::fs::symlink("libfoo.so.1", lib.join("libfoo.so")).unwrap();
     write(&d.join("usr/include/foo.h"), "int foo(int x);\n");
+    write(
+        &d.join("usr/lib/pkgconfig/foo.pc"),
+        "prefix=/usr\nName: foo\nVersion: 1.0\nLibs: -L${prefix}/lib -lfoo\n",
+    );
     write(&d.join("usr/share/doc/libfoo/README"), "libfoo\n");
     write(&d.join("usr/share/locale/de/LC_MESSAGES/libfoo.mo"), "mo\n");
 }
@@ -68,6 +72,10 @@ pub(crate) fn install_app(work: &Path, d: &Path, sysroot: &Path) {
     let bin = d.join("usr/bin");
     fs_err::create_dir_all(&bin).unwrap();
     fs_err::copy(work.join("app"), bin.join("app")).unwrap();
+    write(
+        &d.join("usr/lib/pkgconfig/app.pc"),
+        "mod=foo\nName: app\nVersion: 1.0\nRequires: ${mod} >= 1.0\n",
+    );
 }
 
 fn v(name: &str, specific: bool, value: &str) -> PkgVar {
