@@ -357,8 +357,7 @@ pub(crate) fn cpio_named(
     prefix: &str,
 ) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut ino = 1u32;
-    for e in entries {
+    for (ino, e) in (1u32..).zip(entries.iter()) {
         let o = owners.get(e.path());
         let name = if e.path() == "/" {
             ".".to_owned()
@@ -386,7 +385,6 @@ pub(crate) fn cpio_named(
         cpio_member(
             &mut out, ino, mode, o.uid, o.gid, nlink, mtime, &name, &data, rmaj, rmin,
         );
-        ino += 1;
     }
     cpio_member(&mut out, 0, 0, 0, 0, 1, 0, "TRAILER!!!", &[], 0, 0);
     Ok(out)

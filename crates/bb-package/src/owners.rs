@@ -30,8 +30,8 @@ pub struct DeviceNode {
     pub mode: u32,
 }
 
-/// One path's entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One path's entry (the default: root, no device).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Owner {
     /// Owner user id.
     pub uid: u32,
@@ -39,16 +39,6 @@ pub struct Owner {
     pub gid: u32,
     /// A device node to create at this path.
     pub device: Option<DeviceNode>,
-}
-
-impl Default for Owner {
-    fn default() -> Owner {
-        Owner {
-            uid: 0,
-            gid: 0,
-            device: None,
-        }
-    }
 }
 
 /// Owners by absolute path.

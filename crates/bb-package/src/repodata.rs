@@ -97,7 +97,7 @@ pub(crate) fn read_rpm_header(what: &str, b: &[u8]) -> Result<BTreeMap<u32, Tag>
     Ok(header(what, b, main)?.0)
 }
 
-fn s<'a>(t: &'a BTreeMap<u32, Tag>, tag: u32) -> &'a str {
+fn s(t: &BTreeMap<u32, Tag>, tag: u32) -> &str {
     match t.get(&tag) {
         Some(Tag::Strings(v)) => v.first().map(String::as_str).unwrap_or(""),
         _ => "",

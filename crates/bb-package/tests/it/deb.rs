@@ -98,7 +98,7 @@ fn dpkg_deb_reads_our_debs_and_dpkg_installs_them() {
 
     // the index
     assert_eq!(write_index(Format::Deb, &feed).unwrap(), 9);
-    let feeds = read_feeds(&[feed.clone()]).unwrap();
+    let feeds = read_feeds(std::slice::from_ref(&feed)).unwrap();
     let a = feeds
         .iter()
         .find(|p| p.stanza.get("Package") == "app")
