@@ -31,7 +31,7 @@ PACKAGE_ARCHS ?= "all any noarch ${TUNE_PKGARCH} ${MACHINE_ARCH}"
 SOURCE_DATE_EPOCH ??= "1520598896"
 MAINTAINER ??= "bake <bake@example.invalid>"
 PRIORITY ??= "optional"
-ERROR_QA ??= "installed-vs-shipped packages-list"
+ERROR_QA ??= "installed-vs-shipped packages-list expanded-d"
 WARN_QA ??= "files-invalid"
 PKGDATA_VARS = "PN PE PV PR PKGE PKGV PKGR LICENSE DESCRIPTION SUMMARY RDEPENDS \
     RPROVIDES RRECOMMENDS RSUGGESTS RREPLACES RCONFLICTS SECTION PKG ALLOW_EMPTY \

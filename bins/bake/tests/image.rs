@@ -133,6 +133,19 @@ fn core_image_tiny_boots_matches_dpkg_and_is_reproducible() {
         link.display()
     );
 
+    // The owner recorded by bake_chown in hello-boot's do_install, without root.
+    let o = Command::new("tar")
+        .arg("-tzvf")
+        .arg(images.join("core-image-tiny-host.rootfs.tar.gz"))
+        .output()
+        .expect("invariant: tar runs");
+    let listing = text(&o);
+    assert!(
+        listing.lines().any(|l| l.starts_with("-rwxr-xr-x root/100 ") && l.ends_with(" ./etc/init.d/S90sayhello")),
+        "{listing}"
+    );
+    assert!(listing.contains("crw------- root/root       5,1 2018-03-09 12:34 ./dev/console"), "{listing}");
+
     // Boot it.
     let o = Command::new("timeout")
         .args([

@@ -2,8 +2,9 @@
 //! PACKAGES ordered (`-src` first, then `-dbg`, then the rest in their order), each
 //! package's FILES globbed (Python's rules) with directories taken whole, a path going to
 //! the first package that claims it, `.debug` directories to the `-dbg` package, parent
-//! directories created with the modes of `${PKGD}`; then the `installed-vs-shipped` QA
-//! check over what no package took.
+//! directories created with the modes of `${PKGD}`; QA `expanded-d` (FILES naming
+//! `${D}`), `files-invalid`, `packages-list`, then `installed-vs-shipped` over what no
+//! package took.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -140,6 +141,18 @@ pub(crate) fn populate_packages(
         let spec = &cfg.packages[i];
         let root = cfg.pkgdest.join(&spec.name);
         fs_err::create_dir_all(&root)?;
+        let dpath = cfg.d.display().to_string();
+        if !dpath.is_empty() && spec.files.iter().any(|w| w.contains(&dpath)) {
+            issues.push(qa::issue(
+                &cfg.error_qa,
+                &cfg.warn_qa,
+                "expanded-d",
+                format!(
+                    "FILES in {} recipe should not contain the ${{D}} variable as it references the local build directory not the target filesystem, best solution is to remove the ${{D}} reference",
+                    spec.name
+                ),
+            ));
+        }
         if spec.files.iter().any(|w| w.contains("//")) {
             issues.push(qa::issue(
                 &cfg.error_qa,

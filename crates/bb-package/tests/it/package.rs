@@ -273,3 +273,21 @@ fn package_before_pn_and_first_match_wins() {
     let main = out.packages.iter().find(|p| p.name == "tool").unwrap();
     assert_eq!(main.files.keys().collect::<Vec<_>>(), ["/usr/bin/tool"]);
 }
+
+#[test]
+fn files_naming_d_is_bitbakes_expanded_d() {
+    let (_t, w) = tmp();
+    write(&w.join("image/usr/bin/tool"), "x");
+    let mut cfg = config("tool", &w, &w.join("none"));
+    cfg.error_qa.push("expanded-d".into());
+    cfg.packages[6].files.push(format!("{}/usr/bin/tool", w.join("image").display()));
+    let out = do_package(&cfg).unwrap();
+    let i = out.issues.iter().find(|i| i.class == "expanded-d").unwrap();
+    assert_eq!(
+        i.line(),
+        "ERROR: QA Issue: FILES in tool recipe should not contain the ${D} variable as it references the local build directory not the target filesystem, best solution is to remove the ${D} reference [expanded-d]"
+    );
+    assert!(out.failed());
+    // the pattern matched nothing (it is not a path inside the package) and lost nothing
+    assert!(w.join("packages-split/tool/usr/bin/tool").exists());
+}

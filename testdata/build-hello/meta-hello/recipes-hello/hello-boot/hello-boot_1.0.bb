@@ -7,6 +7,8 @@ S = "${UNPACKDIR}"
 do_install () {
 	install -d ${D}${sysconfdir}/init.d
 	install -m 0755 ${S}/S90sayhello ${D}${sysconfdir}/init.d/S90sayhello
+	# group 100 ("users") without root: recorded, applied in the package and the images
+	bake_chown 0 100 ${D}${sysconfdir}/init.d/S90sayhello
 }
 
 RDEPENDS:${PN} = "sayhello"
