@@ -110,6 +110,40 @@ fn tree_of(root: &Path, skip: &[&str]) -> BTreeMap<String, String> {
     out
 }
 
+/// `bake -g core-image-tiny` writes the task graph real BitBake wrote
+/// (`testdata/build-hello/expected/core-image-tiny.*`, from `bitbake -g core-image-tiny`:
+/// BitBake cannot build the image with bake's `meta/`, so targets.txt does not list it).
+#[test]
+fn core_image_tiny_task_graph_is_bitbakes() {
+    let dir = tree::hello_copy_in(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("image-graph"));
+    let o = Command::new(env!("CARGO_BIN_EXE_bake"))
+        .args(["-g", "core-image-tiny"])
+        .current_dir(&dir)
+        .env("BAKE_NO_PROGRESS", "1")
+        .env_remove("BBPATH")
+        .output()
+        .expect("invariant: bake runs");
+    assert!(o.status.success(), "{}", text(&o));
+    let expected = repo().join("testdata/build-hello/expected");
+    let case = dir.display().to_string();
+    for f in ["task-depends.dot", "pn-buildlist"] {
+        let mut want: Vec<String> = std::fs::read_to_string(expected.join(format!("core-image-tiny.{f}")))
+            .expect("invariant: expected file")
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let mut got: Vec<String> = std::fs::read_to_string(dir.join(f))
+            .expect("invariant: bake wrote it")
+            .replace(&case, "@CASE@")
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{f} differs from BitBake's");
+    }
+}
+
 #[test]
 fn core_image_tiny_boots_matches_dpkg_and_is_reproducible() {
     let kernel = kernel();
