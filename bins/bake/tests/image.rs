@@ -127,11 +127,12 @@ fn core_image_tiny_task_graph_is_bitbakes() {
     let expected = repo().join("testdata/build-hello/expected");
     let case = dir.display().to_string();
     for f in ["task-depends.dot", "pn-buildlist"] {
-        let mut want: Vec<String> = std::fs::read_to_string(expected.join(format!("core-image-tiny.{f}")))
-            .expect("invariant: expected file")
-            .lines()
-            .map(str::to_owned)
-            .collect();
+        let mut want: Vec<String> =
+            std::fs::read_to_string(expected.join(format!("core-image-tiny.{f}")))
+                .expect("invariant: expected file")
+                .lines()
+                .map(str::to_owned)
+                .collect();
         let mut got: Vec<String> = std::fs::read_to_string(dir.join(f))
             .expect("invariant: bake wrote it")
             .replace(&case, "@CASE@")
@@ -175,10 +176,16 @@ fn core_image_tiny_boots_matches_dpkg_and_is_reproducible() {
         .expect("invariant: tar runs");
     let listing = text(&o);
     assert!(
-        listing.lines().any(|l| l.starts_with("-rwxr-xr-x root/100 ") && l.ends_with(" ./etc/init.d/S90sayhello")),
+        listing
+            .lines()
+            .any(|l| l.starts_with("-rwxr-xr-x root/100 ")
+                && l.ends_with(" ./etc/init.d/S90sayhello")),
         "{listing}"
     );
-    assert!(listing.contains("crw------- root/root       5,1 2018-03-09 12:34 ./dev/console"), "{listing}");
+    assert!(
+        listing.contains("crw------- root/root       5,1 2018-03-09 12:34 ./dev/console"),
+        "{listing}"
+    );
 
     // Boot it.
     let o = Command::new("timeout")

@@ -280,7 +280,9 @@ fn files_naming_d_is_bitbakes_expanded_d() {
     write(&w.join("image/usr/bin/tool"), "x");
     let mut cfg = config("tool", &w, &w.join("none"));
     cfg.error_qa.push("expanded-d".into());
-    cfg.packages[6].files.push(format!("{}/usr/bin/tool", w.join("image").display()));
+    cfg.packages[6]
+        .files
+        .push(format!("{}/usr/bin/tool", w.join("image").display()));
     let out = do_package(&cfg).unwrap();
     let i = out.issues.iter().find(|i| i.class == "expanded-d").unwrap();
     assert_eq!(
