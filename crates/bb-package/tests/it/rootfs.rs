@@ -350,3 +350,33 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
         );
     }
 }
+
+#[test]
+fn ipk_feed_gives_the_same_tree_as_the_deb_feed() {
+    let (_t, top) = tmp();
+    let deb = feed(&top);
+    build_feed(&top, Format::Ipk);
+    let ipk = top.join("deploy/ipk/x86_64");
+    write_index(Format::Ipk, &ipk).unwrap();
+    let mut cfg = rootfs_cfg(&top, vec![ipk], &["app"]);
+    cfg.format = Format::Ipk;
+    cfg.rootfs = top.join("rootfs-ipk");
+    let a = build_rootfs(&cfg).unwrap();
+    let b = build_rootfs(&rootfs_cfg(&top, vec![deb], &["app"])).unwrap();
+    assert_eq!(names(&a), names(&b));
+    let listing = |r: &Path| {
+        sh(
+            r,
+            &[
+                "sh",
+                "-c",
+                "find . -printf '%p %y %m %l\\n' | sort && find . -type f | sort | xargs md5sum",
+            ],
+        )
+    };
+    assert_eq!(
+        listing(&top.join("rootfs-ipk")),
+        listing(&top.join("rootfs"))
+    );
+    assert_eq!(a.manifest(), "app x86_64 1.0-r0\nlibfoo x86_64 1.0-r0\n");
+}
