@@ -13,6 +13,11 @@
 
 inherit logging utility-tasks
 
+# Packaging: PACKAGE_CLASSES (package_deb, package_ipk, package_rpm) adds
+# do_package, do_packagedata and do_package_write_<format> (see package.bbclass).
+PACKAGE_CLASSES ??= ""
+inherit_defer ${PACKAGE_CLASSES}
+
 PACKAGECONFIG ??= ""
 EXTRA_OEMAKE ??= ""
 

@@ -1,16 +1,27 @@
 //! The native implementations of the default layer's Python task functions
 //! (`meta/README.md`): the run queue's own (sysroot, utility tasks) plus fetch, unpack
-//! and patch through bb-fetch, fed with the recipe's expanded variables.
+//! and patch through bb-fetch, fed with the recipe's expanded variables; packaging, rootfs
+//! and images through bb-package's adapter.
 
 use bb_fetch::{FetchConfig, Fetched, Mirror, SrcUri};
 use bb_runqueue::{TaskContext, TaskError};
 
 /// Every native task function bake knows.
 pub fn natives() -> bb_runqueue::builtin::Native {
-    bb_runqueue::builtin::Native::new()
+    let n = bb_runqueue::builtin::Native::new()
         .with("do_fetch", fetch)
         .with("do_unpack", unpack)
-        .with("do_patch", patch)
+        .with("do_patch", patch);
+    bb_package::natives::FUNCS
+        .iter()
+        .fold(n, |n, f| n.with(f, package))
+}
+
+/// Packaging, rootfs and image functions: bb-package's adapter.
+fn package(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+    bb_package::natives::run(ctx.func, ctx.d, ctx.log)
+        .unwrap_or_else(|| Err(format!("`{}` is not a packaging function", ctx.func)))
+        .map_err(TaskError::msg)
 }
 
 /// The fetcher's view of the recipe: SRC_URI parsed, and what it needs expanded.

@@ -1,0 +1,1 @@
+bitbake -g core-image-tiny
