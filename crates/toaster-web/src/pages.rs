@@ -1198,32 +1198,27 @@ pub(crate) fn dirinfo(req: &Req<'_>, d: &Db<'_>, bid: i64, tid: i64) -> Result<P
     let start = req.param("start").unwrap_or("/").to_owned();
     let entries: Vec<Value> = dentries(d, bid, tid, &start)?
         .into_iter()
-        .map(|e| {
-            let pkg_url = e["package_id"].as_i64().map(|p| urls::package(bid, p));
-            let mut v = Value::from_serialize(&e);
-            if let Some(u) = pkg_url {
-                let mut m: BTreeMap<String, Value> = BTreeMap::new();
-                if let Ok(it) = v.try_iter() {
-                    for k in it {
-                        let key = k.to_string();
-                        let val = v.get_attr(&key).unwrap_or_default();
-                        m.insert(key, val);
-                    }
-                }
-                m.insert("package_url".into(), Value::from(u));
-                v = Value::from(m);
+        .map(|mut e| {
+            if let Some(p) = e["package_id"].as_i64() {
+                e["package_url"] = json!(urls::package(bid, p));
             }
-            v
+            let link = format!(
+                "?start={}",
+                crate::html::urlenc(e["fullpath"].as_str().unwrap_or("/"))
+            );
+            e["link"] = json!(link);
+            Value::from_serialize(&e)
         })
         .collect();
     let parent = if start == "/" || start.is_empty() {
         None
     } else {
         let t = start.trim_end_matches('/');
-        Some(match t.rfind('/') {
+        let up = match t.rfind('/') {
             Some(0) | None => "/".to_owned(),
             Some(i) => t[..i].to_owned(),
-        })
+        };
+        Some((format!("?start={}", crate::html::urlenc(&up)), up))
     };
     let mut ctx = req.base("Directory structure");
     ctx.insert("breadcrumbs".into(), Value::from(b.crumbs(Some(&name))));
@@ -1245,8 +1240,9 @@ pub(crate) fn dirinfo(req: &Req<'_>, d: &Db<'_>, bid: i64, tid: i64) -> Result<P
         ]),
     );
     ctx.insert("entries".into(), Value::from(entries));
-    if let Some(p) = parent {
+    if let Some((link, p)) = parent {
         ctx.insert("parent".into(), v(p));
+        ctx.insert("parent_link".into(), v(link));
     }
     req.render("dirinfo.html", ctx)
 }

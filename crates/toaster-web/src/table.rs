@@ -195,7 +195,7 @@ pub(crate) struct Table {
     pub(crate) filters: Vec<Filter>,
     /// `name` or `-name` of a column.
     pub(crate) default_order: &'static str,
-    /// SQL appended to every ORDER BY (a unique key: stable pages).
+    /// A unique key appended to every ORDER BY, in the same direction (stable pages).
     pub(crate) tiebreak: &'static str,
     pub(crate) default_limit: usize,
     /// A filter action applied when the request names no filter and no search.
@@ -354,11 +354,10 @@ impl Table {
             let col = self.col(name)?;
             let sql = col.order?;
             Some((
-                format!(
-                    "ORDER BY {sql} {}, {}",
-                    if desc { "DESC" } else { "ASC" },
-                    self.tiebreak
-                ),
+                {
+                    let dir = if desc { "DESC" } else { "ASC" };
+                    format!("ORDER BY {sql} {dir}, {} {dir}", self.tiebreak)
+                },
                 o.to_owned(),
             ))
         };
