@@ -640,7 +640,17 @@ fn recipe_name(d: &Db<'_>, bid: i64, rid: i64) -> Result<String> {
 /// variables (one more statement).
 pub(crate) fn configvars(req: &Req<'_>, d: &Db<'_>, bid: i64) -> Result<Page> {
     let b = build_head(d, bid)?;
-    let t = tables::variables(bid);
+    let mut t = tables::variables(bid);
+    // "With a description" is the default view only when some variable has one.
+    let described = d.count(
+        "described variables",
+        "SELECT EXISTS (SELECT 1 FROM orm_variable WHERE build_id = ? AND description != '' \
+         AND variable_name NOT LIKE 'B\\_%' ESCAPE '\\' AND variable_name NOT LIKE 'do\\_%' ESCAPE '\\')",
+        &[int(bid)],
+    )?;
+    if described == 0 {
+        t.default_filter = None;
+    }
     let q = TableQuery::parse(&req.query);
     if q.json || !q.cmd.is_empty() {
         return build_table(req, d, &b, &t, "Configuration", None);

@@ -264,7 +264,12 @@ async fn answer(sh: &Arc<Shared>, path: &str, query: &str, csrf: String) -> Resp
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Toaster Health</title></head><body>Ok</body></html>".into(),
         );
     }
-    if let Some(name) = path.strip_prefix("/static/") {
+    let asset = if path == "/favicon.ico" {
+        Some("favicon.svg")
+    } else {
+        path.strip_prefix("/static/")
+    };
+    if let Some(name) = asset {
         return match crate::templates::STATIC.iter().find(|(n, ..)| *n == name) {
             Some((_, ctype, body)) => {
                 let mut r = Response::new(Body::from(*body));

@@ -41,6 +41,11 @@ pub(crate) const STATIC: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../static/toaster.js"),
     ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../static/favicon.svg"),
+    ),
 ];
 
 /// The template environment (built once at start; a template error is a start error).
