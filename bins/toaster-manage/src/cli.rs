@@ -45,8 +45,13 @@ pub(crate) enum Cmd {
         #[arg(long, value_name = "DIR")]
         fixtures: Option<PathBuf>,
     },
-    /// Time the queries of Toaster's pages on this database.
-    Perf,
+    /// Time the queries of Toaster's pages on this database, then request every route
+    /// of the web interface over HTTP with real ids (latency percentiles, SQL statements).
+    Perf {
+        /// Requests per route.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// Turn recording on for the build directory (the current directory, or
     /// TOASTER_DIR): every `bake` build there is recorded; then start the web interface
     /// in the background (`webport=ADDR:PORT`, default localhost:8000; `noweb`: none),

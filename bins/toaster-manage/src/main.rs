@@ -104,10 +104,24 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 ))?;
             }
         }
-        Cmd::Perf => {
+        Cmd::Perf { runs } => {
             for p in bb_toaster::manage::perf(&conn)? {
                 out(&format!("{:>9.3} ms {:>6} rows  {}", p.ms, p.rows, p.page))?;
             }
+            drop(conn);
+            out(&format!(
+                "{:>6} {:>4} {:>9} {:>9} {:>9} {:>9} {:>9}  route ({runs} requests each, over HTTP)",
+                "status", "sql", "bytes", "p50 ms", "p95 ms", "p99 ms", "max ms"
+            ))?;
+            let mut worst: f64 = 0.0;
+            for r in toaster_web::perf::perf(&path, *runs)? {
+                worst = worst.max(r.p95);
+                out(&format!(
+                    "{:>6} {:>4} {:>9} {:>9.2} {:>9.2} {:>9.2} {:>9.2}  {}",
+                    r.status, r.statements, r.bytes, r.p50, r.p95, r.p99, r.max, r.route
+                ))?;
+            }
+            out(&format!("worst p95: {worst:.2} ms"))?;
         }
         Cmd::Loaddata { files, fixtures } => {
             let dir = fixtures_dir(fixtures.as_ref());

@@ -6,13 +6,15 @@
 //! - [`Server::bind`] + [`Server::run`]: serve on an address until Ctrl-C or SIGTERM
 //!   (`toaster-manage runserver`, `toaster-manage start webport=`).
 //! - [`router`]: the application as an axum `Router` (tests drive it without a socket).
+//! - [`perf::perf`]: every route requested over HTTP with real ids, latency percentiles
+//!   (`toaster-manage perf`).
 //!
 //! Files: `server.rs` (HTTP: routing, CSRF check, security headers, errors to pages),
 //! `store.rs` (read-only connections, one read transaction per request, statement
 //! counts), `table.rs` (the ToasterTable protocol), `tables.rs` (every table's SQL),
 //! `pages.rs` (the other pages), `api.rs` (`api/*`, `mostrecentbuilds`), `timeline.rs`
 //! (the SVG timeline), `page.rs` (what handlers answer, template contexts),
-//! `templates.rs` (templates and static assets compiled in), `html.rs` (escaping and
+//! `templates.rs` (templates and static assets compiled in), `perf.rs` (the HTTP timing of every route), `html.rs` (escaping and
 //! formats), `csrf.rs`, `urls.rs`, `error.rs`.
 //!
 //! The server never writes to the database: its connections are opened read-only with
@@ -25,6 +27,7 @@ mod error;
 mod html;
 mod page;
 mod pages;
+pub mod perf;
 mod server;
 mod store;
 mod table;

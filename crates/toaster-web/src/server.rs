@@ -27,10 +27,34 @@ pub(crate) struct Shared {
     app: App,
     csrf: Csrf,
     log: Option<Log>,
+    /// The `Host` values answered (a server on a loopback address answers only to its
+    /// own names: a DNS-rebinding page cannot read it); `None`: any.
+    hosts: Option<Vec<String>>,
 }
 
 /// The application as an axum router over the database at `database` (read-only).
 pub fn router(database: &Path, log: Option<Log>) -> Result<Router> {
+    router_for(database, log, None)
+}
+
+/// The `Host` names a server bound to `addr` answers to: on a loopback address only
+/// `localhost`, `127.0.0.1`, `[::1]` with its port; elsewhere any.
+fn loopback_hosts(addr: SocketAddr) -> Option<Vec<String>> {
+    if !addr.ip().is_loopback() {
+        return None;
+    }
+    let p = addr.port();
+    Some(vec![
+        format!("localhost:{p}"),
+        format!("127.0.0.1:{p}"),
+        format!("[::1]:{p}"),
+        "localhost".into(),
+        "127.0.0.1".into(),
+        "[::1]".into(),
+    ])
+}
+
+fn router_for(database: &Path, log: Option<Log>, hosts: Option<Vec<String>>) -> Result<Router> {
     let app = App {
         store: crate::store::Store::open(database)?,
         env: crate::templates::environment()?,
@@ -39,6 +63,7 @@ pub fn router(database: &Path, log: Option<Log>) -> Result<Router> {
         app,
         csrf: Csrf::new(),
         log,
+        hosts,
     });
     Ok(Router::new().fallback(handle).with_state(shared))
 }
@@ -206,7 +231,19 @@ async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let host_ok = match (&sh.hosts, req.headers().get(header::HOST)) {
+        (Some(allowed), Some(h)) => h
+            .to_str()
+            .is_ok_and(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(h))),
+        _ => true,
+    };
     drop(req);
+    if !host_ok {
+        return html(
+            400,
+            pages::plain_error(400, "This server answers only to its own address."),
+        );
+    }
     let (token, new_token) = match &cookie_token {
         Some(t) => (t.clone(), false),
         None => (sh.csrf.token(), true),
@@ -421,7 +458,6 @@ pub struct Server {
 impl Server {
     /// Opens the database read-only and binds `addr` (a port of 0 picks a free one).
     pub fn bind(database: &Path, addr: SocketAddr, log: Option<Log>) -> Result<Server> {
-        let router = router(database, log)?;
         let listener = std::net::TcpListener::bind(addr).map_err(|e| {
             Error::Io(std::io::Error::new(
                 e.kind(),
@@ -429,6 +465,7 @@ impl Server {
             ))
         })?;
         listener.set_nonblocking(true)?;
+        let router = router_for(database, log, loopback_hosts(listener.local_addr()?))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .max_blocking_threads(16)

@@ -195,6 +195,11 @@ pub(crate) struct Table {
     pub(crate) filters: Vec<Filter>,
     /// `name` or `-name` of a column.
     pub(crate) default_order: &'static str,
+    /// The row's key, when the page's rows are to be picked before the select list is
+    /// computed (tables whose select list has correlated subqueries over many rows:
+    /// SQLite would compute them for every row before sorting). Needs an ORDER BY that
+    /// names no select alias.
+    pub(crate) page_key: Option<&'static str>,
     /// A unique key appended to every ORDER BY, in the same direction (stable pages).
     pub(crate) tiebreak: &'static str,
     pub(crate) default_limit: usize,
@@ -381,20 +386,26 @@ impl Table {
         let pages = usize::try_from(total).unwrap_or(0).div_ceil(limit).max(1);
         let page = if q.page > pages { 1 } else { q.page };
         let (order, orderby) = self.order_sql(&q.orderby);
-        let mut p = params;
+        let mut p = params.clone();
+        let sql = match self.page_key {
+            // The page's keys first (ordering needs no select list), then its rows.
+            Some(key) => {
+                p.extend(params);
+                format!(
+                    "SELECT {} {}{wh} AND {key} IN (SELECT {key} {}{wh} {order} LIMIT ? OFFSET ?) {order}",
+                    self.select, self.from, self.from
+                )
+            }
+            None => format!(
+                "SELECT {} {}{wh} {order} LIMIT ? OFFSET ?",
+                self.select, self.from
+            ),
+        };
         p.push(Value::Integer(limit as i64));
         p.push(Value::Integer(((page - 1) * limit) as i64));
         let ctx = self.ctx;
         let row = self.row;
-        let rows = d.rows(
-            &format!("rows of {}", self.id),
-            &format!(
-                "SELECT {} {}{wh} {order} LIMIT ? OFFSET ?",
-                self.select, self.from
-            ),
-            &p,
-            |r| row(r, ctx),
-        )?;
+        let rows = d.rows(&format!("rows of {}", self.id), &sql, &p, |r| row(r, ctx))?;
         Ok(Answer {
             total,
             rows,

@@ -264,6 +264,7 @@ pub(crate) fn all_builds() -> Table {
         cols: build_cols(true),
         filters: build_filters(),
         default_order: "-completed_on",
+        page_key: None,
         tiebreak: "b.id",
         default_limit: 10,
         default_filter: None,
@@ -284,6 +285,7 @@ pub(crate) fn project_builds(pid: i64, name: &str) -> Table {
         cols: build_cols(false),
         filters: build_filters(),
         default_order: "-completed_on",
+        page_key: None,
         tiebreak: "b.id",
         default_limit: 10,
         default_filter: None,
@@ -407,6 +409,7 @@ pub(crate) fn projects() -> Table {
         ],
         filters: vec![],
         default_order: "-updated",
+        page_key: None,
         tiebreak: "p.id",
         default_limit: 10,
         default_filter: None,
@@ -568,6 +571,7 @@ pub(crate) fn tasks(bid: i64, view: TaskView) -> Table {
             },
         ],
         default_order,
+        page_key: None,
         tiebreak: "t.id",
         default_limit: 25,
         default_filter: None,
@@ -658,6 +662,7 @@ pub(crate) fn recipes(bid: i64) -> Table {
         ],
         filters: vec![],
         default_order: "name",
+        page_key: Some("r.id"),
         tiebreak: "r.id",
         default_limit: 25,
         default_filter: None,
@@ -749,6 +754,7 @@ pub(crate) fn packages(bid: i64, recipe: Option<i64>) -> Table {
         ],
         filters: vec![],
         default_order: "name",
+        page_key: None,
         tiebreak: "p.id",
         default_limit: 25,
         default_filter: None,
@@ -802,14 +808,14 @@ pub(crate) fn installed(bid: i64, tid: i64) -> Table {
         id: "installedpackagestable",
         title: "Packages included".into(),
         select: "p.id, p.name, p.installed_name, p.version, p.revision, p.installed_size, p.license, \
-            (SELECT count(*) FROM orm_package_dependency d WHERE d.package_id = p.id AND d.target_id = ?2 AND d.dep_type = 1), \
-            (SELECT count(*) FROM orm_package_dependency d WHERE d.depends_on_id = p.id AND d.target_id = ?2 AND d.dep_type = 1), \
+            (SELECT count(*) FROM orm_package_dependency d WHERE d.package_id = p.id AND +d.target_id = tip.target_id AND d.dep_type = 1), \
+            (SELECT count(*) FROM orm_package_dependency d WHERE d.depends_on_id = p.id AND +d.target_id = tip.target_id AND d.dep_type = 1), \
             r.name, l.name",
         from: "FROM orm_target_installed_package tip JOIN orm_package p ON p.id = tip.package_id \
                LEFT JOIN orm_recipe r ON r.id = p.recipe_id LEFT JOIN orm_layer_version lv ON lv.id = r.layer_version_id \
-               LEFT JOIN orm_layer l ON l.id = lv.layer_id WHERE tip.target_id = ?2 AND ?1 = ?1"
+               LEFT JOIN orm_layer l ON l.id = lv.layer_id WHERE tip.target_id = ?"
             .into(),
-        params: vec![int(bid), int(tid)],
+        params: vec![int(tid)],
         search: &["p.name LIKE ?", "p.license LIKE ?", "r.name LIKE ?"],
         cols: vec![
             Col::new("name", "Package", "p.name").fixed(),
@@ -823,6 +829,7 @@ pub(crate) fn installed(bid: i64, tid: i64) -> Table {
         ],
         filters: vec![],
         default_order: "name",
+        page_key: Some("p.id"),
         tiebreak: "p.id",
         default_limit: 25,
         default_filter: None,
@@ -912,6 +919,7 @@ pub(crate) fn variables(bid: i64) -> Table {
             },
         ],
         default_order: "variable_name",
+        page_key: Some("v.id"),
         tiebreak: "v.id",
         default_limit: 100,
         default_filter: Some(("description_filter", "with_description")),
