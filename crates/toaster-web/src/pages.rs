@@ -1150,8 +1150,9 @@ fn dentries(d: &Db<'_>, bid: i64, tid: i64, start: &str) -> Result<Vec<serde_jso
         "directory entries",
         "SELECT f.path, f.size, f.inodetype, f.permission, f.owner, f.\"group\", s.path, \
          (SELECT count(*) FROM orm_target_file c WHERE c.directory_id = f.id), \
-         (SELECT pk.id || char(31) || pk.name || char(31) || pk.installed_name FROM orm_package_file pf JOIN orm_target_installed_package i ON i.package_id = pf.package_id \
-            JOIN orm_package pk ON pk.id = pf.package_id WHERE i.target_id = ?1 AND pf.path = coalesce(s.path, f.path) LIMIT 1) \
+         (SELECT pk.id || char(31) || pk.name || char(31) || pk.installed_name FROM orm_package_file pf JOIN orm_package pk ON pk.id = pf.package_id \
+            WHERE pf.path = coalesce(s.path, f.path) \
+            AND EXISTS (SELECT 1 FROM orm_target_installed_package i WHERE i.package_id = pf.package_id AND +i.target_id = ?1) LIMIT 1) \
          FROM orm_target_file f LEFT JOIN orm_target_file s ON s.id = f.sym_target_id \
          WHERE f.target_id = ?1 AND f.directory_id IS (SELECT id FROM orm_target_file WHERE target_id = ?1 AND path = ?2 LIMIT 1) \
          AND f.path != ?2 AND ?3 = ?3 ORDER BY f.inodetype != 2, f.path LIMIT 5000",

@@ -18,6 +18,39 @@ pub(crate) struct Bar {
 }
 
 const WIDTH: f64 = 1000.0;
+
+/// Consecutive sub-pixel bars of a lane drawn as one.
+struct Block {
+    x0: f64,
+    x1: f64,
+    outcome: i64,
+    count: usize,
+    /// The first task's label and link (a block of one is drawn as that task).
+    label: String,
+    url: String,
+}
+
+impl Block {
+    fn write(&self, s: &mut String, lane: usize) {
+        let y = TOP + lane as f64 * LANE + 1.0;
+        let w = (self.x1 - self.x0).max(1.0);
+        let title = if self.count == 1 {
+            esc(&self.label)
+        } else {
+            format!("{} short tasks from {}", self.count, esc(&self.label))
+        };
+        let _ = write!(
+            s,
+            "<a href=\"{}\"><rect class=\"task-bar outcome-{}\" data-tasks=\"{}\" x=\"{:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{:.1}\" fill=\"{}\"><title>{title}</title></rect></a>",
+            esc(&self.url),
+            self.outcome,
+            self.count,
+            self.x0,
+            LANE - 2.0,
+            colour(self.outcome)
+        );
+    }
+}
 const LEFT: f64 = 60.0;
 const LANE: f64 = 14.0;
 const TOP: f64 = 24.0;
@@ -109,9 +142,35 @@ pub(crate) fn svg(mut bars: Vec<Bar>, id: &str) -> Option<String> {
             i + 1
         );
     }
+    // Bars narrower than half a pixel cannot be pointed at: consecutive ones of a lane
+    // with one outcome are drawn as one block (a long build has thousands of them).
+    let mut pending: Vec<Option<Block>> = (0..n).map(|_| None).collect();
     for (b, lane) in bars.iter().zip(lane_of) {
         let x = LEFT + (b.start - t0) * scale;
-        let w = ((b.end - b.start) * scale).max(1.0);
+        let w = (b.end - b.start) * scale;
+        if w < 0.5 {
+            let slot = &mut pending[lane];
+            match slot {
+                Some(p) if p.outcome == b.outcome && x <= p.x1 + 0.5 => {
+                    p.x1 = p.x1.max(x + w);
+                    p.count += 1;
+                }
+                _ => {
+                    if let Some(p) = slot.take() {
+                        p.write(&mut s, lane);
+                    }
+                    *slot = Some(Block {
+                        x0: x,
+                        x1: x + w,
+                        outcome: b.outcome,
+                        count: 1,
+                        label: b.label.clone(),
+                        url: b.url.clone(),
+                    });
+                }
+            }
+            continue;
+        }
         let y = TOP + lane as f64 * LANE;
         let _ = write!(
             s,
@@ -125,6 +184,11 @@ pub(crate) fn svg(mut bars: Vec<Bar>, id: &str) -> Option<String> {
             b.end - b.start,
             b.start - t0
         );
+    }
+    for (lane, p) in pending.into_iter().enumerate() {
+        if let Some(p) = p {
+            p.write(&mut s, lane);
+        }
     }
     s.push_str("</svg>");
     let mut legend = String::from("<p class=\"legend\">");
@@ -169,6 +233,17 @@ mod tests {
     fn overlapping_tasks_take_separate_lanes() {
         let (l, n) = lanes(&[bar(0.0, 2.0), bar(1.0, 3.0), bar(2.0, 4.0)]);
         assert_eq!((l, n), (vec![0, 1, 0], 2));
+    }
+
+    #[test]
+    fn short_tasks_of_a_lane_are_drawn_as_one_block() {
+        let mut bars: Vec<Bar> = (0..100)
+            .map(|i| bar(f64::from(i) * 0.001, f64::from(i) * 0.001 + 0.0009))
+            .collect();
+        bars.push(bar(0.0, 100.0));
+        let s = svg(bars, "t").unwrap_or_default();
+        assert!(s.contains("data-tasks=\"100\""), "{s}");
+        assert_eq!(s.matches("<rect class=\"task-bar").count(), 2);
     }
 
     #[test]
