@@ -45,13 +45,32 @@ pub(crate) enum Cmd {
         #[arg(long, value_name = "DIR")]
         fixtures: Option<PathBuf>,
     },
-    /// Time the queries of Toaster's pages on this database.
-    Perf,
+    /// Time the queries of Toaster's pages on this database, then request every route
+    /// of the web interface over HTTP with real ids (latency percentiles, SQL statements).
+    Perf {
+        /// Requests per route.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// Turn recording on for the build directory (the current directory, or
-    /// TOASTER_DIR): every `bake` build there is recorded.
-    Start,
-    /// Turn recording off again (a configuration that inherits `toaster` still records).
+    /// TOASTER_DIR): every `bake` build there is recorded; then start the web interface
+    /// in the background (`webport=ADDR:PORT`, default localhost:8000; `noweb`: none),
+    /// its log in `toaster_logs/web.log`.
+    Start {
+        /// `webport=[ADDR:]PORT`, `noweb`.
+        #[arg(value_name = "OPTION")]
+        options: Vec<String>,
+    },
+    /// Turn recording off again (a configuration that inherits `toaster` still records)
+    /// and stop the web interface `start` started.
     Stop,
+    /// Serve the web interface in the foreground on [ADDR:]PORT (default
+    /// 127.0.0.1:8000) until Ctrl-C.
+    Runserver {
+        /// `[ADDR:]PORT`.
+        #[arg(value_name = "[ADDR:]PORT")]
+        addr: Option<String>,
+    },
     /// Load Django-style XML fixtures (objects overwrite rows with the same pk), in
     /// order, all in one transaction each.
     Loaddata {

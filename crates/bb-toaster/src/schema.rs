@@ -404,4 +404,12 @@ CREATE TABLE orm_customimagepackage_recipe_appends (
 );
 CREATE INDEX orm_cip_appends_recipe ON orm_customimagepackage_recipe_appends(customimagerecipe_id);
 "#,
+    // 4: the indexes the web interface reads by (toaster-web, issue 13): a file's
+    // package by its path (the image's directory browser), an image's file by its
+    // path, tasks by checksum (a task page's `show_matches`).
+    r#"
+CREATE INDEX orm_package_file_path ON orm_package_file(path);
+CREATE INDEX orm_target_file_target_path ON orm_target_file(target_id, path);
+CREATE INDEX orm_task_sstate_checksum ON orm_task(sstate_checksum);
+"#,
 ];

@@ -1,0 +1,212 @@
+// Browser tests of bake's Toaster web interface, ported from what Toaster's own
+// Selenium tests check (spec §3), over a database bake recorded: build 1 the example
+// (sayhello), build 2 its no-op rebuild, build 3 with sayhello's do_compile failing.
+// Run by run.sh, which starts the server and sets TOASTER_URL.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.TOASTER_URL;
+const SHOTS = process.env.SCREENSHOT_DIR || "screenshots";
+const EXE = process.env.CHROMIUM || "/usr/bin/chromium";
+if (!BASE) throw new Error("TOASTER_URL is not set: run run.sh");
+mkdirSync(SHOTS, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: EXE,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+after(async () => { if (browser) await browser.close(); });
+
+// A page that records console errors and failed requests; `done` asserts there were none
+// and saves a screenshot.
+async function open(path, shot) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("requestfailed", (r) => errors.push("request failed: " + r.url()));
+  page.on("response", (r) => { if (r.status() >= 400 && r.url() !== BASE + path) errors.push(`${r.status()} for ${r.url()}`); });
+  const resp = await page.goto(BASE + path, { waitUntil: "load" });
+  return {
+    page, resp,
+    async done() {
+      if (shot) await page.screenshot({ path: `${SHOTS}/${shot}.png`, fullPage: true });
+      await page.close();
+      // A 404 page: the browser reports the document's own status once.
+      const own = resp && resp.status() === 404 ? errors.filter((e) => !/status of 404/.test(e)) : errors;
+      assert.deepEqual(own, [], `console errors on ${path}`);
+    },
+  };
+}
+
+async function json(path) {
+  const r = await fetch(BASE + path);
+  assert.equal(r.status, 200, path);
+  return r.json();
+}
+
+test("brand and health", async () => {
+  const p = await open("/toastergui/builds/", "all-builds");
+  assert.equal((await p.page.textContent("a.brand")).trim(), "Toaster");
+  await p.done();
+  const h = await open("/health");
+  assert.equal(await h.page.title(), "Toaster Health");
+  assert.match(await h.page.textContent("body"), /Ok/);
+  await h.done();
+});
+
+test("landing redirects to all builds when there are builds", async () => {
+  const p = await open("/", "landing");
+  assert.match(p.page.url(), /\/toastergui\/builds\/$/);
+  await p.done();
+});
+
+test("all builds: targets, outcomes, CLI project, time links", async () => {
+  const p = await open("/toastergui/builds/");
+  const rows = p.page.locator("#allbuildstable tbody tr");
+  assert.equal(await rows.count(), 3);
+  const targets = await p.page.locator("#allbuildstable td.target").allTextContents();
+  for (const t of targets) assert.match(t, /sayhello/);
+  const outcomes = (await p.page.locator("#allbuildstable td.outcome").allTextContents()).map((s) => s.trim());
+  assert.deepEqual([...outcomes].sort(), ["Failed", "Succeeded", "Succeeded"]);
+  // Command-line builds: no rebuild button, a help icon by the project.
+  assert.equal(await p.page.locator("#allbuildstable .rebuild-btn").count(), 0);
+  assert.equal(await p.page.locator("#allbuildstable td.project .get-help").count(), 3);
+  // The time column is hidden by default; shown, it links only succeeded builds.
+  assert.equal(await p.page.locator("th.time").isVisible(), false);
+  await p.page.click("#edit-columns-button");
+  await p.page.check("#checkbox-time");
+  assert.equal(await p.page.locator("th.time").isVisible(), true);
+  assert.equal(await p.page.locator("td.time a").count(), 2);
+  // Unhiding is remembered, hiding works.
+  await p.page.uncheck("#checkbox-machine");
+  assert.equal(await p.page.locator("th.machine").isVisible(), false);
+  await p.page.screenshot({ path: `${SHOTS}/all-builds-columns.png`, fullPage: true });
+  await p.done();
+});
+
+test("all builds: search, failed-tasks filter with counts, page size", async () => {
+  const p = await open("/toastergui/builds/");
+  await p.page.fill("#search-input-allbuildstable", "nosuchthing");
+  await Promise.all([p.page.waitForURL(/search=nosuchthing/), p.page.click("#search-submit-allbuildstable")]);
+  assert.equal((await p.page.textContent("#empty-state-allbuildstable .alert-info")).trim(), "Sorry - no data found");
+  await p.page.goto(BASE + "/toastergui/builds/");
+  await p.page.click("#failed_tasks_filter");
+  const radio = p.page.locator('[id="failed_tasks_filter:with_failed_tasks"]');
+  await radio.waitFor();
+  assert.match(await radio.locator("xpath=..").textContent(), /\(1\)/);
+  await radio.check();
+  await p.page.screenshot({ path: `${SHOTS}/all-builds-filter-modal.png` });
+  await Promise.all([p.page.waitForURL(/filter=failed_tasks_filter/), p.page.click("#filter-modal-allbuildstable .filter-apply")]);
+  assert.equal(await p.page.locator("#allbuildstable tbody tr").count(), 1);
+  assert.ok(await p.page.locator("#failed_tasks_filter.btn-primary").count());
+  await p.page.goto(BASE + "/toastergui/builds/");
+  await Promise.all([p.page.waitForURL(/limit=25/), p.page.selectOption("select.pagesize-allbuildstable", "25")]);
+  await p.done();
+});
+
+test("most recent builds show their states without a reload", async () => {
+  const p = await open("/toastergui/builds/", "most-recent-builds");
+  await p.page.waitForSelector("[data-latest-build-result] [data-build-state]");
+  const states = await p.page.locator("[data-latest-build-result] [data-build-state]").evaluateAll(
+    (els) => els.map((e) => e.getAttribute("data-build-state")));
+  assert.deepEqual([...states].sort(), ["Failed", "Succeeded", "Succeeded"]);
+  assert.equal(await p.page.locator('[data-latest-build-result="3"] [data-build-state="Failed"]').count(), 1);
+  await p.done();
+});
+
+test("dashboard of a succeeded build: summary and menu", async () => {
+  const p = await open("/toastergui/build/1", "dashboard-succeeded");
+  assert.equal(await p.page.locator("#nav").count(), 1);
+  assert.equal(await p.page.locator("[data-role=build-summary-heading]").count(), 1);
+  assert.match(await p.page.textContent("h1"), /sayhello/);
+  await p.done();
+});
+
+test("dashboard of a failed build: errors with their text, no summary", async () => {
+  const p = await open("/toastergui/build/3", "dashboard-failed");
+  assert.equal(await p.page.locator("#nav").count(), 0);
+  assert.equal(await p.page.locator("[data-role=build-summary-heading]").count(), 0);
+  const errors = p.page.locator("#errors div.alert-danger pre[data-log-message-id]");
+  assert.ok((await errors.count()) >= 1);
+  assert.match((await errors.allTextContents()).join("\n"), /do_compile|Execution|failed/);
+  // The warning is behind its toggle.
+  const warnings = p.page.locator("#warnings");
+  if (await warnings.count()) {
+    await p.page.click("#warning-toggle");
+    assert.match(await warnings.textContent(), /warning from the task/);
+  }
+  await p.done();
+});
+
+test("tasks: unhideable columns, sort change, outcome filter, task page", async () => {
+  const p = await open("/toastergui/build/3/tasks/", "tasks");
+  for (const c of ["order", "task_name", "recipe__name"]) {
+    assert.equal(await p.page.locator(`#checkbox-${c}`).isDisabled(), true, c);
+  }
+  assert.equal(await p.page.locator("#checkbox-outcome").isDisabled(), false);
+  assert.equal((await p.page.textContent("thead a.sorted")).trim(), "Order");
+  await Promise.all([p.page.waitForURL(/orderby=task_name/), p.page.click("th.task_name a")]);
+  assert.equal((await p.page.textContent("thead a.sorted")).trim(), "Task");
+  const data = await json("/toastergui/build/3/tasks/?format=json&filter=task_outcome:failed");
+  assert.equal(data.total, 1);
+  const failed = data.rows[0];
+  await p.done();
+  const t = await open(`/toastergui/build/3/task/${failed.id}`, "task-failed");
+  assert.match(await t.page.textContent("h1"), /sayhello.*do_compile/);
+  assert.match(await t.page.textContent("#task-outcome"), /Failed/);
+  assert.ok(await t.page.locator("#dependencies li").count() >= 1);
+  await t.done();
+});
+
+test("time page: the timeline picture", async () => {
+  const p = await open("/toastergui/build/1/buildtime", "buildtime");
+  const bars = await p.page.locator("svg#build-timeline rect.task-bar").count();
+  assert.ok(bars > 3, `${bars} bars`);
+  assert.equal(await p.page.locator("th.elapsed_time").isVisible(), true);
+  await p.done();
+});
+
+test("recipes, a recipe, packages, configuration, variables", async () => {
+  const r = await open("/toastergui/build/1/recipes/", "recipes");
+  assert.equal(await r.page.locator("#checkbox-name").isDisabled(), true);
+  const names = await r.page.locator("#builtrecipestable td.name").allTextContents();
+  assert.ok(names.some((n) => n.includes("sayhello")) && names.some((n) => n.includes("libhello")));
+  await Promise.all([r.page.waitForURL(/\/recipe\/\d+$/), r.page.click("#builtrecipestable td.name a >> text=sayhello")]);
+  assert.match(await r.page.textContent("h1"), /sayhello/);
+  await r.page.screenshot({ path: `${SHOTS}/recipe.png`, fullPage: true });
+  await r.done();
+  const k = await open("/toastergui/build/1/packages/", "packages-empty");
+  assert.equal((await k.page.textContent("#empty-state-builtpackagestable .alert-info")).trim(), "Sorry - no data found");
+  await k.done();
+  const c = await open("/toastergui/build/1/configuration", "configuration");
+  assert.match(await c.page.textContent('[data-variable="MACHINE"]'), /\S/);
+  await c.done();
+  const v = await open("/toastergui/build/1/configvars", "configvars");
+  assert.ok(await v.page.locator("#variablestable tbody tr").count() > 0);
+  await v.done();
+});
+
+test("projects: the command-line project", async () => {
+  const p = await open("/toastergui/projects/", "projects");
+  const row = p.page.locator("#projectstable tbody tr", { hasText: "Command line builds" });
+  assert.equal(await row.count(), 1);
+  assert.match(await row.locator("td.machine").textContent(), /Not applicable/);
+  await Promise.all([p.page.waitForURL(/\/project\/\d+\/builds\/$/), row.locator("td.name a").click()]);
+  assert.equal(await p.page.locator("#projectbuildstable tbody tr").count(), 3);
+  await p.done();
+});
+
+test("unknown ids are a 404 page", async () => {
+  const p = await open("/toastergui/build/999/tasks/", "not-found");
+  assert.equal(p.resp.status(), 404);
+  assert.match(await p.page.textContent("body"), /does not exist/);
+  await p.done();
+});
