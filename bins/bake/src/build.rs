@@ -71,7 +71,7 @@ fn build_parsed(
     topdir: &str,
     recorder: Option<&Arc<bb_toaster::Recorder>>,
 ) -> anyhow::Result<ExitCode> {
-    if !res.failures.is_empty() {
+    if res.errors() > 0 {
         return Ok(ExitCode::FAILURE);
     }
     check_dangling(cooker)?;

@@ -143,7 +143,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         let cooker = cooker()?;
         let res = ui::parse_with_status(&cooker);
         ui::out(&res.summary_line());
-        if !res.failures.is_empty() {
+        if res.errors() > 0 {
             return Ok(ExitCode::FAILURE);
         }
         check_dangling(&cooker)?;
@@ -182,7 +182,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         (None, Some(target)) => {
             let res = ui::parse_with_status(&cooker);
             ui::out(&res.summary_line());
-            if !res.failures.is_empty() {
+            if res.errors() > 0 {
                 failed = true;
             }
             check_dangling(&cooker)?;
@@ -287,7 +287,7 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     let cooker = cooker()?;
     let res = ui::parse_with_status(&cooker);
     ui::out(&res.summary_line());
-    if !res.failures.is_empty() {
+    if res.errors() > 0 {
         return Ok(ExitCode::FAILURE);
     }
     check_dangling(&cooker)?;

@@ -209,6 +209,9 @@ pub(crate) fn parse_with_status(cooker: &bb_cooker::Cooker) -> bb_cooker::ParseR
     for f in &res.failures {
         report_failure(f);
     }
+    for e in &res.dropped_python {
+        report_level("ERROR", e);
+    }
     res
 }
 

@@ -179,6 +179,10 @@ pub struct ParseResult {
     pub masked: usize,
     /// Warnings produced while parsing, each once.
     pub warnings: Vec<String>,
+    /// Python code that was not run because no interpreter could run it (see
+    /// [`bb_data::DataStore::needs_python`]): the configuration's entries once, then each
+    /// target's own, as `WHERE: needs Python: ENTRY`. Each counts as an error.
+    pub dropped_python: Vec<String>,
     /// The refreshed parse cache and where it is saved, for [`Cooker::build_infos`].
     store: Option<(PathBuf, String, ParseCache)>,
 }
@@ -204,8 +208,13 @@ impl ParseResult {
             self.targets(),
             self.skipped(),
             self.masked,
-            self.failures.len()
+            self.errors()
         )
+    }
+
+    /// Errors of the parse: files that failed, plus Python code that was not run.
+    pub fn errors(&self) -> usize {
+        self.failures.len() + self.dropped_python.len()
     }
 }
 
@@ -525,11 +534,29 @@ impl Cooker {
         {
             out.warnings.push(e);
         }
+        out.dropped_python = dropped_python(self.config.needs_python(), &out.recipes);
         out.store = cache_file.map(|p| (p, config_hash, new_cache));
         out
     }
 
-    /// The summary of one finalized target.
+    /// The Python code that was not run, each entry once: the configuration's (which every
+/// recipe inherits), then each target's own.
+fn dropped_python(config: &[String], recipes: &[RecipeInfo]) -> Vec<String> {
+    let mut out: Vec<String> = config
+        .iter()
+        .map(|e| format!("configuration: needs Python: {e}"))
+        .collect();
+    for r in recipes {
+        for e in &r.needs_python {
+            if !config.contains(e) {
+                out.push(format!("{}: needs Python: {e}", r.fn_name));
+            }
+        }
+    }
+    out
+}
+
+/// The summary of one finalized target.
     pub fn recipe_info(&self, file: &str, variant: &str, d: &DataStore) -> RecipeInfo {
         recipe_info(&self.collections, file, variant, d)
     }

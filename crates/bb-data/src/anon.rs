@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use crate::error::{Error, Result};
 use crate::expand::Ctx;
 use crate::history::Origin;
+use crate::python::{PyFailure, PyFunctionCall, python_host};
 use crate::store::{DataStore, SetOpts};
 
 /// One supported datastore call.
@@ -375,6 +376,22 @@ fn run_python(
     };
     let r = bb_pyexpr::run_function(body, &exec);
     let copy = exec.d.into_inner();
+    let r = match r {
+        Err(E::NeedsPython { .. } | E::Syntax { .. }) if python_host().is_some() => {
+            return run_cpython(d, name, body).map(Ok);
+        }
+        Err(E::Data(msg)) => match copy.take_stashed() {
+            Some(Error::NeedsPython { .. }) if python_host().is_some() => {
+                return run_cpython(d, name, body).map(Ok);
+            }
+            Some(e) => {
+                copy.stash_error(e);
+                Err(E::Data(msg))
+            }
+            None => Err(E::Data(msg)),
+        },
+        r => r,
+    };
     match r {
         Ok(()) => {
             *d = copy;
@@ -403,6 +420,59 @@ fn run_python(
             None => Err(Error::Fatal(msg)),
         },
     }
+}
+
+/// Where function `name` is defined: its file and the line of its header.
+fn function_place(d: &DataStore, name: &str) -> (String, u32) {
+    let file = d.get_raw_flag(name, "filename").unwrap_or_default();
+    let line = d
+        .get_raw_flag(name, "lineno")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    (file, line)
+}
+
+/// A failure of Python code run by the embedded interpreter, as a datastore error:
+/// `SkipRecipe` skips, `bb.fatal` (BBHandledException) fails with its message, any
+/// other exception fails naming the function, its file and line, and the traceback.
+fn py_failure(what: &str, file: &str, line: u32, f: PyFailure) -> Error {
+    match f {
+        PyFailure::Exception { kind, message, .. } if kind == "SkipRecipe" => {
+            Error::SkipRecipe(message)
+        }
+        PyFailure::Exception { kind, message, .. } if kind == "BBHandledException" => {
+            Error::Fatal(message)
+        }
+        PyFailure::Exception {
+            kind,
+            message,
+            traceback,
+        } => Error::Eval {
+            file: file.into(),
+            line,
+            message: format!("{what} failed: {kind}: {message}\n{traceback}")
+                .trim_end()
+                .to_owned(),
+        },
+        PyFailure::Data(e) => e,
+    }
+}
+
+/// Runs function `name` (whole `source`, `def` line first) on `d` with the embedded
+/// interpreter; only called when one is installed.
+fn run_cpython(d: &mut DataStore, name: &str, source: &str) -> Result<()> {
+    let Some(host) = python_host() else {
+        return Err(Error::Fatal(format!("`{name}` needs Python")));
+    };
+    let (file, line) = function_place(d, name);
+    let call = PyFunctionCall {
+        name,
+        source,
+        file: &file,
+        line,
+    };
+    host.run_function(d, &call)
+        .map_err(|f| py_failure(&format!("Python function `{name}`"), &file, line, f))
 }
 
 /// Runs the anonymous functions of `d` in definition order. Straight-line bodies of
@@ -500,6 +570,36 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
         };
         let r = bb_pyexpr::run_handler(&h.source, event, &exec);
         let copy = exec.d.into_inner();
+        let cpython = match &r {
+            Err(E::NeedsPython { .. } | E::Syntax { .. }) => python_host(),
+            Err(E::Data(_)) => match copy.take_stashed() {
+                Some(Error::NeedsPython { .. }) => python_host(),
+                Some(e) => {
+                    copy.stash_error(e);
+                    None
+                }
+                None => None,
+            },
+            _ => None,
+        };
+        if let Some(host) = cpython {
+            let (file, line) = function_place(d, &h.name);
+            let call = PyFunctionCall {
+                name: &h.name,
+                source: &h.source,
+                file: &file,
+                line,
+            };
+            host.fire_handler(d, &call, event).map_err(|f| {
+                py_failure(
+                    &format!("Execution of event handler '{}'", h.name),
+                    &file,
+                    line,
+                    f,
+                )
+            })?;
+            continue;
+        }
         match r {
             Ok(()) => *d = copy,
             Err(E::NeedsPython { reason, .. }) => {

@@ -372,6 +372,18 @@ impl DataStore {
     }
 }
 
+impl DataStore {
+    /// A copy for Python code run in the middle of an expansion of this datastore
+    /// (`${@...}` handed to an embedded interpreter): O(1) like [`Clone`], and it knows
+    /// which variables are being expanded, so that a cycle through Python is still
+    /// reported as one.
+    pub fn nested_copy(&self) -> DataStore {
+        let copy = self.clone();
+        copy.cache.borrow_mut().expanding = self.cache.borrow().expanding.clone();
+        copy
+    }
+}
+
 /// Whether `s` starts like an override name (`[a-z0-9]`).
 pub(crate) fn is_override_name(s: &str) -> bool {
     s.as_bytes()
