@@ -338,6 +338,21 @@ pub(crate) fn report_error(e: &anyhow::Error) {
     }
 }
 
+/// Installs embedded CPython for what the native evaluator cannot run, with metadata
+/// Python's messages (`bb.note`, `bb.warn`, ...) shown as knotty shows them.
+fn install_python() {
+    #[cfg(feature = "python")]
+    {
+        bb_python::set_logger(|level, msg| match level {
+            bb_python::Level::Debug => {}
+            bb_python::Level::Note => ui::report_level("NOTE", msg),
+            bb_python::Level::Warning => ui::report_level("WARNING", msg),
+            bb_python::Level::Error => ui::report_level("ERROR", msg),
+        });
+        bb_python::install();
+    }
+}
+
 fn main() -> ExitCode {
     // bake started as its own task runner (inside a network namespace, see
     // bb_runqueue::runner_main): nothing else to do.
@@ -353,6 +368,7 @@ fn main() -> ExitCode {
     }
     let cli = cli::Cli::parse();
     bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
+    install_python();
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -486,7 +486,11 @@ impl Cooker {
             .map(|file| {
                 let appends = parser.collected.appends_for(file);
                 let res = match cache.lookup(file, &appends, &hasher) {
-                    Some(e) => (file.clone(), Ok(e), true),
+                    // An entry that skipped Python may parse fully now (an interpreter
+                    // is there this time): it is parsed again.
+                    Some(e) if e.infos.iter().all(|i| i.needs_python.is_empty()) => {
+                        (file.clone(), Ok(e), true)
+                    }
                     None => (
                         file.clone(),
                         parser.parse_entry(file, &appends, &hasher),
@@ -539,24 +543,7 @@ impl Cooker {
         out
     }
 
-    /// The Python code that was not run, each entry once: the configuration's (which every
-/// recipe inherits), then each target's own.
-fn dropped_python(config: &[String], recipes: &[RecipeInfo]) -> Vec<String> {
-    let mut out: Vec<String> = config
-        .iter()
-        .map(|e| format!("configuration: needs Python: {e}"))
-        .collect();
-    for r in recipes {
-        for e in &r.needs_python {
-            if !config.contains(e) {
-                out.push(format!("{}: needs Python: {e}", r.fn_name));
-            }
-        }
-    }
-    out
-}
-
-/// The summary of one finalized target.
+    /// The summary of one finalized target.
     pub fn recipe_info(&self, file: &str, variant: &str, d: &DataStore) -> RecipeInfo {
         recipe_info(&self.collections, file, variant, d)
     }
@@ -603,6 +590,23 @@ fn dropped_python(config: &[String], recipes: &[RecipeInfo]) -> Vec<String> {
             .or_else(|| self.config.get_var("BB_CACHEDIR").ok().flatten())?;
         Some(Path::new(&dir).join("bake_recipes.cache"))
     }
+}
+
+/// The Python code that was not run, each entry once: the configuration's (which every
+/// recipe inherits), then each target's own.
+fn dropped_python(config: &[String], recipes: &[RecipeInfo]) -> Vec<String> {
+    let mut out: Vec<String> = config
+        .iter()
+        .map(|e| format!("configuration: needs Python: {e}"))
+        .collect();
+    for r in recipes {
+        for e in &r.needs_python {
+            if !config.contains(e) {
+                out.push(format!("{}: needs Python: {e}", r.fn_name));
+            }
+        }
+    }
+    out
 }
 
 /// The summary of one finalized target.

@@ -70,6 +70,10 @@ pub trait PythonHost: Send + Sync {
         event: &bb_pyexpr::Event,
     ) -> Result<(), PyFailure>;
 
+    /// Applies `d.setVarFilter` expression `expr` to value `val` (`None` when the
+    /// filter returns `None`).
+    fn apply_filter(&self, expr: &str, val: &str) -> Result<Option<String>, PyFailure>;
+
     /// `addpylib DIR NAMESPACE`: puts `dir` on the module path and makes `namespace`
     /// (and the modules it lists in `BBIMPORTS`) known to metadata Python.
     fn add_pylib(&self, dir: &str, namespace: &str) -> Result<(), PyFailure>;

@@ -1232,7 +1232,23 @@ impl DataStore {
             && !v.is_empty()
             && let Some(f) = self.filters.get(var.split(':').next().unwrap_or(var))
         {
-            value = bb_pyexpr::apply_filter(f, v).map_err(|e| match e {
+            let native = match bb_pyexpr::apply_filter(f, v) {
+                Err(bb_pyexpr::EvalError::NeedsPython { .. })
+                    if crate::python::python_host().is_some() =>
+                {
+                    self.note_wide_read();
+                    crate::python::python_host()
+                        .map(|h| h.apply_filter(f, v))
+                        .unwrap_or(Ok(None))
+                        .map_err(|e| match e {
+                            crate::python::PyFailure::Data(e) => e,
+                            other => Error::Fatal(format!("filter of {var}: {}", other.summary())),
+                        })
+                        .map(Ok)?
+                }
+                other => other,
+            };
+            value = native.map_err(|e| match e {
                 bb_pyexpr::EvalError::NeedsPython { expr, reason } => Error::NeedsPython {
                     var: var.to_owned(),
                     expr,

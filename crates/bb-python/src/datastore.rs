@@ -6,6 +6,7 @@
 //! is empty and any use of it raises `RuntimeError`. It never reads files itself.
 
 use std::cell::RefCell;
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use bb_data::{DataStore, Origin, SetOpts};
 use pyo3::exceptions::{PyException, PyRuntimeError};
@@ -43,33 +44,70 @@ fn data_err(e: bb_data::Error) -> PyErr {
 }
 
 /// bake's datastore as Python's `d` (BitBake's `bb.data_smart.DataSmart` API).
-#[pyclass(unsendable, module = "bb.data_smart", name = "DataSmart")]
+///
+/// The datastore sits behind a mutex only so that the object may be dropped by whichever
+/// thread runs Python's garbage collector; a method never waits for it (a call made while
+/// another call of the same object is under way raises `RuntimeError`).
+#[pyclass(frozen, module = "bb.data_smart", name = "DataSmart")]
 pub struct DataSmart {
-    inner: Option<DataStore>,
+    inner: Mutex<Option<DataStore>>,
+}
+
+/// The datastore of a [`DataSmart`] for the duration of one method.
+pub struct Guard<'a>(MutexGuard<'a, Option<DataStore>>);
+
+impl std::ops::Deref for Guard<'_> {
+    type Target = DataStore;
+    fn deref(&self) -> &DataStore {
+        // invariant: a Guard is only made over `Some` (see DataSmart::store).
+        self.0.as_ref().expect("guard over a present datastore")
+    }
+}
+
+impl std::ops::DerefMut for Guard<'_> {
+    fn deref_mut(&mut self) -> &mut DataStore {
+        // invariant: a Guard is only made over `Some` (see DataSmart::store).
+        self.0.as_mut().expect("guard over a present datastore")
+    }
 }
 
 impl DataSmart {
     /// Wraps `d` (moved in; take it back with [`DataSmart::take`]).
     pub fn new(d: DataStore) -> DataSmart {
-        DataSmart { inner: Some(d) }
+        DataSmart {
+            inner: Mutex::new(Some(d)),
+        }
     }
 
     /// Takes the datastore back out, leaving the object empty.
-    pub fn take(&mut self) -> Option<DataStore> {
-        self.inner.take()
+    pub fn take(&self) -> Option<DataStore> {
+        match self.inner.lock() {
+            Ok(mut g) => g.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
     }
 
-    /// The datastore, for Rust code holding the object.
-    pub fn store(&self) -> PyResult<&DataStore> {
-        self.inner
-            .as_ref()
-            .ok_or_else(|| PyRuntimeError::new_err("this datastore is no longer available"))
+    /// The datastore, for the duration of one call.
+    pub fn store(&self) -> PyResult<Guard<'_>> {
+        let g = match self.inner.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(PyRuntimeError::new_err(
+                    "this datastore is in use by a call under way",
+                ));
+            }
+        };
+        if g.is_none() {
+            return Err(PyRuntimeError::new_err(
+                "this datastore is no longer available",
+            ));
+        }
+        Ok(Guard(g))
     }
 
-    fn store_mut(&mut self) -> PyResult<&mut DataStore> {
-        self.inner
-            .as_mut()
-            .ok_or_else(|| PyRuntimeError::new_err("this datastore is no longer available"))
+    fn store_mut(&self) -> PyResult<Guard<'_>> {
+        self.store()
     }
 }
 
@@ -176,7 +214,7 @@ impl DataSmart {
     /// `d.setVar(var, value, parsing=False, **loginfo)`.
     #[pyo3(name = "setVar", signature = (var, value, parsing = false, **_loginfo))]
     fn set_var(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         value: &Bound<'_, PyAny>,
@@ -184,8 +222,8 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?;
-        let origin = caller(py, self.store()?);
-        let d = self.store_mut()?;
+        let origin = caller(py, &*self.store()?);
+        let mut d = self.store_mut()?;
         match v {
             None => d.set_var_none(var, origin.as_ref()),
             Some(v) => d.set_var_with(
@@ -205,14 +243,14 @@ impl DataSmart {
     /// `d.appendVar(var, value)`.
     #[pyo3(name = "appendVar", signature = (var, value, **_loginfo))]
     fn append_var(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         value: &Bound<'_, PyAny>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         self.store_mut()?.append_var(var, &v, origin.as_ref());
         Ok(())
     }
@@ -220,14 +258,14 @@ impl DataSmart {
     /// `d.prependVar(var, value)`.
     #[pyo3(name = "prependVar", signature = (var, value, **_loginfo))]
     fn prepend_var(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         value: &Bound<'_, PyAny>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         self.store_mut()?.prepend_var(var, &v, origin.as_ref());
         Ok(())
     }
@@ -235,12 +273,12 @@ impl DataSmart {
     /// `d.delVar(var)`.
     #[pyo3(name = "delVar", signature = (var, **_loginfo))]
     fn del_var(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         self.store_mut()?.del_var(var, origin.as_ref());
         Ok(())
     }
@@ -248,13 +286,13 @@ impl DataSmart {
     /// `d.renameVar(key, newkey)`.
     #[pyo3(name = "renameVar", signature = (key, newkey, **_loginfo))]
     fn rename_var(
-        &mut self,
+        &self,
         py: Python<'_>,
         key: &str,
         newkey: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         self.store_mut()?.rename_var(key, newkey, origin.as_ref());
         Ok(())
     }
@@ -271,20 +309,20 @@ impl DataSmart {
         retparser: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = retparser;
-        let d = self.store()?;
         if flag == "_content" {
             return self.get_var(py, var, expand, noweakdefault, false);
         }
+        let d = self.store()?;
         let v = d
             .get_var_flag_opts(var, flag, expand, noweakdefault)
             .map_err(data_err)?;
-        flag_value(py, d, var, flag, v)
+        flag_value(py, &d, var, flag, v)
     }
 
     /// `d.setVarFlag(var, flag, value)`.
     #[pyo3(name = "setVarFlag", signature = (var, flag, value, **_loginfo))]
     fn set_var_flag(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         flag: &str,
@@ -292,7 +330,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_else(|| "None".to_owned());
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         self.store_mut()?
             .set_var_flag_with(var, flag, &v, "set", None, origin.as_ref());
         Ok(())
@@ -301,7 +339,7 @@ impl DataSmart {
     /// `d.appendVarFlag(var, flag, value)`.
     #[pyo3(name = "appendVarFlag", signature = (var, flag, value, **_loginfo))]
     fn append_var_flag(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         flag: &str,
@@ -309,7 +347,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         self.store_mut()?
             .append_var_flag(var, flag, &v, origin.as_ref());
         Ok(())
@@ -318,7 +356,7 @@ impl DataSmart {
     /// `d.prependVarFlag(var, flag, value)`.
     #[pyo3(name = "prependVarFlag", signature = (var, flag, value, **_loginfo))]
     fn prepend_var_flag(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         flag: &str,
@@ -326,7 +364,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         self.store_mut()?
             .prepend_var_flag(var, flag, &v, origin.as_ref());
         Ok(())
@@ -335,13 +373,13 @@ impl DataSmart {
     /// `d.delVarFlag(var, flag)`.
     #[pyo3(name = "delVarFlag", signature = (var, flag, **_loginfo))]
     fn del_var_flag(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         flag: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         self.store_mut()?.del_var_flag(var, flag, origin.as_ref());
         Ok(())
     }
@@ -371,7 +409,7 @@ impl DataSmart {
             } else {
                 Some(v)
             };
-            if let Some(v) = flag_value(py, d, var, &k, v)? {
+            if let Some(v) = flag_value(py, &d, var, &k, v)? {
                 out.set_item(&k, v)?;
             }
         }
@@ -384,20 +422,20 @@ impl DataSmart {
     /// `d.setVarFlags(var, flags)`.
     #[pyo3(name = "setVarFlags", signature = (var, flags, **_loginfo))]
     fn set_var_flags(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         flags: &Bound<'_, PyDict>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, self.store()?);
+        let origin = caller(py, &*self.store()?);
         let mut items = Vec::new();
         for (k, v) in flags.iter() {
             let k: String = k.extract()?;
             let v = value_text(&v)?.unwrap_or_else(|| "None".to_owned());
             items.push((k, v));
         }
-        let d = self.store_mut()?;
+        let mut d = self.store_mut()?;
         for (k, v) in items {
             if k == "_content" {
                 d.set_var_with(
@@ -420,13 +458,13 @@ impl DataSmart {
     /// `d.delVarFlags(var)`.
     #[pyo3(name = "delVarFlags", signature = (var, **_loginfo))]
     fn del_var_flags(
-        &mut self,
+        &self,
         py: Python<'_>,
         var: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, self.store()?);
-        let d = self.store_mut()?;
+        let origin = caller(py, &*self.store()?);
+        let mut d = self.store_mut()?;
         for (k, _) in d.get_var_flags(var) {
             d.del_var_flag(var, &k, origin.as_ref());
         }
@@ -468,7 +506,7 @@ impl DataSmart {
 
     /// `d.setVarFilter(var, filter)`.
     #[pyo3(name = "setVarFilter")]
-    fn set_var_filter(&mut self, var: &str, filter: Option<&str>) -> PyResult<()> {
+    fn set_var_filter(&self, var: &str, filter: Option<&str>) -> PyResult<()> {
         self.store_mut()?.set_var_filter(var, filter);
         Ok(())
     }
@@ -517,9 +555,9 @@ impl DataSmart {
 
     /// `d.expandVarref(var)`: replaces `var`'s value by its expansion.
     #[pyo3(name = "expandVarref", signature = (var, parsing = false))]
-    fn expand_varref(&mut self, var: &str, parsing: bool) -> PyResult<()> {
+    fn expand_varref(&self, var: &str, parsing: bool) -> PyResult<()> {
         let _ = parsing;
-        let d = self.store_mut()?;
+        let mut d = self.store_mut()?;
         if let Some(v) = d.get_var_opts(var, true, false).map_err(data_err)? {
             d.set_var(var, &v);
         }
@@ -535,18 +573,18 @@ impl DataSmart {
     /// `bb.build.addtask(task, before, after, d)`: `before`/`after` are
     /// space-separated task names (or `None`).
     #[pyo3(signature = (task, before = None, after = None))]
-    fn _addtask(&mut self, task: &str, before: Option<&str>, after: Option<&str>) -> PyResult<()> {
+    fn _addtask(&self, task: &str, before: Option<&str>, after: Option<&str>) -> PyResult<()> {
         let words = |s: Option<&str>| -> Vec<String> {
             s.map(|s| s.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default()
         };
-        bb_data::add_task(self.store_mut()?, task, &words(before), &words(after));
+        bb_data::add_task(&mut *self.store_mut()?, task, &words(before), &words(after));
         Ok(())
     }
 
     /// `bb.build.deltask(task, d)`.
-    fn _deltask(&mut self, task: &str) -> PyResult<()> {
-        bb_data::del_task(self.store_mut()?, task);
+    fn _deltask(&self, task: &str) -> PyResult<()> {
+        bb_data::del_task(&mut *self.store_mut()?, task);
         Ok(())
     }
 }

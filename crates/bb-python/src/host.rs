@@ -56,24 +56,75 @@ pub struct CPython {
     runtime: Py<PyModule>,
 }
 
-static STARTED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+/// Installs the embedded interpreter as `bb-data`'s Python host for this process. The
+/// interpreter itself starts when metadata first needs it, so a parse that never leaves
+/// the native evaluator pays nothing. A second call does nothing.
+pub fn install() {
+    bb_data::python::set_python_host(Box::new(Lazy::default()));
+}
 
-/// Starts CPython (once per process) with the `_bake` module and the embedded `bb`
-/// package, and installs it as `bb-data`'s Python host.
-pub fn install() -> Result<()> {
-    STARTED
-        .get_or_init(|| {
-            let host = CPython::start().map_err(|e| e.to_string())?;
-            bb_data::python::set_python_host(Box::new(host));
-            Ok(())
-        })
-        .clone()
-        .map_err(Error::Start)
+/// Starts [`CPython`] on first use.
+#[derive(Default)]
+struct Lazy {
+    started: OnceLock<std::result::Result<CPython, String>>,
+}
+
+impl Lazy {
+    fn get(&self) -> std::result::Result<&CPython, PyFailure> {
+        self.started
+            .get_or_init(|| CPython::start().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| PyFailure::Exception {
+                kind: "RuntimeError".to_owned(),
+                message: e.clone(),
+                traceback: String::new(),
+            })
+    }
+}
+
+impl PythonHost for Lazy {
+    fn eval_expr(
+        &self,
+        d: &DataStore,
+        code: &str,
+        varname: Option<&str>,
+    ) -> std::result::Result<String, PyFailure> {
+        self.get()?.eval_expr(d, code, varname)
+    }
+
+    fn run_function(
+        &self,
+        d: &mut DataStore,
+        func: &PyFunctionCall<'_>,
+    ) -> std::result::Result<(), PyFailure> {
+        self.get()?.run_function(d, func)
+    }
+
+    fn fire_handler(
+        &self,
+        d: &mut DataStore,
+        func: &PyFunctionCall<'_>,
+        event: &bb_pyexpr::Event,
+    ) -> std::result::Result<(), PyFailure> {
+        self.get()?.fire_handler(d, func, event)
+    }
+
+    fn apply_filter(
+        &self,
+        expr: &str,
+        val: &str,
+    ) -> std::result::Result<Option<String>, PyFailure> {
+        self.get()?.apply_filter(expr, val)
+    }
+
+    fn add_pylib(&self, dir: &str, namespace: &str) -> std::result::Result<(), PyFailure> {
+        self.get()?.add_pylib(dir, namespace)
+    }
 }
 
 impl CPython {
-    /// Starts the interpreter and loads the runtime. Call once per process (the
-    /// extension module must be registered before the interpreter starts).
+    /// Starts the interpreter and loads the runtime. Call once per process, before
+    /// anything else starts Python (the extension module is registered first).
     pub fn start() -> Result<CPython> {
         pyo3::append_to_inittab!(_bake);
         Python::attach(|py| {
@@ -96,7 +147,7 @@ impl CPython {
             clear_last_error();
             let obj = Py::new(py, DataSmart::new(std::mem::take(d))).map_err(|e| failure(py, e))?;
             let r = f(py, self.runtime.bind(py), obj.clone_ref(py));
-            if let Some(back) = obj.borrow_mut(py).take() {
+            if let Some(back) = obj.get().take() {
                 *d = back;
             }
             r.map_err(|e| failure(py, e))
@@ -187,6 +238,21 @@ impl PythonHost for CPython {
                 ),
             )?;
             Ok(())
+        })
+    }
+
+    fn apply_filter(
+        &self,
+        expr: &str,
+        val: &str,
+    ) -> std::result::Result<Option<String>, PyFailure> {
+        Python::attach(|py| {
+            clear_last_error();
+            self.runtime
+                .bind(py)
+                .call_method1("apply_filter", (expr, val))
+                .and_then(|v| v.extract::<Option<String>>())
+                .map_err(|e| failure(py, e))
         })
     }
 

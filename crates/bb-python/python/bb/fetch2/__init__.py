@@ -270,6 +270,18 @@ def encodeurl(decoded):
     return "".join(url)
 
 
+def _local_file(path, d):
+    """Where a `file://` path is: itself when absolute, else the first match in
+    FILESPATH, else the last place looked at."""
+    if path.startswith("/"):
+        return path
+    filespath = d.getVar("FILESPATH")
+    if not filespath:
+        return path
+    found, searched = bb.utils.which(filespath, path, history=True)
+    return found or (searched[-1] if searched else path)
+
+
 class FetchData:
     """What the fetcher knows of one URL without touching the network."""
 
@@ -283,9 +295,10 @@ class FetchData:
         self.method = None
         if self.type == "file":
             self.localfile = self.path
-            self.localpath = self.path if os.path.isabs(self.path) else None
+            self.localpath = _local_file(self.path, d)
         else:
             self.localfile = self.parm.get("downloadfilename") or os.path.basename(self.path)
+            self.localpath = os.path.join(d.getVar("DL_DIR") or "", self.localfile)
         self.revision = None
         self.d = d
 
