@@ -491,7 +491,7 @@ impl Cooker {
                     Some(e) if e.infos.iter().all(|i| i.needs_python.is_empty()) => {
                         (file.clone(), Ok(e), true)
                     }
-                    None => (
+                    _ => (
                         file.clone(),
                         parser.parse_entry(file, &appends, &hasher),
                         false,
