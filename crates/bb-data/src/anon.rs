@@ -380,6 +380,10 @@ fn run_python(
         Err(E::NeedsPython { .. } | E::Syntax { .. }) if python_host().is_some() => {
             return run_cpython(d, name, body).map(Ok);
         }
+        // A name only CPython knows (an `addpylib` module): CPython decides.
+        Err(E::Exception { kind, .. }) if kind == "NameError" && python_host().is_some() => {
+            return run_cpython(d, name, body).map(Ok);
+        }
         Err(E::Data(msg)) => match copy.take_stashed() {
             Some(Error::NeedsPython { .. }) if python_host().is_some() => {
                 return run_cpython(d, name, body).map(Ok);
@@ -572,6 +576,7 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
         let copy = exec.d.into_inner();
         let cpython = match &r {
             Err(E::NeedsPython { .. } | E::Syntax { .. }) => python_host(),
+            Err(E::Exception { kind, .. }) if kind == "NameError" => python_host(),
             Err(E::Data(_)) => match copy.take_stashed() {
                 Some(Error::NeedsPython { .. }) => python_host(),
                 Some(e) => {

@@ -401,6 +401,13 @@ impl DataStore {
             ) if crate::python::python_host().is_some() => {
                 return self.eval_cpython(code, varname);
             }
+            // A name the native evaluator does not know may be one only CPython knows
+            // (a module added with `addpylib`): CPython decides.
+            Err(E::Exception { kind, .. })
+                if kind == "NameError" && crate::python::python_host().is_some() =>
+            {
+                return self.eval_cpython(code, varname);
+            }
             Err(E::Data(msg)) if crate::python::python_host().is_some() => {
                 match self.take_stashed() {
                     Some(Error::NeedsPython { .. }) => return self.eval_cpython(code, varname),

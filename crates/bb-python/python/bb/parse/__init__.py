@@ -27,6 +27,18 @@ class SkipRecipe(Exception):
 SkipPackage = SkipRecipe
 
 
+def vars_from_file(mypkg, d):
+    """(PN, PV, PR) from a recipe file name `PN_PV_PR.bb`; missing parts are None, and
+    a file that is not a recipe gives (None, None, None)."""
+    if not mypkg or not mypkg.endswith((".bb", ".bbappend")):
+        return (None, None, None)
+    stem = os.path.splitext(os.path.basename(mypkg))[0]
+    parts = stem.split("_")
+    if len(parts) > 3:
+        raise ParseError("Unable to generate default variables from filename (too many underscores)", mypkg)
+    return tuple(parts + [None] * (3 - len(parts)))
+
+
 def cached_mtime_noerror(f):
     try:
         return os.stat(f).st_mtime
