@@ -369,7 +369,11 @@ fn run_python(
     body: &str,
 ) -> Result<std::result::Result<(), String>> {
     use bb_pyexpr::EvalError as E;
+    if python_host().is_some() && known_cpython(body) {
+        return run_cpython(d, name, body).map(Ok);
+    }
     let origin = anon_origin(d, name, 1);
+    let writes = d.write_count();
     let exec = Exec {
         d: RefCell::new(d.fork()),
         origin,
@@ -378,14 +382,20 @@ fn run_python(
     let copy = exec.d.into_inner();
     let r = match r {
         Err(E::NeedsPython { .. } | E::Syntax { .. }) if python_host().is_some() => {
+            d.reclaim_cache(copy, writes);
+            note_cpython(body);
             return run_cpython(d, name, body).map(Ok);
         }
         // A name only CPython knows (an `addpylib` module): CPython decides.
         Err(E::Exception { kind, .. }) if kind == "NameError" && python_host().is_some() => {
+            d.reclaim_cache(copy, writes);
+            note_cpython(body);
             return run_cpython(d, name, body).map(Ok);
         }
         Err(E::Data(msg)) => match copy.take_stashed() {
             Some(Error::NeedsPython { .. }) if python_host().is_some() => {
+                d.reclaim_cache(copy, writes);
+                note_cpython(body);
                 return run_cpython(d, name, body).map(Ok);
             }
             Some(e) => {
@@ -398,6 +408,7 @@ fn run_python(
     };
     match r {
         Ok(()) => {
+            note_native(body);
             *d = copy;
             Ok(Ok(()))
         }
@@ -424,6 +435,53 @@ fn run_python(
             None => Err(Error::Fatal(msg)),
         },
     }
+}
+
+/// For each function source (by hash): how often the native evaluator handed it to
+/// CPython, and how often it ran it. A source handed over several times and never run
+/// natively goes straight to CPython, with the datastore's memoised expansions intact;
+/// the result is the same either way (CPython is the reference), only the wasted native
+/// attempt is saved.
+fn verdicts() -> &'static std::sync::Mutex<std::collections::HashMap<u64, (u32, u32)>> {
+    static MAP: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<u64, (u32, u32)>>> =
+        std::sync::OnceLock::new();
+    MAP.get_or_init(Default::default)
+}
+
+/// Hand-overs after which a source never run natively skips the native attempt.
+const HANDOVERS_BEFORE_SKIP: u32 = 8;
+
+fn source_hash(source: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    h.finish()
+}
+
+fn known_cpython(source: &str) -> bool {
+    verdicts()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&source_hash(source))
+        .is_some_and(|&(handed, native)| native == 0 && handed >= HANDOVERS_BEFORE_SKIP)
+}
+
+fn note_cpython(source: &str) {
+    verdicts()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(source_hash(source))
+        .or_default()
+        .0 += 1;
+}
+
+fn note_native(source: &str) {
+    verdicts()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(source_hash(source))
+        .or_default()
+        .1 += 1;
 }
 
 /// Where function `name` is defined: its file and the line of its header.
@@ -568,11 +626,20 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
             continue;
         }
         let origin = anon_origin(d, &h.name, 1);
+        let writes = d.write_count();
+        let known = python_host().is_some() && known_cpython(&h.source);
         let exec = Exec {
-            d: RefCell::new(d.fork()),
+            d: RefCell::new(if known { d.clone() } else { d.fork() }),
             origin,
         };
-        let r = bb_pyexpr::run_handler(&h.source, event, &exec);
+        let r = if known {
+            Err(E::NeedsPython {
+                expr: String::new(),
+                reason: "known to need CPython".to_owned(),
+            })
+        } else {
+            bb_pyexpr::run_handler(&h.source, event, &exec)
+        };
         let copy = exec.d.into_inner();
         let cpython = match &r {
             Err(E::NeedsPython { .. } | E::Syntax { .. }) => python_host(),
@@ -588,6 +655,10 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
             _ => None,
         };
         if let Some(host) = cpython {
+            if !known {
+                d.reclaim_cache(copy, writes);
+                note_cpython(&h.source);
+            }
             let (file, line) = function_place(d, &h.name);
             let call = PyFunctionCall {
                 name: &h.name,
@@ -606,7 +677,10 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
             continue;
         }
         match r {
-            Ok(()) => *d = copy,
+            Ok(()) => {
+                note_native(&h.source);
+                *d = copy;
+            }
             Err(E::NeedsPython { reason, .. }) => {
                 let file = d.get_raw_flag(&h.name, "filename").unwrap_or_default();
                 let line = d.get_raw_flag(&h.name, "lineno").unwrap_or_default();

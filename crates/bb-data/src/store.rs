@@ -151,6 +151,9 @@ struct Cache {
     expanding: Vec<String>,
     /// A datastore error raised inside inline Python, kept to be re-raised whole.
     pending: Option<Error>,
+    /// Writes made to the datastore owning this cache (to tell whether a lent cache
+    /// may go back unchanged).
+    writes: u64,
 }
 
 impl Cache {
@@ -374,13 +377,45 @@ impl DataStore {
 
 impl DataStore {
     /// A copy for Python code run in the middle of an expansion of this datastore
-    /// (`${@...}` handed to an embedded interpreter): O(1) like [`Clone`], and it knows
-    /// which variables are being expanded, so that a cycle through Python is still
-    /// reported as one.
+    /// (`${@...}` handed to an embedded interpreter): O(1) like [`Clone`], and it takes
+    /// this datastore's memoised expansions and the record of what is being expanded
+    /// (so a cycle through Python is still reported as one). Give them back with
+    /// [`DataStore::end_nested`], which the caller must call before this datastore is
+    /// read again.
     pub fn nested_copy(&self) -> DataStore {
         let copy = self.clone();
-        copy.cache.borrow_mut().expanding = self.cache.borrow().expanding.clone();
+        *copy.cache.borrow_mut() = std::mem::take(&mut *self.cache.borrow_mut());
         copy
+    }
+
+    /// Takes back what [`DataStore::nested_copy`] lent to `copy`. Expansions memoised
+    /// after a write to the copy are dropped (they need not hold here); the record of
+    /// the expansions under way always comes back.
+    pub fn end_nested(&self, copy: DataStore, writes_before: u64) {
+        let mut cache = std::mem::take(&mut *copy.cache.borrow_mut());
+        if cache.writes != writes_before {
+            cache.overrides = None;
+            cache.override_deps.clear();
+            cache.clear_expanded();
+            cache.writes = writes_before;
+        }
+        *self.cache.borrow_mut() = cache;
+    }
+
+    /// The number of writes made so far (for [`DataStore::end_nested`]).
+    pub fn write_count(&self) -> u64 {
+        self.cache.borrow().writes
+    }
+
+    /// After work on a [`DataStore::fork`] that is thrown away, takes its memoised
+    /// expansions back when the fork made no write since (`writes` is
+    /// [`DataStore::write_count`] of the fork when it was made).
+    pub(crate) fn reclaim_cache(&mut self, fork: DataStore, writes: u64) {
+        let mut fork = fork;
+        let cache = std::mem::take(fork.cache.get_mut());
+        if cache.writes == writes && cache.frames.is_empty() && cache.expanding.is_empty() {
+            *self.cache.get_mut() = cache;
+        }
     }
 }
 
@@ -551,6 +586,7 @@ impl DataStore {
 
     fn touched(&mut self, name: &str) {
         let cache = self.cache.get_mut();
+        cache.writes += 1;
         let base = name.split(':').next().unwrap_or(name);
         if cache.override_deps.contains(base) || cache.override_deps.contains(name) {
             cache.overrides = None;

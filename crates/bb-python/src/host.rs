@@ -190,10 +190,13 @@ impl PythonHost for CPython {
         varname: Option<&str>,
     ) -> std::result::Result<String, PyFailure> {
         let mut copy = d.nested_copy();
-        self.with_store(&mut copy, |_, rt, obj| {
+        let writes = copy.write_count();
+        let r = self.with_store(&mut copy, |_, rt, obj| {
             rt.call_method1("eval_expr", (obj, code, varname))?
                 .extract::<String>()
-        })
+        });
+        d.end_nested(copy, writes);
+        r
     }
 
     fn run_function(
