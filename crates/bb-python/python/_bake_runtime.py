@@ -82,11 +82,12 @@ class DataContext(dict):
         self.metadata = metadata
 
     def __missing__(self, key):
-        if key in self.excluded or dict.__contains__(context, key):
+        if dict.__contains__(context, key) or hasattr(builtins, key):
             raise KeyError(key)
-        value = self.metadata.getVar(key)
-        if value is not None and not self.metadata.getVarFlag(key, "func", False):
-            return value
+        if key not in self.excluded:
+            value = self.metadata.getVar(key)
+            if value is not None and not self.metadata.getVarFlag(key, "func", False):
+                return value
         # Top-level code reads globals without __missing__ (LOAD_NAME looks in the
         # dict itself), so the names the global namespace resolves are resolved here.
         return context[key]

@@ -197,3 +197,19 @@ fn filters_run_through_bb_filter() {
         Some("a c")
     );
 }
+
+#[test]
+fn an_addpylib_namespace_is_reached_first_from_an_expression() {
+    let h = host();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pylib-expr");
+    let pkg = dir.join("pylibexpr");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("__init__.py"), "BBIMPORTS = ['m']\n").unwrap();
+    std::fs::write(pkg.join("m.py"), "def twice(s):\n    return s * 2\n").unwrap();
+    h.add_pylib(&dir.to_string_lossy(), "pylibexpr").unwrap();
+    let d = DataStore::new();
+    assert_eq!(
+        h.eval_expr(&d, "pylibexpr.m.twice('ab')", None).unwrap(),
+        "abab"
+    );
+}
