@@ -36,10 +36,12 @@ fn values(text: &str) -> BTreeMap<String, String> {
         if l.starts_with('#') || l.starts_with(' ') {
             continue;
         }
-        if let Some((name, _)) = l.split_once("=\"") {
-            if !name.is_empty() && !name.contains(' ') && !PROCESS_VALUES.contains(&name) {
-                out.insert(name.to_owned(), line.to_owned());
-            }
+        if let Some((name, _)) = l.split_once("=\"")
+            && !name.is_empty()
+            && !name.contains(' ')
+            && !PROCESS_VALUES.contains(&name)
+        {
+            out.insert(name.to_owned(), line.to_owned());
         }
     }
     out
