@@ -210,6 +210,21 @@ pub(crate) fn report_error(e: &anyhow::Error) {
     }
 }
 
+/// Installs embedded CPython for what the native evaluator cannot run, with metadata
+/// Python's messages (`bb.note`, `bb.warn`, ...) shown as knotty shows them.
+fn install_python() {
+    #[cfg(feature = "python")]
+    {
+        bb_python::set_logger(|level, msg| match level {
+            bb_python::Level::Debug => {}
+            bb_python::Level::Note => ui::report_level("NOTE", msg),
+            bb_python::Level::Warning => ui::report_level("WARNING", msg),
+            bb_python::Level::Error => ui::report_level("ERROR", msg),
+        });
+        bb_python::install();
+    }
+}
+
 fn main() -> ExitCode {
     // bake started as its own task runner (inside a network namespace, see
     // bb_runqueue::runner_main): nothing else to do.
@@ -221,6 +236,7 @@ fn main() -> ExitCode {
     // sent in forked children.
     if std::env::args().nth(1).as_deref() == Some("--worker") {
         bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
+        install_python();
         return bb_session::worker::worker_main();
     }
     if let Ok(exe) = std::env::current_exe() {
@@ -230,6 +246,7 @@ fn main() -> ExitCode {
     }
     let cli = cli::Cli::parse();
     bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
+    install_python();
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {

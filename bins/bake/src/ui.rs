@@ -212,6 +212,9 @@ pub fn parse_with_status(cooker: &bb_cooker::Cooker) -> bb_cooker::ParseResult {
     for f in &res.failures {
         report_failure(f);
     }
+    for e in &res.dropped_python {
+        report_level("ERROR", e);
+    }
     res
 }
 
@@ -282,8 +285,11 @@ pub fn parse_session(session: &mut bb_session::Session) -> Result<bool, bb_sessi
     for f in &res.failures {
         report_failure(f);
     }
+    for e in &res.dropped_python {
+        report_level("ERROR", e);
+    }
     out(&res.summary_line());
-    Ok(res.failures.is_empty())
+    Ok(res.errors() == 0)
 }
 
 /// Whether a failed task's log is printed (BBINCLUDELOGS set), and its last how many

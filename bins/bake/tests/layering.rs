@@ -70,6 +70,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "bb-events",
             "bb-parse",
             "bb-pyexpr",
+            "bb-python",
             "bb-runqueue",
             "bb-session",
             "bb-siggen",

@@ -64,7 +64,7 @@ pub(crate) enum Cmd {
     /// Turn recording off again (a configuration that inherits `toaster` still records)
     /// and stop the web interface `start` started.
     Stop,
-    /// Serve the web interface in the foreground on [ADDR:]PORT (default
+    /// Serve the web interface in the foreground on PORT or ADDR:PORT (default
     /// 127.0.0.1:8000) until Ctrl-C.
     Runserver {
         /// `[ADDR:]PORT`.

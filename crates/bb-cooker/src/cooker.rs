@@ -179,6 +179,10 @@ pub struct ParseResult {
     pub masked: usize,
     /// Warnings produced while parsing, each once.
     pub warnings: Vec<String>,
+    /// Python code that was not run because no interpreter could run it (see
+    /// [`bb_data::DataStore::needs_python`]): the configuration's entries once, then each
+    /// target's own, as `WHERE: needs Python: ENTRY`. Each counts as an error.
+    pub dropped_python: Vec<String>,
     /// The refreshed parse cache and where it is saved, for [`Cooker::build_infos`].
     store: Option<(PathBuf, String, ParseCache)>,
 }
@@ -204,8 +208,13 @@ impl ParseResult {
             self.targets(),
             self.skipped(),
             self.masked,
-            self.failures.len()
+            self.errors()
         )
+    }
+
+    /// Errors of the parse: files that failed, plus Python code that was not run.
+    pub fn errors(&self) -> usize {
+        self.failures.len() + self.dropped_python.len()
     }
 }
 
@@ -493,8 +502,12 @@ impl Cooker {
             .map(|file| {
                 let appends = parser.collected.appends_for(file);
                 let res = match cache.lookup(file, &appends, &hasher) {
-                    Some(e) => (file.clone(), Ok(e), true),
-                    None => (
+                    // An entry that skipped Python may parse fully now (an interpreter
+                    // is there this time): it is parsed again.
+                    Some(e) if e.infos.iter().all(|i| i.needs_python.is_empty()) => {
+                        (file.clone(), Ok(e), true)
+                    }
+                    _ => (
                         file.clone(),
                         parser.parse_entry(file, &appends, &hasher),
                         false,
@@ -541,6 +554,7 @@ impl Cooker {
         {
             out.warnings.push(e);
         }
+        out.dropped_python = dropped_python(self.config.needs_python(), &out.recipes);
         out.store = cache_file.map(|p| (p, config_hash, new_cache));
         out
     }
@@ -592,6 +606,23 @@ impl Cooker {
             .or_else(|| self.config.get_var("BB_CACHEDIR").ok().flatten())?;
         Some(Path::new(&dir).join("bake_recipes.cache"))
     }
+}
+
+/// The Python code that was not run, each entry once: the configuration's (which every
+/// recipe inherits), then each target's own.
+fn dropped_python(config: &[String], recipes: &[RecipeInfo]) -> Vec<String> {
+    let mut out: Vec<String> = config
+        .iter()
+        .map(|e| format!("configuration: needs Python: {e}"))
+        .collect();
+    for r in recipes {
+        for e in &r.needs_python {
+            if !config.contains(e) {
+                out.push(format!("{}: needs Python: {e}", r.fn_name));
+            }
+        }
+    }
+    out
 }
 
 /// The summary of one finalized target.

@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use crate::error::{Error, Result};
 use crate::expand::Ctx;
 use crate::history::Origin;
+use crate::python::{PyFailure, PyFunctionCall, python_host};
 use crate::store::{DataStore, SetOpts};
 
 /// One supported datastore call.
@@ -368,15 +369,46 @@ fn run_python(
     body: &str,
 ) -> Result<std::result::Result<(), String>> {
     use bb_pyexpr::EvalError as E;
+    if python_host().is_some() && known_cpython(body) {
+        return run_cpython(d, name, body).map(Ok);
+    }
     let origin = anon_origin(d, name, 1);
+    let writes = d.write_count();
     let exec = Exec {
         d: RefCell::new(d.fork()),
         origin,
     };
     let r = bb_pyexpr::run_function(body, &exec);
     let copy = exec.d.into_inner();
+    let r = match r {
+        Err(E::NeedsPython { .. } | E::Syntax { .. }) if python_host().is_some() => {
+            d.reclaim_cache(copy, writes);
+            note_cpython(body);
+            return run_cpython(d, name, body).map(Ok);
+        }
+        // A name only CPython knows (an `addpylib` module): CPython decides.
+        Err(E::Exception { kind, .. }) if kind == "NameError" && python_host().is_some() => {
+            d.reclaim_cache(copy, writes);
+            note_cpython(body);
+            return run_cpython(d, name, body).map(Ok);
+        }
+        Err(E::Data(msg)) => match copy.take_stashed() {
+            Some(Error::NeedsPython { .. }) if python_host().is_some() => {
+                d.reclaim_cache(copy, writes);
+                note_cpython(body);
+                return run_cpython(d, name, body).map(Ok);
+            }
+            Some(e) => {
+                copy.stash_error(e);
+                Err(E::Data(msg))
+            }
+            None => Err(E::Data(msg)),
+        },
+        r => r,
+    };
     match r {
         Ok(()) => {
+            note_native(body);
             *d = copy;
             Ok(Ok(()))
         }
@@ -403,6 +435,106 @@ fn run_python(
             None => Err(Error::Fatal(msg)),
         },
     }
+}
+
+/// For each function source (by hash): how often the native evaluator handed it to
+/// CPython, and how often it ran it. A source handed over several times and never run
+/// natively goes straight to CPython, with the datastore's memoised expansions intact;
+/// the result is the same either way (CPython is the reference), only the wasted native
+/// attempt is saved.
+fn verdicts() -> &'static std::sync::Mutex<std::collections::HashMap<u64, (u32, u32)>> {
+    static MAP: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<u64, (u32, u32)>>> =
+        std::sync::OnceLock::new();
+    MAP.get_or_init(Default::default)
+}
+
+/// Hand-overs after which a source never run natively skips the native attempt.
+const HANDOVERS_BEFORE_SKIP: u32 = 8;
+
+fn source_hash(source: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    h.finish()
+}
+
+fn known_cpython(source: &str) -> bool {
+    verdicts()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&source_hash(source))
+        .is_some_and(|&(handed, native)| native == 0 && handed >= HANDOVERS_BEFORE_SKIP)
+}
+
+fn note_cpython(source: &str) {
+    verdicts()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(source_hash(source))
+        .or_default()
+        .0 += 1;
+}
+
+fn note_native(source: &str) {
+    verdicts()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(source_hash(source))
+        .or_default()
+        .1 += 1;
+}
+
+/// Where function `name` is defined: its file and the line of its header.
+fn function_place(d: &DataStore, name: &str) -> (String, u32) {
+    let file = d.get_raw_flag(name, "filename").unwrap_or_default();
+    let line = d
+        .get_raw_flag(name, "lineno")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    (file, line)
+}
+
+/// A failure of Python code run by the embedded interpreter, as a datastore error:
+/// `SkipRecipe` skips, `bb.fatal` (BBHandledException) fails with its message, any
+/// other exception fails naming the function, its file and line, and the traceback.
+fn py_failure(what: &str, file: &str, line: u32, f: PyFailure) -> Error {
+    match f {
+        PyFailure::Exception { kind, message, .. } if kind == "SkipRecipe" => {
+            Error::SkipRecipe(message)
+        }
+        PyFailure::Exception { kind, message, .. } if kind == "BBHandledException" => {
+            Error::Fatal(message)
+        }
+        PyFailure::Exception {
+            kind,
+            message,
+            traceback,
+        } => Error::Eval {
+            file: file.into(),
+            line,
+            message: format!("{what} failed: {kind}: {message}\n{traceback}")
+                .trim_end()
+                .to_owned(),
+        },
+        PyFailure::Data(e) => e,
+    }
+}
+
+/// Runs function `name` (whole `source`, `def` line first) on `d` with the embedded
+/// interpreter; only called when one is installed.
+fn run_cpython(d: &mut DataStore, name: &str, source: &str) -> Result<()> {
+    let Some(host) = python_host() else {
+        return Err(Error::Fatal(format!("`{name}` needs Python")));
+    };
+    let (file, line) = function_place(d, name);
+    let call = PyFunctionCall {
+        name,
+        source,
+        file: &file,
+        line,
+    };
+    host.run_function(d, &call)
+        .map_err(|f| py_failure(&format!("Python function `{name}`"), &file, line, f))
 }
 
 /// Runs the anonymous functions of `d` in definition order. Straight-line bodies of
@@ -494,14 +626,61 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
             continue;
         }
         let origin = anon_origin(d, &h.name, 1);
+        let writes = d.write_count();
+        let known = python_host().is_some() && known_cpython(&h.source);
         let exec = Exec {
-            d: RefCell::new(d.fork()),
+            d: RefCell::new(if known { d.clone() } else { d.fork() }),
             origin,
         };
-        let r = bb_pyexpr::run_handler(&h.source, event, &exec);
+        let r = if known {
+            Err(E::NeedsPython {
+                expr: String::new(),
+                reason: "known to need CPython".to_owned(),
+            })
+        } else {
+            bb_pyexpr::run_handler(&h.source, event, &exec)
+        };
         let copy = exec.d.into_inner();
+        let cpython = match &r {
+            Err(E::NeedsPython { .. } | E::Syntax { .. }) => python_host(),
+            Err(E::Exception { kind, .. }) if kind == "NameError" => python_host(),
+            Err(E::Data(_)) => match copy.take_stashed() {
+                Some(Error::NeedsPython { .. }) => python_host(),
+                Some(e) => {
+                    copy.stash_error(e);
+                    None
+                }
+                None => None,
+            },
+            _ => None,
+        };
+        if let Some(host) = cpython {
+            if !known {
+                d.reclaim_cache(copy, writes);
+                note_cpython(&h.source);
+            }
+            let (file, line) = function_place(d, &h.name);
+            let call = PyFunctionCall {
+                name: &h.name,
+                source: &h.source,
+                file: &file,
+                line,
+            };
+            host.fire_handler(d, &call, event).map_err(|f| {
+                py_failure(
+                    &format!("Execution of event handler '{}'", h.name),
+                    &file,
+                    line,
+                    f,
+                )
+            })?;
+            continue;
+        }
         match r {
-            Ok(()) => *d = copy,
+            Ok(()) => {
+                note_native(&h.source);
+                *d = copy;
+            }
             Err(E::NeedsPython { reason, .. }) => {
                 let file = d.get_raw_flag(&h.name, "filename").unwrap_or_default();
                 let line = d.get_raw_flag(&h.name, "lineno").unwrap_or_default();

@@ -528,8 +528,19 @@ impl<'a> Evaluator<'a> {
                     Some(&internal("ast.py", 222, "eval")),
                 );
             }
-            StmtKind::AddPylib { .. } => {
-                // Python module paths only matter to embedded CPython; nothing to store.
+            StmtKind::AddPylib { dir, namespace } => {
+                // Python module paths only matter to embedded CPython; without one the
+                // statement has no effect (the modules' functions then need Python).
+                if let Some(host) = crate::python::python_host() {
+                    let dir = d.expand(dir)?;
+                    host.add_pylib(&dir, namespace).map_err(|f| {
+                        Self::eval_err(
+                            ctx,
+                            line,
+                            format!("addpylib {dir} {namespace}: {}", f.summary()),
+                        )
+                    })?;
+                }
             }
             StmtKind::AddFragments { .. } => {
                 // Fragments need the layer machinery of the cooker; without an enabled
@@ -1421,7 +1432,7 @@ fn set_deps(d: &mut DataStore, task: &str, deps: &[String], origin: &Origin) {
 }
 
 /// `addtask`: marks the task, keeps the task list, merges `deps`.
-pub(crate) fn add_task(d: &mut DataStore, task: &str, before: &[String], after: &[String]) {
+pub fn add_task(d: &mut DataStore, task: &str, before: &[String], after: &[String]) {
     let task = ensure_task_prefix(task);
     let o = |l| internal("build.py", l, "addtask");
     d.set_var_flag_with(&task, "task", "1", "set", None, Some(&o(943)));
@@ -1450,7 +1461,7 @@ pub(crate) fn add_task(d: &mut DataStore, task: &str, before: &[String], after: 
 }
 
 /// `deltask`: removes the task and its edges, without re-linking.
-pub(crate) fn del_task(d: &mut DataStore, task: &str) {
+pub fn del_task(d: &mut DataStore, task: &str) {
     let task = ensure_task_prefix(task);
     let mut tasks = words(d.get_raw("__BBTASKS"));
     if let Some(i) = tasks.iter().position(|t| *t == task) {

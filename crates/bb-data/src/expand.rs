@@ -195,7 +195,7 @@ impl DataStore {
     }
 
     /// Values BitBake keeps as Python lists, which bake stores as words.
-    pub(crate) fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
+    pub fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
         let text = match flag {
             Some("deps") => self.get_raw_flag(name, "deps")?,
             Some(_) => return None,
@@ -212,7 +212,7 @@ impl DataStore {
     }
 
     /// The source of a `def` function stored under `name`, for calls by name.
-    pub(crate) fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
+    pub fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
         let is = |f: &str| {
             self.get_raw_flag(name, f)
                 .is_some_and(|v| !v.is_empty() && v != "0")
@@ -389,6 +389,37 @@ impl DataStore {
         use bb_pyexpr::EvalError as E;
         let ctx = Ctx { d: self };
         let r = compiled(code).and_then(|e| e.eval(&ctx));
+        let r = match r {
+            // What the native evaluator cannot run (or whose grammar it does not know)
+            // goes to the embedded interpreter, when there is one.
+            Err(
+                E::NeedsPython { .. }
+                | E::Syntax {
+                    unterminated_string: false,
+                    ..
+                },
+            ) if crate::python::python_host().is_some() => {
+                return self.eval_cpython(code, varname);
+            }
+            // A name the native evaluator does not know may be one only CPython knows
+            // (a module added with `addpylib`): CPython decides.
+            Err(E::Exception { kind, .. })
+                if kind == "NameError" && crate::python::python_host().is_some() =>
+            {
+                return self.eval_cpython(code, varname);
+            }
+            Err(E::Data(msg)) if crate::python::python_host().is_some() => {
+                match self.take_stashed() {
+                    Some(Error::NeedsPython { .. }) => return self.eval_cpython(code, varname),
+                    Some(e) => {
+                        self.stash_error(e);
+                        Err(E::Data(msg))
+                    }
+                    None => Err(E::Data(msg)),
+                }
+            }
+            r => r,
+        };
         match r {
             Ok(v) => Ok(v),
             Err(E::Syntax {
@@ -416,6 +447,27 @@ impl DataStore {
                 Some(e) => Err(Some(Raised::Wrapped(e))),
                 None => Err(Some(Raised::Exception("Exception".to_owned(), msg))),
             },
+        }
+    }
+}
+
+impl DataStore {
+    /// Evaluates `code` with the embedded interpreter. What it reads is not tracked one
+    /// name at a time, so the expansion under way counts as reading everything.
+    fn eval_cpython(&self, code: &str, varname: Option<&str>) -> Result<String, Option<Raised>> {
+        let Some(host) = crate::python::python_host() else {
+            return Err(Some(Raised::Exception(
+                "Exception".to_owned(),
+                "no Python interpreter".to_owned(),
+            )));
+        };
+        self.note_wide_read();
+        match host.eval_expr(self, code, varname) {
+            Ok(v) => Ok(v),
+            Err(crate::python::PyFailure::Exception { kind, message, .. }) => {
+                Err(Some(Raised::Exception(kind, message)))
+            }
+            Err(crate::python::PyFailure::Data(e)) => Err(Some(Raised::Wrapped(e))),
         }
     }
 }

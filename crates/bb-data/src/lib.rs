@@ -16,6 +16,7 @@ mod error;
 mod eval;
 mod expand;
 mod history;
+pub mod python;
 mod refs;
 mod store;
 mod tasks;
@@ -23,7 +24,8 @@ mod tasks;
 pub use anon::run_python_function;
 pub use error::{Error, Result};
 pub use eval::{
-    Evaluator, FileSource, ParsedFile, VariantRunner, base_datastore, expand_keys, file_depends,
+    Evaluator, FileSource, ParsedFile, VariantRunner, add_task, base_datastore, del_task,
+    expand_keys, file_depends,
 };
 pub use expand::var_refs;
 pub use history::{HistoryEvent, IncludeTree, Origin};

@@ -151,6 +151,9 @@ struct Cache {
     expanding: Vec<String>,
     /// A datastore error raised inside inline Python, kept to be re-raised whole.
     pending: Option<Error>,
+    /// Writes made to the datastore owning this cache (to tell whether a lent cache
+    /// may go back unchanged).
+    writes: u64,
 }
 
 impl Cache {
@@ -372,6 +375,50 @@ impl DataStore {
     }
 }
 
+impl DataStore {
+    /// A copy for Python code run in the middle of an expansion of this datastore
+    /// (`${@...}` handed to an embedded interpreter): O(1) like [`Clone`], and it takes
+    /// this datastore's memoised expansions and the record of what is being expanded
+    /// (so a cycle through Python is still reported as one). Give them back with
+    /// [`DataStore::end_nested`], which the caller must call before this datastore is
+    /// read again.
+    pub fn nested_copy(&self) -> DataStore {
+        let copy = self.clone();
+        *copy.cache.borrow_mut() = std::mem::take(&mut *self.cache.borrow_mut());
+        copy
+    }
+
+    /// Takes back what [`DataStore::nested_copy`] lent to `copy`. Expansions memoised
+    /// after a write to the copy are dropped (they need not hold here); the record of
+    /// the expansions under way always comes back.
+    pub fn end_nested(&self, copy: DataStore, writes_before: u64) {
+        let mut cache = std::mem::take(&mut *copy.cache.borrow_mut());
+        if cache.writes != writes_before {
+            cache.overrides = None;
+            cache.override_deps.clear();
+            cache.clear_expanded();
+            cache.writes = writes_before;
+        }
+        *self.cache.borrow_mut() = cache;
+    }
+
+    /// The number of writes made so far (for [`DataStore::end_nested`]).
+    pub fn write_count(&self) -> u64 {
+        self.cache.borrow().writes
+    }
+
+    /// After work on a [`DataStore::fork`] that is thrown away, takes its memoised
+    /// expansions back when the fork made no write since (`writes` is
+    /// [`DataStore::write_count`] of the fork when it was made).
+    pub(crate) fn reclaim_cache(&mut self, fork: DataStore, writes: u64) {
+        let mut fork = fork;
+        let cache = std::mem::take(fork.cache.get_mut());
+        if cache.writes == writes && cache.frames.is_empty() && cache.expanding.is_empty() {
+            *self.cache.get_mut() = cache;
+        }
+    }
+}
+
 /// Whether `s` starts like an override name (`[a-z0-9]`).
 pub(crate) fn is_override_name(s: &str) -> bool {
     s.as_bytes()
@@ -539,6 +586,7 @@ impl DataStore {
 
     fn touched(&mut self, name: &str) {
         let cache = self.cache.get_mut();
+        cache.writes += 1;
         let base = name.split(':').next().unwrap_or(name);
         if cache.override_deps.contains(base) || cache.override_deps.contains(name) {
             cache.overrides = None;
@@ -1220,7 +1268,23 @@ impl DataStore {
             && !v.is_empty()
             && let Some(f) = self.filters.get(var.split(':').next().unwrap_or(var))
         {
-            value = bb_pyexpr::apply_filter(f, v).map_err(|e| match e {
+            let native = match bb_pyexpr::apply_filter(f, v) {
+                Err(bb_pyexpr::EvalError::NeedsPython { .. })
+                    if crate::python::python_host().is_some() =>
+                {
+                    self.note_wide_read();
+                    crate::python::python_host()
+                        .map(|h| h.apply_filter(f, v))
+                        .unwrap_or(Ok(None))
+                        .map_err(|e| match e {
+                            crate::python::PyFailure::Data(e) => e,
+                            other => Error::Fatal(format!("filter of {var}: {}", other.summary())),
+                        })
+                        .map(Ok)?
+                }
+                other => other,
+            };
+            value = native.map_err(|e| match e {
                 bb_pyexpr::EvalError::NeedsPython { expr, reason } => Error::NeedsPython {
                     var: var.to_owned(),
                     expr,

@@ -47,6 +47,11 @@ impl Event {
         self.class.rsplit('.').next().unwrap_or(&self.class)
     }
 
+    /// The attributes, in the order they were added (for an embedded interpreter).
+    pub fn attrs(&self) -> &[(String, EventAttr)] {
+        &self.attrs
+    }
+
     pub(crate) fn attr(&self, name: &str) -> Option<Value> {
         let (_, v) = self.attrs.iter().find(|(n, _)| n == name)?;
         Some(match v {

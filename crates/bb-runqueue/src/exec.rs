@@ -143,7 +143,7 @@ pub struct TaskOutcome {
     pub usage: Usage,
     /// Its log (`${T}/log.do_task.PID`), empty when it could not be made.
     pub log: String,
-    /// The `NOTE:`/`WARNING:`/`ERROR:` lines of its log (see [`log_messages`]).
+    /// The `NOTE:`/`WARNING:`/`ERROR:` lines of its log.
     pub messages: Vec<String>,
     /// Success, or why not.
     pub result: Result<(), TaskFailure>,

@@ -78,7 +78,7 @@ impl Session {
         events: &Sender<BuildEvent>,
         obs: &dyn Observer,
     ) -> Result<BuildReport> {
-        let failures = self.parsed()?.failures.len();
+        let failures = self.parsed()?.errors();
         if failures > 0 {
             return Err(Error::ParseFailed(failures));
         }

@@ -303,3 +303,30 @@ fn bbmask_and_missing_layer() {
     assert!(err.contains("nope"), "{err}");
     let _ = Path::new("");
 }
+
+/// Without an embedded interpreter, Python the native evaluator cannot run is never
+/// dropped in silence: each function is an error naming file, line and construct.
+#[test]
+fn python_without_an_interpreter_is_reported_as_errors() {
+    let w = World::new();
+    w.write(
+        "meta-a/recipes/alpha/alpha_1.0.bb",
+        "python () {\n    import json\n    d.setVar('X', json.dumps([1]))\n}\nA = \"1\"\n",
+    );
+    let r = w.parse();
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    let alpha: Vec<&String> = r
+        .dropped_python
+        .iter()
+        .filter(|e| e.contains("alpha_1.0.bb"))
+        .collect();
+    assert_eq!(alpha.len(), 1, "{:?}", r.dropped_python);
+    assert!(alpha[0].contains("alpha_1.0.bb:1"), "{}", alpha[0]);
+    assert!(alpha[0].contains("json.dumps"), "{}", alpha[0]);
+    assert_eq!(r.errors(), r.dropped_python.len());
+    assert!(
+        r.summary_line()
+            .ends_with(&format!("{} errors.", r.errors()))
+    );
+    assert!(r.errors() > 0);
+}

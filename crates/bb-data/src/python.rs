@@ -1,0 +1,102 @@
+//! The hook through which Python code that `bb-pyexpr` cannot run natively goes to an
+//! embedded interpreter: inline expressions (`${@...}`), anonymous functions, `def`
+//! functions, event handlers and `addpylib`.
+//!
+//! This crate never links an interpreter: the binary installs one [`PythonHost`] for the
+//! process with [`set_python_host`] (bake's is `bb-python`'s CPython). Without a host, the
+//! callers record the construct in [`DataStore::needs_python`] (functions) or return
+//! [`Error::NeedsPython`] (expansions), so that the cooker can report it.
+
+use std::sync::OnceLock;
+
+use crate::error::Error;
+use crate::store::DataStore;
+
+/// How Python code run by a [`PythonHost`] failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PyFailure {
+    /// A Python exception escaped: its class name (`NameError`, `SkipRecipe`, ...),
+    /// `str()` of it, and the traceback as Python prints it (may be empty).
+    Exception {
+        /// The exception class name.
+        kind: String,
+        /// `str(exception)`.
+        message: String,
+        /// The formatted traceback, for the report.
+        traceback: String,
+    },
+    /// A datastore call made by the Python code failed; the error is kept whole.
+    Data(Error),
+}
+
+/// One Python function to run: its name (as stored in the datastore), its whole source
+/// (`def NAME(...):` and the body), where the header is, and the call to make.
+#[derive(Debug, Clone, Copy)]
+pub struct PyFunctionCall<'a> {
+    /// The function's name.
+    pub name: &'a str,
+    /// The source, starting with its `def` line.
+    pub source: &'a str,
+    /// The file that defines it.
+    pub file: &'a str,
+    /// The line of the `def` header in that file (1-based; 0 when unknown).
+    pub line: u32,
+}
+
+/// An embedded Python interpreter, as `bb-data` needs it.
+///
+/// Every method is called on the thread that parses; an implementation serialises the
+/// interpreter itself (CPython's GIL).
+pub trait PythonHost: Send + Sync {
+    /// Evaluates inline Python `code` (the text of `${@code}`) with `d` as `d`; the
+    /// result is `str()` of the value. `varname` is the variable being expanded.
+    fn eval_expr(
+        &self,
+        d: &DataStore,
+        code: &str,
+        varname: Option<&str>,
+    ) -> Result<String, PyFailure>;
+
+    /// Defines `func` and calls it with `d` as its only argument (`NAME(d)`), with the
+    /// writes made to `d` itself.
+    fn run_function(&self, d: &mut DataStore, func: &PyFunctionCall<'_>) -> Result<(), PyFailure>;
+
+    /// Calls event handler `func` (`def NAME(e, d):`) with an event object of `event`'s
+    /// class and attributes; `e.data` is `d`.
+    fn fire_handler(
+        &self,
+        d: &mut DataStore,
+        func: &PyFunctionCall<'_>,
+        event: &bb_pyexpr::Event,
+    ) -> Result<(), PyFailure>;
+
+    /// Applies `d.setVarFilter` expression `expr` to value `val` (`None` when the
+    /// filter returns `None`).
+    fn apply_filter(&self, expr: &str, val: &str) -> Result<Option<String>, PyFailure>;
+
+    /// `addpylib DIR NAMESPACE`: puts `dir` on the module path and makes `namespace`
+    /// (and the modules it lists in `BBIMPORTS`) known to metadata Python.
+    fn add_pylib(&self, dir: &str, namespace: &str) -> Result<(), PyFailure>;
+}
+
+static HOST: OnceLock<Box<dyn PythonHost>> = OnceLock::new();
+
+/// Installs the process's Python interpreter; a second call is ignored (returns `false`).
+pub fn set_python_host(host: Box<dyn PythonHost>) -> bool {
+    HOST.set(host).is_ok()
+}
+
+/// The installed interpreter, if any.
+pub fn python_host() -> Option<&'static dyn PythonHost> {
+    HOST.get().map(|b| &**b)
+}
+
+impl PyFailure {
+    /// The failure as a one-line `Kind: message` text.
+    pub fn summary(&self) -> String {
+        match self {
+            PyFailure::Exception { kind, message, .. } => format!("{kind}: {message}"),
+            PyFailure::Data(e) => e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+"""`bb.compress`: compressed file helpers."""

@@ -1,0 +1,242 @@
+"""`bb.event`: the event classes handlers receive and test against, and the event
+helpers metadata calls at parse time."""
+
+import bb
+
+
+class Event:
+    """The base of every event."""
+
+    def __init__(self):
+        self.pid = 0
+
+
+class HeartbeatEvent(Event):
+    pass
+
+
+class OperationStarted(Event):
+    pass
+
+
+class OperationCompleted(Event):
+    pass
+
+
+class OperationProgress(Event):
+    pass
+
+
+class ConfigParsed(Event):
+    pass
+
+
+class MultiConfigParsed(Event):
+    pass
+
+
+class RecipeEvent(Event):
+    pass
+
+
+class RecipePreDeferredInherits(RecipeEvent):
+    pass
+
+
+class RecipePreFinalise(RecipeEvent):
+    pass
+
+
+class RecipePostKeyExpansion(RecipeEvent):
+    pass
+
+
+class RecipeTaskPreProcess(RecipeEvent):
+    pass
+
+
+class RecipeParsed(RecipeEvent):
+    pass
+
+
+class BuildBase(Event):
+    pass
+
+
+class BuildInit(BuildBase):
+    pass
+
+
+class BuildStarted(BuildBase, OperationStarted):
+    pass
+
+
+class BuildCompleted(BuildBase, OperationCompleted):
+    pass
+
+
+class DiskFull(Event):
+    pass
+
+
+class MonitorDiskEvent(Event):
+    pass
+
+
+class NoProvider(Event):
+    pass
+
+
+class MultipleProviders(Event):
+    pass
+
+
+class ParseStarted(OperationStarted):
+    pass
+
+
+class ParseCompleted(OperationCompleted):
+    pass
+
+
+class ParseProgress(OperationProgress):
+    pass
+
+
+class CacheLoadStarted(OperationStarted):
+    pass
+
+
+class CacheLoadProgress(OperationProgress):
+    pass
+
+
+class CacheLoadCompleted(OperationCompleted):
+    pass
+
+
+class TreeDataPreparationStarted(OperationStarted):
+    pass
+
+
+class TreeDataPreparationProgress(OperationProgress):
+    pass
+
+
+class TreeDataPreparationCompleted(OperationCompleted):
+    pass
+
+
+class DepTreeGenerated(Event):
+    pass
+
+
+class TargetsTreeGenerated(Event):
+    pass
+
+
+class ReachableStamps(Event):
+    pass
+
+
+class StaleSetSceneTasks(Event):
+    pass
+
+
+class FilesMatchingFound(Event):
+    pass
+
+
+class ConfigFilesFound(Event):
+    pass
+
+
+class ConfigFilePathFound(Event):
+    pass
+
+
+class MetadataEvent(Event):
+    pass
+
+
+class ProcessStarted(Event):
+    pass
+
+
+class ProcessProgress(Event):
+    pass
+
+
+class ProcessFinished(Event):
+    pass
+
+
+class SanityCheck(Event):
+    pass
+
+
+class SanityCheckPassed(Event):
+    pass
+
+
+class SanityCheckFailed(Event):
+    pass
+
+
+class NetworkTest(Event):
+    pass
+
+
+class NetworkTestPassed(Event):
+    pass
+
+
+class NetworkTestFailed(Event):
+    pass
+
+
+class ParseError(Event):
+    pass
+
+
+
+
+def getName(e):
+    """The class name of an event (or event class)."""
+    if not isinstance(e, type):
+        e = e.__class__
+    return e.__name__
+
+
+def make_event(classname, attrs):
+    """An event of the class named `classname` (`bb.event.RecipeParsed`) with the
+    given (name, value) attributes, made without running its constructor."""
+    import importlib
+
+    module, _, short = classname.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), short)
+    except (ImportError, AttributeError):
+        cls = type(short, (Event,), {})
+    e = cls.__new__(cls)
+    e.pid = 0
+    for name, value in attrs:
+        setattr(e, name, value)
+    return e
+
+
+def fire(event, d):
+    """Events fired by metadata at parse time go to no handler here (bake fires the
+    parse events itself)."""
+
+
+def fire_class_handlers(event, d):
+    pass
+
+
+def register(name, handler, mask=None, filename=None, lineno=None, data=None):
+    return None
+
+
+def remove(name, handler, data=None):
+    pass

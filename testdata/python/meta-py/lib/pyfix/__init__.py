@@ -1,0 +1,2 @@
+# Helper modules of the metadata-Python fixture layer.
+BBIMPORTS = ["helpers"]
