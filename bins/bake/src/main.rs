@@ -236,7 +236,21 @@ fn main() -> ExitCode {
     // sent in forked children.
     if std::env::args().nth(1).as_deref() == Some("--worker") {
         bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
-        install_python();
+        #[cfg(feature = "python")]
+        {
+            // Metadata Python's messages go to the running task's log.
+            bb_python::set_logger(|level, msg| {
+                let level = match level {
+                    bb_python::Level::Debug => "DEBUG",
+                    bb_python::Level::Note => "NOTE",
+                    bb_python::Level::Warning => "WARNING",
+                    bb_python::Level::Error => "ERROR",
+                };
+                bb_session::worker::task_log(level, msg);
+            });
+            bb_python::install();
+            bb_session::worker::set_after_fork(bb_python::after_fork_child);
+        }
         return bb_session::worker::worker_main();
     }
     if let Ok(exe) = std::env::current_exe() {

@@ -287,3 +287,18 @@ pub(crate) fn _bake(m: &Bound<'_, PyModule>) -> PyResult<()> {
 fn py_log(level: &str, msg: &str) {
     log(level, msg);
 }
+
+/// To be called in a child process right after `fork()` (a task worker's task child):
+/// when the parent had started the interpreter, CPython's own state is reset for the
+/// child (its threads and locks belong to the parent), as `os.fork()` does.
+#[expect(unsafe_code, reason = "CPython's documented after-fork call")]
+pub fn after_fork_child() {
+    // SAFETY: both are plain C calls of the CPython API; `PyOS_AfterFork_Child` is
+    // documented for exactly this moment (the child of a fork made by C code), and it
+    // is only called when the interpreter was initialised in the parent.
+    unsafe {
+        if pyo3::ffi::Py_IsInitialized() != 0 {
+            pyo3::ffi::PyOS_AfterFork_Child();
+        }
+    }
+}

@@ -25,4 +25,4 @@ mod modules;
 
 pub use datastore::DataSmart;
 pub use error::{Error, Result};
-pub use host::{CPython, Level, install, set_logger};
+pub use host::{CPython, Level, after_fork_child, install, set_logger};

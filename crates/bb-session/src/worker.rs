@@ -319,11 +319,107 @@ fn assignments(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The functions a worker's task child runs natively; Python functions go to the
-/// process's Python host when one is installed (`bb_data::python`), else they fail
-/// saying they need Python.
-fn worker_builtins() -> Native {
-    crate::natives::natives()
+/// What a worker's task child runs: the native functions, and every other Python
+/// function through the process's Python host when one is installed
+/// (`bb_data::python`, bake's is bb-python's CPython), else it fails saying it needs
+/// Python.
+struct WorkerFuncs {
+    natives: Native,
+}
+
+impl Builtins for WorkerFuncs {
+    fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>> {
+        if let Some(r) = self.natives.run(ctx) {
+            return Some(r);
+        }
+        let host = bb_data::python::python_host()?;
+        let body = match ctx.d.get_var_opts(ctx.func, false, false) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Some(Ok(())),
+            Err(e) => return Some(Err(TaskError::expand(ctx.func)(e))),
+        };
+        // A task's Python function is stored as its body; BitBake runs it as
+        // `def FUNC(d): BODY` called with the task's datastore.
+        let source = if body.starts_with("def ") {
+            body
+        } else {
+            format!("def {}(d):\n{body}", ctx.func)
+        };
+        let file = ctx.d.get_raw_flag(ctx.func, "filename").unwrap_or_default();
+        let line = ctx
+            .d
+            .get_raw_flag(ctx.func, "lineno")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
+        let mut d = ctx.d.clone();
+        // bb.note/bb.warn/bb.error of the function go to the task's log.
+        set_task_log(ctx.log.try_clone().ok());
+        let call = bb_data::python::PyFunctionCall {
+            name: ctx.func,
+            source: &source,
+            file: &file,
+            line,
+        };
+        let r = host.run_function(&mut d, &call);
+        set_task_log(None);
+        Some(r.map_err(|f| match f {
+            // bb.fatal: its message was logged; the task fails with it.
+            bb_data::python::PyFailure::Exception { kind, message, .. }
+                if kind == "BBHandledException" =>
+            {
+                TaskError::msg(message)
+            }
+            bb_data::python::PyFailure::Exception {
+                kind,
+                message,
+                traceback,
+            } => TaskError::msg(format!(
+                "Error executing a python function in {}:\n{traceback}{kind}: {message}",
+                ctx.func
+            )),
+            bb_data::python::PyFailure::Data(e) => TaskError::msg(e.to_string()),
+        }))
+    }
+}
+
+/// Where the running task's log goes (set around each Python function of a task child).
+static TASK_LOG: Mutex<Option<std::fs::File>> = Mutex::new(None);
+
+fn set_task_log(f: Option<std::fs::File>) {
+    *TASK_LOG
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = f;
+}
+
+/// A log message of metadata Python run by a task (`bb.note`, `bb.warn`, ...): written
+/// to the task's log as BitBake writes it (`NOTE: ...`), where the run queue picks up
+/// warnings and errors for the console. The worker's binary makes this its Python
+/// logger. Outside a task, the message goes to stderr.
+pub fn task_log(level: &str, msg: &str) {
+    let mut guard = TASK_LOG
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match guard.as_mut() {
+        Some(f) => {
+            let _ = writeln!(f, "{level}: {msg}");
+        }
+        None => report(&format!("{level}: {msg}")),
+    }
+}
+
+/// Called in each task child right after fork (the binary sets it to reset its
+/// embedded interpreter's state, `bb_python::after_fork_child`).
+static AFTER_FORK: OnceLock<fn()> = OnceLock::new();
+
+/// Sets what a task child calls right after fork.
+pub fn set_after_fork(f: fn()) {
+    let _ = AFTER_FORK.set(f);
+}
+
+fn worker_builtins() -> WorkerFuncs {
+    WorkerFuncs {
+        natives: crate::natives::natives(),
+    }
 }
 
 /// `bake --worker`: reads a [`Hello`] from stdin, opens the build directory, then runs
@@ -393,7 +489,7 @@ fn report(msg: &str) {
 }
 
 /// Re-parses the job's recipe, then runs the task in a forked child.
-fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
+fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply {
     let start = std::time::Instant::now();
     let mut d = match session.target_data(&job.fn_name) {
         Ok(d) => d,
@@ -438,7 +534,7 @@ fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
     unsafe_code,
     reason = "fork, _exit and wait4: the one place a task child is made"
 )]
-fn fork_run(req: &TaskRequest<'_>, builtins: &Native) -> Result<Reply, String> {
+fn fork_run(req: &TaskRequest<'_>, builtins: &WorkerFuncs) -> Result<Reply, String> {
     let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
     // SAFETY: the worker runs tasks on its one thread; the child only runs the task
     // (which starts shells through std::process) and leaves through `_exit`, never
@@ -453,6 +549,9 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native) -> Result<Reply, String> {
         // worker itself ignores it).
         unsafe {
             libc::signal(libc::SIGINT, libc::SIG_DFL);
+        }
+        if let Some(f) = AFTER_FORK.get() {
+            f();
         }
         let outcome = bb_runqueue::run_task_here(req, builtins);
         let reply = Reply {
