@@ -1875,6 +1875,15 @@ const EXCEPTIONS: &[(&str, Option<&str>)] = &[
     ("ExpansionError", Some("Exception")),
 ];
 
+/// The classes of [`EXCEPTIONS`] that are BitBake's, not Python builtins: they are reached
+/// as attributes (`bb.parse.SkipRecipe`), never as bare names.
+pub(crate) const BITBAKE_EXCEPTIONS: [&str; 4] = [
+    "SkipRecipe",
+    "SkipPackage",
+    "BBHandledException",
+    "ExpansionError",
+];
+
 /// An exception class we know, by name.
 pub(crate) fn exc_type(name: &str) -> Option<&'static str> {
     EXCEPTIONS.iter().find(|(n, _)| *n == name).map(|(n, _)| *n)
@@ -2044,7 +2053,7 @@ fn call_list(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         if copied {
             crate::value::derived_set_order(items, "copying a set")
         } else {
-            Ok(crate::value::set_order(items))
+            crate::value::set_order(items)
         }
     };
     Ok(match b {

@@ -207,7 +207,11 @@ fn module_global(name: &str) -> Option<Value> {
         "time" => Some(Value::Module("time")),
         _ => Builtin::from_name(name)
             .map(Value::Builtin)
-            .or_else(|| builtins::exc_type(name).map(Value::ExcType))
+            .or_else(|| {
+                builtins::exc_type(name)
+                    .filter(|k| !builtins::BITBAKE_EXCEPTIONS.contains(k))
+                    .map(Value::ExcType)
+            })
             .or_else(|| {
                 OTHER_BUILTINS
                     .contains(&name)
@@ -495,9 +499,9 @@ impl<'c> Interp<'c> {
             .iter()
             .all(|e| matches!(e, Elt::One(n) if is_constant(n)));
         let items = if elts.len() > 2 && constant {
-            crate::value::const_display_order(items)
+            crate::value::const_display_order(items)?
         } else {
-            crate::value::set_order(items)
+            crate::value::set_order(items)?
         };
         Ok(Value::set(items, false))
     }
@@ -826,7 +830,7 @@ impl<'c> Interp<'c> {
             CompKind::Gen => Ok(Value::Iter(generator)),
             CompKind::List => Ok(Value::list(self.drain(&generator)?)),
             CompKind::Set => Ok(Value::set(
-                crate::value::set_order(ops::unique(self.drain(&generator)?)?),
+                crate::value::set_order(ops::unique(self.drain(&generator)?)?)?,
                 false,
             )),
             CompKind::Dict => {
