@@ -15,11 +15,12 @@
 //! - any other file: its whole content is one case.
 //!
 //! Options: `--emit FILE` writes every case CPython answered (not `resource`) as a line of
-//! `testdata/bb-pyexpr/fuzz-differential.tsv`: the escaped case, CPython's kind and text, and
-//! a mark saying what bb-pyexpr must keep doing (`=` the same result, `~` an exception of the
-//! same class, `!` NeedsPython is accepted); mismatching cases are emitted with `!` if we
-//! answered NeedsPython and left out otherwise. `--messages` also lists exceptions of the same
-//! class whose messages differ. `--python EXE` (default `/usr/bin/python3`, else `python3`), `--lib DIR` (repeatable;
+//! `testdata/bb-pyexpr/fuzz-differential.tsv`: the escaped case, a mark saying what bb-pyexpr
+//! must keep doing (`=` the same result, `~` an exception of the same class or a syntax
+//! error, `!` NeedsPython is accepted), CPython's kind and its text (results over 1000 bytes
+//! as kind `KIND-digest` and text `CHARS:FNV1A64HEX`); mismatching cases are left out. `--messages` also lists exceptions of the same
+//! class whose messages differ. `--ours-only` prints bb-pyexpr's outcome of every case (case,
+//! kind, text) without running CPython. Cases that take us over a second are named on stderr. `--python EXE` (default `/usr/bin/python3`, else `python3`), `--lib DIR` (repeatable;
 //! default `/work/ext/bitbake/lib` and `/work/ext/oe-core/meta/lib`, put on CPython's path
 //! for `bb` and `oe` when they exist).
 //!
@@ -224,7 +225,6 @@ fn cpython(cases: &[String], python: &str, libs: &[PathBuf]) -> Res<Vec<Outcome>
     Ok(results)
 }
 
-
 fn read_cases(paths: &[(bool, PathBuf)]) -> Res<Vec<String>> {
     let mut cases = Vec::new();
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
@@ -256,6 +256,20 @@ fn read_cases(paths: &[(bool, PathBuf)]) -> Res<Vec<String>> {
     Ok(cases)
 }
 
+/// Results longer than this (in bytes) are emitted as a [`digest`].
+const DIGEST_OVER: usize = 1000;
+
+/// `CHARS:HASH`: the length in characters and the 64-bit FNV-1a hash of the UTF-8 bytes, in
+/// hex (the regression test computes the same).
+fn digest(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{}:{h:016x}", text.chars().count())
+}
+
 /// Whether two texts are permutations of each other's characters.
 fn same_chars(a: &str, b: &str) -> bool {
     let sorted = |s: &str| {
@@ -281,6 +295,7 @@ fn main() -> ExitCode {
     let mut paths = Vec::new();
     let mut emit: Option<PathBuf> = None;
     let mut messages = false;
+    let mut ours_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -289,6 +304,7 @@ fn main() -> ExitCode {
             "--emit" => emit = args.next().map(PathBuf::from),
             "--lines" => paths.extend(args.next().map(|p| (true, PathBuf::from(p)))),
             "--messages" => messages = true,
+            "--ours-only" => ours_only = true,
             _ => paths.push((false, PathBuf::from(a))),
         }
     }
@@ -307,8 +323,34 @@ fn main() -> ExitCode {
     };
     // Duplicates (fuzz corpora hold many) are checked once.
     let mut seen = std::collections::HashSet::new();
-    let cases: Vec<String> = cases.into_iter().filter(|c| seen.insert(c.clone())).collect();
-    let mine: Vec<Outcome> = cases.iter().map(|c| ours(c)).collect();
+    let cases: Vec<String> = cases
+        .into_iter()
+        .filter(|c| seen.insert(c.clone()))
+        .collect();
+    let mut mine = Vec::with_capacity(cases.len());
+    for c in &cases {
+        let t0 = std::time::Instant::now();
+        let o = ours(c);
+        let took = t0.elapsed();
+        if ours_only {
+            println!(
+                "{}\t{}\t{}",
+                escape(c),
+                o.kind,
+                escape(&o.text.chars().take(200).collect::<String>())
+            );
+        }
+        if took > Duration::from_secs(1) {
+            eprintln!(
+                "slow ({took:.1?}): {}",
+                escape(&c.chars().take(200).collect::<String>())
+            );
+        }
+        mine.push(o);
+    }
+    if ours_only {
+        return ExitCode::SUCCESS;
+    }
     let theirs = match cpython(&cases, &python, &libs) {
         Ok(t) => t,
         Err(e) => {
@@ -327,9 +369,7 @@ fn main() -> ExitCode {
             ("ok", "resource") => "value-where-cpython-ran-out",
             _ if m == t => "same",
             // CPython orders a set of str by per-process hashes: any order is one it prints.
-            ("ok", "ok") if same_chars(&m.text, &t.text) && t.text.contains('{') => {
-                "str-set-order"
-            }
+            ("ok", "ok") if same_chars(&m.text, &t.text) && t.text.contains('{') => "str-set-order",
             ("exc", "exc") if class(&m.text) == class(&t.text) => "message-differs",
             ("syntax", "syntax") => "syntax-message-differs",
             _ => "MISMATCH",
@@ -361,19 +401,22 @@ fn main() -> ExitCode {
             );
         }
         let mark = match verdict {
-            "same" if m.kind == "exc" => Some('~'),
             "same" => Some('='),
             "message-differs" | "syntax-message-differs" => Some('~'),
             "needs-python" if t.kind != "resource" => Some('!'),
             _ => None,
         };
         if let Some(mark) = mark {
+            // Long results are committed as a digest (`KIND-digest`, `CHARS:FNV1A64`).
+            let (kind, text) = if t.text.len() > DIGEST_OVER {
+                (format!("{}-digest", t.kind), digest(&t.text))
+            } else {
+                (t.kind.clone(), t.text.clone())
+            };
             emitted.push_str(&format!(
-                "{}\t{}\t{}\t{}\n",
+                "{}\t{mark}\t{kind}\t{}\n",
                 escape(case),
-                mark,
-                t.kind,
-                escape(&t.text)
+                escape(&text)
             ));
         }
     }

@@ -2926,6 +2926,10 @@ fn call_divmod(args: Args) -> Result<Value> {
         arg(&a, 1).unwrap_or(&Value::None),
     );
     if ops::is_number(x) && ops::is_number(y) {
+        let is_float = |v: &Value| matches!(v, Value::Float(_));
+        if (is_float(x) || is_float(y)) && ops::as_f64(y) == Some(0.0) {
+            return Err(EvalError::exc("ZeroDivisionError", "float divmod()"));
+        }
         let q = ops::binary(crate::ast::BinOp::FloorDiv, x, y)?;
         let r = ops::binary(crate::ast::BinOp::Mod, x, y)?;
         return Ok(Value::tuple(vec![q, r]));

@@ -29,8 +29,14 @@ use crate::value::{
 /// Deepest evaluation recursion (nested nodes plus lambda calls) before `RecursionError`.
 const MAX_EVAL_DEPTH: usize = 300;
 
-/// Most items a single container may hold before we report `MemoryError`.
+/// Most items a single container may hold before we hand over to Python.
 pub(crate) const MAX_ITEMS: usize = 1 << 20;
+
+/// A container beyond [`MAX_ITEMS`]: CPython may well build it (a few million items take
+/// megabytes, not gigabytes), so this is `NeedsPython`, not a `MemoryError` of our own.
+pub(crate) fn too_many_items() -> EvalError {
+    EvalError::needs(format!("a container of more than {MAX_ITEMS} items"))
+}
 
 /// Most evaluation steps (nodes evaluated and calls made) of one expression; beyond this the
 /// expression is not evaluated natively (inline Python in metadata takes a few hundred).
@@ -320,15 +326,11 @@ impl<'c> Interp<'c> {
     pub(crate) fn enter(&self) -> Result<()> {
         let d = self.depth.get() + 1;
         if d > MAX_EVAL_DEPTH || crate::stack::exhausted() {
-            // Inside a `def` function our limits are not Python's: say so instead of guessing.
-            if self.frames.get() > 0 {
-                return Err(EvalError::needs(
-                    "recursion deeper than the native evaluator allows",
-                ));
-            }
-            return Err(EvalError::exc(
-                "RecursionError",
-                "maximum recursion depth exceeded",
+            // Our limits are not Python's (CPython's depends on its recursion limit and on
+            // how deep BitBake's own stack is when it evaluates): say so instead of guessing
+            // a RecursionError where CPython may well produce a value.
+            return Err(EvalError::needs(
+                "recursion deeper than the native evaluator allows",
             ));
         }
         self.tick()?;
@@ -1113,7 +1115,7 @@ impl<'c> Interp<'c> {
         let mut out = Vec::new();
         while let Some(v) = self.next(it)? {
             if out.len() >= MAX_ITEMS {
-                return Err(EvalError::exc("MemoryError", ""));
+                return Err(too_many_items());
             }
             out.push(v);
         }
@@ -1131,7 +1133,7 @@ impl<'c> Interp<'c> {
             Value::Range(start, stop, step) => {
                 let n = crate::value::range_len(*start, *stop, *step);
                 if usize::try_from(n).map_or(true, |n| n > MAX_ITEMS) {
-                    return Err(EvalError::exc("MemoryError", ""));
+                    return Err(too_many_items());
                 }
                 self.drain(&self.iter_of(v)?)
             }

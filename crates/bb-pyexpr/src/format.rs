@@ -419,11 +419,15 @@ struct Spec {
     ty: Option<char>,
 }
 
-fn invalid_spec() -> EvalError {
-    EvalError::value_err("Invalid format specifier")
+fn invalid_spec(spec: &str, v: &Value) -> EvalError {
+    EvalError::value_err(format!(
+        "Invalid format specifier '{spec}' for object of type '{}'",
+        v.type_name()
+    ))
 }
 
-fn parse_spec(spec: &str) -> Result<Spec> {
+/// Parses a format spec for a value of `v`'s type (named in the errors).
+fn parse_spec(spec: &str, v: &Value) -> Result<Spec> {
     let c: Vec<char> = spec.chars().collect();
     let mut s = Spec::default();
     let mut i = 0;
@@ -478,7 +482,7 @@ fn parse_spec(spec: &str) -> Result<Spec> {
         i += 1;
     }
     if i != c.len() {
-        return Err(invalid_spec());
+        return Err(invalid_spec(spec, v));
     }
     Ok(s)
 }
@@ -547,7 +551,7 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
     }
     match v {
         Value::Str(text) => {
-            let s = parse_spec(spec)?;
+            let s = parse_spec(spec, v)?;
             if let Some(t) = s.ty.filter(|t| *t != 's') {
                 return Err(unknown_code(t, v));
             }
@@ -578,7 +582,7 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
             Ok(pad_spec(&s, "", &body, '<'))
         }
         Value::Int(_) | Value::Bool(_) => {
-            let s = parse_spec(spec)?;
+            let s = parse_spec(spec, v)?;
             let n = as_index(v).unwrap_or(0);
             match s.ty {
                 Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => {
@@ -630,7 +634,7 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
             Ok(pad_spec(&s, &pre, &digits, '>'))
         }
         Value::Float(f) => {
-            let s = parse_spec(spec)?;
+            let s = parse_spec(spec, v)?;
             format_float(*f, &s, v)
         }
         Value::None

@@ -165,7 +165,10 @@ fn verify_name(word: &[char]) -> Result<()> {
         if !ok {
             let u = u32::from(c);
             return Err(EvalError::syntax(
-                if c.is_control() || c.is_whitespace() || matches!(u, 0xad | 0x200b..=0x200f | 0x2060..=0x2064 | 0xfeff) {
+                if c.is_control()
+                    || c.is_whitespace()
+                    || matches!(u, 0xad | 0x200b..=0x200f | 0x2060..=0x2064 | 0xfeff)
+                {
                     format!("invalid non-printable character U+{u:04X}")
                 } else {
                     format!("invalid character '{c}' (U+{u:04X})")

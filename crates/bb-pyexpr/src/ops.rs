@@ -28,7 +28,7 @@ pub(crate) fn is_number(v: &Value) -> bool {
     matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_))
 }
 
-fn as_f64(v: &Value) -> Option<f64> {
+pub(crate) fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Float(f) => Some(*f),
         Value::Int(i) => Some(*i as f64),

@@ -1681,7 +1681,7 @@ fn sub(
         last = e;
         n += 1;
         if size > crate::eval::MAX_ITEMS * 4 {
-            return Err(EvalError::exc("MemoryError", ""));
+            return Err(crate::eval::too_many_items());
         }
         Ok(())
     })?;
@@ -1761,7 +1761,7 @@ fn findall(
             }
         });
         if out.len() > crate::eval::MAX_ITEMS {
-            return Err(EvalError::exc("MemoryError", ""));
+            return Err(crate::eval::too_many_items());
         }
         Ok(())
     })?;
