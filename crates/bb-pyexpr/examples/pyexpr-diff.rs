@@ -24,7 +24,13 @@
 //! default `/work/ext/bitbake/lib` and `/work/ext/oe-core/meta/lib`, put on CPython's path
 //! for `bb` and `oe` when they exist).
 //!
-//! Escaping (cases and results): `\\`, `\n`, `\t`, `\r`, `\0`.
+//! Escaping (cases and results): `\\`, `\n`, `\t`, `\r`, `\0`; a case's leading `#` is
+//! written `\#` in `.tsv` files, whose comment lines start with `#`.
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line report: mismatches on stdout, progress and totals on stderr"
+)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -413,11 +419,14 @@ fn main() -> ExitCode {
             } else {
                 (t.kind.clone(), t.text.clone())
             };
-            emitted.push_str(&format!(
-                "{}\t{mark}\t{kind}\t{}\n",
-                escape(case),
-                escape(&text)
-            ));
+            // A leading `#` is escaped: the table's comment lines start with one.
+            let case = escape(case);
+            let case = if case.starts_with('#') {
+                format!("\\{case}")
+            } else {
+                case
+            };
+            emitted.push_str(&format!("{case}\t{mark}\t{kind}\t{}\n", escape(&text)));
         }
     }
     eprintln!("{} distinct cases:", cases.len());

@@ -257,11 +257,40 @@ impl Lexer<'_> {
         Ok(())
     }
 
+    /// Expression mode: CPython's tokenizer still measures each new logical line, so one that
+    /// is indented (after a comment line, a blank line or a complete expression) is an
+    /// "unexpected indent"; blank and comment-only lines do not count.
+    fn expression_line_start(&self) -> Result<()> {
+        let mut col = 0usize;
+        let mut i = self.pos;
+        while let Some(&c) = self.s.get(i) {
+            match c {
+                ' ' | '\t' => col += 1,
+                '\x0c' => col = 0,
+                _ => break,
+            }
+            i += 1;
+        }
+        let blank = match self.s.get(i) {
+            None | Some('\n' | '#') => true,
+            Some('\\') => self.s.get(i + 1) == Some(&'\n'),
+            Some(_) => false,
+        };
+        if col > 0 && !blank {
+            return Err(indentation_error("unexpected indent"));
+        }
+        Ok(())
+    }
+
     fn run(mut self) -> Result<Vec<Tok>> {
         loop {
-            if self.line_start && self.indents.is_some() {
+            if self.line_start {
                 self.line_start = false;
-                self.indentation()?;
+                if self.indents.is_some() {
+                    self.indentation()?;
+                } else {
+                    self.expression_line_start()?;
+                }
             }
             let Some(c) = self.peek(0) else { break };
             match c {

@@ -132,10 +132,8 @@ impl Parser {
             return Err(EvalError::needs("expression nested too deeply"));
         }
         if crate::stack::exhausted() {
-            return Err(EvalError::exc(
-                "RecursionError",
-                "maximum recursion depth exceeded during compilation",
-            ));
+            // Our stack budget is not CPython's (which compiles this), so hand over.
+            return Err(EvalError::needs("expression nested too deeply"));
         }
         Ok(())
     }
