@@ -277,7 +277,8 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
                 prec = Some(p);
             }
         }
-        while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
+        // One length modifier is skipped (a second one is the conversion character).
+        if matches!(chars.get(i), Some('h' | 'l' | 'L')) {
             i += 1;
         }
         let Some(&conv) = chars.get(i) else {
@@ -382,9 +383,14 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
                 pad_percent("", &c.to_string(), width, left, false)
             }
             other => {
+                // CPython prints a character outside printable ASCII as `?`.
+                let shown = if (' '..='~').contains(&other) {
+                    other
+                } else {
+                    '?'
+                };
                 return Err(EvalError::value_err(format!(
-                    "unsupported format character '{}' (0x{:x}) at index {conv_index}",
-                    other,
+                    "unsupported format character '{shown}' (0x{:x}) at index {conv_index}",
                     u32::from(other)
                 )));
             }

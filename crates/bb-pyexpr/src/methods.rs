@@ -496,8 +496,9 @@ fn nargs(name: &str, args: &Args, min: usize, max: usize) -> Result<()> {
 fn kwargs(name: &str, args: Args, params: &[&str], min: usize) -> Result<Vec<Option<Value>>> {
     if args.pos.len() > params.len() {
         return Err(EvalError::type_err(format!(
-            "{name}() takes at most {} arguments ({} given)",
+            "{name}() takes at most {} argument{} ({} given)",
             params.len(),
+            if params.len() == 1 { "" } else { "s" },
             args.pos.len()
         )));
     }

@@ -1409,8 +1409,9 @@ fn bind(name: &str, args: Args, params: &[&str], required: usize) -> Result<Vec<
     let mut slots: Vec<Option<Value>> = vec![None; params.len()];
     if args.pos.len() > params.len() {
         return Err(EvalError::type_err(format!(
-            "{name}() takes at most {} arguments ({} given)",
+            "{name}() takes at most {} argument{} ({} given)",
             params.len(),
+            if params.len() == 1 { "" } else { "s" },
             args.pos.len()
         )));
     }
