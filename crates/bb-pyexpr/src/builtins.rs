@@ -1798,6 +1798,15 @@ const EXCEPTIONS: &[(&str, Option<&str>)] = &[
     ("ExpansionError", Some("Exception")),
 ];
 
+/// The classes of [`EXCEPTIONS`] that are BitBake's, not Python builtins: they are reached
+/// as attributes (`bb.parse.SkipRecipe`), never as bare names.
+pub(crate) const BITBAKE_EXCEPTIONS: [&str; 4] = [
+    "SkipRecipe",
+    "SkipPackage",
+    "BBHandledException",
+    "ExpansionError",
+];
+
 /// An exception class we know, by name.
 pub(crate) fn exc_type(name: &str) -> Option<&'static str> {
     EXCEPTIONS.iter().find(|(n, _)| *n == name).map(|(n, _)| *n)
@@ -1967,7 +1976,7 @@ fn call_list(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         if copied {
             crate::value::derived_set_order(items, "copying a set")
         } else {
-            Ok(crate::value::set_order(items))
+            crate::value::set_order(items)
         }
     };
     Ok(match b {
@@ -2840,6 +2849,10 @@ fn call_divmod(args: Args) -> Result<Value> {
         arg(&a, 1).unwrap_or(&Value::None),
     );
     if ops::is_number(x) && ops::is_number(y) {
+        let is_float = |v: &Value| matches!(v, Value::Float(_));
+        if (is_float(x) || is_float(y)) && ops::as_f64(y) == Some(0.0) {
+            return Err(EvalError::exc("ZeroDivisionError", "float divmod()"));
+        }
         let q = ops::binary(crate::ast::BinOp::FloorDiv, x, y)?;
         let r = ops::binary(crate::ast::BinOp::Mod, x, y)?;
         return Ok(Value::tuple(vec![q, r]));

@@ -29,8 +29,14 @@ use crate::value::{
 /// Deepest evaluation recursion (nested nodes plus lambda calls) before `RecursionError`.
 const MAX_EVAL_DEPTH: usize = 300;
 
-/// Most items a single container may hold before we report `MemoryError`.
+/// Most items a single container may hold before we hand over to Python.
 pub(crate) const MAX_ITEMS: usize = 1 << 20;
+
+/// A container beyond [`MAX_ITEMS`]: CPython may well build it (a few million items take
+/// megabytes, not gigabytes), so this is `NeedsPython`, not a `MemoryError` of our own.
+pub(crate) fn too_many_items() -> EvalError {
+    EvalError::needs(format!("a container of more than {MAX_ITEMS} items"))
+}
 
 /// Most evaluation steps (nodes evaluated and calls made) of one expression; beyond this the
 /// expression is not evaluated natively (inline Python in metadata takes a few hundred).
@@ -207,7 +213,11 @@ fn module_global(name: &str) -> Option<Value> {
         "time" => Some(Value::Module("time")),
         _ => Builtin::from_name(name)
             .map(Value::Builtin)
-            .or_else(|| builtins::exc_type(name).map(Value::ExcType))
+            .or_else(|| {
+                builtins::exc_type(name)
+                    .filter(|k| !builtins::BITBAKE_EXCEPTIONS.contains(k))
+                    .map(Value::ExcType)
+            })
             .or_else(|| {
                 OTHER_BUILTINS
                     .contains(&name)
@@ -316,15 +326,11 @@ impl<'c> Interp<'c> {
     pub(crate) fn enter(&self) -> Result<()> {
         let d = self.depth.get() + 1;
         if d > MAX_EVAL_DEPTH || crate::stack::exhausted() {
-            // Inside a `def` function our limits are not Python's: say so instead of guessing.
-            if self.frames.get() > 0 {
-                return Err(EvalError::needs(
-                    "recursion deeper than the native evaluator allows",
-                ));
-            }
-            return Err(EvalError::exc(
-                "RecursionError",
-                "maximum recursion depth exceeded",
+            // Our limits are not Python's (CPython's depends on its recursion limit and on
+            // how deep BitBake's own stack is when it evaluates): say so instead of guessing
+            // a RecursionError where CPython may well produce a value.
+            return Err(EvalError::needs(
+                "recursion deeper than the native evaluator allows",
             ));
         }
         self.tick()?;
@@ -495,9 +501,9 @@ impl<'c> Interp<'c> {
             .iter()
             .all(|e| matches!(e, Elt::One(n) if is_constant(n)));
         let items = if elts.len() > 2 && constant {
-            crate::value::const_display_order(items)
+            crate::value::const_display_order(items)?
         } else {
-            crate::value::set_order(items)
+            crate::value::set_order(items)?
         };
         Ok(Value::set(items, false))
     }
@@ -826,7 +832,7 @@ impl<'c> Interp<'c> {
             CompKind::Gen => Ok(Value::Iter(generator)),
             CompKind::List => Ok(Value::list(self.drain(&generator)?)),
             CompKind::Set => Ok(Value::set(
-                crate::value::set_order(ops::unique(self.drain(&generator)?)?),
+                crate::value::set_order(ops::unique(self.drain(&generator)?)?)?,
                 false,
             )),
             CompKind::Dict => {
@@ -1109,7 +1115,7 @@ impl<'c> Interp<'c> {
         let mut out = Vec::new();
         while let Some(v) = self.next(it)? {
             if out.len() >= MAX_ITEMS {
-                return Err(EvalError::exc("MemoryError", ""));
+                return Err(too_many_items());
             }
             out.push(v);
         }
@@ -1127,7 +1133,7 @@ impl<'c> Interp<'c> {
             Value::Range(start, stop, step) => {
                 let n = crate::value::range_len(*start, *stop, *step);
                 if usize::try_from(n).map_or(true, |n| n > MAX_ITEMS) {
-                    return Err(EvalError::exc("MemoryError", ""));
+                    return Err(too_many_items());
                 }
                 self.drain(&self.iter_of(v)?)
             }

@@ -52,14 +52,41 @@ fn check_width(n: usize) -> Result<usize> {
     Ok(n)
 }
 
+/// Digits after the point beyond which the exact decimal expansion of any `f64` has only
+/// zeros (the smallest subnormal, 2**-1074, has 1074), and significant digits beyond which
+/// the same holds (at most 767). Rust's formatter refuses precisions above `u16::MAX`, so
+/// longer forms are written with these and padded with zeros, which is what CPython prints.
+const EXACT_FIXED_DIGITS: usize = 1100;
+const EXACT_SIG_DIGITS: usize = 800;
+
 /// `%f` of a non-negative finite float.
 fn fixed(x: f64, prec: usize) -> String {
-    format!("{x:.prec$}")
+    if prec <= EXACT_FIXED_DIGITS {
+        return format!("{x:.prec$}");
+    }
+    let mut s = format!("{x:.EXACT_FIXED_DIGITS$}");
+    s.extend(std::iter::repeat_n('0', prec - EXACT_FIXED_DIGITS));
+    s
+}
+
+/// `{x:.prec$e}` for any precision (see [`EXACT_SIG_DIGITS`]).
+fn rust_exp(x: f64, prec: usize) -> String {
+    if prec <= EXACT_SIG_DIGITS {
+        return format!("{x:.prec$e}");
+    }
+    let s = format!("{x:.EXACT_SIG_DIGITS$e}");
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let mut out = String::with_capacity(prec + 8);
+    out.push_str(mant);
+    out.extend(std::iter::repeat_n('0', prec - EXACT_SIG_DIGITS));
+    out.push('e');
+    out.push_str(exp);
+    out
 }
 
 /// `%e` of a non-negative finite float: mantissa, `e`, sign and at least two exponent digits.
 fn exponent(x: f64, prec: usize, upper: bool) -> String {
-    let s = format!("{x:.prec$e}");
+    let s = rust_exp(x, prec);
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let e = if upper { 'E' } else { 'e' };
@@ -73,7 +100,7 @@ fn general(x: f64, prec: usize, alt: bool, upper: bool) -> String {
     let exp = if x == 0.0 {
         0
     } else {
-        let s = format!("{x:.*e}", p - 1);
+        let s = rust_exp(x, p.min(EXACT_SIG_DIGITS) - 1);
         s.split_once('e')
             .and_then(|(_, e)| e.parse::<i64>().ok())
             .unwrap_or(0)
@@ -167,18 +194,19 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
             continue;
         }
         let incomplete = || EvalError::value_err("incomplete format");
+        // `%%` is a literal `%`; a `%` conversion after a key, flags, width or precision
+        // takes an argument and is then an unsupported format character, as in CPython.
+        if chars.get(i) == Some(&'%') {
+            out.push('%');
+            i += 1;
+            continue;
+        }
         // Mapping key.
         let mut keyed: Option<Value> = None;
         if chars.get(i) == Some(&'(') {
-            let Value::Dict(d) = args else {
-                if is_mapping {
-                    return Err(EvalError::type_err(format!(
-                        "{} indices must be integers or slices, not str",
-                        args.type_name()
-                    )));
-                }
+            if !is_mapping {
                 return Err(EvalError::type_err("format requires a mapping"));
-            };
+            }
             let mut depth = 1;
             let start = i + 1;
             i += 1;
@@ -192,6 +220,12 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
                 i += 1;
             }
             let key: String = chars[start..i - 1].iter().collect();
+            let Value::Dict(d) = args else {
+                return Err(EvalError::type_err(format!(
+                    "{} indices must be integers or slices, not str",
+                    args.type_name()
+                )));
+            };
             let kv = Value::str(key);
             match d.get().get(&kv) {
                 Some(v) => keyed = Some(v.clone()),
@@ -243,7 +277,8 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
                 prec = Some(p);
             }
         }
-        while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
+        // One length modifier is skipped (a second one is the conversion character).
+        if matches!(chars.get(i), Some('h' | 'l' | 'L')) {
             i += 1;
         }
         let Some(&conv) = chars.get(i) else {
@@ -251,10 +286,6 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
         };
         let conv_index = i;
         i += 1;
-        if conv == '%' {
-            out.push('%');
-            continue;
-        }
         let arg = match keyed {
             Some(v) => v,
             None => take(&mut next)?,
@@ -352,9 +383,14 @@ pub(crate) fn percent(fmt: &str, args: &Value) -> Result<String> {
                 pad_percent("", &c.to_string(), width, left, false)
             }
             other => {
+                // CPython prints a character outside printable ASCII as `?`.
+                let shown = if (' '..='~').contains(&other) {
+                    other
+                } else {
+                    '?'
+                };
                 return Err(EvalError::value_err(format!(
-                    "unsupported format character '{}' (0x{:x}) at index {conv_index}",
-                    other,
+                    "unsupported format character '{shown}' (0x{:x}) at index {conv_index}",
                     u32::from(other)
                 )));
             }
@@ -389,11 +425,15 @@ struct Spec {
     ty: Option<char>,
 }
 
-fn invalid_spec() -> EvalError {
-    EvalError::value_err("Invalid format specifier")
+fn invalid_spec(spec: &str, v: &Value) -> EvalError {
+    EvalError::value_err(format!(
+        "Invalid format specifier '{spec}' for object of type '{}'",
+        v.type_name()
+    ))
 }
 
-fn parse_spec(spec: &str) -> Result<Spec> {
+/// Parses a format spec for a value of `v`'s type (named in the errors).
+fn parse_spec(spec: &str, v: &Value) -> Result<Spec> {
     let c: Vec<char> = spec.chars().collect();
     let mut s = Spec::default();
     let mut i = 0;
@@ -448,7 +488,7 @@ fn parse_spec(spec: &str) -> Result<Spec> {
         i += 1;
     }
     if i != c.len() {
-        return Err(invalid_spec());
+        return Err(invalid_spec(spec, v));
     }
     Ok(s)
 }
@@ -517,7 +557,7 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
     }
     match v {
         Value::Str(text) => {
-            let s = parse_spec(spec)?;
+            let s = parse_spec(spec, v)?;
             if let Some(t) = s.ty.filter(|t| *t != 's') {
                 return Err(unknown_code(t, v));
             }
@@ -548,7 +588,7 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
             Ok(pad_spec(&s, "", &body, '<'))
         }
         Value::Int(_) | Value::Bool(_) => {
-            let s = parse_spec(spec)?;
+            let s = parse_spec(spec, v)?;
             let n = as_index(v).unwrap_or(0);
             match s.ty {
                 Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') => {
@@ -600,7 +640,7 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String> {
             Ok(pad_spec(&s, &pre, &digits, '>'))
         }
         Value::Float(f) => {
-            let s = parse_spec(spec)?;
+            let s = parse_spec(spec, v)?;
             format_float(*f, &s, v)
         }
         Value::None
@@ -704,30 +744,12 @@ fn format_inner(
                 ));
             }
             '{' => {
-                let start = i;
-                let mut level = 1;
-                while let Some(&ch) = chars.get(i) {
-                    match ch {
-                        '{' => level += 1,
-                        '}' => {
-                            level -= 1;
-                            if level == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
+                if i >= chars.len() {
+                    return Err(EvalError::value_err(
+                        "Single '{' encountered in format string",
+                    ));
                 }
-                if level != 0 {
-                    return Err(EvalError::value_err(if chars.get(start).is_none() {
-                        "Single '{' encountered in format string"
-                    } else {
-                        "expected '}' before end of string"
-                    }));
-                }
-                let field: String = chars[start..i].iter().collect();
-                i += 1;
+                let field = parse_field(&chars, &mut i)?;
                 if depth == 0 {
                     return Err(EvalError::value_err("Max string recursion exceeded"));
                 }
@@ -739,44 +761,97 @@ fn format_inner(
     Ok(out)
 }
 
-fn format_field(
-    it: &Interp<'_>,
-    field: &str,
-    args: &Args,
-    numbering: &mut Numbering,
-    depth: u8,
-) -> Result<String> {
-    // Split `name[!conv][:spec]`, ignoring `!` and `:` inside brackets of the name.
-    let mut bracket = 0;
-    let mut name_end = field.len();
-    for (i, ch) in field.char_indices() {
-        match ch {
-            '[' => bracket += 1,
-            ']' => bracket -= 1,
-            '!' | ':' if bracket == 0 => {
-                name_end = i;
+/// One replacement field of a format string: `{name!conv:spec}`.
+struct Field {
+    name: String,
+    conv: Option<char>,
+    spec: String,
+}
+
+/// Reads a replacement field that starts at `chars[*i]` (just after its `{`) and moves `*i`
+/// past its `}`, with CPython's rules (`parse_field` in `unicode_format.h`): the name runs to
+/// `}`, `:` or `!`, and skips over `[...]`; one character after `!` is the conversion; the
+/// spec runs to the `}` that balances it.
+fn parse_field(chars: &[char], i: &mut usize) -> Result<Field> {
+    let start = *i;
+    let mut stop = None;
+    while let Some(&c) = chars.get(*i) {
+        *i += 1;
+        match c {
+            '{' => return Err(EvalError::value_err("unexpected '{' in field name")),
+            '[' => {
+                while chars.get(*i).is_some_and(|&c| c != ']') {
+                    *i += 1;
+                }
+            }
+            '}' | ':' | '!' => {
+                stop = Some(c);
                 break;
             }
             _ => {}
         }
     }
-    let name = &field[..name_end];
-    let mut rest = &field[name_end..];
-    let mut conv = None;
-    if let Some(r) = rest.strip_prefix('!') {
-        let mut cs = r.chars();
-        let c = cs.next().ok_or_else(|| {
-            EvalError::value_err("end of string while looking for conversion specifier")
-        })?;
-        rest = cs.as_str();
-        if !rest.is_empty() && !rest.starts_with(':') {
-            return Err(EvalError::value_err(
-                "expected ':' after conversion specifier",
-            ));
-        }
-        conv = Some(c);
+    let Some(stop) = stop else {
+        return Err(EvalError::value_err("expected '}' before end of string"));
+    };
+    let name: String = chars[start..*i - 1].iter().collect();
+    let mut field = Field {
+        name,
+        conv: None,
+        spec: String::new(),
+    };
+    if stop == '}' {
+        return Ok(field);
     }
-    let spec_src = rest.strip_prefix(':').unwrap_or("");
+    if stop == '!' {
+        let Some(&c) = chars.get(*i) else {
+            return Err(EvalError::value_err(
+                "end of string while looking for conversion specifier",
+            ));
+        };
+        *i += 1;
+        field.conv = Some(c);
+        if let Some(&c) = chars.get(*i) {
+            *i += 1;
+            if c == '}' {
+                return Ok(field);
+            }
+            if c != ':' {
+                return Err(EvalError::value_err(
+                    "expected ':' after conversion specifier",
+                ));
+            }
+        }
+    }
+    let spec_start = *i;
+    let mut count = 1;
+    while let Some(&c) = chars.get(*i) {
+        *i += 1;
+        match c {
+            '{' => count += 1,
+            '}' => {
+                count -= 1;
+                if count == 0 {
+                    field.spec = chars[spec_start..*i - 1].iter().collect();
+                    return Ok(field);
+                }
+            }
+            _ => {}
+        }
+    }
+    Err(EvalError::value_err("unmatched '{' in format spec"))
+}
+
+fn format_field(
+    it: &Interp<'_>,
+    field: &Field,
+    args: &Args,
+    numbering: &mut Numbering,
+    depth: u8,
+) -> Result<String> {
+    let name = field.name.as_str();
+    let conv = field.conv;
+    let spec_src = field.spec.as_str();
     // The first part of the name: an index, a keyword or nothing (auto-numbering).
     let first_end = name.find(['.', '[']).unwrap_or(name.len());
     let first = &name[..first_end];
@@ -837,21 +912,25 @@ fn format_field(
             ));
         }
     }
-    let spec = if spec_src.contains('{') {
-        format_inner(it, spec_src, args, numbering, depth - 1)?
-    } else {
-        spec_src.to_owned()
-    };
+    // CPython converts before it expands the spec's own fields.
     let value = match conv {
         None => value,
         Some('s') => Value::str(py_str(&value)?),
         Some('r') => Value::str(py_repr(&value)?),
         Some('a') => Value::str(ascii(&py_repr(&value)?)),
         Some(c) => {
-            return Err(EvalError::value_err(format!(
-                "Unknown conversion specifier {c}"
-            )));
+            let u = u32::from(c);
+            return Err(EvalError::value_err(if (33..127).contains(&u) {
+                format!("Unknown conversion specifier {c}")
+            } else {
+                format!("Unknown conversion specifier \\x{u:x}")
+            }));
         }
+    };
+    let spec = if spec_src.contains('{') {
+        format_inner(it, spec_src, args, numbering, depth - 1)?
+    } else {
+        spec_src.to_owned()
     };
     format_value(&value, &spec)
 }

@@ -140,12 +140,46 @@ fn tab_error() -> EvalError {
     EvalError::syntax("inconsistent use of tabs and spaces in indentation")
 }
 
+/// A character that may start a name: Python's tokenizer collects ASCII letters, digits, `_`
+/// and every non-ASCII character into a name, and checks it afterwards (`verify_name`).
 fn is_id_start(c: char) -> bool {
-    c == '_' || c.is_alphabetic()
+    c == '_' || c.is_ascii_alphabetic() || !c.is_ascii()
 }
 
 fn is_id_continue(c: char) -> bool {
-    c == '_' || c.is_alphanumeric()
+    c == '_' || c.is_ascii_alphanumeric() || !c.is_ascii()
+}
+
+/// Checks a name collected by the tokenizer as CPython does: `XID_Start` then `XID_Continue`
+/// characters, else "invalid character". A valid name with non-ASCII characters needs Python:
+/// CPython normalises names to NFKC, which we do not model. (Unicode's identifier stability
+/// makes a character that is not `XID_*` in the current tables not `XID_*` in Python 3.11's
+/// either; one that is may be unassigned there, which only makes it need Python here.)
+fn verify_name(word: &[char]) -> Result<()> {
+    for (i, &c) in word.iter().enumerate() {
+        let ok = if i == 0 {
+            c == '_' || unicode_ident::is_xid_start(c)
+        } else {
+            unicode_ident::is_xid_continue(c)
+        };
+        if !ok {
+            let u = u32::from(c);
+            return Err(EvalError::syntax(
+                if c.is_control()
+                    || c.is_whitespace()
+                    || matches!(u, 0xad | 0x200b..=0x200f | 0x2060..=0x2064 | 0xfeff)
+                {
+                    format!("invalid non-printable character U+{u:04X}")
+                } else {
+                    format!("invalid character '{c}' (U+{u:04X})")
+                },
+            ));
+        }
+    }
+    if !word.iter().all(char::is_ascii) {
+        return Err(EvalError::needs("a name with non-ASCII characters"));
+    }
+    Ok(())
 }
 
 impl Lexer<'_> {
@@ -223,11 +257,40 @@ impl Lexer<'_> {
         Ok(())
     }
 
+    /// Expression mode: CPython's tokenizer still measures each new logical line, so one that
+    /// is indented (after a comment line, a blank line or a complete expression) is an
+    /// "unexpected indent"; blank and comment-only lines do not count.
+    fn expression_line_start(&self) -> Result<()> {
+        let mut col = 0usize;
+        let mut i = self.pos;
+        while let Some(&c) = self.s.get(i) {
+            match c {
+                ' ' | '\t' => col += 1,
+                '\x0c' => col = 0,
+                _ => break,
+            }
+            i += 1;
+        }
+        let blank = match self.s.get(i) {
+            None | Some('\n' | '#') => true,
+            Some('\\') => self.s.get(i + 1) == Some(&'\n'),
+            Some(_) => false,
+        };
+        if col > 0 && !blank {
+            return Err(indentation_error("unexpected indent"));
+        }
+        Ok(())
+    }
+
     fn run(mut self) -> Result<Vec<Tok>> {
         loop {
-            if self.line_start && self.indents.is_some() {
+            if self.line_start {
                 self.line_start = false;
-                self.indentation()?;
+                if self.indents.is_some() {
+                    self.indentation()?;
+                } else {
+                    self.expression_line_start()?;
+                }
             }
             let Some(c) = self.peek(0) else { break };
             match c {
@@ -352,6 +415,7 @@ impl Lexer<'_> {
             self.toks.push(Tok::Str(lit));
             return Ok(());
         }
+        verify_name(&self.s[start..self.pos])?;
         self.toks.push(Tok::Name(Arc::from(word)));
         Ok(())
     }

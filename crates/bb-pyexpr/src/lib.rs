@@ -11,10 +11,11 @@
 //! The datastore extracts the text between `${@` and `}` and substitutes `${VAR}` references
 //! before calling us; this crate sees only the expression.
 //!
-//! Evaluation is bounded: nesting depth, stack use, container sizes (about a million items)
-//! and work (five million steps). Past a bound the result is an error (`RecursionError`,
-//! `MemoryError` or `NeedsPython`), never a crash; no input panics. Inside a `def` function
-//! our bounds are not Python's, so there they end in `NeedsPython`.
+//! Evaluation is bounded: nesting depth, stack use, container sizes (about a million items),
+//! text sizes and work (five million steps). Our bounds are not Python's, so past one the
+//! result is `NeedsPython`, never a crash and never an exception CPython might not raise; no
+//! input panics. The parser's own limits are CPython's ("too many nested parentheses").
+//! CPython's `OverflowError`s (a C `int` or `ssize_t` argument out of range) are reproduced.
 //!
 //! Code map: `lexer.rs` (tokens and literals, and the indentation tokens of statements),
 //! `parser.rs` (expression grammar) and `stmt.rs` (statement grammar, function locals)

@@ -496,8 +496,9 @@ fn nargs(name: &str, args: &Args, min: usize, max: usize) -> Result<()> {
 fn kwargs(name: &str, args: Args, params: &[&str], min: usize) -> Result<Vec<Option<Value>>> {
     if args.pos.len() > params.len() {
         return Err(EvalError::type_err(format!(
-            "{name}() takes at most {} arguments ({} given)",
+            "{name}() takes at most {} argument{} ({} given)",
             params.len(),
+            if params.len() == 1 { "" } else { "s" },
             args.pos.len()
         )));
     }
@@ -1010,7 +1011,12 @@ fn str_zfill(s: &str, name: &str, args: Args) -> Result<Value> {
     if width <= n {
         return Ok(Value::str(s));
     }
-    let fill = "0".repeat(usize::try_from(width - n).unwrap_or(0).min(1 << 24));
+    let fill = usize::try_from(width - n).unwrap_or(usize::MAX);
+    if fill > 1 << 24 {
+        // CPython would build it (or raise MemoryError past the machine's memory).
+        return Err(EvalError::needs("result too large"));
+    }
+    let fill = "0".repeat(fill);
     let out = match s.strip_prefix(['+', '-']) {
         Some(rest) => format!("{}{fill}{rest}", &s[..1]),
         None => format!("{fill}{s}"),
@@ -1042,6 +1048,13 @@ fn str_removeprefix(s: &str, name: &str, args: Args) -> Result<Value> {
 fn str_expandtabs(s: &str, name: &str, args: Args) -> Result<Value> {
     let a = kwargs(name, args, &["tabsize"], 0)?;
     let size = a[0].as_ref().map(index_arg).transpose()?.unwrap_or(8);
+    // `tabsize` is a C int.
+    if i32::try_from(size).is_err() {
+        return Err(EvalError::exc(
+            "OverflowError",
+            "Python int too large to convert to C int",
+        ));
+    }
     let mut out = String::new();
     let mut col = 0i64;
     for c in s.chars() {
@@ -1049,7 +1062,11 @@ fn str_expandtabs(s: &str, name: &str, args: Args) -> Result<Value> {
             '\t' => {
                 if size > 0 {
                     let n = size - col % size;
-                    out.push_str(&" ".repeat(usize::try_from(n).unwrap_or(0).min(1 << 20)));
+                    // CPython would build it (or raise MemoryError past the machine's memory).
+                    if out.len() as i64 + n > 1 << 24 {
+                        return Err(EvalError::needs("result too large"));
+                    }
+                    out.push_str(&" ".repeat(usize::try_from(n).unwrap_or(0)));
                     col += n;
                 }
             }

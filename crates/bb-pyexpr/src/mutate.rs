@@ -378,7 +378,7 @@ fn extend(recv: &Value, l: &Shared<Items>, new: Vec<Value>) -> Result<()> {
         no_cycle(recv, v)?;
     }
     if l.get().len().saturating_add(new.len()) > crate::eval::MAX_ITEMS {
-        return Err(EvalError::exc("MemoryError", ""));
+        return Err(crate::eval::too_many_items());
     }
     l.modify(true, |items| items.extend(new));
     Ok(())

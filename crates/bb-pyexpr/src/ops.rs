@@ -28,7 +28,7 @@ pub(crate) fn is_number(v: &Value) -> bool {
     matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_))
 }
 
-fn as_f64(v: &Value) -> Option<f64> {
+pub(crate) fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Float(f) => Some(*f),
         Value::Int(i) => Some(*i as f64),
@@ -94,6 +94,10 @@ pub(crate) fn unary(op: UnaryOp, v: &Value) -> Result<Value> {
 
 fn repeat(items: &[Value], n: i64) -> Result<Vec<Value>> {
     let n = usize::try_from(n).unwrap_or(0);
+    if items.is_empty() {
+        // `[] * 10**18` is empty at once (not after 10**18 empty copies).
+        return Ok(Vec::new());
+    }
     let total = items.len().checked_mul(n).ok_or_else(too_large)?;
     if total > MAX_ITEMS {
         return Err(too_large());

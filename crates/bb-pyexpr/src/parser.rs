@@ -32,13 +32,19 @@ fn parse_at_depth(src: &str, depth: usize) -> Result<Node> {
         lambdas: 0,
         defs: 0,
         saw_yield: false,
+        bare_tuple_star: false,
     };
     if p.at_end() {
         return Err(EvalError::syntax("invalid syntax"));
     }
+    // `eval` mode's grammar is `expressions`: a bare tuple may not hold a starred item
+    // (`1, *x` is valid as a statement, not as an expression).
     let node = p.star_expressions()?;
     if !p.at_end() {
         return Err(p.unexpected());
+    }
+    if p.bare_tuple_star {
+        return Err(invalid());
     }
     Ok(node)
 }
@@ -54,6 +60,9 @@ pub(crate) struct Parser {
     pub(crate) defs: usize,
     /// Set when a `yield` is parsed directly in the current `def` body (not in a lambda).
     pub(crate) saw_yield: bool,
+    /// Whether the last `star_expressions` that returned built a tuple without parentheses
+    /// holding a starred item.
+    pub(crate) bare_tuple_star: bool,
 }
 
 pub(crate) fn invalid() -> EvalError {
@@ -123,10 +132,8 @@ impl Parser {
             return Err(EvalError::needs("expression nested too deeply"));
         }
         if crate::stack::exhausted() {
-            return Err(EvalError::exc(
-                "RecursionError",
-                "maximum recursion depth exceeded during compilation",
-            ));
+            // Our stack budget is not CPython's (which compiles this), so hand over.
+            return Err(EvalError::needs("expression nested too deeply"));
         }
         Ok(())
     }
@@ -151,6 +158,7 @@ impl Parser {
     /// `star_expressions`: an expression, or a tuple without parentheses.
     pub(crate) fn star_expressions(&mut self) -> Result<Node> {
         let first = self.star_expression()?;
+        self.bare_tuple_star = false;
         if !self.is_op(",") {
             return match first {
                 Elt::One(n) => Ok(n),
@@ -164,6 +172,7 @@ impl Parser {
             }
             elts.push(self.star_expression()?);
         }
+        self.bare_tuple_star = elts.iter().any(|e| matches!(e, Elt::Star(_)));
         Ok(Node::Tuple(elts))
     }
 
@@ -745,11 +754,26 @@ impl Parser {
                     parts.push(self.fstring_field(s, i, raw, in_spec)?);
                 }
                 '\\' if !raw => {
+                    // A backslash does not escape a brace (`f'\{x}'` formats `x`), except
+                    // in a named escape `\N{...}`, whose braces are the escape's own.
                     lit.push(c);
-                    if let Some(&n) = s.get(*i + 1) {
-                        lit.push(n);
+                    *i += 1;
+                    match s.get(*i) {
+                        Some('{' | '}') | None => {}
+                        Some('N') if s.get(*i + 1) == Some(&'{') => {
+                            while let Some(&n) = s.get(*i) {
+                                lit.push(n);
+                                *i += 1;
+                                if n == '}' {
+                                    break;
+                                }
+                            }
+                        }
+                        Some(&n) => {
+                            lit.push(n);
+                            *i += 1;
+                        }
                     }
-                    *i += 2;
                 }
                 _ => {
                     lit.push(c);

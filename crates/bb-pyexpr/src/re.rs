@@ -1409,8 +1409,9 @@ fn bind(name: &str, args: Args, params: &[&str], required: usize) -> Result<Vec<
     let mut slots: Vec<Option<Value>> = vec![None; params.len()];
     if args.pos.len() > params.len() {
         return Err(EvalError::type_err(format!(
-            "{name}() takes at most {} arguments ({} given)",
+            "{name}() takes at most {} argument{} ({} given)",
             params.len(),
+            if params.len() == 1 { "" } else { "s" },
             args.pos.len()
         )));
     }
@@ -1681,7 +1682,7 @@ fn sub(
         last = e;
         n += 1;
         if size > crate::eval::MAX_ITEMS * 4 {
-            return Err(EvalError::exc("MemoryError", ""));
+            return Err(crate::eval::too_many_items());
         }
         Ok(())
     })?;
@@ -1761,7 +1762,7 @@ fn findall(
             }
         });
         if out.len() > crate::eval::MAX_ITEMS {
-            return Err(EvalError::exc("MemoryError", ""));
+            return Err(crate::eval::too_many_items());
         }
         Ok(())
     })?;

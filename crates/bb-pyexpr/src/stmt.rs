@@ -34,6 +34,7 @@ fn parse_statements(src: &str, defs: usize) -> Result<Vec<Stmt>> {
         lambdas: 0,
         defs,
         saw_yield: false,
+        bare_tuple_star: false,
     };
     let mut s = StmtParser {
         p: &mut p,

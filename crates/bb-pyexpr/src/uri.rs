@@ -50,7 +50,12 @@ pub(crate) fn new(args: Args) -> Result<Value> {
         Some((u, p)) => (u.to_owned(), Some(p.to_owned())),
         None => (text.clone(), None),
     };
-    if uri.contains(['?', '#', '%', '[', ']']) || !uri.is_ascii() {
+    // urllib.parse also drops tabs and newlines anywhere and strips C0 controls and spaces
+    // at the start: such text needs Python too.
+    if uri.contains(['?', '#', '%', '[', ']'])
+        || !uri.is_ascii()
+        || uri.bytes().any(|b| b <= b' ' || b == 0x7f)
+    {
         return Err(needs(&text, "a form urllib.parse reads in its own way"));
     }
     // urllib.parse's scheme: letters first, then letters, digits, `+`, `-`, `.`.

@@ -1263,17 +1263,97 @@ impl IntTable {
     }
 }
 
-/// The hashes of a set's items when all are ints (the only hashes we model).
+/// CPython's `hash()` of a float (`_Py_HashDouble`); `None` for NaN, whose hash is its
+/// object's address.
+fn float_hash(v: f64) -> Option<i64> {
+    const BITS: i32 = 61;
+    const MODULUS: u64 = (1 << 61) - 1;
+    if v.is_nan() {
+        return None;
+    }
+    if v.is_infinite() {
+        return Some(if v > 0.0 { 314_159 } else { -314_159 });
+    }
+    let (mut m, mut e) = frexp(v);
+    let sign: i64 = if m < 0.0 {
+        m = -m;
+        -1
+    } else {
+        1
+    };
+    let mut x: u64 = 0;
+    while m != 0.0 {
+        x = ((x << 28) & MODULUS) | (x >> (BITS - 28));
+        m *= 268_435_456.0;
+        e -= 28;
+        // invariant: 0 <= m < 2**28 here, so the truncation is exact.
+        let y = m as u64;
+        m -= y as f64;
+        x += y;
+        if x >= MODULUS {
+            x -= MODULUS;
+        }
+    }
+    let e = if e >= 0 {
+        e % BITS
+    } else {
+        BITS - 1 - ((-1 - e) % BITS)
+    };
+    let x = ((x << e) & MODULUS) | (x >> (BITS - e));
+    // invariant: x < 2**61, so it fits.
+    let h = x as i64 * sign;
+    Some(if h == -1 { -2 } else { h })
+}
+
+/// C's `frexp`: `v == m * 2**e` with `0.5 <= |m| < 1` (`m == 0` for zero).
+fn frexp(v: f64) -> (f64, i32) {
+    if v == 0.0 {
+        return (v, 0);
+    }
+    let bits = v.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    if exp == 0 {
+        // Subnormal: scale into the normal range first.
+        let (m, e) = frexp(v * f64::from_bits(0x4350_0000_0000_0000)); // 2**54
+        return (m, e - 54);
+    }
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (0x3fe << 52));
+    (m, exp - 1022)
+}
+
+/// CPython's `hash()` of the values whose hash does not depend on the process (ints, bools,
+/// floats other than NaN, tuples of those); `None` for the others (str and bytes hashes are
+/// randomised per process, most objects hash by address).
+fn stable_hash(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(_) | Value::Bool(_) => Some(int_hash(as_index(v).unwrap_or(0))),
+        Value::Float(f) => float_hash(*f),
+        Value::Tuple(items) => {
+            // CPython 3.8+'s xxHash-based `tuplehash`.
+            const P1: u64 = 11_400_714_785_074_694_791;
+            const P2: u64 = 14_029_467_366_897_019_727;
+            const P5: u64 = 2_870_177_450_012_600_261;
+            let mut acc = P5;
+            for item in items.iter() {
+                let lane = stable_hash(item)? as u64;
+                acc = acc.wrapping_add(lane.wrapping_mul(P2));
+                acc = acc.rotate_left(31);
+                acc = acc.wrapping_mul(P1);
+            }
+            acc = acc.wrapping_add((items.len() as u64) ^ (P5 ^ 3_527_539));
+            let h = acc as i64;
+            Some(if h == -1 { 1_546_275_796 } else { h })
+        }
+        _ => None,
+    }
+}
+
+/// The hashes of a set's items when all have a [`stable_hash`].
 fn int_hashes(items: &[Value]) -> Option<Vec<i64>> {
     if items.len() < 2 {
         return None;
     }
-    items
-        .iter()
-        .map(|v| {
-            matches!(v, Value::Int(_) | Value::Bool(_)).then(|| int_hash(as_index(v).unwrap_or(0)))
-        })
-        .collect()
+    items.iter().map(stable_hash).collect()
 }
 
 fn reorder(items: &[Value], order: impl Iterator<Item = usize>) -> Vec<Value> {
@@ -1281,14 +1361,30 @@ fn reorder(items: &[Value], order: impl Iterator<Item = usize>) -> Vec<Value> {
 }
 
 /// The iteration order of a set built by adding distinct `items` in order (displays,
-/// comprehensions, `set(iterable)`), as CPython's hash table gives it for ints. Sets of other
-/// values keep insertion order: CPython's order for str is randomised per process, and we do
-/// not model the hashes of other types.
-pub(crate) fn set_order(items: Vec<Value>) -> Vec<Value> {
-    match int_hashes(&items) {
+/// comprehensions, `set(iterable)`), as CPython's hash table gives it for values with a
+/// [`stable_hash`] (ints, floats, tuples of them). Sets of other values keep insertion order:
+/// CPython's order for str is randomised per process (any order is one CPython can print).
+pub(crate) fn set_order(items: Vec<Value>) -> Result<Vec<Value>> {
+    Ok(match int_hashes(&items) {
         Some(h) => reorder(&items, IntTable::add_all(&h, 0..items.len()).order()),
-        None => items,
+        None => {
+            check_unmixed(&items)?;
+            items
+        }
+    })
+}
+
+/// A set that mixes values of stable hashes with values of per-process hashes (str, NaN,
+/// None...) has an order that insertion order may not be (`{4, nan, 1717}` cannot print as
+/// that in CPython: 4 and 1717 sit in adjacent slots), so it needs Python.
+fn check_unmixed(items: &[Value]) -> Result<()> {
+    let stable = items.iter().filter(|v| stable_hash(v).is_some()).count();
+    if stable > 0 && stable < items.len() {
+        return Err(EvalError::needs(
+            "iteration order of a set mixing ints, floats or tuples with other values",
+        ));
     }
+    Ok(())
 }
 
 /// The order of a set computed by set algebra or copied from another set. We only model
@@ -1304,19 +1400,20 @@ pub(crate) fn derived_set_order(items: Vec<Value>, what: &str) -> Result<Vec<Val
             "iteration order of an int set built by {what}"
         )));
     }
-    Ok(set_order(items))
+    set_order(items)
 }
 
 /// The iteration order of a set display of more than two constants: CPython compiles it to a
 /// frozenset constant (built, then rebuilt by the compiler in its own order) that
 /// `SET_UPDATE` copies into a new set.
-pub(crate) fn const_display_order(items: Vec<Value>) -> Vec<Value> {
+pub(crate) fn const_display_order(items: Vec<Value>) -> Result<Vec<Value>> {
     let Some(h) = int_hashes(&items) else {
-        return items;
+        check_unmixed(&items)?;
+        return Ok(items);
     };
     let first: Vec<usize> = IntTable::add_all(&h, 0..items.len()).order().collect();
     let second = IntTable::add_all(&h, first);
-    reorder(&items, second.merged_into_empty(&h).order())
+    Ok(reorder(&items, second.merged_into_empty(&h).order()))
 }
 
 /// Python's `str.isspace()` for one character.

@@ -216,8 +216,9 @@ fn unpacking_in_for_targets() {
 
 #[test]
 fn recursion_is_bounded() {
-    let (kind, _) = exc("(lambda f: f(f))(lambda f: f(f))");
-    assert_eq!(kind, "RecursionError");
+    // How deep CPython gets depends on its recursion limit and on BitBake's own stack, so
+    // running out of our depth budget hands over to Python.
+    assert!(needs("(lambda f: f(f))(lambda f: f(f))").starts_with("recursion deeper"));
     assert_eq!(
         ok("(lambda f: f(f, 10))(lambda g, n: 1 if n <= 1 else n * g(g, n - 1))"),
         "3628800"
@@ -243,8 +244,22 @@ fn huge_results_are_refused() {
     ));
     assert!(matches!(
         ev("list(range(10**12))"),
-        Err(EvalError::Exception { .. })
+        Err(EvalError::NeedsPython { .. })
     ));
+    // CPython builds a few million items in megabytes: not a MemoryError of ours.
+    assert!(matches!(
+        ev("len(list(range(2 * 10**6)))"),
+        Err(EvalError::NeedsPython { .. })
+    ));
+    assert!(needs("'1'.zfill(10**12)").starts_with("result too large"));
+    assert!(needs("'a\\tb'.expandtabs(2**30)").starts_with("result too large"));
+    assert_eq!(
+        exc("'a'.expandtabs(2**31)"),
+        (
+            "OverflowError".to_owned(),
+            "Python int too large to convert to C int".to_owned()
+        )
+    );
     assert!(matches!(ev("len(list(range(10**6)))"), Ok(s) if s == "1000000"));
 }
 
@@ -277,6 +292,6 @@ fn deep_recursion_through_builtins_stays_on_the_stack() {
         "(lambda f: [f(f) for x in 'a'])(lambda g: [g(g) for x in 'a'])",
         "(lambda f: '{}'.format(f(f)))(lambda g: '{}'.format(g(g)))",
     ] {
-        assert_eq!(exc(src).0, "RecursionError", "{src}");
+        assert!(needs(src).starts_with("recursion deeper"), "{src}");
     }
 }

@@ -214,12 +214,20 @@ fn statement_mode_emits_indentation_tokens() {
     assert_eq!(kinds("a(\n  b)\nc \\\n  d\n"), "t t t t NL t t NL END");
     // Triple-quoted strings span lines.
     assert_eq!(kinds("a = '''x\n  y'''\nb\n"), "t t t NL t NL END");
-    // Expression mode is unchanged: no indentation tokens and no trailing newline.
+    // Expression mode emits no indentation tokens, but an indented new logical line is
+    // CPython's "unexpected indent" there too (blank and comment lines do not count).
     assert!(
-        !toks("a\n  b")
+        !toks("a(\n  b)\n# c\n")
             .iter()
             .any(|t| matches!(t, Tok::Indent | Tok::Dedent))
     );
+    for src in ["a\n  b", "# c\n  a", "\n\ta"] {
+        assert!(
+            matches!(tokenize(src), Err(EvalError::Syntax { message, .. }) if message == "unexpected indent"),
+            "{src:?}"
+        );
+    }
+    assert_eq!(toks("# c\n\n  \na").len(), 2);
 }
 
 #[test]

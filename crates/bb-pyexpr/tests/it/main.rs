@@ -6,6 +6,7 @@ mod api;
 mod differential;
 mod events;
 mod functions;
+mod fuzz_differential;
 mod props;
 mod run;
 mod store;

@@ -169,6 +169,25 @@ fn fuzz_regressions_do_not_crash() {
     assert!(n > 0, "no regression inputs in {}", dir.display());
 }
 
+/// Function bodies that once crashed or stalled the `pyfunc` fuzz target run to a result or
+/// an error (the target wraps them in `def __anon_fuzz(d):`).
+#[test]
+fn pyfunc_fuzz_regressions_do_not_crash() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/bb-pyexpr/fuzz-regressions-pyfunc");
+    // invariant: the directory is part of the repository.
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut n = 0;
+    for entry in entries.flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes);
+        let store = crate::store::StoreCtx::with(&[("PN", "foo")]);
+        let _ = bb_pyexpr::run_function(&format!("def __anon_fuzz(d):\n{body}"), &store);
+        n += 1;
+    }
+    assert!(n > 0, "no regression inputs in {}", dir.display());
+}
+
 /// Lines that combine into function bodies: statements, blocks at several indentation levels,
 /// and broken fragments.
 fn function_body() -> impl Strategy<Value = String> {

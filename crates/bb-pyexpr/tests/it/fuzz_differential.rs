@@ -1,0 +1,121 @@
+//! Replays `testdata/bb-pyexpr/fuzz-differential.tsv`: expressions found by fuzzing and by the
+//! audit of huge sizes, deep nesting and CPython's corner cases, with the result CPython gave
+//! (written by the `pyexpr-diff` example; no Python is needed here).
+
+use std::fmt::Write as _;
+
+use bb_pyexpr::{Context, EvalError};
+
+use crate::differential::testdata;
+
+/// The datastore of the fuzz target `pyexpr` and of `pyexpr-diff`; `expand` returns its input.
+struct Vars;
+
+impl Context for Vars {
+    fn get_var(&self, name: &str, _expand: bool) -> Result<Option<String>, EvalError> {
+        Ok(match name {
+            "PN" => Some("foo".to_owned()),
+            "DISTRO_FEATURES" => Some("systemd x11 pam".to_owned()),
+            "BB_GLOBAL_PYMODULES" => Some("os sys time".to_owned()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        })
+    }
+    fn get_var_flag(&self, _: &str, _: &str, _: bool) -> Result<Option<String>, EvalError> {
+        Ok(None)
+    }
+    fn expand(&self, text: &str) -> Result<String, EvalError> {
+        Ok(text.to_owned())
+    }
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut cs = s.chars();
+    while let Some(c) = cs.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match cs.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some(o) => out.push(o),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// `CHARS:FNV1A64` of a long result, as `pyexpr-diff` writes it.
+fn digest(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{}:{h:016x}", text.chars().count())
+}
+
+#[test]
+fn fuzz_finds_match_cpython() {
+    let table = testdata("fuzz-differential.tsv");
+    let mut failures = String::new();
+    let (mut checked, mut exact) = (0, 0);
+    for line in table.lines().filter(|l| !l.starts_with('#')) {
+        let cols: Vec<&str> = line.splitn(4, '\t').collect();
+        let [case, mark, want_kind, want] = cols[..] else {
+            panic!("malformed line: {line:?}");
+        };
+        let (case, want) = (unescape(case), unescape(want));
+        let (want_kind, digested) = match want_kind.strip_suffix("-digest") {
+            Some(k) => (k, true),
+            None => (want_kind, false),
+        };
+        let got = bb_pyexpr::eval(&case, &Vars);
+        let (kind, text) = match &got {
+            Ok(s) => ("ok", s.clone()),
+            Err(EvalError::Exception { kind, message }) => ("exc", format!("{kind}: {message}")),
+            Err(EvalError::Syntax {
+                message,
+                unterminated_string,
+            }) => (
+                "syntax",
+                format!("{} {message}", u8::from(*unterminated_string)),
+            ),
+            Err(EvalError::NeedsPython { .. }) => ("needs", String::new()),
+            Err(EvalError::Data(m)) => ("data", m.clone()),
+        };
+        let text = if digested { digest(&text) } else { text };
+        let same = kind == want_kind && text == want;
+        let ok = match mark {
+            "=" => same,
+            "~" => {
+                kind == want_kind
+                    && (kind == "syntax" || text.split(':').next() == want.split(':').next())
+            }
+            "!" => same || kind == "needs",
+            _ => panic!("unknown mark {mark:?} in {line:?}"),
+        };
+        checked += 1;
+        exact += usize::from(same);
+        if !ok {
+            let clip = |s: &str| s.chars().take(200).collect::<String>();
+            let _ = writeln!(
+                failures,
+                "{}\n    cpython {want_kind} {:?}\n    ours    {kind} {:?}",
+                clip(&case),
+                clip(&want),
+                clip(&text)
+            );
+        }
+    }
+    assert!(checked > 300, "only {checked} cases");
+    assert!(exact > 200, "only {exact} cases equal CPython's");
+    assert!(
+        failures.is_empty(),
+        "results differ from CPython's:\n{failures}"
+    );
+}
