@@ -1044,14 +1044,30 @@ fn fakeroot_tasks_run_in_a_worker_under_fakerootcmd() {
         "FAKEROOTDIRS made"
     );
 
-    // A Python task function: sent to a worker, which says what it cannot run.
+    // Python task functions run in a worker's task child with embedded CPython: the
+    // datastore, bb.note/bb.warn into the task's log (warnings reach the console),
+    // bb.fatal fails the task with its message.
     std::fs::write(
         dir.join("recipes/py_1.0.bb"),
-        "python do_compile() {\n    import json\n    bb.note(json.dumps([1]))\n}\n",
+        "python do_compile() {\n    import json, os\n    bb.note('made ' + json.dumps([d.getVar('PN'), 1]))\n    bb.warn('careful')\n    with open(os.path.join(d.getVar('TOPDIR'), 'py.out'), 'w') as f:\n        f.write(d.getVar('PN') + ' ' + str(os.getpid()))\n}\n",
     )
     .expect("invariant: write");
     let o = bake_env(&dir, &["py"]);
     let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("WARNING: py-1.0-r0 do_compile: careful"), "{t}");
+    let out = std::fs::read_to_string(dir.join("py.out")).expect("the Python task wrote");
+    assert!(out.starts_with("py "), "{out}");
+    let log = std::fs::read_to_string(dir.join("tmp/work/py/1.0-r0/temp/log.do_compile"))
+        .expect("the task's log");
+    assert!(log.contains("NOTE: made [\"py\", 1]"), "{log}");
+    std::fs::write(
+        dir.join("recipes/fatal_1.0.bb"),
+        "python do_compile() {\n    bb.fatal('no way')\n}\n",
+    )
+    .expect("invariant: write");
+    let o = bake_env(&dir, &["fatal"]);
+    let t = text(&o);
     assert!(!o.status.success(), "{t}");
-    assert!(t.contains("do_compile"), "{t}");
+    assert!(t.contains("no way"), "{t}");
 }

@@ -434,8 +434,7 @@ fn main() -> ExitCode {
         eprintln!("  {k}: {n}");
     }
     if let Some(path) = emit {
-        let tmp = path.with_extension("tsv.tmp");
-        let written = std::fs::write(&tmp, emitted).and_then(|()| std::fs::rename(&tmp, &path));
+        let written = bb_util::fs::atomic_write(&path, emitted.as_bytes());
         if let Err(e) = written {
             eprintln!("pyexpr-diff: {}: {e}", path.display());
             return ExitCode::FAILURE;

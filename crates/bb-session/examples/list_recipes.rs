@@ -60,14 +60,20 @@ mod tests {
         let dir = tmp.path().join("testdata/build-hello");
         copy(&root.join("testdata/build-hello"), &dir);
         let lines = super::list(&dir.to_string_lossy()).expect("lists");
-        assert_eq!(lines.len(), 2, "{lines:?}");
+        // The example's two recipes, with PV and LICENSE (meta/ adds its own).
+        let line = |pn: &str| {
+            lines
+                .iter()
+                .find(|l| l.starts_with(&format!("{pn} ")))
+                .cloned()
+                .unwrap_or_default()
+        };
         assert!(
-            lines[0].starts_with("libhello ")
-                && lines[0].contains(" 1.0 ")
-                && lines[0].ends_with("MIT"),
+            line("libhello").contains(" 1.0 ") && line("libhello").ends_with("MIT"),
             "{lines:?}"
         );
-        assert!(lines[1].starts_with("sayhello "), "{lines:?}");
+        assert!(line("sayhello").contains(" 1.0 "), "{lines:?}");
+        assert!(lines.windows(2).all(|w| w[0] <= w[1]), "sorted: {lines:?}");
     }
 
     fn copy(from: &std::path::Path, to: &std::path::Path) {
