@@ -86,21 +86,9 @@ mod tests {
         );
     }
 
+    /// The example's build directory and bake's `meta/`, without build outputs.
     fn copy(from: &std::path::Path, to: &std::path::Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for e in std::fs::read_dir(from).expect("readable").flatten() {
-            let name = e.file_name();
-            if ["tmp", "cache", "downloads", "expected"]
-                .iter()
-                .any(|n| name == *n)
-            {
-                continue;
-            }
-            if e.path().is_dir() {
-                copy(&e.path(), &to.join(&name));
-            } else {
-                std::fs::copy(e.path(), to.join(&name)).expect("copy");
-            }
-        }
+        bb_util::fs::copy_tree(from, to, &["tmp", "cache", "downloads", "expected"])
+            .expect("copies");
     }
 }

@@ -55,6 +55,27 @@ pub fn atomic_copy(src: &Path, dest: &Path) -> io::Result<()> {
     })
 }
 
+/// Copies the directory tree `from` to `to` (created as needed), leaving out every
+/// entry whose name is in `skip` (at any depth). Files are copied with their modes;
+/// symbolic links are followed.
+pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> io::Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| with_path(e, to))?;
+    for e in std::fs::read_dir(from).map_err(|e| with_path(e, from))? {
+        let e = e.map_err(|e| with_path(e, from))?;
+        let name = e.file_name();
+        if skip.iter().any(|s| name == *s) {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(&name));
+        if src.is_dir() {
+            copy_tree(&src, &dst, skip)?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(|e| with_path(e, &src))?;
+        }
+    }
+    Ok(())
+}
+
 /// `e` with the path it is about, as `fs_err` words it.
 fn with_path(e: io::Error, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{e} (path: {})", path.display()))

@@ -11,23 +11,8 @@ pub(crate) fn repo() -> PathBuf {
 /// Copies a tree, leaving out build outputs and expected results (`tmp`, `cache`,
 /// `downloads`, `expected`).
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("invariant: temp dir");
-    for e in std::fs::read_dir(from).expect("invariant: readable") {
-        let e = e.expect("invariant: entry");
-        let name = e.file_name();
-        if ["tmp", "cache", "downloads", "expected"]
-            .iter()
-            .any(|n| name == *n)
-        {
-            continue;
-        }
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(&name));
-        } else {
-            std::fs::copy(&p, to.join(&name)).expect("invariant: copy");
-        }
-    }
+    bb_util::fs::copy_tree(from, to, &["tmp", "cache", "downloads", "expected"])
+        .expect("invariant: the test trees copy");
 }
 
 /// A fresh copy of `testdata/build-hello` (with bake's `meta/` where its bblayers.conf

@@ -13,23 +13,7 @@ fn repo() -> PathBuf {
 }
 
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("invariant: temp dir");
-    for e in std::fs::read_dir(from).expect("invariant: readable") {
-        let e = e.expect("invariant: entry");
-        let name = e.file_name();
-        if ["tmp", "cache", "downloads", "expected"]
-            .iter()
-            .any(|n| name == *n)
-        {
-            continue;
-        }
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(&name));
-        } else {
-            std::fs::copy(&p, to.join(&name)).expect("invariant: copy");
-        }
-    }
+    bb_util::fs::copy_tree(from, to, &["tmp", "cache", "downloads", "expected"]).expect("copies");
 }
 
 /// A fresh copy of the example; returns (the temp dir to keep, the build directory).
