@@ -62,6 +62,7 @@ pub use error::{Error, Result, TaskError};
 pub use exec::{Builtins, TaskContext, TaskFailure, TaskOutcome, TaskRequest, run_task_here};
 pub use lock::BuildLock;
 pub use runner::{runner_main, set_runner_command};
+pub use rusage::{from_rusage, ignore_interrupts};
 pub use sched::{RunOptions, Scheduler, Summary, run_build};
 pub use stamps::StampIndex;
 

@@ -141,7 +141,8 @@ pub(crate) fn native_end(call: NativeCall) -> Option<Usage> {
     Some(since(&reaped, &grown))
 }
 
-fn from_rusage(ru: &libc::rusage) -> Usage {
+/// A `getrusage`/`wait4` reading as [`Usage`] (elapsed left at zero).
+pub fn from_rusage(ru: &libc::rusage) -> Usage {
     let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
     Usage {
         elapsed: 0.0,
@@ -189,7 +190,7 @@ pub(crate) fn since(before: &Usage, after: &Usage) -> Usage {
 /// Survives SIGINT in this process: a handler that does nothing (unlike SIG_IGN, a
 /// handler is reset to the default action in children when they execute their
 /// program, so the tasks still stop on Ctrl-C).
-pub(crate) fn ignore_interrupts() {
+pub fn ignore_interrupts() {
     extern "C" fn nothing(_: libc::c_int) {}
     // SAFETY: the handler is async-signal-safe (it does nothing); installing it has no
     // other precondition.

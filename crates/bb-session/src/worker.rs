@@ -428,7 +428,7 @@ fn worker_builtins() -> WorkerFuncs {
 /// written to stdout.
 pub fn worker_main() -> ExitCode {
     // Ctrl-C reaches the whole process group: the main process decides what to do.
-    ignore_interrupts();
+    bb_runqueue::ignore_interrupts();
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let hello: Hello = match lines.next().map(|l| l.map(|l| serde_json::from_str(&l))) {
@@ -596,19 +596,8 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &WorkerFuncs) -> Result<Reply, Stri
             return Err(format!("the task's process {how}"));
         }
     };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    reply.usage.cpu_user = secs(ru.ru_utime);
-    reply.usage.cpu_system = secs(ru.ru_stime);
-    reply.usage.disk_read = (ru.ru_inblock as u64).saturating_mul(512);
-    reply.usage.disk_write = (ru.ru_oublock as u64).saturating_mul(512);
+    let elapsed = reply.usage.elapsed;
+    reply.usage = bb_runqueue::from_rusage(&ru);
+    reply.usage.elapsed = elapsed;
     Ok(reply)
-}
-
-/// SIGINT and SIGQUIT are ignored: the main process stops the build.
-#[expect(unsafe_code, reason = "signal disposition")]
-fn ignore_interrupts() {
-    // SAFETY: setting a signal to SIG_IGN has no handler to race with.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-    }
 }
