@@ -72,10 +72,22 @@ pub struct FeedPackage {
     pub priority: usize,
 }
 
-/// Reads the `Packages` index of each directory (missing ones are skipped).
+/// Reads the `Packages` index of each directory, or its rpm `repodata/` (missing ones
+/// are skipped).
 pub fn read_feeds(dirs: &[PathBuf]) -> Result<Vec<FeedPackage>> {
     let mut out = Vec::new();
     for (prio, d) in dirs.iter().enumerate() {
+        if d.join("repodata/repomd.xml").is_file() {
+            for st in crate::repodata::read_repodata(d)? {
+                let loc = st.get("Filename").to_owned();
+                out.push(FeedPackage {
+                    stanza: st,
+                    file: d.join(loc),
+                    priority: prio,
+                });
+            }
+            continue;
+        }
         let index = d.join("Packages");
         let Ok(text) = fs_err::read_to_string(&index) else {
             continue;

@@ -26,9 +26,6 @@ fn format(d: &DataStore) -> Result<Format, String> {
 
 pub(crate) fn rootfs(d: &DataStore, log: &mut dyn Write) -> Result<(), String> {
     let format = format(d)?;
-    if format == Format::Rpm {
-        return Err("do_rootfs from an rpm feed is not implemented: use package_deb or package_ipk first in PACKAGE_CLASSES".to_owned());
-    }
     let deploy = dir(d, &format!("DEPLOY_DIR_{}", format.name().to_uppercase()))?;
     let mut feeds = Vec::new();
     for a in words(d, "PACKAGE_ARCHS")? {

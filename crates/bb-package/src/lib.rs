@@ -48,6 +48,7 @@ pub use package::{PackageOutcome, PackagedInfo, do_package};
 pub use pkgdata::{decode as pkgdata_decode, encode as pkgdata_encode, read_runtime};
 pub use qa::{Level, QaIssue};
 pub use rootfs::{Installed, RootfsConfig, RootfsOutcome, build_rootfs, resolve};
+pub use rpm::read_rpm;
 pub use shlibs::{ProviderMap, ShlibProvide, read_providers};
 pub use spec::{PackageConfig, PackageSpec, PkgVar, StripTools};
 pub use tree::{Kind, Tree, fnmatch};

@@ -8,6 +8,7 @@ use std::path::Path;
 use md5::Digest;
 
 use crate::archive;
+use crate::control::Stanza;
 use crate::debpkg::hex;
 use crate::error::{Error, Result};
 use crate::fsx::write_atomic;
@@ -89,12 +90,17 @@ fn header(what: &str, b: &[u8], at: usize) -> Result<(BTreeMap<u32, Tag>, usize)
 
 /// The main header's tags of an rpm file.
 pub(crate) fn read_rpm_header(what: &str, b: &[u8]) -> Result<BTreeMap<u32, Tag>> {
+    Ok(read_rpm_parts(what, b)?.0)
+}
+
+/// The main header's tags of an rpm file and the offset of its payload.
+pub(crate) fn read_rpm_parts(what: &str, b: &[u8]) -> Result<(BTreeMap<u32, Tag>, usize)> {
     if b.get(..4) != Some(&[0xed, 0xab, 0xee, 0xdb][..]) {
         return Err(Error::parse(what, 0, "not an rpm (no lead magic)"));
     }
     let (_, end) = header(what, b, 96)?;
     let main = end.div_ceil(8) * 8;
-    Ok(header(what, b, main)?.0)
+    header(what, b, main)
 }
 
 fn s(t: &BTreeMap<u32, Tag>, tag: u32) -> &str {
@@ -131,12 +137,12 @@ fn entries(t: &BTreeMap<u32, Tag>, names: u32, flags: u32, versions: u32) -> Str
     let v = list(t, versions);
     let mut out = String::new();
     for (i, name) in n.iter().enumerate() {
-        let flag = match f.get(i).copied().unwrap_or(0) & 0x0e {
-            0x02 => "LT",
-            0x04 => "GT",
-            0x08 => "EQ",
-            0x0a => "LE",
-            0x0c => "GE",
+        let flag = match crate::rpm::sense_op(f.get(i).copied().unwrap_or(0)) {
+            Some("<<") => "LT",
+            Some(">>") => "GT",
+            Some("=") => "EQ",
+            Some("<=") => "LE",
+            Some(">=") => "GE",
             _ => "",
         };
         let ver = v.get(i).map(String::as_str).unwrap_or("");
@@ -153,6 +159,15 @@ fn entries(t: &BTreeMap<u32, Tag>, names: u32, flags: u32, versions: u32) -> Str
         }
     }
     out
+}
+
+/// `<rpm:NAME>` around `entries`, or nothing when there are none (as createrepo writes).
+fn section(name: &str, entries: &str) -> String {
+    if entries.is_empty() {
+        String::new()
+    } else {
+        format!("    <rpm:{name}>\n{entries}    </rpm:{name}>\n")
+    }
 }
 
 /// Writes `dir/repodata/{primary.xml.gz,repomd.xml}` for the rpm files in `dir`.
@@ -181,7 +196,7 @@ pub(crate) fn write_repodata(dir: &Path, mtime: u64) -> Result<usize> {
             })
             .collect();
         body.push_str(&format!(
-            "<package type=\"rpm\">\n  <name>{}</name>\n  <arch>{}</arch>\n  <version epoch=\"0\" ver=\"{}\" rel=\"{}\"/>\n  <checksum type=\"sha256\" pkgid=\"YES\">{}</checksum>\n  <summary>{}</summary>\n  <description>{}</description>\n  <packager></packager>\n  <url></url>\n  <time file=\"{mtime}\" build=\"{mtime}\"/>\n  <size package=\"{}\" installed=\"{}\" archive=\"0\"/>\n  <location href=\"{}\"/>\n  <format>\n    <rpm:license>{}</rpm:license>\n    <rpm:group>{}</rpm:group>\n    <rpm:provides>\n{}    </rpm:provides>\n    <rpm:requires>\n{}    </rpm:requires>\n{}  </format>\n</package>\n",
+            "<package type=\"rpm\">\n  <name>{}</name>\n  <arch>{}</arch>\n  <version epoch=\"0\" ver=\"{}\" rel=\"{}\"/>\n  <checksum type=\"sha256\" pkgid=\"YES\">{}</checksum>\n  <summary>{}</summary>\n  <description>{}</description>\n  <packager></packager>\n  <url></url>\n  <time file=\"{mtime}\" build=\"{mtime}\"/>\n  <size package=\"{}\" installed=\"{}\" archive=\"0\"/>\n  <location href=\"{}\"/>\n  <format>\n    <rpm:license>{}</rpm:license>\n    <rpm:group>{}</rpm:group>\n    <rpm:provides>\n{}    </rpm:provides>\n    <rpm:requires>\n{}    </rpm:requires>\n{}{}{}  </format>\n</package>\n",
             xml(s(&t, 1000)),
             xml(s(&t, 1022)),
             xml(s(&t, 1001)),
@@ -196,6 +211,8 @@ pub(crate) fn write_repodata(dir: &Path, mtime: u64) -> Result<usize> {
             xml(s(&t, 1016)),
             entries(&t, 1047, 1112, 1113),
             entries(&t, 1049, 1048, 1050),
+            section("conflicts", &entries(&t, 1054, 1053, 1055)),
+            section("recommends", &entries(&t, 5046, 5048, 5047)),
             files_xml
         ));
     }
@@ -216,4 +233,201 @@ pub(crate) fn write_repodata(dir: &Path, mtime: u64) -> Result<usize> {
     );
     write_atomic(&repo.join("repomd.xml"), repomd.as_bytes())?;
     Ok(files.len())
+}
+
+/// Reads the primary index of an rpm feed directory (`repodata/repomd.xml` names it) as
+/// one stanza per package, with the fields do_rootfs resolves by: `Package`, `Version`
+/// (`[epoch:]ver-rel`), `Architecture`, `Depends`, `Recommends`, `Provides`, `Conflicts`
+/// and `Filename` (the location).
+pub(crate) fn read_repodata(dir: &Path) -> Result<Vec<Stanza>> {
+    use quick_xml::events::Event;
+    let repomd = dir.join("repodata/repomd.xml");
+    let what = repomd.display().to_string();
+    let text = fs_err::read_to_string(&repomd)?;
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut in_primary = false;
+    let mut href = None;
+    loop {
+        let at = reader.buffer_position();
+        match reader.read_event() {
+            Err(e) => return Err(xml_error(&what, &text, at, &e)),
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(e)) if e.local_name().as_ref() == b"data" => {
+                in_primary = attr(&e, b"type").as_deref() == Some("primary");
+            }
+            Ok(Event::Empty(e)) if in_primary && e.local_name().as_ref() == b"location" => {
+                href = attr(&e, b"href");
+            }
+            Ok(Event::End(e)) if e.local_name().as_ref() == b"data" => in_primary = false,
+            _ => {}
+        }
+    }
+    let href = href.ok_or_else(|| Error::parse(&what, 0, "no primary data location"))?;
+    if href.split('/').any(|c| c == "..") || href.starts_with('/') {
+        return Err(Error::Escapes {
+            path: href,
+            root: dir.to_owned(),
+        });
+    }
+    let primary = dir.join(&href);
+    let what = primary.display().to_string();
+    let raw = fs_err::read(&primary)?;
+    let xml = if href.ends_with(".gz") {
+        use std::io::Read;
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(raw.as_slice())
+            .read_to_string(&mut out)
+            .map_err(|e| Error::parse(&what, 0, format!("bad gzip data: {e}")))?;
+        out
+    } else {
+        String::from_utf8(raw).map_err(|e| Error::parse(&what, 0, e.to_string()))?
+    };
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut out = Vec::new();
+    let mut cur: Option<PrimaryPackage> = None;
+    let mut text_of: Option<&'static str> = None;
+    let mut list: Option<&'static str> = None;
+    loop {
+        let at = reader.buffer_position();
+        let ev = reader
+            .read_event()
+            .map_err(|e| xml_error(&what, &xml, at, &e))?;
+        match ev {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e)
+                if cur.is_some() || e.local_name().as_ref() == b"package" =>
+            {
+                let name = e.local_name();
+                let p = cur.get_or_insert_with(PrimaryPackage::default);
+                match name.as_ref() {
+                    b"name" => text_of = Some("name"),
+                    b"arch" => text_of = Some("arch"),
+                    b"version" => {
+                        let (ep, ver, rel) =
+                            (attr(&e, b"epoch"), attr(&e, b"ver"), attr(&e, b"rel"));
+                        let mut v = ver.unwrap_or_default();
+                        if let Some(rel) = rel.filter(|r| !r.is_empty()) {
+                            v = format!("{v}-{rel}");
+                        }
+                        if let Some(ep) = ep.filter(|e| !e.is_empty() && e != "0") {
+                            v = format!("{ep}:{v}");
+                        }
+                        p.version = v;
+                    }
+                    b"location" => p.location = attr(&e, b"href").unwrap_or_default(),
+                    b"provides" => list = Some("Provides"),
+                    b"requires" => list = Some("Depends"),
+                    b"recommends" => list = Some("Recommends"),
+                    b"conflicts" => list = Some("Conflicts"),
+                    b"entry" => {
+                        if let Some(l) = list {
+                            let n = attr(&e, b"name").unwrap_or_default();
+                            if n.starts_with("rpmlib(") || n.starts_with('/') {
+                                continue;
+                            }
+                            let op = match attr(&e, b"flags").as_deref() {
+                                Some("LT") => "<<",
+                                Some("GT") => ">>",
+                                Some("EQ") => "=",
+                                Some("LE") => "<=",
+                                Some("GE") => ">=",
+                                _ => "",
+                            };
+                            let mut v = attr(&e, b"ver").unwrap_or_default();
+                            if let Some(rel) = attr(&e, b"rel").filter(|r| !r.is_empty()) {
+                                v = format!("{v}-{rel}");
+                            }
+                            let dep = if op.is_empty() || v.is_empty() {
+                                n
+                            } else {
+                                format!("{n} ({op} {v})")
+                            };
+                            p.lists.entry(l).or_default().push(dep);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) => {
+                if let (Some(field), Some(p)) = (text_of, cur.as_mut()) {
+                    let v = t
+                        .unescape()
+                        .map_err(|e| xml_error(&what, &xml, at, &e))?
+                        .into_owned();
+                    match field {
+                        "name" => p.name = v,
+                        _ => p.arch = v,
+                    }
+                }
+            }
+            Event::End(e) => {
+                text_of = None;
+                match e.local_name().as_ref() {
+                    b"provides" | b"requires" | b"recommends" | b"conflicts" => list = None,
+                    b"package" => {
+                        if let Some(p) = cur.take() {
+                            out.push(p.stanza(&what)?);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// One `<package>` of primary.xml while it is read.
+#[derive(Default)]
+struct PrimaryPackage {
+    name: String,
+    arch: String,
+    version: String,
+    location: String,
+    lists: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl PrimaryPackage {
+    fn stanza(self, what: &str) -> Result<Stanza> {
+        if self.name.is_empty() || self.location.is_empty() {
+            return Err(Error::parse(
+                what,
+                0,
+                format!("package `{}` without a name or location", self.name),
+            ));
+        }
+        let mut st = Stanza::default();
+        st.fields.push(("Package".into(), self.name.clone()));
+        st.fields.push(("Version".into(), self.version));
+        st.fields.push(("Architecture".into(), self.arch));
+        for field in ["Depends", "Recommends", "Provides", "Conflicts"] {
+            let mut v = self.lists.get(field).cloned().unwrap_or_default();
+            if field == "Provides" {
+                let own = format!("{} (", self.name);
+                v.retain(|p| *p != self.name && !p.starts_with(&own));
+            }
+            if !v.is_empty() {
+                st.fields.push((field.into(), v.join(", ")));
+            }
+        }
+        st.fields.push(("Filename".into(), self.location));
+        Ok(st)
+    }
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+}
+
+/// An XML error at byte `at` of `text`, with its line and column.
+fn xml_error(what: &str, text: &str, at: u64, e: &dyn std::fmt::Display) -> Error {
+    let at = (at as usize).min(text.len());
+    let before = text.get(..at).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    Error::parse(what, line, format!("column {col}: {e}"))
 }

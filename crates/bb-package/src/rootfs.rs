@@ -216,7 +216,10 @@ pub fn build_rootfs(cfg: &RootfsConfig) -> Result<RootfsOutcome> {
     let mut owner_of: BTreeMap<String, String> = BTreeMap::new();
     let mut scripts = Vec::new();
     for p in &order {
-        let pkg = read_package(&p.file)?;
+        let pkg = match cfg.format {
+            Format::Rpm => crate::rpm::read_rpm(&p.file)?,
+            _ => read_package(&p.file)?,
+        };
         let name = pkg.control.get("Package").to_owned();
         let mut files = Vec::new();
         let mut ar = tar::Archive::new(pkg.data.as_slice());

@@ -2,7 +2,8 @@
 //! payload) without rpmbuild, deterministically: the build time is SOURCE_DATE_EPOCH,
 //! the build host `bake`, files sorted, owners from the record. `rpm -qpl` lists the
 //! files and `rpm -K` checks the SHA-256 header digest and the MD5 of header and
-//! payload.
+//! payload. Reading one back ([`read_rpm`]) gives the same [`ReadPackage`] as a `.deb`
+//! (control fields, scripts, the payload as a tar), which is what do_rootfs installs.
 
 use std::path::{Path, PathBuf};
 
@@ -10,11 +11,14 @@ use md5::Digest;
 
 use crate::archive::{self, Entry};
 use crate::control::PackageMeta;
-use crate::debpkg::hex;
+use crate::control::Stanza;
+use crate::debpkg::{ReadPackage, hex};
 use crate::deps::Dep;
+use crate::error::Error;
 use crate::error::Result;
 use crate::fsx::write_atomic;
 use crate::owners::OwnerRecord;
+use crate::repodata::{Tag, read_rpm_parts};
 
 const INT16: u32 = 3;
 const INT32: u32 = 4;
@@ -321,6 +325,7 @@ pub(crate) fn write_rpm(
     deps(&mut h, 1047, 1112, 1113, &provides);
     deps(&mut h, 1049, 1048, 1050, &meta.depends);
     deps(&mut h, 1054, 1053, 1055, &meta.conflicts);
+    deps(&mut h, 5046, 5048, 5047, &meta.recommends);
     h.add(
         1044,
         Value::Str(format!("{}-{}.src.rpm", meta.pn, meta.file_version())),
@@ -359,4 +364,209 @@ pub(crate) fn write_rpm(
     let file = outdir.join(meta.file_name(crate::control::Format::Rpm));
     write_atomic(&file, &out)?;
     Ok(file)
+}
+
+/// The deb-style constraint operator of RPMSENSE `flags` (`None`: no constraint).
+pub(crate) fn sense_op(flags: u64) -> Option<&'static str> {
+    match flags & 0x0e {
+        0x02 => Some("<<"),
+        0x04 => Some(">>"),
+        0x08 => Some("="),
+        0x0a => Some("<="),
+        0x0c => Some(">="),
+        _ => None,
+    }
+}
+
+/// A dependency list of the header as `a (>= 1.0), b` (rpmlib() and file requirements,
+/// which rpm itself satisfies, left out).
+fn dep_field(
+    t: &std::collections::BTreeMap<u32, Tag>,
+    names: u32,
+    flags: u32,
+    versions: u32,
+) -> String {
+    let strings = |tag| match t.get(&tag) {
+        Some(Tag::Strings(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    let n = strings(names);
+    let v = strings(versions);
+    let f = match t.get(&flags) {
+        Some(Tag::Ints(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    n.iter()
+        .enumerate()
+        .filter(|(_, name)| !name.starts_with("rpmlib(") && !name.starts_with('/'))
+        .map(|(i, name)| {
+            let ver = v.get(i).map(String::as_str).unwrap_or("");
+            match sense_op(f.get(i).copied().unwrap_or(0)) {
+                Some(op) if !ver.is_empty() => format!("{name} ({op} {ver})"),
+                _ => name.clone(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads an `.rpm` file: its main header as control fields (`Package`, `Version`
+/// `[epoch:]version-release`, `Architecture`, `Depends`, `Recommends`, `Provides`,
+/// `Conflicts`), its scriptlets, and its cpio payload turned into a tar.
+pub fn read_rpm(path: &Path) -> Result<ReadPackage> {
+    let what = path.display().to_string();
+    let bytes = fs_err::read(path)?;
+    let (t, payload_at) = read_rpm_parts(&what, &bytes)?;
+    let s = |tag| match t.get(&tag) {
+        Some(Tag::Strings(v)) => v.first().cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let name = s(1000);
+    if name.is_empty() {
+        return Err(Error::parse(&what, 0, "rpm header has no NAME"));
+    }
+    let mut version = format!("{}-{}", s(1001), s(1002));
+    if let Some(Tag::Ints(e)) = t.get(&1003)
+        && let Some(e) = e.first()
+    {
+        version = format!("{e}:{version}");
+    }
+    let mut control = Stanza::default();
+    let mut field = |k: &str, v: String| {
+        if !v.is_empty() {
+            control.fields.push((k.to_owned(), v));
+        }
+    };
+    field("Package", name.clone());
+    field("Version", version);
+    field("Architecture", s(1022));
+    field("Depends", dep_field(&t, 1049, 1048, 1050));
+    field("Recommends", dep_field(&t, 5046, 5048, 5047));
+    let provides = dep_field(&t, 1047, 1112, 1113);
+    field(
+        "Provides",
+        provides
+            .split(", ")
+            .filter(|p| *p != name && !p.starts_with(&format!("{name} (")))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    field("Conflicts", dep_field(&t, 1054, 1053, 1055));
+    let mut scripts = Vec::new();
+    for (tag, script) in [
+        (1023, "preinst"),
+        (1024, "postinst"),
+        (1025, "prerm"),
+        (1026, "postrm"),
+    ] {
+        let body = s(tag);
+        if !body.is_empty() {
+            scripts.push((script.to_owned(), body));
+        }
+    }
+    let compressor = s(1125);
+    let raw = bytes.get(payload_at..).unwrap_or(&[]);
+    let cpio = match compressor.as_str() {
+        "" | "gzip" => {
+            use std::io::Read;
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(raw)
+                .read_to_end(&mut out)
+                .map_err(|e| Error::parse(&what, 0, format!("bad gzip payload: {e}")))?;
+            out
+        }
+        other => {
+            return Err(Error::parse(
+                &what,
+                0,
+                format!("payload compressed with `{other}`: only gzip payloads can be installed"),
+            ));
+        }
+    };
+    let data = cpio_to_tar(&what, &cpio)?;
+    Ok(ReadPackage {
+        control,
+        scripts,
+        data,
+    })
+}
+
+/// A newc cpio archive re-written as a tar (modes, owners, times, links and device
+/// numbers kept), so that one installer serves every package format.
+fn cpio_to_tar(what: &str, cpio: &[u8]) -> Result<Vec<u8>> {
+    let bad = |at: usize, m: &str| Error::parse(what, 0, format!("cpio payload at byte {at}: {m}"));
+    let mut b = tar::Builder::new(Vec::new());
+    let mut at = 0usize;
+    loop {
+        let h = cpio
+            .get(at..at + 110)
+            .ok_or_else(|| bad(at, "truncated header"))?;
+        if &h[..6] != b"070701" && &h[..6] != b"070702" {
+            return Err(bad(at, "not a newc header"));
+        }
+        let field = |i: usize| -> Result<u32> {
+            let s = std::str::from_utf8(&h[6 + 8 * i..14 + 8 * i])
+                .ok()
+                .and_then(|s| u32::from_str_radix(s, 16).ok());
+            s.ok_or_else(|| bad(at, "bad hex field"))
+        };
+        let (mode, uid, gid, mtime, size) = (field(1)?, field(2)?, field(3)?, field(5)?, field(6)?);
+        let (rmaj, rmin, namesize) = (field(9)?, field(10)?, field(11)? as usize);
+        let name_at = at + 110;
+        let name = cpio
+            .get(name_at..name_at + namesize.saturating_sub(1))
+            .ok_or_else(|| bad(at, "truncated name"))?;
+        let name = String::from_utf8_lossy(name).into_owned();
+        let data_at = (name_at + namesize).div_ceil(4) * 4;
+        let body = cpio
+            .get(data_at..data_at + size as usize)
+            .ok_or_else(|| bad(at, "truncated data"))?;
+        at = (data_at + size as usize).div_ceil(4) * 4;
+        if name == "TRAILER!!!" {
+            break;
+        }
+        let path = name.trim_start_matches("./").trim_start_matches('/');
+        if path.is_empty() || path == "." {
+            continue;
+        }
+        let mut th = tar::Header::new_gnu();
+        th.set_mode(mode & 0o7777);
+        th.set_uid(u64::from(uid));
+        th.set_gid(u64::from(gid));
+        th.set_mtime(u64::from(mtime));
+        th.set_size(0);
+        match mode & 0o170000 {
+            0o040000 => {
+                th.set_entry_type(tar::EntryType::Directory);
+                b.append_data(&mut th, format!("./{path}/"), std::io::empty())?;
+            }
+            0o100000 => {
+                th.set_entry_type(tar::EntryType::Regular);
+                th.set_size(u64::from(size));
+                b.append_data(&mut th, format!("./{path}"), body)?;
+            }
+            0o120000 => {
+                th.set_entry_type(tar::EntryType::Symlink);
+                let target = String::from_utf8_lossy(body).into_owned();
+                b.append_link(&mut th, format!("./{path}"), target)?;
+            }
+            kind @ (0o020000 | 0o060000) => {
+                th.set_entry_type(if kind == 0o020000 {
+                    tar::EntryType::Char
+                } else {
+                    tar::EntryType::Block
+                });
+                th.set_device_major(rmaj)?;
+                th.set_device_minor(rmin)?;
+                b.append_data(&mut th, format!("./{path}"), std::io::empty())?;
+            }
+            other => {
+                return Err(bad(
+                    at,
+                    &format!("`{name}`: file type {other:o} cannot be installed"),
+                ));
+            }
+        }
+    }
+    Ok(b.into_inner()?)
 }

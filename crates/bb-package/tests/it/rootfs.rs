@@ -364,19 +364,109 @@ fn ipk_feed_gives_the_same_tree_as_the_deb_feed() {
     let a = build_rootfs(&cfg).unwrap();
     let b = build_rootfs(&rootfs_cfg(&top, vec![deb], &["app"])).unwrap();
     assert_eq!(names(&a), names(&b));
-    let listing = |r: &Path| {
-        sh(
-            r,
-            &[
-                "sh",
-                "-c",
-                "find . -printf '%p %y %m %l\\n' | sort && find . -type f | sort | xargs md5sum",
-            ],
-        )
-    };
     assert_eq!(
         listing(&top.join("rootfs-ipk")),
         listing(&top.join("rootfs"))
     );
     assert_eq!(a.manifest(), "app x86_64 1.0-r0\nlibfoo x86_64 1.0-r0\n");
+}
+
+/// The tree and owners of a root filesystem, as `find` and `md5sum` see them.
+fn listing(r: &Path) -> String {
+    sh(
+        r,
+        &[
+            "sh",
+            "-c",
+            "find . -printf '%p %y %m %l\\n' | sort && find . -type f | sort | xargs md5sum",
+        ],
+    )
+}
+
+#[test]
+fn rpm_feed_gives_the_same_tree_as_the_deb_feed_and_as_real_rpm() {
+    let (_t, top) = tmp();
+    let deb = feed(&top);
+    let rpms = build_feed(&top, Format::Rpm);
+    let dir = top.join("deploy/rpm/x86_64");
+    write_index(Format::Rpm, &dir).unwrap();
+    let mut cfg = rootfs_cfg(&top, vec![dir.clone()], &["app", "app-dbg"]);
+    cfg.format = Format::Rpm;
+    cfg.rootfs = top.join("rootfs-rpm");
+    let a = build_rootfs(&cfg).unwrap();
+    let b = build_rootfs(&rootfs_cfg(&top, vec![deb], &["app", "app-dbg"])).unwrap();
+    assert_eq!(
+        names(&a),
+        names(&b),
+        "the same closure (RDEPENDS and RRECOMMENDS) from the rpm index"
+    );
+    assert_eq!(
+        listing(&top.join("rootfs-rpm")),
+        listing(&top.join("rootfs"))
+    );
+    assert_eq!(
+        a.owners.get("/usr/bin/app").uid,
+        1000,
+        "owner from the rpm payload"
+    );
+    assert!(
+        a.manifest().starts_with("app x86_64 1.0-r0\n"),
+        "{}",
+        a.manifest()
+    );
+
+    // real rpm installing the same packages into an empty root gives the same tree
+    let root = top.join("rpm-root");
+    fs_err::create_dir_all(&root).unwrap();
+    let mut argv: Vec<String> = vec![
+        "rpm".into(),
+        format!("--root={}", root.display()),
+        "--dbpath=/rpmdb".into(),
+        "--nodeps".into(),
+        "--noscripts".into(),
+        "--ignorearch".into(),
+        "--ignoreos".into(),
+        "-i".into(),
+    ];
+    for p in &a.installed {
+        let f = rpms
+            .iter()
+            .find(|f| {
+                f.file_name().is_some_and(|n| {
+                    n.to_string_lossy() == format!("{}-{}.x86_64.rpm", p.name, p.version)
+                })
+            })
+            .unwrap_or_else(|| panic!("{} not written", p.name));
+        argv.push(f.display().to_string());
+    }
+    sh(
+        Path::new("/"),
+        &argv.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    fs_err::remove_dir_all(root.join("rpmdb")).unwrap();
+    assert_eq!(listing(&top.join("rootfs-rpm")), listing(&root));
+}
+
+#[test]
+fn a_broken_rpm_index_names_the_file_line_and_column() {
+    let (_t, top) = tmp();
+    build_feed(&top, Format::Rpm);
+    let dir = top.join("deploy/rpm/x86_64");
+    write_index(Format::Rpm, &dir).unwrap();
+    fs_err::write(
+        dir.join("repodata/repomd.xml"),
+        "<repomd>\n  <data type=\"primary\">\n    <location href=\"../../etc/passwd\"/>\n  </data>\n</repomd>\n",
+    )
+    .unwrap();
+    let mut cfg = rootfs_cfg(&top, vec![dir.clone()], &["app"]);
+    cfg.format = Format::Rpm;
+    let e = build_rootfs(&cfg).unwrap_err().to_string();
+    assert!(e.contains("`../../etc/passwd` escapes"), "{e}");
+    fs_err::write(
+        dir.join("repodata/repomd.xml"),
+        "<repomd>\n  <data type=\"primary\">\n    <location href=\"x\"/>\n  </dat>\n</repomd>\n",
+    )
+    .unwrap();
+    let e = build_rootfs(&cfg).unwrap_err().to_string();
+    assert!(e.contains("repomd.xml:4: column"), "{e}");
 }
