@@ -297,4 +297,27 @@ fn core_image_tiny_boots_matches_dpkg_and_is_reproducible() {
         changed,
         ["cpio.gz", "hello-boot_1.0-r0_amd64.deb", "tar.gz"]
     );
+
+    // The same image from the rpm feed (PACKAGE_CLASSES picks the format): the same tree.
+    append(
+        &a.join("conf/local.conf"),
+        "\nPACKAGE_CLASSES = \"package_rpm package_deb\"\n",
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_bake"))
+        .arg("core-image-tiny")
+        .current_dir(&a)
+        .env("BAKE_NO_PROGRESS", "1")
+        .env_remove("BBPATH")
+        .output()
+        .expect("invariant: bake runs");
+    assert!(o.status.success(), "rpm image build failed:\n{}", text(&o));
+    assert!(
+        a.join("tmp/deploy/rpm/x86_64/repodata/repomd.xml")
+            .is_file()
+    );
+    let from_rpm = tree_of(&a.join("tmp/work/core-image-tiny/1.0-r0/rootfs"), &[]);
+    assert_eq!(ours, from_rpm, "the rootfs from the rpm feed differs");
+    let manifest_rpm = std::fs::read_to_string(images.join("core-image-tiny-host.rootfs.manifest"))
+        .expect("invariant: manifest written");
+    assert_eq!(manifest_rpm, manifest.replace("amd64", "x86_64"));
 }
