@@ -220,6 +220,42 @@ fn main() {
             ]);
         })),
     ));
+    // the same from the rpm feed, against real rpm installing it
+    let rfeed = top.join("deploy-rpm/x86_64");
+    std::fs::create_dir_all(&rfeed).expect("invariant: mkdir");
+    write_package(Format::Rpm, &pkgdir, &meta, &owners, 1_520_598_896, &rfeed)
+        .expect("invariant: write");
+    write_index(Format::Rpm, &rfeed).expect("invariant: index");
+    let rpm_cfg = RootfsConfig {
+        format: Format::Rpm,
+        feeds: vec![rfeed.clone()],
+        rootfs: top.join("rootfs-rpm"),
+        ..rcfg.clone()
+    };
+    let t = median(|| {
+        build_rootfs(&rpm_cfg).expect("invariant: rootfs");
+    });
+    let rroot = top.join("rpm-root");
+    let rpm = rfeed.join("bench-1.0-r0.x86_64.rpm");
+    rows.push((
+        "do_rootfs from rpm (1 package, 5,000 files)".into(),
+        t,
+        "rpm --root -i".into(),
+        Some(median(|| {
+            let _ = std::fs::remove_dir_all(&rroot);
+            std::fs::create_dir_all(&rroot).expect("invariant: mkdir");
+            run(&[
+                "rpm",
+                &format!("--root={}", rroot.display()),
+                "--dbpath=/rpmdb",
+                "--nodeps",
+                "--noscripts",
+                "--ignorearch",
+                "-i",
+                &rpm.display().to_string(),
+            ]);
+        })),
+    ));
     #[expect(clippy::print_stdout, reason = "a bench prints its table")]
     {
         println!("| work | bb-package | usual tool | tool |");
