@@ -70,6 +70,15 @@ pub trait PythonHost: Send + Sync {
         event: &bb_pyexpr::Event,
     ) -> Result<(), PyFailure>;
 
+    /// Compiles `func` (a `def` met while parsing) as BitBake does when it parses one,
+    /// without running it. A syntax error is a [`PyFailure::Exception`] whose `traceback`
+    /// holds BitBake's report (`Error in compiling python function in FILE, line N:`, the
+    /// code lines around the error, the exception).
+    fn check_function(&self, func: &PyFunctionCall<'_>) -> Result<(), PyFailure> {
+        let _ = func;
+        Ok(())
+    }
+
     /// Applies `d.setVarFilter` expression `expr` to value `val` (`None` when the
     /// filter returns `None`).
     fn apply_filter(&self, expr: &str, val: &str) -> Result<Option<String>, PyFailure>;

@@ -284,6 +284,13 @@ pub fn run_function(source: &str, ctx: &dyn Context) -> Result<()> {
     })
 }
 
+/// Whether `source` (a module holding one `def`) is a function the native evaluator can
+/// parse. `Ok` means it is valid Python; an error means either a syntax error or a construct
+/// beyond the native parser (only CPython can tell which).
+pub fn check_function(source: &str) -> Result<()> {
+    exec::compile_function(source).map(|_| ())
+}
+
 /// Runs an event handler as BitBake does: `source` is `def NAME(e, d):\n<body>` (what
 /// BitBake compiles for a handler registered with `addhandler`); it is called with `event`
 /// (whose `e.data` is the datastore) and `d`. Errors as for [`run_function`].

@@ -120,6 +120,10 @@ impl PythonHost for Lazy {
     fn add_pylib(&self, dir: &str, namespace: &str) -> std::result::Result<(), PyFailure> {
         self.get()?.add_pylib(dir, namespace)
     }
+
+    fn check_function(&self, func: &PyFunctionCall<'_>) -> std::result::Result<(), PyFailure> {
+        self.get()?.check_function(func)
+    }
 }
 
 impl CPython {
@@ -182,7 +186,117 @@ fn failure(py: Python<'_>, e: PyErr) -> PyFailure {
     }
 }
 
+/// BitBake's report of a function that does not compile: where, the code lines around the
+/// error (four either side, the offending one marked), and the exception.
+fn compile_report(
+    func: &PyFunctionCall<'_>,
+    kind: &str,
+    message: &str,
+    lineno: Option<u32>,
+) -> String {
+    let body: Vec<&str> = func.source.split('\n').collect();
+    let mut out = format!(
+        "Error in compiling python function in {}, line {}:\n\n",
+        func.file,
+        lineno
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "None".to_owned())
+    );
+    match lineno {
+        Some(l) => {
+            out.push_str("The code lines resulting in this error were:\n");
+            // the error's line within the function (its `def` line is 1)
+            let at = i64::from(l) - i64::from(func.line.saturating_sub(1));
+            let first = (at - 4).max(1);
+            let last = (at + 4).min(body.len() as i64);
+            for i in first..=last {
+                let text = body
+                    .get((i - 1) as usize)
+                    .map(|t| t.trim_end())
+                    .unwrap_or("");
+                let mark = if i == at { " *** " } else { "     " };
+                out.push_str(&format!("{mark}{i:04}:{text}\n"));
+            }
+        }
+        None => {
+            out.push_str("The function causing this error was:\n");
+            for line in &body {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(&format!("{kind}: {message}"));
+    out
+}
+
 impl PythonHost for CPython {
+    fn check_function(&self, func: &PyFunctionCall<'_>) -> std::result::Result<(), PyFailure> {
+        // Every recipe re-reads the classes' `def`s: compile each text once per process,
+        // as BitBake's compile cache does.
+        static COMPILED: std::sync::Mutex<Option<std::collections::HashSet<blake3::Hash>>> =
+            std::sync::Mutex::new(None);
+        let key = {
+            let mut h = blake3::Hasher::new();
+            h.update(func.file.as_bytes());
+            h.update(&func.line.to_le_bytes());
+            h.update(func.source.as_bytes());
+            h.finalize()
+        };
+        let seen = |insert: bool| {
+            let mut g = COMPILED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let set = g.get_or_insert_with(Default::default);
+            if insert {
+                set.insert(key)
+            } else {
+                set.contains(&key)
+            }
+        };
+        if seen(false) {
+            return Ok(());
+        }
+        // padded so that CPython's line numbers are the file's, as BitBake pads
+        let text = format!(
+            "{}{}",
+            "\n".repeat(func.line.saturating_sub(1) as usize),
+            func.source
+        );
+        Python::attach(|py| {
+            let compiled = py
+                .import("builtins")
+                .and_then(|b| b.getattr("compile"))
+                .and_then(|c| c.call1((text.as_str(), func.file, "exec")));
+            match compiled {
+                Ok(_) => {
+                    seen(true);
+                    Ok(())
+                }
+                Err(e) => {
+                    let kind = e
+                        .get_type(py)
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|_| "Exception".to_owned());
+                    let message = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
+                    let lineno = e
+                        .value(py)
+                        .getattr("lineno")
+                        .and_then(|l| l.extract::<Option<u32>>())
+                        .ok()
+                        .flatten();
+                    let traceback = compile_report(func, &kind, &message, lineno);
+                    Err(PyFailure::Exception {
+                        kind,
+                        message,
+                        traceback,
+                    })
+                }
+            }
+        })
+    }
+
     fn eval_expr(
         &self,
         d: &DataStore,

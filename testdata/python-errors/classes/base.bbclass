@@ -1,0 +1,1 @@
+# empty: the fixture needs no class
