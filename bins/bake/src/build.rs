@@ -50,21 +50,16 @@ impl Observer for Watch<'_> {
 /// [`crate::record`]), the build is recorded from the moment the configuration is
 /// parsed, errors that stop it included.
 pub(crate) fn build(cli: &cli::Cli, session: &mut Session) -> anyhow::Result<ExitCode> {
-    let parsed_ok = ui::parse_session(session)?;
     let topdir = session.topdir().to_string_lossy().into_owned();
+    // The build is recorded from before the recipes are parsed, as Toaster creates it
+    // at ParseStarted: the parse progress shows in the web interface.
     let recorder = match crate::record::database(session.config(), &topdir) {
         Some(db) => {
             // The configuration as BitBake's server holds it (keys not expanded:
             // `FILES:${PN}-dev` stays so), as Toaster reads it.
             let task = session.default_task(cli.cmd.as_deref());
-            let parsed = session.parsed()?.parsed;
-            let start = crate::record::build_start(
-                session.cooker(),
-                session.config(),
-                &cli.targets,
-                &task,
-                parsed,
-            );
+            let start =
+                crate::record::build_start(session.cooker(), session.config(), &cli.targets, &task);
             match bb_toaster::Recorder::start(&db, start) {
                 Ok(r) => {
                     let r = Arc::new(r);
@@ -79,6 +74,7 @@ pub(crate) fn build(cli: &cli::Cli, session: &mut Session) -> anyhow::Result<Exi
         }
         None => None,
     };
+    let parsed_ok = ui::parse_session_to(session, recorder.as_deref())?;
     let code = if parsed_ok {
         match run(cli, session, recorder.as_ref()) {
             Ok(code) => code,

@@ -369,9 +369,12 @@ pub(crate) fn dashboard(req: &Req<'_>, d: &Db<'_>, bid: i64) -> Result<Page> {
              (SELECT count(*) FROM orm_task WHERE build_id = ?1 AND \"order\" IS NOT NULL AND task_executed), \
              (SELECT count(*) FROM orm_task WHERE build_id = ?1 AND outcome = 4), \
              (SELECT count(*) FROM orm_recipe r JOIN orm_layer_version lv ON lv.id = r.layer_version_id WHERE lv.build_id = ?1), \
-             (SELECT count(*) FROM orm_package WHERE build_id = ?1 AND size >= 0)",
+             (SELECT count(*) FROM orm_package WHERE build_id = ?1 AND size >= 0), \
+             (SELECT recipes_parsed FROM orm_build WHERE id = ?1), \
+             (SELECT recipes_to_parse FROM orm_build WHERE id = ?1), \
+             (SELECT count(*) FROM orm_task WHERE build_id = ?1)",
             &[int(bid)],
-            |r| (0..5).map(|i| r.get::<_, i64>(i)).collect::<rusqlite::Result<Vec<i64>>>(),
+            |r| (0..8).map(|i| r.get::<_, i64>(i)).collect::<rusqlite::Result<Vec<i64>>>(),
         )?
         .unwrap_or_default();
     let c = |i: usize| counts.get(i).copied().unwrap_or(0);
@@ -500,6 +503,29 @@ pub(crate) fn dashboard(req: &Req<'_>, d: &Db<'_>, bid: i64) -> Result<Page> {
             ("warnings", v(warnings.len())),
         ]),
     );
+    if b.outcome == 2 {
+        // A build in progress: recipes parsed, and tasks started (or skipped) of all, as
+        // `api/build/<id>` counts them (`parse`, `task`); the page polls it.
+        let pct = |n: i64, of: i64| {
+            if of <= 0 {
+                0
+            } else {
+                (n * 100 / of).clamp(0, 100)
+            }
+        };
+        ctx.insert(
+            "progress".into(),
+            map(vec![
+                ("api_url", v(format!("{}/api/build/{bid}", urls::ROOT))),
+                ("parsed", v(c(5))),
+                ("to_parse", v(c(6))),
+                ("parse_pct", v(pct(c(5), c(6)))),
+                ("tasks_started", v(c(0))),
+                ("tasks_total", v(c(7))),
+                ("tasks_pct", v(pct(c(0), c(7)))),
+            ]),
+        );
+    }
     ctx.insert(
         "show_warnings".into(),
         v(b.outcome != 0 && errors.is_empty()),
