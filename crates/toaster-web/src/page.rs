@@ -15,6 +15,9 @@ pub(crate) enum Page {
     Html(String),
     /// JSON with a status.
     Json(u16, serde_json::Value),
+    /// JSON text already safe in a script (as [`crate::html::json_script`] writes it),
+    /// with a status.
+    JsonText(u16, String),
     /// 302 to a URL of this site.
     Redirect(String),
     /// A file download.

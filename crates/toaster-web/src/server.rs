@@ -422,8 +422,9 @@ fn respond(p: Page) -> Response {
             pages::plain_error(404, &format!("{what} does not exist.")),
         ),
         Page::Redirect(to) => redirect(&to),
-        Page::Json(status, v) => {
-            let mut r = Response::new(Body::from(crate::html::json_script(&v)));
+        Page::Json(status, v) => respond(Page::JsonText(status, crate::html::json_script(&v))),
+        Page::JsonText(status, text) => {
+            let mut r = Response::new(Body::from(text));
             *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
