@@ -11,6 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod packaging;
+pub(crate) use packaging::Packaging;
+
 use bb_data::DataStore;
 use bb_toaster::{BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, TaskRow, VariableRow};
 

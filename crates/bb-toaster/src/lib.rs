@@ -79,5 +79,6 @@ mod schema;
 
 pub use error::{Error, Result};
 pub use recorder::{
-    BuildStart, DepTree, HistoryRow, LayerInfo, Logger, RecipeRow, Recorder, TaskRow, VariableRow,
+    BuildStart, DepTree, HistoryRow, ImageFile, ImageRow, InstalledPackage, LayerInfo, Logger,
+    PackageRow, RecipeRow, Recorder, TaskRow, VariableRow,
 };

@@ -23,13 +23,20 @@ mod rows;
 mod tests;
 mod writer;
 
-pub use rows::{BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, TaskRow, VariableRow};
+pub use rows::{
+    BuildStart, DepTree, HistoryRow, ImageFile, ImageRow, InstalledPackage, LayerInfo, PackageRow,
+    RecipeRow, TaskRow, VariableRow,
+};
 use writer::Writer;
 
 enum Msg {
     Config(Box<BuildStart>),
     Tree(Box<DepTree>),
     Event(BuildEvent, SystemTime),
+    /// Packages a recipe built.
+    Packages(Vec<PackageRow>),
+    /// What an image target made.
+    Image(Box<ImageRow>),
     /// Parse progress: recipe files done of total.
     Parse {
         done: i64,
@@ -244,6 +251,21 @@ impl Recorder {
             return;
         }
         let _ = self.tx.send(Msg::Parse { done, total });
+    }
+
+    /// Records the packages a recipe built (Toaster's `SinglePackageInfo`, sent after
+    /// its do_package): the packages with their files and dependencies; a dependency on
+    /// a package not built (yet) creates it with size -1, as Toaster does. Queued.
+    pub fn packages(&self, packages: Vec<PackageRow>) {
+        let _ = self.tx.send(Msg::Packages(packages));
+    }
+
+    /// Records what an image target made (Toaster's `ImagePkgList` and image
+    /// artifacts): its installed packages with their sizes and the dependencies between
+    /// them, its root filesystem's tree (the directory browser's data) and its image
+    /// files. Queued.
+    pub fn image(&self, image: ImageRow) {
+        let _ = self.tx.send(Msg::Image(Box::new(image)));
     }
 
     /// Records an event of the run queue (queued with the current time; never blocks on

@@ -37,7 +37,13 @@ pub(crate) enum Page {
 pub(crate) struct App {
     pub(crate) store: crate::store::Store,
     pub(crate) env: minijinja::Environment<'static>,
+    /// The timelines of finished builds, which never change: (build id, started,
+    /// completed) -> SVG, at most [`TIMELINES`] of them.
+    pub(crate) timelines: std::sync::Mutex<Vec<((i64, String, String), Option<String>)>>,
 }
+
+/// How many finished builds' timelines [`App::timelines`] keeps.
+pub(crate) const TIMELINES: usize = 8;
 
 /// One request, as the handlers see it.
 pub(crate) struct Req<'a> {

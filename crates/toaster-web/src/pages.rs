@@ -622,6 +622,38 @@ fn bars(d: &Db<'_>, bid: i64, recipe: Option<i64>) -> Result<Vec<Bar>> {
         .collect())
 }
 
+/// The timeline of build `b`; a finished build's is drawn once and kept (its tasks
+/// never change; the key holds its times, so a deleted build's id reused is redrawn).
+fn build_timeline(req: &Req<'_>, d: &Db<'_>, b: &BuildHead) -> Result<Option<String>> {
+    let draw = || -> Result<Option<String>> {
+        Ok(timeline::svg(bars(d, b.id, None)?, "build-timeline", &|t| {
+            urls::task(b.id, t)
+        }))
+    };
+    if b.outcome == 2 {
+        return draw();
+    }
+    let key = (b.id, b.started.clone(), b.completed.clone());
+    let lock = || {
+        req.app
+            .timelines
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some((_, svg)) = lock().iter().find(|(k, _)| *k == key) {
+        return Ok(svg.clone());
+    }
+    let svg = draw()?;
+    let mut cache = lock();
+    if !cache.iter().any(|(k, _)| *k == key) {
+        if cache.len() >= crate::page::TIMELINES {
+            cache.remove(0);
+        }
+        cache.push((key, svg.clone()));
+    }
+    Ok(svg)
+}
+
 /// `build/<bid>/tasks/`, `buildtime`, `cputime`, `diskio`; the time page has the
 /// timeline picture.
 pub(crate) fn tasks(req: &Req<'_>, d: &Db<'_>, bid: i64, view: TaskView) -> Result<Page> {
@@ -629,9 +661,7 @@ pub(crate) fn tasks(req: &Req<'_>, d: &Db<'_>, bid: i64, view: TaskView) -> Resu
     let t = tables::tasks(bid, view);
     let q = TableQuery::parse(&req.query);
     let timeline = if view == TaskView::Time && !q.json && q.cmd.is_empty() {
-        timeline::svg(bars(d, bid, None)?, "build-timeline", &|t| {
-            urls::task(bid, t)
-        })
+        build_timeline(req, d, &b)?
     } else {
         None
     };

@@ -58,6 +58,7 @@ fn router_for(database: &Path, log: Option<Log>, hosts: Option<Vec<String>>) -> 
     let app = App {
         store: crate::store::Store::open(database)?,
         env: crate::templates::environment()?,
+        timelines: std::sync::Mutex::new(Vec::new()),
     };
     let shared = Arc::new(Shared {
         app,

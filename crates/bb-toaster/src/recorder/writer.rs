@@ -12,6 +12,8 @@ use super::{Msg, layer_id, layer_version, now, unidentified_layer};
 use crate::error::{Result, db};
 use crate::model::{BuildOutcome, LogLevel, ScriptType, TaskOutcome};
 
+mod packages;
+
 /// `virtual:native:/p/x.bb` → `native:virtual`: Toaster's pathflags, the sorted
 /// prefixes of a recipe target.
 pub(super) fn pathflags(fn_name: &str) -> String {
@@ -169,6 +171,8 @@ impl Writer {
                         .map_err(db("insert log message"))?;
                     }
                     Msg::Event(ev, at) => self.record(&tx, &ev, at)?,
+                    Msg::Packages(p) => self.packages(&tx, &p)?,
+                    Msg::Image(i) => self.image(&tx, &i)?,
                     Msg::Parse { done, total } => {
                         // Toaster keeps the count only while it is within the total; the
                         // parser's threads may report out of order: it never goes back.

@@ -1,16 +1,22 @@
 // Browser tests of bake's Toaster web interface, ported from what Toaster's own
 // Selenium tests check (spec §3), over a database bake recorded: build 1 the example
 // (sayhello), build 2 its no-op rebuild, build 3 with sayhello's do_compile failing.
-// Run by run.sh, which starts the server and sets TOASTER_URL.
+// A second server (TOASTER_LIVE_URL) has the synthetic 10,000-task build (build 1) and
+// a slow build of the example that bake (BAKE_LIVE_PID) records while the first test
+// follows it, interrupts it with SIGINT and opens its gate (BAKE_LIVE_GATE).
+// Run by run.sh, which starts the servers and sets these variables.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.TOASTER_URL;
 const SHOTS = process.env.SCREENSHOT_DIR || "screenshots";
 const EXE = process.env.CHROMIUM || "/usr/bin/chromium";
-if (!BASE) throw new Error("TOASTER_URL is not set: run run.sh");
+const LIVE = process.env.TOASTER_LIVE_URL;
+const BAKE_PID = Number(process.env.BAKE_LIVE_PID);
+const GATE = process.env.BAKE_LIVE_GATE;
+if (!BASE || !LIVE || !BAKE_PID || !GATE) throw new Error("TOASTER_URL, TOASTER_LIVE_URL, BAKE_LIVE_PID or BAKE_LIVE_GATE is not set: run run.sh");
 mkdirSync(SHOTS, { recursive: true });
 
 let browser;
@@ -26,14 +32,14 @@ after(async () => { if (browser) await browser.close(); });
 
 // A page that records console errors and failed requests; `done` asserts there were none
 // and saves a screenshot.
-async function open(path, shot) {
+async function open(path, shot, base = BASE) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("requestfailed", (r) => errors.push("request failed: " + r.url()));
-  page.on("response", (r) => { if (r.status() >= 400 && r.url() !== BASE + path) errors.push(`${r.status()} for ${r.url()}`); });
-  const resp = await page.goto(BASE + path, { waitUntil: "load" });
+  page.on("response", (r) => { if (r.status() >= 400 && r.url() !== base + path) errors.push(`${r.status()} for ${r.url()}`); });
+  const resp = await page.goto(base + path, { waitUntil: "load" });
   return {
     page, resp,
     async done() {
@@ -46,11 +52,97 @@ async function open(path, shot) {
   };
 }
 
-async function json(path) {
-  const r = await fetch(BASE + path);
+async function json(path, base = BASE) {
+  const r = await fetch(base + path);
   assert.equal(r.status, 200, path);
   return r.json();
 }
+
+// `probe()` until it returns something truthy (polling every 100 ms, at most `ms`).
+async function until(what, probe, ms = 60000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// The width in percent of the bar `sel` (-1 when absent).
+function barWidth(sel) {
+  const e = document.querySelector(sel);
+  const m = e && /(\d+)%/.exec(e.style.width);
+  return m ? parseInt(m[1], 10) : -1;
+}
+
+test("a build followed live: progress moves without a reload, then Ctrl-C records it Cancelled", async () => {
+  const b = await until("the live build in api/building", async () => (await json("/toastergui/api/building", LIVE)).building[0]);
+  const id = b.id;
+  // Its dashboard shows the progress block and follows api/build without a reload.
+  const d = await open(`/toastergui/build/${id}`, "live-dashboard", LIVE);
+  assert.equal(await d.page.locator("#build-progress").count(), 1);
+  await d.page.waitForFunction(() => /^[1-9]\d* of \d+ tasks$/.test(document.getElementById("dashboard-task-text").textContent));
+  const before = await d.page.textContent("#dashboard-task-text");
+  await d.page.waitForFunction((t) => document.getElementById("dashboard-task-text").textContent !== t, before, { timeout: 60000 });
+  await d.page.screenshot({ path: `${SHOTS}/live-dashboard.png`, fullPage: true });
+  // The most recent builds box: its tasks bar grows, no reload.
+  const m = await open("/toastergui/builds/", "live-most-recent-builds", LIVE);
+  const bar = `#build-pc-done-bar-${id}`;
+  await m.page.waitForSelector(bar, { timeout: 60000 });
+  const first = await m.page.evaluate(barWidth, bar);
+  await m.page.waitForFunction(([sel, w]) => {
+    const e = document.querySelector(sel);
+    const x = e && /(\d+)%/.exec(e.style.width);
+    return x && parseInt(x[1], 10) > w;
+  }, [bar, first], { timeout: 60000 });
+  await m.page.screenshot({ path: `${SHOTS}/live-most-recent-builds.png`, fullPage: true });
+  // Ctrl-C: bake waits for the running task (its gate opened), records the build Cancelled.
+  process.kill(BAKE_PID, "SIGINT");
+  writeFileSync(GATE, "");
+  await until("the build cancelled", async () => (await json(`/toastergui/api/build/${id}`, LIVE)).build.outcome === "Cancelled");
+  await m.page.waitForSelector(`[data-latest-build-result="${id}"] [data-build-state="Cancelled"]`, { timeout: 10000 });
+  await m.done();
+  // The dashboard reloaded itself on the build's end and shows its outcome.
+  await d.page.waitForSelector('#build-result[data-outcome="Cancelled"]', { timeout: 10000 });
+  assert.equal(await d.page.locator("#build-progress").count(), 0);
+  await d.done();
+  const c = await open(`/toastergui/build/${id}/tasks/`, "cancelled-tasks", LIVE);
+  assert.ok(await c.page.locator("#buildtaskstable tbody tr").count() > 0);
+  await c.done();
+});
+
+test("the 10,000-task build: tasks table sorts and searches within limits", async () => {
+  const t0 = Date.now();
+  const p = await open("/toastergui/build/1/tasks/", "big-tasks", LIVE);
+  assert.ok(Date.now() - t0 < 5000, `the tasks page took ${Date.now() - t0} ms`);
+  const total = (await json("/toastergui/build/1/tasks/?format=json&limit=1", LIVE)).total;
+  assert.ok(total > 9000, `${total} tasks`);
+  // The default page size.
+  assert.equal(await p.page.locator("#buildtaskstable tbody tr").count(), 25);
+  // Sort by recipe, descending, through the column header.
+  await Promise.all([p.page.waitForURL(/orderby=recipe__name/), p.page.click("th.recipe__name a")]);
+  const asc = await p.page.locator("#buildtaskstable td.recipe__name").allTextContents();
+  assert.deepEqual(asc.map((s) => s.trim()), [...asc.map((s) => s.trim())].sort());
+  await Promise.all([p.page.waitForURL(/orderby=-recipe__name/), p.page.click("th.recipe__name a")]);
+  const desc = (await p.page.locator("#buildtaskstable td.recipe__name").allTextContents()).map((s) => s.trim());
+  assert.deepEqual(desc, [...desc].sort().reverse());
+  assert.notDeepEqual(desc, asc.map((s) => s.trim()));
+  // Search: every row matches, the count is of the matches only.
+  const t1 = Date.now();
+  await p.page.fill("#search-input-buildtaskstable", "recipe0999");
+  await Promise.all([p.page.waitForURL(/search=recipe0999/), p.page.click("#search-submit-buildtaskstable")]);
+  assert.ok(Date.now() - t1 < 5000, `the search took ${Date.now() - t1} ms`);
+  const found = (await p.page.locator("#buildtaskstable td.recipe__name").allTextContents()).map((s) => s.trim());
+  assert.ok(found.length > 0 && found.every((r) => r === "recipe0999"), found.join(", "));
+  // The time page of 10,000 tasks: a timeline, within limits.
+  const t2 = Date.now();
+  const tp = await open("/toastergui/build/1/buildtime", "big-buildtime", LIVE);
+  assert.ok(Date.now() - t2 < 5000, `the time page took ${Date.now() - t2} ms`);
+  assert.ok(await tp.page.locator("svg#build-timeline rect.task-bar").count() > 0);
+  await tp.done();
+  await p.done();
+});
 
 test("brand and health", async () => {
   const p = await open("/toastergui/builds/", "all-builds");
