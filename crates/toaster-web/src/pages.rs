@@ -626,9 +626,11 @@ fn bars(d: &Db<'_>, bid: i64, recipe: Option<i64>) -> Result<Vec<Bar>> {
 /// never change; the key holds its times, so a deleted build's id reused is redrawn).
 fn build_timeline(req: &Req<'_>, d: &Db<'_>, b: &BuildHead) -> Result<Option<String>> {
     let draw = || -> Result<Option<String>> {
-        Ok(timeline::svg(bars(d, b.id, None)?, "build-timeline", &|t| {
-            urls::task(b.id, t)
-        }))
+        Ok(timeline::svg(
+            bars(d, b.id, None)?,
+            "build-timeline",
+            &|t| urls::task(b.id, t),
+        ))
     };
     if b.outcome == 2 {
         return draw();

@@ -162,8 +162,12 @@ fn package_row(recipe: &str, file: &Path) -> Result<PackageRow, String> {
         .unwrap_or_default();
     let name = original.map_or_else(|| file_name.clone(), str::to_owned);
     let files: BTreeMap<String, i64> = match plain.get("FILES_INFO") {
-        Some(j) if !j.trim().is_empty() => serde_json::from_str(j)
-            .map_err(|e| format!("{}: FILES_INFO is not a JSON map of sizes: {e}", file.display()))?,
+        Some(j) if !j.trim().is_empty() => serde_json::from_str(j).map_err(|e| {
+            format!(
+                "{}: FILES_INFO is not a JSON map of sizes: {e}",
+                file.display()
+            )
+        })?,
         _ => BTreeMap::new(),
     };
     let mut deps = Vec::new();
@@ -183,7 +187,9 @@ fn package_row(recipe: &str, file: &Path) -> Result<PackageRow, String> {
     let size = get("PKGSIZE");
     Ok(PackageRow {
         recipe: recipe.to_owned(),
-        installed_name: Some(get("PKG")).filter(|p| !p.is_empty()).unwrap_or_else(|| name.clone()),
+        installed_name: Some(get("PKG"))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| name.clone()),
         name,
         version: get("PKGV"),
         revision: get("PKGR"),
@@ -306,8 +312,14 @@ fn tree(rootfs: &Path, owners_file: &Path) -> Result<Vec<ImageFile>, String> {
                 _ => InodeType::CharDevice,
             }),
             permission: permission(o.device.map_or(0, |d| d.mode)),
-            owner: users.get(&o.uid).cloned().unwrap_or_else(|| o.uid.to_string()),
-            group: groups.get(&o.gid).cloned().unwrap_or_else(|| o.gid.to_string()),
+            owner: users
+                .get(&o.uid)
+                .cloned()
+                .unwrap_or_else(|| o.uid.to_string()),
+            group: groups
+                .get(&o.gid)
+                .cloned()
+                .unwrap_or_else(|| o.gid.to_string()),
             ..ImageFile::default()
         });
     }
@@ -401,7 +413,8 @@ fn image(pn: &str, v: &ImageVars) -> Result<ImageRow, String> {
             }
         }
     }
-    let package_manifest = Path::new(&v.deploy_dir_image).join(format!("{}.manifest", v.image_name));
+    let package_manifest =
+        Path::new(&v.deploy_dir_image).join(format!("{}.manifest", v.image_name));
     Ok(ImageRow {
         target: pn.to_owned(),
         installed,

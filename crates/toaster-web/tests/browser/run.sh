@@ -4,7 +4,8 @@
 # sayhello do_compile fails), serves the database with `toaster-manage runserver`; a
 # second database holds the synthetic 10,000-task build and then a build of the example
 # with slow do_compile tasks that bake records while the browser follows it (the test
-# interrupts it with SIGINT, as Ctrl-C); then runs toaster.test.mjs (node's test runner, playwright-core driving Debian's headless
+# interrupts it with SIGINT, as Ctrl-C); a third holds `bake core-image-tiny` (packages,
+# the image's packages, files and image files); then runs toaster.test.mjs (node's test runner, playwright-core driving Debian's headless
 # chromium). Screenshots go to $SCREENSHOT_DIR (default: screenshots/ beside this file).
 # Fails, never skips, when chromium or playwright-core is missing: .ci/browser-setup
 # installs them.
@@ -32,8 +33,11 @@ work=$(mktemp -d)
 server=""
 live_server=""
 live_bake=""
+image_server=""
 cleanup() {
-  for p in "$server" "$live_server" "$live_bake"; do
+  # A live build still waiting at its gate ends now.
+  if [ -n "${live:-}" ] && [ -d "$live" ]; then touch "$live/gate"; fi
+  for p in "$server" "$live_server" "$live_bake" "$image_server"; do
     if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
   done
   rm -rf "$work"
@@ -80,6 +84,26 @@ serve "$db" "$work/server.log"
 server=$started_pid
 url=$started_url
 
+# A third database: `bake core-image-tiny` (issue 15's image) recorded from scratch in
+# another copy of the example: packages, their files and dependencies, the image's
+# installed packages, its file tree and image files. Its root filesystem stays for the
+# test to compare with.
+mkdir -p "$work/image/testdata"
+cp -r "$repo/meta" "$work/image/meta"
+cp -r "$repo/testdata/build-hello" "$work/image/testdata/build-hello"
+image_build="$work/image/testdata/build-hello"
+cat "$repo/testdata/toaster/local.conf.append" >> "$image_build/conf/local.conf"
+premirror=${BAKE_PREMIRROR:-$repo/../shared/premirror}
+echo "SOURCE_MIRROR_DIR = \"$premirror\"" >> "$image_build/conf/local.conf"
+t0=$(date +%s)
+(cd "$image_build" && PWD="$image_build" BAKE_NO_PROGRESS=1 env -u BBPATH -u TOASTER_DIR "$bake" core-image-tiny) > "$work/image.log" 2>&1 || {
+  tail -40 "$work/image.log"; echo "FAILED: bake core-image-tiny failed" >&2; exit 1; }
+echo "bake core-image-tiny: $(( $(date +%s) - t0 )) s"
+image_rootfs=$(ls -d "$image_build"/tmp/work/core-image-tiny/*/rootfs)
+serve "$image_build/toaster.sqlite" "$work/image-server.log"
+image_server=$started_pid
+image_url=$started_url
+
 # The second database: the synthetic 10,000-task build (build 1), then the example with
 # slow do_compile tasks and a do_install that waits for a gate file (build 2), recorded
 # while the tests watch; they send bake SIGINT (Ctrl-C), then open the gate.
@@ -101,13 +125,14 @@ live_url=$started_url
 live_bake=$!
 echo "recording a slow build (bake pid $live_bake) into $live_db"
 
+export TOASTER_IMAGE_URL="$image_url" IMAGE_ROOTFS="$image_rootfs"
 export TOASTER_URL="$url" TOASTER_LIVE_URL="$live_url" BAKE_LIVE_PID="$live_bake" BAKE_LIVE_GATE="$live/gate" CHROMIUM="$chromium"
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$here/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 cd "$here"
 status=0
 node --test --test-reporter=spec toaster.test.mjs || status=$?
-for log in "$work/server.log" "$work/live-server.log"; do
+for log in "$work/server.log" "$work/live-server.log" "$work/image-server.log"; do
   if [ -s "$log" ] && grep -q "toaster-web:" "$log"; then
     echo "the server logged errors ($log):" >&2
     grep "toaster-web:" "$log" >&2

@@ -7,7 +7,7 @@
 // Run by run.sh, which starts the servers and sets these variables.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync, readdirSync, lstatSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.TOASTER_URL;
@@ -16,7 +16,11 @@ const EXE = process.env.CHROMIUM || "/usr/bin/chromium";
 const LIVE = process.env.TOASTER_LIVE_URL;
 const BAKE_PID = Number(process.env.BAKE_LIVE_PID);
 const GATE = process.env.BAKE_LIVE_GATE;
-if (!BASE || !LIVE || !BAKE_PID || !GATE) throw new Error("TOASTER_URL, TOASTER_LIVE_URL, BAKE_LIVE_PID or BAKE_LIVE_GATE is not set: run run.sh");
+const IMAGE = process.env.TOASTER_IMAGE_URL;
+const ROOTFS = process.env.IMAGE_ROOTFS;
+if (!BASE || !LIVE || !BAKE_PID || !GATE || !IMAGE || !ROOTFS) {
+  throw new Error("TOASTER_URL, TOASTER_LIVE_URL, BAKE_LIVE_PID, BAKE_LIVE_GATE, TOASTER_IMAGE_URL or IMAGE_ROOTFS is not set: run run.sh");
+}
 mkdirSync(SHOTS, { recursive: true });
 
 let browser;
@@ -142,6 +146,64 @@ test("the 10,000-task build: tasks table sorts and searches within limits", asyn
   assert.ok(await tp.page.locator("svg#build-timeline rect.task-bar").count() > 0);
   await tp.done();
   await p.done();
+});
+
+// Every path of the image's root filesystem on disk.
+function rootfsPaths(dir, rel = "") {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = `${rel}/${name}`;
+    out.push(path);
+    if (lstatSync(`${dir}/${name}`).isDirectory()) out.push(...rootfsPaths(`${dir}/${name}`, path));
+  }
+  return out;
+}
+
+test("core-image-tiny: packages, the image's packages and files, as the rootfs holds them", async () => {
+  // The dashboard: an image target with its packages and image files.
+  const d = await open("/toastergui/build/1", "image-dashboard", IMAGE);
+  assert.equal(await d.page.textContent("#build-result strong"), "Succeeded");
+  const count = Number(await d.page.textContent("[data-value=target-package-count]"));
+  assert.ok(count >= 5, `${count} installed packages`);
+  const images = await d.page.locator("[data-links=image-artifacts] li").allTextContents();
+  assert.ok(images.some((t) => /core-image-tiny.*\.cpio\.gz/.test(t)), images.join(", "));
+  assert.ok(Number(await d.page.textContent("[data-value=package-count]")) > count);
+  // The installed packages page.
+  await Promise.all([d.page.waitForURL(/\/target\/\d+$/), d.page.click("[data-link=target-packages]")]);
+  const installed = (await d.page.locator("tbody td.name").allTextContents()).map((s) => s.trim());
+  for (const p of ["busybox", "sayhello", "libhello", "hello-boot"]) assert.ok(installed.some((n) => n.startsWith(p)), `${p} in ${installed}`);
+  await d.page.screenshot({ path: `${SHOTS}/image-installed-packages.png`, fullPage: true });
+  const target = d.page.url().match(/\/target\/(\d+)$/)[1];
+  await d.done();
+  // The packages built, and sayhello's page with its files and dependencies.
+  const k = await open("/toastergui/build/1/packages/?search=sayhello", "image-packages", IMAGE);
+  const names = (await k.page.locator("#builtpackagestable td.name").allTextContents()).map((s) => s.trim());
+  assert.ok(names.includes("sayhello") && names.includes("sayhello-dbg"), names.join(", "));
+  await Promise.all([k.page.waitForURL(/\/package\/\d+$/), k.page.click("#builtpackagestable td.name a >> text=/^sayhello$/")]);
+  assert.match(await k.page.textContent("body"), /\/usr\/bin\/sayhello/);
+  await k.page.screenshot({ path: `${SHOTS}/image-package.png`, fullPage: true });
+  const pid = k.page.url().match(/\/package\/(\d+)$/)[1];
+  await k.done();
+  const dep = await open(`/toastergui/build/1/package_built_dependencies/${pid}`, "image-package-dependencies", IMAGE);
+  assert.match(await dep.page.textContent("body"), /libhello/);
+  await dep.done();
+  // The directory browser: /usr/bin holds sayhello, from package sayhello.
+  const b = await open(`/toastergui/build/1/target/${target}/dirinfo?start=/usr/bin`, "image-dirinfo", IMAGE);
+  assert.match(await b.page.textContent("body"), /sayhello/);
+  await b.done();
+  const bin = await json(`/toastergui/dentries/build/1/target/${target}?start=/usr/bin`, IMAGE);
+  const say = bin.find((e) => e.name === "sayhello");
+  assert.ok(say && say.package === "sayhello" && !say.isdir, JSON.stringify(say));
+  // Every path of the root filesystem is in the recorded tree, and nothing else.
+  const recorded = [];
+  const walk = async (dir) => {
+    for (const e of await json(`/toastergui/dentries/build/1/target/${target}?start=${encodeURIComponent(dir)}`, IMAGE)) {
+      recorded.push(e.fullpath);
+      if (e.isdir) await walk(e.fullpath);
+    }
+  };
+  await walk("/");
+  assert.deepEqual([...recorded].sort(), rootfsPaths(ROOTFS).sort());
 });
 
 test("brand and health", async () => {

@@ -228,10 +228,7 @@ impl Writer {
             let id = insert(f, f.inode.unwrap_or(InodeType::Regular), parent, None)?;
             ids.insert(f.path.clone(), id);
         }
-        for l in files
-            .iter()
-            .filter(|f| f.inode == Some(InodeType::Symlink))
-        {
+        for l in files.iter().filter(|f| f.inode == Some(InodeType::Symlink)) {
             let parent_path = parent_of(&l.path);
             let to = l.link.as_deref().unwrap_or("");
             // A relative link is resolved against its directory, `..` dropping a part.
