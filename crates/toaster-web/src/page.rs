@@ -39,8 +39,11 @@ pub(crate) struct App {
     pub(crate) env: minijinja::Environment<'static>,
     /// The timelines of finished builds, which never change: (build id, started,
     /// completed) -> SVG, at most [`TIMELINES`] of them.
-    pub(crate) timelines: std::sync::Mutex<Vec<((i64, String, String), Option<String>)>>,
+    pub(crate) timelines: std::sync::Mutex<Vec<(TimelineKey, Option<String>)>>,
 }
+
+/// A finished build's timeline key: its id, start and end.
+pub(crate) type TimelineKey = (i64, String, String);
 
 /// How many finished builds' timelines [`App::timelines`] keeps.
 pub(crate) const TIMELINES: usize = 8;

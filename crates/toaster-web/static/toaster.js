@@ -181,6 +181,8 @@ function setupBuildProgress(box) {
     document.getElementById(bar).style.width = pc + "%";
     document.getElementById(text).textContent = n + " of " + of + " " + words;
   };
+  // The widths the page was rendered with (no inline styles: the CSP forbids them).
+  box.querySelectorAll(".bar[data-width]").forEach((b) => { b.style.width = b.dataset.width + "%"; });
   let timer = null;
   const poll = () => {
     fetch(url, { headers: { Accept: "application/json" } })

@@ -194,16 +194,19 @@ test("core-image-tiny: packages, the image's packages and files, as the rootfs h
   const bin = await json(`/toastergui/dentries/build/1/target/${target}?start=/usr/bin`, IMAGE);
   const say = bin.find((e) => e.name === "sayhello");
   assert.ok(say && say.package === "sayhello" && !say.isdir, JSON.stringify(say));
-  // Every path of the root filesystem is in the recorded tree, and nothing else.
+  // Every path of the root filesystem is in the recorded tree, and nothing else but the
+  // device nodes the image adds (IMAGE_DEVICE_NODES: in the archives, not on disk).
   const recorded = [];
+  const devices = [];
   const walk = async (dir) => {
     for (const e of await json(`/toastergui/dentries/build/1/target/${target}?start=${encodeURIComponent(dir)}`, IMAGE)) {
-      recorded.push(e.fullpath);
+      (/^[cb]/.test(e.permission) ? devices : recorded).push(e.fullpath);
       if (e.isdir) await walk(e.fullpath);
     }
   };
   await walk("/");
   assert.deepEqual([...recorded].sort(), rootfsPaths(ROOTFS).sort());
+  assert.ok(devices.includes("/dev/console"), devices.join(", "));
 });
 
 test("brand and health", async () => {
