@@ -428,6 +428,50 @@ fn image(pn: &str, v: &ImageVars) -> Result<ImageRow, String> {
 
 #[cfg(test)]
 mod tests {
+    use bb_toaster::model::PackageDependencyType as Dep;
+
+    #[test]
+    fn a_pkgdata_file_as_toaster_reads_it() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let file = dir.path().join("libhello");
+        fs_err::write(
+            &file,
+            "PN: libhello\nPKGV: 1.0\nPKGR: r0\nLICENSE: MIT\nSUMMARY: caf\\xe9\n\
+             RDEPENDS:libhello: libc6 (>= 2.3) host-libc\nRRECOMMENDS:libhello: libhello-doc\n\
+             PKG:libhello: libhello1\n\
+             FILES_INFO:libhello: {\"/usr/lib/libhello.so.1\": 15, \"/usr/lib/libhello.so.1.0\": 14232}\n\
+             PKGSIZE:libhello: 14247\n",
+        )
+        .unwrap_or_else(|e| panic!("write: {e}"));
+        let p = super::package_row("/l/libhello.bb", &file).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.recipe, "/l/libhello.bb");
+        assert_eq!(
+            (p.name.as_str(), p.installed_name.as_str()),
+            ("libhello", "libhello1")
+        );
+        assert_eq!((p.version.as_str(), p.revision.as_str()), ("1.0", "r0"));
+        assert_eq!(p.summary, "caf\u{e9}");
+        assert_eq!(p.size, 14247);
+        assert_eq!(
+            p.files,
+            [
+                ("/usr/lib/libhello.so.1".to_owned(), 15),
+                ("/usr/lib/libhello.so.1.0".to_owned(), 14232)
+            ]
+        );
+        assert_eq!(
+            p.deps,
+            [
+                (Dep::Rdepends, "libc6".to_owned()),
+                (Dep::Rdepends, "host-libc".to_owned()),
+                (Dep::Rrecommends, "libhello-doc".to_owned())
+            ]
+        );
+        fs_err::write(&file, "PKGSIZE:x: lots\n").unwrap_or_else(|e| panic!("write: {e}"));
+        let e = super::package_row("", &file).err().unwrap_or_default();
+        assert!(e.contains("PKGSIZE `lots` is not a number"), "{e}");
+    }
+
     #[test]
     fn permissions_as_ls_shows_them() {
         assert_eq!(super::permission(0o755), "rwxr-xr-x");

@@ -3,8 +3,8 @@
 # testdata/build-hello with bake itself (the example, a no-op rebuild, a build whose
 # sayhello do_compile fails), serves the database with `toaster-manage runserver`; a
 # second database holds the synthetic 10,000-task build and then a build of the example
-# with slow do_compile tasks that bake records while the browser follows it (the test
-# interrupts it with SIGINT, as Ctrl-C); a third holds `bake core-image-tiny` (packages,
+# whose tasks wait for gate files, which bake records while the browser follows it (the
+# test opens the gates and interrupts it with SIGINT, as Ctrl-C); a third holds `bake core-image-tiny` (packages,
 # the image's packages, files and image files); then runs toaster.test.mjs (node's test runner, playwright-core driving Debian's headless
 # chromium). Screenshots go to $SCREENSHOT_DIR (default: screenshots/ beside this file).
 # Fails, never skips, when chromium or playwright-core is missing: .ci/browser-setup
@@ -36,7 +36,7 @@ live_bake=""
 image_server=""
 cleanup() {
   # A live build still waiting at its gate ends now.
-  if [ -n "${live:-}" ] && [ -d "$live" ]; then touch "$live/gate"; fi
+  if [ -n "${live:-}" ] && [ -d "$live" ]; then touch "$live/gate1" "$live/gate2" "$live/gate3"; fi
   for p in "$server" "$live_server" "$live_bake" "$image_server"; do
     if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
   done
@@ -105,17 +105,16 @@ image_server=$started_pid
 image_url=$started_url
 
 # The second database: the synthetic 10,000-task build (build 1), then the example with
-# slow do_compile tasks and a do_install that waits for a gate file (build 2), recorded
-# while the tests watch; they send bake SIGINT (Ctrl-C), then open the gate.
+# tasks that wait for gate files (build 2), recorded while the test watches: it opens
+# the gates one at a time, sends bake SIGINT (Ctrl-C) and opens the last one.
 mkdir -p "$work/live"
 cp -r "$repo/meta" "$work/live/meta"
 mkdir -p "$work/live/testdata"
 cp -r "$repo/testdata/build-hello" "$work/live/testdata/build-hello"
 live="$work/live/testdata/build-hello"
 cat "$repo/testdata/toaster/local.conf.append" >> "$live/conf/local.conf"
-cat "$repo/testdata/toaster/slow.append" >> "$live/meta-hello/recipes-hello/libhello/libhello_1.0.bb"
-cat "$repo/testdata/toaster/slow.append" >> "$live/meta-hello/recipes-hello/sayhello/sayhello_1.0.bb"
-cat "$repo/testdata/toaster/gate.append" >> "$live/meta-hello/recipes-hello/sayhello/sayhello_1.0.bb"
+cat "$repo/testdata/toaster/gate-libhello.append" >> "$live/meta-hello/recipes-hello/libhello/libhello_1.0.bb"
+cat "$repo/testdata/toaster/gate-sayhello.append" >> "$live/meta-hello/recipes-hello/sayhello/sayhello_1.0.bb"
 live_db="$live/toaster.sqlite"
 "$synthetic" "$live_db" big
 serve "$live_db" "$work/live-server.log"
@@ -126,7 +125,7 @@ live_bake=$!
 echo "recording a slow build (bake pid $live_bake) into $live_db"
 
 export TOASTER_IMAGE_URL="$image_url" IMAGE_ROOTFS="$image_rootfs"
-export TOASTER_URL="$url" TOASTER_LIVE_URL="$live_url" BAKE_LIVE_PID="$live_bake" BAKE_LIVE_GATE="$live/gate" CHROMIUM="$chromium"
+export TOASTER_URL="$url" TOASTER_LIVE_URL="$live_url" BAKE_LIVE_PID="$live_bake" BAKE_LIVE_GATES="$live" CHROMIUM="$chromium"
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$here/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 cd "$here"

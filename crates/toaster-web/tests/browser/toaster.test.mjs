@@ -2,8 +2,11 @@
 // Selenium tests check (spec §3), over a database bake recorded: build 1 the example
 // (sayhello), build 2 its no-op rebuild, build 3 with sayhello's do_compile failing.
 // A second server (TOASTER_LIVE_URL) has the synthetic 10,000-task build (build 1) and
-// a slow build of the example that bake (BAKE_LIVE_PID) records while the first test
-// follows it, interrupts it with SIGINT and opens its gate (BAKE_LIVE_GATE).
+// a build of the example that bake (BAKE_LIVE_PID) records while the first test follows
+// it: its tasks wait for gate files in BAKE_LIVE_GATES (libhello's do_compile for gate1,
+// sayhello's do_compile for gate2, its do_install for gate3); the test opens them one at
+// a time and interrupts the build with SIGINT before the last. A third server
+// (TOASTER_IMAGE_URL) has `bake core-image-tiny`, whose root filesystem is IMAGE_ROOTFS.
 // Run by run.sh, which starts the servers and sets these variables.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -15,11 +18,11 @@ const SHOTS = process.env.SCREENSHOT_DIR || "screenshots";
 const EXE = process.env.CHROMIUM || "/usr/bin/chromium";
 const LIVE = process.env.TOASTER_LIVE_URL;
 const BAKE_PID = Number(process.env.BAKE_LIVE_PID);
-const GATE = process.env.BAKE_LIVE_GATE;
+const GATES = process.env.BAKE_LIVE_GATES;
 const IMAGE = process.env.TOASTER_IMAGE_URL;
 const ROOTFS = process.env.IMAGE_ROOTFS;
-if (!BASE || !LIVE || !BAKE_PID || !GATE || !IMAGE || !ROOTFS) {
-  throw new Error("TOASTER_URL, TOASTER_LIVE_URL, BAKE_LIVE_PID, BAKE_LIVE_GATE, TOASTER_IMAGE_URL or IMAGE_ROOTFS is not set: run run.sh");
+if (!BASE || !LIVE || !BAKE_PID || !GATES || !IMAGE || !ROOTFS) {
+  throw new Error("TOASTER_URL, TOASTER_LIVE_URL, BAKE_LIVE_PID, BAKE_LIVE_GATES, TOASTER_IMAGE_URL or IMAGE_ROOTFS is not set: run run.sh");
 }
 mkdirSync(SHOTS, { recursive: true });
 
@@ -86,24 +89,43 @@ test("a build followed live: progress moves without a reload, then Ctrl-C record
   // Its dashboard shows the progress block and follows api/build without a reload.
   const d = await open(`/toastergui/build/${id}`, "live-dashboard", LIVE);
   assert.equal(await d.page.locator("#build-progress").count(), 1);
-  await d.page.waitForFunction(() => /^[1-9]\d* of \d+ tasks$/.test(document.getElementById("dashboard-task-text").textContent));
+  // The build waits at libhello's do_compile (gate1): its tasks so far, then more.
+  await d.page.waitForFunction(() => /^[1-9]\d* of \d+ tasks$/.test(document.getElementById("dashboard-task-text").textContent), null, { timeout: 60000 });
+  await until("libhello's do_compile started", async () => {
+    const t = await json(`/toastergui/build/${id}/tasks/?format=json&search=do_compile`, LIVE);
+    return t.rows.length > 0;
+  });
+  await d.page.waitForTimeout(2000);
   const before = await d.page.textContent("#dashboard-task-text");
+  writeFileSync(`${GATES}/gate1`, "");
   await d.page.waitForFunction((t) => document.getElementById("dashboard-task-text").textContent !== t, before, { timeout: 60000 });
   await d.page.screenshot({ path: `${SHOTS}/live-dashboard.png`, fullPage: true });
   // The most recent builds box: its tasks bar grows, no reload.
   const m = await open("/toastergui/builds/", "live-most-recent-builds", LIVE);
   const bar = `#build-pc-done-bar-${id}`;
   await m.page.waitForSelector(bar, { timeout: 60000 });
+  // Now waiting at sayhello's do_compile (gate2): the bar grows once it is open.
+  await until("sayhello's do_compile started", async () => {
+    const t = await json(`/toastergui/build/${id}/tasks/?format=json&search=do_compile`, LIVE);
+    return t.rows.length > 1;
+  });
+  await m.page.waitForTimeout(2000);
   const first = await m.page.evaluate(barWidth, bar);
+  writeFileSync(`${GATES}/gate2`, "");
   await m.page.waitForFunction(([sel, w]) => {
     const e = document.querySelector(sel);
     const x = e && /(\d+)%/.exec(e.style.width);
     return x && parseInt(x[1], 10) > w;
   }, [bar, first], { timeout: 60000 });
   await m.page.screenshot({ path: `${SHOTS}/live-most-recent-builds.png`, fullPage: true });
-  // Ctrl-C: bake waits for the running task (its gate opened), records the build Cancelled.
+  // Ctrl-C while sayhello's do_install waits (gate3): bake stops it, starts nothing more
+  // and records the build Cancelled.
+  await until("sayhello's do_install started", async () => {
+    const t = await json(`/toastergui/build/${id}/tasks/?format=json&search=do_install`, LIVE);
+    return t.rows.length > 1;
+  });
   process.kill(BAKE_PID, "SIGINT");
-  writeFileSync(GATE, "");
+  writeFileSync(`${GATES}/gate3`, "");
   await until("the build cancelled", async () => (await json(`/toastergui/api/build/${id}`, LIVE)).build.outcome === "Cancelled");
   await m.page.waitForSelector(`[data-latest-build-result="${id}"] [data-build-state="Cancelled"]`, { timeout: 10000 });
   await m.done();
