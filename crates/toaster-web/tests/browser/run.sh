@@ -65,6 +65,7 @@ db="$build/toaster.sqlite"
 
 # serve DB LOG: starts a server on DB, sets $started_pid and $started_url.
 serve() {
+  : > "$2"
   "$manage" --database "$1" runserver 127.0.0.1:0 > "$2" 2>&1 &
   started_pid=$!
   started_url=""
