@@ -30,15 +30,14 @@ manage="$target/debug/toaster-manage"
 synthetic="$target/debug/examples/synthetic"
 
 work=$(mktemp -d)
-server=""
-live_server=""
+# Every server started (killed on exit even when the script stops half-way).
+servers=""
 live_bake=""
-image_server=""
 cleanup() {
   # A live build still waiting at its gate ends now.
   if [ -n "${live:-}" ] && [ -d "$live" ]; then touch "$live/gate1" "$live/gate2" "$live/gate3"; fi
-  for p in "$server" "$live_server" "$live_bake" "$image_server"; do
-    if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
+  for p in $servers $live_bake; do
+    kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true
   done
   rm -rf "$work"
 }
@@ -68,6 +67,7 @@ serve() {
   : > "$2"
   "$manage" --database "$1" runserver 127.0.0.1:0 > "$2" 2>&1 &
   started_pid=$!
+  servers="$servers $started_pid"
   started_url=""
   for _ in $(seq 1 100); do
     started_url=$(sed -n 's|^Starting server at \(http://[^/]*\)/.*|\1|p' "$2")
@@ -82,7 +82,6 @@ serve() {
   echo "serving $1 at $started_url"
 }
 serve "$db" "$work/server.log"
-server=$started_pid
 url=$started_url
 
 # A third database: `bake core-image-tiny` (issue 15's image) recorded from scratch in
@@ -102,7 +101,6 @@ t0=$(date +%s)
 echo "bake core-image-tiny: $(( $(date +%s) - t0 )) s"
 image_rootfs=$(ls -d "$image_build"/tmp/work/core-image-tiny/*/rootfs)
 serve "$image_build/toaster.sqlite" "$work/image-server.log"
-image_server=$started_pid
 image_url=$started_url
 
 # The second database: the synthetic 10,000-task build (build 1), then the example with
@@ -119,7 +117,6 @@ cat "$repo/testdata/toaster/gate-sayhello.append" >> "$live/meta-hello/recipes-h
 live_db="$live/toaster.sqlite"
 "$synthetic" "$live_db" big
 serve "$live_db" "$work/live-server.log"
-live_server=$started_pid
 live_url=$started_url
 (cd "$live" && PWD="$live" BAKE_NO_PROGRESS=1 exec env -u BBPATH -u TOASTER_DIR "$bake" sayhello) > "$work/live-bake.log" 2>&1 &
 live_bake=$!
