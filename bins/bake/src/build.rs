@@ -16,6 +16,8 @@ use crate::cli;
 struct Watch<'a> {
     console: Console,
     recorder: Option<&'a bb_toaster::Recorder>,
+    /// What the recipes package, for the recorder (see [`crate::record::Packaging`]).
+    packaging: &'a crate::record::Packaging,
 }
 
 impl Observer for Watch<'_> {
@@ -35,6 +37,7 @@ impl Observer for Watch<'_> {
 
     fn tasks_ready(&self, ready: &TasksReady<'_>) {
         if let Some(r) = self.recorder {
+            self.packaging.capture(ready.recipes);
             let hashes: Vec<String> = ready.plans.iter().map(|p| p.taskhash.clone()).collect();
             r.dep_tree(crate::record::dep_tree(
                 ready.graph,
@@ -50,21 +53,16 @@ impl Observer for Watch<'_> {
 /// [`crate::record`]), the build is recorded from the moment the configuration is
 /// parsed, errors that stop it included.
 pub(crate) fn build(cli: &cli::Cli, session: &mut Session) -> anyhow::Result<ExitCode> {
-    let parsed_ok = ui::parse_session(session)?;
     let topdir = session.topdir().to_string_lossy().into_owned();
+    // The build is recorded from before the recipes are parsed, as Toaster creates it
+    // at ParseStarted: the parse progress shows in the web interface.
     let recorder = match crate::record::database(session.config(), &topdir) {
         Some(db) => {
             // The configuration as BitBake's server holds it (keys not expanded:
             // `FILES:${PN}-dev` stays so), as Toaster reads it.
             let task = session.default_task(cli.cmd.as_deref());
-            let parsed = session.parsed()?.parsed;
-            let start = crate::record::build_start(
-                session.cooker(),
-                session.config(),
-                &cli.targets,
-                &task,
-                parsed,
-            );
+            let start =
+                crate::record::build_start(session.cooker(), session.config(), &cli.targets, &task);
             match bb_toaster::Recorder::start(&db, start) {
                 Ok(r) => {
                     let r = Arc::new(r);
@@ -79,6 +77,7 @@ pub(crate) fn build(cli: &cli::Cli, session: &mut Session) -> anyhow::Result<Exi
         }
         None => None,
     };
+    let parsed_ok = ui::parse_session_to(session, recorder.as_deref())?;
     let code = if parsed_ok {
         match run(cli, session, recorder.as_ref()) {
             Ok(code) => code,
@@ -137,6 +136,16 @@ fn run(
         })
         .collect();
     let (tx, rx) = std::sync::mpsc::channel();
+    // When recording, the events pass the packaging reader on their way to the console.
+    let packaging = Arc::new(crate::record::Packaging::default());
+    let (rx, tee) = match recorder {
+        Some(r) => {
+            let (to_printer, rx2) = std::sync::mpsc::channel();
+            let t = Arc::clone(&packaging).tee(Arc::clone(r), rx, to_printer);
+            (rx2, Some(t))
+        }
+        None => (rx, None),
+    };
     let printer_recorder = recorder.cloned();
     let logs = ui::IncludeLogs::from(&config);
     let printer = std::thread::spawn(move || {
@@ -145,9 +154,13 @@ fn run(
     let watch = Watch {
         console: Console::new(),
         recorder: recorder.map(|r| &**r),
+        packaging: &packaging,
     };
     let report = session.build(&req, &tx, &watch);
     drop(tx);
+    if let Some(t) = tee {
+        let _ = t.join();
+    }
     let failed_tasks = printer.join().unwrap_or_default();
     let report = match report {
         Ok(r) => r,

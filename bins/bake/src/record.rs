@@ -11,6 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod packaging;
+pub(crate) use packaging::Packaging;
+
 use bb_data::DataStore;
 use bb_toaster::{BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, TaskRow, VariableRow};
 
@@ -96,7 +99,6 @@ pub(crate) fn build_start(
     config: &DataStore,
     targets: &[String],
     task: &str,
-    parsed: usize,
 ) -> BuildStart {
     let mut keys = config.keys();
     keys.sort();
@@ -175,7 +177,8 @@ pub(crate) fn build_start(
         build_name,
         bitbake_version: var(config, "BB_VERSION"),
         cooker_log_path: var(config, "BB_CONSOLELOG"),
-        recipes_parsed: i64::try_from(parsed).unwrap_or(i64::MAX),
+        // Set as the recipes are parsed (`Recorder::parse_progress`).
+        recipes_parsed: 0,
         targets: targets
             .iter()
             .map(|t| match t.split_once(":do_") {

@@ -98,7 +98,11 @@ static WARNINGS: AtomicUsize = AtomicUsize::new(0);
 /// such a backlog for command-line builds).
 struct RecordSink {
     logger: Option<bb_toaster::Logger>,
-    backlog: Vec<(bb_toaster::model::LogLevel, String)>,
+    backlog: Vec<(
+        bb_toaster::model::LogLevel,
+        String,
+        Option<bb_events::TaskRef>,
+    )>,
 }
 
 static RECORD: std::sync::Mutex<RecordSink> = std::sync::Mutex::new(RecordSink {
@@ -113,8 +117,8 @@ pub fn record_to(logger: Option<bb_toaster::Logger>) {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(l) = &logger {
-        for (level, msg) in sink.backlog.drain(..) {
-            l.log(level, &msg, "", None);
+        for (level, msg, task) in sink.backlog.drain(..) {
+            l.log_task(level, &msg, "", None, task.as_ref());
         }
     }
     sink.logger = logger;
@@ -171,6 +175,17 @@ pub fn report_local(level: &str, msg: &str) {
 /// message is printed as knotty shows it (`PF do_task: message`) and recorded as the
 /// log record BitBake's server sends (the message alone).
 pub fn report_as(level: &str, msg: &str, recorded: Option<&str>) {
+    report_task_as(level, msg, recorded, None);
+}
+
+/// As [`report_as`], the recorded message linked to the task it is about (Toaster's
+/// `LogMessage.task`).
+pub fn report_task_as(
+    level: &str,
+    msg: &str,
+    recorded: Option<&str>,
+    task: Option<&bb_events::TaskRef>,
+) {
     match level {
         "WARNING" => WARNINGS.fetch_add(1, Ordering::Relaxed),
         "ERROR" => ERRORS.fetch_add(1, Ordering::Relaxed),
@@ -187,8 +202,8 @@ pub fn report_as(level: &str, msg: &str, recorded: Option<&str>) {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match &sink.logger {
-            Some(l) => l.log(level, text, "", None),
-            None => sink.backlog.push((level, text.to_owned())),
+            Some(l) => l.log_task(level, text, "", None, task),
+            None => sink.backlog.push((level, text.to_owned(), task.cloned())),
         }
     }
     print_level(level, msg);
@@ -276,9 +291,39 @@ impl Observer for Console {
 /// the progress, warnings, the summary line), printing each recipe that failed as
 /// BitBake logs it. True when every recipe parsed.
 pub fn parse_session(session: &mut bb_session::Session) -> Result<bool, bb_session::Error> {
-    let console = Console::new();
-    let res = session.parse(&console)?;
-    console.parse_done();
+    parse_session_to(session, None)
+}
+
+/// As [`parse_session`], the progress also told to `recorder` (Toaster's parse progress).
+pub fn parse_session_to(
+    session: &mut bb_session::Session,
+    recorder: Option<&bb_toaster::Recorder>,
+) -> Result<bool, bb_session::Error> {
+    /// The console, and the recorder for the progress.
+    struct Tee<'a> {
+        console: Console,
+        recorder: Option<&'a bb_toaster::Recorder>,
+    }
+    impl Observer for Tee<'_> {
+        fn status(&self, line: &str) {
+            self.console.status(line);
+        }
+        fn log(&self, level: Level, text: &str) {
+            self.console.log(level, text);
+        }
+        fn parse_progress(&self, done: usize, total: usize) {
+            self.console.parse_progress(done, total);
+            if let Some(r) = self.recorder {
+                r.parse_progress(done, total);
+            }
+        }
+    }
+    let tee = Tee {
+        console: Console::new(),
+        recorder,
+    };
+    let res = session.parse(&tee)?;
+    tee.console.parse_done();
     for w in &res.warnings {
         report_level("WARNING", w);
     }
@@ -420,10 +465,11 @@ pub fn print_events(
                 running.retain(|(i, _, _)| *i != task.index);
                 done += 1;
                 let who = name(&task.fn_name);
-                report_as(
+                report_task_as(
                     "ERROR",
                     &format!("{who} {}: {message}", task.task),
                     Some(&message),
+                    Some(&task),
                 );
                 if !log.is_empty() && std::path::Path::new(&log).exists() {
                     report_local("ERROR", &format!("Logfile of failure stored in: {log}"));
@@ -449,10 +495,11 @@ pub fn print_events(
             Some(BuildEvent::LogLine { task, line }) => {
                 // Warnings from a task reach the console, as bbwarn's do in BitBake.
                 if let Some(w) = line.strip_prefix("WARNING: ") {
-                    report_as(
+                    report_task_as(
                         "WARNING",
                         &format!("{} {}: {w}", name(&task.fn_name), task.task),
                         Some(w),
+                        Some(&task),
                     );
                 }
             }

@@ -68,6 +68,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "bb-cooker",
             "bb-data",
             "bb-events",
+            "bb-package",
             "bb-parse",
             "bb-pyexpr",
             "bb-python",

@@ -9,14 +9,17 @@
 //! - [`Recorder`]: [`Recorder::start`] writes the build, its targets, layers, recipes
 //!   and variables with their history in one transaction; [`Recorder::event`] queues
 //!   each [`bb_events::BuildEvent`] for a writer thread that commits in batches;
-//!   [`Recorder::finish`] waits for it.
+//!   [`Recorder::finish`] waits for it. [`Recorder::parse_progress`] records the parse
+//!   progress the web interface shows live, [`Recorder::packages`] and
+//!   [`Recorder::image`] what packaging made (packages, files, dependencies; an image's
+//!   installed packages, tree and image files).
 //! - [`manage`]: `buildslist`, `builddelete`, `checksettings`, `perf` and the crash
 //!   recovery of builds whose recorder died ([`manage::fail_stale_builds`]).
 //! - [`fixtures`]: `loaddata` of Django XML fixtures (`fixtures/*.xml`).
 //! - [`model`]: Toaster's enumerations with their stored values.
 //!
 //! Files: `db.rs` (connection, migrations, checks, vacuum), `schema.rs` (the SQL),
-//! `recorder.rs` (build start and the writer thread), `recovery.rs` (stale builds),
+//! `recorder.rs` (build start and the writer thread; `recorder/writer/packages.rs` packages and images), `recovery.rs` (stale builds),
 //! `manage.rs` (commands), `fixtures.rs` (XML fixtures), `model.rs` (enums),
 //! `error.rs`.
 //!
@@ -79,5 +82,6 @@ mod schema;
 
 pub use error::{Error, Result};
 pub use recorder::{
-    BuildStart, DepTree, HistoryRow, LayerInfo, Logger, RecipeRow, Recorder, TaskRow, VariableRow,
+    BuildStart, DepTree, HistoryRow, ImageFile, ImageRow, InstalledPackage, LayerInfo, Logger,
+    PackageRow, RecipeRow, Recorder, TaskRow, VariableRow,
 };

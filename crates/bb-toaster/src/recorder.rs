@@ -23,18 +23,32 @@ mod rows;
 mod tests;
 mod writer;
 
-pub use rows::{BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, TaskRow, VariableRow};
+pub use rows::{
+    BuildStart, DepTree, HistoryRow, ImageFile, ImageRow, InstalledPackage, LayerInfo, PackageRow,
+    RecipeRow, TaskRow, VariableRow,
+};
 use writer::Writer;
 
 enum Msg {
     Config(Box<BuildStart>),
     Tree(Box<DepTree>),
     Event(BuildEvent, SystemTime),
+    /// Packages a recipe built.
+    Packages(Vec<PackageRow>),
+    /// What an image target made.
+    Image(Box<ImageRow>),
+    /// Parse progress: recipe files done of total.
+    Parse {
+        done: i64,
+        total: i64,
+    },
     Log {
         level: LogLevel,
         message: String,
         pathname: String,
         lineno: Option<i64>,
+        /// The task the message is about (`LogMessage.task`).
+        task: Option<bb_events::TaskRef>,
     },
     /// The caller is done: an outcome not recorded by then is "failed".
     Finish,
@@ -54,6 +68,8 @@ pub struct Recorder {
     /// The configuration, until the build starts running (see [`Recorder::build_started`]).
     config: std::sync::Mutex<Option<Box<BuildStart>>>,
     config_sent: std::sync::atomic::AtomicBool,
+    /// The last parse progress sent, in thousandths (see [`Recorder::parse_progress`]).
+    parse_sent: std::sync::atomic::AtomicI64,
 }
 
 /// Records log messages into a build being recorded (see [`Recorder::logger`]).
@@ -65,6 +81,19 @@ pub struct Logger {
 impl Logger {
     /// As [`Recorder::log`].
     pub fn log(&self, level: LogLevel, message: &str, pathname: &str, lineno: Option<i64>) {
+        self.log_task(level, message, pathname, lineno, None);
+    }
+
+    /// As [`Recorder::log`], the message linked to the task it is about (a task's
+    /// warning or failure): Toaster's `LogMessage.task`, which the build dashboard links.
+    pub fn log_task(
+        &self,
+        level: LogLevel,
+        message: &str,
+        pathname: &str,
+        lineno: Option<i64>,
+        task: Option<&bb_events::TaskRef>,
+    ) {
         if level == LogLevel::Info {
             return;
         }
@@ -73,6 +102,7 @@ impl Logger {
             message: message.to_owned(),
             pathname: pathname.to_owned(),
             lineno,
+            task: task.cloned(),
         });
     }
 }
@@ -167,6 +197,7 @@ impl Recorder {
             writer: Some(writer),
             config: std::sync::Mutex::new(Some(Box::new(start))),
             config_sent: std::sync::atomic::AtomicBool::new(false),
+            parse_sent: std::sync::atomic::AtomicI64::new(-1),
         })
     }
 
@@ -200,6 +231,41 @@ impl Recorder {
         if let Some(c) = config {
             let _ = self.tx.send(Msg::Config(c));
         }
+    }
+
+    /// Parse progress, as Toaster stores BitBake's ParseStarted, ParseProgress and
+    /// ParseCompleted (`Build.recipes_to_parse`, `Build.recipes_parsed`): `done` recipe
+    /// files of `total`. The build is "Parsing" while `done < total`, which is what
+    /// `api/building` and the most-recent-builds box show. Queued, never blocks; only a
+    /// change of at least a thousandth, and the last file, are sent to the writer.
+    pub fn parse_progress(&self, done: usize, total: usize) {
+        use std::sync::atomic::Ordering;
+        let total = i64::try_from(total).unwrap_or(i64::MAX).max(1);
+        let done = i64::try_from(done).unwrap_or(i64::MAX).min(total);
+        let step = if done == total {
+            1000
+        } else {
+            done * 1000 / total
+        };
+        if self.parse_sent.fetch_max(step, Ordering::SeqCst) >= step {
+            return;
+        }
+        let _ = self.tx.send(Msg::Parse { done, total });
+    }
+
+    /// Records the packages a recipe built (Toaster's `SinglePackageInfo`, sent after
+    /// its do_package): the packages with their files and dependencies; a dependency on
+    /// a package not built (yet) creates it with size -1, as Toaster does. Queued.
+    pub fn packages(&self, packages: Vec<PackageRow>) {
+        let _ = self.tx.send(Msg::Packages(packages));
+    }
+
+    /// Records what an image target made (Toaster's `ImagePkgList` and image
+    /// artifacts): its installed packages with their sizes and the dependencies between
+    /// them, its root filesystem's tree (the directory browser's data) and its image
+    /// files. Queued.
+    pub fn image(&self, image: ImageRow) {
+        let _ = self.tx.send(Msg::Image(Box::new(image)));
     }
 
     /// Records an event of the run queue (queued with the current time; never blocks on

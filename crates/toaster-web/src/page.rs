@@ -15,6 +15,9 @@ pub(crate) enum Page {
     Html(String),
     /// JSON with a status.
     Json(u16, serde_json::Value),
+    /// JSON text already safe in a script (as [`crate::html::json_script`] writes it),
+    /// with a status.
+    JsonText(u16, String),
     /// 302 to a URL of this site.
     Redirect(String),
     /// A file download.
@@ -34,7 +37,16 @@ pub(crate) enum Page {
 pub(crate) struct App {
     pub(crate) store: crate::store::Store,
     pub(crate) env: minijinja::Environment<'static>,
+    /// The timelines of finished builds, which never change: (build id, started,
+    /// completed) -> SVG, at most [`TIMELINES`] of them.
+    pub(crate) timelines: std::sync::Mutex<Vec<(TimelineKey, Option<String>)>>,
 }
+
+/// A finished build's timeline key: its id, start and end.
+pub(crate) type TimelineKey = (i64, String, String);
+
+/// How many finished builds' timelines [`App::timelines`] keeps.
+pub(crate) const TIMELINES: usize = 8;
 
 /// One request, as the handlers see it.
 pub(crate) struct Req<'a> {

@@ -369,9 +369,12 @@ pub(crate) fn dashboard(req: &Req<'_>, d: &Db<'_>, bid: i64) -> Result<Page> {
              (SELECT count(*) FROM orm_task WHERE build_id = ?1 AND \"order\" IS NOT NULL AND task_executed), \
              (SELECT count(*) FROM orm_task WHERE build_id = ?1 AND outcome = 4), \
              (SELECT count(*) FROM orm_recipe r JOIN orm_layer_version lv ON lv.id = r.layer_version_id WHERE lv.build_id = ?1), \
-             (SELECT count(*) FROM orm_package WHERE build_id = ?1 AND size >= 0)",
+             (SELECT count(*) FROM orm_package WHERE build_id = ?1 AND size >= 0), \
+             (SELECT recipes_parsed FROM orm_build WHERE id = ?1), \
+             (SELECT recipes_to_parse FROM orm_build WHERE id = ?1), \
+             (SELECT count(*) FROM orm_task WHERE build_id = ?1)",
             &[int(bid)],
-            |r| (0..5).map(|i| r.get::<_, i64>(i)).collect::<rusqlite::Result<Vec<i64>>>(),
+            |r| (0..8).map(|i| r.get::<_, i64>(i)).collect::<rusqlite::Result<Vec<i64>>>(),
         )?
         .unwrap_or_default();
     let c = |i: usize| counts.get(i).copied().unwrap_or(0);
@@ -500,6 +503,29 @@ pub(crate) fn dashboard(req: &Req<'_>, d: &Db<'_>, bid: i64) -> Result<Page> {
             ("warnings", v(warnings.len())),
         ]),
     );
+    if b.outcome == 2 {
+        // A build in progress: recipes parsed, and tasks started (or skipped) of all, as
+        // `api/build/<id>` counts them (`parse`, `task`); the page polls it.
+        let pct = |n: i64, of: i64| {
+            if of <= 0 {
+                0
+            } else {
+                (n * 100 / of).clamp(0, 100)
+            }
+        };
+        ctx.insert(
+            "progress".into(),
+            map(vec![
+                ("api_url", v(format!("{}/api/build/{bid}", urls::ROOT))),
+                ("parsed", v(c(5))),
+                ("to_parse", v(c(6))),
+                ("parse_pct", v(pct(c(5), c(6)))),
+                ("tasks_started", v(c(0))),
+                ("tasks_total", v(c(7))),
+                ("tasks_pct", v(pct(c(0), c(7)))),
+            ]),
+        );
+    }
     ctx.insert(
         "show_warnings".into(),
         v(b.outcome != 0 && errors.is_empty()),
@@ -562,33 +588,72 @@ fn bars(d: &Db<'_>, bid: i64, recipe: Option<i64>) -> Result<Vec<Bar>> {
             vec![int(bid)],
         ),
     };
+    // Times are parsed as the rows are read: no copy of the 10,000 timestamps of a
+    // big build.
+    let time = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<f64>> {
+        Ok(r.get_ref(i)?.as_str_or_null()?.and_then(epoch))
+    };
     let rows = d.rows("timeline", sql, &params, |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, i64>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, Option<String>>(4)?,
+            time(r, 3)?,
+            time(r, 4)?,
             r.get::<_, Option<f64>>(5)?,
         ))
     })?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, label, outcome, started, ended, elapsed)| {
-            let start = epoch(started.as_deref()?)?;
-            let end = match ended.as_deref().and_then(epoch) {
+        .filter_map(|(id, label, outcome, start, end, elapsed)| {
+            let start = start?;
+            let end = match end {
                 Some(e) => e,
                 None => start + elapsed?,
             };
             Some(Bar {
                 label,
-                url: urls::task(bid, id),
+                task: id,
                 start,
                 end,
                 outcome,
             })
         })
         .collect())
+}
+
+/// The timeline of build `b`; a finished build's is drawn once and kept (its tasks
+/// never change; the key holds its times, so a deleted build's id reused is redrawn).
+fn build_timeline(req: &Req<'_>, d: &Db<'_>, b: &BuildHead) -> Result<Option<String>> {
+    let draw = || -> Result<Option<String>> {
+        Ok(timeline::svg(
+            bars(d, b.id, None)?,
+            "build-timeline",
+            &|t| urls::task(b.id, t),
+        ))
+    };
+    if b.outcome == 2 {
+        return draw();
+    }
+    let key = (b.id, b.started.clone(), b.completed.clone());
+    let lock = || {
+        req.app
+            .timelines
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some((_, svg)) = lock().iter().find(|(k, _)| *k == key) {
+        return Ok(svg.clone());
+    }
+    let svg = draw()?;
+    let mut cache = lock();
+    if !cache.iter().any(|(k, _)| *k == key) {
+        if cache.len() >= crate::page::TIMELINES {
+            cache.remove(0);
+        }
+        cache.push((key, svg.clone()));
+    }
+    Ok(svg)
 }
 
 /// `build/<bid>/tasks/`, `buildtime`, `cputime`, `diskio`; the time page has the
@@ -598,7 +663,7 @@ pub(crate) fn tasks(req: &Req<'_>, d: &Db<'_>, bid: i64, view: TaskView) -> Resu
     let t = tables::tasks(bid, view);
     let q = TableQuery::parse(&req.query);
     let timeline = if view == TaskView::Time && !q.json && q.cmd.is_empty() {
-        timeline::svg(bars(d, bid, None)?, "build-timeline")
+        build_timeline(req, d, &b)?
     } else {
         None
     };
@@ -1007,7 +1072,9 @@ pub(crate) fn recipe(req: &Req<'_>, d: &Db<'_>, bid: i64, rid: i64, tab: i64) ->
             },
         )?;
         ctx.insert("tasks".into(), Value::from(tasks));
-        if let Some(svg) = timeline::svg(bars(d, bid, Some(rid))?, "recipe-timeline") {
+        if let Some(svg) = timeline::svg(bars(d, bid, Some(rid))?, "recipe-timeline", &|t| {
+            urls::task(bid, t)
+        }) {
             // invariant: timeline::svg escapes every text it writes.
             ctx.insert("timeline".into(), Value::from_safe_string(svg));
         }
@@ -1139,8 +1206,87 @@ pub(crate) fn target(req: &Req<'_>, d: &Db<'_>, bid: i64, tid: i64) -> Result<Pa
     build_table(req, d, &b, &t, &name, None)
 }
 
-/// One entry of the image's directory tree.
-fn dentries(d: &Db<'_>, bid: i64, tid: i64, start: &str) -> Result<Vec<serde_json::Value>> {
+/// One entry of an image's directory (`dentries`).
+struct Dentry {
+    parent: String,
+    name: String,
+    fullpath: String,
+    isdir: bool,
+    childcount: i64,
+    size: String,
+    permission: String,
+    owner: String,
+    group: String,
+    link_to: Option<String>,
+    installed_package: String,
+    package_id: Option<i64>,
+    package: String,
+}
+
+impl Dentry {
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "parent": self.parent,
+            "name": self.name,
+            "fullpath": self.fullpath,
+            "isdir": self.isdir,
+            "childcount": self.childcount,
+            "size": self.size,
+            "permission": self.permission,
+            "owner": self.owner,
+            "group": self.group,
+            "link_to": self.link_to,
+            "installed_package": self.installed_package,
+            "package_id": self.package_id,
+            "package": self.package,
+        })
+    }
+
+    /// [`Dentry::json`] written straight into `out` as [`crate::html::json_script`]
+    /// would write it (a big directory has thousands of entries: no value tree).
+    fn write_json(&self, out: &mut String) {
+        use crate::html::json_str;
+        out.push_str("{\"parent\":");
+        json_str(out, &self.parent);
+        out.push_str(",\"name\":");
+        json_str(out, &self.name);
+        out.push_str(",\"fullpath\":");
+        json_str(out, &self.fullpath);
+        out.push_str(if self.isdir {
+            ",\"isdir\":true"
+        } else {
+            ",\"isdir\":false"
+        });
+        out.push_str(&format!(",\"childcount\":{}", self.childcount));
+        out.push_str(",\"size\":");
+        json_str(out, &self.size);
+        out.push_str(",\"permission\":");
+        json_str(out, &self.permission);
+        out.push_str(",\"owner\":");
+        json_str(out, &self.owner);
+        out.push_str(",\"group\":");
+        json_str(out, &self.group);
+        out.push_str(",\"link_to\":");
+        match &self.link_to {
+            Some(l) => json_str(out, l),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"installed_package\":");
+        json_str(out, &self.installed_package);
+        match self.package_id {
+            Some(p) => out.push_str(&format!(",\"package_id\":{p}")),
+            None => out.push_str(",\"package_id\":null"),
+        }
+        out.push_str(",\"package\":");
+        json_str(out, &self.package);
+        out.push('}');
+    }
+}
+
+/// The entries of directory `start` of target `tid`'s image, directories first. As in
+/// Toaster, a directory counts its children and a file (through its link) names the
+/// installed package that holds it; neither is looked up for the other kind.
+fn dentries(d: &Db<'_>, bid: i64, tid: i64, start: &str) -> Result<Vec<Dentry>> {
     let dir = if start.len() > 1 {
         start.trim_end_matches('/')
     } else {
@@ -1149,10 +1295,10 @@ fn dentries(d: &Db<'_>, bid: i64, tid: i64, start: &str) -> Result<Vec<serde_jso
     d.rows(
         "directory entries",
         "SELECT f.path, f.size, f.inodetype, f.permission, f.owner, f.\"group\", s.path, \
-         (SELECT count(*) FROM orm_target_file c WHERE c.directory_id = f.id), \
-         (SELECT pk.id || char(31) || pk.name || char(31) || pk.installed_name FROM orm_package_file pf JOIN orm_package pk ON pk.id = pf.package_id \
+         CASE WHEN f.inodetype = 2 THEN (SELECT count(*) FROM orm_target_file c WHERE c.directory_id = f.id) ELSE 0 END, \
+         CASE WHEN f.inodetype != 2 THEN (SELECT pk.id || char(31) || pk.name || char(31) || pk.installed_name FROM orm_package_file pf JOIN orm_package pk ON pk.id = pf.package_id \
             WHERE pf.path = coalesce(s.path, f.path) \
-            AND EXISTS (SELECT 1 FROM orm_target_installed_package i WHERE i.package_id = pf.package_id AND +i.target_id = ?1) LIMIT 1) \
+            AND EXISTS (SELECT 1 FROM orm_target_installed_package i WHERE i.package_id = pf.package_id AND +i.target_id = ?1) LIMIT 1) END \
          FROM orm_target_file f LEFT JOIN orm_target_file s ON s.id = f.sym_target_id \
          WHERE f.target_id = ?1 AND f.directory_id IS (SELECT id FROM orm_target_file WHERE target_id = ?1 AND path = ?2 LIMIT 1) \
          AND f.path != ?2 AND ?3 = ?3 ORDER BY f.inodetype != 2, f.path LIMIT 5000",
@@ -1172,22 +1318,21 @@ fn dentries(d: &Db<'_>, bid: i64, tid: i64, start: &str) -> Result<Vec<serde_jso
                 7 => 'b',
                 _ => '-',
             };
-            let name = path.rsplit('/').next().unwrap_or(&path).to_owned();
-            Ok(json!({
-                "parent": dir,
-                "name": name,
-                "fullpath": path,
-                "isdir": inode == 2,
-                "childcount": r.get::<_, i64>(7)?,
-                "size": size(r.get::<_, i64>(1)?),
-                "permission": format!("{type_letter}{}", r.get::<_, String>(3)?),
-                "owner": r.get::<_, String>(4)?,
-                "group": r.get::<_, String>(5)?,
-                "link_to": r.get::<_, Option<String>>(6)?,
-                "installed_package": iname,
-                "package_id": pid.parse::<i64>().ok(),
-                "package": pname,
-            }))
+            Ok(Dentry {
+                parent: dir.to_owned(),
+                name: path.rsplit('/').next().unwrap_or(&path).to_owned(),
+                isdir: inode == 2,
+                childcount: r.get(7)?,
+                size: size(r.get::<_, i64>(1)?),
+                permission: format!("{type_letter}{}", r.get::<_, String>(3)?),
+                owner: r.get(4)?,
+                group: r.get(5)?,
+                link_to: r.get(6)?,
+                installed_package: iname.to_owned(),
+                package_id: pid.parse::<i64>().ok(),
+                package: pname.to_owned(),
+                fullpath: path,
+            })
         },
     )
 }
@@ -1196,10 +1341,17 @@ fn dentries(d: &Db<'_>, bid: i64, tid: i64, start: &str) -> Result<Vec<serde_jso
 pub(crate) fn dentries_json(req: &Req<'_>, d: &Db<'_>, bid: i64, tid: i64) -> Result<Page> {
     target_row(d, bid, tid)?;
     let start = req.param("start").unwrap_or("/");
-    Ok(Page::Json(
-        200,
-        serde_json::Value::Array(dentries(d, bid, tid, start)?),
-    ))
+    let entries = dentries(d, bid, tid, start)?;
+    let mut out = String::with_capacity(entries.len() * 256 + 2);
+    out.push('[');
+    for (i, e) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        e.write_json(&mut out);
+    }
+    out.push(']');
+    Ok(Page::JsonText(200, out))
 }
 
 /// `build/<bid>/target/<tid>/dirinfo`: the image's directory tree, a directory a page.
@@ -1208,8 +1360,9 @@ pub(crate) fn dirinfo(req: &Req<'_>, d: &Db<'_>, bid: i64, tid: i64) -> Result<P
     let (name, count) = target_row(d, bid, tid)?;
     let start = req.param("start").unwrap_or("/").to_owned();
     let entries: Vec<Value> = dentries(d, bid, tid, &start)?
-        .into_iter()
-        .map(|mut e| {
+        .iter()
+        .map(|e| {
+            let mut e = e.json();
             if let Some(p) = e["package_id"].as_i64() {
                 e["package_url"] = json!(urls::package(bid, p));
             }

@@ -58,6 +58,7 @@ fn router_for(database: &Path, log: Option<Log>, hosts: Option<Vec<String>>) -> 
     let app = App {
         store: crate::store::Store::open(database)?,
         env: crate::templates::environment()?,
+        timelines: std::sync::Mutex::new(Vec::new()),
     };
     let shared = Arc::new(Shared {
         app,
@@ -422,8 +423,9 @@ fn respond(p: Page) -> Response {
             pages::plain_error(404, &format!("{what} does not exist.")),
         ),
         Page::Redirect(to) => redirect(&to),
-        Page::Json(status, v) => {
-            let mut r = Response::new(Body::from(crate::html::json_script(&v)));
+        Page::Json(status, v) => respond(Page::JsonText(status, crate::html::json_script(&v))),
+        Page::JsonText(status, text) => {
+            let mut r = Response::new(Body::from(text));
             *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             r.headers_mut().insert(
                 header::CONTENT_TYPE,

@@ -11,7 +11,8 @@ use crate::html::esc;
 /// One task's bar.
 pub(crate) struct Bar {
     pub(crate) label: String,
-    pub(crate) url: String,
+    /// The task's id (its page is `url(task)`, see [`svg`]).
+    pub(crate) task: i64,
     pub(crate) start: f64,
     pub(crate) end: f64,
     pub(crate) outcome: i64,
@@ -20,29 +21,29 @@ pub(crate) struct Bar {
 const WIDTH: f64 = 1000.0;
 
 /// Consecutive sub-pixel bars of a lane drawn as one.
-struct Block {
+struct Block<'a> {
     x0: f64,
     x1: f64,
     outcome: i64,
     count: usize,
     /// The first task's label and link (a block of one is drawn as that task).
-    label: String,
-    url: String,
+    label: &'a str,
+    task: i64,
 }
 
-impl Block {
-    fn write(&self, s: &mut String, lane: usize) {
+impl Block<'_> {
+    fn write(&self, s: &mut String, lane: usize, url: &dyn Fn(i64) -> String) {
         let y = TOP + lane as f64 * LANE + 1.0;
         let w = (self.x1 - self.x0).max(1.0);
         let title = if self.count == 1 {
-            esc(&self.label)
+            esc(self.label)
         } else {
-            format!("{} short tasks from {}", self.count, esc(&self.label))
+            format!("{} short tasks from {}", self.count, esc(self.label))
         };
         let _ = write!(
             s,
             "<a href=\"{}\"><rect class=\"task-bar outcome-{}\" data-tasks=\"{}\" x=\"{:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{:.1}\" fill=\"{}\"><title>{title}</title></rect></a>",
-            esc(&self.url),
+            esc(&url(self.task)),
             self.outcome,
             self.count,
             self.x0,
@@ -99,7 +100,7 @@ fn lanes(bars: &[Bar]) -> (Vec<usize>, usize) {
 }
 
 /// The SVG of `bars` (any order); `None` when no task has times.
-pub(crate) fn svg(mut bars: Vec<Bar>, id: &str) -> Option<String> {
+pub(crate) fn svg(mut bars: Vec<Bar>, id: &str, url: &dyn Fn(i64) -> String) -> Option<String> {
     bars.retain(|b| b.start.is_finite() && b.end.is_finite() && b.end >= b.start);
     if bars.is_empty() {
         return None;
@@ -157,15 +158,15 @@ pub(crate) fn svg(mut bars: Vec<Bar>, id: &str) -> Option<String> {
                 }
                 _ => {
                     if let Some(p) = slot.take() {
-                        p.write(&mut s, lane);
+                        p.write(&mut s, lane, url);
                     }
                     *slot = Some(Block {
                         x0: x,
                         x1: x + w,
                         outcome: b.outcome,
                         count: 1,
-                        label: b.label.clone(),
-                        url: b.url.clone(),
+                        label: &b.label,
+                        task: b.task,
                     });
                 }
             }
@@ -175,7 +176,7 @@ pub(crate) fn svg(mut bars: Vec<Bar>, id: &str) -> Option<String> {
         let _ = write!(
             s,
             "<a href=\"{}\"><rect class=\"task-bar outcome-{}\" x=\"{x:.2}\" y=\"{:.1}\" width=\"{w:.2}\" height=\"{:.1}\" fill=\"{}\"><title>{} ({:.2} s, from {:.2} s)</title></rect></a>",
-            esc(&b.url),
+            esc(&url(b.task)),
             b.outcome,
             y + 1.0,
             LANE - 2.0,
@@ -187,7 +188,7 @@ pub(crate) fn svg(mut bars: Vec<Bar>, id: &str) -> Option<String> {
     }
     for (lane, p) in pending.into_iter().enumerate() {
         if let Some(p) = p {
-            p.write(&mut s, lane);
+            p.write(&mut s, lane, url);
         }
     }
     s.push_str("</svg>");
@@ -222,7 +223,7 @@ mod tests {
     fn bar(start: f64, end: f64) -> Bar {
         Bar {
             label: "<script>r</script>:do_x".into(),
-            url: "/t?a=1&b=2".into(),
+            task: 7,
             start,
             end,
             outcome: 0,
@@ -241,16 +242,16 @@ mod tests {
             .map(|i| bar(f64::from(i) * 0.001, f64::from(i) * 0.001 + 0.0009))
             .collect();
         bars.push(bar(0.0, 100.0));
-        let s = svg(bars, "t").unwrap_or_default();
+        let s = svg(bars, "t", &|t| format!("/t?a={t}&b=2")).unwrap_or_default();
         assert!(s.contains("data-tasks=\"100\""), "{s}");
         assert_eq!(s.matches("<rect class=\"task-bar").count(), 2);
     }
 
     #[test]
     fn text_is_escaped() {
-        let s = svg(vec![bar(0.0, 1.0)], "t").unwrap_or_default();
+        let s = svg(vec![bar(0.0, 1.0)], "t", &|t| format!("/t?a={t}&b=2")).unwrap_or_default();
         assert!(s.contains("&lt;script&gt;") && !s.contains("<script>"));
-        assert!(s.contains("/t?a=1&amp;b=2"));
-        assert!(svg(vec![], "t").is_none());
+        assert!(s.contains("/t?a=7&amp;b=2"));
+        assert!(svg(vec![], "t", &|t| t.to_string()).is_none());
     }
 }

@@ -172,7 +172,41 @@ function setupMostRecentBuilds(box) {
   window.setInterval(poll, 1500);
 }
 
+// ---- A build in progress: its dashboard follows api/build/<id> -----------------------
+function setupBuildProgress(box) {
+  const url = box.dataset.apiUrl;
+  const set = (bar, text, pair, words) => {
+    const [n, of] = String(pair || "0:0").split(":").map((x) => parseInt(x, 10) || 0);
+    const pc = of > 0 ? Math.min(100, Math.floor((n * 100) / of)) : 0;
+    document.getElementById(bar).style.width = pc + "%";
+    document.getElementById(text).textContent = n + " of " + of + " " + words;
+  };
+  // The widths the page was rendered with (no inline styles: the CSP forbids them).
+  box.querySelectorAll(".bar[data-width]").forEach((b) => { b.style.width = b.dataset.width + "%"; });
+  let timer = null;
+  const poll = () => {
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then((r) => r.json())
+      .then((data) => {
+        const b = data.build;
+        if (!b) return;
+        if (b.outcome !== undefined) {
+          // The build ended: the page shows its outcome, errors and summary.
+          window.clearInterval(timer);
+          window.location.reload();
+          return;
+        }
+        set("dashboard-parse-bar", "dashboard-parse-text", b.parse, "recipes parsed");
+        set("dashboard-task-bar", "dashboard-task-text", b.task, "tasks");
+      })
+      .catch(() => { /* keep the last state; try again */ });
+  };
+  timer = window.setInterval(poll, 1500);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const progress = document.getElementById("build-progress");
+  if (progress) setupBuildProgress(progress);
   document.querySelectorAll(".toastertable").forEach(setupTable);
   const mrb = document.getElementById("latest-builds");
   if (mrb) setupMostRecentBuilds(mrb);

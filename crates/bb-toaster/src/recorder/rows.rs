@@ -147,3 +147,79 @@ pub struct BuildStart {
     /// The configuration's variables.
     pub variables: Vec<VariableRow>,
 }
+
+/// A package a recipe built, as Toaster's `SinglePackageInfo` gives it (oe-core's
+/// toaster.bbclass reads the recipe's pkgdata `runtime/<pkg>` after do_package).
+#[derive(Debug, Clone, Default)]
+pub struct PackageRow {
+    /// The recipe target (`/path/x.bb`) that built it.
+    pub recipe: String,
+    /// The package's name (before any renaming).
+    pub name: String,
+    /// The name it is installed as (`PKG`: after debian-style renaming).
+    pub installed_name: String,
+    /// PKGV.
+    pub version: String,
+    /// PKGR.
+    pub revision: String,
+    /// SUMMARY.
+    pub summary: String,
+    /// DESCRIPTION.
+    pub description: String,
+    /// SECTION.
+    pub section: String,
+    /// LICENSE.
+    pub license: String,
+    /// PKGSIZE: bytes of its files.
+    pub size: i64,
+    /// FILES_INFO: path and size of each file.
+    pub files: Vec<(String, i64)>,
+    /// Its RDEPENDS, RPROVIDES, RRECOMMENDS, RSUGGESTS, RREPLACES and RCONFLICTS, each
+    /// a package name (versions dropped, as BitBake's `explode_deps`).
+    pub deps: Vec<(crate::model::PackageDependencyType, String)>,
+}
+
+/// A package installed in an image.
+#[derive(Debug, Clone, Default)]
+pub struct InstalledPackage {
+    /// What the build's pkgdata says of it (`runtime-reverse/<installed name>`).
+    pub package: PackageRow,
+    /// Its size installed (bytes of its files in the image).
+    pub installed_size: i64,
+    /// The installed packages it depends on (true: only recommends), by installed name.
+    pub depends: Vec<(String, bool)>,
+}
+
+/// One entry of an image's root filesystem (Toaster's `Target_File`).
+#[derive(Debug, Clone, Default)]
+pub struct ImageFile {
+    /// Its absolute path in the image (`/usr/bin/sayhello`).
+    pub path: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Its kind.
+    pub inode: Option<crate::model::InodeType>,
+    /// `rwxr-xr-x`.
+    pub permission: String,
+    /// Owner and group names.
+    pub owner: String,
+    /// Group name.
+    pub group: String,
+    /// A symbolic link's target, as written in the link.
+    pub link: Option<String>,
+}
+
+/// What an image target made (Toaster's `ImagePkgList` and its image artifacts).
+#[derive(Debug, Clone, Default)]
+pub struct ImageRow {
+    /// The target's name (as on the command line).
+    pub target: String,
+    /// The installed packages.
+    pub installed: Vec<InstalledPackage>,
+    /// The root filesystem's entries (`/` included or not: it is always recorded).
+    pub files: Vec<ImageFile>,
+    /// The image files written (path, size).
+    pub image_files: Vec<(String, i64)>,
+    /// The image's package manifest.
+    pub package_manifest: Option<String>,
+}

@@ -12,6 +12,8 @@ use super::{Msg, layer_id, layer_version, now, unidentified_layer};
 use crate::error::{Result, db};
 use crate::model::{BuildOutcome, LogLevel, ScriptType, TaskOutcome};
 
+mod packages;
+
 /// `virtual:native:/p/x.bb` → `native:virtual`: Toaster's pathflags, the sorted
 /// prefixes of a recipe target.
 pub(super) fn pathflags(fn_name: &str) -> String {
@@ -149,6 +151,7 @@ impl Writer {
                         message,
                         pathname,
                         lineno,
+                        task,
                     } => {
                         if matches!(
                             level,
@@ -156,14 +159,30 @@ impl Writer {
                         ) {
                             self.errors += 1;
                         }
+                        let task_id = match &task {
+                            Some(t) => Some(self.task_row(&tx, t)?.0),
+                            None => None,
+                        };
                         exec_cached(
                             &tx,
-                            "INSERT INTO orm_logmessage (build_id, level, message, pathname, lineno) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![self.build, level as i64, message, pathname, lineno],
+                            "INSERT INTO orm_logmessage (build_id, task_id, level, message, pathname, lineno) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![self.build, task_id, level as i64, message, pathname, lineno],
                         )
                         .map_err(db("insert log message"))?;
                     }
                     Msg::Event(ev, at) => self.record(&tx, &ev, at)?,
+                    Msg::Packages(p) => self.packages(&tx, &p)?,
+                    Msg::Image(i) => self.image(&tx, &i)?,
+                    Msg::Parse { done, total } => {
+                        // Toaster keeps the count only while it is within the total; the
+                        // parser's threads may report out of order: it never goes back.
+                        exec_cached(
+                            &tx,
+                            "UPDATE orm_build SET recipes_parsed = CASE WHEN recipes_to_parse = ?2 THEN max(recipes_parsed, ?3) ELSE ?3 END, recipes_to_parse = ?2 WHERE id = ?1 AND ?3 <= ?2",
+                            params![self.build, total, done],
+                        )
+                        .map_err(db("record the parse progress"))?;
+                    }
                 }
             }
             tx.commit().map_err(db("commit batch"))?;

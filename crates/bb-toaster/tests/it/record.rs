@@ -394,3 +394,158 @@ fn a_live_recording_is_not_recovered_but_a_dead_one_is_and_the_next_build_does_i
     next.finish().expect("finishes");
     rec.finish().expect("finishes");
 }
+
+/// Packages (`SinglePackageInfo`) and an image (`ImagePkgList`, its tree and image
+/// files) as Toaster's buildinfohelper stores them.
+#[test]
+fn packages_and_an_image() {
+    use bb_toaster::model::{InodeType, PackageDependencyType as Dep};
+    use bb_toaster::{ImageFile, ImageRow, InstalledPackage, PackageRow};
+    let (_tmp, path) = temp_db();
+    let rec = Recorder::start(&path, start()).expect("records");
+    rec.dep_tree(super::tree());
+    let pkg = |recipe: &str, name: &str, deps: Vec<(Dep, &str)>| PackageRow {
+        recipe: format!("/l/recipes/{recipe}_1.0.bb"),
+        name: name.into(),
+        installed_name: if name == "libhello" {
+            "libhello1".into()
+        } else {
+            name.into()
+        },
+        version: "1.0".into(),
+        revision: "r0".into(),
+        license: "MIT".into(),
+        size: 100,
+        files: vec![(format!("/usr/bin/{name}"), 100)],
+        deps: deps.into_iter().map(|(k, n)| (k, n.to_owned())).collect(),
+        ..PackageRow::default()
+    };
+    let lib = pkg("libhello", "libhello", vec![(Dep::Rdepends, "libc6")]);
+    let say = pkg(
+        "sayhello",
+        "sayhello",
+        vec![
+            (Dep::Rdepends, "libhello"),
+            (Dep::Rrecommends, "sayhello-doc"),
+        ],
+    );
+    rec.packages(vec![lib.clone()]);
+    rec.packages(vec![say.clone()]);
+    let f = |path: &str, inode: InodeType, link: Option<&str>| ImageFile {
+        path: path.into(),
+        size: 7,
+        inode: Some(inode),
+        permission: "rwxr-xr-x".into(),
+        owner: "root".into(),
+        group: "root".into(),
+        link: link.map(str::to_owned),
+    };
+    rec.image(ImageRow {
+        target: "sayhello".into(),
+        installed: vec![
+            InstalledPackage {
+                package: lib,
+                installed_size: 4096,
+                depends: vec![],
+            },
+            InstalledPackage {
+                package: say,
+                installed_size: 8192,
+                depends: vec![("libhello1".into(), false), ("not-installed".into(), true)],
+            },
+        ],
+        files: vec![
+            f("/usr/bin/sayhello", InodeType::Regular, None),
+            f("/usr", InodeType::Directory, None),
+            f("/usr/bin", InodeType::Directory, None),
+            f("/usr/bin/hi", InodeType::Symlink, Some("../bin/sayhello")),
+            f("/usr/bin/gone", InodeType::Symlink, Some("/nowhere")),
+        ],
+        image_files: vec![("/deploy/x.rootfs.tar.gz".into(), 1234)],
+        package_manifest: Some("/deploy/x.rootfs.manifest".into()),
+    });
+    rec.event(&BuildEvent::BuildFinished {
+        outcome: Outcome::Succeeded,
+        ran: 0,
+        skipped: 0,
+        failed: 0,
+        not_run: 0,
+    });
+    let id = rec.finish().expect("finishes");
+    let conn = bb_toaster::db::open(&path).expect("opens");
+    // Built packages with their recipe; a dependency on a package not built is a
+    // package of size -1 (Toaster's placeholder).
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT p.name, p.installed_name, coalesce(r.name, ''), p.version, p.revision, p.size, p.installed_size FROM orm_package p LEFT JOIN orm_recipe r ON r.id = p.recipe_id WHERE p.build_id = ?1 ORDER BY p.name",
+            [id]
+        ),
+        [
+            "libc6|||||-1|0",
+            "libhello|libhello1|libhello|1.0|r0|100|4096",
+            "sayhello|sayhello|sayhello|1.0|r0|100|8192",
+            "sayhello-doc|||||-1|0",
+        ]
+    );
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT p.name, d.name, x.dep_type, x.target_id IS NOT NULL FROM orm_package_dependency x JOIN orm_package p ON p.id = x.package_id JOIN orm_package d ON d.id = x.depends_on_id WHERE p.build_id = ?1 ORDER BY 1, 2, 3",
+            [id]
+        ),
+        [
+            "libhello|libc6|0|0",
+            "sayhello|libhello|0|0",
+            // TRDEPENDS inside the image; the recommends of a package not installed is
+            // left out.
+            "sayhello|libhello|1|1",
+            "sayhello|sayhello-doc|2|0",
+        ]
+    );
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT f.path, f.size FROM orm_package_file f JOIN orm_package p ON p.id = f.package_id WHERE p.build_id = ?1 ORDER BY 1",
+            [id]
+        ),
+        ["/usr/bin/libhello|100", "/usr/bin/sayhello|100"]
+    );
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT t.is_image, t.package_manifest_path, p.name FROM orm_target t JOIN orm_target_installed_package i ON i.target_id = t.id JOIN orm_package p ON p.id = i.package_id WHERE t.build_id = ?1 ORDER BY 3",
+            [id]
+        ),
+        [
+            "1|/deploy/x.rootfs.manifest|libhello",
+            "1|/deploy/x.rootfs.manifest|sayhello"
+        ]
+    );
+    // The tree: the root first, each entry under its directory, links to what they
+    // point at when it is in the image.
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT f.path, f.inodetype, f.permission, coalesce(d.path, 'NULL'), coalesce(s.path, 'NULL') FROM orm_target_file f JOIN orm_target t ON t.id = f.target_id LEFT JOIN orm_target_file d ON d.id = f.directory_id LEFT JOIN orm_target_file s ON s.id = f.sym_target_id WHERE t.build_id = ?1 ORDER BY f.id",
+            [id]
+        ),
+        [
+            "/|2||NULL|NULL",
+            "/usr|2|rwxr-xr-x|/|NULL",
+            "/usr/bin|2|rwxr-xr-x|/usr|NULL",
+            "/usr/bin/sayhello|1|rwxr-xr-x|/usr/bin|NULL",
+            "/usr/bin/hi|3|rwxr-xr-x|/usr/bin|/usr/bin/sayhello",
+            "/usr/bin/gone|3|rwxr-xr-x|/usr/bin|NULL",
+        ]
+    );
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT f.file_name, f.file_size FROM orm_target_image_file f JOIN orm_target t ON t.id = f.target_id WHERE t.build_id = ?1",
+            [id]
+        ),
+        ["/deploy/x.rootfs.tar.gz|1234"]
+    );
+    assert!(bb_toaster::db::check(&conn).expect("checks").is_empty());
+}

@@ -37,3 +37,18 @@ fn formats() {
         "?a=1&c=x%20y"
     );
 }
+
+#[test]
+fn json_str_writes_what_json_script_writes() {
+    for s in [
+        "",
+        "plain",
+        "</script><script>alert('x')</script>",
+        "q\"uote\\back\nline\ttab\r\u{1}\u{8}\u{c}\u{1f}",
+        "a & b > c \u{2028}\u{2029} é 😀",
+    ] {
+        let mut out = String::new();
+        super::json_str(&mut out, s);
+        assert_eq!(out, super::json_script(&serde_json::json!(s)), "{s:?}");
+    }
+}

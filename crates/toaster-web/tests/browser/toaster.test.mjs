@@ -1,16 +1,29 @@
 // Browser tests of bake's Toaster web interface, ported from what Toaster's own
 // Selenium tests check (spec §3), over a database bake recorded: build 1 the example
 // (sayhello), build 2 its no-op rebuild, build 3 with sayhello's do_compile failing.
-// Run by run.sh, which starts the server and sets TOASTER_URL.
+// A second server (TOASTER_LIVE_URL) has the synthetic 10,000-task build (build 1) and
+// a build of the example that bake (BAKE_LIVE_PID) records while the first test follows
+// it: its tasks wait for gate files in BAKE_LIVE_GATES (libhello's do_compile for gate1,
+// sayhello's do_compile for gate2, its do_install for gate3); the test opens them one at
+// a time and interrupts the build with SIGINT before the last. A third server
+// (TOASTER_IMAGE_URL) has `bake core-image-tiny`, whose root filesystem is IMAGE_ROOTFS.
+// Run by run.sh, which starts the servers and sets these variables.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync, readdirSync, lstatSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.TOASTER_URL;
 const SHOTS = process.env.SCREENSHOT_DIR || "screenshots";
 const EXE = process.env.CHROMIUM || "/usr/bin/chromium";
-if (!BASE) throw new Error("TOASTER_URL is not set: run run.sh");
+const LIVE = process.env.TOASTER_LIVE_URL;
+const BAKE_PID = Number(process.env.BAKE_LIVE_PID);
+const GATES = process.env.BAKE_LIVE_GATES;
+const IMAGE = process.env.TOASTER_IMAGE_URL;
+const ROOTFS = process.env.IMAGE_ROOTFS;
+if (!BASE || !LIVE || !BAKE_PID || !GATES || !IMAGE || !ROOTFS) {
+  throw new Error("TOASTER_URL, TOASTER_LIVE_URL, BAKE_LIVE_PID, BAKE_LIVE_GATES, TOASTER_IMAGE_URL or IMAGE_ROOTFS is not set: run run.sh");
+}
 mkdirSync(SHOTS, { recursive: true });
 
 let browser;
@@ -26,14 +39,14 @@ after(async () => { if (browser) await browser.close(); });
 
 // A page that records console errors and failed requests; `done` asserts there were none
 // and saves a screenshot.
-async function open(path, shot) {
+async function open(path, shot, base = BASE) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("requestfailed", (r) => errors.push("request failed: " + r.url()));
-  page.on("response", (r) => { if (r.status() >= 400 && r.url() !== BASE + path) errors.push(`${r.status()} for ${r.url()}`); });
-  const resp = await page.goto(BASE + path, { waitUntil: "load" });
+  page.on("response", (r) => { if (r.status() >= 400 && r.url() !== base + path) errors.push(`${r.status()} for ${r.url()}`); });
+  const resp = await page.goto(base + path, { waitUntil: "load" });
   return {
     page, resp,
     async done() {
@@ -46,11 +59,177 @@ async function open(path, shot) {
   };
 }
 
-async function json(path) {
-  const r = await fetch(BASE + path);
+async function json(path, base = BASE) {
+  const r = await fetch(base + path);
   assert.equal(r.status, 200, path);
   return r.json();
 }
+
+// `probe()` until it returns something truthy (polling every 100 ms, at most `ms`).
+async function until(what, probe, ms = 60000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// The width in percent of the bar `sel` (-1 when absent).
+function barWidth(sel) {
+  const e = document.querySelector(sel);
+  const m = e && /(\d+)%/.exec(e.style.width);
+  return m ? parseInt(m[1], 10) : -1;
+}
+
+test("a build followed live: progress moves without a reload, then Ctrl-C records it Cancelled", async () => {
+  const b = await until("the live build in api/building", async () => (await json("/toastergui/api/building", LIVE)).building[0]);
+  const id = b.id;
+  // Its dashboard shows the progress block and follows api/build without a reload.
+  const d = await open(`/toastergui/build/${id}`, "live-dashboard", LIVE);
+  assert.equal(await d.page.locator("#build-progress").count(), 1);
+  // The build waits at libhello's do_compile (gate1): its tasks so far, then more.
+  await d.page.waitForFunction(() => /^[1-9]\d* of \d+ tasks$/.test(document.getElementById("dashboard-task-text").textContent), null, { timeout: 60000 });
+  await until("libhello's do_compile started", async () => {
+    const t = await json(`/toastergui/build/${id}/tasks/?format=json&search=do_compile`, LIVE);
+    return t.rows.length > 0;
+  });
+  await d.page.waitForTimeout(2000);
+  const before = await d.page.textContent("#dashboard-task-text");
+  writeFileSync(`${GATES}/gate1`, "");
+  await d.page.waitForFunction((t) => document.getElementById("dashboard-task-text").textContent !== t, before, { timeout: 60000 });
+  await d.page.screenshot({ path: `${SHOTS}/live-dashboard.png`, fullPage: true });
+  // The most recent builds box: its tasks bar grows, no reload.
+  const m = await open("/toastergui/builds/", "live-most-recent-builds", LIVE);
+  const bar = `#build-pc-done-bar-${id}`;
+  await m.page.waitForSelector(bar, { timeout: 60000 });
+  // Now waiting at sayhello's do_compile (gate2): the bar grows once it is open.
+  await until("sayhello's do_compile started", async () => {
+    const t = await json(`/toastergui/build/${id}/tasks/?format=json&search=do_compile`, LIVE);
+    return t.rows.length > 1;
+  });
+  await m.page.waitForTimeout(2000);
+  const first = await m.page.evaluate(barWidth, bar);
+  writeFileSync(`${GATES}/gate2`, "");
+  await m.page.waitForFunction(([sel, w]) => {
+    const e = document.querySelector(sel);
+    const x = e && /(\d+)%/.exec(e.style.width);
+    return x && parseInt(x[1], 10) > w;
+  }, [bar, first], { timeout: 60000 });
+  await m.page.screenshot({ path: `${SHOTS}/live-most-recent-builds.png`, fullPage: true });
+  // Ctrl-C while sayhello's do_install waits (gate3): bake stops it, starts nothing more
+  // and records the build Cancelled.
+  await until("sayhello's do_install started", async () => {
+    const t = await json(`/toastergui/build/${id}/tasks/?format=json&search=do_install`, LIVE);
+    return t.rows.length > 1;
+  });
+  process.kill(BAKE_PID, "SIGINT");
+  writeFileSync(`${GATES}/gate3`, "");
+  await until("the build cancelled", async () => (await json(`/toastergui/api/build/${id}`, LIVE)).build.outcome === "Cancelled");
+  await m.page.waitForSelector(`[data-latest-build-result="${id}"] [data-build-state="Cancelled"]`, { timeout: 10000 });
+  await m.done();
+  // The dashboard reloaded itself on the build's end and shows its outcome.
+  await d.page.waitForSelector('#build-result[data-outcome="Cancelled"]', { timeout: 10000 });
+  assert.equal(await d.page.locator("#build-progress").count(), 0);
+  await d.done();
+  const c = await open(`/toastergui/build/${id}/tasks/`, "cancelled-tasks", LIVE);
+  assert.ok(await c.page.locator("#buildtaskstable tbody tr").count() > 0);
+  await c.done();
+});
+
+test("the 10,000-task build: tasks table sorts and searches within limits", async () => {
+  const t0 = Date.now();
+  const p = await open("/toastergui/build/1/tasks/", "big-tasks", LIVE);
+  assert.ok(Date.now() - t0 < 5000, `the tasks page took ${Date.now() - t0} ms`);
+  const total = (await json("/toastergui/build/1/tasks/?format=json&limit=1", LIVE)).total;
+  assert.ok(total > 9000, `${total} tasks`);
+  // The default page size.
+  assert.equal(await p.page.locator("#buildtaskstable tbody tr").count(), 25);
+  // Sort by recipe, descending, through the column header.
+  await Promise.all([p.page.waitForURL(/orderby=recipe__name/), p.page.click("th.recipe__name a")]);
+  const asc = await p.page.locator("#buildtaskstable td.recipe__name").allTextContents();
+  assert.deepEqual(asc.map((s) => s.trim()), [...asc.map((s) => s.trim())].sort());
+  await Promise.all([p.page.waitForURL(/orderby=-recipe__name/), p.page.click("th.recipe__name a")]);
+  const desc = (await p.page.locator("#buildtaskstable td.recipe__name").allTextContents()).map((s) => s.trim());
+  assert.deepEqual(desc, [...desc].sort().reverse());
+  assert.notDeepEqual(desc, asc.map((s) => s.trim()));
+  // Search: every row matches, the count is of the matches only.
+  const t1 = Date.now();
+  await p.page.fill("#search-input-buildtaskstable", "recipe0999");
+  await Promise.all([p.page.waitForURL(/search=recipe0999/), p.page.click("#search-submit-buildtaskstable")]);
+  assert.ok(Date.now() - t1 < 5000, `the search took ${Date.now() - t1} ms`);
+  const found = (await p.page.locator("#buildtaskstable td.recipe__name").allTextContents()).map((s) => s.trim());
+  assert.ok(found.length > 0 && found.every((r) => r === "recipe0999"), found.join(", "));
+  // The time page of 10,000 tasks: a timeline, within limits.
+  const t2 = Date.now();
+  const tp = await open("/toastergui/build/1/buildtime", "big-buildtime", LIVE);
+  assert.ok(Date.now() - t2 < 5000, `the time page took ${Date.now() - t2} ms`);
+  assert.ok(await tp.page.locator("svg#build-timeline rect.task-bar").count() > 0);
+  await tp.done();
+  await p.done();
+});
+
+// Every path of the image's root filesystem on disk.
+function rootfsPaths(dir, rel = "") {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = `${rel}/${name}`;
+    out.push(path);
+    if (lstatSync(`${dir}/${name}`).isDirectory()) out.push(...rootfsPaths(`${dir}/${name}`, path));
+  }
+  return out;
+}
+
+test("core-image-tiny: packages, the image's packages and files, as the rootfs holds them", async () => {
+  // The dashboard: an image target with its packages and image files.
+  const d = await open("/toastergui/build/1", "image-dashboard", IMAGE);
+  assert.equal(await d.page.textContent("#build-result strong"), "Succeeded");
+  const count = Number(await d.page.textContent("[data-value=target-package-count]"));
+  assert.ok(count >= 5, `${count} installed packages`);
+  const images = await d.page.locator("[data-links=image-artifacts] li").allTextContents();
+  assert.ok(images.some((t) => /core-image-tiny.*\.cpio\.gz/.test(t)), images.join(", "));
+  assert.ok(Number(await d.page.textContent("[data-value=package-count]")) > count);
+  // The installed packages page.
+  await Promise.all([d.page.waitForURL(/\/target\/\d+$/), d.page.click("[data-link=target-packages]")]);
+  const installed = (await d.page.locator("tbody td.name").allTextContents()).map((s) => s.trim());
+  for (const p of ["busybox", "sayhello", "libhello", "hello-boot"]) assert.ok(installed.some((n) => n.startsWith(p)), `${p} in ${installed}`);
+  await d.page.screenshot({ path: `${SHOTS}/image-installed-packages.png`, fullPage: true });
+  const target = d.page.url().match(/\/target\/(\d+)$/)[1];
+  await d.done();
+  // The packages built, and sayhello's page with its files and dependencies.
+  const k = await open("/toastergui/build/1/packages/?search=sayhello", "image-packages", IMAGE);
+  const names = (await k.page.locator("#builtpackagestable td.name").allTextContents()).map((s) => s.trim());
+  assert.ok(names.includes("sayhello") && names.includes("sayhello-dbg"), names.join(", "));
+  await Promise.all([k.page.waitForURL(/\/package\/\d+$/), k.page.click("#builtpackagestable td.name a >> text=/^sayhello$/")]);
+  assert.match(await k.page.textContent("body"), /\/usr\/bin\/sayhello/);
+  await k.page.screenshot({ path: `${SHOTS}/image-package.png`, fullPage: true });
+  const pid = k.page.url().match(/\/package\/(\d+)$/)[1];
+  await k.done();
+  const dep = await open(`/toastergui/build/1/package_built_dependencies/${pid}`, "image-package-dependencies", IMAGE);
+  assert.match(await dep.page.textContent("body"), /libhello/);
+  await dep.done();
+  // The directory browser: /usr/bin holds sayhello, from package sayhello.
+  const b = await open(`/toastergui/build/1/target/${target}/dirinfo?start=/usr/bin`, "image-dirinfo", IMAGE);
+  assert.match(await b.page.textContent("body"), /sayhello/);
+  await b.done();
+  const bin = await json(`/toastergui/dentries/build/1/target/${target}?start=/usr/bin`, IMAGE);
+  const say = bin.find((e) => e.name === "sayhello");
+  assert.ok(say && say.package === "sayhello" && !say.isdir, JSON.stringify(say));
+  // Every path of the root filesystem is in the recorded tree, and nothing else but the
+  // device nodes the image adds (IMAGE_DEVICE_NODES: in the archives, not on disk).
+  const recorded = [];
+  const devices = [];
+  const walk = async (dir) => {
+    for (const e of await json(`/toastergui/dentries/build/1/target/${target}?start=${encodeURIComponent(dir)}`, IMAGE)) {
+      (/^[cb]/.test(e.permission) ? devices : recorded).push(e.fullpath);
+      if (e.isdir) await walk(e.fullpath);
+    }
+  };
+  await walk("/");
+  assert.deepEqual([...recorded].sort(), rootfsPaths(ROOTFS).sort());
+  assert.ok(devices.includes("/dev/console"), devices.join(", "));
+});
 
 test("brand and health", async () => {
   const p = await open("/toastergui/builds/", "all-builds");

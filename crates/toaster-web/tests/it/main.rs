@@ -4,6 +4,7 @@
 //! test of the table endpoints' query parameters.
 
 mod api;
+mod live;
 mod pages;
 mod props;
 mod security;
