@@ -173,7 +173,8 @@ pub fn schedule_build(
     }
     tx.execute(
         "INSERT INTO bldcontrol_brlayer (req_id, name, giturl, local_source_dir, \"commit\", dirpath, layer_version_id) \
-         SELECT ?1, l.name, l.vcs_url, l.local_source_dir, \
+         SELECT ?1, l.name, CASE WHEN lv.local_path NOT IN ('', '/') OR l.local_source_dir IS NOT NULL THEN NULL ELSE l.vcs_url END, \
+                CASE WHEN lv.local_path NOT IN ('', '/') THEN lv.local_path ELSE l.local_source_dir END, \
                 CASE WHEN lv.\"commit\" != '' THEN lv.\"commit\" ELSE lv.branch END, lv.dirpath, lv.id \
          FROM orm_projectlayer pl JOIN orm_layer_version lv ON lv.id = pl.layercommit_id JOIN orm_layer l ON l.id = lv.layer_id \
          WHERE pl.project_id = ?2 ORDER BY pl.id",
@@ -442,8 +443,14 @@ fn unlock(tx: &Connection, request: i64) -> Result<()> {
 /// A build the process left in progress (it died before recording an outcome) is
 /// failed with an error; a request being cancelled ends with its build Cancelled (the
 /// outcome the build process recorded when interrupted). The environment is unlocked.
-/// Returns the request's final state.
-pub fn finish(conn: &Connection, request: i64, succeeded: bool) -> Result<RequestState> {
+/// `note`: what to say of a build left in progress (the end of its log). Returns the
+/// request's final state.
+pub fn finish(
+    conn: &Connection,
+    request: i64,
+    succeeded: bool,
+    note: &str,
+) -> Result<RequestState> {
     let tx = begin(conn, "close the build request")?;
     let (state, build): (i64, Option<i64>) = tx
         .query_row(
@@ -478,7 +485,11 @@ pub fn finish(conn: &Connection, request: i64, succeeded: bool) -> Result<Reques
                     params![
                         build,
                         LogLevel::Error as i64,
-                        "the build process ended without recording an outcome"
+                        if note.is_empty() {
+                            "the build process ended without recording an outcome"
+                        } else {
+                            note
+                        }
                     ],
                 )
                 .map_err(db("the build's error"))?;
@@ -657,4 +668,27 @@ pub fn fail_stale_requests(conn: &Connection) -> Result<Vec<i64>> {
         }
     }
     Ok(out)
+}
+
+/// Notes the progress of the layer checkouts on the request's build (Toaster's
+/// `repos_cloned`/`repos_to_clone`/`progress_item`: the Cloning state).
+pub fn clone_progress(
+    conn: &Connection,
+    build: i64,
+    done: usize,
+    total: usize,
+    item: &str,
+) -> Result<()> {
+    let item: String = item.chars().take(40).collect();
+    conn.execute(
+        "UPDATE orm_build SET repos_cloned = ?2, repos_to_clone = ?3, progress_item = ?4 WHERE id = ?1",
+        params![
+            build,
+            i64::try_from(done).unwrap_or(i64::MAX),
+            i64::try_from(total.max(1)).unwrap_or(i64::MAX),
+            item
+        ],
+    )
+    .map_err(db("clone progress"))?;
+    Ok(())
 }

@@ -203,8 +203,14 @@ pub fn check_variable(name: &str, value: &str) -> Result<()> {
             "{name} cannot be set from a project: it is a setting of the build environment"
         )));
     }
-    if value.contains(['\n', '\r']) {
-        return Err(invalid(format!("{name}: a value is one line")));
+    if value.contains(['\n', '\r']) || value.chars().any(char::is_control) {
+        return Err(invalid(format!("{name}: a value is one line of text")));
+    }
+    // Inline Python would run whatever the page was given in the build process.
+    if value.contains("${@") {
+        return Err(invalid(format!(
+            "{name}: inline Python (`${{@...}}`) cannot be set from a project"
+        )));
     }
     if matches!(name, "DL_DIR" | "SSTATE_DIR") {
         if !(value.starts_with('/') || value.starts_with("${")) {

@@ -131,7 +131,14 @@ function renderBuild(b) {
   row.appendChild(link);
   const state = el("span", { class: "build-state", "data-build-state": b.state }, b.state);
   row.appendChild(state);
-  if (b.state === "Parsing") {
+  // A build started from a project page can be cancelled while queued or running.
+  const cancellable = ["Queued", "Cloning", "Parsing", "Starting", "In Progress"].includes(b.state);
+  if (cancellable && b.buildrequest_id !== null && !b.is_default_project_build) {
+    row.appendChild(el("button", { type: "button", class: "btn cancel-build-btn", "data-buildrequest-id": b.buildrequest_id, "data-cancel-url": b.cancel_url }, "Cancel"));
+  }
+  if (b.state === "Queued" || b.state === "Cancelling") {
+    row.appendChild(el("span", { class: "queued-note" }, b.state === "Queued" ? "Build queued" : "Cancelling the build"));
+  } else if (b.state === "Parsing") {
     const p = el("div", { class: "progress", title: "Recipes parsed" });
     const bar = el("div", { class: "bar", id: "recipes-parsed-percentage-bar-" + b.id });
     bar.style.width = b.recipes_parsed_percentage + "%";
@@ -168,6 +175,17 @@ function setupMostRecentBuilds(box) {
       })
       .catch(() => { /* keep the last state; try again */ });
   };
+  list.addEventListener("click", (e) => {
+    const btn = e.target.closest(".cancel-build-btn");
+    if (!btn) return;
+    btn.disabled = true;
+    fetch(btn.dataset.cancelUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: "buildCancel=" + encodeURIComponent(btn.dataset.buildrequestId),
+      credentials: "same-origin",
+    }).then(poll).catch(() => { btn.disabled = false; });
+  });
   poll();
   window.setInterval(poll, 1500);
 }
