@@ -429,6 +429,11 @@ fn table_page(req: &Req<'_>, d: &Db<'_>, h: &Head, t: Table, heading: &str) -> R
 
 /// The layer versions compatible with the project: its release's catalog, and what it
 /// imported.
+/// Whether the layer version is in the project (`pl.id IS NOT NULL`; its parameter is
+/// the project, before those of [`COMPATIBLE`]).
+const IN_PROJECT: &str =
+    "LEFT JOIN orm_projectlayer pl ON pl.layercommit_id = lv.id AND pl.project_id = ?";
+
 const COMPATIBLE: &str = "lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?)) OR lv.project_id = ?)";
 
 fn in_project_filter(what: &'static str, lv: &str) -> Filter {
@@ -468,9 +473,9 @@ fn layers_table(h: &Head) -> Table {
         select: "lv.id, l.name, coalesce(l.summary, ''), coalesce(l.vcs_url, ''), coalesce(CASE WHEN lv.local_path NOT IN ('', '/') THEN lv.local_path END, l.local_source_dir, ''), \
                  coalesce(lv.dirpath, ''), CASE WHEN lv.\"commit\" != '' THEN lv.\"commit\" ELSE lv.branch END, \
                  (SELECT group_concat(dl.name, ', ') FROM orm_layerversiondependency x JOIN orm_layer_version dv ON dv.id = x.depends_on_id JOIN orm_layer dl ON dl.id = dv.layer_id WHERE x.layer_version_id = lv.id), \
-                 EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id)",
+                 pl.id IS NOT NULL",
         from: format!(
-            "FROM orm_layer_version lv JOIN orm_layer l ON l.id = lv.layer_id WHERE {COMPATIBLE}"
+            "FROM orm_layer_version lv JOIN orm_layer l ON l.id = lv.layer_id {IN_PROJECT} WHERE {COMPATIBLE}"
         ),
         params: vec![int(h.id), int(h.id), int(h.id)],
         search: &["l.name LIKE ?", "l.summary LIKE ?"],
@@ -535,13 +540,13 @@ fn machines_table(h: &Head, table: &'static str, id: &'static str, what: &'stati
     let (select, row): (&'static str, crate::table::RowFn) = if table == "orm_machine" {
         (
             "m.id, m.name, m.description, l.name, lv.id, CASE WHEN lv.\"commit\" != '' THEN lv.\"commit\" ELSE lv.branch END, \
-             EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id)",
+             pl.id IS NOT NULL",
             machine_row,
         )
     } else {
         (
             "m.id, m.name, m.description, l.name, lv.id, CASE WHEN lv.\"commit\" != '' THEN lv.\"commit\" ELSE lv.branch END, \
-             EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id)",
+             pl.id IS NOT NULL",
             distro_row,
         )
     };
@@ -550,7 +555,7 @@ fn machines_table(h: &Head, table: &'static str, id: &'static str, what: &'stati
         title: format!("Compatible {what}s"),
         select,
         from: format!(
-            "FROM {table} m JOIN orm_layer_version lv ON lv.id = m.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id WHERE {COMPATIBLE}"
+            "FROM {table} m JOIN orm_layer_version lv ON lv.id = m.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id {IN_PROJECT} WHERE {COMPATIBLE}"
         ),
         params: vec![int(h.id), int(h.id), int(h.id)],
         search: &["m.name LIKE ?", "m.description LIKE ?", "l.name LIKE ?"],
@@ -635,9 +640,9 @@ fn recipes_table(h: &Head, images: bool) -> Table {
             "Compatible software recipes".into()
         },
         select: "r.id, r.name, r.version, r.summary, l.name, lv.id, CASE WHEN lv.\"commit\" != '' THEN lv.\"commit\" ELSE lv.branch END, r.file_path, \
-                 EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id)",
+                 pl.id IS NOT NULL",
         from: format!(
-            "FROM orm_recipe r JOIN orm_layer_version lv ON lv.id = r.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id WHERE r.name != '' AND r.is_image = {} AND {COMPATIBLE}",
+            "FROM orm_recipe r JOIN orm_layer_version lv ON lv.id = r.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id {IN_PROJECT} WHERE r.name != '' AND r.is_image = {} AND {COMPATIBLE}",
             i32::from(images)
         ),
         params: vec![int(h.id), int(h.id), int(h.id)],
