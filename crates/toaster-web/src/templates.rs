@@ -68,6 +68,11 @@ pub(crate) const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../static/toaster.js"),
     ),
     (
+        "project.css",
+        "text/css; charset=utf-8",
+        include_str!("../static/project.css"),
+    ),
+    (
         "project.js",
         "text/javascript; charset=utf-8",
         include_str!("../static/project.js"),

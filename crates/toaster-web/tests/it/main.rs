@@ -5,6 +5,7 @@
 
 mod api;
 mod pages;
+mod projects;
 mod props;
 mod security;
 mod synthetic;
