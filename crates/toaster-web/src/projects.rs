@@ -752,47 +752,37 @@ fn typeahead(req: &Req<'_>, d: &Db<'_>, pid: i64, kind: &str) -> Result<Page> {
         text(format!("{}%", like(s))),
     );
     let pid_v = || int(pid);
-    let (sql, inside_only) = match kind {
-        "layers" => (
+    // Layers not in the project yet; machines, distros and recipes of the project's
+    // layers (one row per recipe name). Parameters: the word, the project three times,
+    // the prefix.
+    let sql = match kind {
+        "layers" => {
             "SELECT lv.id, l.name, CASE WHEN lv.\"commit\" != '' THEN lv.\"commit\" ELSE lv.branch END, \
              coalesce(l.vcs_url, l.local_source_dir, ''), lv.id FROM orm_layer_version lv JOIN orm_layer l ON l.id = lv.layer_id \
              WHERE l.name LIKE ? ESCAPE '\\' AND lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?)) OR lv.project_id = ?) \
              AND NOT EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id) \
-             ORDER BY (l.name LIKE ? ESCAPE '\\') DESC, l.name LIMIT 6",
-            false,
-        ),
-        "machines" | "distros" | "recipes" => {
-            let (table, extra) = match kind {
-                "machines" => ("orm_machine", ""),
-                "distros" => ("orm_distro", ""),
-                _ => ("orm_recipe", " AND m.name != ''"),
-            };
-            let sql: &'static str = match table {
-                "orm_machine" => {
-                    "SELECT m.id, m.name, l.name, m.description, lv.id FROM orm_machine m JOIN orm_layer_version lv ON lv.id = m.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id \
-                     WHERE m.name LIKE ? ESCAPE '\\' AND lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?)) OR lv.project_id = ?) \
-                     AND EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id) \
-                     ORDER BY (m.name LIKE ? ESCAPE '\\') DESC, m.name LIMIT 6"
-                }
-                "orm_distro" => {
-                    "SELECT m.id, m.name, l.name, m.description, lv.id FROM orm_distro m JOIN orm_layer_version lv ON lv.id = m.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id \
-                     WHERE m.name LIKE ? ESCAPE '\\' AND lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?)) OR lv.project_id = ?) \
-                     AND EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id) \
-                     ORDER BY (m.name LIKE ? ESCAPE '\\') DESC, m.name LIMIT 6"
-                }
-                _ => {
-                    "SELECT min(m.id), m.name, l.name, max(m.version), lv.id FROM orm_recipe m JOIN orm_layer_version lv ON lv.id = m.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id \
-                     WHERE m.name LIKE ? ESCAPE '\\' AND m.name != '' AND lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?)) OR lv.project_id = ?) \
-                     AND EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id) \
-                     GROUP BY m.name ORDER BY (m.name LIKE ? ESCAPE '\\') DESC, m.name LIMIT 6"
-                }
-            };
-            let _ = extra;
-            (sql, true)
+             ORDER BY (l.name LIKE ? ESCAPE '\\') DESC, l.name LIMIT 6"
+        }
+        "machines" => {
+            "SELECT m.id, m.name, l.name, m.description, lv.id FROM orm_machine m JOIN orm_layer_version lv ON lv.id = m.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id \
+             WHERE m.name LIKE ? ESCAPE '\\' AND lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?)) OR lv.project_id = ?) \
+             AND EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id) \
+             ORDER BY (m.name LIKE ? ESCAPE '\\') DESC, m.name LIMIT 6"
+        }
+        "distros" => {
+            "SELECT m.id, m.name, l.name, m.description, lv.id FROM orm_distro m JOIN orm_layer_version lv ON lv.id = m.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id \
+             WHERE m.name LIKE ? ESCAPE '\\' AND lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?)) OR lv.project_id = ?) \
+             AND EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id) \
+             ORDER BY (m.name LIKE ? ESCAPE '\\') DESC, m.name LIMIT 6"
+        }
+        "recipes" => {
+            "SELECT min(m.id), m.name, l.name, max(m.version), lv.id FROM orm_recipe m JOIN orm_layer_version lv ON lv.id = m.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id \
+             WHERE m.name LIKE ? ESCAPE '\\' AND m.name != '' AND lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?)) OR lv.project_id = ?) \
+             AND EXISTS (SELECT 1 FROM orm_projectlayer pl WHERE pl.project_id = ? AND pl.layercommit_id = lv.id) \
+             GROUP BY m.name ORDER BY (m.name LIKE ? ESCAPE '\\') DESC, m.name LIMIT 6"
         }
         _ => return Ok(Page::NotFound("This typeahead".into())),
     };
-    let _ = inside_only;
     let rows = d.rows(
         "typeahead",
         sql,
