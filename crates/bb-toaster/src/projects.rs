@@ -129,12 +129,16 @@ pub fn new_project(
         )
         .map_err(db("default layers"))?;
     }
-    tx.execute(
-        "INSERT INTO orm_projectvariable (project_id, name, value) \
-         SELECT ?1, substr(name, 9), value FROM orm_toastersetting WHERE name LIKE 'DEFCONF!_%' ESCAPE '!' ORDER BY id",
-        [pid],
-    )
-    .map_err(db("default variables"))?;
+    if import_dir.is_none() {
+        tx.execute(
+            "INSERT INTO orm_projectvariable (project_id, name, value) \
+             SELECT ?1, substr(name, 9), value FROM orm_toastersetting WHERE name LIKE 'DEFCONF!_%' ESCAPE '!' ORDER BY id",
+            [pid],
+        )
+        .map_err(db("default variables"))?;
+    } else {
+        import_build_dir(&tx, pid, std::path::Path::new(&builddir))?;
+    }
     tx.commit().map_err(db("commit new project"))?;
     Ok(pid)
 }
@@ -526,3 +530,97 @@ pub fn build(conn: &Connection, pid: i64, targets: &str) -> Result<(i64, i64)> {
     let t = parse_targets(targets)?;
     bldcontrol::schedule_build(conn, pid, &t)
 }
+
+/// The value of the last plain assignment (`=`, `?=`, `??=`, `:=`) of `name` in a
+/// configuration file's text, with continuation lines joined; None when there is none.
+fn conf_value(text: &str, name: &str) -> Option<String> {
+    let joined = text.replace("\\\n", " ");
+    let mut out = None;
+    for line in joined.lines() {
+        let line = line.trim();
+        let Some(rest) = line.strip_prefix(name) else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(rest) = ["??=", "?=", ":=", "="]
+            .iter()
+            .find_map(|op| rest.strip_prefix(op))
+        else {
+            continue;
+        };
+        let rest = rest.trim();
+        let q = rest.chars().next()?;
+        if q != '"' && q != '\'' {
+            continue;
+        }
+        if let Some(end) = rest[1..].rfind(q) {
+            out = Some(rest[1..=end].to_owned());
+        }
+    }
+    out
+}
+
+/// An existing build directory's configuration, as far as a project shows it: each
+/// layer of its `conf/bblayers.conf` (BBLAYERS with `${TOPDIR}` expanded; words that
+/// name other variables, or no layer, are left out) as a local layer of the project,
+/// and MACHINE and DISTRO of its `conf/local.conf`.
+fn import_build_dir(tx: &Connection, pid: i64, dir: &std::path::Path) -> Result<()> {
+    let read = |f: &str| fs_err::read_to_string(dir.join("conf").join(f)).unwrap_or_default();
+    let bblayers = read("bblayers.conf");
+    let layers = conf_value(&bblayers, "BBLAYERS").unwrap_or_default();
+    let topdir = dir.display().to_string();
+    let mut names = std::collections::HashSet::new();
+    for word in layers.split_whitespace() {
+        let w = word.replace("${TOPDIR}", &topdir);
+        if w.contains("${") {
+            continue;
+        }
+        let Ok(path) = fs_err::canonicalize(dir.join(&w)) else {
+            continue;
+        };
+        if !path.join("conf/layer.conf").is_file() {
+            continue;
+        }
+        let base = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "layer".into());
+        let mut name = base.clone();
+        let mut n = 1;
+        while !names.insert(name.clone()) {
+            n += 1;
+            name = format!("{base}-{n}");
+        }
+        let local = path.display().to_string();
+        tx.execute(
+            "INSERT INTO orm_layer (name, local_source_dir, summary, up_date) VALUES (?1, ?2, ?3, ?4)",
+            params![name, local, "imported with the build directory", now()],
+        )
+        .map_err(db("import a layer of the build directory"))?;
+        let layer = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO orm_layer_version (layer_id, project_id, layer_source, local_path, up_date) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![layer, pid, LayerSource::Imported as i64, local, now()],
+        )
+        .map_err(db("import a layer of the build directory"))?;
+        tx.execute(
+            "INSERT INTO orm_projectlayer (project_id, layercommit_id, optional) VALUES (?1, ?2, 0)",
+            params![pid, tx.last_insert_rowid()],
+        )
+        .map_err(db("import a layer of the build directory"))?;
+    }
+    let local = read("local.conf");
+    for var in ["MACHINE", "DISTRO"] {
+        if let Some(v) = conf_value(&local, var).filter(|v| check_variable(var, v).is_ok()) {
+            tx.execute(
+                "INSERT INTO orm_projectvariable (project_id, name, value) VALUES (?1, ?2, ?3)",
+                params![pid, var, v],
+            )
+            .map_err(db("import a variable of the build directory"))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
