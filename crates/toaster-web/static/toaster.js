@@ -157,7 +157,10 @@ function renderBuild(b) {
     if (b.warnings > 0) row.appendChild(el("a", { href: b.dashboard_warnings_url, class: "warnings" }, b.warnings + " warning" + (b.warnings === 1 ? "" : "s")));
     if (b.state === "Succeeded") row.appendChild(el("a", { href: b.buildtime_url, class: "buildtime" }, "Build time: " + b.buildtime));
     row.appendChild(el("span", { class: "completed-on" }, b.completed_on));
-    if (!b.is_default_project_build) row.appendChild(el("a", { href: b.rebuild_url, class: "rebuild-btn btn" }, "Rebuild"));
+    if (!b.is_default_project_build) {
+      const targets = (b.build_targets_json || []).map((t) => (t.task ? t.target + ":" + t.task : t.target)).join(" ");
+      row.appendChild(el("button", { type: "button", class: "rebuild-btn btn", "data-rebuild-url": b.rebuild_url, "data-targets": targets }, "Rebuild"));
+    }
   }
   return row;
 }
@@ -176,6 +179,17 @@ function setupMostRecentBuilds(box) {
       .catch(() => { /* keep the last state; try again */ });
   };
   list.addEventListener("click", (e) => {
+    const again = e.target.closest(".rebuild-btn");
+    if (again) {
+      again.disabled = true;
+      fetch(again.dataset.rebuildUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+        body: "targets=" + encodeURIComponent(again.dataset.targets),
+        credentials: "same-origin",
+      }).then(poll).catch(() => { again.disabled = false; });
+      return;
+    }
     const btn = e.target.closest(".cancel-build-btn");
     if (!btn) return;
     btn.disabled = true;

@@ -191,6 +191,16 @@ test("build sayhello through runbuilds: progress, success, browse it", async () 
   assert.match(await p.page.textContent("#configvarstable, table"), /set from Toaster/);
   await p.page.goto(BASE + projectUrl);
   assert.equal(await p.page.locator("#freq-build-list li", { hasText: "sayhello" }).count(), 1);
+  // Rebuild from the box: a new build of the same targets, which succeeds.
+  await p.page.waitForSelector(`[data-latest-build-result="${id}"] .rebuild-btn`);
+  await p.page.click(`[data-latest-build-result="${id}"] .rebuild-btn`);
+  let again = id;
+  for (let i = 0; i < 50 && again === id; i++) {
+    await p.page.waitForTimeout(200);
+    again = await newestBuild();
+  }
+  assert.ok(again > id, "the rebuild was queued");
+  await waitState(p.page, again, "Succeeded", 240);
   await p.done("project-after-build");
 });
 
