@@ -61,6 +61,13 @@ pub(crate) fn run(o: &Options, say: &dyn Fn(&str)) -> anyhow::Result<usize> {
         signal_hook::flag::register(sig, std::sync::Arc::clone(&interrupted))
             .context("install the signal handlers")?;
     }
+    // Requests left in progress by a runbuilds process that is gone fail first (their
+    // environments are unlocked), as checksettings does.
+    for id in bldcontrol::fail_stale_requests(&bb_toaster::db::open(&database)?)? {
+        say(&format!(
+            "build request {id} was in progress with no runbuilds: marked failed"
+        ));
+    }
     let mut taken = 0;
     loop {
         if interrupted.load(std::sync::atomic::Ordering::Relaxed) {

@@ -230,3 +230,51 @@ fn a_cancel_interrupts_the_running_build_and_a_queued_one_never_starts() {
         Some(bldcontrol::RequestState::Completed)
     );
 }
+
+#[test]
+fn a_request_left_by_a_dead_runbuilds_fails_and_frees_its_environment() {
+    let (tmp, db, p) = setup();
+    let conn = bb_toaster::db::open(&db).expect("opens");
+    let (req, build) = bldcontrol::schedule_build(&conn, p, &[("sayhello".into(), String::new())])
+        .expect("queued");
+    // Claimed by a process that is gone.
+    let mut gone = Command::new("true").spawn().expect("runs true");
+    let dead = gone.id();
+    gone.wait().expect("waits");
+    let claimed = bldcontrol::claim_next(&conn, dead)
+        .expect("claims")
+        .expect("a request");
+    assert_eq!(claimed.request, req);
+    assert!(
+        bldcontrol::claim_next(&conn, dead)
+            .expect("claims")
+            .is_none(),
+        "the only environment is locked"
+    );
+    let bake = fake_bake(tmp.path(), "0");
+    assert!(runbuilds(&db, &bake, true).wait().expect("waits").success());
+    let msg: String = conn
+        .query_row(
+            "SELECT errmsg FROM bldcontrol_brerror WHERE req_id = ?1",
+            [req],
+            |r| r.get(0),
+        )
+        .expect("a request error");
+    assert!(msg.contains("found in progress"), "{msg}");
+    let outcome: i64 = conn
+        .query_row(
+            "SELECT outcome FROM orm_build WHERE id = ?1",
+            [build],
+            |r| r.get(0),
+        )
+        .expect("outcome");
+    assert_eq!(outcome, 1);
+    let locked: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM bldcontrol_buildenvironment WHERE lock != 0",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(locked, 0);
+}
