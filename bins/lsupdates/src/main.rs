@@ -27,7 +27,7 @@ struct Cli {
     #[arg(long, value_name = "PATH")]
     database: Option<PathBuf>,
     /// The layer index API root (default: the CUSTOM_LAYERINDEX_SERVER setting, else
-    /// https://layers.openembedded.org/layerindex/api/).
+    /// `https://layers.openembedded.org/layerindex/api/`).
     #[arg(long, value_name = "URL", conflicts_with = "file")]
     url: Option<String>,
     /// A JSON dump of the index: one object holding the collections by name.

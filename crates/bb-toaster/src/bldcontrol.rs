@@ -6,7 +6,7 @@
 //! queued request and a free environment in one write transaction, so that two
 //! `runbuilds` processes never take the same one; [`request_error`] records a failure
 //! before the build starts; the build process adopts the request's build row
-//! ([`adopt`], through `TOASTER_BRBE=<request>:<environment>`); [`finish`] closes the
+//! (`adopt`, through `TOASTER_BRBE=<request>:<environment>`); [`finish`] closes the
 //! request when that process ends. [`cancel`] asks for a cancel: a queued request is
 //! cancelled at once, a running one goes to Cancelling and its `runbuilds` interrupts the
 //! build. States only move forward, as in Toaster.
