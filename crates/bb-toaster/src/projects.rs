@@ -503,6 +503,70 @@ pub fn import_layer(conn: &Connection, pid: i64, l: &ImportLayer) -> Result<i64>
     Ok(lv)
 }
 
+/// Deletes a layer the project imported (its version, and the layer when nothing else
+/// uses it); catalog layers are only removed from projects.
+pub fn delete_imported_layer(conn: &Connection, pid: i64, lv: i64) -> Result<()> {
+    let layer: Option<i64> = conn
+        .query_row(
+            "SELECT layer_id FROM orm_layer_version WHERE id = ?1 AND project_id = ?2 AND build_id IS NULL",
+            params![lv, pid],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db("find the imported layer"))?;
+    let Some(layer) = layer else {
+        return Err(invalid(format!(
+            "layer version {lv} was not imported by project {pid}"
+        )));
+    };
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+        .map_err(db("begin delete layer"))?;
+    tx.execute("DELETE FROM orm_layer_version WHERE id = ?1", [lv])
+        .map_err(db("delete the layer version"))?;
+    tx.execute(
+        "DELETE FROM orm_layer WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM orm_layer_version WHERE layer_id = ?1)",
+        [layer],
+    )
+    .map_err(db("delete the layer"))?;
+    tx.commit().map_err(db("commit delete layer"))?;
+    touch(conn, pid)
+}
+
+/// Deletes a build request of `pid` that is not running, with its build and what the
+/// build recorded.
+pub fn delete_request(conn: &mut Connection, pid: i64, request: i64) -> Result<()> {
+    let row: Option<(i64, Option<i64>)> = conn
+        .query_row(
+            "SELECT state, build_id FROM bldcontrol_buildrequest WHERE id = ?1 AND project_id = ?2",
+            params![request, pid],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db("find the build request"))?;
+    let Some((state, build)) = row else {
+        return Err(invalid(format!(
+            "build request {request} of project {pid} does not exist"
+        )));
+    };
+    if matches!(
+        bldcontrol::RequestState::from_i64(state),
+        Some(bldcontrol::RequestState::InProgress | bldcontrol::RequestState::Cancelling)
+    ) {
+        return Err(invalid(format!(
+            "build request {request} is running: cancel it first"
+        )));
+    }
+    if let Some(b) = build {
+        crate::manage::builddelete(conn, &[b])?;
+    }
+    conn.execute(
+        "DELETE FROM bldcontrol_buildrequest WHERE id = ?1",
+        [request],
+    )
+    .map_err(db("delete the build request"))?;
+    Ok(())
+}
+
 /// Parses the build box's targets (`a b:do_task c:task`) into (target, task).
 pub fn parse_targets(text: &str) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();

@@ -46,6 +46,10 @@ pub(crate) fn route(req: &Req<'_>, d: &Db<'_>, seg: &[&str]) -> Option<Result<Pa
             let p = id(p)?;
             typeahead(req, d, p, kind)
         }
+        ["xhr_layer", p, lv] => {
+            let (p, lv) = (id(p)?, id(lv)?);
+            layer_json(d, p, lv)
+        }
         ["xhr_project", p] => {
             let p = id(p)?;
             project_json(d, p)
@@ -96,6 +100,30 @@ pub(crate) fn route(req: &Req<'_>, d: &Db<'_>, seg: &[&str]) -> Option<Result<Pa
                     "Compatible software recipes",
                 ),
                 ["layer", lv] => layer_page(req, d, &head, id(lv)?),
+                ["layer", lv, "recipes"] => {
+                    let lv = id(lv)?;
+                    table_page(
+                        req,
+                        d,
+                        &head,
+                        layer_table(recipes_table(&head, false), "layerrecipestable", lv),
+                        "Recipes of the layer",
+                    )
+                }
+                ["layer", lv, "machines"] => {
+                    let lv = id(lv)?;
+                    table_page(
+                        req,
+                        d,
+                        &head,
+                        layer_table(
+                            machines_table(&head, "orm_machine", "machinestable", "machine"),
+                            "layermachinestable",
+                            lv,
+                        ),
+                        "Machines of the layer",
+                    )
+                }
                 ["customimages" | "newcustomimage"] => custom_images_page(req, &head),
                 _ => return None,
             }
@@ -627,6 +655,14 @@ fn distro_row(r: &Row<'_>, pid: i64) -> rusqlite::Result<RowOut> {
     select_row(r, pid, "DISTRO")
 }
 
+/// A project table narrowed to the rows of one layer version (the layer page's tabs).
+fn layer_table(mut t: Table, id: &'static str, lv: i64) -> Table {
+    t.id = id;
+    t.from = t.from.replace("r.is_image = 0 AND ", "") + " AND lv.id = ?";
+    t.params.push(int(lv));
+    t
+}
+
 fn recipes_table(h: &Head, images: bool) -> Table {
     Table {
         id: if images {
@@ -802,6 +838,37 @@ fn typeahead(req: &Req<'_>, d: &Db<'_>, pid: i64, kind: &str) -> Result<Page> {
     Ok(Page::Json(200, json!({"error": "ok", "results": rows})))
 }
 
+/// `xhr_layer/<pid>/<lv>` (GET): a layer the project may use.
+fn layer_json(d: &Db<'_>, pid: i64, lv: i64) -> Result<Page> {
+    let row = d.one(
+        "layer",
+        "SELECT lv.id, l.name, coalesce(l.summary, ''), coalesce(l.vcs_url, ''), coalesce(l.local_source_dir, ''), coalesce(lv.dirpath, ''), \
+         CASE WHEN lv.\"commit\" != '' THEN lv.\"commit\" ELSE lv.branch END, lv.layer_source, \
+         (SELECT group_concat(x.depends_on_id, ' ') FROM orm_layerversiondependency x WHERE x.layer_version_id = lv.id) \
+         FROM orm_layer_version lv JOIN orm_layer l ON l.id = lv.layer_id \
+         WHERE lv.id = ?1 AND lv.build_id IS NULL AND ((lv.project_id IS NULL AND lv.release_id IS (SELECT release_id FROM orm_project WHERE id = ?2)) OR lv.project_id = ?2)",
+        &[int(lv), int(pid)],
+        |r| {
+            let deps: Option<String> = r.get(8)?;
+            Ok(json!({
+                "id": r.get::<_, i64>(0)?,
+                "name": r.get::<_, String>(1)?,
+                "summary": r.get::<_, String>(2)?,
+                "vcs_url": r.get::<_, String>(3)?,
+                "local_source_dir": r.get::<_, String>(4)?,
+                "vcs_subdir": r.get::<_, String>(5)?,
+                "vcs_reference": r.get::<_, String>(6)?,
+                "imported": r.get::<_, i64>(7)? == 2,
+                "dependencies": deps.unwrap_or_default().split(' ').filter_map(|x| x.parse::<i64>().ok()).collect::<Vec<_>>(),
+            }))
+        },
+    )?;
+    Ok(match row {
+        Some(l) => Page::Json(200, json!({"error": "ok", "layer": l})),
+        None => Page::Json(404, json!({"error": "no such layer"})),
+    })
+}
+
 /// `xhr_project/<pid>` (GET): the project as the pages know it.
 fn project_json(d: &Db<'_>, pid: i64) -> Result<Page> {
     let Some(h) = project_head(d, pid)? else {
@@ -975,6 +1042,12 @@ fn change(
                 let (req, build) = p::build(&conn, pid, t)?;
                 return Ok(ok(json!({"buildrequest_id": req, "build_id": build})));
             }
+            if f.get("buildDelete").is_some() {
+                for r in f.ids("buildDelete")? {
+                    p::delete_request(&mut conn, pid, r)?;
+                }
+                return Ok(ok(json!({})));
+            }
             if f.get("buildCancel").is_some() {
                 let mut states = Vec::new();
                 for r in f.ids("buildCancel")? {
@@ -983,7 +1056,16 @@ fn change(
                 }
                 return Ok(ok(json!({"cancelled": states})));
             }
-            Err(Error::Invalid("expected targets or buildCancel".into()))
+            Err(Error::Invalid(
+                "expected targets, buildCancel or buildDelete".into(),
+            ))
+        }
+        ("DELETE", ["xhr_layer", pid, lv]) => {
+            let (Some(pid), Some(lv)) = (id(pid), id(lv)) else {
+                return not_found();
+            };
+            p::delete_imported_layer(&conn, pid, lv)?;
+            Ok(ok(json!({"gotoUrl": purl(pid, "")})))
         }
         ("POST" | "PUT", ["xhr_layer", pid]) => {
             let Some(pid) = id(pid) else {

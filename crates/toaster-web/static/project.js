@@ -185,6 +185,14 @@
         send("POST", xhrProject, { distroName: b.dataset.name }).then((j) => reloadOr(j, "You have changed the distro to: " + b.dataset.name));
       } else if (b.classList.contains("build-recipe-btn")) {
         startBuild(b.dataset.recipe);
+      } else if (b.id === "delete-layer-btn") {
+        send("DELETE", ROOT + "/xhr_layer/" + pid + "/" + b.dataset.layerId, {}).then((j) => {
+          if (j.error !== "ok") {
+            showError("project-error", j.error);
+            return;
+          }
+          window.location.href = j.gotoUrl;
+        });
       }
     });
     configPage(pid);

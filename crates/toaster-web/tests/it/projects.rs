@@ -330,6 +330,27 @@ fn project_changes_need_the_token_and_are_checked() {
             .status,
         200
     );
+    let j = p.get(&format!("/toastergui/xhr_layer/{pid}/{lv}")).json();
+    assert_eq!(j["layer"]["imported"], true);
+    assert_eq!(j["layer"]["local_source_dir"], "/srv/layers/meta-local");
+    let j = p
+        .get(&format!(
+            "/toastergui/project/{pid}/layer/{lv}/recipes/?format=json"
+        ))
+        .json();
+    assert_eq!(j["total"], 0);
+    // An imported layer can be deleted; a catalog one cannot.
+    let r = p.send("DELETE", &format!("{layer}/{lv}"), None, true);
+    assert_eq!(error(&r), "ok", "{}", r.body);
+    assert_eq!(
+        p.get(&format!("/toastergui/xhr_layer/{pid}/{lv}")).status,
+        404
+    );
+    let bakecore =
+        p.get(&format!("/toastergui/xhr_project/{pid}")).json()["layers"][0]["id"].to_string();
+    let r = p.send("DELETE", &format!("{layer}/{bakecore}"), None, true);
+    assert_eq!(r.status, 400);
+    assert!(error(&r).contains("was not imported"));
     let r = p.post(&build, &[("targets", "sayhello sayhello:do_compile")]);
     assert_eq!(error(&r), "ok", "{}", r.body);
     let req = r.json()["buildrequest_id"]
@@ -348,6 +369,12 @@ fn project_changes_need_the_token_and_are_checked() {
         .get(&format!("/toastergui/mostrecentbuilds?project_id={pid}"))
         .json();
     assert_eq!(mrb[0]["state"], "Cancelled");
+    // A finished request is deleted with its build.
+    assert_eq!(x(&[("buildDelete", &req)], &build), (200, "ok".into()));
+    let mrb = p
+        .get(&format!("/toastergui/mostrecentbuilds?project_id={pid}"))
+        .json();
+    assert_eq!(mrb.as_array().map(Vec::len), Some(0));
     // Rename, then delete.
     assert_eq!(x(&[("projectName", "renamed")], &proj), (200, "ok".into()));
     let r = p.send("DELETE", &proj, None, true);
@@ -447,6 +474,20 @@ fn project_tables_follow_the_table_protocol_and_typeaheads_their_schema() {
             assert_eq!(rows, a["count"].as_i64(), "{table} {name}");
         }
     }
+    // The layer page's recipes and machines.
+    let lv = &ids[0];
+    let j = p
+        .get(&format!(
+            "/toastergui/project/{pid}/layer/{lv}/recipes/?format=json"
+        ))
+        .json();
+    assert_eq!(j["total"], 2, "sayhello and libhello");
+    let j = p
+        .get(&format!(
+            "/toastergui/project/{pid}/layer/{lv}/machines/?format=json"
+        ))
+        .json();
+    assert_eq!(j["total"], 1, "hello-board");
     // Typeaheads: {error, results: [{id, name, detail}]}, at most 6, prefix matches first.
     for kind in ["layers", "machines", "recipes", "distros"] {
         let j = p
