@@ -150,13 +150,30 @@ fn git(dir: Option<&Path>, args: &[&str]) -> anyhow::Result<()> {
 }
 
 /// The directory of each layer of the request, checked out where needed.
-fn layer_dirs(conn: &rusqlite::Connection, c: &Claimed) -> anyhow::Result<Vec<PathBuf>> {
+fn layer_dirs(
+    conn: &rusqlite::Connection,
+    c: &Claimed,
+    builddir: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
     let clones = PathBuf::from(&c.env_sourcedir).join("_toaster_clones");
     let total = c.layers.iter().filter(|l| l.giturl.is_some()).count();
     let mut cloned = 0;
     let mut out = Vec::new();
     for l in &c.layers {
-        let (root, dir) = if let Some(local) = &l.local_source_dir {
+        let (root, dir) = if l.local_source_dir.as_deref()
+            == Some(bb_toaster::customimages::CUSTOM_LAYER_DIR)
+        {
+            // The project's custom images: a layer generated from the database.
+            let dest = builddir.join(bb_toaster::customimages::CUSTOM_LAYER);
+            for (rel, text) in bb_toaster::customimages::layer_files(conn, c.project)? {
+                let f = dest.join(&rel);
+                if let Some(parent) = f.parent() {
+                    fs_err::create_dir_all(parent)?;
+                }
+                bb_util::fs::atomic_write(&f, text.as_bytes())?;
+            }
+            (dest.clone(), dest)
+        } else if let Some(local) = &l.local_source_dir {
             let root = PathBuf::from(local);
             if !root.is_absolute() {
                 bail!("layer `{}`: `{local}` is not an absolute path", l.name);
@@ -307,7 +324,8 @@ fn run_one(
     interrupted: &std::sync::atomic::AtomicBool,
 ) -> anyhow::Result<RequestState> {
     let dir = builddir(c);
-    let prepared = layer_dirs(conn, c).and_then(|layers| write_conf(&dir, &layers, &c.variables));
+    let prepared =
+        layer_dirs(conn, c, &dir).and_then(|layers| write_conf(&dir, &layers, &c.variables));
     if let Err(e) = prepared {
         bldcontrol::request_error(conn, c.request, "prepare", &format!("{e:#}"), "")?;
         return Ok(RequestState::Failed);

@@ -72,6 +72,7 @@
 //! ```
 
 pub mod bldcontrol;
+pub mod customimages;
 pub mod db;
 mod error;
 pub mod fixtures;

@@ -124,7 +124,10 @@ pub(crate) fn route(req: &Req<'_>, d: &Db<'_>, seg: &[&str]) -> Option<Result<Pa
                         "Machines of the layer",
                     )
                 }
-                ["customimages" | "newcustomimage"] => custom_images_page(req, &head),
+                ["customimages"] => custom_images_page(req, d, &head, "list", None),
+                ["newcustomimage"] => custom_images_page(req, d, &head, "new", None),
+                ["customrecipe", r] => custom_images_page(req, d, &head, "edit", Some(id(r)?)),
+                ["customrecipe", r, "download"] => custom_download(d, &head, id(r)?),
                 _ => return None,
             }
         }
@@ -367,19 +370,138 @@ fn import_page(req: &Req<'_>, _d: &Db<'_>, h: &Head) -> Result<Page> {
     req.render("importlayer.html", ctx)
 }
 
-/// `project/<pid>/customimages/` and `newcustomimage/`: not in bake yet, said plainly.
-fn custom_images_page(req: &Req<'_>, h: &Head) -> Result<Page> {
+/// A custom image as the pages show it (read through the page's transaction).
+fn custom_image(
+    d: &Db<'_>,
+    pid: i64,
+    id: i64,
+) -> Result<Option<bb_toaster::customimages::CustomImage>> {
+    let row = d.one(
+        "custom image",
+        "SELECT r.id, c.project_id, r.name, r.version, b.name, b.file_path, r.summary, r.description, r.license, \
+         (SELECT group_concat(p.name, ' ') FROM orm_customimagepackage_recipe_appends a JOIN orm_package p ON p.id = a.customimagepackage_id WHERE a.customimagerecipe_id = r.id), \
+         (SELECT group_concat(p.name, ' ') FROM orm_customimagepackage_recipe_excludes a JOIN orm_package p ON p.id = a.customimagepackage_id WHERE a.customimagerecipe_id = r.id), \
+         (SELECT group_concat(name, ' ') FROM (SELECT DISTINCT p.name AS name FROM orm_target_installed_package tip JOIN orm_package p ON p.id = tip.package_id \
+            WHERE tip.target_id = (SELECT t.id FROM orm_target t JOIN orm_build x ON x.id = t.build_id WHERE x.project_id = c.project_id AND x.outcome = 0 AND t.target = b.name ORDER BY x.completed_on DESC, x.id DESC LIMIT 1))) \
+         FROM orm_customimagerecipe c JOIN orm_recipe r ON r.id = c.recipe_ptr_id JOIN orm_recipe b ON b.id = c.base_recipe_id WHERE r.id = ? AND c.project_id = ?",
+        &[int(id), int(pid)],
+        |r| {
+            let list = |s: Option<String>| -> Vec<String> {
+                let mut v: Vec<String> = s.unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+                v.sort();
+                v
+            };
+            Ok(bb_toaster::customimages::CustomImage {
+                id: r.get(0)?,
+                project: r.get(1)?,
+                name: r.get(2)?,
+                version: r.get(3)?,
+                base_name: r.get(4)?,
+                base_file: r.get(5)?,
+                summary: r.get(6)?,
+                description: r.get(7)?,
+                license: r.get(8)?,
+                appends: list(r.get(9)?),
+                excludes: list(r.get(10)?),
+                base_packages: list(r.get(11)?),
+            })
+        },
+    )?;
+    Ok(row)
+}
+
+/// `project/<pid>/customimages/` (the list), `newcustomimage/` (the image recipes to
+/// start from), `customrecipe/<id>` (its packages).
+fn custom_images_page(
+    req: &Req<'_>,
+    d: &Db<'_>,
+    h: &Head,
+    mode: &str,
+    id: Option<i64>,
+) -> Result<Page> {
     let mut ctx = base(req, h, "Custom images", "customimages");
-    ctx.insert("kind".into(), v("not-available"));
-    ctx.insert("heading".into(), v("Custom images"));
-    ctx.insert("alert".into(), v("alert-info"));
-    ctx.insert(
-        "message".into(),
-        v("Custom images are not available in bake's Toaster yet: build an image recipe from the Image recipes page."),
-    );
-    Ok(match req.render("message.html", ctx)? {
-        Page::Html(hh) => Page::Status(501, hh),
-        p => p,
+    ctx.insert("mode".into(), v(mode));
+    match mode {
+        "list" => {
+            let rows = d.rows(
+                "custom images",
+                "SELECT r.id, r.name, b.name, (SELECT count(*) FROM orm_customimagepackage_recipe_appends a WHERE a.customimagerecipe_id = r.id), \
+                 (SELECT count(*) FROM orm_customimagepackage_recipe_excludes a WHERE a.customimagerecipe_id = r.id) \
+                 FROM orm_customimagerecipe c JOIN orm_recipe r ON r.id = c.recipe_ptr_id JOIN orm_recipe b ON b.id = c.base_recipe_id WHERE c.project_id = ? ORDER BY r.name",
+                &[int(h.id)],
+                |r| {
+                    let id: i64 = r.get(0)?;
+                    let mut m = BTreeMap::new();
+                    m.insert("id", v(id));
+                    m.insert("name", v(r.get::<_, String>(1)?));
+                    m.insert("base", v(r.get::<_, String>(2)?));
+                    m.insert("added", v(r.get::<_, i64>(3)?));
+                    m.insert("removed", v(r.get::<_, i64>(4)?));
+                    m.insert("url", v(purl(h.id, &format!("customrecipe/{id}"))));
+                    Ok(Value::from(m))
+                },
+            )?;
+            ctx.insert("images".into(), Value::from(rows));
+        }
+        "new" => {
+            let rows = d.rows(
+                "image recipes",
+                "SELECT r.id, r.name, r.version, r.summary, l.name FROM orm_recipe r JOIN orm_projectlayer pl ON pl.layercommit_id = r.layer_version_id \
+                 JOIN orm_layer_version lv ON lv.id = r.layer_version_id JOIN orm_layer l ON l.id = lv.layer_id \
+                 WHERE pl.project_id = ? AND r.is_image AND r.id NOT IN (SELECT recipe_ptr_id FROM orm_customimagerecipe) ORDER BY r.name",
+                &[int(h.id)],
+                |r| {
+                    let mut m = BTreeMap::new();
+                    m.insert("id", v(r.get::<_, i64>(0)?));
+                    m.insert("name", v(r.get::<_, String>(1)?));
+                    m.insert("version", v(r.get::<_, String>(2)?));
+                    m.insert("summary", v(r.get::<_, String>(3)?));
+                    m.insert("layer", v(r.get::<_, String>(4)?));
+                    Ok(Value::from(m))
+                },
+            )?;
+            ctx.insert("recipes".into(), Value::from(rows));
+        }
+        _ => {
+            let Some(c) = custom_image(d, h.id, id.unwrap_or(-1))? else {
+                return Ok(Page::NotFound("This custom image".into()));
+            };
+            let rows: Vec<Value> = c
+                .packages()
+                .iter()
+                .map(|p| {
+                    let mut m = BTreeMap::new();
+                    m.insert("name", v(p.as_str()));
+                    m.insert("added", v(c.appends.contains(p)));
+                    Value::from(m)
+                })
+                .collect();
+            let mut m = BTreeMap::new();
+            m.insert("id", v(c.id));
+            m.insert("name", v(c.name.as_str()));
+            m.insert("base", v(c.base_name.as_str()));
+            m.insert("excluded", Value::from(c.excludes.clone()));
+            m.insert(
+                "download",
+                v(purl(h.id, &format!("customrecipe/{}/download", c.id))),
+            );
+            ctx.insert("image".into(), Value::from(m));
+            ctx.insert("packages".into(), Value::from(rows));
+            ctx.insert("notify".into(), v(req.param("notify").unwrap_or("")));
+        }
+    }
+    req.render("customimage.html", ctx)
+}
+
+/// `project/<pid>/customrecipe/<id>/download`: the generated `.bb`.
+fn custom_download(d: &Db<'_>, h: &Head, id: i64) -> Result<Page> {
+    let Some(c) = custom_image(d, h.id, id)? else {
+        return Ok(Page::NotFound("This custom image".into()));
+    };
+    let (name, text) = bb_toaster::customimages::recipe_text(&c);
+    Ok(Page::File {
+        name,
+        bytes: text.into_bytes(),
     })
 }
 
@@ -920,6 +1042,31 @@ impl Form {
     }
 }
 
+/// A path segment percent-decoded (invalid UTF-8 replaced).
+fn pct_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = (b[i] == b'%')
+            .then(|| b.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(x) => {
+                out.push(x);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn ok(extra: Json) -> (u16, Json) {
     let mut m = serde_json::Map::new();
     m.insert("error".into(), json!("ok"));
@@ -1059,6 +1206,37 @@ fn change(
             Err(Error::Invalid(
                 "expected targets, buildCancel or buildDelete".into(),
             ))
+        }
+        ("POST", ["xhr_customrecipe"]) => {
+            let pid = f
+                .get("project")
+                .and_then(id)
+                .ok_or_else(|| Error::Invalid("no project".into()))?;
+            let base = f
+                .get("base")
+                .and_then(id)
+                .ok_or_else(|| Error::Invalid("no base image recipe".into()))?;
+            let rid = bb_toaster::customimages::new_custom_image(
+                &conn,
+                pid,
+                base,
+                f.get("name").unwrap_or("").trim(),
+            )?;
+            Ok(ok(
+                json!({"id": rid, "url": format!("{}?notify=new", purl(pid, &format!("customrecipe/{rid}")))}),
+            ))
+        }
+        ("POST" | "PUT" | "DELETE", ["xhr_customrecipe", rid, "packages", name]) => {
+            let Some(rid) = id(rid) else {
+                return not_found();
+            };
+            let pid = f
+                .get("project")
+                .and_then(id)
+                .ok_or_else(|| Error::Invalid("no project".into()))?;
+            let name = pct_decode(name);
+            bb_toaster::customimages::change_package(&conn, pid, rid, &name, method != "DELETE")?;
+            Ok(ok(json!({})))
         }
         ("DELETE", ["xhr_layer", pid, lv]) => {
             let (Some(pid), Some(lv)) = (id(pid), id(lv)) else {

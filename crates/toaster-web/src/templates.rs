@@ -53,6 +53,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "layerdetails.html",
         include_str!("../templates/layerdetails.html"),
     ),
+    (
+        "customimage.html",
+        include_str!("../templates/customimage.html"),
+    ),
 ];
 
 /// A static asset: its name under `/static/`, content type and bytes.

@@ -197,6 +197,7 @@
     });
     configPage(pid);
     importPage(pid, purl);
+    customImagePages(pid);
   }
 
   function configPage(pid) {
@@ -286,6 +287,48 @@
         window.location.href = purl;
       });
     });
+  }
+
+  function customImagePages(pid) {
+    const modal = document.getElementById("new-custom-image-modal");
+    let base = null;
+    document.querySelectorAll(".customise-btn").forEach((b) => b.addEventListener("click", () => {
+      base = b.dataset.recipe;
+      document.getElementById("new-custom-image-base").textContent = b.dataset.recipeName;
+      modal.classList.remove("hidden");
+    }));
+    if (modal) {
+      document.getElementById("new-custom-image-cancel").addEventListener("click", () => modal.classList.add("hidden"));
+      document.getElementById("create-new-custom-image-btn").addEventListener("click", () => {
+        const name = document.getElementById("new-custom-image-name").value.trim();
+        send("POST", ROOT + "/xhr_customrecipe", { name, project: pid, base }).then((j) => {
+          if (j.error !== "ok") {
+            const help = document.getElementById("invalid-name-help");
+            help.textContent = j.error;
+            help.classList.remove("hidden");
+            return;
+          }
+          window.location.href = j.url;
+        });
+      });
+    }
+    const head = document.getElementById("custom-image-name");
+    if (!head) return;
+    const rid = head.dataset.recipeId;
+    const change = (method, name) => send(method, ROOT + "/xhr_customrecipe/" + rid + "/packages/" + encodeURIComponent(name), { project: pid }).then((j) => {
+      if (j.error !== "ok") {
+        showError("custom-image-error", j.error);
+        return;
+      }
+      window.location.reload();
+    });
+    document.getElementById("add-package-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const name = document.getElementById("add-package-input").value.trim();
+      if (name) change("PUT", name);
+    });
+    document.querySelectorAll(".package-remove-btn").forEach((b) => b.addEventListener("click", () => change("DELETE", b.dataset.package)));
+    document.querySelectorAll(".package-add-btn").forEach((b) => b.addEventListener("click", () => change("PUT", b.dataset.package)));
   }
 
   function newProjectPage() {

@@ -380,17 +380,15 @@ fn project_changes_need_the_token_and_are_checked() {
     let r = p.send("DELETE", &proj, None, true);
     assert_eq!(error(&r), "ok");
     assert_eq!(p.get(&format!("/toastergui/project/{pid}/")).status, 404);
-    // The custom image pages say plainly that they are not there yet.
+    // A new project's custom images: none yet.
     let r = p.post(
         "/toastergui/newproject/",
         &[("projectname", "p2"), ("projectversion", "1")],
     );
     let pid = r.json()["id"].as_i64().unwrap_or(0);
-    assert_eq!(
-        p.get(&format!("/toastergui/project/{pid}/customimages/"))
-            .status,
-        501
-    );
+    let list = p.get(&format!("/toastergui/project/{pid}/customimages/"));
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("id=\"empty-state-customimagestable\""));
 }
 
 #[test]
@@ -523,4 +521,136 @@ fn project_tables_follow_the_table_protocol_and_typeaheads_their_schema() {
     assert_eq!(j["results"][0]["name"], "hello-board");
     let j = p.get("/toastergui/xhr_typeahead/projects?search=t").json();
     assert_eq!(j["results"][0]["name"], "t");
+}
+
+#[test]
+fn custom_images_are_made_checked_edited_and_downloaded() {
+    let p = Proj::new();
+    let r = p.post(
+        "/toastergui/newproject/",
+        &[("projectname", "c"), ("projectversion", "1")],
+    );
+    let pid = r.json()["id"].as_i64().unwrap_or(0);
+    // openembedded-core from the index (it has core-image-minimal) into the project.
+    let oe = p
+        .get(&format!(
+            "/toastergui/xhr_typeahead/{pid}/layers?search=openembedded"
+        ))
+        .json()["results"][0]["id"]
+        .to_string();
+    assert_eq!(
+        error(&p.post(
+            &format!("/toastergui/xhr_project/{pid}"),
+            &[("layerAdd", &oe)]
+        )),
+        "ok"
+    );
+    let page = p.get(&format!("/toastergui/project/{pid}/newcustomimage/"));
+    assert_eq!(page.status, 200);
+    let recipes = p
+        .get(&format!("/toastergui/project/{pid}/images/?format=json"))
+        .json();
+    let base = recipes["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["name"] == "core-image-minimal"))
+        .map(|_| ())
+        .and_then(|()| page.body.split("data-recipe=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        !base.is_empty(),
+        "a Customise button for core-image-minimal"
+    );
+    let busybox = p
+        .get(&format!(
+            "/toastergui/project/{pid}/softwarerecipes/?format=json&search=busybox"
+        ))
+        .json()["rows"][0]["name"]
+        .clone();
+    assert_eq!(busybox, "busybox");
+    let pids = pid.to_string();
+    let make = |name: &str, base: &str| {
+        p.post(
+            "/toastergui/xhr_customrecipe",
+            &[("name", name), ("project", &pids), ("base", base)],
+        )
+    };
+    let r = make("my-image", &base);
+    assert_eq!(error(&r), "ok", "{}", r.body);
+    let url = r.json()["url"].as_str().unwrap_or("").to_owned();
+    let rid = r.json()["id"].as_i64().unwrap_or(0);
+    // Toaster's three duplicate rules, and a bad name.
+    for (name, want) in [
+        ("my-image", "exists in this project"),
+        ("busybox", "a recipe called busybox"),
+        ("core-image-minimal", "a recipe called"),
+        ("Bad Name<b>", "not a recipe name"),
+    ] {
+        let r = make(name, &base);
+        assert_eq!(r.status, 400, "{name}");
+        assert!(error(&r).contains(want), "{name}: {}", error(&r));
+    }
+    let page = p.get(&url);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"image-created-notification\""));
+    // Packages: added (a name with + travels percent-encoded), removed again.
+    let pkg = |m: &str, name: &str| {
+        p.send(
+            m,
+            &format!("/toastergui/xhr_customrecipe/{rid}/packages/{name}"),
+            Some(&[("project", &pids)]),
+            true,
+        )
+    };
+    assert_eq!(error(&pkg("PUT", "sayhello")), "ok");
+    assert_eq!(error(&pkg("PUT", "libstdc%2B%2B")), "ok");
+    assert_eq!(error(&pkg("PUT", "zlib")), "ok");
+    assert_eq!(error(&pkg("DELETE", "zlib")), "ok");
+    let r = pkg("PUT", "bad%22name");
+    assert_eq!(r.status, 400);
+    assert_eq!(pkg("PUT", "x").status, 200, "lower-case names are fine");
+    let r = p.send(
+        "PUT",
+        &format!("/toastergui/xhr_customrecipe/{rid}/packages/y"),
+        Some(&[("project", &pids)]),
+        false,
+    );
+    assert_eq!(r.status, 403, "CSRF");
+    let dl = p.get(&format!(
+        "/toastergui/project/{pid}/customrecipe/{rid}/download"
+    ));
+    assert_eq!(dl.status, 200);
+    let disp = dl
+        .headers
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(disp.contains("my-image_1.0.bb"), "{disp}");
+    assert!(
+        dl.body
+            .contains("require recipes-core/images/core-image-minimal.bb\n"),
+        "{}",
+        dl.body
+    );
+    assert!(
+        dl.body
+            .contains("IMAGE_INSTALL:append = \" libstdc++ sayhello x\"\n"),
+        "{}",
+        dl.body
+    );
+    let list = p.get(&format!("/toastergui/project/{pid}/customimages/"));
+    assert!(list.body.contains(">my-image</a>"));
+    // The generated layer runbuilds writes.
+    let db = p._dir.path().join("toaster.sqlite");
+    let conn = bb_toaster::db::open(&db).unwrap_or_else(|e| panic!("{e}"));
+    let files = bb_toaster::customimages::layer_files(&conn, pid).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "conf/layer.conf",
+            "recipes-toaster/my-image/my-image_1.0.bb"
+        ]
+    );
 }
