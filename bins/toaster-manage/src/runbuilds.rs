@@ -157,22 +157,20 @@ fn layer_dirs(
 ) -> anyhow::Result<Vec<PathBuf>> {
     let clones = PathBuf::from(&c.env_sourcedir).join("_toaster_clones");
     let total = c.layers.iter().filter(|l| l.giturl.is_some()).count();
+    let mut custom = None;
     let mut cloned = 0;
     let mut out = Vec::new();
     for l in &c.layers {
         let (root, dir) = if l.local_source_dir.as_deref()
             == Some(bb_toaster::customimages::CUSTOM_LAYER_DIR)
         {
-            // The project's custom images: a layer generated from the database.
+            // The project's custom images: a layer generated from the database once the
+            // other layers are known (below).
             let dest = builddir.join(bb_toaster::customimages::CUSTOM_LAYER);
-            for (rel, text) in bb_toaster::customimages::layer_files(conn, c.project)? {
-                let f = dest.join(&rel);
-                if let Some(parent) = f.parent() {
-                    fs_err::create_dir_all(parent)?;
-                }
-                bb_util::fs::atomic_write(&f, text.as_bytes())?;
-            }
-            (dest.clone(), dest)
+            fs_err::create_dir_all(dest.join("conf"))?;
+            custom = Some(out.len());
+            out.push(dest);
+            continue;
         } else if let Some(local) = &l.local_source_dir {
             let root = PathBuf::from(local);
             if !root.is_absolute() {
@@ -256,6 +254,29 @@ fn layer_dirs(
     if out.is_empty() {
         bail!("the project has no layers");
     }
+    if let Some(i) = custom {
+        // The core layer's release names, for the generated layer's LAYERSERIES_COMPAT.
+        let series: Vec<String> = out
+            .iter()
+            .filter_map(|d| fs_err::read_to_string(d.join("conf/layer.conf")).ok())
+            .filter_map(|t| {
+                t.lines().find_map(|l| {
+                    let v = l.trim().strip_prefix("LAYERSERIES_CORENAMES")?.trim_start();
+                    let v = v.strip_prefix("=").or_else(|| v.strip_prefix("?="))?.trim();
+                    Some(v.trim_matches('"').to_owned())
+                })
+            })
+            .collect();
+        for (rel, text) in
+            bb_toaster::customimages::layer_files(conn, c.project, &series.join(" "))?
+        {
+            let f = out[i].join(&rel);
+            if let Some(parent) = f.parent() {
+                fs_err::create_dir_all(parent)?;
+            }
+            bb_util::fs::atomic_write(&f, text.as_bytes())?;
+        }
+    }
     Ok(out)
 }
 
@@ -309,9 +330,11 @@ fn write_conf(dir: &Path, layers: &[PathBuf], vars: &[(String, String)]) -> anyh
     Ok(())
 }
 
-/// The last lines of a log, for an error message.
-fn tail(p: &Path, lines: usize) -> String {
-    let t = fs_err::read_to_string(p).unwrap_or_default();
+/// The last lines of a log written from byte `from` on, for an error message.
+fn tail(p: &Path, from: u64, lines: usize) -> String {
+    let b = fs_err::read(p).unwrap_or_default();
+    let start = usize::try_from(from).unwrap_or(0).min(b.len());
+    let t = String::from_utf8_lossy(&b[start..]);
     let v: Vec<&str> = t.lines().collect();
     v[v.len().saturating_sub(lines)..].join("\n")
 }
@@ -331,6 +354,7 @@ fn run_one(
         return Ok(RequestState::Failed);
     }
     let log_path = dir.join("toaster_ui.log");
+    let log_start = fs_err::metadata(&log_path).map(|m| m.len()).unwrap_or(0);
     let log = fs_err::OpenOptions::new()
         .create(true)
         .append(true)
@@ -397,7 +421,7 @@ fn run_one(
         format!(
             "bake ended ({status}) without recording an outcome; the end of its log ({}):\n{}",
             log_path.display(),
-            tail(&log_path, 20)
+            tail(&log_path, log_start, 20)
         )
     };
     Ok(bldcontrol::finish(

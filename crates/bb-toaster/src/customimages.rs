@@ -385,15 +385,16 @@ pub fn recipe_text(c: &CustomImage) -> (String, String) {
             .collect();
         t.push_str(&format!("IMAGE_INSTALL = \"{}\"\n", pkgs.join(" ")));
     }
-    (
-        format!("{}_{}.bb", c.name, file_version(&c.version)),
-        t,
-    )
+    (format!("{}_{}.bb", c.name, file_version(&c.version)), t)
 }
 
 /// The files of project `pid`'s custom images layer (paths relative to the layer):
 /// `conf/layer.conf` and every custom image's recipe. Empty when it has none.
-pub fn layer_files(conn: &Connection, pid: i64) -> Result<Vec<(String, String)>> {
+///
+/// `series`: the release names of the core layer (its LAYERSERIES_CORENAMES), which the
+/// layer declares itself compatible with (BitBake reads the core layer's names before
+/// this layer's `layer.conf`, so they cannot be referred to by name there).
+pub fn layer_files(conn: &Connection, pid: i64, series: &str) -> Result<Vec<(String, String)>> {
     let ids: Vec<i64> = {
         let mut st = conn
             .prepare("SELECT recipe_ptr_id FROM orm_customimagerecipe WHERE project_id = ?1 ORDER BY recipe_ptr_id")
@@ -405,8 +406,21 @@ pub fn layer_files(conn: &Connection, pid: i64) -> Result<Vec<(String, String)>>
     };
     let mut out = vec![(
         "conf/layer.conf".to_owned(),
-        "# Custom images made with bake's Toaster (generated).\nBBPATH .= \":${LAYERDIR}\"\nBBFILES += \"${LAYERDIR}/recipes-toaster/*/*.bb\"\nBBFILE_COLLECTIONS += \"toastercustomimages\"\nBBFILE_PATTERN_toastercustomimages = \"^${LAYERDIR}/\"\nBBFILE_PRIORITY_toastercustomimages = \"10\"\nLAYERSERIES_COMPAT_toastercustomimages = \"${LAYERSERIES_CORENAMES}\"\n".to_owned(),
+        "# Custom images made with bake's Toaster (generated).\nBBPATH .= \":${LAYERDIR}\"\nBBFILES += \"${LAYERDIR}/recipes-toaster/*/*.bb\"\nBBFILE_COLLECTIONS += \"toastercustomimages\"\nBBFILE_PATTERN_toastercustomimages = \"^${LAYERDIR}/\"\nBBFILE_PRIORITY_toastercustomimages = \"10\"\n".to_owned(),
     )];
+    let series: Vec<&str> = series
+        .split_whitespace()
+        .filter(|w| {
+            w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        .collect();
+    if !series.is_empty() {
+        out[0].1.push_str(&format!(
+            "LAYERSERIES_COMPAT_toastercustomimages = \"{}\"\n",
+            series.join(" ")
+        ));
+    }
     for id in ids {
         if let Some(c) = custom_image(conn, id)? {
             let (file, text) = recipe_text(&c);

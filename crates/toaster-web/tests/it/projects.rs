@@ -644,7 +644,8 @@ fn custom_images_are_made_checked_edited_and_downloaded() {
     // The generated layer runbuilds writes.
     let db = p._dir.path().join("toaster.sqlite");
     let conn = bb_toaster::db::open(&db).unwrap_or_else(|e| panic!("{e}"));
-    let files = bb_toaster::customimages::layer_files(&conn, pid).unwrap_or_else(|e| panic!("{e}"));
+    let files =
+        bb_toaster::customimages::layer_files(&conn, pid, "bake").unwrap_or_else(|e| panic!("{e}"));
     let names: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(
         names,
@@ -652,5 +653,10 @@ fn custom_images_are_made_checked_edited_and_downloaded() {
             "conf/layer.conf",
             "recipes-toaster/my-image/my-image_1.0.bb"
         ]
+    );
+    assert!(
+        files[0]
+            .1
+            .contains("LAYERSERIES_COMPAT_toastercustomimages = \"bake\"\n")
     );
 }
