@@ -245,3 +245,34 @@ test("a build whose layer cannot be found fails with the error on the page", asy
   assert.equal(await p.page.textContent("#project-layers-count"), "2");
   await p.done();
 });
+
+test("custom image: made from an image recipe, a package added, the recipe downloaded", async () => {
+  // openembedded-core (from the index) has the image recipe core-image-minimal.
+  const p = await open(projectUrl + "layers/");
+  const oe = p.page.locator("#layerstable tbody tr").filter({ has: p.page.locator("td.layer__name", { hasText: /^openembedded-core$/ }) });
+  await Promise.all([p.page.waitForEvent("load"), oe.locator(".layer-add-btn").click()]);
+  await p.page.goto(BASE + projectUrl + "newcustomimage/");
+  await p.page.click('#newcustomimagestable tr:has-text("core-image-minimal") button[data-recipe]');
+  await p.page.fill("#new-custom-image-name", "busybox");
+  await p.page.click("#create-new-custom-image-btn");
+  await p.page.waitForSelector("#invalid-name-help:not(.hidden)");
+  assert.match(await p.page.textContent("#invalid-name-help"), /a recipe called busybox/);
+  await p.page.fill("#new-custom-image-name", "my-image");
+  await Promise.all([p.page.waitForURL(/customrecipe\/\d+\?notify=new$/), p.page.click("#create-new-custom-image-btn")]);
+  assert.ok(await p.page.isVisible("#image-created-notification"));
+  await p.page.fill("#add-package-input", "sayhello");
+  await Promise.all([p.page.waitForEvent("load"), p.page.click("#add-package-btn")]);
+  assert.equal(await p.page.locator('#custom-image-packages tr[data-package="sayhello"]').count(), 1);
+  const href = await p.page.getAttribute("#download-recipe", "href");
+  const r = await fetch(BASE + href);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get("content-disposition"), /my-image_1\.0\.bb/);
+  const text = await r.text();
+  assert.match(text, /^require recipes-core\/images\/core-image-minimal\.bb$/m);
+  assert.match(text, /^IMAGE_INSTALL:append = " sayhello"$/m);
+  await p.page.screenshot({ path: `${SHOTS}/custom-image.png`, fullPage: true });
+  // openembedded-core out again (its index URL is not a real repository).
+  await p.page.goto(BASE + projectUrl);
+  await Promise.all([p.page.waitForEvent("load"), p.page.click('.layer-remove-btn[data-layer-name="openembedded-core"]')]);
+  await p.done();
+});
