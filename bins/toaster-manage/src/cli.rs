@@ -44,6 +44,23 @@ pub(crate) enum Cmd {
         /// fixtures/).
         #[arg(long, value_name = "DIR")]
         fixtures: Option<PathBuf>,
+        /// The openembedded-core checkout the "local" release builds with (default:
+        /// $OE_CORE_DIR).
+        #[arg(long, value_name = "DIR")]
+        oe_core: Option<PathBuf>,
+    },
+    /// Run the builds queued from the web interface, one at a time per build
+    /// environment (several runbuilds processes may share a database), until Ctrl-C.
+    Runbuilds {
+        /// Stop once nothing is queued.
+        #[arg(long)]
+        once: bool,
+        /// The bake to run (default: the one beside toaster-manage, else on PATH).
+        #[arg(long, value_name = "PATH")]
+        bake: Option<PathBuf>,
+        /// Milliseconds between two looks at the queue.
+        #[arg(long, default_value_t = 1000)]
+        poll_ms: u64,
     },
     /// Time the queries of Toaster's pages on this database, then request every route
     /// of the web interface over HTTP with real ids (latency percentiles, SQL statements).

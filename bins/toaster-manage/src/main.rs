@@ -3,6 +3,7 @@
 //! overrides it). Wiring only: the logic is in `bb_toaster`.
 
 mod cli;
+mod runbuilds;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -69,9 +70,30 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             }
         ));
     }
+    if let Cmd::Runbuilds {
+        once,
+        bake,
+        poll_ms,
+    } = &cli.cmd
+    {
+        let o = runbuilds::Options {
+            database: path,
+            bake: bake.clone().unwrap_or_else(runbuilds::default_bake),
+            once: *once,
+            poll: std::time::Duration::from_millis(*poll_ms),
+        };
+        let n = runbuilds::run(&o, &|l| {
+            let _ = out(l);
+        })?;
+        return out(&format!("runbuilds: {n} build request(s) taken"));
+    }
     let mut conn = bb_toaster::db::open(&path)?;
     match &cli.cmd {
-        Cmd::Migrate | Cmd::Start { .. } | Cmd::Stop | Cmd::Runserver { .. } => {}
+        Cmd::Migrate
+        | Cmd::Start { .. }
+        | Cmd::Stop
+        | Cmd::Runserver { .. }
+        | Cmd::Runbuilds { .. } => {}
         Cmd::Buildslist { json } => {
             let list = bb_toaster::manage::buildslist(&conn)?;
             if *json {
@@ -88,10 +110,49 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 out(&format!("build {id} deleted"))?;
             }
         }
-        Cmd::Checksettings { fixtures } => {
+        Cmd::Checksettings { fixtures, oe_core } => {
             let dir = fixtures_dir(fixtures.as_ref());
             let custom_only = std::env::var_os("CUSTOM_XML_ONLY").is_some();
             let r = bb_toaster::manage::checksettings(&mut conn, &dir, custom_only)?;
+            // The local checkouts the catalog's "local" layers point at.
+            let meta = fs_err::canonicalize(dir.join("../meta"))
+                .ok()
+                .filter(|m| m.join("conf/layer.conf").is_file());
+            if let Some(meta) = meta {
+                bb_toaster::manage::patch_local_dir(
+                    &conn,
+                    bb_toaster::manage::BAKE_META_PLACEHOLDER,
+                    &meta.display().to_string(),
+                )?;
+            }
+            let oe = oe_core
+                .clone()
+                .or_else(|| std::env::var_os("OE_CORE_DIR").map(PathBuf::from));
+            if let Some(oe) = oe {
+                let meta = fs_err::canonicalize(oe.join("meta"))
+                    .with_context(|| format!("--oe-core {}: no meta/ there", oe.display()))?;
+                let n = bb_toaster::manage::patch_local_dir(
+                    &conn,
+                    bb_toaster::manage::OE_CORE_PLACEHOLDER,
+                    &meta.display().to_string(),
+                )?;
+                if n > 0 {
+                    out(&format!(
+                        "release local: openembedded-core at {}",
+                        meta.display()
+                    ))?;
+                }
+            }
+            let db_dir = std::path::absolute(&path)
+                .ok()
+                .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+                .unwrap_or_else(|| PathBuf::from("."));
+            bb_toaster::bldcontrol::ensure_environment(&conn, &db_dir)?;
+            for id in bb_toaster::bldcontrol::fail_stale_requests(&conn)? {
+                out(&format!(
+                    "build request {id} was in progress with no runbuilds: marked failed"
+                ))?;
+            }
             for f in r.loaded {
                 out(&format!("loaded {f}"))?;
             }

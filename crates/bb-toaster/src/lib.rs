@@ -17,6 +17,9 @@
 //!   recovery of builds whose recorder died ([`manage::fail_stale_builds`]).
 //! - [`fixtures`]: `loaddata` of Django XML fixtures (`fixtures/*.xml`).
 //! - [`model`]: Toaster's enumerations with their stored values.
+//! - [`bldcontrol`]: the build queue (requests scheduled, claimed by `runbuilds`,
+//!   cancelled, closed); [`layerindex`]: the layer-index import of `lsupdates`;
+//!   [`projects`]: the changes the project pages make.
 //!
 //! Files: `db.rs` (connection, migrations, checks, vacuum), `schema.rs` (the SQL),
 //! `recorder.rs` (build start and the writer thread; `recorder/writer/packages.rs` packages and images), `recovery.rs` (stale builds),
@@ -71,11 +74,15 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bldcontrol;
+pub mod customimages;
 pub mod db;
 mod error;
 pub mod fixtures;
+pub mod layerindex;
 pub mod manage;
 pub mod model;
+pub mod projects;
 mod recorder;
 mod recovery;
 mod schema;

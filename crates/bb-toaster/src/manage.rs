@@ -174,11 +174,38 @@ pub struct CheckSettings {
 /// catalog, skipped with CUSTOM_XML_ONLY.
 pub const CATALOG_FIXTURE: &str = "bake.xml";
 
+/// openembedded-core's release catalog (Toaster's `oe-core.xml`): its current release
+/// and the "local" release of local checkouts; skipped with CUSTOM_XML_ONLY.
+pub const OE_CORE_FIXTURE: &str = "oe-core.xml";
+
+/// The placeholder of the fixtures for the local openembedded-core's `meta` directory.
+pub const OE_CORE_PLACEHOLDER: &str = "OE-CORE-LAYER-DIR";
+/// The placeholder of the fixtures for bake's own `meta/` directory.
+pub const BAKE_META_PLACEHOLDER: &str = "BAKE-META-DIR";
+
+/// Replaces a placeholder directory of the catalog (`local_path` of layer versions,
+/// `local_source_dir` of layers) by `dir`. Returns the rows changed.
+pub fn patch_local_dir(conn: &Connection, placeholder: &str, dir: &str) -> Result<usize> {
+    let a = conn
+        .execute(
+            "UPDATE orm_layer_version SET local_path = ?2 WHERE local_path = ?1",
+            rusqlite::params![placeholder, dir],
+        )
+        .map_err(db("local layer directories"))?;
+    let b = conn
+        .execute(
+            "UPDATE orm_layer SET local_source_dir = ?2 WHERE local_source_dir = ?1",
+            rusqlite::params![placeholder, dir],
+        )
+        .map_err(db("local layer directories"))?;
+    Ok(a + b)
+}
+
 /// `checksettings`, Toaster's first-run setup (idempotent):
 /// 1. when the database holds no settings yet: loads `settings.xml` from `fixtures_dir`,
 ///    then, unless CUSTOM_XML_ONLY is set (the `custom_only` argument, from the
-///    environment, or a `CUSTOM_XML_ONLY` setting), the release catalog
-///    ([`CATALOG_FIXTURE`]), then `custom.xml` when present;
+///    environment, or a `CUSTOM_XML_ONLY` setting), the release catalogs
+///    ([`CATALOG_FIXTURE`], [`OE_CORE_FIXTURE`]), then `custom.xml` when present;
 /// 2. makes sure exactly one DEFAULT_RELEASE setting exists;
 /// 3. makes sure the project "Command line builds" exists; when created it gets the
 ///    `DEFCONF_<VAR>` settings as its variables and the DEFAULT_RELEASE release;
@@ -212,6 +239,13 @@ pub fn checksettings(
         } else if catalog.exists() {
             crate::fixtures::loaddata(conn, &catalog)?;
             out.loaded.push(catalog.display().to_string());
+        }
+        let oe_core = fixtures_dir.join(OE_CORE_FIXTURE);
+        if custom_only {
+            out.skipped.push(oe_core.display().to_string());
+        } else if oe_core.exists() {
+            crate::fixtures::loaddata(conn, &oe_core)?;
+            out.loaded.push(oe_core.display().to_string());
         }
         let custom = fixtures_dir.join("custom.xml");
         if custom.exists() {

@@ -378,13 +378,21 @@ fn write_start(conn: &mut Connection, s: &BuildStart) -> Result<(i64, i64)> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db("begin build"))?;
-    let project = match &s.project {
-        Some(p) => project_named(&tx, p)?,
-        None => cli_project(&tx)?,
+    // A build started by `runbuilds` for a build request records into the request's row.
+    let adopted = crate::bldcontrol::adopt(&tx, s)?;
+    let project = match (&adopted, &s.project) {
+        (Some((_, p)), _) => *p,
+        (None, Some(p)) => project_named(&tx, p)?,
+        (None, None) => cli_project(&tx)?,
     };
     let t = now();
     let pid = i64::from(std::process::id());
     let parsed = s.recipes_parsed.max(1);
+    if let Some((build, _)) = adopted {
+        insert_targets(&tx, build, s)?;
+        tx.commit().map_err(db("commit build start"))?;
+        return Ok((build, project));
+    }
     tx.execute(
         "INSERT INTO orm_build (project_id, machine, distro, distro_version, started_on, completed_on, outcome, cooker_log_path, build_name, bitbake_version, recorder_pid, recorder_started, recipes_to_parse, recipes_parsed) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
         params![
@@ -404,6 +412,13 @@ fn write_start(conn: &mut Connection, s: &BuildStart) -> Result<(i64, i64)> {
     )
     .map_err(db("insert build"))?;
     let build = tx.last_insert_rowid();
+    insert_targets(&tx, build, s)?;
+    tx.commit().map_err(db("commit build start"))?;
+    Ok((build, project))
+}
+
+/// The build's targets.
+fn insert_targets(tx: &Connection, build: i64, s: &BuildStart) -> Result<()> {
     for (target, task) in &s.targets {
         // Toaster's normalisation: no `do_` prefix, and `build` is the default task.
         let task = task.strip_prefix("do_").unwrap_or(task);
@@ -414,8 +429,7 @@ fn write_start(conn: &mut Connection, s: &BuildStart) -> Result<(i64, i64)> {
         )
         .map_err(db(format!("insert target `{target}`")))?;
     }
-    tx.commit().map_err(db("commit build start"))?;
-    Ok((build, project))
+    Ok(())
 }
 
 /// The build's "Unidentified layer" version, for recipes no layer of the build holds.

@@ -1,7 +1,9 @@
 //! Crash recovery: which builds still "in progress" have lost their recorder. A build row
 //! carries the recording process's pid and start time; a build recorded by this process
 //! is alive while its [`crate::Recorder`] is (a registry of live recordings). What
-//! `checksettings` and every new recording run first; it never deletes anything.
+//! `checksettings` and every new recording run first; it never deletes anything. A
+//! build whose request is still queued (`bldcontrol`) has no recorder yet and is left
+//! alone.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
@@ -67,7 +69,8 @@ pub fn fail_stale_builds(conn: &Connection) -> Result<Vec<i64>> {
     let file = db_key(conn);
     let rows: Vec<(i64, Option<i64>, Option<i64>)> = {
         let mut st = conn
-            .prepare("SELECT id, recorder_pid, recorder_started FROM orm_build WHERE outcome = ?1")
+            .prepare("SELECT id, recorder_pid, recorder_started FROM orm_build WHERE outcome = ?1 \
+             AND id NOT IN (SELECT build_id FROM bldcontrol_buildrequest WHERE build_id IS NOT NULL AND state IN (0, 1))")
             .map_err(db("find builds in progress"))?;
         st.query_map([BuildOutcome::InProgress as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))

@@ -426,4 +426,84 @@ CREATE INDEX orm_task_build_outcome ON orm_task(build_id, outcome);
 CREATE INDEX orm_variable_build_name ON orm_variable(build_id, variable_name);
 CREATE INDEX orm_variablehistory_variable_file ON orm_variablehistory(variable_id, file_name);
 "#,
+    // 6: Toaster's build queue (its `bldcontrol` app: build environments, build requests
+    // with their layers, targets, variables, BitBake and errors), the unique keys the
+    // catalog import (`lsupdates`) upserts by, and the indexes of the project pages.
+    r#"
+CREATE TABLE bldcontrol_buildenvironment (
+    id INTEGER PRIMARY KEY,
+    address VARCHAR(254) NOT NULL DEFAULT '',
+    betype INTEGER NOT NULL DEFAULT 0,
+    bbaddress VARCHAR(254) NOT NULL DEFAULT '',
+    bbport INTEGER NOT NULL DEFAULT -1,
+    bbtoken VARCHAR(126) NOT NULL DEFAULT '',
+    bbstate INTEGER NOT NULL DEFAULT 0,
+    sourcedir VARCHAR(512) NOT NULL DEFAULT '',
+    builddir VARCHAR(512) NOT NULL DEFAULT '',
+    lock INTEGER NOT NULL DEFAULT 0,
+    created DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE bldcontrol_buildrequest (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES orm_project(id) ON DELETE CASCADE,
+    build_id INTEGER UNIQUE REFERENCES orm_build(id) ON DELETE CASCADE,
+    environment_id INTEGER REFERENCES bldcontrol_buildenvironment(id) ON DELETE CASCADE,
+    state INTEGER NOT NULL DEFAULT 0,
+    created DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    updated DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    -- bake: the runbuilds process that claimed the request, and the build process it
+    -- runs (cancel and crash recovery; not in Toaster's model).
+    runner_pid INTEGER,
+    build_pid INTEGER
+);
+CREATE INDEX bldcontrol_buildrequest_project ON bldcontrol_buildrequest(project_id);
+CREATE INDEX bldcontrol_buildrequest_state ON bldcontrol_buildrequest(state);
+CREATE INDEX bldcontrol_buildrequest_environment ON bldcontrol_buildrequest(environment_id);
+CREATE TABLE bldcontrol_brlayer (
+    id INTEGER PRIMARY KEY,
+    req_id INTEGER NOT NULL REFERENCES bldcontrol_buildrequest(id) ON DELETE CASCADE,
+    name VARCHAR(100) NOT NULL,
+    giturl VARCHAR(254),
+    local_source_dir VARCHAR(254),
+    "commit" VARCHAR(254),
+    dirpath VARCHAR(254),
+    layer_version_id INTEGER REFERENCES orm_layer_version(id) ON DELETE SET NULL
+);
+CREATE INDEX bldcontrol_brlayer_req ON bldcontrol_brlayer(req_id);
+CREATE TABLE bldcontrol_brbitbake (
+    id INTEGER PRIMARY KEY,
+    req_id INTEGER NOT NULL UNIQUE REFERENCES bldcontrol_buildrequest(id) ON DELETE CASCADE,
+    giturl VARCHAR(254) NOT NULL DEFAULT '',
+    "commit" VARCHAR(254) NOT NULL DEFAULT '',
+    dirpath VARCHAR(254) NOT NULL DEFAULT ''
+);
+CREATE TABLE bldcontrol_brvariable (
+    id INTEGER PRIMARY KEY,
+    req_id INTEGER NOT NULL REFERENCES bldcontrol_buildrequest(id) ON DELETE CASCADE,
+    name VARCHAR(100) NOT NULL,
+    value TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX bldcontrol_brvariable_req ON bldcontrol_brvariable(req_id);
+CREATE TABLE bldcontrol_brtarget (
+    id INTEGER PRIMARY KEY,
+    req_id INTEGER NOT NULL REFERENCES bldcontrol_buildrequest(id) ON DELETE CASCADE,
+    target VARCHAR(100) NOT NULL,
+    task VARCHAR(100)
+);
+CREATE INDEX bldcontrol_brtarget_req ON bldcontrol_brtarget(req_id);
+CREATE TABLE bldcontrol_brerror (
+    id INTEGER PRIMARY KEY,
+    req_id INTEGER NOT NULL REFERENCES bldcontrol_buildrequest(id) ON DELETE CASCADE,
+    errtype VARCHAR(100) NOT NULL DEFAULT '',
+    errmsg TEXT NOT NULL DEFAULT '',
+    traceback TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX bldcontrol_brerror_req ON bldcontrol_brerror(req_id);
+CREATE INDEX orm_machine_name ON orm_machine(layer_version_id, name);
+CREATE INDEX orm_distro_name ON orm_distro(layer_version_id, name);
+CREATE INDEX orm_recipe_name ON orm_recipe(name);
+CREATE INDEX orm_projectvariable_name ON orm_projectvariable(project_id, name);
+CREATE INDEX orm_layer_name ON orm_layer(name);
+"#,
 ];

@@ -41,6 +41,8 @@ struct Row {
     total: i64,
     cooker_log: String,
     progress_item: String,
+    /// The build request (runbuilds' queue) of a build started from the web: id, state.
+    request: Option<(i64, i64)>,
 }
 
 const SELECT: &str = "SELECT b.id, b.build_name, b.machine, b.distro, b.started_on, b.completed_on, b.outcome, p.name, p.id, p.is_default, \
@@ -49,7 +51,8 @@ const SELECT: &str = "SELECT b.id, b.build_name, b.machine, b.distro, b.started_
     (SELECT count(*) FROM orm_logmessage m WHERE m.build_id = b.id AND m.level = 1), \
     b.recipes_parsed, b.recipes_to_parse, b.repos_cloned, b.repos_to_clone, \
     CASE WHEN b.outcome = 2 THEN (SELECT sum(k.\"order\" IS NOT NULL) || ' ' || sum(k.outcome != -1) || ' ' || count(*) FROM orm_task k WHERE k.build_id = b.id) END, \
-    b.cooker_log_path, b.progress_item \
+    b.cooker_log_path, b.progress_item, \
+    (SELECT r.id || ' ' || r.state FROM bldcontrol_buildrequest r WHERE r.build_id = b.id) \
     FROM orm_build b JOIN orm_project p ON p.id = b.project_id";
 
 fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
@@ -91,6 +94,10 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         total: c.next().unwrap_or(0),
         cooker_log: r.get(18)?,
         progress_item: r.get(19)?,
+        request: r.get::<_, Option<String>>(20)?.and_then(|x| {
+            let (i, st) = x.split_once(' ')?;
+            Some((i.parse().ok()?, st.parse().ok()?))
+        }),
     })
 }
 
@@ -184,6 +191,12 @@ impl Row {
 
     /// Toaster's `get_state`.
     fn state(&self) -> &'static str {
+        // Toaster's order: a request being cancelled, then a queued one.
+        match self.request.map(|(_, st)| st) {
+            Some(5) if self.in_progress() => return "Cancelling",
+            Some(0 | 1) if self.in_progress() => return "Queued",
+            _ => {}
+        }
         if !self.in_progress() {
             return build_outcome(self.outcome);
         }
@@ -239,7 +252,7 @@ impl Row {
         json!({
             "id": self.id,
             "dashboard_url": dash,
-            "buildrequest_id": Value::Null,
+            "buildrequest_id": self.request.map_or(Value::Null, |(i, _)| json!(i)),
             "recipes_parsed_percentage": Self::pct(self.parsed, self.to_parse),
             "repos_cloned_percentage": Self::pct(self.cloned, self.to_clone),
             "tasks_complete_percentage": self.tasks_pct(),

@@ -17,9 +17,10 @@
 //! `templates.rs` (templates and static assets compiled in), `perf.rs` (the HTTP timing of every route), `html.rs` (escaping and
 //! formats), `csrf.rs`, `urls.rs`, `error.rs`.
 //!
-//! The server never writes to the database: its connections are opened read-only with
-//! `query_only`, and no route changes anything (POST/PUT/DELETE without this site's
-//! CSRF token are refused with 403, and with it answered 405).
+//! Pages read through read-only connections (`query_only`). The only writes are the
+//! project pages' changes (`projects.rs`: new project, layers, variables, build
+//! requests), answered only for POST/PUT/DELETE carrying this site's CSRF token (else
+//! 403), each on a connection of its own; other unsafe requests are answered 405.
 
 mod api;
 mod csrf;
@@ -28,6 +29,7 @@ mod html;
 mod page;
 mod pages;
 pub mod perf;
+mod projects;
 mod server;
 mod store;
 mod table;

@@ -114,6 +114,10 @@ fn id(s: &str) -> Option<i64> {
 /// Routes `/toastergui/<segments>` to its page.
 fn route(req: &Req<'_>, d: &crate::store::Db<'_>, seg: &[&str]) -> Result<Page> {
     let nf = || Ok(Page::NotFound("This page".into()));
+    // The project pages and their XHR reads (projects.rs).
+    if let Some(p) = crate::projects::route(req, d, seg) {
+        return p;
+    }
     match seg {
         [] => Ok(Page::Redirect(format!("{}/landing/", urls::ROOT))),
         ["landing"] => pages::landing(req, d),
@@ -238,7 +242,15 @@ async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             .is_ok_and(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(h))),
         _ => true,
     };
-    drop(req);
+    // A change's form (the project pages); bounded.
+    let body = if is_safe(&method) {
+        drop(req);
+        axum::body::Bytes::new()
+    } else {
+        axum::body::to_bytes(req.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default()
+    };
     if !host_ok {
         return html(
             400,
@@ -252,8 +264,25 @@ async fn handle(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     let mut resp = if !is_safe(&method) {
         let ok = matches!((&cookie_token, &header_token), (Some(c), Some(h)) if c == h);
         if ok {
-            // The read side has no handler that changes anything.
-            html(405, pages::plain_error(405, "This page cannot be changed."))
+            // The project pages' changes (projects.rs), on a blocking thread.
+            let sh2 = Arc::clone(&sh);
+            let m = method.as_str().to_owned();
+            let p = path.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                crate::projects::write(&sh2.app, &m, &p, &body)
+            })
+            .await;
+            let (status, v) = done.unwrap_or_else(|e| {
+                (
+                    500,
+                    serde_json::json!({"error": format!("the change stopped: {e}")}),
+                )
+            });
+            if status == 404 {
+                html(405, pages::plain_error(405, "This page cannot be changed."))
+            } else {
+                respond(Page::Json(status, v))
+            }
         } else {
             html(
                 403,

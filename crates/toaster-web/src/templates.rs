@@ -27,6 +27,36 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/configvars.html"),
     ),
     ("dirinfo.html", include_str!("../templates/dirinfo.html")),
+    // The project pages (projects.rs).
+    (
+        "projectbase.html",
+        include_str!("../templates/projectbase.html"),
+    ),
+    (
+        "newproject.html",
+        include_str!("../templates/newproject.html"),
+    ),
+    ("project.html", include_str!("../templates/project.html")),
+    (
+        "projectconf.html",
+        include_str!("../templates/projectconf.html"),
+    ),
+    (
+        "projecttable.html",
+        include_str!("../templates/projecttable.html"),
+    ),
+    (
+        "importlayer.html",
+        include_str!("../templates/importlayer.html"),
+    ),
+    (
+        "layerdetails.html",
+        include_str!("../templates/layerdetails.html"),
+    ),
+    (
+        "customimage.html",
+        include_str!("../templates/customimage.html"),
+    ),
 ];
 
 /// A static asset: its name under `/static/`, content type and bytes.
@@ -40,6 +70,16 @@ pub(crate) const STATIC: &[(&str, &str, &str)] = &[
         "toaster.js",
         "text/javascript; charset=utf-8",
         include_str!("../static/toaster.js"),
+    ),
+    (
+        "project.css",
+        "text/css; charset=utf-8",
+        include_str!("../static/project.css"),
+    ),
+    (
+        "project.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/project.js"),
     ),
     (
         "favicon.svg",

@@ -131,7 +131,14 @@ function renderBuild(b) {
   row.appendChild(link);
   const state = el("span", { class: "build-state", "data-build-state": b.state }, b.state);
   row.appendChild(state);
-  if (b.state === "Parsing") {
+  // A build started from a project page can be cancelled while queued or running.
+  const cancellable = ["Queued", "Cloning", "Parsing", "Starting", "In Progress"].includes(b.state);
+  if (cancellable && b.buildrequest_id !== null && !b.is_default_project_build) {
+    row.appendChild(el("button", { type: "button", class: "btn cancel-build-btn", "data-buildrequest-id": b.buildrequest_id, "data-cancel-url": b.cancel_url }, "Cancel"));
+  }
+  if (b.state === "Queued" || b.state === "Cancelling") {
+    row.appendChild(el("span", { class: "queued-note" }, b.state === "Queued" ? "Build queued" : "Cancelling the build"));
+  } else if (b.state === "Parsing") {
     const p = el("div", { class: "progress", title: "Recipes parsed" });
     const bar = el("div", { class: "bar", id: "recipes-parsed-percentage-bar-" + b.id });
     bar.style.width = b.recipes_parsed_percentage + "%";
@@ -150,7 +157,10 @@ function renderBuild(b) {
     if (b.warnings > 0) row.appendChild(el("a", { href: b.dashboard_warnings_url, class: "warnings" }, b.warnings + " warning" + (b.warnings === 1 ? "" : "s")));
     if (b.state === "Succeeded") row.appendChild(el("a", { href: b.buildtime_url, class: "buildtime" }, "Build time: " + b.buildtime));
     row.appendChild(el("span", { class: "completed-on" }, b.completed_on));
-    if (!b.is_default_project_build) row.appendChild(el("a", { href: b.rebuild_url, class: "rebuild-btn btn" }, "Rebuild"));
+    if (!b.is_default_project_build) {
+      const targets = (b.build_targets_json || []).map((t) => (t.task ? t.target + ":" + t.task : t.target)).join(" ");
+      row.appendChild(el("button", { type: "button", class: "rebuild-btn btn", "data-rebuild-url": b.rebuild_url, "data-targets": targets }, "Rebuild"));
+    }
   }
   return row;
 }
@@ -168,6 +178,28 @@ function setupMostRecentBuilds(box) {
       })
       .catch(() => { /* keep the last state; try again */ });
   };
+  list.addEventListener("click", (e) => {
+    const again = e.target.closest(".rebuild-btn");
+    if (again) {
+      again.disabled = true;
+      fetch(again.dataset.rebuildUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+        body: "targets=" + encodeURIComponent(again.dataset.targets),
+        credentials: "same-origin",
+      }).then(poll).catch(() => { again.disabled = false; });
+      return;
+    }
+    const btn = e.target.closest(".cancel-build-btn");
+    if (!btn) return;
+    btn.disabled = true;
+    fetch(btn.dataset.cancelUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: "buildCancel=" + encodeURIComponent(btn.dataset.buildrequestId),
+      credentials: "same-origin",
+    }).then(poll).catch(() => { btn.disabled = false; });
+  });
   poll();
   window.setInterval(poll, 1500);
 }

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn manage(db: &Path, args: &[&str]) -> Output {
+mod runbuilds;
+
+pub(crate) fn manage(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_toaster-manage"))
         .arg("--database")
         .arg(db)
@@ -24,7 +26,7 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 

@@ -18,7 +18,10 @@ fn checksettings_loads_the_fixtures_once_and_new_projects_get_their_defaults() {
         .iter()
         .map(|f| f.rsplit('/').next().unwrap_or(""))
         .collect();
-    assert_eq!(names, ["settings.xml", "bake.xml", "custom.xml"]);
+    assert_eq!(
+        names,
+        ["settings.xml", "bake.xml", "oe-core.xml", "custom.xml"]
+    );
     // custom.xml overrides settings.xml by pk.
     assert_eq!(
         rows(
@@ -31,10 +34,25 @@ fn checksettings_loads_the_fixtures_once_and_new_projects_get_their_defaults() {
     assert_eq!(
         rows(
             &conn,
-            "SELECT r.name, b.name FROM orm_release r JOIN orm_bitbakeversion b ON r.bitbake_version_id = b.id",
+            "SELECT r.name, b.name FROM orm_release r JOIN orm_bitbakeversion b ON r.bitbake_version_id = b.id ORDER BY r.id",
             []
         ),
-        ["bake|bake"]
+        ["bake|bake", "blacksail|master", "local|HEAD"]
+    );
+    // The local release points at the local checkouts once checksettings is told where.
+    bb_toaster::manage::patch_local_dir(
+        &conn,
+        bb_toaster::manage::OE_CORE_PLACEHOLDER,
+        "/src/oe-core/meta",
+    )
+    .expect("patch");
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT l.name, lv.local_path FROM orm_layer_version lv JOIN orm_layer l ON l.id = lv.layer_id JOIN orm_release r ON r.id = lv.release_id WHERE r.name = 'local'",
+            []
+        ),
+        ["openembedded-core|/src/oe-core/meta"]
     );
     // Toaster's default project, as Toaster creates it: no release, no variables.
     assert_eq!(
@@ -98,6 +116,7 @@ fn custom_xml_only_skips_the_release_catalog() {
     let r = checksettings(&mut conn, &fixtures_dir(), true).expect("runs");
     assert_eq!(r.loaded.len(), 2, "{r:?}");
     assert!(r.skipped[0].ends_with("bake.xml"));
+    assert!(r.skipped[1].ends_with("oe-core.xml"));
     assert_eq!(rows(&conn, "SELECT count(*) FROM orm_release", []), ["0"]);
     // As a setting in settings.xml, too.
     let (tmp, path) = temp_db();

@@ -6,6 +6,7 @@
 mod api;
 mod live;
 mod pages;
+mod projects;
 mod props;
 mod security;
 mod synthetic;
