@@ -77,6 +77,17 @@ pub trait PythonHost: Send + Sync {
     /// `addpylib DIR NAMESPACE`: puts `dir` on the module path and makes `namespace`
     /// (and the modules it lists in `BBIMPORTS`) known to metadata Python.
     fn add_pylib(&self, dir: &str, namespace: &str) -> Result<(), PyFailure>;
+
+    /// Runs `task` wholly in Python on `d` (BitBake's `exec_task` in a worker child):
+    /// prefuncs, task and postfuncs share `d`; shell functions, native functions and the
+    /// fetcher are reached through [`service`]s.
+    fn run_task(&self, _d: &mut DataStore, task: &PyTask<'_>) -> Result<(), PyFailure> {
+        Err(PyFailure::Exception {
+            kind: "RuntimeError".to_owned(),
+            message: format!("this Python host cannot run tasks ({})", task.task),
+            traceback: String::new(),
+        })
+    }
 }
 
 static HOST: OnceLock<Box<dyn PythonHost>> = OnceLock::new();
@@ -99,4 +110,45 @@ impl PyFailure {
             PyFailure::Data(e) => e.to_string(),
         }
     }
+}
+
+/// A task to run wholly in Python (a task worker's child): its prefuncs, the task and
+/// its postfuncs with BitBake's `exec_func` semantics, on one datastore.
+#[derive(Debug, Clone, Copy)]
+pub struct PyTask<'a> {
+    /// The task (`do_compile`).
+    pub task: &'a str,
+    /// The recipe target (`virtual:native:/path/x.bb`).
+    pub fn_name: &'a str,
+    /// The task's log (`${T}/log.do_task.PID`), already open for appending.
+    pub logfile: &'a str,
+    /// BB_TASKDEPDATA as JSON: a list of `[tid, pn, taskname, fn, deps, provides,
+    /// taskhash, unihash, hashfn, taskhash_deps]`.
+    pub taskdepdata: &'a str,
+}
+
+/// A service the task runtime calls back into (`_bake.service(NAME, d, ARGS)` from
+/// Python): the shell-script writer, the native task functions, the fetcher. Gets the
+/// datastore of the call and string arguments; answers a string.
+pub type Service = fn(&mut DataStore, &[String]) -> Result<String, String>;
+
+static SERVICES: std::sync::Mutex<Vec<(&'static str, Service)>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers service `name` (a second registration of a name replaces the first).
+pub fn register_service(name: &'static str, f: Service) {
+    let mut s = SERVICES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    s.retain(|(n, _)| *n != name);
+    s.push((name, f));
+}
+
+/// The service registered as `name`.
+pub fn service(name: &str) -> Option<Service> {
+    SERVICES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| *f)
 }

@@ -181,6 +181,21 @@ def run_function(d, name, source, file, line):
         _calls.stack.pop()
 
 
+def call_function(d, name, source, file, line):
+    """Calls metadata function `name` from a task (`bb.build.exec_func`), with `d` as
+    the datastore names resolve through."""
+    run_function(d, name, source, file, line)
+
+
+def run_task(d, fn, task, logfile, taskdepdata):
+    """A whole task in a worker's child (see bb.build._run_task)."""
+    _calls.stack.append(d)
+    try:
+        bb.build._run_task(d, fn, task, logfile, taskdepdata)
+    finally:
+        _calls.stack.pop()
+
+
 def fire_handler(d, name, source, file, line, classname, attrs):
     """Calls event handler `name` as `name(e, d)` with an event of class `classname`."""
     fn = _function(name, source, file, line)

@@ -120,6 +120,14 @@ impl PythonHost for Lazy {
     fn add_pylib(&self, dir: &str, namespace: &str) -> std::result::Result<(), PyFailure> {
         self.get()?.add_pylib(dir, namespace)
     }
+
+    fn run_task(
+        &self,
+        d: &mut DataStore,
+        task: &bb_data::python::PyTask<'_>,
+    ) -> std::result::Result<(), PyFailure> {
+        self.get()?.run_task(d, task)
+    }
 }
 
 impl CPython {
@@ -268,6 +276,20 @@ impl PythonHost for CPython {
                 .map_err(|e| failure(py, e))
         })
     }
+
+    fn run_task(
+        &self,
+        d: &mut DataStore,
+        task: &bb_data::python::PyTask<'_>,
+    ) -> std::result::Result<(), PyFailure> {
+        self.with_store(d, |_, rt, obj| {
+            rt.call_method1(
+                "run_task",
+                (obj, task.fn_name, task.task, task.logfile, task.taskdepdata),
+            )?;
+            Ok(())
+        })
+    }
 }
 
 /// The `_bake` extension module: the datastore class, its exception, the log sink
@@ -277,6 +299,7 @@ pub(crate) fn _bake(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DataSmart>()?;
     m.add("ExpansionError", m.py().get_type::<ExpansionError>())?;
     m.add_function(wrap_pyfunction!(py_log, m)?)?;
+    m.add_function(wrap_pyfunction!(py_service, m)?)?;
     m.add_function(wrap_pyfunction!(crate::modules::py_sources, m)?)?;
     Ok(())
 }
@@ -286,6 +309,19 @@ pub(crate) fn _bake(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pyo3(name = "log")]
 fn py_log(level: &str, msg: &str) {
     log(level, msg);
+}
+
+/// `_bake.service(name, d, args)`: a service the binary registered
+/// (`bb_data::python::register_service`), called with `d`'s datastore; a failure is a
+/// `bb.process.ExecutionError`-like `RuntimeError` carrying the service's message.
+#[pyfunction]
+#[pyo3(name = "service")]
+fn py_service(name: &str, d: &Bound<'_, DataSmart>, args: Vec<String>) -> PyResult<String> {
+    let f = bb_data::python::service(name).ok_or_else(|| {
+        pyo3::exceptions::PyRuntimeError::new_err(format!("no service `{name}` in this process"))
+    })?;
+    let mut store = d.get().store()?;
+    f(&mut store, &args).map_err(pyo3::exceptions::PyRuntimeError::new_err)
 }
 
 /// To be called in a child process right after `fork()` (a task worker's task child):

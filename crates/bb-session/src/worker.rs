@@ -53,6 +53,9 @@ pub struct Job {
     pub sysroot_deps: Vec<String>,
     /// Whether the task runs under fakeroot (FAKEROOTENV applies, else FAKEROOTNOENV).
     pub fakeroot: bool,
+    /// BB_TASKDEPDATA as JSON (see `bb_data::python::PyTask::taskdepdata`).
+    #[serde(default)]
+    pub taskdepdata: String,
 }
 
 /// How a task a worker ran ended.
@@ -208,13 +211,15 @@ impl TaskRunner {
         }
     }
 
-    /// Whether `func` is a Python function with no native implementation.
+    /// Whether `func` is a Python function with no native implementation (bake's
+    /// native functions only stand for its own default layer's, see
+    /// `pytask::natives_apply`).
     fn foreign_python(&self, d: &DataStore, func: &str) -> bool {
         d.get_var_flag(func, "python", true)
             .ok()
             .flatten()
             .is_some()
-            && !self.natives.has(func)
+            && !(self.natives.has(func) && crate::pytask::natives_apply(d))
     }
 
     /// Why `task` must run in a worker, if it must: a Python function in its chain
@@ -259,6 +264,7 @@ impl Builtins for TaskRunner {
             taskhash: req.taskhash.to_owned(),
             sysroot_deps: req.sysroot_deps.to_vec(),
             fakeroot: false,
+            taskdepdata: String::new(),
         };
         let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
         let fakeroot = req
@@ -385,7 +391,7 @@ impl Builtins for WorkerFuncs {
 /// Where the running task's log goes (set around each Python function of a task child).
 static TASK_LOG: Mutex<Option<std::fs::File>> = Mutex::new(None);
 
-fn set_task_log(f: Option<std::fs::File>) {
+pub(crate) fn set_task_log(f: Option<std::fs::File>) {
     *TASK_LOG
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = f;
@@ -454,6 +460,7 @@ pub fn worker_main() -> ExitCode {
         }
     };
     let builtins = worker_builtins();
+    crate::pytask::register(crate::natives::natives());
     let mut out = std::io::stdout().lock();
     for line in lines {
         let Ok(line) = line else { break };
@@ -520,7 +527,7 @@ fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply
         sysroot_deps: &job.sysroot_deps,
         taskhash: &job.taskhash,
     };
-    let mut reply = match fork_run(&req, builtins) {
+    let mut reply = match fork_run(&req, builtins, &job.taskdepdata) {
         Ok(r) => r,
         Err(e) => failure(e),
     };
@@ -534,7 +541,11 @@ fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply
     unsafe_code,
     reason = "fork, _exit and wait4: the one place a task child is made"
 )]
-fn fork_run(req: &TaskRequest<'_>, builtins: &WorkerFuncs) -> Result<Reply, String> {
+fn fork_run(
+    req: &TaskRequest<'_>,
+    builtins: &WorkerFuncs,
+    taskdepdata: &str,
+) -> Result<Reply, String> {
     let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
     // SAFETY: the worker runs tasks on its one thread; the child only runs the task
     // (which starts shells through std::process) and leaves through `_exit`, never
@@ -553,7 +564,12 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &WorkerFuncs) -> Result<Reply, Stri
         if let Some(f) = AFTER_FORK.get() {
             f();
         }
-        let outcome = bb_runqueue::run_task_here(req, builtins);
+        // With Python, the whole task runs in it on one datastore (bb.build); without,
+        // the run queue's executor runs it with the native functions.
+        let outcome = match bb_data::python::python_host() {
+            Some(host) => crate::pytask::run(host, req, taskdepdata),
+            None => bb_runqueue::run_task_here(req, builtins),
+        };
         let reply = Reply {
             usage: outcome.usage,
             log: outcome.log,

@@ -475,7 +475,7 @@ def unlockfile(lf):
 
 @contextlib.contextmanager
 def fileslocked(files, *args, **kwargs):
-    locks = [lockfile(f, *args, **kwargs) for f in files]
+    locks = [lockfile(f, *args, **kwargs) for f in files or []]
     try:
         yield
     finally:
