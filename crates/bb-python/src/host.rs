@@ -324,17 +324,61 @@ fn py_service(name: &str, d: &Bound<'_, DataSmart>, args: Vec<String>) -> PyResu
     f(&mut store, &args).map_err(pyo3::exceptions::PyRuntimeError::new_err)
 }
 
-/// To be called in a child process right after `fork()` (a task worker's task child):
-/// when the parent had started the interpreter, CPython's own state is reset for the
-/// child (its threads and locks belong to the parent), as `os.fork()` does.
-#[expect(unsafe_code, reason = "CPython's documented after-fork call")]
-pub fn after_fork_child() {
-    // SAFETY: both are plain C calls of the CPython API; `PyOS_AfterFork_Child` is
-    // documented for exactly this moment (the child of a fork made by C code), and it
-    // is only called when the interpreter was initialised in the parent.
+/// The GIL state taken by [`before_fork`] (0: none), released after the fork.
+static FORK_GIL: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(-1);
+
+/// To be called right before `fork()` by a process that may have started the
+/// interpreter (a task worker): takes the GIL and CPython's fork locks, as
+/// `os.fork()` does. Pair it with [`after_fork_parent`] and [`after_fork_child`].
+#[expect(unsafe_code, reason = "CPython's documented before-fork call")]
+pub fn before_fork() {
+    // SAFETY: plain CPython API calls, made only when the interpreter is initialised;
+    // PyGILState_Ensure may be called from any thread that does not hold the GIL
+    // (nothing of bake holds it across a fork).
     unsafe {
         if pyo3::ffi::Py_IsInitialized() != 0 {
-            pyo3::ffi::PyOS_AfterFork_Child();
+            let state = pyo3::ffi::PyGILState_Ensure();
+            pyo3::ffi::PyOS_BeforeFork();
+            FORK_GIL.store(state as i64, std::sync::atomic::Ordering::SeqCst);
         }
+    }
+}
+
+/// Releases what [`before_fork`] took, in the parent.
+#[expect(unsafe_code, reason = "CPython's documented after-fork call")]
+pub fn after_fork_parent() {
+    let state = FORK_GIL.swap(-1, std::sync::atomic::Ordering::SeqCst);
+    if state < 0 {
+        return;
+    }
+    // SAFETY: the GIL is held since before_fork on this thread.
+    unsafe {
+        pyo3::ffi::PyOS_AfterFork_Parent();
+        pyo3::ffi::PyGILState_Release(gil_state(state));
+    }
+}
+
+/// To be called in a child process right after `fork()` (a task worker's task child):
+/// when the parent had started the interpreter, CPython's own state is reset for the
+/// child (its other threads and locks belong to the parent), as `os.fork()` does, and
+/// the GIL taken by [`before_fork`] is released.
+#[expect(unsafe_code, reason = "CPython's documented after-fork call")]
+pub fn after_fork_child() {
+    let state = FORK_GIL.swap(-1, std::sync::atomic::Ordering::SeqCst);
+    if state < 0 {
+        return;
+    }
+    // SAFETY: the child's only thread holds the GIL (taken before the fork).
+    unsafe {
+        pyo3::ffi::PyOS_AfterFork_Child();
+        pyo3::ffi::PyGILState_Release(gil_state(state));
+    }
+}
+
+fn gil_state(v: i64) -> pyo3::ffi::PyGILState_STATE {
+    if v == pyo3::ffi::PyGILState_STATE::PyGILState_LOCKED as i64 {
+        pyo3::ffi::PyGILState_STATE::PyGILState_LOCKED
+    } else {
+        pyo3::ffi::PyGILState_STATE::PyGILState_UNLOCKED
     }
 }

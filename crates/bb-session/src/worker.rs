@@ -264,7 +264,10 @@ impl Builtins for TaskRunner {
             taskhash: req.taskhash.to_owned(),
             sysroot_deps: req.sysroot_deps.to_vec(),
             fakeroot: false,
-            taskdepdata: String::new(),
+            taskdepdata: req
+                .taskdepdata
+                .map(|(table, i)| taskdepdata_json(table, i))
+                .unwrap_or_default(),
         };
         let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
         let fakeroot = req
@@ -312,6 +315,22 @@ impl Builtins for TaskRunner {
             },
         })
     }
+}
+
+/// BB_TASKDEPDATA of task `i` as the worker's JSON: a list of `[tid, pn, taskname,
+/// fn, deps, provides, taskhash, unihash, hashfn, taskhash_deps]`.
+fn taskdepdata_json(table: &bb_runqueue::depdata::DepTable, i: usize) -> String {
+    let list: Vec<serde_json::Value> = table
+        .closure(i)
+        .into_iter()
+        .map(|e| {
+            serde_json::json!([
+                e.tid, e.pn, e.taskname, e.fn_name, e.deps, e.provides, e.taskhash, e.unihash,
+                e.hashfn, null
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
 }
 
 /// `K=V K2=V2` as pairs (words without `=` are ignored, as BitBake's split would fail
@@ -413,13 +432,14 @@ pub fn task_log(level: &str, msg: &str) {
     }
 }
 
-/// Called in each task child right after fork (the binary sets it to reset its
-/// embedded interpreter's state, `bb_python::after_fork_child`).
-static AFTER_FORK: OnceLock<fn()> = OnceLock::new();
+/// Called around each fork of a task child: before it, then in the parent, then in
+/// the child (the binary sets them to keep its embedded interpreter consistent,
+/// `bb_python::before_fork` and the after-fork calls).
+static FORK_HOOKS: OnceLock<[fn(); 3]> = OnceLock::new();
 
-/// Sets what a task child calls right after fork.
-pub fn set_after_fork(f: fn()) {
-    let _ = AFTER_FORK.set(f);
+/// Sets what the worker calls before a fork, after it in the parent, and in the child.
+pub fn set_fork_hooks(before: fn(), parent: fn(), child: fn()) {
+    let _ = FORK_HOOKS.set([before, parent, child]);
 }
 
 fn worker_builtins() -> WorkerFuncs {
@@ -526,6 +546,7 @@ fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply
         task: &job.task,
         sysroot_deps: &job.sysroot_deps,
         taskhash: &job.taskhash,
+        taskdepdata: None,
     };
     let mut reply = match fork_run(&req, builtins, &job.taskdepdata) {
         Ok(r) => r,
@@ -547,10 +568,18 @@ fn fork_run(
     taskdepdata: &str,
 ) -> Result<Reply, String> {
     let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+    if let Some([before, _, _]) = FORK_HOOKS.get() {
+        before();
+    }
     // SAFETY: the worker runs tasks on its one thread; the child only runs the task
     // (which starts shells through std::process) and leaves through `_exit`, never
     // returning into the parent's code.
     let pid = unsafe { libc::fork() };
+    if pid != 0
+        && let Some([_, parent, _]) = FORK_HOOKS.get()
+    {
+        parent();
+    }
     if pid < 0 {
         return Err(format!("fork: {}", std::io::Error::last_os_error()));
     }
@@ -561,8 +590,8 @@ fn fork_run(
         unsafe {
             libc::signal(libc::SIGINT, libc::SIG_DFL);
         }
-        if let Some(f) = AFTER_FORK.get() {
-            f();
+        if let Some([_, _, child]) = FORK_HOOKS.get() {
+            child();
         }
         // With Python, the whole task runs in it on one datastore (bb.build); without,
         // the run queue's executor runs it with the native functions.

@@ -320,24 +320,27 @@ def _task_depdata(text):
             taskhash=entry[6],
             unihash=entry[7],
             hashfn=entry[8],
-            taskhash_deps=set(entry[9]),
+            taskhash_deps=entry[9],
         )
     return out
 
 
 def _describe(exc):
-    """A failure of metadata Python as BitBake shows it: the innermost frames in
-    metadata files (file, line, function) and the exception."""
+    """A failure of metadata Python as BitBake reports it: each frame in metadata
+    (file, line, function) with the lines around it, then the exception."""
+    import linecache
     import traceback
 
-    frames = traceback.extract_tb(exc.__traceback__)
-    lines = []
-    for fr in frames:
+    lines = ["", "The stack trace of python calls that resulted in this exception/failure was:"]
+    for fr in traceback.extract_tb(exc.__traceback__):
         if fr.filename.startswith("<bake>/bb/build.py") or fr.filename.startswith("<bake>/_bake_runtime"):
             continue
-        lines.append("     File: '%s', lineno: %s, function: %s" % (fr.filename, fr.lineno, fr.name))
-        if fr.line:
-            lines.append("         %s" % fr.line)
+        lines.append("File: '%s', lineno: %s, function: %s" % (fr.filename, fr.lineno, fr.name))
+        for n in range(max(1, fr.lineno - 4), fr.lineno + 5):
+            text = linecache.getline(fr.filename, n)
+            if not text and n > fr.lineno:
+                break
+            lines.append("%s%04d:%s" % (" *** " if n == fr.lineno else "     ", n, text.rstrip("\n")))
     lines.append("Exception: %s: %s" % (type(exc).__name__, exc))
     return "\n".join(lines)
 
