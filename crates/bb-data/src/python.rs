@@ -152,3 +152,19 @@ pub fn service(name: &str) -> Option<Service> {
         .find(|(n, _)| *n == name)
         .map(|(_, f)| *f)
 }
+
+/// The event handlers registered in `d` (`addhandler`), in registration order: name,
+/// `def NAME(e, d):` source, and the event classes they listen to (`None`: all).
+pub fn event_handlers(d: &DataStore) -> Vec<(String, String, Option<Vec<String>>)> {
+    d.handlers
+        .iter()
+        .map(|h| (h.name.clone(), h.source.clone(), h.mask.clone()))
+        .collect()
+}
+
+/// Fires `event` at `d`'s handlers that listen to its class, as BitBake's
+/// `bb.event.fire` does (build-time events such as `bb.event.BuildStarted`, on the
+/// configuration's datastore).
+pub fn fire_event(d: &mut DataStore, event: &bb_pyexpr::Event) -> crate::Result<()> {
+    crate::anon::fire(d, event)
+}

@@ -62,6 +62,14 @@ class _Context(dict):
             return _import_namespace(name)
         raise KeyError(name)
 
+    def __contains__(self, name):
+        # `name in globals()` (oe-core's BUILDCFG_FUNCS check) sees the `def` functions
+        # of the datastore under way, as BitBake's global namespace holds them.
+        if dict.__contains__(self, name):
+            return True
+        stack = _calls.stack
+        return bool(stack) and stack[-1]._def_source(name) is not None
+
 
 # BitBake makes `bb` and `os` builtins: modules under lib/ use them unimported.
 builtins.bb = bb
@@ -185,6 +193,17 @@ def call_function(d, name, source, file, line):
     """Calls metadata function `name` from a task (`bb.build.exec_func`), with `d` as
     the datastore names resolve through."""
     run_function(d, name, source, file, line)
+
+
+def call_handler(d, name, source, file, line, event):
+    """Calls event handler `name` as `name(e, d)` with the event object `event`."""
+    fn = _function(name, source, file, line)
+    event.data = d
+    _calls.stack.append(d)
+    try:
+        fn(event, d)
+    finally:
+        _calls.stack.pop()
 
 
 def run_task(d, fn, task, logfile, taskdepdata):

@@ -636,6 +636,12 @@ impl DataSmart {
     }
 
     /// `d.expandVarref(var)`: replaces `var`'s value by its expansion.
+    /// `d._handlers()`: the registered event handlers as `(name, source, mask)`
+    /// (`mask` `None` for every event), for `bb.event.fire` in a task.
+    fn _handlers(&self) -> PyResult<Vec<(String, String, Option<Vec<String>>)>> {
+        Ok(bb_data::python::event_handlers(&*self.store()?))
+    }
+
     #[pyo3(name = "expandVarref", signature = (var, parsing = false))]
     fn expand_varref(&self, var: &str, parsing: bool) -> PyResult<()> {
         let _ = parsing;

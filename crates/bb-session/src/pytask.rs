@@ -8,7 +8,9 @@
 //!   writer: exported variables, the function and what it calls, `umask`, `cd`);
 //! - `exports`: the recipe's exported variables, `K\0V\0...` (the task's environment);
 //! - `has_native FUNC`, `native FUNC CWD`: bake's native implementation of a Python
-//!   function of its own default layer (never for other layers' functions).
+//!   function of its own default layer (never for other layers' functions);
+//! - `fetch download URL...`, `fetch unpack DIR URL...`: `bb.fetch2.Fetch` through
+//!   bb-fetch.
 
 use std::io::Write as _;
 use std::os::fd::AsRawFd as _;
@@ -40,6 +42,7 @@ pub(crate) fn register(natives: Native) {
     bb_data::python::register_service("exports", exports);
     bb_data::python::register_service("has_native", has_native);
     bb_data::python::register_service("native", native);
+    bb_data::python::register_service("fetch", crate::natives::fetch_service);
 }
 
 /// Whether bake's native functions stand for the recipe's Python functions: only for

@@ -428,6 +428,9 @@ pub fn task_log(level: &str, msg: &str) {
         Some(f) => {
             let _ = writeln!(f, "{level}: {msg}");
         }
+        // Outside a task (the worker parsing a recipe), debug messages are not shown,
+        // as bake's console does not show them.
+        None if level == "DEBUG" => {}
         None => report(&format!("{level}: {msg}")),
     }
 }

@@ -41,7 +41,9 @@ class TaskBase(bb.event.Event):
 
 
 class TaskStarted(TaskBase):
-    pass
+    def __init__(self, t, fn, logfile, taskflags, d):
+        super().__init__(t, fn, logfile, d)
+        self.taskflags = taskflags
 
 
 class TaskSucceeded(TaskBase):
@@ -49,7 +51,9 @@ class TaskSucceeded(TaskBase):
 
 
 class TaskFailed(TaskBase):
-    pass
+    def __init__(self, task, fn, logfile, metadata, errprinted=False):
+        self.errprinted = errprinted
+        super().__init__(task, fn, logfile, metadata)
 
 
 class TaskFailedSilent(TaskBase):
@@ -381,26 +385,58 @@ def _run_task(d, fn, task, logfile, taskdepdata):
         v = d.getVar(e)
         if v is not None:
             os.environ[e] = v
+    from bb import parse as bbparse, siggen as bbsiggen
+
+    # The signature generator as a task sees it (bake computes signatures in Rust).
+    siggen = bbsiggen.SignatureGenerator(d)
+    siggen.name = d.getVar("BB_SIGNATURE_HANDLER") or "noop"
+    bbparse.siggen = siggen
     prefuncs = (d.getVarFlag(task, "prefuncs") or "").split()
     postfuncs = (d.getVarFlag(task, "postfuncs") or "").split()
     func = task
     try:
+        bb.event.fire(TaskStarted(task, fn, logfile, d.getVarFlags(task), d), d)
         for func in prefuncs + [task] + postfuncs:
             exec_func(func, d)
+        func = "the handlers of bb.build.TaskSucceeded"
+        bb.event.fire(TaskSucceeded(task, fn, logfile, d), d)
     except bb.BBHandledException:
+        _fire_failed(task, fn, logfile, d)
         raise
     except bb.process.ExecutionError as exc:
         bb.error(str(exc))
+        _fire_failed(task, fn, logfile, d)
         raise bb.BBHandledException(str(exc))
     except (Exception, SystemExit) as exc:
         text = "Error executing a python function in %s:\n%s" % (func, _describe(exc))
         bb.error(text)
+        _fire_failed(task, fn, logfile, d)
         raise bb.BBHandledException(text)
     finally:
         import sys
 
         sys.stdout.flush()
         sys.stderr.flush()
+
+
+def clean_stamp(task, d, file_name=None):
+    """Removes the stamp files of `task` (every hash), as BitBake's clean_stamp."""
+    import glob
+
+    stamp = d.getVar("STAMP")
+    if not stamp:
+        return
+    for f in glob.glob("%s.%s.*" % (stamp, task)) + glob.glob("%s.%s_setscene.*" % (stamp, task)):
+        if ".sigdata." in f or ".siginfo." in f:
+            continue
+        bb.utils.remove(f)
+
+
+def _fire_failed(task, fn, logfile, d):
+    try:
+        bb.event.fire(TaskFailed(task, fn, logfile, d, True), d)
+    except Exception as exc:
+        bb.error("Execution of the handlers of bb.build.TaskFailed failed:\n%s" % _describe(exc))
 
 
 def exec_task(fn, task, d, profile=False):

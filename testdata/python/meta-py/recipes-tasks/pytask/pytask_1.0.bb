@@ -14,6 +14,8 @@ bbnote() {
 	fi
 }
 
+BB_DEFAULT_UMASK = "022"
+
 python pre_report() {
     d.setVar("SHARED", "from-prefunc")
     d.setVar("COUNT", 3)
