@@ -294,3 +294,36 @@ fn children_of(pid: u32) -> Vec<u32> {
         })
         .collect()
 }
+
+/// A syntax error in a `def` function is a parse error naming the file and the line,
+/// with the code around it, as BitBake reports it (checked with real BitBake on the same
+/// recipe: "Error in compiling python function in FILE, line 2", "SyntaxError: '(' was
+/// never closed (syn_1.0.bb, line 2)").
+#[test]
+fn a_syntax_error_in_a_def_function_is_a_parse_error() {
+    let root = fixture("syntax");
+    let dir = root.join("meta-py/recipes-tasks/syn");
+    std::fs::create_dir_all(&dir).expect("invariant: fixture directory");
+    std::fs::write(
+        dir.join("syn_1.0.bb"),
+        "def broken_fn(d):\n    x = (1,\n    return x\n",
+    )
+    .expect("invariant: fixture file");
+    let out = bake_in(&root, &["-p"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    let stderr = normalize(
+        &(String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout)),
+        &root,
+    );
+    assert!(!out.status.success(), "{stderr}");
+    for want in [
+        "Error in compiling python function in @CASE@/meta-py/recipes-tasks/syn/syn_1.0.bb, line 2:",
+        " *** 0002:    x = (1,",
+        "SyntaxError: '(' was never closed (syn_1.0.bb, line 2)",
+        "1 errors.",
+    ] {
+        assert!(stderr.contains(want), "missing {want:?} in:\n{stderr}");
+    }
+}

@@ -484,6 +484,8 @@ impl<'a> Evaluator<'a> {
                 );
             }
             StmtKind::Def { name, body } => {
+                crate::python::check_def(body, ctx.file, stmt.span.line)
+                    .map_err(|m| Self::eval_err(ctx, stmt.span.line, m))?;
                 let io = internal("ast.py", 220, "eval");
                 d.set_var_flag_with(
                     name,

@@ -78,6 +78,12 @@ pub trait PythonHost: Send + Sync {
     /// (and the modules it lists in `BBIMPORTS`) known to metadata Python.
     fn add_pylib(&self, dir: &str, namespace: &str) -> Result<(), PyFailure>;
 
+    /// Compiles `def` function `source` (its `def` line at `line` of `file`) without
+    /// running it: a syntax error is reported as BitBake reports it at parse time.
+    fn check_syntax(&self, _source: &str, _file: &str, _line: u32) -> Result<(), PyFailure> {
+        Ok(())
+    }
+
     /// Runs `task` wholly in Python on `d` (BitBake's `exec_task` in a worker child):
     /// prefuncs, task and postfuncs share `d`; shell functions, native functions and the
     /// fetcher are reached through [`service`]s.
@@ -167,4 +173,41 @@ pub fn event_handlers(d: &DataStore) -> Vec<(String, String, Option<Vec<String>>
 /// configuration's datastore).
 pub fn fire_event(d: &mut DataStore, event: &bb_pyexpr::Event) -> crate::Result<()> {
     crate::anon::fire(d, event)
+}
+
+/// Checks that `def` function `source` compiles (BitBake compiles every `def` when it
+/// parses it): `Err(message)` as BitBake words a syntax error. Each distinct source is
+/// compiled once per process; without a Python host nothing is checked.
+pub(crate) fn check_def(source: &str, file: &str, line: u32) -> Result<(), String> {
+    use std::hash::{Hash as _, Hasher as _};
+    static CHECKED: std::sync::Mutex<Option<std::collections::HashSet<u64>>> =
+        std::sync::Mutex::new(None);
+    let Some(host) = python_host() else {
+        return Ok(());
+    };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (source, file, line).hash(&mut h);
+    let key = h.finish();
+    let known = |insert: bool| {
+        let mut g = CHECKED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let set = g.get_or_insert_with(Default::default);
+        if insert {
+            !set.insert(key)
+        } else {
+            set.contains(&key)
+        }
+    };
+    if known(false) {
+        return Ok(());
+    }
+    match host.check_syntax(source, file, line) {
+        Ok(()) => {
+            known(true);
+            Ok(())
+        }
+        Err(PyFailure::Exception { message, .. }) => Err(message),
+        Err(PyFailure::Data(e)) => Err(e.to_string()),
+    }
 }

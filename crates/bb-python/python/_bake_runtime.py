@@ -189,6 +189,22 @@ def run_function(d, name, source, file, line):
         _calls.stack.pop()
 
 
+def check_syntax(source, file, line):
+    """Compiles `def` source (its `def` line at `line` of `file`); a syntax error is
+    raised with BitBake's message: the file, the line and the code around it."""
+    try:
+        _compile(source, file, line, "exec")
+    except SyntaxError as e:
+        lines = ["Error in compiling python function in %s, line %s:" % (file, e.lineno), "",
+                 "The code lines resulting in this error were:"]
+        src = source.splitlines()
+        bad = (e.lineno or line) - line
+        for i in range(max(0, bad - 3), min(len(src), bad + 3)):
+            lines.append("%s%04d:%s" % (" *** " if i == bad else "     ", i + 1, src[i]))
+        lines.append("SyntaxError: %s (%s, line %s)" % (e.msg, os.path.basename(file), e.lineno))
+        raise SyntaxError("\n".join(lines)) from None
+
+
 def call_function(d, name, source, file, line):
     """Calls metadata function `name` from a task (`bb.build.exec_func`), with `d` as
     the datastore names resolve through."""

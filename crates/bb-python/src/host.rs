@@ -128,6 +128,15 @@ impl PythonHost for Lazy {
     ) -> std::result::Result<(), PyFailure> {
         self.get()?.run_task(d, task)
     }
+
+    fn check_syntax(
+        &self,
+        source: &str,
+        file: &str,
+        line: u32,
+    ) -> std::result::Result<(), PyFailure> {
+        self.get()?.check_syntax(source, file, line)
+    }
 }
 
 impl CPython {
@@ -272,6 +281,21 @@ impl PythonHost for CPython {
             self.runtime
                 .bind(py)
                 .call_method1("add_pylib", (dir, namespace))
+                .map(|_| ())
+                .map_err(|e| failure(py, e))
+        })
+    }
+
+    fn check_syntax(
+        &self,
+        source: &str,
+        file: &str,
+        line: u32,
+    ) -> std::result::Result<(), PyFailure> {
+        Python::attach(|py| {
+            self.runtime
+                .bind(py)
+                .call_method1("check_syntax", (source, file, line))
                 .map(|_| ())
                 .map_err(|e| failure(py, e))
         })

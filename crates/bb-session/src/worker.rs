@@ -2,9 +2,12 @@
 //! run inside bake's multi-threaded process (Python task functions, `[fakeroot]` tasks)
 //! are sent to a single-threaded worker process (`bake --worker`). The worker opens the
 //! build directory once, and for each task it is sent re-parses the recipe (the parse
-//! tables stay warm between tasks), forks a child that runs the task (prefuncs, task,
-//! postfuncs, its log) and reports how it ended. The datastore is never serialised: only
-//! the task's name, hash and the names of what its sysroot needs travel.
+//! tables stay warm between tasks), forks a child that runs the task and reports how it
+//! ended. With embedded Python, the child runs the whole task in it (`pytask.rs`:
+//! prefuncs, task and postfuncs on one datastore, BitBake's `exec_func`); without, the
+//! run queue's executor with the native functions. The datastore is never serialised:
+//! the task's name, hashes, BB_TASKDEPDATA, its layer and the names of what its sysroot
+//! needs travel.
 //!
 //! [`TaskRunner`] is the run queue's [`Builtins`] for a build: native task functions run
 //! in the run queue's threads as before; a task that needs a worker goes to one of a pool
@@ -56,6 +59,10 @@ pub struct Job {
     /// BB_TASKDEPDATA as JSON (see `bb_data::python::PyTask::taskdepdata`).
     #[serde(default)]
     pub taskdepdata: String,
+    /// The recipe file's layer (FILE_LAYERNAME) as the build parsed it: a variant
+    /// re-parsed alone is not matched to its collection, BitBake's worker is given it.
+    #[serde(default)]
+    pub layername: Option<String>,
 }
 
 /// How a task a worker ran ended.
@@ -268,6 +275,7 @@ impl Builtins for TaskRunner {
                 .taskdepdata
                 .map(|(table, i)| taskdepdata_json(table, i))
                 .unwrap_or_default(),
+            layername: req.d.get_var("FILE_LAYERNAME").ok().flatten(),
         };
         let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
         let fakeroot = req
@@ -344,70 +352,7 @@ fn assignments(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// What a worker's task child runs: the native functions, and every other Python
-/// function through the process's Python host when one is installed
-/// (`bb_data::python`, bake's is bb-python's CPython), else it fails saying it needs
-/// Python.
-struct WorkerFuncs {
-    natives: Native,
-}
-
-impl Builtins for WorkerFuncs {
-    fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>> {
-        if let Some(r) = self.natives.run(ctx) {
-            return Some(r);
-        }
-        let host = bb_data::python::python_host()?;
-        let body = match ctx.d.get_var_opts(ctx.func, false, false) {
-            Ok(Some(b)) => b,
-            Ok(None) => return Some(Ok(())),
-            Err(e) => return Some(Err(TaskError::expand(ctx.func)(e))),
-        };
-        // A task's Python function is stored as its body; BitBake runs it as
-        // `def FUNC(d): BODY` called with the task's datastore.
-        let source = if body.starts_with("def ") {
-            body
-        } else {
-            format!("def {}(d):\n{body}", ctx.func)
-        };
-        let file = ctx.d.get_raw_flag(ctx.func, "filename").unwrap_or_default();
-        let line = ctx
-            .d
-            .get_raw_flag(ctx.func, "lineno")
-            .and_then(|l| l.parse().ok())
-            .unwrap_or(0);
-        let mut d = ctx.d.clone();
-        // bb.note/bb.warn/bb.error of the function go to the task's log.
-        set_task_log(ctx.log.try_clone().ok());
-        let call = bb_data::python::PyFunctionCall {
-            name: ctx.func,
-            source: &source,
-            file: &file,
-            line,
-        };
-        let r = host.run_function(&mut d, &call);
-        set_task_log(None);
-        Some(r.map_err(|f| match f {
-            // bb.fatal: its message was logged; the task fails with it.
-            bb_data::python::PyFailure::Exception { kind, message, .. }
-                if kind == "BBHandledException" =>
-            {
-                TaskError::msg(message)
-            }
-            bb_data::python::PyFailure::Exception {
-                kind,
-                message,
-                traceback,
-            } => TaskError::msg(format!(
-                "Error executing a python function in {}:\n{traceback}{kind}: {message}",
-                ctx.func
-            )),
-            bb_data::python::PyFailure::Data(e) => TaskError::msg(e.to_string()),
-        }))
-    }
-}
-
-/// Where the running task's log goes (set around each Python function of a task child).
+/// Where the running task's log goes (set for the whole task in a task child).
 static TASK_LOG: Mutex<Option<std::fs::File>> = Mutex::new(None);
 
 pub(crate) fn set_task_log(f: Option<std::fs::File>) {
@@ -445,12 +390,6 @@ pub fn set_fork_hooks(before: fn(), parent: fn(), child: fn()) {
     let _ = FORK_HOOKS.set([before, parent, child]);
 }
 
-fn worker_builtins() -> WorkerFuncs {
-    WorkerFuncs {
-        natives: crate::natives::natives(),
-    }
-}
-
 /// `bake --worker`: reads a [`Hello`] from stdin, opens the build directory, then runs
 /// each [`Job`] it reads in a forked child and answers a [`Reply`] on stdout, until
 /// stdin closes. Single-threaded apart from what parsing starts; nothing but replies is
@@ -482,7 +421,8 @@ pub fn worker_main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let builtins = worker_builtins();
+    // Without Python, a task child runs the task with the native functions only.
+    let builtins = crate::natives::natives();
     crate::pytask::register(crate::natives::natives());
     let mut out = std::io::stdout().lock();
     for line in lines {
@@ -519,12 +459,15 @@ fn report(msg: &str) {
 }
 
 /// Re-parses the job's recipe, then runs the task in a forked child.
-fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply {
+fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
     let start = std::time::Instant::now();
     let mut d = match session.target_data(&job.fn_name) {
         Ok(d) => d,
         Err(e) => return failure(format!("{}: {e}", job.fn_name)),
     };
+    if let Some(l) = &job.layername {
+        d.set_var("FILE_LAYERNAME", l);
+    }
     // As bitbake-worker: a fakeroot task gets FAKEROOTENV (and its FAKEROOTDIRS
     // exist), any other FAKEROOTNOENV, as exported variables of the task.
     let var = |d: &DataStore, v: &str| d.get_var(v).ok().flatten().unwrap_or_default();
@@ -565,11 +508,7 @@ fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply
     unsafe_code,
     reason = "fork, _exit and wait4: the one place a task child is made"
 )]
-fn fork_run(
-    req: &TaskRequest<'_>,
-    builtins: &WorkerFuncs,
-    taskdepdata: &str,
-) -> Result<Reply, String> {
+fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Result<Reply, String> {
     let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
     if let Some([before, _, _]) = FORK_HOOKS.get() {
         before();
