@@ -304,7 +304,7 @@ fn a_syntax_error_in_a_def_function_is_a_parse_error() {
     let root = fixture("syntax");
     let dir = root.join("meta-py/recipes-tasks/syn");
     std::fs::create_dir_all(&dir).expect("invariant: fixture directory");
-    std::fs::write(
+    fs_err::write(
         dir.join("syn_1.0.bb"),
         "def broken_fn(d):\n    x = (1,\n    return x\n",
     )

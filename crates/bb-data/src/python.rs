@@ -159,9 +159,12 @@ pub fn service(name: &str) -> Option<Service> {
         .map(|(_, f)| *f)
 }
 
-/// The event handlers registered in `d` (`addhandler`), in registration order: name,
-/// `def NAME(e, d):` source, and the event classes they listen to (`None`: all).
-pub fn event_handlers(d: &DataStore) -> Vec<(String, String, Option<Vec<String>>)> {
+/// A registered event handler: its name, its `def NAME(e, d):` source, and the event
+/// classes it listens to (`None`: all).
+pub type HandlerInfo = (String, String, Option<Vec<String>>);
+
+/// The event handlers registered in `d` (`addhandler`), in registration order.
+pub fn event_handlers(d: &DataStore) -> Vec<HandlerInfo> {
     d.handlers
         .iter()
         .map(|h| (h.name.clone(), h.source.clone(), h.mask.clone()))

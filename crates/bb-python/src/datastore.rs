@@ -638,7 +638,7 @@ impl DataSmart {
     /// `d.expandVarref(var)`: replaces `var`'s value by its expansion.
     /// `d._handlers()`: the registered event handlers as `(name, source, mask)`
     /// (`mask` `None` for every event), for `bb.event.fire` in a task.
-    fn _handlers(&self) -> PyResult<Vec<(String, String, Option<Vec<String>>)>> {
+    fn _handlers(&self) -> PyResult<Vec<bb_data::python::HandlerInfo>> {
         Ok(bb_data::python::event_handlers(&*self.store()?))
     }
 
