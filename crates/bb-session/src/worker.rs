@@ -59,10 +59,6 @@ pub struct Job {
     /// BB_TASKDEPDATA as JSON (see `bb_data::python::PyTask::taskdepdata`).
     #[serde(default)]
     pub taskdepdata: String,
-    /// The recipe file's layer (FILE_LAYERNAME) as the build parsed it: a variant
-    /// re-parsed alone is not matched to its collection, BitBake's worker is given it.
-    #[serde(default)]
-    pub layername: Option<String>,
 }
 
 /// How a task a worker ran ended.
@@ -275,7 +271,6 @@ impl Builtins for TaskRunner {
                 .taskdepdata
                 .map(|(table, i)| taskdepdata_json(table, i))
                 .unwrap_or_default(),
-            layername: req.d.get_var("FILE_LAYERNAME").ok().flatten(),
         };
         let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
         let fakeroot = req
@@ -421,6 +416,11 @@ pub fn worker_main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The interpreter starts here, once, rather than in every task child (its start,
+    // about 60 ms, would be each task's).
+    if let Some(host) = bb_data::python::python_host() {
+        let _ = host.check_syntax("def _bake_warm_up(d):\n    pass\n", "<warm-up>", 1);
+    }
     // Without Python, a task child runs the task with the native functions only.
     let builtins = crate::natives::natives();
     crate::pytask::register(crate::natives::natives());
@@ -465,8 +465,11 @@ fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
         Ok(d) => d,
         Err(e) => return failure(format!("{}: {e}", job.fn_name)),
     };
-    if let Some(l) = &job.layername {
-        d.set_var("FILE_LAYERNAME", l);
+    // As BitBake's worker is given it: the layer of the recipe's file, also for a
+    // variant (which, parsed alone by its virtual name, matches no collection).
+    let (_, file) = bb_util::split_virtual(&job.fn_name);
+    if let (_, Some(c)) = session.cooker.collections.priority_of(file) {
+        d.set_var("FILE_LAYERNAME", &c.name);
     }
     // As bitbake-worker: a fakeroot task gets FAKEROOTENV (and its FAKEROOTDIRS
     // exist), any other FAKEROOTNOENV, as exported variables of the task.

@@ -7,6 +7,8 @@ a shell function becomes `${T}/run.FUNC.PID` (written by bake's Rust side, the
 `shell_script` service) and runs with its output in the task's log, its `bbnote` /
 `bbwarn` / `bbfatal` messages read from `${T}/fifo.PID` (LOGFIFO)."""
 
+import datetime
+import json
 import os
 import select
 import subprocess
@@ -310,8 +312,6 @@ def exec_func_shell(func, d, runfile, cwd=None):
 
 
 def _task_depdata(text):
-    import json
-
     out = {}
     for entry in json.loads(text or "[]"):
         tid = entry[0]
@@ -353,8 +353,6 @@ def _run_task(d, fn, task, logfile, taskdepdata):
     """A task as BitBake's worker child and `exec_task` run it, on `d` (the recipe's
     datastore, shared by every function of the task). Raises BBHandledException with
     the reason when it fails (the reason is already in the log)."""
-    import datetime
-
     tempdir = d.getVar("T")
     try:
         with open(os.path.join(tempdir, "log.task_order"), "a") as order:
