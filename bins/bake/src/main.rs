@@ -249,7 +249,11 @@ fn main() -> ExitCode {
                 bb_session::worker::task_log(level, msg);
             });
             bb_python::install();
-            bb_session::worker::set_after_fork(bb_python::after_fork_child);
+            bb_session::worker::set_fork_hooks(
+                bb_python::before_fork,
+                bb_python::after_fork_parent,
+                bb_python::after_fork_child,
+            );
         }
         return bb_session::worker::worker_main();
     }

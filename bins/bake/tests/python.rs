@@ -96,3 +96,234 @@ fn bake_e_matches_bitbake_for_metadata_python() {
         problems.join("\n")
     );
 }
+
+/// A copy of the fixture for test `name`, without its parse cache.
+fn fixture(name: &str) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("python-{name}"));
+    let _ = std::fs::remove_dir_all(&root);
+    tree::copy_dir(&tree::repo().join("testdata/python"), &root);
+    let _ = std::fs::remove_dir_all(root.join("tmp"));
+    root
+}
+
+fn bake_in(root: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bake"));
+    c.args(args)
+        .current_dir(root)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", "/root")
+        .env("LC_ALL", "C")
+        .env("BAKE_NO_PROGRESS", "1")
+        .stdin(Stdio::null());
+    c
+}
+
+/// The lines of a task log, without the process ids in file names.
+fn log_lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_owned).collect()
+}
+
+/// A Python task as real BitBake runs it (`expected/report.json`, `expected/log.do_report`):
+/// the prefunc, task and postfunc share one datastore (an int stays an int);
+/// bb.build.exec_func runs a shell function (its `[dirs]`, bbnote through LOGFIFO) and
+/// a Python function; BB_TASKDEPDATA is the dict of the task's dependency closure;
+/// BB_TASKHASH, BB_RUNTASK, BB_CURRENTTASK, the run.* scripts and their link.
+#[test]
+fn python_tasks_run_as_in_bitbake() {
+    let root = fixture("tasks");
+    let out = bake_in(&root, &["-c", "report", "pytask"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "bake -c report pytask failed:\n{stderr}"
+    );
+    let read =
+        |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let got: serde_json::Value =
+        serde_json::from_str(&read(&root.join("report.json"))).expect("the task wrote JSON");
+    let want: serde_json::Value = serde_json::from_str(&read(
+        &tree::repo().join("testdata/python/expected/report.json"),
+    ))
+    .expect("invariant: the golden file is JSON");
+    assert_eq!(got, want, "what do_report saw");
+    assert_eq!(
+        read(&root.join("post.txt")),
+        "from-task\n",
+        "the postfunc saw the task's write"
+    );
+    let temp = root.join("tmp/work/pytask-1.0/temp");
+    assert_eq!(
+        log_lines(&read(&temp.join("log.do_report"))),
+        log_lines(&read(
+            &tree::repo().join("testdata/python/expected/log.do_report")
+        )),
+        "the task's log"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&temp)
+        .expect("the task's temp directory")
+        .filter_map(Result::ok)
+        .map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            // run.FUNC.PID and log.TASK.PID: the PID is the task child's.
+            match n.rsplit_once('.') {
+                Some((head, pid)) if pid.chars().all(|c| c.is_ascii_digit()) => {
+                    format!("{head}.PID")
+                }
+                _ => n,
+            }
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "log.do_report",
+            "log.do_report.PID",
+            "log.task_order",
+            "run.do_report",
+            "run.do_report.PID",
+            "run.post_report.PID",
+            "run.pre_report.PID",
+            "run.py_part.PID",
+            "run.shell_part.PID"
+        ],
+        "the files BitBake's run leaves in T"
+    );
+}
+
+/// bb.fatal fails the task with its message (logged once); an exception names each
+/// metadata frame (file, line, function) with its lines, as BitBake reports it.
+#[test]
+fn python_task_failures_name_the_function_file_and_line() {
+    let root = fixture("failures");
+    let out = bake_in(&root, &["-c", "fatal", "pyfail"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    let stderr = normalize(&String::from_utf8_lossy(&out.stderr), &root);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("ERROR: pyfail-1.0-r0 do_fatal: stopped here on purpose\n"),
+        "{stderr}"
+    );
+    let log = std::fs::read_to_string(root.join("tmp/work/pyfail-1.0/temp/log.do_fatal"))
+        .expect("the task's log");
+    // BitBake's log of the same task.
+    assert_eq!(
+        log,
+        "DEBUG: Executing python function do_fatal\nNOTE: before the end\nERROR: stopped here on purpose\nDEBUG: Python function do_fatal finished\n"
+    );
+    let out = bake_in(&root, &["-c", "raise", "pyfail"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    let stderr = normalize(&String::from_utf8_lossy(&out.stderr), &root);
+    assert!(!out.status.success(), "{stderr}");
+    for want in [
+        "ERROR: pyfail-1.0-r0 do_raise: Error executing a python function in do_raise:",
+        "File: '@CASE@/meta-py/recipes-tasks/pyfail/pyfail_1.0.bb', lineno: 12, function: do_raise",
+        " *** 0012:    pyfail_helper(d)",
+        "File: '@CASE@/meta-py/recipes-tasks/pyfail/pyfail_1.0.bb', lineno: 9, function: pyfail_helper",
+        " *** 0009:    return {}[\"missing\"]",
+        "Exception: KeyError: 'missing'",
+    ] {
+        assert!(stderr.contains(want), "missing {want:?} in:\n{stderr}");
+    }
+}
+
+/// Ctrl-C while a Python task runs: the task child ends, the build stops as
+/// interrupted, and no process of the build is left behind.
+#[test]
+fn ctrl_c_stops_a_running_python_task() {
+    let root = fixture("sigint");
+    let child = bake_in(&root, &["-c", "slow", "pyfail"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("invariant: bake starts");
+    let started = root.join("slow.started");
+    let t0 = std::time::Instant::now();
+    while !started.exists() && t0.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(started.exists(), "the slow Python task started");
+    // The terminal signals the whole foreground group: bake, its workers, the task.
+    let mut pids = vec![child.id()];
+    let mut i = 0;
+    while i < pids.len() {
+        pids.extend(children_of(pids[i]));
+        i += 1;
+    }
+    for p in &pids {
+        let _ = Command::new("kill").args(["-INT", &p.to_string()]).status();
+    }
+    let t1 = std::time::Instant::now();
+    let out = child.wait_with_output().expect("invariant: bake ends");
+    assert!(
+        t1.elapsed() < std::time::Duration::from_secs(20),
+        "bake stopped"
+    );
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("interrupted"), "{text}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let left: Vec<&u32> = pids
+        .iter()
+        .filter(|p| Path::new(&format!("/proc/{p}")).exists())
+        .collect();
+    assert!(left.is_empty(), "processes left behind: {left:?}");
+}
+
+/// The direct children of process `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit_once(')')
+                        .and_then(|(_, rest)| rest.split_whitespace().nth(1).map(str::to_owned))
+                })
+                .is_some_and(|pp| pp == pid.to_string())
+        })
+        .collect()
+}
+
+/// A syntax error in a `def` function is a parse error naming the file and the line,
+/// with the code around it, as BitBake reports it (checked with real BitBake on the same
+/// recipe: "Error in compiling python function in FILE, line 2", "SyntaxError: '(' was
+/// never closed (syn_1.0.bb, line 2)").
+#[test]
+fn a_syntax_error_in_a_def_function_is_a_parse_error() {
+    let root = fixture("syntax");
+    let dir = root.join("meta-py/recipes-tasks/syn");
+    std::fs::create_dir_all(&dir).expect("invariant: fixture directory");
+    fs_err::write(
+        dir.join("syn_1.0.bb"),
+        "def broken_fn(d):\n    x = (1,\n    return x\n",
+    )
+    .expect("invariant: fixture file");
+    let out = bake_in(&root, &["-p"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    let stderr = normalize(
+        &(String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout)),
+        &root,
+    );
+    assert!(!out.status.success(), "{stderr}");
+    for want in [
+        "Error in compiling python function in @CASE@/meta-py/recipes-tasks/syn/syn_1.0.bb, line 2:",
+        " *** 0002:    x = (1,",
+        "SyntaxError: '(' was never closed (syn_1.0.bb, line 2)",
+        "1 errors.",
+    ] {
+        assert!(stderr.contains(want), "missing {want:?} in:\n{stderr}");
+    }
+}

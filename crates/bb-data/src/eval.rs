@@ -484,30 +484,8 @@ impl<'a> Evaluator<'a> {
                 );
             }
             StmtKind::Def { name, body } => {
-                // BitBake compiles a `def` when it parses it: a syntax error fails the
-                // file. The native parser vouches for what it reads; anything else is
-                // compiled by CPython when there is one.
-                if let Some(host) = crate::python::python_host()
-                    && bb_pyexpr::check_function(body).is_err()
-                {
-                    let call = crate::python::PyFunctionCall {
-                        name,
-                        source: body,
-                        file: ctx.file,
-                        line: stmt.span.line,
-                    };
-                    if let Err(f) = host.check_function(&call) {
-                        let message = match &f {
-                            crate::python::PyFailure::Exception { traceback, .. }
-                                if !traceback.is_empty() =>
-                            {
-                                traceback.clone()
-                            }
-                            f => f.summary(),
-                        };
-                        return Err(Self::eval_err(ctx, stmt.span.line, message));
-                    }
-                }
+                crate::python::check_def(body, ctx.file, stmt.span.line)
+                    .map_err(|m| Self::eval_err(ctx, stmt.span.line, m))?;
                 let io = internal("ast.py", 220, "eval");
                 d.set_var_flag_with(
                     name,

@@ -70,15 +70,6 @@ pub trait PythonHost: Send + Sync {
         event: &bb_pyexpr::Event,
     ) -> Result<(), PyFailure>;
 
-    /// Compiles `func` (a `def` met while parsing) as BitBake does when it parses one,
-    /// without running it. A syntax error is a [`PyFailure::Exception`] whose `traceback`
-    /// holds BitBake's report (`Error in compiling python function in FILE, line N:`, the
-    /// code lines around the error, the exception).
-    fn check_function(&self, func: &PyFunctionCall<'_>) -> Result<(), PyFailure> {
-        let _ = func;
-        Ok(())
-    }
-
     /// Applies `d.setVarFilter` expression `expr` to value `val` (`None` when the
     /// filter returns `None`).
     fn apply_filter(&self, expr: &str, val: &str) -> Result<Option<String>, PyFailure>;
@@ -86,6 +77,23 @@ pub trait PythonHost: Send + Sync {
     /// `addpylib DIR NAMESPACE`: puts `dir` on the module path and makes `namespace`
     /// (and the modules it lists in `BBIMPORTS`) known to metadata Python.
     fn add_pylib(&self, dir: &str, namespace: &str) -> Result<(), PyFailure>;
+
+    /// Compiles `def` function `source` (its `def` line at `line` of `file`) without
+    /// running it: a syntax error is reported as BitBake reports it at parse time.
+    fn check_syntax(&self, _source: &str, _file: &str, _line: u32) -> Result<(), PyFailure> {
+        Ok(())
+    }
+
+    /// Runs `task` wholly in Python on `d` (BitBake's `exec_task` in a worker child):
+    /// prefuncs, task and postfuncs share `d`; shell functions, native functions and the
+    /// fetcher are reached through [`service`]s.
+    fn run_task(&self, _d: &mut DataStore, task: &PyTask<'_>) -> Result<(), PyFailure> {
+        Err(PyFailure::Exception {
+            kind: "RuntimeError".to_owned(),
+            message: format!("this Python host cannot run tasks ({})", task.task),
+            traceback: String::new(),
+        })
+    }
 }
 
 static HOST: OnceLock<Box<dyn PythonHost>> = OnceLock::new();
@@ -107,5 +115,107 @@ impl PyFailure {
             PyFailure::Exception { kind, message, .. } => format!("{kind}: {message}"),
             PyFailure::Data(e) => e.to_string(),
         }
+    }
+}
+
+/// A task to run wholly in Python (a task worker's child): its prefuncs, the task and
+/// its postfuncs with BitBake's `exec_func` semantics, on one datastore.
+#[derive(Debug, Clone, Copy)]
+pub struct PyTask<'a> {
+    /// The task (`do_compile`).
+    pub task: &'a str,
+    /// The recipe target (`virtual:native:/path/x.bb`).
+    pub fn_name: &'a str,
+    /// The task's log (`${T}/log.do_task.PID`), already open for appending.
+    pub logfile: &'a str,
+    /// BB_TASKDEPDATA as JSON: a list of `[tid, pn, taskname, fn, deps, provides,
+    /// taskhash, unihash, hashfn, taskhash_deps]`.
+    pub taskdepdata: &'a str,
+}
+
+/// A service the task runtime calls back into (`_bake.service(NAME, d, ARGS)` from
+/// Python): the shell-script writer, the native task functions, the fetcher. Gets the
+/// datastore of the call and string arguments; answers a string.
+pub type Service = fn(&mut DataStore, &[String]) -> Result<String, String>;
+
+static SERVICES: std::sync::Mutex<Vec<(&'static str, Service)>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers service `name` (a second registration of a name replaces the first).
+pub fn register_service(name: &'static str, f: Service) {
+    let mut s = SERVICES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    s.retain(|(n, _)| *n != name);
+    s.push((name, f));
+}
+
+/// The service registered as `name`.
+pub fn service(name: &str) -> Option<Service> {
+    SERVICES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| *f)
+}
+
+/// A registered event handler: its name, its `def NAME(e, d):` source, and the event
+/// classes it listens to (`None`: all).
+pub type HandlerInfo = (String, String, Option<Vec<String>>);
+
+/// The event handlers registered in `d` (`addhandler`), in registration order.
+pub fn event_handlers(d: &DataStore) -> Vec<HandlerInfo> {
+    d.handlers
+        .iter()
+        .map(|h| (h.name.clone(), h.source.clone(), h.mask.clone()))
+        .collect()
+}
+
+/// Fires `event` at `d`'s handlers that listen to its class, as BitBake's
+/// `bb.event.fire` does (build-time events such as `bb.event.BuildStarted`, on the
+/// configuration's datastore).
+pub fn fire_event(d: &mut DataStore, event: &bb_pyexpr::Event) -> crate::Result<()> {
+    crate::anon::fire(d, event)
+}
+
+/// Checks that `def` function `source` compiles (BitBake compiles every `def` when it
+/// parses it): `Err(message)` as BitBake words a syntax error. Each distinct source is
+/// compiled once per process; without a Python host nothing is checked.
+pub(crate) fn check_def(source: &str, file: &str, line: u32) -> Result<(), String> {
+    use std::hash::{Hash as _, Hasher as _};
+    static CHECKED: std::sync::Mutex<Option<std::collections::HashSet<u64>>> =
+        std::sync::Mutex::new(None);
+    let Some(host) = python_host() else {
+        return Ok(());
+    };
+    // What the native parser reads is valid Python: CPython (and its start-up) only for
+    // the rest.
+    if bb_pyexpr::check_function(source).is_ok() {
+        return Ok(());
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (source, file, line).hash(&mut h);
+    let key = h.finish();
+    let known = |insert: bool| {
+        let mut g = CHECKED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let set = g.get_or_insert_with(Default::default);
+        if insert {
+            !set.insert(key)
+        } else {
+            set.contains(&key)
+        }
+    };
+    if known(false) {
+        return Ok(());
+    }
+    match host.check_syntax(source, file, line) {
+        Ok(()) => {
+            known(true);
+            Ok(())
+        }
+        Err(PyFailure::Exception { message, .. }) => Err(message),
+        Err(PyFailure::Data(e)) => Err(e.to_string()),
     }
 }

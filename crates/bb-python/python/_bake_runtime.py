@@ -62,6 +62,14 @@ class _Context(dict):
             return _import_namespace(name)
         raise KeyError(name)
 
+    def __contains__(self, name):
+        # `name in globals()` (oe-core's BUILDCFG_FUNCS check) sees the `def` functions
+        # of the datastore under way, as BitBake's global namespace holds them.
+        if dict.__contains__(self, name):
+            return True
+        stack = _calls.stack
+        return bool(stack) and stack[-1]._def_source(name) is not None
+
 
 # BitBake makes `bb` and `os` builtins: modules under lib/ use them unimported.
 builtins.bb = bb
@@ -177,6 +185,50 @@ def run_function(d, name, source, file, line):
     _calls.stack.append(d)
     try:
         fn(d)
+    finally:
+        _calls.stack.pop()
+
+
+def check_syntax(source, file, line):
+    """Compiles `def` source (its `def` line at `line` of `file`); a syntax error is
+    raised with BitBake's message: the file, the line and the code around it."""
+    try:
+        _compile(source, file, line, "exec")
+    except SyntaxError as e:
+        lines = ["Error in compiling python function in %s, line %s:" % (file, e.lineno), "",
+                 "The code lines resulting in this error were:"]
+        # four lines either side of the offending one, counted in the text as BitBake
+        # keeps it (a blank line before the next statement belongs to the function)
+        src = source.split("\n")
+        bad = (e.lineno or line) - line
+        for i in range(max(0, bad - 4), min(len(src), bad + 5)):
+            lines.append("%s%04d:%s" % (" *** " if i == bad else "     ", i + 1, src[i].rstrip()))
+        lines.append("%s: %s" % (e.__class__.__name__, e))
+        raise SyntaxError("\n".join(lines)) from None
+
+
+def call_function(d, name, source, file, line):
+    """Calls metadata function `name` from a task (`bb.build.exec_func`), with `d` as
+    the datastore names resolve through."""
+    run_function(d, name, source, file, line)
+
+
+def call_handler(d, name, source, file, line, event):
+    """Calls event handler `name` as `name(e, d)` with the event object `event`."""
+    fn = _function(name, source, file, line)
+    event.data = d
+    _calls.stack.append(d)
+    try:
+        fn(event, d)
+    finally:
+        _calls.stack.pop()
+
+
+def run_task(d, fn, task, logfile, taskdepdata):
+    """A whole task in a worker's child (see bb.build._run_task)."""
+    _calls.stack.append(d)
+    try:
+        bb.build._run_task(d, fn, task, logfile, taskdepdata)
     finally:
         _calls.stack.pop()
 

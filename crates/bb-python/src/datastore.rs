@@ -51,6 +51,11 @@ fn data_err(e: bb_data::Error) -> PyErr {
 #[pyclass(frozen, module = "bb.data_smart", name = "DataSmart")]
 pub struct DataSmart {
     inner: Mutex<Option<DataStore>>,
+    /// Values stored from Python that are not strings (an int, a dict, an object),
+    /// by variable (`VAR`) or flag (`VAR\0FLAG`): read back as the same object, as
+    /// BitBake's datastore does, while the datastore keeps their `str()`. Any other
+    /// write of the variable or flag through this object forgets the entry.
+    objects: Mutex<std::collections::HashMap<String, Py<PyAny>>>,
 }
 
 /// The datastore of a [`DataSmart`] for the duration of one method.
@@ -76,6 +81,48 @@ impl DataSmart {
     pub fn new(d: DataStore) -> DataSmart {
         DataSmart {
             inner: Mutex::new(Some(d)),
+            objects: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// The object stored for `key` from Python, if any.
+    fn object<'py>(&self, py: Python<'py>, key: &str) -> Option<Bound<'py, PyAny>> {
+        self.objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .map(|o| o.bind(py).clone())
+    }
+
+    /// Remembers `value` for `key` when it is not a string (nor `None`, nor a list of
+    /// strings of an internal `__` variable); forgets `key` otherwise.
+    fn keep_object(&self, key: &str, value: Option<&Bound<'_, PyAny>>) {
+        let mut objects = self
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match value {
+            Some(v)
+                if !v.is_none() && !v.is_instance_of::<PyString>() && !key.starts_with("__") =>
+            {
+                objects.insert(key.to_owned(), v.clone().unbind());
+            }
+            _ => {
+                objects.remove(key);
+            }
+        }
+    }
+
+    /// Forgets the objects of `var` (and of its flags when `flags`).
+    fn forget(&self, var: &str, flags: bool) {
+        let mut objects = self
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        objects.remove(var);
+        if flags {
+            let prefix = format!("{var}\0");
+            objects.retain(|k, _| !k.starts_with(&prefix));
         }
     }
 
@@ -197,6 +244,9 @@ impl DataSmart {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = parsing;
         let d = self.store()?;
+        if let Some(o) = self.object(py, var) {
+            return Ok(Some(o));
+        }
         if var == "BB_ORIGENV" {
             return Ok(Some(
                 py.import("bb.data_smart")?.getattr("OrigEnv")?.call0()?,
@@ -224,6 +274,7 @@ impl DataSmart {
         let v = value_text(value)?;
         let origin = caller(py, &*self.store()?);
         let mut d = self.store_mut()?;
+        self.keep_object(var, Some(value));
         match v {
             None => d.set_var_none(var, origin.as_ref()),
             Some(v) => d.set_var_with(
@@ -251,6 +302,7 @@ impl DataSmart {
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
         let origin = caller(py, &*self.store()?);
+        self.forget(var, false);
         self.store_mut()?.append_var(var, &v, origin.as_ref());
         Ok(())
     }
@@ -266,6 +318,7 @@ impl DataSmart {
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
         let origin = caller(py, &*self.store()?);
+        self.forget(var, false);
         self.store_mut()?.prepend_var(var, &v, origin.as_ref());
         Ok(())
     }
@@ -279,6 +332,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let origin = caller(py, &*self.store()?);
+        self.forget(var, true);
         self.store_mut()?.del_var(var, origin.as_ref());
         Ok(())
     }
@@ -293,6 +347,15 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let origin = caller(py, &*self.store()?);
+        let moved = self
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key);
+        self.forget(newkey, false);
+        if let Some(o) = moved {
+            self.keep_object(newkey, Some(o.bind(py)));
+        }
         self.store_mut()?.rename_var(key, newkey, origin.as_ref());
         Ok(())
     }
@@ -313,6 +376,9 @@ impl DataSmart {
             return self.get_var(py, var, expand, noweakdefault, false);
         }
         let d = self.store()?;
+        if let Some(o) = self.object(py, &format!("{var}\0{flag}")) {
+            return Ok(Some(o));
+        }
         let v = d
             .get_var_flag_opts(var, flag, expand, noweakdefault)
             .map_err(data_err)?;
@@ -331,6 +397,7 @@ impl DataSmart {
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_else(|| "None".to_owned());
         let origin = caller(py, &*self.store()?);
+        self.keep_object(&format!("{var}\0{flag}"), Some(value));
         self.store_mut()?
             .set_var_flag_with(var, flag, &v, "set", None, origin.as_ref());
         Ok(())
@@ -348,6 +415,7 @@ impl DataSmart {
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
         let origin = caller(py, &*self.store()?);
+        self.keep_object(&format!("{var}\0{flag}"), None);
         self.store_mut()?
             .append_var_flag(var, flag, &v, origin.as_ref());
         Ok(())
@@ -365,6 +433,7 @@ impl DataSmart {
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
         let origin = caller(py, &*self.store()?);
+        self.keep_object(&format!("{var}\0{flag}"), None);
         self.store_mut()?
             .prepend_var_flag(var, flag, &v, origin.as_ref());
         Ok(())
@@ -380,6 +449,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let origin = caller(py, &*self.store()?);
+        self.keep_object(&format!("{var}\0{flag}"), None);
         self.store_mut()?.del_var_flag(var, flag, origin.as_ref());
         Ok(())
     }
@@ -500,8 +570,20 @@ impl DataSmart {
 
     /// `d.createCopy()`: an O(1) copy that shares storage until either side writes.
     #[pyo3(name = "createCopy")]
-    fn create_copy(&self) -> PyResult<DataSmart> {
-        Ok(DataSmart::new(self.store()?.clone()))
+    fn create_copy(&self, py: Python<'_>) -> PyResult<DataSmart> {
+        let copy = DataSmart::new(self.store()?.clone());
+        let objects: std::collections::HashMap<String, Py<PyAny>> = self
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone_ref(py)))
+            .collect();
+        *copy
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = objects;
+        Ok(copy)
     }
 
     /// `d.setVarFilter(var, filter)`.
@@ -554,6 +636,12 @@ impl DataSmart {
     }
 
     /// `d.expandVarref(var)`: replaces `var`'s value by its expansion.
+    /// `d._handlers()`: the registered event handlers as `(name, source, mask)`
+    /// (`mask` `None` for every event), for `bb.event.fire` in a task.
+    fn _handlers(&self) -> PyResult<Vec<bb_data::python::HandlerInfo>> {
+        Ok(bb_data::python::event_handlers(&*self.store()?))
+    }
+
     #[pyo3(name = "expandVarref", signature = (var, parsing = false))]
     fn expand_varref(&self, var: &str, parsing: bool) -> PyResult<()> {
         let _ = parsing;

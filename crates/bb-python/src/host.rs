@@ -121,8 +121,21 @@ impl PythonHost for Lazy {
         self.get()?.add_pylib(dir, namespace)
     }
 
-    fn check_function(&self, func: &PyFunctionCall<'_>) -> std::result::Result<(), PyFailure> {
-        self.get()?.check_function(func)
+    fn run_task(
+        &self,
+        d: &mut DataStore,
+        task: &bb_data::python::PyTask<'_>,
+    ) -> std::result::Result<(), PyFailure> {
+        self.get()?.run_task(d, task)
+    }
+
+    fn check_syntax(
+        &self,
+        source: &str,
+        file: &str,
+        line: u32,
+    ) -> std::result::Result<(), PyFailure> {
+        self.get()?.check_syntax(source, file, line)
     }
 }
 
@@ -186,117 +199,7 @@ fn failure(py: Python<'_>, e: PyErr) -> PyFailure {
     }
 }
 
-/// BitBake's report of a function that does not compile: where, the code lines around the
-/// error (four either side, the offending one marked), and the exception.
-fn compile_report(
-    func: &PyFunctionCall<'_>,
-    kind: &str,
-    message: &str,
-    lineno: Option<u32>,
-) -> String {
-    let body: Vec<&str> = func.source.split('\n').collect();
-    let mut out = format!(
-        "Error in compiling python function in {}, line {}:\n\n",
-        func.file,
-        lineno
-            .map(|l| l.to_string())
-            .unwrap_or_else(|| "None".to_owned())
-    );
-    match lineno {
-        Some(l) => {
-            out.push_str("The code lines resulting in this error were:\n");
-            // the error's line within the function (its `def` line is 1)
-            let at = i64::from(l) - i64::from(func.line.saturating_sub(1));
-            let first = (at - 4).max(1);
-            let last = (at + 4).min(body.len() as i64);
-            for i in first..=last {
-                let text = body
-                    .get((i - 1) as usize)
-                    .map(|t| t.trim_end())
-                    .unwrap_or("");
-                let mark = if i == at { " *** " } else { "     " };
-                out.push_str(&format!("{mark}{i:04}:{text}\n"));
-            }
-        }
-        None => {
-            out.push_str("The function causing this error was:\n");
-            for line in &body {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    out.push_str(&format!("{kind}: {message}"));
-    out
-}
-
 impl PythonHost for CPython {
-    fn check_function(&self, func: &PyFunctionCall<'_>) -> std::result::Result<(), PyFailure> {
-        // Every recipe re-reads the classes' `def`s: compile each text once per process,
-        // as BitBake's compile cache does.
-        static COMPILED: std::sync::Mutex<Option<std::collections::HashSet<blake3::Hash>>> =
-            std::sync::Mutex::new(None);
-        let key = {
-            let mut h = blake3::Hasher::new();
-            h.update(func.file.as_bytes());
-            h.update(&func.line.to_le_bytes());
-            h.update(func.source.as_bytes());
-            h.finalize()
-        };
-        let seen = |insert: bool| {
-            let mut g = COMPILED
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let set = g.get_or_insert_with(Default::default);
-            if insert {
-                set.insert(key)
-            } else {
-                set.contains(&key)
-            }
-        };
-        if seen(false) {
-            return Ok(());
-        }
-        // padded so that CPython's line numbers are the file's, as BitBake pads
-        let text = format!(
-            "{}{}",
-            "\n".repeat(func.line.saturating_sub(1) as usize),
-            func.source
-        );
-        Python::attach(|py| {
-            let compiled = py
-                .import("builtins")
-                .and_then(|b| b.getattr("compile"))
-                .and_then(|c| c.call1((text.as_str(), func.file, "exec")));
-            match compiled {
-                Ok(_) => {
-                    seen(true);
-                    Ok(())
-                }
-                Err(e) => {
-                    let kind = e
-                        .get_type(py)
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|_| "Exception".to_owned());
-                    let message = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
-                    let lineno = e
-                        .value(py)
-                        .getattr("lineno")
-                        .and_then(|l| l.extract::<Option<u32>>())
-                        .ok()
-                        .flatten();
-                    let traceback = compile_report(func, &kind, &message, lineno);
-                    Err(PyFailure::Exception {
-                        kind,
-                        message,
-                        traceback,
-                    })
-                }
-            }
-        })
-    }
-
     fn eval_expr(
         &self,
         d: &DataStore,
@@ -382,6 +285,35 @@ impl PythonHost for CPython {
                 .map_err(|e| failure(py, e))
         })
     }
+
+    fn check_syntax(
+        &self,
+        source: &str,
+        file: &str,
+        line: u32,
+    ) -> std::result::Result<(), PyFailure> {
+        Python::attach(|py| {
+            self.runtime
+                .bind(py)
+                .call_method1("check_syntax", (source, file, line))
+                .map(|_| ())
+                .map_err(|e| failure(py, e))
+        })
+    }
+
+    fn run_task(
+        &self,
+        d: &mut DataStore,
+        task: &bb_data::python::PyTask<'_>,
+    ) -> std::result::Result<(), PyFailure> {
+        self.with_store(d, |_, rt, obj| {
+            rt.call_method1(
+                "run_task",
+                (obj, task.fn_name, task.task, task.logfile, task.taskdepdata),
+            )?;
+            Ok(())
+        })
+    }
 }
 
 /// The `_bake` extension module: the datastore class, its exception, the log sink
@@ -391,6 +323,7 @@ pub(crate) fn _bake(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DataSmart>()?;
     m.add("ExpansionError", m.py().get_type::<ExpansionError>())?;
     m.add_function(wrap_pyfunction!(py_log, m)?)?;
+    m.add_function(wrap_pyfunction!(py_service, m)?)?;
     m.add_function(wrap_pyfunction!(crate::modules::py_sources, m)?)?;
     Ok(())
 }
@@ -402,17 +335,74 @@ fn py_log(level: &str, msg: &str) {
     log(level, msg);
 }
 
-/// To be called in a child process right after `fork()` (a task worker's task child):
-/// when the parent had started the interpreter, CPython's own state is reset for the
-/// child (its threads and locks belong to the parent), as `os.fork()` does.
-#[expect(unsafe_code, reason = "CPython's documented after-fork call")]
-pub fn after_fork_child() {
-    // SAFETY: both are plain C calls of the CPython API; `PyOS_AfterFork_Child` is
-    // documented for exactly this moment (the child of a fork made by C code), and it
-    // is only called when the interpreter was initialised in the parent.
+/// `_bake.service(name, d, args)`: a service the binary registered
+/// (`bb_data::python::register_service`), called with `d`'s datastore; a failure is a
+/// `bb.process.ExecutionError`-like `RuntimeError` carrying the service's message.
+#[pyfunction]
+#[pyo3(name = "service")]
+fn py_service(name: &str, d: &Bound<'_, DataSmart>, args: Vec<String>) -> PyResult<String> {
+    let f = bb_data::python::service(name).ok_or_else(|| {
+        pyo3::exceptions::PyRuntimeError::new_err(format!("no service `{name}` in this process"))
+    })?;
+    let mut store = d.get().store()?;
+    f(&mut store, &args).map_err(pyo3::exceptions::PyRuntimeError::new_err)
+}
+
+/// The GIL state taken by [`before_fork`] (0: none), released after the fork.
+static FORK_GIL: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(-1);
+
+/// To be called right before `fork()` by a process that may have started the
+/// interpreter (a task worker): takes the GIL and CPython's fork locks, as
+/// `os.fork()` does. Pair it with [`after_fork_parent`] and [`after_fork_child`].
+#[expect(unsafe_code, reason = "CPython's documented before-fork call")]
+pub fn before_fork() {
+    // SAFETY: plain CPython API calls, made only when the interpreter is initialised;
+    // PyGILState_Ensure may be called from any thread that does not hold the GIL
+    // (nothing of bake holds it across a fork).
     unsafe {
         if pyo3::ffi::Py_IsInitialized() != 0 {
-            pyo3::ffi::PyOS_AfterFork_Child();
+            let state = pyo3::ffi::PyGILState_Ensure();
+            pyo3::ffi::PyOS_BeforeFork();
+            FORK_GIL.store(state as i64, std::sync::atomic::Ordering::SeqCst);
         }
+    }
+}
+
+/// Releases what [`before_fork`] took, in the parent.
+#[expect(unsafe_code, reason = "CPython's documented after-fork call")]
+pub fn after_fork_parent() {
+    let state = FORK_GIL.swap(-1, std::sync::atomic::Ordering::SeqCst);
+    if state < 0 {
+        return;
+    }
+    // SAFETY: the GIL is held since before_fork on this thread.
+    unsafe {
+        pyo3::ffi::PyOS_AfterFork_Parent();
+        pyo3::ffi::PyGILState_Release(gil_state(state));
+    }
+}
+
+/// To be called in a child process right after `fork()` (a task worker's task child):
+/// when the parent had started the interpreter, CPython's own state is reset for the
+/// child (its other threads and locks belong to the parent), as `os.fork()` does, and
+/// the GIL taken by [`before_fork`] is released.
+#[expect(unsafe_code, reason = "CPython's documented after-fork call")]
+pub fn after_fork_child() {
+    let state = FORK_GIL.swap(-1, std::sync::atomic::Ordering::SeqCst);
+    if state < 0 {
+        return;
+    }
+    // SAFETY: the child's only thread holds the GIL (taken before the fork).
+    unsafe {
+        pyo3::ffi::PyOS_AfterFork_Child();
+        pyo3::ffi::PyGILState_Release(gil_state(state));
+    }
+}
+
+fn gil_state(v: i64) -> pyo3::ffi::PyGILState_STATE {
+    if v == pyo3::ffi::PyGILState_STATE::PyGILState_LOCKED as i64 {
+        pyo3::ffi::PyGILState_STATE::PyGILState_LOCKED
+    } else {
+        pyo3::ffi::PyGILState_STATE::PyGILState_UNLOCKED
     }
 }

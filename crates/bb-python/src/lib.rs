@@ -25,4 +25,6 @@ mod modules;
 
 pub use datastore::DataSmart;
 pub use error::{Error, Result};
-pub use host::{CPython, Level, after_fork_child, install, set_logger};
+pub use host::{
+    CPython, Level, after_fork_child, after_fork_parent, before_fork, install, set_logger,
+};

@@ -87,6 +87,8 @@ pub struct TaskRequest<'a> {
     pub sysroot_deps: &'a [String],
     /// The task's hash.
     pub taskhash: &'a str,
+    /// The build's BB_TASKDEPDATA table and this task's index in it, when known.
+    pub taskdepdata: Option<(&'a crate::depdata::DepTable, usize)>,
 }
 
 /// Runs a task in this process (prefuncs, task, postfuncs, its log), with `builtins`

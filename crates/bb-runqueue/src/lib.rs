@@ -48,6 +48,7 @@
 //! ```
 
 pub mod builtin;
+pub mod depdata;
 mod error;
 pub mod exec;
 pub mod hashes;

@@ -203,12 +203,14 @@ impl<'a> Scheduler<'a> {
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = channel::<JobResult>();
         let stamps = Arc::clone(&self.stamps);
+        let depdata = crate::depdata::DepTable::new(self.graph, self.plans, self.recipes);
         std::thread::scope(|scope| {
             for _ in 0..self.opts.threads.max(1) {
                 let rx = Arc::clone(&job_rx);
                 let tx = res_tx.clone();
                 let stamps = Arc::clone(&stamps);
-                scope.spawn(move || worker(&rx, &tx, builtins, &stamps));
+                let depdata = &depdata;
+                scope.spawn(move || worker(&rx, &tx, builtins, &stamps, depdata));
             }
             drop(res_tx);
             loop {
@@ -530,6 +532,7 @@ fn worker(
     tx: &Sender<JobResult>,
     builtins: &dyn Builtins,
     stamps: &StampIndex,
+    depdata: &crate::depdata::DepTable,
 ) {
     loop {
         let job = {
@@ -546,6 +549,7 @@ fn worker(
             task: &job.task,
             sysroot_deps: &job.sysroot_deps,
             taskhash: &job.taskhash,
+            taskdepdata: Some((depdata, job.index)),
         };
         let outcome = builtins.run_elsewhere(&req).unwrap_or_else(|| {
             crate::exec::run_task(&TaskRun {

@@ -109,6 +109,13 @@ impl Session {
             }
         };
         obs.build_started();
+        // The configuration's BuildStarted handlers (oe-core: the SPDX document of the
+        // build, uninative's loader, buildstats), on a copy of it as BitBake's cooker.
+        if !req.dry_run && bb_data::python::python_host().is_some() {
+            bb_data::python::register_service("fetch", crate::natives::fetch_service);
+            let mut cfg = config.clone();
+            bb_data::python::fire_event(&mut cfg, &bb_pyexpr::Event::new("bb.event.BuildStarted"))?;
+        }
         let fns: Vec<String> = graph.recipes.keys().cloned().collect();
         let infos: HashMap<String, BuildInfo> = {
             let res = self.parsed.as_mut().ok_or(Error::NotParsed)?;

@@ -38,6 +38,7 @@
 mod build;
 mod error;
 pub mod natives;
+mod pytask;
 mod session;
 pub mod worker;
 

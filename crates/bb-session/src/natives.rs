@@ -26,20 +26,37 @@ fn package(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
 
 /// The fetcher's view of the recipe: SRC_URI parsed, and what it needs expanded.
 fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), TaskError> {
-    let uris =
-        bb_fetch::parse_src_uri(&ctx.var("SRC_URI")?).map_err(|e| TaskError::native("", e))?;
-    let mut cfg = FetchConfig::new(ctx.var("DL_DIR")?, ctx.var("UNPACKDIR")?, ctx.var("S")?);
-    cfg.set_filespath(&ctx.var("FILESPATH")?);
-    cfg.no_network = bb_util::to_boolean(Some(&ctx.var("BB_NO_NETWORK")?), false)
+    config_for(ctx.d, &ctx.var("SRC_URI")?, None)
+}
+
+/// The fetcher's view of `d` for the URLs of `src_uri` (the recipe's checksums,
+/// revisions, mirrors and directories), unpacking into `unpackdir` or UNPACKDIR.
+pub(crate) fn config_for(
+    d: &bb_data::DataStore,
+    src_uri: &str,
+    unpackdir: Option<&str>,
+) -> Result<(FetchConfig, Vec<SrcUri>), TaskError> {
+    let var = |name: &str| -> Result<String, TaskError> {
+        d.get_var(name)
+            .map(Option::unwrap_or_default)
+            .map_err(TaskError::expand(name))
+    };
+    let uris = bb_fetch::parse_src_uri(src_uri).map_err(|e| TaskError::native("", e))?;
+    let unpack = match unpackdir {
+        Some(u) => u.to_owned(),
+        None => var("UNPACKDIR")?,
+    };
+    let mut cfg = FetchConfig::new(var("DL_DIR")?, unpack, var("S")?);
+    cfg.set_filespath(&var("FILESPATH")?);
+    cfg.no_network = bb_util::to_boolean(Some(&var("BB_NO_NETWORK")?), false)
         .map_err(|e| TaskError::msg(e.to_string()))?;
     // BitBake's fetcher compares BB_STRICT_CHECKSUM with "1" (fetch2 `verify_checksum`).
-    cfg.strict_checksum = ctx.var("BB_STRICT_CHECKSUM")? == "1";
+    cfg.strict_checksum = var("BB_STRICT_CHECKSUM")? == "1";
     cfg.premirrors =
-        Mirror::parse_list(&ctx.var("PREMIRRORS")?).map_err(|e| TaskError::native("", e))?;
-    cfg.mirrors = Mirror::parse_list(&ctx.var("MIRRORS")?).map_err(|e| TaskError::native("", e))?;
-    for (flag, _) in ctx.d.get_var_flags("SRC_URI") {
-        let Some(v) = ctx
-            .d
+        Mirror::parse_list(&var("PREMIRRORS")?).map_err(|e| TaskError::native("", e))?;
+    cfg.mirrors = Mirror::parse_list(&var("MIRRORS")?).map_err(|e| TaskError::native("", e))?;
+    for (flag, _) in d.get_var_flags("SRC_URI") {
+        let Some(v) = d
             .get_var_flag("SRC_URI", &flag, true)
             .map_err(TaskError::expand(format!("SRC_URI[{flag}]")))?
         else {
@@ -55,20 +72,40 @@ fn config(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<SrcUri>), TaskError
             _ => {}
         }
     }
-    let rev = ctx.var("SRCREV")?;
+    let rev = var("SRCREV")?;
     if !rev.is_empty() && rev != "INVALID" {
         cfg.set_srcrev("default", rev);
     }
     for u in &uris {
         let name = u.name();
         if !name.is_default() {
-            let rev = ctx.var(&format!("SRCREV_{name}"))?;
+            let rev = var(&format!("SRCREV_{name}"))?;
             if !rev.is_empty() && rev != "INVALID" {
                 cfg.set_srcrev(name.as_str(), rev);
             }
         }
     }
     Ok((cfg, uris))
+}
+
+/// The `fetch` service of the Python task runtime (bb.fetch2.Fetch's download and
+/// unpack through bb-fetch): `download URL...` or `unpack UNPACKDIR URL...`.
+pub(crate) fn fetch_service(d: &mut bb_data::DataStore, args: &[String]) -> Result<String, String> {
+    let (op, rest) = args.split_first().ok_or("fetch: no operation")?;
+    let (unpackdir, urls) = match op.as_str() {
+        "download" => (None, rest),
+        "unpack" => {
+            let (dir, urls) = rest.split_first().ok_or("fetch unpack: no directory")?;
+            (Some(dir.as_str()), urls)
+        }
+        other => return Err(format!("fetch: unknown operation `{other}`")),
+    };
+    let (cfg, uris) = config_for(d, &urls.join(" "), unpackdir).map_err(|e| e.to_string())?;
+    let f = bb_fetch::fetch(&cfg, &uris).map_err(|e| e.to_string())?;
+    if unpackdir.is_some() {
+        bb_fetch::unpack(&cfg, &f).map_err(|e| e.to_string())?;
+    }
+    Ok(String::new())
 }
 
 fn fetched(ctx: &TaskContext<'_>) -> Result<(FetchConfig, Vec<Fetched>), TaskError> {

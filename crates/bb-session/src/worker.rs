@@ -2,9 +2,12 @@
 //! run inside bake's multi-threaded process (Python task functions, `[fakeroot]` tasks)
 //! are sent to a single-threaded worker process (`bake --worker`). The worker opens the
 //! build directory once, and for each task it is sent re-parses the recipe (the parse
-//! tables stay warm between tasks), forks a child that runs the task (prefuncs, task,
-//! postfuncs, its log) and reports how it ended. The datastore is never serialised: only
-//! the task's name, hash and the names of what its sysroot needs travel.
+//! tables stay warm between tasks), forks a child that runs the task and reports how it
+//! ended. With embedded Python, the child runs the whole task in it (`pytask.rs`:
+//! prefuncs, task and postfuncs on one datastore, BitBake's `exec_func`); without, the
+//! run queue's executor with the native functions. The datastore is never serialised:
+//! the task's name, hashes, BB_TASKDEPDATA, its layer and the names of what its sysroot
+//! needs travel.
 //!
 //! [`TaskRunner`] is the run queue's [`Builtins`] for a build: native task functions run
 //! in the run queue's threads as before; a task that needs a worker goes to one of a pool
@@ -53,6 +56,9 @@ pub struct Job {
     pub sysroot_deps: Vec<String>,
     /// Whether the task runs under fakeroot (FAKEROOTENV applies, else FAKEROOTNOENV).
     pub fakeroot: bool,
+    /// BB_TASKDEPDATA as JSON (see `bb_data::python::PyTask::taskdepdata`).
+    #[serde(default)]
+    pub taskdepdata: String,
 }
 
 /// How a task a worker ran ended.
@@ -208,13 +214,15 @@ impl TaskRunner {
         }
     }
 
-    /// Whether `func` is a Python function with no native implementation.
+    /// Whether `func` is a Python function with no native implementation (bake's
+    /// native functions only stand for its own default layer's, see
+    /// `pytask::natives_apply`).
     fn foreign_python(&self, d: &DataStore, func: &str) -> bool {
         d.get_var_flag(func, "python", true)
             .ok()
             .flatten()
             .is_some()
-            && !self.natives.has(func)
+            && !(self.natives.has(func) && crate::pytask::natives_apply(d))
     }
 
     /// Why `task` must run in a worker, if it must: a Python function in its chain
@@ -259,6 +267,10 @@ impl Builtins for TaskRunner {
             taskhash: req.taskhash.to_owned(),
             sysroot_deps: req.sysroot_deps.to_vec(),
             fakeroot: false,
+            taskdepdata: req
+                .taskdepdata
+                .map(|(table, i)| taskdepdata_json(table, i))
+                .unwrap_or_default(),
         };
         let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
         let fakeroot = req
@@ -308,6 +320,22 @@ impl Builtins for TaskRunner {
     }
 }
 
+/// BB_TASKDEPDATA of task `i` as the worker's JSON: a list of `[tid, pn, taskname,
+/// fn, deps, provides, taskhash, unihash, hashfn, taskhash_deps]`.
+fn taskdepdata_json(table: &bb_runqueue::depdata::DepTable, i: usize) -> String {
+    let list: Vec<serde_json::Value> = table
+        .closure(i)
+        .into_iter()
+        .map(|e| {
+            serde_json::json!([
+                e.tid, e.pn, e.taskname, e.fn_name, e.deps, e.provides, e.taskhash, e.unihash,
+                e.hashfn, null
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
 /// `K=V K2=V2` as pairs (words without `=` are ignored, as BitBake's split would fail
 /// on them).
 fn assignments(text: &str) -> Vec<(String, String)> {
@@ -319,73 +347,10 @@ fn assignments(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// What a worker's task child runs: the native functions, and every other Python
-/// function through the process's Python host when one is installed
-/// (`bb_data::python`, bake's is bb-python's CPython), else it fails saying it needs
-/// Python.
-struct WorkerFuncs {
-    natives: Native,
-}
-
-impl Builtins for WorkerFuncs {
-    fn run(&self, ctx: &mut TaskContext<'_>) -> Option<Result<(), TaskError>> {
-        if let Some(r) = self.natives.run(ctx) {
-            return Some(r);
-        }
-        let host = bb_data::python::python_host()?;
-        let body = match ctx.d.get_var_opts(ctx.func, false, false) {
-            Ok(Some(b)) => b,
-            Ok(None) => return Some(Ok(())),
-            Err(e) => return Some(Err(TaskError::expand(ctx.func)(e))),
-        };
-        // A task's Python function is stored as its body; BitBake runs it as
-        // `def FUNC(d): BODY` called with the task's datastore.
-        let source = if body.starts_with("def ") {
-            body
-        } else {
-            format!("def {}(d):\n{body}", ctx.func)
-        };
-        let file = ctx.d.get_raw_flag(ctx.func, "filename").unwrap_or_default();
-        let line = ctx
-            .d
-            .get_raw_flag(ctx.func, "lineno")
-            .and_then(|l| l.parse().ok())
-            .unwrap_or(0);
-        let mut d = ctx.d.clone();
-        // bb.note/bb.warn/bb.error of the function go to the task's log.
-        set_task_log(ctx.log.try_clone().ok());
-        let call = bb_data::python::PyFunctionCall {
-            name: ctx.func,
-            source: &source,
-            file: &file,
-            line,
-        };
-        let r = host.run_function(&mut d, &call);
-        set_task_log(None);
-        Some(r.map_err(|f| match f {
-            // bb.fatal: its message was logged; the task fails with it.
-            bb_data::python::PyFailure::Exception { kind, message, .. }
-                if kind == "BBHandledException" =>
-            {
-                TaskError::msg(message)
-            }
-            bb_data::python::PyFailure::Exception {
-                kind,
-                message,
-                traceback,
-            } => TaskError::msg(format!(
-                "Error executing a python function in {}:\n{traceback}{kind}: {message}",
-                ctx.func
-            )),
-            bb_data::python::PyFailure::Data(e) => TaskError::msg(e.to_string()),
-        }))
-    }
-}
-
-/// Where the running task's log goes (set around each Python function of a task child).
+/// Where the running task's log goes (set for the whole task in a task child).
 static TASK_LOG: Mutex<Option<std::fs::File>> = Mutex::new(None);
 
-fn set_task_log(f: Option<std::fs::File>) {
+pub(crate) fn set_task_log(f: Option<std::fs::File>) {
     *TASK_LOG
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = f;
@@ -403,23 +368,21 @@ pub fn task_log(level: &str, msg: &str) {
         Some(f) => {
             let _ = writeln!(f, "{level}: {msg}");
         }
+        // Outside a task (the worker parsing a recipe), debug messages are not shown,
+        // as bake's console does not show them.
+        None if level == "DEBUG" => {}
         None => report(&format!("{level}: {msg}")),
     }
 }
 
-/// Called in each task child right after fork (the binary sets it to reset its
-/// embedded interpreter's state, `bb_python::after_fork_child`).
-static AFTER_FORK: OnceLock<fn()> = OnceLock::new();
+/// Called around each fork of a task child: before it, then in the parent, then in
+/// the child (the binary sets them to keep its embedded interpreter consistent,
+/// `bb_python::before_fork` and the after-fork calls).
+static FORK_HOOKS: OnceLock<[fn(); 3]> = OnceLock::new();
 
-/// Sets what a task child calls right after fork.
-pub fn set_after_fork(f: fn()) {
-    let _ = AFTER_FORK.set(f);
-}
-
-fn worker_builtins() -> WorkerFuncs {
-    WorkerFuncs {
-        natives: crate::natives::natives(),
-    }
+/// Sets what the worker calls before a fork, after it in the parent, and in the child.
+pub fn set_fork_hooks(before: fn(), parent: fn(), child: fn()) {
+    let _ = FORK_HOOKS.set([before, parent, child]);
 }
 
 /// `bake --worker`: reads a [`Hello`] from stdin, opens the build directory, then runs
@@ -453,7 +416,14 @@ pub fn worker_main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let builtins = worker_builtins();
+    // The interpreter starts here, once, rather than in every task child (its start,
+    // about 60 ms, would be each task's).
+    if let Some(host) = bb_data::python::python_host() {
+        let _ = host.check_syntax("def _bake_warm_up(d):\n    pass\n", "<warm-up>", 1);
+    }
+    // Without Python, a task child runs the task with the native functions only.
+    let builtins = crate::natives::natives();
+    crate::pytask::register(crate::natives::natives());
     let mut out = std::io::stdout().lock();
     for line in lines {
         let Ok(line) = line else { break };
@@ -489,12 +459,18 @@ fn report(msg: &str) {
 }
 
 /// Re-parses the job's recipe, then runs the task in a forked child.
-fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply {
+fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
     let start = std::time::Instant::now();
     let mut d = match session.target_data(&job.fn_name) {
         Ok(d) => d,
         Err(e) => return failure(format!("{}: {e}", job.fn_name)),
     };
+    // As BitBake's worker is given it: the layer of the recipe's file, also for a
+    // variant (which, parsed alone by its virtual name, matches no collection).
+    let (_, file) = bb_util::split_virtual(&job.fn_name);
+    if let (_, Some(c)) = session.cooker.collections.priority_of(file) {
+        d.set_var("FILE_LAYERNAME", &c.name);
+    }
     // As bitbake-worker: a fakeroot task gets FAKEROOTENV (and its FAKEROOTDIRS
     // exist), any other FAKEROOTNOENV, as exported variables of the task.
     let var = |d: &DataStore, v: &str| d.get_var(v).ok().flatten().unwrap_or_default();
@@ -519,8 +495,9 @@ fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply
         task: &job.task,
         sysroot_deps: &job.sysroot_deps,
         taskhash: &job.taskhash,
+        taskdepdata: None,
     };
-    let mut reply = match fork_run(&req, builtins) {
+    let mut reply = match fork_run(&req, builtins, &job.taskdepdata) {
         Ok(r) => r,
         Err(e) => failure(e),
     };
@@ -534,12 +511,20 @@ fn run_job(session: &crate::Session, builtins: &WorkerFuncs, job: &Job) -> Reply
     unsafe_code,
     reason = "fork, _exit and wait4: the one place a task child is made"
 )]
-fn fork_run(req: &TaskRequest<'_>, builtins: &WorkerFuncs) -> Result<Reply, String> {
+fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Result<Reply, String> {
     let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+    if let Some([before, _, _]) = FORK_HOOKS.get() {
+        before();
+    }
     // SAFETY: the worker runs tasks on its one thread; the child only runs the task
     // (which starts shells through std::process) and leaves through `_exit`, never
     // returning into the parent's code.
     let pid = unsafe { libc::fork() };
+    if pid != 0
+        && let Some([_, parent, _]) = FORK_HOOKS.get()
+    {
+        parent();
+    }
     if pid < 0 {
         return Err(format!("fork: {}", std::io::Error::last_os_error()));
     }
@@ -550,10 +535,15 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &WorkerFuncs) -> Result<Reply, Stri
         unsafe {
             libc::signal(libc::SIGINT, libc::SIG_DFL);
         }
-        if let Some(f) = AFTER_FORK.get() {
-            f();
+        if let Some([_, _, child]) = FORK_HOOKS.get() {
+            child();
         }
-        let outcome = bb_runqueue::run_task_here(req, builtins);
+        // With Python, the whole task runs in it on one datastore (bb.build); without,
+        // the run queue's executor runs it with the native functions.
+        let outcome = match bb_data::python::python_host() {
+            Some(host) => crate::pytask::run(host, req, taskdepdata),
+            None => bb_runqueue::run_task_here(req, builtins),
+        };
         let reply = Reply {
             usage: outcome.usage,
             log: outcome.log,

@@ -5,10 +5,16 @@ BitBake's GPL-2.0-only lib/bb. Messages go to bake's console through `_bake.log`
 """
 
 import sys
+from collections import namedtuple
 
 import _bake
 
 __version__ = "2.19.0"
+
+
+# One task of BB_TASKDEPDATA.
+TaskData = namedtuple("TaskData", ["pn", "taskname", "fn", "deps", "provides", "taskhash",
+                                   "unihash", "hashfn", "taskhash_deps"])
 
 
 class BBHandledException(Exception):

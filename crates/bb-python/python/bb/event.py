@@ -226,11 +226,38 @@ def make_event(classname, attrs):
 
 
 def fire(event, d):
-    """Events fired by metadata at parse time go to no handler here (bake fires the
-    parse events itself)."""
+    """Runs the handlers registered in `d` (`addhandler`) that listen to the class of
+    `event`, in registration order, with `e.data` = `d` (in a task: TaskStarted,
+    TaskSucceeded, TaskFailed and what metadata fires itself)."""
+    if d is None or not hasattr(d, "_handlers"):
+        return
+    import _bake_runtime
+
+    cls = "%s.%s" % (type(event).__module__, type(event).__name__)
+    for name, source, mask in d._handlers():
+        if mask is not None and cls not in mask:
+            continue
+        fn = d.getVarFlag(name, "filename", False) or name
+        try:
+            line = int(d.getVarFlag(name, "lineno", False) or 1)
+        except ValueError:
+            line = 1
+        _bake_runtime.call_handler(d, name, source, fn, line, event)
 
 
 def fire_class_handlers(event, d):
+    pass
+
+
+def check_for_interrupts(d=None):
+    """Ctrl-C reaches a task's process directly in bake: nothing to check."""
+
+
+def enable_threadlock():
+    pass
+
+
+def disable_threadlock():
     pass
 
 

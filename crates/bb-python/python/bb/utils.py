@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 
 import bb
 
@@ -356,14 +357,40 @@ def rename(src, dst):
 
 
 def copyfile(src, dest, newmtime=None, sstat=None):
+    """Copies `src` to `dest` (a symbolic link as a link; a file through a temporary
+    name, with its mode and times); False, with a warning, when it cannot."""
     try:
-        shutil.copy2(src, dest)
+        if not sstat:
+            sstat = os.lstat(src)
+        if os.path.isdir(dest) and not os.path.islink(dest):
+            dest = os.path.join(dest, os.path.basename(src))
+        if stat.S_ISLNK(sstat.st_mode):
+            target = os.readlink(src)
+            if os.path.lexists(dest):
+                os.unlink(dest)
+            os.symlink(target, dest)
+            return os.lstat(dest)
+        tmp = dest + "#new"
+        shutil.copyfile(src, tmp)
+        shutil.copystat(src, tmp)
+        os.chmod(tmp, stat.S_IMODE(sstat.st_mode))
+        os.rename(tmp, dest)
     except OSError as e:
         bb.warn("copyfile: failed to copy %s to %s: %s" % (src, dest, e))
         return False
     if newmtime:
         os.utime(dest, (newmtime, newmtime))
-    return True
+    return os.lstat(dest)
+
+
+def break_hardlinks(src, sstat=None):
+    """Gives `src` its own copy of its data when other names link to it (BitBake's
+    break_hardlinks); True when done or not needed."""
+    if not sstat:
+        sstat = os.lstat(src)
+    if sstat.st_nlink == 1:
+        return True
+    return copyfile(src, src, sstat=sstat)
 
 
 def movefile(src, dest, newmtime=None, sstat=None):
@@ -475,7 +502,7 @@ def unlockfile(lf):
 
 @contextlib.contextmanager
 def fileslocked(files, *args, **kwargs):
-    locks = [lockfile(f, *args, **kwargs) for f in files]
+    locks = [lockfile(f, *args, **kwargs) for f in files or []]
     try:
         yield
     finally:

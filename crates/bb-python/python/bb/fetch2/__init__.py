@@ -282,6 +282,24 @@ def _local_file(path, d):
     return found or (searched[-1] if searched else path)
 
 
+class _Method:
+    """The fetch method of a URL scheme, as far as metadata asks it."""
+
+    def __init__(self, scheme):
+        self.scheme = scheme
+
+    def supports_srcrev(self):
+        return self.scheme in _SRCREV_SCHEMES
+
+    def supports_checksum(self, urldata):
+        # Local files and source control checkouts carry no checksum (BitBake's
+        # FetchMethod.supports_checksum).
+        return self.scheme not in _SRCREV_SCHEMES and self.scheme != "file"
+
+    def recommends_checksum(self, urldata):
+        return self.supports_checksum(urldata)
+
+
 class FetchData:
     """What the fetcher knows of one URL without touching the network."""
 
@@ -292,7 +310,6 @@ class FetchData:
         self.names = [self.name]
         self.localfile = ""
         self.localpath = None
-        self.method = None
         if self.type == "file":
             self.localfile = self.path
             self.localpath = _local_file(self.path, d)
@@ -301,6 +318,18 @@ class FetchData:
             self.localpath = os.path.join(d.getVar("DL_DIR") or "", self.localfile)
         self.revision = None
         self.d = d
+        self.method = _Method(self.type)
+        if "protocol" in self.parm:
+            self.proto = self.parm["protocol"]
+        for algo in CHECKSUM_LIST:
+            flag = "%ssum" % algo if self.name == "default" else "%s.%ssum" % (self.name, algo)
+            value = self.parm.get("%ssum" % algo) or d.getVarFlag("SRC_URI", flag)
+            setattr(self, "%s_expected" % algo, value or None)
+        if self.supports_srcrev():
+            try:
+                self.setup_revisions(d)
+            except FetchError:
+                self.revision = None
 
     def supports_srcrev(self):
         return self.type in _SRCREV_SCHEMES
@@ -314,8 +343,8 @@ class Fetch:
     """The URLs of SRC_URI (or `urls`), decoded; no download happens here."""
 
     def __init__(self, urls, d, cache=True, localonly=False, connection_cache=None):
-        if urls is None or urls == []:
-            urls = (d.getVar("SRC_URI") or "").split() if urls is None else []
+        if not urls:
+            urls = (d.getVar("SRC_URI") or "").split()
         self.urls = urls
         self.d = d
         self.ud = {}
@@ -327,6 +356,33 @@ class Fetch:
 
     def localpaths(self):
         return [self.ud[u].localpath for u in self.urls]
+
+    def _service(self, *args):
+        import _bake
+
+        try:
+            _bake.service("fetch", self.d, list(args))
+        except RuntimeError as e:
+            raise FetchError(str(e))
+
+    def download(self, urls=None):
+        """Downloads `urls` (all by default) into DL_DIR (bake's fetcher: mirrors,
+        checksums, BB_NO_NETWORK as BitBake's)."""
+        self._service("download", *(urls or self.urls))
+
+    def unpack(self, root, urls=None):
+        """Unpacks `urls` (all by default) into `root`."""
+        self._service("unpack", root, *(urls or self.urls))
+
+    def checkstatus(self, urls=None):
+        self.download(urls)
+
+    def clean(self, urls=None):
+        for u in urls or self.urls:
+            path = self.ud[u].localpath
+            if path and self.ud[u].type != "file" and os.path.exists(path):
+                bb.utils.remove(path)
+                bb.utils.remove(path + ".done")
 
 
 def _srcrev_for(ud, d, name):
@@ -377,7 +433,7 @@ def _get_srcrev(d):
     fetcher = Fetch((d.getVar("SRC_URI") or "").split(), d)
     scms = [u for u in fetcher.urls if fetcher.ud[u].supports_srcrev()]
     if not scms:
-        raise FetchError("SRCREV was used yet no valid SCM was found in SRC_URI")
+        return "", []
     revs = []
     if len(scms) == 1:
         ud = fetcher.ud[scms[0]]
@@ -405,7 +461,10 @@ def _get_srcrev(d):
 
 def get_srcrev(d, method_name="sortable_revision"):
     """The source revision of SRC_URI's SCM URLs (SRCREV_FORMAT for several)."""
-    return _get_srcrev(d)[0]
+    pkgv = _get_srcrev(d)[0]
+    if not pkgv:
+        raise FetchError("SRCREV was used yet no valid SCM was found in SRC_URI")
+    return pkgv
 
 
 def get_hashvalue(d, method_name="sortable_revision"):
@@ -413,7 +472,7 @@ def get_hashvalue(d, method_name="sortable_revision"):
 
 
 def get_pkgv_string(d, method_name="sortable_revision"):
-    return get_srcrev(d, method_name)
+    return _get_srcrev(d)[0]
 
 
 def localpath(url, d):
