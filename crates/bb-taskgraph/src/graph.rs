@@ -446,13 +446,15 @@ fn prepare(
         .filter(|&i| depends[i as usize].is_some())
         .collect();
     check_cycles(&idx, &order, &depends)?;
-    let mut ids: Vec<Ix> = (0..idx.len())
+    // The graph's order: (fn, task), each id split once (ids are unique).
+    let mut ids: Vec<((&str, &str), Ix)> = (0..idx.len())
         .map(ix)
         .filter(|&i| depends[i as usize].is_some())
+        .map(|i| (split_tid(idx.id(i)), i))
         .collect();
-    ids.sort_by(|&a, &b| split_tid(idx.id(a)).cmp(&split_tid(idx.id(b))));
+    ids.sort_unstable();
     let mut index: Vec<Option<usize>> = vec![None; idx.len()];
-    for (i, &id) in ids.iter().enumerate() {
+    for (i, &(_, id)) in ids.iter().enumerate() {
         index[id as usize] = Some(i);
     }
     let mut rank_of: Vec<usize> = vec![usize::MAX; idx.len()];
@@ -460,9 +462,11 @@ fn prepare(
         rank_of[id as usize] = r;
     }
     let mut graph = TaskGraph::default();
-    for &id in &ids {
+    graph.tasks.reserve(ids.len());
+    graph.deps.reserve(ids.len());
+    graph.rank.reserve(ids.len());
+    for &((f, t), id) in &ids {
         graph.rank.push(rank_of[id as usize]);
-        let (f, t) = split_tid(idx.id(id));
         graph.tasks.push(TaskId {
             fn_name: f.to_owned(),
             task: t.to_owned(),
