@@ -19,6 +19,11 @@
 //! The default sizes are 1,000 and 10,000 tasks; `BAKE_BENCH_SCALE_SIZES=1000,10000,100000`
 //! adds the 100,000-task worlds (minutes; nothing in CI runs benches).
 //! `BAKE_BENCH_SCALE_ONLY=shared-deep` (stamps-shape) runs one kind only.
+//!
+//! For profiling: `--write DIR SIZE STAMPS SHAPE` only writes a world (build it once
+//! with `bake world`), and `--noop DIR [RUNS]` runs its no-op rebuild RUNS times in
+//! this process, printing each step's time (under `valgrind --tool=callgrind`, run it
+//! twice: the first run refreshes the parse cache for valgrind's environment).
 #![expect(
     clippy::disallowed_methods,
     reason = "benchmark inputs are written directly"
