@@ -19,6 +19,11 @@
 //! The default sizes are 1,000 and 10,000 tasks; `BAKE_BENCH_SCALE_SIZES=1000,10000,100000`
 //! adds the 100,000-task worlds (minutes; nothing in CI runs benches).
 //! `BAKE_BENCH_SCALE_ONLY=shared-deep` (stamps-shape) runs one kind only.
+//!
+//! For profiling: `--write DIR SIZE STAMPS SHAPE` only writes a world (build it once
+//! with `bake world`), and `--noop DIR [RUNS]` runs its no-op rebuild RUNS times in
+//! this process, printing each step's time (under `valgrind --tool=callgrind`, run it
+//! twice: the first run refreshes the parse cache for valgrind's environment).
 #![expect(
     clippy::disallowed_methods,
     reason = "benchmark inputs are written directly"
@@ -210,6 +215,21 @@ fn rss_mb() -> u64 {
         .map_or(0, |kb| kb / 1024)
 }
 
+fn parse_stamps(arg: Option<&String>) -> Stamps {
+    match arg.map(String::as_str) {
+        Some("shared") => Stamps::Shared,
+        _ => Stamps::PerRecipe,
+    }
+}
+
+fn parse_shape(arg: Option<&String>) -> Shape {
+    match arg.map(String::as_str) {
+        Some("deep") => Shape::Deep,
+        Some("wide") => Shape::Wide,
+        _ => Shape::Tree,
+    }
+}
+
 fn field(line: &str, key: &str) -> f64 {
     line.split_whitespace()
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
@@ -223,21 +243,69 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
+    if let Some(pos) = args.iter().position(|a| a == "--write") {
+        // `--write DIR SIZE STAMPS SHAPE`: only writes the world (for profiling the
+        // binary on it).
+        let dir = args
+            .get(pos + 1)
+            .expect("invariant: --write DIR SIZE STAMPS SHAPE");
+        let size: usize = args
+            .get(pos + 2)
+            .and_then(|s| s.parse().ok())
+            .expect("invariant: --write DIR SIZE STAMPS SHAPE");
+        let world = World {
+            recipes: size / (TASKS + 1),
+            tasks: TASKS,
+            shape: parse_shape(args.get(pos + 4)),
+            stamps: parse_stamps(args.get(pos + 3)),
+        };
+        world
+            .write(Path::new(dir))
+            .expect("invariant: the world is written");
+        return;
+    }
+    if let Some(pos) = args.iter().position(|a| a == "--noop") {
+        // `--noop DIR [RUNS]`: no-op rebuilds of a world already built in DIR, each
+        // step's time printed (for profiling: `valgrind --tool=callgrind`).
+        let dir = Path::new(
+            args.get(pos + 1)
+                .expect("invariant: --noop DIR [RUNS]")
+                .as_str(),
+        );
+        let runs: usize = args.get(pos + 2).and_then(|s| s.parse().ok()).unwrap_or(1);
+        for _ in 0..runs {
+            let t = Instant::now();
+            let mut timing = Vec::new();
+            let (ck, _, p) = prepare(dir, &mut timing);
+            let (s, _, took, _) = run(&ck, &p);
+            let total = t.elapsed();
+            assert_eq!(s.ran, 0, "nothing runs in a no-op rebuild");
+            let steps: Vec<String> = timing
+                .iter()
+                .map(|(w, d)| format!("{w} {:.1} ms", d.as_secs_f64() * 1e3))
+                .collect();
+            #[expect(clippy::print_stdout, reason = "the bench's report")]
+            {
+                println!(
+                    "no-op {:.1} ms: {}, run {:.1} ms",
+                    total.as_secs_f64() * 1e3,
+                    steps.join(", "),
+                    took.as_secs_f64() * 1e3
+                );
+            }
+        }
+        return;
+    }
     if let Some(pos) = args.iter().position(|a| a == "--one") {
         let size: usize = args
             .get(pos + 1)
             .and_then(|s| s.parse().ok())
             .expect("invariant: --one SIZE STAMPS SHAPE");
-        let stamps = match args.get(pos + 2).map(String::as_str) {
-            Some("shared") => Stamps::Shared,
-            _ => Stamps::PerRecipe,
-        };
-        let shape = match args.get(pos + 3).map(String::as_str) {
-            Some("deep") => Shape::Deep,
-            Some("wide") => Shape::Wide,
-            _ => Shape::Tree,
-        };
-        one(size, stamps, shape);
+        one(
+            size,
+            parse_stamps(args.get(pos + 2)),
+            parse_shape(args.get(pos + 3)),
+        );
         return;
     }
     let sizes: Vec<usize> = std::env::var("BAKE_BENCH_SCALE_SIZES")

@@ -3,7 +3,7 @@
 //! configuration, and the paths tried that did not exist). An entry is reused only
 //! when all of them still hash the same and the configuration hash matches.
 //!
-//! On disk: one line `bake-parse-cache 3 <blake3 of the body>` and a JSON body. Every
+//! On disk: one line `bake-parse-cache 4 <blake3 of the body>` and a JSON body. Every
 //! path (files read, inherited classes) is stored once in a table and referred to by
 //! index, which keeps the file small (oe-core: ~2 MB instead of 22 MB) and quick to
 //! write and read. A file whose checksum or JSON is wrong is reported and ignored,
@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
@@ -97,22 +98,60 @@ struct Stored {
 
 /// A table of paths, each stored once, with the content hash it had when the cache
 /// was made (`None`: the path did not exist).
+///
+/// The reverse indexes are built on the first insertion, not on load: a loaded cache
+/// is only looked up (a parse fills a new one), and building them cost a no-op
+/// rebuild a hash of every path and task table.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Table {
     files: Vec<(String, Option<String>)>,
     #[serde(skip)]
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
     /// Other repeated strings (inherited class paths), each once.
     names: Vec<String>,
     #[serde(skip)]
-    name_index: HashMap<String, u32>,
+    name_index: FxHashMap<String, u32>,
     /// Task tables, each once (recipes built the same way share one).
     task_tables: Vec<bb_data::TaskDeps>,
     #[serde(skip)]
-    task_index: HashMap<bb_data::TaskDeps, u32>,
+    task_index: FxHashMap<bb_data::TaskDeps, u32>,
+}
+
+/// Position `i` of a table as stored.
+fn table_id(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 impl Table {
+    /// Builds the reverse indexes that are missing (each entry of a table is unique,
+    /// so an index is complete when it has as many entries as its table).
+    fn index_all(&mut self) {
+        if self.index.len() != self.files.len() {
+            self.index = self
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, (p, _))| (p.clone(), table_id(i)))
+                .collect();
+        }
+        if self.name_index.len() != self.names.len() {
+            self.name_index = self
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.clone(), table_id(i)))
+                .collect();
+        }
+        if self.task_index.len() != self.task_tables.len() {
+            self.task_index = self
+                .task_tables
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), table_id(i)))
+                .collect();
+        }
+    }
+
     fn intern(&mut self, path: &str, hash: Option<&str>) -> u32 {
         if let Some(&i) = self.index.get(path) {
             return i;
@@ -192,7 +231,7 @@ impl ParseCache {
         if blake3::hash(body).to_hex().as_str() != sum {
             return Err(bad("checksum mismatch"));
         }
-        let mut body: Body = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
+        let body: Body = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
         if body.config != config {
             return Ok(ParseCache::default());
         }
@@ -209,27 +248,6 @@ impl ParseCache {
         }) {
             return Err(bad("index out of range"));
         }
-        body.table.index = body
-            .table
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, (p, _))| (p.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
-        body.table.task_index = body
-            .table
-            .task_tables
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
-        body.table.name_index = body
-            .table
-            .names
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
         Ok(ParseCache {
             valid: (0..n).map(|_| OnceLock::new()).collect(),
             table: body.table,
@@ -333,6 +351,7 @@ impl ParseCache {
             deps,
             infos,
         } = entry;
+        self.table.index_all();
         let deps = deps
             .iter()
             .map(|(p, h)| self.table.intern(p, h.as_deref()))

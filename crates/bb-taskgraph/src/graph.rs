@@ -1,7 +1,9 @@
 //! `RunQueueData.prepare`: task dependencies from the task data, recursive flags,
 //! marking what the targets need, `--runall` / `--runonly`, and cycle checks.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use bb_cooker::providers::{Message, Providers};
 use bb_data::DataStore;
@@ -168,38 +170,95 @@ fn resolve(td: &mut TaskData<'_>, opts: &GraphOptions) -> Result<TaskGraph> {
     prepare(td, &runlist, opts)
 }
 
+/// A task of the task data, numbered by the byte order of its `fn:do_task` id (so
+/// that sets of them iterate in the order sets of the id strings would).
+type Ix = u32;
+
+/// The task ids of the task data, numbered in byte order, and the way back from
+/// `(fn, task)` to a number.
+struct Index<'a> {
+    /// `fn:do_task`, sorted.
+    ids: Vec<&'a str>,
+    /// `split_tid(id)` -> its number.
+    by_key: HashMap<(&'a str, &'a str), Ix>,
+}
+
+impl<'a> Index<'a> {
+    fn new(td: &'a TaskData<'_>) -> Index<'a> {
+        let mut ids: Vec<&'a str> = td.task_order.iter().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let by_key = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (split_tid(id), ix(i)))
+            .collect();
+        Index { ids, by_key }
+    }
+
+    /// The number of task `t` of `f` (the task data's `fn:t`).
+    fn get(&self, f: &str, t: &str) -> Option<Ix> {
+        if t.contains(':') {
+            // `fn:a:b` splits as (`fn:a`, `b`): look it up the way the id splits.
+            let id = tid(f, t);
+            return self.by_key.get(&split_tid(&id)).copied();
+        }
+        self.by_key.get(&(f, t)).copied()
+    }
+
+    /// The number of a task id string.
+    fn of(&self, id: &str) -> Option<Ix> {
+        self.by_key.get(&split_tid(id)).copied()
+    }
+
+    fn id(&self, i: Ix) -> &'a str {
+        self.ids[i as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+fn ix(i: usize) -> Ix {
+    // invariant: a task graph has fewer than 2^32 tasks (each is a string in memory).
+    Ix::try_from(i).unwrap_or(Ix::MAX)
+}
+
+/// Each task's dependencies (`None`: not in the graph).
+type Depends = Vec<Option<BTreeSet<Ix>>>;
+
 fn prepare(
     td: &TaskData<'_>,
     runlist: &[(Target, String)],
     opts: &GraphOptions,
 ) -> Result<TaskGraph> {
-    let mut depends: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let mut recursive: Vec<(String, Vec<String>)> = Vec::new();
-    let mut recursive_i: HashMap<String, Vec<String>> = HashMap::new();
-    let mut selfref: HashSet<String> = HashSet::new();
+    let idx = Index::new(td);
+    let mut depends: Depends = vec![None; idx.len()];
+    let mut recursive: Vec<(Ix, Vec<String>)> = Vec::new();
+    let mut recursive_i: HashMap<Ix, Vec<Ix>> = HashMap::default();
+    let mut selfref: HashSet<Ix> = HashSet::default();
 
-    let add_build = |ids: &[String], names: &[&str], out: &mut BTreeSet<String>| {
+    let add_build = |ids: &[String], names: &[&str], out: &mut BTreeSet<Ix>| {
         for name in ids {
             let Some(f) = td.build_provider(name) else {
                 continue;
             };
             for t in names {
-                let id = tid(f, t);
-                if td.taskentries.contains_key(&id) {
-                    out.insert(id);
+                if let Some(i) = idx.get(f, t) {
+                    out.insert(i);
                 }
             }
         }
     };
-    let add_runtime = |ids: &[String], names: &[&str], out: &mut BTreeSet<String>| {
+    let add_runtime = |ids: &[String], names: &[&str], out: &mut BTreeSet<Ix>| {
         for name in ids {
             let Some(f) = td.run_provider(name) else {
                 continue;
             };
             for t in names {
-                let id = tid(f, t);
-                if td.taskentries.contains_key(&id) {
-                    out.insert(id);
+                if let Some(i) = idx.get(f, t) {
+                    out.insert(i);
                 }
             }
         }
@@ -207,9 +266,10 @@ fn prepare(
 
     for id in &td.task_order {
         let (f, task) = split_tid(id);
+        let Some(me) = idx.of(id) else { continue };
         let mut deps = BTreeSet::new();
         if td.failed_fns.contains(f) {
-            depends.insert(id.clone(), deps);
+            depends[me as usize] = Some(deps);
             continue;
         }
         let Some(r) = td.recipe(f) else { continue };
@@ -220,7 +280,8 @@ fn prepare(
         let no = Vec::new();
         let depids = td.depids.get(f).unwrap_or(&no);
         let rdepids = td.rdepids.get(f).unwrap_or(&no);
-        deps.extend(entry.tdepends.iter().cloned());
+        // Same-recipe parents are tasks of this recipe, always in the task data.
+        deps.extend(entry.tdepends.iter().filter_map(|t| idx.of(t)));
         let names = flags.flag_words("deptask", task);
         if !names.is_empty() {
             add_build(depids, &names, &mut deps);
@@ -234,54 +295,53 @@ fn prepare(
                 continue;
             }
             if let Some(p) = td.build_provider(name) {
-                let id2 = tid(p, t);
-                if !td.taskentries.contains_key(&id2) {
+                let Some(i) = idx.get(p, t) else {
                     return Err(Error::RunQueue(format!(
                         "Task {task} in {f} depends upon non-existent task {t} in {p}"
                     )));
-                }
-                deps.insert(id2);
+                };
+                deps.insert(i);
             }
         }
         for (name, t) in &entry.irdepends {
             if let Some(p) = td.run_provider(name) {
-                let id2 = tid(p, t);
-                if !td.taskentries.contains_key(&id2) {
+                let Some(i) = idx.get(p, t) else {
                     return Err(Error::RunQueue(format!(
                         "Task {task} in {f} rdepends upon non-existent task {t} in {p}"
                     )));
-                }
-                deps.insert(id2);
+                };
+                deps.insert(i);
             }
         }
         let names = flags.flag_words("recrdeptask", task);
         if !names.is_empty() {
-            recursive.push((id.clone(), names.iter().map(|s| (*s).to_owned()).collect()));
+            recursive.push((me, names.iter().map(|s| (*s).to_owned()).collect()));
             add_build(depids, &names, &mut deps);
             add_runtime(rdepids, &names, &mut deps);
             if names.contains(&task) {
-                selfref.insert(id.clone());
+                selfref.insert(me);
             }
             let inames = flags.flag_words("recideptask", task);
             if !inames.is_empty() {
-                recursive_i.insert(id.clone(), inames.iter().map(|t| tid(f, t)).collect());
+                // A name that is no task of the recipe adds nothing.
+                recursive_i.insert(me, inames.iter().filter_map(|t| idx.get(f, t)).collect());
             }
         }
-        deps.remove(id);
-        depends.insert(id.clone(), deps);
+        deps.remove(&me);
+        depends[me as usize] = Some(deps);
     }
 
-    resolve_recursive(&mut depends, &recursive, &recursive_i, &selfref);
+    resolve_recursive(&idx, &mut depends, &recursive, &recursive_i, &selfref);
 
     // Step B: mark what the targets need.
-    let mut active: HashSet<String> = HashSet::new();
-    let mut target_ids: Vec<String> = Vec::new();
+    let mut active = vec![false; idx.len()];
+    let mut target_ids: Vec<Ix> = Vec::new();
     for (t, f) in runlist {
         if td.failed_fns.contains(f) || td.dep_failed(&t.name) {
             continue;
         }
-        let id = tid(f, &t.task);
-        if !td.taskentries.contains_key(&id) {
+        let Some(me) = idx.get(f, &t.task) else {
+            let id = tid(f, &t.task);
             let tasks: Vec<String> = td
                 .recipe(f)
                 .map(|r| r.task_deps.tasks.clone())
@@ -296,39 +356,36 @@ fn prepare(
                 "Task {} does not exist for target {} ({id}){extra}",
                 t.task, t.name
             )));
-        }
-        target_ids.push(id.clone());
+        };
+        target_ids.push(me);
         if t.parents_only {
-            let ds: Vec<String> = depends
-                .get(&id)
-                .map(|d| d.iter().cloned().collect())
-                .unwrap_or_default();
+            let ds: Vec<Ix> = depends[me as usize].iter().flatten().copied().collect();
             for d in ds {
-                mark_active(&d, &depends, &mut active);
+                mark_active(d, &depends, &mut active);
             }
         } else {
-            mark_active(&id, &depends, &mut active);
+            mark_active(me, &depends, &mut active);
         }
     }
 
     if !opts.runall.is_empty() {
-        let mut runall_ids: HashSet<String> = HashSet::new();
+        let mut runall_ids: BTreeSet<Ix> = BTreeSet::new();
         loop {
-            let reduced: Vec<String> = active.iter().cloned().collect();
-            active.clear();
+            let reduced: Vec<Ix> = (0..idx.len()).filter(|&i| active[i]).map(ix).collect();
+            active.iter_mut().for_each(|a| *a = false);
             let orig = std::mem::take(&mut runall_ids);
             for task in &opts.runall {
                 let task = with_do(task);
-                for id in &reduced {
-                    let want = tid(split_tid(id).0, &task);
-                    if depends.contains_key(&want) {
+                for &id in &reduced {
+                    if let Some(want) = idx.get(split_tid(idx.id(id)).0, &task)
+                        && depends[want as usize].is_some()
+                    {
                         runall_ids.insert(want);
                     }
                 }
-                let mut list: Vec<String> = runall_ids.iter().cloned().collect();
-                list.sort();
-                for id in list {
-                    mark_active(&id, &depends, &mut active);
+                // In id order, as BitBake sorts them.
+                for &id in &runall_ids {
+                    mark_active(id, &depends, &mut active);
                     target_ids.push(id);
                 }
             }
@@ -336,7 +393,7 @@ fn prepare(
                 break;
             }
         }
-        if active.is_empty() {
+        if !active.iter().any(|a| *a) {
             return Err(Error::RunQueue(format!(
                 "Could not find any tasks with the tasknames {} to run within the recipes of the taskgraphs of the targets {}",
                 crate::taskdata::py_list(&opts.runall),
@@ -344,23 +401,30 @@ fn prepare(
             )));
         }
     }
-    depends.retain(|id, _| active.contains(id));
+    for (d, a) in depends.iter_mut().zip(&active) {
+        if !a {
+            *d = None;
+        }
+    }
 
     if !opts.runonly.is_empty() {
-        let mut only: HashSet<String> = HashSet::new();
+        let mut only = vec![false; idx.len()];
         for task in &opts.runonly {
             let task = with_do(task);
-            let ids: Vec<String> = depends
-                .keys()
-                .filter(|id| split_tid(id).1 == task)
-                .cloned()
+            let ids: Vec<Ix> = (0..idx.len())
+                .map(ix)
+                .filter(|&i| depends[i as usize].is_some() && split_tid(idx.id(i)).1 == task)
                 .collect();
             for id in ids {
-                mark_active(&id, &depends, &mut only);
+                mark_active(id, &depends, &mut only);
             }
         }
-        depends.retain(|id, _| only.contains(id));
-        if depends.is_empty() {
+        for (d, a) in depends.iter_mut().zip(&only) {
+            if !a {
+                *d = None;
+            }
+        }
+        if depends.iter().all(Option::is_none) {
             return Err(Error::RunQueue(format!(
                 "Could not find any tasks with the tasknames {} to run within the taskgraphs of the targets {}",
                 crate::taskdata::py_list(&opts.runonly),
@@ -369,43 +433,48 @@ fn prepare(
         }
     }
 
-    if depends.is_empty() {
+    if depends.iter().all(Option::is_none) {
         return Err(Error::RunQueue(
             "No active tasks and not in --continue mode?! Please report this bug.".into(),
         ));
     }
 
-    let order: Vec<&String> = td
+    let order: Vec<Ix> = td
         .task_order
         .iter()
-        .filter(|id| depends.contains_key(*id))
+        .filter_map(|id| idx.of(id))
+        .filter(|&i| depends[i as usize].is_some())
         .collect();
-    check_cycles(&order, &depends)?;
-    let mut ids: Vec<&String> = depends.keys().collect();
-    ids.sort_by(|a, b| split_tid(a).cmp(&split_tid(b)));
-    let index: HashMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.as_str(), i))
+    check_cycles(&idx, &order, &depends)?;
+    // The graph's order: (fn, task), each id split once (ids are unique).
+    let mut ids: Vec<((&str, &str), Ix)> = (0..idx.len())
+        .map(ix)
+        .filter(|&i| depends[i as usize].is_some())
+        .map(|i| (split_tid(idx.id(i)), i))
         .collect();
+    ids.sort_unstable();
+    let mut index: Vec<Option<usize>> = vec![None; idx.len()];
+    for (i, &(_, id)) in ids.iter().enumerate() {
+        index[id as usize] = Some(i);
+    }
+    let mut rank_of: Vec<usize> = vec![usize::MAX; idx.len()];
+    for (r, &id) in order.iter().enumerate() {
+        rank_of[id as usize] = r;
+    }
     let mut graph = TaskGraph::default();
-    let rank_of: HashMap<&str, usize> = order
-        .iter()
-        .enumerate()
-        .map(|(r, id)| (id.as_str(), r))
-        .collect();
-    for id in &ids {
-        graph
-            .rank
-            .push(rank_of.get(id.as_str()).copied().unwrap_or(usize::MAX));
-        let (f, t) = split_tid(id);
+    graph.tasks.reserve(ids.len());
+    graph.deps.reserve(ids.len());
+    graph.rank.reserve(ids.len());
+    for &((f, t), id) in &ids {
+        graph.rank.push(rank_of[id as usize]);
         graph.tasks.push(TaskId {
             fn_name: f.to_owned(),
             task: t.to_owned(),
         });
-        let mut ds: Vec<usize> = depends[*id]
+        let mut ds: Vec<usize> = depends[id as usize]
             .iter()
-            .filter_map(|d| index.get(d.as_str()).copied())
+            .flatten()
+            .filter_map(|&d| index[d as usize])
             .collect();
         ds.sort_unstable();
         graph.deps.push(ds);
@@ -427,9 +496,9 @@ fn prepare(
             graph.depends.insert(f.to_owned(), resolved);
         }
     }
-    let mut seen = HashSet::new();
-    for id in &target_ids {
-        if let Some(&i) = index.get(id.as_str())
+    let mut seen = HashSet::default();
+    for &id in &target_ids {
+        if let Some(i) = index[id as usize]
             && seen.insert(i)
         {
             graph.targets.push(i);
@@ -462,22 +531,16 @@ fn targets_repr(runlist: &[(Target, String)]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-fn mark_active(
-    id: &str,
-    depends: &HashMap<String, BTreeSet<String>>,
-    active: &mut HashSet<String>,
-) {
-    let mut stack = vec![id.to_owned()];
+/// Marks `id` and everything it needs, recursively.
+fn mark_active(id: Ix, depends: &Depends, active: &mut [bool]) {
+    let mut stack = vec![id];
     while let Some(t) = stack.pop() {
-        if !active.insert(t.clone()) {
+        if active[t as usize] {
             continue;
         }
-        if let Some(ds) = depends.get(&t) {
-            for d in ds {
-                if !active.contains(d) {
-                    stack.push(d.clone());
-                }
-            }
+        active[t as usize] = true;
+        if let Some(ds) = &depends[t as usize] {
+            stack.extend(ds.iter().copied().filter(|&d| !active[d as usize]));
         }
     }
 }
@@ -485,103 +548,98 @@ fn mark_active(
 /// `recrdeptask` part B: every task named by the flag, in every recipe the task's
 /// dependencies reach (recursively), becomes a dependency; repeated until stable.
 fn resolve_recursive(
-    depends: &mut HashMap<String, BTreeSet<String>>,
-    recursive: &[(String, Vec<String>)],
-    recursive_i: &HashMap<String, Vec<String>>,
-    selfref: &HashSet<String>,
+    idx: &Index<'_>,
+    depends: &mut Depends,
+    recursive: &[(Ix, Vec<String>)],
+    recursive_i: &HashMap<Ix, Vec<Ix>>,
+    selfref: &HashSet<Ix>,
 ) {
     if recursive.is_empty() {
         return;
     }
     // The recipes each task reaches through its dependencies (cumulative), found
     // by walking up from the tasks with no dependencies.
-    let mut remaining: HashMap<&str, HashSet<&str>> = HashMap::new();
-    let mut revdeps: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (id, ds) in depends.iter() {
-        remaining.insert(id, ds.iter().map(String::as_str).collect());
-        for d in ds {
-            revdeps.entry(d.as_str()).or_default().push(id);
+    let n = depends.len();
+    let mut remaining: Vec<usize> = vec![0; n];
+    let mut revdeps: Vec<Vec<Ix>> = vec![Vec::new(); n];
+    for (id, ds) in depends.iter().enumerate() {
+        let Some(ds) = ds else { continue };
+        remaining[id] = ds.len();
+        for &d in ds {
+            revdeps[d as usize].push(ix(id));
         }
     }
-    let mut cumulative: HashMap<&str, HashSet<String>> = HashMap::new();
-    let mut endpoints: Vec<&str> = remaining
-        .iter()
-        .filter(|(_, ds)| ds.is_empty())
-        .map(|(id, _)| *id)
+    let mut cumulative: Vec<HashSet<&str>> = vec![HashSet::default(); n];
+    let mut endpoints: Vec<Ix> = (0..n)
+        .filter(|&i| depends[i].as_ref().is_some_and(BTreeSet::is_empty))
+        .map(ix)
         .collect();
     while !endpoints.is_empty() {
         let mut next = Vec::new();
         for id in endpoints {
-            let mine = cumulative.get(id).cloned().unwrap_or_default();
-            let Some(parents) = revdeps.get(id) else {
-                continue;
-            };
-            for &p in parents {
-                let c = cumulative.entry(p).or_default();
-                c.insert(split_tid(id).0.to_owned());
-                c.extend(mine.iter().cloned());
-                if let Some(r) = remaining.get_mut(p) {
-                    r.remove(id);
-                    if r.is_empty() {
-                        next.push(p);
-                    }
+            let mine: Vec<&str> = cumulative[id as usize].iter().copied().collect();
+            let fn_name = split_tid(idx.id(id)).0;
+            for &p in &revdeps[id as usize] {
+                let c = &mut cumulative[p as usize];
+                c.insert(fn_name);
+                c.extend(mine.iter().copied());
+                let r = &mut remaining[p as usize];
+                *r = r.saturating_sub(1);
+                if *r == 0 {
+                    next.push(p);
                 }
             }
         }
         endpoints = next;
     }
-    let cumulative: HashMap<String, HashSet<String>> = cumulative
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    let recursive_ids: HashSet<&str> = recursive.iter().map(|(id, _)| id.as_str()).collect();
+    let recursive_ids: HashSet<Ix> = recursive.iter().map(|(id, _)| *id).collect();
     loop {
         let mut extra = 0usize;
         for (id, names) in recursive {
-            let mut total: BTreeSet<String> = depends.get(id).cloned().unwrap_or_default();
-            if let Some(list) = recursive_i.get(id) {
-                total.extend(list.iter().cloned());
-                for d in list {
-                    if let Some(ds) = depends.get(d) {
-                        total.extend(ds.iter().cloned());
+            let id = *id;
+            let mine: BTreeSet<Ix> = depends[id as usize].clone().unwrap_or_default();
+            let mut total: BTreeSet<Ix> = mine.clone();
+            if let Some(list) = recursive_i.get(&id) {
+                total.extend(list.iter().copied());
+                for &d in list {
+                    if let Some(ds) = &depends[d as usize] {
+                        total.extend(ds.iter().copied());
                     }
                 }
             }
-            let mut fns: HashSet<&String> = HashSet::new();
-            for d in &total {
-                if let Some(c) = cumulative.get(d) {
-                    fns.extend(c.iter());
-                }
+            let mut fns: HashSet<&str> = HashSet::default();
+            for &d in &total {
+                fns.extend(cumulative[d as usize].iter().copied());
             }
             let mut add = Vec::new();
             for f in fns {
                 for name in names {
-                    let new = tid(f, name);
-                    if new == *id {
+                    let Some(new) = idx.get(f, name) else {
+                        continue;
+                    };
+                    if new == id {
                         continue;
                     }
-                    if depends.contains_key(&new)
-                        && !depends.get(id).is_some_and(|d| d.contains(&new))
-                    {
+                    if depends[new as usize].is_some() && !mine.contains(&new) {
                         add.push(new);
                     }
                 }
             }
             // Recursive tasks that depend on other recursive tasks take on their
             // dependencies of the same names.
-            let mine = depends.get(id).cloned().unwrap_or_default();
-            for d in mine.iter().filter(|d| recursive_ids.contains(d.as_str())) {
-                if let Some(theirs) = depends.get(d) {
-                    for n in theirs.difference(&mine) {
-                        if names.iter().any(|name| n.ends_with(&format!(":{name}")))
-                            && depends.contains_key(n)
+            let suffixes: Vec<String> = names.iter().map(|n| format!(":{n}")).collect();
+            for &d in mine.iter().filter(|d| recursive_ids.contains(d)) {
+                if let Some(theirs) = &depends[d as usize] {
+                    for &n in theirs.difference(&mine) {
+                        if suffixes.iter().any(|s| idx.id(n).ends_with(s.as_str()))
+                            && depends[n as usize].is_some()
                         {
-                            add.push(n.clone());
+                            add.push(n);
                         }
                     }
                 }
             }
-            if let Some(ds) = depends.get_mut(id) {
+            if let Some(ds) = &mut depends[id as usize] {
                 for a in add {
                     if ds.insert(a) {
                         extra += 1;
@@ -593,8 +651,8 @@ fn resolve_recursive(
             break;
         }
     }
-    for id in selfref {
-        if let Some(ds) = depends.get_mut(id) {
+    for &id in selfref {
+        if let Some(ds) = &mut depends[id as usize] {
             ds.retain(|d| !selfref.contains(d));
         }
     }
@@ -603,49 +661,57 @@ fn resolve_recursive(
 /// BitBake's cycle checks, in its order: a task and one of its dependencies that
 /// depend on each other ("has circular dependency on"); then tasks that can never run
 /// (on a loop, or needed by one), reported with the loops found among them.
-fn check_cycles(order: &[&String], depends: &HashMap<String, BTreeSet<String>>) -> Result<()> {
-    let mut revdeps: HashMap<&str, BTreeSet<&str>> = order
-        .iter()
-        .map(|id| (id.as_str(), BTreeSet::new()))
-        .collect();
-    for id in order {
-        for d in &depends[*id] {
-            if let Some(r) = revdeps.get_mut(d.as_str()) {
-                r.insert(id.as_str());
+fn check_cycles(idx: &Index<'_>, order: &[Ix], depends: &Depends) -> Result<()> {
+    let n = depends.len();
+    let mut in_order = vec![false; n];
+    for &id in order {
+        in_order[id as usize] = true;
+    }
+    let deps_of = |id: Ix| -> &BTreeSet<Ix> {
+        static EMPTY: BTreeSet<Ix> = BTreeSet::new();
+        depends[id as usize].as_ref().unwrap_or(&EMPTY)
+    };
+    let mut revdeps: Vec<BTreeSet<Ix>> = vec![BTreeSet::new(); n];
+    for &id in order {
+        for &d in deps_of(id) {
+            if in_order[d as usize] {
+                revdeps[d as usize].insert(id);
             }
         }
     }
-    for id in order {
-        for dep in &revdeps[id.as_str()] {
-            if depends[*id].contains(*dep) {
+    for &id in order {
+        for &dep in &revdeps[id as usize] {
+            if deps_of(id).contains(&dep) {
                 return Err(Error::RunQueue(format!(
-                    "Task {id} has circular dependency on {dep}"
+                    "Task {} has circular dependency on {}",
+                    idx.id(id),
+                    idx.id(dep)
                 )));
             }
         }
     }
     // Walk down from the tasks nothing depends on; a task is done once everything
     // that depends on it is.
-    let mut deps_left: HashMap<&str, usize> = order
+    let mut deps_left: Vec<usize> = revdeps.iter().map(BTreeSet::len).collect();
+    let mut done = vec![false; n];
+    let mut endpoints: Vec<Ix> = order
         .iter()
-        .map(|id| (id.as_str(), revdeps[id.as_str()].len()))
+        .copied()
+        .filter(|&id| revdeps[id as usize].is_empty())
         .collect();
-    let mut done: HashSet<&str> = HashSet::new();
-    let mut endpoints: Vec<&str> = order
-        .iter()
-        .map(|id| id.as_str())
-        .filter(|id| revdeps[id].is_empty())
-        .collect();
-    done.extend(endpoints.iter().copied());
+    for &e in &endpoints {
+        done[e as usize] = true;
+    }
     while !endpoints.is_empty() {
         let mut next = Vec::new();
         for id in endpoints {
-            for d in &depends[id] {
-                if let Some(n) = deps_left.get_mut(d.as_str()) {
-                    *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        next.push(d.as_str());
-                        done.insert(d.as_str());
+            for &d in deps_of(id) {
+                if in_order[d as usize] {
+                    let left = &mut deps_left[d as usize];
+                    *left = left.saturating_sub(1);
+                    if *left == 0 {
+                        next.push(d);
+                        done[d as usize] = true;
                     }
                 }
             }
@@ -654,17 +720,37 @@ fn check_cycles(order: &[&String], depends: &HashMap<String, BTreeSet<String>>) 
     }
     let problems: Vec<&str> = order
         .iter()
-        .map(|id| id.as_str())
-        .filter(|id| !done.contains(id) || deps_left[id] != 0)
+        .copied()
+        .filter(|&id| !done[id as usize] || deps_left[id as usize] != 0)
+        .map(|id| idx.id(id))
         .collect();
     if problems.is_empty() {
         return Ok(());
     }
+    // The loop search works on the id strings (an error path: speed does not matter).
+    let revdeps: HashMap<&str, BTreeSet<&str>> = order
+        .iter()
+        .map(|&id| {
+            (
+                idx.id(id),
+                revdeps[id as usize].iter().map(|&r| idx.id(r)).collect(),
+            )
+        })
+        .collect();
+    let depends: HashMap<String, BTreeSet<String>> = (0..n)
+        .filter_map(|i| {
+            let ds = depends[i].as_ref()?;
+            Some((
+                idx.id(ix(i)).to_owned(),
+                ds.iter().map(|&d| idx.id(d).to_owned()).collect(),
+            ))
+        })
+        .collect();
     let mut finder = LoopFinder {
         revdeps: &revdeps,
-        depends,
+        depends: &depends,
         valid: Vec::new(),
-        explored: HashMap::new(),
+        explored: HashMap::default(),
         msgs: String::new(),
     };
     for t in &problems {

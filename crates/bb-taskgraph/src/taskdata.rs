@@ -1,7 +1,7 @@
 //! `bb.taskdata.TaskData`: which recipe targets provide the names a build needs, and
 //! each target's tasks with their intra-recipe parents and inter-recipe flags.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use bb_cooker::providers::{Level, Message, Providers};
 use bb_cooker::{Error as CookerError, RecipeInfo};
@@ -75,12 +75,17 @@ pub struct TaskData<'a> {
     allow_incomplete: bool,
     build_targets: Targets,
     run_targets: Targets,
-    external_targets: Vec<String>,
+    /// The names `add_provider` was called with (command-line targets).
+    external_targets: HashSet<String>,
     pub(crate) taskentries: HashMap<String, TaskEntry>,
     /// Task ids in the order they were added.
     pub(crate) task_order: Vec<String>,
     pub(crate) depids: HashMap<String, Vec<String>>,
     pub(crate) rdepids: HashMap<String, Vec<String>>,
+    /// The reverse of `depids`: build-time name -> the fns with it in their DEPENDS.
+    dependees: HashMap<String, Vec<String>>,
+    /// The reverse of `rdepids`: runtime name -> the fns that need it.
+    rdependees: HashMap<String, Vec<String>>,
     seenfns: HashSet<String>,
     pub(crate) failed_fns: HashSet<String>,
     failed_deps: HashSet<String>,
@@ -113,15 +118,17 @@ impl<'a> TaskData<'a> {
             allow_incomplete,
             build_targets: Targets::default(),
             run_targets: Targets::default(),
-            external_targets: Vec::new(),
-            taskentries: HashMap::new(),
+            external_targets: HashSet::default(),
+            taskentries: HashMap::default(),
             task_order: Vec::new(),
-            depids: HashMap::new(),
-            rdepids: HashMap::new(),
-            seenfns: HashSet::new(),
-            failed_fns: HashSet::new(),
-            failed_deps: HashSet::new(),
-            failed_rdeps: HashSet::new(),
+            depids: HashMap::default(),
+            rdepids: HashMap::default(),
+            dependees: HashMap::default(),
+            rdependees: HashMap::default(),
+            seenfns: HashSet::default(),
+            failed_fns: HashSet::default(),
+            failed_deps: HashSet::default(),
+            failed_rdeps: HashSet::default(),
             ignored,
             log: Vec::new(),
         })
@@ -204,14 +211,14 @@ impl<'a> TaskData<'a> {
             }
             self.taskentries.insert(id, entry);
         }
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let deps: Vec<String> = r
             .depends
             .iter()
             .filter(|d| seen.insert((*d).clone()))
             .cloned()
             .collect();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let rdeps: Vec<String> = r
             .rundeps
             .values()
@@ -220,6 +227,18 @@ impl<'a> TaskData<'a> {
             .filter(|d| seen.insert((*d).clone()))
             .cloned()
             .collect();
+        for dep in &deps {
+            self.dependees
+                .entry(dep.clone())
+                .or_default()
+                .push(fn_name.to_owned());
+        }
+        for dep in &rdeps {
+            self.rdependees
+                .entry(dep.clone())
+                .or_default()
+                .push(fn_name.to_owned());
+        }
         self.depids.insert(fn_name.to_owned(), deps.clone());
         self.rdepids.insert(fn_name.to_owned(), rdeps.clone());
         for dep in &deps {
@@ -237,24 +256,17 @@ impl<'a> TaskData<'a> {
         Ok(())
     }
 
+    /// The fns with `item` in their DEPENDS, sorted (each fn's DEPENDS is recorded
+    /// once, without duplicates, so each fn appears once).
     fn dependees(&self, item: &str) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .depids
-            .iter()
-            .filter(|(_, deps)| deps.iter().any(|d| d == item))
-            .map(|(f, _)| f.clone())
-            .collect();
+        let mut out = self.dependees.get(item).cloned().unwrap_or_default();
         out.sort();
         out
     }
 
+    /// The fns that need the runtime name `item`, sorted.
     fn rdependees(&self, item: &str) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .rdepids
-            .iter()
-            .filter(|(_, deps)| deps.iter().any(|d| d == item))
-            .map(|(f, _)| f.clone())
-            .collect();
+        let mut out = self.rdependees.get(item).cloned().unwrap_or_default();
         out.sort();
         out
     }
@@ -267,8 +279,8 @@ impl<'a> TaskData<'a> {
             }
             self.remove_buildtarget(item, &[])?;
         }
-        if !self.external_targets.iter().any(|t| t == item) {
-            self.external_targets.push(item.to_owned());
+        if !self.external_targets.contains(item) {
+            self.external_targets.insert(item.to_owned());
         }
         Ok(())
     }
@@ -278,7 +290,7 @@ impl<'a> TaskData<'a> {
             return Ok(());
         }
         let dependees = self.dependees(item);
-        let failed = self.failed_fns.clone();
+        let failed = &self.failed_fns;
         let mut log = Vec::new();
         let r = self.providers.resolve_build_providers_with(
             item,
@@ -312,7 +324,7 @@ impl<'a> TaskData<'a> {
             return Ok(());
         }
         let dependees = self.rdependees(item);
-        let failed = self.failed_fns.clone();
+        let failed = &self.failed_fns;
         let mut log = Vec::new();
         let r = self.providers.resolve_runtime_providers(
             item,
@@ -411,7 +423,7 @@ impl<'a> TaskData<'a> {
         for f in self.fns_requiring(target, false) {
             self.fail_fn(&f, &chain)?;
         }
-        if self.halt && self.external_targets.iter().any(|t| t == target) {
+        if self.halt && self.external_targets.contains(target) {
             let msg = format!(
                 "Required build target '{target}' has no buildable providers.\nMissing or unbuildable dependency chain was: {}",
                 py_list(&chain)
