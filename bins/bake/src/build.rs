@@ -121,6 +121,15 @@ fn run(
         dump_signatures: cli.dump_signatures.is_some(),
         cancel,
         threads: None,
+        setscene: if cli.setscene_only {
+            bb_session::SetsceneMode::Only
+        } else if cli.skip_setscene {
+            bb_session::SetsceneMode::Skip
+        } else if cli.no_setscene {
+            bb_session::SetsceneMode::Off
+        } else {
+            bb_session::SetsceneMode::Normal
+        },
     };
     let config = session.expanded_config()?;
     // Recipe targets as knotty names them (`PN-PV`), from the parsed recipes.

@@ -39,9 +39,11 @@ mod build;
 mod error;
 pub mod natives;
 mod session;
+pub mod sstate;
 pub mod worker;
 
 pub use bb_cooker::providers::Level;
+pub use bb_runqueue::SetsceneMode;
 pub use build::{BuildReport, BuildRequest, TasksReady};
 pub use error::{Error, Result};
 pub use session::{Observer, Quiet, Session};

@@ -1,6 +1,6 @@
 //! The native implementations of the default layer's Python task functions
 //! (`meta/README.md`): the run queue's own (sysroot, utility tasks) plus fetch, unpack
-//! and patch through bb-fetch, fed with the recipe's expanded variables; packaging, rootfs
+//! and patch through bb-fetch, shared state through bb-sstate (`sstate.rs`), fed with the recipe's expanded variables; packaging, rootfs
 //! and images through bb-package's adapter.
 
 use bb_fetch::{FetchConfig, Fetched, Mirror, SrcUri};
@@ -11,7 +11,13 @@ pub fn natives() -> bb_runqueue::builtin::Native {
     let n = bb_runqueue::builtin::Native::new()
         .with("do_fetch", fetch)
         .with("do_unpack", unpack)
-        .with("do_patch", patch);
+        .with("do_patch", patch)
+        .with("sstate_clean_all", crate::sstate::clean_all)
+        .with("sstate_task_prefunc", crate::sstate::task_prefunc)
+        .with("sstate_task_postfunc", crate::sstate::task_postfunc);
+    let n = crate::sstate::SETSCENE_FUNCS
+        .iter()
+        .fold(n, |n, f| n.with(f, crate::sstate::setscene));
     bb_package::natives::FUNCS
         .iter()
         .fold(n, |n, f| n.with(f, package))

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::rows::{BuildStart, DepTree, VariableRow};
 use super::{Msg, layer_id, layer_version, now, unidentified_layer};
 use crate::error::{Result, db};
-use crate::model::{BuildOutcome, LogLevel, ScriptType, TaskOutcome};
+use crate::model::{BuildOutcome, LogLevel, ScriptType, SstateResult, TaskOutcome};
 
 /// `virtual:native:/p/x.bb` → `native:virtual`: Toaster's pathflags, the sorted
 /// prefixes of a recipe target.
@@ -84,6 +84,8 @@ pub(super) struct Writer {
     order: i64,
     errors: usize,
     failed_tasks: usize,
+    /// Tasks (by graph index) whose setscene task succeeded this build.
+    restored: std::collections::HashSet<usize>,
     finished: bool,
 }
 
@@ -102,6 +104,7 @@ impl Writer {
             order: 0,
             errors: 0,
             failed_tasks: 0,
+            restored: std::collections::HashSet::new(),
             finished: false,
         }
     }
@@ -452,7 +455,27 @@ impl Writer {
     fn record(&mut self, tx: &Connection, ev: &BuildEvent, at: SystemTime) -> Result<()> {
         let at_s = crate::model::timestamp(at);
         match ev {
-            BuildEvent::BuildStarted { .. } | BuildEvent::LogLine { .. } => {}
+            BuildEvent::BuildStarted { .. }
+            | BuildEvent::LogLine { .. }
+            | BuildEvent::SetsceneStarted { .. }
+            | BuildEvent::SetsceneFailed { .. } => {}
+            // Toaster's MissedSstate: the tasks whose object was looked for and not found.
+            BuildEvent::SetsceneChecked { checked, .. } => {
+                for (task, hash, found) in checked {
+                    if *found == bb_events::SstateFound::Missed {
+                        let (id, ..) = self.task_row(tx, task)?;
+                        exec_cached(
+                            tx,
+                            "UPDATE orm_task SET sstate_result = ?2, sstate_checksum = ?3 WHERE id = ?1",
+                            params![id, SstateResult::Miss as i64, hash],
+                        )
+                        .map_err(db(format!("task `{}:{}` missed", task.pn, task.task)))?;
+                    }
+                }
+            }
+            BuildEvent::SetsceneSucceeded { task, .. } => {
+                self.restored.insert(task.index);
+            }
             BuildEvent::TaskStarted {
                 task, log, noexec, ..
             } => {
@@ -529,6 +552,23 @@ impl Writer {
                             params![id, TaskOutcome::Empty as i64, ScriptType::NotApplicable as i64],
                         )
                         .map_err(db(format!("task `{}:{}` skipped", task.pn, task.task)))?;
+                    }
+                    // Covered by shared state; restored by its own setscene task this
+                    // build: Cached, with the sstate result.
+                    SkipReason::Covered => {
+                        let (id, _, hash) = self.task_row(tx, task)?;
+                        self.order += 1;
+                        let (outcome, sstate) = if self.restored.contains(&task.index) {
+                            (TaskOutcome::Cached, SstateResult::Restored)
+                        } else {
+                            (TaskOutcome::Covered, SstateResult::NotApplicable)
+                        };
+                        exec_cached(
+                            tx,
+                            "UPDATE orm_task SET \"order\" = ?2, outcome = ?3, task_executed = 0, script_type = ?4, sstate_checksum = ?5, sstate_result = CASE WHEN ?6 = 0 THEN sstate_result ELSE ?6 END WHERE id = ?1",
+                            params![id, self.order, outcome as i64, ScriptType::NotApplicable as i64, hash, sstate as i64],
+                        )
+                        .map_err(db(format!("task `{}:{}` covered", task.pn, task.task)))?;
                     }
                     SkipReason::DependencyFailed => {}
                 }

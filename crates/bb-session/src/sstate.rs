@@ -1,0 +1,234 @@
+//! Shared state in a build: the run queue's [`SetsceneHooks`] (the hash check over
+//! SSTATE_DIR and SSTATE_MIRRORS, in parallel; BB_SETSCENE_DEPVALID's rules) and the
+//! native functions of the default layer's `sstate.bbclass` (`sstate_task_prefunc`,
+//! `sstate_task_postfunc`, the `do_<task>_setscene` functions, `do_clean`), over
+//! bb-sstate.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+
+use bb_data::DataStore;
+use bb_runqueue::{SetsceneHooks, SetsceneQuery, SstateFound, TaskContext, TaskError};
+
+/// The setscene functions of the default layer's `sstate.bbclass` (BitBake's
+/// `SSTATETASKS` of openembedded-core, as far as the layer has them).
+pub const SETSCENE_FUNCS: &[&str] = &[
+    "do_populate_sysroot_setscene",
+    "do_package_setscene",
+    "do_packagedata_setscene",
+    "do_package_write_deb_setscene",
+    "do_package_write_ipk_setscene",
+    "do_package_write_rpm_setscene",
+    "do_deploy_setscene",
+    "do_populate_lic_setscene",
+];
+
+/// The hash check and dependency rules of a build: each recipe's sstate layout and
+/// mirrors, read once from its finalized datastore.
+pub struct SstateHooks {
+    /// Per recipe target: its layout and mirrors (or why it has none).
+    layouts: HashMap<String, Result<(bb_sstate::Layout, bb_sstate::Mirrors), String>>,
+}
+
+impl SstateHooks {
+    /// Hooks over `recipes` (recipe target -> finalized datastore): the recipes whose
+    /// tasks may be restored.
+    pub fn new(recipes: &HashMap<String, DataStore>) -> SstateHooks {
+        let layouts = recipes
+            .iter()
+            .map(|(f, d)| (f.clone(), layout_of(d).map_err(|e| e.to_string())))
+            .collect();
+        SstateHooks { layouts }
+    }
+
+    fn check_one(&self, q: &SetsceneQuery<'_>) -> SstateFound {
+        let Some(Ok((layout, mirrors))) = self.layouts.get(q.fn_name) else {
+            return SstateFound::Missed;
+        };
+        match bb_sstate::locate(layout, q.task, q.hash, mirrors) {
+            Ok(Some(bb_sstate::Found::Local(_))) => SstateFound::Local,
+            Ok(Some(bb_sstate::Found::Mirror(_))) => SstateFound::Mirror,
+            Ok(None) | Err(_) => SstateFound::Missed,
+        }
+    }
+}
+
+fn layout_of(d: &DataStore) -> Result<(bb_sstate::Layout, bb_sstate::Mirrors), TaskError> {
+    let layout = bb_sstate::Layout::from_datastore(d).map_err(|e| TaskError::msg(e.to_string()))?;
+    let var = |n: &str| d.get_var(n).ok().flatten().unwrap_or_default();
+    let no_network = bb_util::to_boolean(Some(&var("BB_NO_NETWORK")), false).unwrap_or(false)
+        && !bb_util::to_boolean(Some(&var("SSTATE_MIRROR_ALLOW_NETWORK")), false).unwrap_or(false);
+    let mirrors = bb_sstate::Mirrors::parse(&var("SSTATE_MIRRORS"), no_network);
+    Ok((layout, mirrors))
+}
+
+impl SetsceneHooks for SstateHooks {
+    /// Every object looked for at once, on up to eight threads (mirror look-ups wait
+    /// on the network, not the CPU).
+    fn check(&self, tasks: &[SetsceneQuery<'_>]) -> Vec<SstateFound> {
+        let threads = 8.min(tasks.len().max(1));
+        let chunk = tasks.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = tasks
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || part.iter().map(|q| self.check_one(q)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    }
+
+    /// openembedded-core's `setscene_depvalid` rules, for the tasks bake's layer has.
+    fn dep_valid(&self, task: &SetsceneQuery<'_>, dependees: &[SetsceneQuery<'_>]) -> bool {
+        dep_valid(task, dependees)
+    }
+}
+
+fn is_native(pn: &str) -> bool {
+    pn.ends_with("-native") || pn.contains("-cross-") || pn.ends_with("-cross")
+}
+
+/// Whether setscene task `task` can be left out for `dependees` (`true`: not needed).
+pub fn dep_valid(task: &SetsceneQuery<'_>, dependees: &[SetsceneQuery<'_>]) -> bool {
+    const WRITE: &[&str] = &[
+        "do_package_write_deb",
+        "do_package_write_ipk",
+        "do_package_write_rpm",
+    ];
+    match task.task {
+        // Licences and packagedata are only needed by direct dependants.
+        "do_populate_lic" => return true,
+        "do_packagedata" if dependees.iter().any(|d| d.task != "do_packagedata") => {
+            return true;
+        }
+        _ => {}
+    }
+    for dep in dependees {
+        if dep.index == task.index {
+            continue;
+        }
+        if task.task == "do_package"
+            && (dep.task == "do_package"
+                || dep.task == "do_packagedata"
+                || WRITE.contains(&dep.task))
+        {
+            continue;
+        }
+        if task.task == "do_populate_sysroot" {
+            // Packages need what their postinstalls run; packaging and deploy do not.
+            if WRITE.contains(&dep.task) {
+                return false;
+            }
+            if matches!(dep.task, "do_package" | "do_packagedata" | "do_deploy") {
+                continue;
+            }
+            if dep.task == "do_populate_sysroot" {
+                // Native tools a target sysroot was built with are not needed.
+                if is_native(task.pn) && !is_native(dep.pn) {
+                    continue;
+                }
+                return false;
+            }
+        }
+        if is_native(dep.pn)
+            && (dep.task == "do_package"
+                || dep.task == "do_packagedata"
+                || WRITE.contains(&dep.task))
+        {
+            continue;
+        }
+        return false;
+    }
+    true
+}
+
+/// The sstate description and layout of the task a native function runs for.
+fn task_of(
+    ctx: &TaskContext<'_>,
+) -> Result<(bb_sstate::SstateTask, bb_sstate::Layout, bb_sstate::Mirrors), TaskError> {
+    let t = bb_sstate::SstateTask::from_datastore(ctx.d, ctx.task)
+        .map_err(|e| TaskError::msg(e.to_string()))?;
+    let (layout, mirrors) = layout_of(ctx.d)?;
+    Ok((t, layout, mirrors))
+}
+
+fn in_sstatetasks(ctx: &TaskContext<'_>) -> Result<bool, TaskError> {
+    bb_sstate::is_sstate_task(ctx.d, ctx.task).map_err(|e| TaskError::msg(e.to_string()))
+}
+
+/// `sstate_task_prefunc`: what the task installed last time is removed first.
+pub fn task_prefunc(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+    if !in_sstatetasks(ctx)? {
+        return Ok(());
+    }
+    let (t, layout, _) = task_of(ctx)?;
+    bb_sstate::clean(&t.task, &layout).map_err(|e| TaskError::msg(e.to_string()))?;
+    Ok(())
+}
+
+/// `sstate_task_postfunc`: the task's output saved as an object (with its siginfo)
+/// and installed into the shared areas with a manifest.
+pub fn task_postfunc(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+    if !in_sstatetasks(ctx)? {
+        return Ok(());
+    }
+    let (t, layout, _) = task_of(ctx)?;
+    let (path, installed) = bb_sstate::save(&t, &layout, ctx.taskhash, None)
+        .map_err(|e| TaskError::msg(e.to_string()))?;
+    let sig_path = std::path::PathBuf::from(format!("{}.siginfo", path.display()));
+    if !sig_path.exists()
+        && let Some(sig) = siginfo(ctx.d, ctx.task)
+        && let Err(e) = bb_siggen::write_sigdata(&sig_path, &sig)
+    {
+        let _ = writeln!(ctx.log, "WARNING: {e}");
+    }
+    ctx.note(&format!(
+        "Wrote sstate object {} ({} files installed)",
+        path.display(),
+        installed.files
+    ));
+    Ok(())
+}
+
+/// The task's signature data (what `.siginfo` holds), without its dependencies'
+/// hashes; `None` when it cannot be worked out (the object is written anyway).
+fn siginfo(d: &DataStore, task: &str) -> Option<bb_siggen::SigData> {
+    let sigs = bb_siggen::task_basehashes(d, &[task]).ok()?;
+    Some(bb_siggen::SigData::from_task(sigs.get(task)?))
+}
+
+/// `do_<task>_setscene`: the object restored (from SSTATE_DIR or a mirror) and
+/// installed; a damaged or missing object fails the task, and its real task runs.
+pub fn setscene(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+    let (t, layout, mirrors) = task_of(ctx)?;
+    let (found, installed) = bb_sstate::restore(&t, &layout, ctx.taskhash, &mirrors)
+        .map_err(|e| TaskError::msg(e.to_string()))?;
+    let from = match found {
+        bb_sstate::Found::Local(p) => p.display().to_string(),
+        bb_sstate::Found::Mirror(u) => u,
+    };
+    ctx.note(&format!(
+        "Restored {} from {from} ({} files installed)",
+        t.task, installed.files
+    ));
+    Ok(())
+}
+
+/// `sstate_clean_all` (a prefunc of `do_clean`): what every sstate task of the recipe
+/// installed, by its manifest.
+pub fn clean_all(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+    let (layout, _) = layout_of(ctx.d)?;
+    let tasks = ctx.var("SSTATETASKS")?;
+    for task in tasks.split_whitespace() {
+        let n = bb_sstate::clean(task.trim_start_matches("do_"), &layout)
+            .map_err(|e| TaskError::msg(e.to_string()))?;
+        if n > 0 {
+            ctx.note(&format!("Removed {n} files installed by {task}"));
+        }
+    }
+    Ok(())
+}
