@@ -154,8 +154,7 @@ pub fn run_build_with_setscene(
     builtins: &(dyn Builtins + Send + Sync),
     opts: &RunOptions,
     events: &Sender<BuildEvent>,
-    setscene: SetscenePlan,
-    hooks: &dyn SetsceneHooks,
+    (setscene, hooks): (SetscenePlan, &dyn SetsceneHooks),
 ) -> Summary {
     Scheduler::new(graph, plans, recipes, opts, events)
         .with_setscene(setscene, hooks)

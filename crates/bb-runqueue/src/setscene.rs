@@ -133,7 +133,7 @@ pub fn has_setscene_tasks(graph: &TaskGraph) -> bool {
 fn has_variant(graph: &TaskGraph, fn_name: &str, task: &str) -> bool {
     graph.flags.get(fn_name).is_some_and(|td| {
         let want = format!("{task}_setscene");
-        td.tasks.iter().any(|t| *t == want)
+        td.tasks.contains(&want)
     })
 }
 

@@ -181,7 +181,13 @@ impl Session {
             }
             obs.status("NOTE: Executing Tasks");
             bb_runqueue::run_build_with_setscene(
-                &graph, &plans, &recipes, &natives, &run_opts, events, sq, &hooks,
+                &graph,
+                &plans,
+                &recipes,
+                &natives,
+                &run_opts,
+                events,
+                (sq, &hooks),
             )
         } else {
             obs.status("Initialising tasks...done.");
@@ -282,11 +288,13 @@ fn sstate_summary(sq: &bb_runqueue::SetscenePlan) -> String {
     let found = local + mirrors;
     let current = sq.current;
     let complete = if current > 0 {
-        (found + current) * 100 / (wanted + current)
+        ((found + current) * 100)
+            .checked_div(wanted + current)
+            .unwrap_or(0)
     } else {
         0
     };
-    let matched = if wanted > 0 { found * 100 / wanted } else { 0 };
+    let matched = (found * 100).checked_div(wanted).unwrap_or(0);
     format!(
         "Sstate summary: Wanted {wanted} Local {local} Mirrors {mirrors} Missed {missed} Current {current} ({matched}% match, {complete}% complete)"
     )

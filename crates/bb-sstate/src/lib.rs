@@ -11,8 +11,8 @@
 //! - [`save`]: after the real task: the object (if not there yet) and its `.siginfo`,
 //!   then the install into the shared areas with a manifest ([`install_dirs`]).
 //! - [`restore`]: a setscene task: the object from SSTATE_DIR or a mirror, checked and
-//!   unpacked ([`install_object`]); a damaged object is an [`Error::Corrupt`] and
-//!   changes nothing.
+//!   unpacked ([`install_object`]); a damaged object is an [`Error::Corrupt`],
+//!   changes nothing and is moved aside (`.corrupt`) for the real task to replace.
 //! - [`clean`] / [`clean_manifest`]: remove exactly what an install installed.
 //! - [`Mirrors`] (SSTATE_MIRRORS), [`locate`]: where an object is.
 
@@ -86,7 +86,17 @@ pub fn restore(
         Found::Mirror(url)
     };
     clean(&task.task, layout)?;
-    let installed = install_object(task, layout, &path)?;
+    let installed = match install_object(task, layout, &path) {
+        Ok(i) => i,
+        Err(e @ Error::Corrupt { .. }) => {
+            // A damaged object is moved aside, so that the real task writes a good one
+            // under its name (objects are otherwise never replaced).
+            let aside = PathBuf::from(format!("{}.corrupt", path.display()));
+            let _ = fs_err::rename(&path, &aside);
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     Ok((found, installed))
 }
 

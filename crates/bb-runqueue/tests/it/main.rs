@@ -6,6 +6,7 @@
 )]
 
 mod build;
+mod setscene;
 
 use bb_data::DataStore;
 

@@ -187,6 +187,7 @@ fn corrupt_and_truncated_objects_are_refused_and_change_nothing() {
     ];
     for (what, data) in cases {
         bb_util::fs::atomic_write(&obj, &data).unwrap_or_else(|e| panic!("{e}"));
+        let aside = PathBuf::from(format!("{}.corrupt", obj.display()));
         let r = bb_sstate::restore(&f.task, &f.layout, &hash, &Mirrors::default());
         match r {
             Err(Error::Corrupt { path, reason }) => {
@@ -195,6 +196,7 @@ fn corrupt_and_truncated_objects_are_refused_and_change_nothing() {
             }
             other => panic!("{what}: {other:?}"),
         }
+        assert!(!obj.exists() && aside.is_file(), "{what}: moved aside");
         assert!(!f.layout.manifest("populate_sysroot").exists(), "{what}");
         assert!(!out.join("usr/include/hello.h").exists(), "{what}");
     }
