@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "support/http.rs"]
+mod http;
 #[path = "support/tree.rs"]
 mod tree;
 
@@ -298,6 +300,50 @@ fn another_build_directory_restores_through_a_file_mirror() {
         "Initialising tasks...Sstate summary: Wanted 2 Local 0 Mirrors 2 Missed 0 Current 0 (100% match, 0% complete)"
     );
     assert!(ran(&o).is_empty(), "{out}");
+    assert_eq!(
+        objects(&b.join("sstate-cache")).len(),
+        2,
+        "fetched into SSTATE_DIR"
+    );
+    assert!(sayhello_runs(&b).contains("Hello, world!"));
+}
+
+#[test]
+fn another_build_directory_restores_over_http() {
+    let a = hello_copy("http-a");
+    assert!(bake(&a, &["sayhello"]).status.success());
+    let server = http::Server::start(&a.join("sstate-cache"), false);
+    let b = hello_copy("http-b");
+    append(
+        &b.join("conf/local.conf"),
+        &format!(
+            "\nSSTATE_MIRRORS = \"file://.* {}/PATH;downloadfilename=PATH\"\n",
+            server.url
+        ),
+    );
+    // The example sets BB_NO_NETWORK: the mirror is not asked (a dry run shows it).
+    let o = bake(&b, &["sayhello", "-n"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert_eq!(
+        line(&out, "Sstate summary"),
+        "Initialising tasks...Sstate summary: Wanted 2 Local 0 Mirrors 0 Missed 2 Current 0 (0% match, 0% complete)"
+    );
+    assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 0);
+    // SSTATE_MIRROR_ALLOW_NETWORK lets the sstate mirror through.
+    append(
+        &b.join("conf/local.conf"),
+        "\nSSTATE_MIRROR_ALLOW_NETWORK = \"1\"\n",
+    );
+    let o = bake(&b, &["sayhello"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert_eq!(
+        line(&out, "Sstate summary"),
+        "Initialising tasks...Sstate summary: Wanted 2 Local 0 Mirrors 2 Missed 0 Current 0 (100% match, 0% complete)"
+    );
+    assert!(ran(&o).is_empty(), "{out}");
+    assert_eq!(restored(&o).len(), 2, "{out}");
     assert_eq!(
         objects(&b.join("sstate-cache")).len(),
         2,

@@ -324,6 +324,22 @@ impl<'a> Scheduler<'a> {
                     continue;
                 };
                 started += 1;
+                if self.opts.dry_run {
+                    // -n: reported as restored, nothing runs, no stamp.
+                    self.send(BuildEvent::SetsceneStarted {
+                        task: self.task_ref(i),
+                        number: started,
+                        total: plan.total,
+                        log: String::new(),
+                    });
+                    self.send(BuildEvent::SetsceneSucceeded {
+                        task: self.task_ref(i),
+                        usage: Usage::default(),
+                    });
+                    done.insert(i);
+                    ended.insert(i);
+                    continue;
+                }
                 self.send(BuildEvent::SetsceneStarted {
                     task: self.task_ref(i),
                     number: started,

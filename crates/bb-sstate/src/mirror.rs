@@ -1,8 +1,10 @@
 //! SSTATE_MIRRORS: pairs of a regular expression over the object's URL
 //! (`file://<name>`) and a mirror URL where `PATH` stands for the object's name
 //! relative to SSTATE_DIR (openembedded-core's convention). `file://` mirrors are read
-//! directly; others are refused with a clear error until a network client is wired in.
-//! BB_NO_NETWORK turns every non-`file://` mirror off.
+//! directly; `http://` and `https://` mirrors through ureq (a `HEAD` to look, a `GET`
+//! streamed to a temporary file renamed into SSTATE_DIR to fetch). BB_NO_NETWORK
+//! (unless SSTATE_MIRROR_ALLOW_NETWORK, which the caller folds in) turns every
+//! network mirror off.
 
 use std::path::{Path, PathBuf};
 
@@ -96,23 +98,60 @@ impl Mirrors {
     }
 }
 
+/// One HTTP client for every look-up and fetch of the process (keeps connections).
+fn agent() -> &'static ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .timeout_connect(Some(std::time::Duration::from_secs(10)))
+            .timeout_global(Some(std::time::Duration::from_secs(600)))
+            .build()
+            .into()
+    })
+}
+
+fn is_network(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
 fn exists(url: &str) -> bool {
-    match url.strip_prefix("file://") {
-        Some(path) => Path::new(path).is_file(),
-        None => false,
+    if let Some(path) = url.strip_prefix("file://") {
+        return Path::new(path).is_file();
     }
+    if is_network(url) {
+        return agent()
+            .head(url)
+            .call()
+            .is_ok_and(|r| r.status().is_success());
+    }
+    false
 }
 
 fn fetch_one(url: &str, dest: &Path) -> Result<()> {
-    let Some(path) = url.strip_prefix("file://") else {
-        return Err(Error::Mirror {
-            url: url.to_owned(),
-            reason: "only file:// sstate mirrors are supported so far".to_owned(),
-        });
-    };
     if let Some(dir) = dest.parent() {
         fs_err::create_dir_all(dir)?;
     }
-    bb_util::fs::atomic_copy(Path::new(path), dest)?;
+    if let Some(path) = url.strip_prefix("file://") {
+        bb_util::fs::atomic_copy(Path::new(path), dest)?;
+        return Ok(());
+    }
+    if !is_network(url) {
+        return Err(Error::Mirror {
+            url: url.to_owned(),
+            reason: "unsupported mirror protocol (file://, http:// and https:// are)".to_owned(),
+        });
+    }
+    let err = |reason: String| Error::Mirror {
+        url: url.to_owned(),
+        reason,
+    };
+    let resp = agent().get(url).call().map_err(|e| err(e.to_string()))?;
+    let mut body = resp.into_body().into_reader();
+    // Written to a temporary name and renamed: a cut connection leaves no object.
+    bb_util::fs::atomic_write_with(dest, |f| {
+        std::io::copy(&mut body, f)?;
+        f.sync_all()
+    })
+    .map_err(|e| err(e.to_string()))?;
     Ok(())
 }

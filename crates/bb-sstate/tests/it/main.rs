@@ -1,6 +1,8 @@
 //! bb-sstate on real files: save, clean, restore, corrupt and truncated objects,
 //! overlapping files, mirrors, concurrent writers.
 
+mod http;
+
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
@@ -356,4 +358,62 @@ fn a_failed_write_leaves_no_object() {
         .map(|rd| rd.flatten().count())
         .unwrap_or(0);
     assert_eq!(left, 0usize);
+}
+
+#[test]
+fn http_mirror_look_up_fetch_and_a_cut_transfer() {
+    let f = fixture("libhello");
+    let hash = "9a".repeat(32);
+    bb_sstate::save(&f.task, &f.layout, &hash, Some(b"sig")).unwrap_or_else(|e| panic!("{e}"));
+    let server = http::Server::start(&f.layout.sstate_dir, false);
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let other = layout(tmp.path(), "libhello");
+    let task = task_for(&other, "libhello");
+    let value = format!("file://.* {}/PATH;downloadfilename=PATH", server.url);
+    // BB_NO_NETWORK: the HTTP mirror is not used at all.
+    let off = Mirrors::parse(&value, true);
+    assert!(off.is_empty());
+    assert_eq!(
+        bb_sstate::locate(&other, "populate_sysroot", &hash, &off)
+            .unwrap_or_else(|e| panic!("{e}")),
+        None
+    );
+    assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let mirrors = Mirrors::parse(&value, false);
+    let found = bb_sstate::locate(&other, "populate_sysroot", &hash, &mirrors)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(&found, Some(bb_sstate::Found::Mirror(u)) if u.starts_with(&server.url)),
+        "{found:?}"
+    );
+    assert_eq!(
+        bb_sstate::locate(&other, "populate_sysroot", &"00".repeat(32), &mirrors)
+            .unwrap_or_else(|e| panic!("{e}")),
+        None
+    );
+    let (from, inst) =
+        bb_sstate::restore(&task, &other, &hash, &mirrors).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(from, bb_sstate::Found::Mirror(_)));
+    assert_eq!(inst.files, 3);
+    let local = other
+        .object_path("populate_sysroot", &hash)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(PathBuf::from(format!("{}.siginfo", local.display())).is_file());
+
+    // A transfer cut half-way leaves no object (and the restore fails).
+    let cut = http::Server::start(&f.layout.sstate_dir, true);
+    let tmp2 = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let third = layout(tmp2.path(), "libhello");
+    let mirrors = Mirrors::parse(&format!("file://.* {}/PATH", cut.url), false);
+    let r = bb_sstate::restore(&task_for(&third, "libhello"), &third, &hash, &mirrors);
+    assert!(matches!(r, Err(Error::Mirror { .. })), "{r:?}");
+    let obj = third
+        .object_path("populate_sysroot", &hash)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!obj.exists());
+    let dir = obj.parent().unwrap_or(Path::new("/"));
+    let left = fs_err::read_dir(dir)
+        .map(|rd| rd.flatten().count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "no temporary file left");
 }
