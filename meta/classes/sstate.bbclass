@@ -51,6 +51,57 @@ python do_populate_sysroot_setscene () {
 }
 addtask do_populate_sysroot_setscene
 
+##############################################################################
+# Packaging (when PACKAGE_CLASSES adds the tasks): do_package keeps its work
+# directories (plain directories); do_packagedata and do_package_write_<format>
+# make their output in WORKDIR (bake points PKGDATA_DIR / DEPLOY_DIR_<FORMAT> of
+# the task there), installed into the shared PKGDATA_DIR and deploy directories.
+##############################################################################
+SSTATETASKS += "do_package do_packagedata do_package_write_deb do_package_write_ipk do_package_write_rpm"
+do_package[sstate-plaindirs] = "${PKGD} ${PKGDEST} ${PKGDESTWORK}"
+do_packagedata[sstate-inputdirs] = "${WORKDIR}/pkgdata-pdata-input"
+do_packagedata[sstate-outputdirs] = "${PKGDATA_DIR}"
+do_packagedata[cleandirs] += "${WORKDIR}/pkgdata-pdata-input"
+do_package_write_deb[sstate-inputdirs] = "${WORKDIR}/deploy-debs"
+do_package_write_deb[sstate-outputdirs] = "${DEPLOY_DIR_DEB}"
+do_package_write_deb[cleandirs] += "${WORKDIR}/deploy-debs"
+do_package_write_ipk[sstate-inputdirs] = "${WORKDIR}/deploy-ipks"
+do_package_write_ipk[sstate-outputdirs] = "${DEPLOY_DIR_IPK}"
+do_package_write_ipk[cleandirs] += "${WORKDIR}/deploy-ipks"
+do_package_write_rpm[sstate-inputdirs] = "${WORKDIR}/deploy-rpms"
+do_package_write_rpm[sstate-outputdirs] = "${DEPLOY_DIR_RPM}"
+do_package_write_rpm[cleandirs] += "${WORKDIR}/deploy-rpms"
+do_package[prefuncs] += "sstate_task_prefunc"
+do_package[postfuncs] += "sstate_task_postfunc"
+do_packagedata[prefuncs] += "sstate_task_prefunc"
+do_packagedata[postfuncs] += "sstate_task_postfunc"
+do_package_write_deb[prefuncs] += "sstate_task_prefunc"
+do_package_write_deb[postfuncs] += "sstate_task_postfunc"
+do_package_write_ipk[prefuncs] += "sstate_task_prefunc"
+do_package_write_ipk[postfuncs] += "sstate_task_postfunc"
+do_package_write_rpm[prefuncs] += "sstate_task_prefunc"
+do_package_write_rpm[postfuncs] += "sstate_task_postfunc"
+python do_package_setscene () {
+    sstate_setscene(d)
+}
+python do_packagedata_setscene () {
+    sstate_setscene(d)
+}
+python do_package_write_deb_setscene () {
+    sstate_setscene(d)
+}
+python do_package_write_ipk_setscene () {
+    sstate_setscene(d)
+}
+python do_package_write_rpm_setscene () {
+    sstate_setscene(d)
+}
+addtask do_package_setscene
+addtask do_packagedata_setscene
+addtask do_package_write_deb_setscene
+addtask do_package_write_ipk_setscene
+addtask do_package_write_rpm_setscene
+
 # do_clean removes what every sstate task of the recipe installed, by its manifest.
 do_clean[prefuncs] += "sstate_clean_all"
 sstate_clean_all[vardepsexclude] = "${SSTATE_VARS_EXCLUDED}"

@@ -241,6 +241,80 @@ fn a_fresh_tmpdir_is_restored_with_setscene_tasks_only() {
     );
 }
 
+/// Unpacks the data of the packages `names` from the deb feed into `into`, with the
+/// host's `ar` and `tar`.
+fn unpack_debs(dir: &Path, names: &[&str], into: &Path) {
+    std::fs::create_dir_all(into).expect("invariant: mkdir");
+    for n in names {
+        let deb = dir.join(format!("tmp/deploy/deb/x86_64/{n}_1.0-r0_amd64.deb"));
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ar p '{}' data.tar.gz | tar -xz -C '{}'",
+                deb.display(),
+                into.display()
+            ))
+            .status()
+            .expect("invariant: sh runs");
+        assert!(status.success(), "unpacking {}", deb.display());
+    }
+}
+
+#[test]
+fn packages_come_from_shared_state_too() {
+    let dir = hello_copy("packages");
+    let args = ["sayhello", "libhello", "-c", "package_write_deb"];
+    let o = bake(&dir, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let names: Vec<String> = objects(&dir.join("sstate-cache"))
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .map(|n| {
+            // sstate:PN:...:HASH_TASK.tar.zst
+            let pn = n.split(':').nth(1).unwrap_or("");
+            let last = n.rsplit(':').next().unwrap_or("");
+            let task = last.split_once('_').map_or("", |x| x.1);
+            format!("{pn} {}", task.trim_end_matches(".tar.zst"))
+        })
+        .collect();
+    for want in [
+        "libhello package",
+        "libhello packagedata",
+        "libhello package_write_deb",
+        "libhello populate_sysroot",
+        "sayhello package",
+        "sayhello packagedata",
+        "sayhello package_write_deb",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want}: {names:?}");
+    }
+    rm_tmp(&dir);
+    let o = bake(&dir, &args);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(ran(&o).is_empty(), "{out}");
+    // The two packaging tasks asked for, nothing below them (oe-core's dependency rules).
+    assert_eq!(
+        restored(&o),
+        vec![
+            "libhello do_package_write_deb_setscene",
+            "sayhello do_package_write_deb_setscene"
+        ],
+        "{out}"
+    );
+    // The packages work.
+    let root = dir.join("unpacked");
+    unpack_debs(&dir, &["sayhello", "libhello"], &root);
+    let run = Command::new(root.join("usr/bin/sayhello"))
+        .env("LD_LIBRARY_PATH", root.join("usr/lib"))
+        .output()
+        .expect("invariant: sayhello runs");
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("Hello, world!"),
+        "{run:?}"
+    );
+}
+
 #[test]
 fn a_damaged_object_makes_the_real_task_run() {
     let dir = hello_copy("damaged");

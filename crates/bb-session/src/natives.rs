@@ -18,9 +18,13 @@ pub fn natives() -> bb_runqueue::builtin::Native {
     let n = crate::sstate::SETSCENE_FUNCS
         .iter()
         .fold(n, |n, f| n.with(f, crate::sstate::setscene));
-    bb_package::natives::FUNCS
+    let n = bb_package::natives::FUNCS
         .iter()
-        .fold(n, |n, f| n.with(f, package))
+        .fold(n, |n, f| n.with(f, package));
+    // Packaging tasks whose output is shared state write it into their WORKDIR first.
+    crate::sstate::REDIRECTED
+        .iter()
+        .fold(n, |n, (f, _)| n.with(f, crate::sstate::redirected_package))
 }
 
 /// Packaging, rootfs and image functions: bb-package's adapter.

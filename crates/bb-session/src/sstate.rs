@@ -23,6 +23,39 @@ pub const SETSCENE_FUNCS: &[&str] = &[
     "do_populate_lic_setscene",
 ];
 
+/// Packaging tasks whose shared output directory is a variable of bb-package's: when
+/// the task is in SSTATETASKS, bb-package is given the task's `sstate-inputdirs`
+/// (in WORKDIR) as that variable, and the sstate install puts the result in place
+/// with a manifest (openembedded-core's tasks write to WORKDIR themselves).
+pub const REDIRECTED: &[(&str, &str)] = &[
+    ("do_packagedata", "PKGDATA_DIR"),
+    ("do_package_write_deb", "DEPLOY_DIR_DEB"),
+    ("do_package_write_ipk", "DEPLOY_DIR_IPK"),
+    ("do_package_write_rpm", "DEPLOY_DIR_RPM"),
+];
+
+/// A [`REDIRECTED`] packaging function through bb-package's adapter.
+pub fn redirected_package(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
+    let var = REDIRECTED
+        .iter()
+        .find(|(f, _)| *f == ctx.func)
+        .map(|(_, v)| *v);
+    let mut d = ctx.d.clone();
+    if let Some(var) = var
+        && ctx.func == ctx.task
+        && in_sstatetasks(ctx)?
+    {
+        let t = bb_sstate::SstateTask::from_datastore(ctx.d, ctx.task)
+            .map_err(|e| TaskError::msg(e.to_string()))?;
+        if let Some(dir) = t.dirs.first() {
+            d.set_var(var, &dir.input.to_string_lossy());
+        }
+    }
+    bb_package::natives::run(ctx.func, &d, ctx.log)
+        .unwrap_or_else(|| Err(format!("`{}` is not a packaging function", ctx.func)))
+        .map_err(TaskError::msg)
+}
+
 /// The hash check and dependency rules of a build: each recipe's sstate layout and
 /// mirrors, read once from its finalized datastore.
 pub struct SstateHooks {
