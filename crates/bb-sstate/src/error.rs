@@ -58,6 +58,14 @@ pub enum Error {
         /// The member's name.
         member: String,
     },
+    /// A hash equivalence server could not be reached or answered wrongly.
+    #[error("hash equivalence server `{addr}`: {reason}")]
+    HashServer {
+        /// Its address.
+        addr: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// An object could not be fetched from a mirror.
     #[error("fetching `{url}`: {reason}")]
     Mirror {

@@ -15,12 +15,16 @@
 //!   changes nothing and is moved aside (`.corrupt`) for the real task to replace.
 //! - [`clean`] / [`clean_manifest`]: remove exactly what an install installed.
 //! - [`Mirrors`] (SSTATE_MIRRORS), [`locate`]: where an object is.
+//! - [`outhash`]: a task output's hash for hash equivalence; [`hashserv`]: BitBake's
+//!   hash equivalence protocol (framing, a client).
 
 mod archive;
 mod error;
+pub mod hashserv;
 mod install;
 mod mirror;
 mod name;
+mod outhash;
 mod task;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +34,7 @@ pub use error::{Error, Result};
 pub use install::{Installed, clean, clean_manifest, install_dirs, install_object};
 pub use mirror::{Found, Mirrors};
 pub use name::{EXTENSION, object_name};
+pub use outhash::{OuthashOptions, outhash};
 pub use task::{Layout, SstateTask, StateDir, is_sstate_task, real_task};
 
 /// Where the object of `task` with `hash` is: SSTATE_DIR first, then the mirrors.

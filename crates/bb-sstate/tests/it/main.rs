@@ -417,3 +417,70 @@ fn http_mirror_look_up_fetch_and_a_cut_transfer() {
         .unwrap_or(0);
     assert_eq!(left, 0, "no temporary file left");
 }
+
+#[test]
+fn outhash_sees_contents_modes_and_links_not_times_or_places() {
+    let opts = bb_sstate::OuthashOptions {
+        pkgspec: "sstate:libhello:x86_64-linux:1.0:r0:x86_64:14:".to_owned(),
+        task: "do_populate_sysroot".to_owned(),
+        include_root: true,
+        ..Default::default()
+    };
+    let a = fixture("libhello");
+    let b = fixture("libhello");
+    let hash = |f: &Fixture| {
+        let mut sig = Vec::new();
+        let h = bb_sstate::outhash(
+            &bb_sstate::members(&f.task, &f.layout),
+            &opts,
+            Some(&mut sig),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        (h, String::from_utf8_lossy(&sig).into_owned())
+    };
+    let (ha, sig) = hash(&a);
+    // Another directory, other mtimes: the same output.
+    assert_eq!(hash(&b).0, ha);
+    assert!(
+        sig.starts_with("OEOuthashBasic\nSSTATE_PKGSPEC=sstate:libhello:"),
+        "{sig}"
+    );
+    assert!(
+        sig.contains("lrwx           ")
+            && sig.contains("./sysroot-destdir/usr/lib/libhello.so.1 -> libhello.so.1.0"),
+        "{sig}"
+    );
+    assert!(sig.contains("-rwx                    3 "), "{sig}");
+    // A mode, a content, a link target: another output.
+    let lib = b.task.dirs[0].input.join("usr/lib/libhello.so.1.0");
+    fs_err::set_permissions(&lib, std::fs::Permissions::from_mode(0o644))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hb = hash(&b).0;
+    assert_ne!(hb, ha);
+    fs_err::set_permissions(&lib, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(hash(&b).0, ha);
+    write(&lib, "ELF2");
+    fs_err::set_permissions(&lib, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(hash(&b).0, ha);
+    let c = fixture("libhello");
+    let link = c.task.dirs[0].input.join("usr/lib/libhello.so.1");
+    fs_err::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("elsewhere", &link).unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(hash(&c).0, ha);
+    // Owners count only when asked.
+    let with_owners = bb_sstate::OuthashOptions {
+        include_owners: true,
+        ..opts.clone()
+    };
+    let mut sig = Vec::new();
+    bb_sstate::outhash(
+        &bb_sstate::members(&a.task, &a.layout),
+        &with_owners,
+        Some(&mut sig),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sig = String::from_utf8_lossy(&sig);
+    assert!(sig.contains("rwxr-xr-x"), "{sig}");
+}
