@@ -66,6 +66,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "bake",
         &[
+            "bake-hashserv",
             "bb-cooker",
             "bb-data",
             "bb-events",

@@ -529,3 +529,39 @@ fn two_builds_share_one_sstate_dir_at_once() {
         }
     }
 }
+
+#[test]
+fn hash_equivalence_stops_a_whitespace_change_at_libhello() {
+    let dir = hello_copy("hashequiv");
+    append(&dir.join("conf/local.conf"), "\nBB_HASHSERVE = \"auto\"\n");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(ran(&o), strings(ALL_SAYHELLO));
+    assert!(dir.join("cache/hashserv.db").is_file());
+    // Whitespace only: libhello's hashes change and its tasks run again; its
+    // do_populate_sysroot output is the same, so the server gives it the unihash of
+    // the first build, and sayhello's tasks (made of that unihash) are current.
+    append(
+        &dir.join("meta-hello/recipes-hello/libhello/files/hellolib.c"),
+        "\n   \n",
+    );
+    let o = bake(&dir, &["sayhello"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let libhello: Vec<String> = ALL_SAYHELLO
+        .iter()
+        .filter(|t| t.starts_with("libhello"))
+        .map(|s| (*s).to_owned())
+        .collect();
+    assert_eq!(ran(&o), libhello, "{out}");
+    assert!(sayhello_runs(&dir).contains("Hello, world!"));
+    // A real change of libhello's output does reach sayhello.
+    append(
+        &dir.join("meta-hello/recipes-hello/libhello/files/hellolib.c"),
+        "\nint hello_extra(void) { return 42; }\n",
+    );
+    let o = bake(&dir, &["sayhello"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(ran(&o).contains(&"sayhello do_compile".to_owned()), "{out}");
+}

@@ -102,12 +102,15 @@ enum Start {
 /// One build of a task graph: the state of every task and the queues between them.
 pub struct Scheduler<'a> {
     graph: &'a TaskGraph,
-    plans: &'a [TaskPlan],
+    /// Borrowed until hash equivalence changes a unihash (then owned).
+    plans: std::borrow::Cow<'a, [TaskPlan]>,
     recipes: &'a HashMap<String, DataStore>,
     opts: &'a RunOptions,
     events: &'a Sender<BuildEvent>,
     /// For each task, the tasks that depend on it.
     rev: Vec<Vec<usize>>,
+    /// Dependencies before dependants.
+    order: Vec<usize>,
     weight: Vec<(usize, usize)>,
     /// Passed over when reached, and why (up to date, covered by shared state).
     skip: Vec<Option<SkipReason>>,
@@ -176,7 +179,7 @@ impl<'a> Scheduler<'a> {
         let weight = weights(graph, &rev, &order);
         Scheduler {
             graph,
-            plans,
+            plans: std::borrow::Cow::Borrowed(plans),
             recipes,
             opts,
             events,
@@ -184,6 +187,7 @@ impl<'a> Scheduler<'a> {
                 .into_iter()
                 .map(|c| c.then_some(SkipReason::UpToDate))
                 .collect(),
+            order,
             setscene: None,
             weight,
             rev,
@@ -320,7 +324,7 @@ impl<'a> Scheduler<'a> {
                         log: String::new(),
                         message: format!("no datastore for {}", self.graph.tasks[i].fn_name),
                     });
-                    queue.extend(plan.fail(self.graph, self.plans, hooks, i, &done));
+                    queue.extend(plan.fail(self.graph, &self.plans, hooks, i, &done));
                     continue;
                 };
                 started += 1;
@@ -405,7 +409,7 @@ impl<'a> Scheduler<'a> {
                         message,
                     });
                     if !self.cancelled() {
-                        queue.extend(plan.fail(self.graph, self.plans, hooks, i, &done));
+                        queue.extend(plan.fail(self.graph, &self.plans, hooks, i, &done));
                     }
                 }
             }
@@ -417,16 +421,53 @@ impl<'a> Scheduler<'a> {
         self.setscene = Some((plan, hooks));
     }
 
+    /// Hash equivalence after task `i` succeeded: its output reported; when the server
+    /// gives it another unihash (an earlier, equivalent output), the hashes of the
+    /// tasks after it are worked out again, and those not started whose stamp now
+    /// exists are passed over.
+    fn report_unihash(&mut self, i: usize) {
+        let Some((_, hooks)) = &self.setscene else {
+            return;
+        };
+        let hooks: &dyn SetsceneHooks = *hooks;
+        let Some(u) = hooks.report(&crate::setscene::query(self.graph, &self.plans, i)) else {
+            return;
+        };
+        if u == self.plans[i].unihash {
+            return;
+        }
+        let graph = self.graph;
+        let plans = self.plans.to_mut();
+        plans[i].unihash = u;
+        let mut lookup = |f: &str, t: &str, h: &str| hooks.unihash(f, t, h);
+        let changed = crate::hashes::rehash_dependents(
+            graph,
+            plans,
+            &self.rev,
+            &self.order,
+            i,
+            Some(&mut lookup),
+        );
+        for j in changed {
+            if matches!(self.state[j], State::Waiting | State::Ready) {
+                self.skip[j] = self.plans[j].up_to_date.then_some(SkipReason::UpToDate);
+            }
+        }
+    }
+
     /// The job of task `i`'s setscene task (`None`: its recipe was not parsed).
     fn setscene_job(&self, i: usize) -> Option<Job> {
         let t = &self.graph.tasks[i];
         let d = self.recipes.get(&t.fn_name)?;
         let task = format!("{}_setscene", t.task);
+        let log_paths = crate::exec::log_paths(d, &task).ok();
+        let mut d = d.clone();
+        d.set_var("BB_UNIHASH", &self.plans[i].unihash);
         Some(Job {
             index: self.graph.len() + i,
             fn_name: t.fn_name.clone(),
-            log_paths: crate::exec::log_paths(d, &task).ok(),
-            d: d.clone(),
+            log_paths,
+            d,
             pn: self.plans[i].pn.clone(),
             task,
             sysroot_deps: Vec::new(),
@@ -576,15 +617,17 @@ impl<'a> Scheduler<'a> {
             );
             return Start::Instant;
         };
+        let mut d = d.clone();
+        d.set_var("BB_UNIHASH", &plan.unihash);
         Start::Sent(Box::new(Job {
             index: i,
             fn_name: t.fn_name.clone(),
             log_paths,
-            d: d.clone(),
+            d,
             pn: plan.pn.clone(),
             task: t.task.clone(),
             sysroot_deps: if t.task == "do_prepare_recipe_sysroot" {
-                sysroot_deps(self.graph, self.plans, i)
+                sysroot_deps(self.graph, &self.plans, i)
             } else {
                 Vec::new()
             },
@@ -645,6 +688,7 @@ impl<'a> Scheduler<'a> {
                         task: self.task_ref(i),
                         usage,
                     });
+                    self.report_unihash(i);
                     self.release(i);
                 }
                 Err(e) => self.failed(

@@ -38,8 +38,11 @@ pub struct SetsceneQuery<'a> {
     pub pn: &'a str,
     /// The task (`do_populate_sysroot`).
     pub task: &'a str,
-    /// The task's hash (its unihash, once hash equivalence maps it).
+    /// The hash its objects are named by: its unihash (the taskhash unless a hash
+    /// equivalence server maps it to another).
     pub hash: &'a str,
+    /// The task's own hash.
+    pub taskhash: &'a str,
 }
 
 /// What a build's metadata says about shared state: BitBake's BB_HASHCHECK_FUNCTION
@@ -54,6 +57,19 @@ pub trait SetsceneHooks: Sync {
     /// default needs every dependency, as BitBake does without BB_SETSCENE_DEPVALID.
     fn dep_valid(&self, _task: &SetsceneQuery<'_>, _dependees: &[SetsceneQuery<'_>]) -> bool {
         false
+    }
+
+    /// Hash equivalence, after task `task` succeeded: its output hash reported, the
+    /// unihash the server gives its taskhash returned (`None`: no hash equivalence, or
+    /// not a task whose output is reported).
+    fn report(&self, _task: &SetsceneQuery<'_>) -> Option<String> {
+        None
+    }
+
+    /// Hash equivalence: the unihash of `taskhash` of task `task` of `fn_name`, when a
+    /// server knows one.
+    fn unihash(&self, _fn_name: &str, _task: &str, _taskhash: &str) -> Option<String> {
+        None
     }
 }
 
@@ -137,13 +153,15 @@ fn has_variant(graph: &TaskGraph, fn_name: &str, task: &str) -> bool {
     })
 }
 
-fn query<'a>(graph: &'a TaskGraph, plans: &'a [TaskPlan], i: usize) -> SetsceneQuery<'a> {
+/// Task `i` as the hooks see it.
+pub fn query<'a>(graph: &'a TaskGraph, plans: &'a [TaskPlan], i: usize) -> SetsceneQuery<'a> {
     SetsceneQuery {
         index: i,
         fn_name: &graph.tasks[i].fn_name,
         pn: &plans[i].pn,
         task: &graph.tasks[i].task,
-        hash: &plans[i].taskhash,
+        hash: &plans[i].unihash,
+        taskhash: &plans[i].taskhash,
     }
 }
 

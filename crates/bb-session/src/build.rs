@@ -45,6 +45,9 @@ pub struct BuildRequest {
     pub threads: Option<usize>,
     /// `--setscene-only`, `--skip-setscene`, `--no-setscene`.
     pub setscene: bb_runqueue::SetsceneMode,
+    /// The address of the hash equivalence server the caller started for
+    /// `BB_HASHSERVE = "auto"` (any other value of BB_HASHSERVE is an address).
+    pub hashserve: Option<String>,
 }
 
 /// What [`Observer::tasks_ready`] is given just before the first task runs.
@@ -120,7 +123,14 @@ impl Session {
             fns.iter().cloned().zip(infos).collect()
         };
         self.taint(req, &graph, &infos, obs)?;
-        let plans = bb_runqueue::hashes::plan(&graph, &infos)?;
+        let hashserv = crate::sstate::HashServ::from_config(&config, req.hashserve.as_deref())?;
+        let plans = match &hashserv {
+            Some(h) => {
+                let mut lookup = |f: &str, t: &str, hash: &str| h.unihash(f, t, hash);
+                bb_runqueue::hashes::plan_with(&graph, &infos, Some(&mut lookup))?
+            }
+            None => bb_runqueue::hashes::plan(&graph, &infos)?,
+        };
         for (i, p) in plans.iter().enumerate() {
             if p.tainted {
                 let msg = format!("{} is tainted from a forced run", graph.tasks[i]);
@@ -166,7 +176,7 @@ impl Session {
             recipes: &recipes,
         });
         let summary = if bb_runqueue::setscene::has_setscene_tasks(&graph) {
-            let hooks = crate::sstate::SstateHooks::new(&recipes);
+            let hooks = crate::sstate::SstateHooks::new(&recipes, hashserv);
             let sq = bb_runqueue::setscene::plan(&graph, &plans, &hooks, req.setscene);
             // The hash check prints its summary while BitBake's "Initialising tasks..."
             // progress is open (so, without a terminal, on the same line).

@@ -56,22 +56,82 @@ pub fn redirected_package(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         .map_err(TaskError::msg)
 }
 
+/// A hash equivalence server in use (BB_HASHSERVE): one connection, shared.
+pub struct HashServ {
+    client: std::sync::Mutex<bb_sstate::hashserv::Client>,
+    /// SSTATE_HASHEQUIV_METHOD (`oe.sstatesig.OEOuthashBasic`).
+    method: String,
+}
+
+impl HashServ {
+    /// The server BB_HASHSERVE names (`auto`: the one the caller started, at `auto`),
+    /// connected; `None` when BB_HASHSERVE is empty.
+    pub fn from_config(config: &DataStore, auto: Option<&str>) -> crate::Result<Option<HashServ>> {
+        let var = |n: &str| config.get_var(n).ok().flatten().unwrap_or_default();
+        let addr = match var("BB_HASHSERVE").trim() {
+            "" => return Ok(None),
+            "auto" => match auto {
+                Some(a) => a.to_owned(),
+                None => return Err(crate::Error::NoLocalHashServer),
+            },
+            a => a.to_owned(),
+        };
+        let client = bb_sstate::hashserv::Client::connect(&addr)?;
+        let method = match var("SSTATE_HASHEQUIV_METHOD") {
+            m if m.is_empty() => "oe.sstatesig.OEOuthashBasic".to_owned(),
+            m => m,
+        };
+        Ok(Some(HashServ {
+            client: std::sync::Mutex::new(client),
+            method,
+        }))
+    }
+
+    /// The unihash the server maps `taskhash` to, if any.
+    pub fn unihash(&self, _fn: &str, _task: &str, taskhash: &str) -> Option<String> {
+        let mut c = self.client.lock().ok()?;
+        c.get_unihashes(&[(self.method.as_str(), taskhash)])
+            .ok()?
+            .pop()
+            .flatten()
+    }
+}
+
 /// The hash check and dependency rules of a build: each recipe's sstate layout and
-/// mirrors, read once from its finalized datastore.
+/// mirrors, read once from its finalized datastore; with hash equivalence, the
+/// server, and what each sstate task's output is made of.
 pub struct SstateHooks {
     /// Per recipe target: its layout and mirrors (or why it has none).
     layouts: HashMap<String, Result<(bb_sstate::Layout, bb_sstate::Mirrors), String>>,
+    /// Per (recipe target, task) of SSTATETASKS: what its output is.
+    tasks: HashMap<(String, String), bb_sstate::SstateTask>,
+    hashserv: Option<HashServ>,
 }
 
 impl SstateHooks {
     /// Hooks over `recipes` (recipe target -> finalized datastore): the recipes whose
-    /// tasks may be restored.
-    pub fn new(recipes: &HashMap<String, DataStore>) -> SstateHooks {
+    /// tasks may be restored or run; `hashserv`: hash equivalence.
+    pub fn new(recipes: &HashMap<String, DataStore>, hashserv: Option<HashServ>) -> SstateHooks {
         let layouts = recipes
             .iter()
             .map(|(f, d)| (f.clone(), layout_of(d).map_err(|e| e.to_string())))
             .collect();
-        SstateHooks { layouts }
+        let mut tasks = HashMap::new();
+        if hashserv.is_some() {
+            for (f, d) in recipes {
+                let list = d.get_var("SSTATETASKS").ok().flatten().unwrap_or_default();
+                for t in list.split_whitespace() {
+                    if let Ok(st) = bb_sstate::SstateTask::from_datastore(d, t) {
+                        tasks.insert((f.clone(), bb_sstate::real_task(t)), st);
+                    }
+                }
+            }
+        }
+        SstateHooks {
+            layouts,
+            tasks,
+            hashserv,
+        }
     }
 
     fn check_one(&self, q: &SetsceneQuery<'_>) -> SstateFound {
@@ -118,6 +178,35 @@ impl SetsceneHooks for SstateHooks {
     /// openembedded-core's `setscene_depvalid` rules, for the tasks bake's layer has.
     fn dep_valid(&self, task: &SetsceneQuery<'_>, dependees: &[SetsceneQuery<'_>]) -> bool {
         dep_valid(task, dependees)
+    }
+
+    /// The output hash of an sstate task that ran, reported.
+    fn report(&self, q: &SetsceneQuery<'_>) -> Option<String> {
+        let hs = self.hashserv.as_ref()?;
+        let task = self.tasks.get(&(q.fn_name.to_owned(), q.task.to_owned()))?;
+        let Some(Ok((layout, _))) = self.layouts.get(q.fn_name) else {
+            return None;
+        };
+        let opts = bb_sstate::OuthashOptions {
+            include_root: true,
+            pkgspec: layout.pkgspec.clone(),
+            task: q.task.to_owned(),
+            ..Default::default()
+        };
+        let outhash = bb_sstate::outhash(&bb_sstate::members(task, layout), &opts, None).ok()?;
+        let mut c = hs.client.lock().ok()?;
+        c.report(
+            q.taskhash,
+            &hs.method,
+            &outhash,
+            q.hash,
+            &[("PN", q.pn), ("task", q.task)],
+        )
+        .ok()
+    }
+
+    fn unihash(&self, fn_name: &str, task: &str, taskhash: &str) -> Option<String> {
+        self.hashserv.as_ref()?.unihash(fn_name, task, taskhash)
     }
 }
 
@@ -189,6 +278,14 @@ fn task_of(
     Ok((t, layout, mirrors))
 }
 
+/// The hash objects are named by: BB_UNIHASH (set by the run queue), else the task hash.
+fn unihash_of(ctx: &TaskContext<'_>) -> String {
+    match ctx.var("BB_UNIHASH") {
+        Ok(u) if !u.is_empty() => u,
+        _ => ctx.taskhash.to_owned(),
+    }
+}
+
 fn in_sstatetasks(ctx: &TaskContext<'_>) -> Result<bool, TaskError> {
     bb_sstate::is_sstate_task(ctx.d, ctx.task).map_err(|e| TaskError::msg(e.to_string()))
 }
@@ -210,7 +307,7 @@ pub fn task_postfunc(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         return Ok(());
     }
     let (t, layout, _) = task_of(ctx)?;
-    let (path, installed) = bb_sstate::save(&t, &layout, ctx.taskhash, None)
+    let (path, installed) = bb_sstate::save(&t, &layout, &unihash_of(ctx), None)
         .map_err(|e| TaskError::msg(e.to_string()))?;
     let sig_path = std::path::PathBuf::from(format!("{}.siginfo", path.display()));
     if !sig_path.exists()
@@ -238,7 +335,7 @@ fn siginfo(d: &DataStore, task: &str) -> Option<bb_siggen::SigData> {
 /// installed; a damaged or missing object fails the task, and its real task runs.
 pub fn setscene(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
     let (t, layout, mirrors) = task_of(ctx)?;
-    let (found, installed) = bb_sstate::restore(&t, &layout, ctx.taskhash, &mirrors)
+    let (found, installed) = bb_sstate::restore(&t, &layout, &unihash_of(ctx), &mirrors)
         .map_err(|e| TaskError::msg(e.to_string()))?;
     let from = match found {
         bb_sstate::Found::Local(p) => p.display().to_string(),

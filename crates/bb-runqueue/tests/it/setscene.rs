@@ -97,6 +97,7 @@ fn world(tmp: &Path) -> World {
             pn: (*pn).to_owned(),
             basehash: "b".into(),
             taskhash: format!("{pn}-{task}-hash"),
+            unihash: format!("{pn}-{task}-hash"),
             stamp: Some(tmp.join(format!("stamps/{pn}.{task}.{pn}-{task}-hash"))),
             noexec: *task == "do_build",
             up_to_date: false,
