@@ -565,3 +565,60 @@ fn hash_equivalence_stops_a_whitespace_change_at_libhello() {
     assert!(o.status.success(), "{out}");
     assert!(ran(&o).contains(&"sayhello do_compile".to_owned()), "{out}");
 }
+
+#[test]
+fn toaster_records_restored_tasks_as_cached_and_the_rest_as_covered() {
+    let dir = hello_copy("toaster");
+    let db_dir = dir.join("toaster-db");
+    std::fs::create_dir_all(&db_dir).expect("invariant: mkdir");
+    std::fs::write(dir.join(".toaster"), "").expect("invariant: marker");
+    let build = |dir: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_bake"))
+            .arg("sayhello")
+            .current_dir(dir)
+            .env("BAKE_NO_PROGRESS", "1")
+            .env("TOASTER_DIR", &db_dir)
+            .env_remove("BBPATH")
+            .output()
+            .expect("invariant: bake runs")
+    };
+    assert!(build(&dir).status.success());
+    rm_tmp(&dir);
+    let o = build(&dir);
+    assert!(o.status.success(), "{}", text(&o));
+    let db = rusqlite::Connection::open(db_dir.join("toaster.sqlite")).expect("invariant: db");
+    let rows = |build: i64| -> Vec<(String, i64, i64)> {
+        let mut st = db
+            .prepare(
+                "SELECT r.name || ' ' || t.task_name, t.outcome, t.sstate_result FROM orm_task t \
+                 JOIN orm_recipe r ON r.id = t.recipe_id WHERE t.build_id = ?1 \
+                 AND t.task_name IN ('do_compile', 'do_populate_sysroot') ORDER BY 1",
+            )
+            .expect("invariant: query");
+        st.query_map([build], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("invariant: rows")
+            .map(|r| r.expect("invariant: row"))
+            .collect()
+    };
+    // Toaster's values: outcome 0 Succeeded, 1 Covered, 2 Cached; sstate_result
+    // 0 Not Applicable, 1 Miss, 3 Restored.
+    let row = |n: &str, o: i64, s: i64| (n.to_owned(), o, s);
+    assert_eq!(
+        rows(1),
+        vec![
+            row("libhello do_compile", 0, 0),
+            row("libhello do_populate_sysroot", 0, 1),
+            row("sayhello do_compile", 0, 0),
+            row("sayhello do_populate_sysroot", 0, 1),
+        ]
+    );
+    assert_eq!(
+        rows(2),
+        vec![
+            row("libhello do_compile", 1, 0),
+            row("libhello do_populate_sysroot", 2, 3),
+            row("sayhello do_compile", 1, 0),
+            row("sayhello do_populate_sysroot", 2, 3),
+        ]
+    );
+}
