@@ -17,13 +17,20 @@ fn hashserv(c: &mut Criterion) {
         ("unix", format!("unix://{}", sock.display())),
         ("tcp", "127.0.0.1:0".to_owned()),
     ] {
-        let addr = bake_hashserv::Server::bind(&addr, &tmp.path().join(format!("{name}.db")), false, false)
-            .expect("invariant: server binds")
-            .spawn();
+        let addr = bake_hashserv::Server::bind(
+            &addr,
+            &tmp.path().join(format!("{name}.db")),
+            false,
+            false,
+        )
+        .expect("invariant: server binds")
+        .spawn();
         let mut client = Client::connect(&addr).expect("invariant: connects");
         let hashes: Vec<String> = (0..1000).map(|i| format!("{i:064x}")).collect();
         for h in hashes.iter().step_by(2) {
-            client.report(h, M, &format!("{h}o"), h, &[]).expect("invariant: report");
+            client
+                .report(h, M, &format!("{h}o"), h, &[])
+                .expect("invariant: report");
         }
         let queries: Vec<(&str, &str)> = hashes.iter().map(|h| (M, h.as_str())).collect();
         g.bench_function(format!("get-stream 1000 look-ups ({name})"), |b| {
@@ -46,7 +53,10 @@ fn restore(c: &mut Criterion) {
         pkgspec: "sstate:big:x86_64-linux:1.0:r0:x86_64:14:".into(),
         extrapath: String::new(),
         manifests: tmpdir.join("sstate-control"),
-        manfileprefix: tmpdir.join("sstate-control/manifest-x86_64-big").display().to_string(),
+        manfileprefix: tmpdir
+            .join("sstate-control/manifest-x86_64-big")
+            .display()
+            .to_string(),
         pkgarch: "x86_64".into(),
         allow_overlap: Vec::new(),
     };
@@ -62,7 +72,9 @@ fn restore(c: &mut Criterion) {
         lockfiles_shared: Vec::new(),
     };
     for i in 0..500 {
-        let p = task.dirs[0].input.join(format!("usr/include/d{}/f{i}.h", i % 20));
+        let p = task.dirs[0]
+            .input
+            .join(format!("usr/include/d{}/f{i}.h", i % 20));
         fs_err::create_dir_all(p.parent().expect("invariant: parent")).expect("invariant: mkdir");
         bb_util::fs::atomic_write(&p, format!("/* {i} */\n{}\n", "x".repeat(i * 8)).as_bytes())
             .expect("invariant: write");

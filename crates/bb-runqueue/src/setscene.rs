@@ -19,7 +19,7 @@
 //! The scheduler runs the restores first; a setscene task that fails makes its real
 //! task run instead, and the walk is done again from there ([`SetscenePlan::fail`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use bb_events::{SkipReason, SstateFound};
@@ -140,17 +140,29 @@ pub fn setscene_stamp(plan: &TaskPlan, task: &str) -> Option<PathBuf> {
 
 /// Whether the graph has any setscene task (else BitBake says "No setscene tasks").
 pub fn has_setscene_tasks(graph: &TaskGraph) -> bool {
-    graph
-        .tasks
-        .iter()
-        .any(|t| has_variant(graph, &t.fn_name, &t.task))
+    let variants = setscene_variants(graph);
+    graph.tasks.iter().any(|t| {
+        variants
+            .get(t.fn_name.as_str())
+            .is_some_and(|v| v.contains(&t.task.as_str()))
+    })
 }
 
-fn has_variant(graph: &TaskGraph, fn_name: &str, task: &str) -> bool {
-    graph.flags.get(fn_name).is_some_and(|td| {
-        let want = format!("{task}_setscene");
-        td.tasks.contains(&want)
-    })
+/// Per recipe target, the tasks that have a `_setscene` variant (one pass over each
+/// recipe's task list).
+fn setscene_variants(graph: &TaskGraph) -> HashMap<&str, Vec<&str>> {
+    graph
+        .flags
+        .iter()
+        .filter_map(|(f, td)| {
+            let v: Vec<&str> = td
+                .tasks
+                .iter()
+                .filter_map(|t| t.strip_suffix("_setscene"))
+                .collect();
+            (!v.is_empty()).then_some((f.as_str(), v))
+        })
+        .collect()
 }
 
 /// Task `i` as the hooks see it.
@@ -175,8 +187,15 @@ pub fn plan(
     mode: SetsceneMode,
 ) -> SetscenePlan {
     let n = graph.len();
-    let has_setscene: Vec<bool> = (0..n)
-        .map(|i| has_variant(graph, &graph.tasks[i].fn_name, &graph.tasks[i].task))
+    let variants = setscene_variants(graph);
+    let has_setscene: Vec<bool> = graph
+        .tasks
+        .iter()
+        .map(|t| {
+            variants
+                .get(t.fn_name.as_str())
+                .is_some_and(|v| v.contains(&t.task.as_str()))
+        })
         .collect();
     let order = crate::hashes::topo_order(graph);
     // Setscene stamps of earlier builds (not with --no-setscene: everything builds).

@@ -23,6 +23,9 @@ use crate::error::{Error, Result};
 pub const PROTOCOL: &str = "OEHASHEQUIV";
 /// The version sent by the client.
 pub const VERSION: &str = "1.1";
+/// Questions in flight at once in the line modes.
+const STREAM_WINDOW: usize = 64;
+
 /// Messages at least this long are chunked.
 pub const MAX_CHUNK: usize = 32 * 1024;
 
@@ -217,15 +220,19 @@ impl Client {
             }
             self.streaming = true;
         }
-        for (method, taskhash) in queries {
-            write_line(&mut self.writer, &format!("{method} {taskhash}"))?;
-        }
-        self.writer.flush()?;
+        // In windows: a window's questions and answers fit in the sockets' buffers, so
+        // neither side can block writing while the other does.
         let mut out = Vec::with_capacity(queries.len());
-        for _ in queries {
-            let l = read_line(&mut self.reader)?
-                .ok_or_else(|| self.err("connection closed in get-stream"))?;
-            out.push((!l.is_empty()).then_some(l));
+        for window in queries.chunks(STREAM_WINDOW) {
+            for (method, taskhash) in window {
+                write_line(&mut self.writer, &format!("{method} {taskhash}"))?;
+            }
+            self.writer.flush()?;
+            for _ in window {
+                let l = read_line(&mut self.reader)?
+                    .ok_or_else(|| self.err("connection closed in get-stream"))?;
+                out.push((!l.is_empty()).then_some(l));
+            }
         }
         Ok(out)
     }

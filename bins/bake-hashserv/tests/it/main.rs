@@ -134,3 +134,17 @@ fn a_read_only_server_answers_without_recording_over_a_unix_socket() {
         .is_err()
     );
 }
+
+#[test]
+fn many_look_ups_in_one_stream_do_not_block() {
+    // More questions than the sockets' buffers hold answers for at once.
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let sock = tmp.path().join("hs.sock");
+    let addr = server(tmp.path(), &format!("unix://{}", sock.display()), false);
+    let mut c = Client::connect(&addr).unwrap_or_else(|e| panic!("{e}"));
+    let hashes: Vec<String> = (0..20_000).map(|i| format!("{i:064x}")).collect();
+    let q: Vec<(&str, &str)> = hashes.iter().map(|h| (M, h.as_str())).collect();
+    let got = c.get_unihashes(&q).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got.len(), 20_000);
+    assert!(got.iter().all(Option::is_none));
+}
