@@ -94,9 +94,13 @@ pub enum Cover {
     Run,
     /// Restored by its setscene task.
     Restore,
-    /// Current: its stamp (or setscene stamp) is valid; nothing to do.
+    /// A setscene task already current (its stamp or setscene stamp is valid): what
+    /// it covers need not run (BitBake reports it and them as "covered").
     Current,
-    /// Not needed: only restored or current tasks depend on it.
+    /// Not a setscene task, its stamp current, above what the setscene tasks cover
+    /// (BitBake's "existing").
+    Existing,
+    /// Not needed: only restored or current setscene tasks depend on it.
     Covered,
 }
 
@@ -275,11 +279,6 @@ impl SetscenePlan {
     ) {
         let n = graph.len();
         let mut cover = vec![Cover::Covered; n];
-        for i in 0..n {
-            if eff[i] {
-                cover[i] = Cover::Current;
-            }
-        }
         let mut seen = vec![false; n];
         let mut stack: Vec<usize> = graph.targets.clone();
         // Restored tasks whose nearest setscene dependencies are still to be decided.
@@ -290,7 +289,15 @@ impl SetscenePlan {
                     continue;
                 }
                 seen[i] = true;
+                if eff[i] && self.has_setscene[i] {
+                    cover[i] = Cover::Current;
+                    continue;
+                }
                 if eff[i] {
+                    // Current, but not covered by a setscene task: what it needs is
+                    // looked at too (it may be covered, or current on its own).
+                    cover[i] = Cover::Existing;
+                    stack.extend(graph.deps[i].iter().copied());
                     continue;
                 }
                 if self.restorable(i) {
@@ -396,9 +403,9 @@ impl SetscenePlan {
     pub fn skip_reason(&self, i: usize, up_to_date: bool) -> Option<SkipReason> {
         match self.cover[i] {
             Cover::Run => None,
-            Cover::Restore | Cover::Covered => Some(SkipReason::Covered),
-            Cover::Current if up_to_date && !self.setscene_stamp[i] => Some(SkipReason::UpToDate),
-            Cover::Current => Some(SkipReason::Covered),
+            Cover::Restore | Cover::Covered | Cover::Current => Some(SkipReason::Covered),
+            Cover::Existing if up_to_date => Some(SkipReason::UpToDate),
+            Cover::Existing => None,
         }
     }
 

@@ -459,20 +459,9 @@ impl Writer {
             | BuildEvent::LogLine { .. }
             | BuildEvent::SetsceneStarted { .. }
             | BuildEvent::SetsceneFailed { .. } => {}
-            // Toaster's MissedSstate: the tasks whose object was looked for and not found.
-            BuildEvent::SetsceneChecked { checked, .. } => {
-                for (task, hash, found) in checked {
-                    if *found == bb_events::SstateFound::Missed {
-                        let (id, ..) = self.task_row(tx, task)?;
-                        exec_cached(
-                            tx,
-                            "UPDATE orm_task SET sstate_result = ?2, sstate_checksum = ?3 WHERE id = ?1",
-                            params![id, SstateResult::Miss as i64, hash],
-                        )
-                        .map_err(db(format!("task `{}:{}` missed", task.pn, task.task)))?;
-                    }
-                }
-            }
+            // Toaster records missed objects (sstate result Miss) from the metadata's
+            // own MissedSstate event, which bake's layer does not fire.
+            BuildEvent::SetsceneChecked { .. } => {}
             BuildEvent::SetsceneSucceeded { task, .. } => {
                 self.restored.insert(task.index);
             }
