@@ -423,3 +423,6 @@ impl SetscenePlan {
         c
     }
 }
+
+#[cfg(test)]
+mod tests;

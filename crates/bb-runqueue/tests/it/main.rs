@@ -6,7 +6,6 @@
 )]
 
 mod build;
-mod setscene;
 
 use bb_data::DataStore;
 

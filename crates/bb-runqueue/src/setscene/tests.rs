@@ -1,19 +1,20 @@
 //! The setscene phase on a hand-made graph: an app built against a library built with
 //! a native compiler. What is restored, what runs, what is never reached; a failing
-//! setscene task falling back to its real task; the modes; the events.
+//! setscene task falling back to its real task; the modes; the events. (Unit tests:
+//! their native functions must not overlap the integration tests' measured ones.)
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use bb_data::DataStore;
-use bb_runqueue::hashes::TaskPlan;
-use bb_runqueue::setscene::{self, Cover};
-use bb_runqueue::{
+use crate::hashes::TaskPlan;
+use crate::setscene::{self, Cover};
+use crate::{
     BuildEvent, Builtins, RunOptions, SetsceneHooks, SetsceneMode, SetsceneQuery, SkipReason,
     SstateFound, TaskContext, TaskError,
 };
+use bb_data::DataStore;
 use bb_taskgraph::{TaskGraph, TaskId};
 
 /// (recipe, task, dependencies as (recipe, task)); every `do_populate_sysroot` has a
@@ -352,7 +353,7 @@ fn a_failing_setscene_task_runs_its_real_task_instead() {
         cancel: Arc::new(AtomicBool::new(false)),
         targets: vec!["app".into()],
     };
-    let summary = bb_runqueue::run_build_with_setscene(
+    let summary = crate::run_build_with_setscene(
         &w.graph,
         &w.plans,
         &w.recipes,
