@@ -11,7 +11,7 @@
 # are shell tasks that classes (make, autotools, cmake) replace through
 # EXPORT_FUNCTIONS.
 
-inherit logging utility-tasks
+inherit logging utility-tasks sstate
 
 # Packaging: PACKAGE_CLASSES (package_deb, package_ipk, package_rpm) adds
 # do_package, do_packagedata and do_package_write_<format> (see package.bbclass).

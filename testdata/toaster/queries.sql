@@ -3,7 +3,8 @@
 -- (NULL as `NULL`), the build directory replaced by <B> and run-script PIDs by <PID>.
 -- Left out: what depends on the machine or the moment (times, PIDs, git commits, the
 -- number of CPUs),
--- variables set by the oracle's own toaster/buildstats classes, and the execution order
+-- variables set by the oracle's own toaster/buildstats classes (oe-core's toaster.bbclass
+-- also adds a postfunc to do_package, which sstate.bbclass gives flags), and the execution order
 -- of tasks that ran in parallel.
 -- name: build
 SELECT machine, distro, distro_version, outcome, length(build_name) FROM orm_build WHERE id = ?1;
@@ -22,9 +23,9 @@ SELECT t."order", r.name, t.task_name FROM orm_task t JOIN orm_recipe r ON t.rec
 -- name: task dependencies
 SELECT r.name || ':' || a.task_name, s.name || ':' || b.task_name FROM orm_task_dependency d JOIN orm_task a ON d.task_id = a.id JOIN orm_task b ON d.depends_on_id = b.id JOIN orm_recipe r ON a.recipe_id = r.id JOIN orm_recipe s ON b.recipe_id = s.id WHERE a.build_id = ?1 ORDER BY 1, 2;
 -- name: variables
-SELECT v.variable_name, v.variable_value, v.description FROM orm_variable v WHERE v.build_id = ?1 AND v.variable_name NOT IN ('DATE', 'TIME', 'DATETIME', 'BUILDNAME', 'BUILDSTART', 'BB_CMDLINE', 'BBINCLUDED', 'LOGFIFO', 'INHERIT', '_buildstats_system_stats', 'BB_NUMBER_PARSE_THREADS') AND NOT EXISTS (SELECT 1 FROM orm_variablehistory h WHERE h.variable_id = v.id AND (h.file_name LIKE '%/toaster.bbclass' OR h.file_name LIKE '%/buildstats.bbclass')) ORDER BY 1;
+SELECT v.variable_name, v.variable_value, v.description FROM orm_variable v WHERE v.build_id = ?1 AND v.variable_name NOT IN ('DATE', 'TIME', 'DATETIME', 'BUILDNAME', 'BUILDSTART', 'BB_CMDLINE', 'BBINCLUDED', 'LOGFIFO', 'INHERIT', '_buildstats_system_stats', 'BB_NUMBER_PARSE_THREADS', 'do_package') AND NOT EXISTS (SELECT 1 FROM orm_variablehistory h WHERE h.variable_id = v.id AND (h.file_name LIKE '%/toaster.bbclass' OR h.file_name LIKE '%/buildstats.bbclass')) ORDER BY 1;
 -- name: variable history
-SELECT v.variable_name, h.file_name, coalesce(h.line_number, 'NULL'), h.operation FROM orm_variablehistory h JOIN orm_variable v ON h.variable_id = v.id WHERE v.build_id = ?1 AND h.file_name NOT LIKE '%.py' AND v.variable_name NOT IN ('INHERIT') AND NOT EXISTS (SELECT 1 FROM orm_variablehistory g WHERE g.variable_id = v.id AND (g.file_name LIKE '%/toaster.bbclass' OR g.file_name LIKE '%/buildstats.bbclass')) ORDER BY 1, 2, 3, 4;
+SELECT v.variable_name, h.file_name, coalesce(h.line_number, 'NULL'), h.operation FROM orm_variablehistory h JOIN orm_variable v ON h.variable_id = v.id WHERE v.build_id = ?1 AND h.file_name NOT LIKE '%.py' AND v.variable_name NOT IN ('INHERIT', 'do_package') AND NOT EXISTS (SELECT 1 FROM orm_variablehistory g WHERE g.variable_id = v.id AND (g.file_name LIKE '%/toaster.bbclass' OR g.file_name LIKE '%/buildstats.bbclass')) ORDER BY 1, 2, 3, 4;
 -- name: help texts
 SELECT area, key, text FROM orm_helptext WHERE build_id = ?1 ORDER BY key;
 -- name: log messages

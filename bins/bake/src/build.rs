@@ -120,8 +120,20 @@ fn run(
         dump_signatures: cli.dump_signatures.is_some(),
         cancel,
         threads: None,
+        setscene: if cli.setscene_only {
+            bb_session::SetsceneMode::Only
+        } else if cli.skip_setscene {
+            bb_session::SetsceneMode::Skip
+        } else if cli.no_setscene {
+            bb_session::SetsceneMode::Off
+        } else {
+            bb_session::SetsceneMode::Normal
+        },
+        hashserve: None,
     };
     let config = session.expanded_config()?;
+    let mut req = req;
+    req.hashserve = auto_hashserve(&config)?;
     // Recipe targets as knotty names them (`PN-PV`), from the parsed recipes.
     let versions: HashMap<String, String> = session
         .recipes()?
@@ -202,4 +214,30 @@ fn run(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `BB_HASHSERVE = "auto"`: a local hash equivalence server for this build, as BitBake
+/// starts one: on `${TOPDIR}/hashserve.sock` (a TCP port on 127.0.0.1 when that path
+/// is too long for a socket), its database `${PERSISTENT_DIR}/hashserv.db` (else
+/// `${TOPDIR}/cache/hashserv.db`). Serves in a thread until bake exits.
+fn auto_hashserve(config: &bb_data::DataStore) -> anyhow::Result<Option<String>> {
+    let var = |n: &str| config.get_var(n).ok().flatten().unwrap_or_default();
+    if var("BB_HASHSERVE").trim() != "auto" {
+        return Ok(None);
+    }
+    let topdir = std::path::PathBuf::from(var("TOPDIR"));
+    let db_dir = match var("PERSISTENT_DIR") {
+        d if d.is_empty() => topdir.join("cache"),
+        d => std::path::PathBuf::from(d),
+    };
+    fs_err::create_dir_all(&db_dir)?;
+    let sock = topdir.join("hashserve.sock");
+    // sun_path holds 108 bytes with its terminating NUL.
+    let addr = if sock.as_os_str().len() < 100 {
+        format!("unix://{}", sock.display())
+    } else {
+        "127.0.0.1:0".to_owned()
+    };
+    let server = bake_hashserv::Server::bind(&addr, &db_dir.join("hashserv.db"), false, false)?;
+    Ok(Some(server.spawn()))
 }

@@ -67,6 +67,20 @@ pub(crate) struct Cli {
     #[arg(short = 'k', long = "continue")]
     pub(crate) keep_going: bool,
 
+    /// Only run setscene tasks, don't run any real tasks.
+    #[arg(long = "setscene-only", conflicts_with_all = ["skip_setscene", "no_setscene"])]
+    pub(crate) setscene_only: bool,
+
+    /// Skip setscene tasks if they would be executed. Tasks previously restored from
+    /// sstate will be kept, unlike --no-setscene.
+    #[arg(long = "skip-setscene", conflicts_with = "no_setscene")]
+    pub(crate) skip_setscene: bool,
+
+    /// Do not run any setscene tasks. sstate will be ignored and everything needed,
+    /// built.
+    #[arg(long = "no-setscene")]
+    pub(crate) no_setscene: bool,
+
     /// Recipes to act on.
     #[arg(value_name = "RECIPE")]
     pub(crate) targets: Vec<String>,

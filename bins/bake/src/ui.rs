@@ -391,6 +391,9 @@ pub fn print_events(
     let mut running: Vec<(usize, std::time::Instant, String)> = Vec::new();
     let mut done = 0usize;
     let mut total = 0usize;
+    // knotty's "Setscene tasks: N of M": setscene tasks dealt with, of those the graph has.
+    let mut sq_done = 0usize;
+    let mut sq_total = 0usize;
     let mut footer_lines = 0usize;
     let clear = |lines: &mut usize| {
         if *lines > 0 {
@@ -488,9 +491,61 @@ pub fn print_events(
                 failed.push(format!("{}:{}", task.fn_name, task.task));
             }
             Some(BuildEvent::TaskSkipped { reason, .. }) => {
+                sq_done = sq_total;
                 if reason != SkipReason::DependencyFailed {
                     done += 1;
                 }
+            }
+            Some(BuildEvent::SetsceneChecked { current, total, .. }) => {
+                sq_total = total;
+                sq_done = current;
+            }
+            Some(BuildEvent::SetsceneStarted {
+                task,
+                number,
+                total,
+                ..
+            }) => {
+                let sq = format!("{}_setscene", task.task);
+                let label = format!("{} {sq}", name(&task.fn_name));
+                running.push((usize::MAX - task.index, std::time::Instant::now(), label));
+                if !fancy {
+                    out(&format!(
+                        "NOTE: Running setscene task {number} of {total} ({}:{sq})",
+                        task.fn_name
+                    ));
+                    out(&format!(
+                        "NOTE: recipe {}: task {sq}: Started",
+                        name(&task.fn_name)
+                    ));
+                }
+            }
+            Some(BuildEvent::SetsceneSucceeded { task, .. }) => {
+                running.retain(|(i, _, _)| *i != usize::MAX - task.index);
+                sq_done += 1;
+                if !fancy {
+                    out(&format!(
+                        "NOTE: recipe {}: task {}_setscene: Succeeded",
+                        name(&task.fn_name),
+                        task.task
+                    ));
+                }
+            }
+            Some(BuildEvent::SetsceneFailed { task, message, .. }) => {
+                running.retain(|(i, _, _)| *i != usize::MAX - task.index);
+                sq_done += 1;
+                let who = name(&task.fn_name);
+                report_ui(
+                    "WARNING",
+                    &format!("{who} {}_setscene: {message}", task.task),
+                );
+                report_ui(
+                    "WARNING",
+                    &format!(
+                        "Setscene task ({}:{}_setscene) failed with exit code '1' - real task will be run instead",
+                        task.fn_name, task.task
+                    ),
+                );
             }
             Some(BuildEvent::LogLine { task, line }) => {
                 // Warnings from a task reach the console, as bbwarn's do in BitBake.
@@ -510,10 +565,14 @@ pub fn print_events(
             let width = 30;
             let filled = pct * width / 100;
             let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
-            let mut lines = vec![format!(
+            let mut lines = Vec::new();
+            if sq_total > 0 {
+                lines.push(format!("Setscene tasks: {sq_done} of {sq_total}"));
+            }
+            lines.push(format!(
                 "Currently {} running tasks ({done} of {total})  {pct:3}% |{bar}|",
                 running.len()
-            )];
+            ));
             for (n, (_, t0, label)) in running.iter().enumerate() {
                 lines.push(format!("{n}: {label} - {}s", t0.elapsed().as_secs()));
             }

@@ -61,10 +61,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("bb-toaster", &["bb-events", "bb-util"]),
+    ("bake-hashserv", &["bb-sstate"]),
     ("toaster-web", &["bb-events", "bb-toaster", "bb-util"]),
     (
         "bake",
         &[
+            "bake-hashserv",
             "bb-cooker",
             "bb-data",
             "bb-events",
@@ -91,7 +93,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
 const CONFINED: &[(&str, &[&str])] = &[
     ("tokio", &["toaster-web"]),
     ("axum", &["toaster-web"]),
-    ("clap", &["bake", "toaster-manage", "lsupdates"]),
+    (
+        "clap",
+        &["bake", "toaster-manage", "lsupdates", "bake-hashserv"],
+    ),
     ("anyhow", &["bake", "toaster-manage", "lsupdates"]),
 ];
 

@@ -3,7 +3,7 @@
 //! depends on serde only, so a recorder or a UI links none of the build engine.
 //!
 //! Entry points: [`BuildEvent`] (one step of a build), [`TaskRef`], [`Usage`],
-//! [`Outcome`], [`SkipReason`]. Any change to these types bumps [`FORMAT_VERSION`].
+//! [`Outcome`], [`SkipReason`], [`SstateFound`]. Any change to these types bumps [`FORMAT_VERSION`].
 //!
 //! ```
 //! use bb_events::{BuildEvent, Outcome};
@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The version of the serialized form of these types; bumped by any change to them.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A task as events name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +54,20 @@ pub enum SkipReason {
     NoExec,
     /// A task it depends on failed (with `-k`), or the build stopped.
     DependencyFailed,
+    /// Covered by shared state: restored by its setscene task (this build or an
+    /// earlier one), or needed only by tasks that were (BitBake's "covered").
+    Covered,
+}
+
+/// Where the hash check found a setscene task's object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SstateFound {
+    /// In SSTATE_DIR.
+    Local,
+    /// On one of SSTATE_MIRRORS.
+    Mirror,
+    /// Nowhere.
+    Missed,
 }
 
 /// How a build ended.
@@ -118,6 +132,47 @@ pub enum BuildEvent {
         message: String,
         /// The last lines of its log.
         tail: Vec<String>,
+    },
+    /// The setscene phase's hash check (BB_HASHCHECK_FUNCTION): what it looked for and
+    /// found. The counts of oe-core's "Sstate summary" line.
+    SetsceneChecked {
+        /// Each task looked for (the real task: `do_populate_sysroot`), with its hash
+        /// and where its object is.
+        checked: Vec<(TaskRef, String, SstateFound)>,
+        /// Setscene tasks already current (stamps valid): not looked for.
+        current: usize,
+        /// Tasks of the graph with a setscene variant.
+        total: usize,
+    },
+    /// A setscene task starts (`task` names the real task; the setscene task is
+    /// `<task>_setscene`): the `number` of `Running setscene task N of M`.
+    SetsceneStarted {
+        /// The real task.
+        task: TaskRef,
+        /// 1-based.
+        number: usize,
+        /// Tasks of the graph with a setscene variant.
+        total: usize,
+        /// Its log file.
+        log: String,
+    },
+    /// A setscene task succeeded: the real task's output is restored.
+    SetsceneSucceeded {
+        /// The real task.
+        task: TaskRef,
+        /// What it used.
+        usage: Usage,
+    },
+    /// A setscene task failed: the real task will run instead.
+    SetsceneFailed {
+        /// The real task.
+        task: TaskRef,
+        /// What it used.
+        usage: Usage,
+        /// Its log file.
+        log: String,
+        /// Why, in a line.
+        message: String,
     },
     /// A task did not need to run.
     TaskSkipped {

@@ -42,6 +42,8 @@ pub struct TaskContext<'a> {
     pub cwd: Option<&'a Path>,
     /// The build's stamp files (for `do_clean`).
     pub stamps: &'a StampIndex,
+    /// The task's hash (BB_TASKHASH; for a setscene task, its real task's).
+    pub taskhash: &'a str,
 }
 
 impl TaskContext<'_> {
@@ -335,6 +337,7 @@ fn exec_func(
             log,
             cwd: cwd.as_deref(),
             stamps: run.stamps,
+            taskhash: run.taskhash,
         };
         let call = crate::rusage::native_begin();
         let r = run.builtins.run(&mut ctx);

@@ -19,8 +19,12 @@ pub struct TaskPlan {
     pub pn: String,
     /// blake3 of the task's code and everything it reads.
     pub basehash: String,
-    /// The basehash with the dependencies' taskhashes, file checksums and taint.
+    /// The basehash with the dependencies' unihashes, file checksums and taint.
     pub taskhash: String,
+    /// The hash the task is known by: its taskhash, or the unihash a hash
+    /// equivalence server maps it to (an earlier task hash whose output was the same).
+    /// Dependants' taskhashes and shared state objects use it.
+    pub unihash: String,
     /// The stamp the task writes when it succeeds (`None`: `nostamp`).
     pub stamp: Option<PathBuf>,
     /// `noexec`: nothing to run.
@@ -162,6 +166,20 @@ pub fn write_taint(stamp: &str, task: &str) -> Result<()> {
 /// Works out every task's hashes, stamp and whether it is up to date, from the build
 /// information of every recipe target in the graph (no parsing).
 pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec<TaskPlan>> {
+    plan_with(graph, infos, None)
+}
+
+/// Looks up the unihash of a task (`fn`, `do_task`, taskhash): `None` keeps the
+/// taskhash.
+pub type UnihashLookup<'a> = &'a mut dyn FnMut(&str, &str, &str) -> Option<String>;
+
+/// [`plan`] with each task's unihash looked up (hash equivalence), dependencies first,
+/// so that a task's hash is made of its dependencies' unihashes.
+pub fn plan_with(
+    graph: &TaskGraph,
+    infos: &HashMap<String, BuildInfo>,
+    mut unihash: Option<UnihashLookup<'_>>,
+) -> Result<Vec<TaskPlan>> {
     let order = topo_order(graph);
     let mut plans: Vec<Option<TaskPlan>> = vec![None; graph.len()];
     let mut sums: HashMap<&str, Vec<(String, String)>> = HashMap::new();
@@ -192,7 +210,7 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
         let stamp = &info.stamp;
         let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(graph.deps[i].len());
         for &j in &graph.deps[i] {
-            let hash = plans[j].as_ref().map_or("", |p| p.taskhash.as_str());
+            let hash = plans[j].as_ref().map_or("", |p| p.unihash.as_str());
             pairs.push((ids[j].as_str(), hash));
         }
         let files = if t.task == "do_fetch" {
@@ -228,9 +246,14 @@ pub fn plan(graph: &TaskGraph, infos: &HashMap<String, BuildInfo>) -> Result<Vec
         let up_to_date = stamp_path.as_ref().is_some_and(|p| listing.exists(p));
         let sigdata_path = (!stamp.is_empty())
             .then(|| PathBuf::from(format!("{stamp}.{}.sigdata.{taskhash}", t.task)));
+        let unihash = unihash
+            .as_mut()
+            .and_then(|f| f(&t.fn_name, &t.task, &taskhash))
+            .unwrap_or_else(|| taskhash.clone());
         plans[i] = Some(TaskPlan {
             pn,
             basehash,
+            unihash,
             taskhash,
             stamp: stamp_path,
             noexec,
@@ -315,7 +338,7 @@ pub fn sigdata(
         let pairs: Vec<(&str, &str)> = dep_ids
             .iter()
             .map(String::as_str)
-            .zip(graph.deps[i].iter().map(|&j| plans[j].taskhash.as_str()))
+            .zip(graph.deps[i].iter().map(|&j| plans[j].unihash.as_str()))
             .collect();
         data.set_runtime(&pairs, &plans[i].file_checksums, plans[i].taint.as_deref());
         out.push(data);
@@ -378,4 +401,74 @@ pub(crate) fn topo_order_with(graph: &TaskGraph, rev: &[Vec<usize>]) -> Vec<usiz
 /// which reads each stamp directory once.
 pub fn write_stamp(plan: &TaskPlan, task: &str) -> Result<()> {
     crate::StampIndex::new().write(plan, task)
+}
+
+/// Task `changed` got another unihash: the hashes of every task after it are worked
+/// out again (dependencies first), their stamps looked for, their unihashes looked up.
+/// Returns the tasks whose hash changed. `order` is the graph's [`topo_order`],
+/// `rev` its reverse dependencies.
+pub fn rehash_dependents(
+    graph: &TaskGraph,
+    plans: &mut [TaskPlan],
+    rev: &[Vec<usize>],
+    order: &[usize],
+    changed: usize,
+    mut unihash: Option<UnihashLookup<'_>>,
+) -> Vec<usize> {
+    let mut pos = vec![0usize; graph.len()];
+    for (k, &i) in order.iter().enumerate() {
+        pos[i] = k;
+    }
+    let mut below = std::collections::HashSet::new();
+    let mut stack = rev[changed].clone();
+    while let Some(j) = stack.pop() {
+        if below.insert(j) {
+            stack.extend(rev[j].iter().copied());
+        }
+    }
+    let mut todo: Vec<usize> = below.into_iter().collect();
+    todo.sort_by_key(|&j| pos[j]);
+    let mut out = Vec::new();
+    for j in todo {
+        let ids: Vec<String> = graph.deps[j]
+            .iter()
+            .map(|&d| graph.tasks[d].to_string())
+            .collect();
+        let pairs: Vec<(&str, &str)> = ids
+            .iter()
+            .map(String::as_str)
+            .zip(graph.deps[j].iter().map(|&d| plans[d].unihash.as_str()))
+            .collect();
+        let p = &plans[j];
+        let taskhash =
+            bb_siggen::taskhash(&p.basehash, &pairs, &p.file_checksums, p.taint.as_deref());
+        if taskhash == p.taskhash {
+            continue;
+        }
+        let old = p.taskhash.clone();
+        let rename = |path: &Option<PathBuf>| {
+            path.as_ref().map(|path| {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().replace(&old, &taskhash))
+                    .unwrap_or_default();
+                path.with_file_name(name)
+            })
+        };
+        let stamp = rename(&p.stamp);
+        let sigdata_path = rename(&p.sigdata_path);
+        let t = &graph.tasks[j];
+        let u = unihash
+            .as_mut()
+            .and_then(|f| f(&t.fn_name, &t.task, &taskhash))
+            .unwrap_or_else(|| taskhash.clone());
+        let p = &mut plans[j];
+        p.up_to_date = stamp.as_ref().is_some_and(|s| s.exists());
+        p.stamp = stamp;
+        p.sigdata_path = sigdata_path;
+        p.taskhash = taskhash;
+        p.unihash = u;
+        out.push(j);
+    }
+    out
 }

@@ -13,7 +13,9 @@
 //! the worker thread's own (`RUSAGE_THREAD`) for native functions, with the processes
 //! a native function starts itself when no other native call overlaps it.
 //!
-//! Entry points: [`hashes::plan`], [`run_build`] (a [`Scheduler`] run to the end),
+//! Entry points: [`hashes::plan`], [`setscene::plan`] (what shared state covers, through
+//! the [`SetsceneHooks`] the caller gives), [`run_build`] / [`run_build_with_setscene`]
+//! (a [`Scheduler`] run to the end),
 //! [`Builtins`] / [`builtin::Native`] for native task functions (which fail with a
 //! [`TaskError`]), [`StampIndex`] (stamp writes that cost the same in a directory every
 //! recipe shares), [`BuildLock`]. Errors: [`Error`].
@@ -56,15 +58,17 @@ mod lock;
 mod runner;
 mod rusage;
 mod sched;
+pub mod setscene;
 mod stamps;
 
-pub use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
+pub use bb_events::{BuildEvent, Outcome, SkipReason, SstateFound, TaskRef, Usage};
 pub use error::{Error, Result, TaskError};
 pub use exec::{Builtins, TaskContext, TaskFailure, TaskOutcome, TaskRequest, run_task_here};
 pub use lock::BuildLock;
 pub use runner::{runner_main, set_runner_command};
 pub use rusage::{from_rusage, ignore_interrupts};
-pub use sched::{RunOptions, Scheduler, Summary, run_build};
+pub use sched::{RunOptions, Scheduler, Summary, run_build, run_build_with_setscene};
+pub use setscene::{SetsceneHooks, SetsceneMode, SetscenePlan, SetsceneQuery};
 pub use stamps::StampIndex;
 
 /// Writes `bytes` to `path` through a temporary name in the same directory and a

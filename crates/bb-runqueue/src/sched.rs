@@ -25,6 +25,7 @@ use bb_taskgraph::TaskGraph;
 
 use crate::exec::{Builtins, TaskOutcome, TaskRun};
 use crate::hashes::TaskPlan;
+use crate::setscene::{SetsceneHooks, SetscenePlan};
 use crate::stamps::StampIndex;
 use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
 
@@ -101,15 +102,20 @@ enum Start {
 /// One build of a task graph: the state of every task and the queues between them.
 pub struct Scheduler<'a> {
     graph: &'a TaskGraph,
-    plans: &'a [TaskPlan],
+    /// Borrowed until hash equivalence changes a unihash (then owned).
+    plans: std::borrow::Cow<'a, [TaskPlan]>,
     recipes: &'a HashMap<String, DataStore>,
     opts: &'a RunOptions,
     events: &'a Sender<BuildEvent>,
     /// For each task, the tasks that depend on it.
     rev: Vec<Vec<usize>>,
+    /// Dependencies before dependants.
+    order: Vec<usize>,
     weight: Vec<(usize, usize)>,
-    /// Up to date: skipped when reached.
-    current: Vec<bool>,
+    /// Passed over when reached, and why (up to date, covered by shared state).
+    skip: Vec<Option<SkipReason>>,
+    /// The setscene phase, when the graph has setscene tasks and the caller gave hooks.
+    setscene: Option<(SetscenePlan, &'a dyn SetsceneHooks)>,
     state: Vec<State>,
     /// For each task, how many of its dependencies are not done yet.
     waiting: Vec<usize>,
@@ -141,6 +147,23 @@ pub fn run_build(
     Scheduler::new(graph, plans, recipes, opts, events).run(builtins)
 }
 
+/// [`run_build`] with a setscene phase first: the tasks `setscene` restores run as
+/// their `<task>_setscene` tasks before any real task, and what they cover is passed
+/// over (see [`crate::setscene`]).
+pub fn run_build_with_setscene(
+    graph: &TaskGraph,
+    plans: &[TaskPlan],
+    recipes: &HashMap<String, DataStore>,
+    builtins: &(dyn Builtins + Send + Sync),
+    opts: &RunOptions,
+    events: &Sender<BuildEvent>,
+    (setscene, hooks): (SetscenePlan, &dyn SetsceneHooks),
+) -> Summary {
+    Scheduler::new(graph, plans, recipes, opts, events)
+        .with_setscene(setscene, hooks)
+        .run(builtins)
+}
+
 impl<'a> Scheduler<'a> {
     /// A build of `graph` with `plans` (same order), the finalized datastores of the
     /// recipes with tasks to run, publishing on `events`.
@@ -156,11 +179,16 @@ impl<'a> Scheduler<'a> {
         let weight = weights(graph, &rev, &order);
         Scheduler {
             graph,
-            plans,
+            plans: std::borrow::Cow::Borrowed(plans),
             recipes,
             opts,
             events,
-            current: crate::hashes::up_to_date_in(graph, plans, &order),
+            skip: crate::hashes::up_to_date_in(graph, plans, &order)
+                .into_iter()
+                .map(|c| c.then_some(SkipReason::UpToDate))
+                .collect(),
+            order,
+            setscene: None,
             weight,
             rev,
             state: vec![State::Waiting; graph.len()],
@@ -182,6 +210,12 @@ impl<'a> Scheduler<'a> {
         }
     }
 
+    /// Adds the setscene phase `plan` (see [`run_build_with_setscene`]).
+    pub fn with_setscene(mut self, plan: SetscenePlan, hooks: &'a dyn SetsceneHooks) -> Self {
+        self.setscene = Some((plan, hooks));
+        self
+    }
+
     /// Runs the build on `opts.threads` workers, native task functions from
     /// `builtins`; returns the counts of the `BuildFinished` event.
     pub fn run(mut self, builtins: &(dyn Builtins + Send + Sync)) -> Summary {
@@ -190,6 +224,7 @@ impl<'a> Scheduler<'a> {
             targets: self.opts.targets.clone(),
             total,
         });
+        self.send_setscene_checked();
         // Tasks whose stamp is current are skipped when the scheduler reaches them, as
         // BitBake's run queue skips them ("existing"): in priority order, when a
         // worker could take them, so the order of the skips (and Toaster's order
@@ -203,7 +238,7 @@ impl<'a> Scheduler<'a> {
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = channel::<JobResult>();
         let stamps = Arc::clone(&self.stamps);
-        let depdata = crate::depdata::DepTable::new(self.graph, self.plans, self.recipes);
+        let depdata = crate::depdata::DepTable::new(self.graph, &self.plans, self.recipes);
         std::thread::scope(|scope| {
             for _ in 0..self.opts.threads.max(1) {
                 let rx = Arc::clone(&job_rx);
@@ -213,6 +248,7 @@ impl<'a> Scheduler<'a> {
                 scope.spawn(move || worker(&rx, &tx, builtins, &stamps, depdata));
             }
             drop(res_tx);
+            self.run_setscene(&job_tx, &res_rx);
             loop {
                 self.check_cancel();
                 self.start_ready(&job_tx);
@@ -229,6 +265,216 @@ impl<'a> Scheduler<'a> {
             drop(job_tx);
         });
         self.finish_build()
+    }
+
+    /// The hash check's answer as an event (oe-core's "Sstate summary").
+    fn send_setscene_checked(&self) {
+        let Some((plan, _)) = &self.setscene else {
+            return;
+        };
+        let checked = (0..self.graph.len())
+            .filter_map(|i| {
+                plan.found[i].map(|f| (self.task_ref(i), self.plans[i].taskhash.clone(), f))
+            })
+            .collect();
+        self.send(BuildEvent::SetsceneChecked {
+            checked,
+            current: plan.current,
+            total: plan.total,
+        });
+    }
+
+    /// The setscene phase: every task to restore runs as its `<task>_setscene` task on
+    /// the workers; a failure makes the real task run instead (and may make more
+    /// restores needed). Then every task's skip reason is taken from the plan.
+    fn run_setscene(&mut self, jobs: &Sender<Job>, results: &Receiver<JobResult>) {
+        let Some((plan, hooks)) = self.setscene.take() else {
+            return;
+        };
+        let mut plan = plan;
+        let n = self.graph.len();
+        let mut queue: std::collections::VecDeque<usize> = plan.to_restore(self.graph).into();
+        let mut done: HashSet<usize> = HashSet::new();
+        // Setscene tasks that ended (restored or failed), and those running now.
+        let mut ended: HashSet<usize> = HashSet::new();
+        let mut in_flight: HashSet<usize> = HashSet::new();
+        let queued_or_running =
+            |p: usize, queue: &std::collections::VecDeque<usize>, in_flight: &HashSet<usize>| {
+                in_flight.contains(&p) || queue.contains(&p)
+            };
+        let mut running = 0usize;
+        let mut started = 0usize;
+        loop {
+            self.check_cancel();
+            while !self.stop && running < self.opts.threads.max(1) {
+                // The first queued task whose dependants (the restores that need it)
+                // are all dealt with.
+                let ready = queue.iter().position(|&i| {
+                    plan.needed_by[i].iter().all(|p| {
+                        done.contains(p)
+                            || ended.contains(p)
+                            || !queued_or_running(*p, &queue, &in_flight)
+                    })
+                });
+                let Some(i) = ready.and_then(|k| queue.remove(k)) else {
+                    break;
+                };
+                let Some(job) = self.setscene_job(i) else {
+                    self.send(BuildEvent::SetsceneFailed {
+                        task: self.task_ref(i),
+                        usage: Usage::default(),
+                        log: String::new(),
+                        message: format!("no datastore for {}", self.graph.tasks[i].fn_name),
+                    });
+                    queue.extend(plan.fail(self.graph, &self.plans, hooks, i, &done));
+                    continue;
+                };
+                started += 1;
+                if self.opts.dry_run {
+                    // -n: reported as restored, nothing runs, no stamp.
+                    self.send(BuildEvent::SetsceneStarted {
+                        task: self.task_ref(i),
+                        number: started,
+                        total: plan.total,
+                        log: String::new(),
+                    });
+                    self.send(BuildEvent::SetsceneSucceeded {
+                        task: self.task_ref(i),
+                        usage: Usage::default(),
+                    });
+                    done.insert(i);
+                    ended.insert(i);
+                    continue;
+                }
+                self.send(BuildEvent::SetsceneStarted {
+                    task: self.task_ref(i),
+                    number: started,
+                    total: plan.total,
+                    log: job
+                        .log_paths
+                        .as_ref()
+                        .map(|(p, _)| p.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                });
+                if jobs.send(job).is_err() {
+                    self.stop = true;
+                    break;
+                }
+                in_flight.insert(i);
+                running += 1;
+            }
+            if running == 0 {
+                break;
+            }
+            let (k, outcome) = match results.recv_timeout(std::time::Duration::from_millis(200)) {
+                Ok(r) => r,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            running -= 1;
+            let i = k - n;
+            in_flight.remove(&i);
+            ended.insert(i);
+            for line in outcome.messages {
+                self.send(BuildEvent::LogLine {
+                    task: self.task_ref(i),
+                    line,
+                });
+            }
+            let task = &self.graph.tasks[i].task;
+            let stamp = crate::setscene::setscene_stamp(&self.plans[i], task);
+            let written = match (&outcome.result, stamp) {
+                (Ok(()), Some(path)) if !self.cancelled() => {
+                    let mut p = self.plans[i].clone();
+                    p.stamp = Some(path);
+                    self.stamps
+                        .write(&p, &format!("{task}_setscene"))
+                        .map_err(|e| e.to_string())
+                }
+                (Ok(()), None) if !self.cancelled() => Ok(()),
+                (Ok(()), _) => Err("interrupted".to_owned()),
+                (Err(f), _) => Err(f.message.clone()),
+            };
+            match written {
+                Ok(()) => {
+                    done.insert(i);
+                    self.send(BuildEvent::SetsceneSucceeded {
+                        task: self.task_ref(i),
+                        usage: outcome.usage,
+                    });
+                }
+                Err(message) => {
+                    self.send(BuildEvent::SetsceneFailed {
+                        task: self.task_ref(i),
+                        usage: outcome.usage,
+                        log: outcome.log,
+                        message,
+                    });
+                    if !self.cancelled() {
+                        queue.extend(plan.fail(self.graph, &self.plans, hooks, i, &done));
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            let up = self.skip[i] == Some(SkipReason::UpToDate);
+            self.skip[i] = plan.skip_reason(i, up);
+        }
+        self.setscene = Some((plan, hooks));
+    }
+
+    /// Hash equivalence after task `i` succeeded: its output reported; when the server
+    /// gives it another unihash (an earlier, equivalent output), the hashes of the
+    /// tasks after it are worked out again, and those not started whose stamp now
+    /// exists are passed over.
+    fn report_unihash(&mut self, i: usize) {
+        let Some((_, hooks)) = &self.setscene else {
+            return;
+        };
+        let hooks: &dyn SetsceneHooks = *hooks;
+        let Some(u) = hooks.report(&crate::setscene::query(self.graph, &self.plans, i)) else {
+            return;
+        };
+        if u == self.plans[i].unihash {
+            return;
+        }
+        let graph = self.graph;
+        let plans = self.plans.to_mut();
+        plans[i].unihash = u;
+        let mut lookup = |f: &str, t: &str, h: &str| hooks.unihash(f, t, h);
+        let changed = crate::hashes::rehash_dependents(
+            graph,
+            plans,
+            &self.rev,
+            &self.order,
+            i,
+            Some(&mut lookup),
+        );
+        for j in changed {
+            if matches!(self.state[j], State::Waiting | State::Ready) {
+                self.skip[j] = self.plans[j].up_to_date.then_some(SkipReason::UpToDate);
+            }
+        }
+    }
+
+    /// The job of task `i`'s setscene task (`None`: its recipe was not parsed).
+    fn setscene_job(&self, i: usize) -> Option<Job> {
+        let t = &self.graph.tasks[i];
+        let d = self.recipes.get(&t.fn_name)?;
+        let task = format!("{}_setscene", t.task);
+        let log_paths = crate::exec::log_paths(d, &task).ok();
+        let mut d = d.clone();
+        d.set_var("BB_UNIHASH", &self.plans[i].unihash);
+        Some(Job {
+            index: self.graph.len() + i,
+            fn_name: t.fn_name.clone(),
+            log_paths,
+            d,
+            pn: self.plans[i].pn.clone(),
+            task,
+            sysroot_deps: Vec::new(),
+            taskhash: self.plans[i].taskhash.clone(),
+        })
     }
 
     fn send(&self, e: BuildEvent) {
@@ -292,9 +538,18 @@ impl<'a> Scheduler<'a> {
         let plan = &self.plans[i];
         // Done without running: a current stamp (BitBake's "existing" skip) or a
         // noexec task (started, then skipped; counted as attempted).
-        if self.current[i] {
+        if let Some(reason) = self.skip[i].clone() {
             self.summary.skipped += 1;
-            self.skipped(i, SkipReason::UpToDate);
+            self.skipped(i, reason);
+            return Start::Instant;
+        }
+        // --setscene-only: no real task runs; it and what waits for it are not run.
+        if self
+            .setscene
+            .as_ref()
+            .is_some_and(|(p, _)| p.setscene_only())
+        {
+            self.state[i] = State::Waiting;
             return Start::Instant;
         }
         if plan.noexec {
@@ -364,15 +619,17 @@ impl<'a> Scheduler<'a> {
             );
             return Start::Instant;
         };
+        let mut d = d.clone();
+        d.set_var("BB_UNIHASH", &plan.unihash);
         Start::Sent(Box::new(Job {
             index: i,
             fn_name: t.fn_name.clone(),
             log_paths,
-            d: d.clone(),
+            d,
             pn: plan.pn.clone(),
             task: t.task.clone(),
             sysroot_deps: if t.task == "do_prepare_recipe_sysroot" {
-                sysroot_deps(self.graph, self.plans, i)
+                sysroot_deps(self.graph, &self.plans, i)
             } else {
                 Vec::new()
             },
@@ -433,6 +690,7 @@ impl<'a> Scheduler<'a> {
                         task: self.task_ref(i),
                         usage,
                     });
+                    self.report_unihash(i);
                     self.release(i);
                 }
                 Err(e) => self.failed(

@@ -43,6 +43,11 @@ pub struct BuildRequest {
     pub cancel: Arc<AtomicBool>,
     /// Worker threads; `None` reads BB_NUMBER_THREADS (else the number of CPUs).
     pub threads: Option<usize>,
+    /// `--setscene-only`, `--skip-setscene`, `--no-setscene`.
+    pub setscene: bb_runqueue::SetsceneMode,
+    /// The address of the hash equivalence server the caller started for
+    /// `BB_HASHSERVE = "auto"` (any other value of BB_HASHSERVE is an address).
+    pub hashserve: Option<String>,
 }
 
 /// What [`Observer::tasks_ready`] is given just before the first task runs.
@@ -125,7 +130,14 @@ impl Session {
             fns.iter().cloned().zip(infos).collect()
         };
         self.taint(req, &graph, &infos, obs)?;
-        let plans = bb_runqueue::hashes::plan(&graph, &infos)?;
+        let hashserv = crate::sstate::HashServ::from_config(&config, req.hashserve.as_deref())?;
+        let plans = match &hashserv {
+            Some(h) => {
+                let mut lookup = |f: &str, t: &str, hash: &str| h.unihash(f, t, hash);
+                bb_runqueue::hashes::plan_with(&graph, &infos, Some(&mut lookup))?
+            }
+            None => bb_runqueue::hashes::plan(&graph, &infos)?,
+        };
         for (i, p) in plans.iter().enumerate() {
             if p.tainted {
                 let msg = format!("{} is tainted from a forced run", graph.tasks[i]);
@@ -170,10 +182,36 @@ impl Session {
             plans: &plans,
             recipes: &recipes,
         });
-        obs.status("Initialising tasks...done.");
-        obs.status("NOTE: No setscene tasks");
-        obs.status("NOTE: Executing Tasks");
-        let summary = bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, events);
+        let summary = if bb_runqueue::setscene::has_setscene_tasks(&graph) {
+            let hooks = crate::sstate::SstateHooks::new(&recipes, hashserv);
+            let sq = bb_runqueue::setscene::plan(&graph, &plans, &hooks, req.setscene);
+            // The hash check prints its summary while BitBake's "Initialising tasks..."
+            // progress is open (so, without a terminal, on the same line).
+            if matches!(
+                req.setscene,
+                bb_runqueue::SetsceneMode::Normal | bb_runqueue::SetsceneMode::Only
+            ) {
+                obs.status(&format!("Initialising tasks...{}", sstate_summary(&sq)));
+                obs.status("done.");
+            } else {
+                obs.status("Initialising tasks...done.");
+            }
+            obs.status("NOTE: Executing Tasks");
+            bb_runqueue::run_build_with_setscene(
+                &graph,
+                &plans,
+                &recipes,
+                &natives,
+                &run_opts,
+                events,
+                (sq, &hooks),
+            )
+        } else {
+            obs.status("Initialising tasks...done.");
+            obs.status("NOTE: No setscene tasks");
+            obs.status("NOTE: Executing Tasks");
+            bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, events)
+        };
         Ok(BuildReport {
             summary: Some(summary),
             sigdata_written: 0,
@@ -257,6 +295,26 @@ impl Session {
         }
         Ok(recipes)
     }
+}
+
+/// openembedded-core's line after the hash check: `Sstate summary: Wanted N Local N
+/// Mirrors N Missed N Current N (x% match, y% complete)` (percentages truncated, as
+/// Python's `%d` does).
+fn sstate_summary(sq: &bb_runqueue::SetscenePlan) -> String {
+    let (wanted, local, mirrors, missed) = sq.counts();
+    let found = local + mirrors;
+    let current = sq.current;
+    let complete = if current > 0 {
+        ((found + current) * 100)
+            .checked_div(wanted + current)
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let matched = (found * 100).checked_div(wanted).unwrap_or(0);
+    format!(
+        "Sstate summary: Wanted {wanted} Local {local} Mirrors {mirrors} Missed {missed} Current {current} ({matched}% match, {complete}% complete)"
+    )
 }
 
 /// `-S`: every task's signature data, written where its plan says.

@@ -50,6 +50,12 @@ pub enum Error {
     /// An I/O error (the message names the path).
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// Shared state: the hash equivalence server (BB_HASHSERVE).
+    #[error(transparent)]
+    Sstate(#[from] bb_sstate::Error),
+    /// BB_HASHSERVE = "auto" without a local server.
+    #[error("BB_HASHSERVE = \"auto\" needs a local hash equivalence server, and none was started")]
+    NoLocalHashServer,
     /// [`crate::Session::parse`] was not called before an operation that needs recipes.
     #[error("the recipes are not parsed yet: call Session::parse first")]
     NotParsed,

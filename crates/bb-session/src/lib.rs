@@ -40,9 +40,11 @@ mod error;
 pub mod natives;
 mod pytask;
 mod session;
+pub mod sstate;
 pub mod worker;
 
 pub use bb_cooker::providers::Level;
+pub use bb_runqueue::SetsceneMode;
 pub use build::{BuildReport, BuildRequest, TasksReady};
 pub use error::{Error, Result};
 pub use session::{Observer, Quiet, Session};

@@ -1,6 +1,6 @@
 //! The native implementations of the default layer's Python task functions
 //! (`meta/README.md`): the run queue's own (sysroot, utility tasks) plus fetch, unpack
-//! and patch through bb-fetch, fed with the recipe's expanded variables; packaging, rootfs
+//! and patch through bb-fetch, shared state through bb-sstate (`sstate.rs`), fed with the recipe's expanded variables; packaging, rootfs
 //! and images through bb-package's adapter.
 
 use bb_fetch::{FetchConfig, Fetched, Mirror, SrcUri};
@@ -11,10 +11,20 @@ pub fn natives() -> bb_runqueue::builtin::Native {
     let n = bb_runqueue::builtin::Native::new()
         .with("do_fetch", fetch)
         .with("do_unpack", unpack)
-        .with("do_patch", patch);
-    bb_package::natives::FUNCS
+        .with("do_patch", patch)
+        .with("sstate_clean_all", crate::sstate::clean_all)
+        .with("sstate_task_prefunc", crate::sstate::task_prefunc)
+        .with("sstate_task_postfunc", crate::sstate::task_postfunc);
+    let n = crate::sstate::SETSCENE_FUNCS
         .iter()
-        .fold(n, |n, f| n.with(f, package))
+        .fold(n, |n, f| n.with(f, crate::sstate::setscene));
+    let n = bb_package::natives::FUNCS
+        .iter()
+        .fold(n, |n, f| n.with(f, package));
+    // Packaging tasks whose output is shared state write it into their WORKDIR first.
+    crate::sstate::REDIRECTED
+        .iter()
+        .fold(n, |n, (f, _)| n.with(f, crate::sstate::redirected_package))
 }
 
 /// Packaging, rootfs and image functions: bb-package's adapter.

@@ -117,12 +117,13 @@ fn native(d: &mut DataStore, args: &[String]) -> Result<String, String> {
     let [func, cwd] = args else {
         return Err("native: expected FUNC CWD".to_owned());
     };
-    let (pn, task, deps, log) = with_current(|c| {
+    let (pn, task, deps, log, taskhash) = with_current(|c| {
         (
             c.pn.clone(),
             c.task.clone(),
             c.sysroot_deps.clone(),
             c.log.clone(),
+            c.taskhash.clone(),
         )
     })?;
     let mut log = fs_err::OpenOptions::new()
@@ -143,6 +144,7 @@ fn native(d: &mut DataStore, args: &[String]) -> Result<String, String> {
         log: &mut log,
         cwd: cwd.as_deref(),
         stamps: &stamps,
+        taskhash: &taskhash,
     };
     let natives = NATIVES
         .lock()

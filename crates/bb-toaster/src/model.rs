@@ -96,7 +96,7 @@ impl TaskOutcome {
 /// `Task.sstate_result`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum SstateResult {
-    /// 0 Not Applicable (bake has no sstate yet: every task records this)
+    /// 0 Not Applicable (a task without shared state)
     NotApplicable = 0,
     /// 1 File not in cache
     Miss = 1,

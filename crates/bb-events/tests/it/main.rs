@@ -1,7 +1,7 @@
 //! Integration tests of bb-events: every event survives a JSON round trip, and the
 //! serialized form is pinned (a change here must bump `FORMAT_VERSION`).
 
-use bb_events::{BuildEvent, Outcome, SkipReason, TaskRef, Usage};
+use bb_events::{BuildEvent, Outcome, SkipReason, SstateFound, TaskRef, Usage};
 
 #[test]
 fn events_are_plain_serde_values() {
@@ -34,7 +34,7 @@ fn events_are_plain_serde_values() {
             },
         },
         BuildEvent::TaskSkipped {
-            task,
+            task: task.clone(),
             reason: SkipReason::UpToDate,
         },
         BuildEvent::BuildFinished {
@@ -53,5 +53,53 @@ fn events_are_plain_serde_values() {
         serde_json::to_string(&events[4]).expect("serializes"),
         r#"{"BuildFinished":{"outcome":"Succeeded","ran":1,"skipped":3,"failed":0,"not_run":0}}"#
     );
-    assert_eq!(bb_events::FORMAT_VERSION, 1);
+    assert_eq!(bb_events::FORMAT_VERSION, 2);
+}
+
+#[test]
+fn setscene_events_are_pinned() {
+    let task = TaskRef {
+        index: 1,
+        pn: "demo".into(),
+        fn_name: "/l/demo_1.0.bb".into(),
+        task: "do_populate_sysroot".into(),
+    };
+    let events = vec![
+        BuildEvent::SetsceneChecked {
+            checked: vec![(task.clone(), "ab12".into(), SstateFound::Local)],
+            current: 0,
+            total: 1,
+        },
+        BuildEvent::SetsceneStarted {
+            task: task.clone(),
+            number: 1,
+            total: 1,
+            log: "/t/log".into(),
+        },
+        BuildEvent::SetsceneSucceeded {
+            task: task.clone(),
+            usage: Usage::default(),
+        },
+        BuildEvent::SetsceneFailed {
+            task: task.clone(),
+            usage: Usage::default(),
+            log: "/t/log".into(),
+            message: "corrupt".into(),
+        },
+        BuildEvent::TaskSkipped {
+            task,
+            reason: SkipReason::Covered,
+        },
+    ];
+    let json = serde_json::to_string(&events).expect("serializes");
+    let back: Vec<BuildEvent> = serde_json::from_str(&json).expect("deserializes");
+    assert_eq!(back, events);
+    assert_eq!(
+        serde_json::to_string(&events[0]).expect("serializes"),
+        r#"{"SetsceneChecked":{"checked":[[{"index":1,"pn":"demo","fn_name":"/l/demo_1.0.bb","task":"do_populate_sysroot"},"ab12","Local"]],"current":0,"total":1}}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&events[4]).expect("serializes"),
+        r#"{"TaskSkipped":{"task":{"index":1,"pn":"demo","fn_name":"/l/demo_1.0.bb","task":"do_populate_sysroot"},"reason":"Covered"}}"#
+    );
 }

@@ -74,6 +74,7 @@ fn a_new_stamp_replaces_the_task_s_old_stamps_but_not_taints_or_sigdata() {
         pn: "demo".into(),
         basehash: "b".into(),
         taskhash: "new".into(),
+        unihash: "new".into(),
         stamp: Some(std::path::PathBuf::from(format!(
             "{}.do_compile.new",
             base.display()

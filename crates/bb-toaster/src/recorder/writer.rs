@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::rows::{BuildStart, DepTree, VariableRow};
 use super::{Msg, layer_id, layer_version, now, unidentified_layer};
 use crate::error::{Result, db};
-use crate::model::{BuildOutcome, LogLevel, ScriptType, TaskOutcome};
+use crate::model::{BuildOutcome, LogLevel, ScriptType, SstateResult, TaskOutcome};
 
 mod packages;
 
@@ -86,6 +86,8 @@ pub(super) struct Writer {
     order: i64,
     errors: usize,
     failed_tasks: usize,
+    /// Tasks (by graph index) whose setscene task succeeded this build.
+    restored: std::collections::HashSet<usize>,
     finished: bool,
 }
 
@@ -104,6 +106,7 @@ impl Writer {
             order: 0,
             errors: 0,
             failed_tasks: 0,
+            restored: std::collections::HashSet::new(),
             finished: false,
         }
     }
@@ -471,7 +474,16 @@ impl Writer {
     fn record(&mut self, tx: &Connection, ev: &BuildEvent, at: SystemTime) -> Result<()> {
         let at_s = crate::model::timestamp(at);
         match ev {
-            BuildEvent::BuildStarted { .. } | BuildEvent::LogLine { .. } => {}
+            BuildEvent::BuildStarted { .. }
+            | BuildEvent::LogLine { .. }
+            | BuildEvent::SetsceneStarted { .. }
+            | BuildEvent::SetsceneFailed { .. } => {}
+            // Toaster records missed objects (sstate result Miss) from the metadata's
+            // own MissedSstate event, which bake's layer does not fire.
+            BuildEvent::SetsceneChecked { .. } => {}
+            BuildEvent::SetsceneSucceeded { task, .. } => {
+                self.restored.insert(task.index);
+            }
             BuildEvent::TaskStarted {
                 task, log, noexec, ..
             } => {
@@ -548,6 +560,23 @@ impl Writer {
                             params![id, TaskOutcome::Empty as i64, ScriptType::NotApplicable as i64],
                         )
                         .map_err(db(format!("task `{}:{}` skipped", task.pn, task.task)))?;
+                    }
+                    // Covered by shared state; restored by its own setscene task this
+                    // build: Cached, with the sstate result.
+                    SkipReason::Covered => {
+                        let (id, _, hash) = self.task_row(tx, task)?;
+                        self.order += 1;
+                        let (outcome, sstate) = if self.restored.contains(&task.index) {
+                            (TaskOutcome::Cached, SstateResult::Restored)
+                        } else {
+                            (TaskOutcome::Covered, SstateResult::NotApplicable)
+                        };
+                        exec_cached(
+                            tx,
+                            "UPDATE orm_task SET \"order\" = ?2, outcome = ?3, task_executed = 0, script_type = ?4, sstate_checksum = ?5, sstate_result = CASE WHEN ?6 = 0 THEN sstate_result ELSE ?6 END WHERE id = ?1",
+                            params![id, self.order, outcome as i64, ScriptType::NotApplicable as i64, hash, sstate as i64],
+                        )
+                        .map_err(db(format!("task `{}:{}` covered", task.pn, task.task)))?;
                     }
                     SkipReason::DependencyFailed => {}
                 }
