@@ -255,8 +255,8 @@ fn run_funcs(
 }
 
 /// The `NOTE:`, `WARNING:` and `ERROR:` lines of a task log (what `bbnote`, `bbwarn`
-/// and `bberror` write), at most 100.
-pub(crate) fn log_messages(path: &Path) -> Vec<String> {
+/// and `bberror` write), at most 100: what a failed task's report shows.
+pub fn log_messages(path: &Path) -> Vec<String> {
     let text = fs_err::read(path)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
@@ -269,8 +269,8 @@ pub(crate) fn log_messages(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The last `n` lines of a file.
-pub(crate) fn tail_lines(path: &Path, n: usize) -> Vec<String> {
+/// The last `n` lines of a file (a failed task's log, as knotty shows it).
+pub fn tail_lines(path: &Path, n: usize) -> Vec<String> {
     let text = fs_err::read(path)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();

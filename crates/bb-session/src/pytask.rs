@@ -18,6 +18,7 @@ use std::sync::Mutex;
 
 use bb_data::DataStore;
 use bb_runqueue::builtin::Native;
+use bb_runqueue::exec::{log_messages, tail_lines};
 use bb_runqueue::{StampIndex, TaskContext, TaskFailure, TaskOutcome, TaskRequest};
 
 /// What the services need to know of the task under way in this child.
@@ -315,30 +316,4 @@ fn run_in(
         } => format!("Error running {task}:\n{traceback}{kind}: {message}"),
         bb_data::python::PyFailure::Data(e) => e.to_string(),
     })
-}
-
-/// The `NOTE:`, `WARNING:` and `ERROR:` lines of a task log, at most 100.
-fn log_messages(path: &std::path::Path) -> Vec<String> {
-    let text = fs_err::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    text.lines()
-        .filter(|l| {
-            l.starts_with("NOTE: ") || l.starts_with("WARNING: ") || l.starts_with("ERROR: ")
-        })
-        .take(100)
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The last `n` lines of a file.
-fn tail_lines(path: &std::path::Path, n: usize) -> Vec<String> {
-    let text = fs_err::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
 }
