@@ -11,8 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-#[path = "support/http.rs"]
-mod http;
+use bb_util::test_http as http;
 #[path = "support/tree.rs"]
 mod tree;
 
@@ -386,7 +385,8 @@ fn another_build_directory_restores_through_a_file_mirror() {
 fn another_build_directory_restores_over_http() {
     let a = hello_copy("http-a");
     assert!(bake(&a, &["sayhello"]).status.success());
-    let server = http::Server::start(&a.join("sstate-cache"), false);
+    let server = http::Server::start(&a.join("sstate-cache"), false)
+        .expect("invariant: a loopback server starts");
     let b = hello_copy("http-b");
     append(
         &b.join("conf/local.conf"),

@@ -21,6 +21,8 @@ pub mod fs;
 pub mod path;
 pub mod repr;
 pub mod target;
+#[cfg(feature = "test-http")]
+pub mod test_http;
 pub mod version;
 
 pub use boolean::{InvalidBoolean, to_boolean};

@@ -1,7 +1,7 @@
 //! bb-sstate on real files: save, clean, restore, corrupt and truncated objects,
 //! overlapping files, mirrors, concurrent writers.
 
-mod http;
+use bb_util::test_http as http;
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
@@ -365,7 +365,8 @@ fn http_mirror_look_up_fetch_and_a_cut_transfer() {
     let f = fixture("libhello");
     let hash = "9a".repeat(32);
     bb_sstate::save(&f.task, &f.layout, &hash, Some(b"sig")).unwrap_or_else(|e| panic!("{e}"));
-    let server = http::Server::start(&f.layout.sstate_dir, false);
+    let server = http::Server::start(&f.layout.sstate_dir, false)
+        .expect("invariant: a loopback server starts");
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let other = layout(tmp.path(), "libhello");
     let task = task_for(&other, "libhello");
@@ -401,7 +402,8 @@ fn http_mirror_look_up_fetch_and_a_cut_transfer() {
     assert!(PathBuf::from(format!("{}.siginfo", local.display())).is_file());
 
     // A transfer cut half-way leaves no object (and the restore fails).
-    let cut = http::Server::start(&f.layout.sstate_dir, true);
+    let cut = http::Server::start(&f.layout.sstate_dir, true)
+        .expect("invariant: a loopback server starts");
     let tmp2 = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let third = layout(tmp2.path(), "libhello");
     let mirrors = Mirrors::parse(&format!("file://.* {}/PATH", cut.url), false);

@@ -1,5 +1,5 @@
-//! A loopback HTTP/1.1 server for the tests (started by the test, on 127.0.0.1 and a
-//! port the OS picks): `GET` and `HEAD` of the files under a directory, 404 for the
+//! A loopback HTTP/1.1 server for tests (feature `test-http`; started by the test, on
+//! 127.0.0.1 and a port the OS picks): `GET` and `HEAD` of the files under a directory, 404 for the
 //! rest, one connection at a time, `Connection: close`. `cut` makes it announce the
 //! whole length of a file and send half of it (a connection cut mid-transfer).
 
@@ -10,20 +10,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A running server; it stops when dropped.
-pub(crate) struct Server {
+pub struct Server {
     /// `http://127.0.0.1:PORT`.
-    pub(crate) url: String,
+    pub url: String,
     /// Requests answered so far.
-    pub(crate) requests: Arc<AtomicUsize>,
+    pub requests: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     addr: std::net::SocketAddr,
 }
 
 impl Server {
-    /// Serves the files under `root`.
-    pub(crate) fn start(root: &Path, cut: bool) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("invariant: loopback binds");
-        let addr = listener.local_addr().expect("invariant: bound address");
+    /// Serves the files under `root` (with `cut`, every GET body stops halfway).
+    pub fn start(root: &Path, cut: bool) -> std::io::Result<Server> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicUsize::new(0));
         let (root, stop2, req2) = (root.to_path_buf(), Arc::clone(&stop), Arc::clone(&requests));
@@ -38,12 +38,12 @@ impl Server {
                 }
             }
         });
-        Server {
+        Ok(Server {
             url: format!("http://{addr}"),
             requests,
             stop,
             addr,
-        }
+        })
     }
 }
 
@@ -79,7 +79,7 @@ fn serve(conn: TcpStream, root: &Path, cut: bool) -> std::io::Result<()> {
         )?;
         return Ok(());
     }
-    let body = std::fs::read(&path)?;
+    let body = fs_read(&path)?;
     write!(
         out,
         "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
@@ -90,4 +90,9 @@ fn serve(conn: TcpStream, root: &Path, cut: bool) -> std::io::Result<()> {
         out.write_all(&body[..n])?;
     }
     out.flush()
+}
+
+fn fs_read(path: &Path) -> std::io::Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
