@@ -50,7 +50,7 @@ fn data_err(e: bb_data::Error) -> PyErr {
 /// another call of the same object is under way raises `RuntimeError`).
 #[pyclass(frozen, module = "bb.data_smart", name = "DataSmart")]
 pub struct DataSmart {
-    inner: Mutex<Option<DataStore>>,
+    inner: Mutex<Slot>,
     /// Values stored from Python that are not strings (an int, a dict, an object),
     /// by variable (`VAR`) or flag (`VAR\0FLAG`): read back as the same object, as
     /// BitBake's datastore does, while the datastore keeps their `str()`. Any other
@@ -58,21 +58,27 @@ pub struct DataSmart {
     objects: Mutex<std::collections::HashMap<String, Py<PyAny>>>,
 }
 
-/// The datastore of a [`DataSmart`] for the duration of one method.
-pub struct Guard<'a>(MutexGuard<'a, Option<DataStore>>);
+/// The datastore of a [`DataSmart`], and whether it is still there (after
+/// [`DataSmart::take`] the slot holds an empty datastore nobody may use).
+struct Slot {
+    d: DataStore,
+    present: bool,
+}
+
+/// The datastore of a [`DataSmart`] for the duration of one method (only made over a
+/// present one, see [`DataSmart::store`]).
+pub struct Guard<'a>(MutexGuard<'a, Slot>);
 
 impl std::ops::Deref for Guard<'_> {
     type Target = DataStore;
     fn deref(&self) -> &DataStore {
-        // invariant: a Guard is only made over `Some` (see DataSmart::store).
-        self.0.as_ref().expect("guard over a present datastore")
+        &self.0.d
     }
 }
 
 impl std::ops::DerefMut for Guard<'_> {
     fn deref_mut(&mut self) -> &mut DataStore {
-        // invariant: a Guard is only made over `Some` (see DataSmart::store).
-        self.0.as_mut().expect("guard over a present datastore")
+        &mut self.0.d
     }
 }
 
@@ -80,7 +86,7 @@ impl DataSmart {
     /// Wraps `d` (moved in; take it back with [`DataSmart::take`]).
     pub fn new(d: DataStore) -> DataSmart {
         DataSmart {
-            inner: Mutex::new(Some(d)),
+            inner: Mutex::new(Slot { d, present: true }),
             objects: Mutex::new(std::collections::HashMap::new()),
         }
     }
@@ -128,10 +134,11 @@ impl DataSmart {
 
     /// Takes the datastore back out, leaving the object empty.
     pub fn take(&self) -> Option<DataStore> {
-        match self.inner.lock() {
-            Ok(mut g) => g.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        }
+        let mut g = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::mem::replace(&mut g.present, false).then(|| std::mem::take(&mut g.d))
     }
 
     /// The datastore, for the duration of one call.
@@ -145,7 +152,7 @@ impl DataSmart {
                 ));
             }
         };
-        if g.is_none() {
+        if !g.present {
             return Err(PyRuntimeError::new_err(
                 "this datastore is no longer available",
             ));
@@ -153,8 +160,17 @@ impl DataSmart {
         Ok(Guard(g))
     }
 
-    fn store_mut(&self) -> PyResult<Guard<'_>> {
-        self.store()
+    /// Runs write `op` on the datastore with the calling Python frame as its origin
+    /// (the variable history's file and line), under one lock.
+    fn write(
+        &self,
+        py: Python<'_>,
+        op: impl FnOnce(&mut DataStore, Option<&Origin>),
+    ) -> PyResult<()> {
+        let mut d = self.store()?;
+        let origin = caller(py, &d);
+        op(&mut d, origin.as_ref());
+        Ok(())
     }
 }
 
@@ -272,8 +288,8 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?;
-        let origin = caller(py, &*self.store()?);
-        let mut d = self.store_mut()?;
+        let mut d = self.store()?;
+        let origin = caller(py, &d);
         self.keep_object(var, Some(value));
         match v {
             None => d.set_var_none(var, origin.as_ref()),
@@ -301,10 +317,8 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
-        let origin = caller(py, &*self.store()?);
         self.forget(var, false);
-        self.store_mut()?.append_var(var, &v, origin.as_ref());
-        Ok(())
+        self.write(py, |d, origin| d.append_var(var, &v, origin))
     }
 
     /// `d.prependVar(var, value)`.
@@ -317,10 +331,8 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
-        let origin = caller(py, &*self.store()?);
         self.forget(var, false);
-        self.store_mut()?.prepend_var(var, &v, origin.as_ref());
-        Ok(())
+        self.write(py, |d, origin| d.prepend_var(var, &v, origin))
     }
 
     /// `d.delVar(var)`.
@@ -331,10 +343,8 @@ impl DataSmart {
         var: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, &*self.store()?);
         self.forget(var, true);
-        self.store_mut()?.del_var(var, origin.as_ref());
-        Ok(())
+        self.write(py, |d, origin| d.del_var(var, origin))
     }
 
     /// `d.renameVar(key, newkey)`.
@@ -346,7 +356,6 @@ impl DataSmart {
         newkey: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, &*self.store()?);
         let moved = self
             .objects
             .lock()
@@ -356,8 +365,7 @@ impl DataSmart {
         if let Some(o) = moved {
             self.keep_object(newkey, Some(o.bind(py)));
         }
-        self.store_mut()?.rename_var(key, newkey, origin.as_ref());
-        Ok(())
+        self.write(py, |d, origin| d.rename_var(key, newkey, origin))
     }
 
     /// `d.getVarFlag(var, flag, expand=True, noweakdefault=False, retparser=False)`.
@@ -396,11 +404,10 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_else(|| "None".to_owned());
-        let origin = caller(py, &*self.store()?);
         self.keep_object(&format!("{var}\0{flag}"), Some(value));
-        self.store_mut()?
-            .set_var_flag_with(var, flag, &v, "set", None, origin.as_ref());
-        Ok(())
+        self.write(py, |d, origin| {
+            d.set_var_flag_with(var, flag, &v, "set", None, origin)
+        })
     }
 
     /// `d.appendVarFlag(var, flag, value)`.
@@ -414,11 +421,8 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
-        let origin = caller(py, &*self.store()?);
         self.keep_object(&format!("{var}\0{flag}"), None);
-        self.store_mut()?
-            .append_var_flag(var, flag, &v, origin.as_ref());
-        Ok(())
+        self.write(py, |d, origin| d.append_var_flag(var, flag, &v, origin))
     }
 
     /// `d.prependVarFlag(var, flag, value)`.
@@ -432,11 +436,8 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = value_text(value)?.unwrap_or_default();
-        let origin = caller(py, &*self.store()?);
         self.keep_object(&format!("{var}\0{flag}"), None);
-        self.store_mut()?
-            .prepend_var_flag(var, flag, &v, origin.as_ref());
-        Ok(())
+        self.write(py, |d, origin| d.prepend_var_flag(var, flag, &v, origin))
     }
 
     /// `d.delVarFlag(var, flag)`.
@@ -448,10 +449,8 @@ impl DataSmart {
         flag: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, &*self.store()?);
         self.keep_object(&format!("{var}\0{flag}"), None);
-        self.store_mut()?.del_var_flag(var, flag, origin.as_ref());
-        Ok(())
+        self.write(py, |d, origin| d.del_var_flag(var, flag, origin))
     }
 
     /// `d.getVarFlags(var, expand=False, internalflags=False)`: a dict, or `None` when
@@ -498,14 +497,14 @@ impl DataSmart {
         flags: &Bound<'_, PyDict>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, &*self.store()?);
         let mut items = Vec::new();
         for (k, v) in flags.iter() {
             let k: String = k.extract()?;
             let v = value_text(&v)?.unwrap_or_else(|| "None".to_owned());
             items.push((k, v));
         }
-        let mut d = self.store_mut()?;
+        let mut d = self.store()?;
+        let origin = caller(py, &d);
         for (k, v) in items {
             if k == "_content" {
                 d.set_var_with(
@@ -533,8 +532,8 @@ impl DataSmart {
         var: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let origin = caller(py, &*self.store()?);
-        let mut d = self.store_mut()?;
+        let mut d = self.store()?;
+        let origin = caller(py, &d);
         for (k, _) in d.get_var_flags(var) {
             d.del_var_flag(var, &k, origin.as_ref());
         }
@@ -589,7 +588,7 @@ impl DataSmart {
     /// `d.setVarFilter(var, filter)`.
     #[pyo3(name = "setVarFilter")]
     fn set_var_filter(&self, var: &str, filter: Option<&str>) -> PyResult<()> {
-        self.store_mut()?.set_var_filter(var, filter);
+        self.store()?.set_var_filter(var, filter);
         Ok(())
     }
 
@@ -645,7 +644,7 @@ impl DataSmart {
     #[pyo3(name = "expandVarref", signature = (var, parsing = false))]
     fn expand_varref(&self, var: &str, parsing: bool) -> PyResult<()> {
         let _ = parsing;
-        let mut d = self.store_mut()?;
+        let mut d = self.store()?;
         if let Some(v) = d.get_var_opts(var, true, false).map_err(data_err)? {
             d.set_var(var, &v);
         }
@@ -666,13 +665,13 @@ impl DataSmart {
             s.map(|s| s.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default()
         };
-        bb_data::add_task(&mut *self.store_mut()?, task, &words(before), &words(after));
+        bb_data::add_task(&mut *self.store()?, task, &words(before), &words(after));
         Ok(())
     }
 
     /// `bb.build.deltask(task, d)`.
     fn _deltask(&self, task: &str) -> PyResult<()> {
-        bb_data::del_task(&mut *self.store_mut()?, task);
+        bb_data::del_task(&mut *self.store()?, task);
         Ok(())
     }
 }
