@@ -39,7 +39,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use bb_pyexpr::{Context, EvalError};
+use bb_pyexpr::EvalError;
 
 /// The CPython half, embedded so that the example runs from any directory.
 const PY_SCRIPT: &str = include_str!("../../../testdata/bb-pyexpr/diff_cpython.py");
@@ -48,64 +48,13 @@ const PY_SCRIPT: &str = include_str!("../../../testdata/bb-pyexpr/diff_cpython.p
 /// times a case out itself after 3 s; this catches work that ignores signals).
 const STALL: Duration = Duration::from_secs(20);
 
+#[path = "../tests/support/diff_table.rs"]
+mod diff_table;
+
+use diff_table::{Vars, digest, escape, unescape};
+
 /// Errors of this example are plain messages.
 type Res<T> = Result<T, String>;
-
-/// The datastore of the fuzz target `pyexpr`; `expand` returns its input.
-struct Vars;
-
-impl Context for Vars {
-    fn get_var(&self, name: &str, _expand: bool) -> Result<Option<String>, EvalError> {
-        Ok(match name {
-            "PN" => Some("foo".to_owned()),
-            "DISTRO_FEATURES" => Some("systemd x11 pam".to_owned()),
-            "BB_GLOBAL_PYMODULES" => Some("os sys time".to_owned()),
-            "EMPTY" => Some(String::new()),
-            _ => None,
-        })
-    }
-    fn get_var_flag(&self, _: &str, _: &str, _: bool) -> Result<Option<String>, EvalError> {
-        Ok(None)
-    }
-    fn expand(&self, text: &str) -> Result<String, EvalError> {
-        Ok(text.to_owned())
-    }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\0' => out.push_str("\\0"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut cs = s.chars();
-    while let Some(c) = cs.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match cs.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some(o) => out.push(o),
-            None => out.push('\\'),
-        }
-    }
-    out
-}
 
 /// One side's outcome: kind (`ok`, `exc`, `syntax`, `needs`, `data`, `panic`, `resource`)
 /// and text.
@@ -264,17 +213,6 @@ fn read_cases(paths: &[(bool, PathBuf)]) -> Res<Vec<String>> {
 
 /// Results longer than this (in bytes) are emitted as a [`digest`].
 const DIGEST_OVER: usize = 1000;
-
-/// `CHARS:HASH`: the length in characters and the 64-bit FNV-1a hash of the UTF-8 bytes, in
-/// hex (the regression test computes the same).
-fn digest(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{}:{h:016x}", text.chars().count())
-}
 
 /// Whether two texts are permutations of each other's characters.
 fn same_chars(a: &str, b: &str) -> bool {

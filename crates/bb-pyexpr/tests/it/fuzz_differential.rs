@@ -4,60 +4,10 @@
 
 use std::fmt::Write as _;
 
-use bb_pyexpr::{Context, EvalError};
+use crate::diff_table::{Vars, digest, unescape};
+use bb_pyexpr::EvalError;
 
 use crate::differential::testdata;
-
-/// The datastore of the fuzz target `pyexpr` and of `pyexpr-diff`; `expand` returns its input.
-struct Vars;
-
-impl Context for Vars {
-    fn get_var(&self, name: &str, _expand: bool) -> Result<Option<String>, EvalError> {
-        Ok(match name {
-            "PN" => Some("foo".to_owned()),
-            "DISTRO_FEATURES" => Some("systemd x11 pam".to_owned()),
-            "BB_GLOBAL_PYMODULES" => Some("os sys time".to_owned()),
-            "EMPTY" => Some(String::new()),
-            _ => None,
-        })
-    }
-    fn get_var_flag(&self, _: &str, _: &str, _: bool) -> Result<Option<String>, EvalError> {
-        Ok(None)
-    }
-    fn expand(&self, text: &str) -> Result<String, EvalError> {
-        Ok(text.to_owned())
-    }
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut cs = s.chars();
-    while let Some(c) = cs.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match cs.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some(o) => out.push(o),
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-/// `CHARS:FNV1A64` of a long result, as `pyexpr-diff` writes it.
-fn digest(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{}:{h:016x}", text.chars().count())
-}
 
 #[test]
 fn fuzz_finds_match_cpython() {

@@ -3,6 +3,9 @@
 //! bodies), API behaviour and properties.
 
 mod api;
+#[path = "../support/diff_table.rs"]
+#[expect(dead_code, reason = "`escape` is for the example, which writes the table")]
+mod diff_table;
 mod differential;
 mod events;
 mod functions;
