@@ -4,7 +4,10 @@
 
 mod api;
 #[path = "../support/diff_table.rs"]
-#[expect(dead_code, reason = "`escape` is for the example, which writes the table")]
+#[expect(
+    dead_code,
+    reason = "`escape` is for the example, which writes the table"
+)]
 mod diff_table;
 mod differential;
 mod events;
