@@ -190,14 +190,44 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
         ) {
             continue;
         }
+        // The argument that is the value written: a string or None natively; any other
+        // object makes the whole function CPython's.
+        let value_arg = match method.as_str() {
+            "setVar" | "appendVar" | "prependVar" => Some(1),
+            "setVarFlag" | "appendVarFlag" | "prependVarFlag" => Some(2),
+            _ => None,
+        };
         let mut vals = Vec::with_capacity(args.len());
-        for a in args {
-            vals.push(eval_arg(d, a)?);
+        let mut none_value = false;
+        for (i, a) in args.iter().enumerate() {
+            if Some(i) == value_arg {
+                match d.eval_python_stored(a)? {
+                    Some(v) => vals.push(v),
+                    None if method == "setVar" => {
+                        none_value = true;
+                        vals.push(String::new());
+                    }
+                    None if method == "setVarFlag" => vals.push("None".to_owned()),
+                    None => {
+                        return Err(Error::NeedsPython {
+                            var: String::new(),
+                            expr: a.clone(),
+                            reason: format!("d.{method}() with a `None` value"),
+                        });
+                    }
+                }
+            } else {
+                vals.push(eval_arg(d, a)?);
+            }
         }
         let v = |i: usize| vals.get(i).cloned().unwrap_or_default();
         let call = match method.as_str() {
             "SkipRecipe" => return Err(Error::SkipRecipe(v(0))),
             "bb.fatal" => return Err(Error::Fatal(v(0))),
+            "setVar" if none_value => {
+                d.set_var_none(&v(0), origin);
+                continue;
+            }
             "setVar" => Call::SetVar(v(0), v(1)),
             "appendVar" => Call::AppendVar(v(0), v(1)),
             "prependVar" => Call::PrependVar(v(0), v(1)),

@@ -117,6 +117,19 @@ fn compiled(code: &str) -> Result<bb_pyexpr::Expr, bb_pyexpr::EvalError> {
     r
 }
 
+/// A read of a value that Python code stored as an object: only Python can give the
+/// object back.
+fn stored_object(name: &str, flag: Option<&str>, t: &crate::TypedValue) -> bb_pyexpr::EvalError {
+    let what = match flag {
+        Some(f) => format!("{name}[{f}]"),
+        None => name.to_owned(),
+    };
+    bb_pyexpr::EvalError::NeedsPython {
+        expr: String::new(),
+        reason: format!("{what} holds a `{}` object stored by Python code", t.kind()),
+    }
+}
+
 /// The read-only view of a datastore that inline Python evaluates against.
 pub(crate) struct Ctx<'a> {
     d: &'a DataStore,
@@ -137,6 +150,9 @@ impl<'a> Ctx<'a> {
 
 impl bb_pyexpr::Context for Ctx<'_> {
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
+        if let Some(t) = self.d.typed_var(name) {
+            return Err(stored_object(name, None, t));
+        }
         self.pass(self.d.get_var_opts(name, expand, false))
     }
 
@@ -146,6 +162,9 @@ impl bb_pyexpr::Context for Ctx<'_> {
         flag: &str,
         expand: bool,
     ) -> Result<Option<String>, bb_pyexpr::EvalError> {
+        if let Some(t) = self.d.typed_flag(name, flag) {
+            return Err(stored_object(name, Some(flag), t));
+        }
         self.pass(self.d.get_var_flag(name, flag, expand))
     }
 
@@ -159,6 +178,14 @@ impl bb_pyexpr::Context for Ctx<'_> {
         name: &str,
     ) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
         self.d.note_wide_read();
+        if self.d.has_typed_flags(name) {
+            return Err(bb_pyexpr::EvalError::NeedsPython {
+                expr: String::new(),
+                reason: format!(
+                    "d.getVarFlags({name:?}): a flag holds an object stored by Python code"
+                ),
+            });
+        }
         Ok(self.d.py_var_flags(name))
     }
 
@@ -383,6 +410,21 @@ impl DataStore {
                 kind,
             }),
         }
+    }
+
+    /// Evaluates Python expression `code` natively as the value of a datastore write
+    /// (`Some(text)` for a `str`, `None` for Python's `None`). Anything else, a value
+    /// that is not a string included, is [`Error::NeedsPython`]: the caller hands the
+    /// whole function to CPython, which keeps such values as objects.
+    pub(crate) fn eval_python_stored(&self, code: &str) -> Result<Option<String>> {
+        let ctx = Ctx { d: self };
+        compiled(code.trim())
+            .and_then(|e| e.eval_stored(&ctx))
+            .map_err(|e| Error::NeedsPython {
+                var: String::new(),
+                expr: code.to_owned(),
+                reason: e.to_string(),
+            })
     }
 
     fn eval_python(&self, code: &str, varname: Option<&str>) -> Result<String, Option<Raised>> {

@@ -20,6 +20,7 @@ pub mod python;
 mod refs;
 mod store;
 mod tasks;
+mod typed;
 
 pub use anon::run_python_function;
 pub use error::{Error, Result};
@@ -32,3 +33,4 @@ pub use history::{HistoryEvent, IncludeTree, Origin};
 pub use refs::ExpandRefs;
 pub use store::{DataStore, OpKind, SetOpts};
 pub use tasks::{TASK_FLAGS, TaskDeps};
+pub use typed::TypedValue;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::history::{HistoryEvent, IncludeTree, Origin};
+use crate::typed::TypedValue;
 
 /// The persistent maps of a datastore: imbl's HAMT with a fast non-cryptographic hash
 /// (variable names come from metadata files, not from an adversary).
@@ -60,6 +61,11 @@ pub(crate) struct Var {
     pub(crate) removes: Vec<QueuedOp>,
     /// Set to Python's `None` (listed by `keys()`, but without a value).
     pub(crate) none: bool,
+    /// The object Python code stored as the value, when it was not a string; current
+    /// only while `value` is still its text (see [`DataStore::typed_var`]).
+    pub(crate) typed: Option<TypedValue>,
+    /// The same for flags.
+    pub(crate) typed_flags: Vec<(String, TypedValue)>,
 }
 
 impl Var {
@@ -687,6 +693,7 @@ impl DataStore {
         let v = self.var_mut(name);
         v.value = Some(value.to_owned());
         v.none = false;
+        v.typed = None;
         self.record(name, opts.op, None, detail, opts.origin);
     }
 
@@ -695,6 +702,7 @@ impl DataStore {
         let v = self.var_mut(name);
         v.value = None;
         v.none = true;
+        v.typed = None;
         self.record(name, "set", None, "None", origin);
     }
 
@@ -758,6 +766,7 @@ impl DataStore {
         }
         self.record(name, op, Some(flag), detail.unwrap_or(value), origin);
         let v = self.var_mut(name);
+        v.typed_flags.retain(|(k, _)| k != flag);
         match v.flags.iter_mut().find(|(k, _)| k == flag) {
             Some(slot) => slot.1 = value.to_owned(),
             None => v.flags.push((flag.to_owned(), value.to_owned())),
@@ -828,6 +837,7 @@ impl DataStore {
         let v = self.var_mut(name);
         v.flags.retain(|(k, _)| k != flag);
         v.weak_flags.retain(|(k, _)| k != flag);
+        v.typed_flags.retain(|(k, _)| k != flag);
     }
 
     /// `d.delVar` / `unset NAME`: drops value, flags, queued operations and variant links.
@@ -903,6 +913,9 @@ impl DataStore {
                 },
             );
             found = true;
+            if let Some(t) = self.typed_var(key).cloned() {
+                self.var_mut(newkey).typed = Some(t);
+            }
         }
         if let Some(src) = self.var(key).cloned() {
             for kind in [OpKind::Append, OpKind::Prepend, OpKind::Remove] {
@@ -940,6 +953,60 @@ impl DataStore {
         }
         self.record(key, "rename (to)", None, newkey, origin);
         self.del_var(key, None);
+    }
+
+    /// `d.setVar(name, object)` for an object that is not a string: stores its text
+    /// (as [`DataStore::set_var_with`] with `opts`) and keeps the object beside it. A
+    /// name with an `:append`/`:prepend`/`:remove` keyword stores only the text.
+    pub fn set_var_typed(&mut self, name: &str, value: TypedValue, opts: SetOpts<'_>) {
+        self.set_var_with(name, value.text(), opts);
+        if split_keyword(name).is_none() {
+            self.var_mut(name).typed = Some(value);
+        }
+    }
+
+    /// `d.setVarFlag(name, flag, object)` for an object that is not a string.
+    pub fn set_var_flag_typed(
+        &mut self,
+        name: &str,
+        flag: &str,
+        value: TypedValue,
+        origin: Option<&Origin>,
+    ) {
+        self.set_var_flag_with(name, flag, value.text(), "set", None, origin);
+        self.var_mut(name)
+            .typed_flags
+            .push((flag.to_owned(), value));
+    }
+
+    /// The object Python code stored as `name`'s value, while that is still what a read
+    /// gives: the value was not written since, and no queued `:append`/`:prepend`/
+    /// `:remove` or conditional variant changes it.
+    pub fn typed_var(&self, name: &str) -> Option<&TypedValue> {
+        let v = self.var(name)?;
+        let t = v.typed.as_ref()?;
+        let plain = v.appends.is_empty()
+            && v.prepends.is_empty()
+            && v.removes.is_empty()
+            && !self.overridedata.contains_key(name);
+        (plain && v.value.as_deref() == Some(t.text())).then_some(t)
+    }
+
+    /// The object Python code stored as flag `flag` of `name`, while the flag still holds
+    /// its text.
+    pub fn typed_flag(&self, name: &str, flag: &str) -> Option<&TypedValue> {
+        let v = self.var(name)?;
+        let (_, t) = v.typed_flags.iter().find(|(k, _)| k == flag)?;
+        (v.flag(flag) == Some(t.text())).then_some(t)
+    }
+
+    /// Whether any flag of `name` holds an object stored by Python code.
+    pub fn has_typed_flags(&self, name: &str) -> bool {
+        self.var(name).is_some_and(|v| {
+            v.typed_flags
+                .iter()
+                .any(|(k, t)| v.flag(k) == Some(t.text()))
+        })
     }
 
     // ---------------------------------------------------------------- reads

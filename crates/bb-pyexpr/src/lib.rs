@@ -363,6 +363,18 @@ impl Expr {
             .and_then(|v| value::py_str(&v))
             .map_err(|e| e.with_expr(&self.text))
     }
+
+    /// Evaluates the expression as the value of a datastore write: its text when the
+    /// result is a `str`, `None` for Python's `None`. Any other value needs Python: the
+    /// datastore keeps such an object as it is, which only CPython's datastore can.
+    pub fn eval_stored(&self, ctx: &dyn Context) -> Result<Option<String>> {
+        let _guard = stack::Guard::new();
+        let interp = eval::Interp::new(ctx);
+        interp
+            .eval(&self.root, None)
+            .and_then(|v| mutate::store_text(&v, "a datastore write"))
+            .map_err(|e| e.with_expr(&self.text))
+    }
 }
 
 /// Compiles and evaluates an expression in one step.

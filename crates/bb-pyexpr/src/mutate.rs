@@ -185,13 +185,12 @@ pub(crate) fn delitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<()>
     }
 }
 
-/// The text a datastore write stores: `str()` of a scalar, `None` for Python `None`.
-/// Containers need Python (BitBake would store the object itself).
+/// The text a datastore write stores: a string, or `None` for Python `None`. Any other
+/// value needs Python, where the datastore keeps the object itself as BitBake does.
 pub(crate) fn store_text(v: &Value, what: &str) -> Result<Option<String>> {
     match v {
         Value::None => Ok(None),
         Value::Str(s) => Ok(Some(s.to_string())),
-        Value::Int(_) | Value::Bool(_) | Value::Float(_) => crate::value::py_str(v).map(Some),
         other => Err(EvalError::needs(format!(
             "{what} with a `{}` value",
             other.type_name()

@@ -5,10 +5,11 @@
 //! reads and writes go to that very storage, never to a copy. After the call the object
 //! is empty and any use of it raises `RuntimeError`. It never reads files itself.
 
+use std::any::Any;
 use std::cell::RefCell;
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
-use bb_data::{DataStore, Origin, SetOpts};
+use bb_data::{DataStore, Origin, SetOpts, TypedValue};
 use pyo3::exceptions::{PyException, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -51,11 +52,6 @@ fn data_err(e: bb_data::Error) -> PyErr {
 #[pyclass(frozen, module = "bb.data_smart", name = "DataSmart")]
 pub struct DataSmart {
     inner: Mutex<Slot>,
-    /// Values stored from Python that are not strings (an int, a dict, an object),
-    /// by variable (`VAR`) or flag (`VAR\0FLAG`): read back as the same object, as
-    /// BitBake's datastore does, while the datastore keeps their `str()`. Any other
-    /// write of the variable or flag through this object forgets the entry.
-    objects: Mutex<std::collections::HashMap<String, Py<PyAny>>>,
 }
 
 /// The datastore of a [`DataSmart`], and whether it is still there (after
@@ -87,48 +83,6 @@ impl DataSmart {
     pub fn new(d: DataStore) -> DataSmart {
         DataSmart {
             inner: Mutex::new(Slot { d, present: true }),
-            objects: Mutex::new(std::collections::HashMap::new()),
-        }
-    }
-
-    /// The object stored for `key` from Python, if any.
-    fn object<'py>(&self, py: Python<'py>, key: &str) -> Option<Bound<'py, PyAny>> {
-        self.objects
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(key)
-            .map(|o| o.bind(py).clone())
-    }
-
-    /// Remembers `value` for `key` when it is not a string (nor `None`, nor a list of
-    /// strings of an internal `__` variable); forgets `key` otherwise.
-    fn keep_object(&self, key: &str, value: Option<&Bound<'_, PyAny>>) {
-        let mut objects = self
-            .objects
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match value {
-            Some(v)
-                if !v.is_none() && !v.is_instance_of::<PyString>() && !key.starts_with("__") =>
-            {
-                objects.insert(key.to_owned(), v.clone().unbind());
-            }
-            _ => {
-                objects.remove(key);
-            }
-        }
-    }
-
-    /// Forgets the objects of `var` (and of its flags when `flags`).
-    fn forget(&self, var: &str, flags: bool) {
-        let mut objects = self
-            .objects
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        objects.remove(var);
-        if flags {
-            let prefix = format!("{var}\0");
-            objects.retain(|k, _| !k.starts_with(&prefix));
         }
     }
 
@@ -202,16 +156,59 @@ fn caller(py: Python<'_>, d: &DataStore) -> Option<Origin> {
     }
 }
 
-/// A value stored from Python: `None` stays `None`; lists and tuples of strings (the
-/// internal lists BitBake keeps, `__BBTASKS`, `deps`) become words; anything else is
-/// stored as its `str()`.
-fn value_text(v: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    if v.is_none() {
-        return Ok(None);
+/// What a value stored from Python becomes in the datastore.
+enum Stored {
+    /// Python's `None`.
+    None,
+    /// A string, or the words of one of BitBake's internal lists.
+    Text(String),
+    /// Any other object: kept as itself, with its `str()` as the text.
+    Object(TypedValue),
+}
+
+impl Stored {
+    /// `value` stored under variable `var` (flag `flag`). The internal lists BitBake
+    /// keeps (`__BBTASKS` and the other `__` variables, the `deps` flag) become words
+    /// when they hold strings only.
+    fn of(value: &Bound<'_, PyAny>, var: &str, flag: Option<&str>) -> PyResult<Stored> {
+        if value.is_none() {
+            return Ok(Stored::None);
+        }
+        if let Ok(s) = value.cast::<PyString>() {
+            return Ok(Stored::Text(s.to_str()?.to_owned()));
+        }
+        let internal = match flag {
+            Some(f) => f == "deps",
+            None => var.starts_with("__"),
+        };
+        if internal && let Some(words) = string_items(value)? {
+            return Ok(Stored::Text(words));
+        }
+        let text = value.str()?.to_str()?.to_owned();
+        let kind = value.get_type().name()?.to_str()?.to_owned();
+        let object: Arc<dyn Any + Send + Sync> = Arc::new(value.clone().unbind());
+        Ok(Stored::Object(TypedValue::new(&text, &kind, object)))
     }
-    if let Ok(s) = v.cast::<PyString>() {
-        return Ok(Some(s.to_str()?.to_owned()));
+
+    /// The text the datastore keeps (`None` for Python's `None`).
+    fn text(&self) -> Option<&str> {
+        match self {
+            Stored::None => None,
+            Stored::Text(t) => Some(t),
+            Stored::Object(t) => Some(t.text()),
+        }
     }
+}
+
+/// The object a [`TypedValue`] holds, when this module stored it.
+fn typed_object<'py>(py: Python<'py>, t: &TypedValue) -> Option<Bound<'py, PyAny>> {
+    t.object()
+        .downcast_ref::<Py<PyAny>>()
+        .map(|o| o.bind(py).clone())
+}
+
+/// The items of a list or tuple joined by spaces when they are all strings.
+fn string_items(v: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let mut words = Vec::new();
         let mut all_str = true;
@@ -229,7 +226,19 @@ fn value_text(v: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
             return Ok(Some(words.join(" ")));
         }
     }
-    Ok(Some(v.str()?.to_str()?.to_owned()))
+    Ok(None)
+}
+
+/// The text of a value appended or prepended from Python: a string, or `str()` of
+/// anything else (BitBake would raise on most such operands; `None` is empty).
+fn operand_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
+    if v.is_none() {
+        return Ok(String::new());
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(s.to_str()?.to_owned());
+    }
+    Ok(v.str()?.to_str()?.to_owned())
 }
 
 /// A flag value as Python sees it: the internal lists are lists.
@@ -260,7 +269,7 @@ impl DataSmart {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = parsing;
         let d = self.store()?;
-        if let Some(o) = self.object(py, var) {
+        if let Some(o) = d.typed_var(var).and_then(|t| typed_object(py, t)) {
             return Ok(Some(o));
         }
         if var == "BB_ORIGENV" {
@@ -287,22 +296,19 @@ impl DataSmart {
         parsing: bool,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let v = value_text(value)?;
+        let v = Stored::of(value, var, None)?;
         let mut d = self.store()?;
         let origin = caller(py, &d);
-        self.keep_object(var, Some(value));
+        let opts = SetOpts {
+            parsing,
+            op: "set",
+            detail: None,
+            origin: origin.as_ref(),
+        };
         match v {
-            None => d.set_var_none(var, origin.as_ref()),
-            Some(v) => d.set_var_with(
-                var,
-                &v,
-                SetOpts {
-                    parsing,
-                    op: "set",
-                    detail: None,
-                    origin: origin.as_ref(),
-                },
-            ),
+            Stored::None => d.set_var_none(var, origin.as_ref()),
+            Stored::Text(v) => d.set_var_with(var, &v, opts),
+            Stored::Object(t) => d.set_var_typed(var, t, opts),
         }
         Ok(())
     }
@@ -316,8 +322,7 @@ impl DataSmart {
         value: &Bound<'_, PyAny>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let v = value_text(value)?.unwrap_or_default();
-        self.forget(var, false);
+        let v = operand_text(value)?;
         self.write(py, |d, origin| d.append_var(var, &v, origin))
     }
 
@@ -330,8 +335,7 @@ impl DataSmart {
         value: &Bound<'_, PyAny>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let v = value_text(value)?.unwrap_or_default();
-        self.forget(var, false);
+        let v = operand_text(value)?;
         self.write(py, |d, origin| d.prepend_var(var, &v, origin))
     }
 
@@ -343,7 +347,6 @@ impl DataSmart {
         var: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        self.forget(var, true);
         self.write(py, |d, origin| d.del_var(var, origin))
     }
 
@@ -356,15 +359,6 @@ impl DataSmart {
         newkey: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let moved = self
-            .objects
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(key);
-        self.forget(newkey, false);
-        if let Some(o) = moved {
-            self.keep_object(newkey, Some(o.bind(py)));
-        }
         self.write(py, |d, origin| d.rename_var(key, newkey, origin))
     }
 
@@ -384,7 +378,7 @@ impl DataSmart {
             return self.get_var(py, var, expand, noweakdefault, false);
         }
         let d = self.store()?;
-        if let Some(o) = self.object(py, &format!("{var}\0{flag}")) {
+        if let Some(o) = d.typed_flag(var, flag).and_then(|t| typed_object(py, t)) {
             return Ok(Some(o));
         }
         let v = d
@@ -403,10 +397,10 @@ impl DataSmart {
         value: &Bound<'_, PyAny>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let v = value_text(value)?.unwrap_or_else(|| "None".to_owned());
-        self.keep_object(&format!("{var}\0{flag}"), Some(value));
-        self.write(py, |d, origin| {
-            d.set_var_flag_with(var, flag, &v, "set", None, origin)
+        let v = Stored::of(value, var, Some(flag))?;
+        self.write(py, |d, origin| match v {
+            Stored::Object(t) => d.set_var_flag_typed(var, flag, t, origin),
+            v => d.set_var_flag_with(var, flag, v.text().unwrap_or("None"), "set", None, origin),
         })
     }
 
@@ -420,8 +414,7 @@ impl DataSmart {
         value: &Bound<'_, PyAny>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let v = value_text(value)?.unwrap_or_default();
-        self.keep_object(&format!("{var}\0{flag}"), None);
+        let v = operand_text(value)?;
         self.write(py, |d, origin| d.append_var_flag(var, flag, &v, origin))
     }
 
@@ -435,8 +428,7 @@ impl DataSmart {
         value: &Bound<'_, PyAny>,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let v = value_text(value)?.unwrap_or_default();
-        self.keep_object(&format!("{var}\0{flag}"), None);
+        let v = operand_text(value)?;
         self.write(py, |d, origin| d.prepend_var_flag(var, flag, &v, origin))
     }
 
@@ -449,7 +441,6 @@ impl DataSmart {
         flag: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        self.keep_object(&format!("{var}\0{flag}"), None);
         self.write(py, |d, origin| d.del_var_flag(var, flag, origin))
     }
 
@@ -473,6 +464,10 @@ impl DataSmart {
                 Some(e) if e.is_none() => false,
                 Some(e) => e.contains(&k)?,
             };
+            if let Some(o) = d.typed_flag(var, &k).and_then(|t| typed_object(py, t)) {
+                out.set_item(&k, o)?;
+                continue;
+            }
             let v = if wanted {
                 d.get_var_flag(var, &k, true).map_err(data_err)?
             } else {
@@ -500,25 +495,37 @@ impl DataSmart {
         let mut items = Vec::new();
         for (k, v) in flags.iter() {
             let k: String = k.extract()?;
-            let v = value_text(&v)?.unwrap_or_else(|| "None".to_owned());
+            let flag = (k != "_content").then_some(k.as_str());
+            let v = Stored::of(&v, var, flag)?;
             items.push((k, v));
         }
         let mut d = self.store()?;
         let origin = caller(py, &d);
         for (k, v) in items {
             if k == "_content" {
-                d.set_var_with(
-                    var,
-                    &v,
-                    SetOpts {
-                        parsing: false,
-                        op: "set",
-                        detail: None,
-                        origin: origin.as_ref(),
-                    },
-                );
+                let opts = SetOpts {
+                    parsing: false,
+                    op: "set",
+                    detail: None,
+                    origin: origin.as_ref(),
+                };
+                match v {
+                    Stored::None => d.set_var_none(var, origin.as_ref()),
+                    Stored::Text(v) => d.set_var_with(var, &v, opts),
+                    Stored::Object(t) => d.set_var_typed(var, t, opts),
+                }
             } else {
-                d.set_var_flag_with(var, &k, &v, "set", None, origin.as_ref());
+                match v {
+                    Stored::Object(t) => d.set_var_flag_typed(var, &k, t, origin.as_ref()),
+                    v => d.set_var_flag_with(
+                        var,
+                        &k,
+                        v.text().unwrap_or("None"),
+                        "set",
+                        None,
+                        origin.as_ref(),
+                    ),
+                }
             }
         }
         Ok(())
@@ -569,20 +576,8 @@ impl DataSmart {
 
     /// `d.createCopy()`: an O(1) copy that shares storage until either side writes.
     #[pyo3(name = "createCopy")]
-    fn create_copy(&self, py: Python<'_>) -> PyResult<DataSmart> {
-        let copy = DataSmart::new(self.store()?.clone());
-        let objects: std::collections::HashMap<String, Py<PyAny>> = self
-            .objects
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone_ref(py)))
-            .collect();
-        *copy
-            .objects
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = objects;
-        Ok(copy)
+    fn create_copy(&self) -> PyResult<DataSmart> {
+        Ok(DataSmart::new(self.store()?.clone()))
     }
 
     /// `d.setVarFilter(var, filter)`.

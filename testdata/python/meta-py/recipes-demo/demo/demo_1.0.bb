@@ -32,3 +32,22 @@ do_build() {
     echo ${PY_SORTED}
 }
 addtask build
+
+# Values stored from Python keep their type, from one anonymous function to the next,
+# through createCopy() and in expansions made after the parse; -e prints their str().
+python () {
+    d.setVar("TYPED_INT", 5)
+    d.setVar("TYPED_LIST", ["b", "a"])
+    d.setVar("TYPED_DICT", {"k": [1, 2]})
+    d.setVarFlag("TYPED_INT", "doc", 7)
+}
+
+python () {
+    n = d.getVar("TYPED_INT")
+    names = d.getVar("TYPED_LIST")
+    kinds = [type(v).__name__ for v in (n, names, d.getVar("TYPED_DICT"), d.getVarFlag("TYPED_INT", "doc"))]
+    d.setVar("TYPED_SEEN", "%s %d" % (" ".join(kinds), n + len(names)))
+    d.setVar("TYPED_COPY", type(d.createCopy().getVar("TYPED_DICT")).__name__)
+}
+
+TYPED_LATE = "${@type(d.getVar('TYPED_LIST')).__name__}:${@d.getVar('TYPED_INT') + 1}"
