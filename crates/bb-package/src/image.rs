@@ -1,7 +1,8 @@
 //! Image files from a root filesystem, as oe-core's image types make them: `tar`,
-//! `tar.gz`, `tar.zst` (the host `zstd`), `cpio`, `cpio.gz` (newc, an initramfs) and
-//! `ext4` (`mkfs.ext4 -d`, then `debugfs` to set every inode's times), named `${IMAGE_NAME}.<type>` in the deploy directory with a
-//! link `${IMAGE_LINK_NAME}.<type>` to each, and the manifest beside them.
+//! `tar.gz`, `tar.bz2`, `tar.zst` (the host `zstd`), `cpio`, `cpio.gz` (newc, an
+//! initramfs) and `ext2`/`ext3`/`ext4` (`mkfs.<type> -d`, then `debugfs` to set every
+//! inode's times), named `${IMAGE_NAME}.<type>` in the deploy directory with a link
+//! `${IMAGE_LINK_NAME}.<type>` to each, and the manifest beside them.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,16 +30,18 @@ pub struct ImageConfig {
     pub link_name: String,
     /// SOURCE_DATE_EPOCH: every time in the image.
     pub source_date_epoch: u64,
-    /// IMAGE_ROOTFS_EXTRA_SPACE in KiB (ext4).
+    /// IMAGE_ROOTFS_EXTRA_SPACE in KiB (ext2/3/4).
     pub extra_space_kb: u64,
-    /// IMAGE_OVERHEAD_FACTOR (ext4).
+    /// IMAGE_OVERHEAD_FACTOR (ext2/3/4).
     pub overhead_factor: f64,
     /// The manifest text (`name arch version` lines).
     pub manifest: String,
 }
 
 /// The image types this module writes.
-pub const FSTYPES: &[&str] = &["tar", "tar.gz", "tar.zst", "cpio", "cpio.gz", "ext4"];
+pub const FSTYPES: &[&str] = &[
+    "tar", "tar.gz", "tar.bz2", "tar.zst", "cpio", "cpio.gz", "ext2", "ext3", "ext4",
+];
 
 fn pipe(argv: &[&str], input: &[u8]) -> Result<Vec<u8>> {
     let mut child = Command::new(argv[0])
@@ -103,7 +106,9 @@ fn clamp_times(dir: &Path, t: std::time::SystemTime) -> Result<()> {
     Ok(())
 }
 
-fn ext4(cfg: &ImageConfig, out: &Path) -> Result<()> {
+/// An ext2, ext3 or ext4 (`fstype`) file system of the root filesystem, as oe-core's
+/// `oe_mkext234fs` makes it (`mkfs.<type> -d`), with reproducible bytes.
+fn ext(cfg: &ImageConfig, out: &Path, fstype: &str) -> Result<()> {
     let used = du(&cfg.rootfs)? / 1024;
     let size_kb = ((used as f64) * cfg.overhead_factor) as u64 + cfg.extra_space_kb + 1024;
     let tmp = crate::fsx::tmp_name(out);
@@ -124,11 +129,11 @@ fn ext4(cfg: &ImageConfig, out: &Path) -> Result<()> {
         crate::debpkg::hex(&b[10..16])
     );
     let argv = [
-        "mkfs.ext4".to_owned(),
+        format!("mkfs.{fstype}"),
         "-F".into(),
         "-q".into(),
         "-t".into(),
-        "ext4".into(),
+        fstype.into(),
         "-U".into(),
         uuid.clone(),
         "-E".into(),
@@ -154,7 +159,7 @@ fn ext4(cfg: &ImageConfig, out: &Path) -> Result<()> {
             output: format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr)),
         });
     }
-    // mkfs.ext4 -d copies each file's ctime (which cannot be set): set every inode's
+    // mkfs -d copies each file's ctime (which cannot be set): set every inode's
     // times to SOURCE_DATE_EPOCH with debugfs
     let mut cmds = String::new();
     let mut paths = vec!["/".to_owned(), "/lost+found".to_owned()];
@@ -213,8 +218,8 @@ pub fn write_images(cfg: &ImageConfig) -> Result<Vec<PathBuf>> {
         }
         let name = format!("{}.{t}", cfg.image_name);
         let out = cfg.deploy_dir.join(&name);
-        if t == "ext4" {
-            ext4(cfg, &out)?;
+        if let Some(fstype @ ("ext2" | "ext3" | "ext4")) = Some(t.as_str()) {
+            ext(cfg, &out, fstype)?;
         } else {
             if entries.is_none() {
                 entries = Some(archive::entries(&cfg.rootfs, &cfg.owners, true)?);
@@ -223,6 +228,7 @@ pub fn write_images(cfg: &ImageConfig) -> Result<Vec<PathBuf>> {
             let data = match t.as_str() {
                 "tar" => archive::tar(e, &cfg.owners, mtime)?,
                 "tar.gz" => archive::gzip(&archive::tar(e, &cfg.owners, mtime)?)?,
+                "tar.bz2" => archive::bzip2(&archive::tar(e, &cfg.owners, mtime)?)?,
                 "tar.zst" => pipe(
                     &["zstd", "-q", "-19", "-T1", "--no-progress", "-c"],
                     &archive::tar(e, &cfg.owners, mtime)?,
