@@ -65,7 +65,9 @@ pub fn check_project_name(conn: &Connection, name: &str, except: Option<i64>) ->
 
 /// Creates a project for `release` (its default layers, the DEFCONF_* settings as
 /// variables); `import_dir`: an existing build directory (it must hold `conf/`), which
-/// becomes the project's build directory. Returns its id.
+/// becomes the project's build directory. `merged_attr`: the project's settings are
+/// written into the build directory's own `local.conf`/`bblayers.conf` (always so for
+/// an imported build directory, as Toaster does). Returns its id.
 pub fn new_project(
     conn: &Connection,
     name: &str,
@@ -110,7 +112,14 @@ pub fn new_project(
     let t = now();
     tx.execute(
         "INSERT INTO orm_project (name, release_id, bitbake_version_id, merged_attr, builddir, is_default, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
-        params![name.trim(), release, bitbake, merged_attr, builddir, t],
+        params![
+            name.trim(),
+            release,
+            bitbake,
+            merged_attr || import_dir.is_some(),
+            builddir,
+            t
+        ],
     )
     .map_err(db("create the project"))?;
     let pid = tx.last_insert_rowid();

@@ -1124,8 +1124,9 @@ fn change(
                 &conn,
                 name,
                 release,
+                // Toaster's form sends `mergeattr`; a checkbox without a value, `on`.
                 f.get("mergeattr")
-                    .is_some_and(|x| x == "on" || x == "1" || x == "true"),
+                    .is_some_and(|x| matches!(x, "mergeattr" | "on" | "1" | "true")),
                 if import { f.get("importdir") } else { None },
             )?;
             Ok(ok(
