@@ -1,7 +1,8 @@
 //! Image files from a root filesystem, as oe-core's image types make them: `tar`,
 //! `tar.gz`, `tar.bz2`, `tar.zst` (the host `zstd`), `cpio`, `cpio.gz` (newc, an
-//! initramfs) and `ext2`/`ext3`/`ext4` (`mkfs.<type> -d`, then `debugfs` to set every
-//! inode's times), named `${IMAGE_NAME}.<type>` in the deploy directory with a link
+//! initramfs), `ext2`/`ext3`/`ext4` (`mkfs.<type> -d`, then `debugfs` to set every
+//! inode's times) and `jffs2` (`mkfs.jffs2` of mtd-utils with oe-core's options, owners
+//! and device nodes from a device table), named `${IMAGE_NAME}.<type>` in the deploy directory with a link
 //! `${IMAGE_LINK_NAME}.<type>` to each, and the manifest beside them.
 
 use std::io::Write;
@@ -40,8 +41,107 @@ pub struct ImageConfig {
 
 /// The image types this module writes.
 pub const FSTYPES: &[&str] = &[
-    "tar", "tar.gz", "tar.bz2", "tar.zst", "cpio", "cpio.gz", "ext2", "ext3", "ext4",
+    "tar", "tar.gz", "tar.bz2", "tar.zst", "cpio", "cpio.gz", "ext2", "ext3", "ext4", "jffs2",
 ];
+
+/// Runs `argv` (no shell, a fixed PATH); its failure names the command and its output.
+fn run(argv: &[String]) -> Result<()> {
+    let o = Command::new(&argv[0])
+        .args(&argv[1..])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .output()
+        .map_err(|e| Error::Command {
+            command: argv.join(" "),
+            output: e.to_string(),
+        })?;
+    if !o.status.success() {
+        return Err(Error::Command {
+            command: argv.join(" "),
+            output: format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr)),
+        });
+    }
+    Ok(())
+}
+
+/// A jffs2 file system of the root filesystem as oe-core's `IMAGE_CMD:jffs2` makes it
+/// (`--pad --little-endian --eraseblock=0x40000 --no-cleanmarkers`, times 0 with
+/// `--faketime`), everything owned by root but what the owner record says, whose
+/// owners and device nodes go in a device table (`-D`).
+fn jffs2(cfg: &ImageConfig, out: &Path) -> Result<()> {
+    let mut table = String::new();
+    let mut made = std::collections::BTreeSet::new();
+    for e in archive::entries(&cfg.rootfs, &cfg.owners, true)? {
+        let o = cfg.owners.get(e.path());
+        let line = match &e {
+            archive::Entry::Device {
+                path,
+                char,
+                major,
+                minor,
+                mode,
+            } => {
+                // a device's directories missing from the tree are made, root's
+                let mut parent = Path::new(path).parent();
+                let mut missing = Vec::new();
+                while let Some(d) = parent.filter(|d| *d != Path::new("/")) {
+                    let rel = d.strip_prefix("/").unwrap_or(d);
+                    if !cfg.rootfs.join(rel).is_dir() && made.insert(d.to_path_buf()) {
+                        missing.push(d.display().to_string());
+                    }
+                    parent = d.parent();
+                }
+                for d in missing.iter().rev() {
+                    table.push_str(&format!("{d} d 755 0 0 - - - - -\n"));
+                }
+                format!(
+                    "{path} {} {mode:o} {} {} {major} {minor} - - -",
+                    if *char { 'c' } else { 'b' },
+                    o.uid,
+                    o.gid
+                )
+            }
+            archive::Entry::Dir { path, mode } if o.uid != 0 || o.gid != 0 => {
+                format!("{path} d {mode:o} {} {} - - - - -", o.uid, o.gid)
+            }
+            archive::Entry::File { path, mode, .. } if o.uid != 0 || o.gid != 0 => {
+                format!("{path} f {mode:o} {} {} - - - - -", o.uid, o.gid)
+            }
+            _ => continue,
+        };
+        if line
+            .split(' ')
+            .next()
+            .is_some_and(|p| p.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(Error::Invalid(format!(
+                "jffs2: `{}` cannot be named in mkfs.jffs2's device table (white space)",
+                e.path()
+            )));
+        }
+        table.push_str(&line);
+        table.push('\n');
+    }
+    let tmp = crate::fsx::tmp_name(out);
+    let devtable = crate::fsx::tmp_name(&out.with_extension("devtable"));
+    fs_err::write(&devtable, table)?;
+    let r = run(&[
+        "mkfs.jffs2".to_owned(),
+        format!("--root={}", cfg.rootfs.display()),
+        "--faketime".into(),
+        "--squash-uids".into(),
+        format!("--devtable={}", devtable.display()),
+        format!("--output={}", tmp.display()),
+        "--pad".into(),
+        "--little-endian".into(),
+        "--eraseblock=0x40000".into(),
+        "--no-cleanmarkers".into(),
+    ]);
+    let _ = std::fs::remove_file(&devtable);
+    r?;
+    fs_err::rename(&tmp, out)?;
+    Ok(())
+}
 
 fn pipe(argv: &[&str], input: &[u8]) -> Result<Vec<u8>> {
     let mut child = Command::new(argv[0])
@@ -220,6 +320,8 @@ pub fn write_images(cfg: &ImageConfig) -> Result<Vec<PathBuf>> {
         let out = cfg.deploy_dir.join(&name);
         if let Some(fstype @ ("ext2" | "ext3" | "ext4")) = Some(t.as_str()) {
             ext(cfg, &out, fstype)?;
+        } else if t == "jffs2" {
+            jffs2(cfg, &out)?;
         } else {
             if entries.is_none() {
                 entries = Some(archive::entries(&cfg.rootfs, &cfg.owners, true)?);

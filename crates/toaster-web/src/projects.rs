@@ -916,8 +916,8 @@ fn typeahead(req: &Req<'_>, d: &Db<'_>, pid: i64, kind: &str) -> Result<Page> {
         text(format!("{}%", like(s))),
     );
     let pid_v = || int(pid);
-    // Layers not in the project yet; machines, distros and recipes of the project's
-    // layers (one row per recipe name). Parameters: the word, the project three times,
+    // Layers (below); machines, distros and recipes of the project's layers (one row
+    // per recipe name). Parameters: the word, the project three times,
     // the prefix.
     let sql = match kind {
         "layers" => {
@@ -947,10 +947,17 @@ fn typeahead(req: &Req<'_>, d: &Db<'_>, pid: i64, kind: &str) -> Result<Page> {
         }
         _ => return Ok(Page::NotFound("This typeahead".into())),
     };
+    // Layers: those in the project too unless `include_added=false` (Toaster's
+    // parameter: the project page's add box leaves them out, dependency pickers not).
+    let added = if kind == "layers" && req.param("include_added") != Some("false") {
+        int(-1)
+    } else {
+        pid_v()
+    };
     let rows = d.rows(
         "typeahead",
         sql,
-        &[contains, pid_v(), pid_v(), pid_v(), prefix],
+        &[contains, pid_v(), pid_v(), added, prefix],
         |r| {
             let lv: i64 = r.get(4)?;
             Ok(json!({

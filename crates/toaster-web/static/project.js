@@ -229,7 +229,7 @@
     const addForm = document.getElementById("add-layer-form");
     if (addForm) {
       const addInput = document.getElementById("layer-add-input");
-      const results = typeahead(addInput, ROOT + "/xhr_typeahead/" + pid + "/layers", true);
+      const results = typeahead(addInput, ROOT + "/xhr_typeahead/" + pid + "/layers?include_added=false", true);
       addForm.addEventListener("submit", (e) => {
         e.preventDefault();
         const name = addInput.value.trim();

@@ -278,7 +278,7 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
         rootfs: top.join("rootfs"),
         owners,
         fstypes: [
-            "tar.gz", "tar.bz2", "tar.zst", "cpio.gz", "ext2", "ext3", "ext4",
+            "tar.gz", "tar.bz2", "tar.zst", "cpio.gz", "ext2", "ext3", "ext4", "jffs2",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -292,7 +292,7 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
         manifest: out.manifest(),
     };
     let written = write_images(&cfg).unwrap();
-    assert_eq!(written.len(), 8);
+    assert_eq!(written.len(), 9);
     let img = top.join("images");
     assert_eq!(
         fs_err::read_link(img.join("img-host.rootfs.cpio.gz"))
@@ -353,6 +353,24 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
         assert_eq!(features.contains("extent"), extents, "{fstype}: {h}");
         // a clean file system, as the kernel would mount it
         sh(&img, &["e2fsck", "-fn", &image]);
+    }
+    // jffs2: padded to its erase blocks, little-endian nodes (magic 0x1985), the device
+    // node and the file with its group from the device table
+    let j = fs_err::read(img.join("img-host.rootfs.jffs2")).unwrap();
+    assert!(!j.is_empty() && j.len() % 0x40000 == 0, "{}", j.len());
+    assert_eq!(&j[..2], &[0x85, 0x19]);
+    let dump = sh(
+        &img,
+        &[
+            "jffs2dump",
+            "-c",
+            "-e",
+            "/dev/null",
+            "img-host.rootfs.jffs2",
+        ],
+    );
+    for name in ["app", "console", "app.conf"] {
+        assert!(dump.contains(&format!("name {name}")), "{name}: {dump}");
     }
     // again: the same bytes
     let first: Vec<Vec<u8>> = written.iter().map(|p| fs_err::read(p).unwrap()).collect();

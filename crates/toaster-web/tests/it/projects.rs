@@ -412,7 +412,7 @@ fn project_tables_follow_the_table_protocol_and_typeaheads_their_schema() {
     assert_eq!(hello, Some(serde_json::json!(false)));
     let ids: Vec<String> = p
         .get(&format!(
-            "/toastergui/xhr_typeahead/{pid}/layers?search=meta-h"
+            "/toastergui/xhr_typeahead/{pid}/layers?include_added=false&search=meta-h"
         ))
         .json()["results"]
         .as_array()
@@ -722,6 +722,18 @@ fn layer_dependencies_release_change_edit_and_deletes() {
         .get(&format!("/toastergui/xhr_layer/{pid}/{extra}"))
         .json();
     assert_eq!(names(&j["layerdeps"]["list"]), ["meta-hello"]);
+    // The layers typeahead: with the project's layers (dependency pickers), or
+    // without (`include_added=false`, the project page's add box).
+    let ta = |q: &str| {
+        names(
+            &p.get(&format!(
+                "/toastergui/xhr_typeahead/{pid}/layers?search=openembedded{q}"
+            ))
+            .json()["results"],
+        )
+    };
+    assert_eq!(ta(""), ["openembedded-core"]);
+    assert_eq!(ta("&include_added=false"), Vec::<String>::new());
     assert!(
         j["projectlayers"]
             .as_array()
