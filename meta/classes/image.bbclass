@@ -10,8 +10,8 @@
 # NO_RECOMMENDATIONS honoured) into ${IMAGE_ROOTFS}, without a host package manager
 # and without root (owners go to ${BAKE_ROOTFS_OWNERS}); postinst scripts run with
 # $D set, a failing one is deferred to first boot (/etc/<format>-postinsts/).
-# do_image writes each IMAGE_FSTYPES type (tar, tar.gz, tar.zst, cpio, cpio.gz,
-# ext4) as ${IMAGE_NAME}.<type> with a ${IMAGE_LINK_NAME}.<type> link and the
+# do_image writes each IMAGE_FSTYPES type (tar, tar.gz, tar.bz2, tar.zst, cpio,
+# cpio.gz, ext2, ext3, ext4, jffs2) as ${IMAGE_NAME}.<type> with a ${IMAGE_LINK_NAME}.<type> link and the
 # manifest beside them in ${IMGDEPLOYDIR}; do_image_complete deploys them to
 # ${DEPLOY_DIR_IMAGE}.  `bake` implements the three Python tasks (bb-package).
 

@@ -320,4 +320,55 @@ fn core_image_tiny_boots_matches_dpkg_and_is_reproducible() {
     let manifest_rpm = std::fs::read_to_string(images.join("core-image-tiny-host.rootfs.manifest"))
         .expect("invariant: manifest written");
     assert_eq!(manifest_rpm, manifest.replace("amd64", "x86_64"));
+
+    // Toaster's default IMAGE_FSTYPES (DEFCONF_IMAGE_FSTYPES): ext3, jffs2 and tar.bz2.
+    append(
+        &a.join("conf/local.conf"),
+        "\nIMAGE_FSTYPES = \"ext3 jffs2 tar.bz2\"\n",
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_bake"))
+        .arg("core-image-tiny")
+        .current_dir(&a)
+        .env("BAKE_NO_PROGRESS", "1")
+        .env_remove("BBPATH")
+        .output()
+        .expect("invariant: bake runs");
+    assert!(
+        o.status.success(),
+        "ext3/jffs2/tar.bz2 image build failed:\n{}",
+        text(&o)
+    );
+    let ext3 = images.join("core-image-tiny-host.rootfs.ext3");
+    let o = Command::new("e2fsck")
+        .arg("-fn")
+        .arg(&ext3)
+        .output()
+        .expect("invariant: e2fsck runs");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = Command::new("debugfs")
+        .args(["-R", "ls -l /etc/init.d"])
+        .arg(&ext3)
+        .output()
+        .expect("invariant: debugfs runs");
+    assert!(text(&o).contains("S90sayhello"), "{}", text(&o));
+    let o = Command::new("dumpe2fs")
+        .arg("-h")
+        .arg(&ext3)
+        .output()
+        .expect("invariant: dumpe2fs runs");
+    assert!(text(&o).contains("has_journal"), "{}", text(&o));
+    let jffs2 = std::fs::read(images.join("core-image-tiny-host.rootfs.jffs2"))
+        .expect("invariant: jffs2 written");
+    assert!(jffs2.len() % 0x40000 == 0 && jffs2.starts_with(&[0x85, 0x19]));
+    let o = Command::new("tar")
+        .arg("-tjvf")
+        .arg(images.join("core-image-tiny-host.rootfs.tar.bz2"))
+        .output()
+        .expect("invariant: tar runs");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("crw------- root/root       5,1 2018-03-09 12:34 ./dev/console"),
+        "{}",
+        text(&o)
+    );
 }

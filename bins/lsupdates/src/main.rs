@@ -3,10 +3,13 @@
 //! database knows, incrementally. From layerindex-web's REST API (`--url`, the API root
 //! listing the collections) or a JSON dump holding the collections by name (`--file`).
 //! Wiring only: fetching and the progress bar are here, the import is
-//! `bb_toaster::layerindex`.
+//! `bb_toaster::layerindex`. Each answer of the API is kept with its `ETag` and
+//! `Last-Modified` in `lsupdates-cache/` beside the database; the next run asks with
+//! `If-None-Match`/`If-Modified-Since` and, on `304 Not Modified`, reads the kept copy
+//! instead of downloading the collection again.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -92,18 +95,131 @@ impl Bar {
     }
 }
 
-/// GETs `url` as JSON.
-fn get_json(agent: &ureq::Agent, url: &str) -> anyhow::Result<Value> {
-    let mut resp = agent
-        .get(url)
-        .call()
-        .with_context(|| format!("GET {url}"))?;
-    let text = resp
-        .body_mut()
-        .with_config()
-        .limit(512 * 1024 * 1024)
-        .read_to_string()
-        .with_context(|| format!("GET {url}: read the body"))?;
+/// The last answer of each URL with its validators, in a directory beside the
+/// database: `<key>.json` (the body) and `<key>.meta` (URL, ETag, Last-Modified and
+/// the body's hash, each on a line; written after the body, so a half-written pair is
+/// never used).
+struct HttpCache {
+    dir: PathBuf,
+    /// Answers downloaded.
+    downloaded: usize,
+    /// Answers the server said were unchanged (read from the cache).
+    unchanged: usize,
+}
+
+/// A kept answer.
+struct Kept {
+    etag: String,
+    last_modified: String,
+    body: String,
+}
+
+impl HttpCache {
+    fn new(database: &Path) -> HttpCache {
+        let dir = database
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("lsupdates-cache");
+        HttpCache {
+            dir,
+            downloaded: 0,
+            unchanged: 0,
+        }
+    }
+
+    fn paths(&self, url: &str) -> (PathBuf, PathBuf) {
+        let key = blake3::hash(url.as_bytes()).to_hex();
+        let key = &key[..32];
+        (
+            self.dir.join(format!("{key}.json")),
+            self.dir.join(format!("{key}.meta")),
+        )
+    }
+
+    /// The kept answer of `url`, if whole.
+    fn load(&self, url: &str) -> Option<Kept> {
+        let (body_path, meta_path) = self.paths(url);
+        let meta = fs_err::read_to_string(meta_path).ok()?;
+        let mut lines = meta.lines();
+        let (u, etag, last_modified, hash) =
+            (lines.next()?, lines.next()?, lines.next()?, lines.next()?);
+        let body = fs_err::read_to_string(body_path).ok()?;
+        (u == url && blake3::hash(body.as_bytes()).to_hex().as_str() == hash).then(|| Kept {
+            etag: etag.to_owned(),
+            last_modified: last_modified.to_owned(),
+            body,
+        })
+    }
+
+    /// Keeps `body` of `url` with its validators (none: nothing to keep).
+    fn store(&self, url: &str, etag: &str, last_modified: &str, body: &str) -> anyhow::Result<()> {
+        if etag.is_empty() && last_modified.is_empty() {
+            return Ok(());
+        }
+        if [url, etag, last_modified]
+            .iter()
+            .any(|v| v.contains(['\n', '\r']))
+        {
+            return Ok(());
+        }
+        fs_err::create_dir_all(&self.dir)?;
+        let (body_path, meta_path) = self.paths(url);
+        bb_util::fs::atomic_write(&body_path, body.as_bytes())?;
+        let hash = blake3::hash(body.as_bytes()).to_hex();
+        bb_util::fs::atomic_write(
+            &meta_path,
+            format!("{url}\n{etag}\n{last_modified}\n{hash}\n").as_bytes(),
+        )?;
+        Ok(())
+    }
+}
+
+/// GETs `url` as JSON; asks with the validators of the kept answer, and reads that one
+/// when the server says it has not changed.
+fn get_json(agent: &ureq::Agent, url: &str, cache: &mut HttpCache) -> anyhow::Result<Value> {
+    let kept = cache.load(url);
+    let mut req = agent.get(url);
+    if let Some(k) = &kept {
+        if !k.etag.is_empty() {
+            req = req.header("If-None-Match", &k.etag);
+        }
+        if !k.last_modified.is_empty() {
+            req = req.header("If-Modified-Since", &k.last_modified);
+        }
+    }
+    let mut resp = req.call().with_context(|| format!("GET {url}"))?;
+    let text = if resp.status() == 304 {
+        let Some(k) = kept else {
+            anyhow::bail!("GET {url}: `304 Not Modified` to a request that named no version");
+        };
+        cache.unchanged += 1;
+        k.body
+    } else {
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (etag, last_modified) = (header("etag"), header("last-modified"));
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(512 * 1024 * 1024)
+            .read_to_string()
+            .with_context(|| format!("GET {url}: read the body"))?;
+        cache.downloaded += 1;
+        if let Err(e) = cache.store(url, &etag, &last_modified, &text) {
+            // The import goes on; the next run downloads it again.
+            let _ = writeln!(
+                std::io::stderr(),
+                "WARNING: {}: cannot keep the answer of {url}: {e:#}",
+                cache.dir.display()
+            );
+        }
+        text
+    };
     serde_json::from_str(&text).with_context(|| format!("GET {url}: not JSON"))
 }
 
@@ -114,12 +230,17 @@ fn with_filter(url: &str, filter: &str) -> String {
 
 /// The collections for `branches`, fetched from the API at `root`, gathered into one
 /// object like a dump.
-fn fetch(root: &str, branches: &[String], bar: &mut Bar) -> anyhow::Result<Value> {
+fn fetch(
+    root: &str,
+    branches: &[String],
+    bar: &mut Bar,
+    cache: &mut HttpCache,
+) -> anyhow::Result<Value> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(300)))
         .build()
         .into();
-    let api = get_json(&agent, root)?;
+    let api = get_json(&agent, root, cache)?;
     let link = |name: &str| -> anyhow::Result<String> {
         api.get(name)
             .and_then(Value::as_str)
@@ -145,10 +266,11 @@ fn fetch(root: &str, branches: &[String], bar: &mut Bar) -> anyhow::Result<Value
         get_json(
             &agent,
             &with_filter(&link("branches")?, &format!("name:{}", branches.join("OR"))),
+            cache,
         )?,
     )?;
     bar.show("layerItems", 0, 1);
-    push("layerItems", get_json(&agent, &link("layerItems")?)?)?;
+    push("layerItems", get_json(&agent, &link("layerItems")?, cache)?)?;
     let per_branch = &COLLECTIONS[2..];
     let steps = per_branch.len() * branches.len();
     let mut n = 0;
@@ -163,7 +285,11 @@ fn fetch(root: &str, branches: &[String], bar: &mut Bar) -> anyhow::Result<Value
             };
             push(
                 name,
-                get_json(&agent, &with_filter(&link(name)?, &format!("{field}:{b}")))?,
+                get_json(
+                    &agent,
+                    &with_filter(&link(name)?, &format!("{field}:{b}")),
+                    cache,
+                )?,
             )?;
         }
     }
@@ -184,6 +310,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         on: !cli.quiet && std::io::stderr().is_terminal(),
         last: (String::new(), usize::MAX),
     };
+    let mut cache = HttpCache::new(&path);
     let (source, index) = match &cli.file {
         Some(f) => {
             let text = fs_err::read_to_string(f)?;
@@ -210,7 +337,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                     )
                     .unwrap_or_else(|_| DEFAULT_URL.to_owned()),
             };
-            let v = fetch(&url, &branches, &mut bar)?;
+            let v = fetch(&url, &branches, &mut bar, &mut cache)?;
             (url.clone(), layerindex::Index::from_json(&url, &v)?)
         }
     };
@@ -234,6 +361,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     out(&line("recipes", &report.recipes))?;
     out(&line("machines", &report.machines))?;
     out(&line("distros", &report.distros))?;
+    if cli.file.is_none() {
+        out(&format!(
+            "answers: {} downloaded, {} unchanged on the server (kept copy read)",
+            cache.downloaded, cache.unchanged
+        ))?;
+    }
     out(&format!("rows written: {}", report.rows_written))
 }
 

@@ -2,10 +2,11 @@
 //! testdata/layerindex (layerindex-web's REST API: an API root listing the collections,
 //! each collection a JSON list), and from a JSON dump.
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::Ordering;
+
+use bb_util::test_http as http;
 
 fn data(version: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,64 +14,43 @@ fn data(version: &str) -> PathBuf {
         .join(version)
 }
 
-/// Serves `dir` at `http://127.0.0.1:PORT/api/`: the root lists the collections, each
-/// collection is `dir/<name>.json` (query strings ignored: the importer filters itself).
-/// Returns the root URL; the server thread lives as long as the test process.
-fn serve(dir: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    let port = listener.local_addr().expect("local address").port();
-    let root = format!("http://127.0.0.1:{port}/api/");
-    let base = root.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut line = String::new();
-            let mut r = BufReader::new(s.try_clone().expect("clone the stream"));
-            if r.read_line(&mut line).is_err() {
-                continue;
-            }
-            loop {
-                let mut h = String::new();
-                if r.read_line(&mut h).map(|n| n == 0).unwrap_or(true) || h == "\r\n" {
-                    break;
-                }
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            let path = path.split('?').next().unwrap_or("").to_owned();
-            let (status, body) = if path == "/api/" {
-                let links: serde_json::Map<String, serde_json::Value> = [
-                    "branches",
-                    "layerItems",
-                    "layerBranches",
-                    "layerDependencies",
-                    "recipes",
-                    "machines",
-                    "distros",
-                ]
-                .iter()
-                .map(|n| {
-                    (
-                        (*n).to_owned(),
-                        serde_json::Value::String(format!("{base}{n}/")),
-                    )
-                })
-                .collect();
-                ("200 OK", serde_json::Value::Object(links).to_string())
-            } else {
-                let name = path.trim_start_matches("/api/").trim_end_matches('/');
-                match std::fs::read_to_string(dir.join(format!("{name}.json"))) {
-                    Ok(t) => ("200 OK", t),
-                    Err(_) => ("404 Not Found", "{}".to_owned()),
-                }
-            };
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    root
+const COLLECTIONS: [&str; 7] = [
+    "branches",
+    "layerItems",
+    "layerBranches",
+    "layerDependencies",
+    "recipes",
+    "machines",
+    "distros",
+];
+
+/// A copy of `dir` served by bb_util's loopback server under `/api/`: `api/index.html`
+/// (the API root) lists the collections, each `api/<name>.json` (query strings
+/// ignored: the importer filters itself). Returns (server, copy, API root URL).
+fn serve(dir: PathBuf) -> (http::Server, tempfile::TempDir, String) {
+    let copy = tempfile::tempdir().expect("tempdir");
+    let api = copy.path().join("api");
+    fs_err::create_dir_all(&api).expect("mkdir");
+    for n in COLLECTIONS {
+        fs_err::copy(dir.join(format!("{n}.json")), api.join(format!("{n}.json"))).expect("copy");
+    }
+    let server = http::Server::start(copy.path(), false).expect("server");
+    let links: serde_json::Map<String, serde_json::Value> = COLLECTIONS
+        .iter()
+        .map(|n| {
+            (
+                (*n).to_owned(),
+                serde_json::Value::String(format!("{}/api/{n}.json", server.url)),
+            )
+        })
+        .collect();
+    fs_err::write(
+        api.join("index.html"),
+        serde_json::Value::Object(links).to_string(),
+    )
+    .expect("write the API root");
+    let root = format!("{}/api/", server.url);
+    (server, copy, root)
 }
 
 fn db_with_release(dir: &Path) -> PathBuf {
@@ -121,6 +101,19 @@ fn rows_written(out: &str) -> u64 {
         .unwrap_or_else(|| panic!("no rows written line in:\n{out}"))
 }
 
+/// (downloaded, unchanged) of the `answers:` line.
+fn answers(out: &str) -> [usize; 2] {
+    let line = out
+        .lines()
+        .find_map(|l| l.strip_prefix("answers: "))
+        .unwrap_or_else(|| panic!("no answers line in:\n{out}"));
+    let nums: Vec<usize> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    [nums[0], nums[1]]
+}
+
 fn count(db: &Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("open");
     conn.query_row(sql, [], |r| r.get(0)).expect("count")
@@ -130,7 +123,7 @@ fn count(db: &Path, sql: &str) -> i64 {
 fn second_run_writes_nothing_and_removed_entries_go() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = db_with_release(tmp.path());
-    let v1 = serve(data("v1"));
+    let (s1, _c1, v1) = serve(data("v1"));
     let first = lsupdates(&db, &["--url", &v1]);
     assert!(first.contains("releases blacksail"), "{first}");
     assert!(first.contains("skipped: kirkstone"), "{first}");
@@ -160,20 +153,38 @@ fn second_run_writes_nothing_and_removed_entries_go() {
         1
     );
 
+    // 1 API root + branches + layerItems + 5 collections of the one known branch
+    assert_eq!(answers(&first), [8, 0], "{first}");
+    assert_eq!(s1.not_modified.load(Ordering::SeqCst), 0);
+
     let second = lsupdates(&db, &["--url", &v1]);
     assert_eq!(rows_written(&second), 0, "{second}");
+    // Nothing changed on the server: every answer is a 304, nothing downloaded again.
+    assert_eq!(answers(&second), [0, 8], "{second}");
+    assert_eq!(s1.not_modified.load(Ordering::SeqCst), 8);
+    // One collection changes on the server: only it is downloaded.
+    fs_err::copy(
+        data("v2").join("machines.json"),
+        _c1.path().join("api/machines.json"),
+    )
+    .expect("copy");
+    let changed = lsupdates(&db, &["--url", &v1]);
+    assert_eq!(answers(&changed), [1, 7], "{changed}");
+    assert_eq!(counts(&changed, "machines"), [0, 0, 2, 1, 0], "{changed}");
+    assert_eq!(counts(&changed, "recipes"), [0, 0, 5, 0, 0], "{changed}");
     assert_eq!(counts(&second, "layers"), [0, 0, 3, 0, 0]);
     assert_eq!(counts(&second, "recipes"), [0, 0, 5, 0, 0]);
     assert_eq!(counts(&second, "machines"), [0, 0, 3, 0, 0]);
     assert_eq!(counts(&second, "dependency lists"), [0, 0, 3, 0, 0]);
 
-    // Upstream: meta-extra, its recipe and a machine gone, a version bumped.
-    let v2 = serve(data("v2"));
+    // Upstream: meta-extra and its recipe gone (its machine went above), a version bumped.
+    let (_s2, _c2, v2) = serve(data("v2"));
     let third = lsupdates(&db, &["--url", &v2]);
     assert_eq!(counts(&third, "layers"), [0, 0, 2, 1, 0], "{third}");
     assert_eq!(counts(&third, "layer versions"), [0, 0, 2, 1, 0]);
     assert_eq!(counts(&third, "recipes"), [0, 1, 3, 0, 0]);
-    assert_eq!(counts(&third, "machines"), [0, 0, 2, 1, 0]);
+    assert_eq!(counts(&third, "machines"), [0, 0, 2, 0, 0]);
+    assert_eq!(answers(&third), [8, 0], "another server: {third}");
     assert_eq!(
         count(
             &db,
@@ -207,7 +218,7 @@ fn second_run_writes_nothing_and_removed_entries_go() {
 fn a_layer_a_project_uses_is_kept() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = db_with_release(tmp.path());
-    lsupdates(&db, &["--url", &serve(data("v1"))]);
+    lsupdates(&db, &["--url", &serve(data("v1")).2]);
     let conn = bb_toaster::db::open(&db).expect("open");
     conn.execute_batch(
         "INSERT INTO orm_project (id, name, release_id) VALUES (7, 'p', 1);
@@ -215,7 +226,7 @@ fn a_layer_a_project_uses_is_kept() {
     )
     .expect("a project using meta-extra");
     drop(conn);
-    let out = lsupdates(&db, &["--url", &serve(data("v2"))]);
+    let out = lsupdates(&db, &["--url", &serve(data("v2")).2]);
     assert_eq!(counts(&out, "layer versions"), [0, 0, 2, 0, 1], "{out}");
     assert_eq!(
         count(

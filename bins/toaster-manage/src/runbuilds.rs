@@ -4,7 +4,8 @@
 //! directories used in place, git layers cloned under the environment's source
 //! directory at the requested revision), writes the project's build directory
 //! (`conf/toaster-bblayers.conf`, `conf/toaster.conf`, included from `bblayers.conf` and
-//! `local.conf`), runs `bake` there with recording on (`TOASTER_BRBE` links the build to
+//! `local.conf`; a merged project's settings between Toaster's PROLOG/EPILOG lines of
+//! those two files), runs `bake` there with recording on (`TOASTER_BRBE` links the build to
 //! the request), interrupts it (SIGINT, as Ctrl-C: running tasks finish, the build is
 //! recorded Cancelled) when the request is cancelled, and closes the request. A failure
 //! before the build starts is recorded as a build request error. No value reaches a
@@ -280,43 +281,117 @@ fn layer_dirs(
     Ok(out)
 }
 
-/// Writes the build directory's configuration: `conf/toaster-bblayers.conf` and
-/// `conf/toaster.conf` (Toaster's names), included from `bblayers.conf` and `local.conf`
-/// (created when missing, else the include line is added once).
-fn write_conf(dir: &Path, layers: &[PathBuf], vars: &[(String, String)]) -> anyhow::Result<()> {
+/// Where Toaster's block of settings starts and ends in a merged project's
+/// `local.conf`/`bblayers.conf` (the lines between are rewritten on every build).
+const PROLOG: &str = "#=== TOASTER_CONFIG_PROLOG ===";
+const EPILOG: &str = "#=== TOASTER_CONFIG_EPILOG ===";
+
+/// What a configuration file starts as when the build directory has none.
+fn fresh(file: &str) -> &'static str {
+    if file == "bblayers.conf" {
+        "BBPATH = \"${TOPDIR}\"\nBBFILES ?= \"\"\n"
+    } else {
+        ""
+    }
+}
+
+/// `conf/<file>`'s text, or what a fresh one starts as.
+fn read_conf(conf: &Path, file: &str) -> anyhow::Result<String> {
+    match fs_err::read_to_string(conf.join(file)) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(fresh(file).to_owned()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `text` with its Toaster block (PROLOG..EPILOG) replaced by `block`, as Toaster's
+/// merged projects have it: a first block is appended after a blank line.
+fn merge_block(text: &str, block: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    let mut had = false;
+    for line in text.split_inclusive('\n') {
+        if line.contains("TOASTER_CONFIG_PROLOG") {
+            inside = true;
+            had = true;
+        } else if line.contains("TOASTER_CONFIG_EPILOG") {
+            inside = false;
+        } else if !inside {
+            out.push_str(line);
+        }
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !had {
+        out.push('\n');
+    }
+    out.push_str(PROLOG);
+    out.push('\n');
+    out.push_str(block);
+    out.push_str(EPILOG);
+    out.push('\n');
+    out
+}
+
+/// Writes the build directory's configuration. A project without `merged_attr`:
+/// `conf/toaster-bblayers.conf` and `conf/toaster.conf` (Toaster's names), included
+/// from `bblayers.conf` and `local.conf` (created when missing, else the include line
+/// is added once). A merged project (an imported build directory): the layers and
+/// variables go between Toaster's PROLOG/EPILOG lines in `bblayers.conf` and
+/// `local.conf` themselves, the earlier block replaced, the files kept first as
+/// `*.conf.save` (as Toaster's build controller does).
+fn write_conf(
+    dir: &Path,
+    layers: &[PathBuf],
+    vars: &[(String, String)],
+    merged: bool,
+) -> anyhow::Result<()> {
     let conf = dir.join("conf");
     fs_err::create_dir_all(&conf)?;
-    let mut bbl = String::from(
-        "# Written by toaster-manage runbuilds: the project's layers.\nBBLAYERS = \" \\\n",
-    );
+    let mut bbl = String::from("BBLAYERS = \" \\\n");
     for l in layers {
         bbl.push_str(&format!("  {} \\\n", conf_path(l)?));
     }
     bbl.push_str("  \"\n");
-    bb_util::fs::atomic_write(&conf.join("toaster-bblayers.conf"), bbl.as_bytes())?;
-    let mut t = String::from("# Written by toaster-manage runbuilds: the project's variables.\n");
+    let mut t = String::new();
     for (name, value) in vars {
+        // Toaster leaves its internal variables out of a merged local.conf.
+        if merged && (name.starts_with("INTERNAL_") || name == "BBLAYERS") {
+            continue;
+        }
         // What the pages would refuse stops the build, whoever wrote the database.
         bb_toaster::projects::check_variable(name, value)
             .with_context(|| format!("project variable {name}"))?;
         t.push_str(&format!("{name} = \"{value}\"\n"));
     }
+    // bake records when the configuration inherits `toaster` (Toaster's UI records
+    // instead, so its merged block does not have this line).
     t.push_str("INHERIT += \"toaster\"\n");
-    bb_util::fs::atomic_write(&conf.join("toaster.conf"), t.as_bytes())?;
-    for (file, line, fresh) in [
-        (
-            "bblayers.conf",
-            "include conf/toaster-bblayers.conf",
-            "BBPATH = \"${TOPDIR}\"\nBBFILES ?= \"\"\n",
-        ),
-        ("local.conf", "include conf/toaster.conf", ""),
+    if merged {
+        for (file, block) in [("bblayers.conf", bbl), ("local.conf", t)] {
+            let p = conf.join(file);
+            let text = read_conf(&conf, file)?;
+            if p.exists() {
+                bb_util::fs::atomic_write(&conf.join(format!("{file}.save")), text.as_bytes())?;
+            }
+            bb_util::fs::atomic_write(&p, merge_block(&text, &block).as_bytes())?;
+        }
+        return Ok(());
+    }
+    bb_util::fs::atomic_write(
+        &conf.join("toaster-bblayers.conf"),
+        format!("# Written by toaster-manage runbuilds: the project's layers.\n{bbl}").as_bytes(),
+    )?;
+    bb_util::fs::atomic_write(
+        &conf.join("toaster.conf"),
+        format!("# Written by toaster-manage runbuilds: the project's variables.\n{t}").as_bytes(),
+    )?;
+    for (file, line) in [
+        ("bblayers.conf", "include conf/toaster-bblayers.conf"),
+        ("local.conf", "include conf/toaster.conf"),
     ] {
-        let p = conf.join(file);
-        let text = match fs_err::read_to_string(&p) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => fresh.to_owned(),
-            Err(e) => return Err(e.into()),
-        };
+        let text = read_conf(&conf, file)?;
         if !text.lines().any(|l| l.trim() == line) {
             let mut new = text;
             if !new.is_empty() && !new.ends_with('\n') {
@@ -324,7 +399,7 @@ fn write_conf(dir: &Path, layers: &[PathBuf], vars: &[(String, String)]) -> anyh
             }
             new.push_str(line);
             new.push('\n');
-            bb_util::fs::atomic_write(&p, new.as_bytes())?;
+            bb_util::fs::atomic_write(&conf.join(file), new.as_bytes())?;
         }
     }
     Ok(())
@@ -347,8 +422,8 @@ fn run_one(
     interrupted: &std::sync::atomic::AtomicBool,
 ) -> anyhow::Result<RequestState> {
     let dir = builddir(c);
-    let prepared =
-        layer_dirs(conn, c, &dir).and_then(|layers| write_conf(&dir, &layers, &c.variables));
+    let prepared = layer_dirs(conn, c, &dir)
+        .and_then(|layers| write_conf(&dir, &layers, &c.variables, c.merged_attr));
     if let Err(e) = prepared {
         bldcontrol::request_error(conn, c.request, "prepare", &format!("{e:#}"), "")?;
         return Ok(RequestState::Failed);

@@ -293,6 +293,13 @@ pub(crate) fn gzip(data: &[u8]) -> Result<Vec<u8>> {
     Ok(enc.finish()?)
 }
 
+/// bzip2 of `data`: level 9 (as `bzip2 -9`; bzip2 writes no name or time).
+pub(crate) fn bzip2(data: &[u8]) -> Result<Vec<u8>> {
+    let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+    enc.write_all(data)?;
+    Ok(enc.finish()?)
+}
+
 /// A `!<arch>` archive of `(name, data)` members (as dpkg-deb writes: no `/` after names,
 /// owner 0, mode 100644, time `mtime`).
 pub(crate) fn ar(members: &[(&str, &[u8])], mtime: u64) -> Vec<u8> {

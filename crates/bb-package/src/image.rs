@@ -1,7 +1,9 @@
 //! Image files from a root filesystem, as oe-core's image types make them: `tar`,
-//! `tar.gz`, `tar.zst` (the host `zstd`), `cpio`, `cpio.gz` (newc, an initramfs) and
-//! `ext4` (`mkfs.ext4 -d`, then `debugfs` to set every inode's times), named `${IMAGE_NAME}.<type>` in the deploy directory with a
-//! link `${IMAGE_LINK_NAME}.<type>` to each, and the manifest beside them.
+//! `tar.gz`, `tar.bz2`, `tar.zst` (the host `zstd`), `cpio`, `cpio.gz` (newc, an
+//! initramfs), `ext2`/`ext3`/`ext4` (`mkfs.<type> -d`, then `debugfs` to set every
+//! inode's times) and `jffs2` (`mkfs.jffs2` of mtd-utils with oe-core's options, owners
+//! and device nodes from a device table), named `${IMAGE_NAME}.<type>` in the deploy directory with a link
+//! `${IMAGE_LINK_NAME}.<type>` to each, and the manifest beside them.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,16 +31,117 @@ pub struct ImageConfig {
     pub link_name: String,
     /// SOURCE_DATE_EPOCH: every time in the image.
     pub source_date_epoch: u64,
-    /// IMAGE_ROOTFS_EXTRA_SPACE in KiB (ext4).
+    /// IMAGE_ROOTFS_EXTRA_SPACE in KiB (ext2/3/4).
     pub extra_space_kb: u64,
-    /// IMAGE_OVERHEAD_FACTOR (ext4).
+    /// IMAGE_OVERHEAD_FACTOR (ext2/3/4).
     pub overhead_factor: f64,
     /// The manifest text (`name arch version` lines).
     pub manifest: String,
 }
 
 /// The image types this module writes.
-pub const FSTYPES: &[&str] = &["tar", "tar.gz", "tar.zst", "cpio", "cpio.gz", "ext4"];
+pub const FSTYPES: &[&str] = &[
+    "tar", "tar.gz", "tar.bz2", "tar.zst", "cpio", "cpio.gz", "ext2", "ext3", "ext4", "jffs2",
+];
+
+/// Runs `argv` (no shell, a fixed PATH); its failure names the command and its output.
+fn run(argv: &[String]) -> Result<()> {
+    let o = Command::new(&argv[0])
+        .args(&argv[1..])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .output()
+        .map_err(|e| Error::Command {
+            command: argv.join(" "),
+            output: e.to_string(),
+        })?;
+    if !o.status.success() {
+        return Err(Error::Command {
+            command: argv.join(" "),
+            output: format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr)),
+        });
+    }
+    Ok(())
+}
+
+/// A jffs2 file system of the root filesystem as oe-core's `IMAGE_CMD:jffs2` makes it
+/// (`--pad --little-endian --eraseblock=0x40000 --no-cleanmarkers`, times 0 with
+/// `--faketime`), everything owned by root but what the owner record says, whose
+/// owners and device nodes go in a device table (`-D`).
+fn jffs2(cfg: &ImageConfig, out: &Path) -> Result<()> {
+    let mut table = String::new();
+    let mut made = std::collections::BTreeSet::new();
+    for e in archive::entries(&cfg.rootfs, &cfg.owners, true)? {
+        let o = cfg.owners.get(e.path());
+        let line = match &e {
+            archive::Entry::Device {
+                path,
+                char,
+                major,
+                minor,
+                mode,
+            } => {
+                // a device's directories missing from the tree are made, root's
+                let mut parent = Path::new(path).parent();
+                let mut missing = Vec::new();
+                while let Some(d) = parent.filter(|d| *d != Path::new("/")) {
+                    let rel = d.strip_prefix("/").unwrap_or(d);
+                    if !cfg.rootfs.join(rel).is_dir() && made.insert(d.to_path_buf()) {
+                        missing.push(d.display().to_string());
+                    }
+                    parent = d.parent();
+                }
+                for d in missing.iter().rev() {
+                    table.push_str(&format!("{d} d 755 0 0 - - - - -\n"));
+                }
+                format!(
+                    "{path} {} {mode:o} {} {} {major} {minor} - - -",
+                    if *char { 'c' } else { 'b' },
+                    o.uid,
+                    o.gid
+                )
+            }
+            archive::Entry::Dir { path, mode } if o.uid != 0 || o.gid != 0 => {
+                format!("{path} d {mode:o} {} {} - - - - -", o.uid, o.gid)
+            }
+            archive::Entry::File { path, mode, .. } if o.uid != 0 || o.gid != 0 => {
+                format!("{path} f {mode:o} {} {} - - - - -", o.uid, o.gid)
+            }
+            _ => continue,
+        };
+        if line
+            .split(' ')
+            .next()
+            .is_some_and(|p| p.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(Error::Invalid(format!(
+                "jffs2: `{}` cannot be named in mkfs.jffs2's device table (white space)",
+                e.path()
+            )));
+        }
+        table.push_str(&line);
+        table.push('\n');
+    }
+    let tmp = crate::fsx::tmp_name(out);
+    let devtable = crate::fsx::tmp_name(&out.with_extension("devtable"));
+    fs_err::write(&devtable, table)?;
+    let r = run(&[
+        "mkfs.jffs2".to_owned(),
+        format!("--root={}", cfg.rootfs.display()),
+        "--faketime".into(),
+        "--squash-uids".into(),
+        format!("--devtable={}", devtable.display()),
+        format!("--output={}", tmp.display()),
+        "--pad".into(),
+        "--little-endian".into(),
+        "--eraseblock=0x40000".into(),
+        "--no-cleanmarkers".into(),
+    ]);
+    let _ = std::fs::remove_file(&devtable);
+    r?;
+    fs_err::rename(&tmp, out)?;
+    Ok(())
+}
 
 fn pipe(argv: &[&str], input: &[u8]) -> Result<Vec<u8>> {
     let mut child = Command::new(argv[0])
@@ -103,7 +206,9 @@ fn clamp_times(dir: &Path, t: std::time::SystemTime) -> Result<()> {
     Ok(())
 }
 
-fn ext4(cfg: &ImageConfig, out: &Path) -> Result<()> {
+/// An ext2, ext3 or ext4 (`fstype`) file system of the root filesystem, as oe-core's
+/// `oe_mkext234fs` makes it (`mkfs.<type> -d`), with reproducible bytes.
+fn ext(cfg: &ImageConfig, out: &Path, fstype: &str) -> Result<()> {
     let used = du(&cfg.rootfs)? / 1024;
     let size_kb = ((used as f64) * cfg.overhead_factor) as u64 + cfg.extra_space_kb + 1024;
     let tmp = crate::fsx::tmp_name(out);
@@ -124,11 +229,11 @@ fn ext4(cfg: &ImageConfig, out: &Path) -> Result<()> {
         crate::debpkg::hex(&b[10..16])
     );
     let argv = [
-        "mkfs.ext4".to_owned(),
+        format!("mkfs.{fstype}"),
         "-F".into(),
         "-q".into(),
         "-t".into(),
-        "ext4".into(),
+        fstype.into(),
         "-U".into(),
         uuid.clone(),
         "-E".into(),
@@ -154,7 +259,7 @@ fn ext4(cfg: &ImageConfig, out: &Path) -> Result<()> {
             output: format!("{}: {}", o.status, String::from_utf8_lossy(&o.stderr)),
         });
     }
-    // mkfs.ext4 -d copies each file's ctime (which cannot be set): set every inode's
+    // mkfs -d copies each file's ctime (which cannot be set): set every inode's
     // times to SOURCE_DATE_EPOCH with debugfs
     let mut cmds = String::new();
     let mut paths = vec!["/".to_owned(), "/lost+found".to_owned()];
@@ -213,8 +318,10 @@ pub fn write_images(cfg: &ImageConfig) -> Result<Vec<PathBuf>> {
         }
         let name = format!("{}.{t}", cfg.image_name);
         let out = cfg.deploy_dir.join(&name);
-        if t == "ext4" {
-            ext4(cfg, &out)?;
+        if let Some(fstype @ ("ext2" | "ext3" | "ext4")) = Some(t.as_str()) {
+            ext(cfg, &out, fstype)?;
+        } else if t == "jffs2" {
+            jffs2(cfg, &out)?;
         } else {
             if entries.is_none() {
                 entries = Some(archive::entries(&cfg.rootfs, &cfg.owners, true)?);
@@ -223,6 +330,7 @@ pub fn write_images(cfg: &ImageConfig) -> Result<Vec<PathBuf>> {
             let data = match t.as_str() {
                 "tar" => archive::tar(e, &cfg.owners, mtime)?,
                 "tar.gz" => archive::gzip(&archive::tar(e, &cfg.owners, mtime)?)?,
+                "tar.bz2" => archive::bzip2(&archive::tar(e, &cfg.owners, mtime)?)?,
                 "tar.zst" => pipe(
                     &["zstd", "-q", "-19", "-T1", "--no-progress", "-c"],
                     &archive::tar(e, &cfg.owners, mtime)?,

@@ -241,6 +241,9 @@ pub struct Claimed {
     pub env_sourcedir: String,
     /// The project's own build directory (imported projects), else empty.
     pub project_builddir: String,
+    /// The project's `merged_attr`: its settings go into the build directory's own
+    /// `local.conf`/`bblayers.conf` (imported projects, or asked for at creation).
+    pub merged_attr: bool,
     /// Layers, in the project's order.
     pub layers: Vec<RequestLayer>,
     /// Variables, in order.
@@ -267,16 +270,16 @@ pub fn claim_next(conn: &Connection, runner_pid: u32) -> Result<Option<Claimed>>
     let Some((env, env_builddir, env_sourcedir)) = env else {
         return Ok(None);
     };
-    let req: Option<(i64, Option<i64>, i64, String)> = tx
+    let req: Option<(i64, Option<i64>, i64, String, bool)> = tx
         .query_row(
-            "SELECT r.id, r.build_id, r.project_id, p.builddir FROM bldcontrol_buildrequest r JOIN orm_project p ON p.id = r.project_id \
+            "SELECT r.id, r.build_id, r.project_id, p.builddir, p.merged_attr FROM bldcontrol_buildrequest r JOIN orm_project p ON p.id = r.project_id \
              WHERE r.state = ?1 ORDER BY r.id LIMIT 1",
             [RequestState::Queued as i64],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()
         .map_err(db("find a queued build request"))?;
-    let Some((request, build, project, project_builddir)) = req else {
+    let Some((request, build, project, project_builddir, merged_attr)) = req else {
         return Ok(None);
     };
     let Some(build) = build else {
@@ -349,6 +352,7 @@ pub fn claim_next(conn: &Connection, runner_pid: u32) -> Result<Option<Claimed>>
         env_builddir,
         env_sourcedir,
         project_builddir,
+        merged_attr,
         layers,
         variables,
         targets,

@@ -343,6 +343,22 @@ pub fn change_package(conn: &Connection, pid: i64, id: i64, name: &str, add: boo
     Ok(())
 }
 
+/// Deletes custom image `id` of project `pid` (its recipe row; its package lists go
+/// with it). Returns its name.
+pub fn delete_custom_image(conn: &Connection, pid: i64, id: i64) -> Result<String> {
+    let Some(c) = custom_image(conn, id)?.filter(|c| c.project == pid) else {
+        return Err(invalid(format!(
+            "custom image {id} of project {pid} does not exist"
+        )));
+    };
+    conn.execute(
+        "DELETE FROM orm_recipe WHERE id = ?1 AND id IN (SELECT recipe_ptr_id FROM orm_customimagerecipe WHERE project_id = ?2)",
+        params![id, pid],
+    )
+    .map_err(db("delete the custom image"))?;
+    Ok(c.name)
+}
+
 /// Text fit for a double-quoted value of a generated recipe.
 fn quoted(s: &str) -> String {
     s.chars()

@@ -65,7 +65,9 @@ pub fn check_project_name(conn: &Connection, name: &str, except: Option<i64>) ->
 
 /// Creates a project for `release` (its default layers, the DEFCONF_* settings as
 /// variables); `import_dir`: an existing build directory (it must hold `conf/`), which
-/// becomes the project's build directory. Returns its id.
+/// becomes the project's build directory. `merged_attr`: the project's settings are
+/// written into the build directory's own `local.conf`/`bblayers.conf` (always so for
+/// an imported build directory, as Toaster does). Returns its id.
 pub fn new_project(
     conn: &Connection,
     name: &str,
@@ -110,7 +112,14 @@ pub fn new_project(
     let t = now();
     tx.execute(
         "INSERT INTO orm_project (name, release_id, bitbake_version_id, merged_attr, builddir, is_default, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
-        params![name.trim(), release, bitbake, merged_attr, builddir, t],
+        params![
+            name.trim(),
+            release,
+            bitbake,
+            merged_attr || import_dir.is_some(),
+            builddir,
+            t
+        ],
     )
     .map_err(db("create the project"))?;
     let pid = tx.last_insert_rowid();
@@ -342,6 +351,281 @@ pub fn remove_layers(conn: &Connection, pid: i64, lvs: &[i64]) -> Result<()> {
         .map_err(db("remove a layer"))?;
     }
     touch(conn, pid)
+}
+
+/// A layer version as the layer pages name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerRef {
+    /// The layer version.
+    pub id: i64,
+    /// The layer's name.
+    pub name: String,
+    /// Its git URL (empty for a local layer).
+    pub vcs_url: String,
+    /// Its revision (commit, else branch).
+    pub vcs_reference: String,
+}
+
+fn layer_refs(conn: &Connection, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<LayerRef>> {
+    let mut st = conn.prepare(sql).map_err(db("layers"))?;
+    st.query_map(p, |r| {
+        Ok(LayerRef {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            vcs_url: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            vcs_reference: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        })
+    })
+    .map_err(db("layers"))?
+    .collect::<std::result::Result<Vec<_>, _>>()
+    .map_err(db("layers"))
+}
+
+const LAYER_REF: &str = "lv.id, l.name, l.vcs_url, CASE WHEN coalesce(lv.\"commit\", '') != '' THEN lv.\"commit\" ELSE lv.branch END";
+
+/// The layers `lv` depends on, directly or through others (20 levels at most, as
+/// Toaster's `get_alldeps`), that the project does not have yet, by name: what adding
+/// `lv` offers to add too.
+pub fn missing_dependencies(conn: &Connection, pid: i64, lv: i64) -> Result<Vec<LayerRef>> {
+    layer_refs(
+        conn,
+        &format!(
+            "WITH RECURSIVE deps(id, depth) AS ( \
+               SELECT depends_on_id, 1 FROM orm_layerversiondependency WHERE layer_version_id = ?1 \
+               UNION SELECT x.depends_on_id, d.depth + 1 FROM orm_layerversiondependency x JOIN deps d ON x.layer_version_id = d.id WHERE d.depth < 20) \
+             SELECT DISTINCT {LAYER_REF} FROM orm_layer_version lv JOIN orm_layer l ON l.id = lv.layer_id \
+             WHERE lv.id IN (SELECT id FROM deps) AND lv.id != ?1 \
+             AND lv.id NOT IN (SELECT layercommit_id FROM orm_projectlayer WHERE project_id = ?2) ORDER BY l.name, lv.id"
+        ),
+        &[&lv, &pid],
+    )
+}
+
+/// The project's layers that depend on `lv` (directly): what removing `lv` leaves
+/// without a layer they need.
+pub fn dependents_in_project(conn: &Connection, pid: i64, lv: i64) -> Result<Vec<LayerRef>> {
+    layer_refs(
+        conn,
+        &format!(
+            "SELECT {LAYER_REF} FROM orm_projectlayer pl JOIN orm_layer_version lv ON lv.id = pl.layercommit_id JOIN orm_layer l ON l.id = lv.layer_id \
+             WHERE pl.project_id = ?2 AND lv.id != ?1 \
+             AND EXISTS (SELECT 1 FROM orm_layerversiondependency x WHERE x.layer_version_id = lv.id AND x.depends_on_id = ?1) ORDER BY l.name"
+        ),
+        &[&lv, &pid],
+    )
+}
+
+/// What a release change does to a project's layers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseChange {
+    /// Project layers with no layer of the same name in the new release: removed.
+    pub lost: Vec<LayerRef>,
+    /// Catalog layers replaced by their version in the new release: (old, new).
+    pub replaced: Vec<(i64, i64)>,
+}
+
+/// What changing the project's release to `release` does to its layers (layers the
+/// project imported stay as they are). Toaster's `xhr_testreleasechange`.
+pub fn release_change(conn: &Connection, pid: i64, release: i64) -> Result<ReleaseChange> {
+    let known: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM orm_release WHERE id = ?1",
+            [release],
+            |r| r.get(0),
+        )
+        .map_err(db("release"))?;
+    if known == 0 {
+        return Err(invalid(format!("release {release} does not exist")));
+    }
+    project_exists(conn, pid)?;
+    let same = |x: &str| {
+        format!(
+            "(SELECT n.id FROM orm_layer_version n JOIN orm_layer nl ON nl.id = n.layer_id \
+              WHERE nl.name = l.name AND n.release_id = ?2 AND n.build_id IS NULL AND n.project_id IS NULL ORDER BY n.id LIMIT 1) {x}"
+        )
+    };
+    let lost = layer_refs(
+        conn,
+        &format!(
+            "SELECT {LAYER_REF} FROM orm_projectlayer pl JOIN orm_layer_version lv ON lv.id = pl.layercommit_id JOIN orm_layer l ON l.id = lv.layer_id \
+             WHERE pl.project_id = ?1 AND lv.project_id IS NULL AND {} ORDER BY l.name",
+            same("IS NULL")
+        ),
+        &[&pid, &release],
+    )?;
+    let mut st = conn
+        .prepare(&format!(
+            "SELECT lv.id, {} FROM orm_projectlayer pl JOIN orm_layer_version lv ON lv.id = pl.layercommit_id JOIN orm_layer l ON l.id = lv.layer_id \
+             WHERE pl.project_id = ?1 AND lv.project_id IS NULL ORDER BY l.name",
+            same("")
+        ))
+        .map_err(db("release change"))?;
+    let moved = st
+        .query_map(params![pid, release], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+        })
+        .map_err(db("release change"))?
+        .filter_map(|r| match r {
+            Ok((old, Some(new))) if old != new => Some(Ok((old, new))),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(db("release change"))?;
+    Ok(ReleaseChange {
+        lost,
+        replaced: moved,
+    })
+}
+
+/// Changes the project's release: catalog layers become their version of `release`
+/// (those it has none of are removed), imported layers stay. Returns the removed
+/// layers.
+pub fn change_release(conn: &Connection, pid: i64, release: i64) -> Result<Vec<LayerRef>> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+        .map_err(db("begin release change"))?;
+    let ReleaseChange { lost, replaced } = release_change(&tx, pid, release)?;
+    for l in &lost {
+        tx.execute(
+            "DELETE FROM orm_projectlayer WHERE project_id = ?1 AND layercommit_id = ?2",
+            params![pid, l.id],
+        )
+        .map_err(db("remove a layer"))?;
+    }
+    for (old, new) in &replaced {
+        tx.execute(
+            "DELETE FROM orm_projectlayer WHERE project_id = ?1 AND layercommit_id = ?2",
+            params![pid, old],
+        )
+        .map_err(db("replace a layer"))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO orm_projectlayer (project_id, layercommit_id, optional) VALUES (?1, ?2, 1)",
+            params![pid, new],
+        )
+        .map_err(db("replace a layer"))?;
+    }
+    // Imported layers follow the project's release.
+    tx.execute(
+        "UPDATE orm_layer_version SET release_id = ?2 WHERE project_id = ?1 AND build_id IS NULL",
+        params![pid, release],
+    )
+    .map_err(db("imported layers"))?;
+    tx.execute(
+        "UPDATE orm_project SET release_id = ?2, bitbake_version_id = (SELECT bitbake_version_id FROM orm_release WHERE id = ?2) WHERE id = ?1",
+        params![pid, release],
+    )
+    .map_err(db("change the release"))?;
+    touch(&tx, pid)?;
+    tx.commit().map_err(db("commit release change"))?;
+    Ok(lost)
+}
+
+/// Changes to a layer the project imported (Toaster's `xhr_layer` POST); `None`
+/// leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct LayerEdit {
+    /// Git repository.
+    pub vcs_url: Option<String>,
+    /// Subdirectory in the repository.
+    pub subdir: Option<String>,
+    /// Revision.
+    pub revision: Option<String>,
+    /// Local directory.
+    pub local_dir: Option<String>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// A layer version to depend on.
+    pub add_dep: Option<i64>,
+    /// A dependency to drop.
+    pub rm_dep: Option<i64>,
+}
+
+/// Edits a layer the project imported (catalog layers cannot be edited, as in Toaster);
+/// every value checked as at import.
+pub fn edit_imported_layer(conn: &Connection, pid: i64, lv: i64, e: &LayerEdit) -> Result<()> {
+    let row: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT lv.layer_id, l.vcs_url FROM orm_layer_version lv JOIN orm_layer l ON l.id = lv.layer_id \
+             WHERE lv.id = ?1 AND lv.project_id = ?2 AND lv.build_id IS NULL AND lv.layer_source = ?3",
+            params![lv, pid, LayerSource::Imported as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db("find the imported layer"))?;
+    let Some((layer, old_url)) = row else {
+        return Err(invalid(format!(
+            "layer version {lv} is not a layer project {pid} imported: only imported layers can be edited"
+        )));
+    };
+    let is_git = match &e.vcs_url {
+        Some(u) => !u.trim().is_empty(),
+        None => old_url.is_some_and(|u| !u.is_empty()),
+    };
+    if let Some(u) = &e.vcs_url
+        && !u.trim().is_empty()
+    {
+        check_git_url(u.trim())?;
+    }
+    if let Some(d) = &e.subdir
+        && !d.trim().is_empty()
+    {
+        check_subdir(d.trim())?;
+    }
+    if let Some(r) = &e.revision {
+        check_revision(r.trim())?;
+    }
+    if let Some(d) = &e.local_dir {
+        let d = d.trim();
+        if !is_git
+            && (!std::path::Path::new(d).is_absolute() || d.contains("/../") || d.ends_with("/.."))
+        {
+            return Err(invalid(format!(
+                "`{d}`: a local layer is an absolute directory path"
+            )));
+        }
+    }
+    if let Some(dep) = e.add_dep
+        && (dep == lv || !compatible(conn, pid, dep)?)
+    {
+        return Err(invalid(format!(
+            "dependency {dep} is not a compatible layer"
+        )));
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+        .map_err(db("begin edit layer"))?;
+    let text = |v: &Option<String>| v.as_ref().map(|x| x.trim().to_owned());
+    tx.execute(
+        "UPDATE orm_layer SET vcs_url = CASE WHEN ?2 IS NULL THEN vcs_url WHEN ?2 = '' THEN NULL ELSE ?2 END, \
+         local_source_dir = CASE WHEN ?3 IS NULL THEN local_source_dir WHEN ?3 = '' THEN NULL ELSE ?3 END, \
+         summary = coalesce(?4, summary), description = coalesce(?5, description), up_date = ?6 WHERE id = ?1",
+        params![layer, text(&e.vcs_url), text(&e.local_dir), e.summary, e.description, now()],
+    )
+    .map_err(db("edit the layer"))?;
+    tx.execute(
+        "UPDATE orm_layer_version SET dirpath = coalesce(?2, dirpath), \
+         branch = coalesce(?3, branch), \"commit\" = coalesce(?3, \"commit\"), up_date = ?4 WHERE id = ?1",
+        params![lv, text(&e.subdir), text(&e.revision), now()],
+    )
+    .map_err(db("edit the layer version"))?;
+    if let Some(dep) = e.add_dep {
+        tx.execute(
+            "INSERT INTO orm_layerversiondependency (layer_version_id, depends_on_id) \
+             SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM orm_layerversiondependency WHERE layer_version_id = ?1 AND depends_on_id = ?2)",
+            params![lv, dep],
+        )
+        .map_err(db("add a dependency"))?;
+    }
+    if let Some(dep) = e.rm_dep {
+        tx.execute(
+            "DELETE FROM orm_layerversiondependency WHERE layer_version_id = ?1 AND depends_on_id = ?2",
+            params![lv, dep],
+        )
+        .map_err(db("remove a dependency"))?;
+    }
+    touch(&tx, pid)?;
+    tx.commit().map_err(db("commit edit layer"))
 }
 
 /// Checks a layer's git URL: one of the schemes git fetches from without running a

@@ -1,8 +1,9 @@
 //! The project pages (spec §1.3) and the XHR endpoints behind them (§1.4): new project,
 //! the project page (machine, distro, release, layers, most built recipes, build box),
 //! configuration, the layers/machines/distros/images/software recipes tables, layer
-//! details, import layer, typeaheads, and the changes (`xhr_project`,
-//! `xhr_configvaredit`, `xhr_buildrequest`, `xhr_layer`, `newproject`).
+//! details, import layer, typeaheads (also a git URL's revisions), the release change
+//! test, and the changes (`xhr_project`, `xhr_configvaredit`, `xhr_buildrequest`,
+//! `xhr_layer`, `xhr_customrecipe`, `newproject`).
 //!
 //! Reads go through the read-only store like every page; changes are the only writes of
 //! the server: a POST/PUT/DELETE carrying this site's CSRF token is answered by
@@ -42,6 +43,11 @@ pub(crate) fn route(req: &Req<'_>, d: &Db<'_>, seg: &[&str]) -> Option<Result<Pa
     Some(match seg {
         ["newproject"] => new_project_page(req, d),
         ["xhr_typeahead", "projects"] => typeahead_projects(req, d),
+        ["xhr_typeahead", "gitrev"] => typeahead_gitrev(req),
+        ["xhr_testreleasechange", p] => {
+            let p = id(p)?;
+            test_release_change(req, d, p)
+        }
         ["xhr_typeahead", p, kind] => {
             let p = id(p)?;
             typeahead(req, d, p, kind)
@@ -910,8 +916,8 @@ fn typeahead(req: &Req<'_>, d: &Db<'_>, pid: i64, kind: &str) -> Result<Page> {
         text(format!("{}%", like(s))),
     );
     let pid_v = || int(pid);
-    // Layers not in the project yet; machines, distros and recipes of the project's
-    // layers (one row per recipe name). Parameters: the word, the project three times,
+    // Layers (below); machines, distros and recipes of the project's layers (one row
+    // per recipe name). Parameters: the word, the project three times,
     // the prefix.
     let sql = match kind {
         "layers" => {
@@ -941,10 +947,17 @@ fn typeahead(req: &Req<'_>, d: &Db<'_>, pid: i64, kind: &str) -> Result<Page> {
         }
         _ => return Ok(Page::NotFound("This typeahead".into())),
     };
+    // Layers: those in the project too unless `include_added=false` (Toaster's
+    // parameter: the project page's add box leaves them out, dependency pickers not).
+    let added = if kind == "layers" && req.param("include_added") != Some("false") {
+        int(-1)
+    } else {
+        pid_v()
+    };
     let rows = d.rows(
         "typeahead",
         sql,
-        &[contains, pid_v(), pid_v(), pid_v(), prefix],
+        &[contains, pid_v(), pid_v(), added, prefix],
         |r| {
             let lv: i64 = r.get(4)?;
             Ok(json!({
@@ -985,9 +998,170 @@ fn layer_json(d: &Db<'_>, pid: i64, lv: i64) -> Result<Page> {
             }))
         },
     )?;
-    Ok(match row {
-        Some(l) => Page::Json(200, json!({"error": "ok", "layer": l})),
-        None => Page::Json(404, json!({"error": "no such layer"})),
+    let Some(l) = row else {
+        return Ok(Page::Json(404, json!({"error": "no such layer"})));
+    };
+    let (deps, dependents) = d.with_conn(2, |c| -> Result<_> {
+        Ok((
+            bb_toaster::projects::missing_dependencies(c, pid, lv)?,
+            bb_toaster::projects::dependents_in_project(c, pid, lv)?,
+        ))
+    })?;
+    let project_layers = d.rows(
+        "project layers",
+        "SELECT layercommit_id FROM orm_projectlayer WHERE project_id = ?1 ORDER BY id",
+        &[int(pid)],
+        |r| r.get::<_, i64>(0),
+    )?;
+    // Toaster's answer (id, name, layerdeps, projectlayers) with bake's `layer` and the
+    // project layers that depend on this one (`dependents`, for the removal warning).
+    Ok(Page::Json(
+        200,
+        json!({
+            "error": "ok",
+            "id": lv,
+            "name": l["name"],
+            "layerdetailurl": purl(pid, &format!("layer/{lv}")),
+            "vcs_url": l["vcs_url"],
+            "vcs_ref": l["vcs_reference"],
+            "local_source_dir": l["local_source_dir"],
+            "layer": l,
+            "layerdeps": {"list": deps.iter().map(|x| layer_ref_json(pid, x)).collect::<Vec<_>>()},
+            "projectlayers": project_layers,
+            "dependents": dependents.iter().map(|x| layer_ref_json(pid, x)).collect::<Vec<_>>(),
+        }),
+    ))
+}
+
+/// A layer as Toaster's layer dialogs list it.
+fn layer_ref_json(pid: i64, l: &bb_toaster::projects::LayerRef) -> Json {
+    json!({
+        "id": l.id,
+        "name": l.name,
+        "layerdetailurl": purl(pid, &format!("layer/{}", l.id)),
+        "vcs_url": l.vcs_url,
+        "vcs_reference": l.vcs_reference,
+        "tooltip": format!("{} | {}", l.vcs_url, l.vcs_reference),
+    })
+}
+
+/// `xhr_testreleasechange/<pid>?new_release_id=N`: the project layers a change to
+/// release N would remove (no layer of the same name in N) and how many would be
+/// replaced by their version in N.
+fn test_release_change(req: &Req<'_>, d: &Db<'_>, pid: i64) -> Result<Page> {
+    let Some(release) = req.param("new_release_id").and_then(id) else {
+        return Ok(Page::Json(
+            400,
+            json!({"error": "new_release_id: a release id"}),
+        ));
+    };
+    let r = d.with_conn(3, |c| bb_toaster::projects::release_change(c, pid, release));
+    Ok(match r {
+        Ok(c) => Page::Json(
+            200,
+            json!({
+                "error": "ok",
+                "rows": c.lost.iter().map(|x| layer_ref_json(pid, x)).collect::<Vec<_>>(),
+                "replaced": c.replaced.len(),
+            }),
+        ),
+        Err(bb_toaster::Error::Invalid(msg)) => Page::Json(404, json!({"error": msg})),
+        Err(e) => return Err(e.into()),
+    })
+}
+
+/// How long the git revisions of a URL are kept (Toaster: 120 s).
+const GITREV_TTL: std::time::Duration = std::time::Duration::from_secs(120);
+/// How long `git ls-remote` may take.
+const GITREV_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+type RevCache = std::sync::Mutex<BTreeMap<String, (std::time::Instant, Vec<(String, String)>)>>;
+
+/// The refs of `url` (`git ls-remote`, no shell, no prompt, killed after
+/// [`GITREV_TIMEOUT`]): (name, `sha ref` line), kept [`GITREV_TTL`].
+fn git_refs(url: &str) -> Result<Vec<(String, String)>> {
+    static CACHE: std::sync::OnceLock<RevCache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(c) = cache.lock()
+        && let Some((t, refs)) = c.get(url)
+        && t.elapsed() < GITREV_TTL
+    {
+        return Ok(refs.clone());
+    }
+    bb_toaster::projects::check_git_url(url)?;
+    let mut child = std::process::Command::new("git")
+        .args(["ls-remote", "--", url])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Invalid(format!("git ls-remote {url}: {e}")))?;
+    let started = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() > GITREV_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::Invalid(format!(
+                    "git ls-remote {url}: no answer in {} s",
+                    GITREV_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => return Err(Error::Invalid(format!("git ls-remote {url}: {e}"))),
+        }
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::Invalid(format!("git ls-remote {url}: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::Invalid(format!(
+            "git ls-remote {url}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let refs: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let name = line.rsplit('/').next()?.trim();
+            // "HEAD" means something else to Toaster (YOCTO #9924)
+            (!name.is_empty() && !name.contains("HEAD")).then(|| (name.to_owned(), line.to_owned()))
+        })
+        .collect();
+    if let Ok(mut c) = cache.lock() {
+        c.insert(url.to_owned(), (std::time::Instant::now(), refs.clone()));
+    }
+    Ok(refs)
+}
+
+/// `xhr_typeahead/gitrev?git_url=URL&search=TERM`: the branches and tags of a git
+/// repository starting with TERM (Toaster's `GitRevisionTypeAhead`).
+fn typeahead_gitrev(req: &Req<'_>) -> Result<Page> {
+    let url = req.param("git_url").unwrap_or("").trim();
+    if url.is_empty() {
+        return Ok(Page::Json(200, json!({"error": "ok", "results": []})));
+    }
+    let search = req.param("search").unwrap_or("");
+    Ok(match git_refs(url) {
+        Ok(refs) => Page::Json(
+            200,
+            json!({
+                "error": "ok",
+                "results": refs
+                    .iter()
+                    .filter(|(name, _)| name.starts_with(search))
+                    .take(20)
+                    .map(|(name, line)| json!({"name": name, "detail": format!("[ {line} ]")}))
+                    .collect::<Vec<_>>(),
+            }),
+        ),
+        Err(Error::Store(bb_toaster::Error::Invalid(msg)) | Error::Invalid(msg)) => {
+            Page::Json(400, json!({"error": msg}))
+        }
+        Err(e) => return Err(e),
     })
 }
 
@@ -1124,8 +1298,9 @@ fn change(
                 &conn,
                 name,
                 release,
+                // Toaster's form sends `mergeattr`; a checkbox without a value, `on`.
                 f.get("mergeattr")
-                    .is_some_and(|x| x == "on" || x == "1" || x == "true"),
+                    .is_some_and(|x| matches!(x, "mergeattr" | "on" | "1" | "true")),
                 if import { f.get("importdir") } else { None },
             )?;
             Ok(ok(
@@ -1150,6 +1325,14 @@ fn change(
             }
             if let Some(m) = f.get("distroName") {
                 p::set_variable(&conn, pid, "DISTRO", m.trim())?;
+            }
+            if let Some(r) = f.get("projectVersion") {
+                let r =
+                    id(r).ok_or_else(|| Error::Invalid(format!("`{r}` is not a release id")))?;
+                let removed = p::change_release(&conn, pid, r)?;
+                return Ok(ok(
+                    json!({"removed": removed.iter().map(|l| l.name.clone()).collect::<Vec<_>>()}),
+                ));
             }
             Ok(ok(json!({})))
         }
@@ -1236,6 +1419,45 @@ fn change(
                 .ok_or_else(|| Error::Invalid("no project".into()))?;
             let name = pct_decode(name);
             bb_toaster::customimages::change_package(&conn, pid, rid, &name, method != "DELETE")?;
+            Ok(ok(json!({})))
+        }
+        ("DELETE", ["xhr_customrecipe", rid]) => {
+            let Some(rid) = id(rid) else {
+                return not_found();
+            };
+            let pid = f
+                .get("project")
+                .and_then(id)
+                .ok_or_else(|| Error::Invalid("no project".into()))?;
+            let name = bb_toaster::customimages::delete_custom_image(&conn, pid, rid)?;
+            Ok(ok(
+                json!({"name": name, "gotoUrl": purl(pid, "customimages/")}),
+            ))
+        }
+        ("POST", ["xhr_layer", pid, lv]) => {
+            let (Some(pid), Some(lv)) = (id(pid), id(lv)) else {
+                return not_found();
+            };
+            let one = |name: &str| -> Result<Option<i64>> {
+                match f.get(name) {
+                    None => Ok(None),
+                    Some(x) => id(x)
+                        .map(Some)
+                        .ok_or_else(|| Error::Invalid(format!("{name}: `{x}` is not an id"))),
+                }
+            };
+            let e = p::LayerEdit {
+                vcs_url: f.get("vcs_url").map(str::to_owned),
+                // Toaster's field is `dirpath` (its import form says `dir_path`)
+                subdir: f.get("dirpath").or(f.get("dir_path")).map(str::to_owned),
+                revision: f.get("commit").or(f.get("git_ref")).map(str::to_owned),
+                local_dir: f.get("local_source_dir").map(str::to_owned),
+                summary: f.get("summary").map(str::to_owned),
+                description: f.get("description").map(str::to_owned),
+                add_dep: one("add_dep")?,
+                rm_dep: one("rm_dep")?,
+            };
+            p::edit_imported_layer(&conn, pid, lv, &e)?;
             Ok(ok(json!({})))
         }
         ("DELETE", ["xhr_layer", pid, lv]) => {

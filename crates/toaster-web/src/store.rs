@@ -151,6 +151,13 @@ impl Db<'_> {
             .map_err(db(what))
     }
 
+    /// Runs a read helper of `bb_toaster` on this request's connection (counted as
+    /// `statements` statements).
+    pub(crate) fn with_conn<T>(&self, statements: u32, f: impl FnOnce(&Connection) -> T) -> T {
+        self.statements.set(self.statements.get() + statements);
+        f(self.conn)
+    }
+
     /// A single integer (a count).
     pub(crate) fn count(&self, what: &str, sql: &str, params: &[Value]) -> Result<i64> {
         Ok(self

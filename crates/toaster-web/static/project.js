@@ -39,7 +39,33 @@
     }
   }
 
-  // A typeahead: fill the datalist of `input` from xhr_typeahead as the user types.
+  // Shows modal `id` until one of its buttons `ok` or `cancel` is pressed; resolves
+  // true for `ok`.
+  function confirmModal(id, ok, cancel) {
+    const m = document.getElementById(id);
+    if (!m) return Promise.resolve(true);
+    m.classList.remove("hidden");
+    return new Promise((resolve) => {
+      const done = (v) => {
+        m.classList.add("hidden");
+        document.getElementById(ok).onclick = null;
+        document.getElementById(cancel).onclick = null;
+        resolve(v);
+      };
+      document.getElementById(ok).onclick = (e) => { e.preventDefault(); done(true); };
+      document.getElementById(cancel).onclick = () => done(false);
+    });
+  }
+
+  // A list item holding `text` (as text).
+  function li(text) {
+    const x = document.createElement("li");
+    x.textContent = text;
+    return x;
+  }
+
+  // A typeahead: fill the datalist of `input` from xhr_typeahead as the user types
+  // (`url` may be a function, asked each time; no URL, no request).
   function typeahead(input, url, onPick) {
     if (!input) return;
     const list = document.getElementById(input.getAttribute("list"));
@@ -49,7 +75,9 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(() => {
         const word = input.value.trim().split(/\s+/).pop() || "";
-        fetch(url + "?search=" + encodeURIComponent(word), { headers: { Accept: "application/json" } })
+        const base = typeof url === "function" ? url() : url;
+        if (!base) return;
+        fetch(base + (base.includes("?") ? "&" : "?") + "search=" + encodeURIComponent(word), { headers: { Accept: "application/json" } })
           .then((r) => r.json())
           .then((j) => {
             results = j.results || [];
@@ -154,11 +182,54 @@
         send("POST", xhrProject, { [field]: value }).then((j) => reloadOr(j, "You have changed the " + what + " to: " + value));
       });
     }
+    // Adding a layer offers the layers it depends on that the project lacks (Toaster's
+    // dependencies modal); removing one other project layers depend on asks first.
+    const layerInfo = (lv) => fetch(ROOT + "/xhr_layer/" + pid + "/" + lv, { headers: { Accept: "application/json" } }).then((r) => r.json());
+    const addLayer = (lv, name) => layerInfo(lv).then((j) => {
+      const deps = j.error === "ok" && j.layerdeps ? j.layerdeps.list : [];
+      if (deps.length === 0) {
+        send("POST", xhrProject, { layerAdd: lv }).then((x) => reloadOr(x, "You have added 1 layer to your project: " + name));
+        return;
+      }
+      document.getElementById("dependencies-modal-title").textContent = name;
+      document.getElementById("dependencies-modal-layer-name").textContent = name;
+      const list = document.getElementById("dependencies-list");
+      list.replaceChildren(...deps.map((d) => {
+        const item = document.createElement("li");
+        const label = document.createElement("label");
+        const box = document.createElement("input");
+        box.type = "checkbox";
+        box.name = "dependencies";
+        box.value = String(d.id);
+        box.checked = true;
+        box.dataset.layerName = d.name;
+        label.append(box, " " + d.name);
+        item.appendChild(label);
+        return item;
+      }));
+      confirmModal("dependencies-modal", "dependencies-modal-add", "dependencies-modal-cancel").then((yes) => {
+        if (!yes) return;
+        const picked = [...list.querySelectorAll("input:checked")];
+        const ids = [lv, ...picked.map((c) => c.value)];
+        const msg = picked.length === 0
+          ? "You have added 1 layer to your project: " + name
+          : "You have added " + ids.length + " layers to your project: " + name + " and its dependencies " + picked.map((c) => c.dataset.layerName).join(", ");
+        send("POST", xhrProject, { layerAdd: ids.join(",") }).then((x) => reloadOr(x, msg));
+      });
+    });
+    const removeLayer = (lv, name) => layerInfo(lv).then((j) => {
+      const go = () => send("POST", xhrProject, { layerDel: lv }).then((x) => reloadOr(x, "You have removed 1 layer from your project: " + name));
+      const needing = j.error === "ok" && j.dependents ? j.dependents : [];
+      if (needing.length === 0) return go();
+      document.querySelectorAll("#remove-layer-modal .remove-layer-name").forEach((e) => { e.textContent = name; });
+      document.getElementById("remove-layer-dependents").replaceChildren(...needing.map((d) => li(d.name)));
+      return confirmModal("remove-layer-modal", "remove-layer-confirmed", "remove-layer-cancel").then((yes) => yes && go());
+    });
     // Add a layer by name.
     const addForm = document.getElementById("add-layer-form");
     if (addForm) {
       const addInput = document.getElementById("layer-add-input");
-      const results = typeahead(addInput, ROOT + "/xhr_typeahead/" + pid + "/layers", true);
+      const results = typeahead(addInput, ROOT + "/xhr_typeahead/" + pid + "/layers?include_added=false", true);
       addForm.addEventListener("submit", (e) => {
         e.preventDefault();
         const name = addInput.value.trim();
@@ -167,7 +238,7 @@
           showError("project-error", "No compatible layer called " + name);
           return;
         }
-        send("POST", xhrProject, { layerAdd: String(hit.id) }).then((j) => reloadOr(j, "You have added 1 layer to your project: " + name));
+        addLayer(String(hit.id), name);
       });
     }
     // Add/remove buttons (project page, tables, layer details), select machine/distro,
@@ -176,9 +247,9 @@
       const b = e.target.closest("button");
       if (!b) return;
       if (b.classList.contains("layer-add-btn")) {
-        send("POST", xhrProject, { layerAdd: b.dataset.layerId }).then((j) => reloadOr(j, "You have added 1 layer to your project: " + b.dataset.layerName));
+        addLayer(b.dataset.layerId, b.dataset.layerName);
       } else if (b.classList.contains("layer-remove-btn")) {
-        send("POST", xhrProject, { layerDel: b.dataset.layerId }).then((j) => reloadOr(j, "You have removed 1 layer from your project: " + b.dataset.layerName));
+        removeLayer(b.dataset.layerId, b.dataset.layerName);
       } else if (b.classList.contains("select-machine-btn")) {
         send("POST", xhrProject, { machineName: b.dataset.name }).then((j) => reloadOr(j, "You have changed the machine to: " + b.dataset.name));
       } else if (b.classList.contains("select-distro-btn")) {
@@ -186,15 +257,21 @@
       } else if (b.classList.contains("build-recipe-btn")) {
         startBuild(b.dataset.recipe);
       } else if (b.id === "delete-layer-btn") {
-        send("DELETE", ROOT + "/xhr_layer/" + pid + "/" + b.dataset.layerId, {}).then((j) => {
-          if (j.error !== "ok") {
-            showError("project-error", j.error);
-            return;
-          }
-          window.location.href = j.gotoUrl;
+        confirmModal("delete-layer-modal", "layer-delete-confirmed", "layer-delete-cancel").then((yes) => {
+          if (!yes) return;
+          send("DELETE", ROOT + "/xhr_layer/" + pid + "/" + b.dataset.layerId, {}).then((j) => {
+            if (j.error !== "ok") {
+              showError("project-error", j.error);
+              return;
+            }
+            sessionStorage.setItem("toaster-notify", "You have deleted 1 layer: " + document.getElementById("layer-name").firstChild.textContent.trim());
+            window.location.href = j.gotoUrl;
+          });
         });
       }
     });
+    layerEditPage(pid, reloadOr);
+    releaseChange(pid, xhrProject, reloadOr);
     configPage(pid);
     importPage(pid, purl);
     customImagePages(pid);
@@ -240,6 +317,82 @@
     }
   }
 
+  // The layer details page of an imported layer: edit its git URL, subdirectory,
+  // revision (typeahead of the repository's branches and tags), directory, summary and
+  // dependencies (Toaster's xhr_layer POST).
+  function layerEditPage(pid, reloadOr) {
+    const form = document.getElementById("edit-layer-form");
+    if (!form) return;
+    const lv = form.dataset.layerId;
+    const url = ROOT + "/xhr_layer/" + pid + "/" + lv;
+    document.getElementById("edit-layer-toggle").addEventListener("click", () => form.classList.toggle("hidden"));
+    document.getElementById("edit-layer-cancel").addEventListener("click", () => form.classList.add("hidden"));
+    const gitUrl = document.getElementById("edit-layer-git-repo-url");
+    gitRevTypeahead(document.getElementById("edit-layer-git-ref"), gitUrl);
+    const depInput = document.getElementById("edit-layer-dependency");
+    const results = typeahead(depInput, ROOT + "/xhr_typeahead/" + pid + "/layers", true);
+    const fail = (j) => showError("edit-layer-error", j.error);
+    depInput.addEventListener("change", () => {
+      const hit = results().find((x) => x.name === depInput.value.trim());
+      if (!hit) return;
+      send("POST", url, { add_dep: String(hit.id) }).then((j) => (j.error === "ok" ? reloadOr(j, "You have added a dependency on " + hit.name) : fail(j)));
+    });
+    form.querySelectorAll(".edit-layer-rm-dep").forEach((b) => b.addEventListener("click", () => {
+      send("POST", url, { rm_dep: b.dataset.layerId }).then((j) => (j.error === "ok" ? reloadOr(j) : fail(j)));
+    }));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const f = { summary: document.getElementById("edit-layer-summary").value };
+      if (gitUrl) {
+        f.vcs_url = gitUrl.value.trim();
+        f.dirpath = document.getElementById("edit-layer-subdir").value.trim();
+        f.commit = document.getElementById("edit-layer-git-ref").value.trim();
+      } else {
+        f.local_source_dir = document.getElementById("edit-layer-local-dir").value.trim();
+      }
+      send("POST", url, f).then((j) => (j.error === "ok" ? reloadOr(j, "You have changed the layer") : fail(j)));
+    });
+  }
+
+  // A git revision typeahead: the branches and tags of the repository in `urlInput`.
+  function gitRevTypeahead(input, urlInput) {
+    if (!input || !urlInput) return;
+    typeahead(input, () => {
+      const u = urlInput.value.trim();
+      return u ? ROOT + "/xhr_typeahead/gitrev?git_url=" + encodeURIComponent(u) : "";
+    }, true);
+  }
+
+  // The project's release: xhr_testreleasechange says which layers the new release
+  // lacks; when some would go, a modal lists them first.
+  function releaseChange(pid, xhrProject, reloadOr) {
+    const toggle = document.getElementById("release-change-toggle");
+    const form = document.getElementById("change-release-form");
+    if (!toggle || !form) return;
+    toggle.addEventListener("click", () => form.classList.toggle("hidden"));
+    document.getElementById("cancel-release-change").addEventListener("click", () => form.classList.add("hidden"));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const sel = document.getElementById("project-release-select");
+      const rel = sel.value;
+      const relName = sel.options[sel.selectedIndex].textContent;
+      fetch(ROOT + "/xhr_testreleasechange/" + pid + "?new_release_id=" + encodeURIComponent(rel), { headers: { Accept: "application/json" } })
+        .then((r) => r.json())
+        .then((j) => {
+          if (j.error !== "ok") {
+            showError("project-error", j.error);
+            return;
+          }
+          const go = () => send("POST", xhrProject, { projectVersion: rel }).then((x) => reloadOr(x, "You have changed the release to: " + relName));
+          if (j.rows.length === 0) return go();
+          document.getElementById("change-release-to").textContent = relName;
+          document.getElementById("change-release-lost-layers").replaceChildren(...j.rows.map((l) => li(l.name)));
+          document.getElementById("change-release-replaced").textContent = j.replaced > 0 ? j.replaced + " other layer(s) change to their version of the new release." : "";
+          return confirmModal("change-release-modal", "change-release-confirmed", "change-release-cancel").then((yes) => yes && go());
+        });
+    });
+  }
+
   function importPage(pid, purl) {
     const form = document.getElementById("import-layer-form");
     if (!form) return;
@@ -250,6 +403,7 @@
       git.classList.toggle("hidden", !isGit);
       local.classList.toggle("hidden", isGit);
     }));
+    gitRevTypeahead(document.getElementById("layer-git-ref"), document.getElementById("layer-git-repo-url"));
     const depInput = document.getElementById("layer-dependency");
     const results = typeahead(depInput, ROOT + "/xhr_typeahead/" + pid + "/layers", true);
     const deps = new Map();
@@ -329,6 +483,19 @@
     });
     document.querySelectorAll(".package-remove-btn").forEach((b) => b.addEventListener("click", () => change("DELETE", b.dataset.package)));
     document.querySelectorAll(".package-add-btn").forEach((b) => b.addEventListener("click", () => change("PUT", b.dataset.package)));
+    document.getElementById("delete-recipe").addEventListener("click", () => {
+      confirmModal("delete-recipe-modal", "delete-custom-recipe-confirmed", "delete-custom-recipe-cancel").then((yes) => {
+        if (!yes) return;
+        send("DELETE", ROOT + "/xhr_customrecipe/" + rid, { project: pid }).then((j) => {
+          if (j.error !== "ok") {
+            showError("custom-image-error", j.error);
+            return;
+          }
+          sessionStorage.setItem("toaster-notify", "You have deleted 1 custom image: " + j.name);
+          window.location.href = j.gotoUrl;
+        });
+      });
+    });
   }
 
   function newProjectPage() {

@@ -278,3 +278,85 @@ fn a_request_left_by_a_dead_runbuilds_fails_and_frees_its_environment() {
         .expect("count");
     assert_eq!(locked, 0);
 }
+
+#[test]
+fn an_imported_build_directory_gets_the_settings_merged_into_its_own_conf_files() {
+    let (tmp, db, _) = setup();
+    let conn = bb_toaster::db::open(&db).expect("opens");
+    let bdir = tmp.path().join("imported");
+    fs_err::create_dir_all(bdir.join("conf")).expect("conf");
+    fs_err::write(
+        bdir.join("conf/local.conf"),
+        "MACHINE = \"qemux86-64\"\n# the user's own line\nBB_NUMBER_THREADS = \"2\"",
+    )
+    .expect("local.conf");
+    let p = bb_toaster::projects::new_project(
+        &conn,
+        "imported",
+        Some(1),
+        false,
+        Some(bdir.to_str().expect("utf-8")),
+    )
+    .expect("project");
+    let merged: bool = conn
+        .query_row(
+            "SELECT merged_attr FROM orm_project WHERE id = ?1",
+            [p],
+            |r| r.get(0),
+        )
+        .expect("project");
+    assert!(merged, "an imported build directory is a merged project");
+    let meta = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../meta");
+    let meta = fs_err::canonicalize(meta).expect("meta/");
+    bb_toaster::projects::import_layer(
+        &conn,
+        p,
+        &bb_toaster::projects::ImportLayer {
+            name: "meta-bake".into(),
+            local_dir: meta.display().to_string(),
+            ..Default::default()
+        },
+    )
+    .expect("imported");
+    conn.execute(
+        "INSERT INTO orm_projectvariable (project_id, name, value) VALUES (?1, 'DISTRO', 'nodistro'), (?1, 'INTERNAL_PROJECT_SPECIFIC_SKIPRELEASE', '1')",
+        [p],
+    )
+    .expect("variables");
+    let bake = fake_bake(tmp.path(), "0");
+    for _ in 0..2 {
+        bldcontrol::schedule_build(&conn, p, &[("sayhello".into(), String::new())])
+            .expect("queued");
+        assert!(runbuilds(&db, &bake, true).wait().expect("waits").success());
+    }
+    let errors: Vec<String> = conn
+        .prepare("SELECT errmsg FROM bldcontrol_brerror")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("errors");
+    assert!(errors.is_empty(), "{errors:?}");
+    let local = fs_err::read_to_string(bdir.join("conf/local.conf")).expect("local.conf");
+    assert_eq!(
+        local,
+        "MACHINE = \"qemux86-64\"\n# the user's own line\nBB_NUMBER_THREADS = \"2\"\n\n\
+         #=== TOASTER_CONFIG_PROLOG ===\nMACHINE = \"qemux86-64\"\nDISTRO = \"nodistro\"\nINHERIT += \"toaster\"\n\
+         #=== TOASTER_CONFIG_EPILOG ===\n",
+        "one block after two builds, the user's lines kept, MACHINE imported from them, no INTERNAL_ variable"
+    );
+    let save = fs_err::read_to_string(bdir.join("conf/local.conf.save")).expect("saved");
+    assert_eq!(save, local, "the second build saved what the first wrote");
+    let bbl = fs_err::read_to_string(bdir.join("conf/bblayers.conf")).expect("bblayers.conf");
+    assert!(
+        bbl.ends_with(&format!(
+            "\n#=== TOASTER_CONFIG_PROLOG ===\nBBLAYERS = \" \\\n  {} \\\n  \"\n#=== TOASTER_CONFIG_EPILOG ===\n",
+            meta.display()
+        )),
+        "{bbl}"
+    );
+    assert!(!bdir.join("conf/toaster.conf").exists());
+    assert!(!bdir.join("conf/toaster-bblayers.conf").exists());
+    let claims = fs_err::read_to_string(tmp.path().join("claims")).expect("claims");
+    assert_eq!(claims.lines().count(), 2, "{claims}");
+}

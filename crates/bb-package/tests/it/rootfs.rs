@@ -277,10 +277,12 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
     let cfg = ImageConfig {
         rootfs: top.join("rootfs"),
         owners,
-        fstypes: ["tar.gz", "tar.zst", "cpio.gz", "ext4"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        fstypes: [
+            "tar.gz", "tar.bz2", "tar.zst", "cpio.gz", "ext2", "ext3", "ext4", "jffs2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
         deploy_dir: top.join("images"),
         image_name: "img-host.rootfs-20180309123456".into(),
         link_name: "img-host.rootfs".into(),
@@ -290,7 +292,7 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
         manifest: out.manifest(),
     };
     let written = write_images(&cfg).unwrap();
-    assert_eq!(written.len(), 5);
+    assert_eq!(written.len(), 9);
     let img = top.join("images");
     assert_eq!(
         fs_err::read_link(img.join("img-host.rootfs.cpio.gz"))
@@ -320,6 +322,8 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
         ],
     );
     assert_eq!(z, t, "tar.zst holds the same tar");
+    let b = sh(&img, &["tar", "-tjvf", "img-host.rootfs.tar.bz2"]);
+    assert_eq!(b, t, "tar.bz2 holds the same tar");
     let c = sh(
         &img,
         &[
@@ -332,11 +336,42 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
         c.contains("usr/bin/app") && c.contains("dev/console"),
         "{c}"
     );
-    let e = sh(
+    for (fstype, journal, extents) in [
+        ("ext2", false, false),
+        ("ext3", true, false),
+        ("ext4", true, true),
+    ] {
+        let image = format!("img-host.rootfs.{fstype}");
+        let e = sh(&img, &["debugfs", "-R", "ls -l /usr/bin", &image]);
+        assert!(e.contains(" app"), "{fstype}: {e}");
+        let h = sh(&img, &["dumpe2fs", "-h", &image]);
+        let features = h
+            .lines()
+            .find_map(|l| l.strip_prefix("Filesystem features:"))
+            .unwrap_or_default();
+        assert_eq!(features.contains("has_journal"), journal, "{fstype}: {h}");
+        assert_eq!(features.contains("extent"), extents, "{fstype}: {h}");
+        // a clean file system, as the kernel would mount it
+        sh(&img, &["e2fsck", "-fn", &image]);
+    }
+    // jffs2: padded to its erase blocks, little-endian nodes (magic 0x1985), the device
+    // node and the file with its group from the device table
+    let j = fs_err::read(img.join("img-host.rootfs.jffs2")).unwrap();
+    assert!(!j.is_empty() && j.len() % 0x40000 == 0, "{}", j.len());
+    assert_eq!(&j[..2], &[0x85, 0x19]);
+    let dump = sh(
         &img,
-        &["debugfs", "-R", "ls -l /usr/bin", "img-host.rootfs.ext4"],
+        &[
+            "jffs2dump",
+            "-c",
+            "-e",
+            "/dev/null",
+            "img-host.rootfs.jffs2",
+        ],
     );
-    assert!(e.contains(" app"), "{e}");
+    for name in ["app", "console", "app.conf"] {
+        assert!(dump.contains(&format!("name {name}")), "{name}: {dump}");
+    }
     // again: the same bytes
     let first: Vec<Vec<u8>> = written.iter().map(|p| fs_err::read(p).unwrap()).collect();
     // a second later: the ext4 inodes' ctime must not follow the clock

@@ -89,7 +89,7 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { cat "$work/server.log" >&2; echo "FAILED: the web server did not start" >&2; exit 1; }
 echo "serving $db at $url"
-export TOASTER_URL="$url" CHROMIUM="$chromium" TOASTER_DIR_UNDER_TEST="$toaster"
+export TOASTER_URL="$url" CHROMIUM="$chromium" TOASTER_DIR_UNDER_TEST="$toaster" HELLO_GIT_URL="file://$git_repo"
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$here/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 cd "$here"

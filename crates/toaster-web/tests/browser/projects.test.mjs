@@ -12,7 +12,8 @@ const BASE = process.env.TOASTER_URL;
 const SHOTS = process.env.SCREENSHOT_DIR || "screenshots";
 const EXE = process.env.CHROMIUM || "/usr/bin/chromium";
 const TOASTER_DIR = process.env.TOASTER_DIR_UNDER_TEST;
-if (!BASE || !TOASTER_DIR) throw new Error("TOASTER_URL is not set: run projects.sh");
+const HELLO_GIT = process.env.HELLO_GIT_URL;
+if (!BASE || !TOASTER_DIR || !HELLO_GIT) throw new Error("TOASTER_URL is not set: run projects.sh");
 mkdirSync(SHOTS, { recursive: true });
 
 // Markup, quotes and shell metacharacters: stored and shown as text, never run.
@@ -120,7 +121,18 @@ test("layers from the layer index: add meta-hello from the compatible layers tab
   assert.equal(await row.count(), 1);
   // The summary from the index is text.
   assert.match(await row.locator("td.layer__summary").textContent(), /The <b>hello<\/b> example/);
-  await Promise.all([p.page.waitForEvent("load"), row.locator(".layer-add-btn").click()]);
+  // meta-hello depends on openembedded-core: the dependencies modal offers it (its
+  // index URL is not a real repository, so it is left out here).
+  await row.locator(".layer-add-btn").click();
+  await p.page.waitForSelector("#dependencies-modal:not(.hidden)");
+  assert.equal(await p.page.textContent("#dependencies-modal-layer-name"), "meta-hello");
+  const offered = p.page.locator('#dependencies-list input[name="dependencies"]');
+  assert.equal(await offered.count(), 1);
+  assert.equal(await offered.first().isChecked(), true);
+  assert.match(await p.page.textContent("#dependencies-list"), /openembedded-core/);
+  await p.page.screenshot({ path: `${SHOTS}/layer-dependencies-modal.png`, fullPage: true });
+  await offered.first().uncheck();
+  await Promise.all([p.page.waitForEvent("load"), p.page.click("#dependencies-modal-add")]);
   await p.page.waitForSelector("#change-notification:not(.hidden)");
   assert.match(await p.page.textContent("#change-notification-msg"), /added 1 layer.*meta-hello/);
   const again = layerRow("meta-hello");
@@ -271,8 +283,130 @@ test("custom image: made from an image recipe, a package added, the recipe downl
   assert.match(text, /^require recipes-core\/images\/core-image-minimal\.bb$/m);
   assert.match(text, /^IMAGE_INSTALL:append = " sayhello"$/m);
   await p.page.screenshot({ path: `${SHOTS}/custom-image.png`, fullPage: true });
-  // openembedded-core out again (its index URL is not a real repository).
+  // Deleting the custom image asks first: cancelled, then confirmed.
+  await p.page.click("#delete-recipe");
+  await p.page.waitForSelector("#delete-recipe-modal:not(.hidden)");
+  assert.equal(await p.page.textContent("#delete-recipe-name"), "my-image");
+  await p.page.click("#delete-custom-recipe-cancel");
+  assert.equal(await p.page.isVisible("#delete-recipe-modal"), false);
+  await p.page.click("#delete-recipe");
+  await Promise.all([p.page.waitForURL(/\/customimages\/$/), p.page.click("#delete-custom-recipe-confirmed")]);
+  await p.page.waitForSelector("#change-notification:not(.hidden)");
+  assert.match(await p.page.textContent("#change-notification-msg"), /deleted 1 custom image: my-image/);
+  assert.ok(await p.page.isVisible("#empty-state-customimagestable"));
+  // openembedded-core out again (its index URL is not a real repository): meta-hello
+  // depends on it, so the page asks first.
   await p.page.goto(BASE + projectUrl);
-  await Promise.all([p.page.waitForEvent("load"), p.page.click('.layer-remove-btn[data-layer-name="openembedded-core"]')]);
+  await p.page.click('.layer-remove-btn[data-layer-name="openembedded-core"]');
+  await p.page.waitForSelector("#remove-layer-modal:not(.hidden)");
+  assert.deepEqual(await p.page.locator("#remove-layer-dependents li").allTextContents(), ["meta-hello"]);
+  await p.page.screenshot({ path: `${SHOTS}/layer-remove-warning.png`, fullPage: true });
+  await p.page.click("#remove-layer-cancel");
+  assert.equal(await p.page.locator('#layers-in-project-list [data-layer-name="openembedded-core"]').count(), 1);
+  await p.page.click('.layer-remove-btn[data-layer-name="openembedded-core"]');
+  await Promise.all([p.page.waitForEvent("load"), p.page.click("#remove-layer-confirmed")]);
+  assert.equal(await p.page.locator('#layers-in-project-list [data-layer-name="openembedded-core"]').count(), 0);
   await p.done();
+});
+
+// The options a typeahead put in the datalist of `input` (polled until `want` shows).
+async function options(page, input, want) {
+  const end = Date.now() + 20000;
+  for (;;) {
+    const got = await page.evaluate((id) => {
+      const i = document.getElementById(id);
+      const l = document.getElementById(i.getAttribute("list"));
+      return [...l.options].map((o) => o.value);
+    }, input);
+    if (got.includes(want) || Date.now() > end) return got;
+    await page.waitForTimeout(200);
+  }
+}
+
+test("import a git layer with the revision typeahead, edit it, delete it after confirming", async () => {
+  const p = await open(projectUrl + "importlayer");
+  await p.page.fill("#import-layer-name", "meta-edit");
+  await p.page.check("#repo-git");
+  await p.page.fill("#layer-git-repo-url", HELLO_GIT);
+  await p.page.fill("#layer-subdir", "meta-hello");
+  await p.page.fill("#layer-git-ref", "ma");
+  assert.ok((await options(p.page, "layer-git-ref", "main")).includes("main"), "the branches of the repository");
+  await p.page.screenshot({ path: `${SHOTS}/import-layer-gitrev.png`, fullPage: true });
+  await p.page.fill("#layer-git-ref", "main");
+  await Promise.all([p.page.waitForURL(new RegExp(projectUrl + "$")), p.page.click("#import-and-add-btn")]);
+  await p.page.click("#layers-in-project-list a:text('meta-edit')");
+  const layerUrl = new URL(p.page.url()).pathname;
+  assert.equal(await p.page.textContent("#layer-git-ref-info"), "main");
+  // Edit: subdirectory, revision (typeahead), summary with markup, a dependency.
+  await p.page.click("#edit-layer-toggle");
+  await p.page.fill("#edit-layer-subdir", "./meta-hello");
+  await p.page.fill("#edit-layer-git-ref", "");
+  await p.page.type("#edit-layer-git-ref", "m");
+  assert.ok((await options(p.page, "edit-layer-git-ref", "main")).includes("main"));
+  await p.page.fill("#edit-layer-git-ref", "main");
+  await p.page.fill("#edit-layer-summary", NOTE);
+  await Promise.all([p.page.waitForEvent("load"), p.page.click("#edit-layer-save")]);
+  assert.equal(await p.page.textContent("#layer-subdir-info"), "./meta-hello");
+  assert.equal(await p.page.textContent("#layer-summary"), NOTE);
+  assert.equal(await p.page.locator("#layer-info script").count(), 0);
+  // A bad revision is refused with the reason, nothing changed.
+  await p.page.click("#edit-layer-toggle");
+  await p.page.fill("#edit-layer-git-ref", "--upload-pack=touch /tmp/pwned-e2e");
+  await p.page.click("#edit-layer-save");
+  await p.page.waitForSelector("#edit-layer-error:not(.hidden)");
+  assert.match(await p.page.textContent("#edit-layer-error"), /not a git revision/);
+  await p.page.reload();
+  assert.equal(await p.page.textContent("#layer-git-ref-info"), "main");
+  // Add a dependency on meta-hello from the typeahead, then remove it.
+  await p.page.click("#edit-layer-toggle");
+  await p.page.fill("#edit-layer-dependency", "meta-h");
+  assert.ok((await options(p.page, "edit-layer-dependency", "meta-hello")).includes("meta-hello"));
+  await Promise.all([p.page.waitForEvent("load"), p.page.fill("#edit-layer-dependency", "meta-hello").then(() => p.page.dispatchEvent("#edit-layer-dependency", "change"))]);
+  assert.deepEqual(await p.page.locator("#layer-deps-list a").allTextContents(), ["meta-hello"]);
+  await p.page.click("#edit-layer-toggle");
+  await Promise.all([p.page.waitForEvent("load"), p.page.click(".edit-layer-rm-dep")]);
+  assert.equal(await p.page.locator("#layer-deps-list a").count(), 0);
+  await p.page.screenshot({ path: `${SHOTS}/layer-edited.png`, fullPage: true });
+  // Delete: cancelled, then confirmed.
+  await p.page.click("#delete-layer-btn");
+  await p.page.waitForSelector("#delete-layer-modal:not(.hidden)");
+  await p.page.click("#layer-delete-cancel");
+  assert.equal(new URL(p.page.url()).pathname, layerUrl);
+  await p.page.click("#delete-layer-btn");
+  await Promise.all([p.page.waitForURL(new RegExp(projectUrl + "$")), p.page.click("#layer-delete-confirmed")]);
+  await p.page.waitForSelector("#change-notification:not(.hidden)");
+  assert.match(await p.page.textContent("#change-notification-msg"), /deleted 1 layer: meta-edit/);
+  assert.equal(await p.page.locator("#layers-in-project-list a:text('meta-edit')").count(), 0);
+  await p.done();
+});
+
+test("release change: the layers the release lacks are listed first, then the project follows", async () => {
+  const p = await open(projectUrl);
+  const before = await p.page.locator("#layers-in-project-list li a").allTextContents();
+  await p.page.click("#release-change-toggle");
+  const other = await p.page.evaluate(() => {
+    const s = document.getElementById("project-release-select");
+    const o = [...s.options].find((x) => !x.selected);
+    return o ? o.value : "";
+  });
+  assert.ok(other, "another release");
+  await p.page.selectOption("#project-release-select", other);
+  await p.page.click("#change-release-btn");
+  await p.page.waitForSelector("#change-release-modal:not(.hidden)");
+  const lost = await p.page.locator("#change-release-lost-layers li").allTextContents();
+  assert.ok(lost.includes("meta-hello"), `lost: ${lost}`);
+  await p.page.screenshot({ path: `${SHOTS}/release-change-modal.png`, fullPage: true });
+  await p.page.click("#change-release-cancel");
+  await p.page.reload();
+  assert.deepEqual(await p.page.locator("#layers-in-project-list li a").allTextContents(), before);
+  await p.page.click("#release-change-toggle");
+  await p.page.selectOption("#project-release-select", other);
+  await p.page.click("#change-release-btn");
+  await p.page.waitForSelector("#change-release-modal:not(.hidden)");
+  await Promise.all([p.page.waitForEvent("load"), p.page.click("#change-release-confirmed")]);
+  await p.page.waitForSelector("#change-notification:not(.hidden)");
+  assert.match(await p.page.textContent("#change-notification-msg"), /changed the release/);
+  const after = await p.page.locator("#layers-in-project-list li a").allTextContents();
+  for (const l of lost) assert.ok(!after.includes(l), `${l} removed`);
+  await p.done("release-changed");
 });

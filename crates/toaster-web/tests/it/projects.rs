@@ -412,7 +412,7 @@ fn project_tables_follow_the_table_protocol_and_typeaheads_their_schema() {
     assert_eq!(hello, Some(serde_json::json!(false)));
     let ids: Vec<String> = p
         .get(&format!(
-            "/toastergui/xhr_typeahead/{pid}/layers?search=meta-h"
+            "/toastergui/xhr_typeahead/{pid}/layers?include_added=false&search=meta-h"
         ))
         .json()["results"]
         .as_array()
@@ -658,5 +658,350 @@ fn custom_images_are_made_checked_edited_and_downloaded() {
         files[0]
             .1
             .contains("LAYERSERIES_COMPAT_toastercustomimages = \"bake\"\n")
+    );
+}
+
+/// The id of the compatible layer called `name` (the layers typeahead).
+fn layer_id(p: &Proj, pid: i64, name: &str) -> i64 {
+    let j = p
+        .get(&format!(
+            "/toastergui/xhr_typeahead/{pid}/layers?search={name}"
+        ))
+        .json();
+    j["results"]
+        .as_array()
+        .and_then(|r| r.iter().find(|x| x["name"] == name))
+        .and_then(|x| x["id"].as_i64())
+        .unwrap_or_else(|| panic!("no layer {name}: {j}"))
+}
+
+fn names(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x["name"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn layer_dependencies_release_change_edit_and_deletes() {
+    let p = Proj::new();
+    let r = p.post(
+        "/toastergui/newproject/",
+        &[("projectname", "deps"), ("projectversion", "1")],
+    );
+    let pid = r.json()["id"].as_i64().unwrap_or(0);
+    let proj = format!("/toastergui/xhr_project/{pid}");
+    let extra = layer_id(&p, pid, "meta-extra");
+    let hello = layer_id(&p, pid, "meta-hello");
+    let oe = layer_id(&p, pid, "openembedded-core");
+    // meta-extra needs meta-hello and openembedded-core (and meta-hello needs
+    // openembedded-core too): both offered, by name, once.
+    let j = p
+        .get(&format!("/toastergui/xhr_layer/{pid}/{extra}"))
+        .json();
+    assert_eq!(j["error"], "ok");
+    assert_eq!(j["name"], "meta-extra");
+    assert_eq!(
+        names(&j["layerdeps"]["list"]),
+        ["meta-hello", "openembedded-core"]
+    );
+    assert!(
+        j["layerdeps"]["list"][0]["layerdetailurl"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/layer/{hello}")))
+    );
+    // A dependency already in the project is not offered.
+    assert_eq!(
+        error(&p.post(&proj, &[("layerAdd", &oe.to_string())])),
+        "ok"
+    );
+    let j = p
+        .get(&format!("/toastergui/xhr_layer/{pid}/{extra}"))
+        .json();
+    assert_eq!(names(&j["layerdeps"]["list"]), ["meta-hello"]);
+    // The layers typeahead: with the project's layers (dependency pickers), or
+    // without (`include_added=false`, the project page's add box).
+    let ta = |q: &str| {
+        names(
+            &p.get(&format!(
+                "/toastergui/xhr_typeahead/{pid}/layers?search=openembedded{q}"
+            ))
+            .json()["results"],
+        )
+    };
+    assert_eq!(ta(""), ["openembedded-core"]);
+    assert_eq!(ta("&include_added=false"), Vec::<String>::new());
+    assert!(
+        j["projectlayers"]
+            .as_array()
+            .is_some_and(|a| a.contains(&serde_json::json!(oe)))
+    );
+    // The layer and its dependency added at once (the modal's `layerAdd`).
+    assert_eq!(
+        error(&p.post(&proj, &[("layerAdd", &format!("{extra},{hello}"))])),
+        "ok"
+    );
+    // Removing openembedded-core: meta-extra and meta-hello depend on it.
+    let j = p.get(&format!("/toastergui/xhr_layer/{pid}/{oe}")).json();
+    assert_eq!(names(&j["dependents"]), ["meta-extra", "meta-hello"]);
+    let j = p
+        .get(&format!("/toastergui/xhr_layer/{pid}/{extra}"))
+        .json();
+    assert_eq!(names(&j["dependents"]), Vec::<String>::new());
+
+    // Release change: `blacksail` has openembedded-core only (oe-core.xml); the
+    // test index's layers are the `bake` release's.
+    let t = p
+        .get(&format!(
+            "/toastergui/xhr_testreleasechange/{pid}?new_release_id=2"
+        ))
+        .json();
+    assert_eq!(t["error"], "ok", "{t}");
+    let lost = names(&t["rows"]);
+    assert!(lost.contains(&"meta-extra".to_owned()), "{t}");
+    assert!(lost.contains(&"meta-hello".to_owned()), "{t}");
+    assert!(!lost.contains(&"openembedded-core".to_owned()), "{t}");
+    // The same release: nothing changes.
+    let same = p
+        .get(&format!(
+            "/toastergui/xhr_testreleasechange/{pid}?new_release_id=1"
+        ))
+        .json();
+    assert_eq!(same["rows"], serde_json::json!([]), "{same}");
+    assert_eq!(same["replaced"], 0);
+    assert_eq!(
+        p.get(&format!(
+            "/toastergui/xhr_testreleasechange/{pid}?new_release_id=99"
+        ))
+        .status,
+        404
+    );
+    assert_eq!(
+        p.get(&format!(
+            "/toastergui/xhr_testreleasechange/{pid}?new_release_id=x"
+        ))
+        .status,
+        400
+    );
+    // Without the token: refused.
+    assert_eq!(
+        p.send("POST", &proj, Some(&[("projectVersion", "2")]), false)
+            .status,
+        403
+    );
+    let r = p.post(&proj, &[("projectVersion", "2")]);
+    assert_eq!(error(&r), "ok", "{}", r.body);
+    let removed = names(
+        &r.json()["removed"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|n| serde_json::json!({"name": n}))
+                    .collect::<Vec<_>>()
+            })
+            .into(),
+    );
+    assert_eq!(removed, lost);
+    let j = p.get(&proj).json();
+    assert_eq!(j["release"]["name"], "blacksail", "{j}");
+    let now: Vec<String> = names(&j["layers"]);
+    assert!(now.contains(&"openembedded-core".to_owned()), "{j}");
+    assert!(!now.contains(&"meta-extra".to_owned()), "{j}");
+    let page = p.get(&format!("/toastergui/project/{pid}/"));
+    assert!(page.body.contains("id=\"release-change-toggle\""));
+    assert!(page.body.contains("id=\"change-release-modal\""));
+    // And back.
+    assert_eq!(error(&p.post(&proj, &[("projectVersion", "1")])), "ok");
+
+    // An imported layer is edited (git URL, subdirectory, revision, dependencies),
+    // with the import's checks; a catalog layer cannot be.
+    let r = p.post(
+        &format!("/toastergui/xhr_layer/{pid}"),
+        &[
+            ("name", "meta-mine"),
+            ("vcs_url", "https://git.example.invalid/meta-mine"),
+            ("git_ref", "main"),
+        ],
+    );
+    assert_eq!(error(&r), "ok", "{}", r.body);
+    let mine = r.json()["imported_layer"]["id"].as_i64().unwrap_or(0);
+    let edit = format!("/toastergui/xhr_layer/{pid}/{mine}");
+    assert_eq!(
+        p.send("POST", &edit, Some(&[("commit", "v2")]), false)
+            .status,
+        403
+    );
+    let r = p.post(
+        &edit,
+        &[
+            ("vcs_url", "https://git.example.invalid/other <b>x</b>"),
+            ("commit", "v2"),
+        ],
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    for (form, want) in [
+        (
+            vec![("commit", "--upload-pack=touch")],
+            "not a git revision",
+        ),
+        (vec![("dirpath", "../../etc")], "relative path"),
+        (vec![("vcs_url", "ext::sh -c touch")], "not a git URL"),
+        (vec![("add_dep", "x")], "not an id"),
+        (
+            vec![("add_dep", &mine.to_string())],
+            "not a compatible layer",
+        ),
+    ] {
+        let r = p.post(&edit, &form);
+        assert_eq!(r.status, 400, "{form:?}: {}", r.body);
+        assert!(error(&r).contains(want), "{form:?}: {}", r.body);
+    }
+    let r = p.post(
+        &edit,
+        &[
+            ("vcs_url", "https://git.example.invalid/meta-mine2"),
+            ("dirpath", "sub/meta-mine"),
+            ("commit", "v2.0"),
+            ("summary", "<i>mine</i>"),
+            ("add_dep", &oe.to_string()),
+        ],
+    );
+    assert_eq!(error(&r), "ok", "{}", r.body);
+    let l = p.get(&edit).json();
+    assert_eq!(
+        l["layer"]["vcs_url"],
+        "https://git.example.invalid/meta-mine2"
+    );
+    assert_eq!(l["layer"]["vcs_subdir"], "sub/meta-mine");
+    assert_eq!(l["layer"]["vcs_reference"], "v2.0");
+    assert_eq!(l["layer"]["dependencies"], serde_json::json!([oe]));
+    let page = p.get(&format!("/toastergui/project/{pid}/layer/{mine}"));
+    assert!(
+        page.body.contains("&lt;i&gt;mine&lt;&#x2f;i&gt;"),
+        "escaped"
+    );
+    assert!(page.body.contains("id=\"edit-layer-form\""));
+    assert!(page.body.contains("id=\"delete-layer-modal\""));
+    assert_eq!(error(&p.post(&edit, &[("rm_dep", &oe.to_string())])), "ok");
+    assert_eq!(
+        p.get(&edit).json()["layer"]["dependencies"],
+        serde_json::json!([])
+    );
+    let r = p.post(
+        &format!("/toastergui/xhr_layer/{pid}/{oe}"),
+        &[("summary", "x")],
+    );
+    assert!(error(&r).contains("only imported layers"), "{}", r.body);
+    // Deleting the imported layer needs the token.
+    assert_eq!(p.send("DELETE", &edit, None, false).status, 403);
+    assert_eq!(error(&p.send("DELETE", &edit, None, true)), "ok");
+    assert_eq!(p.get(&edit).status, 404);
+}
+
+#[test]
+fn git_revision_typeahead_lists_a_repository_s_branches_and_tags() {
+    let p = Proj::new();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("git: {e}"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "x"]);
+    git(&["branch", "kirkstone"]);
+    git(&["branch", "kirk-next"]);
+    git(&["tag", "v1.0"]);
+    let url = format!("file://{}", dir.path().display());
+    let q = |search: &str, url: &str| {
+        p.get(&format!(
+            "/toastergui/xhr_typeahead/gitrev?git_url={}&search={search}",
+            enc(url)
+        ))
+    };
+    let j = q("kirk", &url).json();
+    assert_eq!(names(&j["results"]), ["kirk-next", "kirkstone"], "{j}");
+    assert!(
+        j["results"][1]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("refs/heads/kirkstone")),
+        "{j}"
+    );
+    let all = names(&q("", &url).json()["results"]);
+    assert!(
+        all.contains(&"v1.0".to_owned()) && all.contains(&"main".to_owned()),
+        "{all:?}"
+    );
+    assert!(!all.iter().any(|n| n.contains("HEAD")), "{all:?}");
+    // No URL: nothing; a URL git would run a program for: refused, git never run.
+    assert_eq!(q("", "").json()["results"], serde_json::json!([]));
+    let r = q("", "ext::sh -c touch% /tmp/pwned-gitrev");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(!std::path::Path::new("/tmp/pwned-gitrev").exists());
+    let r = q("", "file:///nonexistent/repo");
+    assert_eq!(r.status, 400, "{}", r.body);
+}
+
+#[test]
+fn a_custom_image_is_deleted_with_the_token_only() {
+    let p = Proj::new();
+    let r = p.post(
+        "/toastergui/newproject/",
+        &[("projectname", "ci"), ("projectversion", "1")],
+    );
+    let pid = r.json()["id"].as_i64().unwrap_or(0);
+    let oe = layer_id(&p, pid, "openembedded-core");
+    assert_eq!(
+        error(&p.post(
+            &format!("/toastergui/xhr_project/{pid}"),
+            &[("layerAdd", &oe.to_string())]
+        )),
+        "ok"
+    );
+    let page = p.get(&format!("/toastergui/project/{pid}/newcustomimage/"));
+    let base = page
+        .body
+        .split("data-recipe=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_owned();
+    let pids = pid.to_string();
+    let r = p.post(
+        "/toastergui/xhr_customrecipe",
+        &[("name", "my-image"), ("project", &pids), ("base", &base)],
+    );
+    assert_eq!(error(&r), "ok", "{}", r.body);
+    let rid = r.json()["id"].as_i64().unwrap_or(0);
+    let page = p.get(&format!("/toastergui/project/{pid}/customrecipe/{rid}"));
+    assert!(page.body.contains("id=\"delete-recipe-modal\""));
+    let del = format!("/toastergui/xhr_customrecipe/{rid}");
+    assert_eq!(
+        p.send("DELETE", &del, Some(&[("project", &pids)]), false)
+            .status,
+        403
+    );
+    // Another project's id: not found there.
+    let r = p.send("DELETE", &del, Some(&[("project", "999")]), true);
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = p.send("DELETE", &del, Some(&[("project", &pids)]), true);
+    assert_eq!(error(&r), "ok", "{}", r.body);
+    assert_eq!(r.json()["name"], "my-image");
+    assert!(
+        r.json()["gotoUrl"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/customimages/"))
+    );
+    assert_eq!(
+        p.get(&format!("/toastergui/project/{pid}/customrecipe/{rid}"))
+            .status,
+        404
     );
 }
