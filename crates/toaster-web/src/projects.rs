@@ -1098,10 +1098,22 @@ fn git_refs(url: &str) -> Result<Vec<(String, String)>> {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| Error::Invalid(format!("git ls-remote {url}: {e}")))?;
+    // Read both pipes while waiting: a repository with many refs fills a pipe.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<_>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<_>));
     let started = std::time::Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() > GITREV_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -1113,17 +1125,16 @@ fn git_refs(url: &str) -> Result<Vec<(String, String)>> {
             Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
             Err(e) => return Err(Error::Invalid(format!("git ls-remote {url}: {e}"))),
         }
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::Invalid(format!("git ls-remote {url}: {e}")))?;
-    if !out.status.success() {
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    if !status.success() {
         return Err(Error::Invalid(format!(
             "git ls-remote {url}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+            String::from_utf8_lossy(&stderr).trim()
         )));
     }
-    let refs: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+    let refs: Vec<(String, String)> = String::from_utf8_lossy(&stdout)
         .lines()
         .filter_map(|line| {
             let name = line.rsplit('/').next()?.trim();
