@@ -8,10 +8,16 @@
 //! The index trusts that nothing else writes stamps while the build runs (the build
 //! holds `bitbake.lock`); a name it lists that is already gone is simply not removed
 //! again.
+//!
+//! [`DirListing`] answers whether stamps and taints exist when a build is planned, from
+//! one listing per directory too.
 
 use std::collections::{BTreeSet, HashMap};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
 use crate::hashes::TaskPlan;
@@ -124,5 +130,64 @@ impl StampIndex {
                 names.remove(&other);
             }
         })
+    }
+}
+
+/// The names in each directory looked at, read once (a missing directory holds
+/// nothing): whether a stamp or a taint exists is a lookup there, not a path walk per
+/// task, and costs the same in a directory every recipe shares.
+///
+/// Paths are split at their last `/` as bytes, and the directory looked at last is
+/// kept at hand: a recipe's tasks ask about one directory in a row, which then costs a
+/// comparison of its name instead of a hash of the whole path.
+#[derive(Debug, Default)]
+pub(crate) struct DirListing {
+    /// Directory → its names' position in `names`.
+    dirs: FxHashMap<Box<[u8]>, usize>,
+    names: Vec<FxHashSet<Box<[u8]>>>,
+    /// The directory of the last lookup and its position.
+    last: Option<(Box<[u8]>, usize)>,
+}
+
+impl DirListing {
+    /// An empty listing: directories are read when first asked about.
+    pub(crate) fn new() -> DirListing {
+        DirListing::default()
+    }
+
+    /// Whether `path` exists (as its directory was when first listed).
+    pub(crate) fn exists(&mut self, path: &Path) -> bool {
+        let bytes = path.as_os_str().as_bytes();
+        let Some(slash) = bytes.iter().rposition(|&b| b == b'/') else {
+            return path.exists();
+        };
+        let (dir, name) = (&bytes[..slash.max(1)], &bytes[slash + 1..]);
+        if matches!(name, b"" | b"." | b"..") {
+            return path.exists();
+        }
+        let at = match &self.last {
+            Some((last, at)) if **last == *dir => *at,
+            _ => {
+                let at = match self.dirs.get(dir) {
+                    Some(&at) => at,
+                    None => {
+                        let listed = std::fs::read_dir(std::ffi::OsStr::from_bytes(dir))
+                            .map(|rd| {
+                                rd.filter_map(|e| {
+                                    e.ok().map(|e| Box::from(e.file_name().as_bytes()))
+                                })
+                                .collect()
+                            })
+                            .unwrap_or_default();
+                        self.names.push(listed);
+                        self.dirs.insert(Box::from(dir), self.names.len() - 1);
+                        self.names.len() - 1
+                    }
+                };
+                self.last = Some((Box::from(dir), at));
+                at
+            }
+        };
+        self.names.get(at).is_some_and(|names| names.contains(name))
     }
 }
