@@ -191,3 +191,35 @@ impl DirListing {
         self.names.get(at).is_some_and(|names| names.contains(name))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_listing_answers_as_the_directories_were_first_listed() {
+        let tmp = tempfile::tempdir().expect("invariant: temp dir");
+        let a = tmp.path().join("a");
+        let b = tmp.path().join("b");
+        fs_err::create_dir_all(&a).expect("invariant: mkdir");
+        fs_err::create_dir_all(&b).expect("invariant: mkdir");
+        fs_err::write(a.join("x.do_fetch.1"), "").expect("invariant: write");
+        fs_err::write(b.join("y.do_fetch.2"), "").expect("invariant: write");
+        let mut l = DirListing::new();
+        assert!(l.exists(&a.join("x.do_fetch.1")));
+        assert!(!l.exists(&a.join("x.do_fetch.2")));
+        // Another directory, then back to the first (no longer the last one asked).
+        assert!(l.exists(&b.join("y.do_fetch.2")));
+        assert!(!l.exists(&b.join("x.do_fetch.1")));
+        assert!(l.exists(&a.join("x.do_fetch.1")));
+        // Listed once: a stamp written later is not seen by this listing.
+        fs_err::write(a.join("x.do_build.3"), "").expect("invariant: write");
+        assert!(!l.exists(&a.join("x.do_build.3")));
+        assert!(DirListing::new().exists(&a.join("x.do_build.3")));
+        // A missing directory holds nothing; a path without a file name is asked of
+        // the filesystem.
+        assert!(!l.exists(&tmp.path().join("none/x.do_fetch.1")));
+        assert!(l.exists(&a.join(".")));
+        assert!(!l.exists(Path::new("no-such-relative-stamp")));
+    }
+}
