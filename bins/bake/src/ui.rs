@@ -403,12 +403,29 @@ pub fn print_events(
             *lines = 0;
         }
     };
+    // Events come in bursts (a no-op build sends one per task within milliseconds):
+    // while they do, the queue is read again after a short sleep instead of parking on
+    // it, so that each event does not cost the sender a wake-up and both threads a
+    // context switch.
+    let mut polling = false;
     loop {
-        let ev = match rx.recv_timeout(std::time::Duration::from_millis(250)) {
+        let ev = match rx.try_recv() {
             Ok(ev) => Some(ev),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+            Err(std::sync::mpsc::TryRecvError::Empty) if polling => {
+                polling = false;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                continue;
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                match rx.recv_timeout(std::time::Duration::from_millis(250)) {
+                    Ok(ev) => Some(ev),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
         };
+        polling = ev.is_some();
         if fancy {
             clear(&mut footer_lines);
         }

@@ -4,6 +4,7 @@
 //! can. Printing is the caller's job: progress comes out through a callback.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bb_data::{DataStore, Evaluator, FileSource, Origin, SetOpts};
@@ -162,6 +163,12 @@ impl LoadedCache {
     }
 }
 
+/// One recipe file's targets in a parse: from the cache, or parsed now.
+enum Parsed {
+    Cached(Vec<RecipeInfo>),
+    Now(CacheEntry),
+}
+
 /// The outcome of parsing every recipe.
 #[derive(Debug, Default)]
 pub struct ParseResult {
@@ -184,7 +191,11 @@ pub struct ParseResult {
     /// target's own, as `WHERE: needs Python: ENTRY`. Each counts as an error.
     pub dropped_python: Vec<String>,
     /// The refreshed parse cache and where it is saved, for [`Cooker::build_infos`].
-    store: Option<(PathBuf, String, ParseCache)>,
+    /// Behind a lock so that builds can read the targets (as [`Providers`] borrows
+    /// them) while build information is added.
+    ///
+    /// [`Providers`]: crate::providers::Providers
+    store: Mutex<Option<(PathBuf, String, ParseCache)>>,
 }
 
 impl ParseResult {
@@ -359,15 +370,16 @@ impl Cooker {
     /// kept in the cache, which is saved again. Results in the order of `fns`.
     pub fn build_infos(
         &self,
-        res: &mut ParseResult,
+        res: &ParseResult,
         fns: &[String],
         compute: &(dyn Fn(&DataStore) -> std::result::Result<BuildInfo, String> + Sync),
     ) -> Result<Vec<BuildInfo>> {
+        let mut store = res.store.lock().unwrap_or_else(|e| e.into_inner());
         let mut out: Vec<Option<BuildInfo>> = fns
             .iter()
             .map(|f| {
                 let (_, file) = split_virtual(f);
-                res.store
+                store
                     .as_ref()
                     .and_then(|(_, _, c)| c.build_info(file, f).cloned())
             })
@@ -407,7 +419,7 @@ impl Cooker {
                 message,
             })?;
             let (_, file) = split_virtual(&f);
-            if let Some((_, _, c)) = res.store.as_mut() {
+            if let Some((_, _, c)) = store.as_mut() {
                 changed |= c.set_build_info(file, &f, info.clone());
             }
             for (slot, name) in out.iter_mut().zip(fns) {
@@ -416,7 +428,7 @@ impl Cooker {
                 }
             }
         }
-        if changed && let Some((path, config, c)) = res.store.as_ref() {
+        if changed && let Some((path, config, c)) = store.as_ref() {
             c.save(path, config).map_err(|message| Error::CacheWrite {
                 path: path.clone(),
                 message,
@@ -497,25 +509,21 @@ impl Cooker {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .set_tracking(false);
-        let results: Vec<(String, std::result::Result<CacheEntry, ParseFailure>, bool)> = files
+        let results: Vec<(String, std::result::Result<Parsed, ParseFailure>)> = files
             .par_iter()
             .map(|file| {
                 let appends = parser.collected.appends_for(file);
                 let res = match cache.lookup(file, &appends, &hasher) {
                     // An entry that skipped Python may parse fully now (an interpreter
                     // is there this time): it is parsed again.
-                    Some(e) if e.infos.iter().all(|i| i.needs_python.is_empty()) => {
-                        (file.clone(), Ok(e), true)
+                    Some(infos) if infos.iter().all(|i| i.needs_python.is_empty()) => {
+                        Ok(Parsed::Cached(infos))
                     }
-                    _ => (
-                        file.clone(),
-                        parser.parse_entry(file, &appends, &hasher),
-                        false,
-                    ),
+                    _ => parser.parse_entry(file, &appends, &hasher).map(Parsed::Now),
                 };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 progress(n, total);
-                res
+                (file.clone(), res)
             })
             .collect();
         let mut out = ParseResult {
@@ -523,20 +531,25 @@ impl Cooker {
             masked: self.collected.masked,
             ..ParseResult::default()
         };
-        let mut new_cache = ParseCache::default();
-        for (file, res, cached) in results {
+        // The loaded cache is refreshed in place: the entries reused stay as they are.
+        let mut new_cache = cache;
+        let reused: std::collections::HashSet<&str> = results
+            .iter()
+            .filter(|(_, r)| matches!(r, Ok(Parsed::Cached(_))))
+            .map(|(f, _)| f.as_str())
+            .collect();
+        new_cache.refresh(&hasher, |f| reused.contains(f));
+        drop(reused);
+        for (file, res) in results {
             match res {
-                Ok(entry) => {
-                    if cached {
-                        out.cached += 1;
-                    } else {
-                        out.parsed += 1;
-                    }
+                Ok(Parsed::Cached(infos)) => {
+                    out.cached += 1;
+                    out.recipes.extend(infos);
+                }
+                Ok(Parsed::Now(entry)) => {
+                    out.parsed += 1;
                     out.recipes.extend(entry.infos.iter().cloned());
-                    new_cache.insert(file.clone(), entry);
-                    if cached {
-                        new_cache.carry_build_info(&cache, &file);
-                    }
+                    new_cache.insert(file, entry);
                 }
                 Err(failure) => {
                     out.parsed += 1;
@@ -549,13 +562,13 @@ impl Cooker {
         warnings.retain(|w| seen.insert(w.clone()));
         out.warnings = warnings;
         if let Some(p) = cache_file.as_deref()
-            && (out.parsed > 0 || cache.len() != new_cache.len())
+            && new_cache.changed()
             && let Err(e) = new_cache.save(p, &config_hash)
         {
             out.warnings.push(e);
         }
         out.dropped_python = dropped_python(self.config.needs_python(), &out.recipes);
-        out.store = cache_file.map(|p| (p, config_hash, new_cache));
+        out.store = Mutex::new(cache_file.map(|p| (p, config_hash, new_cache)));
         out
     }
 

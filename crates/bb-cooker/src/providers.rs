@@ -16,6 +16,7 @@ use std::fmt;
 
 use bb_data::DataStore;
 use bb_pyexpr::PyRegex;
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::recipe::RecipeInfo;
@@ -75,25 +76,25 @@ pub struct PnChoice {
 /// `pkg_pn`, `providers`, `rproviders`, `packages`, `packages_dynamic`, `pn_provides`)
 /// plus the skipped targets, kept for "was skipped" explanations.
 #[derive(Debug, Clone, Default)]
-pub struct Providers {
+pub struct Providers<'r> {
     /// The targets that were not skipped, in the order given.
-    recipes: Vec<RecipeInfo>,
+    recipes: Vec<&'r RecipeInfo>,
     /// The targets that skipped themselves, in the order given.
-    skipped: Vec<RecipeInfo>,
+    skipped: Vec<&'r RecipeInfo>,
     /// fn → index in `recipes`.
-    by_fn: HashMap<String, usize>,
+    by_fn: FxHashMap<String, usize>,
     /// PN → its targets, PNs in first-seen order.
     pkg_pn: Vec<(String, Vec<usize>)>,
     /// PN → index in `pkg_pn`.
-    pn_index: HashMap<String, usize>,
+    pn_index: FxHashMap<String, usize>,
     /// Build-time name → providers.
-    providers: HashMap<String, Vec<usize>>,
+    providers: FxHashMap<String, Vec<usize>>,
     /// PN → every name its targets provide, first-seen order.
-    pn_provides: HashMap<String, Vec<String>>,
+    pn_provides: FxHashMap<String, Vec<String>>,
     /// Runtime name → targets with it in RPROVIDES or RPROVIDES:pkg.
-    rproviders: HashMap<String, Vec<usize>>,
+    rproviders: FxHashMap<String, Vec<usize>>,
     /// Package name → targets with it in PACKAGES.
-    packages: HashMap<String, Vec<usize>>,
+    packages: FxHashMap<String, Vec<usize>>,
     /// PACKAGES_DYNAMIC pattern → targets, patterns in first-seen order.
     packages_dynamic: Vec<(String, Vec<usize>)>,
 }
@@ -203,18 +204,18 @@ pub fn preferred_providers(
     Ok(map)
 }
 
-impl Providers {
+impl<'r> Providers<'r> {
     /// Indexes `recipes` (in parse order: BitBake keeps the order in which targets reach
     /// its cache, and some choices depend on it). Skipped targets are kept aside.
-    pub fn new(recipes: &[RecipeInfo]) -> Providers {
+    pub fn new(recipes: &'r [RecipeInfo]) -> Providers<'r> {
         let mut p = Providers::default();
         for r in recipes {
             if r.skipped.is_some() {
-                p.skipped.push(r.clone());
+                p.skipped.push(r);
                 continue;
             }
             let i = p.recipes.len();
-            p.recipes.push(r.clone());
+            p.recipes.push(r);
             p.by_fn.entry(r.fn_name.clone()).or_insert(i);
             match p.pn_index.get(&r.pn) {
                 Some(&k) => p.pkg_pn[k].1.push(i),
@@ -290,12 +291,12 @@ impl Providers {
     }
 
     /// The target named `fn_name`, when it was parsed and not skipped.
-    pub fn recipe(&self, fn_name: &str) -> Option<&RecipeInfo> {
-        self.by_fn.get(fn_name).map(|&i| &self.recipes[i])
+    pub fn recipe(&self, fn_name: &str) -> Option<&'r RecipeInfo> {
+        self.by_fn.get(fn_name).map(|&i| self.recipes[i])
     }
 
     /// The targets that skipped themselves, in the order given.
-    pub fn skipped(&self) -> &[RecipeInfo] {
+    pub fn skipped(&self) -> &[&'r RecipeInfo] {
         &self.skipped
     }
 

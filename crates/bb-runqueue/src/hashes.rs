@@ -185,10 +185,8 @@ pub fn plan_with(
     let mut sums: HashMap<&str, Vec<(String, String)>> = HashMap::new();
     // Every task's id (`fn:do_task`), made once: the hashes of its dependants name it.
     let ids: Vec<String> = graph.tasks.iter().map(ToString::to_string).collect();
-    // Each stamp directory listed once: whether a stamp or a taint exists is a lookup
-    // there, not a path walk per task (and costs the same in a directory every recipe
-    // shares).
-    let mut listing = DirListing::default();
+    // Each stamp directory listed once (see `DirListing`).
+    let mut listing = crate::stamps::DirListing::new();
     for i in order {
         let t = &graph.tasks[i];
         let info = infos
@@ -269,33 +267,6 @@ pub fn plan_with(
         .enumerate()
         .map(|(i, p)| p.ok_or_else(|| Error::Cycle(ids[i].clone())))
         .collect()
-}
-
-/// The names in each directory looked at, read once (a missing directory holds
-/// nothing).
-#[derive(Default)]
-struct DirListing {
-    // FxHash: two lookups per task of the graph, keyed by long paths (SipHash was a
-    // tenth of a no-op rebuild).
-    dirs: rustc_hash::FxHashMap<PathBuf, rustc_hash::FxHashSet<std::ffi::OsString>>,
-}
-
-impl DirListing {
-    /// Whether `path` exists (as its directory was when first listed).
-    fn exists(&mut self, path: &Path) -> bool {
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-            return path.exists();
-        };
-        if let Some(names) = self.dirs.get(dir) {
-            return names.contains(name);
-        }
-        let names: rustc_hash::FxHashSet<std::ffi::OsString> = std::fs::read_dir(dir)
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
-            .unwrap_or_default();
-        let found = names.contains(name);
-        self.dirs.insert(dir.to_path_buf(), names);
-        found
-    }
 }
 
 /// The sig data of every task of the graph (what `-S` writes), from the finalized

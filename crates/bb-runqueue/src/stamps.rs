@@ -8,10 +8,16 @@
 //! The index trusts that nothing else writes stamps while the build runs (the build
 //! holds `bitbake.lock`); a name it lists that is already gone is simply not removed
 //! again.
+//!
+//! [`DirListing`] answers whether stamps and taints exist when a build is planned, from
+//! one listing per directory too.
 
 use std::collections::{BTreeSet, HashMap};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
 use crate::hashes::TaskPlan;
@@ -124,5 +130,96 @@ impl StampIndex {
                 names.remove(&other);
             }
         })
+    }
+}
+
+/// The names in each directory looked at, read once (a missing directory holds
+/// nothing): whether a stamp or a taint exists is a lookup there, not a path walk per
+/// task, and costs the same in a directory every recipe shares.
+///
+/// Paths are split at their last `/` as bytes, and the directory looked at last is
+/// kept at hand: a recipe's tasks ask about one directory in a row, which then costs a
+/// comparison of its name instead of a hash of the whole path.
+#[derive(Debug, Default)]
+pub(crate) struct DirListing {
+    /// Directory → its names' position in `names`.
+    dirs: FxHashMap<Box<[u8]>, usize>,
+    names: Vec<FxHashSet<Box<[u8]>>>,
+    /// The directory of the last lookup and its position.
+    last: Option<(Box<[u8]>, usize)>,
+}
+
+impl DirListing {
+    /// An empty listing: directories are read when first asked about.
+    pub(crate) fn new() -> DirListing {
+        DirListing::default()
+    }
+
+    /// Whether `path` exists (as its directory was when first listed).
+    pub(crate) fn exists(&mut self, path: &Path) -> bool {
+        let bytes = path.as_os_str().as_bytes();
+        let Some(slash) = bytes.iter().rposition(|&b| b == b'/') else {
+            return path.exists();
+        };
+        let (dir, name) = (&bytes[..slash.max(1)], &bytes[slash + 1..]);
+        if matches!(name, b"" | b"." | b"..") {
+            return path.exists();
+        }
+        let at = match &self.last {
+            Some((last, at)) if **last == *dir => *at,
+            _ => {
+                let at = match self.dirs.get(dir) {
+                    Some(&at) => at,
+                    None => {
+                        let listed = std::fs::read_dir(std::ffi::OsStr::from_bytes(dir))
+                            .map(|rd| {
+                                rd.filter_map(|e| {
+                                    e.ok().map(|e| Box::from(e.file_name().as_bytes()))
+                                })
+                                .collect()
+                            })
+                            .unwrap_or_default();
+                        self.names.push(listed);
+                        self.dirs.insert(Box::from(dir), self.names.len() - 1);
+                        self.names.len() - 1
+                    }
+                };
+                self.last = Some((Box::from(dir), at));
+                at
+            }
+        };
+        self.names.get(at).is_some_and(|names| names.contains(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_listing_answers_as_the_directories_were_first_listed() {
+        let tmp = tempfile::tempdir().expect("invariant: temp dir");
+        let a = tmp.path().join("a");
+        let b = tmp.path().join("b");
+        fs_err::create_dir_all(&a).expect("invariant: mkdir");
+        fs_err::create_dir_all(&b).expect("invariant: mkdir");
+        fs_err::write(a.join("x.do_fetch.1"), "").expect("invariant: write");
+        fs_err::write(b.join("y.do_fetch.2"), "").expect("invariant: write");
+        let mut l = DirListing::new();
+        assert!(l.exists(&a.join("x.do_fetch.1")));
+        assert!(!l.exists(&a.join("x.do_fetch.2")));
+        // Another directory, then back to the first (no longer the last one asked).
+        assert!(l.exists(&b.join("y.do_fetch.2")));
+        assert!(!l.exists(&b.join("x.do_fetch.1")));
+        assert!(l.exists(&a.join("x.do_fetch.1")));
+        // Listed once: a stamp written later is not seen by this listing.
+        fs_err::write(a.join("x.do_build.3"), "").expect("invariant: write");
+        assert!(!l.exists(&a.join("x.do_build.3")));
+        assert!(DirListing::new().exists(&a.join("x.do_build.3")));
+        // A missing directory holds nothing; a path without a file name is asked of
+        // the filesystem.
+        assert!(!l.exists(&tmp.path().join("none/x.do_fetch.1")));
+        assert!(l.exists(&a.join(".")));
+        assert!(!l.exists(Path::new("no-such-relative-stamp")));
     }
 }

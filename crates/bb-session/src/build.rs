@@ -55,7 +55,7 @@ pub struct TasksReady<'a> {
     /// The task graph.
     pub graph: &'a TaskGraph,
     /// Providers over the parsed recipes.
-    pub providers: &'a Providers,
+    pub providers: &'a Providers<'a>,
     /// Each task's hash, stamp and state, indexed as `graph.tasks`.
     pub plans: &'a [TaskPlan],
     /// The finalized datastores of the recipes with work to do.
@@ -123,7 +123,7 @@ impl Session {
         }
         let fns: Vec<String> = graph.recipes.keys().cloned().collect();
         let infos: HashMap<String, BuildInfo> = {
-            let res = self.parsed.as_mut().ok_or(Error::NotParsed)?;
+            let res = self.parsed()?;
             let infos = self
                 .cooker
                 .build_infos(res, &fns, &bb_runqueue::hashes::build_info)?;

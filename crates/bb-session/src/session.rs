@@ -142,7 +142,7 @@ impl Session {
 
     /// Provider selection over the parsed recipes (PREFERRED_PROVIDER, versions,
     /// priorities).
-    pub fn providers(&self) -> Result<Providers> {
+    pub fn providers(&self) -> Result<Providers<'_>> {
         Ok(Providers::new(&self.parsed()?.recipes))
     }
 

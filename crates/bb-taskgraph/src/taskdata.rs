@@ -69,7 +69,7 @@ impl Targets {
 
 /// BitBake's task data for one build.
 pub struct TaskData<'a> {
-    providers: &'a Providers,
+    providers: &'a Providers<'a>,
     config: &'a DataStore,
     halt: bool,
     allow_incomplete: bool,
@@ -99,7 +99,7 @@ impl<'a> TaskData<'a> {
     /// Empty task data. `halt`: stop at the first unbuildable target (no `-k`);
     /// `allow_incomplete`: leave unresolvable dependencies in place (`-g`).
     pub fn new(
-        providers: &'a Providers,
+        providers: &'a Providers<'a>,
         config: &'a DataStore,
         halt: bool,
         allow_incomplete: bool,

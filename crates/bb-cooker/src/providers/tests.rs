@@ -52,7 +52,8 @@ fn highest_priority_group_wins_over_newer_version() {
     old.priority = 10;
     let mut new = recipe("/b/foo_2.0.bb", "foo", "2.0");
     new.priority = 5;
-    let p = Providers::new(&[new, old]);
+    let recipes = [new, old];
+    let p = Providers::new(&recipes);
     let d = config(&[]);
     let mut log = Vec::new();
     assert_eq!(
@@ -71,7 +72,8 @@ fn default_preference_beats_version() {
     let old = recipe("/l/foo_1.0.bb", "foo", "1.0");
     let mut new = recipe("/l/foo_2.0.bb", "foo", "2.0");
     new.default_preference = -1;
-    let p = Providers::new(&[old, new]);
+    let recipes = [old, new];
+    let p = Providers::new(&recipes);
     let d = config(&[]);
     let mut log = Vec::new();
     assert_eq!(
@@ -79,10 +81,11 @@ fn default_preference_beats_version() {
         Some("/l/foo_1.0.bb")
     );
     // Equal preference: the higher version.
-    let p = Providers::new(&[
+    let recipes = [
         recipe("/l/foo_1.0.bb", "foo", "1.0"),
         recipe("/l/foo_1.0a.bb", "foo", "1.0a"),
-    ]);
+    ];
+    let p = Providers::new(&recipes);
     assert_eq!(
         p.resolve_build_target("foo", &d, &mut log).ok().as_deref(),
         Some("/l/foo_1.0a.bb")
@@ -91,11 +94,12 @@ fn default_preference_beats_version() {
 
 #[test]
 fn preferred_version_wildcard() {
-    let p = Providers::new(&[
+    let recipes = [
         recipe("/l/foo_1.20.bb", "foo", "1.20"),
         recipe("/l/foo_1.2.3.bb", "foo", "1.2.3"),
         recipe("/l/foo_2.0.bb", "foo", "2.0"),
-    ]);
+    ];
+    let p = Providers::new(&recipes);
     let d = config(&[("PREFERRED_VERSION_foo", "1.2%")]);
     let mut log = Vec::new();
     // As a build target, providers are taken in file-name order.
@@ -118,7 +122,8 @@ fn preferred_version_wildcard() {
 fn preferred_version_pn_override_and_messages() {
     let mut e = recipe("/l/foo_2.0.bb", "foo", "2.0");
     e.pe = "1".to_string();
-    let p = Providers::new(&[recipe("/l/foo_1.0.bb", "foo", "1.0"), e]);
+    let recipes = [recipe("/l/foo_1.0.bb", "foo", "1.0"), e];
+    let p = Providers::new(&recipes);
     let d = config(&[
         ("PREFERRED_VERSION:pn-foo", "3.0"),
         ("PREFERRED_VERSION", "9"),
@@ -151,7 +156,8 @@ fn preferred_version_epoch() {
     let mut e1 = recipe("/l/foo_a.bb", "foo", "2.0");
     e1.pe = "1".to_string();
     let plain = recipe("/l/foo_b.bb", "foo", "2.0");
-    let p = Providers::new(&[e1, plain]);
+    let recipes = [e1, plain];
+    let p = Providers::new(&recipes);
     let mut log = Vec::new();
     let d = config(&[("PREFERRED_VERSION_foo", "1:2.0")]);
     assert_eq!(
@@ -173,10 +179,11 @@ fn preferred_version_epoch() {
 
 #[test]
 fn required_version_missing() {
-    let p = Providers::new(&[
+    let recipes = [
         recipe("/l/foo_1.0.bb", "foo", "1.0"),
         recipe("/l/foo_2.0.bb", "foo", "2.0"),
-    ]);
+    ];
+    let p = Providers::new(&recipes);
     let d = config(&[
         ("REQUIRED_VERSION_foo", "3.0"),
         ("PREFERRED_VERSION_foo", "1.0"),
@@ -208,7 +215,8 @@ fn required_version_missing() {
 
 #[test]
 fn empty_required_version_makes_nothing_eligible() {
-    let p = Providers::new(&[recipe("/l/foo_1.0.bb", "foo", "1.0")]);
+    let recipes = [recipe("/l/foo_1.0.bb", "foo", "1.0")];
+    let p = Providers::new(&recipes);
     let d = config(&[("REQUIRED_VERSION", "")]);
     let mut log = Vec::new();
     let (eligible, _) = p
@@ -219,10 +227,11 @@ fn empty_required_version_makes_nothing_eligible() {
 
 #[test]
 fn virtual_provider_choice() {
-    let p = Providers::new(&[
+    let recipes = [
         providing(recipe("/l/linux-b.bb", "linux-b", "1"), &["virtual/kernel"]),
         providing(recipe("/l/linux-a.bb", "linux-a", "1"), &["virtual/kernel"]),
-    ]);
+    ];
+    let p = Providers::new(&recipes);
     let mut log = Vec::new();
     let d = config(&[]);
     assert_eq!(
@@ -271,10 +280,11 @@ fn virtual_provider_choice() {
 
 #[test]
 fn pn_equal_to_name_comes_first_but_still_notes() {
-    let p = Providers::new(&[
+    let recipes = [
         providing(recipe("/l/busybox.bb", "busybox", "1"), &["bash"]),
         recipe("/l/zbash.bb", "bash", "1"),
-    ]);
+    ];
+    let p = Providers::new(&recipes);
     let d = config(&[]);
     let mut log = Vec::new();
     let all = p
@@ -295,11 +305,12 @@ fn nothing_provides_with_skipped_recipes() {
     skipped.skipped = Some("incompatible with machine qemux86".to_string());
     let mut skipped_foo = recipe("/l/foo.bb", "foo", "1");
     skipped_foo.skipped = Some("PREFERRED_PROVIDER_virtual/foo set to other".to_string());
-    let p = Providers::new(&[
+    let recipes = [
         recipe("/l/busybox.bb", "busybox", "1"),
         skipped,
         skipped_foo,
-    ]);
+    ];
+    let p = Providers::new(&recipes);
     let d = config(&[]);
     let mut log = Vec::new();
     assert_eq!(
@@ -328,7 +339,8 @@ fn nothing_provides_with_skipped_recipes() {
 fn nothing_provides_mentions_runtime_providers() {
     let mut r = recipe("/l/util-linux.bb", "util-linux", "1");
     r.packages = vec!["util-linux".to_string(), "util-linux-mount".to_string()];
-    let p = Providers::new(&[r]);
+    let recipes = [r];
+    let p = Providers::new(&recipes);
     let mut log = Vec::new();
     assert_eq!(
         err_text(p.resolve_build_target("util-linux-mount", &config(&[]), &mut log)),
@@ -390,7 +402,8 @@ fn runtime_recipes() -> Vec<RecipeInfo> {
 
 #[test]
 fn runtime_multiple_providers() {
-    let p = Providers::new(&runtime_recipes());
+    let recipes = runtime_recipes();
+    let p = Providers::new(&recipes);
     let d = config(&[]);
     let mut log = Vec::new();
     assert_eq!(
@@ -434,7 +447,8 @@ fn runtime_multiple_providers() {
 
 #[test]
 fn runtime_preferred_provider_walk_skips_like_bitbake() {
-    let p = Providers::new(&runtime_recipes());
+    let recipes = runtime_recipes();
+    let p = Providers::new(&recipes);
     let all = ["/l/a.bb", "/l/b.bb", "/l/c.bb"].map(String::from);
     // b is preferred; the walk then passes over c.
     let d = config(&[
@@ -487,7 +501,8 @@ fn runtime_packages_and_dynamic() {
     k.rprovides_pkg = BTreeMap::from([("kernel-base".to_string(), vec!["kernel-abi".to_string()])]);
     let mut s = recipe("/l/gtk+3.bb", "gtk+3", "1");
     s.packages_dynamic = vec!["gtk+3-locale-.*".to_string()];
-    let p = Providers::new(&[k, s, recipe("/l/zlib.bb", "zlib", "1")]);
+    let recipes = [k, s, recipe("/l/zlib.bb", "zlib", "1")];
+    let p = Providers::new(&recipes);
     let d = config(&[]);
     let mut log = Vec::new();
     let r = |name: &str, log: &mut Vec<Message>| p.resolve_runtime(name, &d, log).ok().flatten();
@@ -511,7 +526,8 @@ fn runtime_packages_and_dynamic() {
 
 #[test]
 fn assume_provided() {
-    let p = Providers::new(&[recipe("/l/git-native.bb", "git-native", "1")]);
+    let recipes = [recipe("/l/git-native.bb", "git-native", "1")];
+    let p = Providers::new(&recipes);
     let d = config(&[("ASSUME_PROVIDED", "git-native ^perl-.*")]);
     let mut log = Vec::new();
     assert_eq!(
@@ -526,11 +542,12 @@ fn assume_provided() {
 
 #[test]
 fn preferred_fns_lists_every_pn() {
-    let p = Providers::new(&[
+    let recipes = [
         recipe("/l/foo_1.0.bb", "foo", "1.0"),
         recipe("/l/bar_1.bb", "bar", "1"),
         recipe("/l/foo_2.0.bb", "foo", "2.0"),
-    ]);
+    ];
+    let p = Providers::new(&recipes);
     let mut log = Vec::new();
     let all = p.preferred_fns(&config(&[]), &mut log).unwrap_or_default();
     let got: Vec<(&str, Option<&str>, Vec<&str>)> = all
@@ -556,7 +573,8 @@ fn preferred_fns_lists_every_pn() {
 fn bad_epoch_is_an_error() {
     let mut a = recipe("/l/foo_1.bb", "foo", "1");
     a.pe = "x".to_string();
-    let p = Providers::new(&[a, recipe("/l/foo_2.bb", "foo", "2")]);
+    let recipes = [a, recipe("/l/foo_2.bb", "foo", "2")];
+    let p = Providers::new(&recipes);
     let mut log = Vec::new();
     assert_eq!(
         err_text(p.resolve_build_target("foo", &config(&[]), &mut log)),
