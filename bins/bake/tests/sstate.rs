@@ -601,16 +601,15 @@ fn toaster_records_restored_tasks_as_cached_and_the_rest_as_covered() {
             .collect()
     };
     // Toaster's values: outcome 0 Succeeded, 1 Covered, 2 Cached; sstate_result
-    // 0 Not Applicable, 3 Restored (Miss comes from openembedded-core's MissedSstate
-    // event, which this layer does not fire).
+    // 0 Not Applicable, 1 Miss (the object was looked for and not found), 3 Restored.
     let row = |n: &str, o: i64, s: i64| (n.to_owned(), o, s);
     assert_eq!(
         rows(1),
         vec![
             row("libhello do_compile", 0, 0),
-            row("libhello do_populate_sysroot", 0, 0),
+            row("libhello do_populate_sysroot", 0, 1),
             row("sayhello do_compile", 0, 0),
-            row("sayhello do_populate_sysroot", 0, 0),
+            row("sayhello do_populate_sysroot", 0, 1),
         ]
     );
     assert_eq!(
