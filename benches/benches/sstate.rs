@@ -59,6 +59,7 @@ fn restore(c: &mut Criterion) {
             .to_string(),
         pkgarch: "x86_64".into(),
         allow_overlap: Vec::new(),
+        signing: bb_sstate::Signing::default(),
     };
     let task = bb_sstate::SstateTask {
         task: "populate_sysroot".into(),

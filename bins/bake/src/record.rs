@@ -265,9 +265,11 @@ pub(crate) fn sstate_names(
         if !bb_sstate::is_sstate_task(d, &t.task).unwrap_or(false) {
             continue;
         }
-        let layout = layouts
-            .entry(t.fn_name.as_str())
-            .or_insert_with(|| bb_sstate::Layout::from_datastore(d).ok().map(std::sync::Arc::new));
+        let layout = layouts.entry(t.fn_name.as_str()).or_insert_with(|| {
+            bb_sstate::Layout::from_datastore(d)
+                .ok()
+                .map(std::sync::Arc::new)
+        });
         if let Some(l) = layout {
             names.insert(i, (std::sync::Arc::clone(l), t.task.clone()));
         }

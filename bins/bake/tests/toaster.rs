@@ -97,7 +97,11 @@ fn no_sstate_hashes(line: &str) -> String {
             let Some((hash, task)) = rest.split_once('_') else {
                 return cell.to_owned();
             };
-            let prefix = format!("{}/{}", hash.get(..2).unwrap_or("?"), hash.get(2..4).unwrap_or("?"));
+            let prefix = format!(
+                "{}/{}",
+                hash.get(..2).unwrap_or("?"),
+                hash.get(2..4).unwrap_or("?")
+            );
             if dirs != prefix || hash.len() < 4 {
                 return cell.to_owned();
             }
@@ -208,7 +212,10 @@ fn sstate_object_hashes_are_masked() {
         no_sstate_hashes("x|9f/c0/sstate:a:b:14:9fc0aa_populate_sysroot.tar.zst|1"),
         "x|<xx>/<yy>/sstate:a:b:14:<HASH>_populate_sysroot.tar.zst|1"
     );
-    assert_eq!(no_sstate_hashes("ab/cd/sstate:a:14:ffff_x"), "ab/cd/sstate:a:14:ffff_x");
+    assert_eq!(
+        no_sstate_hashes("ab/cd/sstate:a:14:ffff_x"),
+        "ab/cd/sstate:a:14:ffff_x"
+    );
 }
 
 #[test]

@@ -579,11 +579,25 @@ impl Writer {
             BuildEvent::SetsceneSucceeded { task, usage } => {
                 self.restored.insert(task.index);
                 let (id, _) = self.setscene_row(tx, task)?;
-                self.ended(tx, id, &setscene_ref(task), TaskOutcome::Succeeded, usage, &at_s)?;
+                self.ended(
+                    tx,
+                    id,
+                    &setscene_ref(task),
+                    TaskOutcome::Succeeded,
+                    usage,
+                    &at_s,
+                )?;
             }
             BuildEvent::SetsceneFailed { task, usage, .. } => {
                 let (id, _) = self.setscene_row(tx, task)?;
-                self.ended(tx, id, &setscene_ref(task), TaskOutcome::Failed, usage, &at_s)?;
+                self.ended(
+                    tx,
+                    id,
+                    &setscene_ref(task),
+                    TaskOutcome::Failed,
+                    usage,
+                    &at_s,
+                )?;
             }
             BuildEvent::TaskStarted {
                 task, log, noexec, ..
