@@ -841,3 +841,37 @@ fn a_tampered_signed_object_makes_the_real_task_run() {
     assert_eq!(ran(&o), sayhello, "{out}");
     assert!(sayhello_runs(&dir).contains("Hello, world!"));
 }
+
+#[test]
+fn objects_are_looked_up_under_the_unihash_the_server_gives() {
+    let dir = hello_copy("unihash");
+    append(&dir.join("conf/local.conf"), "\nBB_HASHSERVE = \"auto\"\n");
+    let sstate = dir.join("sstate-cache");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let first = objects(&sstate);
+    assert_eq!(first.len(), 2, "{first:?}");
+    // Whitespace only: libhello's task hashes change, its output does not; the
+    // server maps its new do_populate_sysroot hash to the first build's unihash.
+    append(
+        &dir.join("meta-hello/recipes-hello/libhello/files/hellolib.c"),
+        "\n   \n",
+    );
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Whatever the second build wrote under its own task hash is removed: a fresh
+    // TMPDIR is restored from the first build's objects alone, found by unihash.
+    for obj in objects(&sstate) {
+        if !first.contains(&obj) {
+            std::fs::remove_file(&obj).expect("invariant: removable");
+        }
+    }
+    rm_tmp(&dir);
+    let o = bake(&dir, &["sayhello"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(ran(&o).is_empty(), "{out}");
+    assert_eq!(restored(&o).len(), 2, "{out}");
+    assert_eq!(objects(&sstate), first);
+    assert!(sayhello_runs(&dir).contains("Hello, world!"));
+}
