@@ -243,7 +243,7 @@ def sstate_setscene(d):
     bb.utils.remove(inst, recurse=True)
 
 def sstate_checkhashes(sq_data, d, siginfo=False, currentcount=0, summary=True, **kwargs):
-    found, local = set(), 0
+    found, local, names = set(), 0, {}
     sstate_dir = d.getVar('SSTATE_DIR')
     mirrors = [m for m in (d.getVar('SSTATE_MIRRORS') or '').replace('\\n', ' ').split()[1::2]
                if m.startswith('file://')]
@@ -251,11 +251,20 @@ def sstate_checkhashes(sq_data, d, siginfo=False, currentcount=0, summary=True, 
         spec = sq_data['hashfn'][tid].split(' ')[1]
         task = tid.rsplit(':', 1)[1][3:]
         name = sstate_object_name(spec, sq_data['unihash'][tid], task)
+        names[tid] = name
         if os.path.exists(os.path.join(sstate_dir, name)):
             found.add(tid)
             local += 1
         elif any(os.path.exists(m.replace('file://', '', 1).replace('PATH', name)) for m in mirrors):
             found.add(tid)
+    if 'toaster' in (d.getVar('INHERIT') or '').split():
+        # What Toaster records as each task's sstate result and object (its name
+        # relative to SSTATE_DIR), as openembedded-core tells it.
+        entry = lambda tid: (bb.runqueue.fn_from_tid(tid), bb.runqueue.taskname_from_tid(tid),
+                             sq_data['unihash'][tid], names[tid])
+        bb.event.fire(bb.event.MetadataEvent("MissedSstate", {
+            'missed': [entry(t) for t in sq_data['hash'] if t not in found],
+            'found': [entry(t) for t in sq_data['hash'] if t in found]}), d)
     if summary:
         total = len(sq_data['hash'])
         match = len(found) * 100 // total if total else 0

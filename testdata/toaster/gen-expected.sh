@@ -49,6 +49,14 @@ for id in 1 2 3; do
   "$here/dump.py" "$b/toaster.sqlite" "$id" "$b" > "$here/expected/hello-$id.txt"
 done
 
+# Shared state: built, tmp/ removed, built again from sstate-cache (setscene tasks).
+setup sstate
+b="$scratch/sstate/testdata/build-hello"
+toaster "$b" sayhello
+rm -rf "$b/tmp"
+toaster "$b" sayhello
+"$here/dump.py" "$b/toaster.sqlite" 2 "$b" > "$here/expected/sstate-2.txt"
+
 setup fail
 b="$scratch/fail/testdata/build-hello"
 cat "$here/fail.append" >> "$b/meta-hello/recipes-hello/sayhello/sayhello_1.0.bb"

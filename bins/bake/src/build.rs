@@ -45,6 +45,7 @@ impl Observer for Watch<'_> {
                 &hashes,
                 ready.recipes,
             ));
+            r.sstate_names(crate::record::sstate_names(ready.graph, ready.recipes));
         }
     }
 }

@@ -15,7 +15,9 @@ mod packaging;
 pub(crate) use packaging::Packaging;
 
 use bb_data::DataStore;
-use bb_toaster::{BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, TaskRow, VariableRow};
+use bb_toaster::{
+    BuildStart, DepTree, HistoryRow, LayerInfo, RecipeRow, SstateNames, TaskRow, VariableRow,
+};
 
 /// The database to record into, when recording is on.
 pub(crate) fn database(config: &DataStore, topdir: &str) -> Option<PathBuf> {
@@ -243,4 +245,37 @@ pub(crate) fn dep_tree(
         tasks,
         deps: graph.deps.clone(),
     }
+}
+
+/// How the build names the shared state object of each task of SSTATETASKS (by its
+/// index in the graph), from its recipe's sstate variables: what Toaster records as
+/// `path_to_sstate_obj`, relative to SSTATE_DIR as openembedded-core's `MissedSstate`
+/// event gives it.
+pub(crate) fn sstate_names(
+    graph: &bb_taskgraph::TaskGraph,
+    recipes: &std::collections::HashMap<String, DataStore>,
+) -> SstateNames {
+    let mut layouts: std::collections::HashMap<&str, Option<std::sync::Arc<bb_sstate::Layout>>> =
+        std::collections::HashMap::new();
+    let mut names = std::collections::HashMap::new();
+    for (i, t) in graph.tasks.iter().enumerate() {
+        let Some(d) = recipes.get(&t.fn_name) else {
+            continue;
+        };
+        if !bb_sstate::is_sstate_task(d, &t.task).unwrap_or(false) {
+            continue;
+        }
+        let layout = layouts.entry(t.fn_name.as_str()).or_insert_with(|| {
+            bb_sstate::Layout::from_datastore(d)
+                .ok()
+                .map(std::sync::Arc::new)
+        });
+        if let Some(l) = layout {
+            names.insert(i, (std::sync::Arc::clone(l), t.task.clone()));
+        }
+    }
+    Box::new(move |i, hash| {
+        let (layout, task) = names.get(&i)?;
+        layout.object_name(task, hash).ok()
+    })
 }

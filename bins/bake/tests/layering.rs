@@ -77,6 +77,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "bb-runqueue",
             "bb-session",
             "bb-siggen",
+            "bb-sstate",
             "bb-taskgraph",
             "bb-toaster",
             "bb-util",

@@ -2,7 +2,9 @@
 //! a fresh TMPDIR restored with setscene tasks only (the lines BitBake prints for it,
 //! checked against a real BitBake run), a damaged object falling back to the real
 //! task, SSTATE_MIRRORS, `--setscene-only` / `--skip-setscene` / `--no-setscene`, two
-//! builds sharing one SSTATE_DIR at once. Each test works on its own copy.
+//! builds sharing one SSTATE_DIR at once, a build killed while it writes an object,
+//! signed objects (a tampered one, a missing signature). Each test works on its own
+//! copy.
 #![expect(
     clippy::disallowed_methods,
     reason = "test inputs are written directly"
@@ -503,7 +505,12 @@ fn two_builds_share_one_sstate_dir_at_once() {
         .collect();
     for c in children {
         let o = c.wait_with_output().expect("invariant: bake ends");
-        assert!(o.status.success(), "{}", text(&o));
+        let out = text(&o);
+        assert!(o.status.success(), "{out}");
+        // Neither build saw the other's files or locks as a problem.
+        for bad in ["ERROR", "WARNING", "already exist", "lock"] {
+            assert!(!out.contains(bad), "`{bad}` in:\n{out}");
+        }
     }
     // One object per task, whole (each build restores from it), no temporary left.
     let objs = objects(&shared);
@@ -601,16 +608,15 @@ fn toaster_records_restored_tasks_as_cached_and_the_rest_as_covered() {
             .collect()
     };
     // Toaster's values: outcome 0 Succeeded, 1 Covered, 2 Cached; sstate_result
-    // 0 Not Applicable, 3 Restored (Miss comes from openembedded-core's MissedSstate
-    // event, which this layer does not fire).
+    // 0 Not Applicable, 1 Miss (the object was looked for and not found), 3 Restored.
     let row = |n: &str, o: i64, s: i64| (n.to_owned(), o, s);
     assert_eq!(
         rows(1),
         vec![
             row("libhello do_compile", 0, 0),
-            row("libhello do_populate_sysroot", 0, 0),
+            row("libhello do_populate_sysroot", 0, 1),
             row("sayhello do_compile", 0, 0),
-            row("sayhello do_populate_sysroot", 0, 0),
+            row("sayhello do_populate_sysroot", 0, 1),
         ]
     );
     assert_eq!(
@@ -622,4 +628,250 @@ fn toaster_records_restored_tasks_as_cached_and_the_rest_as_covered() {
             row("sayhello do_populate_sysroot", 2, 3),
         ]
     );
+}
+
+/// Every object under `sstate` reads to its end (zstd checksum, tar) into a scratch
+/// directory.
+fn all_objects_whole(sstate: &Path, scratch: &Path) {
+    for obj in objects(sstate) {
+        bb_sstate::extract(&obj, scratch)
+            .unwrap_or_else(|e| panic!("{} is not whole: {e}", obj.display()));
+    }
+    let _ = std::fs::remove_dir_all(scratch);
+}
+
+#[test]
+fn sigkill_while_an_object_is_written_leaves_no_object_that_lies() {
+    let dir = hello_copy("sigkill");
+    // libhello's object gets 64 MB that do not compress, so that writing it takes a
+    // while: the build is killed while a temporary file of it exists.
+    append(
+        &dir.join("meta-hello/recipes-hello/libhello/libhello_1.0.bb"),
+        "\ndo_install:append() {\n    head -c 67108864 /dev/urandom > ${D}${libdir}/big.bin\n}\n",
+    );
+    let sstate = dir.join("sstate-cache");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bake"))
+        .arg("sayhello")
+        .current_dir(&dir)
+        .env("BAKE_NO_PROGRESS", "1")
+        .env_remove("BBPATH")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("invariant: bake starts");
+    let writing = |d: &Path| -> Option<PathBuf> {
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                let name = e.file_name().to_string_lossy().into_owned();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if name.starts_with(".sstate:libhello:") && name.ends_with(".tmp") {
+                    return Some(p);
+                }
+            }
+        }
+        None
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let tmp = loop {
+        if let Some(t) = writing(&sstate) {
+            break t;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("bake ended ({status}) before libhello's object was being written");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no object written in 10 minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    // SIGKILL to the bake process this test started, mid-write.
+    child.kill().expect("invariant: bake is running");
+    let _ = child.wait();
+    // The final name holds a whole object or nothing; the temporary file is all that
+    // may be left of the write.
+    let final_name = tmp
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let final_name = final_name.trim_start_matches('.');
+    let final_name = &final_name[..final_name.find(".tar.zst").expect("invariant: an object") + 8];
+    let obj = tmp.with_file_name(final_name);
+    let scratch = dir.join("scratch");
+    if obj.exists() {
+        all_objects_whole(&sstate, &scratch);
+    }
+    // The next build completes (libhello's populate_sysroot again, writing its
+    // object), and a fresh TMPDIR is restored from the objects.
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(obj.is_file());
+    all_objects_whole(&sstate, &scratch);
+    rm_tmp(&dir);
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(ran(&o).is_empty(), "{}", text(&o));
+    assert!(sayhello_runs(&dir).contains("Hello, world!"));
+    // Several copies of the 64 MB: not kept.
+    let _ = std::fs::remove_dir_all(Path::new(env!("CARGO_TARGET_TMPDIR")).join("sstate-sigkill"));
+}
+
+/// A keyring in a temporary GNUPGHOME with one key without passphrase; its fingerprint.
+/// The caller stops its gpg-agent (`gpgconf --kill`).
+fn keyring(home: &Path) -> String {
+    std::fs::create_dir_all(home).expect("invariant: mkdir");
+    std::fs::set_permissions(home, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .expect("invariant: chmod");
+    let gpg = |args: &[&str]| {
+        let o = Command::new("gpg")
+            .arg("--homedir")
+            .arg(home)
+            .args(["--batch", "--no-permission-warning"])
+            .args(args)
+            .output()
+            .expect("gpg (package gnupg) is needed by this test");
+        assert!(o.status.success(), "gpg {args:?}: {o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    gpg(&[
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "bake test <bake@example.invalid>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    gpg(&["--with-colons", "--list-secret-keys"])
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .and_then(|l| l.split(':').find(|f| !f.is_empty()))
+        .expect("invariant: a fingerprint")
+        .to_owned()
+}
+
+#[test]
+fn a_tampered_signed_object_makes_the_real_task_run() {
+    let dir = hello_copy("signed");
+    // A short GNUPGHOME: gpg-agent's socket lives in it.
+    let home = tempfile::Builder::new()
+        .prefix("bake-gpg")
+        .tempdir_in("/tmp")
+        .expect("invariant: a temporary directory");
+    let key = keyring(home.path());
+    struct Agent<'a>(&'a Path);
+    impl Drop for Agent<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("gpgconf")
+                .arg("--homedir")
+                .arg(self.0)
+                .args(["--kill", "gpg-agent"])
+                .output();
+        }
+    }
+    let _agent = Agent(home.path());
+    append(
+        &dir.join("conf/local.conf"),
+        &format!(
+            "\nSSTATE_VERIFY_SIG = \"1\"\nSSTATE_SIG_KEY = \"{key}\"\nGPG_PATH = \"{}\"\n",
+            home.path().display()
+        ),
+    );
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let objs = objects(&dir.join("sstate-cache"));
+    assert_eq!(objs.len(), 2, "{objs:?}");
+    for obj in &objs {
+        assert!(
+            bb_sstate::sig_path(obj).is_file(),
+            "{} signed",
+            obj.display()
+        );
+    }
+    // libhello's object replaced by sayhello's: whole, but not what was signed.
+    let lib = objs
+        .iter()
+        .find(|p| p.to_string_lossy().contains("sstate:libhello:"))
+        .expect("invariant: libhello's object");
+    let say = objs
+        .iter()
+        .find(|p| p.to_string_lossy().contains("sstate:sayhello:"))
+        .expect("invariant: sayhello's object");
+    std::fs::copy(say, lib).expect("invariant: copy");
+    rm_tmp(&dir);
+    let o = bake(&dir, &["sayhello"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains(&format!(
+            "do_populate_sysroot_setscene: Cannot verify signature on sstate package {}, skipping acceleration...",
+            lib.display()
+        )),
+        "{out}"
+    );
+    let libhello: Vec<String> = ALL_SAYHELLO
+        .iter()
+        .filter(|t| t.starts_with("libhello"))
+        .map(|s| (*s).to_owned())
+        .collect();
+    assert_eq!(ran(&o), libhello, "{out}");
+    assert!(sayhello_runs(&dir).contains("Hello, world!"));
+    // The real task wrote and signed a good object; without its signature, an object
+    // is not restored either.
+    rm_tmp(&dir);
+    std::fs::remove_file(bb_sstate::sig_path(say)).expect("invariant: signature");
+    let o = bake(&dir, &["sayhello"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains(&format!(
+            "do_populate_sysroot_setscene: No signature file for sstate package {}, skipping acceleration...",
+            say.display()
+        )),
+        "{out}"
+    );
+    let sayhello: Vec<String> = ALL_SAYHELLO
+        .iter()
+        .filter(|t| t.starts_with("sayhello"))
+        .map(|s| (*s).to_owned())
+        .collect();
+    assert_eq!(ran(&o), sayhello, "{out}");
+    assert!(sayhello_runs(&dir).contains("Hello, world!"));
+}
+
+#[test]
+fn objects_are_looked_up_under_the_unihash_the_server_gives() {
+    let dir = hello_copy("unihash");
+    append(&dir.join("conf/local.conf"), "\nBB_HASHSERVE = \"auto\"\n");
+    let sstate = dir.join("sstate-cache");
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let first = objects(&sstate);
+    assert_eq!(first.len(), 2, "{first:?}");
+    // Whitespace only: libhello's task hashes change, its output does not; the
+    // server maps its new do_populate_sysroot hash to the first build's unihash.
+    append(
+        &dir.join("meta-hello/recipes-hello/libhello/files/hellolib.c"),
+        "\n   \n",
+    );
+    let o = bake(&dir, &["sayhello"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Whatever the second build wrote under its own task hash is removed: a fresh
+    // TMPDIR is restored from the first build's objects alone, found by unihash.
+    for obj in objects(&sstate) {
+        if !first.contains(&obj) {
+            std::fs::remove_file(&obj).expect("invariant: removable");
+        }
+    }
+    rm_tmp(&dir);
+    let o = bake(&dir, &["sayhello"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(ran(&o).is_empty(), "{out}");
+    assert_eq!(restored(&o).len(), 2, "{out}");
+    assert_eq!(objects(&sstate), first);
+    assert!(sayhello_runs(&dir).contains("Hello, world!"));
 }

@@ -274,7 +274,7 @@ impl<'a> Scheduler<'a> {
         };
         let checked = (0..self.graph.len())
             .filter_map(|i| {
-                plan.found[i].map(|f| (self.task_ref(i), self.plans[i].taskhash.clone(), f))
+                plan.found[i].map(|f| (self.task_ref(i), self.plans[i].unihash.clone(), f))
             })
             .collect();
         self.send(BuildEvent::SetsceneChecked {

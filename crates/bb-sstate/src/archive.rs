@@ -38,21 +38,53 @@ pub fn create(members: &[(PathBuf, PathBuf)], dest: &Path) -> Result<()> {
     if let Some(dir) = dest.parent() {
         fs_err::create_dir_all(dir)?;
     }
-    bb_util::fs::atomic_write_with(dest, |file| {
-        let enc = zstd::stream::write::Encoder::new(&mut *file, LEVEL)?;
-        let mut enc = enc;
-        enc.include_checksum(true)?;
-        let mut tar = tar::Builder::new(enc);
-        tar.follow_symlinks(false);
-        for (name, dir) in members {
-            append_tree(&mut tar, name, dir)?;
-        }
-        let enc = tar.into_inner()?;
-        let inner = enc.finish()?;
-        inner.flush()?;
-        inner.sync_all()
+    bb_util::fs::atomic_write_with(dest, |file| write_archive(members, file))?;
+    Ok(())
+}
+
+/// Like [`create`], with a detached signature beside `dest` (`<dest>.sig`): the
+/// archive is written under a temporary name and signed, then the signature and the
+/// archive are renamed into place, in that order (an interruption leaves at most a
+/// signature that no object matches, which verification rejects).
+pub fn create_signed(
+    members: &[(PathBuf, PathBuf)],
+    dest: &Path,
+    signing: &crate::sign::Signing,
+) -> Result<()> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    fs_err::create_dir_all(dir)?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+    write_archive(members, tmp.as_file_mut())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", tmp.path().display())))?;
+    signing.sign(tmp.path(), &crate::sign::sig_path(dest))?;
+    tmp.persist(dest).map_err(|e| {
+        std::io::Error::new(e.error.kind(), format!("{}: {}", dest.display(), e.error))
     })?;
     Ok(())
+}
+
+/// The tar of `members`, zstd-compressed with a content checksum, into `file`
+/// (flushed to disk).
+fn write_archive(members: &[(PathBuf, PathBuf)], file: &mut std::fs::File) -> std::io::Result<()> {
+    let mut enc = zstd::stream::write::Encoder::new(&mut *file, LEVEL)?;
+    enc.include_checksum(true)?;
+    let mut tar = tar::Builder::new(enc);
+    tar.follow_symlinks(false);
+    for (name, dir) in members {
+        append_tree(&mut tar, name, dir)?;
+    }
+    let enc = tar.into_inner()?;
+    let inner = enc.finish()?;
+    inner.flush()?;
+    inner.sync_all()
 }
 
 /// Appends `dir` as `name` and everything below it, in name order.

@@ -66,6 +66,26 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// SSTATE_VERIFY_SIG is on and the object has no signature, or one gpg does not
+    /// accept (openembedded-core's warning, with gpg's reason).
+    #[error("{reason}")]
+    Signature {
+        /// The object.
+        path: PathBuf,
+        /// openembedded-core's message.
+        reason: String,
+        /// gpg found the signature bad (the object or its signature was changed), as
+        /// opposed to missing or made by a key not accepted.
+        bad: bool,
+    },
+    /// A new object could not be signed (SSTATE_SIG_KEY).
+    #[error("signing sstate object `{path}`: {reason}")]
+    Sign {
+        /// The object.
+        path: PathBuf,
+        /// What gpg said.
+        reason: String,
+    },
     /// An object could not be fetched from a mirror.
     #[error("fetching `{url}`: {reason}")]
     Mirror {

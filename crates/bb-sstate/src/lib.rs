@@ -13,6 +13,8 @@
 //! - [`restore`]: a setscene task: the object from SSTATE_DIR or a mirror, checked and
 //!   unpacked ([`install_object`]); a damaged object is an [`Error::Corrupt`],
 //!   changes nothing and is moved aside (`.corrupt`) for the real task to replace.
+//! - [`Signing`] (SSTATE_VERIFY_SIG, SSTATE_SIG_KEY): GnuPG signatures beside the
+//!   objects, made by [`save`] and checked by [`restore`] ([`Error::Signature`]).
 //! - [`clean`] / [`clean_manifest`]: remove exactly what an install installed.
 //! - [`Mirrors`] (SSTATE_MIRRORS), [`locate`]: where an object is.
 //! - [`outhash`]: a task output's hash for hash equivalence; [`hashserv`]: BitBake's
@@ -25,16 +27,18 @@ mod install;
 mod mirror;
 mod name;
 mod outhash;
+mod sign;
 mod task;
 
 use std::path::{Path, PathBuf};
 
-pub use archive::{create, extract, members};
+pub use archive::{create, create_signed, extract, members};
 pub use error::{Error, Result};
 pub use install::{Installed, clean, clean_manifest, install_dirs, install_object};
 pub use mirror::{Found, Mirrors};
 pub use name::{EXTENSION, object_name};
 pub use outhash::{OuthashOptions, outhash};
+pub use sign::{Signing, sig_path};
 pub use task::{Layout, SstateTask, StateDir, is_sstate_task, real_task};
 
 /// Where the object of `task` with `hash` is: SSTATE_DIR first, then the mirrors.
@@ -62,7 +66,13 @@ pub fn save(
     siginfo: Option<&[u8]>,
 ) -> Result<(PathBuf, Installed)> {
     let path = layout.object_path(&task.task, hash)?;
-    if !path.is_file() {
+    if layout.signing.signs() {
+        // An object without its signature is made again, signed (as
+        // openembedded-core does).
+        if !path.is_file() || !sig_path(&path).is_file() {
+            create_signed(&members(task, layout), &path, &layout.signing)?;
+        }
+    } else if !path.is_file() {
         create(&members(task, layout), &path)?;
     }
     if let Some(sig) = siginfo {
@@ -90,19 +100,43 @@ pub fn restore(
         let url = mirrors.fetch(&layout.object_name(&task.task, hash)?, &path)?;
         Found::Mirror(url)
     };
+    if layout.signing.verify {
+        let sig = sig_path(&path);
+        if !sig.is_file() && !mirrors.is_empty() {
+            let name = format!("{}.sig", layout.object_name(&task.task, hash)?);
+            let _ = mirrors.fetch(&name, &sig);
+        }
+        if let Err(e) = layout.signing.verify(&path) {
+            // A signature that does not match: the object (or its signature) was
+            // changed; both are moved aside so that the real task writes good ones.
+            // An object without a signature stays (the real task signs it), and so
+            // does one signed by a key not accepted here.
+            if matches!(e, Error::Signature { bad: true, .. }) {
+                set_aside(&path);
+                set_aside(&sig);
+            }
+            return Err(e);
+        }
+    }
     clean(&task.task, layout)?;
     let installed = match install_object(task, layout, &path) {
         Ok(i) => i,
         Err(e @ Error::Corrupt { .. }) => {
             // A damaged object is moved aside, so that the real task writes a good one
             // under its name (objects are otherwise never replaced).
-            let aside = PathBuf::from(format!("{}.corrupt", path.display()));
-            let _ = fs_err::rename(&path, &aside);
+            set_aside(&path);
             return Err(e);
         }
         Err(e) => return Err(e),
     };
     Ok((found, installed))
+}
+
+/// Moves a damaged object (or signature) aside as `<path>.corrupt`, out of the way
+/// of the good one the real task writes; best effort (another build may have done it).
+fn set_aside(path: &Path) {
+    let aside = PathBuf::from(format!("{}.corrupt", path.display()));
+    let _ = fs_err::rename(path, &aside);
 }
 
 /// Whether `path` is an object name this crate writes (for listings).

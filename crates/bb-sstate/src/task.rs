@@ -61,6 +61,8 @@ pub struct Layout {
     pub pkgarch: String,
     /// SSTATE_ALLOW_OVERLAP_FILES: paths under which overlapping files are allowed.
     pub allow_overlap: Vec<String>,
+    /// SSTATE_VERIFY_SIG, SSTATE_SIG_KEY, ...: signed objects.
+    pub signing: crate::sign::Signing,
 }
 
 fn var(d: &DataStore, name: &str) -> Result<String> {
@@ -190,6 +192,7 @@ impl Layout {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect(),
+            signing: crate::sign::Signing::from_datastore(d),
         })
     }
 

@@ -90,5 +90,5 @@ mod schema;
 pub use error::{Error, Result};
 pub use recorder::{
     BuildStart, DepTree, HistoryRow, ImageFile, ImageRow, InstalledPackage, LayerInfo, Logger,
-    PackageRow, RecipeRow, Recorder, TaskRow, VariableRow,
+    PackageRow, RecipeRow, Recorder, SstateNames, TaskRow, VariableRow,
 };

@@ -25,13 +25,15 @@ mod writer;
 
 pub use rows::{
     BuildStart, DepTree, HistoryRow, ImageFile, ImageRow, InstalledPackage, LayerInfo, PackageRow,
-    RecipeRow, TaskRow, VariableRow,
+    RecipeRow, SstateNames, TaskRow, VariableRow,
 };
 use writer::Writer;
 
 enum Msg {
     Config(Box<BuildStart>),
     Tree(Box<DepTree>),
+    /// How the build's shared state objects are named (see [`SstateNames`]).
+    SstateNames(SstateNames),
     Event(BuildEvent, SystemTime),
     /// Packages a recipe built.
     Packages(Vec<PackageRow>),
@@ -212,6 +214,16 @@ impl Recorder {
     pub fn dep_tree(&self, tree: DepTree) {
         self.build_started();
         let _ = self.tx.send(Msg::Tree(Box::new(tree)));
+    }
+
+    /// How the build names the shared state object of a task: given the task's index
+    /// in the dependency tree and the hash it is looked up by, the object's name
+    /// relative to SSTATE_DIR (`None` for a task without one). Used to record
+    /// `path_to_sstate_obj` and the sstate result Miss when the run queue says which
+    /// objects it found, as openembedded-core's `MissedSstate` event tells Toaster.
+    /// Queued, never blocks; without it those columns stay empty.
+    pub fn sstate_names(&self, names: SstateNames) {
+        let _ = self.tx.send(Msg::SstateNames(names));
     }
 
     /// The build starts running (BitBake's `BuildStarted`, once the providers of the

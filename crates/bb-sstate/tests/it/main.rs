@@ -6,7 +6,9 @@ use bb_util::test_http as http;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
-use bb_sstate::{Error, Layout, Mirrors, SstateTask, StateDir};
+use bb_sstate::{Error, Layout, Mirrors, Signing, SstateTask, StateDir};
+
+mod sign;
 
 struct Fixture {
     _tmp: tempfile::TempDir,
@@ -30,6 +32,7 @@ fn layout(root: &Path, pn: &str) -> Layout {
         manifests,
         pkgarch: "x86_64".to_owned(),
         allow_overlap: Vec::new(),
+        signing: Signing::default(),
     }
 }
 

@@ -92,6 +92,10 @@ pub struct DepTree {
     pub deps: Vec<Vec<usize>>,
 }
 
+/// How a build names a task's shared state object: (task index in the [`DepTree`],
+/// hash) → the object's name relative to SSTATE_DIR, `None` for a task without one.
+pub type SstateNames = Box<dyn Fn(usize, &str) -> Option<String> + Send>;
+
 /// One history entry of a variable: where and how it was set.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryRow {

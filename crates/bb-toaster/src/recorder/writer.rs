@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use bb_events::{BuildEvent, Outcome, SkipReason};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::rows::{BuildStart, DepTree, VariableRow};
+use super::rows::{BuildStart, DepTree, SstateNames, VariableRow};
 use super::{Msg, layer_id, layer_version, now, unidentified_layer};
 use crate::error::{Result, db};
 use crate::model::{BuildOutcome, LogLevel, ScriptType, SstateResult, TaskOutcome};
@@ -88,6 +88,8 @@ pub(super) struct Writer {
     failed_tasks: usize,
     /// Tasks (by graph index) whose setscene task succeeded this build.
     restored: std::collections::HashSet<usize>,
+    /// How shared state objects are named (see [`SstateNames`]).
+    sstate_names: Option<SstateNames>,
     finished: bool,
 }
 
@@ -107,6 +109,7 @@ impl Writer {
             errors: 0,
             failed_tasks: 0,
             restored: std::collections::HashSet::new(),
+            sstate_names: None,
             finished: false,
         }
     }
@@ -149,6 +152,7 @@ impl Writer {
                     }
                     Msg::Config(s) => self.config(&tx, &s)?,
                     Msg::Tree(t) => self.tree(&tx, &t)?,
+                    Msg::SstateNames(n) => self.sstate_names = Some(n),
                     Msg::Log {
                         level,
                         message,
@@ -471,18 +475,129 @@ impl Writer {
         format!("recipe {pf}: task {}: {what}", t.task)
     }
 
+    /// The row of the setscene task of the real task `t`, and the real task's hash
+    /// (the setscene task's `sstate_checksum`, as BitBake's events give it).
+    fn setscene_row(&mut self, tx: &Connection, t: &bb_events::TaskRef) -> Result<(i64, String)> {
+        let hash = self
+            .by_index
+            .get(t.index)
+            .filter(|tt| tt.fn_name == t.fn_name && tt.task == t.task)
+            .map(|tt| tt.hash.clone())
+            .unwrap_or_default();
+        let (id, ..) = self.task_row(tx, &setscene_ref(t))?;
+        Ok((id, hash))
+    }
+
+    /// A task (or setscene task) ended: outcome, end time, resources, message.
+    fn ended(
+        &mut self,
+        tx: &Connection,
+        id: i64,
+        task: &bb_events::TaskRef,
+        outcome: TaskOutcome,
+        usage: &bb_events::Usage,
+        at_s: &str,
+    ) -> Result<()> {
+        let what = if outcome == TaskOutcome::Failed {
+            "Failed"
+        } else {
+            "Succeeded"
+        };
+        exec_cached(
+            tx,
+            "UPDATE orm_task SET outcome = ?2, task_executed = 1, ended = ?3, elapsed_time = ?4, cpu_time_user = ?5, cpu_time_system = ?6, disk_io_read = ?7, disk_io_write = ?8, disk_io = ?9, message = ?10 WHERE id = ?1",
+            params![
+                id,
+                outcome as i64,
+                at_s,
+                hundredths(usage.elapsed),
+                hundredths(usage.cpu_user),
+                hundredths(usage.cpu_system),
+                usage.disk_read as i64,
+                usage.disk_write as i64,
+                (usage.disk_read + usage.disk_write) as i64,
+                self.message(task, what)
+            ],
+        )
+        .map_err(db(format!("task `{}:{}` {what}", task.pn, task.task)))?;
+        Ok(())
+    }
+
+    /// Which shared state objects the run queue found, as openembedded-core's
+    /// `MissedSstate` event tells Toaster: each object's name (`path_to_sstate_obj`,
+    /// relative to SSTATE_DIR); a missed one also gets the sstate result Miss and the
+    /// hash it was looked up by. Nothing without [`SstateNames`].
+    fn sstate_checked(
+        &mut self,
+        tx: &Connection,
+        checked: &[(bb_events::TaskRef, String, bb_events::SstateFound)],
+    ) -> Result<()> {
+        let Some(names) = self.sstate_names.as_ref() else {
+            return Ok(());
+        };
+        let rows: Vec<_> = checked
+            .iter()
+            .filter_map(|(t, hash, found)| Some((t, hash, *found, names(t.index, hash)?)))
+            .collect();
+        for (t, hash, found, name) in rows {
+            let (id, ..) = self.task_row(tx, t)?;
+            if found == bb_events::SstateFound::Missed {
+                exec_cached(
+                    tx,
+                    "UPDATE orm_task SET sstate_result = ?2, sstate_checksum = ?3, path_to_sstate_obj = ?4 WHERE id = ?1",
+                    params![id, SstateResult::Miss as i64, hash, name],
+                )
+            } else {
+                exec_cached(
+                    tx,
+                    "UPDATE orm_task SET path_to_sstate_obj = ?2 WHERE id = ?1",
+                    params![id, name],
+                )
+            }
+            .map_err(db(format!("sstate object of `{}:{}`", t.pn, t.task)))?;
+        }
+        Ok(())
+    }
+
     fn record(&mut self, tx: &Connection, ev: &BuildEvent, at: SystemTime) -> Result<()> {
         let at_s = crate::model::timestamp(at);
         match ev {
-            BuildEvent::BuildStarted { .. }
-            | BuildEvent::LogLine { .. }
-            | BuildEvent::SetsceneStarted { .. }
-            | BuildEvent::SetsceneFailed { .. } => {}
-            // Toaster records missed objects (sstate result Miss) from the metadata's
-            // own MissedSstate event, which bake's layer does not fire.
-            BuildEvent::SetsceneChecked { .. } => {}
-            BuildEvent::SetsceneSucceeded { task, .. } => {
+            BuildEvent::BuildStarted { .. } | BuildEvent::LogLine { .. } => {}
+            BuildEvent::SetsceneChecked { checked, .. } => self.sstate_checked(tx, checked)?,
+            // A setscene task gets a row of its own (`do_x_setscene`), as Toaster makes
+            // one from sceneQueueTaskStarted: executed, Python, with no order number.
+            BuildEvent::SetsceneStarted { task, log, .. } => {
+                let (id, hash) = self.setscene_row(tx, task)?;
+                let scene = setscene_ref(task);
+                exec_cached(
+                    tx,
+                    "UPDATE orm_task SET started = ?2, logfile = ?3, script_type = ?4, task_executed = 1, message = ?5, sstate_checksum = ?6 WHERE id = ?1",
+                    params![id, at_s, log, ScriptType::Python as i64, self.message(&scene, "Started"), hash],
+                )
+                .map_err(db(format!("task `{}:{}` started", scene.pn, scene.task)))?;
+            }
+            BuildEvent::SetsceneSucceeded { task, usage } => {
                 self.restored.insert(task.index);
+                let (id, _) = self.setscene_row(tx, task)?;
+                self.ended(
+                    tx,
+                    id,
+                    &setscene_ref(task),
+                    TaskOutcome::Succeeded,
+                    usage,
+                    &at_s,
+                )?;
+            }
+            BuildEvent::SetsceneFailed { task, usage, .. } => {
+                let (id, _) = self.setscene_row(tx, task)?;
+                self.ended(
+                    tx,
+                    id,
+                    &setscene_ref(task),
+                    TaskOutcome::Failed,
+                    usage,
+                    &at_s,
+                )?;
             }
             BuildEvent::TaskStarted {
                 task, log, noexec, ..
@@ -512,29 +627,13 @@ impl Writer {
             BuildEvent::TaskSucceeded { task, usage }
             | BuildEvent::TaskFailed { task, usage, .. } => {
                 let (id, ..) = self.task_row(tx, task)?;
-                let (outcome, what) = if matches!(ev, BuildEvent::TaskFailed { .. }) {
+                let outcome = if matches!(ev, BuildEvent::TaskFailed { .. }) {
                     self.failed_tasks += 1;
-                    (TaskOutcome::Failed, "Failed")
+                    TaskOutcome::Failed
                 } else {
-                    (TaskOutcome::Succeeded, "Succeeded")
+                    TaskOutcome::Succeeded
                 };
-                exec_cached(
-                    tx,
-                    "UPDATE orm_task SET outcome = ?2, task_executed = 1, ended = ?3, elapsed_time = ?4, cpu_time_user = ?5, cpu_time_system = ?6, disk_io_read = ?7, disk_io_write = ?8, disk_io = ?9, message = ?10 WHERE id = ?1",
-                    params![
-                        id,
-                        outcome as i64,
-                        at_s,
-                        hundredths(usage.elapsed),
-                        hundredths(usage.cpu_user),
-                        hundredths(usage.cpu_system),
-                        usage.disk_read as i64,
-                        usage.disk_write as i64,
-                        (usage.disk_read + usage.disk_write) as i64,
-                        self.message(task, what)
-                    ],
-                )
-                .map_err(db(format!("task `{}:{}` {what}", task.pn, task.task)))?;
+                self.ended(tx, id, task, outcome, usage, &at_s)?;
             }
             BuildEvent::TaskSkipped { task, reason } => {
                 // Toaster's words: a stamp for the current hash is a task reused from a
@@ -595,6 +694,16 @@ impl Writer {
             }
         }
         Ok(())
+    }
+}
+
+/// The setscene task of the real task `t`: `do_x_setscene` (not in the tree).
+fn setscene_ref(t: &bb_events::TaskRef) -> bb_events::TaskRef {
+    bb_events::TaskRef {
+        index: usize::MAX,
+        pn: t.pn.clone(),
+        fn_name: t.fn_name.clone(),
+        task: format!("{}_setscene", t.task),
     }
 }
 
