@@ -359,7 +359,7 @@ fn core_image_tiny_boots_matches_dpkg_and_is_reproducible() {
     assert!(text(&o).contains("has_journal"), "{}", text(&o));
     let jffs2 = std::fs::read(images.join("core-image-tiny-host.rootfs.jffs2"))
         .expect("invariant: jffs2 written");
-    assert!(jffs2.len() % 0x40000 == 0 && jffs2.starts_with(&[0x85, 0x19]));
+    assert!(jffs2.len().is_multiple_of(0x40000) && jffs2.starts_with(&[0x85, 0x19]));
     let o = Command::new("tar")
         .arg("-tjvf")
         .arg(images.join("core-image-tiny-host.rootfs.tar.bz2"))

@@ -349,7 +349,13 @@ fn write_conf(
 ) -> anyhow::Result<()> {
     let conf = dir.join("conf");
     fs_err::create_dir_all(&conf)?;
-    let mut bbl = String::from("BBLAYERS = \" \\\n");
+    // Toaster's merged block writes `BBLAYERS = "\` and `NAME="value"`; its
+    // toaster*.conf files, `BBLAYERS = " \` and `NAME = "value"`.
+    let mut bbl = String::from(if merged {
+        "BBLAYERS = \"\\\n"
+    } else {
+        "BBLAYERS = \" \\\n"
+    });
     for l in layers {
         bbl.push_str(&format!("  {} \\\n", conf_path(l)?));
     }
@@ -363,7 +369,11 @@ fn write_conf(
         // What the pages would refuse stops the build, whoever wrote the database.
         bb_toaster::projects::check_variable(name, value)
             .with_context(|| format!("project variable {name}"))?;
-        t.push_str(&format!("{name} = \"{value}\"\n"));
+        if merged {
+            t.push_str(&format!("{name}=\"{value}\"\n"));
+        } else {
+            t.push_str(&format!("{name} = \"{value}\"\n"));
+        }
     }
     // bake records when the configuration inherits `toaster` (Toaster's UI records
     // instead, so its merged block does not have this line).

@@ -341,7 +341,7 @@ fn an_imported_build_directory_gets_the_settings_merged_into_its_own_conf_files(
     assert_eq!(
         local,
         "MACHINE = \"qemux86-64\"\n# the user's own line\nBB_NUMBER_THREADS = \"2\"\n\n\
-         #=== TOASTER_CONFIG_PROLOG ===\nMACHINE = \"qemux86-64\"\nDISTRO = \"nodistro\"\nINHERIT += \"toaster\"\n\
+         #=== TOASTER_CONFIG_PROLOG ===\nMACHINE=\"qemux86-64\"\nDISTRO=\"nodistro\"\nINHERIT += \"toaster\"\n\
          #=== TOASTER_CONFIG_EPILOG ===\n",
         "one block after two builds, the user's lines kept, MACHINE imported from them, no INTERNAL_ variable"
     );
@@ -350,7 +350,7 @@ fn an_imported_build_directory_gets_the_settings_merged_into_its_own_conf_files(
     let bbl = fs_err::read_to_string(bdir.join("conf/bblayers.conf")).expect("bblayers.conf");
     assert!(
         bbl.ends_with(&format!(
-            "\n#=== TOASTER_CONFIG_PROLOG ===\nBBLAYERS = \" \\\n  {} \\\n  \"\n#=== TOASTER_CONFIG_EPILOG ===\n",
+            "\n#=== TOASTER_CONFIG_PROLOG ===\nBBLAYERS = \"\\\n  {} \\\n  \"\n#=== TOASTER_CONFIG_EPILOG ===\n",
             meta.display()
         )),
         "{bbl}"

@@ -357,7 +357,11 @@ fn images_of_every_type_with_owners_devices_and_stable_bytes() {
     // jffs2: padded to its erase blocks, little-endian nodes (magic 0x1985), the device
     // node and the file with its group from the device table
     let j = fs_err::read(img.join("img-host.rootfs.jffs2")).unwrap();
-    assert!(!j.is_empty() && j.len() % 0x40000 == 0, "{}", j.len());
+    assert!(
+        !j.is_empty() && j.len().is_multiple_of(0x40000),
+        "{}",
+        j.len()
+    );
     assert_eq!(&j[..2], &[0x85, 0x19]);
     let dump = sh(
         &img,
