@@ -201,6 +201,56 @@ fn cache_invalidated_by_each_input() {
     assert_eq!((r.cached, r.parsed), (4, 1), "{}", r.summary_line());
 }
 
+/// Sets the modification time of `path`.
+fn set_mtime(path: &Path, t: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(t))
+        .expect("invariant: temp file is writable");
+}
+
+fn mtime(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("invariant: temp file exists")
+}
+
+#[test]
+fn recipe_changes_are_seen_whatever_their_mtime() {
+    let w = World::new();
+    // Files older than the cache's settling time: their `stat` is kept and trusted.
+    std::thread::sleep(std::time::Duration::from_millis(3200));
+    w.parse();
+    let r = w.parse();
+    assert_eq!((r.cached, r.parsed), (4, 0), "{}", r.summary_line());
+    // New content of the same size, the old mtime put back: parsed again.
+    let inc = w.path("meta-a/recipes/alpha/alpha.inc");
+    let old = mtime(&inc);
+    w.write(
+        "meta-a/recipes/alpha/alpha.inc",
+        "DESCRIPTION = \"ALPHA\"\n",
+    );
+    set_mtime(&inc, old);
+    assert_eq!(mtime(&inc), old);
+    let r = w.parse();
+    assert_eq!((r.cached, r.parsed), (3, 1), "{}", r.summary_line());
+    let alpha = r
+        .recipes
+        .iter()
+        .find(|r| r.fn_name.ends_with("alpha_1.0.bb") && r.variant.is_empty())
+        .expect("alpha parsed");
+    assert_eq!(alpha.about.description, "ALPHA");
+    // A new mtime on the same content (and on a file just written, hashed again): the
+    // entries are reused.
+    let beta = w.path("meta-a/recipes/beta/beta_2.1.bb");
+    set_mtime(&beta, mtime(&beta) - std::time::Duration::from_secs(3600));
+    let r = w.parse();
+    assert_eq!((r.cached, r.parsed), (4, 0), "{}", r.summary_line());
+    let r = w.parse();
+    assert_eq!((r.cached, r.parsed), (4, 0), "{}", r.summary_line());
+}
+
 #[test]
 fn damaged_cache_is_rebuilt_not_trusted() {
     let w = World::new();
