@@ -44,6 +44,7 @@ pub(crate) fn register(natives: Native) {
     bb_data::python::register_service("has_native", has_native);
     bb_data::python::register_service("native", native);
     bb_data::python::register_service("fetch", crate::natives::fetch_service);
+    crate::sstate::register_services();
 }
 
 /// Whether bake's native functions stand for the recipe's Python functions: only for
