@@ -223,14 +223,14 @@ pub fn plan(
     let current = (0..n).filter(|&i| has_setscene[i] && eff[i]).count();
     let mut found = vec![None; n];
     if matches!(mode, SetsceneMode::Normal | SetsceneMode::Only) {
+        // Called even with nothing to check, as BitBake calls it (the metadata's
+        // function prints its summary).
         let wanted: Vec<usize> = (0..n).filter(|&i| has_setscene[i] && !eff[i]).collect();
-        if !wanted.is_empty() {
-            let queries: Vec<SetsceneQuery<'_>> =
-                wanted.iter().map(|&i| query(graph, plans, i)).collect();
-            let answers = hooks.check(&queries, current);
-            for (k, &i) in wanted.iter().enumerate() {
-                found[i] = Some(answers.get(k).copied().unwrap_or(SstateFound::Missed));
-            }
+        let queries: Vec<SetsceneQuery<'_>> =
+            wanted.iter().map(|&i| query(graph, plans, i)).collect();
+        let answers = hooks.check(&queries, current);
+        for (k, &i) in wanted.iter().enumerate() {
+            found[i] = Some(answers.get(k).copied().unwrap_or(SstateFound::Missed));
         }
     }
     let mut p = SetscenePlan {

@@ -185,6 +185,9 @@ impl Session {
         let summary = if bb_runqueue::setscene::has_setscene_tasks(&graph) {
             let hooks = crate::sstate::SstateHooks::new(&config, &recipes, hashserv);
             let sq = bb_runqueue::setscene::plan(&graph, &plans, &hooks, req.setscene);
+            if let Some(e) = hooks.failure() {
+                return Err(e);
+            }
             // The hash check prints its summary while BitBake's "Initialising tasks..."
             // progress is open (so, without a terminal, on the same line).
             if matches!(

@@ -178,6 +178,19 @@ fn layout_of(d: &DataStore) -> Result<(bb_sstate::Layout, bb_sstate::Mirrors), T
     Ok((layout, mirrors))
 }
 
+impl SstateHooks {
+    /// The failure of the metadata's hook functions while the setscene phase was
+    /// planned, if any (BitBake stops the build on it).
+    pub fn failure(&self) -> Option<crate::Error> {
+        let f = self.python.failure.lock().ok()?.take()?;
+        Some(crate::Error::Hook {
+            var: f.0,
+            func: f.1,
+            reason: f.2,
+        })
+    }
+}
+
 impl SetsceneHooks for SstateHooks {
     /// Every object looked for at once, on up to eight threads (mirror look-ups wait
     /// on the network, not the CPU); or the metadata's BB_HASHCHECK_FUNCTION.
@@ -316,6 +329,8 @@ struct PyHooks {
     notneeded: Mutex<HashSet<String>>,
     /// What the hash check printed with `bb.plain`.
     printed: Mutex<Option<Vec<String>>>,
+    /// The first failure of a hook: (variable, function, reason).
+    failure: Mutex<Option<(String, String, String)>>,
 }
 
 /// The variable the arguments of a hook call travel in (JSON).
@@ -348,6 +363,19 @@ impl PyHooks {
             hashfn,
             notneeded: Mutex::new(HashSet::new()),
             printed: Mutex::new(None),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// Keeps the first failure (the caller of the setscene plan stops the build with
+    /// it); later ones are printed on the console.
+    fn failed(&self, var: &str, func: &str, reason: String) {
+        if let Ok(mut f) = self.failure.lock() {
+            if f.is_none() {
+                *f = Some((var.to_owned(), func.to_owned(), reason));
+            } else {
+                eprintln!("ERROR: {var} function {func} failed:\n{reason}");
+            }
         }
     }
 
@@ -419,10 +447,10 @@ impl PyHooks {
                     .unwrap_or_default();
                 (found, printed)
             }
-            Err(e) => (
-                HashSet::new(),
-                vec![format!("ERROR: BB_HASHCHECK_FUNCTION {func} failed: {e}")],
-            ),
+            Err(e) => {
+                self.failed("BB_HASHCHECK_FUNCTION", func, e);
+                (HashSet::new(), Vec::new())
+            }
         };
         if let Ok(mut p) = self.printed.lock() {
             *p = Some(printed);
@@ -477,10 +505,7 @@ impl PyHooks {
                 valid
             }
             Err(e) => {
-                if let Ok(mut p) = self.printed.lock() {
-                    p.get_or_insert_with(Vec::new)
-                        .push(format!("ERROR: BB_SETSCENE_DEPVALID {func} failed: {e}"));
-                }
+                self.failed("BB_SETSCENE_DEPVALID", func, e);
                 false
             }
         }
@@ -687,6 +712,10 @@ fn siginfo_service(d: &mut DataStore, args: &[String]) -> Result<String, String>
     if !taskhash.is_empty() {
         sig.taskhash = Some(taskhash.clone());
     }
-    bb_siggen::write_sigdata(std::path::Path::new(outfile), &sig).map_err(|e| e.to_string())?;
+    let out = std::path::Path::new(outfile);
+    if let Some(dir) = out.parent() {
+        fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    bb_siggen::write_sigdata(out, &sig).map_err(|e| e.to_string())?;
     Ok(String::new())
 }

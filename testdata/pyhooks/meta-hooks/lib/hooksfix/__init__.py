@@ -1,0 +1,16 @@
+"""The fixture layer's signature handler: BitBake's basic hash with hash equivalence,
+registered on bb.siggen as oe-core's oe.sstatesig registers OEEquivHash."""
+
+import bb.siggen
+
+
+class HooksEquivHash(bb.siggen.SignatureGeneratorUniHashMixIn, bb.siggen.SignatureGeneratorBasicHash):
+    name = "HooksEquivHash"
+
+    def init_rundepcheck(self, data):
+        super().init_rundepcheck(data)
+        self.server = data.getVar("BB_HASHSERVE")
+        self.method = data.getVar("SSTATE_HASHEQUIV_METHOD")
+
+
+bb.siggen.SignatureGeneratorHooksEquivHash = HooksEquivHash
