@@ -198,28 +198,30 @@ def dump_this_task(outfile, d):
     _bake.service("siginfo", d, [outfile, task, d.getVar("BB_TASKHASH") or ""])
 
 
-def _worker_siggen(d, fn, task):
-    """`bb.parse.siggen` of a task: BB_SIGNATURE_HANDLER's class (a Python signature
-    handler of the metadata, such as oe-core's OEEquivHash, or one of these) with the
-    task hashes and unihashes of BB_TASKDEPDATA; BB_UNIHASH is the task's unihash."""
+def _siggen_for(d):
+    """An instance of BB_SIGNATURE_HANDLER's class (a Python signature handler of the
+    metadata, such as oe-core's OEEquivHash, or one of these), as `bb.siggen.init`."""
     wanted = d.getVar("BB_SIGNATURE_HANDLER") or "noop"
     classes = [o for o in list(globals().values())
                if isinstance(o, type) and issubclass(o, SignatureGenerator) and o.name == wanted]
     if classes:
         try:
-            siggen = classes[0](d)
+            return classes[0](d)
         except bb.BBHandledException:
             raise
         except Exception as e:
-            text = "Cannot set up signature handler %s in a task: %s: %s" % (wanted, type(e).__name__, e)
+            text = "Cannot set up signature handler %s: %s: %s" % (wanted, type(e).__name__, e)
             bb.error(text)
             raise bb.BBHandledException(text)
-    elif d.getVar("BB_HASHSERVE"):
-        siggen = _UniHash(d)
-        siggen.name = wanted
-    else:
-        siggen = SignatureGeneratorBasicHash(d)
-        siggen.name = wanted
+    siggen = _UniHash(d) if d.getVar("BB_HASHSERVE") else SignatureGeneratorBasicHash(d)
+    siggen.name = wanted
+    return siggen
+
+
+def _worker_siggen(d, fn, task):
+    """`bb.parse.siggen` of a task: BB_SIGNATURE_HANDLER's class with the task hashes
+    and unihashes of BB_TASKDEPDATA; BB_UNIHASH is the task's unihash."""
+    siggen = _siggen_for(d)
     for tid, entry in (d.getVar("BB_TASKDEPDATA", False) or {}).items():
         siggen.taskhash[tid] = entry.taskhash
         siggen.unihash[tid] = entry.unihash
@@ -230,6 +232,15 @@ def _worker_siggen(d, fn, task):
     return siggen
 
 
+def _main_siggen(d):
+    """`bb.parse.siggen` of bake's own process (the hooks reach it), made once."""
+    import bb.parse
+
+    if getattr(bb.parse, "siggen", None) is None:
+        bb.parse.siggen = _siggen_for(d)
+    return bb.parse.siggen
+
+
 def _bake_args(d):
     return json.loads(d.getVar("__BAKE_HOOK_ARGS", False) or "{}")
 
@@ -238,6 +249,7 @@ def _bake_hashcheck(d, func):
     """BB_HASHCHECK_FUNCTION `func` as BitBake's run queue calls it; the answer (JSON):
     the tids found and the lines it printed with `bb.plain`."""
     args = _bake_args(d)
+    _main_siggen(d)
     printed = []
     saved = bb.plain
 
@@ -259,6 +271,7 @@ def _bake_depvalid(d, func):
     """BB_SETSCENE_DEPVALID `func` as BitBake's run queue calls it: True when the
     setscene task can be left out."""
     args = _bake_args(d)
+    _main_siggen(d)
     valid = bb.utils.better_eval(func + "(task, taskdata, notneeded, d)",
                                  {"task": args["task"], "taskdata": args["taskdata"],
                                   "notneeded": set(args["notneeded"]), "d": d})
