@@ -288,7 +288,10 @@ fn run_in(
         log: path.clone(),
     });
     d.set_var("BB_TASKHASH", req.taskhash);
-    d.set_var("BB_UNIHASH", req.taskhash);
+    // The run queue's unihash when the worker was given one.
+    if d.get_var("BB_UNIHASH").ok().flatten().is_none_or(|u| u.is_empty()) {
+        d.set_var("BB_UNIHASH", req.taskhash);
+    }
     if !flag_set(d, task, "network") {
         disable_network();
     }

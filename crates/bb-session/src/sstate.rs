@@ -292,8 +292,9 @@ impl Hook {
         if name.is_empty() {
             return Hook::Unset;
         }
+        // A name defined nowhere goes to Python too, which says so (NameError).
         let file = config.get_raw_flag(&name, "filename").unwrap_or_default();
-        if config.python_function(&name).is_none() || in_default_layer(config, &file) {
+        if config.python_function(&name).is_some() && in_default_layer(config, &file) {
             Hook::Native
         } else {
             Hook::Python(name)

@@ -220,15 +220,15 @@ def _siggen_for(d):
 
 def _worker_siggen(d, fn, task):
     """`bb.parse.siggen` of a task: BB_SIGNATURE_HANDLER's class with the task hashes
-    and unihashes of BB_TASKDEPDATA; BB_UNIHASH is the task's unihash."""
+    and unihashes of BB_TASKDEPDATA, and the task's own (BB_TASKHASH, BB_UNIHASH, as
+    the run queue gave them)."""
     siggen = _siggen_for(d)
     for tid, entry in (d.getVar("BB_TASKDEPDATA", False) or {}).items():
         siggen.taskhash[tid] = entry.taskhash
         siggen.unihash[tid] = entry.unihash
     own = fn + ":" + (task[:-len("_setscene")] if task.endswith("_setscene") else task)
-    unihash = siggen.unihash.get(own)
-    if unihash:
-        d.setVar("BB_UNIHASH", unihash)
+    siggen.taskhash[own] = d.getVar("BB_TASKHASH")
+    siggen.unihash[own] = d.getVar("BB_UNIHASH")
     return siggen
 
 
