@@ -24,7 +24,7 @@ fn fixture(name: &str) -> PathBuf {
     dir
 }
 
-fn bake(dir: &Path, args: &[&str]) -> (Output, String) {
+fn run(dir: &Path, args: &[&str]) -> (Output, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_bake"))
         .args(args)
         .current_dir(dir)
@@ -37,8 +37,19 @@ fn bake(dir: &Path, args: &[&str]) -> (Output, String) {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
+    (o, text)
+}
+
+fn bake(dir: &Path, args: &[&str]) -> (Output, String) {
+    let (o, text) = run(dir, args);
     assert!(o.status.success(), "bake {args:?} failed:\n{text}");
     (o, text)
+}
+
+fn append_conf(dir: &Path, line: &str) {
+    let conf = dir.join("meta-hooks/conf/bitbake.conf");
+    let text = std::fs::read_to_string(&conf).expect("invariant: conf");
+    std::fs::write(&conf, format!("{text}{line}\n")).expect("invariant: conf written");
 }
 
 /// The calls the hooks logged since the log was last taken (and empties it).
@@ -87,7 +98,10 @@ fn metadata_hash_check_and_depvalid_decide_the_restore() {
     );
     assert_eq!(
         c["hashfn"],
-        serde_json::json!(["False hooks:app: hooks:app:sw", "False hooks:tool: hooks:tool:sw"])
+        serde_json::json!([
+            "False hooks:app: hooks:app:sw",
+            "False hooks:tool: hooks:tool:sw"
+        ])
     );
     assert_eq!(c["hashes"], serde_json::json!([64]));
     assert_eq!(c["currentcount"], 0);
@@ -103,14 +117,21 @@ fn metadata_hash_check_and_depvalid_decide_the_restore() {
     let reports = calls(&log, "report");
     assert_eq!(reports.len(), 2, "{log:?}");
     for r in &reports {
-        let (pn, unihash) = (r["pn"].as_str().unwrap_or(""), r["after"].as_str().unwrap_or(""));
+        let (pn, unihash) = (
+            r["pn"].as_str().unwrap_or(""),
+            r["after"].as_str().unwrap_or(""),
+        );
         let obj = dir.join(format!("sstate-cache/hooks-{pn}-{unihash}.txt"));
         assert!(obj.exists(), "{}", obj.display());
         let sig = bb_siggen::read_sigdata(&PathBuf::from(format!("{}.siginfo", obj.display())))
             .expect("invariant: the siginfo reads back");
         assert_eq!(sig.task, "do_install");
         assert_eq!(sig.taskhash.as_deref(), r["taskhash"].as_str());
-        assert!(sig.varvals.contains_key("do_install"), "{:?}", sig.varvals.keys());
+        assert!(
+            sig.varvals.contains_key("do_install"),
+            "{:?}",
+            sig.varvals.keys()
+        );
     }
 
     // The outputs were reported to bake's server (BB_HASHSERVE = "auto").
@@ -125,7 +146,12 @@ fn metadata_hash_check_and_depvalid_decide_the_restore() {
     rows.sort();
     let mut want: Vec<(String, String)> = reports
         .iter()
-        .map(|r| ("hooks_outhash".to_owned(), r["taskhash"].as_str().unwrap_or("").to_owned()))
+        .map(|r| {
+            (
+                "hooks_outhash".to_owned(),
+                r["taskhash"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     want.sort();
     assert_eq!(rows, want);
@@ -139,7 +165,11 @@ fn metadata_hash_check_and_depvalid_decide_the_restore() {
         "{text}"
     );
     assert_eq!(ran(&text, ""), Vec::<String>::new(), "{text}");
-    assert_eq!(ran(&text, "setscene "), ["app do_install_setscene"], "{text}");
+    assert_eq!(
+        ran(&text, "setscene "),
+        ["app do_install_setscene"],
+        "{text}"
+    );
     let log = take_log(&dir);
     let dv = calls(&log, "depvalid");
     assert_eq!(dv.len(), 1, "{log:?}");
@@ -167,10 +197,7 @@ fn reported_equivalent_output_stops_the_rebuild() {
         .expect("invariant: tool reported");
 
     // A change of what do_install reads but not of what it makes.
-    let conf = dir.join("meta-hooks/conf/bitbake.conf");
-    let text = std::fs::read_to_string(&conf).expect("invariant: conf");
-    std::fs::write(&conf, format!("{text}HOOKS_NOTE:tool = \"second\"\n"))
-        .expect("invariant: conf written");
+    append_conf(&dir, "HOOKS_NOTE:tool = \"second\"");
     let (_, text) = bake(&dir, &["app"]);
     assert_eq!(ran(&text, ""), ["tool do_install"], "{text}");
     let log = take_log(&dir);
@@ -182,4 +209,17 @@ fn reported_equivalent_output_stops_the_rebuild() {
     // The server gives the new task hash the first build's unihash, BB_UNIHASH takes
     // it, and app's hash (made of it) is unchanged: app does not run.
     assert_eq!(r["after"].as_str(), Some(tool_unihash.as_str()));
+}
+
+#[test]
+fn a_failing_hash_check_stops_the_build() {
+    let dir = fixture("broken");
+    append_conf(&dir, "BB_HASHCHECK_FUNCTION = \"hooks_missing\"");
+    let (o, text) = run(&dir, &["app"]);
+    assert!(!o.status.success(), "{text}");
+    assert!(
+        text.contains("BB_HASHCHECK_FUNCTION function hooks_missing failed: NameError: name 'hooks_missing' is not defined"),
+        "{text}"
+    );
+    assert!(!text.contains("Running task"), "{text}");
 }

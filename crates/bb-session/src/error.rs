@@ -54,13 +54,13 @@ pub enum Error {
     #[error(transparent)]
     Sstate(#[from] bb_sstate::Error),
     /// The metadata's BB_HASHCHECK_FUNCTION or BB_SETSCENE_DEPVALID raised an exception.
-    #[error("{var} function {func} failed:\n{reason}")]
+    #[error("{var} function {func} failed: {reason}")]
     Hook {
         /// The variable that names the function.
         var: String,
         /// The function.
         func: String,
-        /// The Python exception and its traceback.
+        /// The Python exception (`Kind: message`; its traceback was logged).
         reason: String,
     },
     /// BB_HASHSERVE = "auto" without a local server.

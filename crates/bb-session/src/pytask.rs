@@ -289,7 +289,11 @@ fn run_in(
     });
     d.set_var("BB_TASKHASH", req.taskhash);
     // The run queue's unihash when the worker was given one.
-    if d.get_var("BB_UNIHASH").ok().flatten().is_none_or(|u| u.is_empty()) {
+    if d.get_var("BB_UNIHASH")
+        .ok()
+        .flatten()
+        .is_none_or(|u| u.is_empty())
+    {
         d.set_var("BB_UNIHASH", req.taskhash);
     }
     if !flag_set(d, task, "network") {

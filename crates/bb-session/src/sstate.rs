@@ -183,10 +183,11 @@ impl SstateHooks {
     /// planned, if any (BitBake stops the build on it).
     pub fn failure(&self) -> Option<crate::Error> {
         let f = self.python.failure.lock().ok()?.take()?;
+        let reason = f.2.trim_end().lines().last().unwrap_or_default().to_owned();
         Some(crate::Error::Hook {
             var: f.0,
             func: f.1,
-            reason: f.2,
+            reason,
         })
     }
 }
@@ -346,7 +347,11 @@ impl PyHooks {
             recipes
                 .iter()
                 .map(|(f, d)| {
-                    let v = d.get_var("BB_HASHFILENAME").ok().flatten().unwrap_or_default();
+                    let v = d
+                        .get_var("BB_HASHFILENAME")
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default();
                     (f.clone(), v)
                 })
                 .collect()
@@ -369,14 +374,12 @@ impl PyHooks {
     }
 
     /// Keeps the first failure (the caller of the setscene plan stops the build with
-    /// it); later ones are printed on the console.
+    /// it); the Python side logged each with its traceback (`bb.error`).
     fn failed(&self, var: &str, func: &str, reason: String) {
-        if let Ok(mut f) = self.failure.lock() {
-            if f.is_none() {
-                *f = Some((var.to_owned(), func.to_owned(), reason));
-            } else {
-                eprintln!("ERROR: {var} function {func} failed:\n{reason}");
-            }
+        if let Ok(mut f) = self.failure.lock()
+            && f.is_none()
+        {
+            *f = Some((var.to_owned(), func.to_owned(), reason));
         }
     }
 
@@ -389,22 +392,25 @@ impl PyHooks {
 
     /// Calls `bb.siggen.<helper>(d, func, ...)` with `args` (JSON) in the copy of the
     /// configuration; its answer is JSON.
-    fn call(&self, helper: &str, func: &str, args: &serde_json::Value) -> Result<serde_json::Value, String> {
+    fn call(
+        &self,
+        helper: &str,
+        func: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
         let host = bb_data::python::python_host()
             .ok_or_else(|| format!("{func} is a Python function and this bake has no Python"))?;
         let mut d = self.config.lock().map_err(|e| e.to_string())?;
         d.set_var(ARGS_VAR, &args.to_string());
         let code = format!("bb.siggen.{helper}(d, {func:?})");
-        let out = host
-            .eval_expr(&d, &code, None)
-            .map_err(|f| match f {
-                bb_data::python::PyFailure::Exception {
-                    kind,
-                    message,
-                    traceback,
-                } => format!("{traceback}{kind}: {message}"),
-                bb_data::python::PyFailure::Data(e) => e.to_string(),
-            })?;
+        let out = host.eval_expr(&d, &code, None).map_err(|f| match f {
+            bb_data::python::PyFailure::Exception {
+                kind,
+                message,
+                traceback,
+            } => format!("{traceback}{kind}: {message}"),
+            bb_data::python::PyFailure::Data(e) => e.to_string(),
+        })?;
         serde_json::from_str(&out).map_err(|e| format!("{func} answered `{out}`: {e}"))
     }
 
@@ -427,7 +433,11 @@ impl PyHooks {
             hash.insert(t.clone(), q.taskhash.into());
             hashfn.insert(
                 t.clone(),
-                self.hashfn.get(q.fn_name).cloned().unwrap_or_default().into(),
+                self.hashfn
+                    .get(q.fn_name)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into(),
             );
             unihash.insert(t, q.hash.into());
         }
@@ -440,11 +450,19 @@ impl PyHooks {
             Ok(v) => {
                 let found: HashSet<String> = v["found"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let printed: Vec<String> = v["plain"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 (found, printed)
             }
@@ -465,7 +483,12 @@ impl PyHooks {
                 let local = hooks.layouts.get(q.fn_name).is_some_and(|l| {
                     l.as_ref().is_ok_and(|(layout, _)| {
                         matches!(
-                            bb_sstate::locate(layout, q.task, q.hash, &bb_sstate::Mirrors::default()),
+                            bb_sstate::locate(
+                                layout,
+                                q.task,
+                                q.hash,
+                                &bb_sstate::Mirrors::default()
+                            ),
                             Ok(Some(bb_sstate::Found::Local(_)))
                         )
                     })
@@ -481,7 +504,12 @@ impl PyHooks {
 
     /// BB_SETSCENE_DEPVALID for `task` and the restored tasks above it; `true`: not
     /// needed. A failure of the function is reported and the task is needed.
-    fn dep_valid(&self, func: &str, task: &SetsceneQuery<'_>, dependees: &[SetsceneQuery<'_>]) -> bool {
+    fn dep_valid(
+        &self,
+        func: &str,
+        task: &SetsceneQuery<'_>,
+        dependees: &[SetsceneQuery<'_>],
+    ) -> bool {
         let tid = |q: &SetsceneQuery<'_>| format!("{}:{}", q.fn_name, q.task);
         let mut taskdata = serde_json::Map::new();
         for q in dependees.iter().chain(std::iter::once(task)) {
@@ -683,9 +711,17 @@ fn hashserv_service(_d: &mut DataStore, args: &[String]) -> Result<String, Strin
                 .map_err(|e| format!("hashserv report: extra data `{extra}`: {e}"))?;
             let pairs: Vec<(String, String)> = extra
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
                 .collect();
-            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             let mut c = bb_sstate::hashserv::Client::connect(addr).map_err(|e| e.to_string())?;
             c.report(taskhash, method, outhash, unihash, &pairs)
                 .map_err(|e| e.to_string())

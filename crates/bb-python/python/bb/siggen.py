@@ -262,6 +262,9 @@ def _bake_hashcheck(d, func):
             func + "(sq_data, d, siginfo=siginfo, currentcount=currentcount, summary=summary)",
             {"sq_data": args["sq_data"], "d": d, "siginfo": False,
              "currentcount": args["currentcount"], "summary": args["summary"]})
+    except Exception:
+        _hook_failed("BB_HASHCHECK_FUNCTION", func)
+        raise
     finally:
         bb.plain = saved
     return json.dumps({"found": sorted(found or ()), "plain": printed})
@@ -272,10 +275,20 @@ def _bake_depvalid(d, func):
     setscene task can be left out."""
     args = _bake_args(d)
     _main_siggen(d)
-    valid = bb.utils.better_eval(func + "(task, taskdata, notneeded, d)",
-                                 {"task": args["task"], "taskdata": args["taskdata"],
-                                  "notneeded": set(args["notneeded"]), "d": d})
+    try:
+        valid = bb.utils.better_eval(func + "(task, taskdata, notneeded, d)",
+                                     {"task": args["task"], "taskdata": args["taskdata"],
+                                      "notneeded": set(args["notneeded"]), "d": d})
+    except Exception:
+        _hook_failed("BB_SETSCENE_DEPVALID", func)
+        raise
     return json.dumps(bool(valid))
+
+
+def _hook_failed(var, func):
+    import traceback
+
+    bb.error("%s function %s failed:\n%s" % (var, func, traceback.format_exc()))
 
 
 def find_siginfo(pn, taskname, taskhashlist, d):
