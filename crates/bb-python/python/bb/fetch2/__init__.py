@@ -367,8 +367,29 @@ class Fetch:
 
     def download(self, urls=None):
         """Downloads `urls` (all by default) into DL_DIR (bake's fetcher: mirrors,
-        checksums, BB_NO_NETWORK as BitBake's)."""
-        self._service("download", *(urls or self.urls))
+        checksums, BB_NO_NETWORK as BitBake's). A `file://` URL that is not where it
+        points but is on a `file://` mirror becomes a link in DL_DIR to the mirror's
+        file (named by its `downloadfilename`), as BitBake's local fetcher links a
+        mirrored file (how sstate fetches from SSTATE_MIRRORS)."""
+        rest = []
+        for u in urls or self.urls:
+            ud = self.ud[u]
+            if ud.type == "file" and not (ud.localpath and os.path.exists(ud.localpath)):
+                found = next((p for p in self._file_mirrors(ud) if os.path.exists(p)), None)
+                if found:
+                    dest = os.path.join(self.d.getVar("DL_DIR") or "",
+                                        ud.parm.get("downloadfilename") or ud.path.lstrip("/"))
+                    if not os.path.exists(dest):
+                        bb.utils.mkdirhier(os.path.dirname(dest))
+                        tmp = "%s.%d.tmp" % (dest, os.getpid())
+                        bb.utils.remove(tmp)
+                        os.symlink(os.path.abspath(found), tmp)
+                        os.replace(tmp, dest)
+                    ud.localpath = dest
+                    continue
+            rest.append(u)
+        if rest:
+            self._service("download", *rest)
 
     def unpack(self, root, urls=None):
         """Unpacks `urls` (all by default) into `root`."""

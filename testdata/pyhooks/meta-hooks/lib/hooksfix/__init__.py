@@ -1,11 +1,12 @@
 """The fixture layer's signature handler: BitBake's basic hash with hash equivalence,
-registered on bb.siggen as oe-core's oe.sstatesig registers OEEquivHash."""
+named and registered on bb.siggen as oe-core's oe.sstatesig registers OEEquivHash (bake
+computes task hashes for the handler names BitBake's and oe-core's classes have)."""
 
 import bb.siggen
 
 
 class HooksEquivHash(bb.siggen.SignatureGeneratorUniHashMixIn, bb.siggen.SignatureGeneratorBasicHash):
-    name = "HooksEquivHash"
+    name = "OEEquivHash"
 
     def init_rundepcheck(self, data):
         super().init_rundepcheck(data)
@@ -13,4 +14,4 @@ class HooksEquivHash(bb.siggen.SignatureGeneratorUniHashMixIn, bb.siggen.Signatu
         self.method = data.getVar("SSTATE_HASHEQUIV_METHOD")
 
 
-bb.siggen.SignatureGeneratorHooksEquivHash = HooksEquivHash
+bb.siggen.SignatureGeneratorOEEquivHash = HooksEquivHash
