@@ -214,7 +214,8 @@ fn reported_equivalent_output_stops_the_rebuild() {
 #[test]
 fn a_failing_hash_check_stops_the_build() {
     let dir = fixture("broken");
-    append_conf(&dir, "BB_HASHCHECK_FUNCTION = \"hooks_missing\"");
+    // An override: base.bbclass sets the variable after this file.
+    append_conf(&dir, "BB_HASHCHECK_FUNCTION:hooks = \"hooks_missing\"");
     let (o, text) = run(&dir, &["app"]);
     assert!(!o.status.success(), "{text}");
     assert!(
