@@ -416,7 +416,7 @@ impl PyHooks {
 
     /// BB_HASHCHECK_FUNCTION: the tasks it returns are found (local when the object is
     /// in SSTATE_DIR, else on a mirror), the others missed. A failure of the function
-    /// is reported and counts every object as missed, as a failed check does in BitBake.
+    /// is kept for [`SstateHooks::failure`] (the build stops, as in BitBake).
     fn check(
         &self,
         hooks: &SstateHooks,
@@ -503,7 +503,8 @@ impl PyHooks {
     }
 
     /// BB_SETSCENE_DEPVALID for `task` and the restored tasks above it; `true`: not
-    /// needed. A failure of the function is reported and the task is needed.
+    /// needed. A failure of the function is kept for [`SstateHooks::failure`] and the
+    /// task is needed.
     fn dep_valid(
         &self,
         func: &str,
