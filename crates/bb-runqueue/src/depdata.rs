@@ -73,6 +73,7 @@ impl DepTable {
                     })
                     .clone();
                 let taskhash = plans.get(i).map(|p| p.taskhash.clone()).unwrap_or_default();
+                let unihash = plans.get(i).map(|p| p.unihash.clone()).unwrap_or_default();
                 DepEntry {
                     tid: t.to_string(),
                     pn,
@@ -83,7 +84,7 @@ impl DepTable {
                         .map(|&j| graph.tasks[j].to_string())
                         .collect(),
                     provides,
-                    unihash: taskhash.clone(),
+                    unihash,
                     taskhash,
                     hashfn,
                 }

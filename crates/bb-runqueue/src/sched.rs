@@ -428,9 +428,14 @@ impl<'a> Scheduler<'a> {
     /// tasks after it are worked out again, and those not started whose stamp now
     /// exists are passed over.
     fn report_unihash(&mut self, i: usize) {
-        let Some((_, hooks)) = &self.setscene else {
+        // Only tasks with a setscene variant have their output reported (BitBake's
+        // worker reports only setscene tasks).
+        let Some((plan, hooks)) = &self.setscene else {
             return;
         };
+        if !plan.has_setscene.get(i).copied().unwrap_or(false) {
+            return;
+        }
         let hooks: &dyn SetsceneHooks = *hooks;
         let Some(u) = hooks.report(&crate::setscene::query(self.graph, &self.plans, i)) else {
             return;

@@ -46,11 +46,18 @@ pub struct SetsceneQuery<'a> {
 }
 
 /// What a build's metadata says about shared state: BitBake's BB_HASHCHECK_FUNCTION
-/// and BB_SETSCENE_DEPVALID. Implemented by the session (bake's native sstate) and,
-/// later, by the metadata's own Python functions.
+/// and BB_SETSCENE_DEPVALID. Implemented by the session: bake's native sstate, or the
+/// metadata's own Python functions.
 pub trait SetsceneHooks: Sync {
-    /// Where the object of each task is (same order as `tasks`).
-    fn check(&self, tasks: &[SetsceneQuery<'_>]) -> Vec<SstateFound>;
+    /// Where the object of each task is (same order as `tasks`); `current`: how many
+    /// setscene tasks are current already (BitBake's `currentcount`).
+    fn check(&self, tasks: &[SetsceneQuery<'_>], current: usize) -> Vec<SstateFound>;
+
+    /// What the hash check printed itself (the metadata's function prints oe-core's
+    /// "Sstate summary" line with `bb.plain`); `None`: the caller words the summary.
+    fn printed(&self) -> Option<String> {
+        None
+    }
 
     /// Whether setscene task `task` can be left out although `dependees` (the restored
     /// tasks it lies below) are restored: `true` when none of them needs it. The
@@ -216,14 +223,14 @@ pub fn plan(
     let current = (0..n).filter(|&i| has_setscene[i] && eff[i]).count();
     let mut found = vec![None; n];
     if matches!(mode, SetsceneMode::Normal | SetsceneMode::Only) {
+        // Called even with nothing to check, as BitBake calls it (the metadata's
+        // function prints its summary).
         let wanted: Vec<usize> = (0..n).filter(|&i| has_setscene[i] && !eff[i]).collect();
-        if !wanted.is_empty() {
-            let queries: Vec<SetsceneQuery<'_>> =
-                wanted.iter().map(|&i| query(graph, plans, i)).collect();
-            let answers = hooks.check(&queries);
-            for (k, &i) in wanted.iter().enumerate() {
-                found[i] = Some(answers.get(k).copied().unwrap_or(SstateFound::Missed));
-            }
+        let queries: Vec<SetsceneQuery<'_>> =
+            wanted.iter().map(|&i| query(graph, plans, i)).collect();
+        let answers = hooks.check(&queries, current);
+        for (k, &i) in wanted.iter().enumerate() {
+            found[i] = Some(answers.get(k).copied().unwrap_or(SstateFound::Missed));
         }
     }
     let mut p = SetscenePlan {

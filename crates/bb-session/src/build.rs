@@ -183,15 +183,21 @@ impl Session {
             recipes: &recipes,
         });
         let summary = if bb_runqueue::setscene::has_setscene_tasks(&graph) {
-            let hooks = crate::sstate::SstateHooks::new(&recipes, hashserv);
+            let hooks = crate::sstate::SstateHooks::new(&config, &recipes, hashserv);
             let sq = bb_runqueue::setscene::plan(&graph, &plans, &hooks, req.setscene);
+            if let Some(e) = hooks.failure() {
+                return Err(e);
+            }
             // The hash check prints its summary while BitBake's "Initialising tasks..."
             // progress is open (so, without a terminal, on the same line).
             if matches!(
                 req.setscene,
                 bb_runqueue::SetsceneMode::Normal | bb_runqueue::SetsceneMode::Only
             ) {
-                obs.status(&format!("Initialising tasks...{}", sstate_summary(&sq)));
+                // The metadata's own hash check prints its summary itself.
+                let summary = bb_runqueue::SetsceneHooks::printed(&hooks)
+                    .unwrap_or_else(|| sstate_summary(&sq));
+                obs.status(&format!("Initialising tasks...{summary}"));
                 obs.status("done.");
             } else {
                 obs.status("Initialising tasks...done.");

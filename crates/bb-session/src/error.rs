@@ -53,6 +53,16 @@ pub enum Error {
     /// Shared state: the hash equivalence server (BB_HASHSERVE).
     #[error(transparent)]
     Sstate(#[from] bb_sstate::Error),
+    /// The metadata's BB_HASHCHECK_FUNCTION or BB_SETSCENE_DEPVALID raised an exception.
+    #[error("{var} function {func} failed: {reason}")]
+    Hook {
+        /// The variable that names the function.
+        var: String,
+        /// The function.
+        func: String,
+        /// The Python exception (`Kind: message`; its traceback was logged).
+        reason: String,
+    },
     /// BB_HASHSERVE = "auto" without a local server.
     #[error("BB_HASHSERVE = \"auto\" needs a local hash equivalence server, and none was started")]
     NoLocalHashServer,

@@ -44,6 +44,7 @@ pub(crate) fn register(natives: Native) {
     bb_data::python::register_service("has_native", has_native);
     bb_data::python::register_service("native", native);
     bb_data::python::register_service("fetch", crate::natives::fetch_service);
+    crate::sstate::register_services();
 }
 
 /// Whether bake's native functions stand for the recipe's Python functions: only for
@@ -287,7 +288,14 @@ fn run_in(
         log: path.clone(),
     });
     d.set_var("BB_TASKHASH", req.taskhash);
-    d.set_var("BB_UNIHASH", req.taskhash);
+    // The run queue's unihash when the worker was given one.
+    if d.get_var("BB_UNIHASH")
+        .ok()
+        .flatten()
+        .is_none_or(|u| u.is_empty())
+    {
+        d.set_var("BB_UNIHASH", req.taskhash);
+    }
     if !flag_set(d, task, "network") {
         disable_network();
     }

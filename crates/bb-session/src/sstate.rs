@@ -3,9 +3,20 @@
 //! native functions of the default layer's `sstate.bbclass` (`sstate_task_prefunc`,
 //! `sstate_task_postfunc`, the `do_<task>_setscene` functions, `do_clean`), over
 //! bb-sstate.
+//!
+//! BB_HASHCHECK_FUNCTION and BB_SETSCENE_DEPVALID are answered natively only when the
+//! function they name is defined in bake's default layer (a file that
+//! BBFILE_PATTERN_bakecore matches): those are bake's own functions, and the native
+//! answers are theirs. Any other layer's function (openembedded-core's
+//! `sstate_checkhashes`, `setscene_depvalid`) is called in embedded CPython with
+//! BitBake's arguments on the configuration's datastore ([`PyHooks`]).
+//!
+//! In a task worker, the `hashserv` and `siginfo` services back `bb.parse.siggen`'s
+//! `report_unihash`/`get_unihash` and `bb.siggen.dump_this_task` ([`register_services`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
+use std::sync::Mutex;
 
 use bb_data::DataStore;
 use bb_runqueue::{SetsceneHooks, SetsceneQuery, SstateFound, TaskContext, TaskError};
@@ -106,18 +117,28 @@ pub struct SstateHooks {
     /// Per (recipe target, task) of SSTATETASKS: what its output is.
     tasks: HashMap<(String, String), bb_sstate::SstateTask>,
     hashserv: Option<HashServ>,
+    /// The metadata's own Python hooks (the functions of BB_HASHCHECK_FUNCTION and
+    /// BB_SETSCENE_DEPVALID that are not bake's).
+    python: PyHooks,
 }
 
 impl SstateHooks {
     /// Hooks over `recipes` (recipe target -> finalized datastore): the recipes whose
-    /// tasks may be restored or run; `hashserv`: hash equivalence.
-    pub fn new(recipes: &HashMap<String, DataStore>, hashserv: Option<HashServ>) -> SstateHooks {
+    /// tasks may be restored or run; `hashserv`: hash equivalence; `config`: the
+    /// configuration, which names BB_HASHCHECK_FUNCTION and BB_SETSCENE_DEPVALID.
+    pub fn new(
+        config: &DataStore,
+        recipes: &HashMap<String, DataStore>,
+        hashserv: Option<HashServ>,
+    ) -> SstateHooks {
         let layouts = recipes
             .iter()
             .map(|(f, d)| (f.clone(), layout_of(d).map_err(|e| e.to_string())))
             .collect();
         let mut tasks = HashMap::new();
-        if hashserv.is_some() {
+        // With the metadata's Python hooks, its task functions report their own output
+        // (oe-core's `sstate_report_unihash`).
+        if hashserv.is_some() && !PyHooks::in_python(config) {
             for (f, d) in recipes {
                 let list = d.get_var("SSTATETASKS").ok().flatten().unwrap_or_default();
                 for t in list.split_whitespace() {
@@ -127,10 +148,12 @@ impl SstateHooks {
                 }
             }
         }
+        let python = PyHooks::new(config, recipes);
         SstateHooks {
             layouts,
             tasks,
             hashserv,
+            python,
         }
     }
 
@@ -155,10 +178,30 @@ fn layout_of(d: &DataStore) -> Result<(bb_sstate::Layout, bb_sstate::Mirrors), T
     Ok((layout, mirrors))
 }
 
+impl SstateHooks {
+    /// The failure of the metadata's hook functions while the setscene phase was
+    /// planned, if any (BitBake stops the build on it).
+    pub fn failure(&self) -> Option<crate::Error> {
+        let f = self.python.failure.lock().ok()?.take()?;
+        let reason = f.2.trim_end().lines().last().unwrap_or_default().to_owned();
+        Some(crate::Error::Hook {
+            var: f.0,
+            func: f.1,
+            reason,
+        })
+    }
+}
+
 impl SetsceneHooks for SstateHooks {
     /// Every object looked for at once, on up to eight threads (mirror look-ups wait
-    /// on the network, not the CPU).
-    fn check(&self, tasks: &[SetsceneQuery<'_>]) -> Vec<SstateFound> {
+    /// on the network, not the CPU); or the metadata's BB_HASHCHECK_FUNCTION.
+    fn check(&self, tasks: &[SetsceneQuery<'_>], current: usize) -> Vec<SstateFound> {
+        match &self.python.hashcheck {
+            Hook::Native => {}
+            Hook::Python(f) => return self.python.check(self, f, tasks, current),
+            // BitBake: without a hash check, no object is valid.
+            Hook::Unset => return vec![SstateFound::Missed; tasks.len()],
+        }
         let threads = 8.min(tasks.len().max(1));
         let chunk = tasks.len().div_ceil(threads).max(1);
         std::thread::scope(|s| {
@@ -175,14 +218,30 @@ impl SetsceneHooks for SstateHooks {
         })
     }
 
-    /// openembedded-core's `setscene_depvalid` rules, for the tasks bake's layer has.
+    /// openembedded-core's `setscene_depvalid` rules, for the tasks bake's layer has;
+    /// or the metadata's BB_SETSCENE_DEPVALID.
     fn dep_valid(&self, task: &SetsceneQuery<'_>, dependees: &[SetsceneQuery<'_>]) -> bool {
-        dep_valid(task, dependees)
+        match &self.python.depvalid {
+            Hook::Native => dep_valid(task, dependees),
+            Hook::Python(f) => self.python.dep_valid(f, task, dependees),
+            // BitBake: without the hook, every dependency is needed.
+            Hook::Unset => false,
+        }
     }
 
-    /// The output hash of an sstate task that ran, reported.
+    fn printed(&self) -> Option<String> {
+        let lines = self.python.printed.lock().ok()?.clone()?;
+        Some(lines.join("\n"))
+    }
+
+    /// The output hash of an sstate task that ran, reported; with the metadata's
+    /// Python hooks, the task reported it itself (`bb.parse.siggen.report_unihash`)
+    /// and the server is asked for the unihash it now gives the task hash.
     fn report(&self, q: &SetsceneQuery<'_>) -> Option<String> {
         let hs = self.hashserv.as_ref()?;
+        if matches!(self.python.hashcheck, Hook::Python(_)) {
+            return hs.unihash(q.fn_name, q.task, q.taskhash);
+        }
         let task = self.tasks.get(&(q.fn_name.to_owned(), q.task.to_owned()))?;
         let Some(Ok((layout, _))) = self.layouts.get(q.fn_name) else {
             return None;
@@ -207,6 +266,279 @@ impl SetsceneHooks for SstateHooks {
 
     fn unihash(&self, fn_name: &str, task: &str, taskhash: &str) -> Option<String> {
         self.hashserv.as_ref()?.unihash(fn_name, task, taskhash)
+    }
+}
+
+/// Who answers one of the two hooks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Hook {
+    /// The variable is empty: BitBake's behaviour without the hook.
+    Unset,
+    /// The function named is bake's own (default layer): bake's native answer.
+    Native,
+    /// The metadata's Python function of that name.
+    Python(String),
+}
+
+impl Hook {
+    /// The hook variable `var` of `config`: whose function it names.
+    fn of(config: &DataStore, var: &str) -> Hook {
+        let name = config
+            .get_var(var)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        if name.is_empty() {
+            return Hook::Unset;
+        }
+        // A name defined nowhere goes to Python too, which says so (NameError).
+        let file = config.get_raw_flag(&name, "filename").unwrap_or_default();
+        if config.python_function(&name).is_some() && in_default_layer(config, &file) {
+            Hook::Native
+        } else {
+            Hook::Python(name)
+        }
+    }
+}
+
+/// Whether `file` belongs to bake's default layer (BBFILE_PATTERN_bakecore).
+fn in_default_layer(config: &DataStore, file: &str) -> bool {
+    let pattern = config
+        .get_var("BBFILE_PATTERN_bakecore")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    !pattern.is_empty()
+        && !file.is_empty()
+        && regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(file))
+}
+
+/// The metadata's BB_HASHCHECK_FUNCTION and BB_SETSCENE_DEPVALID called in embedded
+/// CPython, as BitBake's run queue calls them: `FUNC(sq_data, d, siginfo=False,
+/// currentcount=N, summary=True)` with `sq_data` = {`hash`, `hashfn`, `unihash`} per
+/// tid (`fn:do_task`), and `FUNC(task, taskdata, notneeded, d)` with `taskdata` =
+/// tid -> `[PN, taskname, fn]`. `d` is the configuration's datastore (a copy).
+struct PyHooks {
+    hashcheck: Hook,
+    depvalid: Hook,
+    /// The configuration, with the arguments of the call under way in `__BAKE_HOOK_ARGS`.
+    config: Mutex<DataStore>,
+    /// Per recipe target: its BB_HASHFILENAME.
+    hashfn: HashMap<String, String>,
+    /// The setscene tasks the dependency hook found not needed so far.
+    notneeded: Mutex<HashSet<String>>,
+    /// What the hash check printed with `bb.plain`.
+    printed: Mutex<Option<Vec<String>>>,
+    /// The first failure of a hook: (variable, function, reason).
+    failure: Mutex<Option<(String, String, String)>>,
+}
+
+/// The variable the arguments of a hook call travel in (JSON).
+const ARGS_VAR: &str = "__BAKE_HOOK_ARGS";
+
+impl PyHooks {
+    fn new(config: &DataStore, recipes: &HashMap<String, DataStore>) -> PyHooks {
+        let hashcheck = Hook::of(config, "BB_HASHCHECK_FUNCTION");
+        let depvalid = Hook::of(config, "BB_SETSCENE_DEPVALID");
+        let python = matches!(hashcheck, Hook::Python(_)) || matches!(depvalid, Hook::Python(_));
+        let hashfn = if python {
+            recipes
+                .iter()
+                .map(|(f, d)| {
+                    let v = d
+                        .get_var("BB_HASHFILENAME")
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default();
+                    (f.clone(), v)
+                })
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        PyHooks {
+            hashcheck,
+            depvalid,
+            config: Mutex::new(if python {
+                config.clone()
+            } else {
+                DataStore::default()
+            }),
+            hashfn,
+            notneeded: Mutex::new(HashSet::new()),
+            printed: Mutex::new(None),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// Keeps the first failure (the caller of the setscene plan stops the build with
+    /// it); the Python side logged each with its traceback (`bb.error`).
+    fn failed(&self, var: &str, func: &str, reason: String) {
+        if let Ok(mut f) = self.failure.lock()
+            && f.is_none()
+        {
+            *f = Some((var.to_owned(), func.to_owned(), reason));
+        }
+    }
+
+    /// Whether `config` names a hook function of its own (not bake's).
+    fn in_python(config: &DataStore) -> bool {
+        ["BB_HASHCHECK_FUNCTION", "BB_SETSCENE_DEPVALID"]
+            .iter()
+            .any(|v| matches!(Hook::of(config, v), Hook::Python(_)))
+    }
+
+    /// Calls `bb.siggen.<helper>(d, func, ...)` with `args` (JSON) in the copy of the
+    /// configuration; its answer is JSON.
+    fn call(
+        &self,
+        helper: &str,
+        func: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let host = bb_data::python::python_host()
+            .ok_or_else(|| format!("{func} is a Python function and this bake has no Python"))?;
+        let mut d = self.config.lock().map_err(|e| e.to_string())?;
+        d.set_var(ARGS_VAR, &args.to_string());
+        let code = format!("bb.siggen.{helper}(d, {func:?})");
+        let out = host.eval_expr(&d, &code, None).map_err(|f| match f {
+            bb_data::python::PyFailure::Exception {
+                kind,
+                message,
+                traceback,
+            } => format!("{traceback}{kind}: {message}"),
+            bb_data::python::PyFailure::Data(e) => e.to_string(),
+        })?;
+        serde_json::from_str(&out).map_err(|e| format!("{func} answered `{out}`: {e}"))
+    }
+
+    /// BB_HASHCHECK_FUNCTION: the tasks it returns are found (local when the object is
+    /// in SSTATE_DIR, else on a mirror), the others missed. A failure of the function
+    /// is kept for [`SstateHooks::failure`] (the build stops, as in BitBake).
+    fn check(
+        &self,
+        hooks: &SstateHooks,
+        func: &str,
+        tasks: &[SetsceneQuery<'_>],
+        current: usize,
+    ) -> Vec<SstateFound> {
+        let tid = |q: &SetsceneQuery<'_>| format!("{}:{}", q.fn_name, q.task);
+        let mut hash = serde_json::Map::new();
+        let mut hashfn = serde_json::Map::new();
+        let mut unihash = serde_json::Map::new();
+        for q in tasks {
+            let t = tid(q);
+            hash.insert(t.clone(), q.taskhash.into());
+            hashfn.insert(
+                t.clone(),
+                self.hashfn
+                    .get(q.fn_name)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into(),
+            );
+            unihash.insert(t, q.hash.into());
+        }
+        let args = serde_json::json!({
+            "sq_data": {"hash": hash, "hashfn": hashfn, "unihash": unihash},
+            "currentcount": current,
+            "summary": true,
+        });
+        let (found, printed) = match self.call("_bake_hashcheck", func, &args) {
+            Ok(v) => {
+                let found: HashSet<String> = v["found"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let printed: Vec<String> = v["plain"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (found, printed)
+            }
+            Err(e) => {
+                self.failed("BB_HASHCHECK_FUNCTION", func, e);
+                (HashSet::new(), Vec::new())
+            }
+        };
+        if let Ok(mut p) = self.printed.lock() {
+            *p = Some(printed);
+        }
+        tasks
+            .iter()
+            .map(|q| {
+                if !found.contains(&tid(q)) {
+                    return SstateFound::Missed;
+                }
+                let local = hooks.layouts.get(q.fn_name).is_some_and(|l| {
+                    l.as_ref().is_ok_and(|(layout, _)| {
+                        matches!(
+                            bb_sstate::locate(
+                                layout,
+                                q.task,
+                                q.hash,
+                                &bb_sstate::Mirrors::default()
+                            ),
+                            Ok(Some(bb_sstate::Found::Local(_)))
+                        )
+                    })
+                });
+                if local {
+                    SstateFound::Local
+                } else {
+                    SstateFound::Mirror
+                }
+            })
+            .collect()
+    }
+
+    /// BB_SETSCENE_DEPVALID for `task` and the restored tasks above it; `true`: not
+    /// needed. A failure of the function is kept for [`SstateHooks::failure`] and the
+    /// task is needed.
+    fn dep_valid(
+        &self,
+        func: &str,
+        task: &SetsceneQuery<'_>,
+        dependees: &[SetsceneQuery<'_>],
+    ) -> bool {
+        let tid = |q: &SetsceneQuery<'_>| format!("{}:{}", q.fn_name, q.task);
+        let mut taskdata = serde_json::Map::new();
+        for q in dependees.iter().chain(std::iter::once(task)) {
+            taskdata.insert(tid(q), serde_json::json!([q.pn, q.task, q.fn_name]));
+        }
+        let notneeded: Vec<String> = self
+            .notneeded
+            .lock()
+            .map(|n| n.iter().cloned().collect())
+            .unwrap_or_default();
+        let args = serde_json::json!({
+            "task": tid(task),
+            "taskdata": taskdata,
+            "notneeded": notneeded,
+        });
+        match self.call("_bake_depvalid", func, &args) {
+            Ok(v) => {
+                let valid = v.as_bool().unwrap_or(false);
+                if valid && let Ok(mut n) = self.notneeded.lock() {
+                    n.insert(tid(task));
+                }
+                valid
+            }
+            Err(e) => {
+                self.failed("BB_SETSCENE_DEPVALID", func, e);
+                false
+            }
+        }
     }
 }
 
@@ -361,4 +693,67 @@ pub fn clean_all(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         }
     }
     Ok(())
+}
+
+/// Registers the task worker's services behind `bb.parse.siggen` and `bb.siggen`:
+/// `hashserv` and `siginfo`.
+pub(crate) fn register_services() {
+    bb_data::python::register_service("hashserv", hashserv_service);
+    bb_data::python::register_service("siginfo", siginfo_service);
+}
+
+/// `hashserv report ADDR TASKHASH METHOD OUTHASH UNIHASH EXTRA_JSON`: the output hash
+/// reported to the server at ADDR, answered with the unihash it gives the task hash;
+/// `hashserv get ADDR METHOD TASKHASH`: the unihash the server knows ("" if none).
+fn hashserv_service(_d: &mut DataStore, args: &[String]) -> Result<String, String> {
+    match args {
+        [op, addr, taskhash, method, outhash, unihash, extra] if op == "report" => {
+            let extra: serde_json::Map<String, serde_json::Value> = serde_json::from_str(extra)
+                .map_err(|e| format!("hashserv report: extra data `{extra}`: {e}"))?;
+            let pairs: Vec<(String, String)> = extra
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
+                .collect();
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let mut c = bb_sstate::hashserv::Client::connect(addr).map_err(|e| e.to_string())?;
+            c.report(taskhash, method, outhash, unihash, &pairs)
+                .map_err(|e| e.to_string())
+        }
+        [op, addr, method, taskhash] if op == "get" => {
+            let mut c = bb_sstate::hashserv::Client::connect(addr).map_err(|e| e.to_string())?;
+            let mut u = c
+                .get_unihashes(&[(method.as_str(), taskhash.as_str())])
+                .map_err(|e| e.to_string())?;
+            Ok(u.pop().flatten().unwrap_or_default())
+        }
+        _ => Err(format!("hashserv: unknown request {args:?}")),
+    }
+}
+
+/// `siginfo OUTFILE TASK TASKHASH`: the signature data of TASK of the recipe (its
+/// hashed variables, their dependencies, the base hash, and the task hash) written to
+/// OUTFILE, as `bb.siggen.dump_this_task` writes the `.siginfo` beside an object.
+fn siginfo_service(d: &mut DataStore, args: &[String]) -> Result<String, String> {
+    let [outfile, task, taskhash] = args else {
+        return Err("siginfo: expected OUTFILE TASK TASKHASH".to_owned());
+    };
+    let mut sig = siginfo(d, task)
+        .ok_or_else(|| format!("siginfo: no signature data for {task} of this recipe"))?;
+    if !taskhash.is_empty() {
+        sig.taskhash = Some(taskhash.clone());
+    }
+    let out = std::path::Path::new(outfile);
+    if let Some(dir) = out.parent() {
+        fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    bb_siggen::write_sigdata(out, &sig).map_err(|e| e.to_string())?;
+    Ok(String::new())
 }

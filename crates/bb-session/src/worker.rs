@@ -59,6 +59,9 @@ pub struct Job {
     /// BB_TASKDEPDATA as JSON (see `bb_data::python::PyTask::taskdepdata`).
     #[serde(default)]
     pub taskdepdata: String,
+    /// The task's unihash (BB_UNIHASH; empty: its task hash).
+    #[serde(default)]
+    pub unihash: String,
 }
 
 /// How a task a worker ran ended.
@@ -270,6 +273,12 @@ impl Builtins for TaskRunner {
             taskdepdata: req
                 .taskdepdata
                 .map(|(table, i)| taskdepdata_json(table, i))
+                .unwrap_or_default(),
+            unihash: req
+                .d
+                .get_var("BB_UNIHASH")
+                .ok()
+                .flatten()
                 .unwrap_or_default(),
         };
         let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
@@ -487,6 +496,9 @@ fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
     for (k, v) in env {
         d.set_var(&k, &v);
         d.set_var_flag(&k, "export", "1");
+    }
+    if !job.unihash.is_empty() {
+        d.set_var("BB_UNIHASH", &job.unihash);
     }
     let req = TaskRequest {
         fn_name: &job.fn_name,

@@ -386,9 +386,7 @@ def _run_task(d, fn, task, logfile, taskdepdata):
     from bb import parse as bbparse, siggen as bbsiggen
 
     # The signature generator as a task sees it (bake computes signatures in Rust).
-    siggen = bbsiggen.SignatureGenerator(d)
-    siggen.name = d.getVar("BB_SIGNATURE_HANDLER") or "noop"
-    bbparse.siggen = siggen
+    bbparse.siggen = bbsiggen._worker_siggen(d, fn, task)
     prefuncs = (d.getVarFlag(task, "prefuncs") or "").split()
     postfuncs = (d.getVarFlag(task, "postfuncs") or "").split()
     func = task

@@ -300,12 +300,25 @@ def to_filemode(value):
     return int(value, 8)
 
 
+class _EvalLocals(dict):
+    """The locals of `better_eval`: a name they lack is looked up in the global
+    namespace through its own lookup (the metadata's `def` functions are found there
+    on demand; `eval` reads a dict of globals without calling that lookup)."""
+
+    def __init__(self, values, ctx):
+        dict.__init__(self, values or {})
+        self._ctx = ctx
+
+    def __missing__(self, key):
+        return self._ctx[key]
+
+
 def better_eval(source, locals, extraglobals=None):
     ctx = get_context()
     if extraglobals:
         ctx = type(ctx)(ctx) if isinstance(ctx, dict) else dict(ctx)
         ctx.update(extraglobals)
-    return eval(source, ctx, locals)
+    return eval(source, ctx, _EvalLocals(locals, ctx))
 
 
 def better_exec(code, context, text=None, realfile="<code>", pythonexception=False, **kwargs):

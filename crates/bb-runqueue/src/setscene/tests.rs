@@ -160,7 +160,7 @@ impl Hooks {
 }
 
 impl SetsceneHooks for Hooks {
-    fn check(&self, tasks: &[SetsceneQuery<'_>]) -> Vec<SstateFound> {
+    fn check(&self, tasks: &[SetsceneQuery<'_>], _current: usize) -> Vec<SstateFound> {
         tasks
             .iter()
             .map(|q| {

@@ -367,15 +367,75 @@ class Fetch:
 
     def download(self, urls=None):
         """Downloads `urls` (all by default) into DL_DIR (bake's fetcher: mirrors,
-        checksums, BB_NO_NETWORK as BitBake's)."""
-        self._service("download", *(urls or self.urls))
+        checksums, BB_NO_NETWORK as BitBake's). A `file://` URL that is not where it
+        points but is on a `file://` mirror becomes a link in DL_DIR to the mirror's
+        file (named by its `downloadfilename`), as BitBake's local fetcher links a
+        mirrored file (how sstate fetches from SSTATE_MIRRORS)."""
+        rest = []
+        for u in urls or self.urls:
+            ud = self.ud[u]
+            if ud.type == "file" and not (ud.localpath and os.path.exists(ud.localpath)):
+                found = next((p for p in self._file_mirrors(ud) if os.path.exists(p)), None)
+                if found:
+                    dest = os.path.join(self.d.getVar("DL_DIR") or "",
+                                        ud.parm.get("downloadfilename") or ud.path.lstrip("/"))
+                    if not os.path.exists(dest):
+                        bb.utils.mkdirhier(os.path.dirname(dest))
+                        tmp = "%s.%d.tmp" % (dest, os.getpid())
+                        bb.utils.remove(tmp)
+                        os.symlink(os.path.abspath(found), tmp)
+                        os.replace(tmp, dest)
+                    ud.localpath = dest
+                    continue
+            rest.append(u)
+        if rest:
+            self._service("download", *rest)
 
     def unpack(self, root, urls=None):
         """Unpacks `urls` (all by default) into `root`."""
         self._service("unpack", root, *(urls or self.urls))
 
     def checkstatus(self, urls=None):
-        self.download(urls)
+        """Whether each URL can be fetched, without fetching it: a `file://` URL is
+        looked for where it is (FILESPATH) and then on the `file://` mirrors of
+        PREMIRRORS and MIRRORS (how sstate_checkhashes asks for SSTATE_MIRRORS); any
+        other URL is downloaded (bake's fetcher has no status check)."""
+        for u in urls or self.urls:
+            ud = self.ud[u]
+            if ud.type != "file":
+                self.download([u])
+                continue
+            if ud.localpath and os.path.exists(ud.localpath):
+                continue
+            if not any(os.path.exists(p) for p in self._file_mirrors(ud)):
+                raise FetchError("Unable to find file %s anywhere" % u, u)
+
+    def _file_mirrors(self, ud):
+        """The paths the `file://` mirrors give for `ud` (PATH and BASENAME
+        substituted, or the mirror directory joined with the file's name)."""
+        pairs = mirror_from_string(self.d.getVar("PREMIRRORS")) + mirror_from_string(self.d.getVar("MIRRORS"))
+        for find, replace in pairs:
+            ftype, _, fpath, _, _, _ = decodeurl(find)
+            if not replace.startswith("file://"):
+                continue
+            try:
+                if not re.match(ftype + "$", ud.type) or not re.match(fpath, ud.path):
+                    continue
+            except re.error:
+                continue
+            target = decodeurl(replace)[2]
+            if "PATH" in target or "BASENAME" in target:
+                target = target.replace("PATH", ud.path.lstrip("/")).replace("BASENAME", os.path.basename(ud.path))
+            else:
+                target = os.path.join(target, os.path.basename(ud.path))
+            yield target
+
+
+class FetchConnectionCache:
+    """Connections kept between fetches (bake's fetcher keeps none)."""
+
+    def close_connections(self):
+        pass
 
     def clean(self, urls=None):
         for u in urls or self.urls:

@@ -1,0 +1,1 @@
+# What app's do_install needs.
