@@ -232,6 +232,47 @@ fn python_task_failures_name_the_function_file_and_line() {
     }
 }
 
+/// A shell task whose helper fails: the run script has BitBake's shape (exit trap,
+/// `unset` of an `[unexport]` variable, quoting, each function after its origin comment)
+/// and the log is BitBake's (`expected/log.do_broken`: the trap's
+/// `WARNING: exit code 1 from a shell command.`), which the console does not repeat.
+#[test]
+fn a_failing_shell_task_s_run_script_and_log_are_bitbake_s() {
+    let root = fixture("shfail");
+    let out = bake_in(&root, &["-c", "broken", "shfail"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    let stderr = normalize(&String::from_utf8_lossy(&out.stderr), &root);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("/run.do_broken.") && stderr.contains("' failed with exit code 1"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("exit code 1 from a shell command"),
+        "{stderr}"
+    );
+    let temp = root.join("tmp/work/shfail-1.0/temp");
+    let log = std::fs::read_to_string(temp.join("log.do_broken")).expect("the task's log");
+    let want = std::fs::read_to_string(tree::repo().join("testdata/python/expected/log.do_broken"))
+        .expect("invariant: the golden file is in the repository");
+    assert_eq!(log, want);
+    let script = normalize(
+        &std::fs::read_to_string(temp.join("run.do_broken")).expect("the run script"),
+        &root,
+    );
+    for want in [
+        "trap 'bb_sh_exit_handler' 0\n",
+        "\nunset SHFAIL_DROPPED\n",
+        "\nexport SHFAIL_EXPORTED=\"quote\\\" tick\\` dollar\\$\"\n",
+        "\n# line: 13, file: @CASE@/meta-py/recipes-tasks/shfail/shfail_1.0.bb\ndo_broken() {\n",
+        "}\n\n# line: 7, file: @CASE@/meta-py/recipes-tasks/shfail/shfail_1.0.bb\nshfail_helper() {\n",
+        "\ncd '@CASE@/tmp/work/shfail-1.0/build'\ndo_broken\n\n# cleanup\nret=$?\ntrap '' 0\nexit $ret\n",
+    ] {
+        assert!(script.contains(want), "missing {want:?} in:\n{script}");
+    }
+}
+
 /// Ctrl-C while a Python task runs: the task child ends, the build stops as
 /// interrupted, and no process of the build is left behind.
 #[test]
