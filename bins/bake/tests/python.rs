@@ -273,6 +273,27 @@ fn a_failing_shell_task_s_run_script_and_log_are_bitbake_s() {
     }
 }
 
+/// BB_TASK_NICE_LEVEL and BB_TASK_IONICE_LEVEL (with a `task-NAME` override) on a shell
+/// task run by bake and on a Python task in a worker: what real BitBake's tasks saw on
+/// the same recipe (`prio`: nice 15 and 19, best-effort priority 6).
+#[test]
+fn tasks_run_at_their_nice_and_ionice_levels() {
+    let root = fixture("prio");
+    for task in ["shprio", "pyprio"] {
+        let out = bake_in(&root, &["-c", task, "prio"])
+            .output()
+            .expect("invariant: the bake binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let read = |f: &str| std::fs::read_to_string(root.join(f)).expect("the task wrote its file");
+    assert_eq!(read("shprio.out"), "nice 15 io best-effort: prio 6\n");
+    assert_eq!(read("pyprio.out"), "nice 19 io best-effort: prio 6\n");
+}
+
 /// Ctrl-C while a Python task runs: the task child ends, the build stops as
 /// interrupted, and no process of the build is left behind.
 #[test]

@@ -174,7 +174,13 @@ pub(crate) fn run_task(run: &TaskRun<'_>) -> TaskOutcome {
     let before = crate::rusage::thread_usage();
     let mut children = Usage::default();
     let mut log_path = None;
-    let result = run_funcs(run, &mut children, &mut log_path);
+    // BitBake warns of an unusable BB_TASK_IONICE_LEVEL on the console, before the
+    // task's log exists.
+    let mut warnings = Vec::new();
+    let result = crate::priority::task_priority(run.d, run.task).and_then(|prio| {
+        warnings.extend(prio.ionice_warning(false).map(|w| format!("WARNING: {w}")));
+        run_funcs(run, &prio, &mut children, &mut log_path)
+    });
     let mut usage = crate::rusage::since(&before, &crate::rusage::thread_usage());
     crate::rusage::add(&mut usage, &children);
     usage.elapsed = start.elapsed().as_secs_f64();
@@ -182,7 +188,8 @@ pub(crate) fn run_task(run: &TaskRun<'_>) -> TaskOutcome {
         .as_ref()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let messages = log_path.as_deref().map(log_messages).unwrap_or_default();
+    let mut messages = warnings;
+    messages.extend(log_path.as_deref().map(log_messages).unwrap_or_default());
     let result = result.map_err(|e| TaskFailure {
         message: e.to_string(),
         tail: log_path
@@ -211,6 +218,7 @@ pub(crate) fn run_task(run: &TaskRun<'_>) -> TaskOutcome {
 /// shells used, `log_path` where the log went.
 fn run_funcs(
     run: &TaskRun<'_>,
+    prio: &crate::priority::TaskPriority,
     children: &mut Usage,
     log_path: &mut Option<PathBuf>,
 ) -> Result<(), TaskError> {
@@ -245,7 +253,7 @@ fn run_funcs(
     funcs.extend(words("postfuncs"));
     let mut result = Ok(());
     for func in &funcs {
-        result = exec_func(run, func, &path, &mut log, children);
+        result = exec_func(run, prio, func, &path, &mut log, children);
         if result.is_err() {
             break;
         }
@@ -286,6 +294,7 @@ pub fn tail_lines(path: &Path, n: usize) -> Vec<String> {
 /// appended to `log` (at `log_path`); its shell's usage is added to `children`.
 fn exec_func(
     run: &TaskRun<'_>,
+    prio: &crate::priority::TaskPriority,
     func: &str,
     log_path: &Path,
     log: &mut std::fs::File,
@@ -360,7 +369,7 @@ fn exec_func(
         return r;
     }
     let _ = writeln!(log, "DEBUG: Executing shell function {func}");
-    let r = run_shell(run, func, cwd.as_deref(), log_path, log, children);
+    let r = run_shell(run, prio, func, cwd.as_deref(), log_path, log, children);
     if r.is_ok() {
         let _ = writeln!(log, "DEBUG: Shell function {func} finished");
     }
@@ -599,8 +608,13 @@ fn run_script(
 
 /// Runs shell function `func` of the task through its run script; what the shell
 /// used is added to `children` whether it succeeds or not.
+#[expect(
+    unsafe_code,
+    reason = "pre_exec: the task's priority set on its shell between fork and exec"
+)]
 fn run_shell(
     run: &TaskRun<'_>,
+    prio: &crate::priority::TaskPriority,
     func: &str,
     cwd: Option<&Path>,
     log_path: &Path,
@@ -630,7 +644,7 @@ fn run_shell(
     let ran = if network {
         None
     } else {
-        crate::runner::run(&script_path, cwd, log_path)
+        crate::runner::run(&script_path, cwd, log_path, prio)
     };
     let spawn_error = |source| TaskError::Spawn {
         script: script_path.clone(),
@@ -647,6 +661,17 @@ fn run_shell(
                 .env_clear();
             if let Some(dir) = cwd {
                 cmd.current_dir(dir);
+            }
+            if !prio.is_default() {
+                let prio = prio.clone();
+                // SAFETY: the closure only makes async-signal-safe system calls.
+                unsafe {
+                    std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                        prio.apply_nice()?;
+                        let _ = prio.apply_ionice();
+                        Ok(())
+                    });
+                }
             }
             let child = cmd.spawn().map_err(spawn_error)?;
             crate::rusage::wait_with_usage(child.id()).map_err(spawn_error)?

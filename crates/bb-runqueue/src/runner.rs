@@ -6,7 +6,8 @@
 //! each such task; the runner starts the shell (cheaply: it is small), waits for it with
 //! its own resource usage, and answers.
 //!
-//! Protocol, one line each way: `ID\tCWD\tLOG\tSCRIPT` (CWD may be empty); the answer
+//! Protocol, one line each way: `ID\tCWD\tLOG\tNICE\tIONICE\tSCRIPT` (CWD, NICE and
+//! IONICE may be empty; IONICE is `CLASS.PRIORITY`, see `priority.rs`); the answer
 //! `ID\tSTATUS\tUSER_S\tSYS_S\tREAD_BYTES\tWRITE_BYTES` (STATUS is the raw wait status,
 //! or `-1` when the shell could not be started).
 
@@ -91,6 +92,7 @@ pub(crate) fn run(
     script: &Path,
     cwd: Option<&Path>,
     log: &Path,
+    prio: &crate::priority::TaskPriority,
 ) -> Option<std::io::Result<(std::process::ExitStatus, Usage)>> {
     let c = runner()?;
     if DEAD.lock().map(|d| *d).unwrap_or(true) {
@@ -104,10 +106,14 @@ pub(crate) fn run(
     };
     c.pending.lock().ok()?.insert(id, tx);
     let line = format!(
-        "{id}\t{}\t{}\t{}\n",
+        "{id}\t{}\t{}\t{}\t{}\t{}\n",
         cwd.map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default(),
         log.display(),
+        prio.nice.map(|n| n.to_string()).unwrap_or_default(),
+        prio.ionice
+            .map(|(c, p)| format!("{c}.{p}"))
+            .unwrap_or_default(),
         script.display()
     );
     if let Err(e) = c.stdin.lock().ok()?.write_all(line.as_bytes()) {
@@ -194,13 +200,20 @@ pub fn runner_main() -> std::process::ExitCode {
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
         let f: Vec<String> = line.split('\t').map(str::to_owned).collect();
-        if f.len() != 4 {
+        if f.len() != 6 {
             continue;
         }
         let out = std::sync::Arc::clone(&out);
         std::thread::spawn(move || {
-            let (id, cwd, log, script) = (&f[0], &f[1], &f[2], &f[3]);
-            let answer = match spawn_shell(script, cwd, log) {
+            let (id, cwd, log, script) = (&f[0], &f[1], &f[2], &f[5]);
+            let prio = crate::priority::TaskPriority {
+                nice: f[3].parse().ok(),
+                ionice: f[4]
+                    .split_once('.')
+                    .and_then(|(c, p)| Some((c.parse().ok()?, p.parse().ok()?))),
+                invalid_ionice: None,
+            };
+            let answer = match spawn_shell(script, cwd, log, &prio) {
                 Ok((status, u)) => format!(
                     "{id}\t{status}\t{}\t{}\t{}\t{}\n",
                     u.cpu_user, u.cpu_system, u.disk_read, u.disk_write
@@ -216,7 +229,16 @@ pub fn runner_main() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-fn spawn_shell(script: &str, cwd: &str, log: &str) -> std::io::Result<(i32, Usage)> {
+#[expect(
+    unsafe_code,
+    reason = "pre_exec: the task's priority set on its shell between fork and exec"
+)]
+fn spawn_shell(
+    script: &str,
+    cwd: &str,
+    log: &str,
+    prio: &crate::priority::TaskPriority,
+) -> std::io::Result<(i32, Usage)> {
     use std::os::unix::process::ExitStatusExt as _;
     let logf = std::fs::OpenOptions::new()
         .create(true)
@@ -230,6 +252,17 @@ fn spawn_shell(script: &str, cwd: &str, log: &str) -> std::io::Result<(i32, Usag
         .env_clear();
     if !cwd.is_empty() {
         cmd.current_dir(cwd);
+    }
+    if !prio.is_default() {
+        let prio = prio.clone();
+        // SAFETY: the closure only makes async-signal-safe system calls.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                prio.apply_nice()?;
+                let _ = prio.apply_ionice();
+                Ok(())
+            });
+        }
     }
     let child = cmd.spawn()?;
     let (status, usage) = crate::rusage::wait_with_usage(child.id())?;
