@@ -294,6 +294,28 @@ fn tasks_run_at_their_nice_and_ionice_levels() {
     assert_eq!(read("pyprio.out"), "nice 19 io best-effort: prio 6\n");
 }
 
+/// BuildStarted and BuildCompleted reach the configuration's handlers (a class added
+/// with INHERIT) as BitBake's cooker fires them: targets as `TARGET:TASK`, the run
+/// queue's task count, the failed tasks, and what the first handler stored seen by the
+/// second (`expected/build-events.txt`: real BitBake's file for the same two builds).
+#[test]
+fn build_started_and_completed_reach_the_configuration_s_handlers() {
+    let root = fixture("buildevents");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    std::fs::write(&conf, text + "INHERIT += \"buildevents\"\n").expect("conf written");
+    for args in [["-c", "broken", "shfail"], ["-c", "shprio", "prio"]] {
+        bake_in(&root, &args)
+            .output()
+            .expect("invariant: the bake binary runs");
+    }
+    let got = std::fs::read_to_string(root.join("build-events.txt")).expect("the handler's file");
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/build-events.txt"))
+            .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
 /// Ctrl-C while a Python task runs: the task child ends, the build stops as
 /// interrupted, and no process of the build is left behind.
 #[test]
