@@ -606,6 +606,13 @@ fn run_script(
     Ok(out)
 }
 
+/// Ctrl-C for the shells of the tasks bake runs itself (in its threads and in the task
+/// runner): for a SIGINT sent to bake alone, which does not reach them as the
+/// terminal's Ctrl-C to the whole process group does.
+pub fn interrupt_shells() {
+    crate::runner::interrupt_shells();
+}
+
 /// Runs shell function `func` of the task through its run script; what the shell
 /// used is added to `children` whether it succeeds or not.
 #[expect(
@@ -659,6 +666,9 @@ fn run_shell(
                 .stdout(log.try_clone()?)
                 .stderr(log.try_clone()?)
                 .env_clear();
+            // A process group of its own: Ctrl-C reaches it through bake (see
+            // `interrupt_shells`).
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
             if let Some(dir) = cwd {
                 cmd.current_dir(dir);
             }
@@ -674,6 +684,7 @@ fn run_shell(
                 }
             }
             let child = cmd.spawn().map_err(spawn_error)?;
+            let _slot = crate::runner::track_shell(child.id());
             crate::rusage::wait_with_usage(child.id()).map_err(spawn_error)?
         }
     };

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Mutex, OnceLock};
 
@@ -131,6 +132,84 @@ pub(crate) fn run(
     })
 }
 
+/// The shells running now (process ids; 0 is a free slot), in bake or in the runner:
+/// what Ctrl-C sent to this process alone must stop. A fixed table, so that a signal
+/// handler can read it.
+static SHELLS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
+
+/// Holds a slot of [`SHELLS`] while its shell runs.
+pub(crate) struct ShellSlot(Option<usize>);
+
+impl Drop for ShellSlot {
+    fn drop(&mut self) {
+        if let Some(i) = self.0 {
+            SHELLS[i].store(0, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Records running shell `pid` until the returned slot is dropped (a shell beyond the
+/// table's size is not recorded: it still gets the terminal's Ctrl-C).
+pub(crate) fn track_shell(pid: u32) -> ShellSlot {
+    let Ok(pid) = i32::try_from(pid) else {
+        return ShellSlot(None);
+    };
+    ShellSlot(SHELLS.iter().position(|s| {
+        s.compare_exchange(0, pid, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    }))
+}
+
+/// SIGINT to the process group of every shell recorded in this process
+/// (async-signal-safe).
+#[expect(unsafe_code, reason = "kill(2) of this process's own shells")]
+fn signal_shells() {
+    for s in &SHELLS {
+        let pid = s.load(Ordering::SeqCst);
+        if pid > 0 {
+            // SAFETY: kill(2) is async-signal-safe; the pid is a shell this process
+            // started and has not reaped (its slot is freed after the wait), the leader
+            // of its own process group (the commands it runs are in it too).
+            unsafe {
+                libc::kill(-pid, libc::SIGINT);
+            }
+        }
+    }
+}
+
+/// Ctrl-C for the shells bake runs (itself and in the runner), as the terminal's
+/// Ctrl-C reaching the whole process group does: for a SIGINT sent to bake alone.
+#[expect(unsafe_code, reason = "kill(2) of the runner, a child of this process")]
+pub(crate) fn interrupt_shells() {
+    signal_shells();
+    if let Some(pid) = RUNNER_PID.get().and_then(|p| i32::try_from(*p).ok()) {
+        // SAFETY: the runner is this process's child for as long as it lives (it is
+        // never reaped before bake ends).
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+    }
+}
+
+/// The runner's process id, once started.
+static RUNNER_PID: OnceLock<u32> = OnceLock::new();
+
+/// In the runner: SIGINT (the terminal's Ctrl-C, or bake's) is passed on to its shells,
+/// and the runner stays to report how they ended.
+#[expect(unsafe_code, reason = "installs a signal handler")]
+fn forward_interrupts() {
+    extern "C" fn forward(_: libc::c_int) {
+        signal_shells();
+    }
+    // SAFETY: the handler only makes async-signal-safe calls.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            forward as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
+}
+
 /// The runner client, started on first use (with its reader thread).
 fn runner() -> Option<&'static Client> {
     static INIT: OnceLock<Option<&'static Client>> = OnceLock::new();
@@ -157,6 +236,7 @@ fn runner() -> Option<&'static Client> {
                 let _ = child.wait();
                 continue;
             };
+            let _ = RUNNER_PID.set(child.id());
             let mut reader = BufReader::new(stdout);
             let mut first = String::new();
             if reader.read_line(&mut first).is_err() || first.trim() != "ready" {
@@ -184,9 +264,9 @@ fn runner() -> Option<&'static Client> {
 /// The task runner's main loop (what `bake --task-runner` runs): announces itself,
 /// then runs each requested script in its own thread and answers when it ends.
 pub fn runner_main() -> std::process::ExitCode {
-    // Ctrl-C reaches the whole process group: the tasks stop, the runner stays to
-    // report how they ended (bake decides what to do).
-    crate::rusage::ignore_interrupts();
+    // Ctrl-C reaches the whole process group, or bake passes it on: the tasks stop,
+    // the runner stays to report how they ended (bake decides what to do).
+    forward_interrupts();
     let out = std::sync::Arc::new(Mutex::new(std::io::stdout()));
     {
         let Ok(mut o) = out.lock() else {
@@ -250,6 +330,9 @@ fn spawn_shell(
         .stdout(logf.try_clone()?)
         .stderr(logf)
         .env_clear();
+    // A process group of its own, as BitBake's task children have a session of their
+    // own: Ctrl-C reaches it through the runner (see `forward_interrupts`).
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     if !cwd.is_empty() {
         cmd.current_dir(cwd);
     }
@@ -265,6 +348,7 @@ fn spawn_shell(
         }
     }
     let child = cmd.spawn()?;
+    let _slot = track_shell(child.id());
     let (status, usage) = crate::rusage::wait_with_usage(child.id())?;
     Ok((status.into_raw(), usage))
 }

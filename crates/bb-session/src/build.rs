@@ -195,6 +195,7 @@ impl Session {
                 env: self.opts.env.clone(),
                 cmdline: self.opts.cmdline.clone(),
             },
+            Arc::clone(&req.cancel),
         );
         obs.tasks_ready(&TasksReady {
             graph: &graph,

@@ -154,6 +154,8 @@ impl Drop for Worker {
 #[derive(Default)]
 struct Pool {
     idle: Mutex<HashMap<Vec<String>, Vec<Worker>>>,
+    /// The process ids of the workers running a task now.
+    busy: Mutex<std::collections::HashSet<u32>>,
 }
 
 impl Pool {
@@ -174,7 +176,11 @@ impl Pool {
             Some(w) => w,
             None => Worker::start(hello, key, env)?,
         };
-        let reply = w.run(job)?;
+        let pid = w.child.id();
+        self.busy_set().insert(pid);
+        let reply = w.run(job);
+        self.busy_set().remove(&pid);
+        let reply = reply?;
         self.idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -183,6 +189,49 @@ impl Pool {
             .push(w);
         Ok(reply)
     }
+
+    fn busy_set(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<u32>> {
+        self.busy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Ctrl-C for the tasks under way: SIGINT to each busy worker, which ends its task
+    /// child's session (see [`worker_main`]), as the terminal's Ctrl-C does.
+    #[expect(unsafe_code, reason = "kill(2) of this process's own worker children")]
+    fn interrupt(&self) {
+        for &pid in self.busy_set().iter() {
+            if let Ok(pid) = libc::pid_t::try_from(pid) {
+                // SAFETY: signals a worker this process started and has not reaped (it
+                // is removed from `busy` before it can be dropped).
+                unsafe {
+                    libc::kill(pid, libc::SIGINT);
+                }
+            }
+        }
+    }
+}
+
+/// Until `pool` is dropped: once `cancel` is set (bake's Ctrl-C or SIGTERM), interrupts
+/// the tasks running in workers and the shells bake runs itself, so that a SIGINT sent
+/// to bake alone stops them as the terminal's Ctrl-C (sent to the whole process group)
+/// does.
+fn watch_cancel(
+    pool: std::sync::Weak<Pool>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let _ = std::thread::Builder::new()
+        .name("bake-cancel".to_owned())
+        .spawn(move || {
+            while let Some(pool) = pool.upgrade() {
+                if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                    pool.interrupt();
+                    bb_runqueue::exec::interrupt_shells();
+                }
+                drop(pool);
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
 }
 
 /// The run queue's [`Builtins`] for a build: native task functions, and the tasks that
@@ -190,7 +239,7 @@ impl Pool {
 pub struct TaskRunner {
     natives: Native,
     hello: Option<Hello>,
-    pool: Pool,
+    pool: std::sync::Arc<Pool>,
 }
 
 impl TaskRunner {
@@ -200,17 +249,24 @@ impl TaskRunner {
         TaskRunner {
             natives,
             hello: None,
-            pool: Pool::default(),
+            pool: std::sync::Arc::default(),
         }
     }
 
     /// Native functions in the run queue's threads, and workers (opened with `hello`)
-    /// for the tasks that need one.
-    pub fn with_workers(natives: Native, hello: Hello) -> TaskRunner {
+    /// for the tasks that need one. Once `cancel` is set, the tasks under way are
+    /// interrupted (the run queue's [`RunOptions::cancel`](bb_runqueue::RunOptions)).
+    pub fn with_workers(
+        natives: Native,
+        hello: Hello,
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> TaskRunner {
+        let pool = std::sync::Arc::<Pool>::default();
+        watch_cancel(std::sync::Arc::downgrade(&pool), cancel);
         TaskRunner {
             natives,
             hello: Some(hello),
-            pool: Pool::default(),
+            pool,
         }
     }
 
@@ -390,8 +446,9 @@ pub fn set_fork_hooks(before: fn(), parent: fn(), child: fn()) {
 /// stdin closes. Single-threaded apart from what parsing starts; nothing but replies is
 /// written to stdout.
 pub fn worker_main() -> ExitCode {
-    // Ctrl-C reaches the whole process group: the main process decides what to do.
-    bb_runqueue::ignore_interrupts();
+    // Ctrl-C (from the terminal, or from bake when it is interrupted) ends the task
+    // child's session; the worker stays to report how the task ended.
+    stop_task_on_interrupt();
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let hello: Hello = match lines.next().map(|l| l.map(|l| serde_json::from_str(&l))) {
@@ -505,6 +562,31 @@ fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
     reply
 }
 
+/// The task child running now (0: none); its process group is its session.
+static TASK_CHILD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// SIGINT in the worker: SIGTERM to the running task child's process group (the child
+/// and the shells it started), as BitBake's worker ends its task children.
+#[expect(unsafe_code, reason = "installs a signal handler")]
+fn stop_task_on_interrupt() {
+    extern "C" fn stop(_: libc::c_int) {
+        let pid = TASK_CHILD.load(std::sync::atomic::Ordering::SeqCst);
+        if pid > 0 {
+            // SAFETY: kill(2) is async-signal-safe; the group is the task child's own.
+            unsafe {
+                libc::kill(-pid, libc::SIGTERM);
+            }
+        }
+    }
+    // SAFETY: the handler only makes async-signal-safe calls.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            stop as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
+}
+
 /// Runs `req` in a forked child and reads its reply from a pipe; the child's resource
 /// usage (it and everything it waited for) is the task's.
 #[expect(
@@ -530,9 +612,11 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
     }
     if pid == 0 {
         drop(reader);
-        // SAFETY: the task's shells get the default SIGINT disposition back (the
-        // worker itself ignores it).
+        // SAFETY: as BitBake's worker child: a session of its own, so the terminal's
+        // signals do not reach the task (the worker ends it, see
+        // `stop_task_on_interrupt`); SIGINT back to its default for the task's shells.
         unsafe {
+            libc::setsid();
             libc::signal(libc::SIGINT, libc::SIG_DFL);
         }
         if let Some([_, _, child]) = FORK_HOOKS.get() {
@@ -560,6 +644,7 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
         // handlers (they belong to the parent).
         unsafe { libc::_exit(code) };
     }
+    TASK_CHILD.store(pid, std::sync::atomic::Ordering::SeqCst);
     drop(writer);
     let mut bytes = Vec::new();
     let read = reader.read_to_end(&mut bytes);
@@ -568,6 +653,7 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: waits for the child made above; `status` and `ru` are valid for writes.
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    TASK_CHILD.store(0, std::sync::atomic::Ordering::SeqCst);
     if waited < 0 {
         return Err(format!("wait4: {}", std::io::Error::last_os_error()));
     }
