@@ -316,6 +316,26 @@ fn build_started_and_completed_reach_the_configuration_s_handlers() {
     assert_eq!(got, want);
 }
 
+/// TaskStarted, TaskSucceeded and TaskFailed reach the configuration's handlers for shell
+/// tasks too, and not a recipe's own handler (`expected/task-events.txt`: real BitBake's
+/// file for `bitbake -c two taskev` with the same class inherited).
+#[test]
+fn task_events_reach_the_configuration_s_handlers_only() {
+    let root = fixture("taskevents");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"buildevents\"\n").expect("conf written");
+    let out = bake_in(&root, &["-c", "two", "taskev"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(!out.status.success(), "do_two fails");
+    let got = std::fs::read_to_string(root.join("task-events.txt")).expect("the handler's file");
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/task-events.txt"))
+            .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
 /// Ctrl-C while a Python task (in a worker's child, a session of its own as in BitBake)
 /// or a shell task (run by bake) runs, sent to bake's process alone: the task ends, the
 /// build stops as interrupted, and no process of the build is left behind.

@@ -196,7 +196,8 @@ impl Session {
                 cmdline: self.opts.cmdline.clone(),
             },
             Arc::clone(&req.cancel),
-        );
+        )
+        .with_task_events_of(&config);
         obs.tasks_ready(&TasksReady {
             graph: &graph,
             providers: &providers,

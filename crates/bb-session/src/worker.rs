@@ -234,12 +234,21 @@ fn watch_cancel(
         });
 }
 
+/// The events BitBake's worker fires around every task.
+const TASK_EVENTS: [&str; 3] = [
+    "bb.build.TaskStarted",
+    "bb.build.TaskSucceeded",
+    "bb.build.TaskFailed",
+];
+
 /// The run queue's [`Builtins`] for a build: native task functions, and the tasks that
 /// need a worker process sent to one.
 pub struct TaskRunner {
     natives: Native,
     hello: Option<Hello>,
     pool: std::sync::Arc<Pool>,
+    /// Whether the configuration has handlers of the task events.
+    task_event_handlers: bool,
 }
 
 impl TaskRunner {
@@ -250,6 +259,7 @@ impl TaskRunner {
             natives,
             hello: None,
             pool: std::sync::Arc::default(),
+            task_event_handlers: false,
         }
     }
 
@@ -267,7 +277,23 @@ impl TaskRunner {
             natives,
             hello: Some(hello),
             pool,
+            task_event_handlers: false,
         }
+    }
+
+    /// Sends every task to a worker when `config` (the base configuration) has handlers
+    /// of `bb.build.TaskStarted`, `TaskSucceeded` or `TaskFailed`, which BitBake's worker
+    /// fires for every task (oe-core: buildstats).
+    #[must_use]
+    pub fn with_task_events_of(mut self, config: &DataStore) -> TaskRunner {
+        self.task_event_handlers =
+            bb_data::python::event_handlers(config)
+                .iter()
+                .any(|(_, _, mask)| {
+                    mask.as_ref()
+                        .is_none_or(|m| m.iter().any(|c| TASK_EVENTS.contains(&c.as_str())))
+                });
+        self
     }
 
     /// Whether `func` is a Python function with no native implementation (bake's
@@ -282,8 +308,14 @@ impl TaskRunner {
     }
 
     /// Why `task` must run in a worker, if it must: a Python function in its chain
-    /// that bake has no native implementation of, or its `[fakeroot]` flag.
+    /// that bake has no native implementation of, its `[fakeroot]` flag, or, with
+    /// Python, handlers of the configuration listening to `bb.build.TaskStarted`,
+    /// `TaskSucceeded` or `TaskFailed` (BitBake's worker fires them for every task; only
+    /// the worker's child runs them).
     fn needs_worker(&self, d: &DataStore, task: &str) -> bool {
+        if self.task_event_handlers && bb_data::python::python_host().is_some() {
+            return true;
+        }
         if d.get_var_flag(task, "fakeroot", true)
             .ok()
             .flatten()
@@ -545,6 +577,13 @@ fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
         d.set_var(&k, &v);
         d.set_var_flag(&k, "export", "1");
     }
+    // Events fired in the task reach the configuration's handlers only, as BitBake's
+    // `__BBHANDLERS_MC` filter has it (a recipe's own `addhandler` is not called).
+    let names: Vec<String> = bb_data::python::event_handlers(&session.cooker.config)
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .collect();
+    d.set_var("__BAKE_TASK_HANDLERS", &names.join(" "));
     let req = TaskRequest {
         fn_name: &job.fn_name,
         d: &d,

@@ -268,8 +268,13 @@ def fire(event, d):
     import _bake_runtime
 
     cls = "%s.%s" % (type(event).__module__, type(event).__name__)
+    # In a task, only the configuration's handlers (bake's worker lists them).
+    allowed = d.getVar("__BAKE_TASK_HANDLERS", False)
+    allowed = set(allowed.split()) if allowed is not None else None
     for name, source, mask in d._handlers():
         if mask is not None and cls not in mask:
+            continue
+        if allowed is not None and name not in allowed:
             continue
         fn = d.getVarFlag(name, "filename", False) or name
         try:
