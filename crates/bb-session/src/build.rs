@@ -331,10 +331,14 @@ impl Session {
     }
 }
 
-/// BuildStarted or BuildCompleted as BitBake's cooker makes them: `_name` (BUILDNAME),
+/// BuildStarted or BuildCompleted as BitBake's cooker makes them: `_name` (BUILDNAME, unexpanded),
 /// `_pkgs` (the targets as `TARGET:TASK`), `_failures`.
 fn build_event(class: &str, cfg: &DataStore, pkgs: &[String], failures: usize) -> bb_pyexpr::Event {
-    let name = cfg.get_var("BUILDNAME").ok().flatten().unwrap_or_default();
+    let name = cfg
+        .get_var_opts("BUILDNAME", false, false)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     bb_pyexpr::Event::new(class)
         .with("_name", Str(name))
         .with("_pkgs", bb_pyexpr::EventAttr::List(pkgs.to_vec()))
