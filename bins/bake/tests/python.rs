@@ -232,48 +232,170 @@ fn python_task_failures_name_the_function_file_and_line() {
     }
 }
 
-/// Ctrl-C while a Python task runs: the task child ends, the build stops as
-/// interrupted, and no process of the build is left behind.
+/// A shell task whose helper fails: the run script has BitBake's shape (exit trap,
+/// `unset` of an `[unexport]` variable, quoting, each function after its origin comment)
+/// and the log is BitBake's (`expected/log.do_broken`: the trap's
+/// `WARNING: exit code 1 from a shell command.`), which the console does not repeat.
 #[test]
-fn ctrl_c_stops_a_running_python_task() {
-    let root = fixture("sigint");
-    let child = bake_in(&root, &["-c", "slow", "pyfail"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("invariant: bake starts");
-    let started = root.join("slow.started");
-    let t0 = std::time::Instant::now();
-    while !started.exists() && t0.elapsed() < std::time::Duration::from_secs(60) {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(started.exists(), "the slow Python task started");
-    // The terminal signals the whole foreground group: bake, its workers, the task.
-    let mut pids = vec![child.id()];
-    let mut i = 0;
-    while i < pids.len() {
-        pids.extend(children_of(pids[i]));
-        i += 1;
-    }
-    for p in &pids {
-        let _ = Command::new("kill").args(["-INT", &p.to_string()]).status();
-    }
-    let t1 = std::time::Instant::now();
-    let out = child.wait_with_output().expect("invariant: bake ends");
+fn a_failing_shell_task_s_run_script_and_log_are_bitbake_s() {
+    let root = fixture("shfail");
+    let out = bake_in(&root, &["-c", "broken", "shfail"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    let stderr = normalize(&String::from_utf8_lossy(&out.stderr), &root);
+    assert!(!out.status.success(), "{stderr}");
     assert!(
-        t1.elapsed() < std::time::Duration::from_secs(20),
-        "bake stopped"
+        stderr.contains("/run.do_broken.") && stderr.contains("' failed with exit code 1"),
+        "{stderr}"
     );
-    let text =
-        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "{text}");
-    assert!(text.contains("interrupted"), "{text}");
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let left: Vec<&u32> = pids
-        .iter()
-        .filter(|p| Path::new(&format!("/proc/{p}")).exists())
-        .collect();
-    assert!(left.is_empty(), "processes left behind: {left:?}");
+    assert!(
+        !stderr.contains("exit code 1 from a shell command"),
+        "{stderr}"
+    );
+    let temp = root.join("tmp/work/shfail-1.0/temp");
+    let log = std::fs::read_to_string(temp.join("log.do_broken")).expect("the task's log");
+    let want = std::fs::read_to_string(tree::repo().join("testdata/python/expected/log.do_broken"))
+        .expect("invariant: the golden file is in the repository");
+    assert_eq!(log, want);
+    let script = normalize(
+        &std::fs::read_to_string(temp.join("run.do_broken")).expect("the run script"),
+        &root,
+    );
+    for want in [
+        "trap 'bb_sh_exit_handler' 0\n",
+        "\nunset SHFAIL_DROPPED\n",
+        "\nexport SHFAIL_EXPORTED=\"quote\\\" tick\\` dollar\\$\"\n",
+        "\n# line: 13, file: @CASE@/meta-py/recipes-tasks/shfail/shfail_1.0.bb\ndo_broken() {\n",
+        "}\n\n# line: 7, file: @CASE@/meta-py/recipes-tasks/shfail/shfail_1.0.bb\nshfail_helper() {\n",
+        "\ncd '@CASE@/tmp/work/shfail-1.0/build'\ndo_broken\n\n# cleanup\nret=$?\ntrap '' 0\nexit $ret\n",
+    ] {
+        assert!(script.contains(want), "missing {want:?} in:\n{script}");
+    }
+}
+
+/// BB_TASK_NICE_LEVEL and BB_TASK_IONICE_LEVEL (with a `task-NAME` override) on a shell
+/// task run by bake and on a Python task in a worker: what real BitBake's tasks saw on
+/// the same recipe (`prio`: nice 15 and 19, best-effort priority 6).
+#[test]
+fn tasks_run_at_their_nice_and_ionice_levels() {
+    let root = fixture("prio");
+    for task in ["shprio", "pyprio"] {
+        let out = bake_in(&root, &["-c", task, "prio"])
+            .output()
+            .expect("invariant: the bake binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let read = |f: &str| std::fs::read_to_string(root.join(f)).expect("the task wrote its file");
+    assert_eq!(read("shprio.out"), "nice 15 io best-effort: prio 6\n");
+    assert_eq!(read("pyprio.out"), "nice 19 io best-effort: prio 6\n");
+}
+
+/// BuildStarted and BuildCompleted reach the configuration's handlers (a class added
+/// with INHERIT) as BitBake's cooker fires them: targets as `TARGET:TASK`, the run
+/// queue's task count, the failed tasks, and what the first handler stored seen by the
+/// second (`expected/build-events.txt`: real BitBake's file for the same two builds).
+#[test]
+fn build_started_and_completed_reach_the_configuration_s_handlers() {
+    let root = fixture("buildevents");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"buildevents\"\n").expect("conf written");
+    for args in [["-c", "broken", "shfail"], ["-c", "shprio", "prio"]] {
+        bake_in(&root, &args)
+            .output()
+            .expect("invariant: the bake binary runs");
+    }
+    let got = std::fs::read_to_string(root.join("build-events.txt")).expect("the handler's file");
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/build-events.txt"))
+            .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
+/// TaskStarted, TaskSucceeded and TaskFailed reach the configuration's handlers for shell
+/// tasks too, and not a recipe's own handler (`expected/task-events.txt`: real BitBake's
+/// file for `bitbake -c two taskev` with the same class inherited).
+#[test]
+fn task_events_reach_the_configuration_s_handlers_only() {
+    let root = fixture("taskevents");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"buildevents\"\n").expect("conf written");
+    let out = bake_in(&root, &["-c", "two", "taskev"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(!out.status.success(), "do_two fails");
+    let got = std::fs::read_to_string(root.join("task-events.txt")).expect("the handler's file");
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/task-events.txt"))
+            .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
+/// Ctrl-C while a Python task (in a worker's child, a session of its own as in BitBake)
+/// or a shell task (run by bake) runs, sent to bake's process alone: the task ends, the
+/// build stops as interrupted, and no process of the build is left behind.
+#[test]
+fn ctrl_c_to_bake_stops_a_running_python_or_shell_task() {
+    for task in ["slow", "slowsh"] {
+        let root = fixture(&format!("sigint-{task}"));
+        let child = bake_in(&root, &["-c", task, "pyfail"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("invariant: bake starts");
+        let started = root.join(format!("{task}.started"));
+        let t0 = std::time::Instant::now();
+        while !started.exists() && t0.elapsed() < std::time::Duration::from_secs(60) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(started.exists(), "the slow task {task} started");
+        let mut pids = vec![child.id()];
+        let mut i = 0;
+        while i < pids.len() {
+            pids.extend(children_of(pids[i]));
+            i += 1;
+        }
+        assert!(pids.len() > 1, "bake runs {task} in another process");
+        let _ = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let t1 = std::time::Instant::now();
+        let out = child.wait_with_output().expect("invariant: bake ends");
+        assert!(
+            t1.elapsed() < std::time::Duration::from_secs(20),
+            "bake stopped {task}"
+        );
+        let text = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success(), "{text}");
+        assert!(text.contains("interrupted"), "{text}");
+        // The workers and the task runner end when bake closes their pipes (under a
+        // loaded machine, not at once).
+        let alive = || -> Vec<u32> {
+            pids.iter()
+                .copied()
+                .filter(|p| Path::new(&format!("/proc/{p}")).exists())
+                .collect()
+        };
+        let t2 = std::time::Instant::now();
+        while !alive().is_empty() && t2.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let left: Vec<String> = alive()
+            .iter()
+            .map(|p| {
+                std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+                    .unwrap_or_default()
+                    .replace('\0', " ")
+            })
+            .collect();
+        assert!(left.is_empty(), "processes of {task} left behind: {left:?}");
+    }
 }
 
 /// The direct children of process `pid`.

@@ -2,7 +2,7 @@
 //! prefuncs, the task function and its postfuncs in turn; for each, `[cleandirs]`
 //! emptied, `[dirs]` created (the last is the working directory), `[lockfiles]`
 //! held. A shell function becomes `${T}/run.FUNC.PID`: the exported variables, the
-//! function and the shell functions it calls, `set -e`, run with `sh`; a Python
+//! function and the shell functions it calls after BitBake's exit trap, run with `sh`; a Python
 //! function runs through a built-in implementation or fails saying it needs Python.
 //! All output goes to `${T}/log.do_task.PID`, with a `log.do_task` link to it.
 //!
@@ -174,7 +174,13 @@ pub(crate) fn run_task(run: &TaskRun<'_>) -> TaskOutcome {
     let before = crate::rusage::thread_usage();
     let mut children = Usage::default();
     let mut log_path = None;
-    let result = run_funcs(run, &mut children, &mut log_path);
+    // BitBake warns of an unusable BB_TASK_IONICE_LEVEL on the console, before the
+    // task's log exists.
+    let mut warnings = Vec::new();
+    let result = crate::priority::task_priority(run.d, run.task).and_then(|prio| {
+        warnings.extend(prio.ionice_warning(false).map(|w| format!("WARNING: {w}")));
+        run_funcs(run, &prio, &mut children, &mut log_path)
+    });
     let mut usage = crate::rusage::since(&before, &crate::rusage::thread_usage());
     crate::rusage::add(&mut usage, &children);
     usage.elapsed = start.elapsed().as_secs_f64();
@@ -182,7 +188,8 @@ pub(crate) fn run_task(run: &TaskRun<'_>) -> TaskOutcome {
         .as_ref()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let messages = log_path.as_deref().map(log_messages).unwrap_or_default();
+    let mut messages = warnings;
+    messages.extend(log_path.as_deref().map(log_messages).unwrap_or_default());
     let result = result.map_err(|e| TaskFailure {
         message: e.to_string(),
         tail: log_path
@@ -211,6 +218,7 @@ pub(crate) fn run_task(run: &TaskRun<'_>) -> TaskOutcome {
 /// shells used, `log_path` where the log went.
 fn run_funcs(
     run: &TaskRun<'_>,
+    prio: &crate::priority::TaskPriority,
     children: &mut Usage,
     log_path: &mut Option<PathBuf>,
 ) -> Result<(), TaskError> {
@@ -245,7 +253,7 @@ fn run_funcs(
     funcs.extend(words("postfuncs"));
     let mut result = Ok(());
     for func in &funcs {
-        result = exec_func(run, func, &path, &mut log, children);
+        result = exec_func(run, prio, func, &path, &mut log, children);
         if result.is_err() {
             break;
         }
@@ -262,7 +270,8 @@ pub fn log_messages(path: &Path) -> Vec<String> {
         .unwrap_or_default();
     text.lines()
         .filter(|l| {
-            l.starts_with("NOTE: ") || l.starts_with("WARNING: ") || l.starts_with("ERROR: ")
+            (l.starts_with("NOTE: ") || l.starts_with("WARNING: ") || l.starts_with("ERROR: "))
+                && !exit_trap_line(l)
         })
         .take(100)
         .map(str::to_owned)
@@ -285,6 +294,7 @@ pub fn tail_lines(path: &Path, n: usize) -> Vec<String> {
 /// appended to `log` (at `log_path`); its shell's usage is added to `children`.
 fn exec_func(
     run: &TaskRun<'_>,
+    prio: &crate::priority::TaskPriority,
     func: &str,
     log_path: &Path,
     log: &mut std::fs::File,
@@ -359,7 +369,7 @@ fn exec_func(
         return r;
     }
     let _ = writeln!(log, "DEBUG: Executing shell function {func}");
-    let r = run_shell(run, func, cwd.as_deref(), log_path, log, children);
+    let r = run_shell(run, prio, func, cwd.as_deref(), log_path, log, children);
     if r.is_ok() {
         let _ = writeln!(log, "DEBUG: Shell function {func} finished");
     }
@@ -400,13 +410,78 @@ fn shell_name(name: &str) -> bool {
 /// A value quoted for `NAME="value"` the way BitBake's emit_var writes it.
 fn shell_quote(v: &str) -> String {
     v.replace('"', "\\\"")
+        .replace('`', "\\`")
         .replace('\n', " \\\n")
         .replace('$', "\\$")
 }
 
-/// The text of `${T}/run.FUNC.PID` for function `func` of task `task`: the exported
-/// variables, the function and the shell functions it calls (expanded), `umask`, `cd`
-/// to the working directory, the call.
+/// The head of every run script: an exit trap that reports a failing command in the
+/// task's log as BitBake's run scripts do (`WARNING: exit code N from a shell
+/// command.`; under bash, the failing line and a backtrace of the script's functions),
+/// then `set -e`.
+const EXIT_TRAP: &str = r#"#!/bin/sh
+
+__BITBAKE_LAST_LINE=0
+
+# A command failed: say so in the log before leaving.
+bb_sh_exit_handler() {
+    ret=$?
+    [ "$ret" = 0 ] || echo "WARNING: exit code $ret from a shell command."
+    exit $ret
+}
+
+# The same under bash, with the failing line and the functions it was called from.
+bb_bash_exit_handler() {
+    ret=$?
+    { set +x; } > /dev/null
+    trap "" DEBUG
+    if [ "$ret" != 0 ]; then
+        echo "WARNING: ${BASH_SOURCE[0]}:${__BITBAKE_LAST_LINE} exit $ret from '$1'"
+        echo "WARNING: Backtrace (BB generated script): "
+        frame=1
+        while [ "$frame" -lt "${#FUNCNAME[@]}" ]; do
+            at=${BASH_LINENO[$((frame - 1))]}
+            [ "$frame" != 1 ] || at=$__BITBAKE_LAST_LINE
+            printf '\t#%s: %s, %s, line %s\n' "$frame" "${FUNCNAME[$frame]}" "${BASH_SOURCE[$((frame - 1))]}" "$at"
+            frame=$((frame + 1))
+        done
+    fi
+    exit $ret
+}
+
+# Under bash, the line of each command run outside the exit handler (the EXIT trap's
+# own LINENO is not the failing command's).
+bb_bash_debug_handler() {
+    local line=${BASH_LINENO[0]}
+    if [ "$line" -ne 1 ] && [ "${FUNCNAME[1]}" != "bb_bash_exit_handler" ]; then
+        __BITBAKE_LAST_LINE=$line
+    fi
+}
+
+if [ -z "$BASH_VERSION" ]; then
+    trap 'bb_sh_exit_handler' 0
+    set -e
+else
+    trap 'bb_bash_exit_handler "$BASH_COMMAND"' 0
+    trap '{ bb_bash_debug_handler; } 2>/dev/null' DEBUG
+    set -e
+    shopt -s extdebug
+fi
+"#;
+
+/// Whether `line` of a task log is written by the run script's exit trap (not a
+/// message of the task: BitBake's console does not show it either).
+fn exit_trap_line(line: &str) -> bool {
+    line.starts_with("WARNING: exit code ") && line.ends_with(" from a shell command.")
+        || line == "WARNING: Backtrace (BB generated script): "
+        || line.starts_with("WARNING: ") && line.contains(" exit ") && line.ends_with('\'')
+}
+
+/// The text of `${T}/run.FUNC.PID` for function `func` of task `task`, in BitBake's
+/// order: the exit trap, the exported variables (and `unset` lines for `[unexport]`
+/// ones), sorted; the function and the shell functions it calls (expanded, each after a
+/// `# line: N, file: F` comment); `umask`, `set -x` with BB_VERBOSE_LOGS, `cd` to the
+/// working directory, the call and the cleanup.
 pub fn run_script_text(
     d: &DataStore,
     task: &str,
@@ -417,6 +492,13 @@ pub fn run_script_text(
     run_script(d, task, func, cwd, taskhash)
 }
 
+fn flag_on(d: &DataStore, var: &str, flag: &str) -> bool {
+    d.get_var_flag(var, flag, true)
+        .ok()
+        .flatten()
+        .is_some_and(|v| bb_util::to_boolean(Some(&v), false).unwrap_or(false))
+}
+
 fn run_script(
     d: &DataStore,
     task: &str,
@@ -424,60 +506,81 @@ fn run_script(
     cwd: Option<&Path>,
     taskhash: &str,
 ) -> Result<String, TaskError> {
-    let mut out = String::from("#!/bin/sh\n\n# Generated by bake: ");
-    out.push_str(&format!("{func} of task {task}\n\nset -e\n\n"));
+    let mut out = String::from(EXIT_TRAP);
     let mut keys = d.keys();
     keys.sort();
     for k in &keys {
-        if !shell_name(k) || k == "PWD" {
-            continue;
-        }
-        let export = d.get_var_flag(k, "export", false).ok().flatten();
-        if !export.is_some_and(|v| !v.is_empty() && v != "0") {
-            continue;
-        }
-        if d.get_var_flag(k, "unexport", false)
-            .ok()
-            .flatten()
-            .is_some_and(|v| !v.is_empty() && v != "0")
-        {
+        if k.starts_with("__") || !shell_name(k) || k == "PWD" {
             continue;
         }
         if d.get_var_flag(k, "func", false).ok().flatten().is_some() {
             continue;
         }
-        let Some(v) = d.get_var(k).map_err(TaskError::expand(k.as_str()))? else {
+        let unexport = flag_on(d, k, "unexport");
+        if !unexport && !flag_on(d, k, "export") {
             continue;
+        }
+        let v = match d.get_var(k) {
+            Ok(v) => v,
+            Err(e) => {
+                out.push_str(&format!("# expansion of {k} threw {e}\n"));
+                continue;
+            }
         };
-        out.push_str(&format!("export {k}=\"{}\"\n", shell_quote(&v)));
+        if unexport {
+            out.push_str(&format!("unset {k}\n"));
+        } else if let Some(v) = v {
+            out.push_str(&format!("export {k}=\"{}\"\n", shell_quote(&v)));
+        }
     }
-    out.push_str(&format!("export BB_TASKHASH=\"{taskhash}\"\n\n"));
-    // The function and every shell function it calls, transitively.
-    let mut emitted = BTreeSet::new();
-    let mut queue = vec![func.to_owned()];
-    let mut bodies = Vec::new();
-    while let Some(f) = queue.pop() {
-        if !emitted.insert(f.clone()) {
-            continue;
-        }
-        let is_func = d.get_var_flag(&f, "func", false).ok().flatten().is_some();
-        let is_python = d.get_var_flag(&f, "python", false).ok().flatten().is_some();
-        if (f != func && !is_func) || is_python || !shell_name(&f) {
-            continue;
-        }
-        let Some(body) = d.get_var(&f).map_err(TaskError::expand(f.as_str()))? else {
-            continue;
-        };
-        for call in bb_siggen::shell_execs(&body) {
-            if !emitted.contains(&call) {
-                queue.push(call);
+    // A task run in bake's own threads shares the recipe's datastore, which has no
+    // BB_TASKHASH: its shell functions get it from the environment.
+    if d.get_var("BB_TASKHASH").ok().flatten().is_none() {
+        out.push_str(&format!("export BB_TASKHASH=\"{taskhash}\"\n"));
+    }
+    out.push('\n');
+    // The function, then what it calls (and its `[vardeps]`), a level at a time, each
+    // level sorted, as BitBake's emit_func walks them.
+    let mut seen = BTreeSet::from([func.to_owned()]);
+    let mut level = vec![func.to_owned()];
+    let mut first = true;
+    while !level.is_empty() {
+        let mut next = BTreeSet::new();
+        for f in &level {
+            let is_func = d.get_var_flag(f, "func", false).ok().flatten().is_some();
+            let is_python = d.get_var_flag(f, "python", false).ok().flatten().is_some();
+            if !(first || is_func) || is_python || !shell_name(f) {
+                continue;
+            }
+            let Some(body) = d.get_var(f).map_err(TaskError::expand(f.as_str()))? else {
+                continue;
+            };
+            let flag = |name: &str| {
+                d.get_var_flag(f, name, false)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "None".to_owned())
+            };
+            out.push_str(&format!(
+                "# line: {}, file: {}\n{f}() {{\n{}\n}}\n\n",
+                flag("lineno"),
+                flag("filename"),
+                body.trim_end_matches('\n')
+            ));
+            let vardeps = d.get_var_flag(f, "vardeps", true).ok().flatten();
+            for call in bb_siggen::shell_execs(&body).into_iter().chain(
+                vardeps
+                    .iter()
+                    .flat_map(|v| v.split_whitespace().map(str::to_owned)),
+            ) {
+                if !seen.contains(&call) {
+                    next.insert(call);
+                }
             }
         }
-        bodies.push(format!("{f}() {{\n{}\n}}\n\n", body.trim_end_matches('\n')));
-    }
-    bodies.reverse();
-    for b in bodies {
-        out.push_str(&b);
+        first = false;
+        seen.extend(next.iter().cloned());
+        level = next.into_iter().collect();
     }
     if let Some(mask) = d
         .get_var_flag(task, "umask", true)
@@ -487,17 +590,38 @@ fn run_script(
     {
         out.push_str(&format!("umask {mask}\n"));
     }
+    if d.get_var_opts("BB_VERBOSE_LOGS", false, false)
+        .ok()
+        .flatten()
+        .is_some_and(|v| bb_util::to_boolean(Some(&v), false).unwrap_or(false))
+    {
+        out.push_str("set -x\n");
+    }
     if let Some(dir) = cwd {
         out.push_str(&format!("cd '{}'\n", dir.display()));
     }
-    out.push_str(&format!("{func}\n\n# cleanup\nret=$?\nexit $ret\n"));
+    out.push_str(&format!(
+        "{func}\n\n# cleanup\nret=$?\ntrap '' 0\nexit $ret\n"
+    ));
     Ok(out)
+}
+
+/// Ctrl-C for the shells of the tasks bake runs itself (in its threads and in the task
+/// runner): for a SIGINT sent to bake alone, which does not reach them as the
+/// terminal's Ctrl-C to the whole process group does.
+pub fn interrupt_shells() {
+    crate::runner::interrupt_shells();
 }
 
 /// Runs shell function `func` of the task through its run script; what the shell
 /// used is added to `children` whether it succeeds or not.
+#[expect(
+    unsafe_code,
+    reason = "pre_exec: the task's priority set on its shell between fork and exec"
+)]
 fn run_shell(
     run: &TaskRun<'_>,
+    prio: &crate::priority::TaskPriority,
     func: &str,
     cwd: Option<&Path>,
     log_path: &Path,
@@ -527,7 +651,7 @@ fn run_shell(
     let ran = if network {
         None
     } else {
-        crate::runner::run(&script_path, cwd, log_path)
+        crate::runner::run(&script_path, cwd, log_path, prio)
     };
     let spawn_error = |source| TaskError::Spawn {
         script: script_path.clone(),
@@ -542,10 +666,25 @@ fn run_shell(
                 .stdout(log.try_clone()?)
                 .stderr(log.try_clone()?)
                 .env_clear();
+            // A process group of its own: Ctrl-C reaches it through bake (see
+            // `interrupt_shells`).
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
             if let Some(dir) = cwd {
                 cmd.current_dir(dir);
             }
+            if !prio.is_default() {
+                let prio = prio.clone();
+                // SAFETY: the closure only makes async-signal-safe system calls.
+                unsafe {
+                    std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                        prio.apply_nice()?;
+                        let _ = prio.apply_ionice();
+                        Ok(())
+                    });
+                }
+            }
             let child = cmd.spawn().map_err(spawn_error)?;
+            let _slot = crate::runner::track_shell(child.id());
             crate::rusage::wait_with_usage(child.id()).map_err(spawn_error)?
         }
     };

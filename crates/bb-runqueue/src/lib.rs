@@ -55,6 +55,7 @@ mod error;
 pub mod exec;
 pub mod hashes;
 mod lock;
+pub mod priority;
 mod runner;
 mod rusage;
 mod sched;

@@ -6,13 +6,15 @@
 //! each such task; the runner starts the shell (cheaply: it is small), waits for it with
 //! its own resource usage, and answers.
 //!
-//! Protocol, one line each way: `ID\tCWD\tLOG\tSCRIPT` (CWD may be empty); the answer
+//! Protocol, one line each way: `ID\tCWD\tLOG\tNICE\tIONICE\tSCRIPT` (CWD, NICE and
+//! IONICE may be empty; IONICE is `CLASS.PRIORITY`, see `priority.rs`); the answer
 //! `ID\tSTATUS\tUSER_S\tSYS_S\tREAD_BYTES\tWRITE_BYTES` (STATUS is the raw wait status,
 //! or `-1` when the shell could not be started).
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Mutex, OnceLock};
 
@@ -91,6 +93,7 @@ pub(crate) fn run(
     script: &Path,
     cwd: Option<&Path>,
     log: &Path,
+    prio: &crate::priority::TaskPriority,
 ) -> Option<std::io::Result<(std::process::ExitStatus, Usage)>> {
     let c = runner()?;
     if DEAD.lock().map(|d| *d).unwrap_or(true) {
@@ -104,10 +107,14 @@ pub(crate) fn run(
     };
     c.pending.lock().ok()?.insert(id, tx);
     let line = format!(
-        "{id}\t{}\t{}\t{}\n",
+        "{id}\t{}\t{}\t{}\t{}\t{}\n",
         cwd.map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default(),
         log.display(),
+        prio.nice.map(|n| n.to_string()).unwrap_or_default(),
+        prio.ionice
+            .map(|(c, p)| format!("{c}.{p}"))
+            .unwrap_or_default(),
         script.display()
     );
     if let Err(e) = c.stdin.lock().ok()?.write_all(line.as_bytes()) {
@@ -123,6 +130,84 @@ pub(crate) fn run(
         )),
         Err(_) => Err(std::io::Error::other("the task runner ended")),
     })
+}
+
+/// The shells running now (process ids; 0 is a free slot), in bake or in the runner:
+/// what Ctrl-C sent to this process alone must stop. A fixed table, so that a signal
+/// handler can read it.
+static SHELLS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
+
+/// Holds a slot of [`SHELLS`] while its shell runs.
+pub(crate) struct ShellSlot(Option<usize>);
+
+impl Drop for ShellSlot {
+    fn drop(&mut self) {
+        if let Some(i) = self.0 {
+            SHELLS[i].store(0, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Records running shell `pid` until the returned slot is dropped (a shell beyond the
+/// table's size is not recorded: it still gets the terminal's Ctrl-C).
+pub(crate) fn track_shell(pid: u32) -> ShellSlot {
+    let Ok(pid) = i32::try_from(pid) else {
+        return ShellSlot(None);
+    };
+    ShellSlot(SHELLS.iter().position(|s| {
+        s.compare_exchange(0, pid, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+    }))
+}
+
+/// SIGINT to the process group of every shell recorded in this process
+/// (async-signal-safe).
+#[expect(unsafe_code, reason = "kill(2) of this process's own shells")]
+fn signal_shells() {
+    for s in &SHELLS {
+        let pid = s.load(Ordering::SeqCst);
+        if pid > 0 {
+            // SAFETY: kill(2) is async-signal-safe; the pid is a shell this process
+            // started and has not reaped (its slot is freed after the wait), the leader
+            // of its own process group (the commands it runs are in it too).
+            unsafe {
+                libc::kill(-pid, libc::SIGINT);
+            }
+        }
+    }
+}
+
+/// Ctrl-C for the shells bake runs (itself and in the runner), as the terminal's
+/// Ctrl-C reaching the whole process group does: for a SIGINT sent to bake alone.
+#[expect(unsafe_code, reason = "kill(2) of the runner, a child of this process")]
+pub(crate) fn interrupt_shells() {
+    signal_shells();
+    if let Some(pid) = RUNNER_PID.get().and_then(|p| i32::try_from(*p).ok()) {
+        // SAFETY: the runner is this process's child for as long as it lives (it is
+        // never reaped before bake ends).
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+    }
+}
+
+/// The runner's process id, once started.
+static RUNNER_PID: OnceLock<u32> = OnceLock::new();
+
+/// In the runner: SIGINT (the terminal's Ctrl-C, or bake's) is passed on to its shells,
+/// and the runner stays to report how they ended.
+#[expect(unsafe_code, reason = "installs a signal handler")]
+fn forward_interrupts() {
+    extern "C" fn forward(_: libc::c_int) {
+        signal_shells();
+    }
+    // SAFETY: the handler only makes async-signal-safe calls.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            forward as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
 }
 
 /// The runner client, started on first use (with its reader thread).
@@ -151,6 +236,7 @@ fn runner() -> Option<&'static Client> {
                 let _ = child.wait();
                 continue;
             };
+            let _ = RUNNER_PID.set(child.id());
             let mut reader = BufReader::new(stdout);
             let mut first = String::new();
             if reader.read_line(&mut first).is_err() || first.trim() != "ready" {
@@ -178,9 +264,9 @@ fn runner() -> Option<&'static Client> {
 /// The task runner's main loop (what `bake --task-runner` runs): announces itself,
 /// then runs each requested script in its own thread and answers when it ends.
 pub fn runner_main() -> std::process::ExitCode {
-    // Ctrl-C reaches the whole process group: the tasks stop, the runner stays to
-    // report how they ended (bake decides what to do).
-    crate::rusage::ignore_interrupts();
+    // Ctrl-C reaches the whole process group, or bake passes it on: the tasks stop,
+    // the runner stays to report how they ended (bake decides what to do).
+    forward_interrupts();
     let out = std::sync::Arc::new(Mutex::new(std::io::stdout()));
     {
         let Ok(mut o) = out.lock() else {
@@ -194,13 +280,20 @@ pub fn runner_main() -> std::process::ExitCode {
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
         let f: Vec<String> = line.split('\t').map(str::to_owned).collect();
-        if f.len() != 4 {
+        if f.len() != 6 {
             continue;
         }
         let out = std::sync::Arc::clone(&out);
         std::thread::spawn(move || {
-            let (id, cwd, log, script) = (&f[0], &f[1], &f[2], &f[3]);
-            let answer = match spawn_shell(script, cwd, log) {
+            let (id, cwd, log, script) = (&f[0], &f[1], &f[2], &f[5]);
+            let prio = crate::priority::TaskPriority {
+                nice: f[3].parse().ok(),
+                ionice: f[4]
+                    .split_once('.')
+                    .and_then(|(c, p)| Some((c.parse().ok()?, p.parse().ok()?))),
+                invalid_ionice: None,
+            };
+            let answer = match spawn_shell(script, cwd, log, &prio) {
                 Ok((status, u)) => format!(
                     "{id}\t{status}\t{}\t{}\t{}\t{}\n",
                     u.cpu_user, u.cpu_system, u.disk_read, u.disk_write
@@ -216,7 +309,16 @@ pub fn runner_main() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-fn spawn_shell(script: &str, cwd: &str, log: &str) -> std::io::Result<(i32, Usage)> {
+#[expect(
+    unsafe_code,
+    reason = "pre_exec: the task's priority set on its shell between fork and exec"
+)]
+fn spawn_shell(
+    script: &str,
+    cwd: &str,
+    log: &str,
+    prio: &crate::priority::TaskPriority,
+) -> std::io::Result<(i32, Usage)> {
     use std::os::unix::process::ExitStatusExt as _;
     let logf = std::fs::OpenOptions::new()
         .create(true)
@@ -228,10 +330,25 @@ fn spawn_shell(script: &str, cwd: &str, log: &str) -> std::io::Result<(i32, Usag
         .stdout(logf.try_clone()?)
         .stderr(logf)
         .env_clear();
+    // A process group of its own, as BitBake's task children have a session of their
+    // own: Ctrl-C reaches it through the runner (see `forward_interrupts`).
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     if !cwd.is_empty() {
         cmd.current_dir(cwd);
     }
+    if !prio.is_default() {
+        let prio = prio.clone();
+        // SAFETY: the closure only makes async-signal-safe system calls.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                prio.apply_nice()?;
+                let _ = prio.apply_ionice();
+                Ok(())
+            });
+        }
+    }
     let child = cmd.spawn()?;
+    let _slot = track_shell(child.id());
     let (status, usage) = crate::rusage::wait_with_usage(child.id())?;
     Ok((status.into_raw(), usage))
 }

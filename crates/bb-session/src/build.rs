@@ -12,6 +12,7 @@ use bb_cooker::BuildInfo;
 use bb_cooker::providers::{Level, Providers};
 use bb_data::DataStore;
 use bb_events::BuildEvent;
+use bb_pyexpr::EventAttr::Str;
 use bb_runqueue::hashes::TaskPlan;
 use bb_taskgraph::{GraphOptions, TaskGraph};
 
@@ -116,10 +117,29 @@ impl Session {
         obs.build_started();
         // The configuration's BuildStarted handlers (oe-core: the SPDX document of the
         // build, uninative's loader, buildstats), on a copy of it as BitBake's cooker.
+        // What they store stays for BuildCompleted (buildstats' build times), which is
+        // fired on the same copy.
+        let mut build_cfg = None;
+        let pkgs: Vec<String> = req
+            .targets
+            .iter()
+            .map(|t| {
+                if t.contains(":do_") {
+                    t.clone()
+                } else if task.starts_with("do_") {
+                    format!("{t}:{task}")
+                } else {
+                    format!("{t}:do_{task}")
+                }
+            })
+            .collect();
         if !req.dry_run && bb_data::python::python_host().is_some() {
             bb_data::python::register_service("fetch", crate::natives::fetch_service);
             let mut cfg = config.clone();
-            bb_data::python::fire_event(&mut cfg, &bb_pyexpr::Event::new("bb.event.BuildStarted"))?;
+            let e = build_event("bb.event.BuildStarted", &cfg, &pkgs, 0)
+                .with("msg", Str("Building Started".to_owned()));
+            bb_data::python::fire_event(&mut cfg, &e)?;
+            build_cfg = Some(cfg);
         }
         let fns: Vec<String> = graph.recipes.keys().cloned().collect();
         let infos: HashMap<String, BuildInfo> = {
@@ -175,7 +195,9 @@ impl Session {
                 env: self.opts.env.clone(),
                 cmdline: self.opts.cmdline.clone(),
             },
-        );
+            Arc::clone(&req.cancel),
+        )
+        .with_task_events_of(&config);
         obs.tasks_ready(&TasksReady {
             graph: &graph,
             providers: &providers,
@@ -218,6 +240,18 @@ impl Session {
             obs.status("NOTE: Executing Tasks");
             bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, events)
         };
+        if let Some(mut cfg) = build_cfg {
+            // As BitBake's cooker: the run queue's task count, the failed tasks, and
+            // whether Ctrl-C ended it. A failing handler is reported, as BitBake logs it.
+            let interrupted = summary.outcome == bb_events::Outcome::Cancelled;
+            let e = build_event("bb.event.BuildCompleted", &cfg, &pkgs, summary.failed)
+                .with("total", Str(graph.tasks.len().to_string()))
+                .with("_interrupted", Str(u8::from(interrupted).to_string()))
+                .with("msg", Str("Building Succeeded".to_owned()));
+            if let Err(e) = bb_data::python::fire_event(&mut cfg, &e) {
+                obs.log(Level::Error, &e.to_string());
+            }
+        }
         Ok(BuildReport {
             summary: Some(summary),
             sigdata_written: 0,
@@ -301,6 +335,20 @@ impl Session {
         }
         Ok(recipes)
     }
+}
+
+/// BuildStarted or BuildCompleted as BitBake's cooker makes them: `_name` (BUILDNAME, unexpanded),
+/// `_pkgs` (the targets as `TARGET:TASK`), `_failures`.
+fn build_event(class: &str, cfg: &DataStore, pkgs: &[String], failures: usize) -> bb_pyexpr::Event {
+    let name = cfg
+        .get_var_opts("BUILDNAME", false, false)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    bb_pyexpr::Event::new(class)
+        .with("_name", Str(name))
+        .with("_pkgs", bb_pyexpr::EventAttr::List(pkgs.to_vec()))
+        .with("_failures", Str(failures.to_string()))
 }
 
 /// openembedded-core's line after the hash check: `Sstate summary: Wanted N Local N

@@ -300,6 +300,12 @@ fn run_in(
         disable_network();
     }
     crate::worker::set_task_log(file.try_clone().ok());
+    // BB_TASK_NICE_LEVEL / BB_TASK_IONICE_LEVEL on this child, as BitBake's exec_task
+    // sets them on its own process (the shells it starts inherit them).
+    let prio = bb_runqueue::priority::task_priority(d, task).map_err(|e| e.to_string())?;
+    if let Some(w) = prio.apply_to_task().map_err(|e| e.to_string())? {
+        crate::worker::task_log("WARNING", &w);
+    }
     redirect_std(&file)?;
     let r = host.run_task(
         d,

@@ -157,6 +157,8 @@ impl Drop for Worker {
 #[derive(Default)]
 struct Pool {
     idle: Mutex<HashMap<Vec<String>, Vec<Worker>>>,
+    /// The process ids of the workers running a task now.
+    busy: Mutex<std::collections::HashSet<u32>>,
 }
 
 impl Pool {
@@ -177,7 +179,11 @@ impl Pool {
             Some(w) => w,
             None => Worker::start(hello, key, env)?,
         };
-        let reply = w.run(job)?;
+        let pid = w.child.id();
+        self.busy_set().insert(pid);
+        let reply = w.run(job);
+        self.busy_set().remove(&pid);
+        let reply = reply?;
         self.idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -186,14 +192,66 @@ impl Pool {
             .push(w);
         Ok(reply)
     }
+
+    fn busy_set(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<u32>> {
+        self.busy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Ctrl-C for the tasks under way: SIGINT to each busy worker, which ends its task
+    /// child's session (see [`worker_main`]), as the terminal's Ctrl-C does.
+    #[expect(unsafe_code, reason = "kill(2) of this process's own worker children")]
+    fn interrupt(&self) {
+        for &pid in self.busy_set().iter() {
+            if let Ok(pid) = libc::pid_t::try_from(pid) {
+                // SAFETY: signals a worker this process started and has not reaped (it
+                // is removed from `busy` before it can be dropped).
+                unsafe {
+                    libc::kill(pid, libc::SIGINT);
+                }
+            }
+        }
+    }
 }
+
+/// Until `pool` is dropped: once `cancel` is set (bake's Ctrl-C or SIGTERM), interrupts
+/// the tasks running in workers and the shells bake runs itself, so that a SIGINT sent
+/// to bake alone stops them as the terminal's Ctrl-C (sent to the whole process group)
+/// does.
+fn watch_cancel(
+    pool: std::sync::Weak<Pool>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let _ = std::thread::Builder::new()
+        .name("bake-cancel".to_owned())
+        .spawn(move || {
+            while let Some(pool) = pool.upgrade() {
+                if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                    pool.interrupt();
+                    bb_runqueue::exec::interrupt_shells();
+                }
+                drop(pool);
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+}
+
+/// The events BitBake's worker fires around every task.
+const TASK_EVENTS: [&str; 3] = [
+    "bb.build.TaskStarted",
+    "bb.build.TaskSucceeded",
+    "bb.build.TaskFailed",
+];
 
 /// The run queue's [`Builtins`] for a build: native task functions, and the tasks that
 /// need a worker process sent to one.
 pub struct TaskRunner {
     natives: Native,
     hello: Option<Hello>,
-    pool: Pool,
+    pool: std::sync::Arc<Pool>,
+    /// Whether the configuration has handlers of the task events.
+    task_event_handlers: bool,
 }
 
 impl TaskRunner {
@@ -203,18 +261,42 @@ impl TaskRunner {
         TaskRunner {
             natives,
             hello: None,
-            pool: Pool::default(),
+            pool: std::sync::Arc::default(),
+            task_event_handlers: false,
         }
     }
 
     /// Native functions in the run queue's threads, and workers (opened with `hello`)
-    /// for the tasks that need one.
-    pub fn with_workers(natives: Native, hello: Hello) -> TaskRunner {
+    /// for the tasks that need one. Once `cancel` is set, the tasks under way are
+    /// interrupted (the run queue's [`RunOptions::cancel`](bb_runqueue::RunOptions)).
+    pub fn with_workers(
+        natives: Native,
+        hello: Hello,
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> TaskRunner {
+        let pool = std::sync::Arc::<Pool>::default();
+        watch_cancel(std::sync::Arc::downgrade(&pool), cancel);
         TaskRunner {
             natives,
             hello: Some(hello),
-            pool: Pool::default(),
+            pool,
+            task_event_handlers: false,
         }
+    }
+
+    /// Sends every task to a worker when `config` (the base configuration) has handlers
+    /// of `bb.build.TaskStarted`, `TaskSucceeded` or `TaskFailed`, which BitBake's worker
+    /// fires for every task (oe-core: buildstats).
+    #[must_use]
+    pub fn with_task_events_of(mut self, config: &DataStore) -> TaskRunner {
+        self.task_event_handlers =
+            bb_data::python::event_handlers(config)
+                .iter()
+                .any(|(_, _, mask)| {
+                    mask.as_ref()
+                        .is_none_or(|m| m.iter().any(|c| TASK_EVENTS.contains(&c.as_str())))
+                });
+        self
     }
 
     /// Whether `func` is a Python function with no native implementation (bake's
@@ -229,8 +311,14 @@ impl TaskRunner {
     }
 
     /// Why `task` must run in a worker, if it must: a Python function in its chain
-    /// that bake has no native implementation of, or its `[fakeroot]` flag.
+    /// that bake has no native implementation of, its `[fakeroot]` flag, or, with
+    /// Python, handlers of the configuration listening to `bb.build.TaskStarted`,
+    /// `TaskSucceeded` or `TaskFailed` (BitBake's worker fires them for every task; only
+    /// the worker's child runs them).
     fn needs_worker(&self, d: &DataStore, task: &str) -> bool {
+        if self.task_event_handlers && bb_data::python::python_host().is_some() {
+            return true;
+        }
         if d.get_var_flag(task, "fakeroot", true)
             .ok()
             .flatten()
@@ -399,8 +487,9 @@ pub fn set_fork_hooks(before: fn(), parent: fn(), child: fn()) {
 /// stdin closes. Single-threaded apart from what parsing starts; nothing but replies is
 /// written to stdout.
 pub fn worker_main() -> ExitCode {
-    // Ctrl-C reaches the whole process group: the main process decides what to do.
-    bb_runqueue::ignore_interrupts();
+    // Ctrl-C (from the terminal, or from bake when it is interrupted) ends the task
+    // child's session; the worker stays to report how the task ended.
+    stop_task_on_interrupt();
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let hello: Hello = match lines.next().map(|l| l.map(|l| serde_json::from_str(&l))) {
@@ -500,6 +589,13 @@ fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
     if !job.unihash.is_empty() {
         d.set_var("BB_UNIHASH", &job.unihash);
     }
+    // Events fired in the task reach the configuration's handlers only, as BitBake's
+    // `__BBHANDLERS_MC` filter has it (a recipe's own `addhandler` is not called).
+    let names: Vec<String> = bb_data::python::event_handlers(&session.cooker.config)
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .collect();
+    d.set_var("__BAKE_TASK_HANDLERS", &names.join(" "));
     let req = TaskRequest {
         fn_name: &job.fn_name,
         d: &d,
@@ -515,6 +611,31 @@ fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
     };
     reply.usage.elapsed = start.elapsed().as_secs_f64();
     reply
+}
+
+/// The task child running now (0: none); its process group is its session.
+static TASK_CHILD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// SIGINT in the worker: SIGTERM to the running task child's process group (the child
+/// and the shells it started), as BitBake's worker ends its task children.
+#[expect(unsafe_code, reason = "installs a signal handler")]
+fn stop_task_on_interrupt() {
+    extern "C" fn stop(_: libc::c_int) {
+        let pid = TASK_CHILD.load(std::sync::atomic::Ordering::SeqCst);
+        if pid > 0 {
+            // SAFETY: kill(2) is async-signal-safe; the group is the task child's own.
+            unsafe {
+                libc::kill(-pid, libc::SIGTERM);
+            }
+        }
+    }
+    // SAFETY: the handler only makes async-signal-safe calls.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            stop as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
 }
 
 /// Runs `req` in a forked child and reads its reply from a pipe; the child's resource
@@ -542,9 +663,11 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
     }
     if pid == 0 {
         drop(reader);
-        // SAFETY: the task's shells get the default SIGINT disposition back (the
-        // worker itself ignores it).
+        // SAFETY: as BitBake's worker child: a session of its own, so the terminal's
+        // signals do not reach the task (the worker ends it, see
+        // `stop_task_on_interrupt`); SIGINT back to its default for the task's shells.
         unsafe {
+            libc::setsid();
             libc::signal(libc::SIGINT, libc::SIG_DFL);
         }
         if let Some([_, _, child]) = FORK_HOOKS.get() {
@@ -572,6 +695,7 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
         // handlers (they belong to the parent).
         unsafe { libc::_exit(code) };
     }
+    TASK_CHILD.store(pid, std::sync::atomic::Ordering::SeqCst);
     drop(writer);
     let mut bytes = Vec::new();
     let read = reader.read_to_end(&mut bytes);
@@ -580,6 +704,7 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: waits for the child made above; `status` and `ru` are valid for writes.
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    TASK_CHILD.store(0, std::sync::atomic::Ordering::SeqCst);
     if waited < 0 {
         return Err(format!("wait4: {}", std::io::Error::last_os_error()));
     }

@@ -60,7 +60,35 @@ class RecipeParsed(RecipeEvent):
 
 
 class BuildBase(Event):
-    pass
+    """A build's start or end: its name (BUILDNAME), its targets and, at the end, the
+    number of failed tasks."""
+
+    # Attributes bake hands over as text that are integers in BitBake.
+    _bake_ints = ("_failures",)
+
+    def __init__(self, n, p, failures=0):
+        self._name = n
+        self._pkgs = p
+        Event.__init__(self)
+        self._failures = failures
+
+    def getPkgs(self):
+        return self._pkgs
+
+    def setPkgs(self, pkgs):
+        self._pkgs = pkgs
+
+    def getName(self):
+        return self._name
+
+    def setName(self, name):
+        self._name = name
+
+    def getFailures(self):
+        return self._failures
+
+    pkgs = property(getPkgs, setPkgs, None, "the build's targets")
+    name = property(getName, setName, None, "the build's name")
 
 
 class BuildInit(BuildBase):
@@ -72,7 +100,10 @@ class BuildStarted(BuildBase, OperationStarted):
 
 
 class BuildCompleted(BuildBase, OperationCompleted):
-    pass
+    """The end of a build: `total` tasks in its run queue, `_failures` of them failed,
+    `_interrupted` 1 after Ctrl-C."""
+
+    _bake_ints = ("_failures", "total", "_interrupted")
 
 
 class DiskFull(Event):
@@ -220,7 +251,10 @@ def make_event(classname, attrs):
         cls = type(short, (Event,), {})
     e = cls.__new__(cls)
     e.pid = 0
+    ints = getattr(cls, "_bake_ints", ())
     for name, value in attrs:
+        if name in ints:
+            value = int(value)
         setattr(e, name, value)
     return e
 
@@ -234,8 +268,13 @@ def fire(event, d):
     import _bake_runtime
 
     cls = "%s.%s" % (type(event).__module__, type(event).__name__)
+    # In a task, only the configuration's handlers (bake's worker lists them).
+    allowed = d.getVar("__BAKE_TASK_HANDLERS", False)
+    allowed = set(allowed.split()) if allowed is not None else None
     for name, source, mask in d._handlers():
         if mask is not None and cls not in mask:
+            continue
+        if allowed is not None and name not in allowed:
             continue
         fn = d.getVarFlag(name, "filename", False) or name
         try:

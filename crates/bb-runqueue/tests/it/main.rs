@@ -23,6 +23,10 @@ fn recipe() -> DataStore {
     d.set_var_flag("helper", "func", "1");
     d.set_var("unused", "\techo never\n");
     d.set_var_flag("unused", "func", "1");
+    d.set_var("DROPPED", "x");
+    d.set_var_flag("DROPPED", "unexport", "1");
+    d.set_var("TICKS", "a `b`");
+    d.set_var_flag("TICKS", "export", "1");
     d.set_var_flag("do_compile", "umask", "022");
     d
 }
@@ -40,6 +44,12 @@ fn run_scripts_hold_exports_called_functions_and_the_working_directory() {
     .expect("script");
     assert!(s.starts_with("#!/bin/sh\n"), "{s}");
     assert!(s.contains("set -e"), "{s}");
+    assert!(
+        s.contains("trap 'bb_sh_exit_handler' 0"),
+        "the exit trap reports failures: {s}"
+    );
+    assert!(s.contains("unset DROPPED\n"), "{s}");
+    assert!(s.contains("export TICKS=\"a \\`b\\`\"\n"), "{s}");
     assert!(s.contains("export CC=\"gcc\"\n"), "{s}");
     assert!(
         s.contains("export QUOTED=\"say \\\"hi\\\" for \\$5\"\n"),
@@ -52,7 +62,18 @@ fn run_scripts_hold_exports_called_functions_and_the_working_directory() {
     );
     assert!(!s.contains("unused()"), "{s}");
     assert!(s.contains("echo demo"), "bodies are expanded: {s}");
-    assert!(s.contains("umask 022\ncd '/b'\ndo_compile\n"), "{s}");
+    assert!(
+        s.contains("umask 022\ncd '/b'\ndo_compile\n\n# cleanup\nret=$?\ntrap '' 0\nexit $ret\n"),
+        "{s}"
+    );
+    // The task first, then what it calls, each after its origin comment.
+    let task_at = s.find("do_compile() {").expect("the task is emitted");
+    let helper_at = s.find("helper() {").expect("the helper is emitted");
+    assert!(task_at < helper_at, "{s}");
+    assert!(
+        s.contains("# line: None, file: None\ndo_compile() {"),
+        "{s}"
+    );
     assert!(s.contains("export BB_TASKHASH=\"abc\""), "{s}");
 }
 

@@ -21,3 +21,10 @@ python do_slow() {
 }
 addtask slow
 do_slow[nostamp] = "1"
+
+do_slowsh() {
+	echo started > ${TOPDIR}/slowsh.started
+	sleep 60
+}
+addtask slowsh
+do_slowsh[nostamp] = "1"
