@@ -222,6 +222,7 @@ fn install_python() {
         bb_python::set_logger(|level, msg| match level {
             bb_python::Level::Debug => {}
             bb_python::Level::Note => ui::report_level("NOTE", msg),
+            bb_python::Level::Plain => ui::report(msg),
             bb_python::Level::Warning => ui::report_level("WARNING", msg),
             bb_python::Level::Error => ui::report_level("ERROR", msg),
         });
@@ -247,6 +248,7 @@ fn main() -> ExitCode {
                 let level = match level {
                     bb_python::Level::Debug => "DEBUG",
                     bb_python::Level::Note => "NOTE",
+                    bb_python::Level::Plain => "PLAIN",
                     bb_python::Level::Warning => "WARNING",
                     bb_python::Level::Error => "ERROR",
                 };

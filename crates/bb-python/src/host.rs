@@ -21,8 +21,10 @@ use crate::error::{Error, Result};
 pub enum Level {
     /// `bb.debug`
     Debug,
-    /// `bb.note`, `bb.plain`
+    /// `bb.note`
     Note,
+    /// `bb.plain`: the text alone, without a level prefix
+    Plain,
     /// `bb.warn`
     Warning,
     /// `bb.error`, `bb.fatal`
@@ -44,6 +46,7 @@ pub(crate) fn log(level: &str, msg: &str) {
         "DEBUG" => Level::Debug,
         "WARNING" => Level::Warning,
         "ERROR" => Level::Error,
+        "PLAIN" => Level::Plain,
         _ => Level::Note,
     };
     if let Some(f) = LOGGER.get() {

@@ -462,12 +462,17 @@ pub fn task_log(level: &str, msg: &str) {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     match guard.as_mut() {
+        // `bb.plain`: the text alone, as BitBake's log has it.
+        Some(f) if level == "PLAIN" => {
+            let _ = writeln!(f, "{msg}");
+        }
         Some(f) => {
             let _ = writeln!(f, "{level}: {msg}");
         }
         // Outside a task (the worker parsing a recipe), debug messages are not shown,
         // as bake's console does not show them.
         None if level == "DEBUG" => {}
+        None if level == "PLAIN" => report(msg),
         None => report(&format!("{level}: {msg}")),
     }
 }

@@ -26,7 +26,7 @@ def _text(args):
 
 
 def plain(*args):
-    _bake.log("NOTE", _text(args))
+    _bake.log("PLAIN", _text(args))
 
 
 def note(*args):
