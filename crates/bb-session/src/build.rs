@@ -120,6 +120,15 @@ impl Session {
         // What they store stays for BuildCompleted (buildstats' build times), which is
         // fired on the same copy.
         let mut build_cfg = None;
+        let mut build_vars_cfg = config.clone();
+        set_build_vars(&mut build_vars_cfg);
+        let build_vars: Vec<(String, String)> = ["BUILDNAME", "DATE", "TIME"]
+            .into_iter()
+            .map(|v| {
+                let value = build_vars_cfg.get_var(v).ok().flatten().unwrap_or_default();
+                (v.to_owned(), value)
+            })
+            .collect();
         let pkgs: Vec<String> = req
             .targets
             .iter()
@@ -135,7 +144,7 @@ impl Session {
             .collect();
         if !req.dry_run && bb_data::python::python_host().is_some() {
             bb_data::python::register_service("fetch", crate::natives::fetch_service);
-            let mut cfg = config.clone();
+            let mut cfg = build_vars_cfg;
             let e = build_event("bb.event.BuildStarted", &cfg, &pkgs, 0)
                 .with("msg", Str("Building Started".to_owned()));
             bb_data::python::fire_event(&mut cfg, &e)?;
@@ -194,6 +203,7 @@ impl Session {
                 cwd: self.opts.cwd.clone(),
                 env: self.opts.env.clone(),
                 cmdline: self.opts.cmdline.clone(),
+                build_vars,
             },
             Arc::clone(&req.cancel),
         )
@@ -335,6 +345,31 @@ impl Session {
         }
         Ok(recipes)
     }
+}
+
+/// What BitBake's cooker sets before a build: BUILDNAME (`${DATE}${TIME}` unless it is
+/// set), BUILDSTART (`%m/%d/%Y %H:%M:%S`), DATE and TIME, from the UTC time now.
+fn set_build_vars(cfg: &mut DataStore) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let (y, m, d) = bb_util::civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    let named = cfg
+        .get_var_opts("BUILDNAME", false, false)
+        .ok()
+        .flatten()
+        .is_some_and(|v| !v.is_empty());
+    if !named {
+        cfg.set_var("BUILDNAME", "${DATE}${TIME}");
+    }
+    cfg.set_var(
+        "BUILDSTART",
+        &format!("{m:02}/{d:02}/{y:04} {hh:02}:{mm:02}:{ss:02}"),
+    );
+    cfg.set_var("DATE", &format!("{y:04}{m:02}{d:02}"));
+    cfg.set_var("TIME", &format!("{hh:02}{mm:02}{ss:02}"));
 }
 
 /// BuildStarted or BuildCompleted as BitBake's cooker makes them: `_name` (BUILDNAME, unexpanded),

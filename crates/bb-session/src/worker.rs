@@ -39,6 +39,10 @@ pub struct Hello {
     pub env: Vec<(String, String)>,
     /// Its command line (BB_CMDLINE).
     pub cmdline: Vec<String>,
+    /// What the build set before it started (BUILDNAME expanded, DATE, TIME), set in
+    /// each task's datastore as bitbake-worker sets them.
+    #[serde(default)]
+    pub build_vars: Vec<(String, String)>,
 }
 
 /// One task for a worker.
@@ -531,7 +535,7 @@ pub fn worker_main() -> ExitCode {
     for line in lines {
         let Ok(line) = line else { break };
         let reply = match serde_json::from_str::<Job>(&line) {
-            Ok(job) => run_job(&session, &builtins, &job),
+            Ok(job) => run_job(&session, &builtins, &job, &hello.build_vars),
             Err(e) => failure(format!("bake --worker: a task it cannot read: {e}")),
         };
         let Ok(text) = serde_json::to_string(&reply) else {
@@ -562,7 +566,12 @@ fn report(msg: &str) {
 }
 
 /// Re-parses the job's recipe, then runs the task in a forked child.
-fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
+fn run_job(
+    session: &crate::Session,
+    builtins: &Native,
+    job: &Job,
+    build_vars: &[(String, String)],
+) -> Reply {
     let start = std::time::Instant::now();
     let mut d = match session.target_data(&job.fn_name) {
         Ok(d) => d,
@@ -593,6 +602,9 @@ fn run_job(session: &crate::Session, builtins: &Native, job: &Job) -> Reply {
     }
     if !job.unihash.is_empty() {
         d.set_var("BB_UNIHASH", &job.unihash);
+    }
+    for (k, v) in build_vars {
+        d.set_var(k, v);
     }
     // Events fired in the task reach the configuration's handlers only, as BitBake's
     // `__BBHANDLERS_MC` filter has it (a recipe's own `addhandler` is not called).

@@ -7,9 +7,10 @@ python py_build_events() {
     with open(d.expand("${TOPDIR}/build-events.txt"), "a") as f:
         if isinstance(e, bb.event.BuildStarted):
             d.setVar("PY_BUILD_STARTED", "yes")
-            f.write("%s pkgs=%r failures=%r\n" % (bb.event.getName(e), e.getPkgs(), e.getFailures()))
+            d.setVar("PY_BUILD_TUPLE", (1, "x"))
+            f.write("%s pkgs=%r failures=%r name=%s named=%s\n" % (bb.event.getName(e), e.getPkgs(), e.getFailures(), e.getName(), d.getVar("BUILDNAME").isdigit()))
         else:
-            f.write("%s total=%r failures=%r interrupted=%r started=%s\n" % (bb.event.getName(e), e.total, e.getFailures(), e._interrupted, d.getVar("PY_BUILD_STARTED")))
+            f.write("%s total=%r failures=%r interrupted=%r started=%s tuple=%r\n" % (bb.event.getName(e), e.total, e.getFailures(), e._interrupted, d.getVar("PY_BUILD_STARTED"), d.getVar("PY_BUILD_TUPLE")))
 }
 
 addhandler py_task_events
@@ -17,5 +18,5 @@ py_task_events[eventmask] = "bb.build.TaskStarted bb.build.TaskSucceeded bb.buil
 python py_task_events() {
     import os
     with open(d.expand("${TOPDIR}/task-events.txt"), "a") as f:
-        f.write("%s %s %s\n" % (bb.event.getName(e), e.task, os.path.basename(e.logfile).split(".")[1]))
+        f.write("%s %s %s named=%s\n" % (bb.event.getName(e), e.task, os.path.basename(e.logfile).split(".")[1], (d.getVar("BUILDNAME") or "").isdigit()))
 }
