@@ -111,6 +111,32 @@ fn ensure_task_prefix(t: &str) -> String {
     }
 }
 
+/// Adds `file` to `__inherit_cache` (a space-separated list) unless it is there;
+/// whether it was added. Called for every class of every recipe: the list is searched
+/// in place and extended, not split into words and joined again (the same text when it
+/// is already in that form, which is how this function leaves it).
+fn note_inherited(d: &mut DataStore, file: &str) -> bool {
+    let list = d.get_raw("__inherit_cache").unwrap_or_default();
+    if list.split_whitespace().any(|c| c == file) {
+        return false;
+    }
+    let joined = !list.starts_with(char::is_whitespace)
+        && !list.ends_with(char::is_whitespace)
+        && !list.contains("  ")
+        && !list.contains(|c: char| c.is_whitespace() && c != ' ');
+    let mut list = if joined {
+        list
+    } else {
+        list.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    if !list.is_empty() {
+        list.push(' ');
+    }
+    list.push_str(file);
+    d.set_var("__inherit_cache", &list);
+    true
+}
+
 fn words(s: Option<String>) -> Vec<String> {
     s.map(|v| v.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default()
@@ -236,11 +262,7 @@ impl<'a> Evaluator<'a> {
             .unwrap_or("")
             .to_owned();
         if is_class {
-            let mut cache = words(d.get_raw("__inherit_cache"));
-            if !cache.iter().any(|c| c == file) {
-                cache.push(file.to_owned());
-                d.set_var("__inherit_cache", &cache.join(" "));
-            }
+            note_inherited(d, file);
         }
         let oldfile = if include { d.get_raw("FILE") } else { None };
         let abs = self.resolve(d, file)?;
@@ -736,8 +758,8 @@ impl<'a> Evaluator<'a> {
     ) -> Result<()> {
         let files = d.expand(classes)?;
         for class in files.split_whitespace() {
-            let defer: Vec<String> = words(d.get_var("BB_DEFER_BBCLASSES")?);
-            if !deferred && defer.iter().any(|c| c == class) {
+            let defer = d.get_var("BB_DEFER_BBCLASSES")?;
+            if !deferred && defer.is_some_and(|v| v.split_whitespace().any(|c| c == class)) {
                 self.inherit_defer(d, class, file, line);
                 continue;
             }
@@ -773,11 +795,7 @@ impl<'a> Evaluator<'a> {
                     message: format!("Could not inherit file {found}"),
                 });
             }
-            let cache = words(d.get_raw("__inherit_cache"));
-            if !cache.contains(&found) {
-                let mut cache = cache;
-                cache.push(found.clone());
-                d.set_var("__inherit_cache", &cache.join(" "));
+            if note_inherited(d, &found) {
                 self.handle(d, &found, true)?;
             }
         }

@@ -37,24 +37,39 @@ pub(crate) fn ref_len(s: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The first `$` of `s` at or after byte `i` (a character boundary), or `s.len()`:
+/// the scans below jump from one `$` to the next instead of testing every byte.
+fn next_dollar(s: &str, i: usize) -> usize {
+    s.get(i..)
+        .and_then(|t| t.find('$'))
+        .map_or(s.len(), |p| i + p)
+}
+
 /// Whether `s` holds any `${NAME}` reference.
 pub(crate) fn has_var_ref(s: &str) -> bool {
     let b = s.as_bytes();
-    (0..b.len()).any(|i| ref_len(b, i).is_some())
+    let mut i = next_dollar(s, 0);
+    while i < b.len() {
+        if ref_len(b, i).is_some() {
+            return true;
+        }
+        i = next_dollar(s, i + 1);
+    }
+    false
 }
 
 /// Every `${NAME}` reference name in `s`, in order.
 pub fn var_refs(s: &str) -> Vec<&str> {
     let b = s.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
+    let mut i = next_dollar(s, 0);
     while i < b.len() {
         match ref_len(b, i) {
             Some(n) => {
                 out.push(&s[i + 2..i + n - 1]);
-                i += n;
+                i = next_dollar(s, i + n);
             }
-            None => i += 1,
+            None => i = next_dollar(s, i + 1),
         }
     }
     out
@@ -329,6 +344,7 @@ impl DataStore {
         let mut last = 0;
         let mut i = 0;
         while i < b.len() {
+            i = next_dollar(s, i);
             let Some(n) = ref_len(b, i) else {
                 i += 1;
                 continue;
@@ -365,6 +381,7 @@ impl DataStore {
         let mut i = 0;
         let mut any = false;
         while i < b.len() {
+            i = next_dollar(s, i);
             let Some(n) = python_len(b, i) else {
                 i += 1;
                 continue;

@@ -302,9 +302,11 @@ const RENAMED_VARS: &[(&str, &str)] = &[
 /// A BitBake datastore (`d`).
 #[derive(Debug)]
 pub struct DataStore {
-    pub(crate) vars: Map<String, Arc<Var>>,
+    /// Keys are shared strings: a copy-on-write of a map node (after an O(1) copy)
+    /// clones its keys, which is then a count increment instead of an allocation.
+    pub(crate) vars: Map<Arc<str>, Arc<Var>>,
     /// Base name -> (conditional variant name, override suffix), in creation order.
-    pub(crate) overridedata: Map<String, Arc<Vec<(String, String)>>>,
+    pub(crate) overridedata: Map<Arc<str>, Arc<Vec<(String, String)>>>,
     /// Every name ever stored (in `vars` or `overridedata`) that contains `${`: the
     /// candidates of key expansion, so that it need not scan every variable.
     ref_keys: imbl::OrdSet<String>,
@@ -617,9 +619,19 @@ impl DataStore {
         }
         let entry = self
             .vars
-            .entry(name.to_owned())
+            .entry(Arc::from(name))
             .or_insert_with(|| Arc::new(Var::default()));
         Arc::make_mut(entry)
+    }
+
+    /// `*self.var_mut(name) = Var::default()` without first copying a shared variable
+    /// only to overwrite the copy.
+    fn var_clear(&mut self, name: &str) {
+        self.touched(name);
+        if name.contains("${") && !self.ref_keys.contains(name) {
+            self.ref_keys.insert(name.to_owned());
+        }
+        self.vars.insert(Arc::from(name), Arc::new(Var::default()));
     }
 
     pub(crate) fn var(&self, name: &str) -> Option<&Var> {
@@ -723,7 +735,7 @@ impl DataStore {
             }
             let list = self
                 .overridedata
-                .entry(short.to_owned())
+                .entry(Arc::from(short))
                 .or_insert_with(|| Arc::new(Vec::new()));
             if !list.contains(&entry) {
                 Arc::make_mut(list).push(entry);
@@ -843,7 +855,7 @@ impl DataStore {
     /// `d.delVar` / `unset NAME`: drops value, flags, queued operations and variant links.
     pub fn del_var(&mut self, name: &str, origin: Option<&Origin>) {
         self.record(name, "del", None, "", origin);
-        *self.var_mut(name) = Var::default();
+        self.var_clear(name);
         self.overridedata.remove(name);
         if let Some(pos) = name.rfind(':') {
             let mut ovr = &name[pos + 1..];
@@ -917,15 +929,20 @@ impl DataStore {
                 self.var_mut(newkey).typed = Some(t);
             }
         }
-        if let Some(src) = self.var(key).cloned() {
-            for kind in [OpKind::Append, OpKind::Prepend, OpKind::Remove] {
-                let ops = src.ops(kind);
-                if !ops.is_empty() {
-                    self.var_mut(newkey)
-                        .ops_mut(kind)
-                        .extend(ops.iter().cloned());
-                    found = true;
-                }
+        // Only the queued operations are carried over (not a copy of the whole variable).
+        let queued: Vec<(OpKind, Vec<QueuedOp>)> = self
+            .var(key)
+            .map(|src| {
+                [OpKind::Append, OpKind::Prepend, OpKind::Remove]
+                    .into_iter()
+                    .map(|kind| (kind, src.ops(kind).clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (kind, ops) in queued {
+            if !ops.is_empty() {
+                self.var_mut(newkey).ops_mut(kind).extend(ops);
+                found = true;
             }
         }
         if let Some(variants) = self.overridedata.get(key).cloned() {
@@ -943,7 +960,7 @@ impl DataStore {
             if newkey.contains("${") && !self.ref_keys.contains(newkey) {
                 self.ref_keys.insert(newkey.to_owned());
             }
-            self.overridedata.insert(newkey.to_owned(), Arc::new(moved));
+            self.overridedata.insert(Arc::from(newkey), Arc::new(moved));
         }
         if !found {
             return;
@@ -1019,11 +1036,11 @@ impl DataStore {
             .vars
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| k.to_string())
             .collect();
         for (var, list) in self.overridedata.iter() {
             if list.iter().any(|(_, o)| ovr.is_active(o)) {
-                out.insert(var.clone());
+                out.insert(var.to_string());
             }
         }
         let mut v: Vec<String> = out.into_iter().collect();
@@ -1038,10 +1055,10 @@ impl DataStore {
         self.ref_keys
             .iter()
             .filter(|k| {
-                self.vars.get(*k).is_some_and(|v| !v.is_empty())
+                self.vars.get(k.as_str()).is_some_and(|v| !v.is_empty())
                     || self
                         .overridedata
-                        .get(*k)
+                        .get(k.as_str())
                         .is_some_and(|list| list.iter().any(|(_, o)| ovr.is_active(o)))
             })
             .cloned()
@@ -1246,7 +1263,9 @@ impl DataStore {
                 }
             }
             let mut pick: Option<String> = None;
-            let mut changed = true;
+            // Nothing active: the loop below would only look (and allocate a suffix
+            // per override) without changing anything.
+            let mut changed = !active.is_empty();
             while changed {
                 changed = false;
                 for o in &ovr.list {
