@@ -3,7 +3,7 @@
 //! configuration, and the paths tried that did not exist). An entry is reused only
 //! when all of them still hash the same and the configuration hash matches.
 //!
-//! On disk: one line `bake-parse-cache 4 <blake3 of the body>` and a JSON body. Every
+//! On disk: one line `bake-parse-cache 5 <blake3 of the body>` and a JSON body. Every
 //! path (files read, inherited classes) is stored once in a table and referred to by
 //! index, which keeps the file small (oe-core: ~2 MB instead of 22 MB) and quick to
 //! write and read. A file whose checksum or JSON is wrong is reported and ignored,
@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use crate::recipe::{BuildInfo, RecipeInfo};
 
-const MAGIC: &str = "bake-parse-cache 4";
+const MAGIC: &str = "bake-parse-cache 5";
 
 /// The cached result of parsing one recipe file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -51,6 +51,7 @@ pub struct Dependencies<'d> {
     shelldeps: BTreeSet<String>,
     flags_excluded: BTreeSet<String>,
     ignored: BTreeSet<String>,
+    modules: &'static crate::modcode::ModuleCode,
 }
 
 fn words(v: Option<String>) -> BTreeSet<String> {
@@ -97,7 +98,9 @@ impl<'d> Dependencies<'d> {
                 shelldeps.insert(k.clone());
             }
         }
-        let keys = all.into_iter().filter(|k| !k.starts_with("__")).collect();
+        let modules = crate::modcode::module_code()?;
+        let mut keys: BTreeSet<String> = all.into_iter().filter(|k| !k.starts_with("__")).collect();
+        keys.extend(modules.keys().cloned());
         Ok(Dependencies {
             d,
             codeparser,
@@ -105,6 +108,7 @@ impl<'d> Dependencies<'d> {
             shelldeps,
             flags_excluded,
             ignored,
+            modules,
         })
     }
 
@@ -125,6 +129,24 @@ impl<'d> Dependencies<'d> {
         let d = self.d;
         let expand_err = |var: String| move |source| Error::Expand { var, source };
         let mut out = VarDeps::default();
+        if let Some(m) = self.modules.get(key) {
+            // BitBake's update_module_dependencies: the function's `[vardepsexclude]`.
+            let excl = words(
+                d.get_var_flag(key, "vardepsexclude", true)
+                    .map_err(expand_err(format!("{key}[vardepsexclude]")))?,
+            );
+            out.deps.extend(m.references.difference(&excl).cloned());
+            out.deps.extend(
+                m.execs
+                    .iter()
+                    .filter(|e| !excl.contains(*e) && self.keys.contains(*e))
+                    .cloned(),
+            );
+            out.deps.retain(|x| !self.ignored.contains(x));
+            out.contains = m.contains.clone();
+            out.value = Some(self.handle_contains(Some(&m.extra), &m.contains, &BTreeSet::new())?);
+            return Ok(out);
+        }
         if let Some(inner) = key.strip_suffix(']')
             && let Some((var, flag)) = inner.split_once('[')
         {

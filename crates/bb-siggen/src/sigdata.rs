@@ -12,7 +12,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::sig::{TaskSig, calc_basehash, clean_checksum_path, taskhash};
+use crate::sig::{
+    TaskSig, calc_basehash, checksum_file_name, clean_checksum_path, taskhash, taskhash_ordered,
+};
 
 /// The contents of a sig data file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +39,8 @@ pub struct SigData {
     /// The dependency tasks mixed into the task hash, sorted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtaskdeps: Option<Vec<String>>,
-    /// The files whose checksums were mixed in: (path, checksum), as given.
+    /// The files whose checksums were mixed in: (name, checksum), sorted, each named as
+    /// BitBake names it (`./` and the part after `/./`, else the base name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_checksum_values: Option<Vec<(String, String)>>,
     /// Hash of each dependency task.
@@ -92,7 +95,12 @@ impl SigData {
         );
         let mut files = file_checksums.to_vec();
         files.sort_by_key(|f| clean_checksum_path(&f.0));
-        self.file_checksum_values = Some(files);
+        self.file_checksum_values = Some(
+            files
+                .into_iter()
+                .map(|(f, cs)| (checksum_file_name(&f), cs))
+                .collect(),
+        );
         self.taint = taint.map(str::to_owned);
         self.taskhash = Some(taskhash(
             &self.basehash,
@@ -110,17 +118,23 @@ impl SigData {
     /// The task hash recomputed from the stored inputs, when there are any.
     pub fn computed_taskhash(&self) -> Option<String> {
         let hashes = self.runtaskhashes.as_ref()?;
-        let pairs: Vec<(&str, &str)> = hashes
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        Some(taskhash(
+        let order: Vec<&String> = match &self.runtaskdeps {
+            Some(deps) => deps.iter().collect(),
+            None => hashes.keys().collect(),
+        };
+        Some(taskhash_ordered(
             &self.basehash,
-            &pairs,
-            self.file_checksum_values.as_deref().unwrap_or_default(),
+            order
+                .into_iter()
+                .map(|d| hashes.get(d).map_or("", String::as_str)),
+            self.file_checksum_values
+                .iter()
+                .flatten()
+                .map(|(f, cs)| (f.as_str(), cs.as_str())),
             self.taint.as_deref(),
         ))
     }
+
 }
 
 /// Writes `data` to `path` as indented JSON, through a temporary file in the same

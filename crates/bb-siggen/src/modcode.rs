@@ -1,0 +1,130 @@
+//! Functions of the Python modules added with `addpylib` (BitBake's `modulecode_deps`):
+//! a task that calls `oe.utils.vartrue` depends on that function's code and on what it
+//! reads, as it depends on a metadata function.
+//!
+//! The modules are listed by the embedded interpreter (`python/modulecode.py`: each
+//! namespace's BBIMPORTS modules, their public callables defined in their own file, the
+//! source lines `inspect` gives, the text of every call in them); what the calls read is
+//! found by `bb_pyexpr::python_refs`, so calls inside `with` and `class` bodies count
+//! too. The value hashed for a function is the sha256 of its source lines preceded by as
+//! many newlines as its first line number, as BitBake hashes it. Listed once per process,
+//! the first time a recipe's signature needs it with an interpreter installed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use bb_data::DataStore;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// What one module function contributes to signatures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModFunc {
+    /// Variables it reads (with its `bb_vardeps`, without its `bb_vardepsexclude`).
+    pub references: BTreeSet<String>,
+    /// Names it calls (calls of functions of its own module named with the module).
+    pub execs: BTreeSet<String>,
+    /// Its `bb.utils.contains` checks.
+    pub contains: BTreeMap<String, BTreeSet<String>>,
+    /// sha256 of its source (the value hashed for it).
+    pub extra: String,
+}
+
+/// Every module function, by dotted name (`oe.utils.vartrue`).
+pub type ModuleCode = HashMap<String, ModFunc>;
+
+#[derive(Deserialize)]
+struct PyModule {
+    module: String,
+    names: Vec<String>,
+    functions: Vec<PyFunction>,
+}
+
+#[derive(Deserialize)]
+struct PyFunction {
+    name: String,
+    source: String,
+    lineno: usize,
+    calls: Option<Vec<String>>,
+    vardeps: Vec<String>,
+    vardepsexclude: Vec<String>,
+}
+
+const SCRIPT: &str = include_str!("python/modulecode.py");
+
+static MODULES: OnceLock<ModuleCode> = OnceLock::new();
+
+/// The module functions of the process's interpreter (empty without one).
+pub fn module_code() -> Result<&'static ModuleCode> {
+    static EMPTY: OnceLock<ModuleCode> = OnceLock::new();
+    let Some(host) = bb_data::python::python_host() else {
+        return Ok(EMPTY.get_or_init(ModuleCode::new));
+    };
+    if let Some(m) = MODULES.get() {
+        return Ok(m);
+    }
+    let mut d = DataStore::new();
+    d.set_var("__bake_modulecode_py", SCRIPT);
+    let code = "(lambda g: (exec(compile(d.getVar('__bake_modulecode_py', False), \
+                'bb-siggen/modulecode.py', 'exec'), g), g['result'])[1])({})";
+    let text = host
+        .eval_expr(&d, code, None)
+        .map_err(|e| {
+            Error::ModuleCode(match e {
+                bb_data::python::PyFailure::Exception {
+                    kind,
+                    message,
+                    traceback,
+                } => format!("{kind}: {message}\n{traceback}"),
+                bb_data::python::PyFailure::Data(e) => e.to_string(),
+            })
+        })?;
+    let modules: Vec<PyModule> =
+        serde_json::from_str(&text).map_err(|e| Error::ModuleCode(e.to_string()))?;
+    Ok(MODULES.get_or_init(|| build(&modules)))
+}
+
+fn build(modules: &[PyModule]) -> ModuleCode {
+    let mut out = ModuleCode::new();
+    for m in modules {
+        let siblings: BTreeSet<&str> = m.names.iter().map(String::as_str).collect();
+        for f in &m.functions {
+            let mut v = ModFunc::default();
+            for call in f.calls.iter().flatten() {
+                // A call our parser cannot read adds nothing; BitBake's would.
+                let Ok(r) = bb_pyexpr::python_refs(call) else {
+                    continue;
+                };
+                v.references.extend(r.references);
+                v.execs.extend(r.execs);
+                for (k, items) in r.contains {
+                    v.contains.entry(k).or_default().extend(items);
+                }
+                for text in r.expands {
+                    let e = DataStore::new().expand_with_refs(&text, None);
+                    v.references.extend(e.references);
+                }
+            }
+            v.references.extend(f.vardeps.iter().cloned());
+            for x in &f.vardepsexclude {
+                v.references.remove(x);
+            }
+            v.execs = v
+                .execs
+                .into_iter()
+                .map(|e| {
+                    if siblings.contains(e.as_str()) {
+                        format!("{}.{e}", m.module)
+                    } else {
+                        e
+                    }
+                })
+                .collect();
+            let text = format!("{}{}", "\n".repeat(f.lineno), f.source);
+            v.extra = crate::sig::sha256_hex(text.as_bytes());
+            out.insert(format!("{}.{}", m.module, f.name), v);
+        }
+    }
+    out
+}
