@@ -144,7 +144,8 @@ impl<'d> Dependencies<'d> {
             );
             out.deps.retain(|x| !self.ignored.contains(x));
             out.contains = m.contains.clone();
-            out.value = Some(self.handle_contains(Some(&m.extra), &m.contains, &BTreeSet::new())?);
+            out.value =
+                Some(self.handle_contains(Some(&m.extra), &m.contains, &BTreeSet::new())?);
             return Ok(out);
         }
         if let Some(inner) = key.strip_suffix(']')

@@ -309,3 +309,132 @@ fn oe_keep(
 fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oe() -> SigHandler {
+        let mut d = DataStore::new();
+        d.set_var("BB_SIGNATURE_HANDLER", "OEEquivHash");
+        d.set_var("SIGGEN_EXCLUDERECIPES_ABISAFE", "base-files shadow");
+        d.set_var(
+            "SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS",
+            "*->quilt-native ca-certificates->openssl",
+        );
+        SigHandler::from_config(&d).unwrap()
+    }
+
+    fn end<'a>(pn: &'a str, task: &'a str, traits: RecipeTraits) -> EdgeEnd<'a> {
+        EdgeEnd {
+            pn,
+            fn_name: pn,
+            task,
+            traits,
+        }
+    }
+
+    #[test]
+    fn openembedded_core_rules() {
+        let h = oe();
+        let plain = RecipeTraits::default();
+        let image = RecipeTraits {
+            image: true,
+            ..plain
+        };
+        let kernel = RecipeTraits {
+            kernel: true,
+            ..plain
+        };
+        let pg = RecipeTraits {
+            packagegroup: true,
+            allarch: true,
+            ..plain
+        };
+        let recs = RecipeTraits {
+            recommends_kernel_module: true,
+            ..plain
+        };
+        let keep = |a: EdgeEnd<'_>, b: EdgeEnd<'_>| h.keep(&a, &b);
+        // do_rm_work never, own tasks always (but the archiver's configme edge).
+        assert!(!keep(
+            end("a", "do_rm_work", plain),
+            end("a", "do_compile", plain)
+        ));
+        assert!(keep(
+            end("a", "do_compile", plain),
+            end("a", "do_configure", plain)
+        ));
+        assert!(!keep(
+            end("linux", "do_kernel_configme", kernel),
+            end("linux", "do_unpack_and_patch", kernel)
+        ));
+        // Safe dependencies, also from native recipes.
+        assert!(!keep(
+            end("zip-native", "do_patch", plain),
+            end("quilt-native", "do_populate_sysroot", plain)
+        ));
+        assert!(!keep(
+            end("ca-certificates", "do_configure", plain),
+            end("openssl", "do_populate_sysroot", plain)
+        ));
+        assert!(keep(
+            end("curl", "do_configure", plain),
+            end("openssl", "do_populate_sysroot", plain)
+        ));
+        // Native recipes keep the rest; ABI-safe recipes only count for images.
+        assert!(keep(
+            end("m4-native", "do_configure", plain),
+            end("base-files", "do_package_write_rpm", plain)
+        ));
+        assert!(!keep(
+            end("busybox", "do_build", plain),
+            end("base-files", "do_package_write_rpm", plain)
+        ));
+        assert!(keep(
+            end("core-image-minimal", "do_rootfs", image),
+            end("base-files", "do_package_write_rpm", plain)
+        ));
+        // allarch package groups drop target dependencies, not native ones.
+        assert!(!keep(
+            end("packagegroup-core-boot", "do_build", pg),
+            end("busybox", "do_package_write_rpm", plain)
+        ));
+        assert!(keep(
+            end("packagegroup-core-boot", "do_build", pg),
+            end("pseudo-native", "do_populate_sysroot", plain)
+        ));
+        // A recipe recommending kernel modules does not depend on the kernel.
+        assert!(!keep(
+            end("udev", "do_build", recs),
+            end("linux-yocto", "do_package_write_rpm", kernel)
+        ));
+        assert!(keep(
+            end("udev", "do_build", plain),
+            end("linux-yocto", "do_package_write_rpm", kernel)
+        ));
+    }
+
+    #[test]
+    fn basic_ignore_tasks_and_unknown_handlers() {
+        let mut d = DataStore::new();
+        d.set_var("BB_SIGNATURE_HANDLER", "basichash");
+        d.set_var("BB_TASKHASH_IGNORE_TASKS", "-native$");
+        let h = SigHandler::from_config(&d).unwrap();
+        let p = RecipeTraits::default();
+        assert!(!h.keep(
+            &end("app", "do_compile", p),
+            &end("gcc-native", "do_install", p)
+        ));
+        assert!(h.keep(
+            &end("m4-native", "do_compile", p),
+            &end("gcc-native", "do_install", p)
+        ));
+        assert!(h.keep(&end("app", "do_compile", p), &end("lib", "do_install", p)));
+        d.set_var("BB_SIGNATURE_HANDLER", "OEEquivHash");
+        d.set_var("SIGGEN_LOCKEDSIGS_TYPES", "t-x86-64");
+        let e = SigHandler::from_config(&d).unwrap_err().to_string();
+        assert!(e.contains("SIGGEN_LOCKEDSIGS_TYPES"), "{e}");
+        assert!(SigHandler::default().keeps_all());
+    }
+}

@@ -49,8 +49,8 @@ mod sigdata;
 
 pub use deps::{Dependencies, VarDeps, build_dependencies};
 pub use error::{Error, Result};
-pub use modcode::{ModFunc, ModuleCode, module_code};
 pub use handler::{EdgeEnd, KNOWN_HANDLERS, RecipeTraits, SigHandler};
+pub use modcode::{ModFunc, ModuleCode, module_code};
 pub use shell::shell_execs;
 pub use sig::{
     TaskSig, calc_basehash, checksum_file_name, clean_checksum_path, generate_dependencies,

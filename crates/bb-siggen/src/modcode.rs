@@ -68,18 +68,16 @@ pub fn module_code() -> Result<&'static ModuleCode> {
     d.set_var("__bake_modulecode_py", SCRIPT);
     let code = "(lambda g: (exec(compile(d.getVar('__bake_modulecode_py', False), \
                 'bb-siggen/modulecode.py', 'exec'), g), g['result'])[1])({})";
-    let text = host
-        .eval_expr(&d, code, None)
-        .map_err(|e| {
-            Error::ModuleCode(match e {
-                bb_data::python::PyFailure::Exception {
-                    kind,
-                    message,
-                    traceback,
-                } => format!("{kind}: {message}\n{traceback}"),
-                bb_data::python::PyFailure::Data(e) => e.to_string(),
-            })
-        })?;
+    let text = host.eval_expr(&d, code, None).map_err(|e| {
+        Error::ModuleCode(match e {
+            bb_data::python::PyFailure::Exception {
+                kind,
+                message,
+                traceback,
+            } => format!("{kind}: {message}\n{traceback}"),
+            bb_data::python::PyFailure::Data(e) => e.to_string(),
+        })
+    })?;
     let modules: Vec<PyModule> =
         serde_json::from_str(&text).map_err(|e| Error::ModuleCode(e.to_string()))?;
     Ok(MODULES.get_or_init(|| build(&modules)))

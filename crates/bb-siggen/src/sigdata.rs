@@ -134,7 +134,6 @@ impl SigData {
             self.taint.as_deref(),
         ))
     }
-
 }
 
 /// Writes `data` to `path` as indented JSON, through a temporary file in the same
