@@ -92,7 +92,8 @@ pub fn local_files(d: &DataStore) -> Result<Vec<String>> {
 
 /// The directories a checksummed directory's walk skips by default
 /// (BB_SIGNATURE_LOCAL_DIRS_EXCLUDE's default).
-pub const LOCAL_DIRS_EXCLUDE: [&str; 8] = ["CVS", ".bzr", ".git", ".hg", ".osc", ".p4", ".repo", ".svn"];
+pub const LOCAL_DIRS_EXCLUDE: [&str; 8] =
+    ["CVS", ".bzr", ".git", ".hg", ".osc", ".p4", ".repo", ".svn"];
 
 /// The content checksums of local sources as BitBake's `get_file_checksums` makes them:
 /// md5 of each file; every file under a directory (not followed when it is a symlink;
@@ -127,7 +128,14 @@ fn checksum_path(p: &str, exclude: &[String], out: &mut Vec<(String, String)>) {
         collect_files(Path::new(root), exclude, &mut files);
         for f in files {
             let rel = f.strip_prefix(root).unwrap_or(&f).to_string_lossy();
-            let marked = format!("{root}/.{}", if rel.starts_with('/') { rel.to_string() } else { format!("/{rel}") });
+            let marked = format!(
+                "{root}/.{}",
+                if rel.starts_with('/') {
+                    rel.to_string()
+                } else {
+                    format!("/{rel}")
+                }
+            );
             if let Some(cs) = md5_file(&f) {
                 out.push((marked, cs));
             }
@@ -280,7 +288,12 @@ pub fn plan_for(
     let pns: Vec<&str> = graph
         .tasks
         .iter()
-        .map(|t| graph.recipes.get(&t.fn_name).map_or("", |(pn, _)| pn.as_str()))
+        .map(|t| {
+            graph
+                .recipes
+                .get(&t.fn_name)
+                .map_or("", |(pn, _)| pn.as_str())
+        })
         .collect();
     let pnids: Vec<String> = graph
         .tasks
