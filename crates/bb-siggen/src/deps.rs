@@ -194,7 +194,16 @@ impl<'d> Dependencies<'d> {
             if truthy("python") {
                 let raw = raw.unwrap_or_default();
                 match bb_pyexpr::python_refs(&raw) {
-                    Ok(r) => {
+                    Ok(mut r) => {
+                        if r.execs
+                            .iter()
+                            .any(|e| self.modules.get(e).is_some_and(|m| m.visitor))
+                        {
+                            let v = crate::modcode::visit(&raw)?;
+                            r.execs.retain(|e| !v.visited.contains(e));
+                            r.execs.extend(v.execs.iter().cloned());
+                            merge_contains(&mut out.contains, v.contains.clone());
+                        }
                         out.deps.extend(r.references);
                         out.deps
                             .extend(r.execs.into_iter().filter(|e| self.keys.contains(e)));

@@ -50,10 +50,10 @@ mod sigdata;
 pub use deps::{Dependencies, VarDeps, build_dependencies};
 pub use error::{Error, Result};
 pub use handler::{EdgeEnd, KNOWN_HANDLERS, RecipeTraits, SigHandler};
-pub use modcode::{ModFunc, ModuleCode, module_code};
+pub use modcode::{ModFunc, ModuleCode, Visited, module_code, visit};
 pub use shell::shell_execs;
 pub use sig::{
-    TaskSig, calc_basehash, checksum_file_name, clean_checksum_path, generate_dependencies,
-    recipe_tasks, sha256_hex, task_basehashes, taskhash,
+    TaskSig, calc_basehash, clean_checksum_path, generate_dependencies, recipe_tasks, sha256_hex,
+    task_basehashes, taskhash,
 };
 pub use sigdata::{SigData, compare, dump, read_sigdata, write_sigdata};

@@ -29,6 +29,9 @@ pub struct ModFunc {
     pub contains: BTreeMap<String, BTreeSet<String>>,
     /// sha256 of its source (the value hashed for it).
     pub extra: String,
+    /// It has a `visitorcode`: a call of it contributes what the visitor decides from the
+    /// call's arguments (see [`visit`]), not the call.
+    pub visitor: bool,
 }
 
 /// Every module function, by dotted name (`oe.utils.vartrue`).
@@ -47,6 +50,9 @@ struct PyFunction {
     source: String,
     lineno: usize,
     calls: Option<Vec<String>>,
+    visited_contains: BTreeMap<String, BTreeSet<String>>,
+    visited_execs: Vec<String>,
+    visitor: bool,
     vardeps: Vec<String>,
     vardepsexclude: Vec<String>,
 }
@@ -83,6 +89,55 @@ pub fn module_code() -> Result<&'static ModuleCode> {
     Ok(MODULES.get_or_init(|| build(&modules)))
 }
 
+fn failure(e: bb_data::python::PyFailure) -> Error {
+    Error::ModuleCode(match e {
+        bb_data::python::PyFailure::Exception {
+            kind,
+            message,
+            traceback,
+        } => format!("{kind}: {message}\n{traceback}"),
+        bb_data::python::PyFailure::Data(e) => e.to_string(),
+    })
+}
+
+/// What the visitors of module functions make of their calls in one Python body.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Visited {
+    /// `bb.utils.contains`-style checks the visitors report.
+    pub contains: BTreeMap<String, BTreeSet<String>>,
+    /// Names the visitors report as called.
+    pub execs: BTreeSet<String>,
+    /// The module functions whose calls were visited (their calls are not execs).
+    pub visited: BTreeSet<String>,
+}
+
+/// Runs the `visitorcode` of module functions over their calls in Python body `src`
+/// (cached by text for the process).
+pub fn visit(src: &str) -> Result<std::sync::Arc<Visited>> {
+    static CACHE: OnceLock<std::sync::Mutex<HashMap<String, std::sync::Arc<Visited>>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(c) = cache.lock()
+        && let Some(v) = c.get(src)
+    {
+        return Ok(v.clone());
+    }
+    let Some(host) = bb_data::python::python_host() else {
+        return Ok(Default::default());
+    };
+    let mut d = DataStore::new();
+    d.set_var("__bake_visit_src", src);
+    let code =
+        "__import__('sys').modules['_bake_siggen'].visit(d.getVar('__bake_visit_src', False))";
+    let text = host.eval_expr(&d, code, None).map_err(failure)?;
+    let v: Visited = serde_json::from_str(&text).map_err(|e| Error::ModuleCode(e.to_string()))?;
+    let v = std::sync::Arc::new(v);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(src.to_owned(), v.clone());
+    }
+    Ok(v)
+}
+
 fn build(modules: &[PyModule]) -> ModuleCode {
     let mut out = ModuleCode::new();
     for m in modules {
@@ -104,6 +159,14 @@ fn build(modules: &[PyModule]) -> ModuleCode {
                     v.references.extend(e.references);
                 }
             }
+            for (k, items) in &f.visited_contains {
+                v.contains
+                    .entry(k.clone())
+                    .or_default()
+                    .extend(items.iter().cloned());
+            }
+            v.execs.extend(f.visited_execs.iter().cloned());
+            v.visitor = f.visitor;
             v.references.extend(f.vardeps.iter().cloned());
             for x in &f.vardepsexclude {
                 v.references.remove(x);

@@ -213,8 +213,8 @@ pub fn calc_basehash(
 
 /// The task hash (BitBake's `get_taskhash`): sha256 over the base hash, the hashes of the
 /// dependency tasks (`(pn:do_task, hash)` pairs, in sorted order), the non-empty file
-/// checksums (sorted by [`clean_checksum_path`]; a path with `/./`, or a sig data name
-/// starting with `./`, also contributes that `./` name) and the taint (a `nostamp:` prefix
+/// checksums (sorted by checksum, then by [`clean_checksum_path`]; a path with `/./`
+/// also contributes its `./` name) and the taint (a `nostamp:` prefix
 /// is dropped).
 ///
 /// ```
@@ -237,6 +237,8 @@ pub fn taskhash(
         .iter()
         .map(|(f, cs)| (clean_checksum_path(f), cs.as_str()))
         .collect();
+    // BitBake's order: by checksum, then (stable) by name.
+    files.sort_by(|a, b| a.1.cmp(b.1));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     taskhash_ordered(
         basehash,
@@ -278,23 +280,13 @@ pub(crate) fn taskhash_ordered<'a>(
     hex(&h.finalize())
 }
 
-/// BitBake's `clean_checksum_file_path`: a checksummed file's sort key, and with a `./`
-/// at its start also the name hashed with it: the part after the first `/./` (up to a
-/// second one) prefixed by `./`, else the path as given.
+/// BitBake's `clean_checksum_file_path`: a checksummed file's sort key and its name in
+/// sig data: the part after the first `/./` (up to a second one) prefixed by `./`, else
+/// the base name.
 pub fn clean_checksum_path(f: &str) -> String {
     match f.split_once("/./") {
         Some((_, rest)) => format!("./{}", rest.split("/./").next().unwrap_or(rest)),
-        None => f.to_owned(),
-    }
-}
-
-/// The name a checksummed file gets in sig data (BitBake's `file_checksum_values`): the
-/// `./` form of [`clean_checksum_path`] for a path with `/./`, else its base name.
-pub fn checksum_file_name(f: &str) -> String {
-    if f.contains("/./") {
-        clean_checksum_path(f)
-    } else {
-        f.rsplit('/').next().unwrap_or(f).to_owned()
+        None => f.rsplit('/').next().unwrap_or(f).to_owned(),
     }
 }
 

@@ -12,9 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::sig::{
-    TaskSig, calc_basehash, checksum_file_name, clean_checksum_path, taskhash, taskhash_ordered,
-};
+use crate::sig::{TaskSig, calc_basehash, clean_checksum_path, taskhash, taskhash_ordered};
 
 /// The contents of a sig data file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,11 +92,12 @@ impl SigData {
                 .collect(),
         );
         let mut files = file_checksums.to_vec();
+        files.sort_by(|a, b| a.1.cmp(&b.1));
         files.sort_by_key(|f| clean_checksum_path(&f.0));
         self.file_checksum_values = Some(
             files
                 .into_iter()
-                .map(|(f, cs)| (checksum_file_name(&f), cs))
+                .map(|(f, cs)| (clean_checksum_path(&f), cs))
                 .collect(),
         );
         self.taint = taint.map(str::to_owned);

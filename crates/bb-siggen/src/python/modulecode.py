@@ -1,9 +1,11 @@
-# The functions of the modules of every addpylib namespace (each namespace's BBIMPORTS),
-# as signatures see them: for each public callable defined in its module's own file, its
-# source lines, first line number, the text of every call in it (for bake's own reference
-# finder) and its bb_vardeps / bb_vardepsexclude attributes. Run by bb-siggen through
-# the embedded interpreter; the result is JSON in `result`.
+# Signatures' view of the Python modules of every addpylib namespace (each namespace's
+# BBIMPORTS), loaded by bb-siggen into the embedded interpreter as module `_bake_siggen`:
+# `listing()` gives, for each public callable defined in its module's own file, its source
+# lines, first line number, the text of each call in it (for bake's own reference finder)
+# and its bb_vardeps / bb_vardepsexclude attributes; `visit(src, names)` applies the
+# `visitorcode` of module functions to their calls in a function body.
 import ast
+import copy
 import importlib
 import inspect
 import json
@@ -11,13 +13,82 @@ import textwrap
 
 import _bake_runtime
 
+# Dotted name -> the function's `visitorcode` (what a call of it contributes, decided from
+# the call's arguments instead of the call itself).
+_visitors = {}
 
-def _call_texts(src):
+
+def _dotted(node):
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class _Shallow(ast.NodeTransformer):
+    """A copy of one call with the calls nested in it replaced by None (each nested call
+    is looked at on its own)."""
+
+    def __init__(self, top):
+        self.top = top
+
+    def visit_Call(self, node):
+        if node is not self.top:
+            return ast.Constant(None)
+        return self.generic_visit(node)
+
+
+def _parse(src):
     try:
-        tree = ast.parse(textwrap.dedent(src))
+        return ast.parse(textwrap.dedent(src))
     except SyntaxError:
         return None
-    return [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Call)]
+
+
+def _calls(tree):
+    """Each call: either the text of its shallow copy, or what its visitor gives."""
+    texts, contains, execs = [], {}, set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _dotted(node.func)
+        visitor = _visitors.get(name)
+        if visitor is not None:
+            c, e, _warn = visitor(name, node.args)
+            for k, v in c.items():
+                contains.setdefault(k, set()).update(v)
+            execs |= set(e)
+            continue
+        dup = copy.deepcopy(node)
+        texts.append(ast.unparse(_Shallow(dup).visit(dup)))
+    return texts, {k: sorted(v) for k, v in contains.items()}, sorted(execs)
+
+
+def visit(src):
+    """The calls of a function body whose callee has a visitor: JSON of
+    {"contains": {var: [items]}, "execs": [names], "visited": [names]}."""
+    tree = _parse(src)
+    contains, execs, visited = {}, set(), set()
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = _dotted(node.func)
+                visitor = _visitors.get(name)
+                if visitor is not None:
+                    visited.add(name)
+                    c, e, _warn = visitor(name, node.args)
+                    for k, v in c.items():
+                        contains.setdefault(k, set()).update(v)
+                    execs |= set(e)
+    return json.dumps({
+        "contains": {k: sorted(v) for k, v in contains.items()},
+        "execs": sorted(execs),
+        "visited": sorted(visited),
+    })
 
 
 def _modules():
@@ -31,7 +102,13 @@ def _modules():
 
 def _entries():
     out = []
-    for prefix, mod in _modules():
+    mods = list(_modules())
+    for prefix, mod in mods:
+        for name in dir(mod):
+            visitor = getattr(getattr(mod, name), "visitorcode", None)
+            if not name.startswith("_") and visitor is not None:
+                _visitors[prefix + "." + name] = visitor
+    for prefix, mod in mods:
         path = getattr(mod, "__file__", None)
         names = [n for n in dir(mod) if not n.startswith("_") and callable(getattr(mod, n))]
         functions = []
@@ -45,15 +122,22 @@ def _entries():
             except (TypeError, OSError):
                 continue
             src = "".join(lines)
+            tree = _parse(src)
+            texts, contains, execs = _calls(tree) if tree is not None else (None, {}, [])
             functions.append({
                 "name": name,
                 "source": src,
                 "lineno": lineno,
-                "calls": _call_texts(src),
+                "calls": texts,
+                "visited_contains": contains,
+                "visited_execs": execs,
+                "visitor": prefix + "." + name in _visitors,
                 "vardeps": sorted(getattr(obj, "bb_vardeps", ())),
                 "vardepsexclude": sorted(getattr(obj, "bb_vardepsexclude", ())),
             })
     return out
 
 
-result = json.dumps(_entries())
+def listing():
+    """JSON of every namespace module: {"module", "names", "functions": [...]}."""
+    return json.dumps(_entries())
