@@ -146,13 +146,53 @@ pub fn write_sigdata(path: &Path, data: &SigData) -> Result<()> {
     Ok(())
 }
 
-/// Reads a file written by [`write_sigdata`].
+/// Reads a file written by [`write_sigdata`], or one BitBake wrote (zstd-compressed JSON
+/// whose sets are `{"_set_object": [...]}` and whose values may be numbers or booleans,
+/// read as Python's `str()` of them).
 pub fn read_sigdata(path: &Path) -> Result<SigData> {
-    let text = fs_err::read_to_string(path)?;
-    serde_json::from_str(&text).map_err(|source| Error::Json {
+    let bytes = fs_err::read(path)?;
+    let json_err = |source| Error::Json {
         path: path.to_owned(),
         source,
-    })
+    };
+    if !bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return serde_json::from_slice(&bytes).map_err(json_err);
+    }
+    let text = zstd::decode_all(bytes.as_slice())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mut v: serde_json::Value = serde_json::from_slice(&text).map_err(json_err)?;
+    from_bitbake(&mut v);
+    if let Some(vals) = v.get_mut("varvals").and_then(|x| x.as_object_mut()) {
+        for val in vals.values_mut() {
+            let s = match &*val {
+                serde_json::Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_owned()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            if let Some(s) = s {
+                *val = serde_json::Value::String(s);
+            }
+        }
+    }
+    serde_json::from_value(v).map_err(json_err)
+}
+
+/// BitBake's set encoding (`{"_set_object": [...]}`) as plain lists, everywhere in `v`.
+fn from_bitbake(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.len() == 1
+                && let Some(list) = map.get_mut("_set_object")
+            {
+                let list = list.take();
+                *v = list;
+                return;
+            }
+            map.values_mut().for_each(from_bitbake);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(from_bitbake),
+        _ => {}
+    }
 }
 
 /// Python's `repr` of a sorted list of strings.
