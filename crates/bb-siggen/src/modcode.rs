@@ -72,18 +72,12 @@ pub fn module_code() -> Result<&'static ModuleCode> {
     }
     let mut d = DataStore::new();
     d.set_var("__bake_modulecode_py", SCRIPT);
-    let code = "(lambda g: (exec(compile(d.getVar('__bake_modulecode_py', False), \
-                'bb-siggen/modulecode.py', 'exec'), g), g['result'])[1])({})";
-    let text = host.eval_expr(&d, code, None).map_err(|e| {
-        Error::ModuleCode(match e {
-            bb_data::python::PyFailure::Exception {
-                kind,
-                message,
-                traceback,
-            } => format!("{kind}: {message}\n{traceback}"),
-            bb_data::python::PyFailure::Data(e) => e.to_string(),
-        })
-    })?;
+    // Loads the script as module `_bake_siggen` (once), then lists.
+    let code = "(__import__('sys').modules.get('_bake_siggen') or (lambda m: (exec(compile(\
+                d.getVar('__bake_modulecode_py', False), 'bb-siggen/modulecode.py', 'exec'), \
+                m.__dict__), __import__('sys').modules.__setitem__('_bake_siggen', m), m)[2])\
+                (__import__('types').ModuleType('_bake_siggen'))).listing()";
+    let text = host.eval_expr(&d, code, None).map_err(failure)?;
     let modules: Vec<PyModule> =
         serde_json::from_str(&text).map_err(|e| Error::ModuleCode(e.to_string()))?;
     Ok(MODULES.get_or_init(|| build(&modules)))
