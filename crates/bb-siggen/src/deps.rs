@@ -195,15 +195,26 @@ impl<'d> Dependencies<'d> {
                 let raw = raw.unwrap_or_default();
                 match bb_pyexpr::python_refs(&raw) {
                     Ok(mut r) => {
-                        if r.execs
-                            .iter()
-                            .any(|e| self.modules.get(e).is_some_and(|m| m.visitor))
+                        // Our parser skips the bodies of `with`/`class` and decorators, and
+                        // knows no visitors: such bodies are listed by the interpreter.
+                        let visited = if !self.modules.is_empty()
+                            && (raw.contains("with ")
+                                || raw.contains("class ")
+                                || raw.contains('@')
+                                || r.execs
+                                    .iter()
+                                    .any(|e| self.modules.get(e).is_some_and(|m| m.visitor)))
                         {
                             let v = crate::modcode::visit(&raw)?;
+                            if let Some(calls) = &v.calls {
+                                r = calls_refs(calls);
+                            }
                             r.execs.retain(|e| !v.visited.contains(e));
                             r.execs.extend(v.execs.iter().cloned());
-                            merge_contains(&mut out.contains, v.contains.clone());
-                        }
+                            Some(v)
+                        } else {
+                            None
+                        };
                         out.deps.extend(r.references);
                         out.deps
                             .extend(r.execs.into_iter().filter(|e| self.keys.contains(e)));
@@ -215,6 +226,10 @@ impl<'d> Dependencies<'d> {
                             out.deps
                                 .extend(e.execs.into_iter().filter(|x| self.keys.contains(x)));
                             merge_contains(&mut out.contains, e.contains);
+                        }
+                        // A visitor's checks replace the variable's (BitBake assigns them).
+                        for (k, items) in visited.iter().flat_map(|v| v.contains.iter()) {
+                            out.contains.insert(k.clone(), items.clone());
                         }
                     }
                     Err(e) => out.problems.push(format!("parsing python `{key}`: {e}")),
@@ -333,6 +348,22 @@ impl<'d> Dependencies<'d> {
         }
         Ok(value)
     }
+}
+
+/// The references of a body from the texts of its calls, each read on its own.
+pub(crate) fn calls_refs(calls: &[String]) -> bb_pyexpr::PyRefs {
+    let mut out = bb_pyexpr::PyRefs::default();
+    for call in calls {
+        // A call our parser cannot read adds nothing; BitBake's would.
+        let Ok(r) = bb_pyexpr::python_refs(call) else {
+            continue;
+        };
+        out.references.extend(r.references);
+        out.execs.extend(r.execs);
+        merge_contains(&mut out.contains, r.contains);
+        out.expands.extend(r.expands);
+    }
+    out
 }
 
 fn merge_contains(

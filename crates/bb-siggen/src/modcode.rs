@@ -94,10 +94,14 @@ fn failure(e: bb_data::python::PyFailure) -> Error {
     })
 }
 
-/// What the visitors of module functions make of their calls in one Python body.
+/// The calls of one Python body as the interpreter's own parser lists them.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Visited {
-    /// `bb.utils.contains`-style checks the visitors report.
+    /// The text of each call without a visitor, its nested calls replaced by `None`
+    /// (`None`: the body does not parse).
+    pub calls: Option<Vec<String>>,
+    /// The final `bb.utils.contains`-style items of each variable a visitor touched
+    /// (they replace what the body's other calls collected for it).
     pub contains: BTreeMap<String, BTreeSet<String>>,
     /// Names the visitors report as called.
     pub execs: BTreeSet<String>,
@@ -105,8 +109,9 @@ pub struct Visited {
     pub visited: BTreeSet<String>,
 }
 
-/// Runs the `visitorcode` of module functions over their calls in Python body `src`
-/// (cached by text for the process).
+/// The calls of Python body `src` listed by the interpreter's parser (which sees the
+/// bodies of `with` and `class` statements and decorators), with the `visitorcode` of
+/// module functions run over their calls (cached by text for the process).
 pub fn visit(src: &str) -> Result<std::sync::Arc<Visited>> {
     static CACHE: OnceLock<std::sync::Mutex<HashMap<String, std::sync::Arc<Visited>>>> =
         OnceLock::new();
@@ -138,26 +143,17 @@ fn build(modules: &[PyModule]) -> ModuleCode {
         let siblings: BTreeSet<&str> = m.names.iter().map(String::as_str).collect();
         for f in &m.functions {
             let mut v = ModFunc::default();
-            for call in f.calls.iter().flatten() {
-                // A call our parser cannot read adds nothing; BitBake's would.
-                let Ok(r) = bb_pyexpr::python_refs(call) else {
-                    continue;
-                };
-                v.references.extend(r.references);
-                v.execs.extend(r.execs);
-                for (k, items) in r.contains {
-                    v.contains.entry(k).or_default().extend(items);
-                }
-                for text in r.expands {
-                    let e = DataStore::new().expand_with_refs(&text, None);
-                    v.references.extend(e.references);
-                }
+            let r = crate::deps::calls_refs(f.calls.as_deref().unwrap_or_default());
+            v.references.extend(r.references);
+            v.execs.extend(r.execs);
+            v.contains = r.contains;
+            for text in r.expands {
+                let e = DataStore::new().expand_with_refs(&text, None);
+                v.references.extend(e.references);
             }
+            // A visitor's checks replace the variable's (BitBake assigns them).
             for (k, items) in &f.visited_contains {
-                v.contains
-                    .entry(k.clone())
-                    .or_default()
-                    .extend(items.iter().cloned());
+                v.contains.insert(k.clone(), items.clone());
             }
             v.execs.extend(f.visited_execs.iter().cloned());
             v.visitor = f.visitor;

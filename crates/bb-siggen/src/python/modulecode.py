@@ -49,46 +49,69 @@ def _parse(src):
         return None
 
 
-def _calls(tree):
-    """Each call: either the text of its shallow copy, or what its visitor gives."""
-    texts, contains, execs = [], {}, set()
+_CONTAINS = ("bb.utils.contains", "base_contains")
+_CONTAINS_ANY = ("bb.utils.contains_any", "bb.utils.filter")
+
+
+def _visit_tree(tree):
+    """The calls with a visitor, in `ast.walk` order: (contains, execs, visited names).
+    A visitor's checks replace what was collected for its variable so far, and later
+    `bb.utils.contains`-style checks of such a variable add to it, as BitBake collects
+    them; `contains` holds the final items of the variables visitors touched."""
+    contains, touched, execs, visited = {}, set(), set(), set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         name = _dotted(node.func)
         visitor = _visitors.get(name)
         if visitor is not None:
+            visited.add(name)
             c, e, _warn = visitor(name, node.args)
             for k, v in c.items():
-                contains.setdefault(k, set()).update(v)
+                contains[k] = set(v)
+                touched.add(k)
             execs |= set(e)
-            continue
-        dup = copy.deepcopy(node)
-        texts.append(ast.unparse(_Shallow(dup).visit(dup)))
-    return texts, {k: sorted(v) for k, v in contains.items()}, sorted(execs)
+        elif name in _CONTAINS + _CONTAINS_ANY and len(node.args) > 1:
+            var, item = node.args[0], node.args[1]
+            if not (isinstance(var, ast.Constant) and isinstance(var.value, str)):
+                continue
+            if not isinstance(item, ast.Constant):
+                continue
+            items = contains.setdefault(var.value, set())
+            if name in _CONTAINS:
+                items.add(item.value)
+            else:
+                items.update(item.value.split())
+    return (
+        {k: sorted(v) for k, v in contains.items() if k in touched},
+        sorted(execs),
+        sorted(visited),
+    )
+
+
+def _calls(tree):
+    """The text of a shallow copy of each call without a visitor, and what the calls
+    with one contribute (see `_visit_tree`)."""
+    texts = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _dotted(node.func) not in _visitors:
+            dup = copy.deepcopy(node)
+            texts.append(ast.unparse(_Shallow(dup).visit(dup)))
+    contains, execs, _visited = _visit_tree(tree)
+    return texts, contains, execs
 
 
 def visit(src):
-    """The calls of a function body whose callee has a visitor: JSON of
-    {"contains": {var: [items]}, "execs": [names], "visited": [names]}."""
+    """The calls of a function body: JSON of {"calls": [shallow texts of the calls
+    without a visitor] (null when the body does not parse), "contains": {var: [items]}
+    (replacing what the other calls collected for var), "execs": [names], "visited":
+    [names]} for the calls with a visitor."""
     tree = _parse(src)
-    contains, execs, visited = {}, set(), set()
-    if tree is not None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                name = _dotted(node.func)
-                visitor = _visitors.get(name)
-                if visitor is not None:
-                    visited.add(name)
-                    c, e, _warn = visitor(name, node.args)
-                    for k, v in c.items():
-                        contains.setdefault(k, set()).update(v)
-                    execs |= set(e)
-    return json.dumps({
-        "contains": {k: sorted(v) for k, v in contains.items()},
-        "execs": sorted(execs),
-        "visited": sorted(visited),
-    })
+    if tree is None:
+        return json.dumps({"calls": None, "contains": {}, "execs": [], "visited": []})
+    texts, _contains, _execs = _calls(tree)
+    contains, execs, visited = _visit_tree(tree)
+    return json.dumps({"calls": texts, "contains": contains, "execs": execs, "visited": visited})
 
 
 def _modules():
