@@ -30,23 +30,30 @@ def _dotted(node):
 
 
 class _Shallow(ast.NodeTransformer):
-    """A copy of one call with the calls nested in it replaced by None (each nested call
-    is looked at on its own)."""
+    """A copy of one call with the calls nested in it replaced by a plain name (each
+    nested call is looked at on its own; a name is no variable name to the reader)."""
 
     def __init__(self, top):
         self.top = top
 
     def visit_Call(self, node):
         if node is not self.top:
-            return ast.Constant(None)
+            return ast.Name("_bake_nested_call")
         return self.generic_visit(node)
 
 
 def _parse(src):
+    # An indented body (`python do_x() {` text) is parsed inside an `if` block, as
+    # BitBake parses it, so that the walk order of its calls is BitBake's.
+    if src[:1] in (" ", "\t"):
+        src = "if 1:\n" + src
     try:
-        return ast.parse(textwrap.dedent(src))
+        return ast.parse(src)
     except SyntaxError:
-        return None
+        try:
+            return ast.parse(textwrap.dedent(src))
+        except SyntaxError:
+            return None
 
 
 _CONTAINS = ("bb.utils.contains", "base_contains")
@@ -102,8 +109,8 @@ def _calls(tree):
 
 
 def visit(src):
-    """The calls of a function body: JSON of {"calls": [shallow texts of the calls
-    without a visitor] (null when the body does not parse), "contains": {var: [items]}
+    """The calls of a function body: JSON of {"calls": [texts of the calls without a
+    visitor, nested calls replaced by a name] (null when the body does not parse), "contains": {var: [items]}
     (replacing what the other calls collected for var), "execs": [names], "visited":
     [names]} for the calls with a visitor."""
     tree = _parse(src)
