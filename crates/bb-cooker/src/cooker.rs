@@ -789,10 +789,11 @@ impl<'c> Parser<'c> {
         } else {
             Vec::new()
         };
-        // A single variant is looked up by its virtual name, which no collection
-        // pattern matches: BitBake then has no FILE_LAYERNAME either.
+        // `bitbake -b` (no appends) looks a single variant up by its virtual name, which
+        // no collection pattern matches: it has no FILE_LAYERNAME. A build's parse of a
+        // target uses the real file's collection, for every variant.
         let lookup = match only {
-            Some(v) if !v.is_empty() => format!("virtual:{v}:{file}"),
+            Some(v) if !v.is_empty() && !with_appends => format!("virtual:{v}:{file}"),
             _ => file.to_owned(),
         };
         let (_, coll) = self.collections.priority_of(&lookup);

@@ -107,4 +107,11 @@ pub struct BuildInfo {
     /// The local sources of `do_fetch`: `file://` entries of SRC_URI found through
     /// FILESPATH (files or directories), in SRC_URI order.
     pub local_files: Vec<String>,
+    /// Per task with a `[file-checksums]` flag: its expanded value (`path:True` words).
+    #[serde(default)]
+    pub file_checksums: BTreeMap<String, String>,
+    /// What the signature handler's dependency rules need of the recipe
+    /// (`bb_siggen::RecipeTraits` as bits).
+    #[serde(default)]
+    pub sig_traits: u8,
 }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 pub struct TaskPlan {
     /// The recipe's PN.
     pub pn: String,
-    /// blake3 of the task's code and everything it reads.
+    /// sha256 of the task's code and everything it reads (BitBake's).
     pub basehash: String,
     /// The basehash with the dependencies' unihashes, file checksums and taint.
     pub taskhash: String,
@@ -37,8 +37,19 @@ pub struct TaskPlan {
     pub sigdata_path: Option<PathBuf>,
     /// The taint that went into the hash, if any.
     pub taint: Option<String>,
-    /// The checksums of local files that went into the hash (do_fetch).
+    /// The checksums of local files that went into the hash (do_fetch's local sources and
+    /// the task's `[file-checksums]`): (path, md5), directories' files with `/./`.
     pub file_checksums: Vec<(String, String)>,
+    /// The dependencies (graph indexes) whose unihashes went into the hash, as the
+    /// signature handler's rules kept them; `None`: all of the graph's.
+    pub hash_deps: Option<Vec<usize>>,
+}
+
+impl TaskPlan {
+    /// The dependencies of task `i` whose hashes go into its hash.
+    pub fn hash_deps<'a>(&'a self, graph: &'a TaskGraph, i: usize) -> &'a [usize] {
+        self.hash_deps.as_deref().unwrap_or(&graph.deps[i])
+    }
 }
 
 fn expand(d: &DataStore, name: &str) -> Result<String> {
@@ -79,25 +90,88 @@ pub fn local_files(d: &DataStore) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The content checksums (blake3) of local sources: each file, or every file under a
-/// directory, as (path, hash) pairs.
-pub fn checksums(paths: &[String]) -> Vec<(String, String)> {
+/// The directories a checksummed directory's walk skips by default
+/// (BB_SIGNATURE_LOCAL_DIRS_EXCLUDE's default).
+pub const LOCAL_DIRS_EXCLUDE: [&str; 8] =
+    ["CVS", ".bzr", ".git", ".hg", ".osc", ".p4", ".repo", ".svn"];
+
+/// The content checksums of local sources as BitBake's `get_file_checksums` makes them:
+/// md5 of each file; every file under a directory (not followed when it is a symlink;
+/// subdirectories named in `exclude` skipped) with `/./` between the directory and the
+/// rest of its path; `*` patterns globbed. Unreadable files are left out.
+pub fn checksums(paths: &[String], exclude: &[String]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for p in paths {
-        let p = Path::new(p);
-        let mut files = Vec::new();
-        if p.is_dir() {
-            collect_files(p, &mut files);
-            files.sort();
+        if p.contains('*') {
+            let Ok(found) = glob::glob(p) else { continue };
+            for f in found.flatten() {
+                checksum_path(&f.to_string_lossy(), exclude, &mut out);
+            }
         } else {
-            files.push(p.to_path_buf());
+            checksum_path(p, exclude, &mut out);
         }
+    }
+    out
+}
+
+fn checksum_path(p: &str, exclude: &[String], out: &mut Vec<(String, String)>) {
+    let path = Path::new(p);
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
+    if meta.is_symlink() && path.is_dir() {
+        return;
+    }
+    if meta.is_dir() {
+        let root = p.trim_end_matches('/');
+        let mut files = Vec::new();
+        collect_files(Path::new(root), exclude, &mut files);
         for f in files {
-            if let Ok(bytes) = fs_err::read(&f) {
-                out.push((
-                    f.to_string_lossy().into_owned(),
-                    blake3::hash(&bytes).to_hex().to_string(),
-                ));
+            let rel = f.strip_prefix(root).unwrap_or(&f).to_string_lossy();
+            let marked = format!(
+                "{root}/.{}",
+                if rel.starts_with('/') {
+                    rel.to_string()
+                } else {
+                    format!("/{rel}")
+                }
+            );
+            if let Some(cs) = md5_file(&f) {
+                out.push((marked, cs));
+            }
+        }
+    } else if let Some(cs) = md5_file(path) {
+        out.push((p.to_owned(), cs));
+    }
+}
+
+fn md5_file(p: &Path) -> Option<String> {
+    use md5::Digest as _;
+    let bytes = fs_err::read(p).ok()?;
+    Some(
+        md5::Md5::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// The paths of a `[file-checksums]` value (`path:True` / `path:False` words; a path may
+/// hold spaces): those marked as existing.
+pub fn file_checksum_paths(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in value.split_whitespace() {
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+        if word.ends_with(":True") || word.ends_with(":False") {
+            let entry = std::mem::take(&mut cur);
+            let mut parts = entry.split(':');
+            let path = parts.next().unwrap_or_default();
+            if parts.next() == Some("True") && !path.is_empty() {
+                out.push(path.to_owned());
             }
         }
     }
@@ -105,32 +179,48 @@ pub fn checksums(paths: &[String]) -> Vec<(String, String)> {
 }
 
 /// What a build keeps of a recipe target (see [`BuildInfo`]): its stamp base, every
-/// task's basehash and `[stamp-extra-info]`, its local sources.
+/// task's basehash, `[stamp-extra-info]` and `[file-checksums]`, its local sources and
+/// what the signature handler's rules need of it.
 pub fn build_info(d: &DataStore) -> std::result::Result<BuildInfo, String> {
     let sigs = bb_siggen::task_basehashes(d, &[]).map_err(|e| e.to_string())?;
     let mut tasks = BTreeMap::new();
+    let mut file_checksums = BTreeMap::new();
     for (task, sig) in sigs {
         let extra = flag(d, &task, "stamp-extra-info")
             .map_err(|e| e.to_string())?
             .unwrap_or_default();
+        if let Some(v) = flag(d, &task, "file-checksums").map_err(|e| e.to_string())?
+            && !v.trim().is_empty()
+        {
+            file_checksums.insert(task.clone(), v);
+        }
         tasks.insert(task, (sig.basehash, extra));
     }
     Ok(BuildInfo {
         stamp: stamp_base(d).map_err(|e| e.to_string())?,
         tasks,
         local_files: local_files(d).map_err(|e| e.to_string())?,
+        file_checksums,
+        sig_traits: bb_siggen::RecipeTraits::of(d)
+            .map_err(|e| e.to_string())?
+            .bits(),
     })
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The files under `dir` as `os.walk` lists them: symlinks to directories are not
+/// followed (nor listed), subdirectories named in `exclude` are skipped.
+fn collect_files(dir: &Path, exclude: &[String], out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.flatten() {
         let p = e.path();
-        if p.is_dir() {
-            collect_files(&p, out);
-        } else {
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            if !exclude.iter().any(|x| e.file_name() == x.as_str()) {
+                collect_files(&p, exclude, out);
+            }
+        } else if !(ft.is_symlink() && p.is_dir()) {
             out.push(p);
         }
     }
@@ -159,7 +249,7 @@ pub fn write_taint(stamp: &str, task: &str) -> Result<()> {
         path.display(),
         std::time::SystemTime::now()
     );
-    let value = blake3::hash(nonce.as_bytes()).to_hex().to_string();
+    let value = bb_siggen::sha256_hex(nonce.as_bytes());
     crate::atomic_write(&path, value.as_bytes())
 }
 
@@ -178,13 +268,40 @@ pub type UnihashLookup<'a> = &'a mut dyn FnMut(&str, &str, &str) -> Option<Strin
 pub fn plan_with(
     graph: &TaskGraph,
     infos: &HashMap<String, BuildInfo>,
+    unihash: Option<UnihashLookup<'_>>,
+) -> Result<Vec<TaskPlan>> {
+    plan_for(graph, infos, &bb_siggen::SigHandler::default(), unihash)
+}
+
+/// [`plan_with`] under the configured signature handler (BB_SIGNATURE_HANDLER), whose
+/// rules say which dependency edges go into a task's hash.
+pub fn plan_for(
+    graph: &TaskGraph,
+    infos: &HashMap<String, BuildInfo>,
+    handler: &bb_siggen::SigHandler,
     mut unihash: Option<UnihashLookup<'_>>,
 ) -> Result<Vec<TaskPlan>> {
     let order = topo_order(graph);
     let mut plans: Vec<Option<TaskPlan>> = vec![None; graph.len()];
-    let mut sums: HashMap<&str, Vec<(String, String)>> = HashMap::new();
-    // Every task's id (`fn:do_task`), made once: the hashes of its dependants name it.
-    let ids: Vec<String> = graph.tasks.iter().map(ToString::to_string).collect();
+    // Every task's `pn:do_task`, made once: its dependants' hashes take its unihash in
+    // the order of these names (BitBake's `runtaskdeps`).
+    let pns: Vec<&str> = graph
+        .tasks
+        .iter()
+        .map(|t| {
+            graph
+                .recipes
+                .get(&t.fn_name)
+                .map_or("", |(pn, _)| pn.as_str())
+        })
+        .collect();
+    let pnids: Vec<String> = graph
+        .tasks
+        .iter()
+        .zip(&pns)
+        .map(|(t, pn)| format!("{pn}:{}", t.task))
+        .collect();
+    let filter = !handler.keeps_all();
     // Each stamp directory listed once (see `DirListing`).
     let mut listing = crate::stamps::DirListing::new();
     for i in order {
@@ -192,31 +309,57 @@ pub fn plan_with(
         let info = infos
             .get(&t.fn_name)
             .ok_or_else(|| Error::NoBuildInfo(t.fn_name.clone()))?;
-        let pn = graph
-            .recipes
-            .get(&t.fn_name)
-            .map(|(pn, _)| pn.clone())
-            .unwrap_or_default();
+        let pn = pns[i].to_owned();
         let (basehash, extra) = info
             .tasks
             .get(&t.task)
             .cloned()
-            .ok_or_else(|| Error::NoSignature(ids[i].clone()))?;
+            .ok_or_else(|| Error::NoSignature(t.to_string()))?;
         let flags = graph.flags.get(&t.fn_name);
         let nostamp = flags.is_some_and(|f| f.has("nostamp", &t.task));
         let noexec = flags.is_some_and(|f| f.has("noexec", &t.task));
         let stamp = &info.stamp;
-        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(graph.deps[i].len());
-        for &j in &graph.deps[i] {
+        let hash_deps: Option<Vec<usize>> = filter.then(|| {
+            let end = |k: usize| {
+                let tk = &graph.tasks[k];
+                bb_siggen::EdgeEnd {
+                    pn: pns[k],
+                    fn_name: &tk.fn_name,
+                    task: &tk.task,
+                    traits: infos
+                        .get(&tk.fn_name)
+                        .map(|x| bb_siggen::RecipeTraits::from_bits(x.sig_traits))
+                        .unwrap_or_default(),
+                }
+            };
+            let me = end(i);
+            graph.deps[i]
+                .iter()
+                .copied()
+                .filter(|&j| handler.keep(&me, &end(j)))
+                .collect()
+        });
+        let deps = hash_deps.as_deref().unwrap_or(&graph.deps[i]);
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(deps.len());
+        for &j in deps {
             let hash = plans[j].as_ref().map_or("", |p| p.unihash.as_str());
-            pairs.push((ids[j].as_str(), hash));
+            pairs.push((pnids[j].as_str(), hash));
         }
-        let files = if t.task == "do_fetch" {
-            sums.entry(t.fn_name.as_str())
-                .or_insert_with(|| checksums(&info.local_files))
-                .clone()
-        } else {
+        let mut paths: Vec<String> = Vec::new();
+        if t.task == "do_fetch" {
+            paths.extend(info.local_files.iter().cloned());
+        }
+        if let Some(v) = info.file_checksums.get(&t.task) {
+            for p in file_checksum_paths(v) {
+                if !paths.contains(&p) {
+                    paths.push(p);
+                }
+            }
+        }
+        let files = if paths.is_empty() {
             Vec::new()
+        } else {
+            checksums(&paths, handler.local_dirs_exclude())
         };
         let taint_file = taint_path(stamp, &t.task);
         let forced = if listing.exists(&taint_file) {
@@ -260,13 +403,19 @@ pub fn plan_with(
             sigdata_path,
             taint,
             file_checksums: files,
+            hash_deps,
         });
     }
     plans
         .into_iter()
         .enumerate()
-        .map(|(i, p)| p.ok_or_else(|| Error::Cycle(ids[i].clone())))
+        .map(|(i, p)| p.ok_or_else(|| Error::Cycle(graph.tasks[i].to_string())))
         .collect()
+}
+
+/// `pn:do_task` of task `j`: the name its hash goes by in its dependants' hashes.
+fn pnid(graph: &TaskGraph, plans: &[TaskPlan], j: usize) -> String {
+    format!("{}:{}", plans[j].pn, graph.tasks[j].task)
 }
 
 /// The sig data of every task of the graph (what `-S` writes), from the finalized
@@ -302,14 +451,12 @@ pub fn sigdata(
             .get(&(t.fn_name.clone(), t.task.clone()))
             .ok_or_else(|| Error::NoSignature(t.to_string()))?;
         let mut data = SigData::from_task(sig);
-        let dep_ids: Vec<String> = graph.deps[i]
-            .iter()
-            .map(|&j| graph.tasks[j].to_string())
-            .collect();
+        let deps = plans[i].hash_deps(graph, i);
+        let dep_ids: Vec<String> = deps.iter().map(|&j| pnid(graph, plans, j)).collect();
         let pairs: Vec<(&str, &str)> = dep_ids
             .iter()
             .map(String::as_str)
-            .zip(graph.deps[i].iter().map(|&j| plans[j].unihash.as_str()))
+            .zip(deps.iter().map(|&j| plans[j].unihash.as_str()))
             .collect();
         data.set_runtime(&pairs, &plans[i].file_checksums, plans[i].taint.as_deref());
         out.push(data);
@@ -401,14 +548,12 @@ pub fn rehash_dependents(
     todo.sort_by_key(|&j| pos[j]);
     let mut out = Vec::new();
     for j in todo {
-        let ids: Vec<String> = graph.deps[j]
-            .iter()
-            .map(|&d| graph.tasks[d].to_string())
-            .collect();
+        let deps = plans[j].hash_deps(graph, j);
+        let ids: Vec<String> = deps.iter().map(|&d| pnid(graph, plans, d)).collect();
         let pairs: Vec<(&str, &str)> = ids
             .iter()
             .map(String::as_str)
-            .zip(graph.deps[j].iter().map(|&d| plans[d].unihash.as_str()))
+            .zip(deps.iter().map(|&d| plans[d].unihash.as_str()))
             .collect();
         let p = &plans[j];
         let taskhash =

@@ -160,12 +160,13 @@ impl Session {
         };
         self.taint(req, &graph, &infos, obs)?;
         let hashserv = crate::sstate::HashServ::from_config(&config, req.hashserve.as_deref())?;
+        let handler = bb_siggen::SigHandler::from_config(&config)?;
         let plans = match &hashserv {
             Some(h) => {
                 let mut lookup = |f: &str, t: &str, hash: &str| h.unihash(f, t, hash);
-                bb_runqueue::hashes::plan_with(&graph, &infos, Some(&mut lookup))?
+                bb_runqueue::hashes::plan_for(&graph, &infos, &handler, Some(&mut lookup))?
             }
-            None => bb_runqueue::hashes::plan(&graph, &infos)?,
+            None => bb_runqueue::hashes::plan_for(&graph, &infos, &handler, None)?,
         };
         for (i, p) in plans.iter().enumerate() {
             if p.tainted {

@@ -51,6 +51,7 @@ pub struct Dependencies<'d> {
     shelldeps: BTreeSet<String>,
     flags_excluded: BTreeSet<String>,
     ignored: BTreeSet<String>,
+    modules: &'static crate::modcode::ModuleCode,
 }
 
 fn words(v: Option<String>) -> BTreeSet<String> {
@@ -97,7 +98,9 @@ impl<'d> Dependencies<'d> {
                 shelldeps.insert(k.clone());
             }
         }
-        let keys = all.into_iter().filter(|k| !k.starts_with("__")).collect();
+        let modules = crate::modcode::module_code()?;
+        let mut keys: BTreeSet<String> = all.into_iter().filter(|k| !k.starts_with("__")).collect();
+        keys.extend(modules.keys().cloned());
         Ok(Dependencies {
             d,
             codeparser,
@@ -105,6 +108,7 @@ impl<'d> Dependencies<'d> {
             shelldeps,
             flags_excluded,
             ignored,
+            modules,
         })
     }
 
@@ -125,6 +129,25 @@ impl<'d> Dependencies<'d> {
         let d = self.d;
         let expand_err = |var: String| move |source| Error::Expand { var, source };
         let mut out = VarDeps::default();
+        if let Some(m) = self.modules.get(key) {
+            // BitBake's update_module_dependencies: the function's `[vardepsexclude]`.
+            let excl = words(
+                d.get_var_flag(key, "vardepsexclude", true)
+                    .map_err(expand_err(format!("{key}[vardepsexclude]")))?,
+            );
+            out.deps.extend(m.references.difference(&excl).cloned());
+            out.deps.extend(
+                m.execs
+                    .iter()
+                    .filter(|e| !excl.contains(*e) && self.keys.contains(*e))
+                    .cloned(),
+            );
+            out.deps.retain(|x| !self.ignored.contains(x));
+            out.contains = m.contains.clone();
+            out.value =
+                Some(self.handle_contains(Some(&m.extra), &m.contains, &BTreeSet::new())?);
+            return Ok(out);
+        }
         if let Some(inner) = key.strip_suffix(']')
             && let Some((var, flag)) = inner.split_once('[')
         {
@@ -171,7 +194,27 @@ impl<'d> Dependencies<'d> {
             if truthy("python") {
                 let raw = raw.unwrap_or_default();
                 match bb_pyexpr::python_refs(&raw) {
-                    Ok(r) => {
+                    Ok(mut r) => {
+                        // Our parser skips the bodies of `with`/`class` and decorators, and
+                        // knows no visitors: such bodies are listed by the interpreter.
+                        let visited = if !self.modules.is_empty()
+                            && (raw.contains("with ")
+                                || raw.contains("class ")
+                                || raw.contains('@')
+                                || r.execs
+                                    .iter()
+                                    .any(|e| self.modules.get(e).is_some_and(|m| m.visitor)))
+                        {
+                            let v = crate::modcode::visit(&raw)?;
+                            if let Some(calls) = &v.calls {
+                                r = calls_refs(calls);
+                            }
+                            r.execs.retain(|e| !v.visited.contains(e));
+                            r.execs.extend(v.execs.iter().cloned());
+                            Some(v)
+                        } else {
+                            None
+                        };
                         out.deps.extend(r.references);
                         out.deps
                             .extend(r.execs.into_iter().filter(|e| self.keys.contains(e)));
@@ -183,6 +226,10 @@ impl<'d> Dependencies<'d> {
                             out.deps
                                 .extend(e.execs.into_iter().filter(|x| self.keys.contains(x)));
                             merge_contains(&mut out.contains, e.contains);
+                        }
+                        // A visitor's checks replace the variable's (BitBake assigns them).
+                        for (k, items) in visited.iter().flat_map(|v| v.contains.iter()) {
+                            out.contains.insert(k.clone(), items.clone());
                         }
                     }
                     Err(e) => out.problems.push(format!("parsing python `{key}`: {e}")),
@@ -301,6 +348,22 @@ impl<'d> Dependencies<'d> {
         }
         Ok(value)
     }
+}
+
+/// The references of a body from the texts of its calls, each read on its own.
+pub(crate) fn calls_refs(calls: &[String]) -> bb_pyexpr::PyRefs {
+    let mut out = bb_pyexpr::PyRefs::default();
+    for call in calls {
+        // A call our parser cannot read adds nothing; BitBake's would.
+        let Ok(r) = bb_pyexpr::python_refs(call) else {
+            continue;
+        };
+        out.references.extend(r.references);
+        out.execs.extend(r.execs);
+        merge_contains(&mut out.contains, r.contains);
+        out.expands.extend(r.expands);
+    }
+    out
 }
 
 fn merge_contains(

@@ -23,6 +23,18 @@ pub enum Error {
         #[source]
         source: bb_util::InvalidBoolean,
     },
+    /// BB_SIGNATURE_HANDLER names a handler whose rules bake does not implement, or its
+    /// configuration asks for something bake does not support.
+    #[error("BB_SIGNATURE_HANDLER `{name}`: {reason}")]
+    Handler {
+        /// The handler's name.
+        name: String,
+        /// What is not supported.
+        reason: String,
+    },
+    /// The functions of the `addpylib` modules could not be listed.
+    #[error("listing the functions of the addpylib modules: {0}")]
+    ModuleCode(String),
     /// Reading or writing a sig data file failed (the message names the path).
     #[error(transparent)]
     Io(#[from] std::io::Error),

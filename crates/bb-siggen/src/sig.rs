@@ -1,11 +1,13 @@
 //! Task base hashes over the dependency closure of each task (BitBake's
 //! `generate_dependencies` and `generate_dependency_hash`), and the task hash that mixes in
 //! dependency task hashes, file checksums and taints (`SignatureGeneratorBasic.get_taskhash`).
-//! Hashes are blake3 (BitBake uses sha256), written as lowercase hex.
+//! Hashes are sha256 over the same concatenated text as BitBake's, written as lowercase
+//! hex, so that they equal BitBake's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use bb_data::DataStore;
+use sha2::{Digest, Sha256};
 
 use crate::deps::{Dependencies, VarDeps};
 use crate::error::Result;
@@ -15,7 +17,7 @@ use crate::error::Result;
 pub struct TaskSig {
     /// The task (`do_compile`).
     pub task: String,
-    /// blake3 over the task's value, then each dependency's name and value in sorted order.
+    /// sha256 over the task's value, then each dependency's name and value in sorted order.
     pub basehash: String,
     /// The transitive dependency closure of the task (BitBake's `taskdeps`), sorted.
     pub taskdeps: BTreeSet<String>,
@@ -129,7 +131,7 @@ pub fn task_basehashes(d: &DataStore, tasks: &[&str]) -> Result<BTreeMap<String,
     for task in tasks {
         let seen = closure(task, &gen_deps);
         let value = |k: &str| gen_deps.get(k).and_then(|v| v.value.clone());
-        let mut h = blake3::Hasher::new();
+        let mut h = Sha256::new();
         if let Some(v) = value(task) {
             h.update(v.as_bytes());
         }
@@ -175,7 +177,7 @@ pub fn task_basehashes(d: &DataStore, tasks: &[&str]) -> Result<BTreeMap<String,
             task.to_owned(),
             TaskSig {
                 task: task.to_owned(),
-                basehash: h.finalize().to_hex().to_string(),
+                basehash: hex(&h.finalize()),
                 taskdeps: seen,
                 varvals,
                 gendeps,
@@ -196,7 +198,7 @@ pub fn calc_basehash(
     taskdeps: &BTreeSet<String>,
     varvals: &BTreeMap<String, Option<String>>,
 ) -> String {
-    let mut h = blake3::Hasher::new();
+    let mut h = Sha256::new();
     if let Some(Some(v)) = varvals.get(task) {
         h.update(v.as_bytes());
     }
@@ -206,18 +208,22 @@ pub fn calc_basehash(
             h.update(v.as_bytes());
         }
     }
-    h.finalize().to_hex().to_string()
+    hex(&h.finalize())
 }
 
-/// The task hash (BitBake's `get_taskhash`): blake3 over the base hash, the hashes of the
-/// dependency tasks (`(task id, hash)`, in sorted order of the pairs), the non-empty file
-/// checksums (sorted by path; a path with `/./` contributes its part after `/./` prefixed by
-/// `./`) and the taint (a `nostamp:` prefix is dropped).
+/// The task hash (BitBake's `get_taskhash`): sha256 over the base hash, the hashes of the
+/// dependency tasks (`(pn:do_task, hash)` pairs, in sorted order), the non-empty file
+/// checksums (sorted by checksum, then by [`clean_checksum_path`]; a path with `/./`
+/// also contributes its `./` name) and the taint (a `nostamp:` prefix
+/// is dropped).
 ///
 /// ```
 /// let a = bb_siggen::taskhash("b1", &[("r:do_fetch", "h1")], &[], None);
 /// let b = bb_siggen::taskhash("b1", &[("r:do_fetch", "h2")], &[], None);
 /// assert_ne!(a, b);
+/// // BitBake: sha256("b1" + "h1")
+/// let c = bb_siggen::taskhash("b", &[("r:do_fetch", "1h1")], &[], None);
+/// assert_eq!(a, c);
 /// ```
 pub fn taskhash(
     basehash: &str,
@@ -225,35 +231,76 @@ pub fn taskhash(
     file_checksums: &[(String, String)],
     taint: Option<&str>,
 ) -> String {
-    let mut h = blake3::Hasher::new();
-    h.update(basehash.as_bytes());
     let mut deps = dep_taskhashes.to_vec();
-    deps.sort();
-    for (_, dh) in deps {
+    deps.sort_unstable();
+    let mut files: Vec<(String, &str)> = file_checksums
+        .iter()
+        .map(|(f, cs)| (clean_checksum_path(f), cs.as_str()))
+        .collect();
+    // BitBake's order: by checksum, then (stable) by name.
+    files.sort_by(|a, b| a.1.cmp(b.1));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    taskhash_ordered(
+        basehash,
+        deps.iter().map(|d| d.1),
+        // Only the `./` names of paths with `/./` are hashed.
+        files.iter().map(|(f, cs)| {
+            let named = if f.starts_with("./") { f.as_str() } else { "" };
+            (named, *cs)
+        }),
+        taint,
+    )
+}
+
+/// [`taskhash`] over inputs already in BitBake's order (BitBake's `calc_taskhash` over a
+/// sig data file): file names are the sig data's (`./rest` names are hashed).
+pub(crate) fn taskhash_ordered<'a>(
+    basehash: &str,
+    dep_hashes: impl Iterator<Item = &'a str>,
+    files: impl Iterator<Item = (&'a str, &'a str)>,
+    taint: Option<&str>,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(basehash.as_bytes());
+    for dh in dep_hashes {
         h.update(dh.as_bytes());
     }
-    let mut files: Vec<&(String, String)> = file_checksums.iter().collect();
-    files.sort_by_key(|f| clean_checksum_path(&f.0));
-    for (f, cs) in files {
+    for (name, cs) in files {
         if cs.is_empty() {
             continue;
         }
-        if let Some((_, rest)) = f.split_once("/./") {
-            h.update(b"./");
-            h.update(rest.as_bytes());
+        if name.contains("./") {
+            h.update(name.as_bytes());
         }
         h.update(cs.as_bytes());
     }
     if let Some(t) = taint {
         h.update(t.strip_prefix("nostamp:").unwrap_or(t).as_bytes());
     }
-    h.finalize().to_hex().to_string()
+    hex(&h.finalize())
 }
 
-/// BitBake's `clean_checksum_file_path`: the sort key of a checksummed file.
-pub(crate) fn clean_checksum_path(f: &str) -> String {
+/// BitBake's `clean_checksum_file_path`: a checksummed file's sort key and its name in
+/// sig data: the part after the first `/./` (up to a second one) prefixed by `./`, else
+/// the base name.
+pub fn clean_checksum_path(f: &str) -> String {
     match f.split_once("/./") {
-        Some((_, rest)) => format!("./{rest}"),
-        None => f.to_owned(),
+        Some((_, rest)) => format!("./{}", rest.split("/./").next().unwrap_or(rest)),
+        None => f.rsplit('/').next().unwrap_or(f).to_owned(),
     }
+}
+
+/// Lowercase hex of sha256 over `data` (how BitBake writes its hashes).
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::sig::{TaskSig, calc_basehash, clean_checksum_path, taskhash};
+use crate::sig::{TaskSig, calc_basehash, clean_checksum_path, taskhash, taskhash_ordered};
 
 /// The contents of a sig data file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +37,8 @@ pub struct SigData {
     /// The dependency tasks mixed into the task hash, sorted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtaskdeps: Option<Vec<String>>,
-    /// The files whose checksums were mixed in: (path, checksum), as given.
+    /// The files whose checksums were mixed in: (name, checksum), sorted, each named as
+    /// BitBake names it (`./` and the part after `/./`, else the base name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_checksum_values: Option<Vec<(String, String)>>,
     /// Hash of each dependency task.
@@ -91,8 +92,14 @@ impl SigData {
                 .collect(),
         );
         let mut files = file_checksums.to_vec();
+        files.sort_by(|a, b| a.1.cmp(&b.1));
         files.sort_by_key(|f| clean_checksum_path(&f.0));
-        self.file_checksum_values = Some(files);
+        self.file_checksum_values = Some(
+            files
+                .into_iter()
+                .map(|(f, cs)| (clean_checksum_path(&f), cs))
+                .collect(),
+        );
         self.taint = taint.map(str::to_owned);
         self.taskhash = Some(taskhash(
             &self.basehash,
@@ -110,14 +117,19 @@ impl SigData {
     /// The task hash recomputed from the stored inputs, when there are any.
     pub fn computed_taskhash(&self) -> Option<String> {
         let hashes = self.runtaskhashes.as_ref()?;
-        let pairs: Vec<(&str, &str)> = hashes
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        Some(taskhash(
+        let order: Vec<&String> = match &self.runtaskdeps {
+            Some(deps) => deps.iter().collect(),
+            None => hashes.keys().collect(),
+        };
+        Some(taskhash_ordered(
             &self.basehash,
-            &pairs,
-            self.file_checksum_values.as_deref().unwrap_or_default(),
+            order
+                .into_iter()
+                .map(|d| hashes.get(d).map_or("", String::as_str)),
+            self.file_checksum_values
+                .iter()
+                .flatten()
+                .map(|(f, cs)| (f.as_str(), cs.as_str())),
             self.taint.as_deref(),
         ))
     }
@@ -134,13 +146,53 @@ pub fn write_sigdata(path: &Path, data: &SigData) -> Result<()> {
     Ok(())
 }
 
-/// Reads a file written by [`write_sigdata`].
+/// Reads a file written by [`write_sigdata`], or one BitBake wrote (zstd-compressed JSON
+/// whose sets are `{"_set_object": [...]}` and whose values may be numbers or booleans,
+/// read as Python's `str()` of them).
 pub fn read_sigdata(path: &Path) -> Result<SigData> {
-    let text = fs_err::read_to_string(path)?;
-    serde_json::from_str(&text).map_err(|source| Error::Json {
+    let bytes = fs_err::read(path)?;
+    let json_err = |source| Error::Json {
         path: path.to_owned(),
         source,
-    })
+    };
+    if !bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return serde_json::from_slice(&bytes).map_err(json_err);
+    }
+    let text = zstd::decode_all(bytes.as_slice())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mut v: serde_json::Value = serde_json::from_slice(&text).map_err(json_err)?;
+    from_bitbake(&mut v);
+    if let Some(vals) = v.get_mut("varvals").and_then(|x| x.as_object_mut()) {
+        for val in vals.values_mut() {
+            let s = match &*val {
+                serde_json::Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_owned()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            if let Some(s) = s {
+                *val = serde_json::Value::String(s);
+            }
+        }
+    }
+    serde_json::from_value(v).map_err(json_err)
+}
+
+/// BitBake's set encoding (`{"_set_object": [...]}`) as plain lists, everywhere in `v`.
+fn from_bitbake(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.len() == 1
+                && let Some(list) = map.get_mut("_set_object")
+            {
+                let list = list.take();
+                *v = list;
+                return;
+            }
+            map.values_mut().for_each(from_bitbake);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(from_bitbake),
+        _ => {}
+    }
 }
 
 /// Python's `repr` of a sorted list of strings.

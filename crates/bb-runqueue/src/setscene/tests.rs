@@ -106,6 +106,7 @@ fn world(tmp: &Path) -> World {
             sigdata_path: None,
             taint: None,
             file_checksums: Vec::new(),
+            hash_deps: None,
         });
         let f = fn_of(pn);
         let td = graph.flags.entry(f.clone()).or_default();

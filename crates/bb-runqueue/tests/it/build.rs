@@ -113,6 +113,7 @@ fn build(tmp: &Path, tasks: &[(&str, Option<String>)]) -> Build {
             sigdata_path: None,
             taint: None,
             file_checksums: Vec::new(),
+            hash_deps: None,
         });
     }
     graph
@@ -254,6 +255,7 @@ fn stamps_in_a_shared_directory_replace_only_their_own_task_s_old_stamps() {
         sigdata_path: None,
         taint: None,
         file_checksums: Vec::new(),
+        hash_deps: None,
     };
     index
         .write(&plan("a-1.0-r0", "new"), "do_compile")
@@ -343,6 +345,7 @@ fn number_threads_holds_back_tasks_of_its_name_and_lets_them_all_run() {
             sigdata_path: None,
             taint: None,
             file_checksums: Vec::new(),
+            hash_deps: None,
         });
         recipes.insert(fn_name, d);
     }

@@ -106,6 +106,7 @@ fn a_new_stamp_replaces_the_task_s_old_stamps_but_not_taints_or_sigdata() {
         sigdata_path: None,
         taint: None,
         file_checksums: Vec::new(),
+        hash_deps: None,
     };
     bb_runqueue::hashes::write_stamp(&plan, "do_compile").expect("stamp");
     let mut names: Vec<String> = std::fs::read_dir(&dir)

@@ -1,7 +1,7 @@
 //! Our dependency sets against real BitBake's (`bitbake -S none hello` on
-//! `tests/data/layer`, then `bitbake-dumpsig` of each sig data file). Hashes differ by
-//! design (blake3), so only the dependency closure and the per-variable dependency lists
-//! are compared.
+//! `tests/data/layer`, then `bitbake-dumpsig` of each sig data file): the dependency
+//! closure, the per-variable dependency lists, the values, the base hash and the task
+//! hash made of it and BitBake's dependency hashes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -24,6 +24,9 @@ fn py_list(s: &str) -> BTreeSet<String> {
 }
 
 struct Dump {
+    basehash: String,
+    dep_hashes: Vec<(String, String)>,
+    taskhash: String,
     taskdeps: BTreeSet<String>,
     gendeps: BTreeMap<String, BTreeSet<String>>,
     varvals: BTreeMap<String, String>,
@@ -32,6 +35,9 @@ struct Dump {
 fn read_dump(task: &str) -> Dump {
     let text = data(&format!("bitbake/{task}.dumpsig"));
     let mut taskdeps = BTreeSet::new();
+    let mut basehash = String::new();
+    let mut dep_hashes = Vec::new();
+    let mut taskhash = String::new();
     let mut gendeps = BTreeMap::new();
     let mut varvals: BTreeMap<String, String> = BTreeMap::new();
     // A value runs over several lines, up to the next `Variable ` line or the task part.
@@ -50,7 +56,14 @@ fn read_dump(task: &str) -> Dump {
             v.push_str(line);
             continue;
         }
-        if let Some(rest) = line.strip_prefix("Task dependencies: ") {
+        if let Some(rest) = line.strip_prefix("Hash for dependent task ") {
+            let (dep, h) = rest.split_once(" is ").unwrap();
+            dep_hashes.push((dep.to_owned(), h.to_owned()));
+        } else if let Some(rest) = line.strip_prefix("Computed task hash is ") {
+            taskhash = rest.to_owned();
+        } else if let Some(rest) = line.strip_prefix("basehash: ") {
+            basehash = rest.to_owned();
+        } else if let Some(rest) = line.strip_prefix("Task dependencies: ") {
             taskdeps = py_list(rest);
         } else if let Some(rest) = line.strip_prefix("List of dependencies for variable ") {
             let (var, list) = rest.split_once(" is ").unwrap();
@@ -58,6 +71,9 @@ fn read_dump(task: &str) -> Dump {
         }
     }
     Dump {
+        basehash,
+        dep_hashes,
+        taskhash,
         taskdeps,
         gendeps,
         varvals,
@@ -106,5 +122,16 @@ fn dependency_sets_match_bitbake() {
             let ours = sig.varvals[var].as_deref().unwrap_or("None");
             assert_eq!(ours, val, "value of {var} (in {task})");
         }
+        assert_eq!(sig.basehash, want.basehash, "basehash of {task}");
+        let deps: Vec<(&str, &str)> = want
+            .dep_hashes
+            .iter()
+            .map(|(d, h)| (d.as_str(), h.as_str()))
+            .collect();
+        assert_eq!(
+            bb_siggen::taskhash(&sig.basehash, &deps, &[], None),
+            want.taskhash,
+            "taskhash of {task}"
+        );
     }
 }

@@ -540,7 +540,24 @@ def localpath(url, d):
 
 
 def get_checksum_file_list(d):
-    return ""
+    """The local files of SRC_URI for task signatures (`[file-checksums]`): each candidate
+    path looked at for every `file://` entry, as `path:True` / `path:False` words."""
+    words = []
+    for url in (d.getVar("SRC_URI") or "").split():
+        scheme, _, rest = url.partition("://")
+        if scheme != "file" or not rest:
+            continue
+        path = urllib.parse.unquote(rest.split(";")[0])
+        if path.startswith("/"):
+            candidates = [path]
+        else:
+            _, candidates = bb.utils.which(d.getVar("FILESPATH"), path, history=True)
+        if not any(os.path.exists(c) for c in candidates):
+            bb.fatal("Unable to get checksum for %s SRC_URI entry %s: file could not be found\n"
+                     "The following paths were searched:\n%s"
+                     % (d.getVar("PN"), os.path.basename(path), "\n".join(candidates)))
+        words.extend("%s:%s" % (c, os.path.exists(c)) for c in candidates)
+    return " ".join(words)
 
 
 def mirror_from_string(data):

@@ -1,0 +1,5 @@
+do_build() {
+	:
+}
+do_build[noexec] = "1"
+addtask build

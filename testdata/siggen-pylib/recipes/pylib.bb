@@ -1,0 +1,14 @@
+PN = "pylib"
+PV = "1.0"
+MYFLAGS = "-O2"
+MYSUFFIX = " -g"
+REPORT_KINDS = "warn-a warn-b"
+NOT_USED = "x"
+
+python do_compile() {
+    bb.note(mylib.util.cflags(d))
+    mylib.util.report("warn-a", "a message", d)
+}
+addtask compile before do_build
+do_build[noexec] = "1"
+addtask build
