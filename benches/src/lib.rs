@@ -179,7 +179,7 @@ pub fn prepare(
     let t = Instant::now();
     let ck = cooker(dir).expect("invariant: the world's configuration parses");
     let loaded = ck.load_cache(ck.cache_file().as_deref());
-    let mut res = ck.parse_all_from(loaded, &|_, _| {});
+    let res = ck.parse_all_from(loaded, &|_, _| {});
     timing.push(("parse (configuration + cache)".into(), t.elapsed()));
     assert!(
         res.failures.is_empty(),
@@ -209,7 +209,7 @@ pub fn prepare(
         .iter()
         .cloned()
         .zip(
-            ck.build_infos(&mut res, &fns, &bb_runqueue::hashes::build_info)
+            ck.build_infos(&res, &fns, &bb_runqueue::hashes::build_info)
                 .expect("invariant: build information"),
         )
         .collect();
