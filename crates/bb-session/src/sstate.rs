@@ -9,10 +9,10 @@
 //! BBFILE_PATTERN_bakecore matches): those are bake's own functions, and the native
 //! answers are theirs. Any other layer's function (openembedded-core's
 //! `sstate_checkhashes`, `setscene_depvalid`) is called in embedded CPython with
-//! BitBake's arguments on the configuration's datastore ([`PyHooks`]).
+//! BitBake's arguments on the configuration's datastore (`PyHooks`).
 //!
 //! In a task worker, the `hashserv` and `siginfo` services back `bb.parse.siggen`'s
-//! `report_unihash`/`get_unihash` and `bb.siggen.dump_this_task` ([`register_services`]).
+//! `report_unihash`/`get_unihash` and `bb.siggen.dump_this_task` (`register_services`).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
