@@ -336,7 +336,21 @@ impl Cooker {
     /// Parses one recipe file and its variants (`only`: just that variant), with its
     /// appends.
     pub fn parse_file(&self, file: &str, only: Option<&str>) -> Result<Vec<(String, DataStore)>> {
-        Parser::new(self, false).parse_file(file, only, true)
+        Parser::new(self, false).parse_file(file, only, true, false)
+    }
+
+    /// Parses one recipe target (`/path/x.bb` or `virtual:VARIANT:/path/x.bb`) with its
+    /// appends as a build's task parses it (bitbake-worker's): FILE_LAYERNAME is the
+    /// real file's collection, for a variant too.
+    pub fn parse_task_target(&self, target: &str) -> Result<DataStore> {
+        let (variant, file) = split_virtual(target);
+        Parser::new(self, false)
+            .parse_file(file, Some(variant), true, true)?
+            .pop()
+            .map(|(_, d)| d)
+            .ok_or_else(|| Error::NoSuchVariant {
+                target: target.to_owned(),
+            })
     }
 
     /// Parses recipe targets (`/path/x.bb` or `virtual:VARIANT:/path/x.bb`) in
@@ -353,7 +367,7 @@ impl Cooker {
             .map(|f| {
                 let (variant, file) = split_virtual(f);
                 let r = parser
-                    .parse_file(file, Some(variant), true)
+                    .parse_file(file, Some(variant), true, true)
                     .and_then(|mut v| {
                         v.pop()
                             .map(|(_, d)| d)
@@ -450,7 +464,7 @@ impl Cooker {
         file: &str,
         only: Option<&str>,
     ) -> Result<Vec<(String, DataStore)>> {
-        Parser::new(self, true).parse_file(file, only, false)
+        Parser::new(self, true).parse_file(file, only, false, false)
     }
 
     /// Parses every recipe in parallel, using and refreshing the parse cache at
@@ -783,17 +797,19 @@ impl<'c> Parser<'c> {
         file: &str,
         only: Option<&str>,
         with_appends: bool,
+        real_layer: bool,
     ) -> Result<Vec<(String, DataStore)>> {
         let appends = if with_appends {
             self.collected.appends_for(file)
         } else {
             Vec::new()
         };
-        // `bitbake -b` (no appends) looks a single variant up by its virtual name, which
-        // no collection pattern matches: it has no FILE_LAYERNAME. A build's parse of a
-        // target uses the real file's collection, for every variant.
+        // A single variant parsed alone (`bitbake -e VARIANT`, `-b`) is looked up by its
+        // virtual name, which no collection pattern matches: it has no FILE_LAYERNAME. A
+        // build's parse of a target (`real_layer`, bitbake-worker's) uses the real
+        // file's collection, for every variant.
         let lookup = match only {
-            Some(v) if !v.is_empty() && !with_appends => format!("virtual:{v}:{file}"),
+            Some(v) if !v.is_empty() && !real_layer => format!("virtual:{v}:{file}"),
             _ => file.to_owned(),
         };
         let (_, coll) = self.collections.priority_of(&lookup);
@@ -827,14 +843,16 @@ impl<'c> Parser<'c> {
         appends: &[String],
         hasher: &FileHasher,
     ) -> std::result::Result<CacheEntry, ParseFailure> {
-        let variants = self.parse_file(file, None, true).map_err(|e| match e {
-            Error::Data(d) => ParseFailure::new(file, &d),
-            other => ParseFailure {
-                file: file.to_owned(),
-                message: format!("Unable to parse {file}"),
-                detail: Some(other.to_string()),
-            },
-        })?;
+        let variants = self
+            .parse_file(file, None, true, false)
+            .map_err(|e| match e {
+                Error::Data(d) => ParseFailure::new(file, &d),
+                other => ParseFailure {
+                    file: file.to_owned(),
+                    message: format!("Unable to parse {file}"),
+                    detail: Some(other.to_string()),
+                },
+            })?;
         // Every file any target read, the recipe and its appends first, each once.
         let mut all = vec![file.to_owned()];
         all.extend(appends.iter().cloned());

@@ -208,6 +208,17 @@ impl Session {
         Ok((found, missing))
     }
 
+    /// The finalized datastore of recipe target `target` as a build's task gets it
+    /// (the real file's FILE_LAYERNAME for a variant too; see [`Session::target_data`]).
+    pub fn task_data(&self, target: &str) -> Result<DataStore> {
+        self.cooker
+            .parse_task_target(target)
+            .map_err(|source| Error::Recipe {
+                target: target.to_owned(),
+                source,
+            })
+    }
+
     /// The finalized datastore of recipe target `target` (a name from
     /// [`RecipeInfo::fn_name`], `virtual:CLS:` prefix for a variant).
     pub fn target_data(&self, target: &str) -> Result<DataStore> {

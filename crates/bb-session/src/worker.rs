@@ -573,7 +573,7 @@ fn run_job(
     build_vars: &[(String, String)],
 ) -> Reply {
     let start = std::time::Instant::now();
-    let mut d = match session.target_data(&job.fn_name) {
+    let mut d = match session.task_data(&job.fn_name) {
         Ok(d) => d,
         Err(e) => return failure(format!("{}: {e}", job.fn_name)),
     };
