@@ -615,10 +615,6 @@ pub fn interrupt_shells() {
 
 /// Runs shell function `func` of the task through its run script; what the shell
 /// used is added to `children` whether it succeeds or not.
-#[expect(
-    unsafe_code,
-    reason = "pre_exec: the task's priority set on its shell between fork and exec"
-)]
 fn run_shell(
     run: &TaskRun<'_>,
     prio: &crate::priority::TaskPriority,
@@ -672,17 +668,7 @@ fn run_shell(
             if let Some(dir) = cwd {
                 cmd.current_dir(dir);
             }
-            if !prio.is_default() {
-                let prio = prio.clone();
-                // SAFETY: the closure only makes async-signal-safe system calls.
-                unsafe {
-                    std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
-                        prio.apply_nice()?;
-                        let _ = prio.apply_ionice();
-                        Ok(())
-                    });
-                }
-            }
+            prio.set_on(&mut cmd);
             let child = cmd.spawn().map_err(spawn_error)?;
             let _slot = crate::runner::track_shell(child.id());
             crate::rusage::wait_with_usage(child.id()).map_err(spawn_error)?

@@ -30,6 +30,27 @@ pub struct TaskPriority {
 }
 
 impl TaskPriority {
+    /// Makes `cmd`'s process take these levels between fork and exec (nothing for the
+    /// default levels; an ionice the kernel refuses is ignored, as for tasks).
+    #[expect(
+        unsafe_code,
+        reason = "pre_exec: the task's priority set on its shell between fork and exec"
+    )]
+    pub fn set_on(&self, cmd: &mut std::process::Command) {
+        if self.is_default() {
+            return;
+        }
+        let prio = self.clone();
+        // SAFETY: the closure only makes async-signal-safe system calls.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(cmd, move || {
+                prio.apply_nice()?;
+                let _ = prio.apply_ionice();
+                Ok(())
+            });
+        }
+    }
+
     /// Nothing to change.
     pub fn is_default(&self) -> bool {
         self.nice.is_none() && self.ionice.is_none()

@@ -309,10 +309,6 @@ pub fn runner_main() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-#[expect(
-    unsafe_code,
-    reason = "pre_exec: the task's priority set on its shell between fork and exec"
-)]
 fn spawn_shell(
     script: &str,
     cwd: &str,
@@ -336,17 +332,7 @@ fn spawn_shell(
     if !cwd.is_empty() {
         cmd.current_dir(cwd);
     }
-    if !prio.is_default() {
-        let prio = prio.clone();
-        // SAFETY: the closure only makes async-signal-safe system calls.
-        unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
-                prio.apply_nice()?;
-                let _ = prio.apply_ionice();
-                Ok(())
-            });
-        }
-    }
+    prio.set_on(&mut cmd);
     let child = cmd.spawn()?;
     let _slot = track_shell(child.id());
     let (status, usage) = crate::rusage::wait_with_usage(child.id())?;
