@@ -190,6 +190,21 @@ impl Stored {
         Ok(Stored::Object(TypedValue::new(&text, &kind, object)))
     }
 
+    /// `d.setVar(var, value)` of this value, with history from `origin`.
+    fn set_var(self, d: &mut DataStore, var: &str, parsing: bool, origin: Option<&Origin>) {
+        let opts = SetOpts {
+            parsing,
+            op: "set",
+            detail: None,
+            origin,
+        };
+        match self {
+            Stored::None => d.set_var_none(var, origin),
+            Stored::Text(v) => d.set_var_with(var, &v, opts),
+            Stored::Object(t) => d.set_var_typed(var, t, opts),
+        }
+    }
+
     /// The text the datastore keeps (`None` for Python's `None`).
     fn text(&self) -> Option<&str> {
         match self {
@@ -299,17 +314,7 @@ impl DataSmart {
         let v = Stored::of(value, var, None)?;
         let mut d = self.store()?;
         let origin = caller(py, &d);
-        let opts = SetOpts {
-            parsing,
-            op: "set",
-            detail: None,
-            origin: origin.as_ref(),
-        };
-        match v {
-            Stored::None => d.set_var_none(var, origin.as_ref()),
-            Stored::Text(v) => d.set_var_with(var, &v, opts),
-            Stored::Object(t) => d.set_var_typed(var, t, opts),
-        }
+        v.set_var(&mut d, var, parsing, origin.as_ref());
         Ok(())
     }
 
@@ -503,17 +508,7 @@ impl DataSmart {
         let origin = caller(py, &d);
         for (k, v) in items {
             if k == "_content" {
-                let opts = SetOpts {
-                    parsing: false,
-                    op: "set",
-                    detail: None,
-                    origin: origin.as_ref(),
-                };
-                match v {
-                    Stored::None => d.set_var_none(var, origin.as_ref()),
-                    Stored::Text(v) => d.set_var_with(var, &v, opts),
-                    Stored::Object(t) => d.set_var_typed(var, t, opts),
-                }
+                v.set_var(&mut d, var, false, origin.as_ref());
             } else {
                 match v {
                     Stored::Object(t) => d.set_var_flag_typed(var, &k, t, origin.as_ref()),

@@ -448,22 +448,8 @@ impl PyHooks {
         });
         let (found, printed) = match self.call("_bake_hashcheck", func, &args) {
             Ok(v) => {
-                let found: HashSet<String> = v["found"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|t| t.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let printed: Vec<String> = v["plain"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|t| t.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let found: HashSet<String> = strings(&v["found"]).collect();
+                let printed: Vec<String> = strings(&v["plain"]).collect();
                 (found, printed)
             }
             Err(e) => {
@@ -756,4 +742,12 @@ fn siginfo_service(d: &mut DataStore, args: &[String]) -> Result<String, String>
     }
     bb_siggen::write_sigdata(out, &sig).map_err(|e| e.to_string())?;
     Ok(String::new())
+}
+
+/// The strings of a JSON array (nothing for anything else).
+fn strings(v: &serde_json::Value) -> impl Iterator<Item = String> + '_ {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_owned))
 }
