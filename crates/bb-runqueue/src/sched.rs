@@ -105,6 +105,9 @@ pub struct Scheduler<'a> {
     /// Borrowed until hash equivalence changes a unihash (then owned).
     plans: std::borrow::Cow<'a, [TaskPlan]>,
     recipes: &'a HashMap<String, DataStore>,
+    /// BB_TASKDEPDATA of every task, made before the first job is sent (a build with
+    /// nothing to run never makes it).
+    depdata: Arc<std::sync::OnceLock<crate::depdata::DepTable>>,
     opts: &'a RunOptions,
     events: &'a Sender<BuildEvent>,
     /// For each task, the tasks that depend on it.
@@ -181,6 +184,7 @@ impl<'a> Scheduler<'a> {
             graph,
             plans: std::borrow::Cow::Borrowed(plans),
             recipes,
+            depdata: Arc::default(),
             opts,
             events,
             skip: crate::hashes::up_to_date_in(graph, plans, &order)
@@ -238,7 +242,7 @@ impl<'a> Scheduler<'a> {
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = channel::<JobResult>();
         let stamps = Arc::clone(&self.stamps);
-        let depdata = crate::depdata::DepTable::new(self.graph, &self.plans, self.recipes);
+        let depdata = Arc::clone(&self.depdata);
         std::thread::scope(|scope| {
             for _ in 0..self.opts.threads.max(1) {
                 let rx = Arc::clone(&job_rx);
@@ -356,6 +360,7 @@ impl<'a> Scheduler<'a> {
                         .map(|(p, _)| p.to_string_lossy().into_owned())
                         .unwrap_or_default(),
                 });
+                self.make_depdata();
                 if jobs.send(job).is_err() {
                     self.stop = true;
                     break;
@@ -514,6 +519,12 @@ impl<'a> Scheduler<'a> {
 
     /// Hands the best ready tasks to free workers, and passes over those with nothing
     /// to run, until the workers are busy or nothing is ready.
+    /// Makes the BB_TASKDEPDATA table the workers read, once, before the first job.
+    fn make_depdata(&self) {
+        self.depdata
+            .get_or_init(|| crate::depdata::DepTable::new(self.graph, &self.plans, self.recipes));
+    }
+
     fn start_ready(&mut self, jobs: &Sender<Job>) {
         while !self.stop && self.running < self.opts.threads.max(1) {
             let Some((_, Reverse(i))) = self.ready.pop() else {
@@ -522,6 +533,7 @@ impl<'a> Scheduler<'a> {
             match self.start(i) {
                 Start::Instant | Start::Held => {}
                 Start::Sent(job) => {
+                    self.make_depdata();
                     self.running += 1;
                     *self
                         .running_by_task
@@ -795,7 +807,7 @@ fn worker(
     tx: &Sender<JobResult>,
     builtins: &dyn Builtins,
     stamps: &StampIndex,
-    depdata: &crate::depdata::DepTable,
+    depdata: &std::sync::OnceLock<crate::depdata::DepTable>,
 ) {
     loop {
         let job = {
@@ -812,7 +824,7 @@ fn worker(
             task: &job.task,
             sysroot_deps: &job.sysroot_deps,
             taskhash: &job.taskhash,
-            taskdepdata: Some((depdata, job.index)),
+            taskdepdata: depdata.get().map(|t| (t, job.index)),
         };
         let outcome = builtins.run_elsewhere(&req).unwrap_or_else(|| {
             crate::exec::run_task(&TaskRun {
