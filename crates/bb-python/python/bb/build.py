@@ -12,6 +12,7 @@ import json
 import os
 import select
 import subprocess
+import time
 
 import _bake
 import bb
@@ -31,6 +32,13 @@ class TaskBase(bb.event.Event):
         self.taskfile = fn
         self.taskname = t
         self.logfile = logfile
+        # When the event was made (buildstats times tasks by it), and the recipe's
+        # names, as BitBake's task events carry them.
+        self.time = time.time()
+        self._package = d.getVar("PF") if d is not None else None
+        self._mc = d.getVar("BB_CURRENT_MC") if d is not None else None
+        self.pn = d.getVar("PN") if d is not None else None
+        self.pv = d.getVar("PV") if d is not None else None
         bb.event.Event.__init__(self)
 
     def getTask(self):

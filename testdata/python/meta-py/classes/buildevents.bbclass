@@ -18,5 +18,5 @@ py_task_events[eventmask] = "bb.build.TaskStarted bb.build.TaskSucceeded bb.buil
 python py_task_events() {
     import os
     with open(d.expand("${TOPDIR}/task-events.txt"), "a") as f:
-        f.write("%s %s %s named=%s\n" % (bb.event.getName(e), e.task, os.path.basename(e.logfile).split(".")[1], (d.getVar("BUILDNAME") or "").isdigit()))
+        f.write("%s %s %s named=%s timed=%s pn=%s\n" % (bb.event.getName(e), e.task, os.path.basename(e.logfile).split(".")[1], (d.getVar("BUILDNAME") or "").isdigit(), isinstance(e.time, float), e.pn))
 }
