@@ -367,6 +367,19 @@ fn remap(map: &[Option<u32>], i: u32) -> Option<u32> {
     map.get(i as usize).copied().flatten()
 }
 
+/// Row `i` of table `old` in table `new`: where it was already copied (`map`), or
+/// copied now. `None` for an index `old` does not have.
+fn carry<T: Clone>(map: &mut [Option<u32>], old: &[T], new: &mut Vec<T>, i: u32) -> Option<u32> {
+    if let Some(n) = remap(map, i) {
+        return Some(n);
+    }
+    let row = old.get(i as usize)?;
+    let n = table_id(new.len());
+    new.push(row.clone());
+    *map.get_mut(i as usize)? = Some(n);
+    Some(n)
+}
+
 impl ParseCache {
     /// Loads the cache for configuration hash `config`. A missing file or one made for
     /// another configuration (or another format) gives an empty cache; a damaged file
@@ -479,41 +492,24 @@ impl ParseCache {
             e.deps = e
                 .deps
                 .iter()
-                .filter_map(|&i| {
-                    remap(&files, i).or_else(|| {
-                        let row = self.table.files.get(i as usize)?;
-                        let n = table_id(table.files.len());
-                        table.files.push(row.clone());
-                        files[i as usize] = Some(n);
-                        Some(n)
-                    })
-                })
+                .filter_map(|&i| carry(&mut files, &self.table.files, &mut table.files, i))
                 .collect();
             for inh in &mut e.inherits {
                 *inh = inh
                     .iter()
-                    .filter_map(|&i| {
-                        remap(&names, i).or_else(|| {
-                            let name = self.table.names.get(i as usize)?;
-                            let n = table_id(table.names.len());
-                            table.names.push(name.clone());
-                            names[i as usize] = Some(n);
-                            Some(n)
-                        })
-                    })
+                    .filter_map(|&i| carry(&mut names, &self.table.names, &mut table.names, i))
                     .collect();
             }
             e.tasks = e
                 .tasks
                 .iter()
                 .filter_map(|&i| {
-                    remap(&tasks, i).or_else(|| {
-                        let t = self.table.task_tables.get(i as usize)?;
-                        let n = table_id(table.task_tables.len());
-                        table.task_tables.push(t.clone());
-                        tasks[i as usize] = Some(n);
-                        Some(n)
-                    })
+                    carry(
+                        &mut tasks,
+                        &self.table.task_tables,
+                        &mut table.task_tables,
+                        i,
+                    )
                 })
                 .collect();
             entries.insert(file.clone(), e);
