@@ -107,6 +107,7 @@ fn run(
     recorder: Option<&Arc<bb_toaster::Recorder>>,
 ) -> anyhow::Result<ExitCode> {
     let cancel = Arc::new(AtomicBool::new(false));
+    bake::interrupt::take_over();
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&cancel));
     let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&cancel));
     let req = BuildRequest {
@@ -197,6 +198,7 @@ fn run(
         "NOTE: Tasks Summary: Attempted {attempted} tasks of which {rerun} didn't need to be rerun and {tail}."
     ));
     if summary.outcome == Outcome::Cancelled {
+        bake::interrupt::note_interrupted();
         ui::report_ui(
             "ERROR",
             "Build interrupted: running tasks were waited for, no further task started.",

@@ -3,4 +3,5 @@
 //! is the same everywhere. The build logic itself lives in the library crates
 //! (`bb-session` and below).
 
+pub mod interrupt;
 pub mod ui;

@@ -279,5 +279,9 @@ fn main() -> ExitCode {
         }
     };
     ui::summary(code != ExitCode::SUCCESS);
+    if let Some(line) = bake::interrupt::closing_line() {
+        ui::out(line);
+        return ExitCode::FAILURE;
+    }
     code
 }

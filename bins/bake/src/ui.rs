@@ -322,8 +322,22 @@ pub fn parse_session_to(
         console: Console::new(),
         recorder,
     };
-    let res = session.parse(&tee)?;
+    let flag = std::sync::Arc::clone(session.cooker().interrupt_flag());
+    crate::interrupt::during_parse(&flag);
+    let res = session.parse(&tee);
+    crate::interrupt::after_parse();
+    let res = res?;
     tee.console.parse_done();
+    if res.interrupted {
+        crate::interrupt::note_interrupted();
+        // As knotty: its line when the signal came, then the cooker's error.
+        out("\nKeyboard Interrupt, closing down...\n");
+        report_level(
+            "ERROR",
+            "Parsing halted due to errors, see error messages above",
+        );
+        return Ok(false);
+    }
     for w in &res.warnings {
         report_level("WARNING", w);
     }

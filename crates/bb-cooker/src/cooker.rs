@@ -4,8 +4,8 @@
 //! can. Printing is the caller's job: progress comes out through a callback.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bb_data::{DataStore, Evaluator, FileSource, Origin, SetOpts};
 use bb_util::split_virtual;
@@ -89,6 +89,8 @@ pub struct Cooker {
     /// Warnings from reading the configuration and collecting files.
     pub warnings: Vec<String>,
     env: Vec<(String, String)>,
+    /// Set (from a signal handler, say) to stop a parse: see [`Cooker::interrupt_flag`].
+    interrupt: Arc<AtomicBool>,
 }
 
 /// One recipe file that failed to parse, with its message (file:line first when
@@ -190,6 +192,9 @@ pub struct ParseResult {
     /// [`bb_data::DataStore::needs_python`]): the configuration's entries once, then each
     /// target's own, as `WHERE: needs Python: ENTRY`. Each counts as an error.
     pub dropped_python: Vec<String>,
+    /// The parse was stopped ([`Cooker::interrupt_flag`]) before every file was parsed:
+    /// the targets are incomplete and the parse cache was not written.
+    pub interrupted: bool,
     /// The refreshed parse cache and where it is saved, for [`Cooker::build_infos`].
     /// Behind a lock so that builds can read the targets (as [`Providers`] borrows
     /// them) while build information is added.
@@ -310,7 +315,16 @@ impl Cooker {
             collected,
             warnings,
             env: opts.env.clone(),
+            interrupt: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// The flag that stops a parse in progress (BitBake's Ctrl-C while parsing): once
+    /// it is set, [`Cooker::parse_all_from`] starts no further recipe file and returns
+    /// with [`ParseResult::interrupted`] set, without writing the parse cache. Register
+    /// it with a signal handler, for example.
+    pub fn interrupt_flag(&self) -> &Arc<AtomicBool> {
+        &self.interrupt
     }
 
     /// The evaluator (shares parsed classes and includes between recipes).
@@ -516,6 +530,7 @@ impl Cooker {
         let total = files.len();
         let mut warnings: Vec<String> = warning.into_iter().collect();
         let done = AtomicUsize::new(0);
+        let interrupt: &AtomicBool = &self.interrupt;
         let parser = Parser::new(self, false);
         // Summaries need no variable history (BitBake tracks it only for `-e`).
         parser
@@ -525,7 +540,10 @@ impl Cooker {
             .set_tracking(false);
         let results: Vec<(String, std::result::Result<Parsed, ParseFailure>)> = files
             .par_iter()
-            .map(|file| {
+            .filter_map(|file| {
+                if interrupt.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let appends = parser.collected.appends_for(file);
                 let res = match cache.lookup(file, &appends, &hasher) {
                     // An entry that skipped Python may parse fully now (an interpreter
@@ -537,9 +555,20 @@ impl Cooker {
                 };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 progress(n, total);
-                (file.clone(), res)
+                Some((file.clone(), res))
             })
             .collect();
+        if interrupt.load(Ordering::Relaxed) {
+            // The cache keeps what it had: a refresh now would drop every entry of the
+            // files not reached.
+            return ParseResult {
+                total,
+                masked: self.collected.masked,
+                interrupted: true,
+                failures: results.into_iter().filter_map(|(_, r)| r.err()).collect(),
+                ..ParseResult::default()
+            };
+        }
         let mut out = ParseResult {
             total,
             masked: self.collected.masked,
