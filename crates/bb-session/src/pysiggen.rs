@@ -191,12 +191,17 @@ pub fn choose(config: &DataStore) -> Result<Option<(Choice, String)>> {
         .map_err(|f| handler_error(&name, format!("finding its class: {}", failure_text(&f))))?;
     let described: Described = serde_json::from_str(&out)
         .map_err(|e| handler_error(&name, format!("bake's class lookup answered `{out}`: {e}")))?;
+    Ok(decide(&name, described)?.map(|c| (c, name)))
+}
+
+/// The choice for handler `name` from what `_bake_sighandler.describe` found.
+fn decide(name: &str, described: Described) -> Result<Option<Choice>> {
     if !described.found {
-        if bb_siggen::KNOWN_HANDLERS.contains(&name.as_str()) {
+        if bb_siggen::KNOWN_HANDLERS.contains(&name) {
             return Ok(None);
         }
         return Err(handler_error(
-            &name,
+            name,
             format!(
                 "no signature handler class has this name (bb.siggen has: {})",
                 described.available.join(", ")
@@ -211,7 +216,7 @@ pub fn choose(config: &DataStore) -> Result<Option<(Choice, String)>> {
             .find(|d| !d.known(method, OE_HASH_METHODS))
         {
             return Err(handler_error(
-                &name,
+                name,
                 format!(
                     "class {class}: {method} of {} ({}) is not one bake knows; bake computes \
                      task hashes itself and calls only rundep_check of a Python signature \
@@ -231,24 +236,22 @@ pub fn choose(config: &DataStore) -> Result<Option<(Choice, String)>> {
             .into_iter()
             .flat_map(|m| defs(m).iter().map(move |d| (m, d)))
     };
-    let choice = if rule_defs().all(|(_, d)| d.bake) {
-        Choice::Native("basichash")
-    } else if defs("rundep_check").first().is_some_and(|d| {
+    let oe_rundep = |d: &Definition| {
         d.digest
             .as_deref()
             .is_some_and(|x| OE_RUNDEP_CHECK.contains(&x))
-    }) && rule_defs().all(|(m, d)| {
-        d.known(m, OE_RULE_METHODS)
-            || (m == "rundep_check"
-                && d.digest
-                    .as_deref()
-                    .is_some_and(|x| OE_RUNDEP_CHECK.contains(&x)))
-    }) {
+    };
+    let choice = if rule_defs().all(|(_, d)| d.bake) {
+        Choice::Native("basichash")
+    } else if defs("rundep_check").first().is_some_and(oe_rundep)
+        && rule_defs()
+            .all(|(m, d)| d.known(m, OE_RULE_METHODS) || (m == "rundep_check" && oe_rundep(d)))
+    {
         Choice::Native("OEEquivHash")
     } else {
         Choice::Python(class)
     };
-    Ok(Some((choice, name)))
+    Ok(Some(choice))
 }
 
 fn failure_text(f: &bb_data::python::PyFailure) -> String {
@@ -397,5 +400,119 @@ impl EdgeRules for PyRules {
             .get(task.fn_name)
             .and_then(|m| m.get(task.task))
             .is_some_and(|v| v.iter().any(|(f, t)| f == dep.fn_name && t == dep.task))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OE_INIT: &str = "607c358fc3e14e216e5933e367a94d3d0cbb5d6af56ef58e3d0dc83486b3a59f";
+    const OE_EQUIV_INIT: &str = "9ded1d8eba0265e47c2d21ce8a3c5e70a42dbde008fadcdd8a561fa873c0dda8";
+
+    fn def(owner: &str, digest: Option<&str>) -> serde_json::Value {
+        json!({"owner": owner, "bake": owner.starts_with("bb.siggen."), "digest": digest,
+               "where": format!("{owner}.py:1")})
+    }
+
+    /// openembedded-core's OEEquivHash as `describe` reports it, with `edit` applied.
+    fn oe(edit: impl FnOnce(&mut serde_json::Value)) -> Described {
+        let mixin = "oe.sstatesig.SignatureGeneratorOEBasicHashMixIn";
+        let mut v = json!({"found": true, "class": "oe.sstatesig.SignatureGeneratorOEEquivHash",
+        "methods": {
+            "rundep_check": [def(mixin, Some(OE_RUNDEP_CHECK[0])),
+                             def("bb.siggen.SignatureGeneratorBasic", None)],
+            "init_rundepcheck": [def("oe.sstatesig.SignatureGeneratorOEEquivHash", Some(OE_EQUIV_INIT)),
+                                 def(mixin, Some(OE_INIT)),
+                                 def("bb.siggen.SignatureGeneratorBasic", None)],
+            "get_taskhash": [def(mixin, Some("d16dabb3cb9a5320213ee47c5437ebf96f99866f0da411ceea0afff83d8b71c1")),
+                             def("bb.siggen.SignatureGenerator", None)],
+        }});
+        edit(&mut v);
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn openembedded_core_takes_the_native_path() {
+        let c = decide("OEEquivHash", oe(|_| {})).unwrap();
+        assert_eq!(c, Some(Choice::Native("OEEquivHash")));
+        // A subclass that changes nothing bake looks at: the same.
+        let c = decide("MyHash", oe(|v| v["class"] = json!("mylayer.MyHash"))).unwrap();
+        assert_eq!(c, Some(Choice::Native("OEEquivHash")));
+    }
+
+    #[test]
+    fn other_rules_take_the_python_path() {
+        // Its own rundep_check, before oe-core's.
+        let c = decide(
+            "OEEquivHash",
+            oe(|v| {
+                v["methods"]["rundep_check"]
+                    .as_array_mut()
+                    .unwrap()
+                    .insert(0, def("mylayer.MyHash", Some("00")))
+            }),
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            Some(Choice::Python(
+                "oe.sstatesig.SignatureGeneratorOEEquivHash".into()
+            ))
+        );
+        // oe-core's rundep_check of an older release (another sstate_rundepfilter).
+        let c = decide(
+            "OEEquivHash",
+            oe(|v| v["methods"]["rundep_check"][0]["digest"] = json!("28de4c66")),
+        )
+        .unwrap();
+        assert!(matches!(c, Some(Choice::Python(_))), "{c:?}");
+        // A changed init_rundepcheck somewhere along the MRO (super() reaches it).
+        let c = decide(
+            "OEEquivHash",
+            oe(|v| v["methods"]["init_rundepcheck"][1]["digest"] = json!("11")),
+        )
+        .unwrap();
+        assert!(matches!(c, Some(Choice::Python(_))), "{c:?}");
+    }
+
+    #[test]
+    fn bakes_own_rules_are_basichash() {
+        let d: Described = serde_json::from_value(json!({"found": true, "class": "l.H",
+            "methods": {"rundep_check": [def("bb.siggen.SignatureGeneratorBasic", None)],
+                        "init_rundepcheck": [def("bb.siggen.SignatureGeneratorBasic", None)]}}))
+        .unwrap();
+        assert_eq!(decide("H", d).unwrap(), Some(Choice::Native("basichash")));
+    }
+
+    #[test]
+    fn hash_methods_and_unknown_names_are_refused() {
+        let e = decide(
+            "OEEquivHash",
+            oe(|v| v["methods"]["stampfile"] = json!([def("mylayer.MyHash", Some("22"))])),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("stampfile of mylayer.MyHash (mylayer.MyHash.py:1)"),
+            "{e}"
+        );
+        let e = decide(
+            "Nope",
+            serde_json::from_value(json!({"found": false, "available": ["basic", "noop"]}))
+                .unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains(
+                "`Nope`: no signature handler class has this name (bb.siggen has: basic, noop)"
+            ),
+            "{e}"
+        );
+        // oe-core's names without oe-core's classes: by name, as before.
+        let none: Described =
+            serde_json::from_value(json!({"found": false, "available": []})).unwrap();
+        assert_eq!(decide("OEBasicHash", none).unwrap(), None);
     }
 }
