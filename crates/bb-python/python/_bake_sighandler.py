@@ -74,26 +74,38 @@ def _tokens(src):
     return "\x00".join(out)
 
 
-def _names(src):
-    """The names `src` reads (candidates for module-level functions it calls)."""
-    tree = ast.parse(textwrap.dedent(src))
-    return sorted({n.id for n in ast.walk(tree)
-                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)})
+def _code_names(code):
+    """The global and attribute names a code object and the code nested in it use."""
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if hasattr(c, "co_names"):
+            names |= _code_names(c)
+    return names
 
 
-def _digest(src, resolve, seen):
+def _names(src, code=None):
+    """The names `src` uses (candidates for module-level functions it calls): from
+    `code`, the function's code object, or from `src` compiled."""
+    if code is None:
+        module = compile(textwrap.dedent(src), "<digest>", "exec")
+        code = next(c for c in module.co_consts if hasattr(c, "co_names"))
+    return sorted(_code_names(code))
+
+
+def _digest(src, resolve, seen, code=None):
     """sha256 of `src`'s tokens and, by name, of the functions `resolve(name)` finds
-    (their source, and how to resolve their own names)."""
+    (their source, and how to resolve their own names); `code`: `src`'s code object."""
     h = hashlib.sha256(_tokens(src).encode("utf-8"))
-    for name in _names(src):
+    for name in _names(src, code):
         found = resolve(name)
         if found is None:
             continue
-        key, fsrc, fresolve = found
+        key, fsrc, fresolve, fcode = found
         if key in seen:
             h.update(("\x01%s=<recursive>" % name).encode("utf-8"))
             continue
-        h.update(("\x01%s=%s" % (name, _digest(fsrc, fresolve, seen | {key}))).encode("utf-8"))
+        digest = _digest(fsrc, fresolve, seen | {key}, fcode)
+        h.update(("\x01%s=%s" % (name, digest)).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -119,7 +131,7 @@ def _resolver(fn):
         src = _function_source(obj)
         if src is None:
             return None
-        return (id(obj), src, _resolver(obj))
+        return (id(obj), src, _resolver(obj), inspect.unwrap(obj).__code__)
 
     return resolve
 
@@ -129,7 +141,8 @@ def function_digest(fn):
     src = _function_source(fn)
     if src is None:
         return None
-    return _digest(src, _resolver(inspect.unwrap(fn)), frozenset({id(fn)}))
+    fn = inspect.unwrap(fn)
+    return _digest(src, _resolver(fn), frozenset({id(fn)}), fn.__code__)
 
 
 def source_digest(text, qualname):
@@ -148,7 +161,7 @@ def source_digest(text, qualname):
         node = top.get(name)
         if node is None:
             return None
-        return (name, src_of(node), resolve)
+        return (name, src_of(node), resolve, None)
 
     if "." in qualname:
         cls, meth = qualname.split(".", 1)
@@ -210,7 +223,7 @@ def describe(d):
             defs.append({
                 "owner": "%s.%s" % (owner.__module__, owner.__qualname__),
                 "bake": _is_bakes(fn),
-                "digest": function_digest(fn),
+                "digest": None if _is_bakes(fn) else function_digest(fn),
                 "where": _where(fn),
             })
         if defs:
