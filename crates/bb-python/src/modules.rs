@@ -15,6 +15,11 @@ const SOURCES: &[(&str, bool, &str)] = &[
         false,
         include_str!("../python/_bake_runtime.py"),
     ),
+    (
+        "_bake_sighandler",
+        false,
+        include_str!("../python/_bake_sighandler.py"),
+    ),
     ("bb", true, include_str!("../python/bb/__init__.py")),
     ("bb.build", false, include_str!("../python/bb/build.py")),
     (

@@ -160,7 +160,7 @@ impl Session {
         };
         self.taint(req, &graph, &infos, obs)?;
         let hashserv = crate::sstate::HashServ::from_config(&config, req.hashserve.as_deref())?;
-        let handler = bb_siggen::SigHandler::from_config(&config)?;
+        let handler = crate::pysiggen::sig_handler(&config, &graph, self.recipes()?, &infos)?;
         let plans = match &hashserv {
             Some(h) => {
                 let mut lookup = |f: &str, t: &str, hash: &str| h.unihash(f, t, hash);

@@ -38,6 +38,7 @@
 mod build;
 mod error;
 pub mod natives;
+pub mod pysiggen;
 mod pytask;
 mod session;
 pub mod sstate;

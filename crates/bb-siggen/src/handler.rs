@@ -3,13 +3,16 @@
 //! bake implements the rules of the handlers it knows natively (BitBake's `basic` /
 //! `basichash`, openembedded-core's `OEBasicHash` / `OEEquivHash`, whose rules are
 //! `sstate_rundepfilter`) and refuses any other handler by name, rather than hashing
-//! with rules the metadata did not ask for.
+//! with rules the metadata did not ask for. A handler class defined in Python is judged
+//! by bb-session (`pysiggen.rs`), which picks these native rules for it or gives rules of
+//! its own ([`EdgeRules`]: the class's `rundep_check` asked in CPython).
 //!
 //! Natively, because the rules are a handful of string tests per edge and
 //! `core-image-minimal` has 24,304 edges: a call into CPython per edge would cost more
 //! than the whole hash computation.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use bb_data::DataStore;
 use serde::{Deserialize, Serialize};
@@ -117,6 +120,13 @@ pub struct EdgeEnd<'a> {
     pub traits: RecipeTraits,
 }
 
+/// Dependency rules decided outside this crate: bb-session's answers of a signature
+/// handler class defined in Python (its `rundep_check`), asked once per build.
+pub trait EdgeRules: std::fmt::Debug + Send + Sync {
+    /// Whether the edge `task` -> `dep` goes into `task`'s hash.
+    fn keep(&self, task: &EdgeEnd<'_>, dep: &EdgeEnd<'_>) -> bool;
+}
+
 #[derive(Debug, Clone)]
 enum Rules {
     /// BitBake's own: drop edges to recipes matching BB_TASKHASH_IGNORE_TASKS from
@@ -127,6 +137,8 @@ enum Rules {
         abisafe: HashSet<String>,
         safe_deps: HashSet<String>,
     },
+    /// Given by the caller ([`SigHandler::with_rules`]).
+    External(Arc<dyn EdgeRules>),
 }
 
 /// The configured signature handler's dependency rules.
@@ -164,6 +176,13 @@ impl SigHandler {
     /// assert!(e.to_string().contains("MyHash"));
     /// ```
     pub fn from_config(d: &DataStore) -> Result<SigHandler> {
+        SigHandler::from_config_as(d, None)
+    }
+
+    /// [`from_config`](Self::from_config) with the native rules of handler `rules_of`
+    /// (one of [`KNOWN_HANDLERS`]) for the handler the configuration names (a class
+    /// defined in Python whose rules are found to be those of `rules_of`).
+    pub fn from_config_as(d: &DataStore, rules_of: Option<&str>) -> Result<SigHandler> {
         let get = |name: &str| {
             d.get_var(name)
                 .map(Option::unwrap_or_default)
@@ -178,7 +197,7 @@ impl SigHandler {
         } else {
             name
         };
-        let rules = match name.as_str() {
+        let rules = match rules_of.unwrap_or(&name) {
             "noop" | "basic" | "basichash" => {
                 let twl = get("BB_TASKHASH_IGNORE_TASKS")?;
                 let re = if twl.is_empty() {
@@ -233,6 +252,13 @@ impl SigHandler {
         })
     }
 
+    /// The configuration's handler with dependency rules given by the caller.
+    pub fn with_rules(d: &DataStore, rules: Arc<dyn EdgeRules>) -> Result<SigHandler> {
+        let mut h = SigHandler::from_config_as(d, Some("basichash"))?;
+        h.rules = Rules::External(rules);
+        Ok(h)
+    }
+
     /// The handler's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -267,6 +293,7 @@ impl SigHandler {
             Rules::Basic(None) => true,
             Rules::Basic(Some(re)) => re.is_match(task.pn) || !re.is_match(dep.pn),
             Rules::Oe { abisafe, safe_deps } => oe_keep(abisafe, safe_deps, task, dep),
+            Rules::External(rules) => rules.keep(task, dep),
         }
     }
 }

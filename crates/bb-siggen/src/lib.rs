@@ -49,7 +49,7 @@ mod sigdata;
 
 pub use deps::{Dependencies, VarDeps, build_dependencies};
 pub use error::{Error, Result};
-pub use handler::{EdgeEnd, KNOWN_HANDLERS, RecipeTraits, SigHandler};
+pub use handler::{EdgeEnd, EdgeRules, KNOWN_HANDLERS, RecipeTraits, SigHandler};
 pub use modcode::{ModFunc, ModuleCode, Visited, module_code, visit};
 pub use shell::shell_execs;
 pub use sig::{

@@ -91,10 +91,16 @@ class SignatureGeneratorBasic(SignatureGenerator):
         self.init_rundepcheck(data)
 
     def init_rundepcheck(self, data):
+        import re
+
         self.taskhash_ignore_tasks = data.getVar("BB_TASKHASH_IGNORE_TASKS") or None
+        self.twl = re.compile(self.taskhash_ignore_tasks) if self.taskhash_ignore_tasks else None
 
     def rundep_check(self, fn, recipename, task, dep, depname, dataCaches):
-        return True
+        """Whether the edge counts in the task's hash (bake applies this rule natively;
+        a subclass may call it): edges to recipes BB_TASKHASH_IGNORE_TASKS matches are
+        dropped, unless the recipe itself matches."""
+        return not (self.twl and not self.twl.search(recipename) and self.twl.search(depname))
 
 
 class SignatureGeneratorBasicHash(SignatureGeneratorBasic):

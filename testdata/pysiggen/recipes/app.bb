@@ -1,0 +1,3 @@
+DEPENDS = "tool libfoo"
+PACKAGES = "app"
+RDEPENDS:app = "libfoo"

@@ -1,0 +1,2 @@
+DEPENDS = "tool"
+PACKAGES = "libfoo libfoo-dev"

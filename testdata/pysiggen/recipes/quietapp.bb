@@ -1,0 +1,3 @@
+inherit quiet
+DEPENDS = "libfoo"
+RDEPENDS:${PN} = "tool"

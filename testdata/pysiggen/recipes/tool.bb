@@ -1,0 +1,2 @@
+TOOL_OPTS = "-v"
+do_install[vardeps] += "TOOL_OPTS"
