@@ -208,6 +208,14 @@ fn python_task_failures_name_the_function_file_and_line() {
         stderr.contains("ERROR: pyfail-1.0-r0 do_fatal: stopped here on purpose\n"),
         "{stderr}"
     );
+    // The closing summary lists the task with its log, as knotty's does.
+    let stdout = normalize(&String::from_utf8_lossy(&out.stdout), &root);
+    let summary = "\nSummary: 1 task failed:\n  @CASE@/meta-py/recipes-tasks/pyfail/pyfail_1.0.bb:do_fatal\n    log: @CASE@/tmp/work/pyfail-1.0/temp/log.do_fatal.";
+    assert!(stdout.contains(summary), "{stdout}");
+    assert!(
+        stdout.contains("\nSummary: There was 1 ERROR message, returning a non-zero exit code.\n"),
+        "{stdout}"
+    );
     let log = std::fs::read_to_string(root.join("tmp/work/pyfail-1.0/temp/log.do_fatal"))
         .expect("the task's log");
     // BitBake's log of the same task.
@@ -448,4 +456,96 @@ fn a_syntax_error_in_a_def_function_is_a_parse_error() {
     ] {
         assert!(stderr.contains(want), "missing {want:?} in:\n{stderr}");
     }
+}
+
+/// `[progress]` (percent, outof, a custom class of the layer's lib, an invalid value),
+/// TaskProgress and MultiStageProgressReporter fired by a Python task: the progress the
+/// configuration's handler receives, the messages the console shows and the logs are
+/// real BitBake's (`expected/progress-events.txt`, `progress-console.txt`, `log.do_pct`,
+/// `log.do_custom`, from `bitbake -c TASK progress` with `progressevents` inherited).
+#[test]
+fn task_progress_and_messages_are_bitbake_s() {
+    let root = fixture("progress");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"progressevents\"\n").expect("conf written");
+    let mut console = String::new();
+    for task in ["pct", "outof", "custom", "badprogress", "pyprog"] {
+        // stdout and stderr into one file, in the order they were written.
+        let path = root.join(format!("console-{task}.txt"));
+        let file = fs_err::File::create(&path).expect("the console file");
+        let file = file.into_parts().0;
+        let status = bake_in(&root, &["-c", task, "progress"])
+            .stdout(file.try_clone().expect("the console file"))
+            .stderr(file)
+            .status()
+            .expect("invariant: the bake binary runs");
+        let text = std::fs::read_to_string(&path).expect("the console file");
+        assert!(status.success(), "bake -c {task} progress failed:\n{text}");
+        // What knotty prints of the task's messages (BitBake's status lines left out).
+        for line in text.lines() {
+            let status = [
+                "NOTE: ",
+                "Loading",
+                "Loaded",
+                "Initialising",
+                "Parsing",
+                "Summary",
+            ]
+            .iter()
+            .any(|p| line.starts_with(p));
+            if !status && !line.is_empty() {
+                console.push_str(line);
+                console.push('\n');
+            }
+        }
+    }
+    let golden = |name: &str| {
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected").join(name))
+            .expect("invariant: the golden file is in the repository")
+    };
+    let got =
+        std::fs::read_to_string(root.join("progress-events.txt")).expect("the handler's file");
+    assert_eq!(got, golden("progress-events.txt"), "TaskProgress events");
+    assert_eq!(console, golden("progress-console.txt"), "the console");
+    let temp = root.join("tmp/work/progress-1.0/temp");
+    for log in ["log.do_pct", "log.do_custom"] {
+        let got = std::fs::read_to_string(temp.join(log)).expect("the task's log");
+        assert_eq!(got, golden(log), "{log}");
+    }
+}
+
+/// A task's warning reaches the console while the task runs (BitBake's worker sends its
+/// log records as they happen): `do_waitgo` warns, then waits up to 60 s for a file
+/// that this test writes only once it has read the warning from bake's stderr.
+#[test]
+fn a_task_s_warning_reaches_the_console_while_it_runs() {
+    use std::io::BufRead as _;
+    let root = fixture("live");
+    let mut child = bake_in(&root, &["-c", "waitgo", "progress"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("invariant: the bake binary runs");
+    let stderr = child.stderr.take().expect("invariant: piped");
+    let mut seen = Vec::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.expect("bake's stderr reads");
+        let warned = line == "WARNING: progress-1.0-r0 do_waitgo: waiting for go";
+        seen.push(line);
+        if warned {
+            fs_err::write(root.join("go"), "").expect("the go file is written");
+            break;
+        }
+    }
+    let out = child.wait_with_output().expect("bake ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        root.join("go").exists(),
+        "the warning never came while the task ran:\n{}",
+        seen.join("\n")
+    );
+    assert!(out.status.success(), "{stdout}\n{}", seen.join("\n"));
+    // bb.plain's text alone, as knotty prints it.
+    assert!(stdout.lines().any(|l| l == "got go"), "{stdout}");
 }
