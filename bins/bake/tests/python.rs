@@ -549,3 +549,90 @@ fn a_task_s_warning_reaches_the_console_while_it_runs() {
     // bb.plain's text alone, as knotty prints it.
     assert!(stdout.lines().any(|l| l == "got go"), "{stdout}");
 }
+
+/// The run queue's events reach the configuration's handlers with BitBake's attributes
+/// and counts: `expected/rq-events.txt` is real BitBake's file for `bitbake -c two taskev`
+/// (do_one succeeds, do_two fails) then `bitbake -c one taskev` (stamp current:
+/// skipped as "existing"), with `rqevents` inherited.
+#[test]
+fn run_queue_events_reach_the_configuration_s_handlers() {
+    let root = fixture("rqevents");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"rqevents\"\n").expect("conf written");
+    for args in [["-c", "two", "taskev"], ["-c", "one", "taskev"]] {
+        bake_in(&root, &args)
+            .output()
+            .expect("invariant: the bake binary runs");
+    }
+    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
+    let want = std::fs::read_to_string(tree::repo().join("testdata/python/expected/rq-events.txt"))
+        .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
+/// With setscene tasks: sceneQueueTaskStarted/Completed, sceneQueueComplete and tasks
+/// skipped as "covered", on `testdata/pyhooks` built, then built again after `tmp/` is
+/// removed (`expected/rq-events-setscene.txt`: real BitBake's file for the same two
+/// builds with `rqevents` inherited).
+#[test]
+fn setscene_queue_events_reach_the_configuration_s_handlers() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-rqevents-setscene");
+    let _ = std::fs::remove_dir_all(&root);
+    tree::copy_dir(&tree::repo().join("testdata/pyhooks"), &root);
+    fs_err::copy(
+        tree::repo().join("testdata/python/meta-py/classes/rqevents.bbclass"),
+        root.join("meta-hooks/classes/rqevents.bbclass"),
+    )
+    .expect("the class is copied");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"rqevents\"\n").expect("conf written");
+    for round in 0..2 {
+        if round == 1 {
+            std::fs::remove_dir_all(root.join("tmp")).expect("tmp/ is removed");
+        }
+        let out = bake_in(&root, &["app"])
+            .output()
+            .expect("invariant: the bake binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
+    let want = std::fs::read_to_string(
+        tree::repo().join("testdata/python/expected/rq-events-setscene.txt"),
+    )
+    .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
+/// HeartbeatEvent every BB_HEARTBEAT_EVENT seconds (0.2 here) while the build runs,
+/// with its `time` a float of now, as real BitBake fires it (10 events during
+/// `bitbake -c outof progress`, which also counts the parse; bake fires them while the
+/// run queue runs).
+#[test]
+fn heartbeat_events_reach_the_configuration_s_handlers() {
+    let root = fixture("heartbeat");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"heartbeat\"\n").expect("conf written");
+    let out = bake_in(&root, &["-c", "outof", "progress"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::read_to_string(root.join("heartbeat.txt")).expect("the handler's file");
+    let lines: Vec<&str> = got.lines().collect();
+    // do_outof takes 1.2 s: about six beats.
+    assert!(lines.len() >= 3, "{got}");
+    assert!(
+        lines.iter().all(|l| *l == "HeartbeatEvent True True"),
+        "{got}"
+    );
+}

@@ -39,6 +39,7 @@ mod build;
 mod error;
 pub mod natives;
 mod pytask;
+mod rqevents;
 mod session;
 pub mod sstate;
 pub mod worker;

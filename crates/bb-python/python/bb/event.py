@@ -13,7 +13,13 @@ class Event:
 
 
 class HeartbeatEvent(Event):
-    pass
+    """Fired about every BB_HEARTBEAT_EVENT seconds while a build runs; `time` is when."""
+
+    _bake_conv = {"time": float}
+
+    def __init__(self, time):
+        Event.__init__(self)
+        self.time = time
 
 
 class OperationStarted(Event):
@@ -267,9 +273,13 @@ def make_event(classname, attrs):
     e = cls.__new__(cls)
     e.pid = 0
     ints = getattr(cls, "_bake_ints", ())
+    # Attributes bake hands over as text that are other objects in BitBake.
+    conv = getattr(cls, "_bake_conv", {})
     for name, value in attrs:
         if name in ints:
             value = int(value)
+        elif name in conv:
+            value = conv[name](value)
         setattr(e, name, value)
     return e
 
