@@ -636,3 +636,37 @@ fn heartbeat_events_reach_the_configuration_s_handlers() {
         "{got}"
     );
 }
+
+/// A Python task's warning, sent while it runs, is a Toaster LogMessage (level 1, the
+/// message without knotty's task prefix, as Toaster's buildinfohelper stores a log
+/// record), linked to its task.
+#[test]
+fn a_task_s_warning_is_recorded_for_toaster() {
+    let root = fixture("toaster");
+    fs_err::write(root.join("meta-py/classes/toaster.bbclass"), "").expect("class written");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"toaster\"\n").expect("conf written");
+    let out = bake_in(&root, &["-c", "pyprog", "progress"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conn = bb_toaster::db::open(&root.join("toaster.sqlite")).expect("recorded");
+    let rows: Vec<(i64, String, String)> = conn
+        .prepare(
+            "SELECT m.level, m.message, t.task_name FROM orm_logmessage m JOIN orm_task t ON m.task_id = t.id",
+        )
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .expect("log messages");
+    assert_eq!(
+        rows,
+        [(1, "python warning".to_owned(), "do_pyprog".to_owned())]
+    );
+}
