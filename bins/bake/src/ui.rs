@@ -750,3 +750,6 @@ pub fn print_events(
     }
     failed
 }
+
+#[cfg(test)]
+mod tests;

@@ -352,9 +352,9 @@ impl TaskRunner {
 
     /// Why `task` must run in a worker, if it must: a Python function in its chain
     /// that bake has no native implementation of, its `[fakeroot]` flag, or, with
-    /// Python, a `[progress]` flag or handlers of the configuration listening to `bb.build.TaskStarted`,
-    /// `TaskSucceeded` or `TaskFailed` (BitBake's worker fires them for every task; only
-    /// the worker's child runs them).
+    /// Python, its `[progress]` flag or handlers of the configuration listening to
+    /// `bb.build.TaskStarted`, `TaskSucceeded` or `TaskFailed` (BitBake's worker fires
+    /// them for every task; only the worker's child runs them).
     fn needs_worker(&self, d: &DataStore, task: &str) -> bool {
         let python = bb_data::python::python_host().is_some();
         if self.task_event_handlers && python {
@@ -412,12 +412,7 @@ impl Builtins for TaskRunner {
                 .unwrap_or_default(),
         };
         let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
-        let fakeroot = req
-            .d
-            .get_var_flag(req.task, "fakeroot", true)
-            .ok()
-            .flatten()
-            .is_some_and(|v| !v.is_empty() && v != "0");
+        let fakeroot = flag_set(req.d, req.task, "fakeroot");
         // BitBake's fakeroot worker: started through FAKEROOTCMD with FAKEROOTBASEENV
         // in its environment; each task then gets FAKEROOTENV (see `run_job`).
         let fakeroot = fakeroot && !var("FAKEROOTCMD").is_empty();
