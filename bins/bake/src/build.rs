@@ -204,14 +204,7 @@ fn run(
             "Build interrupted: running tasks were waited for, no further task started.",
         );
     }
-    if !failed_tasks.is_empty() {
-        let n = failed_tasks.len();
-        let word = if n == 1 { "task" } else { "tasks" };
-        ui::out(&format!(
-            "\nSummary: {n} {word} failed:\n  {}",
-            failed_tasks.join("\n  ")
-        ));
-    }
+    ui::set_failed_tasks(failed_tasks);
     Ok(if summary.outcome == Outcome::Succeeded {
         ExitCode::SUCCESS
     } else {

@@ -125,8 +125,10 @@ pub fn record_to(logger: Option<bb_toaster::Logger>) {
 }
 static ERRORS: AtomicUsize = AtomicUsize::new(0);
 
-/// BitBake's closing line: `Summary: There was 1 WARNING message.` and the like, when
-/// any warning or error was printed (`failed`: the exit code is non-zero).
+/// BitBake's closing lines: the failed tasks (`Summary: 1 task failed:`, each task and
+/// `log: PATH` under it), then `Summary: There was 1 WARNING message.` and the like
+/// when any warning or error was printed (`failed`: the exit code is non-zero). The
+/// first line follows an empty line, as knotty prints them.
 pub fn summary(failed: bool) {
     let plural = |n: usize, what: &str| {
         if n == 1 {
@@ -137,11 +139,27 @@ pub fn summary(failed: bool) {
     };
     let w = WARNINGS.load(Ordering::Relaxed);
     let e = ERRORS.load(Ordering::Relaxed);
+    let mut lines = Vec::new();
+    let tasks = std::mem::take(
+        &mut *FAILED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    if !tasks.is_empty() {
+        let n = tasks.len();
+        let word = if n == 1 { "task" } else { "tasks" };
+        lines.push(format!("Summary: {n} {word} failed:"));
+        for t in tasks {
+            lines.push(format!("  {}", t.task));
+            if !t.log.is_empty() {
+                lines.push(format!("    log: {}", t.log));
+            }
+        }
+    }
     if w > 0 {
-        out(&format!("\nSummary: {}", plural(w, "WARNING")));
+        lines.push(format!("Summary: {}", plural(w, "WARNING")));
     }
     if e > 0 {
-        let lead = if w > 0 { "" } else { "\n" };
         let tail = if failed {
             ", returning a non-zero exit code."
         } else {
@@ -149,7 +167,10 @@ pub fn summary(failed: bool) {
         };
         let msg = plural(e, "ERROR");
         let msg = msg.strip_suffix('.').unwrap_or(&msg);
-        out(&format!("{lead}Summary: {msg}{tail}"));
+        lines.push(format!("Summary: {msg}{tail}"));
+    }
+    if !lines.is_empty() {
+        out(&format!("\n{}", lines.join("\n")));
     }
 }
 
@@ -386,23 +407,109 @@ fn log_data(log: &str, lines: Option<usize>) -> String {
     out.join("\n")
 }
 
-/// Prints events as knotty does: on a terminal, a footer with the tasks running now
-/// and their elapsed time under the messages; otherwise plain lines for each task
-/// start and end. Returns the failed tasks as `fn:do_task`.
+/// A task running now, as the footer shows it.
+struct Running {
+    /// Its index (setscene tasks: `usize::MAX - index`).
+    key: usize,
+    since: std::time::Instant,
+    /// `PF do_task`.
+    label: String,
+    /// Its last TaskProgress: percent (negative: unknown) and rate.
+    progress: Option<(f64, Option<String>)>,
+}
+
+/// A footer line of a running task, as knotty draws it: `N: PF do_task - 5s`, then
+/// with progress its percentage and bar (a bouncing marker when the amount is
+/// unknown) and the rate.
+fn running_line(n: usize, r: &Running) -> String {
+    let head = format!(
+        "{n}: {} - {}",
+        r.label,
+        elapsed(r.since.elapsed().as_secs())
+    );
+    let Some((p, rate)) = &r.progress else {
+        return head;
+    };
+    let width = 20;
+    let rate = rate
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.starts_with(' ') {
+                s.to_owned()
+            } else {
+                format!(" {s}")
+            }
+        })
+        .unwrap_or_default();
+    if *p < 0.0 {
+        // Progress without an amount: a marker moving once a second.
+        let at = usize::try_from(r.since.elapsed().as_secs()).unwrap_or(0) % width;
+        let bar: String = (0..width)
+            .map(|i| if i == at { '#' } else { ' ' })
+            .collect();
+        return format!("{head} |{bar}|{rate}");
+    }
+    let pct = p.clamp(0.0, 100.0);
+    // invariant: 0 <= pct <= 100, so the casts cannot lose anything but the fraction.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "clamped to 0..=100 above"
+    )]
+    let (whole, filled) = (pct as usize, (pct * width as f64 / 100.0) as usize);
+    let bar = "#".repeat(filled) + &" ".repeat(width - filled);
+    format!("{head} {whole:3}% |{bar}|{rate}")
+}
+
+/// Knotty's elapsed time: `5s`, `2m5s`, `1h2m5s`.
+fn elapsed(secs: u64) -> String {
+    match secs {
+        s if s >= 3600 => format!("{}h{}m{}s", s / 3600, s % 3600 / 60, s % 60),
+        s if s >= 60 => format!("{}m{}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// A failed task, as knotty's closing summary lists it: `fn:do_task` and its log.
+pub struct FailedTask {
+    /// `fn:do_task`.
+    pub task: String,
+    /// Its log file (empty when it had none).
+    pub log: String,
+}
+
+/// The failed tasks of the build, for the closing summary.
+static FAILED: Mutex<Vec<FailedTask>> = Mutex::new(Vec::new());
+
+/// Keeps the build's failed tasks for [`summary`], which lists them first.
+pub fn set_failed_tasks(failed: Vec<FailedTask>) {
+    *FAILED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = failed;
+}
+
+/// Prints events as knotty does: on a terminal, a footer with the tasks running now,
+/// their elapsed time and progress under the messages; otherwise plain lines for each
+/// task start and end. A task's warnings, errors and `bb.plain` lines are printed as
+/// they arrive. Returns the failed tasks.
 pub fn print_events(
     rx: &std::sync::mpsc::Receiver<BuildEvent>,
     versions: &HashMap<String, String>,
     recorder: Option<&bb_toaster::Recorder>,
     logs: &IncludeLogs,
-) -> Vec<String> {
+) -> Vec<FailedTask> {
     use std::io::{IsTerminal as _, Write as _};
     let fancy = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none()
         && std::env::var_os("BAKE_NO_PROGRESS").is_none();
     let mut failed = Vec::new();
     let name = |f: &str| versions.get(f).cloned().unwrap_or_else(|| f.to_owned());
-    // Running tasks: (started at, label), in start order.
-    let mut running: Vec<(usize, std::time::Instant, String)> = Vec::new();
+    // Running tasks, in start order.
+    let mut running: Vec<Running> = Vec::new();
+    // The errors each running task logged (printed as they came): its failure's
+    // message is not printed again when it is one of them.
+    let mut task_errors: HashMap<usize, Vec<String>> = HashMap::new();
     let mut done = 0usize;
     let mut total = 0usize;
     // knotty's "Setscene tasks: N of M": setscene tasks dealt with, of those the graph has.
@@ -469,7 +576,12 @@ pub fn print_events(
                 ..
             }) => {
                 let label = format!("{} {}", name(&task.fn_name), task.task);
-                running.push((task.index, std::time::Instant::now(), label));
+                running.push(Running {
+                    key: task.index,
+                    since: std::time::Instant::now(),
+                    label,
+                    progress: None,
+                });
                 if !fancy {
                     out(&format!(
                         "NOTE: Running task {number} of {total} ({}:{})",
@@ -483,7 +595,8 @@ pub fn print_events(
                 }
             }
             Some(BuildEvent::TaskSucceeded { task, .. }) => {
-                running.retain(|(i, _, _)| *i != task.index);
+                running.retain(|r| r.key != task.index);
+                task_errors.remove(&task.index);
                 done += 1;
                 if !fancy {
                     out(&format!(
@@ -496,15 +609,20 @@ pub fn print_events(
             Some(BuildEvent::TaskFailed {
                 task, log, message, ..
             }) => {
-                running.retain(|(i, _, _)| *i != task.index);
+                running.retain(|r| r.key != task.index);
                 done += 1;
                 let who = name(&task.fn_name);
-                report_task_as(
-                    "ERROR",
-                    &format!("{who} {}: {message}", task.task),
-                    Some(&message),
-                    Some(&task),
-                );
+                let logged = task_errors
+                    .remove(&task.index)
+                    .is_some_and(|e| e.contains(&message));
+                if !logged {
+                    report_task_as(
+                        "ERROR",
+                        &format!("{who} {}: {message}", task.task),
+                        Some(&message),
+                        Some(&task),
+                    );
+                }
                 if !log.is_empty() && std::path::Path::new(&log).exists() {
                     report_local("ERROR", &format!("Logfile of failure stored in: {log}"));
                     if logs.include {
@@ -519,7 +637,14 @@ pub fn print_events(
                         task.fn_name, task.task
                     ),
                 );
-                failed.push(format!("{}:{}", task.fn_name, task.task));
+                failed.push(FailedTask {
+                    task: format!("{}:{}", task.fn_name, task.task),
+                    log: if std::path::Path::new(&log).exists() {
+                        log
+                    } else {
+                        String::new()
+                    },
+                });
             }
             Some(BuildEvent::TaskSkipped { reason, .. }) => {
                 sq_done = sq_total;
@@ -539,7 +664,12 @@ pub fn print_events(
             }) => {
                 let sq = format!("{}_setscene", task.task);
                 let label = format!("{} {sq}", name(&task.fn_name));
-                running.push((usize::MAX - task.index, std::time::Instant::now(), label));
+                running.push(Running {
+                    key: usize::MAX - task.index,
+                    since: std::time::Instant::now(),
+                    label,
+                    progress: None,
+                });
                 if !fancy {
                     out(&format!(
                         "NOTE: Running setscene task {number} of {total} ({}:{sq})",
@@ -552,7 +682,7 @@ pub fn print_events(
                 }
             }
             Some(BuildEvent::SetsceneSucceeded { task, .. }) => {
-                running.retain(|(i, _, _)| *i != usize::MAX - task.index);
+                running.retain(|r| r.key != usize::MAX - task.index);
                 sq_done += 1;
                 if !fancy {
                     out(&format!(
@@ -563,7 +693,7 @@ pub fn print_events(
                 }
             }
             Some(BuildEvent::SetsceneFailed { task, message, .. }) => {
-                running.retain(|(i, _, _)| *i != usize::MAX - task.index);
+                running.retain(|r| r.key != usize::MAX - task.index);
                 sq_done += 1;
                 let who = name(&task.fn_name);
                 report_ui(
@@ -579,14 +709,28 @@ pub fn print_events(
                 );
             }
             Some(BuildEvent::LogLine { task, line }) => {
-                // Warnings from a task reach the console, as bbwarn's do in BitBake.
+                // As knotty shows a task's log records: warnings and errors with the
+                // task's name, `bb.plain` text alone, notes not at all.
+                let who = format!("{} {}", name(&task.fn_name), task.task);
                 if let Some(w) = line.strip_prefix("WARNING: ") {
-                    report_task_as(
-                        "WARNING",
-                        &format!("{} {}: {w}", name(&task.fn_name), task.task),
-                        Some(w),
-                        Some(&task),
-                    );
+                    report_task_as("WARNING", &format!("{who}: {w}"), Some(w), Some(&task));
+                } else if let Some(e) = line.strip_prefix("ERROR: ") {
+                    report_task_as("ERROR", &format!("{who}: {e}"), Some(e), Some(&task));
+                    task_errors
+                        .entry(task.index)
+                        .or_default()
+                        .push(e.to_owned());
+                } else if !line.starts_with("NOTE: ") && !line.starts_with("DEBUG: ") {
+                    out(&line);
+                }
+            }
+            Some(BuildEvent::TaskProgress {
+                task,
+                progress,
+                rate,
+            }) => {
+                if let Some(r) = running.iter_mut().find(|r| r.key == task.index) {
+                    r.progress = Some((progress, rate));
                 }
             }
             Some(BuildEvent::BuildFinished { .. }) | None => {}
@@ -604,8 +748,8 @@ pub fn print_events(
                 "Currently {} running tasks ({done} of {total})  {pct:3}% |{bar}|",
                 running.len()
             ));
-            for (n, (_, t0, label)) in running.iter().enumerate() {
-                lines.push(format!("{n}: {label} - {}s", t0.elapsed().as_secs()));
+            for (n, r) in running.iter().enumerate() {
+                lines.push(running_line(n, r));
             }
             let mut o = std::io::stdout().lock();
             for l in &lines {
@@ -620,3 +764,6 @@ pub fn print_events(
     }
     failed
 }
+
+#[cfg(test)]
+mod tests;

@@ -208,6 +208,14 @@ fn python_task_failures_name_the_function_file_and_line() {
         stderr.contains("ERROR: pyfail-1.0-r0 do_fatal: stopped here on purpose\n"),
         "{stderr}"
     );
+    // The closing summary lists the task with its log, as knotty's does.
+    let stdout = normalize(&String::from_utf8_lossy(&out.stdout), &root);
+    let summary = "\nSummary: 1 task failed:\n  @CASE@/meta-py/recipes-tasks/pyfail/pyfail_1.0.bb:do_fatal\n    log: @CASE@/tmp/work/pyfail-1.0/temp/log.do_fatal.";
+    assert!(stdout.contains(summary), "{stdout}");
+    assert!(
+        stdout.contains("\nSummary: There was 1 ERROR message, returning a non-zero exit code.\n"),
+        "{stdout}"
+    );
     let log = std::fs::read_to_string(root.join("tmp/work/pyfail-1.0/temp/log.do_fatal"))
         .expect("the task's log");
     // BitBake's log of the same task.
@@ -448,4 +456,217 @@ fn a_syntax_error_in_a_def_function_is_a_parse_error() {
     ] {
         assert!(stderr.contains(want), "missing {want:?} in:\n{stderr}");
     }
+}
+
+/// `[progress]` (percent, outof, a custom class of the layer's lib, an invalid value),
+/// TaskProgress and MultiStageProgressReporter fired by a Python task: the progress the
+/// configuration's handler receives, the messages the console shows and the logs are
+/// real BitBake's (`expected/progress-events.txt`, `progress-console.txt`, `log.do_pct`,
+/// `log.do_custom`, from `bitbake -c TASK progress` with `progressevents` inherited).
+#[test]
+fn task_progress_and_messages_are_bitbake_s() {
+    let root = fixture("progress");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"progressevents\"\n").expect("conf written");
+    let mut console = String::new();
+    for task in ["pct", "outof", "custom", "badprogress", "pyprog"] {
+        // stdout and stderr into one file, in the order they were written.
+        let path = root.join(format!("console-{task}.txt"));
+        let file = fs_err::File::create(&path).expect("the console file");
+        let file = file.into_parts().0;
+        let status = bake_in(&root, &["-c", task, "progress"])
+            .stdout(file.try_clone().expect("the console file"))
+            .stderr(file)
+            .status()
+            .expect("invariant: the bake binary runs");
+        let text = std::fs::read_to_string(&path).expect("the console file");
+        assert!(status.success(), "bake -c {task} progress failed:\n{text}");
+        // What knotty prints of the task's messages (BitBake's status lines left out).
+        for line in text.lines() {
+            let status = [
+                "NOTE: ",
+                "Loading",
+                "Loaded",
+                "Initialising",
+                "Parsing",
+                "Summary",
+            ]
+            .iter()
+            .any(|p| line.starts_with(p));
+            if !status && !line.is_empty() {
+                console.push_str(line);
+                console.push('\n');
+            }
+        }
+    }
+    let golden = |name: &str| {
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected").join(name))
+            .expect("invariant: the golden file is in the repository")
+    };
+    let got =
+        std::fs::read_to_string(root.join("progress-events.txt")).expect("the handler's file");
+    assert_eq!(got, golden("progress-events.txt"), "TaskProgress events");
+    assert_eq!(console, golden("progress-console.txt"), "the console");
+    let temp = root.join("tmp/work/progress-1.0/temp");
+    for log in ["log.do_pct", "log.do_custom"] {
+        let got = std::fs::read_to_string(temp.join(log)).expect("the task's log");
+        assert_eq!(got, golden(log), "{log}");
+    }
+}
+
+/// A task's warning reaches the console while the task runs (BitBake's worker sends its
+/// log records as they happen): `do_waitgo` warns, then waits up to 60 s for a file
+/// that this test writes only once it has read the warning from bake's stderr.
+#[test]
+fn a_task_s_warning_reaches_the_console_while_it_runs() {
+    use std::io::BufRead as _;
+    let root = fixture("live");
+    let mut child = bake_in(&root, &["-c", "waitgo", "progress"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("invariant: the bake binary runs");
+    let stderr = child.stderr.take().expect("invariant: piped");
+    let mut seen = Vec::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.expect("bake's stderr reads");
+        let warned = line == "WARNING: progress-1.0-r0 do_waitgo: waiting for go";
+        seen.push(line);
+        if warned {
+            fs_err::write(root.join("go"), "").expect("the go file is written");
+            break;
+        }
+    }
+    let out = child.wait_with_output().expect("bake ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        root.join("go").exists(),
+        "the warning never came while the task ran:\n{}",
+        seen.join("\n")
+    );
+    assert!(out.status.success(), "{stdout}\n{}", seen.join("\n"));
+    // bb.plain's text alone, as knotty prints it.
+    assert!(stdout.lines().any(|l| l == "got go"), "{stdout}");
+}
+
+/// The run queue's events reach the configuration's handlers with BitBake's attributes
+/// and counts: `expected/rq-events.txt` is real BitBake's file for `bitbake -c two taskev`
+/// (do_one succeeds, do_two fails) then `bitbake -c one taskev` (stamp current:
+/// skipped as "existing"), with `rqevents` inherited.
+#[test]
+fn run_queue_events_reach_the_configuration_s_handlers() {
+    let root = fixture("rqevents");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"rqevents\"\n").expect("conf written");
+    for args in [["-c", "two", "taskev"], ["-c", "one", "taskev"]] {
+        bake_in(&root, &args)
+            .output()
+            .expect("invariant: the bake binary runs");
+    }
+    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
+    let want = std::fs::read_to_string(tree::repo().join("testdata/python/expected/rq-events.txt"))
+        .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
+/// With setscene tasks: sceneQueueTaskStarted/Completed, sceneQueueComplete and tasks
+/// skipped as "covered", on `testdata/pyhooks` built, then built again after `tmp/` is
+/// removed (`expected/rq-events-setscene.txt`: real BitBake's file for the same two
+/// builds with `rqevents` inherited).
+#[test]
+fn setscene_queue_events_reach_the_configuration_s_handlers() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-rqevents-setscene");
+    let _ = std::fs::remove_dir_all(&root);
+    tree::copy_dir(&tree::repo().join("testdata/pyhooks"), &root);
+    fs_err::copy(
+        tree::repo().join("testdata/python/meta-py/classes/rqevents.bbclass"),
+        root.join("meta-hooks/classes/rqevents.bbclass"),
+    )
+    .expect("the class is copied");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"rqevents\"\n").expect("conf written");
+    for round in 0..2 {
+        if round == 1 {
+            std::fs::remove_dir_all(root.join("tmp")).expect("tmp/ is removed");
+        }
+        let out = bake_in(&root, &["app"])
+            .output()
+            .expect("invariant: the bake binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
+    let want = std::fs::read_to_string(
+        tree::repo().join("testdata/python/expected/rq-events-setscene.txt"),
+    )
+    .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
+/// HeartbeatEvent every BB_HEARTBEAT_EVENT seconds (0.2 here) while the build runs,
+/// with its `time` a float of now, as real BitBake fires it (10 events during
+/// `bitbake -c outof progress`, which also counts the parse; bake fires them while the
+/// run queue runs).
+#[test]
+fn heartbeat_events_reach_the_configuration_s_handlers() {
+    let root = fixture("heartbeat");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"heartbeat\"\n").expect("conf written");
+    let out = bake_in(&root, &["-c", "outof", "progress"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::read_to_string(root.join("heartbeat.txt")).expect("the handler's file");
+    let lines: Vec<&str> = got.lines().collect();
+    // do_outof takes 1.2 s: about six beats.
+    assert!(lines.len() >= 3, "{got}");
+    assert!(
+        lines.iter().all(|l| *l == "HeartbeatEvent True True"),
+        "{got}"
+    );
+}
+
+/// A Python task's warning, sent while it runs, is a Toaster LogMessage (level 1, the
+/// message without knotty's task prefix, as Toaster's buildinfohelper stores a log
+/// record), linked to its task.
+#[test]
+fn a_task_s_warning_is_recorded_for_toaster() {
+    let root = fixture("toaster");
+    fs_err::write(root.join("meta-py/classes/toaster.bbclass"), "").expect("class written");
+    let conf = root.join("conf/bblayers.conf");
+    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
+    fs_err::write(&conf, text + "INHERIT += \"toaster\"\n").expect("conf written");
+    let out = bake_in(&root, &["-c", "pyprog", "progress"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conn = bb_toaster::db::open(&root.join("toaster.sqlite")).expect("recorded");
+    let rows: Vec<(i64, String, String)> = conn
+        .prepare(
+            "SELECT m.level, m.message, t.task_name FROM orm_logmessage m JOIN orm_task t ON m.task_id = t.id",
+        )
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .expect("log messages");
+    assert_eq!(
+        rows,
+        [(1, "python warning".to_owned(), "do_pyprog".to_owned())]
+    );
 }

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The version of the serialized form of these types; bumped by any change to them.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A task as events name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,13 +105,26 @@ pub enum BuildEvent {
         /// A `noexec` task: nothing runs, a `TaskSkipped` with `NoExec` follows.
         noexec: bool,
     },
-    /// A line the task printed (only `bbnote`/`bbwarn`-style and the last lines of a
-    /// failure are published; the whole output is in the log file).
+    /// A message of a running task (`bb.note`/`bb.warn`/`bb.error`/`bb.plain`, its
+    /// shell's `bbnote`/`bbwarn`/...) as its log has it: `NOTE: text`,
+    /// `WARNING: text`, `ERROR: text`, or the text alone for `bb.plain`. Sent as the
+    /// task logs it when the task runs in a worker; from its log when it ends otherwise.
     LogLine {
         /// The task.
         task: TaskRef,
         /// The line.
         line: String,
+    },
+    /// A running task's progress (BitBake's `bb.build.TaskProgress`): from its
+    /// `[progress]` flag's handler reading its output, or fired by its Python code.
+    /// Sent while the task runs.
+    TaskProgress {
+        /// The task.
+        task: TaskRef,
+        /// Percent done (0 to 100); negative: progress made, amount unknown.
+        progress: f64,
+        /// Extra text to show beside it (a rate such as `1.2 MiB/s`), if any.
+        rate: Option<String>,
     },
     /// A task succeeded; its stamp is written.
     TaskSucceeded {

@@ -19,6 +19,11 @@ pub enum EventAttr {
     Str(String),
     /// A `list` of `str` attribute.
     List(Vec<String>),
+    /// An attribute that is another object in BitBake (an int, a bool, the run
+    /// queue's stats), handed to the embedded interpreter as text for the event class
+    /// to convert (`_bake_conv` in bake's `bb` package). The native evaluator does not
+    /// know the object: a handler reading it needs Python.
+    Object(String),
 }
 
 impl Event {
@@ -59,6 +64,7 @@ impl Event {
             EventAttr::List(items) => {
                 Value::list(items.iter().map(|s| Value::str(s.as_str())).collect())
             }
+            EventAttr::Object(_) => return None,
         })
     }
 }

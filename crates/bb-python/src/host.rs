@@ -243,7 +243,9 @@ impl PythonHost for CPython {
             let attrs = PyList::empty(py);
             for (name, value) in event.attrs() {
                 let v = match value {
-                    bb_pyexpr::EventAttr::Str(s) => s.into_pyobject(py)?.into_any(),
+                    bb_pyexpr::EventAttr::Str(s) | bb_pyexpr::EventAttr::Object(s) => {
+                        s.into_pyobject(py)?.into_any()
+                    }
                     bb_pyexpr::EventAttr::List(l) => PyList::new(py, l)?.into_any(),
                 };
                 attrs.append((name, v))?;

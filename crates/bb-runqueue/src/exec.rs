@@ -91,6 +91,40 @@ pub struct TaskRequest<'a> {
     pub taskhash: &'a str,
     /// The build's BB_TASKDEPDATA table and this task's index in it, when known.
     pub taskdepdata: Option<(&'a crate::depdata::DepTable, usize)>,
+    /// Where what happens while the task runs elsewhere goes (its messages and
+    /// progress, as they come), when the caller listens.
+    pub live: Option<&'a LiveEvents>,
+}
+
+/// The build's event channel for one task run elsewhere: its messages and progress
+/// reach the console and the recorder while it runs, as BitBake's worker sends a
+/// task's log records and `TaskProgress` events through its event pipe.
+#[derive(Debug, Clone)]
+pub struct LiveEvents {
+    /// The build's events.
+    pub events: std::sync::mpsc::Sender<bb_events::BuildEvent>,
+    /// The task, as events name it.
+    pub task: bb_events::TaskRef,
+}
+
+impl LiveEvents {
+    /// A message of the task, as its log has it (`WARNING: text`; `bb.plain`'s text
+    /// alone).
+    pub fn log(&self, line: String) {
+        let _ = self.events.send(bb_events::BuildEvent::LogLine {
+            task: self.task.clone(),
+            line,
+        });
+    }
+
+    /// The task's progress (BitBake's `TaskProgress`).
+    pub fn progress(&self, progress: f64, rate: Option<String>) {
+        let _ = self.events.send(bb_events::BuildEvent::TaskProgress {
+            task: self.task.clone(),
+            progress,
+            rate,
+        });
+    }
 }
 
 /// Runs a task in this process (prefuncs, task, postfuncs, its log), with `builtins`

@@ -64,7 +64,9 @@ mod stamps;
 
 pub use bb_events::{BuildEvent, Outcome, SkipReason, SstateFound, TaskRef, Usage};
 pub use error::{Error, Result, TaskError};
-pub use exec::{Builtins, TaskContext, TaskFailure, TaskOutcome, TaskRequest, run_task_here};
+pub use exec::{
+    Builtins, LiveEvents, TaskContext, TaskFailure, TaskOutcome, TaskRequest, run_task_here,
+};
 pub use lock::BuildLock;
 pub use runner::{runner_main, set_runner_command};
 pub use rusage::{from_rusage, ignore_interrupts};

@@ -62,6 +62,8 @@ pub struct Summary {
 /// What a worker gets: one task to run.
 struct Job {
     index: usize,
+    /// The task as events name it (for a setscene task, its real task).
+    task_ref: TaskRef,
     fn_name: String,
     /// The task's log and its link, when the scheduler could work them out.
     log_paths: Option<(std::path::PathBuf, std::path::PathBuf)>,
@@ -249,7 +251,8 @@ impl<'a> Scheduler<'a> {
                 let tx = res_tx.clone();
                 let stamps = Arc::clone(&stamps);
                 let depdata = &depdata;
-                scope.spawn(move || worker(&rx, &tx, builtins, &stamps, depdata));
+                let events = self.events.clone();
+                scope.spawn(move || worker(&rx, &tx, builtins, &stamps, depdata, &events));
             }
             drop(res_tx);
             self.run_setscene(&job_tx, &res_rx);
@@ -477,6 +480,7 @@ impl<'a> Scheduler<'a> {
         d.set_var("BB_UNIHASH", &self.plans[i].unihash);
         Some(Job {
             index: self.graph.len() + i,
+            task_ref: self.task_ref(i),
             fn_name: t.fn_name.clone(),
             log_paths,
             d,
@@ -640,6 +644,7 @@ impl<'a> Scheduler<'a> {
         d.set_var("BB_UNIHASH", &plan.unihash);
         Start::Sent(Box::new(Job {
             index: i,
+            task_ref: self.task_ref(i),
             fn_name: t.fn_name.clone(),
             log_paths,
             d,
@@ -808,6 +813,7 @@ fn worker(
     builtins: &dyn Builtins,
     stamps: &StampIndex,
     depdata: &std::sync::OnceLock<crate::depdata::DepTable>,
+    events: &Sender<BuildEvent>,
 ) {
     loop {
         let job = {
@@ -817,6 +823,10 @@ fn worker(
                 Err(_) => return,
             }
         };
+        let live = crate::exec::LiveEvents {
+            events: events.clone(),
+            task: job.task_ref.clone(),
+        };
         let req = crate::exec::TaskRequest {
             fn_name: &job.fn_name,
             d: &job.d,
@@ -825,6 +835,7 @@ fn worker(
             sysroot_deps: &job.sysroot_deps,
             taskhash: &job.taskhash,
             taskdepdata: depdata.get().map(|t| (t, job.index)),
+            live: Some(&live),
         };
         let outcome = builtins.run_elsewhere(&req).unwrap_or_else(|| {
             crate::exec::run_task(&TaskRun {

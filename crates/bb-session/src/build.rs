@@ -215,7 +215,7 @@ impl Session {
             plans: &plans,
             recipes: &recipes,
         });
-        let summary = if bb_runqueue::setscene::has_setscene_tasks(&graph) {
+        let setscene = if bb_runqueue::setscene::has_setscene_tasks(&graph) {
             let hooks = crate::sstate::SstateHooks::new(&config, &recipes, hashserv);
             let sq = bb_runqueue::setscene::plan(&graph, &plans, &hooks, req.setscene);
             if let Some(e) = hooks.failure() {
@@ -236,7 +236,15 @@ impl Session {
                 obs.status("Initialising tasks...done.");
             }
             obs.status("NOTE: Executing Tasks");
-            bb_runqueue::run_build_with_setscene(
+            Some((sq, hooks))
+        } else {
+            obs.status("Initialising tasks...done.");
+            obs.status("NOTE: No setscene tasks");
+            obs.status("NOTE: Executing Tasks");
+            None
+        };
+        let run = |events: &Sender<BuildEvent>| match setscene {
+            Some((sq, hooks)) => bb_runqueue::run_build_with_setscene(
                 &graph,
                 &plans,
                 &recipes,
@@ -244,12 +252,17 @@ impl Session {
                 &run_opts,
                 events,
                 (sq, &hooks),
-            )
-        } else {
-            obs.status("Initialising tasks...done.");
-            obs.status("NOTE: No setscene tasks");
-            obs.status("NOTE: Executing Tasks");
-            bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, events)
+            ),
+            None => bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, events),
+        };
+        // The run queue's events to the configuration's handlers that listen to them
+        // (oe-core: buildstats' runqueue_stats), on the copy BuildStarted was fired on.
+        let summary = match (&mut build_cfg, crate::rqevents::Wanted::of(&config)) {
+            (Some(cfg), Some(wanted)) => {
+                let hashes: Vec<String> = plans.iter().map(|p| p.taskhash.clone()).collect();
+                crate::rqevents::around(cfg, &wanted, &hashes, events, obs, run)
+            }
+            _ => run(events),
         };
         if let Some(mut cfg) = build_cfg {
             // As BitBake's cooker: the run queue's task count, the failed tasks, and

@@ -40,6 +40,7 @@ mod error;
 pub mod natives;
 pub mod pysiggen;
 mod pytask;
+mod rqevents;
 mod session;
 pub mod sstate;
 pub mod worker;

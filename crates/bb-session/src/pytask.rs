@@ -10,7 +10,9 @@
 //! - `has_native FUNC`, `native FUNC CWD`: bake's native implementation of a Python
 //!   function of its own default layer (never for other layers' functions);
 //! - `fetch download URL...`, `fetch unpack DIR URL...`: `bb.fetch2.Fetch` through
-//!   bb-fetch.
+//!   bb-fetch;
+//! - `task_progress PERCENT [RATE]`: a `bb.build.TaskProgress` the task fired, sent to
+//!   bake as it happens (the task's messages go the same way, see `worker::task_log`).
 
 use std::io::Write as _;
 use std::os::fd::AsRawFd as _;
@@ -44,6 +46,7 @@ pub(crate) fn register(natives: Native) {
     bb_data::python::register_service("has_native", has_native);
     bb_data::python::register_service("native", native);
     bb_data::python::register_service("fetch", crate::natives::fetch_service);
+    bb_data::python::register_service("task_progress", task_progress);
     crate::sstate::register_services();
 }
 
@@ -74,6 +77,20 @@ fn shell_script(d: &mut DataStore, args: &[String]) -> Result<String, String> {
     let (task, taskhash) = with_current(|c| (c.task.clone(), c.taskhash.clone()))?;
     let cwd = (!cwd.is_empty()).then(|| std::path::Path::new(cwd.as_str()));
     bb_runqueue::exec::run_script_text(d, &task, func, cwd, &taskhash).map_err(|e| e.to_string())
+}
+
+fn task_progress(_d: &mut DataStore, args: &[String]) -> Result<String, String> {
+    let (progress, rate) = match args {
+        [p] => (p, None),
+        [p, r] => (p, Some(r.clone())),
+        _ => return Err("task_progress: expected PERCENT [RATE]".to_owned()),
+    };
+    let progress: f64 = progress
+        .trim()
+        .parse()
+        .map_err(|_| format!("task_progress: the progress `{progress}` is not a number"))?;
+    crate::worker::send_live(&crate::worker::Answer::Progress(progress, rate));
+    Ok(String::new())
 }
 
 fn flag_set(d: &DataStore, var: &str, flag: &str) -> bool {
@@ -226,7 +243,12 @@ pub(crate) fn run(
         .as_ref()
         .map(|p: &std::path::PathBuf| p.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut messages = log_path.as_deref().map(log_messages).unwrap_or_default();
+    // In a worker's task child every message was sent as the task logged it.
+    let mut messages = if crate::worker::live_connected() {
+        Vec::new()
+    } else {
+        log_path.as_deref().map(log_messages).unwrap_or_default()
+    };
     let result = result.map_err(|message| {
         let failure = format!("ERROR: {message}");
         messages.retain(|l| *l != failure);

@@ -16,10 +16,13 @@
 //! FAKEROOTENV, as BitBake starts its fakeroot worker.
 //!
 //! The protocol is one JSON line per message over the worker's stdin and stdout:
-//! [`Hello`] once, then a [`Job`] for each task, answered by a [`Reply`].
+//! [`Hello`] once, then a [`Job`] for each task, answered by [`Answer`] lines: the
+//! task's messages and progress as they happen (BitBake's worker event pipe), then
+//! [`Answer::Done`] with its [`Reply`]. The task child writes the same lines to a pipe
+//! the worker reads; the worker passes the live ones on as they come.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -27,7 +30,9 @@ use std::sync::{Mutex, OnceLock};
 use bb_data::DataStore;
 use bb_events::Usage;
 use bb_runqueue::builtin::Native;
-use bb_runqueue::{Builtins, TaskContext, TaskError, TaskFailure, TaskOutcome, TaskRequest};
+use bb_runqueue::{
+    Builtins, LiveEvents, TaskContext, TaskError, TaskFailure, TaskOutcome, TaskRequest,
+};
 use serde::{Deserialize, Serialize};
 
 /// How a worker opens the build directory: the main process's options.
@@ -79,6 +84,19 @@ pub struct Reply {
     pub messages: Vec<String>,
     /// `None` on success, else why it failed and the last lines of its log.
     pub failure: Option<(String, Vec<String>)>,
+}
+
+/// One line of a worker's answer to a [`Job`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Answer {
+    /// A message of the task as its log has it (`WARNING: text`; `bb.plain`'s text
+    /// alone), sent when the task logs it.
+    Log(String),
+    /// The task's progress (`bb.build.TaskProgress`: percent, negative when unknown,
+    /// and an optional rate text).
+    Progress(f64, Option<String>),
+    /// The task ended: the last line of the answer.
+    Done(Reply),
 }
 
 /// The command that starts a worker: the program and its arguments (for `bake`, its
@@ -136,15 +154,32 @@ impl Worker {
             .map_err(|e| format!("the task worker went away: {e}"))
     }
 
-    /// Sends `job` and waits for its reply.
-    fn run(&mut self, job: &Job) -> Result<Reply, String> {
+    /// Sends `job` and waits for its reply; the task's messages and progress go to
+    /// `live` as they come.
+    fn run(&mut self, job: &Job, live: Option<&LiveEvents>) -> Result<Reply, String> {
         self.send(job)?;
         let mut line = String::new();
-        match self.stdout.read_line(&mut line) {
-            Ok(0) => Err("the task worker ended without answering".to_owned()),
-            Ok(_) => serde_json::from_str(&line)
-                .map_err(|e| format!("the task worker's answer is not understood: {e}")),
-            Err(e) => Err(format!("the task worker went away: {e}")),
+        loop {
+            line.clear();
+            let answer: Answer = match self.stdout.read_line(&mut line) {
+                Ok(0) => return Err("the task worker ended without answering".to_owned()),
+                Ok(_) => serde_json::from_str(&line)
+                    .map_err(|e| format!("the task worker's answer is not understood: {e}"))?,
+                Err(e) => return Err(format!("the task worker went away: {e}")),
+            };
+            match answer {
+                Answer::Done(reply) => return Ok(reply),
+                Answer::Log(text) => {
+                    if let Some(l) = live {
+                        l.log(text);
+                    }
+                }
+                Answer::Progress(p, rate) => {
+                    if let Some(l) = live {
+                        l.progress(p, rate);
+                    }
+                }
+            }
         }
     }
 }
@@ -172,6 +207,7 @@ impl Pool {
         key: &[String],
         env: &[(String, String)],
         job: &Job,
+        live: Option<&LiveEvents>,
     ) -> Result<Reply, String> {
         let taken = self
             .idle
@@ -185,7 +221,7 @@ impl Pool {
         };
         let pid = w.child.id();
         self.busy_set().insert(pid);
-        let reply = w.run(job);
+        let reply = w.run(job, live);
         self.busy_set().remove(&pid);
         let reply = reply?;
         self.idle
@@ -316,18 +352,20 @@ impl TaskRunner {
 
     /// Why `task` must run in a worker, if it must: a Python function in its chain
     /// that bake has no native implementation of, its `[fakeroot]` flag, or, with
-    /// Python, handlers of the configuration listening to `bb.build.TaskStarted`,
-    /// `TaskSucceeded` or `TaskFailed` (BitBake's worker fires them for every task; only
-    /// the worker's child runs them).
+    /// Python, its `[progress]` flag or handlers of the configuration listening to
+    /// `bb.build.TaskStarted`, `TaskSucceeded` or `TaskFailed` (BitBake's worker fires
+    /// them for every task; only the worker's child runs them).
     fn needs_worker(&self, d: &DataStore, task: &str) -> bool {
-        if self.task_event_handlers && bb_data::python::python_host().is_some() {
+        let python = bb_data::python::python_host().is_some();
+        if self.task_event_handlers && python {
             return true;
         }
-        if d.get_var_flag(task, "fakeroot", true)
-            .ok()
-            .flatten()
-            .is_some_and(|v| !v.is_empty() && v != "0")
-        {
+        // `[progress]`: its handler (bb.progress, or a class of the metadata) reads the
+        // task's output in Python, as BitBake's worker does.
+        if python && flag_set(d, task, "progress") {
+            return true;
+        }
+        if flag_set(d, task, "fakeroot") {
             return true;
         }
         let list = |flag: &str| -> Vec<String> {
@@ -374,12 +412,7 @@ impl Builtins for TaskRunner {
                 .unwrap_or_default(),
         };
         let var = |v: &str| req.d.get_var(v).ok().flatten().unwrap_or_default();
-        let fakeroot = req
-            .d
-            .get_var_flag(req.task, "fakeroot", true)
-            .ok()
-            .flatten()
-            .is_some_and(|v| !v.is_empty() && v != "0");
+        let fakeroot = flag_set(req.d, req.task, "fakeroot");
         // BitBake's fakeroot worker: started through FAKEROOTCMD with FAKEROOTBASEENV
         // in its environment; each task then gets FAKEROOTENV (see `run_job`).
         let fakeroot = fakeroot && !var("FAKEROOTCMD").is_empty();
@@ -395,7 +428,7 @@ impl Builtins for TaskRunner {
             (Vec::new(), Vec::new())
         };
         let start = std::time::Instant::now();
-        Some(match self.pool.run(hello, &key, &env, &job) {
+        Some(match self.pool.run(hello, &key, &env, &job, req.live) {
             Ok(r) => TaskOutcome {
                 usage: r.usage,
                 log: r.log,
@@ -437,6 +470,14 @@ fn taskdepdata_json(table: &bb_runqueue::depdata::DepTable, i: usize) -> String 
     serde_json::Value::Array(list).to_string()
 }
 
+/// Whether `var`'s flag `flag` is set to something other than empty or `0`.
+fn flag_set(d: &DataStore, var: &str, flag: &str) -> bool {
+    d.get_var_flag(var, flag, true)
+        .ok()
+        .flatten()
+        .is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// `K=V K2=V2` as pairs (words without `=` are ignored, as BitBake's split would fail
 /// on them).
 fn assignments(text: &str) -> Vec<(String, String)> {
@@ -469,9 +510,15 @@ pub fn task_log(level: &str, msg: &str) {
         // `bb.plain`: the text alone, as BitBake's log has it.
         Some(f) if level == "PLAIN" => {
             let _ = writeln!(f, "{msg}");
+            send_live(&Answer::Log(msg.to_owned()));
         }
         Some(f) => {
             let _ = writeln!(f, "{level}: {msg}");
+            // Sent on as it happens (debug messages stay in the log, as BitBake's
+            // console does not show them).
+            if level != "DEBUG" {
+                send_live(&Answer::Log(format!("{level}: {msg}")));
+            }
         }
         // Outside a task (the worker parsing a recipe), debug messages are not shown,
         // as bake's console does not show them.
@@ -479,6 +526,33 @@ pub fn task_log(level: &str, msg: &str) {
         None if level == "PLAIN" => report(msg),
         None => report(&format!("{level}: {msg}")),
     }
+}
+
+/// In a task child: the pipe to the worker, which passes what the task sends on to
+/// bake as it comes (BitBake's worker event pipe).
+static LIVE: Mutex<Option<std::io::PipeWriter>> = Mutex::new(None);
+
+/// Sends `answer` to the worker from a task child (one line on its pipe); false
+/// outside a task child or when the worker is gone.
+pub(crate) fn send_live(answer: &Answer) -> bool {
+    let mut guard = LIVE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(w) = guard.as_mut() else {
+        return false;
+    };
+    let Ok(mut text) = serde_json::to_string(answer) else {
+        return false;
+    };
+    text.push('\n');
+    w.write_all(text.as_bytes()).is_ok()
+}
+
+/// Whether this process is a task child that sends its messages as they come.
+pub(crate) fn live_connected() -> bool {
+    LIVE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .is_some()
 }
 
 /// Called around each fork of a task child: before it, then in the parent, then in
@@ -538,7 +612,7 @@ pub fn worker_main() -> ExitCode {
             Ok(job) => run_job(&session, &builtins, &job, &hello.build_vars),
             Err(e) => failure(format!("bake --worker: a task it cannot read: {e}")),
         };
-        let Ok(text) = serde_json::to_string(&reply) else {
+        let Ok(text) = serde_json::to_string(&Answer::Done(reply)) else {
             break;
         };
         if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
@@ -621,6 +695,7 @@ fn run_job(
         sysroot_deps: &job.sysroot_deps,
         taskhash: &job.taskhash,
         taskdepdata: None,
+        live: None,
     };
     let mut reply = match fork_run(&req, builtins, &job.taskdepdata) {
         Ok(r) => r,
@@ -655,14 +730,15 @@ fn stop_task_on_interrupt() {
     }
 }
 
-/// Runs `req` in a forked child and reads its reply from a pipe; the child's resource
-/// usage (it and everything it waited for) is the task's.
+/// Runs `req` in a forked child and reads its answer from a pipe: its messages and
+/// progress are passed on to bake (this process's stdout) as they come, then its
+/// reply. The child's resource usage (it and everything it waited for) is the task's.
 #[expect(
     unsafe_code,
     reason = "fork, _exit and wait4: the one place a task child is made"
 )]
 fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Result<Reply, String> {
-    let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+    let (reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
     if let Some([before, _, _]) = FORK_HOOKS.get() {
         before();
     }
@@ -680,6 +756,9 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
     }
     if pid == 0 {
         drop(reader);
+        *LIVE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(writer);
         // SAFETY: as BitBake's worker child: a session of its own, so the terminal's
         // signals do not reach the task (the worker ends it, see
         // `stop_task_on_interrupt`); SIGINT back to its default for the task's shells.
@@ -702,20 +781,23 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
             messages: outcome.messages,
             failure: outcome.result.err().map(|f| (f.message, f.tail)),
         };
-        let mut writer = writer;
-        let code = match serde_json::to_vec(&reply) {
-            Ok(bytes) if writer.write_all(&bytes).is_ok() => 0,
-            _ => 1,
+        let code = if send_live(&Answer::Done(reply)) {
+            0
+        } else {
+            1
         };
-        drop(writer);
+        drop(
+            LIVE.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
         // SAFETY: ends the child without running the parent's destructors or atexit
         // handlers (they belong to the parent).
         unsafe { libc::_exit(code) };
     }
     TASK_CHILD.store(pid, std::sync::atomic::Ordering::SeqCst);
     drop(writer);
-    let mut bytes = Vec::new();
-    let read = reader.read_to_end(&mut bytes);
+    let done = pass_on_answer(reader);
     let mut status = 0;
     // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -725,10 +807,9 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
     if waited < 0 {
         return Err(format!("wait4: {}", std::io::Error::last_os_error()));
     }
-    let mut reply: Reply = match read {
-        Ok(_) if !bytes.is_empty() => serde_json::from_slice(&bytes)
-            .map_err(|e| format!("the task's child answered something unreadable: {e}"))?,
-        _ => {
+    let mut reply: Reply = match done {
+        Some(reply) => reply?,
+        None => {
             let how = if libc::WIFSIGNALED(status) {
                 format!("was killed by signal {}", libc::WTERMSIG(status))
             } else {
@@ -744,4 +825,32 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
     reply.usage = bb_runqueue::from_rusage(&ru);
     reply.usage.elapsed = elapsed;
     Ok(reply)
+}
+
+/// Reads a task child's answer lines: the live ones go to this worker's stdout (bake)
+/// as they come; the last, [`Answer::Done`], is the reply (`None`: the child ended
+/// without one).
+fn pass_on_answer(reader: std::io::PipeReader) -> Option<Result<Reply, String>> {
+    let mut lines = BufReader::new(reader);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match lines.read_line(&mut line) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        match serde_json::from_str::<Answer>(&line) {
+            Ok(Answer::Done(reply)) => return Some(Ok(reply)),
+            Ok(_) => {
+                // The worker's stdout lock is re-entrant: `worker_main` holds it too.
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+            }
+            Err(e) => {
+                return Some(Err(format!(
+                    "the task's child answered something unreadable: {e}"
+                )));
+            }
+        }
+    }
 }

@@ -53,7 +53,7 @@ fn events_are_plain_serde_values() {
         serde_json::to_string(&events[4]).expect("serializes"),
         r#"{"BuildFinished":{"outcome":"Succeeded","ran":1,"skipped":3,"failed":0,"not_run":0}}"#
     );
-    assert_eq!(bb_events::FORMAT_VERSION, 2);
+    assert_eq!(bb_events::FORMAT_VERSION, 3);
 }
 
 #[test]
@@ -101,5 +101,28 @@ fn setscene_events_are_pinned() {
     assert_eq!(
         serde_json::to_string(&events[4]).expect("serializes"),
         r#"{"TaskSkipped":{"task":{"index":1,"pn":"demo","fn_name":"/l/demo_1.0.bb","task":"do_populate_sysroot"},"reason":"Covered"}}"#
+    );
+}
+
+#[test]
+fn task_progress_is_pinned() {
+    let e = BuildEvent::TaskProgress {
+        task: TaskRef {
+            index: 2,
+            pn: "demo".into(),
+            fn_name: "/l/demo_1.0.bb".into(),
+            task: "do_compile".into(),
+        },
+        progress: 42.5,
+        rate: Some("1.0 MiB/s".into()),
+    };
+    let text = serde_json::to_string(&e).expect("serializes");
+    assert_eq!(
+        text,
+        r#"{"TaskProgress":{"task":{"index":2,"pn":"demo","fn_name":"/l/demo_1.0.bb","task":"do_compile"},"progress":42.5,"rate":"1.0 MiB/s"}}"#
+    );
+    assert_eq!(
+        serde_json::from_str::<BuildEvent>(&text).expect("deserializes"),
+        e
     );
 }

@@ -12,6 +12,7 @@ import json
 import os
 import select
 import subprocess
+import sys
 import time
 
 import _bake
@@ -75,7 +76,77 @@ class TaskInvalid(TaskBase):
 
 
 class TaskProgress(bb.event.Event):
-    pass
+    """Progress of the running task: `progress` in percent (negative: progress made,
+    amount unknown) and an optional `rate` text shown beside it. bake's worker sends
+    it on to the console as it is fired."""
+
+    def __init__(self, progress, rate=None):
+        self.progress = progress
+        self.rate = rate
+        bb.event.Event.__init__(self)
+
+
+class StdoutNoopContextManager:
+    """This process's stdout (the task's log) as a file usable in a `with` block that
+    leaves it open."""
+
+    def __enter__(self):
+        return sys.stdout
+
+    def __exit__(self, *exc):
+        sys.stdout.flush()
+
+    def write(self, string):
+        sys.stdout.write(string)
+
+    def flush(self):
+        sys.stdout.flush()
+
+    @property
+    def name(self):
+        return getattr(sys.stdout, "name", "<stdout>")
+
+
+def create_progress_handler(func, progress, logfile, d):
+    """The handler a `[progress]` flag names (`percent`, `percent:REGEX`,
+    `outof:REGEX`, `custom:CLASS[:ARGS]`), writing on to `logfile`; `logfile` itself,
+    with a warning, when the flag is not understood."""
+    import bb.progress
+
+    kind, _, arg = progress.partition(":")
+    if progress == "percent":
+        return bb.progress.BasicProgressHandler(d, outfile=logfile)
+    if kind == "percent":
+        return bb.progress.BasicProgressHandler(d, regex=arg, outfile=logfile)
+    if kind == "outof":
+        return bb.progress.OutOfProgressHandler(d, regex=arg, outfile=logfile)
+    if kind == "custom":
+        name, _, otherargs = arg.partition(":")
+        handler = _custom_handler(name) if name else None
+        if handler is not None:
+            return handler(d, outfile=logfile, otherargs=otherargs or None)
+        bb.warn('%s: unknown custom progress handler in task progress varflag value "%s", ignoring'
+                % (func, name))
+        return logfile
+    bb.warn('%s: invalid task progress varflag value "%s", ignoring' % (func, progress))
+    return logfile
+
+
+def _custom_handler(dotted):
+    """The object a dotted name reaches from metadata's global namespace (classes
+    and `addpylib` modules), else from the builtins."""
+    import builtins
+
+    first, *rest = dotted.split(".")
+    try:
+        obj = bb.utils._context[first]
+    except KeyError:
+        obj = getattr(builtins, first, None)
+    for part in rest:
+        if obj is None:
+            return None
+        obj = getattr(obj, part, None)
+    return obj
 
 
 def _task_deps(d, task):
@@ -259,6 +330,14 @@ def exec_func_shell(func, d, runfile, cwd=None):
         fakerootcmd = d.getVar("FAKEROOT")
         if fakerootcmd:
             cmd = [fakerootcmd, runfile]
+    # `[progress]`: the script's output goes through the flag's handler on its way to
+    # the log, and the handler fires TaskProgress as it finds progress in it.
+    handler = None
+    progress = d.getVarFlag(func, "progress")
+    if progress:
+        handler = create_progress_handler(func, progress, StdoutNoopContextManager(), d)
+        if isinstance(handler, StdoutNoopContextManager):
+            handler = None
     fifopath = os.path.join(d.getVar("T"), "fifo.%s" % os.getpid())
     if os.path.exists(fifopath):
         os.unlink(fifopath)
@@ -289,11 +368,35 @@ def exec_func_shell(func, d, runfile, cwd=None):
 
         sys.stdout.flush()
         sys.stderr.flush()
+        piped = subprocess.PIPE if handler is not None else None
         try:
             with open(os.devnull, "rb") as stdin:
-                proc = subprocess.Popen(cmd, stdin=stdin, close_fds=True)
+                proc = subprocess.Popen(cmd, stdin=stdin, close_fds=True, stdout=piped,
+                                        stderr=subprocess.STDOUT if piped else None)
         except OSError as e:
             raise bb.process.CmdError(runfile, e)
+        output = None
+        if handler is not None:
+            import codecs
+
+            output = proc.stdout.fileno()
+            os.set_blocking(output, False)
+            decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+        def pump():
+            """Passes what the script printed to the handler; False at its end."""
+            while True:
+                try:
+                    chunk = os.read(output, 65536)
+                except BlockingIOError:
+                    return True
+                if not chunk:
+                    handler.write(decoder.decode(b"", True))
+                    handler.flush()
+                    return False
+                handler.write(decoder.decode(chunk))
+                handler.flush()
+
         try:
             pidfd = os.pidfd_open(proc.pid)
         except (AttributeError, OSError):
@@ -301,12 +404,20 @@ def exec_func_shell(func, d, runfile, cwd=None):
         try:
             while proc.poll() is None:
                 waiton = [fifo] + ([pidfd] if pidfd is not None else [])
+                if output is not None:
+                    waiton.append(output)
                 ready, _, _ = select.select(waiton, [], [], 1.0 if pidfd is not None else 0.05)
                 if fifo in ready:
                     drain()
+                if output is not None and output in ready and not pump():
+                    output = None
+            if output is not None:
+                pump()
         finally:
             if pidfd is not None:
                 os.close(pidfd)
+            if handler is not None:
+                proc.stdout.close()
         drain()
         if proc.returncode != 0:
             raise bb.process.ExecutionError(runfile, proc.returncode, None, None)

@@ -1,6 +1,7 @@
 """`bb.event`: the event classes handlers receive and test against, and the event
 helpers metadata calls at parse time."""
 
+import _bake
 import bb
 
 
@@ -12,7 +13,13 @@ class Event:
 
 
 class HeartbeatEvent(Event):
-    pass
+    """Fired about every BB_HEARTBEAT_EVENT seconds while a build runs; `time` is when."""
+
+    _bake_conv = {"time": float}
+
+    def __init__(self, time):
+        Event.__init__(self)
+        self.time = time
 
 
 class OperationStarted(Event):
@@ -191,15 +198,29 @@ class MetadataEvent(Event):
 
 
 class ProcessStarted(Event):
-    pass
+    """A long operation outside tasks starts: its name and its total."""
+
+    def __init__(self, processname, total):
+        Event.__init__(self)
+        self.processname = processname
+        self.total = total
 
 
 class ProcessProgress(Event):
-    pass
+    """A long operation outside tasks made progress."""
+
+    def __init__(self, processname, progress):
+        Event.__init__(self)
+        self.processname = processname
+        self.progress = progress
 
 
 class ProcessFinished(Event):
-    pass
+    """A long operation outside tasks ended."""
+
+    def __init__(self, processname):
+        Event.__init__(self)
+        self.processname = processname
 
 
 class SanityCheck(Event):
@@ -252,9 +273,13 @@ def make_event(classname, attrs):
     e = cls.__new__(cls)
     e.pid = 0
     ints = getattr(cls, "_bake_ints", ())
+    # Attributes bake hands over as text that are other objects in BitBake.
+    conv = getattr(cls, "_bake_conv", {})
     for name, value in attrs:
         if name in ints:
             value = int(value)
+        elif name in conv:
+            value = conv[name](value)
         setattr(e, name, value)
     return e
 
@@ -262,12 +287,19 @@ def make_event(classname, attrs):
 def fire(event, d):
     """Runs the handlers registered in `d` (`addhandler`) that listen to the class of
     `event`, in registration order, with `e.data` = `d` (in a task: TaskStarted,
-    TaskSucceeded, TaskFailed and what metadata fires itself)."""
+    TaskSucceeded, TaskFailed and what metadata fires itself). In a task, a
+    TaskProgress also goes on to bake's console, as BitBake's worker sends it to the
+    UI."""
     if d is None or not hasattr(d, "_handlers"):
         return
     import _bake_runtime
 
     cls = "%s.%s" % (type(event).__module__, type(event).__name__)
+    if cls == "bb.build.TaskProgress" and d.getVar("BB_WORKERCONTEXT", False) == "1":
+        args = [str(event.progress)]
+        if event.rate is not None:
+            args.append(str(event.rate))
+        _bake.service("task_progress", d, args)
     # In a task, only the configuration's handlers (bake's worker lists them).
     allowed = d.getVar("__BAKE_TASK_HANDLERS", False)
     allowed = set(allowed.split()) if allowed is not None else None

@@ -562,7 +562,11 @@ impl Writer {
     fn record(&mut self, tx: &Connection, ev: &BuildEvent, at: SystemTime) -> Result<()> {
         let at_s = crate::model::timestamp(at);
         match ev {
-            BuildEvent::BuildStarted { .. } | BuildEvent::LogLine { .. } => {}
+            // Toaster stores no task progress (its recorder does not listen to
+            // TaskProgress); messages reach it as log records (`Logger`).
+            BuildEvent::BuildStarted { .. }
+            | BuildEvent::LogLine { .. }
+            | BuildEvent::TaskProgress { .. } => {}
             BuildEvent::SetsceneChecked { checked, .. } => self.sstate_checked(tx, checked)?,
             // A setscene task gets a row of its own (`do_x_setscene`), as Toaster makes
             // one from sceneQueueTaskStarted: executed, Python, with no order number.

@@ -1,2 +1,2 @@
 # Helper modules of the metadata-Python fixture layer.
-BBIMPORTS = ["helpers"]
+BBIMPORTS = ["helpers", "steps"]

@@ -1,0 +1,300 @@
+//! The run queue's events to the configuration's event handlers, as BitBake's run
+//! queue fires them in its server: `bb.runqueue.runQueueTaskStarted`,
+//! `runQueueTaskCompleted`, `runQueueTaskFailed`, `runQueueTaskSkipped`,
+//! `sceneQueueTaskStarted`, `sceneQueueTaskCompleted`, `sceneQueueTaskFailed`,
+//! `sceneQueueComplete`, and `bb.event.HeartbeatEvent` every BB_HEARTBEAT_EVENT seconds
+//! while the build runs. Each carries BitBake's attributes (`taskid`, `taskstring`,
+//! `taskname`, `taskfile`, `taskhash`, `stats`, and `noexec`, `exitcode` or `reason`).
+//!
+//! A thread sits between the scheduler and the caller's channel: for each event it
+//! runs the handlers that listen to the matching class (with the configuration
+//! datastore of BuildStarted and BuildCompleted), then passes the event on. When no
+//! handler of the configuration listens to any of these classes there is no such
+//! thread and nothing costs anything (see [`Wanted::of`]).
+
+use std::collections::HashSet;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use bb_data::DataStore;
+use bb_events::{BuildEvent, SkipReason, TaskRef};
+use bb_pyexpr::EventAttr::{Object, Str};
+
+use crate::Observer;
+use bb_cooker::providers::Level;
+
+/// The classes this module fires.
+const CLASSES: [&str; 9] = [
+    "bb.runqueue.runQueueTaskStarted",
+    "bb.runqueue.runQueueTaskCompleted",
+    "bb.runqueue.runQueueTaskFailed",
+    "bb.runqueue.runQueueTaskSkipped",
+    "bb.runqueue.sceneQueueTaskStarted",
+    "bb.runqueue.sceneQueueTaskCompleted",
+    "bb.runqueue.sceneQueueTaskFailed",
+    "bb.runqueue.sceneQueueComplete",
+    "bb.event.HeartbeatEvent",
+];
+
+/// Which of [`CLASSES`] the configuration's handlers listen to.
+pub(crate) struct Wanted {
+    classes: HashSet<&'static str>,
+    /// BB_HEARTBEAT_EVENT (seconds), when a handler listens to HeartbeatEvent.
+    heartbeat: Option<Duration>,
+}
+
+impl Wanted {
+    /// The classes `config`'s handlers listen to (a handler without an eventmask
+    /// listens to all); `None` when none, or without Python.
+    pub(crate) fn of(config: &DataStore) -> Option<Wanted> {
+        bb_data::python::python_host()?;
+        let mut classes = HashSet::new();
+        for (_, _, mask) in bb_data::python::event_handlers(config) {
+            for class in CLASSES {
+                if mask.as_ref().is_none_or(|m| m.iter().any(|c| c == class)) {
+                    classes.insert(class);
+                }
+            }
+        }
+        if classes.is_empty() {
+            return None;
+        }
+        let heartbeat = classes.contains("bb.event.HeartbeatEvent").then(|| {
+            let secs = config
+                .get_var("BB_HEARTBEAT_EVENT")
+                .ok()
+                .flatten()
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .unwrap_or(1.0);
+            Duration::from_secs_f64(secs)
+        });
+        Some(Wanted { classes, heartbeat })
+    }
+}
+
+/// BitBake's RunQueueStats, kept from the events as BitBake's run queue keeps it.
+#[derive(Default)]
+struct Stats {
+    completed: usize,
+    skipped: usize,
+    failed: usize,
+    active: usize,
+    setscene_active: usize,
+    setscene_covered: usize,
+    setscene_notcovered: usize,
+    setscene_total: usize,
+    total: usize,
+}
+
+impl Stats {
+    /// The text `bb.runqueue` turns back into a RunQueueStats.
+    fn text(&self) -> String {
+        format!(
+            "completed={} skipped={} failed={} active={} setscene_active={} setscene_covered={} setscene_notcovered={} setscene_total={} total={}",
+            self.completed,
+            self.skipped,
+            self.failed,
+            self.active,
+            self.setscene_active,
+            self.setscene_covered,
+            self.setscene_notcovered,
+            self.setscene_total,
+            self.total
+        )
+    }
+}
+
+/// Fires the events of one build at the configuration's handlers.
+struct Firing<'a> {
+    cfg: &'a mut DataStore,
+    wanted: &'a Wanted,
+    /// Each task's hash, by graph index.
+    hashes: &'a [String],
+    obs: &'a dyn Observer,
+    stats: Stats,
+    /// sceneQueueComplete was fired, or is not to be (a graph without setscene tasks
+    /// has no scene queue, and BitBake fires none).
+    scene_done: bool,
+}
+
+impl Firing<'_> {
+    fn fire(&mut self, event: &bb_pyexpr::Event) {
+        if !self.wanted.classes.contains(event.class()) {
+            return;
+        }
+        // A failing handler is reported, as BitBake logs it, and the build goes on.
+        if let Err(e) = bb_data::python::fire_event(self.cfg, event) {
+            self.obs.log(Level::Error, &e.to_string());
+        }
+    }
+
+    /// A task event of `class` (`setscene`: the task's setscene task) with the
+    /// stats as they are now.
+    fn task_event(&self, class: &str, t: &TaskRef, setscene: bool) -> bb_pyexpr::Event {
+        let tid = format!("{}:{}", t.fn_name, t.task);
+        let suffix = if setscene { "_setscene" } else { "" };
+        bb_pyexpr::Event::new(format!("bb.runqueue.{class}"))
+            .with("taskstring", Str(format!("{tid}{suffix}")))
+            .with("taskid", Str(tid))
+            .with("taskname", Str(format!("{}{suffix}", t.task)))
+            .with("taskfile", Str(t.fn_name.clone()))
+            .with(
+                "taskhash",
+                Str(self.hashes.get(t.index).cloned().unwrap_or_default()),
+            )
+            .with("stats", Object(self.stats.text()))
+    }
+
+    /// sceneQueueComplete, once, before the first real task is dealt with (when the
+    /// graph has setscene tasks).
+    fn scene_complete(&mut self) {
+        if self.scene_done {
+            return;
+        }
+        self.scene_done = true;
+        let e = bb_pyexpr::Event::new("bb.runqueue.sceneQueueComplete")
+            .with("stats", Object(self.stats.text()));
+        self.fire(&e);
+    }
+
+    /// One event of the scheduler, in BitBake's order of firing and counting.
+    fn event(&mut self, ev: &BuildEvent) {
+        match ev {
+            BuildEvent::BuildStarted { total, .. } => self.stats.total = *total,
+            BuildEvent::SetsceneChecked { total, .. } => {
+                self.stats.setscene_total = *total;
+                self.scene_done = false;
+            }
+            BuildEvent::SetsceneStarted { task, .. } => {
+                let e = self.task_event("sceneQueueTaskStarted", task, true);
+                self.fire(&e);
+                self.stats.setscene_active += 1;
+            }
+            BuildEvent::SetsceneSucceeded { task, .. } => {
+                self.stats.setscene_active = self.stats.setscene_active.saturating_sub(1);
+                self.stats.setscene_covered += 1;
+                let e = self.task_event("sceneQueueTaskCompleted", task, true);
+                self.fire(&e);
+            }
+            BuildEvent::SetsceneFailed { task, .. } => {
+                self.stats.setscene_active = self.stats.setscene_active.saturating_sub(1);
+                self.stats.setscene_notcovered += 1;
+                let e = self
+                    .task_event("sceneQueueTaskFailed", task, true)
+                    .with("exitcode", Object("1".to_owned()));
+                self.fire(&e);
+            }
+            BuildEvent::TaskStarted { task, noexec, .. } => {
+                self.scene_complete();
+                let e = self
+                    .task_event("runQueueTaskStarted", task, false)
+                    .with("noexec", Object(if *noexec { "1" } else { "0" }.to_owned()));
+                self.fire(&e);
+                self.stats.active += 1;
+            }
+            BuildEvent::TaskSucceeded { task, .. }
+            | BuildEvent::TaskSkipped {
+                task,
+                reason: SkipReason::NoExec,
+            } => {
+                self.stats.active = self.stats.active.saturating_sub(1);
+                self.stats.completed += 1;
+                let e = self.task_event("runQueueTaskCompleted", task, false);
+                self.fire(&e);
+            }
+            BuildEvent::TaskFailed { task, .. } => {
+                self.stats.active = self.stats.active.saturating_sub(1);
+                self.stats.failed += 1;
+                let e = self
+                    .task_event("runQueueTaskFailed", task, false)
+                    .with("exitcode", Object("1".to_owned()))
+                    .with("fakeroot_log", Str(String::new()));
+                self.fire(&e);
+            }
+            BuildEvent::TaskSkipped { task, reason } => {
+                let reason = match reason {
+                    SkipReason::UpToDate => "existing",
+                    SkipReason::Covered => "covered",
+                    // Not run because something failed: BitBake fires nothing.
+                    SkipReason::DependencyFailed | SkipReason::NoExec => return,
+                };
+                self.scene_complete();
+                let e = self
+                    .task_event("runQueueTaskSkipped", task, false)
+                    .with("reason", Str(reason.to_owned()));
+                self.fire(&e);
+                self.stats.skipped += 1;
+                self.stats.completed += 1;
+            }
+            BuildEvent::BuildFinished { .. } => self.scene_complete(),
+            BuildEvent::LogLine { .. } | BuildEvent::TaskProgress { .. } => {}
+        }
+    }
+
+    fn heartbeat(&mut self) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let e =
+            bb_pyexpr::Event::new("bb.event.HeartbeatEvent").with("time", Object(now.to_string()));
+        self.fire(&e);
+    }
+}
+
+/// Runs `run` (the run queue, publishing on the sender it is given) with the
+/// configuration's handlers of `wanted` fired for its events, on `cfg`, before each
+/// event goes on to `out`. `hashes`: each task's hash by graph index.
+pub(crate) fn around<R>(
+    cfg: &mut DataStore,
+    wanted: &Wanted,
+    hashes: &[String],
+    out: &Sender<BuildEvent>,
+    obs: &dyn Observer,
+    run: impl FnOnce(&Sender<BuildEvent>) -> R,
+) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut firing = Firing {
+        cfg,
+        wanted,
+        hashes,
+        obs,
+        stats: Stats::default(),
+        scene_done: true,
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(move || pass_on(&mut firing, &rx, out));
+        let result = run(&tx);
+        drop(tx);
+        result
+    })
+}
+
+/// The thread between the scheduler and `out`.
+fn pass_on(firing: &mut Firing<'_>, rx: &Receiver<BuildEvent>, out: &Sender<BuildEvent>) {
+    let beat = firing.wanted.heartbeat;
+    let mut next_beat = beat.map(|b| Instant::now() + b);
+    loop {
+        let ev = match next_beat {
+            Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                Ok(ev) => Some(ev),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            },
+            None => match rx.recv() {
+                Ok(ev) => Some(ev),
+                Err(_) => return,
+            },
+        };
+        if let (Some(at), Some(b)) = (next_beat, beat)
+            && Instant::now() >= at
+        {
+            firing.heartbeat();
+            next_beat = Some(Instant::now() + b);
+        }
+        if let Some(ev) = ev {
+            firing.event(&ev);
+            let _ = out.send(ev);
+        }
+    }
+}
