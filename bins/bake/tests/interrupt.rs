@@ -119,10 +119,13 @@ fn ctrl_c_while_parsing_stops_the_parse_as_bitbake_does() {
 
 #[test]
 fn a_second_ctrl_c_ends_bake_at_once() {
-    // Each recipe sleeps 3 s: after the first signal bake waits for the ones started.
-    let dir = slow_layer("twice", 8, 3000);
+    // Each recipe sleeps 6 s: after the first signal bake waits for the ones started.
+    let dir = slow_layer("twice", 8, 6000);
     let (mut child, _seen, _out) = start_parse(&dir);
     let pid = child.id().to_string();
+    // Recipes are being parsed (a signal before the first one starts ends the parse at
+    // once, with nothing to wait for).
+    std::thread::sleep(Duration::from_millis(1500));
     let t0 = Instant::now();
     let _ = Command::new("kill").args(["-INT", &pid]).status();
     std::thread::sleep(Duration::from_millis(200));
