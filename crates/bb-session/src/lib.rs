@@ -41,6 +41,7 @@ pub mod natives;
 mod pytask;
 mod session;
 pub mod sstate;
+mod taskcache;
 pub mod worker;
 
 pub use bb_cooker::providers::Level;
