@@ -15,6 +15,9 @@
 //! (files under WORKDIR, the sysroots) is the one of the first task's parse. oe-core's
 //! anonymous functions read no such file (docs/compat.md).
 //!
+//! The first parse also warms what every task child would compute again (see
+//! [`warm_up`]).
+//!
 //! The cache holds at most [`LIMIT`] targets (the least recently used goes first): a
 //! worker of a large build sees hundreds of recipes, and their datastores stay in
 //! memory. This module parses nothing itself ([`Session::task_data`] does) and never
@@ -85,6 +88,7 @@ impl TaskCache {
         {
             self.parses += 1;
         }
+        warm_up();
         let mut files = vec![file.to_owned()];
         files.extend(appends);
         files.extend(bb_data::file_depends(&d));
@@ -107,6 +111,16 @@ impl TaskCache {
     pub(crate) fn parses(&self) -> usize {
         self.parses
     }
+}
+
+/// Work every task child would otherwise do again, done once in the worker before it
+/// forks: the listing of the `addpylib` modules' functions that task signatures
+/// include (`bb_siggen::module_code`, which imports every BBIMPORTS module, as
+/// BitBake's parse does). oe-core's sstate functions write a `.siginfo` in every task,
+/// and the listing took about 0.6 s of each task child (most of a small task's time).
+/// A failure here is left to the task, which computes it again and reports it.
+fn warm_up() {
+    let _ = bb_siggen::module_code();
 }
 
 #[cfg(test)]
