@@ -167,19 +167,19 @@ fn measure(bin: &Path, base: &Path, kind: Kind, what: &str) {
     let (mn, lon, hin) = median(tn);
     let per = mn.saturating_sub(m1).as_secs_f64() / (TASKS - 1) as f64;
     println!(
-        "bake with 1 {what}: median {:.1} ms (min {:.1}, max {:.1})",
+        "bake, 1 task ({what}): median {:.1} ms (min {:.1}, max {:.1})",
         m1.as_secs_f64() * 1e3,
         lo1.as_secs_f64() * 1e3,
         hi1.as_secs_f64() * 1e3
     );
     println!(
-        "bake with {TASKS} chained {what}s: median {:.1} ms (min {:.1}, max {:.1})",
+        "bake, {TASKS} chained tasks ({what}): median {:.1} ms (min {:.1}, max {:.1})",
         mn.as_secs_f64() * 1e3,
         lon.as_secs_f64() * 1e3,
         hin.as_secs_f64() * 1e3
     );
     println!(
-        "a {what} on a warm worker: {:.2} ms{}",
+        "per task on a warm worker ({what}): {:.2} ms{}",
         per * 1e3,
         match kind {
             Kind::EmptyPython => " (target < 10 ms)",

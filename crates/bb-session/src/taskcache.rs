@@ -88,7 +88,7 @@ impl TaskCache {
         {
             self.parses += 1;
         }
-        warm_up();
+        warm_up(&d);
         let mut files = vec![file.to_owned()];
         files.extend(appends);
         files.extend(bb_data::file_depends(&d));
@@ -114,13 +114,20 @@ impl TaskCache {
 }
 
 /// Work every task child would otherwise do again, done once in the worker before it
-/// forks: the listing of the `addpylib` modules' functions that task signatures
-/// include (`bb_siggen::module_code`, which imports every BBIMPORTS module, as
-/// BitBake's parse does). oe-core's sstate functions write a `.siginfo` in every task,
-/// and the listing took about 0.6 s of each task child (most of a small task's time).
-/// A failure here is left to the task, which computes it again and reports it.
-fn warm_up() {
+/// forks, for recipe datastore `d` just parsed. oe-core's sstate functions write a
+/// `.siginfo` (the task's signature data) in every task; it needs the listing of the
+/// `addpylib` modules' functions (`bb_siggen::module_code`, which also imports every
+/// BBIMPORTS module, as BitBake's parse does) and the calls found in each Python
+/// function body (`bb_siggen::visit`, kept by text for the process), which took about
+/// 0.6 s and 50 ms of each task child. Both are computed here, for every task of the
+/// recipe, and the children inherit them. Nothing without Python. A failure here is
+/// left to the task, which computes it again and reports it.
+fn warm_up(d: &DataStore) {
+    if bb_data::python::python_host().is_none() {
+        return;
+    }
     let _ = bb_siggen::module_code();
+    let _ = bb_siggen::task_basehashes(d, &[]);
 }
 
 #[cfg(test)]
