@@ -98,12 +98,15 @@ impl TaskCache {
         if self.entries.len() >= LIMIT {
             self.entries.remove(0);
         }
+        // The task gets a copy too: `warm_up` memoised expansions in `d`, computed
+        // before the task ran, which a copy does not carry.
+        let copy = d.clone();
         self.entries.push(Entry {
             target: target.to_owned(),
-            d: d.clone(),
+            d,
             deps,
         });
-        Ok(d)
+        Ok(copy)
     }
 
     /// How many times a target was parsed.
