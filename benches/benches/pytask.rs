@@ -6,6 +6,13 @@
 //! worker's round trip, re-parsing the recipe, the fork and the Python task runtime
 //! (log, run script, datastore in Python, prefuncs/postfuncs: none).
 //!
+//! The same with the worker's datastore cache at work (`taskcache.rs`): a recipe of N
+//! chained shell tasks (`true`) whose parse costs something (a class of 2,000
+//! assignments and an anonymous Python function), and a configuration with a handler
+//! of `bb.build.TaskStarted` (oe-core's buildstats has one), which sends every task to a
+//! worker. Per task: what a task costs once its recipe is parsed (the worker parses it
+//! for the first task only).
+//!
 //! A small harness, not criterion: medians of a few runs, printed with min and max.
 //! Skipped with a message when the binary is missing.
 #![expect(
@@ -20,8 +27,18 @@ use std::time::{Duration, Instant};
 const TASKS: usize = 41;
 const RUNS: usize = 5;
 
-/// A build directory with one recipe of `n` chained empty Python tasks.
-fn world(dir: &Path, n: usize) {
+/// The kind of tasks of a bench recipe.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Empty Python tasks, a one-line recipe.
+    EmptyPython,
+    /// Shell tasks running `true`, a recipe that costs a parse, and a configuration
+    /// handler of TaskStarted (every task runs in a worker).
+    ShellWithHandler,
+}
+
+/// A build directory with one recipe of `n` chained tasks of kind `kind`.
+fn world(dir: &Path, n: usize, kind: Kind) {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir.join("conf")).expect("invariant: bench directory");
     std::fs::create_dir_all(dir.join("classes")).expect("invariant: bench directory");
@@ -34,10 +51,31 @@ fn world(dir: &Path, n: usize) {
          CACHE = \"${TMPDIR}/cache\"\nBB_NUMBER_THREADS = \"1\"\n",
     )
     .expect("invariant: bench file");
-    std::fs::write(dir.join("classes/base.bbclass"), "").expect("invariant: bench file");
+    let mut base = String::new();
+    if let Kind::ShellWithHandler = kind {
+        base.push_str(
+            "addhandler on_task\non_task[eventmask] = \"bb.build.TaskStarted\"\n\
+             python on_task() {\n    e.data.getVar(\"PN\")\n}\n\
+             python () {\n    d.setVar(\"FROM_ANON\", \" \".join(sorted(d.keys()))[:64])\n}\n",
+        );
+    }
+    std::fs::write(dir.join("classes/base.bbclass"), base).expect("invariant: bench file");
     let mut recipe = String::new();
+    if let Kind::ShellWithHandler = kind {
+        let mut heavy = String::new();
+        for i in 0..2000 {
+            heavy.push_str(&format!("V{i} = \"${{PN}}-{i}\"\nV{i}:append = \" x\"\n"));
+        }
+        std::fs::write(dir.join("classes/heavy.bbclass"), heavy).expect("invariant: bench file");
+        recipe.push_str("inherit heavy\n");
+    }
     for i in 0..n {
-        recipe.push_str(&format!("python do_t{i}() {{\n    pass\n}}\n"));
+        match kind {
+            Kind::EmptyPython => {
+                recipe.push_str(&format!("python do_t{i}() {{\n    pass\n}}\n"));
+            }
+            Kind::ShellWithHandler => recipe.push_str(&format!("do_t{i}() {{\n    true\n}}\n")),
+        }
         if i == 0 {
             recipe.push_str("addtask t0\n");
         } else {
@@ -97,10 +135,26 @@ fn main() {
     } else {
         std::env::temp_dir()
     };
+    for (kind, what) in [
+        (Kind::EmptyPython, "empty Python task"),
+        (
+            Kind::ShellWithHandler,
+            "shell task with a TaskStarted handler",
+        ),
+    ] {
+        measure(&bin, &base, kind, what);
+    }
+}
+
+/// Builds the worlds of 1 and [`TASKS`] tasks of `kind` [`RUNS`] times and prints the
+/// per-task figure.
+#[expect(clippy::print_stdout, reason = "the bench's report")]
+fn measure(bin: &Path, base: &Path, kind: Kind, what: &str) {
+    let bin = bin.to_owned();
     let one = base.join("bake-bench-pytask-1");
     let many = base.join(format!("bake-bench-pytask-{TASKS}"));
-    world(&one, 1);
-    world(&many, TASKS);
+    world(&one, 1, kind);
+    world(&many, TASKS, kind);
     // A first build parses and fills the parse cache.
     build(&bin, &one);
     build(&bin, &many);
@@ -113,20 +167,24 @@ fn main() {
     let (mn, lon, hin) = median(tn);
     let per = mn.saturating_sub(m1).as_secs_f64() / (TASKS - 1) as f64;
     println!(
-        "bake with 1 empty Python task: median {:.1} ms (min {:.1}, max {:.1})",
+        "bake, 1 task ({what}): median {:.1} ms (min {:.1}, max {:.1})",
         m1.as_secs_f64() * 1e3,
         lo1.as_secs_f64() * 1e3,
         hi1.as_secs_f64() * 1e3
     );
     println!(
-        "bake with {TASKS} chained empty Python tasks: median {:.1} ms (min {:.1}, max {:.1})",
+        "bake, {TASKS} chained tasks ({what}): median {:.1} ms (min {:.1}, max {:.1})",
         mn.as_secs_f64() * 1e3,
         lon.as_secs_f64() * 1e3,
         hin.as_secs_f64() * 1e3
     );
     println!(
-        "an empty Python task on a warm worker: {:.2} ms (target < 10 ms)",
-        per * 1e3
+        "per task on a warm worker ({what}): {:.2} ms{}",
+        per * 1e3,
+        match kind {
+            Kind::EmptyPython => " (target < 10 ms)",
+            Kind::ShellWithHandler => "",
+        }
     );
     let _ = std::fs::remove_dir_all(&one);
     let _ = std::fs::remove_dir_all(&many);

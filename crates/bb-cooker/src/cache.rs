@@ -191,7 +191,7 @@ impl FileHasher {
 
     /// Whether `state`'s file still has the content it had: without reading it when
     /// its `stat` is the one stored.
-    fn unchanged(&self, state: &FileState) -> bool {
+    pub fn unchanged(&self, state: &FileState) -> bool {
         if let Some(k) = self.memo().get(&state.path) {
             return k.hash == state.hash;
         }

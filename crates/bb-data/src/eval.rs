@@ -193,6 +193,15 @@ impl<'a> Evaluator<'a> {
         Ok(parsed)
     }
 
+    /// Drops the parsed trees of `paths`, so that the next parse reads them again (a
+    /// process that lives across changes to the metadata: bake's task worker).
+    pub fn forget(&self, paths: &[&str]) {
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        for p in paths {
+            parsed.remove(Path::new(p));
+        }
+    }
+
     /// Finds `item` along a colon-separated search path, like `bb.utils.which` with
     /// history: the path found (made absolute) and every candidate tried, in order.
     fn which(&self, path: &str, item: &str) -> (Option<String>, Vec<String>) {

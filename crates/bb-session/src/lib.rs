@@ -43,6 +43,7 @@ mod pytask;
 mod rqevents;
 mod session;
 pub mod sstate;
+mod taskcache;
 pub mod worker;
 
 pub use bb_cooker::providers::Level;

@@ -65,6 +65,8 @@ pub struct Session {
     pub(crate) parsed: Option<ParseResult>,
     /// How the build directory was opened (for the task workers).
     pub(crate) opts: CookerOptions,
+    /// A task worker's finalized recipe datastores (see [`Session::cached_task_data`]).
+    task_cache: std::sync::Mutex<crate::taskcache::TaskCache>,
 }
 
 impl Session {
@@ -89,6 +91,7 @@ impl Session {
             cooker: Cooker::new(opts)?,
             parsed: None,
             opts: opts.clone(),
+            task_cache: std::sync::Mutex::default(),
         })
     }
 
@@ -217,6 +220,16 @@ impl Session {
                 target: target.to_owned(),
                 source,
             })
+    }
+
+    /// [`Session::task_data`] for a task worker, which runs many tasks of the same
+    /// recipes: the recipe is parsed again only when a file its last parse read
+    /// changed (`taskcache.rs`), else the task gets a copy of that parse's datastore.
+    pub(crate) fn cached_task_data(&self, target: &str) -> Result<DataStore> {
+        self.task_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .task_data(self, target)
     }
 
     /// The finalized datastore of recipe target `target` (a name from

@@ -1,8 +1,8 @@
 //! Task worker processes, as BitBake's `bitbake-worker`: tasks whose functions must not
 //! run inside bake's multi-threaded process (Python task functions, `[fakeroot]` tasks)
 //! are sent to a single-threaded worker process (`bake --worker`). The worker opens the
-//! build directory once, and for each task it is sent re-parses the recipe (the parse
-//! tables stay warm between tasks), forks a child that runs the task and reports how it
+//! build directory once, and for each task it is sent gets the finalized recipe (kept
+//! between tasks: `taskcache.rs`), forks a child that runs the task and reports how it
 //! ended. With embedded Python, the child runs the whole task in it (`pytask.rs`:
 //! prefuncs, task and postfuncs on one datastore, BitBake's `exec_func`); without, the
 //! run queue's executor with the native functions. The datastore is never serialised:
@@ -639,7 +639,8 @@ fn report(msg: &str) {
     eprintln!("{msg}");
 }
 
-/// Re-parses the job's recipe, then runs the task in a forked child.
+/// Gets the job's finalized recipe (parsed again only when a file it read changed, see
+/// `taskcache.rs`), then runs the task in a forked child.
 fn run_job(
     session: &crate::Session,
     builtins: &Native,
@@ -647,7 +648,7 @@ fn run_job(
     build_vars: &[(String, String)],
 ) -> Reply {
     let start = std::time::Instant::now();
-    let mut d = match session.task_data(&job.fn_name) {
+    let mut d = match session.cached_task_data(&job.fn_name) {
         Ok(d) => d,
         Err(e) => return failure(format!("{}: {e}", job.fn_name)),
     };
