@@ -6,7 +6,7 @@
 //! owns storage and the read pipeline; it never reads files (see `eval`).
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -328,6 +328,33 @@ pub struct DataStore {
     /// `d.setVarFilter`: base variable name -> filter expression applied to expanded reads.
     filters: Map<String, String>,
     cache: RefCell<Cache>,
+    /// The undo logs of the open transactions, innermost last (see
+    /// [`DataStore::begin`]); never copied.
+    undo: Vec<Undo>,
+}
+
+/// What the writes of an open transaction replaced: the first prior entry of each
+/// variable and variant list written (`None`: there was none), and O(1) copies of the
+/// small or rarely written parts. Rolling back puts them back; the variables never
+/// written stay untouched, so no map node is copied for them (a [`Clone`] taken as a
+/// snapshot makes every later write copy the nodes on its path, and dropping one of
+/// the two versions walks them again).
+#[derive(Debug)]
+struct Undo {
+    vars: Vec<(Arc<str>, Option<Arc<Var>>)>,
+    vars_seen: rustc_hash::FxHashSet<Arc<str>>,
+    overridedata: Vec<(Arc<str>, Option<Arc<Vec<(String, String)>>>)>,
+    overridedata_seen: rustc_hash::FxHashSet<Arc<str>>,
+    ref_keys: imbl::OrdSet<String>,
+    history: Map<String, Arc<Vec<HistoryEvent>>>,
+    include_tree: Arc<IncludeTree>,
+    renames: Map<String, String>,
+    errors: imbl::Vector<String>,
+    needs_python: Arc<Vec<String>>,
+    task_deps: Option<Arc<crate::TaskDeps>>,
+    handlers: Arc<Vec<Handler>>,
+    filters: Map<String, String>,
+    writes: u64,
 }
 
 /// A registered event handler: its name, the `def NAME(e, d):` source it was compiled
@@ -363,23 +390,8 @@ impl Clone for DataStore {
             handlers: self.handlers.clone(),
             filters: self.filters.clone(),
             cache: RefCell::new(self.cache.borrow().for_copy()),
+            undo: Vec::new(),
         }
-    }
-}
-
-impl DataStore {
-    /// A copy that takes over this datastore's memoised expansions (which stay valid
-    /// for the copy, since its writes invalidate them as usual); this one keeps its
-    /// contents and starts with a cold cache. For work on a copy that usually
-    /// replaces the original (anonymous functions, event handlers).
-    pub(crate) fn fork(&mut self) -> DataStore {
-        let mut copy = self.clone();
-        let cache = std::mem::take(self.cache.get_mut());
-        // Only whole, settled state moves: nothing is under way between statements.
-        if cache.frames.is_empty() && cache.expanding.is_empty() && cache.pending.is_none() {
-            *copy.cache.get_mut() = cache;
-        }
-        copy
     }
 }
 
@@ -414,15 +426,114 @@ impl DataStore {
     pub fn write_count(&self) -> u64 {
         self.cache.borrow().writes
     }
+}
 
-    /// After work on a [`DataStore::fork`] that is thrown away, takes its memoised
-    /// expansions back when the fork made no write since (`writes` is
-    /// [`DataStore::write_count`] of the fork when it was made).
-    pub(crate) fn reclaim_cache(&mut self, fork: DataStore, writes: u64) {
-        let mut fork = fork;
-        let cache = std::mem::take(fork.cache.get_mut());
-        if cache.writes == writes && cache.frames.is_empty() && cache.expanding.is_empty() {
-            *self.cache.get_mut() = cache;
+impl DataStore {
+    /// Opens a transaction: the writes from here on can be undone whole with
+    /// [`DataStore::rollback`], or kept with [`DataStore::commit`]. Cheaper than working
+    /// on an O(1) copy that replaces this datastore on success: only what is
+    /// written is saved. Transactions nest; each `begin` needs its `commit` or
+    /// `rollback`.
+    pub(crate) fn begin(&mut self) {
+        let writes = self.cache.get_mut().writes;
+        self.undo.push(Undo {
+            vars: Vec::new(),
+            vars_seen: rustc_hash::FxHashSet::default(),
+            overridedata: Vec::new(),
+            overridedata_seen: rustc_hash::FxHashSet::default(),
+            ref_keys: self.ref_keys.clone(),
+            history: self.history.clone(),
+            include_tree: self.include_tree.clone(),
+            renames: self.renames.clone(),
+            errors: self.errors.clone(),
+            needs_python: self.needs_python.clone(),
+            task_deps: self.task_deps.clone(),
+            handlers: self.handlers.clone(),
+            filters: self.filters.clone(),
+            writes,
+        });
+    }
+
+    /// Closes the innermost open transaction, keeping its writes (an enclosing one can
+    /// still undo them).
+    pub(crate) fn commit(&mut self) {
+        let Some(inner) = self.undo.pop() else { return };
+        if let Some(outer) = self.undo.last_mut() {
+            for (k, old) in inner.vars {
+                if outer.vars_seen.insert(k.clone()) {
+                    outer.vars.push((k, old));
+                }
+            }
+            for (k, old) in inner.overridedata {
+                if outer.overridedata_seen.insert(k.clone()) {
+                    outer.overridedata.push((k, old));
+                }
+            }
+        }
+    }
+
+    /// Closes the innermost open transaction, undoing its writes: the datastore reads
+    /// as it did when [`DataStore::begin`] opened it. Memoised expansions are dropped
+    /// when anything was written.
+    pub(crate) fn rollback(&mut self) {
+        let Some(u) = self.undo.pop() else { return };
+        for (k, old) in u.vars {
+            match old {
+                Some(v) => {
+                    self.vars.insert(k, v);
+                }
+                None => {
+                    self.vars.remove(&k);
+                }
+            }
+        }
+        for (k, old) in u.overridedata {
+            match old {
+                Some(v) => {
+                    self.overridedata.insert(k, v);
+                }
+                None => {
+                    self.overridedata.remove(&k);
+                }
+            }
+        }
+        self.ref_keys = u.ref_keys;
+        self.history = u.history;
+        self.include_tree = u.include_tree;
+        self.renames = u.renames;
+        self.errors = u.errors;
+        self.needs_python = u.needs_python;
+        self.task_deps = u.task_deps;
+        self.handlers = u.handlers;
+        self.filters = u.filters;
+        let cache = self.cache.get_mut();
+        if cache.writes != u.writes {
+            cache.overrides = None;
+            cache.override_deps.clear();
+            cache.clear_expanded();
+        }
+    }
+
+    /// Saves `name`'s variable before its first write in the innermost transaction.
+    fn log_var(&mut self, name: &str) {
+        if let Some(u) = self.undo.last_mut()
+            && !u.vars_seen.contains(name)
+        {
+            let k: Arc<str> = Arc::from(name);
+            u.vars_seen.insert(k.clone());
+            u.vars.push((k, self.vars.get(name).cloned()));
+        }
+    }
+
+    /// Saves `name`'s variant list before its first write in the innermost transaction.
+    fn log_overridedata(&mut self, name: &str) {
+        if let Some(u) = self.undo.last_mut()
+            && !u.overridedata_seen.contains(name)
+        {
+            let k: Arc<str> = Arc::from(name);
+            u.overridedata_seen.insert(k.clone());
+            u.overridedata
+                .push((k, self.overridedata.get(name).cloned()));
         }
     }
 }
@@ -480,6 +591,7 @@ impl DataStore {
             handlers: Arc::new(Vec::new()),
             filters: Map::default(),
             cache: RefCell::new(Cache::default()),
+            undo: Vec::new(),
         }
     }
 
@@ -614,12 +726,18 @@ impl DataStore {
 
     fn var_mut(&mut self, name: &str) -> &mut Var {
         self.touched(name);
+        self.log_var(name);
         if name.contains("${") && !self.ref_keys.contains(name) {
             self.ref_keys.insert(name.to_owned());
         }
+        // A new key is made (an allocation) only for a new variable.
+        let key = match self.vars.get_key_value(name) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(name),
+        };
         let entry = self
             .vars
-            .entry(Arc::from(name))
+            .entry(key)
             .or_insert_with(|| Arc::new(Var::default()));
         Arc::make_mut(entry)
     }
@@ -628,6 +746,7 @@ impl DataStore {
     /// only to overwrite the copy.
     fn var_clear(&mut self, name: &str) {
         self.touched(name);
+        self.log_var(name);
         if name.contains("${") && !self.ref_keys.contains(name) {
             self.ref_keys.insert(name.to_owned());
         }
@@ -696,6 +815,7 @@ impl DataStore {
                         self.del_var(r, None);
                     }
                 }
+                self.log_overridedata(name);
                 self.overridedata.remove(name);
             }
         }
@@ -733,11 +853,17 @@ impl DataStore {
             if short.contains("${") && !self.ref_keys.contains(short) {
                 self.ref_keys.insert(short.to_owned());
             }
-            let list = self
+            // Most writes repeat a link already there: no write (no node copied) then.
+            let known = self
                 .overridedata
-                .entry(Arc::from(short))
-                .or_insert_with(|| Arc::new(Vec::new()));
-            if !list.contains(&entry) {
+                .get(short)
+                .is_some_and(|list| list.contains(&entry));
+            if !known {
+                self.log_overridedata(short);
+                let list = self
+                    .overridedata
+                    .entry(Arc::from(short))
+                    .or_insert_with(|| Arc::new(Vec::new()));
                 Arc::make_mut(list).push(entry);
             }
             let Some(p) = short.rfind(':') else { break };
@@ -856,14 +982,22 @@ impl DataStore {
     pub fn del_var(&mut self, name: &str, origin: Option<&Origin>) {
         self.record(name, "del", None, "", origin);
         self.var_clear(name);
-        self.overridedata.remove(name);
+        // Reads first: a write (even of nothing) copies the map nodes on its path.
+        if self.overridedata.contains_key(name) {
+            self.log_overridedata(name);
+            self.overridedata.remove(name);
+        }
         if let Some(pos) = name.rfind(':') {
             let mut ovr = &name[pos + 1..];
             let mut short = &name[..pos];
             while !ovr.is_empty() && is_override_name(ovr) {
-                if let Some(list) = self.overridedata.get_mut(short) {
-                    let entry = (name.to_owned(), ovr.to_owned());
-                    if let Some(i) = list.iter().position(|e| *e == entry) {
+                let found = self.overridedata.get(short).and_then(|list| {
+                    list.iter()
+                        .position(|(n, o)| n.as_str() == name && o.as_str() == ovr)
+                });
+                if let Some(i) = found {
+                    self.log_overridedata(short);
+                    if let Some(list) = self.overridedata.get_mut(short) {
                         Arc::make_mut(list).remove(i);
                     }
                 }
@@ -960,6 +1094,7 @@ impl DataStore {
             if newkey.contains("${") && !self.ref_keys.contains(newkey) {
                 self.ref_keys.insert(newkey.to_owned());
             }
+            self.log_overridedata(newkey);
             self.overridedata.insert(Arc::from(newkey), Arc::new(moved));
         }
         if !found {
@@ -1031,21 +1166,26 @@ impl DataStore {
     /// Every variable name, as BitBake's `d.keys()` lists them: names with anything
     /// stored, plus names that an active conditional variant gives a value.
     pub fn keys(&self) -> Vec<String> {
+        self.key_names().iter().map(|k| k.to_string()).collect()
+    }
+
+    /// [`DataStore::keys`] as the stored (shared) names: no string is copied.
+    pub fn key_names(&self) -> Vec<Arc<str>> {
         let ovr = self.overrides();
-        let mut out: HashSet<String> = self
+        let mut out: Vec<Arc<str>> = self
             .vars
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, _)| k.to_string())
+            .map(|(k, _)| k.clone())
             .collect();
         for (var, list) in self.overridedata.iter() {
             if list.iter().any(|(_, o)| ovr.is_active(o)) {
-                out.insert(var.to_string());
+                out.push(var.clone());
             }
         }
-        let mut v: Vec<String> = out.into_iter().collect();
-        v.sort();
-        v
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The names [`DataStore::keys`] would list that contain `${`, sorted: what key
@@ -1097,7 +1237,7 @@ impl DataStore {
             if cache.computing_overrides {
                 return Ok(Arc::new(Overrides {
                     list: Vec::new(),
-                    set: HashSet::new(),
+                    set: HashSet::default(),
                 }));
             }
         }
