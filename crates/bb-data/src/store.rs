@@ -50,12 +50,14 @@ impl OpKind {
 /// Everything stored under one variable name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Var {
-    pub(crate) value: Option<String>,
-    pub(crate) weak: Option<String>,
+    /// Shared strings (here and in the flags): the copy of a variable made by its
+    /// first write after a copy of the datastore copies no text.
+    pub(crate) value: Option<Arc<str>>,
+    pub(crate) weak: Option<Arc<str>>,
     /// Real flags, in insertion order.
-    pub(crate) flags: Vec<(String, String)>,
+    pub(crate) flags: Vec<(Arc<str>, Arc<str>)>,
     /// Weak flag defaults (`A[f] ??= v`).
-    pub(crate) weak_flags: Vec<(String, String)>,
+    pub(crate) weak_flags: Vec<(Arc<str>, Arc<str>)>,
     pub(crate) appends: Vec<QueuedOp>,
     pub(crate) prepends: Vec<QueuedOp>,
     pub(crate) removes: Vec<QueuedOp>,
@@ -83,15 +85,15 @@ impl Var {
     pub(crate) fn flag(&self, flag: &str) -> Option<&str> {
         self.flags
             .iter()
-            .find(|(k, _)| k == flag)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| &**k == flag)
+            .map(|(_, v)| &**v)
     }
 
     fn weak_flag(&self, flag: &str) -> Option<&str> {
         self.weak_flags
             .iter()
-            .find(|(k, _)| k == flag)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| &**k == flag)
+            .map(|(_, v)| &**v)
     }
 
     fn ops(&self, kind: OpKind) -> &Vec<QueuedOp> {
@@ -160,6 +162,11 @@ struct Cache {
     /// Writes made to the datastore owning this cache (to tell whether a lent cache
     /// may go back unchanged).
     writes: u64,
+    /// The expansions set aside by a write to a variable the overrides are computed
+    /// from, with the overrides they were made under: when the overrides come out the
+    /// same again they are taken back (less what later writes invalidated), instead
+    /// of every expansion starting cold.
+    parked: Option<(Arc<Overrides>, Box<Cache>)>,
 }
 
 impl Cache {
@@ -182,6 +189,42 @@ impl Cache {
         self.reads.clear();
         self.readers.clear();
         self.wide_readers.clear();
+    }
+
+    /// Drops every memoised expansion, the parked ones too.
+    fn forget(&mut self) {
+        self.clear_expanded();
+        self.parked = None;
+    }
+
+    /// Sets the memoised expansions aside with the overrides they were made under
+    /// (see `parked`), when nothing is being expanded and none are parked already.
+    fn park(&mut self, overrides: Arc<Overrides>) {
+        if self.parked.is_some() || !self.frames.is_empty() || !self.expanding.is_empty() {
+            return;
+        }
+        let live = Cache {
+            expanded: std::mem::take(&mut self.expanded),
+            reads: std::mem::take(&mut self.reads),
+            readers: std::mem::take(&mut self.readers),
+            wide_readers: std::mem::take(&mut self.wide_readers),
+            ..Cache::default()
+        };
+        self.parked = Some((overrides, Box::new(live)));
+    }
+
+    /// Takes the parked expansions back when the overrides computed anew are the ones
+    /// they were made under; drops them otherwise.
+    fn unpark(&mut self, now: &Overrides) {
+        if let Some((before, live)) = self.parked.take()
+            && before.list == now.list
+        {
+            let live = *live;
+            self.expanded = live.expanded;
+            self.reads = live.reads;
+            self.readers = live.readers;
+            self.wide_readers = live.wide_readers;
+        }
     }
 
     /// Notes a read of base name `base` by the expansion under way.
@@ -416,7 +459,7 @@ impl DataStore {
         if cache.writes != writes_before {
             cache.overrides = None;
             cache.override_deps.clear();
-            cache.clear_expanded();
+            cache.forget();
             cache.writes = writes_before;
         }
         *self.cache.borrow_mut() = cache;
@@ -510,7 +553,7 @@ impl DataStore {
         if cache.writes != u.writes {
             cache.overrides = None;
             cache.override_deps.clear();
-            cache.clear_expanded();
+            cache.forget();
         }
     }
 
@@ -640,7 +683,7 @@ impl DataStore {
                 self.filters.remove(var);
             }
         }
-        self.cache.borrow_mut().clear_expanded();
+        self.cache.borrow_mut().forget();
     }
 
     /// Turns variable history recording on or off.
@@ -708,8 +751,14 @@ impl DataStore {
         let cache = self.cache.get_mut();
         cache.writes += 1;
         let base = name.split(':').next().unwrap_or(name);
+        if let Some((_, parked)) = &mut cache.parked {
+            parked.invalidate(base);
+        }
         if cache.override_deps.contains(base) || cache.override_deps.contains(name) {
-            cache.overrides = None;
+            cache.invalidate(base);
+            if let Some(before) = cache.overrides.take() {
+                cache.park(before);
+            }
             cache.clear_expanded();
         } else {
             cache.invalidate(base);
@@ -823,7 +872,7 @@ impl DataStore {
             self.update_overrides(name);
         }
         let v = self.var_mut(name);
-        v.value = Some(value.to_owned());
+        v.value = Some(Arc::from(value));
         v.none = false;
         v.typed = None;
         self.record(name, opts.op, None, detail, opts.origin);
@@ -880,7 +929,7 @@ impl DataStore {
     pub fn set_weak_default(&mut self, name: &str, value: &str, origin: Option<&Origin>) {
         self.check_renamed(name, origin);
         self.record(name, "set", Some("_defaultval"), value, origin);
-        self.var_mut(name).weak = Some(value.to_owned());
+        self.var_mut(name).weak = Some(Arc::from(value));
         if name.contains(':') {
             self.update_overrides(name);
         }
@@ -905,9 +954,9 @@ impl DataStore {
         self.record(name, op, Some(flag), detail.unwrap_or(value), origin);
         let v = self.var_mut(name);
         v.typed_flags.retain(|(k, _)| k != flag);
-        match v.flags.iter_mut().find(|(k, _)| k == flag) {
-            Some(slot) => slot.1 = value.to_owned(),
-            None => v.flags.push((flag.to_owned(), value.to_owned())),
+        match v.flags.iter_mut().find(|(k, _)| &**k == flag) {
+            Some(slot) => slot.1 = Arc::from(value),
+            None => v.flags.push((Arc::from(flag), Arc::from(value))),
         }
     }
 
@@ -959,9 +1008,9 @@ impl DataStore {
         let internal = format!("_defaultval_flag_{flag}");
         self.record(name, "set", Some(&internal), value, origin);
         let v = self.var_mut(name);
-        match v.weak_flags.iter_mut().find(|(k, _)| k == flag) {
-            Some(slot) => slot.1 = value.to_owned(),
-            None => v.weak_flags.push((flag.to_owned(), value.to_owned())),
+        match v.weak_flags.iter_mut().find(|(k, _)| &**k == flag) {
+            Some(slot) => slot.1 = Arc::from(value),
+            None => v.weak_flags.push((Arc::from(flag), Arc::from(value))),
         }
     }
 
@@ -973,8 +1022,8 @@ impl DataStore {
         }
         self.record(name, "delFlag", Some(flag), "", origin);
         let v = self.var_mut(name);
-        v.flags.retain(|(k, _)| k != flag);
-        v.weak_flags.retain(|(k, _)| k != flag);
+        v.flags.retain(|(k, _)| &**k != flag);
+        v.weak_flags.retain(|(k, _)| &**k != flag);
         v.typed_flags.retain(|(k, _)| k != flag);
     }
 
@@ -1037,7 +1086,7 @@ impl DataStore {
         let mut found = false;
         let val = self
             .var(key)
-            .and_then(|v| v.value.clone().or_else(|| v.weak.clone()));
+            .and_then(|v| v.value.as_deref().or(v.weak.as_deref()).map(str::to_owned));
         if let Some(val) = &val {
             if self.tracking {
                 let hist: Vec<HistoryEvent> = self.history(key).to_vec();
@@ -1252,7 +1301,7 @@ impl DataStore {
         if r.is_err() {
             cache.overrides = None;
             cache.recording = None;
-            cache.clear_expanded();
+            cache.forget();
         }
         r
     }
@@ -1307,11 +1356,12 @@ impl DataStore {
                 let o = Arc::new(Overrides { list, set });
                 cache.overrides = Some(o.clone());
                 cache.clear_expanded();
+                cache.unpark(&o);
                 Ok(o)
             }
             None => {
                 cache.overrides = None;
-                cache.clear_expanded();
+                cache.forget();
                 Err(Error::OverridesUnstable(stack.join("\n")))
             }
         }
@@ -1336,7 +1386,7 @@ impl DataStore {
     /// The raw stored unconditional value as file operators see it (`parsing` read:
     /// no overrides, no queued operations, no weak default).
     pub fn get_raw(&self, name: &str) -> Option<String> {
-        self.var(name).and_then(|v| v.value.clone())
+        self.var(name).and_then(|v| v.value.as_deref().map(str::to_owned))
     }
 
     /// The read pipeline for a variable's content. Returns the value and the removes
@@ -1441,9 +1491,9 @@ impl DataStore {
             && let Some(l) = local
         {
             if l.value.is_some() {
-                value = l.value.clone();
+                value = l.value.as_deref().map(str::to_owned);
             } else if !noweak {
-                value = l.weak.clone();
+                value = l.weak.as_deref().map(str::to_owned);
             }
         }
         if let (Some(l), false) = (local, parsing)
@@ -1645,11 +1695,11 @@ impl DataStore {
             .flags
             .iter()
             .filter(|(k, _)| !k.starts_with('_'))
-            .cloned()
+            .map(|(k, val)| (k.to_string(), val.to_string()))
             .collect();
         for (k, val) in &v.weak_flags {
             if v.flag(k).is_none() {
-                out.push((k.clone(), val.clone()));
+                out.push((k.to_string(), val.to_string()));
             }
         }
         out

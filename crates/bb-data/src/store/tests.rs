@@ -80,3 +80,29 @@ fn commit_keeps_writes_and_nested_rollback_sees_them_once() {
     d.rollback();
     assert_eq!(snapshot(&d), before);
 }
+
+/// Expansions set aside by a write to a variable OVERRIDES reads come back only
+/// while they still hold.
+#[test]
+fn expansions_survive_override_inputs_that_change_nothing() {
+    let mut d = DataStore::new();
+    d.set_var("MACH", "m1");
+    d.set_var("OVERRIDES", "${MACH}:x");
+    d.set_var("V", "plain");
+    d.set_var("V:m2", "on-m2");
+    d.set_var("W", "${V} ${U}");
+    d.set_var("U", "u1");
+    assert_eq!(d.get_var("W").ok().flatten().as_deref(), Some("plain u1"));
+    // Same overrides again: the value is right (and the cache is reused).
+    d.set_var("MACH", "m1");
+    assert_eq!(d.get_var("W").ok().flatten().as_deref(), Some("plain u1"));
+    // A write made while the expansions are parked invalidates them too.
+    d.set_var("MACH", "m1");
+    d.set_var("U", "u2");
+    assert_eq!(d.get_var("W").ok().flatten().as_deref(), Some("plain u2"));
+    // Overrides that change: nothing stale comes back.
+    d.set_var("MACH", "m2");
+    assert_eq!(d.get_var("W").ok().flatten().as_deref(), Some("on-m2 u2"));
+    d.set_var("MACH", "m1");
+    assert_eq!(d.get_var("W").ok().flatten().as_deref(), Some("plain u2"));
+}
