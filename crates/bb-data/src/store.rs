@@ -1322,13 +1322,8 @@ impl DataStore {
             self.cache.borrow_mut().computing_overrides = true;
             let list = read(self)?;
             self.cache.borrow_mut().computing_overrides = false;
-            stack.push(format!(
-                "[{}]",
-                list.iter()
-                    .map(|o| bb_util::py_repr(o))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            // Formatted only for the error (most computations settle at once).
+            stack.push(list.clone());
             let set: HashSet<String> = list.iter().cloned().collect();
             {
                 let mut cache = self.cache.borrow_mut();
@@ -1362,6 +1357,13 @@ impl DataStore {
             None => {
                 cache.overrides = None;
                 cache.forget();
+                let stack: Vec<String> = stack
+                    .iter()
+                    .map(|list| {
+                        let items: Vec<String> = list.iter().map(|o| bb_util::py_repr(o)).collect();
+                        format!("[{}]", items.join(", "))
+                    })
+                    .collect();
                 Err(Error::OverridesUnstable(stack.join("\n")))
             }
         }
