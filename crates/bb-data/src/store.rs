@@ -228,11 +228,11 @@ impl Cache {
     }
 
     /// Notes a read of base name `base` by the expansion under way.
-    fn note_read(&mut self, base: &str) {
+    fn note_read(&mut self, base: &str, shared: impl FnOnce() -> Arc<str>) {
         if let Some(f) = self.frames.last_mut()
             && f.names.last().is_none_or(|l| &**l != base)
         {
-            f.names.push(Arc::from(base));
+            f.names.push(shared());
         }
     }
 
@@ -1385,6 +1385,15 @@ impl DataStore {
             .map(|(v, _)| v)
     }
 
+    /// `base` as a shared string: the stored variable's own key when there is one (a
+    /// count increment), else a new one.
+    fn shared_name(&self, base: &str) -> Arc<str> {
+        match self.vars.get_key_value(base) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(base),
+        }
+    }
+
     /// The raw stored unconditional value as file operators see it (`parsing` read:
     /// no overrides, no queued operations, no weak default).
     pub fn get_raw(&self, name: &str) -> Option<String> {
@@ -1409,7 +1418,7 @@ impl DataStore {
             {
                 return Ok((v, Vec::new()));
             }
-            cache.note_read(base);
+            cache.note_read(base, || self.shared_name(base));
             if let Some(rec) = cache.recording.as_mut() {
                 rec.insert(base.to_owned());
             }
@@ -1422,7 +1431,7 @@ impl DataStore {
         let r = self.read_content_inner(var, expand, noweak, parsing);
         let mut cache = self.cache.borrow_mut();
         let mut reads = cache.frames.pop().unwrap_or_default();
-        reads.names.push(Arc::from(base));
+        reads.names.push(self.shared_name(base));
         if let Some(parent) = cache.frames.last_mut() {
             parent.merge(&reads);
         }
@@ -1666,14 +1675,14 @@ impl DataStore {
             if let Some(v) = cache.hit(&cachename) {
                 return Ok(v);
             }
-            cache.note_read(base);
+            cache.note_read(base, || self.shared_name(base));
             cache.frames.push(Reads::default());
         }
         let raw = raw.to_owned();
         let out = self.expand_tracked(&raw, Some(&cachename));
         let mut cache = self.cache.borrow_mut();
         let mut reads = cache.frames.pop().unwrap_or_default();
-        reads.names.push(Arc::from(base));
+        reads.names.push(self.shared_name(base));
         if let Some(parent) = cache.frames.last_mut() {
             parent.merge(&reads);
         }
