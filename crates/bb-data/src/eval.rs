@@ -40,6 +40,10 @@ pub struct ParsedFile {
 pub struct Evaluator<'a> {
     src: &'a dyn FileSource,
     parsed: Mutex<HashMap<PathBuf, Arc<ParsedFile>>>,
+    /// Whether a path searched for an include or a class exists, asked once per path
+    /// (like `parsed`, for the evaluator's lifetime: every recipe searches the same
+    /// class directories).
+    exists: Mutex<rustc_hash::FxHashMap<String, bool>>,
     /// Warnings collected while evaluating (duplicate inclusion, missing space...).
     warnings: Mutex<Vec<String>>,
 }
@@ -148,6 +152,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             src,
             parsed: Mutex::new(HashMap::new()),
+            exists: Mutex::new(rustc_hash::FxHashMap::default()),
             warnings: Mutex::new(Vec::new()),
         }
     }
@@ -193,6 +198,24 @@ impl<'a> Evaluator<'a> {
         Ok(parsed)
     }
 
+    /// Whether `path` exists, asked of the file source once per path.
+    fn exists(&self, path: &str) -> bool {
+        if let Some(&e) = self
+            .exists
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return e;
+        }
+        let e = self.src.exists(Path::new(path));
+        self.exists
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_owned(), e);
+        e
+    }
+
     /// Finds `item` along a colon-separated search path, like `bb.utils.which` with
     /// history: the path found (made absolute) and every candidate tried, in order.
     fn which(&self, path: &str, item: &str) -> (Option<String>, Vec<String>) {
@@ -200,7 +223,7 @@ impl<'a> Evaluator<'a> {
         for p in path.split(':') {
             let cand = join(p, item);
             attempts.push(cand.clone());
-            if self.src.exists(Path::new(&cand)) {
+            if self.exists(&cand) {
                 let abs = if cand.starts_with('/') {
                     cand
                 } else {
@@ -784,11 +807,11 @@ impl<'a> Evaluator<'a> {
                         found = abs;
                     }
                 }
-                if self.src.exists(Path::new(&found)) {
+                if self.exists(&found) {
                     break;
                 }
             }
-            if !self.src.exists(Path::new(&found)) {
+            if !self.exists(&found) {
                 return Err(Error::Eval {
                     file: file.into(),
                     line,
