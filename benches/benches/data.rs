@@ -112,7 +112,9 @@ fn recipe_sized_anon() -> Mem {
         .get_mut("/big/big_1.0.bb")
         .expect("invariant: made above");
     for i in 0..30 {
-        bb.push_str(&format!("CLASSOVERRIDE = \"class-target\"\nR_{i}:append = \" ${{CONF_{i}}}\"\n"));
+        bb.push_str(&format!(
+            "CLASSOVERRIDE = \"class-target\"\nR_{i}:append = \" ${{CONF_{i}}}\"\n"
+        ));
         bb.push_str(&format!(
             "python () {{\n    v = d.getVar('R_{i}') or ''\n    if 'recipe' in v.split():\n        d.appendVar('ANON_{i}', ' ' + d.getVar('CONF_{}'))\n    d.setVarFlag('do_compile', 'depends', 'dep-{i}:do_populate_sysroot')\n    d.setVar('R_{}', v + ' more')\n}}\n",
             i * 7,

@@ -5,8 +5,8 @@
 //! configuration datastore can be shared by thousands of recipe datastores. This module
 //! owns storage and the read pipeline; it never reads files (see `eval`).
 
-use std::cell::RefCell;
 use rustc_hash::FxHashSet as HashSet;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -1397,7 +1397,8 @@ impl DataStore {
     /// The raw stored unconditional value as file operators see it (`parsing` read:
     /// no overrides, no queued operations, no weak default).
     pub fn get_raw(&self, name: &str) -> Option<String> {
-        self.var(name).and_then(|v| v.value.as_deref().map(str::to_owned))
+        self.var(name)
+            .and_then(|v| v.value.as_deref().map(str::to_owned))
     }
 
     /// The read pipeline for a variable's content. Returns the value and the removes
