@@ -342,6 +342,10 @@ const RENAMED_VARS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The conditional variants of a base name: (variant name, override suffix), in
+/// creation order.
+pub(crate) type Variants = Arc<Vec<(String, String)>>;
+
 /// A BitBake datastore (`d`).
 #[derive(Debug)]
 pub struct DataStore {
@@ -349,7 +353,7 @@ pub struct DataStore {
     /// clones its keys, which is then a count increment instead of an allocation.
     pub(crate) vars: Map<Arc<str>, Arc<Var>>,
     /// Base name -> (conditional variant name, override suffix), in creation order.
-    pub(crate) overridedata: Map<Arc<str>, Arc<Vec<(String, String)>>>,
+    pub(crate) overridedata: Map<Arc<str>, Variants>,
     /// Every name ever stored (in `vars` or `overridedata`) that contains `${`: the
     /// candidates of key expansion, so that it need not scan every variable.
     ref_keys: imbl::OrdSet<String>,
@@ -386,7 +390,7 @@ pub struct DataStore {
 struct Undo {
     vars: Vec<(Arc<str>, Option<Arc<Var>>)>,
     vars_seen: rustc_hash::FxHashSet<Arc<str>>,
-    overridedata: Vec<(Arc<str>, Option<Arc<Vec<(String, String)>>>)>,
+    overridedata: Vec<(Arc<str>, Option<Variants>)>,
     overridedata_seen: rustc_hash::FxHashSet<Arc<str>>,
     ref_keys: imbl::OrdSet<String>,
     history: Map<String, Arc<Vec<HistoryEvent>>>,
