@@ -91,6 +91,39 @@ fn recipe_sized() -> Mem {
     Mem(files)
 }
 
+/// [`recipe_sized`] with what finalizing an OpenEmbedded recipe does most: 30
+/// anonymous functions reading and writing variables and flags (each in its own
+/// transaction of the datastore), and recipe statements that write variables OVERRIDES
+/// is computed from without changing the overrides (class files set CLASSOVERRIDE and
+/// friends again).
+fn recipe_sized_anon() -> Mem {
+    let mut mem = recipe_sized();
+    let conf = mem
+        .0
+        .get_mut("/big/conf/bitbake.conf")
+        .expect("invariant: made above");
+    let conf_with_inputs = conf.replace(
+        "OVERRIDES = \"linux:x86-64:pn-${PN}:qemux86-64:class-target\"",
+        "CLASSOVERRIDE = \"class-target\"\nMACHINEOVERRIDES = \"qemux86-64\"\nOVERRIDES = \"linux:x86-64:pn-${PN}:${MACHINEOVERRIDES}:${CLASSOVERRIDE}\"",
+    );
+    *conf = conf_with_inputs;
+    let bb = mem
+        .0
+        .get_mut("/big/big_1.0.bb")
+        .expect("invariant: made above");
+    for i in 0..30 {
+        bb.push_str(&format!(
+            "CLASSOVERRIDE = \"class-target\"\nR_{i}:append = \" ${{CONF_{i}}}\"\n"
+        ));
+        bb.push_str(&format!(
+            "python () {{\n    v = d.getVar('R_{i}') or ''\n    if 'recipe' in v.split():\n        d.appendVar('ANON_{i}', ' ' + d.getVar('CONF_{}'))\n    d.setVarFlag('do_compile', 'depends', 'dep-{i}:do_populate_sysroot')\n    d.setVar('R_{}', v + ' more')\n}}\n",
+            i * 7,
+            i + 100
+        ));
+    }
+    mem
+}
+
 fn example_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../testdata/example")
@@ -180,9 +213,30 @@ fn bench_recipe_sized(c: &mut Criterion) {
     );
 }
 
+fn bench_recipe_sized_anon(c: &mut Criterion) {
+    let mem = recipe_sized_anon();
+    let ev = Evaluator::new(&mem);
+    let mut base = DataStore::new();
+    base.set_var("BBPATH", "/big");
+    base.set_var("TOPDIR", "/big");
+    ev.parse_base_config(&mut base)
+        .expect("invariant: config parses");
+    c.bench_function(
+        "recipe-sized: parse + finalize, 30 anonymous functions, OVERRIDES inputs rewritten",
+        |b| {
+            b.iter(|| {
+                black_box(
+                    ev.parse_recipe(&base, "/big/big_1.0.bb", &[])
+                        .expect("invariant: parses"),
+                )
+            })
+        },
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(std::time::Duration::from_secs(3)).warm_up_time(std::time::Duration::from_secs(1));
-    targets = bench, bench_recipe_sized
+    targets = bench, bench_recipe_sized, bench_recipe_sized_anon
 }
 criterion_main!(benches);

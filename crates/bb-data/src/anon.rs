@@ -265,12 +265,12 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
 /// A datastore that Python code may write to, for [`bb_pyexpr::run_function`]. Writes
 /// are recorded in history at the function's definition (BitBake shows the line of the
 /// statement; a straight-line body gets that, see [`plan`]).
-struct Exec {
-    d: RefCell<DataStore>,
+struct Exec<'d> {
+    d: RefCell<&'d mut DataStore>,
     origin: Origin,
 }
 
-impl Exec {
+impl Exec<'_> {
     fn write(
         &self,
         f: impl FnOnce(&mut DataStore, Option<&Origin>),
@@ -281,7 +281,7 @@ impl Exec {
     }
 }
 
-impl bb_pyexpr::Context for Exec {
+impl bb_pyexpr::Context for Exec<'_> {
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).get_var(name, expand)
     }
@@ -391,8 +391,8 @@ impl bb_pyexpr::Context for Exec {
     }
 }
 
-/// Runs one anonymous function with the Python interpreter of `bb_pyexpr`, on a copy of
-/// `d` that replaces it only when the function completes.
+/// Runs one anonymous function with the Python interpreter of `bb_pyexpr`, in a
+/// transaction of `d` kept only when the function completes.
 fn run_python(
     d: &mut DataStore,
     name: &str,
@@ -403,48 +403,52 @@ fn run_python(
         return run_cpython(d, name, body).map(Ok);
     }
     let origin = anon_origin(d, name, 1);
-    let writes = d.write_count();
+    d.begin();
     let exec = Exec {
-        d: RefCell::new(d.fork()),
+        d: RefCell::new(&mut *d),
         origin,
     };
     let r = bb_pyexpr::run_function(body, &exec);
-    let copy = exec.d.into_inner();
+    drop(exec);
     let r = match r {
         Err(E::NeedsPython { .. } | E::Syntax { .. }) if python_host().is_some() => {
-            d.reclaim_cache(copy, writes);
+            d.rollback();
             note_cpython(body);
             return run_cpython(d, name, body).map(Ok);
         }
         // A name only CPython knows (an `addpylib` module): CPython decides.
         Err(E::Exception { kind, .. }) if kind == "NameError" && python_host().is_some() => {
-            d.reclaim_cache(copy, writes);
+            d.rollback();
             note_cpython(body);
             return run_cpython(d, name, body).map(Ok);
         }
-        Err(E::Data(msg)) => match copy.take_stashed() {
+        Err(E::Data(msg)) => match d.take_stashed() {
             Some(Error::NeedsPython { .. }) if python_host().is_some() => {
-                d.reclaim_cache(copy, writes);
+                d.rollback();
                 note_cpython(body);
                 return run_cpython(d, name, body).map(Ok);
             }
             Some(e) => {
-                copy.stash_error(e);
+                d.stash_error(e);
                 Err(E::Data(msg))
             }
             None => Err(E::Data(msg)),
         },
         r => r,
     };
+    // The function's writes stay when it completed (or skipped the recipe).
+    match &r {
+        Ok(()) => d.commit(),
+        Err(E::Exception { kind, .. }) if kind == "SkipRecipe" => d.commit(),
+        _ => d.rollback(),
+    }
     match r {
         Ok(()) => {
             note_native(body);
-            *d = copy;
             Ok(Ok(()))
         }
         Err(E::NeedsPython { reason, .. }) => Ok(Err(reason)),
         Err(E::Exception { kind, message }) if kind == "SkipRecipe" => {
-            *d = copy;
             Err(Error::SkipRecipe(message))
         }
         Err(E::Exception { kind, message }) if kind == "BBHandledException" => {
@@ -456,7 +460,7 @@ fn run_python(
         Err(E::Syntax { message, .. }) => {
             Err(Error::Fatal(format!("{name}: SyntaxError: {message}")))
         }
-        Err(E::Data(msg)) => match copy.take_stashed() {
+        Err(E::Data(msg)) => match d.take_stashed() {
             // A value the function read needs Python: so does the function.
             Some(Error::NeedsPython { var, reason, .. }) => {
                 Ok(Err(format!("reading `{var}`: {reason}")))
@@ -569,8 +573,8 @@ fn run_cpython(d: &mut DataStore, name: &str, source: &str) -> Result<()> {
 
 /// Runs the anonymous functions of `d` in definition order. Straight-line bodies of
 /// datastore calls run directly (with exact history lines); others go to the Python
-/// interpreter. One that needs CPython has no effect (its writes are discarded with the
-/// copy it ran on) and is recorded in [`DataStore::needs_python`]; finalization goes on.
+/// interpreter. One that needs CPython has no effect (its transaction's writes are
+/// rolled back) and is recorded in [`DataStore::needs_python`]; finalization goes on.
 pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
     let names: Vec<String> = d
         .get_raw("__BBANONFUNCS")
@@ -580,14 +584,20 @@ pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
         let body = d.get_raw(&name).unwrap_or_default();
         let direct = match plan(&body) {
             Ok(calls) => {
-                let mut copy = d.fork();
-                match run_one(&mut copy, &name, &calls) {
+                d.begin();
+                match run_one(d, &name, &calls) {
                     Ok(()) => {
-                        *d = copy;
+                        d.commit();
                         true
                     }
-                    Err(Error::NeedsPython { .. }) => false,
-                    Err(e) => return Err(e),
+                    Err(Error::NeedsPython { .. }) => {
+                        d.rollback();
+                        false
+                    }
+                    Err(e) => {
+                        d.rollback();
+                        return Err(e);
+                    }
                 }
             }
             Err(_) => false,
@@ -642,8 +652,8 @@ pub(crate) fn register_handlers(d: &mut DataStore) -> Result<()> {
 }
 
 /// Fires `event` at the registered handlers that listen to its class, in registration
-/// order, as BitBake's `bb.event.fire` does. Each handler runs on a copy of the datastore
-/// kept only when it completes; one that needs CPython has no effect and is recorded in
+/// order, as BitBake's `bb.event.fire` does. Each handler runs in a transaction of the
+/// datastore kept only when it completes; one that needs CPython has no effect and is recorded in
 /// [`DataStore::needs_python`]. `raise bb.parse.SkipRecipe` in a handler is
 /// [`Error::SkipRecipe`]; any other exception fails.
 pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
@@ -655,29 +665,36 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
         {
             continue;
         }
-        let origin = anon_origin(d, &h.name, 1);
-        let writes = d.write_count();
         let known = python_host().is_some() && known_cpython(&h.source);
-        let exec = Exec {
-            d: RefCell::new(if known { d.clone() } else { d.fork() }),
-            origin,
-        };
         let r = if known {
             Err(E::NeedsPython {
                 expr: String::new(),
                 reason: "known to need CPython".to_owned(),
             })
         } else {
-            bb_pyexpr::run_handler(&h.source, event, &exec)
+            let origin = anon_origin(d, &h.name, 1);
+            d.begin();
+            let exec = Exec {
+                d: RefCell::new(&mut *d),
+                origin,
+            };
+            let r = bb_pyexpr::run_handler(&h.source, event, &exec);
+            drop(exec);
+            // The handler's writes stay when it completed (or skipped the recipe).
+            match &r {
+                Ok(()) => d.commit(),
+                Err(E::Exception { kind, .. }) if kind == "SkipRecipe" => d.commit(),
+                _ => d.rollback(),
+            }
+            r
         };
-        let copy = exec.d.into_inner();
         let cpython = match &r {
             Err(E::NeedsPython { .. } | E::Syntax { .. }) => python_host(),
             Err(E::Exception { kind, .. }) if kind == "NameError" => python_host(),
-            Err(E::Data(_)) => match copy.take_stashed() {
+            Err(E::Data(_)) => match d.take_stashed() {
                 Some(Error::NeedsPython { .. }) => python_host(),
                 Some(e) => {
-                    copy.stash_error(e);
+                    d.stash_error(e);
                     None
                 }
                 None => None,
@@ -686,7 +703,6 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
         };
         if let Some(host) = cpython {
             if !known {
-                d.reclaim_cache(copy, writes);
                 note_cpython(&h.source);
             }
             let (file, line) = function_place(d, &h.name);
@@ -709,7 +725,6 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
         match r {
             Ok(()) => {
                 note_native(&h.source);
-                *d = copy;
             }
             Err(E::NeedsPython { reason, .. }) => {
                 let file = d.get_raw_flag(&h.name, "filename").unwrap_or_default();
@@ -721,7 +736,6 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
                 ));
             }
             Err(E::Exception { kind, message }) if kind == "SkipRecipe" => {
-                *d = copy;
                 return Err(Error::SkipRecipe(message));
             }
             Err(E::Exception { kind, message }) if kind == "BBHandledException" => {
@@ -742,7 +756,7 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
                     event.short_name()
                 ));
             }
-            Err(E::Data(msg)) => match copy.take_stashed() {
+            Err(E::Data(msg)) => match d.take_stashed() {
                 Some(Error::NeedsPython { var, reason, .. }) => {
                     d.note_needs_python(format!(
                         "`{}` for {}: reading `{var}`: {reason}",

@@ -40,6 +40,10 @@ pub struct ParsedFile {
 pub struct Evaluator<'a> {
     src: &'a dyn FileSource,
     parsed: Mutex<HashMap<PathBuf, Arc<ParsedFile>>>,
+    /// Whether a path searched for an include or a class exists, asked once per path
+    /// (like `parsed`, for the evaluator's lifetime: every recipe searches the same
+    /// class directories).
+    exists: Mutex<rustc_hash::FxHashMap<String, bool>>,
     /// Warnings collected while evaluating (duplicate inclusion, missing space...).
     warnings: Mutex<Vec<String>>,
 }
@@ -148,6 +152,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             src,
             parsed: Mutex::new(HashMap::new()),
+            exists: Mutex::new(rustc_hash::FxHashMap::default()),
             warnings: Mutex::new(Vec::new()),
         }
     }
@@ -193,13 +198,34 @@ impl<'a> Evaluator<'a> {
         Ok(parsed)
     }
 
-    /// Drops the parsed trees of `paths`, so that the next parse reads them again (a
-    /// process that lives across changes to the metadata: bake's task worker).
+    /// Drops the parsed trees of `paths` and what is known of their existence, so that
+    /// the next parse reads them again (a process that lives across changes to the
+    /// metadata: bake's task worker).
     pub fn forget(&self, paths: &[&str]) {
         let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut exists = self.exists.lock().unwrap_or_else(|e| e.into_inner());
         for p in paths {
             parsed.remove(Path::new(p));
+            exists.remove(*p);
         }
+    }
+
+    /// Whether `path` exists, asked of the file source once per path.
+    fn exists(&self, path: &str) -> bool {
+        if let Some(&e) = self
+            .exists
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return e;
+        }
+        let e = self.src.exists(Path::new(path));
+        self.exists
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_owned(), e);
+        e
     }
 
     /// Finds `item` along a colon-separated search path, like `bb.utils.which` with
@@ -209,7 +235,7 @@ impl<'a> Evaluator<'a> {
         for p in path.split(':') {
             let cand = join(p, item);
             attempts.push(cand.clone());
-            if self.src.exists(Path::new(&cand)) {
+            if self.exists(&cand) {
                 let abs = if cand.starts_with('/') {
                     cand
                 } else {
@@ -793,11 +819,11 @@ impl<'a> Evaluator<'a> {
                         found = abs;
                     }
                 }
-                if self.src.exists(Path::new(&found)) {
+                if self.exists(&found) {
                     break;
                 }
             }
-            if !self.src.exists(Path::new(&found)) {
+            if !self.exists(&found) {
                 return Err(Error::Eval {
                     file: file.into(),
                     line,

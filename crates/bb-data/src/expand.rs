@@ -116,11 +116,11 @@ pub(crate) fn python_len(s: &[u8], i: usize) -> Option<usize> {
 /// Compiled inline Python, shared by every datastore: metadata repeats the same few
 /// thousand expressions across all recipes.
 fn compiled(code: &str) -> Result<bb_pyexpr::Expr, bb_pyexpr::EvalError> {
-    use std::collections::HashMap;
+    use rustc_hash::FxHashMap;
     use std::sync::{OnceLock, RwLock};
-    type Cache = RwLock<HashMap<Box<str>, Result<bb_pyexpr::Expr, bb_pyexpr::EvalError>>>;
+    type Cache = RwLock<FxHashMap<Box<str>, Result<bb_pyexpr::Expr, bb_pyexpr::EvalError>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
+    let cache = CACHE.get_or_init(|| RwLock::new(FxHashMap::default()));
     if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(code) {
         return hit.clone();
     }

@@ -5,8 +5,8 @@
 //! configuration datastore can be shared by thousands of recipe datastores. This module
 //! owns storage and the read pipeline; it never reads files (see `eval`).
 
+use rustc_hash::FxHashSet as HashSet;
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -50,12 +50,14 @@ impl OpKind {
 /// Everything stored under one variable name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Var {
-    pub(crate) value: Option<String>,
-    pub(crate) weak: Option<String>,
+    /// Shared strings (here and in the flags): the copy of a variable made by its
+    /// first write after a copy of the datastore copies no text.
+    pub(crate) value: Option<Arc<str>>,
+    pub(crate) weak: Option<Arc<str>>,
     /// Real flags, in insertion order.
-    pub(crate) flags: Vec<(String, String)>,
+    pub(crate) flags: Vec<(Arc<str>, Arc<str>)>,
     /// Weak flag defaults (`A[f] ??= v`).
-    pub(crate) weak_flags: Vec<(String, String)>,
+    pub(crate) weak_flags: Vec<(Arc<str>, Arc<str>)>,
     pub(crate) appends: Vec<QueuedOp>,
     pub(crate) prepends: Vec<QueuedOp>,
     pub(crate) removes: Vec<QueuedOp>,
@@ -83,15 +85,15 @@ impl Var {
     pub(crate) fn flag(&self, flag: &str) -> Option<&str> {
         self.flags
             .iter()
-            .find(|(k, _)| k == flag)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| &**k == flag)
+            .map(|(_, v)| &**v)
     }
 
     fn weak_flag(&self, flag: &str) -> Option<&str> {
         self.weak_flags
             .iter()
-            .find(|(k, _)| k == flag)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| &**k == flag)
+            .map(|(_, v)| &**v)
     }
 
     fn ops(&self, kind: OpKind) -> &Vec<QueuedOp> {
@@ -160,6 +162,11 @@ struct Cache {
     /// Writes made to the datastore owning this cache (to tell whether a lent cache
     /// may go back unchanged).
     writes: u64,
+    /// The expansions set aside by a write to a variable the overrides are computed
+    /// from, with the overrides they were made under: when the overrides come out the
+    /// same again they are taken back (less what later writes invalidated), instead
+    /// of every expansion starting cold.
+    parked: Option<(Arc<Overrides>, Box<Cache>)>,
 }
 
 impl Cache {
@@ -184,12 +191,48 @@ impl Cache {
         self.wide_readers.clear();
     }
 
+    /// Drops every memoised expansion, the parked ones too.
+    fn forget(&mut self) {
+        self.clear_expanded();
+        self.parked = None;
+    }
+
+    /// Sets the memoised expansions aside with the overrides they were made under
+    /// (see `parked`), when nothing is being expanded and none are parked already.
+    fn park(&mut self, overrides: Arc<Overrides>) {
+        if self.parked.is_some() || !self.frames.is_empty() || !self.expanding.is_empty() {
+            return;
+        }
+        let live = Cache {
+            expanded: std::mem::take(&mut self.expanded),
+            reads: std::mem::take(&mut self.reads),
+            readers: std::mem::take(&mut self.readers),
+            wide_readers: std::mem::take(&mut self.wide_readers),
+            ..Cache::default()
+        };
+        self.parked = Some((overrides, Box::new(live)));
+    }
+
+    /// Takes the parked expansions back when the overrides computed anew are the ones
+    /// they were made under; drops them otherwise.
+    fn unpark(&mut self, now: &Overrides) {
+        if let Some((before, live)) = self.parked.take()
+            && before.list == now.list
+        {
+            let live = *live;
+            self.expanded = live.expanded;
+            self.reads = live.reads;
+            self.readers = live.readers;
+            self.wide_readers = live.wide_readers;
+        }
+    }
+
     /// Notes a read of base name `base` by the expansion under way.
-    fn note_read(&mut self, base: &str) {
+    fn note_read(&mut self, base: &str, shared: impl FnOnce() -> Arc<str>) {
         if let Some(f) = self.frames.last_mut()
             && f.names.last().is_none_or(|l| &**l != base)
         {
-            f.names.push(Arc::from(base));
+            f.names.push(shared());
         }
     }
 
@@ -299,6 +342,10 @@ const RENAMED_VARS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The conditional variants of a base name: (variant name, override suffix), in
+/// creation order.
+pub(crate) type Variants = Arc<Vec<(String, String)>>;
+
 /// A BitBake datastore (`d`).
 #[derive(Debug)]
 pub struct DataStore {
@@ -306,7 +353,7 @@ pub struct DataStore {
     /// clones its keys, which is then a count increment instead of an allocation.
     pub(crate) vars: Map<Arc<str>, Arc<Var>>,
     /// Base name -> (conditional variant name, override suffix), in creation order.
-    pub(crate) overridedata: Map<Arc<str>, Arc<Vec<(String, String)>>>,
+    pub(crate) overridedata: Map<Arc<str>, Variants>,
     /// Every name ever stored (in `vars` or `overridedata`) that contains `${`: the
     /// candidates of key expansion, so that it need not scan every variable.
     ref_keys: imbl::OrdSet<String>,
@@ -328,6 +375,33 @@ pub struct DataStore {
     /// `d.setVarFilter`: base variable name -> filter expression applied to expanded reads.
     filters: Map<String, String>,
     cache: RefCell<Cache>,
+    /// The undo logs of the open transactions, innermost last (see
+    /// [`DataStore::begin`]); never copied.
+    undo: Vec<Undo>,
+}
+
+/// What the writes of an open transaction replaced: the first prior entry of each
+/// variable and variant list written (`None`: there was none), and O(1) copies of the
+/// small or rarely written parts. Rolling back puts them back; the variables never
+/// written stay untouched, so no map node is copied for them (a [`Clone`] taken as a
+/// snapshot makes every later write copy the nodes on its path, and dropping one of
+/// the two versions walks them again).
+#[derive(Debug)]
+struct Undo {
+    vars: Vec<(Arc<str>, Option<Arc<Var>>)>,
+    vars_seen: rustc_hash::FxHashSet<Arc<str>>,
+    overridedata: Vec<(Arc<str>, Option<Variants>)>,
+    overridedata_seen: rustc_hash::FxHashSet<Arc<str>>,
+    ref_keys: imbl::OrdSet<String>,
+    history: Map<String, Arc<Vec<HistoryEvent>>>,
+    include_tree: Arc<IncludeTree>,
+    renames: Map<String, String>,
+    errors: imbl::Vector<String>,
+    needs_python: Arc<Vec<String>>,
+    task_deps: Option<Arc<crate::TaskDeps>>,
+    handlers: Arc<Vec<Handler>>,
+    filters: Map<String, String>,
+    writes: u64,
 }
 
 /// A registered event handler: its name, the `def NAME(e, d):` source it was compiled
@@ -363,23 +437,8 @@ impl Clone for DataStore {
             handlers: self.handlers.clone(),
             filters: self.filters.clone(),
             cache: RefCell::new(self.cache.borrow().for_copy()),
+            undo: Vec::new(),
         }
-    }
-}
-
-impl DataStore {
-    /// A copy that takes over this datastore's memoised expansions (which stay valid
-    /// for the copy, since its writes invalidate them as usual); this one keeps its
-    /// contents and starts with a cold cache. For work on a copy that usually
-    /// replaces the original (anonymous functions, event handlers).
-    pub(crate) fn fork(&mut self) -> DataStore {
-        let mut copy = self.clone();
-        let cache = std::mem::take(self.cache.get_mut());
-        // Only whole, settled state moves: nothing is under way between statements.
-        if cache.frames.is_empty() && cache.expanding.is_empty() && cache.pending.is_none() {
-            *copy.cache.get_mut() = cache;
-        }
-        copy
     }
 }
 
@@ -404,7 +463,7 @@ impl DataStore {
         if cache.writes != writes_before {
             cache.overrides = None;
             cache.override_deps.clear();
-            cache.clear_expanded();
+            cache.forget();
             cache.writes = writes_before;
         }
         *self.cache.borrow_mut() = cache;
@@ -414,15 +473,114 @@ impl DataStore {
     pub fn write_count(&self) -> u64 {
         self.cache.borrow().writes
     }
+}
 
-    /// After work on a [`DataStore::fork`] that is thrown away, takes its memoised
-    /// expansions back when the fork made no write since (`writes` is
-    /// [`DataStore::write_count`] of the fork when it was made).
-    pub(crate) fn reclaim_cache(&mut self, fork: DataStore, writes: u64) {
-        let mut fork = fork;
-        let cache = std::mem::take(fork.cache.get_mut());
-        if cache.writes == writes && cache.frames.is_empty() && cache.expanding.is_empty() {
-            *self.cache.get_mut() = cache;
+impl DataStore {
+    /// Opens a transaction: the writes from here on can be undone whole with
+    /// [`DataStore::rollback`], or kept with [`DataStore::commit`]. Cheaper than working
+    /// on an O(1) copy that replaces this datastore on success: only what is
+    /// written is saved. Transactions nest; each `begin` needs its `commit` or
+    /// `rollback`.
+    pub(crate) fn begin(&mut self) {
+        let writes = self.cache.get_mut().writes;
+        self.undo.push(Undo {
+            vars: Vec::new(),
+            vars_seen: rustc_hash::FxHashSet::default(),
+            overridedata: Vec::new(),
+            overridedata_seen: rustc_hash::FxHashSet::default(),
+            ref_keys: self.ref_keys.clone(),
+            history: self.history.clone(),
+            include_tree: self.include_tree.clone(),
+            renames: self.renames.clone(),
+            errors: self.errors.clone(),
+            needs_python: self.needs_python.clone(),
+            task_deps: self.task_deps.clone(),
+            handlers: self.handlers.clone(),
+            filters: self.filters.clone(),
+            writes,
+        });
+    }
+
+    /// Closes the innermost open transaction, keeping its writes (an enclosing one can
+    /// still undo them).
+    pub(crate) fn commit(&mut self) {
+        let Some(inner) = self.undo.pop() else { return };
+        if let Some(outer) = self.undo.last_mut() {
+            for (k, old) in inner.vars {
+                if outer.vars_seen.insert(k.clone()) {
+                    outer.vars.push((k, old));
+                }
+            }
+            for (k, old) in inner.overridedata {
+                if outer.overridedata_seen.insert(k.clone()) {
+                    outer.overridedata.push((k, old));
+                }
+            }
+        }
+    }
+
+    /// Closes the innermost open transaction, undoing its writes: the datastore reads
+    /// as it did when [`DataStore::begin`] opened it. Memoised expansions are dropped
+    /// when anything was written.
+    pub(crate) fn rollback(&mut self) {
+        let Some(u) = self.undo.pop() else { return };
+        for (k, old) in u.vars {
+            match old {
+                Some(v) => {
+                    self.vars.insert(k, v);
+                }
+                None => {
+                    self.vars.remove(&k);
+                }
+            }
+        }
+        for (k, old) in u.overridedata {
+            match old {
+                Some(v) => {
+                    self.overridedata.insert(k, v);
+                }
+                None => {
+                    self.overridedata.remove(&k);
+                }
+            }
+        }
+        self.ref_keys = u.ref_keys;
+        self.history = u.history;
+        self.include_tree = u.include_tree;
+        self.renames = u.renames;
+        self.errors = u.errors;
+        self.needs_python = u.needs_python;
+        self.task_deps = u.task_deps;
+        self.handlers = u.handlers;
+        self.filters = u.filters;
+        let cache = self.cache.get_mut();
+        if cache.writes != u.writes {
+            cache.overrides = None;
+            cache.override_deps.clear();
+            cache.forget();
+        }
+    }
+
+    /// Saves `name`'s variable before its first write in the innermost transaction.
+    fn log_var(&mut self, name: &str) {
+        if let Some(u) = self.undo.last_mut()
+            && !u.vars_seen.contains(name)
+        {
+            let k: Arc<str> = Arc::from(name);
+            u.vars_seen.insert(k.clone());
+            u.vars.push((k, self.vars.get(name).cloned()));
+        }
+    }
+
+    /// Saves `name`'s variant list before its first write in the innermost transaction.
+    fn log_overridedata(&mut self, name: &str) {
+        if let Some(u) = self.undo.last_mut()
+            && !u.overridedata_seen.contains(name)
+        {
+            let k: Arc<str> = Arc::from(name);
+            u.overridedata_seen.insert(k.clone());
+            u.overridedata
+                .push((k, self.overridedata.get(name).cloned()));
         }
     }
 }
@@ -480,6 +638,7 @@ impl DataStore {
             handlers: Arc::new(Vec::new()),
             filters: Map::default(),
             cache: RefCell::new(Cache::default()),
+            undo: Vec::new(),
         }
     }
 
@@ -528,7 +687,7 @@ impl DataStore {
                 self.filters.remove(var);
             }
         }
-        self.cache.borrow_mut().clear_expanded();
+        self.cache.borrow_mut().forget();
     }
 
     /// Turns variable history recording on or off.
@@ -596,8 +755,14 @@ impl DataStore {
         let cache = self.cache.get_mut();
         cache.writes += 1;
         let base = name.split(':').next().unwrap_or(name);
+        if let Some((_, parked)) = &mut cache.parked {
+            parked.invalidate(base);
+        }
         if cache.override_deps.contains(base) || cache.override_deps.contains(name) {
-            cache.overrides = None;
+            cache.invalidate(base);
+            if let Some(before) = cache.overrides.take() {
+                cache.park(before);
+            }
             cache.clear_expanded();
         } else {
             cache.invalidate(base);
@@ -614,12 +779,18 @@ impl DataStore {
 
     fn var_mut(&mut self, name: &str) -> &mut Var {
         self.touched(name);
+        self.log_var(name);
         if name.contains("${") && !self.ref_keys.contains(name) {
             self.ref_keys.insert(name.to_owned());
         }
+        // A new key is made (an allocation) only for a new variable.
+        let key = match self.vars.get_key_value(name) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(name),
+        };
         let entry = self
             .vars
-            .entry(Arc::from(name))
+            .entry(key)
             .or_insert_with(|| Arc::new(Var::default()));
         Arc::make_mut(entry)
     }
@@ -628,6 +799,7 @@ impl DataStore {
     /// only to overwrite the copy.
     fn var_clear(&mut self, name: &str) {
         self.touched(name);
+        self.log_var(name);
         if name.contains("${") && !self.ref_keys.contains(name) {
             self.ref_keys.insert(name.to_owned());
         }
@@ -696,6 +868,7 @@ impl DataStore {
                         self.del_var(r, None);
                     }
                 }
+                self.log_overridedata(name);
                 self.overridedata.remove(name);
             }
         }
@@ -703,7 +876,7 @@ impl DataStore {
             self.update_overrides(name);
         }
         let v = self.var_mut(name);
-        v.value = Some(value.to_owned());
+        v.value = Some(Arc::from(value));
         v.none = false;
         v.typed = None;
         self.record(name, opts.op, None, detail, opts.origin);
@@ -733,11 +906,17 @@ impl DataStore {
             if short.contains("${") && !self.ref_keys.contains(short) {
                 self.ref_keys.insert(short.to_owned());
             }
-            let list = self
+            // Most writes repeat a link already there: no write (no node copied) then.
+            let known = self
                 .overridedata
-                .entry(Arc::from(short))
-                .or_insert_with(|| Arc::new(Vec::new()));
-            if !list.contains(&entry) {
+                .get(short)
+                .is_some_and(|list| list.contains(&entry));
+            if !known {
+                self.log_overridedata(short);
+                let list = self
+                    .overridedata
+                    .entry(Arc::from(short))
+                    .or_insert_with(|| Arc::new(Vec::new()));
                 Arc::make_mut(list).push(entry);
             }
             let Some(p) = short.rfind(':') else { break };
@@ -754,7 +933,7 @@ impl DataStore {
     pub fn set_weak_default(&mut self, name: &str, value: &str, origin: Option<&Origin>) {
         self.check_renamed(name, origin);
         self.record(name, "set", Some("_defaultval"), value, origin);
-        self.var_mut(name).weak = Some(value.to_owned());
+        self.var_mut(name).weak = Some(Arc::from(value));
         if name.contains(':') {
             self.update_overrides(name);
         }
@@ -779,9 +958,9 @@ impl DataStore {
         self.record(name, op, Some(flag), detail.unwrap_or(value), origin);
         let v = self.var_mut(name);
         v.typed_flags.retain(|(k, _)| k != flag);
-        match v.flags.iter_mut().find(|(k, _)| k == flag) {
-            Some(slot) => slot.1 = value.to_owned(),
-            None => v.flags.push((flag.to_owned(), value.to_owned())),
+        match v.flags.iter_mut().find(|(k, _)| &**k == flag) {
+            Some(slot) => slot.1 = Arc::from(value),
+            None => v.flags.push((Arc::from(flag), Arc::from(value))),
         }
     }
 
@@ -833,9 +1012,9 @@ impl DataStore {
         let internal = format!("_defaultval_flag_{flag}");
         self.record(name, "set", Some(&internal), value, origin);
         let v = self.var_mut(name);
-        match v.weak_flags.iter_mut().find(|(k, _)| k == flag) {
-            Some(slot) => slot.1 = value.to_owned(),
-            None => v.weak_flags.push((flag.to_owned(), value.to_owned())),
+        match v.weak_flags.iter_mut().find(|(k, _)| &**k == flag) {
+            Some(slot) => slot.1 = Arc::from(value),
+            None => v.weak_flags.push((Arc::from(flag), Arc::from(value))),
         }
     }
 
@@ -847,8 +1026,8 @@ impl DataStore {
         }
         self.record(name, "delFlag", Some(flag), "", origin);
         let v = self.var_mut(name);
-        v.flags.retain(|(k, _)| k != flag);
-        v.weak_flags.retain(|(k, _)| k != flag);
+        v.flags.retain(|(k, _)| &**k != flag);
+        v.weak_flags.retain(|(k, _)| &**k != flag);
         v.typed_flags.retain(|(k, _)| k != flag);
     }
 
@@ -856,14 +1035,22 @@ impl DataStore {
     pub fn del_var(&mut self, name: &str, origin: Option<&Origin>) {
         self.record(name, "del", None, "", origin);
         self.var_clear(name);
-        self.overridedata.remove(name);
+        // Reads first: a write (even of nothing) copies the map nodes on its path.
+        if self.overridedata.contains_key(name) {
+            self.log_overridedata(name);
+            self.overridedata.remove(name);
+        }
         if let Some(pos) = name.rfind(':') {
             let mut ovr = &name[pos + 1..];
             let mut short = &name[..pos];
             while !ovr.is_empty() && is_override_name(ovr) {
-                if let Some(list) = self.overridedata.get_mut(short) {
-                    let entry = (name.to_owned(), ovr.to_owned());
-                    if let Some(i) = list.iter().position(|e| *e == entry) {
+                let found = self.overridedata.get(short).and_then(|list| {
+                    list.iter()
+                        .position(|(n, o)| n.as_str() == name && o.as_str() == ovr)
+                });
+                if let Some(i) = found {
+                    self.log_overridedata(short);
+                    if let Some(list) = self.overridedata.get_mut(short) {
                         Arc::make_mut(list).remove(i);
                     }
                 }
@@ -903,7 +1090,7 @@ impl DataStore {
         let mut found = false;
         let val = self
             .var(key)
-            .and_then(|v| v.value.clone().or_else(|| v.weak.clone()));
+            .and_then(|v| v.value.as_deref().or(v.weak.as_deref()).map(str::to_owned));
         if let Some(val) = &val {
             if self.tracking {
                 let hist: Vec<HistoryEvent> = self.history(key).to_vec();
@@ -960,6 +1147,7 @@ impl DataStore {
             if newkey.contains("${") && !self.ref_keys.contains(newkey) {
                 self.ref_keys.insert(newkey.to_owned());
             }
+            self.log_overridedata(newkey);
             self.overridedata.insert(Arc::from(newkey), Arc::new(moved));
         }
         if !found {
@@ -1031,21 +1219,26 @@ impl DataStore {
     /// Every variable name, as BitBake's `d.keys()` lists them: names with anything
     /// stored, plus names that an active conditional variant gives a value.
     pub fn keys(&self) -> Vec<String> {
+        self.key_names().iter().map(|k| k.to_string()).collect()
+    }
+
+    /// [`DataStore::keys`] as the stored (shared) names: no string is copied.
+    pub fn key_names(&self) -> Vec<Arc<str>> {
         let ovr = self.overrides();
-        let mut out: HashSet<String> = self
+        let mut out: Vec<Arc<str>> = self
             .vars
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, _)| k.to_string())
+            .map(|(k, _)| k.clone())
             .collect();
         for (var, list) in self.overridedata.iter() {
             if list.iter().any(|(_, o)| ovr.is_active(o)) {
-                out.insert(var.to_string());
+                out.push(var.clone());
             }
         }
-        let mut v: Vec<String> = out.into_iter().collect();
-        v.sort();
-        v
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The names [`DataStore::keys`] would list that contain `${`, sorted: what key
@@ -1097,7 +1290,7 @@ impl DataStore {
             if cache.computing_overrides {
                 return Ok(Arc::new(Overrides {
                     list: Vec::new(),
-                    set: HashSet::new(),
+                    set: HashSet::default(),
                 }));
             }
         }
@@ -1112,7 +1305,7 @@ impl DataStore {
         if r.is_err() {
             cache.overrides = None;
             cache.recording = None;
-            cache.clear_expanded();
+            cache.forget();
         }
         r
     }
@@ -1133,13 +1326,8 @@ impl DataStore {
             self.cache.borrow_mut().computing_overrides = true;
             let list = read(self)?;
             self.cache.borrow_mut().computing_overrides = false;
-            stack.push(format!(
-                "[{}]",
-                list.iter()
-                    .map(|o| bb_util::py_repr(o))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            // Formatted only for the error (most computations settle at once).
+            stack.push(list.clone());
             let set: HashSet<String> = list.iter().cloned().collect();
             {
                 let mut cache = self.cache.borrow_mut();
@@ -1167,11 +1355,19 @@ impl DataStore {
                 let o = Arc::new(Overrides { list, set });
                 cache.overrides = Some(o.clone());
                 cache.clear_expanded();
+                cache.unpark(&o);
                 Ok(o)
             }
             None => {
                 cache.overrides = None;
-                cache.clear_expanded();
+                cache.forget();
+                let stack: Vec<String> = stack
+                    .iter()
+                    .map(|list| {
+                        let items: Vec<String> = list.iter().map(|o| bb_util::py_repr(o)).collect();
+                        format!("[{}]", items.join(", "))
+                    })
+                    .collect();
                 Err(Error::OverridesUnstable(stack.join("\n")))
             }
         }
@@ -1193,10 +1389,20 @@ impl DataStore {
             .map(|(v, _)| v)
     }
 
+    /// `base` as a shared string: the stored variable's own key when there is one (a
+    /// count increment), else a new one.
+    fn shared_name(&self, base: &str) -> Arc<str> {
+        match self.vars.get_key_value(base) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(base),
+        }
+    }
+
     /// The raw stored unconditional value as file operators see it (`parsing` read:
     /// no overrides, no queued operations, no weak default).
     pub fn get_raw(&self, name: &str) -> Option<String> {
-        self.var(name).and_then(|v| v.value.clone())
+        self.var(name)
+            .and_then(|v| v.value.as_deref().map(str::to_owned))
     }
 
     /// The read pipeline for a variable's content. Returns the value and the removes
@@ -1217,7 +1423,7 @@ impl DataStore {
             {
                 return Ok((v, Vec::new()));
             }
-            cache.note_read(base);
+            cache.note_read(base, || self.shared_name(base));
             if let Some(rec) = cache.recording.as_mut() {
                 rec.insert(base.to_owned());
             }
@@ -1230,7 +1436,7 @@ impl DataStore {
         let r = self.read_content_inner(var, expand, noweak, parsing);
         let mut cache = self.cache.borrow_mut();
         let mut reads = cache.frames.pop().unwrap_or_default();
-        reads.names.push(Arc::from(base));
+        reads.names.push(self.shared_name(base));
         if let Some(parent) = cache.frames.last_mut() {
             parent.merge(&reads);
         }
@@ -1301,9 +1507,9 @@ impl DataStore {
             && let Some(l) = local
         {
             if l.value.is_some() {
-                value = l.value.clone();
+                value = l.value.as_deref().map(str::to_owned);
             } else if !noweak {
-                value = l.weak.clone();
+                value = l.weak.as_deref().map(str::to_owned);
             }
         }
         if let (Some(l), false) = (local, parsing)
@@ -1474,14 +1680,14 @@ impl DataStore {
             if let Some(v) = cache.hit(&cachename) {
                 return Ok(v);
             }
-            cache.note_read(base);
+            cache.note_read(base, || self.shared_name(base));
             cache.frames.push(Reads::default());
         }
         let raw = raw.to_owned();
         let out = self.expand_tracked(&raw, Some(&cachename));
         let mut cache = self.cache.borrow_mut();
         let mut reads = cache.frames.pop().unwrap_or_default();
-        reads.names.push(Arc::from(base));
+        reads.names.push(self.shared_name(base));
         if let Some(parent) = cache.frames.last_mut() {
             parent.merge(&reads);
         }
@@ -1505,11 +1711,11 @@ impl DataStore {
             .flags
             .iter()
             .filter(|(k, _)| !k.starts_with('_'))
-            .cloned()
+            .map(|(k, val)| (k.to_string(), val.to_string()))
             .collect();
         for (k, val) in &v.weak_flags {
             if v.flag(k).is_none() {
-                out.push((k.clone(), val.clone()));
+                out.push((k.to_string(), val.to_string()));
             }
         }
         out

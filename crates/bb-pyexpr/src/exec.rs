@@ -10,7 +10,6 @@
 //! catch it, since its handler would run on a guess.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -30,7 +29,8 @@ const MAX_FRAMES: usize = 1000;
 const CACHE_SIZE: usize = 20_000;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Result<Arc<FuncDef>>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<rustc_hash::FxHashMap<String, Result<Arc<FuncDef>>>> =
+        RefCell::new(rustc_hash::FxHashMap::default());
 }
 
 /// How a block of statements ended.

@@ -551,18 +551,20 @@ impl DataSmart {
     }
 
     /// `d.keys()`: every variable name.
-    fn keys(&self) -> PyResult<Vec<String>> {
-        Ok(self.store()?.keys())
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let names = self.store()?.key_names();
+        PyList::new(py, names.iter().map(|k| &**k))
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(PyList::new(py, self.store()?.keys())?
+        let names = self.store()?.key_names();
+        Ok(PyList::new(py, names.iter().map(|k| &**k))?
             .try_iter()?
             .into_any())
     }
 
     fn __len__(&self) -> PyResult<usize> {
-        Ok(self.store()?.keys().len())
+        Ok(self.store()?.key_names().len())
     }
 
     fn __contains__(&self, var: &str) -> PyResult<bool> {
