@@ -172,6 +172,12 @@ impl Stored {
     /// when they hold strings only.
     fn of(value: &Bound<'_, PyAny>, var: &str, flag: Option<&str>) -> PyResult<Stored> {
         if value.is_none() {
+            // A flag keeps Python's `None` as itself: BitBake's readers (the signature's
+            // `vardeps`, `getVarFlag`) tell it from the text "None".
+            if flag.is_some() {
+                let object: Arc<dyn Any + Send + Sync> = Arc::new(value.clone().unbind());
+                return Ok(Stored::Object(TypedValue::new("None", "NoneType", object)));
+            }
             return Ok(Stored::None);
         }
         if let Ok(s) = value.cast::<PyString>() {
