@@ -175,8 +175,7 @@ impl Stored {
             // A flag keeps Python's `None` as itself: BitBake's readers (the signature's
             // `vardeps`, `getVarFlag`) tell it from the text "None".
             if flag.is_some() {
-                let object: Arc<dyn Any + Send + Sync> = Arc::new(value.clone().unbind());
-                return Ok(Stored::Object(TypedValue::new("None", "NoneType", object)));
+                return Ok(Stored::Object(TypedValue::none()));
             }
             return Ok(Stored::None);
         }
@@ -223,6 +222,9 @@ impl Stored {
 
 /// The object a [`TypedValue`] holds, when this module stored it.
 fn typed_object<'py>(py: Python<'py>, t: &TypedValue) -> Option<Bound<'py, PyAny>> {
+    if t.is_none() {
+        return Some(py.None().into_bound(py));
+    }
     t.object()
         .downcast_ref::<Py<PyAny>>()
         .map(|o| o.bind(py).clone())

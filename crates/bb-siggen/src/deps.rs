@@ -175,7 +175,7 @@ impl<'d> Dependencies<'d> {
             // A flag Python code set to `None` holds nothing (BitBake's `vardeps or ""`),
             // not the word "None".
             if d.typed_flag(key, &f)
-                .is_some_and(|t| t.kind() == "NoneType")
+                .is_some_and(bb_data::TypedValue::is_none)
             {
                 flags.insert(f, String::new());
                 continue;
