@@ -120,10 +120,11 @@ impl ChecksumCache {
         let md5 = md5_of(p)?;
         self.hashed += 1;
         let keep = stat.settled(read_at, self.settle).then_some(stat);
-        if keep.is_some() {
+        let old = self.entries.insert(key.into_owned(), (keep, md5.clone()));
+        // A stored entry that no longer holds is dropped from the file too.
+        if keep.is_some() || old.is_some_and(|(st, _)| st.is_some()) {
             self.changed = true;
         }
-        self.entries.insert(key.into_owned(), (keep, md5.clone()));
         Some(md5)
     }
 
