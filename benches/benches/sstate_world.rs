@@ -1,15 +1,17 @@
-//! The generated world of 10,010 tasks (the benches library's [`World`], tree shape,
-//! 1,000 recipes of 8 trivial shell tasks, then a `do_populate_sysroot` that stages one
-//! file and is in SSTATETASKS through bake's own `meta/classes/sstate.bbclass`, then
-//! the noexec `do_build`; plus `world`) built with the `bake` binary, then rebuilt from
-//! its shared state into a fresh TMPDIR: every `do_populate_sysroot` restored by its
-//! setscene task, everything below it covered.
+//! Generated worlds of 1,010 and 10,010 tasks (the benches library's [`World`], tree
+//! shape, 100 and 1,000 recipes of 8 trivial shell tasks, then a `do_populate_sysroot`
+//! that stages one file and is in SSTATETASKS through bake's own
+//! `meta/classes/sstate.bbclass`, then the noexec `do_build`; plus `world`) built with
+//! the `bake` binary, then rebuilt from their shared state into a fresh TMPDIR: every
+//! `do_populate_sysroot` restored by its setscene task, everything below it covered.
+//! The per-task cost of both sizes is printed side by side (it should not grow).
 //!
 //! Runs the binary named by `BAKE_BIN` (default `target/release/bake`: build it first
 //! with `cargo build --release -p bake`) on `/dev/shm`; `BAKE_BENCH_SSTATE_RUNS`
 //! (default 3) runs of each kind, medians printed; `BAKE_BENCH_SSTATE_RECIPES`
-//! (default 1,000) recipes. Each run: a build from scratch (TMPDIR and SSTATE_DIR
-//! empty, parse cache warm) and a restore (TMPDIR empty, SSTATE_DIR full).
+//! (default `100,1000`) the world sizes in recipes. Each run: a build from scratch
+//! (TMPDIR and SSTATE_DIR empty, parse cache warm) and a restore (TMPDIR empty,
+//! SSTATE_DIR full). About 2 minutes in all on an idle 2-core machine.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -151,31 +153,62 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
-    let recipes: usize = std::env::var("BAKE_BENCH_SSTATE_RECIPES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000);
-    let dir = base_dir().join(format!("bake-bench-sstate-world-{}", std::process::id()));
+    let sizes: Vec<usize> = std::env::var("BAKE_BENCH_SSTATE_RECIPES")
+        .unwrap_or_else(|_| "100,1000".to_owned())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("BAKE_BENCH_SSTATE_RECIPES: `{s}` is not a number"))
+        })
+        .collect();
+    let mut medians = Vec::new();
+    for recipes in sizes {
+        medians.push(one_size(&bin, recipes, runs.max(1)));
+    }
+    for (tasks, build, restore) in medians {
+        per_task(tasks, build, restore);
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the bench's report")]
+fn per_task(tasks: usize, build: Duration, restore: Duration) {
+    println!(
+        "{tasks} tasks: build {:.2} ms/task, restore {:.2} ms/task",
+        build.as_secs_f64() * 1e3 / tasks as f64,
+        restore.as_secs_f64() * 1e3 / tasks as f64,
+    );
+}
+
+/// The world of `recipes` recipes built and restored `runs` times: its task count and
+/// the median build and restore times.
+fn one_size(bin: &Path, recipes: usize, runs: usize) -> (usize, Duration, Duration) {
+    let dir = base_dir().join(format!(
+        "bake-bench-sstate-world-{}-{recipes}",
+        std::process::id()
+    ));
     remove(&dir);
     let tasks = write_world(&dir, recipes);
     // The first build fills the parse cache.
-    let (first, s) = bake(&bin, &dir);
+    let (first, s) = bake(bin, &dir);
     report("first build (cold parse cache)", tasks, first, &s);
     let (mut builds, mut restores) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         remove(&dir.join("tmp"));
         remove(&dir.join("sstate-cache"));
-        let (b, s) = bake(&bin, &dir);
+        let (b, s) = bake(bin, &dir);
         report("build, empty SSTATE_DIR", tasks, b, &s);
         builds.push(b);
         remove(&dir.join("tmp"));
-        let (r, s) = bake(&bin, &dir);
+        let (r, s) = bake(bin, &dir);
         report("rebuild from sstate, fresh TMPDIR", tasks, r, &s);
         restores.push(r);
     }
-    report("median build", tasks, median(builds), "");
-    report("median restore", tasks, median(restores), "");
+    let (build, restore) = (median(builds), median(restores));
+    report("median build", tasks, build, "");
+    report("median restore", tasks, restore, "");
     remove(&dir);
+    (tasks, build, restore)
 }
 
 #[expect(clippy::print_stdout, reason = "the bench's report")]

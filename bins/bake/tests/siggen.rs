@@ -3,8 +3,10 @@
 //! function of its own module inside a `with` block, one with a `visitorcode`) writes
 //! sig data files named by the task hashes real BitBake wrote for the same layer
 //! (`expected/*.dumpsig`: `bitbake -S none pylib`, then `bitbake-dumpsig`), with the
-//! same base hashes and dependency closures. `bake-dumpsig` reads BitBake's own files
-//! too: that side is checked by hand on openembedded-core (see the branch's report).
+//! same base hashes and dependency closures. bake's files are in BitBake's format: real
+//! `bitbake-dumpsig` run on the files bake wrote gives exactly `expected/*.dumpsig`
+//! (checked when the golden data was made), and so must `bake-dumpsig`. `bake-dumpsig`
+//! reads BitBake's own files too: that side is checked by hand on openembedded-core.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -86,6 +88,20 @@ fn hashes_of_tasks_calling_module_functions_equal_bitbake() {
         assert!(
             dump.contains(&format!("Task dependencies: {deps}\n")),
             "{task}: {dump}"
+        );
+        // The whole text: what real bitbake-dumpsig prints for this file.
+        let golden = tree::repo().join(format!("testdata/siggen-pylib/expected/{task}.dumpsig"));
+        let want = fs_err::read_to_string(&golden).expect("invariant: golden data is readable");
+        assert_eq!(dump, want, "{task}");
+        // BitBake's format: zstd, compact JSON with sorted keys and sets as `_set_object`.
+        let raw = fs_err::read(&file).expect("invariant: sig file readable");
+        let json = zstd::decode_all(raw.as_slice()).expect("a zstd stream");
+        let json = String::from_utf8(json).expect("utf-8 JSON");
+        assert!(
+            json.starts_with("{\"basehash\":\"")
+                && json.contains("\"taskdeps\":{\"_set_object\":[")
+                && json.contains(&format!("\"unihash\":\"{taskhash}\"")),
+            "{json}"
         );
     }
 }

@@ -50,7 +50,8 @@ pub struct FileStat {
 }
 
 impl FileStat {
-    fn of(meta: &std::fs::Metadata) -> FileStat {
+    /// The `stat` fields of `meta`.
+    pub fn of(meta: &std::fs::Metadata) -> FileStat {
         FileStat {
             dev: meta.dev(),
             ino: meta.ino(),
@@ -62,7 +63,7 @@ impl FileStat {
 
     /// Whether the file last changed (content or inode) `settle` or more before
     /// `read_at`.
-    fn settled(&self, read_at: SystemTime, settle: Duration) -> bool {
+    pub fn settled(&self, read_at: SystemTime, settle: Duration) -> bool {
         let Some(limit) = read_at
             .checked_sub(settle)
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())

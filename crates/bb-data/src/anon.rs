@@ -207,7 +207,10 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
                         none_value = true;
                         vals.push(String::new());
                     }
-                    None if method == "setVarFlag" => vals.push("None".to_owned()),
+                    None if method == "setVarFlag" => {
+                        none_value = true;
+                        vals.push("None".to_owned());
+                    }
                     None => {
                         return Err(Error::NeedsPython {
                             var: String::new(),
@@ -233,6 +236,10 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
             "prependVar" => Call::PrependVar(v(0), v(1)),
             "delVar" => Call::DelVar(v(0)),
             "renameVar" => Call::RenameVar(v(0), v(1)),
+            "setVarFlag" if none_value => {
+                d.set_var_flag_typed(&v(0), &v(1), crate::TypedValue::none(), origin);
+                continue;
+            }
             "setVarFlag" => Call::SetVarFlag(v(0), v(1), v(2)),
             "appendVarFlag" => Call::AppendVarFlag(v(0), v(1), v(2)),
             "prependVarFlag" => Call::PrependVarFlag(v(0), v(1), v(2)),
@@ -368,7 +375,10 @@ impl bb_pyexpr::Context for Exec<'_> {
         flag: &str,
         value: Option<&str>,
     ) -> Result<(), bb_pyexpr::EvalError> {
-        self.write(|d, o| d.set_var_flag_with(name, flag, value.unwrap_or("None"), "set", None, o))
+        self.write(|d, o| match value {
+            Some(v) => d.set_var_flag_with(name, flag, v, "set", None, o),
+            None => d.set_var_flag_typed(name, flag, crate::TypedValue::none(), o),
+        })
     }
     fn append_var_flag(
         &self,

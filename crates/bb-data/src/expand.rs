@@ -178,6 +178,9 @@ impl bb_pyexpr::Context for Ctx<'_> {
         expand: bool,
     ) -> Result<Option<String>, bb_pyexpr::EvalError> {
         if let Some(t) = self.d.typed_flag(name, flag) {
+            if t.is_none() {
+                return Ok(None);
+            }
             return Err(stored_object(name, Some(flag), t));
         }
         self.pass(self.d.get_var_flag(name, flag, expand))

@@ -30,6 +30,17 @@ impl TypedValue {
         }
     }
 
+    /// Python's `None` stored as a flag's value (`d.setVarFlag(v, f, None)`): its text is
+    /// "None", but BitBake's readers (a signature's `vardeps`, `getVarFlag`) see no value.
+    pub fn none() -> TypedValue {
+        TypedValue::new("None", "NoneType", Arc::new(()))
+    }
+
+    /// Whether this is Python's `None` (see [`TypedValue::none`]).
+    pub fn is_none(&self) -> bool {
+        &*self.kind == "NoneType"
+    }
+
     /// `str()` of the object: the value everything but Python code sees.
     pub fn text(&self) -> &str {
         &self.text

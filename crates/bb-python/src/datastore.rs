@@ -172,6 +172,11 @@ impl Stored {
     /// when they hold strings only.
     fn of(value: &Bound<'_, PyAny>, var: &str, flag: Option<&str>) -> PyResult<Stored> {
         if value.is_none() {
+            // A flag keeps Python's `None` as itself: BitBake's readers (the signature's
+            // `vardeps`, `getVarFlag`) tell it from the text "None".
+            if flag.is_some() {
+                return Ok(Stored::Object(TypedValue::none()));
+            }
             return Ok(Stored::None);
         }
         if let Ok(s) = value.cast::<PyString>() {
@@ -217,6 +222,9 @@ impl Stored {
 
 /// The object a [`TypedValue`] holds, when this module stored it.
 fn typed_object<'py>(py: Python<'py>, t: &TypedValue) -> Option<Bound<'py, PyAny>> {
+    if t.is_none() {
+        return Some(py.None().into_bound(py));
+    }
     t.object()
         .downcast_ref::<Py<PyAny>>()
         .map(|o| o.bind(py).clone())

@@ -12,6 +12,9 @@ use bb_taskgraph::TaskGraph;
 
 use crate::error::{Error, Result};
 
+mod checksum_cache;
+pub use checksum_cache::ChecksumCache;
+
 /// What the run queue knows about one task before running anything.
 #[derive(Debug, Clone)]
 pub struct TaskPlan {
@@ -98,23 +101,33 @@ pub const LOCAL_DIRS_EXCLUDE: [&str; 8] =
 /// The content checksums of local sources as BitBake's `get_file_checksums` makes them:
 /// md5 of each file; every file under a directory (not followed when it is a symlink;
 /// subdirectories named in `exclude` skipped) with `/./` between the directory and the
-/// rest of its path; `*` patterns globbed. Unreadable files are left out.
-pub fn checksums(paths: &[String], exclude: &[String]) -> Vec<(String, String)> {
+/// rest of its path; `*` patterns globbed. Unreadable files are left out. Files whose
+/// `stat` is unchanged are answered from `cache`.
+pub fn checksums(
+    paths: &[String],
+    exclude: &[String],
+    cache: &mut ChecksumCache,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for p in paths {
         if p.contains('*') {
             let Ok(found) = glob::glob(p) else { continue };
             for f in found.flatten() {
-                checksum_path(&f.to_string_lossy(), exclude, &mut out);
+                checksum_path(&f.to_string_lossy(), exclude, cache, &mut out);
             }
         } else {
-            checksum_path(p, exclude, &mut out);
+            checksum_path(p, exclude, cache, &mut out);
         }
     }
     out
 }
 
-fn checksum_path(p: &str, exclude: &[String], out: &mut Vec<(String, String)>) {
+fn checksum_path(
+    p: &str,
+    exclude: &[String],
+    cache: &mut ChecksumCache,
+    out: &mut Vec<(String, String)>,
+) {
     let path = Path::new(p);
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return;
@@ -136,24 +149,13 @@ fn checksum_path(p: &str, exclude: &[String], out: &mut Vec<(String, String)>) {
                     format!("/{rel}")
                 }
             );
-            if let Some(cs) = md5_file(&f) {
+            if let Some(cs) = cache.md5(&f) {
                 out.push((marked, cs));
             }
         }
-    } else if let Some(cs) = md5_file(path) {
+    } else if let Some(cs) = cache.md5(path) {
         out.push((p.to_owned(), cs));
     }
-}
-
-fn md5_file(p: &Path) -> Option<String> {
-    use md5::Digest as _;
-    let bytes = fs_err::read(p).ok()?;
-    Some(
-        md5::Md5::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
 }
 
 /// The paths of a `[file-checksums]` value (`path:True` / `path:False` words; a path may
@@ -270,16 +272,24 @@ pub fn plan_with(
     infos: &HashMap<String, BuildInfo>,
     unihash: Option<UnihashLookup<'_>>,
 ) -> Result<Vec<TaskPlan>> {
-    plan_for(graph, infos, &bb_siggen::SigHandler::default(), unihash)
+    plan_for(
+        graph,
+        infos,
+        &bb_siggen::SigHandler::default(),
+        unihash,
+        &mut ChecksumCache::default(),
+    )
 }
 
 /// [`plan_with`] under the configured signature handler (BB_SIGNATURE_HANDLER), whose
-/// rules say which dependency edges go into a task's hash.
+/// rules say which dependency edges go into a task's hash, with local files' checksums
+/// from `sums` (saved by the caller).
 pub fn plan_for(
     graph: &TaskGraph,
     infos: &HashMap<String, BuildInfo>,
     handler: &bb_siggen::SigHandler,
     mut unihash: Option<UnihashLookup<'_>>,
+    sums: &mut ChecksumCache,
 ) -> Result<Vec<TaskPlan>> {
     let order = topo_order(graph);
     let mut plans: Vec<Option<TaskPlan>> = vec![None; graph.len()];
@@ -359,7 +369,7 @@ pub fn plan_for(
         let files = if paths.is_empty() {
             Vec::new()
         } else {
-            checksums(&paths, handler.local_dirs_exclude())
+            checksums(&paths, handler.local_dirs_exclude(), sums)
         };
         let taint_file = taint_path(stamp, &t.task);
         let forced = if listing.exists(&taint_file) {
@@ -459,6 +469,7 @@ pub fn sigdata(
             .zip(deps.iter().map(|&j| plans[j].unihash.as_str()))
             .collect();
         data.set_runtime(&pairs, &plans[i].file_checksums, plans[i].taint.as_deref());
+        data.unihash = Some(plans[i].unihash.clone());
         out.push(data);
     }
     Ok(out)

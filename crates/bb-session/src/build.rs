@@ -161,13 +161,24 @@ impl Session {
         self.taint(req, &graph, &infos, obs)?;
         let hashserv = crate::sstate::HashServ::from_config(&config, req.hashserve.as_deref())?;
         let handler = crate::pysiggen::sig_handler(&config, &graph, self.recipes()?, &infos)?;
+        let mut sums = bb_runqueue::hashes::ChecksumCache::for_config(&config);
         let plans = match &hashserv {
             Some(h) => {
                 let mut lookup = |f: &str, t: &str, hash: &str| h.unihash(f, t, hash);
-                bb_runqueue::hashes::plan_for(&graph, &infos, &handler, Some(&mut lookup))?
+                let lookup: bb_runqueue::hashes::UnihashLookup<'_> = &mut lookup;
+                bb_runqueue::hashes::plan_for(&graph, &infos, &handler, Some(lookup), &mut sums)?
             }
-            None => bb_runqueue::hashes::plan_for(&graph, &infos, &handler, None)?,
+            None => bb_runqueue::hashes::plan_for(&graph, &infos, &handler, None, &mut sums)?,
         };
+        if let Some(w) = sums.warning() {
+            obs.log(Level::Warning, w);
+        }
+        if let Err(e) = sums.save() {
+            obs.log(
+                Level::Warning,
+                &format!("file checksum cache not saved: {e}"),
+            );
+        }
         for (i, p) in plans.iter().enumerate() {
             if p.tainted {
                 let msg = format!("{} is tainted from a forced run", graph.tasks[i]);

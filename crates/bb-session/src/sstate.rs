@@ -110,12 +110,10 @@ impl HashServ {
 
 /// The hash check and dependency rules of a build: each recipe's sstate layout and
 /// mirrors, read once from its finalized datastore; with hash equivalence, the
-/// server, and what each sstate task's output is made of.
+/// server.
 pub struct SstateHooks {
     /// Per recipe target: its layout and mirrors (or why it has none).
     layouts: HashMap<String, Result<(bb_sstate::Layout, bb_sstate::Mirrors), String>>,
-    /// Per (recipe target, task) of SSTATETASKS: what its output is.
-    tasks: HashMap<(String, String), bb_sstate::SstateTask>,
     hashserv: Option<HashServ>,
     /// The metadata's own Python hooks (the functions of BB_HASHCHECK_FUNCTION and
     /// BB_SETSCENE_DEPVALID that are not bake's).
@@ -135,23 +133,9 @@ impl SstateHooks {
             .iter()
             .map(|(f, d)| (f.clone(), layout_of(d).map_err(|e| e.to_string())))
             .collect();
-        let mut tasks = HashMap::new();
-        // With the metadata's Python hooks, its task functions report their own output
-        // (oe-core's `sstate_report_unihash`).
-        if hashserv.is_some() && !PyHooks::in_python(config) {
-            for (f, d) in recipes {
-                let list = d.get_var("SSTATETASKS").ok().flatten().unwrap_or_default();
-                for t in list.split_whitespace() {
-                    if let Ok(st) = bb_sstate::SstateTask::from_datastore(d, t) {
-                        tasks.insert((f.clone(), bb_sstate::real_task(t)), st);
-                    }
-                }
-            }
-        }
         let python = PyHooks::new(config, recipes);
         SstateHooks {
             layouts,
-            tasks,
             hashserv,
             python,
         }
@@ -234,34 +218,12 @@ impl SetsceneHooks for SstateHooks {
         Some(lines.join("\n"))
     }
 
-    /// The output hash of an sstate task that ran, reported; with the metadata's
-    /// Python hooks, the task reported it itself (`bb.parse.siggen.report_unihash`)
-    /// and the server is asked for the unihash it now gives the task hash.
+    /// The unihash the server gives an sstate task that ran: the task reported its
+    /// output hash itself before naming its object (`sstate_task_postfunc` here,
+    /// `bb.parse.siggen.report_unihash` from oe-core's class), so the server is asked.
     fn report(&self, q: &SetsceneQuery<'_>) -> Option<String> {
         let hs = self.hashserv.as_ref()?;
-        if matches!(self.python.hashcheck, Hook::Python(_)) {
-            return hs.unihash(q.fn_name, q.task, q.taskhash);
-        }
-        let task = self.tasks.get(&(q.fn_name.to_owned(), q.task.to_owned()))?;
-        let Some(Ok((layout, _))) = self.layouts.get(q.fn_name) else {
-            return None;
-        };
-        let opts = bb_sstate::OuthashOptions {
-            include_root: true,
-            pkgspec: layout.pkgspec.clone(),
-            task: q.task.to_owned(),
-            ..Default::default()
-        };
-        let outhash = bb_sstate::outhash(&bb_sstate::members(task, layout), &opts, None).ok()?;
-        let mut c = hs.client.lock().ok()?;
-        c.report(
-            q.taskhash,
-            &hs.method,
-            &outhash,
-            q.hash,
-            &[("PN", q.pn), ("task", q.task)],
-        )
-        .ok()
+        hs.unihash(q.fn_name, q.task, q.taskhash)
     }
 
     fn unihash(&self, fn_name: &str, task: &str, taskhash: &str) -> Option<String> {
@@ -381,13 +343,6 @@ impl PyHooks {
         {
             *f = Some((var.to_owned(), func.to_owned(), reason));
         }
-    }
-
-    /// Whether `config` names a hook function of its own (not bake's).
-    fn in_python(config: &DataStore) -> bool {
-        ["BB_HASHCHECK_FUNCTION", "BB_SETSCENE_DEPVALID"]
-            .iter()
-            .any(|v| matches!(Hook::of(config, v), Hook::Python(_)))
     }
 
     /// Calls `bb.siggen.<helper>(d, func, ...)` with `args` (JSON) in the copy of the
@@ -625,8 +580,16 @@ pub fn task_postfunc(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         return Ok(());
     }
     let (t, layout, _) = task_of(ctx)?;
-    let (path, installed) = bb_sstate::save(&t, &layout, &unihash_of(ctx), None)
-        .map_err(|e| TaskError::msg(e.to_string()))?;
+    let unihash = match report_output(ctx, &t, &layout) {
+        Ok(Some(u)) => u,
+        Ok(None) => unihash_of(ctx),
+        Err(e) => {
+            let _ = writeln!(ctx.log, "WARNING: {e}");
+            unihash_of(ctx)
+        }
+    };
+    let (path, installed) =
+        bb_sstate::save(&t, &layout, &unihash, None).map_err(|e| TaskError::msg(e.to_string()))?;
     let sig_path = std::path::PathBuf::from(format!("{}.siginfo", path.display()));
     if !sig_path.exists()
         && let Some(sig) = siginfo(ctx.d, ctx.task)
@@ -640,6 +603,62 @@ pub fn task_postfunc(ctx: &mut TaskContext<'_>) -> Result<(), TaskError> {
         installed.files
     ));
     Ok(())
+}
+
+/// oe-core's `sstate_report_unihash` for the default layer's class: with a hash
+/// equivalence server (BB_HASHSERVE), the output hash of the task's output is reported
+/// before the object is written, and the unihash the server answers (an earlier task
+/// hash's, when its output was the same) names the object, as `SSTATE_PKG` is expanded
+/// after the report in oe-core. `None` without a server.
+fn report_output(
+    ctx: &TaskContext<'_>,
+    t: &bb_sstate::SstateTask,
+    layout: &bb_sstate::Layout,
+) -> Result<Option<String>, String> {
+    let server = ctx.var("BB_HASHSERVE").map_err(|e| e.to_string())?;
+    let auto = match server.trim() {
+        "" => return Ok(None),
+        // bake's automatic server listens on this socket (see bins/bake's build.rs).
+        "auto" => {
+            let sock = std::path::Path::new(&ctx.var("TOPDIR").map_err(|e| e.to_string())?)
+                .join("hashserve.sock");
+            if sock.as_os_str().len() >= 100 {
+                return Err(format!(
+                    "BB_HASHSERVE = \"auto\": the server listens on a TCP port because {} \
+                     is too long for a socket, which a task cannot reach; the output of {} \
+                     is reported after the task",
+                    sock.display(),
+                    ctx.task
+                ));
+            }
+            Some(format!("unix://{}", sock.display()))
+        }
+        _ => None,
+    };
+    let hs = HashServ::from_config(ctx.d, auto.as_deref())
+        .map_err(|e| format!("hash equivalence server `{}`: {e}", server.trim()))?;
+    let Some(hs) = hs else { return Ok(None) };
+    let opts = bb_sstate::OuthashOptions {
+        include_root: true,
+        pkgspec: layout.pkgspec.clone(),
+        task: ctx.task.to_owned(),
+        ..Default::default()
+    };
+    let outhash = bb_sstate::outhash(&bb_sstate::members(t, layout), &opts, None)
+        .map_err(|e| format!("output hash of {}: {e}", ctx.task))?;
+    let mut c = hs
+        .client
+        .lock()
+        .map_err(|_| "hash server connection poisoned".to_owned())?;
+    c.report(
+        ctx.taskhash,
+        &hs.method,
+        &outhash,
+        &unihash_of(ctx),
+        &[("PN", ctx.pn), ("task", ctx.task)],
+    )
+    .map(Some)
+    .map_err(|e| format!("reporting {} to {}: {e}", ctx.task, server.trim()))
 }
 
 /// The task's signature data (what `.siginfo` holds), without its dependencies'

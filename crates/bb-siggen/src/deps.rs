@@ -172,6 +172,14 @@ impl<'d> Dependencies<'d> {
 
         let mut flags: BTreeMap<String, String> = BTreeMap::new();
         for (f, v) in d.get_var_flags(key) {
+            // A flag Python code set to `None` holds nothing (BitBake's `vardeps or ""`),
+            // not the word "None".
+            if d.typed_flag(key, &f)
+                .is_some_and(bb_data::TypedValue::is_none)
+            {
+                flags.insert(f, String::new());
+                continue;
+            }
             let v = if EXPANDED_FLAGS.contains(&f.as_str()) {
                 d.expand(&v).map_err(expand_err(format!("{key}[{f}]")))?
             } else {

@@ -1,7 +1,8 @@
-//! Sig data files: what one task's signature was computed from, written as readable JSON
-//! (BitBake writes zstd-compressed JSON with its own set encoding; ours is plain), and the
-//! two readers of such files: [`dump`] (like `bitbake-dumpsig`) and [`compare`] (like
-//! `bitbake-diffsigs`, same sentences and order).
+//! Sig data files: what one task's signature was computed from, written in BitBake's
+//! format (zstd-compressed JSON, sorted keys, sets as `{"_set_object": [...]}`) so that
+//! `bitbake-dumpsig` and `bitbake-diffsigs` read them, and the two readers of such files:
+//! [`dump`] (like `bitbake-dumpsig`) and [`compare`] (like `bitbake-diffsigs`, same
+//! sentences and order). The plain JSON that older bakes wrote is still read.
 //!
 //! Writes go to a temporary name in the target directory, then a rename.
 
@@ -31,8 +32,9 @@ pub struct SigData {
     pub gendeps: BTreeMap<String, BTreeSet<String>>,
     /// The hashed value of the task and of each entry of `taskdeps`.
     pub varvals: BTreeMap<String, Option<String>>,
-    /// `bb.utils.contains` checks: variable -> items.
-    #[serde(default)]
+    /// `bb.utils.contains` checks: variable -> items (not written: BitBake's files have
+    /// them in `varvals` only).
+    #[serde(default, skip_serializing)]
     pub contains: BTreeMap<String, BTreeSet<String>>,
     /// The dependency tasks mixed into the task hash, sorted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,25 +52,38 @@ pub struct SigData {
     /// Taint of a forced run (`nostamp:<uuid>` for nostamp tasks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taint: Option<String>,
+    /// The unihash the task ran with (BitBake writes it with the task hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unihash: Option<String>,
 }
 
 impl SigData {
-    /// The base part of a task's sig data (what `bitbake -S none` writes).
+    /// The base part of a task's sig data (what `bitbake -S none` writes): as BitBake's
+    /// `dump_sigtask`, `gendeps` of the dependency closure only (not of the task itself),
+    /// `varvals` of the task and its closure, ignored variables left out of both.
     pub fn from_task(sig: &TaskSig) -> SigData {
+        let kept = |k: &String| sig.taskdeps.contains(k) && !sig.basehash_ignore_vars.contains(k);
         SigData {
             task: sig.task.clone(),
             basehash_ignore_vars: sig.basehash_ignore_vars.clone(),
             taskhash_ignore_tasks: sig.taskhash_ignore_tasks.clone(),
             taskdeps: sig.taskdeps.clone(),
             basehash: sig.basehash.clone(),
-            gendeps: sig.gendeps.clone(),
-            varvals: sig.varvals.clone(),
+            gendeps: (sig.gendeps.iter())
+                .filter(|(k, _)| kept(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            varvals: (sig.varvals.iter())
+                .filter(|(k, _)| **k == sig.task || kept(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             contains: sig.contains.clone(),
             runtaskdeps: None,
             file_checksum_values: None,
             runtaskhashes: None,
             taskhash: None,
             taint: None,
+            unihash: None,
         }
     }
 
@@ -135,14 +150,34 @@ impl SigData {
     }
 }
 
-/// Writes `data` to `path` as indented JSON, through a temporary file in the same
-/// directory that is then renamed.
+/// The fields BitBake writes as Python sets (`{"_set_object": [sorted items]}`).
+const SET_FIELDS: &[&str] = &["basehash_ignore_vars", "taskdeps"];
+
+/// Writes `data` to `path` as BitBake does (`SignatureGeneratorBasic.dump_sigtask`):
+/// compact JSON with sorted keys and BitBake's set encoding, zstd-compressed, through a
+/// temporary file in the same directory that is then renamed.
 pub fn write_sigdata(path: &Path, data: &SigData) -> Result<()> {
-    let text = serde_json::to_string_pretty(data).map_err(|source| Error::Json {
+    let json_err = |source| Error::Json {
         path: path.to_owned(),
         source,
-    })?;
-    bb_util::fs::atomic_write(path, (text + "\n").as_bytes())?;
+    };
+    let mut v = serde_json::to_value(data).map_err(json_err)?;
+    let set_object = |items: &mut serde_json::Value| {
+        let list = items.take();
+        *items = serde_json::json!({ "_set_object": list });
+    };
+    for f in SET_FIELDS {
+        if let Some(items) = v.get_mut(*f) {
+            set_object(items);
+        }
+    }
+    if let Some(gendeps) = v.get_mut("gendeps").and_then(|g| g.as_object_mut()) {
+        gendeps.values_mut().for_each(set_object);
+    }
+    let text = serde_json::to_vec(&v).map_err(json_err)?;
+    let packed = zstd::encode_all(text.as_slice(), 0)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    bb_util::fs::atomic_write(path, &packed)?;
     Ok(())
 }
 
@@ -242,7 +277,7 @@ pub fn dump(a: &SigData) -> String {
     if let Some(files) = &a.file_checksum_values {
         let v: Vec<String> = files
             .iter()
-            .map(|(f, c)| format!("({}, {})", bb_util::py_repr(f), bb_util::py_repr(c)))
+            .map(|(f, c)| format!("[{}, {}]", bb_util::py_repr(f), bb_util::py_repr(c)))
             .collect();
         out.push(format!(
             "This task depends on the checksums of files: [{}]",

@@ -12,3 +12,11 @@ python do_compile() {
 addtask compile before do_build
 do_build[noexec] = "1"
 addtask build
+
+# A flag set to Python's None (as image.bbclass does for unset command variables):
+# BitBake's signature reads no dependency from it.
+POST_COMMANDS = "true"
+python () {
+    d.setVarFlag('POST_COMMANDS', 'vardeps', d.getVar('UNSET_COMMANDS'))
+}
+do_compile[vardeps] += "POST_COMMANDS"

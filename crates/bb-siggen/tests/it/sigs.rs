@@ -144,8 +144,13 @@ fn compare_explains_dependency_and_task_hash_changes() {
         ),
         "{why:#?}"
     );
-    assert!(why.contains(&"List of dependencies for variable do_compile changed from '{'CFLAGS', 'helper'}' to '{'CFLAGS', 'NEWVAR', 'helper'}'".to_owned()), "{why:#?}");
-    assert!(why.contains(&"changed items: {'NEWVAR'}".to_owned()));
+    // As in BitBake's files, `gendeps` has no entry for the task itself: the change of
+    // its own dependencies shows in `Task dependencies` only.
+    assert!(
+        !why.iter()
+            .any(|l| l.starts_with("List of dependencies for variable do_compile")),
+        "{why:#?}"
+    );
     assert!(why.contains(&"Dependency on variable NEWVAR was added".to_owned()));
     assert!(
         why.iter()
