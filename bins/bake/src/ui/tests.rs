@@ -13,7 +13,10 @@ fn task(progress: Option<(f64, Option<String>)>) -> Running {
 
 #[test]
 fn a_running_task_shows_its_progress_as_knotty_does() {
-    assert_eq!(running_line(0, &task(None)), "0: demo-1.0-r0 do_compile - 0s");
+    assert_eq!(
+        running_line(0, &task(None)),
+        "0: demo-1.0-r0 do_compile - 0s"
+    );
     assert_eq!(
         running_line(1, &task(Some((50.0, Some("2 MiB/s".to_owned()))))),
         "1: demo-1.0-r0 do_compile - 0s  50% |##########          | 2 MiB/s"
