@@ -29,6 +29,21 @@ pub enum PyFailure {
     Data(Error),
 }
 
+impl std::fmt::Display for PyFailure {
+    /// As Python reports an uncaught exception: the traceback, then `Kind: message`;
+    /// a datastore error as it is.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PyFailure::Exception {
+                kind,
+                message,
+                traceback,
+            } => write!(f, "{traceback}{kind}: {message}"),
+            PyFailure::Data(e) => write!(f, "{e}"),
+        }
+    }
+}
+
 /// One Python function to run: its name (as stored in the datastore), its whole source
 /// (`def NAME(...):` and the body), where the header is, and the call to make.
 #[derive(Debug, Clone, Copy)]

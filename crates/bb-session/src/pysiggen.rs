@@ -188,7 +188,7 @@ pub fn choose(config: &DataStore) -> Result<Option<(Choice, String)>> {
     }
     let out = host
         .eval_expr(config, "__import__('_bake_sighandler').describe(d)", None)
-        .map_err(|f| handler_error(&name, format!("finding its class: {}", failure_text(&f))))?;
+        .map_err(|f| handler_error(&name, format!("finding its class: {f}")))?;
     let described: Described = serde_json::from_str(&out)
         .map_err(|e| handler_error(&name, format!("bake's class lookup answered `{out}`: {e}")))?;
     Ok(decide(&name, described)?.map(|c| (c, name)))
@@ -252,17 +252,6 @@ fn decide(name: &str, described: Described) -> Result<Option<Choice>> {
         Choice::Python(class)
     };
     Ok(Some(choice))
-}
-
-fn failure_text(f: &bb_data::python::PyFailure) -> String {
-    match f {
-        bb_data::python::PyFailure::Exception {
-            kind,
-            message,
-            traceback,
-        } => format!("{traceback}{kind}: {message}"),
-        bb_data::python::PyFailure::Data(e) => e.to_string(),
-    }
 }
 
 /// A Python handler's answers for the edges of one build: per task (recipe target,
@@ -349,12 +338,7 @@ impl PyRules {
         d.set_var(ARGS_VAR, &args.to_string());
         let out = host
             .eval_expr(&d, "__import__('_bake_sighandler').rundep_edges(d)", None)
-            .map_err(|f| {
-                handler_error(
-                    name,
-                    format!("{class}.rundep_check failed: {}", failure_text(&f)),
-                )
-            })?;
+            .map_err(|f| handler_error(name, format!("{class}.rundep_check failed: {f}")))?;
         let dropped: Vec<usize> = serde_json::from_str(&out).map_err(|e| {
             handler_error(
                 name,

@@ -358,14 +358,7 @@ impl PyHooks {
         let mut d = self.config.lock().map_err(|e| e.to_string())?;
         d.set_var(ARGS_VAR, &args.to_string());
         let code = format!("bb.siggen.{helper}(d, {func:?})");
-        let out = host.eval_expr(&d, &code, None).map_err(|f| match f {
-            bb_data::python::PyFailure::Exception {
-                kind,
-                message,
-                traceback,
-            } => format!("{traceback}{kind}: {message}"),
-            bb_data::python::PyFailure::Data(e) => e.to_string(),
-        })?;
+        let out = host.eval_expr(&d, &code, None).map_err(|f| f.to_string())?;
         serde_json::from_str(&out).map_err(|e| format!("{func} answered `{out}`: {e}"))
     }
 
