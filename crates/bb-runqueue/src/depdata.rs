@@ -39,6 +39,10 @@ pub struct DepEntry {
 pub struct DepTable {
     entries: Vec<DepEntry>,
     deps: Vec<Vec<usize>>,
+    /// Per task, the tasks its setscene task's `[depends]` names (BitBake's
+    /// `getsetscenedeps`): `do_X_setscene[depends]` entries `NAME:do_Y_setscene` whose
+    /// NAME a recipe of the build provides.
+    sq_deps: Vec<Vec<usize>>,
 }
 
 impl DepTable {
@@ -49,7 +53,7 @@ impl DepTable {
         recipes: &HashMap<String, DataStore>,
     ) -> DepTable {
         let mut per_recipe: HashMap<&str, (Vec<String>, String)> = HashMap::new();
-        let entries = graph
+        let entries: Vec<DepEntry> = graph
             .tasks
             .iter()
             .enumerate()
@@ -90,10 +94,45 @@ impl DepTable {
                 }
             })
             .collect();
+        let sq_deps = setscene_deps(graph, &entries, recipes);
         DepTable {
             entries,
             deps: graph.deps.clone(),
+            sq_deps,
         }
+    }
+
+    /// The number of tasks in the table; a setscene job's index is this plus its
+    /// task's index (see [`DepTable::setscene_closure`]).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the table has no task.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// What task `i`'s setscene task is given (BitBake's `sq_build_taskdepdata`): the
+    /// task itself and the tasks its setscene task's `[depends]` names, directly or
+    /// not, each with those setscene dependencies as its `deps` (ids without
+    /// `_setscene`).
+    pub fn setscene_closure(&self, i: usize) -> Vec<DepEntry> {
+        let mut seen = vec![false; self.entries.len()];
+        let mut out = Vec::new();
+        let mut stack = vec![i];
+        while let Some(j) = stack.pop() {
+            if j >= seen.len() || seen[j] {
+                continue;
+            }
+            seen[j] = true;
+            let deps = self.sq_deps.get(j).map(Vec::as_slice).unwrap_or_default();
+            let mut e = self.entries[j].clone();
+            e.deps = deps.iter().map(|&k| self.entries[k].tid.clone()).collect();
+            out.push(e);
+            stack.extend(deps.iter().rev().copied());
+        }
+        out
     }
 
     /// The entries task `i` is given: itself and every task it depends on, directly or
@@ -111,5 +150,126 @@ impl DepTable {
             stack.extend(self.deps[j].iter().rev().copied());
         }
         out
+    }
+}
+
+/// Per task, the tasks named by its setscene task's `[depends]` flag (`NAME:do_Y_setscene`
+/// or `NAME:do_Y`), NAME looked up among the build's recipes by PN and PROVIDES (the
+/// first recipe of the graph that provides it, as BitBake's `build_targets`); names no
+/// recipe of the build provides are left out, as BitBake leaves them.
+fn setscene_deps(
+    graph: &TaskGraph,
+    entries: &[DepEntry],
+    recipes: &HashMap<String, DataStore>,
+) -> Vec<Vec<usize>> {
+    let mut provider: HashMap<&str, &str> = HashMap::new();
+    for e in entries {
+        for p in &e.provides {
+            provider.entry(p.as_str()).or_insert(e.fn_name.as_str());
+        }
+    }
+    let index: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.tid.as_str(), i))
+        .collect();
+    graph
+        .tasks
+        .iter()
+        .map(|t| {
+            let Some(d) = recipes.get(&t.fn_name) else {
+                return Vec::new();
+            };
+            let flag = d
+                .get_var_flag(&format!("{}_setscene", t.task), "depends", true)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            flag.split_whitespace()
+                .filter_map(|dep| {
+                    let (name, task) = dep.rsplit_once(':')?;
+                    let task = task.strip_suffix("_setscene").unwrap_or(task);
+                    let fn_name = provider.get(name)?;
+                    index.get(format!("{fn_name}:{task}").as_str()).copied()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setscene_task_is_given_itself_and_its_setscene_depends() {
+        use bb_taskgraph::{TaskGraph, TaskId};
+        let mut graph = TaskGraph::default();
+        for (f, t) in [
+            ("/r/app.bb", "do_compile"),
+            ("/r/app.bb", "do_populate_sysroot"),
+            ("/r/base-passwd.bb", "do_populate_sysroot"),
+            ("/r/shadow.bb", "do_populate_sysroot"),
+        ] {
+            graph.tasks.push(TaskId {
+                fn_name: f.to_owned(),
+                task: t.to_owned(),
+            });
+            graph.deps.push(Vec::new());
+        }
+        graph.deps[1] = vec![0];
+        let mut recipes = HashMap::new();
+        let mut app = DataStore::new();
+        app.set_var_flag(
+            "do_populate_sysroot_setscene",
+            "depends",
+            "base-passwd:do_populate_sysroot_setscene virtual/shadow:do_populate_sysroot_setscene nothing:do_x_setscene",
+        );
+        recipes.insert("/r/app.bb".to_owned(), app);
+        let mut shadow = DataStore::new();
+        shadow.set_var("PROVIDES", "virtual/shadow");
+        recipes.insert("/r/shadow.bb".to_owned(), shadow);
+        recipes.insert("/r/base-passwd.bb".to_owned(), DataStore::new());
+        let plans: Vec<TaskPlan> = ["app", "app", "base-passwd", "shadow"]
+            .iter()
+            .map(|pn| TaskPlan {
+                pn: (*pn).to_owned(),
+                basehash: String::new(),
+                taskhash: String::new(),
+                unihash: String::new(),
+                stamp: None,
+                noexec: false,
+                up_to_date: false,
+                tainted: false,
+                sigdata_path: None,
+                taint: None,
+                file_checksums: Vec::new(),
+                hash_deps: None,
+            })
+            .collect();
+        let table = DepTable::new(&graph, &plans, &recipes);
+        let got = table.setscene_closure(1);
+        let tids: Vec<&str> = got.iter().map(|e| e.tid.as_str()).collect();
+        assert_eq!(
+            tids,
+            [
+                "/r/app.bb:do_populate_sysroot",
+                "/r/base-passwd.bb:do_populate_sysroot",
+                "/r/shadow.bb:do_populate_sysroot"
+            ]
+        );
+        // The task's deps are its setscene dependencies, not its real ones.
+        assert_eq!(
+            got[0].deps,
+            [
+                "/r/base-passwd.bb:do_populate_sysroot",
+                "/r/shadow.bb:do_populate_sysroot"
+            ]
+        );
+        assert!(got[1].deps.is_empty());
+        // A task whose setscene task names nothing is given itself alone.
+        let alone = table.setscene_closure(2);
+        assert_eq!(alone.len(), 1);
+        assert_eq!(alone[0].pn, "base-passwd");
     }
 }

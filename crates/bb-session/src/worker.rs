@@ -456,10 +456,14 @@ impl Builtins for TaskRunner {
 
 /// BB_TASKDEPDATA of task `i` as the worker's JSON: a list of `[tid, pn, taskname,
 /// fn, deps, provides, taskhash, unihash, hashfn, taskhash_deps]`.
+/// A setscene job's `i` is past the table's tasks (see `DepTable::setscene_closure`).
 fn taskdepdata_json(table: &bb_runqueue::depdata::DepTable, i: usize) -> String {
-    let list: Vec<serde_json::Value> = table
-        .closure(i)
-        .into_iter()
+    let entries: Vec<bb_runqueue::depdata::DepEntry> = match i.checked_sub(table.len()) {
+        Some(k) => table.setscene_closure(k),
+        None => table.closure(i).into_iter().cloned().collect(),
+    };
+    let list: Vec<serde_json::Value> = entries
+        .iter()
         .map(|e| {
             serde_json::json!([
                 e.tid, e.pn, e.taskname, e.fn_name, e.deps, e.provides, e.taskhash, e.unihash,
