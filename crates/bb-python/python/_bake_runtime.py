@@ -225,10 +225,22 @@ def call_handler(d, name, source, file, line, event):
 
 
 def run_task(d, fn, task, logfile, taskdepdata):
-    """A whole task in a worker's child (see bb.build._run_task)."""
+    """A whole task in a worker's child (see bb.build._run_task). With
+    BAKE_PYPROFILE=DIR, the task's Python is profiled into DIR/TASK.PID.prof."""
     _calls.stack.append(d)
     try:
-        bb.build._run_task(d, fn, task, logfile, taskdepdata)
+        prof_dir = os.environ.get("BAKE_PYPROFILE")
+        if prof_dir:
+            import cProfile
+
+            cProfile.runctx(
+                "bb.build._run_task(d, fn, task, logfile, taskdepdata)",
+                globals(),
+                {"d": d, "fn": fn, "task": task, "logfile": logfile, "taskdepdata": taskdepdata},
+                os.path.join(prof_dir, "%s.%d.prof" % (task, os.getpid())),
+            )
+        else:
+            bb.build._run_task(d, fn, task, logfile, taskdepdata)
     finally:
         _calls.stack.pop()
 

@@ -603,8 +603,15 @@ pub fn worker_main() -> ExitCode {
     };
     // The interpreter starts here, once, rather than in every task child (its start,
     // about 60 ms, would be each task's).
+    // So do the imports every Python task makes (`bb.siggen` for `bb.parse.siggen`):
+    // compiled in a task child, it was 3 ms of each task.
     if let Some(host) = bb_data::python::python_host() {
         let _ = host.check_syntax("def _bake_warm_up(d):\n    pass\n", "<warm-up>", 1);
+        let _ = host.eval_expr(
+            &session.cooker.config,
+            "__import__('bb.siggen') and ''",
+            None,
+        );
     }
     // Without Python, a task child runs the task with the native functions only.
     let builtins = crate::natives::natives();
