@@ -132,6 +132,16 @@ fn metadata_hash_check_and_depvalid_decide_the_restore() {
             "{:?}",
             sig.varvals.keys()
         );
+        // As BitBake's siginfo: the dependencies' unihashes the hash was made of.
+        let deps = sig.runtaskdeps.clone().unwrap_or_default();
+        if pn == "app" {
+            assert!(deps.iter().any(|t| t == "tool:do_install"), "{deps:?}");
+            let hashes = sig.runtaskhashes.clone().unwrap_or_default();
+            assert_eq!(hashes.len(), deps.len(), "{hashes:?}");
+            assert!(hashes.values().all(|h| h.len() == 64), "{hashes:?}");
+        }
+        assert!(sig.runtaskdeps.is_some() && sig.file_checksum_values.is_some());
+        assert!(sig.unihash.is_some());
     }
 
     // The outputs were reported to bake's server (BB_HASHSERVE = "auto").

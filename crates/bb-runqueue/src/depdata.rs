@@ -43,6 +43,25 @@ pub struct DepTable {
     /// `getsetscenedeps`): `do_X_setscene[depends]` entries `NAME:do_Y_setscene` whose
     /// NAME a recipe of the build provides.
     sq_deps: Vec<Vec<usize>>,
+    /// Per task, the run-time part of its signature data (see [`SigRuntime`]).
+    runtime: Vec<SigRuntime>,
+}
+
+/// What a task's sig data holds besides its own code and variables, as `-S` writes it:
+/// the dependencies whose unihashes went into its hash (`pn:do_task` ids), its file
+/// checksums, its taint and its unihash. A task run in a worker is given it, so that
+/// `bb.siggen.dump_this_task` (openembedded-core's `.siginfo` beside an sstate object)
+/// writes the whole of it, as BitBake's does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SigRuntime {
+    /// (`pn:do_task`, unihash) of each dependency in the hash.
+    pub deps: Vec<(String, String)>,
+    /// (path, md5) of each local file in the hash.
+    pub file_checksums: Vec<(String, String)>,
+    /// The taint in the hash (`-f`/`-C`).
+    pub taint: Option<String>,
+    /// The task's unihash.
+    pub unihash: String,
 }
 
 impl DepTable {
@@ -95,11 +114,38 @@ impl DepTable {
             })
             .collect();
         let sq_deps = setscene_deps(graph, &entries, recipes);
+        let runtime = (0..graph.len())
+            .map(|i| match plans.get(i) {
+                Some(p) => SigRuntime {
+                    deps: p
+                        .hash_deps(graph, i)
+                        .iter()
+                        .filter_map(|&j| {
+                            let q = plans.get(j)?;
+                            Some((
+                                format!("{}:{}", q.pn, graph.tasks[j].task),
+                                q.unihash.clone(),
+                            ))
+                        })
+                        .collect(),
+                    file_checksums: p.file_checksums.clone(),
+                    taint: p.taint.clone(),
+                    unihash: p.unihash.clone(),
+                },
+                None => SigRuntime::default(),
+            })
+            .collect();
         DepTable {
             entries,
             deps: graph.deps.clone(),
             sq_deps,
+            runtime,
         }
+    }
+
+    /// The run-time part of task `i`'s signature data (`None` past the table's tasks).
+    pub fn sig_runtime(&self, i: usize) -> Option<&SigRuntime> {
+        self.runtime.get(i)
     }
 
     /// The number of tasks in the table; a setscene job's index is this plus its

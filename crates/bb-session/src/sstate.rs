@@ -739,6 +739,10 @@ fn hashserv_service(_d: &mut DataStore, args: &[String]) -> Result<String, Strin
 /// `siginfo OUTFILE TASK TASKHASH`: the signature data of TASK of the recipe (its
 /// hashed variables, their dependencies, the base hash, and the task hash) written to
 /// OUTFILE, as `bb.siggen.dump_this_task` writes the `.siginfo` beside an object.
+/// The variable a worker's task gets the run-time part of its sig data in
+/// (`bb_runqueue::depdata::SigRuntime` as JSON).
+pub(crate) const SIG_RUNTIME_VAR: &str = "__BAKE_SIG_RUNTIME";
+
 fn siginfo_service(d: &mut DataStore, args: &[String]) -> Result<String, String> {
     let [outfile, task, taskhash] = args else {
         return Err("siginfo: expected OUTFILE TASK TASKHASH".to_owned());
@@ -747,6 +751,24 @@ fn siginfo_service(d: &mut DataStore, args: &[String]) -> Result<String, String>
         .ok_or_else(|| format!("siginfo: no signature data for {task} of this recipe"))?;
     if !taskhash.is_empty() {
         sig.taskhash = Some(taskhash.clone());
+    }
+    // The dependencies' unihashes, file checksums and taint the run queue hashed, as
+    // BitBake's siginfo has them (given to a task run in a worker).
+    if let Some(text) = d
+        .get_var(SIG_RUNTIME_VAR)
+        .ok()
+        .flatten()
+        .filter(|t| !t.is_empty())
+    {
+        let rt: bb_runqueue::depdata::SigRuntime = serde_json::from_str(&text)
+            .map_err(|e| format!("siginfo: {SIG_RUNTIME_VAR} is not bake's JSON: {e}"))?;
+        let pairs: Vec<(&str, &str)> = rt
+            .deps
+            .iter()
+            .map(|(t, h)| (t.as_str(), h.as_str()))
+            .collect();
+        sig.set_runtime(&pairs, &rt.file_checksums, rt.taint.as_deref());
+        sig.unihash = Some(rt.unihash);
     }
     let out = std::path::Path::new(outfile);
     if let Some(dir) = out.parent() {

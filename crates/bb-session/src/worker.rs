@@ -71,6 +71,10 @@ pub struct Job {
     /// The task's unihash (BB_UNIHASH; empty: its task hash).
     #[serde(default)]
     pub unihash: String,
+    /// The run-time part of the task's sig data as JSON (`bb_runqueue::depdata::SigRuntime`;
+    /// empty: none), for the `.siginfo` that `bb.siggen.dump_this_task` writes.
+    #[serde(default)]
+    pub sig_runtime: String,
 }
 
 /// How a task a worker ran ended.
@@ -404,6 +408,11 @@ impl Builtins for TaskRunner {
                 .taskdepdata
                 .map(|(table, i)| taskdepdata_json(table, i))
                 .unwrap_or_default(),
+            sig_runtime: req
+                .taskdepdata
+                .and_then(|(table, i)| table.sig_runtime(i))
+                .and_then(|r| serde_json::to_string(r).ok())
+                .unwrap_or_default(),
             unihash: req
                 .d
                 .get_var("BB_UNIHASH")
@@ -688,6 +697,9 @@ fn run_job(
     }
     if !job.unihash.is_empty() {
         d.set_var("BB_UNIHASH", &job.unihash);
+    }
+    if !job.sig_runtime.is_empty() {
+        d.set_var(crate::sstate::SIG_RUNTIME_VAR, &job.sig_runtime);
     }
     for (k, v) in build_vars {
         d.set_var(k, v);
