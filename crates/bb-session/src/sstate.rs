@@ -739,6 +739,18 @@ fn hashserv_service(_d: &mut DataStore, args: &[String]) -> Result<String, Strin
 /// `siginfo OUTFILE TASK TASKHASH`: the signature data of TASK of the recipe (its
 /// hashed variables, their dependencies, the base hash, and the task hash) written to
 /// OUTFILE, as `bb.siggen.dump_this_task` writes the `.siginfo` beside an object.
+/// The task's recipe datastore as its signature was computed (a worker sets it before
+/// it adds FAKEROOTENV/FAKEROOTNOENV, BB_UNIHASH and the build's variables, which are
+/// not part of the signature; the forked task child inherits it).
+static SIG_BASE: std::sync::Mutex<Option<DataStore>> = std::sync::Mutex::new(None);
+
+/// Sets the datastore the `.siginfo` of the next task is computed from (see `SIG_BASE`).
+pub(crate) fn set_sig_base(d: &DataStore) {
+    if let Ok(mut g) = SIG_BASE.lock() {
+        *g = Some(d.clone());
+    }
+}
+
 /// The variable a worker's task gets the run-time part of its sig data in
 /// (`bb_runqueue::depdata::SigRuntime` as JSON).
 pub(crate) const SIG_RUNTIME_VAR: &str = "__BAKE_SIG_RUNTIME";
@@ -747,7 +759,8 @@ fn siginfo_service(d: &mut DataStore, args: &[String]) -> Result<String, String>
     let [outfile, task, taskhash] = args else {
         return Err("siginfo: expected OUTFILE TASK TASKHASH".to_owned());
     };
-    let mut sig = siginfo(d, task)
+    let base = SIG_BASE.lock().ok().and_then(|g| g.clone());
+    let mut sig = siginfo(base.as_ref().unwrap_or(d), task)
         .ok_or_else(|| format!("siginfo: no signature data for {task} of this recipe"))?;
     if !taskhash.is_empty() {
         sig.taskhash = Some(taskhash.clone());

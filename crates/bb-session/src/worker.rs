@@ -678,6 +678,10 @@ fn run_job(
     if let (_, Some(c)) = session.cooker.collections.priority_of(file) {
         d.set_var("FILE_LAYERNAME", &c.name);
     }
+    // The recipe as its signature was computed, before the worker's own variables are
+    // added, for the `.siginfo` the task may write (BitBake's worker dumps the data its
+    // parse computed).
+    crate::sstate::set_sig_base(&d);
     // As bitbake-worker: a fakeroot task gets FAKEROOTENV (and its FAKEROOTDIRS
     // exist), any other FAKEROOTNOENV, as exported variables of the task.
     let var = |d: &DataStore, v: &str| d.get_var(v).ok().flatten().unwrap_or_default();
