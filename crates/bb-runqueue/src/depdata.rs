@@ -43,8 +43,18 @@ pub struct DepTable {
     /// `getsetscenedeps`): `do_X_setscene[depends]` entries `NAME:do_Y_setscene` whose
     /// NAME a recipe of the build provides.
     sq_deps: Vec<Vec<usize>>,
-    /// Per task, the run-time part of its signature data (see [`SigRuntime`]).
-    runtime: Vec<SigRuntime>,
+    /// Per task, what its signature's run-time part needs beyond the entries (see
+    /// [`DepTable::sig_runtime`]).
+    runtime: Vec<RuntimeInputs>,
+}
+
+/// The dependencies whose unihashes went into a task's hash (`None`: all of its graph
+/// dependencies), its file checksums and its taint.
+#[derive(Debug, Default)]
+struct RuntimeInputs {
+    hash_deps: Option<Vec<usize>>,
+    file_checksums: Vec<(String, String)>,
+    taint: Option<String>,
 }
 
 /// What a task's sig data holds besides its own code and variables, as `-S` writes it:
@@ -116,23 +126,12 @@ impl DepTable {
         let sq_deps = setscene_deps(graph, &entries, recipes);
         let runtime = (0..graph.len())
             .map(|i| match plans.get(i) {
-                Some(p) => SigRuntime {
-                    deps: p
-                        .hash_deps(graph, i)
-                        .iter()
-                        .filter_map(|&j| {
-                            let q = plans.get(j)?;
-                            Some((
-                                format!("{}:{}", q.pn, graph.tasks[j].task),
-                                q.unihash.clone(),
-                            ))
-                        })
-                        .collect(),
+                Some(p) => RuntimeInputs {
+                    hash_deps: p.hash_deps.clone(),
                     file_checksums: p.file_checksums.clone(),
                     taint: p.taint.clone(),
-                    unihash: p.unihash.clone(),
                 },
-                None => SigRuntime::default(),
+                None => RuntimeInputs::default(),
             })
             .collect();
         DepTable {
@@ -143,9 +142,21 @@ impl DepTable {
         }
     }
 
-    /// The run-time part of task `i`'s signature data (`None` past the table's tasks).
-    pub fn sig_runtime(&self, i: usize) -> Option<&SigRuntime> {
-        self.runtime.get(i)
+    /// The run-time part of task `i`'s signature data (`None` past the table's tasks):
+    /// the dependency ids and unihashes come from the entries.
+    pub fn sig_runtime(&self, i: usize) -> Option<SigRuntime> {
+        let inputs = self.runtime.get(i)?;
+        let deps = inputs.hash_deps.as_deref().unwrap_or(&self.deps[i]);
+        Some(SigRuntime {
+            deps: deps
+                .iter()
+                .filter_map(|&j| self.entries.get(j))
+                .map(|e| (format!("{}:{}", e.pn, e.taskname), e.unihash.clone()))
+                .collect(),
+            file_checksums: inputs.file_checksums.clone(),
+            taint: inputs.taint.clone(),
+            unihash: self.entries[i].unihash.clone(),
+        })
     }
 
     /// The number of tasks in the table; a setscene job's index is this plus its

@@ -411,7 +411,7 @@ impl Builtins for TaskRunner {
             sig_runtime: req
                 .taskdepdata
                 .and_then(|(table, i)| table.sig_runtime(i))
-                .and_then(|r| serde_json::to_string(r).ok())
+                .and_then(|r| serde_json::to_string(&r).ok())
                 .unwrap_or_default(),
             unihash: req
                 .d
