@@ -1443,15 +1443,24 @@ fn locate(e: Error, file: &str, stmt: &Stmt) -> Error {
 pub(crate) fn mark_dependency(d: &mut DataStore, f: &str) {
     let cur = d.get_raw("__depends");
     match cur {
-        Some(s) if s.split('\n').any(|x| x == f) => {}
+        Some(s) if has_line(&s, f) => {}
         Some(s) if !s.is_empty() => d.set_var("__depends", &format!("{s}\n{f}")),
         _ => d.set_var("__depends", f),
     }
 }
 
 fn has_dependency(d: &DataStore, f: &str) -> bool {
-    d.get_raw("__depends")
-        .is_some_and(|s| s.split('\n').any(|x| x == f))
+    d.get_raw("__depends").is_some_and(|s| has_line(&s, f))
+}
+
+/// Whether `line` is one of the newline-separated lines of `text` (a substring search
+/// instead of splitting every line: `__depends` lists a hundred paths or more).
+fn has_line(text: &str, line: &str) -> bool {
+    text.match_indices(line).any(|(i, _)| {
+        let end = i + line.len();
+        (i == 0 || text.as_bytes()[i - 1] == b'\n')
+            && (end == text.len() || text.as_bytes()[end] == b'\n')
+    })
 }
 
 /// `BBINCLUDED`: every file the parse depended on, base configuration first.
@@ -1570,5 +1579,23 @@ fn absolutize(p: &str) -> String {
             bb_util::normpath(&joined.to_string_lossy())
         }
         Err(_) => p.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::has_line;
+
+    #[test]
+    fn has_line_matches_whole_lines_only() {
+        let text = "/a/b.bbclass\n/a/b.bbclass.inc\n/c";
+        assert!(has_line(text, "/a/b.bbclass"));
+        assert!(has_line(text, "/a/b.bbclass.inc"));
+        assert!(has_line(text, "/c"));
+        assert!(!has_line(text, "/a/b"));
+        assert!(!has_line(text, "b.bbclass"));
+        assert!(!has_line(text, "/c/d"));
+        assert!(has_line("x", "x"));
+        assert!(!has_line("", "x"));
     }
 }

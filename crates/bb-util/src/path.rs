@@ -8,6 +8,9 @@ pub fn normpath(path: &str) -> String {
     if path.is_empty() {
         return ".".into();
     }
+    if is_normal(path) {
+        return path.to_owned();
+    }
     let initial = if path.starts_with("//") && !path.starts_with("///") {
         2
     } else if path.starts_with('/') {
@@ -32,6 +35,20 @@ pub fn normpath(path: &str) -> String {
     } else {
         joined
     }
+}
+
+/// Whether `normpath` would return `path` unchanged: no empty, `.` or `..` component
+/// and no trailing slash (a leading `//` is kept by `normpath`, but is rare enough to
+/// take the long way). Most paths a parse records are already normal.
+fn is_normal(path: &str) -> bool {
+    let rest = match path.strip_prefix('/') {
+        Some("") => return true,
+        Some(r) if r.starts_with('/') => return false,
+        Some(r) => r,
+        None => path,
+    };
+    rest.split('/')
+        .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 #[cfg(test)]
@@ -61,6 +78,8 @@ mod tests {
         ];
         for (p, want) in table {
             assert_eq!(normpath(p), want, "normpath({p:?})");
+            // A normal path comes back as it is (the fast path).
+            assert_eq!(normpath(want), want, "normpath({want:?})");
         }
     }
 }
