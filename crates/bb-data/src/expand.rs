@@ -195,7 +195,7 @@ impl bb_pyexpr::Context for Ctx<'_> {
         &self,
         name: &str,
     ) -> Result<Option<Vec<(String, String)>>, bb_pyexpr::EvalError> {
-        self.d.note_wide_read();
+        self.d.note_name_read(name);
         if self.d.has_typed_flags(name) {
             return Err(bb_pyexpr::EvalError::NeedsPython {
                 expr: String::new(),
@@ -208,7 +208,7 @@ impl bb_pyexpr::Context for Ctx<'_> {
     }
 
     fn has_overrides(&self, name: &str) -> Result<bool, bb_pyexpr::EvalError> {
-        self.d.note_wide_read();
+        self.d.note_name_read(name);
         Ok(self.d.overridedata.contains_key(name))
     }
 
@@ -218,12 +218,17 @@ impl bb_pyexpr::Context for Ctx<'_> {
     }
 
     fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
-        self.d.note_wide_read();
+        // Most calls ask about an ordinary variable (every `d.getVar`): that answer
+        // depends on the name alone and reads nothing.
+        if !DataStore::is_internal_list(name, flag) {
+            return None;
+        }
+        self.d.note_name_read(name);
         self.d.internal_list(name, flag)
     }
 
     fn python_function(&self, name: &str) -> Option<bb_pyexpr::PyFunction> {
-        self.d.note_wide_read();
+        self.d.note_name_read(name);
         self.d.python_function(name)
     }
 
@@ -239,19 +244,26 @@ impl DataStore {
         (!flags.is_empty()).then_some(flags)
     }
 
-    /// Values BitBake keeps as Python lists, which bake stores as words.
-    pub fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
-        let text = match flag {
-            Some("deps") => self.get_raw_flag(name, "deps")?,
-            Some(_) => return None,
-            None if matches!(
+    /// Whether `name` (or its flag `flag`) is one of the values BitBake keeps as
+    /// Python lists (see [`DataStore::internal_list`]).
+    fn is_internal_list(name: &str, flag: Option<&str>) -> bool {
+        match flag {
+            Some(f) => f == "deps",
+            None => matches!(
                 name,
                 "__inherit_cache" | "__BBTASKS" | "__BBANONFUNCS" | "__BBHANDLERS"
-            ) =>
-            {
-                self.get_raw(name)?
-            }
-            None => return None,
+            ),
+        }
+    }
+
+    /// Values BitBake keeps as Python lists, which bake stores as words.
+    pub fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
+        if !Self::is_internal_list(name, flag) {
+            return None;
+        }
+        let text = match flag {
+            Some(f) => self.get_raw_flag(name, f)?,
+            None => self.get_raw(name)?,
         };
         Some(text.split_whitespace().map(str::to_owned).collect())
     }

@@ -769,8 +769,20 @@ impl DataStore {
         }
     }
 
-    /// Notes that the expansion under way looked at the datastore as a whole (keys,
-    /// all flags of a variable, function lists): any write drops it.
+    /// Notes that the expansion under way read variable `name` (its value, flags or
+    /// conditional variants) other than through the read pipeline: a write to it drops
+    /// that expansion.
+    pub(crate) fn note_name_read(&self, name: &str) {
+        let base = name.split(':').next().unwrap_or(name);
+        let mut cache = self.cache.borrow_mut();
+        if let Some(rec) = cache.recording.as_mut() {
+            rec.insert(base.to_owned());
+        }
+        cache.note_read(base, || self.shared_name(base));
+    }
+
+    /// Notes that the expansion under way looked at the datastore as a whole (its
+    /// keys, or Python code whose reads are not tracked): any write drops it.
     pub(crate) fn note_wide_read(&self) {
         if let Some(f) = self.cache.borrow_mut().frames.last_mut() {
             f.everything = true;
