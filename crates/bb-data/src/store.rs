@@ -136,18 +136,90 @@ impl Reads {
     }
 }
 
+/// What one computation of the overrides read: every variable its expansions looked
+/// at, with its conditional variants, as they were then (shared, so a later write
+/// copies instead of changing them in place).
+#[derive(Debug)]
+struct OverridesMemo {
+    deps: Vec<MemoDep>,
+    result: Arc<Overrides>,
+}
+
+#[derive(Debug)]
+struct MemoDep {
+    name: String,
+    var: Option<Arc<Var>>,
+    variants: Option<Variants>,
+    /// The variables of the conditional variants, in `variants` order.
+    variant_vars: Vec<Option<Arc<Var>>>,
+}
+
+impl MemoDep {
+    fn new(d: &DataStore, name: &str) -> MemoDep {
+        let variants = d.overridedata.get(name).cloned();
+        let variant_vars = variants
+            .iter()
+            .flat_map(|v| v.iter())
+            .map(|(v, _)| d.vars.get(v.as_str()).cloned())
+            .collect();
+        MemoDep {
+            name: name.to_owned(),
+            var: d.vars.get(name).cloned(),
+            variants,
+            variant_vars,
+        }
+    }
+
+    fn holds(&self, d: &DataStore) -> bool {
+        fn same<T: PartialEq>(a: Option<&Arc<T>>, b: Option<&Arc<T>>) -> bool {
+            match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || **a == **b,
+                _ => false,
+            }
+        }
+        let variants = d.overridedata.get(self.name.as_str());
+        same(self.var.as_ref(), d.vars.get(self.name.as_str()))
+            && same(self.variants.as_ref(), variants)
+            && variants.is_none_or(|list| {
+                list.iter()
+                    .zip(&self.variant_vars)
+                    .all(|((v, _), old)| same(old.as_ref(), d.vars.get(v.as_str())))
+            })
+    }
+}
+
+impl OverridesMemo {
+    fn new(
+        d: &DataStore,
+        deps: &rustc_hash::FxHashSet<String>,
+        result: Arc<Overrides>,
+    ) -> OverridesMemo {
+        OverridesMemo {
+            deps: deps.iter().map(|n| MemoDep::new(d, n)).collect(),
+            result,
+        }
+    }
+
+    /// Whether every variable the computation read is as it was: the same overrides
+    /// would come out again.
+    fn holds(&self, d: &DataStore) -> bool {
+        self.deps.iter().all(|dep| dep.holds(d))
+    }
+}
+
 /// Memoised reads, never shared between copies. A write drops only the expansions
 /// that read the written variable (or read the datastore as a whole); a write that
 /// can change the active overrides drops them all.
 #[derive(Debug, Default)]
 struct Cache {
-    expanded: rustc_hash::FxHashMap<String, Option<String>>,
-    /// For each cached expansion, what it read.
-    reads: rustc_hash::FxHashMap<String, Arc<Reads>>,
+    /// Each cached expansion (by the name read) with what computing it read. Keys are
+    /// shared with `readers` and `wide_readers` (one allocation per entry).
+    expanded: rustc_hash::FxHashMap<Arc<str>, (Option<String>, Arc<Reads>)>,
     /// Base name -> cached expansions that read it.
-    readers: rustc_hash::FxHashMap<Arc<str>, Vec<String>>,
+    readers: rustc_hash::FxHashMap<Arc<str>, Vec<Arc<str>>>,
     /// Cached expansions that read the datastore as a whole.
-    wide_readers: Vec<String>,
+    wide_readers: Vec<Arc<str>>,
     /// The reads of the expansions under way, innermost last.
     frames: Vec<Reads>,
     overrides: Option<Arc<Overrides>>,
@@ -155,6 +227,10 @@ struct Cache {
     /// Base names read while OVERRIDES was computed; a write to one drops `overrides`.
     override_deps: rustc_hash::FxHashSet<String>,
     recording: Option<rustc_hash::FxHashSet<String>>,
+    /// Whether Python whose reads are not tracked ran while `recording`.
+    recording_wide: bool,
+    /// The last settled computation of the overrides, with the state it read.
+    overrides_memo: Option<Arc<OverridesMemo>>,
     /// Variables whose expansion is under way (cycle detection).
     expanding: Vec<String>,
     /// A datastore error raised inside inline Python, kept to be re-raised whole.
@@ -175,6 +251,7 @@ impl Cache {
     fn for_copy(&self) -> Cache {
         Cache {
             overrides: self.overrides.clone(),
+            overrides_memo: self.overrides_memo.clone(),
             override_deps: if self.overrides.is_some() {
                 self.override_deps.clone()
             } else {
@@ -186,7 +263,6 @@ impl Cache {
 
     fn clear_expanded(&mut self) {
         self.expanded.clear();
-        self.reads.clear();
         self.readers.clear();
         self.wide_readers.clear();
     }
@@ -205,7 +281,6 @@ impl Cache {
         }
         let live = Cache {
             expanded: std::mem::take(&mut self.expanded),
-            reads: std::mem::take(&mut self.reads),
             readers: std::mem::take(&mut self.readers),
             wide_readers: std::mem::take(&mut self.wide_readers),
             ..Cache::default()
@@ -221,7 +296,6 @@ impl Cache {
         {
             let live = *live;
             self.expanded = live.expanded;
-            self.reads = live.reads;
             self.readers = live.readers;
             self.wide_readers = live.wide_readers;
         }
@@ -237,39 +311,42 @@ impl Cache {
     }
 
     /// Caches `value` for `key`, with what computing it read.
-    fn store(&mut self, key: String, value: Option<String>, mut reads: Reads) {
+    fn store(&mut self, key: &str, value: Option<String>, mut reads: Reads) {
         reads.names.sort_unstable();
         reads.names.dedup();
+        let key: Arc<str> = Arc::from(key);
         if reads.everything {
             self.wide_readers.push(key.clone());
         }
         for n in &reads.names {
             self.readers.entry(n.clone()).or_default().push(key.clone());
         }
-        self.reads.insert(key.clone(), Arc::new(reads));
-        self.expanded.insert(key, value);
+        self.expanded.insert(key, (value, Arc::new(reads)));
     }
 
     /// A cached value, with its reads passed on to the expansion under way.
     fn hit(&mut self, key: &str) -> Option<Option<String>> {
-        let v = self.expanded.get(key)?.clone();
-        if let Some(r) = self.reads.get(key).cloned()
-            && let Some(f) = self.frames.last_mut()
-        {
-            f.merge(&r);
+        let (v, r) = self.expanded.get(key)?;
+        if let Some(f) = self.frames.last_mut() {
+            f.merge(r);
         }
-        Some(v)
+        // The overrides under computation depend on what the cached value read.
+        if let Some(rec) = self.recording.as_mut() {
+            rec.extend(r.names.iter().map(|n| n.to_string()));
+            self.recording_wide |= r.everything;
+        }
+        Some(v.clone())
     }
 
     /// Drops what depends on base name `base`.
     fn invalidate(&mut self, base: &str) {
-        let mut drop: Vec<String> = std::mem::take(&mut self.wide_readers);
-        if let Some(list) = self.readers.remove(base) {
-            drop.extend(list);
-        }
-        for k in drop {
+        for k in std::mem::take(&mut self.wide_readers) {
             self.expanded.remove(&k);
-            self.reads.remove(&k);
+        }
+        if let Some(list) = self.readers.remove(base) {
+            for k in list {
+                self.expanded.remove(&k);
+            }
         }
     }
 }
@@ -784,7 +861,11 @@ impl DataStore {
     /// Notes that the expansion under way looked at the datastore as a whole (its
     /// keys, or Python code whose reads are not tracked): any write drops it.
     pub(crate) fn note_wide_read(&self) {
-        if let Some(f) = self.cache.borrow_mut().frames.last_mut() {
+        let mut cache = self.cache.borrow_mut();
+        if cache.recording.is_some() {
+            cache.recording_wide = true;
+        }
+        if let Some(f) = cache.frames.last_mut() {
             f.everything = true;
         }
     }
@@ -1306,6 +1387,20 @@ impl DataStore {
                 }));
             }
         }
+        // The overrides computed last, when nothing they were computed from has changed
+        // since (class files set CLASSOVERRIDE, MACHINEOVERRIDES and friends again,
+        // mostly to the same values).
+        let memo = self.cache.borrow().overrides_memo.clone();
+        if let Some(memo) = memo
+            && memo.holds(self)
+        {
+            let mut cache = self.cache.borrow_mut();
+            cache.overrides = Some(memo.result.clone());
+            cache.override_deps = memo.deps.iter().map(|d| d.name.clone()).collect();
+            cache.clear_expanded();
+            cache.unpark(&memo.result);
+            return Ok(memo.result.clone());
+        }
         // The computation is an expansion of its own, as BitBake's `need_overrides` is:
         // variables being expanded by the read that asked for the overrides are not
         // recursion here (the re-entrant read gets the provisional overrides instead).
@@ -1359,18 +1454,23 @@ impl DataStore {
         }
         let mut cache = self.cache.borrow_mut();
         let mut deps = cache.recording.take().unwrap_or_default();
+        let wide = std::mem::take(&mut cache.recording_wide);
         deps.insert("OVERRIDES".to_owned());
-        cache.override_deps = deps;
         match result {
             Some(list) => {
                 let set = list.iter().cloned().collect();
                 let o = Arc::new(Overrides { list, set });
+                cache.overrides_memo =
+                    (!wide).then(|| Arc::new(OverridesMemo::new(self, &deps, o.clone())));
+                cache.override_deps = deps;
                 cache.overrides = Some(o.clone());
                 cache.clear_expanded();
                 cache.unpark(&o);
                 Ok(o)
             }
             None => {
+                cache.override_deps = deps;
+                cache.overrides_memo = None;
                 cache.overrides = None;
                 cache.forget();
                 let stack: Vec<String> = stack
@@ -1453,7 +1553,7 @@ impl DataStore {
             parent.merge(&reads);
         }
         if let Ok((value, _)) = &r {
-            cache.store(var.to_owned(), value.clone(), reads);
+            cache.store(var, value.clone(), reads);
         }
         r
     }
@@ -1704,7 +1804,7 @@ impl DataStore {
             parent.merge(&reads);
         }
         let out = out?;
-        cache.store(cachename, Some(out.clone()), reads);
+        cache.store(&cachename, Some(out.clone()), reads);
         Ok(Some(out))
     }
 
