@@ -106,3 +106,60 @@ fn expansions_survive_override_inputs_that_change_nothing() {
     d.set_var("MACH", "m1");
     assert_eq!(d.get_var("W").ok().flatten().as_deref(), Some("plain u2"));
 }
+
+/// The overrides are reused while what they were computed from holds, and computed
+/// again when any of it changes: the value, a conditional variant of an input, or a
+/// queued operation on it.
+#[test]
+fn overrides_memo_follows_every_input() {
+    let mut d = DataStore::new();
+    d.set_var("MACH", "m1");
+    d.set_var("OVERRIDES", "${MACH}:${DISTROOVERRIDES}");
+    d.set_var("DISTROOVERRIDES", "d1");
+    d.set_var("V", "plain");
+    d.set_var("V:m2", "on-m2");
+    d.set_var("V:d2", "on-d2");
+    d.set_var("V:x", "on-x");
+    let v = |d: &DataStore| d.get_var("V").ok().flatten().unwrap_or_default();
+    assert_eq!(v(&d), "plain");
+    // The same value written again: same overrides.
+    d.set_var("MACH", "m1");
+    assert_eq!(v(&d), "plain");
+    // A new conditional variant of an input that is active.
+    d.set_var_with(
+        "DISTROOVERRIDES:m1",
+        "d2",
+        SetOpts {
+            parsing: true,
+            ..SetOpts::API
+        },
+    );
+    assert_eq!(v(&d), "on-d2");
+    // That variant's value changed (the variant list itself stays the same).
+    d.set_var_with(
+        "DISTROOVERRIDES:m1",
+        "d3",
+        SetOpts {
+            parsing: true,
+            ..SetOpts::API
+        },
+    );
+    assert_eq!(v(&d), "plain");
+    // A queued append on an input.
+    d.set_var_with(
+        "DISTROOVERRIDES:append",
+        ":x",
+        SetOpts {
+            parsing: true,
+            ..SetOpts::API
+        },
+    );
+    assert_eq!(v(&d), "on-x");
+    // A copy carries the memo and still sees its own writes.
+    let mut c = d.clone();
+    c.set_var("MACH", "m2");
+    assert_eq!(v(&c), "on-x");
+    c.set_var("V:x", "on-x2");
+    assert_eq!(v(&c), "on-x2");
+    assert_eq!(v(&d), "on-x");
+}
