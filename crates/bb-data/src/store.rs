@@ -136,78 +136,6 @@ impl Reads {
     }
 }
 
-/// What one computation of the overrides read: every variable its expansions looked
-/// at, with its conditional variants, as they were then (shared, so a later write
-/// copies instead of changing them in place).
-#[derive(Debug)]
-struct OverridesMemo {
-    deps: Vec<MemoDep>,
-    result: Arc<Overrides>,
-}
-
-#[derive(Debug)]
-struct MemoDep {
-    name: String,
-    var: Option<Arc<Var>>,
-    variants: Option<Variants>,
-    /// The variables of the conditional variants, in `variants` order.
-    variant_vars: Vec<Option<Arc<Var>>>,
-}
-
-impl MemoDep {
-    fn new(d: &DataStore, name: &str) -> MemoDep {
-        let variants = d.overridedata.get(name).cloned();
-        let variant_vars = variants
-            .iter()
-            .flat_map(|v| v.iter())
-            .map(|(v, _)| d.vars.get(v.as_str()).cloned())
-            .collect();
-        MemoDep {
-            name: name.to_owned(),
-            var: d.vars.get(name).cloned(),
-            variants,
-            variant_vars,
-        }
-    }
-
-    fn holds(&self, d: &DataStore) -> bool {
-        fn same<T: PartialEq>(a: Option<&Arc<T>>, b: Option<&Arc<T>>) -> bool {
-            match (a, b) {
-                (None, None) => true,
-                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || **a == **b,
-                _ => false,
-            }
-        }
-        let variants = d.overridedata.get(self.name.as_str());
-        same(self.var.as_ref(), d.vars.get(self.name.as_str()))
-            && same(self.variants.as_ref(), variants)
-            && variants.is_none_or(|list| {
-                list.iter()
-                    .zip(&self.variant_vars)
-                    .all(|((v, _), old)| same(old.as_ref(), d.vars.get(v.as_str())))
-            })
-    }
-}
-
-impl OverridesMemo {
-    fn new(
-        d: &DataStore,
-        deps: &rustc_hash::FxHashSet<String>,
-        result: Arc<Overrides>,
-    ) -> OverridesMemo {
-        OverridesMemo {
-            deps: deps.iter().map(|n| MemoDep::new(d, n)).collect(),
-            result,
-        }
-    }
-
-    /// Whether every variable the computation read is as it was: the same overrides
-    /// would come out again.
-    fn holds(&self, d: &DataStore) -> bool {
-        self.deps.iter().all(|dep| dep.holds(d))
-    }
-}
-
 /// Memoised reads, never shared between copies. A write drops only the expansions
 /// that read the written variable (or read the datastore as a whole); a write that
 /// can change the active overrides drops them all.
@@ -227,10 +155,7 @@ struct Cache {
     /// Base names read while OVERRIDES was computed; a write to one drops `overrides`.
     override_deps: rustc_hash::FxHashSet<String>,
     recording: Option<rustc_hash::FxHashSet<String>>,
-    /// Whether Python whose reads are not tracked ran while `recording`.
-    recording_wide: bool,
-    /// The last settled computation of the overrides, with the state it read.
-    overrides_memo: Option<Arc<OverridesMemo>>,
+
     /// Variables whose expansion is under way (cycle detection).
     expanding: Vec<String>,
     /// A datastore error raised inside inline Python, kept to be re-raised whole.
@@ -251,7 +176,6 @@ impl Cache {
     fn for_copy(&self) -> Cache {
         Cache {
             overrides: self.overrides.clone(),
-            overrides_memo: self.overrides_memo.clone(),
             override_deps: if self.overrides.is_some() {
                 self.override_deps.clone()
             } else {
@@ -333,7 +257,6 @@ impl Cache {
         // The overrides under computation depend on what the cached value read.
         if let Some(rec) = self.recording.as_mut() {
             rec.extend(r.names.iter().map(|n| n.to_string()));
-            self.recording_wide |= r.everything;
         }
         Some(v.clone())
     }
@@ -861,11 +784,7 @@ impl DataStore {
     /// Notes that the expansion under way looked at the datastore as a whole (its
     /// keys, or Python code whose reads are not tracked): any write drops it.
     pub(crate) fn note_wide_read(&self) {
-        let mut cache = self.cache.borrow_mut();
-        if cache.recording.is_some() {
-            cache.recording_wide = true;
-        }
-        if let Some(f) = cache.frames.last_mut() {
+        if let Some(f) = self.cache.borrow_mut().frames.last_mut() {
             f.everything = true;
         }
     }
@@ -1387,20 +1306,6 @@ impl DataStore {
                 }));
             }
         }
-        // The overrides computed last, when nothing they were computed from has changed
-        // since (class files set CLASSOVERRIDE, MACHINEOVERRIDES and friends again,
-        // mostly to the same values).
-        let memo = self.cache.borrow().overrides_memo.clone();
-        if let Some(memo) = memo
-            && memo.holds(self)
-        {
-            let mut cache = self.cache.borrow_mut();
-            cache.overrides = Some(memo.result.clone());
-            cache.override_deps = memo.deps.iter().map(|d| d.name.clone()).collect();
-            cache.clear_expanded();
-            cache.unpark(&memo.result);
-            return Ok(memo.result.clone());
-        }
         // The computation is an expansion of its own, as BitBake's `need_overrides` is:
         // variables being expanded by the read that asked for the overrides are not
         // recursion here (the re-entrant read gets the provisional overrides instead).
@@ -1454,14 +1359,11 @@ impl DataStore {
         }
         let mut cache = self.cache.borrow_mut();
         let mut deps = cache.recording.take().unwrap_or_default();
-        let wide = std::mem::take(&mut cache.recording_wide);
         deps.insert("OVERRIDES".to_owned());
         match result {
             Some(list) => {
                 let set = list.iter().cloned().collect();
                 let o = Arc::new(Overrides { list, set });
-                cache.overrides_memo =
-                    (!wide).then(|| Arc::new(OverridesMemo::new(self, &deps, o.clone())));
                 cache.override_deps = deps;
                 cache.overrides = Some(o.clone());
                 cache.clear_expanded();
@@ -1470,7 +1372,6 @@ impl DataStore {
             }
             None => {
                 cache.override_deps = deps;
-                cache.overrides_memo = None;
                 cache.overrides = None;
                 cache.forget();
                 let stack: Vec<String> = stack
