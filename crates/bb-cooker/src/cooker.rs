@@ -828,6 +828,27 @@ impl<'c> Parser<'c> {
         with_appends: bool,
         real_layer: bool,
     ) -> Result<Vec<(String, DataStore)>> {
+        // Variants are independent copies: finalize them on every core (an image
+        // recipe can have more than a hundred `mcextend` variants).
+        let run: &bb_data::VariantRunner<'_> = &|items, fin| {
+            items
+                .into_par_iter()
+                .map(|(n, mut d)| fin(&mut d).map(|()| (n, d)))
+                .collect()
+        };
+        self.parse_file_with(file, only, with_appends, real_layer, run)
+    }
+
+    /// [`Parser::parse_file`] with the finalization of the BBCLASSEXTEND variants
+    /// handed to `run`.
+    fn parse_file_with(
+        &self,
+        file: &str,
+        only: Option<&str>,
+        with_appends: bool,
+        real_layer: bool,
+        run: &bb_data::VariantRunner<'_>,
+    ) -> Result<Vec<(String, DataStore)>> {
         let appends = if with_appends {
             self.collected.appends_for(file)
         } else {
@@ -848,14 +869,6 @@ impl<'c> Parser<'c> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        // Variants are independent copies: finalize them on every core (an image
-        // recipe can have more than a hundred `mcextend` variants).
-        let run: &bb_data::VariantRunner<'_> = &|items, fin| {
-            items
-                .into_par_iter()
-                .map(|(n, mut d)| fin(&mut d).map(|()| (n, d)))
-                .collect()
-        };
         Ok(self.ev.parse_recipe_variants_with(
             &base,
             file,
@@ -872,8 +885,34 @@ impl<'c> Parser<'c> {
         appends: &[String],
         hasher: &FileHasher,
     ) -> std::result::Result<CacheEntry, ParseFailure> {
+        // Each variant is summarized as soon as it is finalized and its datastore
+        // dropped there, instead of all of them living until the last is done
+        // (core-image-ptest has over a hundred: about 100 MB of peak memory).
+        type Summary = (RecipeInfo, Vec<String>);
+        let summaries: Mutex<Vec<(String, Summary)>> = Mutex::new(Vec::new());
+        let summarize = |variant: &str, d: &DataStore| -> Summary {
+            (
+                recipe_info(self.collections, file, variant, d),
+                bb_data::file_depends(d),
+            )
+        };
+        let run: &bb_data::VariantRunner<'_> = &|items, fin| {
+            items
+                .into_par_iter()
+                .map(|(n, mut d)| {
+                    fin(&mut d)?;
+                    let summary = summarize(&n, &d);
+                    drop(d);
+                    summaries
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((n.clone(), summary));
+                    Ok((n, DataStore::new()))
+                })
+                .collect()
+        };
         let variants = self
-            .parse_file(file, None, true, false)
+            .parse_file_with(file, None, true, false, run)
             .map_err(|e| match e {
                 Error::Data(d) => ParseFailure::new(file, &d),
                 other => ParseFailure {
@@ -887,9 +926,14 @@ impl<'c> Parser<'c> {
         all.extend(appends.iter().cloned());
         let mut seen: std::collections::HashSet<String> = all.iter().cloned().collect();
         let mut infos = Vec::new();
+        let mut summaries = summaries.into_inner().unwrap_or_else(|e| e.into_inner());
         for (variant, d) in &variants {
-            infos.push(recipe_info(self.collections, file, variant, d));
-            for f in bb_data::file_depends(d) {
+            let (info, deps) = match summaries.iter().position(|(n, _)| n == variant) {
+                Some(i) => summaries.swap_remove(i).1,
+                None => summarize(variant, d),
+            };
+            infos.push(info);
+            for f in deps {
                 if seen.insert(f.clone()) {
                     all.push(f);
                 }
