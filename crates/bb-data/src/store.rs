@@ -1436,11 +1436,11 @@ impl DataStore {
             {
                 return Ok((v, Vec::new()));
             }
-            cache.note_read(base, || self.shared_name(base));
             if let Some(rec) = cache.recording.as_mut() {
                 rec.insert(base.to_owned());
             }
             if !expand || noweak {
+                cache.note_read(base, || self.shared_name(base));
                 drop(cache);
                 return self.read_content_inner(var, expand, noweak, parsing);
             }
@@ -1449,6 +1449,7 @@ impl DataStore {
         let r = self.read_content_inner(var, expand, noweak, parsing);
         let mut cache = self.cache.borrow_mut();
         let mut reads = cache.frames.pop().unwrap_or_default();
+        // The parent expansion learns of this read through the merge.
         reads.names.push(self.shared_name(base));
         if let Some(parent) = cache.frames.last_mut() {
             parent.merge(&reads);
