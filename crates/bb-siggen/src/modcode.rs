@@ -126,7 +126,10 @@ pub fn module_code() -> Result<&'static ModuleCode> {
     let modules: Vec<PyModule> =
         serde_json::from_str(&text).map_err(|e| Error::ModuleCode(e.to_string()))?;
     if let Some((file, header)) = &cache
-        && let Err(e) = bb_util::fs::atomic_write(file, format!("{header}\n{text}").as_bytes())
+        && let Err(e) = file
+            .parent()
+            .map_or(Ok(()), fs_err::create_dir_all)
+            .and_then(|()| bb_util::fs::atomic_write(file, format!("{header}\n{text}").as_bytes()))
     {
         let _ = CACHE_ERROR.set(format!(
             "the listing of the addpylib modules' functions was not kept in `{}`: {e}",
