@@ -13,7 +13,7 @@ use bb_taskgraph::TaskGraph;
 use crate::error::{Error, Result};
 
 mod checksum_cache;
-pub use checksum_cache::ChecksumCache;
+pub use checksum_cache::{ChecksumCache, persistent_dir};
 
 /// What the run queue knows about one task before running anything.
 #[derive(Debug, Clone)]

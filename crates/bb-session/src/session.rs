@@ -87,8 +87,14 @@ impl Session {
         if bb_pyexpr::host().is_none() {
             bb_pyexpr::set_host(std::sync::Arc::new(bb_pyexpr::SystemHost));
         }
+        let cooker = Cooker::new(opts)?;
+        // The listing of the addpylib modules' functions, which the parse's signatures
+        // and every task worker need, is kept beside the file checksum cache.
+        if let Some(dir) = bb_runqueue::hashes::persistent_dir(&cooker.config) {
+            bb_siggen::set_module_code_cache(dir.join("bake-module-code"));
+        }
         Ok(Session {
-            cooker: Cooker::new(opts)?,
+            cooker,
             parsed: None,
             opts: opts.clone(),
             task_cache: std::sync::Mutex::default(),
@@ -130,6 +136,9 @@ impl Session {
         let res = self
             .cooker
             .parse_all_from(loaded, &|done, total| obs.parse_progress(done, total));
+        if let Some(e) = bb_siggen::module_code_cache_error() {
+            obs.log(Level::Warning, e);
+        }
         Ok(self.parsed.insert(res))
     }
 

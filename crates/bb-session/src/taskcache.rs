@@ -16,7 +16,9 @@
 //! anonymous functions read no such file (docs/compat.md).
 //!
 //! The first parse also warms what every task child would compute again (see
-//! [`warm_up`]).
+//! [`warm_up`]); the costliest part, the listing of the `addpylib` modules' functions,
+//! is read from the copy an earlier process kept on disk when it still holds
+//! (`bb_siggen::set_module_code_cache`, set by [`Session::with_options`]).
 //!
 //! The cache holds at most [`LIMIT`] targets (the least recently used goes first): a
 //! worker of a large build sees hundreds of recipes, and their datastores stay in
@@ -125,11 +127,19 @@ impl TaskCache {
 /// 0.6 s and 50 ms of each task child. Both are computed here, for every task of the
 /// recipe, and the children inherit them. Nothing without Python. A failure here is
 /// left to the task, which computes it again and reports it.
+#[expect(
+    clippy::print_stderr,
+    reason = "a worker's own warnings go to bake's stderr"
+)]
 fn warm_up(d: &DataStore) {
     if bb_data::python::python_host().is_none() {
         return;
     }
     let _ = bb_siggen::module_code();
+    static REPORTED: std::sync::Once = std::sync::Once::new();
+    if let Some(e) = bb_siggen::module_code_cache_error() {
+        REPORTED.call_once(|| eprintln!("WARNING: {e}"));
+    }
     let _ = bb_siggen::task_basehashes(d, &[]);
 }
 

@@ -50,7 +50,10 @@ mod sigdata;
 pub use deps::{Dependencies, VarDeps, build_dependencies};
 pub use error::{Error, Result};
 pub use handler::{EdgeEnd, EdgeRules, KNOWN_HANDLERS, RecipeTraits, SigHandler};
-pub use modcode::{ModFunc, ModuleCode, Visited, module_code, visit};
+pub use modcode::{
+    ModFunc, ModuleCode, Visited, module_code, module_code_cache_error, set_module_code_cache,
+    visit,
+};
 pub use shell::shell_execs;
 pub use sig::{
     TaskSig, calc_basehash, clean_checksum_path, generate_dependencies, recipe_tasks, sha256_hex,

@@ -45,14 +45,20 @@ impl Default for ChecksumCache {
     }
 }
 
+/// Where bake keeps what outlives a build in the build directory `d` configures:
+/// PERSISTENT_DIR, else CACHE (`None`: neither is set).
+pub fn persistent_dir(d: &DataStore) -> Option<PathBuf> {
+    ["PERSISTENT_DIR", "CACHE"]
+        .iter()
+        .find_map(|v| d.get_var(v).ok().flatten().filter(|s| !s.trim().is_empty()))
+        .map(|d| PathBuf::from(d.trim()))
+}
+
 impl ChecksumCache {
     /// The cache of the build directory `d` configures: `${PERSISTENT_DIR}` (else
     /// `${CACHE}`) `/bake-file-checksums`; a cache for this run only when neither is set.
     pub fn for_config(d: &DataStore) -> ChecksumCache {
-        let dir = ["PERSISTENT_DIR", "CACHE"]
-            .iter()
-            .find_map(|v| d.get_var(v).ok().flatten().filter(|s| !s.trim().is_empty()));
-        ChecksumCache::open(dir.map(|d| Path::new(d.trim()).join(FILE_NAME)))
+        ChecksumCache::open(persistent_dir(d).map(|d| d.join(FILE_NAME)))
     }
 
     /// The cache stored at `path` (empty when there is none, or when it is damaged: see

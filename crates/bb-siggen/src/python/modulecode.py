@@ -3,12 +3,16 @@
 # `listing()` gives, for each public callable defined in its module's own file, its source
 # lines, first line number, the text of each call in it (for bake's own reference finder)
 # and its bb_vardeps / bb_vardepsexclude attributes; `visit(src, names)` applies the
-# `visitorcode` of module functions to their calls in a function body.
+# `visitorcode` of module functions to their calls in a function body; `listing_key()`
+# what `listing()` depends on, for the copy bake keeps on disk.
 import ast
 import copy
+import hashlib
 import importlib
 import inspect
 import json
+import os
+import sys
 import textwrap
 
 import _bake_runtime
@@ -130,14 +134,42 @@ def _modules():
             yield ns + "." + sub, importlib.import_module(ns + "." + sub)
 
 
-def _entries():
-    out = []
-    mods = list(_modules())
+def _register_visitors(mods):
     for prefix, mod in mods:
         for name in dir(mod):
             visitor = getattr(getattr(mod, name), "visitorcode", None)
             if not name.startswith("_") and visitor is not None:
                 _visitors[prefix + "." + name] = visitor
+
+
+def listing_key():
+    """Imports the modules (and takes their visitors, as `listing()` does), then returns
+    a sha256 of what the listing is made from: the interpreter's version, the modules
+    listed, and the name and content of every `.py` file under each namespace's
+    directories (a name a module imports from a sibling module is in its listing)."""
+    mods = list(_modules())
+    _register_visitors(mods)
+    h = hashlib.sha256()
+    h.update(sys.version.encode())
+    h.update(json.dumps([prefix for prefix, _ in mods]).encode())
+    for ns, pkg in sorted(dict.items(_bake_runtime.context), key=lambda kv: kv[0]):
+        for top in sorted(getattr(pkg, "__path__", None) or ()):
+            for root, dirs, files in os.walk(top):
+                dirs.sort()
+                for f in sorted(files):
+                    if not f.endswith(".py"):
+                        continue
+                    path = os.path.join(root, f)
+                    h.update(b"\0" + ns.encode() + b"\0" + path.encode() + b"\0")
+                    with open(path, "rb") as fh:
+                        h.update(fh.read())
+    return h.hexdigest()
+
+
+def _entries():
+    out = []
+    mods = list(_modules())
+    _register_visitors(mods)
     for prefix, mod in mods:
         path = getattr(mod, "__file__", None)
         names = [n for n in dir(mod) if not n.startswith("_") and callable(getattr(mod, n))]
