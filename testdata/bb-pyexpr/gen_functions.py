@@ -30,6 +30,7 @@ sys.path[0:0] = [
 ]
 
 import bb  # noqa: E402
+import bb.build  # noqa: E402
 import bb.data  # noqa: E402
 import bb.parse  # noqa: E402
 import bb.utils  # noqa: E402

@@ -279,6 +279,10 @@ fn main() -> ExitCode {
         }
     };
     ui::summary(code != ExitCode::SUCCESS);
+    #[cfg(feature = "python")]
+    if let Err(e) = bb_python::write_stats() {
+        ui::report_level("WARNING", &format!("BAKE_PYSTATS: {e}"));
+    }
     if let Some(line) = bake::interrupt::closing_line() {
         ui::out(line);
         return ExitCode::FAILURE;

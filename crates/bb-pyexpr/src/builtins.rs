@@ -90,6 +90,7 @@ pub(crate) enum Builtin {
     BbInheritsClass,
     BbBuildAddtask,
     BbBuildDeltask,
+    BbBuildTasksbetween,
     // oe.utils
     OeConditional,
     OeVartrue,
@@ -230,6 +231,7 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("bb.data", "inherits_class", B::BbInheritsClass),
     ("bb.build", "addtask", B::BbBuildAddtask),
     ("bb.build", "deltask", B::BbBuildDeltask),
+    ("bb.build", "tasksbetween", B::BbBuildTasksbetween),
     ("oe.utils", "conditional", B::OeConditional),
     ("oe.utils", "vartrue", B::OeVartrue),
     ("oe.utils", "less_or_equal", B::OeLessOrEqual),
@@ -1576,6 +1578,7 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::OeTypesBoolean => helper_oetypesboolean(b, args),
         B::OePathRelative => helper_oepathrelative(b, args),
         B::OePathJoin => helper_oepathjoin(args),
+        B::BbBuildTasksbetween => helper_tasksbetween(it, args),
         B::PathJoin => helper_pathjoin(args),
         B::PathBasename
         | B::PathDirname
@@ -3316,6 +3319,99 @@ fn helper_path_test(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::PathIsdir => info.is_dir,
         _ => info.is_link,
     }))
+}
+
+/// `bb.build.tasksbetween(task_start, task_end, d)`: the tasks of the recipe (names with
+/// a `task` flag, in `d.keys()` order) on a dependency chain (their `deps` flags) from
+/// `task_start` up to `task_end`, each once, in the order the chains are found.
+fn helper_tasksbetween(it: &Interp<'_>, args: Args) -> Result<Value> {
+    let a = bind_py("tasksbetween", &["task_start", "task_end", "d"], &[], args)?;
+    if !matches!(a[2], Value::Datastore) {
+        return Err(EvalError::needs(
+            "tasksbetween() with a `d` that is not the datastore",
+        ));
+    }
+    let (Value::Str(start), Value::Str(end)) = (&a[0], &a[1]) else {
+        return Err(EvalError::needs("tasksbetween() of tasks that are not str"));
+    };
+    let mut tasks = Vec::new();
+    for k in it.ctx.keys()? {
+        if it
+            .ctx
+            .get_var_flag(&k, "task", true)?
+            .is_some_and(|f| !f.is_empty())
+        {
+            tasks.push(k);
+        }
+    }
+    // Each task's `deps` flag, read once (BitBake reads it at every step, unexpanded).
+    let mut deps: Vec<Option<Vec<String>>> = Vec::with_capacity(tasks.len());
+    for t in &tasks {
+        deps.push(match it.ctx.internal_list(t, Some("deps")) {
+            Some(l) => Some(l),
+            None => match it.ctx.get_var_flag(t, "deps", false)? {
+                // `task in deps` of a str is a substring test: leave it to Python.
+                Some(_) => return Err(EvalError::needs("tasksbetween() with a str `deps` flag")),
+                None => None,
+            },
+        });
+    }
+    struct Walk<'a> {
+        it: &'a Interp<'a>,
+        tasks: &'a [String],
+        deps: &'a [Option<Vec<String>>],
+        end: &'a str,
+        chain: Vec<&'a str>,
+        out: Vec<&'a str>,
+    }
+    fn follow<'a>(w: &mut Walk<'a>, task: &'a str) -> Result<()> {
+        w.it.tick()?;
+        if w.chain.contains(&task) {
+            // bb.fatal: leave the message and the exception to Python.
+            return Err(EvalError::needs(
+                "tasksbetween() of circular task dependencies",
+            ));
+        }
+        if w.chain.len() > 200 {
+            return Err(EvalError::needs(
+                "tasksbetween() of a chain deeper than 200 tasks",
+            ));
+        }
+        w.chain.push(task);
+        for (i, other) in w.tasks.iter().enumerate() {
+            if other == task {
+                continue;
+            }
+            if task == w.end {
+                for c in &w.chain {
+                    if !w.out.contains(c) {
+                        w.out.push(c);
+                    }
+                }
+            } else {
+                let Some(d) = &w.deps[i] else {
+                    return Err(EvalError::type_err(
+                        "argument of type 'NoneType' is not iterable",
+                    ));
+                };
+                if d.iter().any(|x| x == task) {
+                    follow(w, other)?;
+                }
+            }
+        }
+        w.chain.pop();
+        Ok(())
+    }
+    let mut w = Walk {
+        it,
+        tasks: &tasks,
+        deps: &deps,
+        end,
+        chain: Vec::new(),
+        out: Vec::new(),
+    };
+    follow(&mut w, start)?;
+    Ok(Value::list(w.out.into_iter().map(Value::str).collect()))
 }
 
 /// `posixpath.abspath`.

@@ -142,7 +142,7 @@ pub(crate) fn apply(expr: &str, val: &str) -> Result<Option<String>> {
             let kept: Vec<String> = split(v).into_iter().filter(|i| !gone.contains(i)).collect();
             Some(kept.join(sep.as_deref().unwrap_or(" ")))
         }
-        "suffix_filter" | "suffix_filter_regex" | "suffix_filter_deps" => {
+        "suffix_filter" | "suffix_filter_regex" => {
             let a = bind_py(name, &["val", "extname", "prefixes"], &[], call)?;
             let (v, ext) = (str_arg(&a[0], "val")?, str_arg(&a[1], "extname")?);
             let prefixes = str_list(&a[2])?;
@@ -157,23 +157,28 @@ pub(crate) fn apply(expr: &str, val: &str) -> Result<Option<String>> {
                 };
                 out.push(mapped);
             }
-            if &**name == "suffix_filter_deps" {
-                if v.contains(['(', ',']) {
-                    return Err(EvalError::needs(
-                        "suffix_filter_deps() of versioned dependencies",
-                    ));
-                }
-                // The names become the keys of an ordered dict: the first of equal names
-                // keeps its place.
-                let mut seen: Vec<String> = Vec::new();
-                for o in out {
-                    if !seen.contains(&o) {
-                        seen.push(o);
+            Some(out.join(" "))
+        }
+        "suffix_filter_deps" => {
+            let a = bind_py(name, &["val", "extname", "prefixes"], &[], call)?;
+            let (v, ext) = (str_arg(&a[0], "val")?, str_arg(&a[1], "extname")?);
+            let prefixes = str_list(&a[2])?;
+            if v.contains(['(', ',']) {
+                Some(suffix_filter_deps(v, ext, &prefixes)?)
+            } else {
+                // Without versions: the names in written order, the first of equal names
+                // keeping its place. OE-Core sorts them by name (see docs/compat.md): bake
+                // applies a filter twice on some reads, and sorting the second time would
+                // reorder by the new names.
+                let mut out: Vec<String> = Vec::new();
+                for w in v.split_whitespace() {
+                    let mapped = add_suffix(w, ext, &prefixes);
+                    if !out.contains(&mapped) {
+                        out.push(mapped);
                     }
                 }
-                out = seen;
+                Some(out.join(" "))
             }
-            Some(out.join(" "))
         }
         "package_suffix_filter" => {
             let a = bind_py(name, &["val", "extname"], &[], call)?;
@@ -238,6 +243,50 @@ fn add_suffix(val: &str, ext: &str, prefixes: &[String]) -> String {
         return format!("{ext}-{val}");
     }
     val
+}
+
+/// OE-Core's `suffix_filter_deps`: `bb.utils.explode_dep_versions2(val)` (sorted by
+/// name), each name through [`add_suffix`] into an ordered dict (a name mapped twice keeps
+/// its first place and its last constraints), then `bb.utils.join_deps(deps, False)`.
+fn suffix_filter_deps(val: &str, ext: &str, prefixes: &[String]) -> Result<String> {
+    // A version group before any name is a dependency named `None` in BitBake, and a
+    // malformed group raises there: CPython gives the exception.
+    if val
+        .split(|c: char| c == ',' || crate::value::is_py_space(c))
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| w.starts_with('('))
+    {
+        return Err(EvalError::needs(
+            "suffix_filter_deps() of a version before any name",
+        ));
+    }
+    if val
+        .chars()
+        .any(|c| crate::value::is_py_space(c) != c.is_whitespace())
+    {
+        return Err(EvalError::needs(
+            "suffix_filter_deps() of text with unusual whitespace",
+        ));
+    }
+    let deps = bb_util::deps::explode_dep_versions(val, true)
+        .map_err(|e| EvalError::needs(format!("suffix_filter_deps() of a malformed list: {e}")))?;
+    let mut mapped: Vec<(String, Vec<String>)> = Vec::with_capacity(deps.len());
+    for dep in deps {
+        let name = add_suffix(&dep.name, ext, prefixes);
+        match mapped.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = dep.constraints,
+            None => mapped.push((name, dep.constraints)),
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (name, constraints) in mapped {
+        if constraints.is_empty() {
+            out.push(name);
+        } else {
+            out.extend(constraints.iter().map(|c| format!("{name} ({c})")));
+        }
+    }
+    Ok(out.join(" "))
 }
 
 /// OE-Core's `get_package_mappings`: (old name, new name) of each package.

@@ -48,6 +48,7 @@ mod pytime;
 mod re;
 mod refs;
 mod stack;
+pub mod stats;
 mod stmt;
 mod uri;
 mod value;
@@ -273,15 +274,18 @@ pub enum PyFunctionKind {
 /// # Ok::<(), bb_pyexpr::EvalError>(())
 /// ```
 pub fn run_function(source: &str, ctx: &dyn Context) -> Result<()> {
+    let timer = stats::Native::start();
     let _guard = stack::Guard::new();
     let interp = eval::Interp::new(ctx);
-    exec::run(source, &interp).map_err(|e| match e {
+    let r = exec::run(source, &interp).map_err(|e| match e {
         EvalError::Exception { kind, message } if kind == "SkipPackage" => EvalError::Exception {
             kind: "SkipRecipe".to_owned(),
             message,
         },
         e => e.with_expr(source.lines().next().unwrap_or(source)),
-    })
+    });
+    timer.end("native run_function", &r);
+    r
 }
 
 /// Whether `source` (a module holding one `def`) is a function the native evaluator can
@@ -295,16 +299,19 @@ pub fn check_function(source: &str) -> Result<()> {
 /// BitBake compiles for a handler registered with `addhandler`); it is called with `event`
 /// (whose `e.data` is the datastore) and `d`. Errors as for [`run_function`].
 pub fn run_handler(source: &str, event: &Event, ctx: &dyn Context) -> Result<()> {
+    let timer = stats::Native::start();
     let _guard = stack::Guard::new();
     let interp = eval::Interp::new(ctx);
     let args = vec![event::value(event.clone()), value::Value::Datastore];
-    exec::run_with(source, &interp, args).map_err(|e| match e {
+    let r = exec::run_with(source, &interp, args).map_err(|e| match e {
         EvalError::Exception { kind, message } if kind == "SkipPackage" => EvalError::Exception {
             kind: "SkipRecipe".to_owned(),
             message,
         },
         e => e.with_expr(source.lines().next().unwrap_or(source)),
-    })
+    });
+    timer.end("native run_handler", &r);
+    r
 }
 
 /// Applies a variable filter (`d.setVarFilter`) to a non-empty expanded value, as
@@ -320,7 +327,10 @@ pub fn run_handler(source: &str, event: &Event, ctx: &dyn Context) -> Result<()>
 /// assert_eq!(r, Ok(Some("gettext-native-x86_64 perl-native".to_owned())));
 /// ```
 pub fn apply_filter(expr: &str, val: &str) -> Result<Option<String>> {
-    filter::apply(expr, val)
+    let timer = stats::Native::start();
+    let r = filter::apply(expr, val);
+    timer.end("native apply_filter", &r);
+    r
 }
 
 /// A compiled expression: parse once, evaluate against any number of datastores.
@@ -340,12 +350,16 @@ fn strip_py(text: &str) -> &str {
 /// Calls of the datastore's Python functions by bare name (`${@get_perl_version(d)}`) are
 /// resolved at evaluation time through [`Context::python_function`].
 pub fn compile(expr: &str) -> Result<Expr> {
+    let timer = stats::Native::start();
     let _guard = stack::Guard::new();
-    let root = parser::parse(strip_py(expr)).map_err(|e| e.with_expr(expr))?;
-    Ok(Expr {
-        text: Arc::from(expr),
-        root: Arc::new(root),
-    })
+    let r = parser::parse(strip_py(expr))
+        .map_err(|e| e.with_expr(expr))
+        .map(|root| Expr {
+            text: Arc::from(expr),
+            root: Arc::new(root),
+        });
+    timer.end("native compile", &r);
+    r
 }
 
 impl Expr {
@@ -356,24 +370,30 @@ impl Expr {
 
     /// Evaluates the expression and converts the result with Python `str()`.
     pub fn eval(&self, ctx: &dyn Context) -> Result<String> {
+        let timer = stats::Native::start();
         let _guard = stack::Guard::new();
         let interp = eval::Interp::new(ctx);
-        interp
+        let r = interp
             .eval(&self.root, None)
             .and_then(|v| value::py_str(&v))
-            .map_err(|e| e.with_expr(&self.text))
+            .map_err(|e| e.with_expr(&self.text));
+        timer.end("native eval", &r);
+        r
     }
 
     /// Evaluates the expression as the value of a datastore write: its text when the
     /// result is a `str`, `None` for Python's `None`. Any other value needs Python: the
     /// datastore keeps such an object as it is, which only CPython's datastore can.
     pub fn eval_stored(&self, ctx: &dyn Context) -> Result<Option<String>> {
+        let timer = stats::Native::start();
         let _guard = stack::Guard::new();
         let interp = eval::Interp::new(ctx);
-        interp
+        let r = interp
             .eval(&self.root, None)
             .and_then(|v| mutate::store_text(&v, "a datastore write"))
-            .map_err(|e| e.with_expr(&self.text))
+            .map_err(|e| e.with_expr(&self.text));
+        timer.end("native eval_stored", &r);
+        r
     }
 }
 

@@ -63,18 +63,32 @@ struct Slot {
 
 /// The datastore of a [`DataSmart`] for the duration of one method (only made over a
 /// present one, see [`DataSmart::store`]).
-pub struct Guard<'a>(MutexGuard<'a, Slot>);
+pub struct Guard<'a> {
+    slot: MutexGuard<'a, Slot>,
+    /// With `BAKE_PYSTATS`: the method and when it took the datastore.
+    timer: Option<(&'static str, std::time::Instant)>,
+}
 
 impl std::ops::Deref for Guard<'_> {
     type Target = DataStore;
     fn deref(&self) -> &DataStore {
-        &self.0.d
+        &self.slot.d
     }
 }
 
 impl std::ops::DerefMut for Guard<'_> {
     fn deref_mut(&mut self) -> &mut DataStore {
-        &mut self.0.d
+        &mut self.slot.d
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        if let Some((method, start)) = self.timer {
+            let time = start.elapsed();
+            bb_pyexpr::stats::add_inner(time);
+            bb_pyexpr::stats::record("d calls from CPython", method.to_owned(), time, None);
+        }
     }
 }
 
@@ -97,6 +111,12 @@ impl DataSmart {
 
     /// The datastore, for the duration of one call.
     pub fn store(&self) -> PyResult<Guard<'_>> {
+        self.store_as("other")
+    }
+
+    /// The datastore, for the duration of one call of Python method `method` (the name
+    /// its time is counted under with `BAKE_PYSTATS`).
+    fn store_as(&self, method: &'static str) -> PyResult<Guard<'_>> {
         let g = match self.inner.try_lock() {
             Ok(g) => g,
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
@@ -111,17 +131,19 @@ impl DataSmart {
                 "this datastore is no longer available",
             ));
         }
-        Ok(Guard(g))
+        let timer = bb_pyexpr::stats::on().then(|| (method, std::time::Instant::now()));
+        Ok(Guard { slot: g, timer })
     }
 
     /// Runs write `op` on the datastore with the calling Python frame as its origin
     /// (the variable history's file and line), under one lock.
     fn write(
         &self,
+        method: &'static str,
         py: Python<'_>,
         op: impl FnOnce(&mut DataStore, Option<&Origin>),
     ) -> PyResult<()> {
-        let mut d = self.store()?;
+        let mut d = self.store_as(method)?;
         let origin = caller(py, &d);
         op(&mut d, origin.as_ref());
         Ok(())
@@ -291,7 +313,7 @@ impl DataSmart {
         parsing: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let _ = parsing;
-        let d = self.store()?;
+        let d = self.store_as("getVar")?;
         if let Some(o) = d.typed_var(var).and_then(|t| typed_object(py, t)) {
             return Ok(Some(o));
         }
@@ -320,7 +342,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = Stored::of(value, var, None)?;
-        let mut d = self.store()?;
+        let mut d = self.store_as("setVar")?;
         let origin = caller(py, &d);
         v.set_var(&mut d, var, parsing, origin.as_ref());
         Ok(())
@@ -336,7 +358,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = operand_text(value)?;
-        self.write(py, |d, origin| d.append_var(var, &v, origin))
+        self.write("appendVar", py, |d, origin| d.append_var(var, &v, origin))
     }
 
     /// `d.prependVar(var, value)`.
@@ -349,7 +371,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = operand_text(value)?;
-        self.write(py, |d, origin| d.prepend_var(var, &v, origin))
+        self.write("prependVar", py, |d, origin| d.prepend_var(var, &v, origin))
     }
 
     /// `d.delVar(var)`.
@@ -360,7 +382,7 @@ impl DataSmart {
         var: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        self.write(py, |d, origin| d.del_var(var, origin))
+        self.write("delVar", py, |d, origin| d.del_var(var, origin))
     }
 
     /// `d.renameVar(key, newkey)`.
@@ -372,7 +394,9 @@ impl DataSmart {
         newkey: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        self.write(py, |d, origin| d.rename_var(key, newkey, origin))
+        self.write("renameVar", py, |d, origin| {
+            d.rename_var(key, newkey, origin)
+        })
     }
 
     /// `d.getVarFlag(var, flag, expand=True, noweakdefault=False, retparser=False)`.
@@ -390,7 +414,7 @@ impl DataSmart {
         if flag == "_content" {
             return self.get_var(py, var, expand, noweakdefault, false);
         }
-        let d = self.store()?;
+        let d = self.store_as("getVarFlag")?;
         if let Some(o) = d.typed_flag(var, flag).and_then(|t| typed_object(py, t)) {
             return Ok(Some(o));
         }
@@ -411,7 +435,7 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = Stored::of(value, var, Some(flag))?;
-        self.write(py, |d, origin| match v {
+        self.write("setVarFlag", py, |d, origin| match v {
             Stored::Object(t) => d.set_var_flag_typed(var, flag, t, origin),
             v => d.set_var_flag_with(var, flag, v.text().unwrap_or("None"), "set", None, origin),
         })
@@ -428,7 +452,9 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = operand_text(value)?;
-        self.write(py, |d, origin| d.append_var_flag(var, flag, &v, origin))
+        self.write("appendVarFlag", py, |d, origin| {
+            d.append_var_flag(var, flag, &v, origin)
+        })
     }
 
     /// `d.prependVarFlag(var, flag, value)`.
@@ -442,7 +468,9 @@ impl DataSmart {
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let v = operand_text(value)?;
-        self.write(py, |d, origin| d.prepend_var_flag(var, flag, &v, origin))
+        self.write("prependVarFlag", py, |d, origin| {
+            d.prepend_var_flag(var, flag, &v, origin)
+        })
     }
 
     /// `d.delVarFlag(var, flag)`.
@@ -454,7 +482,9 @@ impl DataSmart {
         flag: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        self.write(py, |d, origin| d.del_var_flag(var, flag, origin))
+        self.write("delVarFlag", py, |d, origin| {
+            d.del_var_flag(var, flag, origin)
+        })
     }
 
     /// `d.getVarFlags(var, expand=False, internalflags=False)`: a dict, or `None` when
@@ -467,7 +497,7 @@ impl DataSmart {
         expand: Option<&Bound<'py, PyAny>>,
         internalflags: bool,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let d = self.store()?;
+        let d = self.store_as("getVarFlags")?;
         let flags = d.get_var_flags(var);
         let out = PyDict::new(py);
         for (k, v) in flags {
@@ -512,7 +542,7 @@ impl DataSmart {
             let v = Stored::of(&v, var, flag)?;
             items.push((k, v));
         }
-        let mut d = self.store()?;
+        let mut d = self.store_as("setVarFlags")?;
         let origin = caller(py, &d);
         for (k, v) in items {
             if k == "_content" {
@@ -542,7 +572,7 @@ impl DataSmart {
         var: &str,
         _loginfo: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let mut d = self.store()?;
+        let mut d = self.store_as("delVarFlags")?;
         let origin = caller(py, &d);
         for (k, _) in d.get_var_flags(var) {
             d.del_var_flag(var, &k, origin.as_ref());
@@ -555,40 +585,43 @@ impl DataSmart {
     fn expand(&self, s: Option<&str>, varname: Option<&str>) -> PyResult<Option<String>> {
         let _ = varname;
         let Some(s) = s else { return Ok(None) };
-        self.store()?.expand(s).map(Some).map_err(data_err)
+        self.store_as("expand")?
+            .expand(s)
+            .map(Some)
+            .map_err(data_err)
     }
 
     /// `d.keys()`: every variable name.
     fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let names = self.store()?.key_names();
+        let names = self.store_as("keys")?.key_names();
         PyList::new(py, names.iter().map(|k| &**k))
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let names = self.store()?.key_names();
+        let names = self.store_as("__iter__")?.key_names();
         Ok(PyList::new(py, names.iter().map(|k| &**k))?
             .try_iter()?
             .into_any())
     }
 
     fn __len__(&self) -> PyResult<usize> {
-        Ok(self.store()?.key_names().len())
+        Ok(self.store_as("__len__")?.key_names().len())
     }
 
     fn __contains__(&self, var: &str) -> PyResult<bool> {
-        Ok(self.store()?.contains(var))
+        Ok(self.store_as("__contains__")?.contains(var))
     }
 
     /// `d.createCopy()`: an O(1) copy that shares storage until either side writes.
     #[pyo3(name = "createCopy")]
     fn create_copy(&self) -> PyResult<DataSmart> {
-        Ok(DataSmart::new(self.store()?.clone()))
+        Ok(DataSmart::new(self.store_as("createCopy")?.clone()))
     }
 
     /// `d.setVarFilter(var, filter)`.
     #[pyo3(name = "setVarFilter")]
     fn set_var_filter(&self, var: &str, filter: Option<&str>) -> PyResult<()> {
-        self.store()?.set_var_filter(var, filter);
+        self.store_as("setVarFilter")?.set_var_filter(var, filter);
         Ok(())
     }
 
@@ -602,7 +635,7 @@ impl DataSmart {
         _args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
-        for ev in self.store()?.history(var) {
+        for ev in self.store_as("getVarHistory")?.history(var) {
             let e = PyDict::new(py);
             e.set_item("variable", var)?;
             e.set_item("op", &ev.op)?;
@@ -623,7 +656,7 @@ impl DataSmart {
     /// Source of metadata `def` function `name` (used to resolve names in Python code
     /// run for this datastore), or `None`.
     fn _def_source(&self, name: &str) -> PyResult<Option<(String, String, u32)>> {
-        let d = self.store()?;
+        let d = self.store_as("_def_source")?;
         Ok(d.python_function(name).map(|f| {
             let file = d.get_raw_flag(name, "filename").unwrap_or_default();
             let line = d
@@ -638,13 +671,15 @@ impl DataSmart {
     /// `d._handlers()`: the registered event handlers as `(name, source, mask)`
     /// (`mask` `None` for every event), for `bb.event.fire` in a task.
     fn _handlers(&self) -> PyResult<Vec<bb_data::python::HandlerInfo>> {
-        Ok(bb_data::python::event_handlers(&*self.store()?))
+        Ok(bb_data::python::event_handlers(
+            &*self.store_as("_handlers")?,
+        ))
     }
 
     #[pyo3(name = "expandVarref", signature = (var, parsing = false))]
     fn expand_varref(&self, var: &str, parsing: bool) -> PyResult<()> {
         let _ = parsing;
-        let mut d = self.store()?;
+        let mut d = self.store_as("expandVarref")?;
         if let Some(v) = d.get_var_opts(var, true, false).map_err(data_err)? {
             d.set_var(var, &v);
         }
@@ -665,13 +700,18 @@ impl DataSmart {
             s.map(|s| s.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default()
         };
-        bb_data::add_task(&mut *self.store()?, task, &words(before), &words(after));
+        bb_data::add_task(
+            &mut *self.store_as("_addtask")?,
+            task,
+            &words(before),
+            &words(after),
+        );
         Ok(())
     }
 
     /// `bb.build.deltask(task, d)`.
     fn _deltask(&self, task: &str) -> PyResult<()> {
-        bb_data::del_task(&mut *self.store()?, task);
+        bb_data::del_task(&mut *self.store_as("_deltask")?, task);
         Ok(())
     }
 }

@@ -63,6 +63,7 @@ pub struct CPython {
 /// interpreter itself starts when metadata first needs it, so a parse that never leaves
 /// the native evaluator pays nothing. A second call does nothing.
 pub fn install() {
+    enable_stats_from_env();
     bb_data::python::set_python_host(Box::new(Lazy::default()));
 }
 
@@ -158,21 +159,114 @@ impl CPython {
     }
 
     /// Runs `f` with the datastore moved into a `DataSmart` object, and moves it back.
+    /// `what` names the call for `BAKE_PYSTATS` (its section and key).
     fn with_store<T>(
         &self,
         d: &mut DataStore,
+        what: impl FnOnce() -> (&'static str, String),
         f: impl FnOnce(Python<'_>, &Bound<'_, PyModule>, Py<DataSmart>) -> PyResult<T>,
     ) -> std::result::Result<T, PyFailure> {
+        let timer = Handover::start();
         Python::attach(|py| {
+            let timer = timer.locked();
             clear_last_error();
             let obj = Py::new(py, DataSmart::new(std::mem::take(d))).map_err(|e| failure(py, e))?;
             let r = f(py, self.runtime.bind(py), obj.clone_ref(py));
             if let Some(back) = obj.get().take() {
                 *d = back;
             }
+            timer.end(what);
             r.map_err(|e| failure(py, e))
         })
     }
+}
+
+/// The timing of one handover for `BAKE_PYSTATS`: the wait for the interpreter lock,
+/// then the time holding it; the reason is the last native failure of this thread.
+struct Handover {
+    start: Option<std::time::Instant>,
+    locked: Option<std::time::Instant>,
+    /// [`bb_pyexpr::stats::inner_total`] when the lock was taken.
+    inner: std::time::Duration,
+}
+
+impl Handover {
+    fn start() -> Handover {
+        Handover {
+            start: bb_pyexpr::stats::on().then(std::time::Instant::now),
+            locked: None,
+            inner: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Marks the lock taken.
+    fn locked(self) -> Handover {
+        Handover {
+            locked: self.start.map(|_| std::time::Instant::now()),
+            inner: bb_pyexpr::stats::inner_total(),
+            ..self
+        }
+    }
+
+    fn end(self, what: impl FnOnce() -> (&'static str, String)) {
+        let (Some(start), Some(locked)) = (self.start, self.locked) else {
+            return;
+        };
+        let (section, key) = what();
+        bb_pyexpr::stats::record_handover(
+            section,
+            key,
+            locked.elapsed(),
+            locked - start,
+            bb_pyexpr::stats::inner_total().saturating_sub(self.inner),
+            bb_pyexpr::stats::take_reason(),
+        );
+    }
+}
+
+/// A statistics key of an expression (at most 120 characters) and its variable.
+fn stats_key(code: &str, var: &str) -> String {
+    let code: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let code = match code.char_indices().nth(120) {
+        Some((i, _)) => format!("{}...", &code[..i]),
+        None => code,
+    };
+    if var.is_empty() {
+        code
+    } else {
+        format!("{var}: {code}")
+    }
+}
+
+/// A statistics key of a function: its name and where it is defined.
+fn function_key(f: &PyFunctionCall<'_>) -> String {
+    let file = f.file.rsplit('/').next().unwrap_or(f.file);
+    format!("{} ({file}:{})", f.name, f.line)
+}
+
+/// With `BAKE_PYSTATS=FILE`: counts where metadata Python runs (see
+/// [`bb_pyexpr::stats`]) from now on; [`write_stats`] writes the tables to FILE.
+fn enable_stats_from_env() {
+    if std::env::var_os("BAKE_PYSTATS").is_some_and(|v| !v.is_empty()) {
+        bb_pyexpr::stats::enable();
+    }
+}
+
+/// Appends the `BAKE_PYSTATS` tables to the file that variable names (nothing when it
+/// is not set).
+pub fn write_stats() -> std::io::Result<()> {
+    let Some(path) = std::env::var_os("BAKE_PYSTATS").filter(|v| !v.is_empty()) else {
+        return Ok(());
+    };
+    let text = bb_pyexpr::stats::report(40);
+    let path = std::path::PathBuf::from(path);
+    let mut old = match fs_err::read_to_string(&path) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    old.push_str(&text);
+    bb_util::fs::atomic_write(&path, old.as_bytes())
 }
 
 /// A Python exception as a [`PyFailure`]: the datastore error behind an uncaught
@@ -211,7 +305,8 @@ impl PythonHost for CPython {
     ) -> std::result::Result<String, PyFailure> {
         let mut copy = d.nested_copy();
         let writes = copy.write_count();
-        let r = self.with_store(&mut copy, |_, rt, obj| {
+        let what = || ("cpython eval_expr", stats_key(code, varname.unwrap_or("")));
+        let r = self.with_store(&mut copy, what, |_, rt, obj| {
             rt.call_method1("eval_expr", (obj, code, varname))?
                 .extract::<String>()
         });
@@ -224,7 +319,8 @@ impl PythonHost for CPython {
         d: &mut DataStore,
         func: &PyFunctionCall<'_>,
     ) -> std::result::Result<(), PyFailure> {
-        self.with_store(d, |_, rt, obj| {
+        let what = || ("cpython run_function", function_key(func));
+        self.with_store(d, what, |_, rt, obj| {
             rt.call_method1(
                 "run_function",
                 (obj, func.name, func.source, func.file, func.line),
@@ -239,7 +335,11 @@ impl PythonHost for CPython {
         func: &PyFunctionCall<'_>,
         event: &bb_pyexpr::Event,
     ) -> std::result::Result<(), PyFailure> {
-        self.with_store(d, |py, rt, obj| {
+        let what = || {
+            let key = format!("{} {}", event.class(), function_key(func));
+            ("cpython fire_handler", key)
+        };
+        self.with_store(d, what, |py, rt, obj| {
             let attrs = PyList::empty(py);
             for (name, value) in event.attrs() {
                 let v = match value {
@@ -271,13 +371,18 @@ impl PythonHost for CPython {
         expr: &str,
         val: &str,
     ) -> std::result::Result<Option<String>, PyFailure> {
+        let timer = Handover::start();
         Python::attach(|py| {
+            let timer = timer.locked();
             clear_last_error();
-            self.runtime
+            let r = self
+                .runtime
                 .bind(py)
                 .call_method1("apply_filter", (expr, val))
                 .and_then(|v| v.extract::<Option<String>>())
-                .map_err(|e| failure(py, e))
+                .map_err(|e| failure(py, e));
+            timer.end(|| ("cpython apply_filter", stats_key(expr, "")));
+            r
         })
     }
 
@@ -311,7 +416,8 @@ impl PythonHost for CPython {
         d: &mut DataStore,
         task: &bb_data::python::PyTask<'_>,
     ) -> std::result::Result<(), PyFailure> {
-        self.with_store(d, |_, rt, obj| {
+        let what = || ("cpython run_task", task.task.to_owned());
+        self.with_store(d, what, |_, rt, obj| {
             rt.call_method1(
                 "run_task",
                 (obj, task.fn_name, task.task, task.logfile, task.taskdepdata),

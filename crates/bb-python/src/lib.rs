@@ -4,6 +4,10 @@
 //! - [`install`]: starts the interpreter (with the `_bake` extension module and the
 //!   embedded `bb` package) and installs it as `bb-data`'s [`bb_data::python::PythonHost`].
 //! - [`set_logger`]: where `bb.note`/`bb.warn`/`bb.error`/... go.
+//! - [`write_stats`]: with `BAKE_PYSTATS=FILE` set when [`install`] ran, appends to FILE
+//!   the counts and times of the native evaluator's entry points, of each handover to
+//!   CPython (by function, handler, expression or filter, with the reason the native
+//!   evaluator gave up) and of the datastore calls Python made (`bb_pyexpr::stats`).
 //! - [`CPython`]: the host itself, usable directly (tests, a future task worker).
 //!
 //! Files:
@@ -27,4 +31,5 @@ pub use datastore::DataSmart;
 pub use error::{Error, Result};
 pub use host::{
     CPython, Level, after_fork_child, after_fork_parent, before_fork, install, set_logger,
+    write_stats,
 };

@@ -174,3 +174,34 @@ fn contexts_may_evaluate_recursively() {
         Err(EvalError::NeedsPython { .. })
     ));
 }
+
+/// With counting on, an entry point that gives up leaves its reason for the handover that
+/// follows, and the report has a row per outcome (counting changes no result).
+#[test]
+fn stats_count_entry_points_and_keep_the_reason() {
+    bb_pyexpr::stats::enable();
+    let ctx = MapCtx::with(&[("A", "1")]);
+    assert_eq!(eval("d.getVar('A')", &ctx).as_deref(), Ok("1"));
+    let _ = bb_pyexpr::stats::take_reason();
+    assert!(matches!(
+        eval("oe.unknown.helper(d)", &ctx),
+        Err(EvalError::NeedsPython { .. })
+    ));
+    let reason = bb_pyexpr::stats::take_reason().unwrap_or_default();
+    assert!(reason.contains("oe.unknown.helper"), "{reason}");
+    assert_eq!(bb_pyexpr::stats::take_reason(), None);
+    bb_pyexpr::stats::record(
+        "test section",
+        "key".to_owned(),
+        std::time::Duration::from_millis(2),
+        None,
+    );
+    let report = bb_pyexpr::stats::report(10);
+    assert!(report.contains("== native eval: "), "{report}");
+    assert!(report.contains(" ok\n"), "{report}");
+    assert!(report.contains(" needs Python\n"), "{report}");
+    assert!(
+        report.contains("== test section: 1 calls, 0.002 s"),
+        "{report}"
+    );
+}

@@ -244,6 +244,43 @@ fn filters() {
         ),
         Some("nativesdk-a nativesdk-b lib32-x virtual/nativesdk-y".to_owned())
     );
+    // OE-Core's suffix_filter_deps run by CPython (oe-core 35a2c6ed79, BitBake c251833d) on
+    // lists with versions: sorted by name, a name mapped twice keeps its first place and
+    // its last versions. (Without versions the written order stays: docs/compat.md.)
+    for (val, prefixes, want) in [
+        (
+            "b (>= 1) a, c-native (< 2) (> 1) b",
+            "[]",
+            "nativesdk-a nativesdk-b (>= 1) c-native (< 2) c-native (> 2 1)",
+        ),
+        ("x nativesdk-x x-nativesdk (= 2)", "[]", "nativesdk-x (= 2)"),
+        (
+            "zlib (>= 1.2) virtual/libc lib32-foo (<< 3) perl",
+            "['lib32']",
+            "lib32-foo (<< 3) nativesdk-perl virtual/nativesdk-libc nativesdk-zlib (>= 1.2)",
+        ),
+        (
+            "a (>=1.0) b ( = 2 ) c(x)",
+            "[]",
+            "nativesdk-a (>= 1.0) nativesdk-b (= 2) nativesdk-c(x)",
+        ),
+        (
+            "${PN}-dev (= ${EXTENDPKGV}) bash",
+            "[]",
+            "nativesdk-${PN}-dev (= ${EXTENDPKGV}) nativesdk-bash",
+        ),
+    ] {
+        let e = format!("suffix_filter_deps(val, 'nativesdk', {prefixes})");
+        assert_eq!(ok(&e, val), Some(want.to_owned()), "{val}");
+    }
+    // CPython raises for these (TypeError comparing None, VersionStringException).
+    for val in ["(>= 1) a", "a (~ 1)"] {
+        let r = apply_filter("suffix_filter_deps(val, 'nativesdk', [])", val);
+        assert!(
+            matches!(r, Err(EvalError::NeedsPython { .. })),
+            "{val}: {r:?}"
+        );
+    }
     assert_eq!(
         ok(
             "package_suffix_filter(val, 'nativesdk')",
