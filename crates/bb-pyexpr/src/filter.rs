@@ -163,22 +163,10 @@ pub(crate) fn apply(expr: &str, val: &str) -> Result<Option<String>> {
             let a = bind_py(name, &["val", "extname", "prefixes"], &[], call)?;
             let (v, ext) = (str_arg(&a[0], "val")?, str_arg(&a[1], "extname")?);
             let prefixes = str_list(&a[2])?;
-            if v.contains(['(', ',']) {
-                Some(suffix_filter_deps(v, ext, &prefixes)?)
-            } else {
-                // Without versions: the names in written order, the first of equal names
-                // keeping its place. OE-Core sorts them by name (see docs/compat.md): bake
-                // applies a filter twice on some reads, and sorting the second time would
-                // reorder by the new names.
-                let mut out: Vec<String> = Vec::new();
-                for w in v.split_whitespace() {
-                    let mapped = add_suffix(w, ext, &prefixes);
-                    if !out.contains(&mapped) {
-                        out.push(mapped);
-                    }
-                }
-                Some(out.join(" "))
-            }
+            // Sorted by name as OE-Core's (`explode_dep_versions2` sorts). BitBake reads
+            // DEPENDS through the filter, writes it back (handleVirtRecipeProviders) and
+            // filters it again on later reads: the result is sorted by the new names.
+            Some(suffix_filter_deps(v, ext, &prefixes)?)
         }
         "package_suffix_filter" => {
             let a = bind_py(name, &["val", "extname"], &[], call)?;

@@ -195,7 +195,7 @@ python () {
     assert_eq!(
         var(&r, "DEPENDS").as_deref(),
         Some(
-            "virtual/nativesdk-cross-cc nativesdk-zlib nativesdk-bar gcc-crosssdk-x86 nativesdk-libfoo"
+            "gcc-crosssdk-x86 nativesdk-bar nativesdk-libfoo nativesdk-zlib virtual/nativesdk-cross-cc"
         )
     );
     assert_eq!(
