@@ -160,7 +160,15 @@ impl Session {
         };
         self.taint(req, &graph, &infos, obs)?;
         let hashserv = crate::sstate::HashServ::from_config(&config, req.hashserve.as_deref())?;
-        let handler = crate::pysiggen::sig_handler(&config, &graph, self.recipes()?, &infos)?;
+        let cache_key = self.parsed()?.cache_key();
+        let kept = cache_key
+            .as_ref()
+            .map(|(file, key)| crate::pysiggen::Kept {
+                cache_file: file,
+                config_key: key,
+            });
+        let handler =
+            crate::pysiggen::sig_handler(&config, kept, obs, &graph, self.recipes()?, &infos)?;
         let mut sums = bb_runqueue::hashes::ChecksumCache::for_config(&config);
         let plans = match &hashserv {
             Some(h) => {
