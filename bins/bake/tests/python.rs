@@ -571,6 +571,29 @@ fn run_queue_events_reach_the_configuration_s_handlers() {
     assert_eq!(got, want);
 }
 
+/// `bb.event.ReachableStamps` once the recipes are parsed, before the build: every
+/// target that did not skip itself to its STAMP, in a dict
+/// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`
+/// with `reachable` inherited).
+#[test]
+fn reachable_stamps_reach_the_configuration_s_handlers() {
+    let root = fixture("reachable");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"reachable\"\n",
+    );
+    let out = bake_in(&root, &["-c", "one", "taskev"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = std::fs::read_to_string(root.join("reachable.txt")).expect("the handler's file");
+    let want = std::fs::read_to_string(
+        tree::repo().join("testdata/python/expected/reachable-stamps.txt"),
+    )
+    .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
 /// With setscene tasks: sceneQueueTaskStarted/Completed, sceneQueueComplete and tasks
 /// skipped as "covered", on `testdata/pyhooks` built, then built again after `tmp/` is
 /// removed (`expected/rq-events-setscene.txt`: real BitBake's file for the same two

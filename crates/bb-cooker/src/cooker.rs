@@ -762,9 +762,11 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
         runrecs: Default::default(),
         exclude_from_world: false,
         about: crate::recipe::RecipeAbout::default(),
+        stamp: String::new(),
     };
     let mut info = info;
     if info.skipped.is_none() {
+        info.stamp = get("STAMP");
         let rdepends = dep_names(&get("RDEPENDS"));
         let rrecommends = dep_names(&get("RRECOMMENDS"));
         for p in &info.packages {

@@ -91,6 +91,7 @@ impl Session {
         self.check_dangling(obs)?;
         let _lock = bb_runqueue::BuildLock::acquire(&self.topdir())?;
         let config = self.expanded_config()?;
+        self.fire_reachable_stamps(&config)?;
         let task = self.default_task(req.cmd.as_deref());
         let providers = self.providers()?;
         let opts = GraphOptions {
@@ -299,6 +300,32 @@ impl Session {
             summary: Some(summary),
             sigdata_written: 0,
         })
+    }
+
+    /// `bb.event.ReachableStamps` to the configuration's handlers that listen to it, as
+    /// BitBake's cooker fires it once the recipes are parsed: every target that did not
+    /// skip itself, to its STAMP (openembedded-core's sstate.bbclass removes the
+    /// manifests and stamps of what this machine built before and no recipe reaches).
+    /// On a copy of the configuration; a failing handler fails the build, as in BitBake.
+    fn fire_reachable_stamps(&self, config: &DataStore) -> Result<()> {
+        const CLASS: &str = "bb.event.ReachableStamps";
+        if !crate::rqevents::listened(config, CLASS) {
+            return Ok(());
+        }
+        let stamps: serde_json::Map<String, serde_json::Value> = self
+            .recipes()?
+            .iter()
+            .filter(|r| r.skipped.is_none())
+            .map(|r| (r.fn_name.clone(), r.stamp.clone().into()))
+            .collect();
+        let e = bb_pyexpr::Event::new(CLASS).with(
+            "stamps",
+            bb_pyexpr::EventAttr::Object(serde_json::Value::Object(stamps).to_string()),
+        );
+        let mut cfg = config.clone();
+        bb_data::python::register_service("fetch", crate::natives::fetch_service);
+        bb_data::python::fire_event(&mut cfg, &e)?;
+        Ok(())
     }
 
     /// `-C TASK` taints TASK of each target (and the default task runs); `-f` taints the

@@ -73,6 +73,15 @@ impl Wanted {
     }
 }
 
+/// Whether a handler of `config` listens to `class` (one without an eventmask listens
+/// to all); false without Python.
+pub(crate) fn listened(config: &DataStore, class: &str) -> bool {
+    bb_data::python::python_host().is_some()
+        && bb_data::python::event_handlers(config)
+            .iter()
+            .any(|(_, _, mask)| mask.as_ref().is_none_or(|m| m.iter().any(|c| c == class)))
+}
+
 /// BitBake's RunQueueStats, kept from the events as BitBake's run queue keeps it.
 #[derive(Default)]
 struct Stats {

@@ -174,7 +174,15 @@ class TargetsTreeGenerated(Event):
 
 
 class ReachableStamps(Event):
-    pass
+    """Fired once the recipes are parsed, before a build: `stamps` maps each recipe
+    target (not skipped) to its STAMP, for metadata that cleans up what no recipe
+    reaches any more (openembedded-core's sstate manifests)."""
+
+    _bake_conv = {"stamps": lambda text: __import__("json").loads(text)}
+
+    def __init__(self, stamps):
+        Event.__init__(self)
+        self.stamps = stamps
 
 
 class StaleSetSceneTasks(Event):
