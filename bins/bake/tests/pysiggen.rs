@@ -150,7 +150,10 @@ fn handler_description_is_kept_until_its_files_change() {
     );
     let (ok, log) = dump_signatures(&dir);
     assert!(!ok, "{log}");
-    assert!(log.contains("get_taskhash of pysigfix.PysigDropTool"), "{log}");
+    assert!(
+        log.contains("get_taskhash of pysigfix.PysigDropTool"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -571,6 +571,35 @@ fn run_queue_events_reach_the_configuration_s_handlers() {
     assert_eq!(got, want);
 }
 
+/// runQueueExitWait and the exit codes of failed tasks: `expected/rq-events-exit.txt` is
+/// real BitBake's file (two threads, `rqevents` inherited) for `bitbake -c both taskev`
+/// (do_fast fails while do_slow runs: the run queue waits for 1 task), `-c killed`
+/// (a Python task killed by SIGKILL: 137) and `-c exits` (`os._exit(3)`: 3).
+#[test]
+fn exit_wait_and_exit_codes_reach_the_configuration_s_handlers() {
+    let root = fixture("rqexit");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"rqevents\"\nBB_NUMBER_THREADS = \"2\"\n",
+    );
+    fs_err::write(root.join("rq-events.txt"), "").expect("the events file is made");
+    for task in ["both", "killed", "exits"] {
+        tree::append(
+            &root.join("rq-events.txt"),
+            &format!("== -c {task} taskev\n"),
+        );
+        let out = bake_in(&root, &["-c", task, "taskev"])
+            .output()
+            .expect("invariant: the bake binary runs");
+        assert!(!out.status.success(), "{task} failed");
+    }
+    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/rq-events-exit.txt"))
+            .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
 /// `bb.event.ReachableStamps` once the recipes are parsed, before the build: every
 /// target that did not skip itself to its STAMP, in a dict
 /// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`
@@ -585,12 +614,15 @@ fn reachable_stamps_reach_the_configuration_s_handlers() {
     let out = bake_in(&root, &["-c", "one", "taskev"])
         .output()
         .expect("invariant: the bake binary runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got = std::fs::read_to_string(root.join("reachable.txt")).expect("the handler's file");
-    let want = std::fs::read_to_string(
-        tree::repo().join("testdata/python/expected/reachable-stamps.txt"),
-    )
-    .expect("invariant: the golden file is in the repository");
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/reachable-stamps.txt"))
+            .expect("invariant: the golden file is in the repository");
     assert_eq!(got, want);
 }
 

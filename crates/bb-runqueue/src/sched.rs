@@ -636,7 +636,7 @@ impl<'a> Scheduler<'a> {
                 Usage::default(),
                 String::new(),
                 format!("no datastore for {}", t.fn_name),
-                Vec::new(),
+                (Vec::new(), 1),
             );
             return Start::Instant;
         };
@@ -703,6 +703,7 @@ impl<'a> Scheduler<'a> {
                     log: outcome.log,
                     message: "interrupted".to_owned(),
                     tail: Vec::new(),
+                    exitcode: 1,
                 });
             }
             Ok(()) => match self.stamps.write(&self.plans[i], task) {
@@ -720,10 +721,10 @@ impl<'a> Scheduler<'a> {
                     usage,
                     outcome.log,
                     crate::TaskError::Stamps(Box::new(e)).to_string(),
-                    Vec::new(),
+                    (Vec::new(), 1),
                 ),
             },
-            Err(f) => self.failed(i, usage, outcome.log, f.message, f.tail),
+            Err(f) => self.failed(i, usage, outcome.log, f.message, (f.tail, f.exitcode)),
         }
     }
 
@@ -742,7 +743,15 @@ impl<'a> Scheduler<'a> {
 
     /// Task `i` failed: its `TaskFailed` event; what depends on it will not run;
     /// without `-k`, nothing new starts.
-    fn failed(&mut self, i: usize, usage: Usage, log: String, message: String, tail: Vec<String>) {
+    /// `(tail, exitcode)`: the log's last lines and the exit code to report.
+    fn failed(
+        &mut self,
+        i: usize,
+        usage: Usage,
+        log: String,
+        message: String,
+        (tail, exitcode): (Vec<String>, i32),
+    ) {
         self.finished += 1;
         self.summary.failed += 1;
         self.send(BuildEvent::TaskFailed {
@@ -751,6 +760,7 @@ impl<'a> Scheduler<'a> {
             log,
             message,
             tail,
+            exitcode,
         });
         self.state[i] = State::Failed;
         // Each dependant is marked once over the whole build: a task already marked

@@ -162,12 +162,10 @@ impl Session {
         self.taint(req, &graph, &infos, obs)?;
         let hashserv = crate::sstate::HashServ::from_config(&config, req.hashserve.as_deref())?;
         let cache_key = self.parsed()?.cache_key();
-        let kept = cache_key
-            .as_ref()
-            .map(|(file, key)| crate::pysiggen::Kept {
-                cache_file: file,
-                config_key: key,
-            });
+        let kept = cache_key.as_ref().map(|(file, key)| crate::pysiggen::Kept {
+            cache_file: file,
+            config_key: key,
+        });
         let handler =
             crate::pysiggen::sig_handler(&config, kept, obs, &graph, self.recipes()?, &infos)?;
         let mut sums = bb_runqueue::hashes::ChecksumCache::for_config(&config);
@@ -280,7 +278,11 @@ impl Session {
         let summary = match (&mut build_cfg, crate::rqevents::Wanted::of(&config)) {
             (Some(cfg), Some(wanted)) => {
                 let hashes: Vec<String> = plans.iter().map(|p| p.taskhash.clone()).collect();
-                crate::rqevents::around(cfg, &wanted, &hashes, events, obs, run)
+                let stopping = crate::rqevents::Stopping {
+                    keep_going: req.keep_going,
+                    cancel: &req.cancel,
+                };
+                crate::rqevents::around(cfg, &wanted, &hashes, &stopping, events, obs, run)
             }
             _ => run(events),
         };
