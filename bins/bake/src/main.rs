@@ -278,10 +278,10 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     };
-    ui::summary(code != ExitCode::SUCCESS);
+    let failed = ui::summary(code != ExitCode::SUCCESS);
     if let Some(line) = bake::interrupt::closing_line() {
         ui::out(line);
         return ExitCode::FAILURE;
     }
-    code
+    if failed { ExitCode::FAILURE } else { code }
 }

@@ -600,6 +600,79 @@ fn exit_wait_and_exit_codes_reach_the_configuration_s_handlers() {
     assert_eq!(got, want);
 }
 
+/// A line of `diskmon-console.txt` without what depends on the machine: the device
+/// and the free space of a low-space warning.
+fn machine_free(line: &str) -> String {
+    match line.find(" is running low (") {
+        Some(i) => {
+            let head = line[..i].rsplit_once(" (").map_or(&line[..i], |(h, _)| h);
+            format!("{head} is running low (...)")
+        }
+        None => line.to_owned(),
+    }
+}
+
+/// The disk space monitor (BB_DISKMON_DIRS, BB_DISKMON_WARNINTERVAL) as BitBake's:
+/// `expected/diskmon-console.txt` holds real BitBake's console lines for `bitbake -c
+/// slow taskev` with a malformed size (an error; the monitor stays off), a threshold
+/// no disk meets with STOPTASKS (a warning, then the error; the running task ends and
+/// succeeds, nothing new starts) and a malformed interval; each exits 1.
+#[test]
+fn disk_monitor_warns_and_stops_as_bitbake() {
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/diskmon-console.txt"))
+            .expect("invariant: the golden file is in the repository");
+    let mut got = String::new();
+    for conf in [
+        "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},1X,100K\"",
+        "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},100000G,100K\"",
+        "BB_DISKMON_DIRS = \"WARN,${TMPDIR},100000G,100K HALT,${TOPDIR},1G\"\nBB_DISKMON_WARNINTERVAL = \"5X\"",
+    ] {
+        let root = fixture("diskmon");
+        tree::append(&root.join("conf/bblayers.conf"), &format!("{conf}\n"));
+        let out = bake_in(&root, &["-c", "slow", "taskev"])
+            .output()
+            .expect("invariant: the bake binary runs");
+        // Messages go to stderr, the summaries to stdout: compared in that order.
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        got.push_str(&format!("== {}\n", conf.replace('\n', " ")));
+        let top = root.display().to_string();
+        for line in text.lines().filter(|l| {
+            [
+                "ERROR",
+                "WARNING",
+                "       Disk",
+                "Summary",
+                "NOTE: Tasks Summary",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+        }) {
+            got.push_str(&machine_free(&line.replace(&top, "@TOP@")));
+            got.push('\n');
+        }
+        got.push_str(&format!("rc={}\n", out.status.code().unwrap_or(-1)));
+    }
+    // BitBake's console, with each run's stderr lines before its stdout lines.
+    let mut ordered: Vec<String> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    for line in want.lines().map(machine_free) {
+        if line.starts_with("== ") || line.starts_with("rc=") {
+            run.sort_by_key(|l| l.starts_with("NOTE") || l.starts_with("Summary"));
+            ordered.append(&mut run);
+            ordered.push(line);
+        } else {
+            run.push(line);
+        }
+    }
+    let got: Vec<&str> = got.lines().collect();
+    assert_eq!(got, ordered);
+}
+
 /// `bb.event.ReachableStamps` once the recipes are parsed, before the build: every
 /// target that did not skip itself to its STAMP, in a dict
 /// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`

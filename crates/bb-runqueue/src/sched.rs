@@ -40,6 +40,9 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Set to stop (Ctrl-C): no new task starts; running ones are waited for.
     pub cancel: Arc<AtomicBool>,
+    /// Set to start no new task (the disk space monitor's `STOPTASKS`): running tasks
+    /// end as usual (their stamps are written), and the build is not "interrupted".
+    pub stop_tasks: Arc<AtomicBool>,
     /// The command-line targets, for the events.
     pub targets: Vec<String>,
 }
@@ -508,11 +511,14 @@ impl<'a> Scheduler<'a> {
         self.opts.cancel.load(Ordering::SeqCst)
     }
 
-    /// Ctrl-C: nothing new starts.
+    /// Ctrl-C: nothing new starts; nor after [`RunOptions::stop_tasks`].
     fn check_cancel(&mut self) {
         if self.cancelled() && !self.stop {
             self.stop = true;
             self.summary.outcome = Outcome::Cancelled;
+        }
+        if self.opts.stop_tasks.load(Ordering::SeqCst) {
+            self.stop = true;
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 use bb_cooker::BuildInfo;
@@ -116,6 +116,12 @@ impl Session {
             }
         };
         obs.build_started();
+        // BitBake's run queue reads BB_DISKMON_DIRS when it is made (its errors come
+        // before "Initialising tasks").
+        let (monitor, said) = crate::diskmon::DiskMonitor::from_config(&config);
+        for (level, text) in said {
+            obs.log(level, &text);
+        }
         // The configuration's BuildStarted handlers (oe-core: the SPDX document of the
         // build, uninative's loader, buildstats), on a copy of it as BitBake's cooker.
         // What they store stays for BuildCompleted (buildstats' build times), which is
@@ -209,11 +215,13 @@ impl Session {
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         });
+        let stop_tasks = Arc::new(AtomicBool::new(false));
         let run_opts = bb_runqueue::RunOptions {
             threads,
             keep_going: req.keep_going,
             dry_run: req.dry_run,
             cancel: Arc::clone(&req.cancel),
+            stop_tasks: Arc::clone(&stop_tasks),
             targets: req.targets.clone(),
         };
         let natives = crate::worker::TaskRunner::with_workers(
@@ -275,7 +283,7 @@ impl Session {
         };
         // The run queue's events to the configuration's handlers that listen to them
         // (oe-core: buildstats' runqueue_stats), on the copy BuildStarted was fired on.
-        let summary = match (&mut build_cfg, crate::rqevents::Wanted::of(&config)) {
+        let run_queue = || match (&mut build_cfg, crate::rqevents::Wanted::of(&config)) {
             (Some(cfg), Some(wanted)) => {
                 let hashes: Vec<String> = plans.iter().map(|p| p.taskhash.clone()).collect();
                 let stopping = crate::rqevents::Stopping {
@@ -286,6 +294,19 @@ impl Session {
             }
             _ => run(events),
         };
+        // The disk space monitor checks on BitBake's heartbeat while tasks run.
+        let mut summary = crate::diskmon::watch_while(
+            monitor,
+            crate::rqevents::heartbeat_interval(&config),
+            (&stop_tasks, &req.cancel),
+            obs,
+            run_queue,
+        );
+        // Stopped by the monitor: the build did not complete (BitBake's exit code is
+        // non-zero for the monitor's error).
+        if stop_tasks.load(Ordering::SeqCst) && summary.outcome == bb_events::Outcome::Succeeded {
+            summary.outcome = bb_events::Outcome::Failed;
+        }
         if let Some(mut cfg) = build_cfg {
             // As BitBake's cooker: the run queue's task count, the failed tasks, and
             // whether Ctrl-C ended it. A failing handler is reported, as BitBake logs it.

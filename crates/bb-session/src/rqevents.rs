@@ -63,18 +63,23 @@ impl Wanted {
         if classes.is_empty() {
             return None;
         }
-        let heartbeat = classes.contains("bb.event.HeartbeatEvent").then(|| {
-            let secs = config
-                .get_var("BB_HEARTBEAT_EVENT")
-                .ok()
-                .flatten()
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .unwrap_or(1.0);
-            Duration::from_secs_f64(secs)
-        });
+        let heartbeat = classes
+            .contains("bb.event.HeartbeatEvent")
+            .then(|| heartbeat_interval(config));
         Some(Wanted { classes, heartbeat })
     }
+}
+
+/// BB_HEARTBEAT_EVENT: how often BitBake's server beats (seconds; default 1).
+pub(crate) fn heartbeat_interval(config: &DataStore) -> Duration {
+    let secs = config
+        .get_var("BB_HEARTBEAT_EVENT")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(1.0);
+    Duration::from_secs_f64(secs)
 }
 
 /// Whether a handler of `config` listens to `class` (one without an eventmask listens
