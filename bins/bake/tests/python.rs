@@ -676,7 +676,7 @@ fn disk_monitor_warns_and_stops_as_bitbake() {
 /// `bb.event.ReachableStamps` once the recipes are parsed, before the build: every
 /// target that did not skip itself to its STAMP, in a dict
 /// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`
-/// with `reachable` inherited).
+/// with `reachable` inherited), and the process its handler fires on the console.
 #[test]
 fn reachable_stamps_reach_the_configuration_s_handlers() {
     let root = fixture("reachable");
@@ -691,6 +691,18 @@ fn reachable_stamps_reach_the_configuration_s_handlers() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // The process the handler started and finished, as knotty prints it (BitBake: the
+    // line after the parse's summary).
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "Checking 8 stamps...done.")
+        .unwrap_or_else(|| panic!("no process line in:\n{stdout}"));
+    assert!(
+        lines[at - 1].starts_with("Parsing of 8 .bb files complete"),
+        "{stdout}"
     );
     let got = std::fs::read_to_string(root.join("reachable.txt")).expect("the handler's file");
     let want =

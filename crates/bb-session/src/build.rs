@@ -91,7 +91,7 @@ impl Session {
         self.check_dangling(obs)?;
         let _lock = bb_runqueue::BuildLock::acquire(&self.topdir())?;
         let config = self.expanded_config()?;
-        self.fire_reachable_stamps(&config)?;
+        self.fire_reachable_stamps(&config, obs)?;
         let task = self.default_task(req.cmd.as_deref());
         let providers = self.providers()?;
         let opts = GraphOptions {
@@ -330,7 +330,7 @@ impl Session {
     /// skip itself, to its STAMP (openembedded-core's sstate.bbclass removes the
     /// manifests and stamps of what this machine built before and no recipe reaches).
     /// On a copy of the configuration; a failing handler fails the build, as in BitBake.
-    fn fire_reachable_stamps(&self, config: &DataStore) -> Result<()> {
+    fn fire_reachable_stamps(&self, config: &DataStore, obs: &dyn Observer) -> Result<()> {
         const CLASS: &str = "bb.event.ReachableStamps";
         if !crate::rqevents::listened(config, CLASS) {
             return Ok(());
@@ -347,7 +347,14 @@ impl Session {
         );
         let mut cfg = config.clone();
         bb_data::python::register_service("fetch", crate::natives::fetch_service);
-        bb_data::python::fire_event(&mut cfg, &e)?;
+        bb_data::python::register_service("process_event", process_event);
+        let fired = bb_data::python::fire_event(&mut cfg, &e);
+        // What the handlers started and finished, as knotty prints it without a terminal.
+        let lines = std::mem::take(&mut *PROCESSES.lock().unwrap_or_else(|e| e.into_inner()));
+        for (name, done) in lines {
+            obs.status(&format!("{name}...{}", if done { "done." } else { "" }));
+        }
+        fired?;
         Ok(())
     }
 
@@ -428,6 +435,28 @@ impl Session {
         }
         Ok(recipes)
     }
+}
+
+/// `bb.event.ProcessStarted`/`ProcessFinished` fired by the metadata's handlers in bake's
+/// process: each process's name and whether it finished, in order.
+static PROCESSES: std::sync::Mutex<Vec<(String, bool)>> = std::sync::Mutex::new(Vec::new());
+
+/// The `process_event` service (`bb.event.fire` of a Process event): `[class, name]`.
+fn process_event(_: &mut DataStore, args: &[String]) -> std::result::Result<String, String> {
+    let [class, name] = args else {
+        return Err(format!(
+            "process_event: expected a class and a name, got {args:?}"
+        ));
+    };
+    let mut p = PROCESSES.lock().unwrap_or_else(|e| e.into_inner());
+    match class.as_str() {
+        "ProcessStarted" => p.push((name.clone(), false)),
+        _ => match p.iter_mut().rev().find(|(n, done)| n == name && !done) {
+            Some(entry) => entry.1 = true,
+            None => p.push((name.clone(), true)),
+        },
+    }
+    Ok(String::new())
 }
 
 /// What BitBake's cooker sets before a build: BUILDNAME (`${DATE}${TIME}` unless it is

@@ -308,6 +308,14 @@ def fire(event, d):
         if event.rate is not None:
             args.append(str(event.rate))
         _bake.service("task_progress", d, args)
+    elif cls in ("bb.event.ProcessStarted", "bb.event.ProcessFinished") \
+            and d.getVar("BB_WORKERCONTEXT", False) != "1":
+        # knotty shows these (`Removing 1 recipes from the x86_64 sysroot...done.`):
+        # to bake's console when it listens (a build), else only to the handlers.
+        try:
+            _bake.service("process_event", d, [type(event).__name__, event.processname])
+        except RuntimeError:
+            pass
     # In a task, only the configuration's handlers (bake's worker lists them).
     allowed = d.getVar("__BAKE_TASK_HANDLERS", False)
     allowed = set(allowed.split()) if allowed is not None else None
