@@ -162,6 +162,7 @@ fn run_recorded(ck: &Cooker, p: &Prepared, db: Option<&Path>) -> bb_runqueue::Su
         keep_going: false,
         dry_run: false,
         cancel: Default::default(),
+        stop_tasks: Default::default(),
         targets: vec!["world".into()],
     };
     let s = bb_runqueue::run_build(

@@ -87,6 +87,7 @@ fn run(
         keep_going: false,
         dry_run: false,
         cancel: Default::default(),
+        stop_tasks: Default::default(),
         targets: vec!["world".into()],
     };
     let cpu = benches::self_cpu().unwrap_or_default();

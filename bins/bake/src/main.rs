@@ -130,8 +130,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     for w in session.cooker().evaluator().take_warnings() {
         ui::report_level("WARNING", &w);
     }
+    // BitBake prints nothing here (and returns 0): said, not counted as an error.
     if let Some(reason) = d.get_raw("__SKIPPED") {
-        ui::report_level("ERROR", &format!("recipe is skipped: {reason}"));
+        ui::report_local("ERROR", &format!("recipe is skipped: {reason}"));
     }
     emit(&d, session.config())?;
     Ok(if failed {
@@ -278,7 +279,7 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     };
-    ui::summary(code != ExitCode::SUCCESS);
+    let failed = ui::summary(code != ExitCode::SUCCESS);
     #[cfg(feature = "python")]
     if let Err(e) = bb_python::write_stats() {
         ui::report_level("WARNING", &format!("BAKE_PYSTATS: {e}"));
@@ -287,5 +288,5 @@ fn main() -> ExitCode {
         ui::out(line);
         return ExitCode::FAILURE;
     }
-    code
+    if failed { ExitCode::FAILURE } else { code }
 }

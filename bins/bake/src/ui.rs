@@ -128,8 +128,9 @@ static ERRORS: AtomicUsize = AtomicUsize::new(0);
 /// BitBake's closing lines: the failed tasks (`Summary: 1 task failed:`, each task and
 /// `log: PATH` under it), then `Summary: There was 1 WARNING message.` and the like
 /// when any warning or error was printed (`failed`: the exit code is non-zero). The
-/// first line follows an empty line, as knotty prints them.
-pub fn summary(failed: bool) {
+/// first line follows an empty line, as knotty prints them. Returns whether the exit
+/// code is non-zero: `failed`, or an error was printed (knotty returns 1 then too).
+pub fn summary(failed: bool) -> bool {
     let plural = |n: usize, what: &str| {
         if n == 1 {
             format!("There was 1 {what} message.")
@@ -139,6 +140,7 @@ pub fn summary(failed: bool) {
     };
     let w = WARNINGS.load(Ordering::Relaxed);
     let e = ERRORS.load(Ordering::Relaxed);
+    let failed = failed || e > 0;
     let mut lines = Vec::new();
     let tasks = std::mem::take(
         &mut *FAILED
@@ -172,6 +174,7 @@ pub fn summary(failed: bool) {
     if !lines.is_empty() {
         out(&format!("\n{}", lines.join("\n")));
     }
+    failed
 }
 
 /// Prints a possibly multi-line message with a level prefix on every line, as BitBake

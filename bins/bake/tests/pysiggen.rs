@@ -32,8 +32,14 @@ fn fixture(name: &str, handler: Option<&str>) -> PathBuf {
 
 /// `bake -S none app quietapp` in `dir`: success and the output.
 fn dump_signatures(dir: &Path) -> (bool, String) {
+    dump_signatures_of(dir, &["app", "quietapp"])
+}
+
+/// `bake -S none TARGETS` in `dir`: success and the output.
+fn dump_signatures_of(dir: &Path, targets: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_bake"))
-        .args(["-S", "none", "app", "quietapp"])
+        .args(["-S", "none"])
+        .args(targets)
         .current_dir(dir)
         .env("BBPATH", dir)
         .env("BAKE_NO_PROGRESS", "1")
@@ -102,6 +108,52 @@ fn basichash_is_unchanged() {
     assert_ne!(golden("basichash"), golden("PysigDropTool"));
     assert_ne!(golden("basichash"), golden("OEEquivHash"));
     assert_ne!(golden("PysigDropTool"), golden("OEEquivHash"));
+}
+
+/// The class's `tasks_resolved` is told the build's `virtual/*` providers before any
+/// `rundep_check` (BitBake's `virtmap`/`virtpnmap`): `PysigVirtual` drops the recipe
+/// providing `virtual/tool` from `vapp`'s hashes, as under BitBake.
+#[test]
+fn tasks_resolved_gets_the_virtual_providers() {
+    let dir = fixture("virtual", Some("PysigVirtual"));
+    let (ok, log) = dump_signatures_of(&dir, &["app", "vapp"]);
+    assert!(ok, "{log}");
+    let want = golden("PysigVirtual");
+    assert_eq!(want.len(), 10);
+    assert_eq!(stamps(&dir), want, "{log}");
+    // Without the call, `tool` would count, as under basichash.
+    assert!(!golden("basichash").contains(&want[1]));
+}
+
+/// The handler's description is kept beside the parse cache: a second run reads it
+/// (no CPython lookup), and a change to the class's file is seen.
+#[test]
+fn handler_description_is_kept_until_its_files_change() {
+    let dir = fixture("described", None);
+    let (ok, log) = dump_signatures(&dir);
+    assert!(ok, "{log}");
+    let kept = dir.join("tmp/cache/bake-sighandler.json");
+    let text = fs_err::read_to_string(&kept).expect("the description is kept");
+    assert!(text.contains("pysigfix.PysigDropTool"), "{text}");
+    assert!(text.contains("lib/pysigfix/__init__.py"), "{text}");
+    let written = fs_err::metadata(&kept).and_then(|m| m.modified()).ok();
+    let (ok, log) = dump_signatures(&dir);
+    assert!(ok, "{log}");
+    assert_eq!(stamps(&dir), golden("PysigDropTool"));
+    // Read, not asked again (a new answer is written).
+    let again = fs_err::metadata(&kept).and_then(|m| m.modified()).ok();
+    assert!(written.is_some() && again == written);
+    // The class now overrides a hash method: the kept answer no longer holds.
+    tree::append(
+        &dir.join("lib/pysigfix/__init__.py"),
+        "\nPysigDropTool.get_taskhash = PysigOwnHash.get_taskhash\n",
+    );
+    let (ok, log) = dump_signatures(&dir);
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains("get_taskhash of pysigfix.PysigDropTool"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -571,6 +571,146 @@ fn run_queue_events_reach_the_configuration_s_handlers() {
     assert_eq!(got, want);
 }
 
+/// runQueueExitWait and the exit codes of failed tasks: `expected/rq-events-exit.txt` is
+/// real BitBake's file (two threads, `rqevents` inherited) for `bitbake -c both taskev`
+/// (do_fast fails while do_slow runs: the run queue waits for 1 task), `-c killed`
+/// (a Python task killed by SIGKILL: 137) and `-c exits` (`os._exit(3)`: 3).
+#[test]
+fn exit_wait_and_exit_codes_reach_the_configuration_s_handlers() {
+    let root = fixture("rqexit");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"rqevents\"\nBB_NUMBER_THREADS = \"2\"\n",
+    );
+    fs_err::write(root.join("rq-events.txt"), "").expect("the events file is made");
+    for task in ["both", "killed", "exits"] {
+        tree::append(
+            &root.join("rq-events.txt"),
+            &format!("== -c {task} taskev\n"),
+        );
+        let out = bake_in(&root, &["-c", task, "taskev"])
+            .output()
+            .expect("invariant: the bake binary runs");
+        assert!(!out.status.success(), "{task} failed");
+    }
+    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/rq-events-exit.txt"))
+            .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
+/// A line of `diskmon-console.txt` without what depends on the machine: the device
+/// and the free space of a low-space warning.
+fn machine_free(line: &str) -> String {
+    match line.find(" is running low (") {
+        Some(i) => {
+            let head = line[..i].rsplit_once(" (").map_or(&line[..i], |(h, _)| h);
+            format!("{head} is running low (...)")
+        }
+        None => line.to_owned(),
+    }
+}
+
+/// The disk space monitor (BB_DISKMON_DIRS, BB_DISKMON_WARNINTERVAL) as BitBake's:
+/// `expected/diskmon-console.txt` holds real BitBake's console lines for `bitbake -c
+/// slow taskev` with a malformed size (an error; the monitor stays off), a threshold
+/// no disk meets with STOPTASKS (a warning, then the error; the running task ends and
+/// succeeds, nothing new starts) and a malformed interval; each exits 1.
+#[test]
+fn disk_monitor_warns_and_stops_as_bitbake() {
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/diskmon-console.txt"))
+            .expect("invariant: the golden file is in the repository");
+    let mut got = String::new();
+    for conf in [
+        "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},1X,100K\"",
+        "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},100000G,100K\"",
+        "BB_DISKMON_DIRS = \"WARN,${TMPDIR},100000G,100K HALT,${TOPDIR},1G\"\nBB_DISKMON_WARNINTERVAL = \"5X\"",
+    ] {
+        let root = fixture("diskmon");
+        tree::append(&root.join("conf/bblayers.conf"), &format!("{conf}\n"));
+        let out = bake_in(&root, &["-c", "slow", "taskev"])
+            .output()
+            .expect("invariant: the bake binary runs");
+        // Messages go to stderr, the summaries to stdout: compared in that order.
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        got.push_str(&format!("== {}\n", conf.replace('\n', " ")));
+        let top = root.display().to_string();
+        for line in text.lines().filter(|l| {
+            [
+                "ERROR",
+                "WARNING",
+                "       Disk",
+                "Summary",
+                "NOTE: Tasks Summary",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+        }) {
+            got.push_str(&machine_free(&line.replace(&top, "@TOP@")));
+            got.push('\n');
+        }
+        got.push_str(&format!("rc={}\n", out.status.code().unwrap_or(-1)));
+    }
+    // BitBake's console, with each run's stderr lines before its stdout lines.
+    let mut ordered: Vec<String> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    for line in want.lines().map(machine_free) {
+        if line.starts_with("== ") || line.starts_with("rc=") {
+            run.sort_by_key(|l| l.starts_with("NOTE") || l.starts_with("Summary"));
+            ordered.append(&mut run);
+            ordered.push(line);
+        } else {
+            run.push(line);
+        }
+    }
+    let got: Vec<&str> = got.lines().collect();
+    assert_eq!(got, ordered);
+}
+
+/// `bb.event.ReachableStamps` once the recipes are parsed, before the build: every
+/// target that did not skip itself to its STAMP, in a dict
+/// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`
+/// with `reachable` inherited), and the process its handler fires on the console.
+#[test]
+fn reachable_stamps_reach_the_configuration_s_handlers() {
+    let root = fixture("reachable");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"reachable\"\n",
+    );
+    let out = bake_in(&root, &["-c", "one", "taskev"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The process the handler started and finished, as knotty prints it (BitBake: the
+    // line after the parse's summary).
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "Checking 8 stamps...done.")
+        .unwrap_or_else(|| panic!("no process line in:\n{stdout}"));
+    assert!(
+        lines[at - 1].starts_with("Parsing of 8 .bb files complete"),
+        "{stdout}"
+    );
+    let got = std::fs::read_to_string(root.join("reachable.txt")).expect("the handler's file");
+    let want =
+        std::fs::read_to_string(tree::repo().join("testdata/python/expected/reachable-stamps.txt"))
+            .expect("invariant: the golden file is in the repository");
+    assert_eq!(got, want);
+}
+
 /// With setscene tasks: sceneQueueTaskStarted/Completed, sceneQueueComplete and tasks
 /// skipped as "covered", on `testdata/pyhooks` built, then built again after `tmp/` is
 /// removed (`expected/rq-events-setscene.txt`: real BitBake's file for the same two

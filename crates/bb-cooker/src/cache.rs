@@ -13,7 +13,7 @@
 //! unchanged over new content. Such a file is hashed on the next run, and its `stat`
 //! is stored then.
 //!
-//! On disk: one line `bake-parse-cache 6 <blake3 of the body>` and a postcard (binary
+//! On disk: one line `bake-parse-cache 7 <blake3 of the body>` and a postcard (binary
 //! serde) body. Every path (files read, inherited classes) and task table is stored
 //! once in a table and referred to by index. A file whose checksum or body is wrong is
 //! reported and ignored, never trusted. The file is written to a temporary name and
@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::recipe::{BuildInfo, RecipeInfo};
 
-const MAGIC: &str = "bake-parse-cache 6";
+const MAGIC: &str = "bake-parse-cache 7";
 
 /// How long before it is read a file must have last changed for its `stat` to vouch
 /// for its content on later runs: more than a filesystem timestamp tick plus the

@@ -232,6 +232,14 @@ impl ParseResult {
     pub fn errors(&self) -> usize {
         self.failures.len() + self.dropped_python.len()
     }
+
+    /// Where the parse cache is kept and the key of the configuration it was checked
+    /// against (a hash of every configuration file, the environment and bake's own
+    /// build), for what is kept beside it with the same key; `None` without a cache.
+    pub fn cache_key(&self) -> Option<(PathBuf, String)> {
+        let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        store.as_ref().map(|(p, key, _)| (p.clone(), key.clone()))
+    }
 }
 
 fn words(v: Option<String>) -> Vec<String> {
@@ -754,9 +762,11 @@ fn recipe_info(collections: &Collections, file: &str, variant: &str, d: &DataSto
         runrecs: Default::default(),
         exclude_from_world: false,
         about: crate::recipe::RecipeAbout::default(),
+        stamp: String::new(),
     };
     let mut info = info;
     if info.skipped.is_none() {
+        info.stamp = get("STAMP");
         let rdepends = dep_names(&get("RDEPENDS"));
         let rrecommends = dep_names(&get("RRECOMMENDS"));
         for p in &info.packages {

@@ -82,6 +82,10 @@ pub struct RecipeInfo {
     /// extra cache keeps for Toaster (empty for a skipped target).
     #[serde(default)]
     pub about: RecipeAbout,
+    /// `${STAMP}` (BitBake's cache `stamp`, what `bb.event.ReachableStamps` lists; empty
+    /// for a skipped target).
+    #[serde(default)]
+    pub stamp: String,
 }
 
 impl RecipeInfo {

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The version of the serialized form of these types; bumped by any change to them.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// A task as events name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +145,10 @@ pub enum BuildEvent {
         message: String,
         /// The last lines of its log.
         tail: Vec<String>,
+        /// The exit code BitBake's run queue reports for it (`runQueueTaskFailed`): 1,
+        /// or the code a task process ended with by itself (`os._exit(3)`: 3), or 128
+        /// plus the number of the signal that killed it.
+        exitcode: i32,
     },
     /// The setscene phase's hash check (BB_HASHCHECK_FUNCTION): what it looked for and
     /// found. The counts of oe-core's "Sstate summary" line.

@@ -8,8 +8,9 @@ for each method bake's hashing depends on, which class defines it and a digest o
 content. bake compares the digests with those of the releases of openembedded-core
 whose rules it implements natively.
 
-`rundep_edges(d)` asks the handler's `rundep_check` about every dependency edge of the
-build (arguments in `__BAKE_SIGGEN_ARGS`, JSON) and answers the edges it drops.
+`rundep_edges(d)` calls the handler's `tasks_resolved` with the build's `virtual/*`
+providers, then asks its `rundep_check` about every dependency edge of the build
+(arguments in `__BAKE_SIGGEN_ARGS`, JSON) and answers the edges it drops.
 
 The digest of a function is made of its tokens (comments, blank lines and the amount of
 indentation left out, so that reformatting does not change it) and, by name, the digests
@@ -24,6 +25,7 @@ import hashlib
 import inspect
 import io
 import json
+import os
 import textwrap
 import tokenize
 
@@ -229,7 +231,25 @@ def describe(d):
         if defs:
             methods[meth] = defs
     return json.dumps({"found": True, "class": "%s.%s" % (cls.__module__, cls.__qualname__),
-                       "methods": methods})
+                       "methods": methods, "files": _module_files()})
+
+
+def _module_files():
+    """The source files of the modules loaded outside Python's own library (the
+    metadata's `addpylib` namespaces and what they import): the answer of `describe`
+    holds while none of them changes (bake keeps it with the parse cache)."""
+    import sys
+    import sysconfig
+
+    own = tuple(os.path.join(p, "") for p in {sysconfig.get_paths()[k]
+                                              for k in ("stdlib", "platstdlib")})
+    files = set()
+    for mod in list(sys.modules.values()):
+        f = getattr(mod, "__file__", None)
+        if isinstance(f, str) and os.path.isabs(f) and not f.startswith(own) \
+                and os.path.isfile(f):
+            files.add(f)
+    return sorted(files)
 
 
 class _CacheData:
@@ -283,8 +303,9 @@ class _CacheData:
 def rundep_edges(d):
     """Calls the handler's `rundep_check(fn, recipename, task, dep, depname, dataCaches)`
     for every edge in `__BAKE_SIGGEN_ARGS` ({"recipes": [...], "tasks": [[recipe index,
-    task], ...], "edges": [[task index, dependency index], ...]}); JSON answer: the
-    indexes of the edges it drops."""
+    task], ...], "edges": [[task index, dependency index], ...], "virtmap": {virtual/*
+    name: recipe file}}), after `tasks_resolved`; JSON answer: the indexes of the edges
+    it drops."""
     import bb.siggen
 
     args = json.loads(d.getVar(ARGS_VAR, False) or "{}")
@@ -293,6 +314,12 @@ def rundep_edges(d):
     caches = {"": _CacheData(recipes)}
     if hasattr(siggen, "setup_datacache"):
         siggen.setup_datacache(caches)
+    # As BitBake's run queue once the providers are known, before any hash: the
+    # `virtual/*` names the build resolved, to their recipe files and to their PNs.
+    if hasattr(siggen, "tasks_resolved"):
+        virtmap = args.get("virtmap", {})
+        virtpnmap = {v: caches[""].pkg_fn[f] for v, f in virtmap.items()}
+        siggen.tasks_resolved(virtmap, virtpnmap, caches[""])
     tasks = args["tasks"]
     tids = [recipes[r]["fn"] + ":" + t for r, t in tasks]
     check = siggen.rundep_check

@@ -171,6 +171,9 @@ pub struct TaskFailure {
     pub message: String,
     /// The last lines of the log.
     pub tail: Vec<String>,
+    /// The exit code the run queue reports (see `BuildEvent::TaskFailed`): 1 for a
+    /// task that failed in bake's process or answered its failure.
+    pub exitcode: i32,
 }
 
 /// How a task ended, with what it used either way.
@@ -230,6 +233,7 @@ pub(crate) fn run_task(run: &TaskRun<'_>) -> TaskOutcome {
             .as_deref()
             .map(|p| tail_lines(p, 20))
             .unwrap_or_default(),
+        exitcode: 1,
     });
     // The messages the task wrote with bbnote/bbwarn/bberror (not the failure itself,
     // which TaskFailed carries with the log's last lines).

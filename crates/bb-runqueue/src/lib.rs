@@ -38,6 +38,7 @@
 //!     keep_going: false,
 //!     dry_run: false,
 //!     cancel: Default::default(),
+//!     stop_tasks: Default::default(),
 //!     targets: vec!["sayhello".into()],
 //! };
 //! let summary = run_build(graph, &plans, recipes, &Native::new(), &opts, &tx);

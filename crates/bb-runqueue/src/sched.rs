@@ -40,6 +40,9 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Set to stop (Ctrl-C): no new task starts; running ones are waited for.
     pub cancel: Arc<AtomicBool>,
+    /// Set to start no new task (the disk space monitor's `STOPTASKS`): running tasks
+    /// end as usual (their stamps are written), and the build is not "interrupted".
+    pub stop_tasks: Arc<AtomicBool>,
     /// The command-line targets, for the events.
     pub targets: Vec<String>,
 }
@@ -508,11 +511,14 @@ impl<'a> Scheduler<'a> {
         self.opts.cancel.load(Ordering::SeqCst)
     }
 
-    /// Ctrl-C: nothing new starts.
+    /// Ctrl-C: nothing new starts; nor after [`RunOptions::stop_tasks`].
     fn check_cancel(&mut self) {
         if self.cancelled() && !self.stop {
             self.stop = true;
             self.summary.outcome = Outcome::Cancelled;
+        }
+        if self.opts.stop_tasks.load(Ordering::SeqCst) {
+            self.stop = true;
         }
     }
 
@@ -636,7 +642,7 @@ impl<'a> Scheduler<'a> {
                 Usage::default(),
                 String::new(),
                 format!("no datastore for {}", t.fn_name),
-                Vec::new(),
+                (Vec::new(), 1),
             );
             return Start::Instant;
         };
@@ -703,6 +709,7 @@ impl<'a> Scheduler<'a> {
                     log: outcome.log,
                     message: "interrupted".to_owned(),
                     tail: Vec::new(),
+                    exitcode: 1,
                 });
             }
             Ok(()) => match self.stamps.write(&self.plans[i], task) {
@@ -720,10 +727,10 @@ impl<'a> Scheduler<'a> {
                     usage,
                     outcome.log,
                     crate::TaskError::Stamps(Box::new(e)).to_string(),
-                    Vec::new(),
+                    (Vec::new(), 1),
                 ),
             },
-            Err(f) => self.failed(i, usage, outcome.log, f.message, f.tail),
+            Err(f) => self.failed(i, usage, outcome.log, f.message, (f.tail, f.exitcode)),
         }
     }
 
@@ -742,7 +749,15 @@ impl<'a> Scheduler<'a> {
 
     /// Task `i` failed: its `TaskFailed` event; what depends on it will not run;
     /// without `-k`, nothing new starts.
-    fn failed(&mut self, i: usize, usage: Usage, log: String, message: String, tail: Vec<String>) {
+    /// `(tail, exitcode)`: the log's last lines and the exit code to report.
+    fn failed(
+        &mut self,
+        i: usize,
+        usage: Usage,
+        log: String,
+        message: String,
+        (tail, exitcode): (Vec<String>, i32),
+    ) {
         self.finished += 1;
         self.summary.failed += 1;
         self.send(BuildEvent::TaskFailed {
@@ -751,6 +766,7 @@ impl<'a> Scheduler<'a> {
             log,
             message,
             tail,
+            exitcode,
         });
         self.state[i] = State::Failed;
         // Each dependant is marked once over the whole build: a task already marked

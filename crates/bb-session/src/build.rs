@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 use bb_cooker::BuildInfo;
@@ -91,6 +91,7 @@ impl Session {
         self.check_dangling(obs)?;
         let _lock = bb_runqueue::BuildLock::acquire(&self.topdir())?;
         let config = self.expanded_config()?;
+        self.fire_reachable_stamps(&config, obs)?;
         let task = self.default_task(req.cmd.as_deref());
         let providers = self.providers()?;
         let opts = GraphOptions {
@@ -115,6 +116,12 @@ impl Session {
             }
         };
         obs.build_started();
+        // BitBake's run queue reads BB_DISKMON_DIRS when it is made (its errors come
+        // before "Initialising tasks").
+        let (monitor, said) = crate::diskmon::DiskMonitor::from_config(&config);
+        for (level, text) in said {
+            obs.log(level, &text);
+        }
         // The configuration's BuildStarted handlers (oe-core: the SPDX document of the
         // build, uninative's loader, buildstats), on a copy of it as BitBake's cooker.
         // What they store stays for BuildCompleted (buildstats' build times), which is
@@ -160,7 +167,13 @@ impl Session {
         };
         self.taint(req, &graph, &infos, obs)?;
         let hashserv = crate::sstate::HashServ::from_config(&config, req.hashserve.as_deref())?;
-        let handler = crate::pysiggen::sig_handler(&config, &graph, self.recipes()?, &infos)?;
+        let cache_key = self.parsed()?.cache_key();
+        let kept = cache_key.as_ref().map(|(file, key)| crate::pysiggen::Kept {
+            cache_file: file,
+            config_key: key,
+        });
+        let handler =
+            crate::pysiggen::sig_handler(&config, kept, obs, &graph, self.recipes()?, &infos)?;
         let mut sums = bb_runqueue::hashes::ChecksumCache::for_config(&config);
         let plans = match &hashserv {
             Some(h) => {
@@ -202,11 +215,13 @@ impl Session {
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         });
+        let stop_tasks = Arc::new(AtomicBool::new(false));
         let run_opts = bb_runqueue::RunOptions {
             threads,
             keep_going: req.keep_going,
             dry_run: req.dry_run,
             cancel: Arc::clone(&req.cancel),
+            stop_tasks: Arc::clone(&stop_tasks),
             targets: req.targets.clone(),
         };
         let natives = crate::worker::TaskRunner::with_workers(
@@ -268,13 +283,30 @@ impl Session {
         };
         // The run queue's events to the configuration's handlers that listen to them
         // (oe-core: buildstats' runqueue_stats), on the copy BuildStarted was fired on.
-        let summary = match (&mut build_cfg, crate::rqevents::Wanted::of(&config)) {
+        let run_queue = || match (&mut build_cfg, crate::rqevents::Wanted::of(&config)) {
             (Some(cfg), Some(wanted)) => {
                 let hashes: Vec<String> = plans.iter().map(|p| p.taskhash.clone()).collect();
-                crate::rqevents::around(cfg, &wanted, &hashes, events, obs, run)
+                let stopping = crate::rqevents::Stopping {
+                    keep_going: req.keep_going,
+                    cancel: &req.cancel,
+                };
+                crate::rqevents::around(cfg, &wanted, &hashes, &stopping, events, obs, run)
             }
             _ => run(events),
         };
+        // The disk space monitor checks on BitBake's heartbeat while tasks run.
+        let mut summary = crate::diskmon::watch_while(
+            monitor,
+            crate::rqevents::heartbeat_interval(&config),
+            (&stop_tasks, &req.cancel),
+            obs,
+            run_queue,
+        );
+        // Stopped by the monitor: the build did not complete (BitBake's exit code is
+        // non-zero for the monitor's error).
+        if stop_tasks.load(Ordering::SeqCst) && summary.outcome == bb_events::Outcome::Succeeded {
+            summary.outcome = bb_events::Outcome::Failed;
+        }
         if let Some(mut cfg) = build_cfg {
             // As BitBake's cooker: the run queue's task count, the failed tasks, and
             // whether Ctrl-C ended it. A failing handler is reported, as BitBake logs it.
@@ -291,6 +323,39 @@ impl Session {
             summary: Some(summary),
             sigdata_written: 0,
         })
+    }
+
+    /// `bb.event.ReachableStamps` to the configuration's handlers that listen to it, as
+    /// BitBake's cooker fires it once the recipes are parsed: every target that did not
+    /// skip itself, to its STAMP (openembedded-core's sstate.bbclass removes the
+    /// manifests and stamps of what this machine built before and no recipe reaches).
+    /// On a copy of the configuration; a failing handler fails the build, as in BitBake.
+    fn fire_reachable_stamps(&self, config: &DataStore, obs: &dyn Observer) -> Result<()> {
+        const CLASS: &str = "bb.event.ReachableStamps";
+        if !crate::rqevents::listened(config, CLASS) {
+            return Ok(());
+        }
+        let stamps: serde_json::Map<String, serde_json::Value> = self
+            .recipes()?
+            .iter()
+            .filter(|r| r.skipped.is_none())
+            .map(|r| (r.fn_name.clone(), r.stamp.clone().into()))
+            .collect();
+        let e = bb_pyexpr::Event::new(CLASS).with(
+            "stamps",
+            bb_pyexpr::EventAttr::Object(serde_json::Value::Object(stamps).to_string()),
+        );
+        let mut cfg = config.clone();
+        bb_data::python::register_service("fetch", crate::natives::fetch_service);
+        bb_data::python::register_service("process_event", process_event);
+        let fired = bb_data::python::fire_event(&mut cfg, &e);
+        // What the handlers started and finished, as knotty prints it without a terminal.
+        let lines = std::mem::take(&mut *PROCESSES.lock().unwrap_or_else(|e| e.into_inner()));
+        for (name, done) in lines {
+            obs.status(&format!("{name}...{}", if done { "done." } else { "" }));
+        }
+        fired?;
+        Ok(())
     }
 
     /// `-C TASK` taints TASK of each target (and the default task runs); `-f` taints the
@@ -370,6 +435,28 @@ impl Session {
         }
         Ok(recipes)
     }
+}
+
+/// `bb.event.ProcessStarted`/`ProcessFinished` fired by the metadata's handlers in bake's
+/// process: each process's name and whether it finished, in order.
+static PROCESSES: std::sync::Mutex<Vec<(String, bool)>> = std::sync::Mutex::new(Vec::new());
+
+/// The `process_event` service (`bb.event.fire` of a Process event): `[class, name]`.
+fn process_event(_: &mut DataStore, args: &[String]) -> std::result::Result<String, String> {
+    let [class, name] = args else {
+        return Err(format!(
+            "process_event: expected a class and a name, got {args:?}"
+        ));
+    };
+    let mut p = PROCESSES.lock().unwrap_or_else(|e| e.into_inner());
+    match class.as_str() {
+        "ProcessStarted" => p.push((name.clone(), false)),
+        _ => match p.iter_mut().rev().find(|(n, done)| n == name && !done) {
+            Some(entry) => entry.1 = true,
+            None => p.push((name.clone(), true)),
+        },
+    }
+    Ok(String::new())
 }
 
 /// What BitBake's cooker sets before a build: BUILDNAME (`${DATE}${TIME}` unless it is

@@ -36,6 +36,7 @@
 //! ```
 
 mod build;
+mod diskmon;
 mod error;
 pub mod natives;
 pub mod pysiggen;

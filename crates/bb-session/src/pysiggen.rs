@@ -12,7 +12,8 @@
 //! - `rundep_check` openembedded-core's as bake implements it ([`OE_RUNDEP_CHECK`]) and
 //!   the others known: the native `OEEquivHash` rules (the fast path: no Python per edge);
 //! - anything else: the class's own `rundep_check` is called in CPython for every edge
-//!   of the build, once, before the hashes are made ([`PyRules`]).
+//!   of the build, once, before the hashes are made, after its `tasks_resolved` was told
+//!   the build's `virtual/*` providers ([`PyRules`]).
 //!
 //! Methods that compute hashes (`get_taskhash`, `prep_taskhash`, `get_unihash`, ...)
 //! are not called: bake computes hashes itself. A class whose definition of one of them
@@ -24,16 +25,20 @@
 //! chosen by name ([`bb_siggen::SigHandler::from_config`]).
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bb_cooker::cache::{FileHasher, FileState};
 use bb_cooker::{BuildInfo, RecipeInfo};
 use bb_data::DataStore;
 use bb_siggen::{EdgeEnd, EdgeRules, SigHandler};
 use bb_taskgraph::TaskGraph;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::Observer;
 use crate::error::Result;
+use bb_cooker::providers::Level;
 
 /// Digests of openembedded-core's `SignatureGeneratorOEBasicHashMixIn.rundep_check`
 /// (with `sstate_rundepfilter`, which it calls) whose rules bb-siggen implements
@@ -122,6 +127,9 @@ struct Described {
     class: String,
     #[serde(default)]
     methods: HashMap<String, Vec<Definition>>,
+    /// The source files the answer depends on.
+    #[serde(default)]
+    files: Vec<String>,
 }
 
 impl Definition {
@@ -150,11 +158,13 @@ pub enum Choice {
 /// method bake cannot call, a class that fails, or a name no class has.
 pub fn sig_handler(
     config: &DataStore,
+    kept: Option<Kept<'_>>,
+    obs: &dyn Observer,
     graph: &TaskGraph,
     recipes: &[RecipeInfo],
     infos: &HashMap<String, BuildInfo>,
 ) -> Result<SigHandler> {
-    match choose(config)? {
+    match choose(config, kept, obs)? {
         None => Ok(SigHandler::from_config(config)?),
         Some((Choice::Native(rules), _)) => Ok(SigHandler::from_config_as(config, Some(rules))?),
         Some((Choice::Python(class), name)) => {
@@ -172,10 +182,69 @@ fn handler_error(name: &str, reason: String) -> crate::Error {
     .into()
 }
 
+/// Where the answer of `_bake_sighandler.describe` is kept between runs: beside the
+/// parse cache, under the same configuration key ([`bb_cooker::ParseResult::cache_key`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Kept<'a> {
+    /// The parse cache file (the answer is kept in [`KEPT_FILE`] beside it).
+    pub cache_file: &'a Path,
+    /// The parse cache's configuration key.
+    pub config_key: &'a str,
+}
+
+/// The file beside the parse cache that keeps the handler's description.
+pub const KEPT_FILE: &str = "bake-sighandler.json";
+
+/// The handler's description as kept: valid while the configuration key, the handler's
+/// name and every source file of the metadata's loaded Python modules are unchanged.
+#[derive(Debug, Serialize, Deserialize)]
+struct KeptAnswer {
+    config: String,
+    name: String,
+    files: Vec<FileState>,
+    /// `describe`'s JSON answer.
+    described: String,
+}
+
+impl Kept<'_> {
+    fn path(&self) -> PathBuf {
+        self.cache_file.with_file_name(KEPT_FILE)
+    }
+
+    /// The kept answer for handler `name`, when it still holds (an unreadable or
+    /// damaged file counts as none: the answer is asked again and the file rewritten).
+    fn read(&self, name: &str, hasher: &FileHasher) -> Option<String> {
+        let text = fs_err::read_to_string(self.path()).ok()?;
+        let kept: KeptAnswer = serde_json::from_str(&text).ok()?;
+        (kept.config == self.config_key
+            && kept.name == name
+            && kept.files.iter().all(|f| hasher.unchanged(f)))
+        .then_some(kept.described)
+    }
+
+    fn write(&self, name: &str, described: &str, files: &[String]) -> std::io::Result<()> {
+        let hasher = FileHasher::default();
+        let kept = KeptAnswer {
+            config: self.config_key.to_owned(),
+            name: name.to_owned(),
+            files: files.iter().map(|f| hasher.state(f)).collect(),
+            described: described.to_owned(),
+        };
+        let text = serde_json::to_vec(&kept).map_err(std::io::Error::other)?;
+        bb_util::fs::atomic_write(&self.path(), &text)
+    }
+}
+
 /// What decides the rules of the configured handler, with the handler's name; `None`:
 /// chosen by name (no CPython, a name of BitBake's own classes, or an openembedded-core
-/// name no class has, which bake hashes with the native rules of that name).
-pub fn choose(config: &DataStore) -> Result<Option<(Choice, String)>> {
+/// name no class has, which bake hashes with the native rules of that name). With
+/// `kept`, CPython is asked only when the kept answer no longer holds (a failure to
+/// keep the new one is a warning to `obs`, not an error).
+pub fn choose(
+    config: &DataStore,
+    kept: Option<Kept<'_>>,
+    obs: &dyn Observer,
+) -> Result<Option<(Choice, String)>> {
     let name = config
         .get_var("BB_SIGNATURE_HANDLER")?
         .filter(|n| !n.is_empty())
@@ -186,11 +255,27 @@ pub fn choose(config: &DataStore) -> Result<Option<(Choice, String)>> {
     if matches!(name.as_str(), "noop" | "basic" | "basichash") {
         return Ok(None);
     }
-    let out = host
-        .eval_expr(config, "__import__('_bake_sighandler').describe(d)", None)
-        .map_err(|f| handler_error(&name, format!("finding its class: {f}")))?;
+    let hasher = FileHasher::default();
+    let (out, fresh) = match kept.and_then(|k| k.read(&name, &hasher)) {
+        Some(out) => (out, false),
+        None => {
+            let out = host
+                .eval_expr(config, "__import__('_bake_sighandler').describe(d)", None)
+                .map_err(|f| handler_error(&name, format!("finding its class: {f}")))?;
+            (out, true)
+        }
+    };
     let described: Described = serde_json::from_str(&out)
         .map_err(|e| handler_error(&name, format!("bake's class lookup answered `{out}`: {e}")))?;
+    if fresh
+        && let Some(k) = kept
+        && let Err(e) = k.write(&name, &out, &described.files)
+    {
+        obs.log(
+            Level::Warning,
+            &format!("{}: not written: {e}", k.path().display()),
+        );
+    }
     Ok(decide(&name, described)?.map(|c| (c, name)))
 }
 
@@ -263,7 +348,8 @@ pub struct PyRules {
 }
 
 impl PyRules {
-    /// Asks the handler's `rundep_check` about every edge of `graph`, in one call.
+    /// Calls the handler's `tasks_resolved` with the `virtual/*` providers of `graph`, then
+    /// asks its `rundep_check` about every edge of `graph`, in one call (BitBake's order).
     fn ask(
         config: &DataStore,
         name: &str,
@@ -333,7 +419,17 @@ impl PyRules {
         for (i, deps) in graph.deps.iter().enumerate() {
             edges.extend(deps.iter().map(|&j| [i, j]));
         }
-        let args = json!({"recipes": recipe_args, "tasks": tasks, "edges": edges});
+        // BitBake's `taskData.get_providermap(prefix="virtual/")`: the `virtual/*` names
+        // the build resolved, each to its provider's recipe file.
+        let virtmap: serde_json::Map<String, serde_json::Value> = graph
+            .depends
+            .values()
+            .flatten()
+            .filter(|(name, _)| name.starts_with("virtual/"))
+            .map(|(name, target)| (name.clone(), target.clone().into()))
+            .collect();
+        let args = json!({"recipes": recipe_args, "tasks": tasks, "edges": edges,
+                          "virtmap": virtmap});
         let mut d = config.clone();
         d.set_var(ARGS_VAR, &args.to_string());
         let out = host

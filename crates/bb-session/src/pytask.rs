@@ -258,6 +258,7 @@ pub(crate) fn run(
                 .map(|p| tail_lines(p, 20))
                 .unwrap_or_default(),
             message,
+            exitcode: 1,
         }
     });
     TaskOutcome {

@@ -2,9 +2,11 @@
 //! queue fires them in its server: `bb.runqueue.runQueueTaskStarted`,
 //! `runQueueTaskCompleted`, `runQueueTaskFailed`, `runQueueTaskSkipped`,
 //! `sceneQueueTaskStarted`, `sceneQueueTaskCompleted`, `sceneQueueTaskFailed`,
-//! `sceneQueueComplete`, and `bb.event.HeartbeatEvent` every BB_HEARTBEAT_EVENT seconds
-//! while the build runs. Each carries BitBake's attributes (`taskid`, `taskstring`,
-//! `taskname`, `taskfile`, `taskhash`, `stats`, and `noexec`, `exitcode` or `reason`).
+//! `sceneQueueComplete`, `runQueueExitWait` (the build stops and waits for its running
+//! tasks), and `bb.event.HeartbeatEvent` every BB_HEARTBEAT_EVENT seconds while the build
+//! runs. Each carries BitBake's attributes (`taskid`, `taskstring`, `taskname`,
+//! `taskfile`, `taskhash`, `stats`, and `noexec`, `exitcode` or `reason`; `remain` and
+//! `message`).
 //!
 //! A thread sits between the scheduler and the caller's channel: for each event it
 //! runs the handlers that listen to the matching class (with the configuration
@@ -13,6 +15,7 @@
 //! thread and nothing costs anything (see [`Wanted::of`]).
 
 use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -24,7 +27,7 @@ use crate::Observer;
 use bb_cooker::providers::Level;
 
 /// The classes this module fires.
-const CLASSES: [&str; 9] = [
+const CLASSES: [&str; 10] = [
     "bb.runqueue.runQueueTaskStarted",
     "bb.runqueue.runQueueTaskCompleted",
     "bb.runqueue.runQueueTaskFailed",
@@ -34,6 +37,7 @@ const CLASSES: [&str; 9] = [
     "bb.runqueue.sceneQueueTaskFailed",
     "bb.runqueue.sceneQueueComplete",
     "bb.event.HeartbeatEvent",
+    "bb.runqueue.runQueueExitWait",
 ];
 
 /// Which of [`CLASSES`] the configuration's handlers listen to.
@@ -59,18 +63,32 @@ impl Wanted {
         if classes.is_empty() {
             return None;
         }
-        let heartbeat = classes.contains("bb.event.HeartbeatEvent").then(|| {
-            let secs = config
-                .get_var("BB_HEARTBEAT_EVENT")
-                .ok()
-                .flatten()
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .unwrap_or(1.0);
-            Duration::from_secs_f64(secs)
-        });
+        let heartbeat = classes
+            .contains("bb.event.HeartbeatEvent")
+            .then(|| heartbeat_interval(config));
         Some(Wanted { classes, heartbeat })
     }
+}
+
+/// BB_HEARTBEAT_EVENT: how often BitBake's server beats (seconds; default 1).
+pub(crate) fn heartbeat_interval(config: &DataStore) -> Duration {
+    let secs = config
+        .get_var("BB_HEARTBEAT_EVENT")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(1.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// Whether a handler of `config` listens to `class` (one without an eventmask listens
+/// to all); false without Python.
+pub(crate) fn listened(config: &DataStore, class: &str) -> bool {
+    bb_data::python::python_host().is_some()
+        && bb_data::python::event_handlers(config)
+            .iter()
+            .any(|(_, _, mask)| mask.as_ref().is_none_or(|m| m.iter().any(|c| c == class)))
 }
 
 /// BitBake's RunQueueStats, kept from the events as BitBake's run queue keeps it.
@@ -116,6 +134,12 @@ struct Firing<'a> {
     /// sceneQueueComplete was fired, or is not to be (a graph without setscene tasks
     /// has no scene queue, and BitBake fires none).
     scene_done: bool,
+    /// `-k`: a failure does not stop the build.
+    keep_going: bool,
+    /// Set when the build is interrupted.
+    cancel: &'a AtomicBool,
+    /// The `remain` of the last runQueueExitWait fired.
+    waiting: Option<usize>,
 }
 
 impl Firing<'_> {
@@ -203,12 +227,12 @@ impl Firing<'_> {
                 let e = self.task_event("runQueueTaskCompleted", task, false);
                 self.fire(&e);
             }
-            BuildEvent::TaskFailed { task, .. } => {
+            BuildEvent::TaskFailed { task, exitcode, .. } => {
                 self.stats.active = self.stats.active.saturating_sub(1);
                 self.stats.failed += 1;
                 let e = self
                     .task_event("runQueueTaskFailed", task, false)
-                    .with("exitcode", Object("1".to_owned()))
+                    .with("exitcode", Object(exitcode.to_string()))
                     .with("fakeroot_log", Str(String::new()));
                 self.fire(&e);
             }
@@ -230,6 +254,27 @@ impl Firing<'_> {
             BuildEvent::BuildFinished { .. } => self.scene_complete(),
             BuildEvent::LogLine { .. } | BuildEvent::TaskProgress { .. } => {}
         }
+        self.exit_wait();
+    }
+
+    /// runQueueExitWait while the build is stopping (a failure without `-k`, or an
+    /// interrupt) and tasks still run: BitBake fires it each time its run queue looks
+    /// at them then; bake, each time their number changes.
+    fn exit_wait(&mut self) {
+        let stopping = (self.stats.failed > 0 && !self.keep_going)
+            || self.cancel.load(std::sync::atomic::Ordering::Relaxed);
+        let remain = self.stats.active + self.stats.setscene_active;
+        if !stopping || remain == 0 || self.waiting == Some(remain) {
+            return;
+        }
+        self.waiting = Some(remain);
+        let e = bb_pyexpr::Event::new("bb.runqueue.runQueueExitWait")
+            .with("remain", Object(remain.to_string()))
+            .with(
+                "message",
+                Str(format!("Waiting for {remain} active tasks to finish")),
+            );
+        self.fire(&e);
     }
 
     fn heartbeat(&mut self) {
@@ -242,6 +287,14 @@ impl Firing<'_> {
     }
 }
 
+/// How the build runs, for when it stops (runQueueExitWait).
+pub(crate) struct Stopping<'a> {
+    /// `-k`.
+    pub(crate) keep_going: bool,
+    /// Set when the build is interrupted.
+    pub(crate) cancel: &'a AtomicBool,
+}
+
 /// Runs `run` (the run queue, publishing on the sender it is given) with the
 /// configuration's handlers of `wanted` fired for its events, on `cfg`, before each
 /// event goes on to `out`. `hashes`: each task's hash by graph index.
@@ -249,6 +302,7 @@ pub(crate) fn around<R>(
     cfg: &mut DataStore,
     wanted: &Wanted,
     hashes: &[String],
+    stopping: &Stopping<'_>,
     out: &Sender<BuildEvent>,
     obs: &dyn Observer,
     run: impl FnOnce(&Sender<BuildEvent>) -> R,
@@ -261,6 +315,9 @@ pub(crate) fn around<R>(
         obs,
         stats: Stats::default(),
         scene_done: true,
+        keep_going: stopping.keep_going,
+        cancel: stopping.cancel,
+        waiting: None,
     };
     std::thread::scope(|scope| {
         scope.spawn(move || pass_on(&mut firing, &rx, out));

@@ -88,6 +88,11 @@ pub struct Reply {
     pub messages: Vec<String>,
     /// `None` on success, else why it failed and the last lines of its log.
     pub failure: Option<(String, Vec<String>)>,
+    /// For a failure: the exit code the run queue reports (`None`: 1, a task that
+    /// answered its failure; else what its process ended with, 128 + the signal's
+    /// number when one killed it, as BitBake's worker reports it).
+    #[serde(default)]
+    pub exitcode: Option<i32>,
 }
 
 /// One line of a worker's answer to a [`Job`].
@@ -444,7 +449,11 @@ impl Builtins for TaskRunner {
                 messages: r.messages,
                 result: match r.failure {
                     None => Ok(()),
-                    Some((message, tail)) => Err(TaskFailure { message, tail }),
+                    Some((message, tail)) => Err(TaskFailure {
+                        message,
+                        tail,
+                        exitcode: r.exitcode.unwrap_or(1),
+                    }),
                 },
             },
             Err(message) => TaskOutcome {
@@ -457,6 +466,7 @@ impl Builtins for TaskRunner {
                 result: Err(TaskFailure {
                     message,
                     tail: Vec::new(),
+                    exitcode: 1,
                 }),
             },
         })
@@ -648,6 +658,7 @@ fn failure(message: String) -> Reply {
         log: String::new(),
         messages: Vec::new(),
         failure: Some((message, Vec::new())),
+        exitcode: None,
     }
 }
 
@@ -808,6 +819,7 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
             log: outcome.log,
             messages: outcome.messages,
             failure: outcome.result.err().map(|f| (f.message, f.tail)),
+            exitcode: None,
         };
         let code = if send_live(&Answer::Done(reply)) {
             0
@@ -838,15 +850,18 @@ fn fork_run(req: &TaskRequest<'_>, builtins: &Native, taskdepdata: &str) -> Resu
     let mut reply: Reply = match done {
         Some(reply) => reply?,
         None => {
-            let how = if libc::WIFSIGNALED(status) {
-                format!("was killed by signal {}", libc::WTERMSIG(status))
+            // BitBake's worker reports the task child's exit code, 128 + the signal's
+            // number when a signal ended it.
+            let (how, code) = if libc::WIFSIGNALED(status) {
+                let sig = libc::WTERMSIG(status);
+                (format!("was killed by signal {sig}"), 128 + sig)
             } else {
-                format!(
-                    "exited with code {} without an answer",
-                    libc::WEXITSTATUS(status)
-                )
+                let code = libc::WEXITSTATUS(status);
+                (format!("exited with code {code} without an answer"), code)
             };
-            return Err(format!("the task's process {how}"));
+            let mut reply = failure(format!("the task's process {how}"));
+            reply.exitcode = Some(code);
+            reply
         }
     };
     let elapsed = reply.usage.elapsed;

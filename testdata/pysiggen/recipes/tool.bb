@@ -1,2 +1,3 @@
+PROVIDES = "virtual/tool"
 TOOL_OPTS = "-v"
 do_install[vardeps] += "TOOL_OPTS"

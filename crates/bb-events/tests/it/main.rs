@@ -53,7 +53,7 @@ fn events_are_plain_serde_values() {
         serde_json::to_string(&events[4]).expect("serializes"),
         r#"{"BuildFinished":{"outcome":"Succeeded","ran":1,"skipped":3,"failed":0,"not_run":0}}"#
     );
-    assert_eq!(bb_events::FORMAT_VERSION, 3);
+    assert_eq!(bb_events::FORMAT_VERSION, 4);
 }
 
 #[test]

@@ -174,7 +174,15 @@ class TargetsTreeGenerated(Event):
 
 
 class ReachableStamps(Event):
-    pass
+    """Fired once the recipes are parsed, before a build: `stamps` maps each recipe
+    target (not skipped) to its STAMP, for metadata that cleans up what no recipe
+    reaches any more (openembedded-core's sstate manifests)."""
+
+    _bake_conv = {"stamps": lambda text: __import__("json").loads(text)}
+
+    def __init__(self, stamps):
+        Event.__init__(self)
+        self.stamps = stamps
 
 
 class StaleSetSceneTasks(Event):
@@ -300,6 +308,14 @@ def fire(event, d):
         if event.rate is not None:
             args.append(str(event.rate))
         _bake.service("task_progress", d, args)
+    elif cls in ("bb.event.ProcessStarted", "bb.event.ProcessFinished") \
+            and d.getVar("BB_WORKERCONTEXT", False) != "1":
+        # knotty shows these (`Removing 1 recipes from the x86_64 sysroot...done.`):
+        # to bake's console when it listens (a build), else only to the handlers.
+        try:
+            _bake.service("process_event", d, [type(event).__name__, event.processname])
+        except RuntimeError:
+            pass
     # In a task, only the configuration's handlers (bake's worker lists them).
     allowed = d.getVar("__BAKE_TASK_HANDLERS", False)
     allowed = set(allowed.split()) if allowed is not None else None

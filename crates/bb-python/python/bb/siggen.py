@@ -38,6 +38,10 @@ class SignatureGenerator:
     def setup_datacache(self, datacaches):
         self.datacaches = datacaches
 
+    def tasks_resolved(self, virtmap, virtpnmap, dataCache):
+        """Called once the build's providers are known: `virtual/*` names to recipe
+        files and to PNs."""
+
     def setup_datacache_from_datastore(self, mcfn, d):
         pass
 
@@ -243,6 +247,11 @@ def _main_siggen(d):
     import bb.parse
 
     if getattr(bb.parse, "siggen", None) is None:
+        # BitBake has imported every addpylib namespace by now (oe.sstatesig registers
+        # its classes on import); bake imports them on first use.
+        import _bake_runtime
+
+        _bake_runtime.import_all_pylibs()
         bb.parse.siggen = _siggen_for(d)
     return bb.parse.siggen
 

@@ -352,6 +352,7 @@ fn a_failing_setscene_task_runs_its_real_task_instead() {
         keep_going: false,
         dry_run: false,
         cancel: Arc::new(AtomicBool::new(false)),
+        stop_tasks: Default::default(),
         targets: vec!["app".into()],
     };
     let summary = crate::run_build_with_setscene(

@@ -134,6 +134,7 @@ fn run(b: &Build, cancel: Arc<AtomicBool>) -> Vec<BuildEvent> {
         keep_going: true,
         dry_run: false,
         cancel: Arc::clone(&cancel),
+        stop_tasks: Default::default(),
         targets: vec!["demo".into()],
     };
     bb_runqueue::run_build(&b.graph, &b.plans, &b.recipes, &Busy { cancel }, &opts, &tx);
@@ -355,6 +356,7 @@ fn number_threads_holds_back_tasks_of_its_name_and_lets_them_all_run() {
         keep_going: true,
         dry_run: false,
         cancel: Arc::default(),
+        stop_tasks: Default::default(),
         targets: vec!["all".into()],
     };
     let summary = bb_runqueue::run_build(

@@ -205,6 +205,7 @@ fn events() -> Vec<BuildEvent> {
             log: "/t2/log.do_compile.1".into(),
             message: "Execution of '/t2/run.do_compile.1' failed with exit code 1".into(),
             tail: vec!["cc: error: hello.c: no such file".into()],
+            exitcode: 1,
         },
         BuildEvent::TaskSkipped {
             task: task(4, "sayhello", "do_install"),

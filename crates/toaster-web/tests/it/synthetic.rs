@@ -229,6 +229,7 @@ pub(crate) fn record(db: &Path, spec: &Spec) -> i64 {
                     log: format!("/tmp/work/r{i}/temp/log.do_compile"),
                     message: "oe_runmake failed".into(),
                     tail: vec!["make: *** [all] Error 2".into()],
+                    exitcode: 1,
                 });
                 rec.log(
                     LogLevel::Error,

@@ -46,6 +46,26 @@ class PysigOwnHash(bb.siggen.SignatureGeneratorBasicHash):
         return "0" * 64
 
 
+class PysigVirtual(bb.siggen.SignatureGeneratorBasicHash):
+    """basichash, but the recipe that provides `virtual/tool` (as BitBake's run queue
+    tells `tasks_resolved`: a recipe file in virtmap, its PN in virtpnmap) never counts
+    in other recipes' hashes."""
+
+    name = "PysigVirtual"
+    dropped = frozenset()
+
+    def tasks_resolved(self, virtmap, virtpnmap, dataCache):
+        fn = virtmap.get("virtual/tool", "")
+        if fn.endswith("/tool.bb") and dataCache.pkg_fn[fn] == virtpnmap["virtual/tool"]:
+            self.dropped = frozenset([virtpnmap["virtual/tool"]])
+
+    def rundep_check(self, fn, recipename, task, dep, depname, dataCaches):
+        if depname in self.dropped and recipename != depname:
+            return False
+        return super().rundep_check(fn, recipename, task, dep, depname, dataCaches)
+
+
 bb.siggen.PysigDropTool = PysigDropTool
+bb.siggen.PysigVirtual = PysigVirtual
 bb.siggen.SignatureGeneratorOEEquivHash = PysigOEEquivHash
 bb.siggen.PysigOwnHash = PysigOwnHash

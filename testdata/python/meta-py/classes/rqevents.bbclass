@@ -2,12 +2,21 @@
 # tests that want it): each event's class, task names, the run queue's counts, and the
 # attributes of its class, in the order they came.
 addhandler py_rq_events
-py_rq_events[eventmask] = "bb.runqueue.runQueueTaskStarted bb.runqueue.runQueueTaskCompleted bb.runqueue.runQueueTaskFailed bb.runqueue.runQueueTaskSkipped bb.runqueue.sceneQueueTaskStarted bb.runqueue.sceneQueueTaskCompleted bb.runqueue.sceneQueueTaskFailed bb.runqueue.sceneQueueComplete"
+py_rq_events[eventmask] = "bb.runqueue.runQueueTaskStarted bb.runqueue.runQueueTaskCompleted bb.runqueue.runQueueTaskFailed bb.runqueue.runQueueTaskSkipped bb.runqueue.sceneQueueTaskStarted bb.runqueue.sceneQueueTaskCompleted bb.runqueue.sceneQueueTaskFailed bb.runqueue.sceneQueueComplete bb.runqueue.runQueueExitWait"
 python py_rq_events() {
     import os
+    path = d.expand("${TOPDIR}/rq-events.txt")
+    if isinstance(e, bb.runqueue.runQueueExitWait):
+        # Fired again each time the run queue looks while it waits: each value once.
+        line = "%s remain=%r message=%s\n" % (bb.event.getName(e), e.remain, e.message)
+        last = open(path).readlines()[-1:] if os.path.exists(path) else []
+        if last != [line]:
+            with open(path, "a") as f:
+                f.write(line)
+        return
     s = e.stats
     counts = "completed=%d skipped=%d failed=%d active=%d total=%d" % (s.completed, s.skipped, s.failed, s.active, s.total)
-    with open(d.expand("${TOPDIR}/rq-events.txt"), "a") as f:
+    with open(path, "a") as f:
         if isinstance(e, bb.runqueue.sceneQueueComplete):
             f.write("%s %s\n" % (bb.event.getName(e), counts))
             return

@@ -1,0 +1,16 @@
+# bb.event.ReachableStamps (inherited through INHERIT by its test only): what the event
+# carries, with the build directory written @TOP@; a process started and finished
+# (knotty shows it).
+addhandler py_reachable
+py_reachable[eventmask] = "bb.event.ReachableStamps"
+python py_reachable() {
+    import os
+    top = e.data.getVar("TOPDIR")
+    with open(os.path.join(top, "reachable.txt"), "a") as f:
+        f.write("%s %s %d\n" % (bb.event.getName(e), type(e.stamps).__name__, len(e.stamps)))
+        for fn in sorted(e.stamps):
+            f.write("%s %s\n" % (fn.replace(top, "@TOP@"), e.stamps[fn].replace(top, "@TOP@")))
+    msg = "Checking %d stamps" % len(e.stamps)
+    bb.event.fire(bb.event.ProcessStarted(msg, len(e.stamps)), e.data)
+    bb.event.fire(bb.event.ProcessFinished(msg), e.data)
+}
