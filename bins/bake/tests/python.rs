@@ -74,8 +74,7 @@ fn bake_e_matches_bitbake_for_metadata_python() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "bake -e demo failed:\n{stderr}");
     let got = values(&normalize(&String::from_utf8_lossy(&out.stdout), &root));
-    let want_text = std::fs::read_to_string(tree::repo().join("testdata/python/expected/demo.env"))
-        .expect("invariant: the golden file is in the repository");
+    let want_text = golden("demo.env");
     let want = values(&want_text);
     let py: Vec<&String> = want.keys().filter(|k| k.starts_with("PY_")).collect();
     assert_eq!(py.len(), 14, "the fixture sets 14 PY_ variables: {py:?}");
@@ -262,8 +261,7 @@ fn a_failing_shell_task_s_run_script_and_log_are_bitbake_s() {
     );
     let temp = root.join("tmp/work/shfail-1.0/temp");
     let log = std::fs::read_to_string(temp.join("log.do_broken")).expect("the task's log");
-    let want = std::fs::read_to_string(tree::repo().join("testdata/python/expected/log.do_broken"))
-        .expect("invariant: the golden file is in the repository");
+    let want = golden("log.do_broken");
     assert_eq!(log, want);
     let script = normalize(
         &std::fs::read_to_string(temp.join("run.do_broken")).expect("the run script"),
@@ -317,11 +315,7 @@ fn build_started_and_completed_reach_the_configuration_s_handlers() {
             .output()
             .expect("invariant: the bake binary runs");
     }
-    let got = std::fs::read_to_string(root.join("build-events.txt")).expect("the handler's file");
-    let want =
-        std::fs::read_to_string(tree::repo().join("testdata/python/expected/build-events.txt"))
-            .expect("invariant: the golden file is in the repository");
-    assert_eq!(got, want);
+    assert_handler_file(&root, "build-events.txt", "build-events.txt");
 }
 
 /// TaskStarted, TaskSucceeded and TaskFailed reach the configuration's handlers for shell
@@ -337,11 +331,7 @@ fn task_events_reach_the_configuration_s_handlers_only() {
         .output()
         .expect("invariant: the bake binary runs");
     assert!(!out.status.success(), "do_two fails");
-    let got = std::fs::read_to_string(root.join("task-events.txt")).expect("the handler's file");
-    let want =
-        std::fs::read_to_string(tree::repo().join("testdata/python/expected/task-events.txt"))
-            .expect("invariant: the golden file is in the repository");
-    assert_eq!(got, want);
+    assert_handler_file(&root, "task-events.txt", "task-events.txt");
 }
 
 /// Ctrl-C while a Python task (in a worker's child, a session of its own as in BitBake)
@@ -500,10 +490,6 @@ fn task_progress_and_messages_are_bitbake_s() {
             }
         }
     }
-    let golden = |name: &str| {
-        std::fs::read_to_string(tree::repo().join("testdata/python/expected").join(name))
-            .expect("invariant: the golden file is in the repository")
-    };
     let got =
         std::fs::read_to_string(root.join("progress-events.txt")).expect("the handler's file");
     assert_eq!(got, golden("progress-events.txt"), "TaskProgress events");
@@ -565,10 +551,7 @@ fn run_queue_events_reach_the_configuration_s_handlers() {
             .output()
             .expect("invariant: the bake binary runs");
     }
-    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
-    let want = std::fs::read_to_string(tree::repo().join("testdata/python/expected/rq-events.txt"))
-        .expect("invariant: the golden file is in the repository");
-    assert_eq!(got, want);
+    assert_handler_file(&root, "rq-events.txt", "rq-events.txt");
 }
 
 /// runQueueExitWait and the exit codes of failed tasks: `expected/rq-events-exit.txt` is
@@ -593,11 +576,7 @@ fn exit_wait_and_exit_codes_reach_the_configuration_s_handlers() {
             .expect("invariant: the bake binary runs");
         assert!(!out.status.success(), "{task} failed");
     }
-    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
-    let want =
-        std::fs::read_to_string(tree::repo().join("testdata/python/expected/rq-events-exit.txt"))
-            .expect("invariant: the golden file is in the repository");
-    assert_eq!(got, want);
+    assert_handler_file(&root, "rq-events.txt", "rq-events-exit.txt");
 }
 
 /// A line of `diskmon-console.txt` without what depends on the machine: the device
@@ -619,9 +598,7 @@ fn machine_free(line: &str) -> String {
 /// succeeds, nothing new starts) and a malformed interval; each exits 1.
 #[test]
 fn disk_monitor_warns_and_stops_as_bitbake() {
-    let want =
-        std::fs::read_to_string(tree::repo().join("testdata/python/expected/diskmon-console.txt"))
-            .expect("invariant: the golden file is in the repository");
+    let want = golden("diskmon-console.txt");
     let mut got = String::new();
     for conf in [
         "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},1X,100K\"",
@@ -704,11 +681,7 @@ fn reachable_stamps_reach_the_configuration_s_handlers() {
         lines[at - 1].starts_with("Parsing of 8 .bb files complete"),
         "{stdout}"
     );
-    let got = std::fs::read_to_string(root.join("reachable.txt")).expect("the handler's file");
-    let want =
-        std::fs::read_to_string(tree::repo().join("testdata/python/expected/reachable-stamps.txt"))
-            .expect("invariant: the golden file is in the repository");
-    assert_eq!(got, want);
+    assert_handler_file(&root, "reachable.txt", "reachable-stamps.txt");
 }
 
 /// With setscene tasks: sceneQueueTaskStarted/Completed, sceneQueueComplete and tasks
@@ -741,12 +714,7 @@ fn setscene_queue_events_reach_the_configuration_s_handlers() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let got = std::fs::read_to_string(root.join("rq-events.txt")).expect("the handler's file");
-    let want = std::fs::read_to_string(
-        tree::repo().join("testdata/python/expected/rq-events-setscene.txt"),
-    )
-    .expect("invariant: the golden file is in the repository");
-    assert_eq!(got, want);
+    assert_handler_file(&root, "rq-events.txt", "rq-events-setscene.txt");
 }
 
 /// HeartbeatEvent every BB_HEARTBEAT_EVENT seconds (0.2 here) while the build runs,
@@ -809,4 +777,17 @@ fn a_task_s_warning_is_recorded_for_toaster() {
         rows,
         [(1, "python warning".to_owned(), "do_pyprog".to_owned())]
     );
+}
+
+/// The golden file `name` of `testdata/python/expected` (real BitBake's output).
+fn golden(name: &str) -> String {
+    std::fs::read_to_string(tree::repo().join("testdata/python/expected").join(name))
+        .expect("invariant: the golden file is in the repository")
+}
+
+/// Asserts that the file `name` the fixture's event handlers wrote under `root` equals
+/// the golden file `want` (what they wrote under real BitBake).
+fn assert_handler_file(root: &std::path::Path, name: &str, want: &str) {
+    let got = std::fs::read_to_string(root.join(name)).expect("the handler's file");
+    assert_eq!(got, golden(want), "{name} against {want}");
 }
