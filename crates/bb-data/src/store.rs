@@ -118,6 +118,9 @@ impl Var {
 pub(crate) struct Overrides {
     pub(crate) list: Vec<String>,
     pub(crate) set: HashSet<String>,
+    /// Only on the provisional (empty) overrides of a first reading of OVERRIDES: the
+    /// override names asked about (see [`DataStore::compute_overrides`]).
+    consulted: Option<Arc<std::sync::Mutex<Vec<String>>>>,
 }
 
 /// What one cached expansion read: the base names of the variables (and flags) it
@@ -1300,10 +1303,7 @@ impl DataStore {
                 return Ok(o.clone());
             }
             if cache.computing_overrides {
-                return Ok(Arc::new(Overrides {
-                    list: Vec::new(),
-                    set: HashSet::default(),
-                }));
+                return Ok(Arc::new(Overrides::default()));
             }
         }
         // The computation is an expansion of its own, as BitBake's `need_overrides` is:
@@ -1331,23 +1331,47 @@ impl DataStore {
         {
             let mut cache = self.cache.borrow_mut();
             cache.recording = Some(rustc_hash::FxHashSet::default());
-            cache.overrides = Some(Arc::new(Overrides::default()));
+            cache.overrides = Some(Arc::new(Overrides {
+                consulted: Some(Arc::default()),
+                ..Overrides::default()
+            }));
         }
         let mut result = None;
-        for _ in 0..5 {
+        for round in 0..5 {
+            let consulted = self
+                .cache
+                .borrow()
+                .overrides
+                .as_ref()
+                .and_then(|o| o.consulted.clone());
             self.cache.borrow_mut().computing_overrides = true;
             let list = read(self)?;
             self.cache.borrow_mut().computing_overrides = false;
             // Formatted only for the error (most computations settle at once).
             stack.push(list.clone());
             let set: HashSet<String> = list.iter().cloned().collect();
+            // The first reading ran with no override active. When none of the overrides
+            // it asked about is in `list`, reading again with `list` active asks the
+            // same questions, gets the same answers and gives `list` again.
+            let settled = round == 0
+                && consulted.is_some_and(|c| {
+                    c.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .iter()
+                        .all(|o| o.split(':').all(|p| !set.contains(p)))
+                });
             {
                 let mut cache = self.cache.borrow_mut();
                 cache.overrides = Some(Arc::new(Overrides {
                     list: list.clone(),
                     set,
+                    consulted: None,
                 }));
                 cache.clear_expanded();
+            }
+            if settled {
+                result = Some(list);
+                break;
             }
             let again = read(self)?;
             if again == list {
@@ -1355,7 +1379,11 @@ impl DataStore {
                 break;
             }
             let set: HashSet<String> = again.iter().cloned().collect();
-            self.cache.borrow_mut().overrides = Some(Arc::new(Overrides { list: again, set }));
+            self.cache.borrow_mut().overrides = Some(Arc::new(Overrides {
+                list: again,
+                set,
+                consulted: None,
+            }));
         }
         let mut cache = self.cache.borrow_mut();
         let mut deps = cache.recording.take().unwrap_or_default();
@@ -1363,7 +1391,11 @@ impl DataStore {
         match result {
             Some(list) => {
                 let set = list.iter().cloned().collect();
-                let o = Arc::new(Overrides { list, set });
+                let o = Arc::new(Overrides {
+                    list,
+                    set,
+                    consulted: None,
+                });
                 cache.override_deps = deps;
                 cache.overrides = Some(o.clone());
                 cache.clear_expanded();
@@ -1774,11 +1806,23 @@ impl DataStore {
 
 impl Overrides {
     pub(crate) fn is_active(&self, o: &str) -> bool {
+        self.note_consulted(o);
         self.set.contains(o) || (o.contains(':') && o.split(':').all(|p| self.set.contains(p)))
     }
 
     pub(crate) fn cond_holds(&self, cond: &str) -> bool {
+        if !cond.is_empty() {
+            self.note_consulted(cond);
+        }
         cond.is_empty() || cond.split(':').all(|p| self.list.iter().any(|o| o == p))
+    }
+
+    fn note_consulted(&self, o: &str) {
+        if let Some(c) = &self.consulted {
+            c.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(o.to_owned());
+        }
     }
 }
 

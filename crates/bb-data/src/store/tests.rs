@@ -163,3 +163,27 @@ fn overrides_memo_follows_every_input() {
     assert_eq!(v(&c), "on-x2");
     assert_eq!(v(&d), "on-x");
 }
+
+/// OVERRIDES read from a variable with a conditional variant that OVERRIDES itself
+/// activates: the first reading (no override active) is not the answer, and the
+/// reading is repeated until it settles, as BitBake's `need_overrides` does.
+#[test]
+fn overrides_that_activate_their_own_inputs_settle() {
+    let mut d = DataStore::new();
+    d.set_var("OVERRIDES", "${A}");
+    d.set_var("A", "x");
+    d.set_var_with(
+        "A:x",
+        "x:y",
+        SetOpts {
+            parsing: true,
+            ..SetOpts::API
+        },
+    );
+    d.set_var("V", "plain");
+    d.set_var("V:y", "on-y");
+    assert_eq!(d.get_var("V").ok().flatten().as_deref(), Some("on-y"));
+    // An input no override reaches: read once.
+    d.set_var("A", "z");
+    assert_eq!(d.get_var("V").ok().flatten().as_deref(), Some("plain"));
+}
