@@ -307,9 +307,10 @@ fn tasks_run_at_their_nice_and_ionice_levels() {
 #[test]
 fn build_started_and_completed_reach_the_configuration_s_handlers() {
     let root = fixture("buildevents");
-    let conf = root.join("conf/bblayers.conf");
-    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
-    fs_err::write(&conf, text + "INHERIT += \"buildevents\"\n").expect("conf written");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"buildevents\"\n",
+    );
     for args in [["-c", "broken", "shfail"], ["-c", "shprio", "prio"]] {
         bake_in(&root, &args)
             .output()
@@ -324,9 +325,10 @@ fn build_started_and_completed_reach_the_configuration_s_handlers() {
 #[test]
 fn task_events_reach_the_configuration_s_handlers_only() {
     let root = fixture("taskevents");
-    let conf = root.join("conf/bblayers.conf");
-    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
-    fs_err::write(&conf, text + "INHERIT += \"buildevents\"\n").expect("conf written");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"buildevents\"\n",
+    );
     let out = bake_in(&root, &["-c", "two", "taskev"])
         .output()
         .expect("invariant: the bake binary runs");
@@ -456,9 +458,10 @@ fn a_syntax_error_in_a_def_function_is_a_parse_error() {
 #[test]
 fn task_progress_and_messages_are_bitbake_s() {
     let root = fixture("progress");
-    let conf = root.join("conf/bblayers.conf");
-    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
-    fs_err::write(&conf, text + "INHERIT += \"progressevents\"\n").expect("conf written");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"progressevents\"\n",
+    );
     let mut console = String::new();
     for task in ["pct", "outof", "custom", "badprogress", "pyprog"] {
         // stdout and stderr into one file, in the order they were written.
@@ -543,9 +546,10 @@ fn a_task_s_warning_reaches_the_console_while_it_runs() {
 #[test]
 fn run_queue_events_reach_the_configuration_s_handlers() {
     let root = fixture("rqevents");
-    let conf = root.join("conf/bblayers.conf");
-    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
-    fs_err::write(&conf, text + "INHERIT += \"rqevents\"\n").expect("conf written");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"rqevents\"\n",
+    );
     for args in [["-c", "two", "taskev"], ["-c", "one", "taskev"]] {
         bake_in(&root, &args)
             .output()
@@ -698,9 +702,10 @@ fn setscene_queue_events_reach_the_configuration_s_handlers() {
         root.join("meta-hooks/classes/rqevents.bbclass"),
     )
     .expect("the class is copied");
-    let conf = root.join("conf/bblayers.conf");
-    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
-    fs_err::write(&conf, text + "INHERIT += \"rqevents\"\n").expect("conf written");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"rqevents\"\n",
+    );
     for round in 0..2 {
         if round == 1 {
             std::fs::remove_dir_all(root.join("tmp")).expect("tmp/ is removed");
@@ -724,9 +729,10 @@ fn setscene_queue_events_reach_the_configuration_s_handlers() {
 #[test]
 fn heartbeat_events_reach_the_configuration_s_handlers() {
     let root = fixture("heartbeat");
-    let conf = root.join("conf/bblayers.conf");
-    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
-    fs_err::write(&conf, text + "INHERIT += \"heartbeat\"\n").expect("conf written");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"heartbeat\"\n",
+    );
     let out = bake_in(&root, &["-c", "outof", "progress"])
         .output()
         .expect("invariant: the bake binary runs");
@@ -752,9 +758,7 @@ fn heartbeat_events_reach_the_configuration_s_handlers() {
 fn a_task_s_warning_is_recorded_for_toaster() {
     let root = fixture("toaster");
     fs_err::write(root.join("meta-py/classes/toaster.bbclass"), "").expect("class written");
-    let conf = root.join("conf/bblayers.conf");
-    let text = std::fs::read_to_string(&conf).expect("the fixture's bblayers.conf");
-    fs_err::write(&conf, text + "INHERIT += \"toaster\"\n").expect("conf written");
+    tree::append(&root.join("conf/bblayers.conf"), "INHERIT += \"toaster\"\n");
     let out = bake_in(&root, &["-c", "pyprog", "progress"])
         .output()
         .expect("invariant: the bake binary runs");

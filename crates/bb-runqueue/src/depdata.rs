@@ -175,26 +175,32 @@ impl DepTable {
     /// not, each with those setscene dependencies as its `deps` (ids without
     /// `_setscene`).
     pub fn setscene_closure(&self, i: usize) -> Vec<DepEntry> {
-        let mut seen = vec![false; self.entries.len()];
-        let mut out = Vec::new();
-        let mut stack = vec![i];
-        while let Some(j) = stack.pop() {
-            if j >= seen.len() || seen[j] {
-                continue;
-            }
-            seen[j] = true;
-            let deps = self.sq_deps.get(j).map(Vec::as_slice).unwrap_or_default();
-            let mut e = self.entries[j].clone();
-            e.deps = deps.iter().map(|&k| self.entries[k].tid.clone()).collect();
-            out.push(e);
-            stack.extend(deps.iter().rev().copied());
-        }
-        out
+        let deps = |j: usize| self.sq_deps.get(j).map(Vec::as_slice).unwrap_or_default();
+        self.reach(i, deps)
+            .into_iter()
+            .map(|j| {
+                let mut e = self.entries[j].clone();
+                e.deps = deps(j)
+                    .iter()
+                    .map(|&k| self.entries[k].tid.clone())
+                    .collect();
+                e
+            })
+            .collect()
     }
 
     /// The entries task `i` is given: itself and every task it depends on, directly or
     /// not, in the order they are reached.
     pub fn closure(&self, i: usize) -> Vec<&DepEntry> {
+        self.reach(i, |j| self.deps[j].as_slice())
+            .into_iter()
+            .map(|j| &self.entries[j])
+            .collect()
+    }
+
+    /// Task `i` and every task reached from it through `deps`, depth first, each once,
+    /// in the order reached.
+    fn reach<'a>(&'a self, i: usize, deps: impl Fn(usize) -> &'a [usize]) -> Vec<usize> {
         let mut seen = vec![false; self.entries.len()];
         let mut out = Vec::new();
         let mut stack = vec![i];
@@ -203,8 +209,8 @@ impl DepTable {
                 continue;
             }
             seen[j] = true;
-            out.push(&self.entries[j]);
-            stack.extend(self.deps[j].iter().rev().copied());
+            out.push(j);
+            stack.extend(deps(j).iter().rev().copied());
         }
         out
     }

@@ -113,24 +113,8 @@ class LineFilterProgressHandler(ProgressHandler):
         return True
 
 
-class BasicProgressHandler(ProgressHandler):
-    """Progress is the last `N%` (the `regex`'s group) in the output."""
-
-    def __init__(self, d, regex=r"(\d+)%", outfile=None):
-        super().__init__(d, outfile)
-        self._regex = re.compile(regex)
-        self._fire_progress(0)
-
-    def write(self, string):
-        found = self._regex.findall(filter_color(string))
-        if found:
-            self.update(int(found[-1]))
-        super().write(string)
-
-
-class OutOfProgressHandler(ProgressHandler):
-    """Progress is the last `N ... M` (the `regex`'s two groups) in the output, as a
-    percentage."""
+class _RegexProgressHandler(ProgressHandler):
+    """Progress from the last match of `regex` in the output (`_percent` of it)."""
 
     def __init__(self, d, regex, outfile=None):
         super().__init__(d, outfile)
@@ -140,9 +124,26 @@ class OutOfProgressHandler(ProgressHandler):
     def write(self, string):
         found = self._regex.findall(filter_color(string))
         if found:
-            done, total = found[-1][0], found[-1][1]
-            self.update(float(done) / float(total) * 100)
+            self.update(self._percent(found[-1]))
         super().write(string)
+
+
+class BasicProgressHandler(_RegexProgressHandler):
+    """Progress is the last `N%` (the `regex`'s group) in the output."""
+
+    def __init__(self, d, regex=r"(\d+)%", outfile=None):
+        super().__init__(d, regex, outfile)
+
+    def _percent(self, match):
+        return int(match)
+
+
+class OutOfProgressHandler(_RegexProgressHandler):
+    """Progress is the last `N ... M` (the `regex`'s two groups) in the output, as a
+    percentage."""
+
+    def _percent(self, match):
+        return float(match[0]) / float(match[1]) * 100
 
 
 class MultiStageProgressReporter:
