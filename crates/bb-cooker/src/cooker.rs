@@ -823,6 +823,9 @@ impl<'c> Parser<'c> {
                 SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
             );
         }
+        // Every recipe starts from a copy of this: its writes then go to a table of
+        // its own instead of copying parts of the configuration's.
+        config.freeze();
         Parser {
             ev: &c.ev,
             config: std::sync::Mutex::new(config),

@@ -21,6 +21,7 @@ mod refs;
 mod store;
 mod tasks;
 mod typed;
+mod varmap;
 
 pub use anon::run_python_function;
 pub use error::{Error, Result};

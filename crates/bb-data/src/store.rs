@@ -354,7 +354,7 @@ pub(crate) type Variants = Arc<Vec<(String, String)>>;
 pub struct DataStore {
     /// Keys are shared strings: a copy-on-write of a map node (after an O(1) copy)
     /// clones its keys, which is then a count increment instead of an allocation.
-    pub(crate) vars: Map<Arc<str>, Arc<Var>>,
+    pub(crate) vars: crate::varmap::VarMap,
     /// Base name -> (conditional variant name, override suffix), in creation order.
     pub(crate) overridedata: Map<Arc<str>, Variants>,
     /// Every name ever stored (in `vars` or `overridedata`) that contains `${`: the
@@ -475,6 +475,14 @@ impl DataStore {
     /// The number of writes made so far (for [`DataStore::end_nested`]).
     pub fn write_count(&self) -> u64 {
         self.cache.borrow().writes
+    }
+
+    /// Makes the variables stored so far the shared base of every copy made from here
+    /// on: their own writes then go to a small table of their own, instead of copying
+    /// parts of this one (see the `varmap` module). O(number of variables); reads are
+    /// unchanged. Meant for the configuration before recipes are parsed on copies of it.
+    pub fn freeze(&mut self) {
+        self.vars.freeze();
     }
 }
 
@@ -624,7 +632,7 @@ impl DataStore {
     /// An empty datastore.
     pub fn new() -> DataStore {
         DataStore {
-            vars: Map::default(),
+            vars: crate::varmap::VarMap::default(),
             overridedata: Map::default(),
             ref_keys: imbl::OrdSet::new(),
             history: Map::default(),
@@ -799,15 +807,7 @@ impl DataStore {
             self.ref_keys.insert(name.to_owned());
         }
         // A new key is made (an allocation) only for a new variable.
-        let key = match self.vars.get_key_value(name) {
-            Some((k, _)) => k.clone(),
-            None => Arc::from(name),
-        };
-        let entry = self
-            .vars
-            .entry(key)
-            .or_insert_with(|| Arc::new(Var::default()));
-        Arc::make_mut(entry)
+        self.vars.entry_mut(name)
     }
 
     /// `*self.var_mut(name) = Var::default()` without first copying a shared variable
