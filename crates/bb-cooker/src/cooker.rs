@@ -168,7 +168,10 @@ impl LoadedCache {
 /// One recipe file's targets in a parse: from the cache, or parsed now.
 enum Parsed {
     Cached(Vec<RecipeInfo>),
+    /// Parsed now, its entry to be added to the new cache.
     Now(CacheEntry),
+    /// Parsed now, its entry already sent to the new cache.
+    Stored(Vec<RecipeInfo>),
 }
 
 /// The outcome of parsing every recipe.
@@ -546,26 +549,55 @@ impl Cooker {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .set_tracking(false);
-        let results: Vec<(String, std::result::Result<Parsed, ParseFailure>)> = files
-            .par_iter()
-            .filter_map(|file| {
-                if interrupt.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let appends = parser.collected.appends_for(file);
-                let res = match cache.lookup(file, &appends, &hasher) {
-                    // An entry that skipped Python may parse fully now (an interpreter
-                    // is there this time): it is parsed again.
-                    Some(infos) if infos.iter().all(|i| i.needs_python.is_empty()) => {
-                        Ok(Parsed::Cached(infos))
+        // With nothing loaded (a cold parse), each new entry goes to the new cache as
+        // soon as it is made, on a thread of its own, instead of all of them one after
+        // the other once every recipe is parsed (work that had the machine to itself).
+        let cold = cache.is_empty();
+        let (sender, inbox) = std::sync::mpsc::channel::<(String, CacheEntry)>();
+        let (results, filled) = std::thread::scope(|scope| {
+            let filler = cold.then(|| {
+                scope.spawn(move || {
+                    let mut fresh = ParseCache::default();
+                    for (file, entry) in inbox {
+                        fresh.insert(file, entry);
                     }
-                    _ => parser.parse_entry(file, &appends, &hasher).map(Parsed::Now),
-                };
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress(n, total);
-                Some((file.clone(), res))
-            })
-            .collect();
+                    fresh
+                })
+            });
+            let results: Vec<(String, std::result::Result<Parsed, ParseFailure>)> = files
+                .par_iter()
+                .filter_map(|file| {
+                    if interrupt.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let appends = parser.collected.appends_for(file);
+                    let res =
+                        match cache.lookup(file, &appends, &hasher) {
+                            // An entry that skipped Python may parse fully now (an interpreter
+                            // is there this time): it is parsed again.
+                            Some(infos) if infos.iter().all(|i| i.needs_python.is_empty()) => {
+                                Ok(Parsed::Cached(infos))
+                            }
+                            _ => parser.parse_entry(file, &appends, &hasher).map(|entry| {
+                                match &filler {
+                                    Some(_) => {
+                                        let infos = entry.infos.clone();
+                                        // The filler ends only once every sender is gone.
+                                        let _ = sender.send((file.clone(), entry));
+                                        Parsed::Stored(infos)
+                                    }
+                                    None => Parsed::Now(entry),
+                                }
+                            }),
+                        };
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    progress(n, total);
+                    Some((file.clone(), res))
+                })
+                .collect();
+            drop(sender);
+            (results, filler.and_then(|f| f.join().ok()))
+        });
         if interrupt.load(Ordering::Relaxed) {
             // The cache keeps what it had: a refresh now would drop every entry of the
             // files not reached.
@@ -583,18 +615,27 @@ impl Cooker {
             ..ParseResult::default()
         };
         // The loaded cache is refreshed in place: the entries reused stay as they are.
-        let mut new_cache = cache;
-        let reused: std::collections::HashSet<&str> = results
-            .iter()
-            .filter(|(_, r)| matches!(r, Ok(Parsed::Cached(_))))
-            .map(|(f, _)| f.as_str())
-            .collect();
-        new_cache.refresh(&hasher, |f| reused.contains(f));
-        drop(reused);
+        let mut new_cache = match filled {
+            Some(fresh) => fresh,
+            None => {
+                let mut new_cache = cache;
+                let reused: std::collections::HashSet<&str> = results
+                    .iter()
+                    .filter(|(_, r)| matches!(r, Ok(Parsed::Cached(_))))
+                    .map(|(f, _)| f.as_str())
+                    .collect();
+                new_cache.refresh(&hasher, |f| reused.contains(f));
+                new_cache
+            }
+        };
         for (file, res) in results {
             match res {
                 Ok(Parsed::Cached(infos)) => {
                     out.cached += 1;
+                    out.recipes.extend(infos);
+                }
+                Ok(Parsed::Stored(infos)) => {
+                    out.parsed += 1;
                     out.recipes.extend(infos);
                 }
                 Ok(Parsed::Now(entry)) => {
