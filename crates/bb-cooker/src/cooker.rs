@@ -571,25 +571,24 @@ impl Cooker {
                         return None;
                     }
                     let appends = parser.collected.appends_for(file);
-                    let res =
-                        match cache.lookup(file, &appends, &hasher) {
-                            // An entry that skipped Python may parse fully now (an interpreter
-                            // is there this time): it is parsed again.
-                            Some(infos) if infos.iter().all(|i| i.needs_python.is_empty()) => {
-                                Ok(Parsed::Cached(infos))
-                            }
-                            _ => parser.parse_entry(file, &appends, &hasher).map(|entry| {
-                                match &filler {
-                                    Some(_) => {
-                                        let infos = entry.infos.clone();
-                                        // The filler ends only once every sender is gone.
-                                        let _ = sender.send((file.clone(), entry));
-                                        Parsed::Stored(infos)
-                                    }
-                                    None => Parsed::Now(entry),
+                    let res = match cache.lookup(file, &appends, &hasher) {
+                        // An entry that skipped Python may parse fully now (an interpreter
+                        // is there this time): it is parsed again.
+                        Some(infos) if infos.iter().all(|i| i.needs_python.is_empty()) => {
+                            Ok(Parsed::Cached(infos))
+                        }
+                        _ => parser.parse_entry(file, &appends, &hasher).map(|entry| {
+                            match &filler {
+                                Some(_) => {
+                                    let infos = entry.infos.clone();
+                                    // The filler ends only once every sender is gone.
+                                    let _ = sender.send((file.clone(), entry));
+                                    Parsed::Stored(infos)
                                 }
-                            }),
-                        };
+                                None => Parsed::Now(entry),
+                            }
+                        }),
+                    };
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(n, total);
                     Some((file.clone(), res))

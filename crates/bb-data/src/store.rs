@@ -71,7 +71,7 @@ pub(crate) struct Var {
 }
 
 impl Var {
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         !self.none
             && self.value.is_none()
             && self.weak.is_none()
@@ -347,7 +347,7 @@ const RENAMED_VARS: &[(&str, &str)] = &[
 
 /// The conditional variants of a base name: (variant name, override suffix), in
 /// creation order.
-pub(crate) type Variants = Arc<Vec<(String, String)>>;
+pub(crate) type Variants = Arc<Vec<(Arc<str>, Arc<str>)>>;
 
 /// A BitBake datastore (`d`).
 #[derive(Debug)]
@@ -917,7 +917,6 @@ impl DataStore {
         let mut ovr = &var[pos + 1..];
         let mut short = &var[..pos];
         while !ovr.is_empty() && is_override_name(ovr) {
-            let entry = (var.to_owned(), ovr.to_owned());
             if short.contains("${") && !self.ref_keys.contains(short) {
                 self.ref_keys.insert(short.to_owned());
             }
@@ -925,8 +924,9 @@ impl DataStore {
             let known = self
                 .overridedata
                 .get(short)
-                .is_some_and(|list| list.contains(&entry));
+                .is_some_and(|list| list.iter().any(|(n, o)| &**n == var && &**o == ovr));
             if !known {
+                let entry: (Arc<str>, Arc<str>) = (Arc::from(var), Arc::from(ovr));
                 self.log_overridedata(short);
                 let list = self
                     .overridedata
@@ -1059,10 +1059,10 @@ impl DataStore {
             let mut ovr = &name[pos + 1..];
             let mut short = &name[..pos];
             while !ovr.is_empty() && is_override_name(ovr) {
-                let found = self.overridedata.get(short).and_then(|list| {
-                    list.iter()
-                        .position(|(n, o)| n.as_str() == name && o.as_str() == ovr)
-                });
+                let found = self
+                    .overridedata
+                    .get(short)
+                    .and_then(|list| list.iter().position(|(n, o)| &**n == name && &**o == ovr));
                 if let Some(i) = found {
                     self.log_overridedata(short);
                     if let Some(list) = self.overridedata.get_mut(short) {
@@ -1152,7 +1152,7 @@ impl DataStore {
             let mut moved = Vec::new();
             for (v, o) in variants.iter() {
                 let nv = v.replacen(key, newkey, usize::MAX);
-                moved.push((nv.clone(), o.clone()));
+                moved.push((Arc::from(nv.as_str()), o.clone()));
                 self.rename_var(
                     v,
                     &nv,
@@ -1240,19 +1240,28 @@ impl DataStore {
     /// [`DataStore::keys`] as the stored (shared) names: no string is copied.
     pub fn key_names(&self) -> Vec<Arc<str>> {
         let ovr = self.overrides();
-        let mut out: Vec<Arc<str>> = self
-            .vars
+        let mut linked: Vec<&Arc<str>> = self
+            .overridedata
             .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, _)| k.clone())
+            .filter(|(_, list)| list.iter().any(|(_, o)| ovr.is_active(o)))
+            .map(|(var, _)| var)
             .collect();
-        for (var, list) in self.overridedata.iter() {
-            if list.iter().any(|(_, o)| ovr.is_active(o)) {
-                out.push(var.clone());
-            }
+        let names = self.vars.sorted_names();
+        if linked.is_empty() {
+            return names;
         }
-        out.sort_unstable();
-        out.dedup();
+        linked.sort_unstable();
+        // Both sorted: merged, each name once.
+        let mut out = Vec::with_capacity(names.len() + linked.len());
+        let mut linked = linked.into_iter().peekable();
+        for n in names {
+            while let Some(l) = linked.next_if(|l| ***l < *n) {
+                out.push(l.clone());
+            }
+            linked.next_if(|l| ***l == *n);
+            out.push(n);
+        }
+        out.extend(linked.cloned());
         out
     }
 
@@ -1508,9 +1517,9 @@ impl DataStore {
             let mut active: Vec<(String, String)> = Vec::new();
             for (r, o) in variants.iter() {
                 if ovr.is_active(o) {
-                    match active.iter_mut().find(|(k, _)| k == o) {
-                        Some(slot) => slot.1 = r.clone(),
-                        None => active.push((o.clone(), r.clone())),
+                    match active.iter_mut().find(|(k, _)| **k == **o) {
+                        Some(slot) => slot.1 = r.to_string(),
+                        None => active.push((o.to_string(), r.to_string())),
                     }
                 }
             }
@@ -1771,7 +1780,11 @@ impl DataStore {
     pub fn variants(&self, name: &str) -> Vec<(String, String)> {
         self.overridedata
             .get(name)
-            .map(|v| v.as_ref().clone())
+            .map(|v| {
+                v.iter()
+                    .map(|(n, o)| (n.to_string(), o.to_string()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -17,6 +17,8 @@ use crate::store::{Map, Var};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VarMap {
     base: Arc<rustc_hash::FxHashMap<Arc<str>, Arc<Var>>>,
+    /// The names of the base's non-empty variables, sorted (made by `freeze`).
+    base_names: Arc<Vec<Arc<str>>>,
     /// `None`: deleted, though `base` has it.
     local: Map<Arc<str>, Option<Arc<Var>>>,
 }
@@ -86,6 +88,31 @@ impl VarMap {
             )
     }
 
+    /// The names of the non-empty variables, sorted: the base's (sorted once, when
+    /// frozen) merged with what was written since, so only the latter is sorted here.
+    pub(crate) fn sorted_names(&self) -> Vec<Arc<str>> {
+        let mut local: Vec<(&Arc<str>, bool)> = self
+            .local
+            .iter()
+            .map(|(k, v)| (k, v.as_ref().is_some_and(|v| !v.is_empty())))
+            .collect();
+        local.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut out = Vec::with_capacity(self.base_names.len() + local.len());
+        let mut base = self.base_names.iter().peekable();
+        for (k, present) in local {
+            while let Some(b) = base.next_if(|b| ***b < **k) {
+                out.push(b.clone());
+            }
+            // A base name written since: what was written decides.
+            base.next_if(|b| ***b == **k);
+            if present {
+                out.push(k.clone());
+            }
+        }
+        out.extend(base.cloned());
+        out
+    }
+
     /// Folds what was written into a new shared base, so that copies made from here on
     /// start with an empty local map. O(size of the table): meant for a datastore that
     /// many copies will start from (the configuration before recipes are parsed).
@@ -98,7 +125,14 @@ impl VarMap {
         for (k, v) in self.iter() {
             base.insert(k.clone(), v.clone());
         }
+        let mut names: Vec<Arc<str>> = base
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, _)| k.clone())
+            .collect();
+        names.sort_unstable();
         self.base = Arc::new(base);
+        self.base_names = Arc::new(names);
         self.local = Map::default();
     }
 }
@@ -147,6 +181,61 @@ mod tests {
         names.sort_unstable();
         assert_eq!(names, ["A", "B"]);
         assert_eq!(value(&copy, "A").as_deref(), Some("changed"));
+    }
+
+    /// Random writes, deletes and freezes against a plain sorted map as the model.
+    #[test]
+    fn reads_names_and_sorted_names_follow_a_plain_map() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let mut m = VarMap::default();
+        let mut model: std::collections::BTreeMap<String, Option<String>> = Default::default();
+        for step in 0..4000 {
+            let name = format!("V{}", next(300));
+            match next(10) {
+                0..=4 => {
+                    let v = format!("{step}");
+                    m.entry_mut(&name).value = Some(Arc::from(v.as_str()));
+                    model.insert(name, Some(v));
+                }
+                5 => {
+                    // Written but empty: stored, yet not listed.
+                    let v = m.entry_mut(&name);
+                    v.value = None;
+                    model.insert(name, None);
+                }
+                6..=7 => {
+                    m.remove(&name);
+                    model.remove(&name);
+                }
+                8 => {
+                    if next(20) == 0 {
+                        m.freeze();
+                    }
+                }
+                _ => {
+                    let copy = m.clone();
+                    m = copy;
+                }
+            }
+            if step % 97 == 0 {
+                let listed: Vec<String> = m.sorted_names().iter().map(|k| k.to_string()).collect();
+                let want: Vec<String> = model
+                    .iter()
+                    .filter(|(_, v)| v.is_some())
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                assert_eq!(listed, want, "step {step}");
+                for (k, v) in &model {
+                    assert_eq!(value(&m, k), *v, "{k} at step {step}");
+                }
+            }
+        }
     }
 
     #[test]
