@@ -331,7 +331,7 @@ impl bb_pyexpr::Context for Exec<'_> {
         after: Option<&str>,
     ) -> Result<(), bb_pyexpr::EvalError> {
         let words = |s: Option<&str>| -> Vec<String> {
-            s.map(|s| s.split_whitespace().map(str::to_owned).collect())
+            s.map(|s| bb_util::split_words(s).map(str::to_owned).collect())
                 .unwrap_or_default()
         };
         self.write(|d, _| crate::eval::add_task(d, task, &words(before), &words(after)))
@@ -588,7 +588,7 @@ fn run_cpython(d: &mut DataStore, name: &str, source: &str) -> Result<()> {
 pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
     let names: Vec<String> = d
         .get_raw("__BBANONFUNCS")
-        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .map(|s| bb_util::split_words(&s).map(str::to_owned).collect())
         .unwrap_or_default();
     for name in names {
         let body = d.get_raw(&name).unwrap_or_default();
@@ -630,7 +630,7 @@ pub(crate) fn run_anon_funcs(d: &mut DataStore) -> Result<()> {
 pub(crate) fn register_handlers(d: &mut DataStore) -> Result<()> {
     let names: Vec<String> = d
         .get_raw("__BBHANDLERS")
-        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .map(|s| bb_util::split_words(&s).map(str::to_owned).collect())
         .unwrap_or_default();
     for name in names {
         if d.get_raw_flag(&name, "filename").is_none() {

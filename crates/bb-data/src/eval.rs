@@ -120,10 +120,14 @@ fn ensure_task_prefix(t: &str) -> String {
 /// in place and extended, not split into words and joined again (the same text when it
 /// is already in that form, which is how this function leaves it).
 fn note_inherited(d: &mut DataStore, file: &str) -> bool {
-    let list = d.get_raw("__inherit_cache").unwrap_or_default();
-    if list.split_whitespace().any(|c| c == file) {
+    let known = d
+        .var("__inherit_cache")
+        .and_then(|v| v.value.as_deref())
+        .is_some_and(|list| bb_util::split_words(list).any(|c| c == file));
+    if known {
         return false;
     }
+    let list = d.get_raw("__inherit_cache").unwrap_or_default();
     let joined = !list.starts_with(char::is_whitespace)
         && !list.ends_with(char::is_whitespace)
         && !list.contains("  ")
@@ -131,7 +135,7 @@ fn note_inherited(d: &mut DataStore, file: &str) -> bool {
     let mut list = if joined {
         list
     } else {
-        list.split_whitespace().collect::<Vec<_>>().join(" ")
+        bb_util::split_words(&list).collect::<Vec<_>>().join(" ")
     };
     if !list.is_empty() {
         list.push(' ');
@@ -142,7 +146,7 @@ fn note_inherited(d: &mut DataStore, file: &str) -> bool {
 }
 
 fn words(s: Option<String>) -> Vec<String> {
-    s.map(|v| v.split_whitespace().map(str::to_owned).collect())
+    s.map(|v| bb_util::split_words(&v).map(str::to_owned).collect())
         .unwrap_or_default()
 }
 
@@ -429,7 +433,7 @@ impl<'a> Evaluator<'a> {
             }
             StmtKind::DelTask { args } => {
                 let tasks = d.expand(args)?;
-                for t in tasks.split_whitespace() {
+                for t in bb_util::split_words(&tasks) {
                     del_task(d, t);
                 }
             }
@@ -690,7 +694,7 @@ impl<'a> Evaluator<'a> {
         line: u32,
         error_out: Option<&str>,
     ) -> Result<()> {
-        for w in what.split_whitespace() {
+        for w in bb_util::split_words(what) {
             self.include_single(d, parent, w, line, error_out)?;
         }
         Ok(())
@@ -792,9 +796,9 @@ impl<'a> Evaluator<'a> {
         deferred: bool,
     ) -> Result<()> {
         let files = d.expand(classes)?;
-        for class in files.split_whitespace() {
+        for class in bb_util::split_words(&files) {
             let defer = d.get_var("BB_DEFER_BBCLASSES")?;
-            if !deferred && defer.is_some_and(|v| v.split_whitespace().any(|c| c == class)) {
+            if !deferred && defer.is_some_and(|v| bb_util::split_words(&v).any(|c| c == class)) {
                 self.inherit_defer(d, class, file, line);
                 continue;
             }
@@ -1067,7 +1071,7 @@ impl<'a> Evaluator<'a> {
             let mut safe = safe;
             safe.set_var("BBCLASSEXTEND", &extended);
             let mut seen: Vec<&str> = Vec::new();
-            for ext in extended.split_whitespace() {
+            for ext in bb_util::split_words(&extended) {
                 if seen.contains(&ext) {
                     continue;
                 }
@@ -1223,7 +1227,7 @@ pub fn base_datastore(env: &[(String, String)]) -> DataStore {
     let mut permitted: Vec<String> = if get("BB_PRESERVE_ENV").is_some() {
         env.iter().map(|(k, _)| k.clone()).collect()
     } else if let Some(list) = get("BB_ENV_PASSTHROUGH") {
-        let mut v: Vec<String> = list.split_whitespace().map(str::to_owned).collect();
+        let mut v: Vec<String> = bb_util::split_words(&list).map(str::to_owned).collect();
         v.push("BB_ENV_PASSTHROUGH".to_owned());
         v
     } else {
@@ -1234,7 +1238,7 @@ pub fn base_datastore(env: &[(String, String)]) -> DataStore {
             .collect()
     };
     if let Some(extra) = get("BB_ENV_PASSTHROUGH_ADDITIONS") {
-        permitted.extend(extra.split_whitespace().map(str::to_owned));
+        permitted.extend(bb_util::split_words(&extra).map(str::to_owned));
     }
     let mut d = DataStore::new();
     d.set_tracking(true);
@@ -1346,9 +1350,14 @@ fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
         if !task_list.contains(&task) {
             task_list.push(task.clone());
         }
-        let flags = d.get_var_flags(&task);
         for (i, name) in NAMES.iter().enumerate() {
-            if let Some((_, v)) = flags.iter().find(|(k, _)| k == name) {
+            // `getVarFlags`' value of one flag: the real one, else the weak default.
+            if let Some(v) = d
+                .var(&task)
+                .and_then(|v| v.flag_or_weak(name))
+                .map(str::to_owned)
+            {
+                let v = &v;
                 // A flag whose expansion needs CPython keeps its unexpanded text and is
                 // recorded, so that the recipe still parses.
                 let v = match d.expand(v) {
@@ -1535,6 +1544,14 @@ pub fn del_task(d: &mut DataStore, task: &str) {
     }
     d.del_var_flag(&task, "deps", Some(&internal("build.py", 974, "deltask")));
     for t in words(d.get_raw("__BBTASKS")) {
+        // Most tasks do not name it: looked up in place, copied only to be changed.
+        let named = d
+            .var(&t)
+            .and_then(|v| v.flag("deps"))
+            .is_some_and(|deps| bb_util::split_words(deps).any(|x| x == task));
+        if !named {
+            continue;
+        }
         let mut deps = words(d.get_raw_flag(&t, "deps"));
         if let Some(i) = deps.iter().position(|x| *x == task) {
             deps.remove(i);

@@ -265,7 +265,7 @@ impl DataStore {
             Some(f) => self.get_raw_flag(name, f)?,
             None => self.get_raw(name)?,
         };
-        Some(text.split_whitespace().map(str::to_owned).collect())
+        Some(bb_util::split_words(&text).map(str::to_owned).collect())
     }
 
     /// The source of a `def` function stored under `name`, for calls by name.

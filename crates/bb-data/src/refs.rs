@@ -164,14 +164,14 @@ impl DataStore {
             return Vec::new();
         }
         let ovr = self.overrides();
-        let words: Vec<&str> = expanded.split_whitespace().collect();
+        let words: Vec<&str> = bb_util::split_words(expanded).collect();
         let mut out: Vec<String> = Vec::new();
         for op in &v.removes {
             if !ovr.cond_holds(&op.cond) || out.contains(&op.value) {
                 continue;
             }
             let removed = self.expand(&op.value).unwrap_or_else(|_| op.value.clone());
-            if removed.split_whitespace().any(|r| words.contains(&r)) {
+            if bb_util::split_words(&removed).any(|r| words.contains(&r)) {
                 out.push(op.value.clone());
             }
         }

@@ -89,6 +89,11 @@ impl Var {
             .map(|(_, v)| &**v)
     }
 
+    /// The flag as `getVarFlags` lists it: the real value, else the weak default.
+    pub(crate) fn flag_or_weak(&self, flag: &str) -> Option<&str> {
+        self.flag(flag).or_else(|| self.weak_flag(flag))
+    }
+
     fn weak_flag(&self, flag: &str) -> Option<&str> {
         self.weak_flags
             .iter()
@@ -1682,7 +1687,10 @@ impl DataStore {
         let mut words: Vec<(String, Vec<String>)> = Vec::new();
         for r in removes {
             let e = self.expand_tracked(r, None)?;
-            words.push((r.clone(), e.split_whitespace().map(str::to_owned).collect()));
+            words.push((
+                r.clone(),
+                bb_util::split_words(&e).map(str::to_owned).collect(),
+            ));
         }
         let mut out = String::with_capacity(value.len());
         let mut matched: Vec<String> = Vec::new();

@@ -42,7 +42,7 @@ impl TaskDeps {
     /// The words of `flag` on `task` (empty when unset).
     pub fn flag_words(&self, flag: &str, task: &str) -> Vec<&str> {
         self.flag(flag, task)
-            .map(|v| v.split_whitespace().collect())
+            .map(|v| bb_util::split_words(v).collect())
             .unwrap_or_default()
     }
 

@@ -30,9 +30,52 @@ pub use path::normpath;
 pub use repr::{py_repr, try_py_repr};
 pub use target::split_virtual;
 
-/// Splits text on ASCII and Unicode whitespace, like Python's `str.split()`.
-pub fn split_words(s: &str) -> impl Iterator<Item = &str> {
-    s.split_whitespace()
+/// Splits text on ASCII and Unicode whitespace, like Python's `str.split()`: the
+/// words of [`str::split_whitespace`], found byte by byte when the text is ASCII (the
+/// usual case for metadata, where decoding each character costs more than the split).
+pub fn split_words(s: &str) -> Words<'_> {
+    if s.is_ascii() {
+        Words::Ascii(s)
+    } else {
+        Words::Other(s.split_whitespace())
+    }
+}
+
+/// The iterator of [`split_words`].
+#[derive(Debug, Clone)]
+pub enum Words<'a> {
+    /// ASCII text not yet split.
+    Ascii(&'a str),
+    /// Any other text.
+    Other(std::str::SplitWhitespace<'a>),
+}
+
+/// ASCII bytes that [`char::is_whitespace`] accepts: tab, line feed, vertical tab, form
+/// feed, carriage return and space.
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Words::Ascii(rest) => {
+                let bytes = rest.as_bytes();
+                let start = bytes.iter().position(|&b| !ascii_space(b))?;
+                let len = bytes[start..]
+                    .iter()
+                    .position(|&b| ascii_space(b))
+                    .unwrap_or(bytes.len() - start);
+                // Both ends are at ASCII bytes, so on character boundaries.
+                let word = &rest[start..start + len];
+                *rest = &rest[start + len..];
+                Some(word)
+            }
+            Words::Other(it) => it.next(),
+        }
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -69,6 +112,32 @@ mod tests {
         for d in [-719_468, -1, 0, 59, 11_016, 2_932_896] {
             let (y, m, dd) = super::civil_from_days(d);
             assert_eq!(super::days_from_civil(y, m, dd), d);
+        }
+    }
+
+    #[test]
+    fn split_words_splits_like_split_whitespace() {
+        for s in [
+            "",
+            " ",
+            "a",
+            "  a  b\tc\n\x0bd\x0ce\rf  ",
+            "x\u{85}y\u{a0}z",
+            "caf\u{e9} na\u{ef}ve\u{2003}words",
+            "\x1c not \x1f space",
+        ] {
+            let got: Vec<&str> = super::split_words(s).collect();
+            let want: Vec<&str> = s.split_whitespace().collect();
+            assert_eq!(got, want, "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_words_matches_split_whitespace(s in "[ \t\n\x0b\x0c\ra-z\u{85}\u{a0}\u{2003}\u{1c}-\u{1f}]{0,40}") {
+            let got: Vec<&str> = super::split_words(&s).collect();
+            let want: Vec<&str> = s.split_whitespace().collect();
+            proptest::prop_assert_eq!(got, want);
         }
     }
 }
