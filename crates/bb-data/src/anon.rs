@@ -495,9 +495,11 @@ fn verdicts() -> &'static std::sync::Mutex<std::collections::HashMap<u64, (u32, 
 /// Hand-overs after which a source never run natively skips the native attempt.
 const HANDOVERS_BEFORE_SKIP: u32 = 8;
 
+/// A fast hash of a function's source: the key of its verdicts. Two sources sharing a
+/// key share their verdict, which only decides where they are tried first.
 fn source_hash(source: &str) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     source.hash(&mut h);
     h.finish()
 }

@@ -120,29 +120,60 @@ fn ensure_task_prefix(t: &str) -> String {
 /// in place and extended, not split into words and joined again (the same text when it
 /// is already in that form, which is how this function leaves it).
 fn note_inherited(d: &mut DataStore, file: &str) -> bool {
-    let known = d
+    let list = d
         .var("__inherit_cache")
         .and_then(|v| v.value.as_deref())
-        .is_some_and(|list| bb_util::split_words(list).any(|c| c == file));
-    if known {
+        .unwrap_or("");
+    if has_word(list, file) {
         return false;
     }
-    let list = d.get_raw("__inherit_cache").unwrap_or_default();
-    let joined = !list.starts_with(char::is_whitespace)
-        && !list.ends_with(char::is_whitespace)
-        && !list.contains("  ")
-        && !list.contains(|c: char| c.is_whitespace() && c != ' ');
-    let mut list = if joined {
-        list
+    let joined = if list.is_ascii() {
+        let b = list.as_bytes();
+        b.first() != Some(&b' ')
+            && b.last() != Some(&b' ')
+            && !list.contains("  ")
+            && !b.iter().any(|c| (b'\t'..=b'\r').contains(c))
     } else {
-        bb_util::split_words(&list).collect::<Vec<_>>().join(" ")
+        !list.starts_with(char::is_whitespace)
+            && !list.ends_with(char::is_whitespace)
+            && !list.contains("  ")
+            && !list.contains(|c: char| c.is_whitespace() && c != ' ')
     };
-    if !list.is_empty() {
-        list.push(' ');
+    let mut new = String::with_capacity(list.len() + 1 + file.len());
+    if joined {
+        new.push_str(list);
+    } else {
+        for (i, w) in bb_util::split_words(list).enumerate() {
+            if i > 0 {
+                new.push(' ');
+            }
+            new.push_str(w);
+        }
     }
-    list.push_str(file);
-    d.set_var("__inherit_cache", &list);
+    if !new.is_empty() {
+        new.push(' ');
+    }
+    new.push_str(file);
+    d.set_var("__inherit_cache", &new);
     true
+}
+
+/// Whether `word` is one of the whitespace-separated words of `text` (a substring
+/// search instead of splitting every word: `__inherit_cache` lists every class path).
+fn has_word(text: &str, word: &str) -> bool {
+    if word.is_empty() || word.contains(char::is_whitespace) {
+        return bb_util::split_words(text).any(|w| w == word);
+    }
+    text.match_indices(word).any(|(i, _)| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace)
+            && text[i + word.len()..]
+                .chars()
+                .next()
+                .is_none_or(char::is_whitespace)
+    })
 }
 
 fn words(s: Option<String>) -> Vec<String> {
@@ -967,7 +998,7 @@ impl<'a> Evaluator<'a> {
             self.inherit(d, &c, "configuration INHERITs", 0, false)?;
         }
         anon::register_handlers(d)?;
-        let inc = file_depends(d).join(" ");
+        let inc = file_depends_joined(d);
         d.set_var_with("BBINCLUDED", &inc, SetOpts::api(&o(506)));
         // cooker.parseBaseConfiguration fires ConfigParsed on the finished configuration;
         // what its handlers set stays in it.
@@ -1186,7 +1217,7 @@ impl<'a> Evaluator<'a> {
         }
         virt_recipe_providers(d, &tasks)?;
         add_tasks(d, &tasks)?;
-        let inc = file_depends(d).join(" ");
+        let inc = file_depends_joined(d);
         d.set_var_with(
             "BBINCLUDED",
             &inc,
@@ -1477,18 +1508,37 @@ fn has_line(text: &str, line: &str) -> bool {
 /// and every path looked for), absolute and normalized, as BBINCLUDED lists them.
 pub fn file_depends(d: &DataStore) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    each_file_depend(d, |p| out.push(p.into_owned()));
+    out
+}
+
+/// [`file_depends`] joined with spaces, as BBINCLUDED holds them (no list in between).
+fn file_depends_joined(d: &DataStore) -> String {
+    let mut out = String::new();
+    each_file_depend(d, |p| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&p);
+    });
+    out
+}
+
+/// Calls `f` with each file of [`file_depends`], read in place (most paths are already
+/// normal and absolute, and are not copied).
+fn each_file_depend(d: &DataStore, mut f: impl FnMut(std::borrow::Cow<'_, str>)) {
     for v in ["__base_depends", "__depends"] {
-        if let Some(s) = d.get_raw(v) {
-            out.extend(s.split('\n').filter(|x| !x.is_empty()).map(|x| {
-                if x.starts_with('/') {
-                    bb_util::normpath(x)
-                } else {
-                    absolutize(x)
-                }
-            }));
+        let Some(s) = d.var(v).and_then(|v| v.value.as_deref()) else {
+            continue;
+        };
+        for x in s.split('\n').filter(|x| !x.is_empty()) {
+            if x.starts_with('/') {
+                f(bb_util::path::normpath_cow(x));
+            } else {
+                f(std::borrow::Cow::Owned(absolutize(x)));
+            }
         }
     }
-    out
 }
 
 /// Stores a task's `deps` flag, recording it as BitBake does (a Python list).
@@ -1601,7 +1651,24 @@ fn absolutize(p: &str) -> String {
 
 #[cfg(test)]
 mod line_tests {
-    use super::has_line;
+    use super::{has_line, has_word};
+
+    #[test]
+    fn has_word_matches_whole_words_only() {
+        let text = "/a/b.bbclass /a/b.bbclass.inc\t/c\u{a0}/d";
+        for w in ["/a/b.bbclass", "/a/b.bbclass.inc", "/c", "/d"] {
+            assert!(has_word(text, w), "{w}");
+        }
+        for w in ["/a/b", "b.bbclass", "/c/d", "", "/a/b.bbclass /a"] {
+            assert_eq!(
+                has_word(text, w),
+                bb_util::split_words(text).any(|x| x == w),
+                "{w}"
+            );
+        }
+        assert!(has_word("x", "x"));
+        assert!(!has_word("", "x"));
+    }
 
     #[test]
     fn has_line_matches_whole_lines_only() {

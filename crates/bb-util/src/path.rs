@@ -5,11 +5,16 @@
 /// folded where a parent is known (kept at the start of a relative path, dropped at the
 /// root), exactly two leading slashes kept, and `.` for an empty result.
 pub fn normpath(path: &str) -> String {
+    normpath_cow(path).into_owned()
+}
+
+/// [`normpath`], borrowing `path` when it is already normal (the usual case).
+pub fn normpath_cow(path: &str) -> std::borrow::Cow<'_, str> {
     if path.is_empty() {
         return ".".into();
     }
     if is_normal(path) {
-        return path.to_owned();
+        return path.into();
     }
     let initial = if path.starts_with("//") && !path.starts_with("///") {
         2
@@ -33,7 +38,7 @@ pub fn normpath(path: &str) -> String {
     if joined.is_empty() {
         ".".into()
     } else {
-        joined
+        joined.into()
     }
 }
 
