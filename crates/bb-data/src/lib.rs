@@ -2,7 +2,7 @@
 //!
 //! Entry points:
 //! - [`DataStore`]: variables, flags, overrides, `:append`/`:prepend`/`:remove`,
-//!   expansion ([`DataStore::get_var`], [`DataStore::expand`]) and history; O(1) copies.
+//!   expansion ([`DataStore::get_var`], [`DataStore::expand`]) and history; cheap copies.
 //! - [`Evaluator`]: reads files through a [`FileSource`] and evaluates them
 //!   (`include`, `require`, `inherit`, functions, tasks), then finalizes recipes.
 //! - [`dump::emit_env`]: the `bitbake -e` output.

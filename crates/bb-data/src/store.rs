@@ -1,7 +1,8 @@
 //! The datastore: variables with values, flags, queued override-style operations and
 //! conditional variants, read with BitBake's override and expansion rules.
 //!
-//! Copies are O(1): every map is a persistent (structurally shared) map, so the
+//! Copies are cheap: the variables of a frozen configuration are shared by every copy
+//! (see `varmap`), and the other maps are persistent (structurally shared), so the
 //! configuration datastore can be shared by thousands of recipe datastores. This module
 //! owns storage and the read pipeline; it never reads files (see `eval`).
 
@@ -357,8 +358,9 @@ pub(crate) type Variants = Arc<Vec<(Arc<str>, Arc<str>)>>;
 /// A BitBake datastore (`d`).
 #[derive(Debug)]
 pub struct DataStore {
-    /// Keys are shared strings: a copy-on-write of a map node (after an O(1) copy)
-    /// clones its keys, which is then a count increment instead of an allocation.
+    /// Keys are shared strings: copying a variable's entry (a copy of the datastore,
+    /// or the first write to a variable of the frozen base) is then a count increment
+    /// instead of an allocation.
     pub(crate) vars: crate::varmap::VarMap,
     /// Base name -> (conditional variant name, override suffix), in creation order.
     pub(crate) overridedata: Map<Arc<str>, Variants>,
@@ -428,7 +430,8 @@ impl Default for DataStore {
 }
 
 impl Clone for DataStore {
-    /// An O(1) copy: maps are shared until either side writes.
+    /// A copy: the frozen base and the persistent maps are shared; what was written
+    /// since the base was frozen is copied (entries are shared strings and variables).
     fn clone(&self) -> Self {
         DataStore {
             vars: self.vars.clone(),
@@ -452,7 +455,7 @@ impl Clone for DataStore {
 
 impl DataStore {
     /// A copy for Python code run in the middle of an expansion of this datastore
-    /// (`${@...}` handed to an embedded interpreter): O(1) like [`Clone`], and it takes
+    /// (`${@...}` handed to an embedded interpreter): as cheap as [`Clone`], and it takes
     /// this datastore's memoised expansions and the record of what is being expanded
     /// (so a cycle through Python is still reported as one). Give them back with
     /// [`DataStore::end_nested`], which the caller must call before this datastore is
