@@ -1409,31 +1409,43 @@ fn add_tasks(d: &mut DataStore, tasks: &[String]) -> Result<()> {
         parents.retain(|(t, _)| *t != task);
         parents.push((task.clone(), ps));
     }
-    let list = |v: &[String]| {
-        format!(
-            "[{}]",
-            v.iter()
-                .map(|s| bb_util::py_repr(s))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+    // BitBake's `_task_deps` dict as Python prints it, written into one string.
+    let list = |out: &mut String, v: &[String]| {
+        out.push('[');
+        for (i, s) in v.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            bb_util::push_py_repr(out, s);
+        }
+        out.push(']');
     };
-    let mut out = format!("{{'tasks': {}, 'parents': {{", list(&task_list));
-    out.push_str(
-        &parents
-            .iter()
-            .map(|(t, p)| format!("{}: {}", bb_util::py_repr(t), list(p)))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    let mut out = String::from("{'tasks': ");
+    list(&mut out, &task_list);
+    out.push_str(", 'parents': {");
+    for (i, (t, p)) in parents.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        bb_util::push_py_repr(&mut out, t);
+        out.push_str(": ");
+        list(&mut out, p);
+    }
     out.push('}');
     if !tasks.is_empty() {
         for (i, name) in NAMES.iter().enumerate() {
-            let inner: Vec<String> = per_flag[i]
-                .iter()
-                .map(|(t, v)| format!("{}: {}", bb_util::py_repr(t), bb_util::py_repr(v)))
-                .collect();
-            out.push_str(&format!(", '{name}': {{{}}}", inner.join(", ")));
+            out.push_str(", '");
+            out.push_str(name);
+            out.push_str("': {");
+            for (j, (t, v)) in per_flag[i].iter().enumerate() {
+                if j > 0 {
+                    out.push_str(", ");
+                }
+                bb_util::push_py_repr(&mut out, t);
+                out.push_str(": ");
+                bb_util::push_py_repr(&mut out, v);
+            }
+            out.push('}');
         }
     }
     out.push('}');

@@ -27,7 +27,7 @@ pub mod version;
 
 pub use boolean::{InvalidBoolean, to_boolean};
 pub use path::normpath;
-pub use repr::{py_repr, try_py_repr};
+pub use repr::{push_py_repr, py_repr, try_py_repr};
 pub use target::split_virtual;
 
 /// Splits text on ASCII and Unicode whitespace, like Python's `str.split()`: the

@@ -20,9 +20,25 @@ pub fn py_repr(s: &str) -> String {
     out
 }
 
+/// [`py_repr`] appended to `out`.
+pub fn push_py_repr(out: &mut String, s: &str) {
+    write_repr(s, out, true);
+}
+
 /// Appends the repr of `s` to `out`; false (with `out` partly written) when a character's
 /// printability is unknown and `lenient` is off.
 fn write_repr(s: &str, out: &mut String, lenient: bool) -> bool {
+    // Printable ASCII without a backslash or a single quote (most values) is written
+    // as it is, between single quotes.
+    if s.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'\\' && b != b'\'')
+    {
+        out.reserve(s.len() + 2);
+        out.push('\'');
+        out.push_str(s);
+        out.push('\'');
+        return true;
+    }
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
