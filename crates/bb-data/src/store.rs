@@ -245,8 +245,13 @@ impl Cache {
 
     /// Caches `value` for `key`, with what computing it read.
     fn store(&mut self, key: &str, value: Option<String>, mut reads: Reads) {
-        reads.names.sort_unstable();
-        reads.names.dedup();
+        // Repeated reads of a name are mostly of the same shared string: made unique by
+        // address (no string compared); the few equal names in distinct strings that
+        // stay only register this entry twice with the same reader list.
+        reads
+            .names
+            .sort_unstable_by_key(|n| Arc::as_ptr(n).cast::<u8>() as usize);
+        reads.names.dedup_by(|a, b| Arc::ptr_eq(a, b));
         let key: Arc<str> = Arc::from(key);
         if reads.everything {
             self.wide_readers.push(key.clone());
