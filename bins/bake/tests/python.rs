@@ -688,10 +688,11 @@ fn reachable_stamps_reach_the_configuration_s_handlers() {
     assert_handler_file(&root, "reachable.txt", "reachable-stamps.txt");
 }
 
-/// With setscene tasks: sceneQueueTaskStarted/Completed, sceneQueueComplete and tasks
-/// skipped as "covered", on `testdata/pyhooks` built, then built again after `tmp/` is
-/// removed (`expected/rq-events-setscene.txt`: real BitBake's file for the same two
-/// builds with `rqevents` inherited).
+/// With setscene tasks: sceneQueueTaskStarted/Completed/Failed, sceneQueueComplete and
+/// tasks skipped as "covered", on `testdata/pyhooks` built, built again after `tmp/` is
+/// removed, then again after `tmp/` is removed with app's setscene task ending by
+/// `os._exit(3)` (`exitcode` 3) (`expected/rq-events-setscene.txt`: real BitBake's file
+/// for the same three builds with `rqevents` inherited).
 #[test]
 fn setscene_queue_events_reach_the_configuration_s_handlers() {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-rqevents-setscene");
@@ -706,9 +707,15 @@ fn setscene_queue_events_reach_the_configuration_s_handlers() {
         &root.join("conf/bblayers.conf"),
         "INHERIT += \"rqevents\"\n",
     );
-    for round in 0..2 {
-        if round == 1 {
+    for round in 0..3 {
+        if round > 0 {
             std::fs::remove_dir_all(root.join("tmp")).expect("tmp/ is removed");
+        }
+        if round == 2 {
+            tree::append(
+                &root.join("meta-hooks/recipes-hooks/app/app_1.0.bb"),
+                "python do_install_setscene:prepend() {\n    os._exit(3)\n}\n",
+            );
         }
         let out = bake_in(&root, &["app"])
             .output()

@@ -335,6 +335,7 @@ impl<'a> Scheduler<'a> {
                         usage: Usage::default(),
                         log: String::new(),
                         message: format!("no datastore for {}", self.graph.tasks[i].fn_name),
+                        exitcode: 1,
                     });
                     queue.extend(plan.fail(self.graph, &self.plans, hooks, i, &done));
                     continue;
@@ -400,11 +401,11 @@ impl<'a> Scheduler<'a> {
                     p.stamp = Some(path);
                     self.stamps
                         .write(&p, &format!("{task}_setscene"))
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| (e.to_string(), 1))
                 }
                 (Ok(()), None) if !self.cancelled() => Ok(()),
-                (Ok(()), _) => Err("interrupted".to_owned()),
-                (Err(f), _) => Err(f.message.clone()),
+                (Ok(()), _) => Err(("interrupted".to_owned(), 1)),
+                (Err(f), _) => Err((f.message.clone(), f.exitcode)),
             };
             match written {
                 Ok(()) => {
@@ -414,12 +415,13 @@ impl<'a> Scheduler<'a> {
                         usage: outcome.usage,
                     });
                 }
-                Err(message) => {
+                Err((message, exitcode)) => {
                     self.send(BuildEvent::SetsceneFailed {
                         task: self.task_ref(i),
                         usage: outcome.usage,
                         log: outcome.log,
                         message,
+                        exitcode,
                     });
                     if !self.cancelled() {
                         queue.extend(plan.fail(self.graph, &self.plans, hooks, i, &done));

@@ -201,12 +201,12 @@ impl Firing<'_> {
                 let e = self.task_event("sceneQueueTaskCompleted", task, true);
                 self.fire(&e);
             }
-            BuildEvent::SetsceneFailed { task, .. } => {
+            BuildEvent::SetsceneFailed { task, exitcode, .. } => {
                 self.stats.setscene_active = self.stats.setscene_active.saturating_sub(1);
                 self.stats.setscene_notcovered += 1;
                 let e = self
                     .task_event("sceneQueueTaskFailed", task, true)
-                    .with("exitcode", Object("1".to_owned()));
+                    .with("exitcode", Object(exitcode.to_string()));
                 self.fire(&e);
             }
             BuildEvent::TaskStarted { task, noexec, .. } => {
