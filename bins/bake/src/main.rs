@@ -71,7 +71,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         if !ui::parse_session(&mut session)? {
             return Ok(ExitCode::FAILURE);
         }
-        session.check_dangling(&Console::new())?;
+        let console = Console::new();
+        session.check_dangling(&console)?;
+        session.reachable_stamps(&console)?;
         return Ok(ExitCode::SUCCESS);
     }
     if cli.graphviz {
@@ -113,6 +115,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             }
             let console = Console::new();
             session.check_dangling(&console)?;
+            session.reachable_stamps(&console)?;
             let (fn_name, missing) = session.resolve_target(target, &console)?;
             failed |= !missing.is_empty();
             session.target_data(&fn_name)?
@@ -172,6 +175,7 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     }
     let console = Console::new();
     session.check_dangling(&console)?;
+    session.reachable_stamps(&console)?;
     let task = session.default_task(cli.cmd.as_deref());
     let opts = bb_taskgraph::GraphOptions {
         targets: Vec::new(),

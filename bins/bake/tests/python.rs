@@ -654,10 +654,12 @@ fn disk_monitor_warns_and_stops_as_bitbake() {
     assert_eq!(got, ordered);
 }
 
-/// `bb.event.ReachableStamps` once the recipes are parsed, before the build: every
-/// target that did not skip itself to its STAMP, in a dict
-/// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`
-/// with `reachable` inherited), and the process its handler fires on the console.
+/// `bb.event.ReachableStamps` once the recipes are parsed, before the build, for `-p`
+/// and for `-g`: every target that did not skip itself to its STAMP, in a dict, fired
+/// on the configuration itself (what its handler stores, BuildStarted's handler sees)
+/// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`,
+/// `bitbake -p`, `bitbake -g -c one taskev` with `reachable` inherited), and the
+/// process its handler fires on the console.
 #[test]
 fn reachable_stamps_reach_the_configuration_s_handlers() {
     let root = fixture("reachable");
@@ -685,6 +687,18 @@ fn reachable_stamps_reach_the_configuration_s_handlers() {
         lines[at - 1].starts_with("Parsing of 8 .bb files complete"),
         "{stdout}"
     );
+    for args in [&["-p"][..], &["-g", "-c", "one", "taskev"]] {
+        let out = bake_in(&root, args)
+            .output()
+            .expect("invariant: the bake binary runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("\nChecking 8 stamps...done.\n"), "{stdout}");
+    }
     assert_handler_file(&root, "reachable.txt", "reachable-stamps.txt");
 }
 

@@ -90,8 +90,8 @@ impl Session {
         }
         self.check_dangling(obs)?;
         let _lock = bb_runqueue::BuildLock::acquire(&self.topdir())?;
+        self.reachable_stamps(obs)?;
         let config = self.expanded_config()?;
-        self.fire_reachable_stamps(&config, obs)?;
         let task = self.default_task(req.cmd.as_deref());
         let providers = self.providers()?;
         let opts = GraphOptions {
@@ -326,13 +326,15 @@ impl Session {
     }
 
     /// `bb.event.ReachableStamps` to the configuration's handlers that listen to it, as
-    /// BitBake's cooker fires it once the recipes are parsed: every target that did not
-    /// skip itself, to its STAMP (openembedded-core's sstate.bbclass removes the
-    /// manifests and stamps of what this machine built before and no recipe reaches).
-    /// On a copy of the configuration; a failing handler fails the build, as in BitBake.
-    fn fire_reachable_stamps(&self, config: &DataStore, obs: &dyn Observer) -> Result<()> {
+    /// BitBake's cooker fires it once the recipes are parsed (before a build, and for
+    /// `-p`, `-g`, `-e TARGET`): every target that did not skip itself, to its STAMP
+    /// (openembedded-core's sstate.bbclass removes the manifests and stamps of what this
+    /// machine built before and no recipe reaches). On the configuration itself: what
+    /// the handlers store stays (BuildStarted's handlers see it). A failing handler is
+    /// an error, as in BitBake. Nothing is computed when no handler listens.
+    pub fn reachable_stamps(&mut self, obs: &dyn Observer) -> Result<()> {
         const CLASS: &str = "bb.event.ReachableStamps";
-        if !crate::rqevents::listened(config, CLASS) {
+        if !crate::rqevents::listened(&self.cooker.config, CLASS) {
             return Ok(());
         }
         let stamps: serde_json::Map<String, serde_json::Value> = self
@@ -345,10 +347,9 @@ impl Session {
             "stamps",
             bb_pyexpr::EventAttr::Object(serde_json::Value::Object(stamps).to_string()),
         );
-        let mut cfg = config.clone();
         bb_data::python::register_service("fetch", crate::natives::fetch_service);
         bb_data::python::register_service("process_event", process_event);
-        let fired = bb_data::python::fire_event(&mut cfg, &e);
+        let fired = bb_data::python::fire_event(&mut self.cooker.config, &e);
         // What the handlers started and finished, as knotty prints it without a terminal.
         let lines = std::mem::take(&mut *PROCESSES.lock().unwrap_or_else(|e| e.into_inner()));
         for (name, done) in lines {
