@@ -595,21 +595,16 @@ fn machine_free(line: &str) -> String {
     }
 }
 
-/// The disk space monitor (BB_DISKMON_DIRS, BB_DISKMON_WARNINTERVAL) as BitBake's:
-/// `expected/diskmon-console.txt` holds real BitBake's console lines for `bitbake -c
-/// slow taskev` with a malformed size (an error; the monitor stays off), a threshold
-/// no disk meets with STOPTASKS (a warning, then the error; the running task ends and
-/// succeeds, nothing new starts) and a malformed interval; each exits 1.
-#[test]
-fn disk_monitor_warns_and_stops_as_bitbake() {
-    let want = golden("diskmon-console.txt");
-    let mut got = String::new();
-    for conf in [
-        "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},1X,100K\"",
-        "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},100000G,100K\"",
-        "BB_DISKMON_DIRS = \"WARN,${TMPDIR},100000G,100K HALT,${TOPDIR},1G\"\nBB_DISKMON_WARNINTERVAL = \"5X\"",
-    ] {
-        let root = fixture("diskmon");
+/// `bake -c slow taskev` in a fresh copy of the fixture (`NAME-N`) with `conf` added to its
+/// configuration, for each of `confs`: the console's lines of the disk space monitor
+/// (ERROR, WARNING, the summaries, the SIGTERM note) with `@TOP@` for the copy and
+/// without what depends on the machine, then `rc=N`, each run headed `== CONF`; and
+/// the copies, in the same order.
+fn diskmon_runs(name: &str, confs: &[&str]) -> (Vec<String>, Vec<std::path::PathBuf>) {
+    let mut got = Vec::new();
+    let mut roots = Vec::new();
+    for (n, conf) in confs.iter().enumerate() {
+        let root = fixture(&format!("{name}-{n}"));
         tree::append(&root.join("conf/bblayers.conf"), &format!("{conf}\n"));
         let out = bake_in(&root, &["-c", "slow", "taskev"])
             .output()
@@ -620,7 +615,7 @@ fn disk_monitor_warns_and_stops_as_bitbake() {
             String::from_utf8_lossy(&out.stderr),
             String::from_utf8_lossy(&out.stdout)
         );
-        got.push_str(&format!("== {}\n", conf.replace('\n', " ")));
+        got.push(format!("== {}", conf.replace('\n', " ")));
         let top = root.display().to_string();
         for line in text.lines().filter(|l| {
             [
@@ -629,16 +624,23 @@ fn disk_monitor_warns_and_stops_as_bitbake() {
                 "       Disk",
                 "Summary",
                 "NOTE: Tasks Summary",
+                "NOTE: Sending",
             ]
             .iter()
             .any(|p| l.starts_with(p))
         }) {
-            got.push_str(&machine_free(&line.replace(&top, "@TOP@")));
-            got.push('\n');
+            got.push(machine_free(&line.replace(&top, "@TOP@")));
         }
-        got.push_str(&format!("rc={}\n", out.status.code().unwrap_or(-1)));
+        got.push(format!("rc={}", out.status.code().unwrap_or(-1)));
+        roots.push(root);
     }
-    // BitBake's console, with each run's stderr lines before its stdout lines.
+    (got, roots)
+}
+
+/// BitBake's console lines of `golden` (as [`diskmon_runs`] writes them) in the order
+/// bake writes them: each run's stderr lines before its stdout lines.
+fn bitbake_console(golden_file: &str) -> Vec<String> {
+    let want = golden(golden_file);
     let mut ordered: Vec<String> = Vec::new();
     let mut run: Vec<String> = Vec::new();
     for line in want.lines().map(machine_free) {
@@ -650,8 +652,67 @@ fn disk_monitor_warns_and_stops_as_bitbake() {
             run.push(line);
         }
     }
-    let got: Vec<&str> = got.lines().collect();
-    assert_eq!(got, ordered);
+    ordered
+}
+
+/// The disk space monitor (BB_DISKMON_DIRS, BB_DISKMON_WARNINTERVAL) as BitBake's:
+/// `expected/diskmon-console.txt` holds real BitBake's console lines for `bitbake -c
+/// slow taskev` with a malformed size (an error; the monitor stays off), a threshold
+/// no disk meets with STOPTASKS (a warning, then the error; the running task ends and
+/// succeeds, nothing new starts) and a malformed interval; each exits 1.
+#[test]
+fn disk_monitor_warns_and_stops_as_bitbake() {
+    let (got, _) = diskmon_runs(
+        "diskmon",
+        &[
+            "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},1X,100K\"",
+            "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},100000G,100K\"",
+            "BB_DISKMON_DIRS = \"WARN,${TMPDIR},100000G,100K HALT,${TOPDIR},1G\"\nBB_DISKMON_WARNINTERVAL = \"5X\"",
+        ],
+    );
+    assert_eq!(got, bitbake_console("diskmon-console.txt"));
+}
+
+/// The disk space monitor's HALT and STOPTASKS with handlers of its events and of the
+/// run queue's (`diskevents` and `rqevents` inherited): HALT kills the running task
+/// (SIGTERM to its group, "Sending SIGTERM to remaining 1 tasks", no task event, 0
+/// tasks attempted, exit 1), STOPTASKS lets it end (runQueueExitWait); each fires
+/// DiskFull, then MonitorDiskEvent. `expected/diskmon-halt-console.txt` and
+/// `expected/diskmon-events.txt` are real BitBake's console lines and handler files
+/// for the same runs of `bitbake -c slow taskev`.
+#[test]
+fn disk_monitor_halts_and_fires_its_events_as_bitbake() {
+    let started = std::time::Instant::now();
+    let (got, roots) = diskmon_runs(
+        "diskmon-halt",
+        &[
+            "INHERIT += \"diskevents rqevents\"\nBB_DISKMON_DIRS = \"HALT,${TMPDIR},100000G,100K\"",
+            "INHERIT += \"diskevents rqevents\"\nBB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},100000G,100K\"",
+        ],
+    );
+    let headless = |lines: Vec<String>| -> Vec<String> {
+        lines
+            .into_iter()
+            .map(|l| l.replace("== INHERIT += \"diskevents rqevents\" ", "== "))
+            .collect()
+    };
+    assert_eq!(headless(got), bitbake_console("diskmon-halt-console.txt"));
+    let mut events = String::new();
+    for (root, action) in roots.iter().zip(["HALT", "STOPTASKS"]) {
+        events.push_str(&format!(
+            "== BB_DISKMON_DIRS = \"{action},${{TMPDIR}},100000G,100K\"\n"
+        ));
+        for file in ["disk-events.txt", "rq-events.txt"] {
+            events.push_str(&std::fs::read_to_string(root.join(file)).expect("the handler's file"));
+        }
+    }
+    assert_eq!(events, golden("diskmon-events.txt"));
+    // do_slow sleeps 2 s: HALT did not wait for it (the monitor looks after 1 s).
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2 + 3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// `bb.event.ReachableStamps` once the recipes are parsed, before the build, for `-p`

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 
 use bb_cooker::BuildInfo;
@@ -215,7 +215,7 @@ impl Session {
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         });
-        let stop_tasks = Arc::new(AtomicBool::new(false));
+        let stop_tasks = Arc::new(bb_runqueue::StopTasks::default());
         let run_opts = bb_runqueue::RunOptions {
             threads,
             keep_going: req.keep_going,
@@ -282,29 +282,34 @@ impl Session {
             None => bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, events),
         };
         // The run queue's events to the configuration's handlers that listen to them
-        // (oe-core: buildstats' runqueue_stats), on the copy BuildStarted was fired on.
-        let run_queue = || match (&mut build_cfg, crate::rqevents::Wanted::of(&config)) {
+        // (oe-core: buildstats' runqueue_stats), on the copy BuildStarted was fired on;
+        // the disk space monitor checks on BitBake's heartbeat while tasks run, from the
+        // thread that fires them when there is one (its events then reach the handlers).
+        let wanted = build_cfg
+            .as_ref()
+            .and_then(|_| crate::rqevents::Wanted::of(&config));
+        let mut summary = match (&mut build_cfg, wanted) {
             (Some(cfg), Some(wanted)) => {
                 let hashes: Vec<String> = plans.iter().map(|p| p.taskhash.clone()).collect();
                 let stopping = crate::rqevents::Stopping {
                     keep_going: req.keep_going,
                     cancel: &req.cancel,
+                    stop_tasks: &stop_tasks,
+                    monitor,
                 };
-                crate::rqevents::around(cfg, &wanted, &hashes, &stopping, events, obs, run)
+                crate::rqevents::around(cfg, &wanted, &hashes, stopping, events, obs, run)
             }
-            _ => run(events),
+            _ => crate::diskmon::watch_while(
+                monitor,
+                crate::rqevents::heartbeat_interval(&config),
+                (&stop_tasks, &req.cancel),
+                obs,
+                || run(events),
+            ),
         };
-        // The disk space monitor checks on BitBake's heartbeat while tasks run.
-        let mut summary = crate::diskmon::watch_while(
-            monitor,
-            crate::rqevents::heartbeat_interval(&config),
-            (&stop_tasks, &req.cancel),
-            obs,
-            run_queue,
-        );
         // Stopped by the monitor: the build did not complete (BitBake's exit code is
         // non-zero for the monitor's error).
-        if stop_tasks.load(Ordering::SeqCst) && summary.outcome == bb_events::Outcome::Succeeded {
+        if stop_tasks.stopped() && summary.outcome == bb_events::Outcome::Succeeded {
             summary.outcome = bb_events::Outcome::Failed;
         }
         if let Some(mut cfg) = build_cfg {

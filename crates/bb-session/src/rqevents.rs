@@ -4,7 +4,9 @@
 //! `sceneQueueTaskStarted`, `sceneQueueTaskCompleted`, `sceneQueueTaskFailed`,
 //! `sceneQueueComplete`, `runQueueExitWait` (the build stops and waits for its running
 //! tasks), and `bb.event.HeartbeatEvent` every BB_HEARTBEAT_EVENT seconds while the build
-//! runs. Each carries BitBake's attributes (`taskid`, `taskstring`, `taskname`,
+//! runs, each followed by the disk space monitor's check (BB_DISKMON_DIRS) with its
+//! `bb.event.DiskFull` and `bb.event.MonitorDiskEvent`, as BitBake's run queue checks
+//! on the heartbeat. Each carries BitBake's attributes (`taskid`, `taskstring`, `taskname`,
 //! `taskfile`, `taskhash`, `stats`, and `noexec`, `exitcode` or `reason`; `remain` and
 //! `message`).
 //!
@@ -24,10 +26,12 @@ use bb_events::{BuildEvent, SkipReason, TaskRef};
 use bb_pyexpr::EventAttr::{Object, Str};
 
 use crate::Observer;
+use crate::diskmon::DiskMonitor;
 use bb_cooker::providers::Level;
+use bb_runqueue::StopTasks;
 
 /// The classes this module fires.
-const CLASSES: [&str; 10] = [
+const CLASSES: [&str; 12] = [
     "bb.runqueue.runQueueTaskStarted",
     "bb.runqueue.runQueueTaskCompleted",
     "bb.runqueue.runQueueTaskFailed",
@@ -38,13 +42,15 @@ const CLASSES: [&str; 10] = [
     "bb.runqueue.sceneQueueComplete",
     "bb.event.HeartbeatEvent",
     "bb.runqueue.runQueueExitWait",
+    "bb.event.DiskFull",
+    "bb.event.MonitorDiskEvent",
 ];
 
 /// Which of [`CLASSES`] the configuration's handlers listen to.
 pub(crate) struct Wanted {
     classes: HashSet<&'static str>,
-    /// BB_HEARTBEAT_EVENT (seconds), when a handler listens to HeartbeatEvent.
-    heartbeat: Option<Duration>,
+    /// BB_HEARTBEAT_EVENT (seconds).
+    heartbeat: Duration,
 }
 
 impl Wanted {
@@ -63,10 +69,10 @@ impl Wanted {
         if classes.is_empty() {
             return None;
         }
-        let heartbeat = classes
-            .contains("bb.event.HeartbeatEvent")
-            .then(|| heartbeat_interval(config));
-        Some(Wanted { classes, heartbeat })
+        Some(Wanted {
+            classes,
+            heartbeat: heartbeat_interval(config),
+        })
     }
 }
 
@@ -140,6 +146,10 @@ struct Firing<'a> {
     cancel: &'a AtomicBool,
     /// The `remain` of the last runQueueExitWait fired.
     waiting: Option<usize>,
+    /// The disk space monitor, checking after each heartbeat.
+    monitor: Option<DiskMonitor>,
+    /// The monitor's say over the run queue.
+    stop_tasks: &'a StopTasks,
 }
 
 impl Firing<'_> {
@@ -261,8 +271,11 @@ impl Firing<'_> {
     /// interrupt) and tasks still run: BitBake fires it each time its run queue looks
     /// at them then; bake, each time their number changes.
     fn exit_wait(&mut self) {
-        let stopping = (self.stats.failed > 0 && !self.keep_going)
-            || self.cancel.load(std::sync::atomic::Ordering::Relaxed);
+        // HALT (which also sets `cancel`) stops at once: BitBake waits for nothing.
+        let stopping = !self.stop_tasks.halted()
+            && ((self.stats.failed > 0 && !self.keep_going)
+                || self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+                || self.stop_tasks.stopped());
         let remain = self.stats.active + self.stats.setscene_active;
         if !stopping || remain == 0 || self.waiting == Some(remain) {
             return;
@@ -277,6 +290,8 @@ impl Firing<'_> {
         self.fire(&e);
     }
 
+    /// A heartbeat: HeartbeatEvent, then the disk space monitor's check, its action,
+    /// DiskFull for each action taken and MonitorDiskEvent.
     fn heartbeat(&mut self) {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -284,15 +299,29 @@ impl Firing<'_> {
         let e =
             bb_pyexpr::Event::new("bb.event.HeartbeatEvent").with("time", Object(now.to_string()));
         self.fire(&e);
+        let Some(check) = self.monitor.as_mut().map(DiskMonitor::check) else {
+            return;
+        };
+        crate::diskmon::act(&check, (self.stop_tasks, self.cancel), self.obs);
+        for e in &check.full {
+            self.fire(e);
+        }
+        self.fire(&check.usage);
+        self.exit_wait();
     }
 }
 
-/// How the build runs, for when it stops (runQueueExitWait).
+/// How the build runs, for when it stops (runQueueExitWait), and the disk space
+/// monitor.
 pub(crate) struct Stopping<'a> {
     /// `-k`.
     pub(crate) keep_going: bool,
     /// Set when the build is interrupted.
     pub(crate) cancel: &'a AtomicBool,
+    /// The disk space monitor's say over the run queue.
+    pub(crate) stop_tasks: &'a StopTasks,
+    /// The disk space monitor, if BB_DISKMON_DIRS sets one up.
+    pub(crate) monitor: Option<DiskMonitor>,
 }
 
 /// Runs `run` (the run queue, publishing on the sender it is given) with the
@@ -302,7 +331,7 @@ pub(crate) fn around<R>(
     cfg: &mut DataStore,
     wanted: &Wanted,
     hashes: &[String],
-    stopping: &Stopping<'_>,
+    stopping: Stopping<'_>,
     out: &Sender<BuildEvent>,
     obs: &dyn Observer,
     run: impl FnOnce(&Sender<BuildEvent>) -> R,
@@ -318,6 +347,8 @@ pub(crate) fn around<R>(
         keep_going: stopping.keep_going,
         cancel: stopping.cancel,
         waiting: None,
+        monitor: stopping.monitor,
+        stop_tasks: stopping.stop_tasks,
     };
     std::thread::scope(|scope| {
         scope.spawn(move || pass_on(&mut firing, &rx, out));
@@ -329,7 +360,9 @@ pub(crate) fn around<R>(
 
 /// The thread between the scheduler and `out`.
 fn pass_on(firing: &mut Firing<'_>, rx: &Receiver<BuildEvent>, out: &Sender<BuildEvent>) {
-    let beat = firing.wanted.heartbeat;
+    let beat = (firing.wanted.classes.contains("bb.event.HeartbeatEvent")
+        || firing.monitor.is_some())
+    .then_some(firing.wanted.heartbeat);
     let mut next_beat = beat.map(|b| Instant::now() + b);
     loop {
         let ev = match next_beat {
