@@ -833,6 +833,35 @@ fn heartbeat_events_reach_the_configuration_s_handlers() {
     );
 }
 
+/// HeartbeatEvent from BuildStarted on, while the run queue is prepared too (BitBake's
+/// server beats from BuildStarted): `testdata/pyhooks` built with `prepbeats`
+/// inherited, whose hash check takes a second (`expected/prep-beats.txt`: real
+/// BitBake's file for `bitbake app`: a heartbeat before the first task).
+#[test]
+fn heartbeat_events_are_fired_while_the_run_queue_is_prepared() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-prepbeats");
+    let _ = std::fs::remove_dir_all(&root);
+    tree::copy_dir(&tree::repo().join("testdata/pyhooks"), &root);
+    fs_err::copy(
+        tree::repo().join("testdata/python/meta-py/classes/prepbeats.bbclass"),
+        root.join("meta-hooks/classes/prepbeats.bbclass"),
+    )
+    .expect("the class is copied");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"prepbeats\"\n",
+    );
+    let out = bake_in(&root, &["app"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_handler_file(&root, "prep-beats.txt", "prep-beats.txt");
+}
+
 /// A Python task's warning, sent while it runs, is a Toaster LogMessage (level 1, the
 /// message without knotty's task prefix, as Toaster's buildinfohelper stores a log
 /// record), linked to its task.

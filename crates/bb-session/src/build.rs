@@ -126,7 +126,7 @@ impl Session {
         // build, uninative's loader, buildstats), on a copy of it as BitBake's cooker.
         // What they store stays for BuildCompleted (buildstats' build times), which is
         // fired on the same copy.
-        let mut build_cfg = None;
+        let mut build_cfg: Option<DataStore> = None;
         let mut build_vars_cfg = config.clone();
         set_build_vars(&mut build_vars_cfg);
         let build_vars: Vec<(String, String)> = ["BUILDNAME", "DATE", "TIME"]
@@ -157,6 +157,9 @@ impl Session {
             bb_data::python::fire_event(&mut cfg, &e)?;
             build_cfg = Some(cfg);
         }
+        // BitBake's server beats from BuildStarted on: while the run queue is prepared
+        // too (the configuration comes back for the run).
+        let preparing = build_cfg.map(|cfg| crate::rqevents::Preparing::start(cfg, &config));
         let fns: Vec<String> = graph.recipes.keys().cloned().collect();
         let infos: HashMap<String, BuildInfo> = {
             let res = self.parsed()?;
@@ -269,6 +272,7 @@ impl Session {
             obs.status("NOTE: Executing Tasks");
             None
         };
+        let mut build_cfg = preparing.and_then(|p| p.finish(obs));
         let run = |events: &Sender<BuildEvent>| match setscene {
             Some((sq, hooks)) => bb_runqueue::run_build_with_setscene(
                 &graph,

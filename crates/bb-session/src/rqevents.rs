@@ -293,12 +293,7 @@ impl Firing<'_> {
     /// A heartbeat: HeartbeatEvent, then the disk space monitor's check, its action,
     /// DiskFull for each action taken and MonitorDiskEvent.
     fn heartbeat(&mut self) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        let e =
-            bb_pyexpr::Event::new("bb.event.HeartbeatEvent").with("time", Object(now.to_string()));
-        self.fire(&e);
+        self.fire(&heartbeat_event());
         let Some(check) = self.monitor.as_mut().map(DiskMonitor::check) else {
             return;
         };
@@ -308,6 +303,66 @@ impl Firing<'_> {
         }
         self.fire(&check.usage);
         self.exit_wait();
+    }
+}
+
+/// A `bb.event.HeartbeatEvent` of now.
+fn heartbeat_event() -> bb_pyexpr::Event {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    bb_pyexpr::Event::new("bb.event.HeartbeatEvent").with("time", Object(now.to_string()))
+}
+
+/// The configuration of BuildStarted while the run queue is prepared (hashes, the
+/// recipes to finalize, the setscene check): BitBake's server beats from BuildStarted
+/// on, so HeartbeatEvent is fired at its handlers every BB_HEARTBEAT_EVENT seconds
+/// from a thread of its own, when one listens, until [`Preparing::finish`] gives the
+/// configuration back for the run.
+pub(crate) enum Preparing {
+    /// No handler listens to HeartbeatEvent.
+    Still(Box<DataStore>),
+    /// The thread beating; dropping the sender ends it.
+    Beating(
+        Sender<()>,
+        std::thread::JoinHandle<(DataStore, Vec<String>)>,
+    ),
+}
+
+impl Preparing {
+    /// Starts beating on `cfg` when a handler of `config` listens to HeartbeatEvent.
+    pub(crate) fn start(mut cfg: DataStore, config: &DataStore) -> Preparing {
+        if !listened(config, "bb.event.HeartbeatEvent") {
+            return Preparing::Still(Box::new(cfg));
+        }
+        let every = heartbeat_interval(config);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let handle = std::thread::spawn(move || {
+            let mut failures = Vec::new();
+            while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(every) {
+                if let Err(e) = bb_data::python::fire_event(&mut cfg, &heartbeat_event()) {
+                    failures.push(e.to_string());
+                }
+            }
+            (cfg, failures)
+        });
+        Preparing::Beating(tx, handle)
+    }
+
+    /// Stops beating: the configuration, the handlers' failures reported to `obs` (as
+    /// BitBake logs them).
+    pub(crate) fn finish(self, obs: &dyn Observer) -> Option<DataStore> {
+        match self {
+            Preparing::Still(cfg) => Some(*cfg),
+            Preparing::Beating(tx, handle) => {
+                drop(tx);
+                let (cfg, failures) = handle.join().ok()?;
+                for f in failures {
+                    obs.log(Level::Error, &f);
+                }
+                Some(cfg)
+            }
+        }
     }
 }
 
