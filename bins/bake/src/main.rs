@@ -71,7 +71,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         if !ui::parse_session(&mut session)? {
             return Ok(ExitCode::FAILURE);
         }
-        session.check_dangling(&Console::new())?;
+        let console = Console::new();
+        session.check_dangling(&console)?;
+        session.reachable_stamps(&console)?;
         // The process ends now: freeing every parsed recipe one by one (tens of
         // milliseconds on one core) would only delay the exit. Nothing in a session
         // that parsed only has work to do when dropped.
@@ -117,6 +119,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             }
             let console = Console::new();
             session.check_dangling(&console)?;
+            session.reachable_stamps(&console)?;
             let (fn_name, missing) = session.resolve_target(target, &console)?;
             failed |= !missing.is_empty();
             session.target_data(&fn_name)?
@@ -176,6 +179,7 @@ fn graph(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     }
     let console = Console::new();
     session.check_dangling(&console)?;
+    session.reachable_stamps(&console)?;
     let task = session.default_task(cli.cmd.as_deref());
     let opts = bb_taskgraph::GraphOptions {
         targets: Vec::new(),

@@ -595,21 +595,16 @@ fn machine_free(line: &str) -> String {
     }
 }
 
-/// The disk space monitor (BB_DISKMON_DIRS, BB_DISKMON_WARNINTERVAL) as BitBake's:
-/// `expected/diskmon-console.txt` holds real BitBake's console lines for `bitbake -c
-/// slow taskev` with a malformed size (an error; the monitor stays off), a threshold
-/// no disk meets with STOPTASKS (a warning, then the error; the running task ends and
-/// succeeds, nothing new starts) and a malformed interval; each exits 1.
-#[test]
-fn disk_monitor_warns_and_stops_as_bitbake() {
-    let want = golden("diskmon-console.txt");
-    let mut got = String::new();
-    for conf in [
-        "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},1X,100K\"",
-        "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},100000G,100K\"",
-        "BB_DISKMON_DIRS = \"WARN,${TMPDIR},100000G,100K HALT,${TOPDIR},1G\"\nBB_DISKMON_WARNINTERVAL = \"5X\"",
-    ] {
-        let root = fixture("diskmon");
+/// `bake -c slow taskev` in a fresh copy of the fixture (`NAME-N`) with `conf` added to its
+/// configuration, for each of `confs`: the console's lines of the disk space monitor
+/// (ERROR, WARNING, the summaries, the SIGTERM note) with `@TOP@` for the copy and
+/// without what depends on the machine, then `rc=N`, each run headed `== CONF`; and
+/// the copies, in the same order.
+fn diskmon_runs(name: &str, confs: &[&str]) -> (Vec<String>, Vec<std::path::PathBuf>) {
+    let mut got = Vec::new();
+    let mut roots = Vec::new();
+    for (n, conf) in confs.iter().enumerate() {
+        let root = fixture(&format!("{name}-{n}"));
         tree::append(&root.join("conf/bblayers.conf"), &format!("{conf}\n"));
         let out = bake_in(&root, &["-c", "slow", "taskev"])
             .output()
@@ -620,7 +615,7 @@ fn disk_monitor_warns_and_stops_as_bitbake() {
             String::from_utf8_lossy(&out.stderr),
             String::from_utf8_lossy(&out.stdout)
         );
-        got.push_str(&format!("== {}\n", conf.replace('\n', " ")));
+        got.push(format!("== {}", conf.replace('\n', " ")));
         let top = root.display().to_string();
         for line in text.lines().filter(|l| {
             [
@@ -629,16 +624,23 @@ fn disk_monitor_warns_and_stops_as_bitbake() {
                 "       Disk",
                 "Summary",
                 "NOTE: Tasks Summary",
+                "NOTE: Sending",
             ]
             .iter()
             .any(|p| l.starts_with(p))
         }) {
-            got.push_str(&machine_free(&line.replace(&top, "@TOP@")));
-            got.push('\n');
+            got.push(machine_free(&line.replace(&top, "@TOP@")));
         }
-        got.push_str(&format!("rc={}\n", out.status.code().unwrap_or(-1)));
+        got.push(format!("rc={}", out.status.code().unwrap_or(-1)));
+        roots.push(root);
     }
-    // BitBake's console, with each run's stderr lines before its stdout lines.
+    (got, roots)
+}
+
+/// BitBake's console lines of `golden` (as [`diskmon_runs`] writes them) in the order
+/// bake writes them: each run's stderr lines before its stdout lines.
+fn bitbake_console(golden_file: &str) -> Vec<String> {
+    let want = golden(golden_file);
     let mut ordered: Vec<String> = Vec::new();
     let mut run: Vec<String> = Vec::new();
     for line in want.lines().map(machine_free) {
@@ -650,14 +652,75 @@ fn disk_monitor_warns_and_stops_as_bitbake() {
             run.push(line);
         }
     }
-    let got: Vec<&str> = got.lines().collect();
-    assert_eq!(got, ordered);
+    ordered
 }
 
-/// `bb.event.ReachableStamps` once the recipes are parsed, before the build: every
-/// target that did not skip itself to its STAMP, in a dict
-/// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`
-/// with `reachable` inherited), and the process its handler fires on the console.
+/// The disk space monitor (BB_DISKMON_DIRS, BB_DISKMON_WARNINTERVAL) as BitBake's:
+/// `expected/diskmon-console.txt` holds real BitBake's console lines for `bitbake -c
+/// slow taskev` with a malformed size (an error; the monitor stays off), a threshold
+/// no disk meets with STOPTASKS (a warning, then the error; the running task ends and
+/// succeeds, nothing new starts) and a malformed interval; each exits 1.
+#[test]
+fn disk_monitor_warns_and_stops_as_bitbake() {
+    let (got, _) = diskmon_runs(
+        "diskmon",
+        &[
+            "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},1X,100K\"",
+            "BB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},100000G,100K\"",
+            "BB_DISKMON_DIRS = \"WARN,${TMPDIR},100000G,100K HALT,${TOPDIR},1G\"\nBB_DISKMON_WARNINTERVAL = \"5X\"",
+        ],
+    );
+    assert_eq!(got, bitbake_console("diskmon-console.txt"));
+}
+
+/// The disk space monitor's HALT and STOPTASKS with handlers of its events and of the
+/// run queue's (`diskevents` and `rqevents` inherited): HALT kills the running task
+/// (SIGTERM to its group, "Sending SIGTERM to remaining 1 tasks", no task event, 0
+/// tasks attempted, exit 1), STOPTASKS lets it end (runQueueExitWait); each fires
+/// DiskFull, then MonitorDiskEvent. `expected/diskmon-halt-console.txt` and
+/// `expected/diskmon-events.txt` are real BitBake's console lines and handler files
+/// for the same runs of `bitbake -c slow taskev`.
+#[test]
+fn disk_monitor_halts_and_fires_its_events_as_bitbake() {
+    let started = std::time::Instant::now();
+    let (got, roots) = diskmon_runs(
+        "diskmon-halt",
+        &[
+            "INHERIT += \"diskevents rqevents\"\nBB_DISKMON_DIRS = \"HALT,${TMPDIR},100000G,100K\"",
+            "INHERIT += \"diskevents rqevents\"\nBB_DISKMON_DIRS = \"STOPTASKS,${TMPDIR},100000G,100K\"",
+        ],
+    );
+    let headless = |lines: Vec<String>| -> Vec<String> {
+        lines
+            .into_iter()
+            .map(|l| l.replace("== INHERIT += \"diskevents rqevents\" ", "== "))
+            .collect()
+    };
+    assert_eq!(headless(got), bitbake_console("diskmon-halt-console.txt"));
+    let mut events = String::new();
+    for (root, action) in roots.iter().zip(["HALT", "STOPTASKS"]) {
+        events.push_str(&format!(
+            "== BB_DISKMON_DIRS = \"{action},${{TMPDIR}},100000G,100K\"\n"
+        ));
+        for file in ["disk-events.txt", "rq-events.txt"] {
+            events.push_str(&std::fs::read_to_string(root.join(file)).expect("the handler's file"));
+        }
+    }
+    assert_eq!(events, golden("diskmon-events.txt"));
+    // do_slow sleeps 2 s: HALT did not wait for it (the monitor looks after 1 s).
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2 + 3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// `bb.event.ReachableStamps` once the recipes are parsed, before the build, for `-p`
+/// and for `-g`: every target that did not skip itself to its STAMP, in a dict, fired
+/// on the configuration itself (what its handler stores, BuildStarted's handler sees)
+/// (`expected/reachable-stamps.txt`: real BitBake's file for `bitbake -c one taskev`,
+/// `bitbake -p`, `bitbake -g -c one taskev` with `reachable` inherited), and the
+/// process its handler fires on the console.
 #[test]
 fn reachable_stamps_reach_the_configuration_s_handlers() {
     let root = fixture("reachable");
@@ -685,13 +748,26 @@ fn reachable_stamps_reach_the_configuration_s_handlers() {
         lines[at - 1].starts_with("Parsing of 8 .bb files complete"),
         "{stdout}"
     );
+    for args in [&["-p"][..], &["-g", "-c", "one", "taskev"]] {
+        let out = bake_in(&root, args)
+            .output()
+            .expect("invariant: the bake binary runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("\nChecking 8 stamps...done.\n"), "{stdout}");
+    }
     assert_handler_file(&root, "reachable.txt", "reachable-stamps.txt");
 }
 
-/// With setscene tasks: sceneQueueTaskStarted/Completed, sceneQueueComplete and tasks
-/// skipped as "covered", on `testdata/pyhooks` built, then built again after `tmp/` is
-/// removed (`expected/rq-events-setscene.txt`: real BitBake's file for the same two
-/// builds with `rqevents` inherited).
+/// With setscene tasks: sceneQueueTaskStarted/Completed/Failed, sceneQueueComplete and
+/// tasks skipped as "covered", on `testdata/pyhooks` built, built again after `tmp/` is
+/// removed, then again after `tmp/` is removed with app's setscene task ending by
+/// `os._exit(3)` (`exitcode` 3) (`expected/rq-events-setscene.txt`: real BitBake's file
+/// for the same three builds with `rqevents` inherited).
 #[test]
 fn setscene_queue_events_reach_the_configuration_s_handlers() {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-rqevents-setscene");
@@ -706,9 +782,15 @@ fn setscene_queue_events_reach_the_configuration_s_handlers() {
         &root.join("conf/bblayers.conf"),
         "INHERIT += \"rqevents\"\n",
     );
-    for round in 0..2 {
-        if round == 1 {
+    for round in 0..3 {
+        if round > 0 {
             std::fs::remove_dir_all(root.join("tmp")).expect("tmp/ is removed");
+        }
+        if round == 2 {
+            tree::append(
+                &root.join("meta-hooks/recipes-hooks/app/app_1.0.bb"),
+                "python do_install_setscene:prepend() {\n    os._exit(3)\n}\n",
+            );
         }
         let out = bake_in(&root, &["app"])
             .output()
@@ -749,6 +831,35 @@ fn heartbeat_events_reach_the_configuration_s_handlers() {
         lines.iter().all(|l| *l == "HeartbeatEvent True True"),
         "{got}"
     );
+}
+
+/// HeartbeatEvent from BuildStarted on, while the run queue is prepared too (BitBake's
+/// server beats from BuildStarted): `testdata/pyhooks` built with `prepbeats`
+/// inherited, whose hash check takes a second (`expected/prep-beats.txt`: real
+/// BitBake's file for `bitbake app`: a heartbeat before the first task).
+#[test]
+fn heartbeat_events_are_fired_while_the_run_queue_is_prepared() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-prepbeats");
+    let _ = std::fs::remove_dir_all(&root);
+    tree::copy_dir(&tree::repo().join("testdata/pyhooks"), &root);
+    fs_err::copy(
+        tree::repo().join("testdata/python/meta-py/classes/prepbeats.bbclass"),
+        root.join("meta-hooks/classes/prepbeats.bbclass"),
+    )
+    .expect("the class is copied");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        "INHERIT += \"prepbeats\"\n",
+    );
+    let out = bake_in(&root, &["app"])
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_handler_file(&root, "prep-beats.txt", "prep-beats.txt");
 }
 
 /// A Python task's warning, sent while it runs, is a Toaster LogMessage (level 1, the

@@ -190,6 +190,9 @@ pub enum BuildEvent {
         log: String,
         /// Why, in a line.
         message: String,
+        /// The exit code BitBake reports (`sceneQueueTaskFailed.exitcode`): the task
+        /// process's own, 128 + the signal that killed it, or 1.
+        exitcode: i32,
     },
     /// A task did not need to run.
     TaskSkipped {

@@ -71,7 +71,7 @@ pub use exec::{
 pub use lock::BuildLock;
 pub use runner::{runner_main, set_runner_command};
 pub use rusage::{from_rusage, ignore_interrupts};
-pub use sched::{RunOptions, Scheduler, Summary, run_build, run_build_with_setscene};
+pub use sched::{RunOptions, Scheduler, StopTasks, Summary, run_build, run_build_with_setscene};
 pub use setscene::{SetsceneHooks, SetsceneMode, SetscenePlan, SetsceneQuery};
 pub use stamps::StampIndex;
 

@@ -16,7 +16,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -40,11 +40,55 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Set to stop (Ctrl-C): no new task starts; running ones are waited for.
     pub cancel: Arc<AtomicBool>,
-    /// Set to start no new task (the disk space monitor's `STOPTASKS`): running tasks
-    /// end as usual (their stamps are written), and the build is not "interrupted".
-    pub stop_tasks: Arc<AtomicBool>,
+    /// The disk space monitor's `STOPTASKS` (no new task starts; running tasks end as
+    /// usual, their stamps are written) and `HALT`; the build is not "interrupted".
+    pub stop_tasks: Arc<StopTasks>,
     /// The command-line targets, for the events.
     pub targets: Vec<String>,
+}
+
+/// What the disk space monitor asks of a running build, as BitBake's
+/// `finish_runqueue`: `STOPTASKS` ([`StopTasks::stop`]: no new task starts, running
+/// ones end as usual) or `HALT` ([`StopTasks::halt`], with [`RunOptions::cancel`] set
+/// so that the running tasks are sent SIGTERM: what they end with is not reported, as
+/// BitBake's run queue stops reading them). It also shows how many tasks are running.
+#[derive(Debug, Default)]
+pub struct StopTasks {
+    /// 0: go on; 1: STOPTASKS; 2: HALT.
+    level: AtomicU8,
+    running: AtomicUsize,
+}
+
+impl StopTasks {
+    /// No new task starts.
+    pub fn stop(&self) {
+        self.level.fetch_max(1, Ordering::SeqCst);
+    }
+
+    /// No new task starts, and the ends of the running ones are not reported (the
+    /// caller also sets [`RunOptions::cancel`], which kills them).
+    pub fn halt(&self) {
+        self.level.store(2, Ordering::SeqCst);
+    }
+
+    /// [`StopTasks::stop`] or [`StopTasks::halt`] was called.
+    pub fn stopped(&self) -> bool {
+        self.level.load(Ordering::SeqCst) >= 1
+    }
+
+    /// [`StopTasks::halt`] was called.
+    pub fn halted(&self) -> bool {
+        self.level.load(Ordering::SeqCst) == 2
+    }
+
+    /// Tasks (setscene tasks included) running now.
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    fn set_running(&self, n: usize) {
+        self.running.store(n, Ordering::SeqCst);
+    }
 }
 
 /// What happened, in counts (the same as the `BuildFinished` event).
@@ -335,6 +379,7 @@ impl<'a> Scheduler<'a> {
                         usage: Usage::default(),
                         log: String::new(),
                         message: format!("no datastore for {}", self.graph.tasks[i].fn_name),
+                        exitcode: 1,
                     });
                     queue.extend(plan.fail(self.graph, &self.plans, hooks, i, &done));
                     continue;
@@ -373,6 +418,7 @@ impl<'a> Scheduler<'a> {
                 }
                 in_flight.insert(i);
                 running += 1;
+                self.opts.stop_tasks.set_running(running);
             }
             if running == 0 {
                 break;
@@ -383,9 +429,14 @@ impl<'a> Scheduler<'a> {
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             running -= 1;
+            self.opts.stop_tasks.set_running(running);
             let i = k - n;
             in_flight.remove(&i);
             ended.insert(i);
+            if self.opts.stop_tasks.halted() {
+                // HALT: killed; BitBake reports nothing of it.
+                continue;
+            }
             for line in outcome.messages {
                 self.send(BuildEvent::LogLine {
                     task: self.task_ref(i),
@@ -400,11 +451,11 @@ impl<'a> Scheduler<'a> {
                     p.stamp = Some(path);
                     self.stamps
                         .write(&p, &format!("{task}_setscene"))
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| (e.to_string(), 1))
                 }
                 (Ok(()), None) if !self.cancelled() => Ok(()),
-                (Ok(()), _) => Err("interrupted".to_owned()),
-                (Err(f), _) => Err(f.message.clone()),
+                (Ok(()), _) => Err(("interrupted".to_owned(), 1)),
+                (Err(f), _) => Err((f.message.clone(), f.exitcode)),
             };
             match written {
                 Ok(()) => {
@@ -414,12 +465,13 @@ impl<'a> Scheduler<'a> {
                         usage: outcome.usage,
                     });
                 }
-                Err(message) => {
+                Err((message, exitcode)) => {
                     self.send(BuildEvent::SetsceneFailed {
                         task: self.task_ref(i),
                         usage: outcome.usage,
                         log: outcome.log,
                         message,
+                        exitcode,
                     });
                     if !self.cancelled() {
                         queue.extend(plan.fail(self.graph, &self.plans, hooks, i, &done));
@@ -513,13 +565,18 @@ impl<'a> Scheduler<'a> {
 
     /// Ctrl-C: nothing new starts; nor after [`RunOptions::stop_tasks`].
     fn check_cancel(&mut self) {
-        if self.cancelled() && !self.stop {
+        if self.interrupted() && !self.stop {
             self.stop = true;
             self.summary.outcome = Outcome::Cancelled;
         }
-        if self.opts.stop_tasks.load(Ordering::SeqCst) {
+        if self.opts.stop_tasks.stopped() {
             self.stop = true;
         }
+    }
+
+    /// Ctrl-C (not the disk monitor's HALT, which also sets `cancel`).
+    fn interrupted(&self) -> bool {
+        self.cancelled() && !self.opts.stop_tasks.halted()
     }
 
     fn make_ready(&mut self, i: usize) {
@@ -545,6 +602,7 @@ impl<'a> Scheduler<'a> {
                 Start::Sent(job) => {
                     self.make_depdata();
                     self.running += 1;
+                    self.opts.stop_tasks.set_running(self.running);
                     *self
                         .running_by_task
                         .entry(self.graph.tasks[i].task.clone())
@@ -680,6 +738,12 @@ impl<'a> Scheduler<'a> {
     /// writes no stamp).
     fn task_ended(&mut self, i: usize, outcome: TaskOutcome) {
         self.running -= 1;
+        self.opts.stop_tasks.set_running(self.running);
+        if self.opts.stop_tasks.halted() {
+            // HALT: killed; BitBake reports nothing of it (not run, no stamp).
+            self.state[i] = State::Waiting;
+            return;
+        }
         let task = &self.graph.tasks[i].task;
         if let Some(n) = self.running_by_task.get_mut(task) {
             *n = n.saturating_sub(1);
@@ -805,7 +869,7 @@ impl<'a> Scheduler<'a> {
         // An interrupt makes the build cancelled even when the interrupted tasks (which
         // got the terminal's SIGINT too) failed first, as Toaster records a Ctrl-C'd
         // build.
-        if self.cancelled() {
+        if self.interrupted() {
             self.summary.outcome = Outcome::Cancelled;
         }
         if self.summary.outcome != Outcome::Cancelled && self.summary.failed > 0 {

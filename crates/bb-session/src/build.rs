@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 
 use bb_cooker::BuildInfo;
@@ -90,8 +90,8 @@ impl Session {
         }
         self.check_dangling(obs)?;
         let _lock = bb_runqueue::BuildLock::acquire(&self.topdir())?;
+        self.reachable_stamps(obs)?;
         let config = self.expanded_config()?;
-        self.fire_reachable_stamps(&config, obs)?;
         let task = self.default_task(req.cmd.as_deref());
         let providers = self.providers()?;
         let opts = GraphOptions {
@@ -126,7 +126,7 @@ impl Session {
         // build, uninative's loader, buildstats), on a copy of it as BitBake's cooker.
         // What they store stays for BuildCompleted (buildstats' build times), which is
         // fired on the same copy.
-        let mut build_cfg = None;
+        let mut build_cfg: Option<DataStore> = None;
         let mut build_vars_cfg = config.clone();
         set_build_vars(&mut build_vars_cfg);
         let build_vars: Vec<(String, String)> = ["BUILDNAME", "DATE", "TIME"]
@@ -157,6 +157,9 @@ impl Session {
             bb_data::python::fire_event(&mut cfg, &e)?;
             build_cfg = Some(cfg);
         }
+        // BitBake's server beats from BuildStarted on: while the run queue is prepared
+        // too (the configuration comes back for the run).
+        let preparing = build_cfg.map(|cfg| crate::rqevents::Preparing::start(cfg, &config));
         let fns: Vec<String> = graph.recipes.keys().cloned().collect();
         let infos: HashMap<String, BuildInfo> = {
             let res = self.parsed()?;
@@ -215,7 +218,7 @@ impl Session {
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         });
-        let stop_tasks = Arc::new(AtomicBool::new(false));
+        let stop_tasks = Arc::new(bb_runqueue::StopTasks::default());
         let run_opts = bb_runqueue::RunOptions {
             threads,
             keep_going: req.keep_going,
@@ -269,6 +272,7 @@ impl Session {
             obs.status("NOTE: Executing Tasks");
             None
         };
+        let mut build_cfg = preparing.and_then(|p| p.finish(obs));
         let run = |events: &Sender<BuildEvent>| match setscene {
             Some((sq, hooks)) => bb_runqueue::run_build_with_setscene(
                 &graph,
@@ -282,29 +286,34 @@ impl Session {
             None => bb_runqueue::run_build(&graph, &plans, &recipes, &natives, &run_opts, events),
         };
         // The run queue's events to the configuration's handlers that listen to them
-        // (oe-core: buildstats' runqueue_stats), on the copy BuildStarted was fired on.
-        let run_queue = || match (&mut build_cfg, crate::rqevents::Wanted::of(&config)) {
+        // (oe-core: buildstats' runqueue_stats), on the copy BuildStarted was fired on;
+        // the disk space monitor checks on BitBake's heartbeat while tasks run, from the
+        // thread that fires them when there is one (its events then reach the handlers).
+        let wanted = build_cfg
+            .as_ref()
+            .and_then(|_| crate::rqevents::Wanted::of(&config));
+        let mut summary = match (&mut build_cfg, wanted) {
             (Some(cfg), Some(wanted)) => {
                 let hashes: Vec<String> = plans.iter().map(|p| p.taskhash.clone()).collect();
                 let stopping = crate::rqevents::Stopping {
                     keep_going: req.keep_going,
                     cancel: &req.cancel,
+                    stop_tasks: &stop_tasks,
+                    monitor,
                 };
-                crate::rqevents::around(cfg, &wanted, &hashes, &stopping, events, obs, run)
+                crate::rqevents::around(cfg, &wanted, &hashes, stopping, events, obs, run)
             }
-            _ => run(events),
+            _ => crate::diskmon::watch_while(
+                monitor,
+                crate::rqevents::heartbeat_interval(&config),
+                (&stop_tasks, &req.cancel),
+                obs,
+                || run(events),
+            ),
         };
-        // The disk space monitor checks on BitBake's heartbeat while tasks run.
-        let mut summary = crate::diskmon::watch_while(
-            monitor,
-            crate::rqevents::heartbeat_interval(&config),
-            (&stop_tasks, &req.cancel),
-            obs,
-            run_queue,
-        );
         // Stopped by the monitor: the build did not complete (BitBake's exit code is
         // non-zero for the monitor's error).
-        if stop_tasks.load(Ordering::SeqCst) && summary.outcome == bb_events::Outcome::Succeeded {
+        if stop_tasks.stopped() && summary.outcome == bb_events::Outcome::Succeeded {
             summary.outcome = bb_events::Outcome::Failed;
         }
         if let Some(mut cfg) = build_cfg {
@@ -326,13 +335,15 @@ impl Session {
     }
 
     /// `bb.event.ReachableStamps` to the configuration's handlers that listen to it, as
-    /// BitBake's cooker fires it once the recipes are parsed: every target that did not
-    /// skip itself, to its STAMP (openembedded-core's sstate.bbclass removes the
-    /// manifests and stamps of what this machine built before and no recipe reaches).
-    /// On a copy of the configuration; a failing handler fails the build, as in BitBake.
-    fn fire_reachable_stamps(&self, config: &DataStore, obs: &dyn Observer) -> Result<()> {
+    /// BitBake's cooker fires it once the recipes are parsed (before a build, and for
+    /// `-p`, `-g`, `-e TARGET`): every target that did not skip itself, to its STAMP
+    /// (openembedded-core's sstate.bbclass removes the manifests and stamps of what this
+    /// machine built before and no recipe reaches). On the configuration itself: what
+    /// the handlers store stays (BuildStarted's handlers see it). A failing handler is
+    /// an error, as in BitBake. Nothing is computed when no handler listens.
+    pub fn reachable_stamps(&mut self, obs: &dyn Observer) -> Result<()> {
         const CLASS: &str = "bb.event.ReachableStamps";
-        if !crate::rqevents::listened(config, CLASS) {
+        if !crate::rqevents::listened(&self.cooker.config, CLASS) {
             return Ok(());
         }
         let stamps: serde_json::Map<String, serde_json::Value> = self
@@ -345,10 +356,9 @@ impl Session {
             "stamps",
             bb_pyexpr::EventAttr::Object(serde_json::Value::Object(stamps).to_string()),
         );
-        let mut cfg = config.clone();
         bb_data::python::register_service("fetch", crate::natives::fetch_service);
         bb_data::python::register_service("process_event", process_event);
-        let fired = bb_data::python::fire_event(&mut cfg, &e);
+        let fired = bb_data::python::fire_event(&mut self.cooker.config, &e);
         // What the handlers started and finished, as knotty prints it without a terminal.
         let lines = std::mem::take(&mut *PROCESSES.lock().unwrap_or_else(|e| e.into_inner()));
         for (name, done) in lines {

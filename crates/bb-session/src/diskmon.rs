@@ -7,17 +7,22 @@
 //! build goes on). Every check (each BB_HEARTBEAT_EVENT seconds, as BitBake checks on
 //! its heartbeat) warns of a directory whose filesystem has less free space or inodes
 //! than asked, again each time another interval's worth is gone; `STOPTASKS` then stops
-//! the build (no new task starts, running tasks end), `HALT` too (bake does not kill the
-//! running tasks, see docs/compat.md). This module owns the parsing and the checks; what
-//! is done about them is the caller's.
+//! the build (no new task starts, running tasks end), `HALT` stops it and kills the
+//! running tasks (SIGTERM to each task's process group, as BitBake's worker). Each check
+//! also gives what BitBake's `DiskFull` and `MonitorDiskEvent` carry, for the
+//! configuration's handlers (`rqevents.rs` fires them). This module owns the parsing,
+//! the checks and [`act`]; the events are the caller's.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use bb_runqueue::StopTasks;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use bb_cooker::providers::Level;
 use bb_data::DataStore;
+use bb_pyexpr::EventAttr::{Object, Str};
 
 use crate::Observer;
 
@@ -242,16 +247,26 @@ impl DiskMonitor {
         (Some(monitor), said)
     }
 
-    /// One check of every directory: what to log, and the action to take now
-    /// (`STOPTASKS` or `HALT`, once per entry), if any.
-    pub(crate) fn check(&mut self) -> (Vec<(Level, String)>, Option<Action>) {
+    /// One check of every directory: what to log, the action to take now
+    /// (`STOPTASKS` or `HALT`, once per entry), if any, and what the events carry.
+    pub(crate) fn check(&mut self) -> Check {
         let mut said = Vec::new();
         let mut act = None;
+        let mut full = Vec::new();
+        let mut usage = serde_json::Map::new();
         for w in &mut self.watches {
             let Ok(st) = nix_statvfs(&w.path) else {
                 continue;
             };
             let free_space = st.bavail.saturating_mul(st.frsize);
+            usage.insert(
+                w.dev.clone(),
+                serde_json::json!([
+                    free_space,
+                    st.bfree.saturating_mul(st.frsize),
+                    st.blocks.saturating_mul(st.frsize)
+                ]),
+            );
             let acted = w.acted;
             let mut low = |free: u64, warned: &mut u64, interval: u64, text: String| {
                 if *warned == 0 || (warned.saturating_sub(free) > interval && !acted) {
@@ -259,7 +274,8 @@ impl DiskMonitor {
                     *warned = free;
                 }
             };
-            let mut ran_low = false;
+            // What ran low first ("disk" or "inode") and what is left of it.
+            let mut ran_low: Option<(&'static str, u64)> = None;
             if w.min_space.is_some_and(|m| free_space < m) {
                 #[expect(clippy::cast_precision_loss, reason = "a size shown in GB")]
                 let gb = free_space as f64 / 1024.0 / 1024.0 / 1024.0;
@@ -273,7 +289,7 @@ impl DiskMonitor {
                         w.dev
                     ),
                 );
-                ran_low = true;
+                ran_low = Some(("disk", free_space));
             }
             if w.min_inodes.is_some_and(|m| st.favail < m) {
                 if st.files == 0 {
@@ -291,10 +307,10 @@ impl DiskMonitor {
                             w.dev
                         ),
                     );
-                    ran_low = true;
+                    ran_low = ran_low.or(Some(("inode", st.favail)));
                 }
             }
-            if ran_low && !w.acted && w.action != Action::Warn {
+            if let Some((kind, free)) = ran_low.filter(|_| !w.acted && w.action != Action::Warn) {
                 w.acted = true;
                 let (name, what) = match w.action {
                     Action::Halt => ("HALT", "Immediately halt"),
@@ -308,20 +324,72 @@ impl DiskMonitor {
                     (Some(Action::Halt), _) | (_, Action::Halt) => Action::Halt,
                     _ => Action::StopTasks,
                 });
+                full.push(
+                    bb_pyexpr::Event::new("bb.event.DiskFull")
+                        .with("_dev", Str(w.dev.clone()))
+                        .with("_type", Str(kind.to_owned()))
+                        .with("_free", Object(free.to_string()))
+                        .with("_mountpoint", Str(w.path.display().to_string())),
+                );
             }
         }
-        (said, act)
+        let usage = bb_pyexpr::Event::new("bb.event.MonitorDiskEvent").with(
+            "disk_usage",
+            Object(serde_json::Value::Object(usage).to_string()),
+        );
+        Check {
+            said,
+            act,
+            full,
+            usage,
+        }
+    }
+}
+
+/// What one check of the disks found.
+pub(crate) struct Check {
+    /// What to log.
+    pub(crate) said: Vec<(Level, String)>,
+    /// The action to take now, if any.
+    pub(crate) act: Option<Action>,
+    /// A `bb.event.DiskFull` per entry whose action was taken now.
+    pub(crate) full: Vec<bb_pyexpr::Event>,
+    /// The `bb.event.MonitorDiskEvent` of the check.
+    pub(crate) usage: bb_pyexpr::Event,
+}
+
+/// Logs what `check` found to `obs` and takes its action: `STOPTASKS` stops the run
+/// queue; `HALT` stops it and sets `cancel`, which kills the running tasks (SIGTERM to
+/// each task's process group), saying so as BitBake's worker does.
+pub(crate) fn act(check: &Check, (stop, cancel): (&StopTasks, &AtomicBool), obs: &dyn Observer) {
+    for (level, text) in &check.said {
+        obs.log(*level, text);
+    }
+    match check.act {
+        Some(Action::Halt) => {
+            let running = stop.running();
+            stop.halt();
+            cancel.store(true, Ordering::SeqCst);
+            if running > 0 {
+                obs.log(
+                    Level::Note,
+                    &format!("Sending SIGTERM to remaining {running} tasks"),
+                );
+            }
+        }
+        Some(Action::StopTasks) => stop.stop(),
+        Some(Action::Warn) | None => {}
     }
 }
 
 /// Runs `run` (the run queue) with `monitor` checking the disks every `every` in a
-/// thread of its own, its warnings and errors going to `obs`: `STOPTASKS` sets `stop`
-/// (no new task starts), `HALT` sets `stop` and `cancel` (as Ctrl-C). Without a
-/// monitor, `run` alone.
+/// thread of its own, what it finds going to [`act`] (when no handler of the
+/// configuration listens to the run queue's events; otherwise `rqevents.rs` checks on
+/// its heartbeat). Without a monitor, `run` alone.
 pub(crate) fn watch_while<R>(
     monitor: Option<DiskMonitor>,
     every: Duration,
-    (stop, cancel): (&AtomicBool, &AtomicBool),
+    flags: (&StopTasks, &AtomicBool),
     obs: &dyn Observer,
     run: impl FnOnce() -> R,
 ) -> R {
@@ -332,18 +400,7 @@ pub(crate) fn watch_while<R>(
     std::thread::scope(|scope| {
         scope.spawn(move || {
             while let Err(RecvTimeoutError::Timeout) = ended.recv_timeout(every) {
-                let (said, act) = monitor.check();
-                for (level, text) in said {
-                    obs.log(level, &text);
-                }
-                match act {
-                    Some(Action::Halt) => {
-                        stop.store(true, Ordering::SeqCst);
-                        cancel.store(true, Ordering::SeqCst);
-                    }
-                    Some(Action::StopTasks) => stop.store(true, Ordering::SeqCst),
-                    Some(Action::Warn) | None => {}
-                }
+                act(&monitor.check(), flags, obs);
             }
         });
         let result = run();
@@ -355,6 +412,8 @@ pub(crate) fn watch_while<R>(
 /// What `statvfs` says of a filesystem.
 struct FsStat {
     bavail: u64,
+    bfree: u64,
+    blocks: u64,
     frsize: u64,
     favail: u64,
     files: u64,
@@ -373,6 +432,8 @@ fn nix_statvfs(path: &Path) -> std::io::Result<FsStat> {
     }
     Ok(FsStat {
         bavail: st.f_bavail,
+        bfree: st.f_bfree,
+        blocks: st.f_blocks,
         frsize: st.f_frsize,
         favail: st.f_favail,
         files: st.f_files,
@@ -461,15 +522,17 @@ mod tests {
             "The BB_DISKMON_DIRS \"ABORT\" action has been renamed to \"HALT\", update configuration"
         );
         let mut m = m.unwrap();
-        let (said, act) = m.check();
-        assert_eq!(act, Some(Action::Halt));
-        assert!(said[0].1.contains("is running low ("), "{said:?}");
+        let c = m.check();
+        assert_eq!(c.act, Some(Action::Halt));
+        assert!(c.said[0].1.contains("is running low ("), "{:?}", c.said);
         assert_eq!(
-            said[1].1,
+            c.said[1].1,
             "Immediately halt since the disk space monitor action is \"HALT\"!"
         );
+        assert_eq!(c.full.len(), 1);
         // Acted once; no second warning while the free space holds.
-        let (said, act) = m.check();
-        assert!(said.is_empty() && act.is_none(), "{said:?}");
+        let c = m.check();
+        assert!(c.said.is_empty() && c.act.is_none(), "{:?}", c.said);
+        assert!(c.full.is_empty());
     }
 }

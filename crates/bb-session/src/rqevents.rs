@@ -4,7 +4,9 @@
 //! `sceneQueueTaskStarted`, `sceneQueueTaskCompleted`, `sceneQueueTaskFailed`,
 //! `sceneQueueComplete`, `runQueueExitWait` (the build stops and waits for its running
 //! tasks), and `bb.event.HeartbeatEvent` every BB_HEARTBEAT_EVENT seconds while the build
-//! runs. Each carries BitBake's attributes (`taskid`, `taskstring`, `taskname`,
+//! runs, each followed by the disk space monitor's check (BB_DISKMON_DIRS) with its
+//! `bb.event.DiskFull` and `bb.event.MonitorDiskEvent`, as BitBake's run queue checks
+//! on the heartbeat. Each carries BitBake's attributes (`taskid`, `taskstring`, `taskname`,
 //! `taskfile`, `taskhash`, `stats`, and `noexec`, `exitcode` or `reason`; `remain` and
 //! `message`).
 //!
@@ -24,10 +26,12 @@ use bb_events::{BuildEvent, SkipReason, TaskRef};
 use bb_pyexpr::EventAttr::{Object, Str};
 
 use crate::Observer;
+use crate::diskmon::DiskMonitor;
 use bb_cooker::providers::Level;
+use bb_runqueue::StopTasks;
 
 /// The classes this module fires.
-const CLASSES: [&str; 10] = [
+const CLASSES: [&str; 12] = [
     "bb.runqueue.runQueueTaskStarted",
     "bb.runqueue.runQueueTaskCompleted",
     "bb.runqueue.runQueueTaskFailed",
@@ -38,13 +42,15 @@ const CLASSES: [&str; 10] = [
     "bb.runqueue.sceneQueueComplete",
     "bb.event.HeartbeatEvent",
     "bb.runqueue.runQueueExitWait",
+    "bb.event.DiskFull",
+    "bb.event.MonitorDiskEvent",
 ];
 
 /// Which of [`CLASSES`] the configuration's handlers listen to.
 pub(crate) struct Wanted {
     classes: HashSet<&'static str>,
-    /// BB_HEARTBEAT_EVENT (seconds), when a handler listens to HeartbeatEvent.
-    heartbeat: Option<Duration>,
+    /// BB_HEARTBEAT_EVENT (seconds).
+    heartbeat: Duration,
 }
 
 impl Wanted {
@@ -63,10 +69,10 @@ impl Wanted {
         if classes.is_empty() {
             return None;
         }
-        let heartbeat = classes
-            .contains("bb.event.HeartbeatEvent")
-            .then(|| heartbeat_interval(config));
-        Some(Wanted { classes, heartbeat })
+        Some(Wanted {
+            classes,
+            heartbeat: heartbeat_interval(config),
+        })
     }
 }
 
@@ -140,6 +146,10 @@ struct Firing<'a> {
     cancel: &'a AtomicBool,
     /// The `remain` of the last runQueueExitWait fired.
     waiting: Option<usize>,
+    /// The disk space monitor, checking after each heartbeat.
+    monitor: Option<DiskMonitor>,
+    /// The monitor's say over the run queue.
+    stop_tasks: &'a StopTasks,
 }
 
 impl Firing<'_> {
@@ -201,12 +211,12 @@ impl Firing<'_> {
                 let e = self.task_event("sceneQueueTaskCompleted", task, true);
                 self.fire(&e);
             }
-            BuildEvent::SetsceneFailed { task, .. } => {
+            BuildEvent::SetsceneFailed { task, exitcode, .. } => {
                 self.stats.setscene_active = self.stats.setscene_active.saturating_sub(1);
                 self.stats.setscene_notcovered += 1;
                 let e = self
                     .task_event("sceneQueueTaskFailed", task, true)
-                    .with("exitcode", Object("1".to_owned()));
+                    .with("exitcode", Object(exitcode.to_string()));
                 self.fire(&e);
             }
             BuildEvent::TaskStarted { task, noexec, .. } => {
@@ -261,8 +271,11 @@ impl Firing<'_> {
     /// interrupt) and tasks still run: BitBake fires it each time its run queue looks
     /// at them then; bake, each time their number changes.
     fn exit_wait(&mut self) {
-        let stopping = (self.stats.failed > 0 && !self.keep_going)
-            || self.cancel.load(std::sync::atomic::Ordering::Relaxed);
+        // HALT (which also sets `cancel`) stops at once: BitBake waits for nothing.
+        let stopping = !self.stop_tasks.halted()
+            && ((self.stats.failed > 0 && !self.keep_going)
+                || self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+                || self.stop_tasks.stopped());
         let remain = self.stats.active + self.stats.setscene_active;
         if !stopping || remain == 0 || self.waiting == Some(remain) {
             return;
@@ -277,22 +290,93 @@ impl Firing<'_> {
         self.fire(&e);
     }
 
+    /// A heartbeat: HeartbeatEvent, then the disk space monitor's check, its action,
+    /// DiskFull for each action taken and MonitorDiskEvent.
     fn heartbeat(&mut self) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        let e =
-            bb_pyexpr::Event::new("bb.event.HeartbeatEvent").with("time", Object(now.to_string()));
-        self.fire(&e);
+        self.fire(&heartbeat_event());
+        let Some(check) = self.monitor.as_mut().map(DiskMonitor::check) else {
+            return;
+        };
+        crate::diskmon::act(&check, (self.stop_tasks, self.cancel), self.obs);
+        for e in &check.full {
+            self.fire(e);
+        }
+        self.fire(&check.usage);
+        self.exit_wait();
     }
 }
 
-/// How the build runs, for when it stops (runQueueExitWait).
+/// A `bb.event.HeartbeatEvent` of now.
+fn heartbeat_event() -> bb_pyexpr::Event {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    bb_pyexpr::Event::new("bb.event.HeartbeatEvent").with("time", Object(now.to_string()))
+}
+
+/// The configuration of BuildStarted while the run queue is prepared (hashes, the
+/// recipes to finalize, the setscene check): BitBake's server beats from BuildStarted
+/// on, so HeartbeatEvent is fired at its handlers every BB_HEARTBEAT_EVENT seconds
+/// from a thread of its own, when one listens, until [`Preparing::finish`] gives the
+/// configuration back for the run.
+pub(crate) enum Preparing {
+    /// No handler listens to HeartbeatEvent.
+    Still(Box<DataStore>),
+    /// The thread beating; dropping the sender ends it.
+    Beating(
+        Sender<()>,
+        std::thread::JoinHandle<(DataStore, Vec<String>)>,
+    ),
+}
+
+impl Preparing {
+    /// Starts beating on `cfg` when a handler of `config` listens to HeartbeatEvent.
+    pub(crate) fn start(mut cfg: DataStore, config: &DataStore) -> Preparing {
+        if !listened(config, "bb.event.HeartbeatEvent") {
+            return Preparing::Still(Box::new(cfg));
+        }
+        let every = heartbeat_interval(config);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let handle = std::thread::spawn(move || {
+            let mut failures = Vec::new();
+            while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(every) {
+                if let Err(e) = bb_data::python::fire_event(&mut cfg, &heartbeat_event()) {
+                    failures.push(e.to_string());
+                }
+            }
+            (cfg, failures)
+        });
+        Preparing::Beating(tx, handle)
+    }
+
+    /// Stops beating: the configuration, the handlers' failures reported to `obs` (as
+    /// BitBake logs them).
+    pub(crate) fn finish(self, obs: &dyn Observer) -> Option<DataStore> {
+        match self {
+            Preparing::Still(cfg) => Some(*cfg),
+            Preparing::Beating(tx, handle) => {
+                drop(tx);
+                let (cfg, failures) = handle.join().ok()?;
+                for f in failures {
+                    obs.log(Level::Error, &f);
+                }
+                Some(cfg)
+            }
+        }
+    }
+}
+
+/// How the build runs, for when it stops (runQueueExitWait), and the disk space
+/// monitor.
 pub(crate) struct Stopping<'a> {
     /// `-k`.
     pub(crate) keep_going: bool,
     /// Set when the build is interrupted.
     pub(crate) cancel: &'a AtomicBool,
+    /// The disk space monitor's say over the run queue.
+    pub(crate) stop_tasks: &'a StopTasks,
+    /// The disk space monitor, if BB_DISKMON_DIRS sets one up.
+    pub(crate) monitor: Option<DiskMonitor>,
 }
 
 /// Runs `run` (the run queue, publishing on the sender it is given) with the
@@ -302,7 +386,7 @@ pub(crate) fn around<R>(
     cfg: &mut DataStore,
     wanted: &Wanted,
     hashes: &[String],
-    stopping: &Stopping<'_>,
+    stopping: Stopping<'_>,
     out: &Sender<BuildEvent>,
     obs: &dyn Observer,
     run: impl FnOnce(&Sender<BuildEvent>) -> R,
@@ -318,6 +402,8 @@ pub(crate) fn around<R>(
         keep_going: stopping.keep_going,
         cancel: stopping.cancel,
         waiting: None,
+        monitor: stopping.monitor,
+        stop_tasks: stopping.stop_tasks,
     };
     std::thread::scope(|scope| {
         scope.spawn(move || pass_on(&mut firing, &rx, out));
@@ -329,7 +415,9 @@ pub(crate) fn around<R>(
 
 /// The thread between the scheduler and `out`.
 fn pass_on(firing: &mut Firing<'_>, rx: &Receiver<BuildEvent>, out: &Sender<BuildEvent>) {
-    let beat = firing.wanted.heartbeat;
+    let beat = (firing.wanted.classes.contains("bb.event.HeartbeatEvent")
+        || firing.monitor.is_some())
+    .then_some(firing.wanted.heartbeat);
     let mut next_beat = beat.map(|b| Instant::now() + b);
     loop {
         let ev = match next_beat {

@@ -85,6 +85,7 @@ fn setscene_events_are_pinned() {
             usage: Usage::default(),
             log: "/t/log".into(),
             message: "corrupt".into(),
+            exitcode: 3,
         },
         BuildEvent::TaskSkipped {
             task,

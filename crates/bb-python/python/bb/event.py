@@ -114,11 +114,45 @@ class BuildCompleted(BuildBase, OperationCompleted):
 
 
 class DiskFull(Event):
-    pass
+    """The disk space monitor stopped or halted the build: `_dev` (the device),
+    `_type` ("disk" or "inode"), `_free` (bytes or inodes left), `_mountpoint` (the
+    directory watched)."""
+
+    _bake_ints = ("_free",)
+
+    def __init__(self, dev, type, freespace, mountpoint):
+        Event.__init__(self)
+        self._dev = dev
+        self._type = type
+        self._free = freespace
+        self._mountpoint = mountpoint
+
+
+class DiskUsageSample:
+    """One device's space when the disk space monitor looked: bytes available to
+    non-root processes, to root, and in all."""
+
+    def __init__(self, available_bytes, free_bytes, total_bytes):
+        self.available_bytes = available_bytes
+        self.free_bytes = free_bytes
+        self.total_bytes = total_bytes
+
+
+def _disk_usage(text):
+    import json
+
+    return {dev: DiskUsageSample(*v) for dev, v in json.loads(text).items()}
 
 
 class MonitorDiskEvent(Event):
-    pass
+    """Fired at each check of the disk space monitor (BB_DISKMON_DIRS set):
+    `disk_usage` maps each device watched to its DiskUsageSample."""
+
+    _bake_conv = {"disk_usage": _disk_usage}
+
+    def __init__(self, disk_usage):
+        Event.__init__(self)
+        self.disk_usage = disk_usage
 
 
 class NoProvider(Event):

@@ -14,3 +14,15 @@ python py_reachable() {
     bb.event.fire(bb.event.ProcessStarted(msg, len(e.stamps)), e.data)
     bb.event.fire(bb.event.ProcessFinished(msg), e.data)
 }
+
+# BitBake fires ReachableStamps on the configuration itself: what its handler stores,
+# BuildStarted's handlers see.
+python py_reachable_mark() {
+    if isinstance(e, bb.event.ReachableStamps):
+        e.data.setVar("REACHABLE_SEEN", str(len(e.stamps)))
+        return
+    with open(os.path.join(e.data.getVar("TOPDIR"), "reachable.txt"), "a") as f:
+        f.write("%s REACHABLE_SEEN=%s\n" % (bb.event.getName(e), e.data.getVar("REACHABLE_SEEN")))
+}
+addhandler py_reachable_mark
+py_reachable_mark[eventmask] = "bb.event.ReachableStamps bb.event.BuildStarted"
