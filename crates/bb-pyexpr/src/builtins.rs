@@ -134,6 +134,10 @@ pub(crate) enum Builtin {
     OeDetectRevision,
     OeGitBranch,
     OeGitRevision,
+    // oe.data / oe.packagegroup (lists only where consumed at once: see `eval_call`)
+    OeDataTypedValue,
+    OePgRequired,
+    OePgOptional,
     // oe.types / oe.path
     OeTypesBoolean,
     OePathRelative,
@@ -302,6 +306,9 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("oe.buildcfg", "get_metadata_git_branch", B::OeGitBranch),
     ("oe.buildcfg", "get_metadata_git_revision", B::OeGitRevision),
     ("oe.types", "boolean", B::OeTypesBoolean),
+    ("oe.data", "typed_value", B::OeDataTypedValue),
+    ("oe.packagegroup", "required_packages", B::OePgRequired),
+    ("oe.packagegroup", "optional_packages", B::OePgOptional),
     ("oe.path", "relative", B::OePathRelative),
     ("oe.path", "join", B::OePathJoin),
     ("os.path", "join", B::PathJoin),
@@ -1576,6 +1583,9 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::OeSquashspaces => helper_oesquashspaces(b, args),
         B::OePruneSuffix => helper_oeprunesuffix(it, b, args),
         B::OeTypesBoolean => helper_oetypesboolean(b, args),
+        B::OeDataTypedValue | B::OePgRequired | B::OePgOptional => {
+            call_consumed(it, b, args, false)
+        }
         B::OePathRelative => helper_oepathrelative(b, args),
         B::OePathJoin => helper_oepathjoin(args),
         B::BbBuildTasksbetween => helper_tasksbetween(it, args),
@@ -3207,6 +3217,131 @@ fn helper_oetypesboolean(b: Builtin, args: Args) -> Result<Value> {
     let name = b.name();
     let a = bind_py(name, &["value"], &[], args)?;
     oe_boolean(&a[0]).map(Value::Bool)
+}
+
+/// `oe.data.typed_value` and `oe.packagegroup.required_packages`/`optional_packages`.
+///
+/// Their results are an `OEList` (a list whose `str()` joins its items) and a generator (whose
+/// reads of the datastore happen as it is iterated). `consumed` says the caller iterates the
+/// result at once and keeps nothing of its type (`set(...)`, `' '.join(...)`, see
+/// `Interp::eval_call`): a plain list is then exact. Elsewhere such results need Python.
+pub(crate) fn call_consumed(
+    it: &Interp<'_>,
+    b: Builtin,
+    args: Args,
+    consumed: bool,
+) -> Result<Value> {
+    match b {
+        B::OeDataTypedValue => typed_value(it, args, consumed),
+        B::OePgRequired | B::OePgOptional => {
+            if !consumed {
+                return Err(EvalError::needs(format!(
+                    "oe.packagegroup.{}() (a generator) other than iterated at once",
+                    b.name()
+                )));
+            }
+            let a = bind_py(b.name(), &["features", "d"], &[], args)?;
+            let optional = b == B::OePgOptional;
+            let mut chosen = Vec::new();
+            for feature in it.collect(&a[0])? {
+                // is_optional: bool(d.getVarFlag("FEATURE_PACKAGES_%s" % feature, "optional"))
+                let var = ops::binary(
+                    crate::ast::BinOp::Mod,
+                    &Value::str("FEATURE_PACKAGES_%s"),
+                    &feature,
+                )?;
+                let flag = d_method(it, &a[1], "getVarFlag", vec![var, Value::str("optional")])?;
+                if flag.truthy() == optional {
+                    chosen.push(feature);
+                }
+            }
+            // packages(): the words of each chosen feature's FEATURE_PACKAGES_<feature>.
+            let mut out = Vec::new();
+            for feature in chosen {
+                let var = ops::binary(
+                    crate::ast::BinOp::Mod,
+                    &Value::str("FEATURE_PACKAGES_%s"),
+                    &feature,
+                )?;
+                let pkgs = d_getvar(it, &a[1], &var)?;
+                let pkgs = if pkgs.truthy() { pkgs } else { Value::str("") };
+                let words = methods::call_method(it, &pkgs, "split", Args::default())?;
+                out.extend(it.collect(&words)?);
+            }
+            Ok(Value::list(out))
+        }
+        _ => call(it, b, args),
+    }
+}
+
+/// `d.NAME(args...)` on whatever `d` is.
+fn d_method(it: &Interp<'_>, d: &Value, name: &str, pos: Vec<Value>) -> Result<Value> {
+    let m = methods::get_attr(d, name)?;
+    it.call(&m, Args::positional(pos))
+}
+
+/// `oe.data.typed_value(key, d)`: the `type` flag names an `oe.types` factory, the other flags
+/// (expanded) its parameters. The `boolean` and (when `consumed`) `list` types without a
+/// `separator` are done here; other types, and the `bb.msg.fatal` of a bad value, need Python.
+fn typed_value(it: &Interp<'_>, args: Args, consumed: bool) -> Result<Value> {
+    let a = bind_py("typed_value", &["key", "d"], &[], args)?;
+    let (key, d) = (&a[0], &a[1]);
+    let var_type = d_method(it, d, "getVarFlag", vec![key.clone(), Value::str("type")])?;
+    let flags = d_method(it, d, "getVarFlags", vec![key.clone()])?;
+    let mut names = Vec::new();
+    match &flags {
+        Value::None => {}
+        Value::Dict(m) => {
+            let entries = m.get().entries.clone();
+            for (flag, raw) in entries {
+                d_method(it, d, "expand", vec![raw])?;
+                names.push(flag);
+            }
+        }
+        other => {
+            return Err(EvalError::needs(format!(
+                "oe.data.typed_value with flags of type `{}`",
+                other.type_name()
+            )));
+        }
+    }
+    let value = d_getvar(it, d, key)?;
+    let value = if value.truthy() {
+        value
+    } else {
+        Value::str("")
+    };
+    let has = |f: &str| {
+        names
+            .iter()
+            .any(|n| matches!(n, Value::Str(s) if &**s == f))
+    };
+    match &var_type {
+        Value::Str(t) if &**t == "boolean" => oe_boolean(&value).map(Value::Bool).map_err(|_| {
+            EvalError::needs(format!(
+                "oe.data.typed_value of an invalid boolean value (bb.msg.fatal), {}",
+                py_repr(&value).unwrap_or_default()
+            ))
+        }),
+        Value::Str(t) if &**t == "list" && !has("separator") => {
+            if !consumed {
+                return Err(EvalError::needs(
+                    "oe.data.typed_value of a `list` type (an OEList) other than iterated at once",
+                ));
+            }
+            let words = methods::call_method(it, &value, "split", Args::default())?;
+            Ok(Value::list(it.collect(&words)?))
+        }
+        other => Err(EvalError::needs(format!(
+            "oe.data.typed_value with type {}{}",
+            py_repr(other).unwrap_or_default(),
+            if has("separator") {
+                " and a separator"
+            } else {
+                ""
+            }
+        ))),
+    }
 }
 
 fn helper_oepathrelative(b: Builtin, args: Args) -> Result<Value> {

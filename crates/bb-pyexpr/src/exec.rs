@@ -824,6 +824,8 @@ fn import(path: &str) -> Result<Value> {
         "oe",
         "oe.utils",
         "oe.types",
+        "oe.data",
+        "oe.packagegroup",
         "oe.path",
         "oe.buildcfg",
         "oe.qa",

@@ -410,6 +410,8 @@ fn module_attr(m: &'static str, name: &str) -> Value {
         ("bb.data_smart", "ExpansionError") => Value::ExcType("ExpansionError"),
         ("oe", "utils") => sub("oe.utils"),
         ("oe", "types") => sub("oe.types"),
+        ("oe", "data") => sub("oe.data"),
+        ("oe", "packagegroup") => sub("oe.packagegroup"),
         ("oe", "path") => sub("oe.path"),
         ("oe", "buildcfg") => sub("oe.buildcfg"),
         ("oe", "qa") => sub("oe.qa"),
