@@ -5,6 +5,7 @@
 //! needing Python, so that a later stage can hand it to embedded CPython.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::expand::Ctx;
@@ -275,20 +276,41 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
 struct Exec<'d> {
     d: RefCell<&'d mut DataStore>,
     origin: Origin,
+    /// The statement running (see `Context::set_position`): its writes are recorded at its
+    /// line, as CPython's frame shows it.
+    pos: RefCell<Option<(Arc<str>, Arc<str>, u32)>>,
 }
 
-impl Exec<'_> {
+impl<'d> Exec<'d> {
+    fn new(d: &'d mut DataStore, origin: Origin) -> Self {
+        Exec {
+            d: RefCell::new(d),
+            origin,
+            pos: RefCell::new(None),
+        }
+    }
+
     fn write(
         &self,
         f: impl FnOnce(&mut DataStore, Option<&Origin>),
     ) -> Result<(), bb_pyexpr::EvalError> {
         let mut d = self.d.borrow_mut();
-        f(&mut d, Some(&self.origin));
+        let here = match &*self.pos.borrow() {
+            Some((owner, func, line)) if d.tracking() => {
+                let o = anon_origin(&d, owner, line.saturating_sub(1));
+                Some(Origin::internal(&o.file, o.line, func))
+            }
+            _ => None,
+        };
+        f(&mut d, Some(here.as_ref().unwrap_or(&self.origin)));
         Ok(())
     }
 }
 
 impl bb_pyexpr::Context for Exec<'_> {
+    fn set_position(&self, owner: &Arc<str>, func: &Arc<str>, line: u32) {
+        *self.pos.borrow_mut() = Some((owner.clone(), func.clone(), line));
+    }
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).get_var(name, expand)
     }
@@ -414,10 +436,7 @@ fn run_python(
     }
     let origin = anon_origin(d, name, 1);
     d.begin();
-    let exec = Exec {
-        d: RefCell::new(&mut *d),
-        origin,
-    };
+    let exec = Exec::new(&mut *d, origin);
     let r = bb_pyexpr::run_function(body, &exec);
     drop(exec);
     let r = match r {
@@ -684,10 +703,7 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
         } else {
             let origin = anon_origin(d, &h.name, 1);
             d.begin();
-            let exec = Exec {
-                d: RefCell::new(&mut *d),
-                origin,
-            };
+            let exec = Exec::new(&mut *d, origin);
             let r = bb_pyexpr::run_handler(&h.source, event, &exec);
             drop(exec);
             // The handler's writes stay when it completed (or skipped the recipe).

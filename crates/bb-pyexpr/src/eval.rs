@@ -73,6 +73,17 @@ pub(crate) struct Interp<'c> {
     /// The last exception object raised by a `raise` statement, to give `except ... as e` its
     /// arguments back.
     pub(crate) last_raised: RefCell<Option<Rc<ExcValue>>>,
+    /// Where the running statement is, for the history of the datastore's writes.
+    pub(crate) pos: RefCell<Option<Position>>,
+}
+
+/// The place of a statement: the datastore function whose source holds it, the Python function
+/// running it (`co_name`) and its line in that source (the `def` line is 1).
+#[derive(Debug, Clone)]
+pub(crate) struct Position {
+    pub(crate) owner: Arc<str>,
+    pub(crate) func: Arc<str>,
+    pub(crate) line: u32,
 }
 
 /// Names of Python builtins we do not implement: using one needs real Python, and they are
@@ -340,6 +351,7 @@ impl<'c> Interp<'c> {
             funcs: RefCell::new(HashMap::new()),
             handling: RefCell::new(Vec::new()),
             last_raised: RefCell::new(None),
+            pos: RefCell::new(None),
         }
     }
 
@@ -846,11 +858,13 @@ impl<'c> Interp<'c> {
                     .transpose()?,
             );
         }
+        let owner = self.pos.borrow().as_ref().map(|p| p.owner.clone());
         Ok(Value::Func(Rc::new(Closure {
             code,
             defaults,
             kw_defaults,
             scope: scope.cloned(),
+            owner,
         })))
     }
 

@@ -103,6 +103,14 @@ pub trait Context {
         let _ = name;
         None
     }
+    /// Where the statement about to run is, for the history of the writes that follow:
+    /// `owner` the datastore function whose source holds it (the function run, one called by
+    /// name, or the one a nested `def` is written in), `func` the Python function running it
+    /// (CPython's `co_name`) and `line` its line in `owner`'s source as CPython compiles it
+    /// (the `def` line is 1). Writes made before the first call are the caller's to place.
+    fn set_position(&self, owner: &Arc<str>, func: &Arc<str>, line: u32) {
+        let _ = (owner, func, line);
+    }
     /// `d.setVar(name, value)` from Python code; `value` `None` means Python `None`.
     fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), EvalError> {
         let _ = (name, value);

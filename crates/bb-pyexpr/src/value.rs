@@ -234,6 +234,9 @@ pub(crate) struct Closure {
     pub(crate) defaults: Vec<Option<Value>>,
     pub(crate) kw_defaults: Vec<Option<Value>>,
     pub(crate) scope: Option<Rc<Scope>>,
+    /// The datastore function whose source defines this one (for a nested `def`); `None` for
+    /// a function of the datastore itself.
+    pub(crate) owner: Option<Arc<str>>,
 }
 
 impl Closure {
