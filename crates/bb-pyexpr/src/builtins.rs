@@ -142,6 +142,7 @@ pub(crate) enum Builtin {
     OeTypesBoolean,
     OePathRelative,
     OePathJoin,
+    OePathWhichWild,
     // os.path
     PathJoin,
     PathBasename,
@@ -311,6 +312,7 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("oe.packagegroup", "optional_packages", B::OePgOptional),
     ("oe.path", "relative", B::OePathRelative),
     ("oe.path", "join", B::OePathJoin),
+    ("oe.path", "which_wild", B::OePathWhichWild),
     ("os.path", "join", B::PathJoin),
     ("os.path", "basename", B::PathBasename),
     ("os.path", "dirname", B::PathDirname),
@@ -1589,6 +1591,7 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::OePathRelative => helper_oepathrelative(b, args),
         B::OePathJoin => helper_oepathjoin(args),
         B::BbBuildTasksbetween => helper_tasksbetween(it, args),
+        B::OePathWhichWild => helper_which_wild(it, args),
         B::PathJoin => helper_pathjoin(args),
         B::PathBasename
         | B::PathDirname
@@ -3547,6 +3550,119 @@ fn helper_tasksbetween(it: &Interp<'_>, args: Args) -> Result<Value> {
     };
     follow(&mut w, start)?;
     Ok(Value::list(w.out.into_iter().map(Value::str).collect()))
+}
+
+/// `oe.path.which_wild(pathname, path, mode=os.F_OK, *, reverse=False, candidates=False)`
+/// for a `pathname` of `*` (every entry of each directory of `path`, hidden ones left
+/// out, each name once: the first directory holding it wins), listing directories
+/// through the host. Other patterns, `PATH` from the environment and other modes need
+/// Python.
+fn helper_which_wild(it: &Interp<'_>, args: Args) -> Result<Value> {
+    if args.pos.len() > 3 {
+        return Err(EvalError::needs(
+            "which_wild() with more than 3 positional arguments",
+        ));
+    }
+    let a = bind_py(
+        "which_wild",
+        &["pathname", "path", "mode", "reverse", "candidates"],
+        &[
+            Value::None,
+            Value::Int(0),
+            Value::Bool(false),
+            Value::Bool(false),
+        ],
+        args,
+    )?;
+    if !matches!(&a[0], Value::Str(s) if &**s == "*") {
+        return Err(EvalError::needs("which_wild() of a pattern other than `*`"));
+    }
+    let path = match &a[1] {
+        Value::Str(s) if !s.is_empty() => s.to_string(),
+        _ => {
+            return Err(EvalError::needs(
+                "which_wild() searching the environment's PATH",
+            ));
+        }
+    };
+    if !matches!(a[2], Value::Int(0)) {
+        return Err(EvalError::needs(
+            "which_wild() with a mode other than os.F_OK",
+        ));
+    }
+    let (reverse, candidates) = (a[3].truthy(), a[4].truthy());
+    let host = need_host(it, "oe.path.which_wild")?;
+    let mut paths: Vec<&str> = path.split(':').collect();
+    if reverse {
+        paths.reverse();
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut files = Vec::new();
+    for (index, &element) in paths.iter().enumerate() {
+        let element = if element.starts_with('/') {
+            element.to_owned()
+        } else {
+            normpath(&path_join(&[
+                Value::str(host_cwd(it)?),
+                Value::str(element),
+            ])?)
+        };
+        if element.contains(['*', '?', '[']) {
+            return Err(EvalError::needs(
+                "which_wild() of a directory with glob characters",
+            ));
+        }
+        // glob.glob(join(element, '*')): the directory is the candidate's head, its
+        // trailing slashes dropped (unless it is all slashes).
+        let trimmed = element.trim_end_matches('/');
+        let dir = if trimmed.is_empty() {
+            element.as_str()
+        } else {
+            trimmed
+        };
+        let names = match host.read_dir(dir) {
+            None => {
+                return Err(EvalError::needs(
+                    "call to `oe.path.which_wild` (a directory listing)",
+                ));
+            }
+            Some(None) => continue,
+            Some(Some(names)) => names,
+        };
+        let mut found: Vec<String> = names
+            .into_iter()
+            .filter(|n| !n.starts_with('.'))
+            .map(|n| {
+                if dir.ends_with('/') {
+                    format!("{dir}{n}")
+                } else {
+                    format!("{dir}/{n}")
+                }
+            })
+            .collect();
+        found.sort();
+        for f in found {
+            // os.access(F_OK): the path exists, symbolic links followed.
+            if !host.path_info(&f).exists {
+                continue;
+            }
+            let rel = f.rsplit('/').next().unwrap_or(&f).to_owned();
+            if seen.contains(&rel) {
+                continue;
+            }
+            if candidates {
+                let cands = paths[..=index]
+                    .iter()
+                    .map(|p| path_join(&[Value::str(*p), Value::str(rel.as_str())]).map(Value::str))
+                    .collect::<Result<Vec<_>>>()?;
+                files.push(Value::tuple(vec![Value::str(f), Value::list(cands)]));
+            } else {
+                files.push(Value::str(f));
+            }
+            seen.push(rel);
+        }
+    }
+    Ok(Value::list(files))
 }
 
 /// `posixpath.abspath`.
