@@ -103,6 +103,13 @@ class DataSmart:
     def keys(self):
         return sorted(k for k, v in self.vars.items() if v is not None)
 
+    def createCopy(self):
+        c = DataSmart()
+        c.vars = dict(self.vars)
+        c.flags = {k: dict(v) for k, v in self.flags.items()}
+        c.lists = dict(self.lists)
+        return c
+
     def __iter__(self):
         # bake's DataSmart iterates over its sorted key list (BitBake's over a set).
         return iter(self.keys())

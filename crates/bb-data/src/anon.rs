@@ -274,17 +274,43 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
 /// are recorded in history at the function's definition (BitBake shows the line of the
 /// statement; a straight-line body gets that, see [`plan`]).
 struct Exec<'d> {
-    d: RefCell<&'d mut DataStore>,
+    d: RefCell<Store<'d>>,
     origin: Origin,
     /// The statement running (see `Context::set_position`): its writes are recorded at its
     /// line, as CPython's frame shows it.
     pos: RefCell<Option<(Arc<str>, Arc<str>, u32)>>,
 }
 
+/// The datastore an [`Exec`] runs on: the caller's, or a copy of its own
+/// (`d.createCopy()`).
+enum Store<'d> {
+    Borrowed(&'d mut DataStore),
+    Owned(Box<DataStore>),
+}
+
+impl std::ops::Deref for Store<'_> {
+    type Target = DataStore;
+    fn deref(&self) -> &DataStore {
+        match self {
+            Store::Borrowed(d) => d,
+            Store::Owned(d) => d,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Store<'_> {
+    fn deref_mut(&mut self) -> &mut DataStore {
+        match self {
+            Store::Borrowed(d) => d,
+            Store::Owned(d) => d,
+        }
+    }
+}
+
 impl<'d> Exec<'d> {
     fn new(d: &'d mut DataStore, origin: Origin) -> Self {
         Exec {
-            d: RefCell::new(d),
+            d: RefCell::new(Store::Borrowed(d)),
             origin,
             pos: RefCell::new(None),
         }
@@ -308,8 +334,21 @@ impl<'d> Exec<'d> {
 }
 
 impl bb_pyexpr::Context for Exec<'_> {
+    fn create_copy(&self) -> Result<Box<dyn bb_pyexpr::Context>, bb_pyexpr::EvalError> {
+        let copy = self.d.borrow().clone();
+        Ok(Box::new(Exec {
+            d: RefCell::new(Store::Owned(Box::new(copy))),
+            origin: self.origin.clone(),
+            pos: RefCell::new(None),
+        }))
+    }
     fn set_position(&self, owner: &Arc<str>, func: &Arc<str>, line: u32) {
-        *self.pos.borrow_mut() = Some((owner.clone(), func.clone(), line));
+        let mut pos = self.pos.borrow_mut();
+        match &mut *pos {
+            // Most calls move on within the same function: no reference count changes.
+            Some((o, f, l)) if Arc::ptr_eq(o, owner) && Arc::ptr_eq(f, func) => *l = line,
+            other => *other = Some((owner.clone(), func.clone(), line)),
+        }
     }
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).get_var(name, expand)

@@ -88,6 +88,7 @@ pub(crate) enum Builtin {
     BbFatal,
     // bb.data
     BbInheritsClass,
+    BbDataCreateCopy,
     BbBuildAddtask,
     BbBuildDeltask,
     BbBuildTasksbetween,
@@ -234,6 +235,7 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("bb", "erroronce", B::BbErroronce),
     ("bb", "fatal", B::BbFatal),
     ("bb.data", "inherits_class", B::BbInheritsClass),
+    ("bb.data", "createCopy", B::BbDataCreateCopy),
     ("bb.build", "addtask", B::BbBuildAddtask),
     ("bb.build", "deltask", B::BbBuildDeltask),
     ("bb.build", "tasksbetween", B::BbBuildTasksbetween),
@@ -712,7 +714,9 @@ pub(crate) fn len(v: &Value) -> Result<i64> {
         Value::StructTime(t) => t.fields.len(),
         Value::Dict(d) | Value::View(_, d) => d.get().entries.len(),
         Value::Range(a, b, c) => return Ok(range_len(*a, *b, *c)),
-        Value::Datastore => return Err(EvalError::needs("len() of the datastore")),
+        Value::Datastore | Value::DataCopy(_) => {
+            return Err(EvalError::needs("len() of the datastore"));
+        }
         other => {
             return Err(EvalError::type_err(format!(
                 "object of type '{}' has no len()",
@@ -1577,6 +1581,11 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         | B::BbErroronce
         | B::BbFatal => helper_log(it, b, args),
         B::BbInheritsClass => helper_inherits_class(it, args),
+        B::BbDataCreateCopy => {
+            // bb.data.createCopy(source) is source.createCopy().
+            let a = bind_py("createCopy", &["source"], &[], args)?;
+            d_method(it, &a[0], "createCopy", Vec::new())
+        }
         B::BbBuildAddtask => helper_addtask(it, args),
         B::BbBuildDeltask => helper_deltask(it, args),
         B::OeParallelMake => helper_oeparallelmake(it, b, args),
@@ -2207,6 +2216,7 @@ fn call_isinstance(args: Args) -> Result<Value> {
     if matches!(
         v,
         Value::Datastore
+            | Value::DataCopy(_)
             | Value::Module(_)
             | Value::Func(_)
             | Value::Builtin(_)

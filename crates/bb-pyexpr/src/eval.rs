@@ -1063,6 +1063,9 @@ impl<'c> Interp<'c> {
             Value::Range(start, stop, step) => Iter::Range(*start, *stop, *step),
             Value::StructTime(t) => return self.iter_of(&t.as_tuple()),
             Value::Iter(it) => return Ok(it.clone()),
+            Value::DataCopy(_) => {
+                return Err(EvalError::needs("iterating over a copy of the datastore"));
+            }
             // `for var in d`: every variable name, as bake's `DataSmart.__iter__` lists them.
             Value::Datastore => {
                 let names = self.ctx.keys()?.into_iter().map(Value::str).collect();

@@ -111,6 +111,11 @@ pub trait Context {
     fn set_position(&self, owner: &Arc<str>, func: &Arc<str>, line: u32) {
         let _ = (owner, func, line);
     }
+    /// `d.createCopy()`: a datastore of its own, equal to this one now; its writes do not
+    /// reach this one.
+    fn create_copy(&self) -> Result<Box<dyn Context>, EvalError> {
+        Err(needs("d.createCopy"))
+    }
     /// `d.setVar(name, value)` from Python code; `value` `None` means Python `None`.
     fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), EvalError> {
         let _ = (name, value);

@@ -259,6 +259,7 @@ const DATASTORE_IMPL: &[&str] = &[
     "expand",
     "getVarFlags",
     "keys",
+    "createCopy",
     "setVar",
     "appendVar",
     "prependVar",
@@ -300,9 +301,9 @@ pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
     match obj {
         Value::Module(m) => Ok(module_attr(m, name)),
         Value::Unknown(path) => Ok(unknown(format!("{path}.{name}"))),
-        Value::Datastore => {
+        Value::Datastore | Value::DataCopy(_) => {
             if let Some(n) = find(DATASTORE_IMPL, name) {
-                return Ok(Value::Method(Rc::new(Value::Datastore), n));
+                return Ok(Value::Method(Rc::new(obj.clone()), n));
             }
             if DATASTORE_ALL.contains(&name) || name.starts_with('_') {
                 return Ok(unknown(format!("d.{name}")));
@@ -1219,6 +1220,8 @@ pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args)
             range_method(it, recv, name, args)
         }
         Value::Datastore => datastore_method(it, name, args),
+        // The copy's methods are the datastore's, on the copy's own context.
+        Value::DataCopy(c) => datastore_method(&Interp::new(&*c.0), name, args),
         Value::Module("bb.event") if name == "getName" => {
             nargs(name, &args, 1, 1)?;
             match args.pos.first() {
@@ -1462,6 +1465,12 @@ fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
                     Ok(Value::dict(d))
                 }
             }
+        }
+        "createCopy" => {
+            ds_bind(name, args, &[], &[], false)?;
+            Ok(Value::DataCopy(Rc::new(crate::value::DataCopy(
+                it.ctx.create_copy()?,
+            ))))
         }
         "keys" => {
             ds_bind(name, args, &[], &[], false)?;
