@@ -373,6 +373,9 @@ impl bb_pyexpr::Context for Exec<'_> {
     fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).keys()
     }
+    fn key_names(&self) -> Result<Vec<Arc<str>>, bb_pyexpr::EvalError> {
+        Ctx::new(&self.d.borrow()).key_names()
+    }
     fn has_overrides(&self, name: &str) -> Result<bool, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).has_overrides(name)
     }

@@ -462,6 +462,23 @@ impl<'c> Interp<'c> {
                 Some(f) => f,
                 None => return Err(EvalError::needs(format!("call to `{n}`"))),
             },
+            Node::Attr(obj, attr) => {
+                let obj = self.callee(obj, scope)?;
+                // `s.method(...)` on a str: called without binding the method first (what
+                // `get_attr` would bind; the call is the same).
+                // (`str.join` goes the long way: it may take a result only it consumes.)
+                if let Value::Str(_) = obj
+                    && let Some(name) = methods::str_method_name(attr)
+                    && name != "join"
+                {
+                    let args = self.args(args, scope)?;
+                    self.enter()?;
+                    let r = methods::call_method(self, &obj, name, args);
+                    self.leave();
+                    return r;
+                }
+                methods::get_attr(&obj, attr)?
+            }
             _ => self.callee(func, scope)?,
         };
         if let Value::Unknown(path) = &f {
@@ -1068,7 +1085,7 @@ impl<'c> Interp<'c> {
             }
             // `for var in d`: every variable name, as bake's `DataSmart.__iter__` lists them.
             Value::Datastore => {
-                let names = self.ctx.keys()?.into_iter().map(Value::str).collect();
+                let names = self.ctx.key_names()?.into_iter().map(Value::Str).collect();
                 Iter::Seq(Rc::new(Items(names)), 0)
             }
             other => {

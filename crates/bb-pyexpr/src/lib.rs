@@ -90,6 +90,10 @@ pub trait Context {
     fn keys(&self) -> Result<Vec<String>, EvalError> {
         Err(needs("d.keys"))
     }
+    /// [`Context::keys`] as shared names (`for var in d` makes a value of each).
+    fn key_names(&self) -> Result<Vec<Arc<str>>, EvalError> {
+        Ok(self.keys()?.into_iter().map(Arc::from).collect())
+    }
     /// Values BitBake keeps as Python lists (the `deps` flag of tasks, `__inherit_cache`,
     /// `__BBTASKS`...): `Some(items)` makes `d.getVar`/`d.getVarFlag` return a list instead of
     /// a str.

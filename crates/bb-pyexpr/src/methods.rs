@@ -66,15 +66,26 @@ const STR_ALL: &[&str] = &[
     "upper",
     "zfill",
 ];
+
+/// Most used first: [`get_attr`] finds a name by a linear search.
 const STR_IMPL: &[&str] = &[
+    "split",
+    "startswith",
+    "endswith",
+    "join",
+    "strip",
+    "replace",
+    "format",
+    "find",
+    "lower",
+    "upper",
+    "rstrip",
+    "lstrip",
     "capitalize",
     "casefold",
     "center",
     "count",
-    "endswith",
     "expandtabs",
-    "find",
-    "format",
     "index",
     "isalnum",
     "isalpha",
@@ -85,27 +96,18 @@ const STR_IMPL: &[&str] = &[
     "isnumeric",
     "isspace",
     "isupper",
-    "join",
     "ljust",
-    "lower",
-    "lstrip",
     "partition",
     "removeprefix",
     "removesuffix",
-    "replace",
     "rfind",
     "rindex",
     "rjust",
     "rpartition",
     "rsplit",
-    "rstrip",
-    "split",
     "splitlines",
-    "startswith",
-    "strip",
     "swapcase",
     "title",
-    "upper",
     "zfill",
 ];
 const LIST_ALL: &[&str] = &[
@@ -272,6 +274,11 @@ const DATASTORE_IMPL: &[&str] = &[
 ];
 
 /// Finds a name in a static table, returning the table's `'static` copy.
+/// The implemented `str` method `name`, if it is one (what `get_attr` binds for a str).
+pub(crate) fn str_method_name(name: &str) -> Option<&'static str> {
+    find(STR_IMPL, name)
+}
+
 fn find(table: &[&'static str], name: &str) -> Option<&'static str> {
     table.iter().copied().find(|n| *n == name)
 }
@@ -547,6 +554,10 @@ fn str_bounds(
             }),
         }
     };
+    if matches!(start, None | Some(Value::None)) && matches!(end, None | Some(Value::None)) {
+        // The whole string: no character needs counting.
+        return Ok(Some((0, s.len())));
+    }
     let n = s.chars().count() as i64;
     let adj = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
     let lo = conv(start)?.map_or(0, |i| if i < 0 { (i + n).max(0) } else { i });
