@@ -278,8 +278,11 @@ struct Exec<'d> {
     origin: Origin,
     /// The statement running (see `Context::set_position`): its writes are recorded at its
     /// line, as CPython's frame shows it.
-    pos: RefCell<Option<(Arc<str>, Arc<str>, u32)>>,
+    pos: RefCell<Option<Position>>,
 }
+
+/// A statement's place: the datastore function holding it, the Python function, the line.
+type Position = (Arc<str>, Arc<str>, u32);
 
 /// The datastore an [`Exec`] runs on: the caller's, or a copy of its own
 /// (`d.createCopy()`).
