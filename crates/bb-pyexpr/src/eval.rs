@@ -75,6 +75,9 @@ pub(crate) struct Interp<'c> {
     pub(crate) last_raised: RefCell<Option<Rc<ExcValue>>>,
     /// Where the running statement is, for the history of the datastore's writes.
     pub(crate) pos: RefCell<Option<Position>>,
+    /// Set by `exec::run_with`: the outermost function's variables are released when it
+    /// returns (nothing of them can be used afterwards).
+    pub(crate) drop_outermost_scope: Cell<bool>,
 }
 
 /// The place of a statement: the datastore function whose source holds it, the Python function
@@ -352,6 +355,7 @@ impl<'c> Interp<'c> {
             handling: RefCell::new(Vec::new()),
             last_raised: RefCell::new(None),
             pos: RefCell::new(None),
+            drop_outermost_scope: Cell::new(false),
         }
     }
 

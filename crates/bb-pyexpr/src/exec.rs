@@ -169,7 +169,14 @@ impl Interp<'_> {
             line: 0,
         };
         let caller = self.pos.replace(Some(here));
+        let outermost = caller.is_none();
         let r = self.exec_block(&def.body, &scope);
+        if outermost && self.drop_outermost_scope.get() {
+            // The function [`run_with`] called has returned and its result is dropped: its
+            // variables go now, also when a nested `def` kept the scope alive (a cycle).
+            let vars = std::mem::take(&mut *scope.vars.borrow_mut());
+            crate::value::release(vars.into_iter().map(|(_, v)| v).collect());
+        }
         if let Some(p) = &caller {
             self.ctx.set_position(&p.owner, &p.func, p.line);
         }
@@ -892,6 +899,7 @@ pub(crate) fn run_with(source: &str, it: &Interp<'_>, args: Vec<Value>) -> Resul
     let Value::Func(c) = &f else {
         return Err(EvalError::needs("a function that is not a function"));
     };
+    it.drop_outermost_scope.set(true);
     it.call_def(c, &def, Args::positional(args)).map(drop)
 }
 
