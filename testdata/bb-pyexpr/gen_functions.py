@@ -35,6 +35,8 @@ import bb.data  # noqa: E402
 import bb.parse  # noqa: E402
 import bb.utils  # noqa: E402
 import oe  # noqa: E402
+import oe.data  # noqa: E402
+import oe.packagegroup  # noqa: E402
 import oe.path  # noqa: E402
 import oe.types  # noqa: E402
 import oe.utils  # noqa: E402
@@ -100,6 +102,17 @@ class DataSmart:
 
     def keys(self):
         return sorted(k for k, v in self.vars.items() if v is not None)
+
+    def createCopy(self):
+        c = DataSmart()
+        c.vars = dict(self.vars)
+        c.flags = {k: dict(v) for k, v in self.flags.items()}
+        c.lists = dict(self.lists)
+        return c
+
+    def __iter__(self):
+        # bake's DataSmart iterates over its sorted key list (BitBake's over a set).
+        return iter(self.keys())
 
     def setVar(self, var, value, **loginfo):
         self.vars[var] = None if value is None else str(value)
@@ -224,7 +237,7 @@ def run(case):
         glob["__anon"](d)
     except SyntaxError as e:
         outcome = ("syntax", e.msg)
-    except Exception as e:  # noqa: BLE001
+    except (Exception, SystemExit) as e:  # noqa: BLE001 (bb.msg.fatal exits)
         outcome = describe(e)
     out = ["%s\t%s" % (outcome[0], escape(outcome[1]))]
     for k in sorted(d.vars):

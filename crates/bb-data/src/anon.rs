@@ -5,6 +5,7 @@
 //! needing Python, so that a later stage can hand it to embedded CPython.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::expand::Ctx;
@@ -273,22 +274,85 @@ fn run_one(d: &mut DataStore, name: &str, calls: &[(u32, String, Vec<String>)]) 
 /// are recorded in history at the function's definition (BitBake shows the line of the
 /// statement; a straight-line body gets that, see [`plan`]).
 struct Exec<'d> {
-    d: RefCell<&'d mut DataStore>,
+    d: RefCell<Store<'d>>,
     origin: Origin,
+    /// The statement running (see `Context::set_position`): its writes are recorded at its
+    /// line, as CPython's frame shows it.
+    pos: RefCell<Option<Position>>,
 }
 
-impl Exec<'_> {
+/// A statement's place: the datastore function holding it, the Python function, the line.
+type Position = (Arc<str>, Arc<str>, u32);
+
+/// The datastore an [`Exec`] runs on: the caller's, or a copy of its own
+/// (`d.createCopy()`).
+enum Store<'d> {
+    Borrowed(&'d mut DataStore),
+    Owned(Box<DataStore>),
+}
+
+impl std::ops::Deref for Store<'_> {
+    type Target = DataStore;
+    fn deref(&self) -> &DataStore {
+        match self {
+            Store::Borrowed(d) => d,
+            Store::Owned(d) => d,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Store<'_> {
+    fn deref_mut(&mut self) -> &mut DataStore {
+        match self {
+            Store::Borrowed(d) => d,
+            Store::Owned(d) => d,
+        }
+    }
+}
+
+impl<'d> Exec<'d> {
+    fn new(d: &'d mut DataStore, origin: Origin) -> Self {
+        Exec {
+            d: RefCell::new(Store::Borrowed(d)),
+            origin,
+            pos: RefCell::new(None),
+        }
+    }
+
     fn write(
         &self,
         f: impl FnOnce(&mut DataStore, Option<&Origin>),
     ) -> Result<(), bb_pyexpr::EvalError> {
         let mut d = self.d.borrow_mut();
-        f(&mut d, Some(&self.origin));
+        let here = match &*self.pos.borrow() {
+            Some((owner, func, line)) if d.tracking() => {
+                let o = anon_origin(&d, owner, line.saturating_sub(1));
+                Some(Origin::internal(&o.file, o.line, func))
+            }
+            _ => None,
+        };
+        f(&mut d, Some(here.as_ref().unwrap_or(&self.origin)));
         Ok(())
     }
 }
 
 impl bb_pyexpr::Context for Exec<'_> {
+    fn create_copy(&self) -> Result<Box<dyn bb_pyexpr::Context>, bb_pyexpr::EvalError> {
+        let copy = self.d.borrow().clone();
+        Ok(Box::new(Exec {
+            d: RefCell::new(Store::Owned(Box::new(copy))),
+            origin: self.origin.clone(),
+            pos: RefCell::new(None),
+        }))
+    }
+    fn set_position(&self, owner: &Arc<str>, func: &Arc<str>, line: u32) {
+        let mut pos = self.pos.borrow_mut();
+        match &mut *pos {
+            // Most calls move on within the same function: no reference count changes.
+            Some((o, f, l)) if Arc::ptr_eq(o, owner) && Arc::ptr_eq(f, func) => *l = line,
+            other => *other = Some((owner.clone(), func.clone(), line)),
+        }
+    }
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).get_var(name, expand)
     }
@@ -311,6 +375,9 @@ impl bb_pyexpr::Context for Exec<'_> {
     }
     fn keys(&self) -> Result<Vec<String>, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).keys()
+    }
+    fn key_names(&self) -> Result<Vec<Arc<str>>, bb_pyexpr::EvalError> {
+        Ctx::new(&self.d.borrow()).key_names()
     }
     fn has_overrides(&self, name: &str) -> Result<bool, bb_pyexpr::EvalError> {
         Ctx::new(&self.d.borrow()).has_overrides(name)
@@ -414,10 +481,7 @@ fn run_python(
     }
     let origin = anon_origin(d, name, 1);
     d.begin();
-    let exec = Exec {
-        d: RefCell::new(&mut *d),
-        origin,
-    };
+    let exec = Exec::new(&mut *d, origin);
     let r = bb_pyexpr::run_function(body, &exec);
     drop(exec);
     let r = match r {
@@ -686,10 +750,7 @@ pub(crate) fn fire(d: &mut DataStore, event: &bb_pyexpr::Event) -> Result<()> {
         } else {
             let origin = anon_origin(d, &h.name, 1);
             d.begin();
-            let exec = Exec {
-                d: RefCell::new(&mut *d),
-                origin,
-            };
+            let exec = Exec::new(&mut *d, origin);
             let r = bb_pyexpr::run_handler(&h.source, event, &exec);
             drop(exec);
             // The handler's writes stay when it completed (or skipped the recipe).

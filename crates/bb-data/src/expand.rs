@@ -217,6 +217,11 @@ impl bb_pyexpr::Context for Ctx<'_> {
         Ok(self.d.keys())
     }
 
+    fn key_names(&self) -> Result<Vec<std::sync::Arc<str>>, bb_pyexpr::EvalError> {
+        self.d.note_wide_read();
+        Ok(self.d.key_names())
+    }
+
     fn internal_list(&self, name: &str, flag: Option<&str>) -> Option<Vec<String>> {
         // Most calls ask about an ordinary variable (every `d.getVar`): that answer
         // depends on the name alone and reads nothing.

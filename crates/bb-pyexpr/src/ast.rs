@@ -270,6 +270,9 @@ pub(crate) enum Target {
 /// A statement of a function body.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Stmt {
+    /// The line (in the parsed source) of the statement that follows: where its writes to
+    /// the datastore are recorded.
+    Line(u32),
     /// An expression evaluated for its effect.
     Expr(Node),
     /// `a = b = value`: the targets, left to right, and the value.

@@ -88,6 +88,7 @@ pub(crate) enum Builtin {
     BbFatal,
     // bb.data
     BbInheritsClass,
+    BbDataCreateCopy,
     BbBuildAddtask,
     BbBuildDeltask,
     BbBuildTasksbetween,
@@ -134,10 +135,15 @@ pub(crate) enum Builtin {
     OeDetectRevision,
     OeGitBranch,
     OeGitRevision,
+    // oe.data / oe.packagegroup (lists only where consumed at once: see `eval_call`)
+    OeDataTypedValue,
+    OePgRequired,
+    OePgOptional,
     // oe.types / oe.path
     OeTypesBoolean,
     OePathRelative,
     OePathJoin,
+    OePathWhichWild,
     // os.path
     PathJoin,
     PathBasename,
@@ -229,6 +235,7 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("bb", "erroronce", B::BbErroronce),
     ("bb", "fatal", B::BbFatal),
     ("bb.data", "inherits_class", B::BbInheritsClass),
+    ("bb.data", "createCopy", B::BbDataCreateCopy),
     ("bb.build", "addtask", B::BbBuildAddtask),
     ("bb.build", "deltask", B::BbBuildDeltask),
     ("bb.build", "tasksbetween", B::BbBuildTasksbetween),
@@ -302,8 +309,12 @@ const MODULE_FUNCS: &[(&str, &str, Builtin)] = &[
     ("oe.buildcfg", "get_metadata_git_branch", B::OeGitBranch),
     ("oe.buildcfg", "get_metadata_git_revision", B::OeGitRevision),
     ("oe.types", "boolean", B::OeTypesBoolean),
+    ("oe.data", "typed_value", B::OeDataTypedValue),
+    ("oe.packagegroup", "required_packages", B::OePgRequired),
+    ("oe.packagegroup", "optional_packages", B::OePgOptional),
     ("oe.path", "relative", B::OePathRelative),
     ("oe.path", "join", B::OePathJoin),
+    ("oe.path", "which_wild", B::OePathWhichWild),
     ("os.path", "join", B::PathJoin),
     ("os.path", "basename", B::PathBasename),
     ("os.path", "dirname", B::PathDirname),
@@ -703,7 +714,9 @@ pub(crate) fn len(v: &Value) -> Result<i64> {
         Value::StructTime(t) => t.fields.len(),
         Value::Dict(d) | Value::View(_, d) => d.get().entries.len(),
         Value::Range(a, b, c) => return Ok(range_len(*a, *b, *c)),
-        Value::Datastore => return Err(EvalError::needs("len() of the datastore")),
+        Value::Datastore | Value::DataCopy(_) => {
+            return Err(EvalError::needs("len() of the datastore"));
+        }
         other => {
             return Err(EvalError::type_err(format!(
                 "object of type '{}' has no len()",
@@ -1568,6 +1581,11 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         | B::BbErroronce
         | B::BbFatal => helper_log(it, b, args),
         B::BbInheritsClass => helper_inherits_class(it, args),
+        B::BbDataCreateCopy => {
+            // bb.data.createCopy(source) is source.createCopy().
+            let a = bind_py("createCopy", &["source"], &[], args)?;
+            d_method(it, &a[0], "createCopy", Vec::new())
+        }
         B::BbBuildAddtask => helper_addtask(it, args),
         B::BbBuildDeltask => helper_deltask(it, args),
         B::OeParallelMake => helper_oeparallelmake(it, b, args),
@@ -1576,9 +1594,13 @@ fn call_helper(it: &Interp<'_>, b: Builtin, args: Args) -> Result<Value> {
         B::OeSquashspaces => helper_oesquashspaces(b, args),
         B::OePruneSuffix => helper_oeprunesuffix(it, b, args),
         B::OeTypesBoolean => helper_oetypesboolean(b, args),
+        B::OeDataTypedValue | B::OePgRequired | B::OePgOptional => {
+            call_consumed(it, b, args, false)
+        }
         B::OePathRelative => helper_oepathrelative(b, args),
         B::OePathJoin => helper_oepathjoin(args),
         B::BbBuildTasksbetween => helper_tasksbetween(it, args),
+        B::OePathWhichWild => helper_which_wild(it, args),
         B::PathJoin => helper_pathjoin(args),
         B::PathBasename
         | B::PathDirname
@@ -2194,6 +2216,7 @@ fn call_isinstance(args: Args) -> Result<Value> {
     if matches!(
         v,
         Value::Datastore
+            | Value::DataCopy(_)
             | Value::Module(_)
             | Value::Func(_)
             | Value::Builtin(_)
@@ -3209,6 +3232,131 @@ fn helper_oetypesboolean(b: Builtin, args: Args) -> Result<Value> {
     oe_boolean(&a[0]).map(Value::Bool)
 }
 
+/// `oe.data.typed_value` and `oe.packagegroup.required_packages`/`optional_packages`.
+///
+/// Their results are an `OEList` (a list whose `str()` joins its items) and a generator (whose
+/// reads of the datastore happen as it is iterated). `consumed` says the caller iterates the
+/// result at once and keeps nothing of its type (`set(...)`, `' '.join(...)`, see
+/// `Interp::eval_call`): a plain list is then exact. Elsewhere such results need Python.
+pub(crate) fn call_consumed(
+    it: &Interp<'_>,
+    b: Builtin,
+    args: Args,
+    consumed: bool,
+) -> Result<Value> {
+    match b {
+        B::OeDataTypedValue => typed_value(it, args, consumed),
+        B::OePgRequired | B::OePgOptional => {
+            if !consumed {
+                return Err(EvalError::needs(format!(
+                    "oe.packagegroup.{}() (a generator) other than iterated at once",
+                    b.name()
+                )));
+            }
+            let a = bind_py(b.name(), &["features", "d"], &[], args)?;
+            let optional = b == B::OePgOptional;
+            let mut chosen = Vec::new();
+            for feature in it.collect(&a[0])? {
+                // is_optional: bool(d.getVarFlag("FEATURE_PACKAGES_%s" % feature, "optional"))
+                let var = ops::binary(
+                    crate::ast::BinOp::Mod,
+                    &Value::str("FEATURE_PACKAGES_%s"),
+                    &feature,
+                )?;
+                let flag = d_method(it, &a[1], "getVarFlag", vec![var, Value::str("optional")])?;
+                if flag.truthy() == optional {
+                    chosen.push(feature);
+                }
+            }
+            // packages(): the words of each chosen feature's FEATURE_PACKAGES_<feature>.
+            let mut out = Vec::new();
+            for feature in chosen {
+                let var = ops::binary(
+                    crate::ast::BinOp::Mod,
+                    &Value::str("FEATURE_PACKAGES_%s"),
+                    &feature,
+                )?;
+                let pkgs = d_getvar(it, &a[1], &var)?;
+                let pkgs = if pkgs.truthy() { pkgs } else { Value::str("") };
+                let words = methods::call_method(it, &pkgs, "split", Args::default())?;
+                out.extend(it.collect(&words)?);
+            }
+            Ok(Value::list(out))
+        }
+        _ => call(it, b, args),
+    }
+}
+
+/// `d.NAME(args...)` on whatever `d` is.
+fn d_method(it: &Interp<'_>, d: &Value, name: &str, pos: Vec<Value>) -> Result<Value> {
+    let m = methods::get_attr(d, name)?;
+    it.call(&m, Args::positional(pos))
+}
+
+/// `oe.data.typed_value(key, d)`: the `type` flag names an `oe.types` factory, the other flags
+/// (expanded) its parameters. The `boolean` and (when `consumed`) `list` types without a
+/// `separator` are done here; other types, and the `bb.msg.fatal` of a bad value, need Python.
+fn typed_value(it: &Interp<'_>, args: Args, consumed: bool) -> Result<Value> {
+    let a = bind_py("typed_value", &["key", "d"], &[], args)?;
+    let (key, d) = (&a[0], &a[1]);
+    let var_type = d_method(it, d, "getVarFlag", vec![key.clone(), Value::str("type")])?;
+    let flags = d_method(it, d, "getVarFlags", vec![key.clone()])?;
+    let mut names = Vec::new();
+    match &flags {
+        Value::None => {}
+        Value::Dict(m) => {
+            let entries = m.get().entries.clone();
+            for (flag, raw) in entries {
+                d_method(it, d, "expand", vec![raw])?;
+                names.push(flag);
+            }
+        }
+        other => {
+            return Err(EvalError::needs(format!(
+                "oe.data.typed_value with flags of type `{}`",
+                other.type_name()
+            )));
+        }
+    }
+    let value = d_getvar(it, d, key)?;
+    let value = if value.truthy() {
+        value
+    } else {
+        Value::str("")
+    };
+    let has = |f: &str| {
+        names
+            .iter()
+            .any(|n| matches!(n, Value::Str(s) if &**s == f))
+    };
+    match &var_type {
+        Value::Str(t) if &**t == "boolean" => oe_boolean(&value).map(Value::Bool).map_err(|_| {
+            EvalError::needs(format!(
+                "oe.data.typed_value of an invalid boolean value (bb.msg.fatal), {}",
+                py_repr(&value).unwrap_or_default()
+            ))
+        }),
+        Value::Str(t) if &**t == "list" && !has("separator") => {
+            if !consumed {
+                return Err(EvalError::needs(
+                    "oe.data.typed_value of a `list` type (an OEList) other than iterated at once",
+                ));
+            }
+            let words = methods::call_method(it, &value, "split", Args::default())?;
+            Ok(Value::list(it.collect(&words)?))
+        }
+        other => Err(EvalError::needs(format!(
+            "oe.data.typed_value with type {}{}",
+            py_repr(other).unwrap_or_default(),
+            if has("separator") {
+                " and a separator"
+            } else {
+                ""
+            }
+        ))),
+    }
+}
+
 fn helper_oepathrelative(b: Builtin, args: Args) -> Result<Value> {
     let name = b.name();
     let a = bind_py(name, &["src", "dest"], &[], args)?;
@@ -3412,6 +3560,119 @@ fn helper_tasksbetween(it: &Interp<'_>, args: Args) -> Result<Value> {
     };
     follow(&mut w, start)?;
     Ok(Value::list(w.out.into_iter().map(Value::str).collect()))
+}
+
+/// `oe.path.which_wild(pathname, path, mode=os.F_OK, *, reverse=False, candidates=False)`
+/// for a `pathname` of `*` (every entry of each directory of `path`, hidden ones left
+/// out, each name once: the first directory holding it wins), listing directories
+/// through the host. Other patterns, `PATH` from the environment and other modes need
+/// Python.
+fn helper_which_wild(it: &Interp<'_>, args: Args) -> Result<Value> {
+    if args.pos.len() > 3 {
+        return Err(EvalError::needs(
+            "which_wild() with more than 3 positional arguments",
+        ));
+    }
+    let a = bind_py(
+        "which_wild",
+        &["pathname", "path", "mode", "reverse", "candidates"],
+        &[
+            Value::None,
+            Value::Int(0),
+            Value::Bool(false),
+            Value::Bool(false),
+        ],
+        args,
+    )?;
+    if !matches!(&a[0], Value::Str(s) if &**s == "*") {
+        return Err(EvalError::needs("which_wild() of a pattern other than `*`"));
+    }
+    let path = match &a[1] {
+        Value::Str(s) if !s.is_empty() => s.to_string(),
+        _ => {
+            return Err(EvalError::needs(
+                "which_wild() searching the environment's PATH",
+            ));
+        }
+    };
+    if !matches!(a[2], Value::Int(0)) {
+        return Err(EvalError::needs(
+            "which_wild() with a mode other than os.F_OK",
+        ));
+    }
+    let (reverse, candidates) = (a[3].truthy(), a[4].truthy());
+    let host = need_host(it, "oe.path.which_wild")?;
+    let mut paths: Vec<&str> = path.split(':').collect();
+    if reverse {
+        paths.reverse();
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut files = Vec::new();
+    for (index, &element) in paths.iter().enumerate() {
+        let element = if element.starts_with('/') {
+            element.to_owned()
+        } else {
+            normpath(&path_join(&[
+                Value::str(host_cwd(it)?),
+                Value::str(element),
+            ])?)
+        };
+        if element.contains(['*', '?', '[']) {
+            return Err(EvalError::needs(
+                "which_wild() of a directory with glob characters",
+            ));
+        }
+        // glob.glob(join(element, '*')): the directory is the candidate's head, its
+        // trailing slashes dropped (unless it is all slashes).
+        let trimmed = element.trim_end_matches('/');
+        let dir = if trimmed.is_empty() {
+            element.as_str()
+        } else {
+            trimmed
+        };
+        let names = match host.read_dir(dir) {
+            None => {
+                return Err(EvalError::needs(
+                    "call to `oe.path.which_wild` (a directory listing)",
+                ));
+            }
+            Some(None) => continue,
+            Some(Some(names)) => names,
+        };
+        let mut found: Vec<String> = names
+            .into_iter()
+            .filter(|n| !n.starts_with('.'))
+            .map(|n| {
+                if dir.ends_with('/') {
+                    format!("{dir}{n}")
+                } else {
+                    format!("{dir}/{n}")
+                }
+            })
+            .collect();
+        found.sort();
+        for f in found {
+            // os.access(F_OK): the path exists, symbolic links followed.
+            if !host.path_info(&f).exists {
+                continue;
+            }
+            let rel = f.rsplit('/').next().unwrap_or(&f).to_owned();
+            if seen.contains(&rel) {
+                continue;
+            }
+            if candidates {
+                let cands = paths[..=index]
+                    .iter()
+                    .map(|p| path_join(&[Value::str(*p), Value::str(rel.as_str())]).map(Value::str))
+                    .collect::<Result<Vec<_>>>()?;
+                files.push(Value::tuple(vec![Value::str(f), Value::list(cands)]));
+            } else {
+                files.push(Value::str(f));
+            }
+            seen.push(rel);
+        }
+    }
+    Ok(Value::list(files))
 }
 
 /// `posixpath.abspath`.

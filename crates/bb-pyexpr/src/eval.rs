@@ -23,7 +23,8 @@ use crate::format;
 use crate::methods;
 use crate::ops;
 use crate::value::{
-    Closure, Code, Dict, ExcValue, GenState, Iter, KeyedSrc, Lookup, Scope, Value, ViewKind, as_str,
+    Closure, Code, Dict, ExcValue, GenState, Items, Iter, KeyedSrc, Lookup, Scope, Value, ViewKind,
+    as_str,
 };
 
 /// Deepest evaluation recursion (nested nodes plus lambda calls) before `RecursionError`.
@@ -72,6 +73,20 @@ pub(crate) struct Interp<'c> {
     /// The last exception object raised by a `raise` statement, to give `except ... as e` its
     /// arguments back.
     pub(crate) last_raised: RefCell<Option<Rc<ExcValue>>>,
+    /// Where the running statement is, for the history of the datastore's writes.
+    pub(crate) pos: RefCell<Option<Position>>,
+    /// Set by `exec::run_with`: the outermost function's variables are released when it
+    /// returns (nothing of them can be used afterwards).
+    pub(crate) drop_outermost_scope: Cell<bool>,
+}
+
+/// The place of a statement: the datastore function whose source holds it, the Python function
+/// running it (`co_name`) and its line in that source (the `def` line is 1).
+#[derive(Debug, Clone)]
+pub(crate) struct Position {
+    pub(crate) owner: Arc<str>,
+    pub(crate) func: Arc<str>,
+    pub(crate) line: u32,
 }
 
 /// Names of Python builtins we do not implement: using one needs real Python, and they are
@@ -310,6 +325,25 @@ fn known(v: Value) -> Result<Value> {
     }
 }
 
+/// Attribute names of the functions whose result only a caller that iterates it at once may
+/// take natively (`crate::builtins::call_consumed`).
+const CONSUMED_ONLY: &[&str] = &["typed_value", "required_packages", "optional_packages"];
+
+/// Whether calling `f` with `args` iterates the first argument at once and keeps nothing of its
+/// type: `set`, `frozenset`, `list`, `tuple`, `sorted` and `str.join` of one argument, and
+/// `oe.packagegroup`'s functions (their `features`).
+fn consumes_at_once(f: &Value, args: &[Arg]) -> bool {
+    let one = args.len() == 1;
+    match f {
+        Value::Builtin(
+            Builtin::Set | Builtin::FrozenSet | Builtin::List | Builtin::Tuple | Builtin::Sorted,
+        ) => one,
+        Value::Builtin(Builtin::OePgRequired | Builtin::OePgOptional) => true,
+        Value::Method(recv, "join") => one && matches!(**recv, Value::Str(_)),
+        _ => false,
+    }
+}
+
 impl<'c> Interp<'c> {
     pub(crate) fn new(ctx: &'c dyn Context) -> Self {
         Self {
@@ -320,6 +354,8 @@ impl<'c> Interp<'c> {
             funcs: RefCell::new(HashMap::new()),
             handling: RefCell::new(Vec::new()),
             last_raised: RefCell::new(None),
+            pos: RefCell::new(None),
+            drop_outermost_scope: Cell::new(false),
         }
     }
 
@@ -411,6 +447,18 @@ impl<'c> Interp<'c> {
     }
 
     fn eval_call(&self, func: &Node, args: &[Arg], scope: Option<&Rc<Scope>>) -> Result<Value> {
+        self.eval_call_as(func, args, scope, false)
+    }
+
+    /// A call; `consumed`: its caller iterates the result at once and keeps nothing of its type
+    /// (see [`consumes_at_once`]).
+    fn eval_call_as(
+        &self,
+        func: &Node,
+        args: &[Arg],
+        scope: Option<&Rc<Scope>>,
+        consumed: bool,
+    ) -> Result<Value> {
         let f = match func {
             // A bare name that is neither local nor a global we know is, in BitBake, most
             // likely a `def` function of a class that the datastore did not give us.
@@ -418,13 +466,46 @@ impl<'c> Interp<'c> {
                 Some(f) => f,
                 None => return Err(EvalError::needs(format!("call to `{n}`"))),
             },
+            Node::Attr(obj, attr) => {
+                let obj = self.callee(obj, scope)?;
+                // `s.method(...)` on a str: called without binding the method first (what
+                // `get_attr` would bind; the call is the same).
+                // (`str.join` goes the long way: it may take a result only it consumes.)
+                if let Value::Str(_) = obj
+                    && let Some(name) = methods::str_method_name(attr)
+                    && name != "join"
+                {
+                    let args = self.args(args, scope)?;
+                    self.enter()?;
+                    let r = methods::call_method(self, &obj, name, args);
+                    self.leave();
+                    return r;
+                }
+                methods::get_attr(&obj, attr)?
+            }
             _ => self.callee(func, scope)?,
         };
         if let Value::Unknown(path) = &f {
             return Err(EvalError::needs(format!("call to `{path}`")));
         }
-        let args = self.args(args, scope)?;
-        self.call(&f, args)
+        let args = match args.split_first() {
+            // `set(oe.data.typed_value(...))`, `' '.join(oe.packagegroup...(...))`: the inner
+            // result is iterated at once, so a plain list stands for it exactly.
+            Some((Arg::Pos(Node::Call(inner, inner_args)), rest))
+                if consumes_at_once(&f, args)
+                    && matches!(&**inner, Node::Attr(_, name) if CONSUMED_ONLY.contains(&&**name)) =>
+            {
+                let first = self.eval_call_as(inner, inner_args, scope, true)?;
+                let mut all = self.args(rest, scope)?;
+                all.pos.insert(0, first);
+                all
+            }
+            _ => self.args(args, scope)?,
+        };
+        match f {
+            Value::Builtin(b) if consumed => builtins::call_consumed(self, b, args, true),
+            f => self.call(&f, args),
+        }
     }
 
     fn eval_unary(&self, op: UnaryOp, operand: &Node, scope: Option<&Rc<Scope>>) -> Result<Value> {
@@ -798,11 +879,13 @@ impl<'c> Interp<'c> {
                     .transpose()?,
             );
         }
+        let owner = self.pos.borrow().as_ref().map(|p| p.owner.clone());
         Ok(Value::Func(Rc::new(Closure {
             code,
             defaults,
             kw_defaults,
             scope: scope.cloned(),
+            owner,
         })))
     }
 
@@ -1001,7 +1084,14 @@ impl<'c> Interp<'c> {
             Value::Range(start, stop, step) => Iter::Range(*start, *stop, *step),
             Value::StructTime(t) => return self.iter_of(&t.as_tuple()),
             Value::Iter(it) => return Ok(it.clone()),
-            Value::Datastore => return Err(EvalError::needs("iterating over the datastore")),
+            Value::DataCopy(_) => {
+                return Err(EvalError::needs("iterating over a copy of the datastore"));
+            }
+            // `for var in d`: every variable name, as bake's `DataSmart.__iter__` lists them.
+            Value::Datastore => {
+                let names = self.ctx.key_names()?.into_iter().map(Value::Str).collect();
+                Iter::Seq(Rc::new(Items(names)), 0)
+            }
             other => {
                 return Err(EvalError::type_err(format!(
                     "'{}' object is not iterable",

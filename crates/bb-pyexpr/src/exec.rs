@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::ast::{FuncDef, Handler, Node, Stmt, Target};
 use crate::builtins;
 use crate::error::{EvalError, Result};
-use crate::eval::{Args, Interp, bind_params, unbound_error};
+use crate::eval::{Args, Interp, Position, bind_params, unbound_error};
 use crate::methods;
 use crate::mutate;
 use crate::value::{Closure, Code, ExcValue, Scope, Value, py_str};
@@ -60,7 +60,9 @@ pub(crate) fn compile_function(source: &str) -> Result<Arc<FuncDef>> {
 
 fn parse_function(source: &str) -> Result<Arc<FuncDef>> {
     let module = crate::stmt::parse_module(source)?;
-    let mut defs = module.into_iter().filter(|s| !matches!(s, Stmt::Pass));
+    let mut defs = module
+        .into_iter()
+        .filter(|s| !matches!(s, Stmt::Pass | Stmt::Line(_)));
     match (defs.next(), defs.next()) {
         (Some(Stmt::Def(f)), None) => Ok(f),
         _ => Err(EvalError::needs(
@@ -101,6 +103,7 @@ fn def_value(it: &Interp<'_>, def: &Arc<FuncDef>) -> Result<Value> {
             Value::Func(c) => match Rc::try_unwrap(c) {
                 Ok(mut c) => {
                     c.scope = None;
+                    c.owner = None;
                     Value::Func(Rc::new(c))
                 }
                 Err(c) => Value::Func(c),
@@ -160,7 +163,24 @@ impl Interp<'_> {
         // Each frame gets its own expression depth budget; the stack budget still holds.
         let depth = self.depth.replace(0);
         self.frames.set(self.frames.get() + 1);
+        let here = Position {
+            owner: c.owner.clone().unwrap_or_else(|| def.name.clone()),
+            func: def.name.clone(),
+            line: 0,
+        };
+        let caller = self.pos.replace(Some(here));
+        let outermost = caller.is_none();
         let r = self.exec_block(&def.body, &scope);
+        if outermost && self.drop_outermost_scope.get() {
+            // The function [`run_with`] called has returned and its result is dropped: its
+            // variables go now, also when a nested `def` kept the scope alive (a cycle).
+            let vars = std::mem::take(&mut *scope.vars.borrow_mut());
+            crate::value::release(vars.into_iter().map(|(_, v)| v).collect());
+        }
+        if let Some(p) = &caller {
+            self.ctx.set_position(&p.owner, &p.func, p.line);
+        }
+        *self.pos.borrow_mut() = caller;
         self.frames.set(self.frames.get().saturating_sub(1));
         self.depth.set(depth);
         match r {
@@ -245,6 +265,12 @@ impl Interp<'_> {
             Stmt::Break => return Ok(Flow::Break),
             Stmt::Continue => return Ok(Flow::Continue),
             Stmt::Pass => {}
+            Stmt::Line(n) => {
+                if let Some(p) = self.pos.borrow_mut().as_mut() {
+                    p.line = *n;
+                    self.ctx.set_position(&p.owner, &p.func, *n);
+                }
+            }
             Stmt::Return(v) => {
                 let v = match v {
                     Some(n) => self.eval(n, sc)?,
@@ -824,6 +850,8 @@ fn import(path: &str) -> Result<Value> {
         "oe",
         "oe.utils",
         "oe.types",
+        "oe.data",
+        "oe.packagegroup",
         "oe.path",
         "oe.buildcfg",
         "oe.qa",
@@ -871,6 +899,7 @@ pub(crate) fn run_with(source: &str, it: &Interp<'_>, args: Vec<Value>) -> Resul
     let Value::Func(c) = &f else {
         return Err(EvalError::needs("a function that is not a function"));
     };
+    it.drop_outermost_scope.set(true);
     it.call_def(c, &def, Args::positional(args)).map(drop)
 }
 

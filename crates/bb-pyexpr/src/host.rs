@@ -55,6 +55,13 @@ pub trait Host: Send + Sync {
         let _ = path;
         None
     }
+    /// The names in directory `path` (`os.scandir` order, without `.` and `..`);
+    /// `Some(None)` when it cannot be listed (`OSError`), `None` when unknown (also when
+    /// a name is not text).
+    fn read_dir(&self, path: &str) -> Option<Option<Vec<String>>> {
+        let _ = path;
+        None
+    }
 }
 
 /// The identities of the running process.
@@ -180,6 +187,24 @@ impl Host for SystemHost {
             }
             _ => Some(None),
         }
+    }
+
+    fn read_dir(&self, path: &str) -> Option<Option<Vec<String>>> {
+        if path.contains('\0') {
+            return Some(None);
+        }
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return Some(None);
+        };
+        let mut names = Vec::new();
+        for e in entries {
+            // An entry that fails mid-listing: glob keeps the names read before it.
+            let Ok(e) = e else {
+                return None;
+            };
+            names.push(e.file_name().into_string().ok()?);
+        }
+        Some(Some(names))
     }
 
     fn cpu_count(&self) -> Option<usize> {

@@ -83,17 +83,17 @@ const OPERATORS: &[&str] = &[
 
 /// Tokenizes `src` (already stripped). The last token is always [`Tok::End`].
 pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok>> {
-    tokenize_mode(src, false)
+    tokenize_mode(src, false).map(|(toks, _)| toks)
 }
 
 /// Tokenizes a block of statements: every logical line ends with [`Tok::Newline`], and
 /// indentation changes are [`Tok::Indent`] and [`Tok::Dedent`]. The last token is always
-/// [`Tok::End`].
-pub(crate) fn tokenize_statements(src: &str) -> Result<Vec<Tok>> {
+/// [`Tok::End`]. With each token, the (1-based) line it starts on.
+pub(crate) fn tokenize_statements(src: &str) -> Result<(Vec<Tok>, Vec<u32>)> {
     tokenize_mode(src, true)
 }
 
-fn tokenize_mode(src: &str, statements: bool) -> Result<Vec<Tok>> {
+fn tokenize_mode(src: &str, statements: bool) -> Result<(Vec<Tok>, Vec<u32>)> {
     if src.contains('\0') {
         return Err(EvalError::value_err(
             "source code string cannot contain null bytes",
@@ -114,6 +114,7 @@ fn tokenize_mode(src: &str, statements: bool) -> Result<Vec<Tok>> {
         line: 1,
         brackets: Vec::new(),
         toks: Vec::new(),
+        lines: Vec::new(),
         indents: statements.then(|| vec![(0, 0)]),
         line_start: true,
     }
@@ -126,6 +127,8 @@ struct Lexer<'s> {
     line: usize,
     brackets: Vec<(char, usize)>,
     toks: Vec<Tok>,
+    /// The line each token of `toks` starts on.
+    lines: Vec<u32>,
     /// Statement mode: the stack of indentation columns (with tab size 8 and with tab size 1).
     indents: Option<Vec<(usize, usize)>>,
     /// Statement mode: at the start of a physical line that begins a logical line.
@@ -282,8 +285,15 @@ impl Lexer<'_> {
         Ok(())
     }
 
-    fn run(mut self) -> Result<Vec<Tok>> {
+    /// Gives the tokens pushed since the last call line `line`.
+    fn note_lines(&mut self, line: usize) {
+        self.lines
+            .resize(self.toks.len(), u32::try_from(line).unwrap_or(u32::MAX));
+    }
+
+    fn run(mut self) -> Result<(Vec<Tok>, Vec<u32>)> {
         loop {
+            let line = self.line;
             if self.line_start {
                 self.line_start = false;
                 if self.indents.is_some() {
@@ -336,6 +346,7 @@ impl Lexer<'_> {
                 }
                 _ => self.operator(c)?,
             }
+            self.note_lines(line);
         }
         if let Some(&(open, _)) = self.brackets.last() {
             return Err(EvalError::syntax(format!("'{open}' was never closed")));
@@ -351,7 +362,8 @@ impl Lexer<'_> {
             self.toks.pop();
         }
         self.toks.push(Tok::End);
-        Ok(self.toks)
+        self.note_lines(self.line);
+        Ok((self.toks, self.lines))
     }
 
     fn operator(&mut self, c: char) -> Result<()> {

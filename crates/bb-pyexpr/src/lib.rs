@@ -90,6 +90,10 @@ pub trait Context {
     fn keys(&self) -> Result<Vec<String>, EvalError> {
         Err(needs("d.keys"))
     }
+    /// [`Context::keys`] as shared names (`for var in d` makes a value of each).
+    fn key_names(&self) -> Result<Vec<Arc<str>>, EvalError> {
+        Ok(self.keys()?.into_iter().map(Arc::from).collect())
+    }
     /// Values BitBake keeps as Python lists (the `deps` flag of tasks, `__inherit_cache`,
     /// `__BBTASKS`...): `Some(items)` makes `d.getVar`/`d.getVarFlag` return a list instead of
     /// a str.
@@ -102,6 +106,19 @@ pub trait Context {
     fn python_function(&self, name: &str) -> Option<PyFunction> {
         let _ = name;
         None
+    }
+    /// Where the statement about to run is, for the history of the writes that follow:
+    /// `owner` the datastore function whose source holds it (the function run, one called by
+    /// name, or the one a nested `def` is written in), `func` the Python function running it
+    /// (CPython's `co_name`) and `line` its line in `owner`'s source as CPython compiles it
+    /// (the `def` line is 1). Writes made before the first call are the caller's to place.
+    fn set_position(&self, owner: &Arc<str>, func: &Arc<str>, line: u32) {
+        let _ = (owner, func, line);
+    }
+    /// `d.createCopy()`: a datastore of its own, equal to this one now; its writes do not
+    /// reach this one.
+    fn create_copy(&self) -> Result<Box<dyn Context>, EvalError> {
+        Err(needs("d.createCopy"))
     }
     /// `d.setVar(name, value)` from Python code; `value` `None` means Python `None`.
     fn set_var(&self, name: &str, value: Option<&str>) -> Result<(), EvalError> {

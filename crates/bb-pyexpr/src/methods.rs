@@ -66,15 +66,26 @@ const STR_ALL: &[&str] = &[
     "upper",
     "zfill",
 ];
+
+/// Most used first: [`get_attr`] finds a name by a linear search.
 const STR_IMPL: &[&str] = &[
+    "split",
+    "startswith",
+    "endswith",
+    "join",
+    "strip",
+    "replace",
+    "format",
+    "find",
+    "lower",
+    "upper",
+    "rstrip",
+    "lstrip",
     "capitalize",
     "casefold",
     "center",
     "count",
-    "endswith",
     "expandtabs",
-    "find",
-    "format",
     "index",
     "isalnum",
     "isalpha",
@@ -85,27 +96,18 @@ const STR_IMPL: &[&str] = &[
     "isnumeric",
     "isspace",
     "isupper",
-    "join",
     "ljust",
-    "lower",
-    "lstrip",
     "partition",
     "removeprefix",
     "removesuffix",
-    "replace",
     "rfind",
     "rindex",
     "rjust",
     "rpartition",
     "rsplit",
-    "rstrip",
-    "split",
     "splitlines",
-    "startswith",
-    "strip",
     "swapcase",
     "title",
-    "upper",
     "zfill",
 ];
 const LIST_ALL: &[&str] = &[
@@ -259,6 +261,7 @@ const DATASTORE_IMPL: &[&str] = &[
     "expand",
     "getVarFlags",
     "keys",
+    "createCopy",
     "setVar",
     "appendVar",
     "prependVar",
@@ -271,6 +274,11 @@ const DATASTORE_IMPL: &[&str] = &[
 ];
 
 /// Finds a name in a static table, returning the table's `'static` copy.
+/// The implemented `str` method `name`, if it is one (what `get_attr` binds for a str).
+pub(crate) fn str_method_name(name: &str) -> Option<&'static str> {
+    find(STR_IMPL, name)
+}
+
 fn find(table: &[&'static str], name: &str) -> Option<&'static str> {
     table.iter().copied().find(|n| *n == name)
 }
@@ -300,9 +308,9 @@ pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
     match obj {
         Value::Module(m) => Ok(module_attr(m, name)),
         Value::Unknown(path) => Ok(unknown(format!("{path}.{name}"))),
-        Value::Datastore => {
+        Value::Datastore | Value::DataCopy(_) => {
             if let Some(n) = find(DATASTORE_IMPL, name) {
-                return Ok(Value::Method(Rc::new(Value::Datastore), n));
+                return Ok(Value::Method(Rc::new(obj.clone()), n));
             }
             if DATASTORE_ALL.contains(&name) || name.starts_with('_') {
                 return Ok(unknown(format!("d.{name}")));
@@ -410,6 +418,8 @@ fn module_attr(m: &'static str, name: &str) -> Value {
         ("bb.data_smart", "ExpansionError") => Value::ExcType("ExpansionError"),
         ("oe", "utils") => sub("oe.utils"),
         ("oe", "types") => sub("oe.types"),
+        ("oe", "data") => sub("oe.data"),
+        ("oe", "packagegroup") => sub("oe.packagegroup"),
         ("oe", "path") => sub("oe.path"),
         ("oe", "buildcfg") => sub("oe.buildcfg"),
         ("oe", "qa") => sub("oe.qa"),
@@ -544,6 +554,10 @@ fn str_bounds(
             }),
         }
     };
+    if matches!(start, None | Some(Value::None)) && matches!(end, None | Some(Value::None)) {
+        // The whole string: no character needs counting.
+        return Ok(Some((0, s.len())));
+    }
     let n = s.chars().count() as i64;
     let adj = |i: i64| if i < 0 { (i + n).max(0) } else { i.min(n) };
     let lo = conv(start)?.map_or(0, |i| if i < 0 { (i + n).max(0) } else { i });
@@ -1217,6 +1231,8 @@ pub(crate) fn call_method(it: &Interp<'_>, recv: &Value, name: &str, args: Args)
             range_method(it, recv, name, args)
         }
         Value::Datastore => datastore_method(it, name, args),
+        // The copy's methods are the datastore's, on the copy's own context.
+        Value::DataCopy(c) => datastore_method(&Interp::new(&*c.0), name, args),
         Value::Module("bb.event") if name == "getName" => {
             nargs(name, &args, 1, 1)?;
             match args.pos.first() {
@@ -1460,6 +1476,12 @@ fn datastore_method(it: &Interp<'_>, name: &str, args: Args) -> Result<Value> {
                     Ok(Value::dict(d))
                 }
             }
+        }
+        "createCopy" => {
+            ds_bind(name, args, &[], &[], false)?;
+            Ok(Value::DataCopy(Rc::new(crate::value::DataCopy(
+                it.ctx.create_copy()?,
+            ))))
         }
         "keys" => {
             ds_bind(name, args, &[], &[], false)?;

@@ -112,6 +112,7 @@ pub(crate) fn setitem(it: &Interp<'_>, obj: &Value, index: Value, value: Value) 
             dict_set(d, index, value);
             Ok(())
         }
+        Value::DataCopy(_) => Err(EvalError::needs("a subscript of a copy of the datastore")),
         Value::Datastore => match (&index, &value) {
             (Value::Str(name), v) => {
                 let v = store_text(v, "d[...] = value")?;
@@ -171,6 +172,7 @@ pub(crate) fn delitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<()>
                 None => Err(EvalError::exc("KeyError", py_repr(index)?)),
             }
         }
+        Value::DataCopy(_) => Err(EvalError::needs("a subscript of a copy of the datastore")),
         Value::Datastore => match index {
             Value::Str(name) => it.ctx.del_var(name),
             _ => Err(EvalError::needs(

@@ -438,6 +438,7 @@ pub(crate) fn compare(it: &Interp<'_>, op: CmpOp, a: &Value, b: &Value) -> Resul
                         | Value::Dict(_)
                         | Value::Set(_, false)
                         | Value::Datastore
+                        | Value::DataCopy(_)
                         | Value::Module(_)
                         | Value::ExcType(_)
                         | Value::Exc(_)
@@ -534,6 +535,7 @@ pub(crate) fn contains(it: &Interp<'_>, container: &Value, item: &Value) -> Resu
             }
             Ok(false)
         }
+        Value::DataCopy(_) => Err(EvalError::needs("`in` on a copy of the datastore")),
         // DataSmart is a mapping whose `__getitem__` is `getVar(key, False)`.
         Value::Datastore => match item {
             Value::Str(name) => Ok(it.ctx.internal_list(name, None).is_some()
@@ -624,6 +626,7 @@ pub(crate) fn getitem(it: &Interp<'_>, obj: &Value, index: &Value) -> Result<Val
             let v = i128::from(*start) + i128::from(i) * i128::from(*step);
             i64::try_from(v).map(Value::Int).map_err(|_| overflow())
         }
+        Value::DataCopy(_) => Err(EvalError::needs("a subscript of a copy of the datastore")),
         Value::Datastore => match index {
             Value::Str(name) => match it.ctx.get_var(name, false)? {
                 Some(v) => Ok(Value::str(v)),

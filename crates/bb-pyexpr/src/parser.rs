@@ -27,6 +27,7 @@ fn parse_at_depth(src: &str, depth: usize) -> Result<Node> {
     let toks = lexer::tokenize(src)?;
     let mut p = Parser {
         toks,
+        lines: Vec::new(),
         pos: 0,
         depth,
         lambdas: 0,
@@ -52,6 +53,8 @@ fn parse_at_depth(src: &str, depth: usize) -> Result<Node> {
 /// The parser state, shared with the statement parser of `stmt.rs`.
 pub(crate) struct Parser {
     pub(crate) toks: Vec<Tok>,
+    /// The line of each token (statements only; empty for an expression).
+    pub(crate) lines: Vec<u32>,
     pub(crate) pos: usize,
     pub(crate) depth: usize,
     /// How many lambda bodies enclose the current position (`yield` is valid inside one).
@@ -70,6 +73,11 @@ pub(crate) fn invalid() -> EvalError {
 }
 
 impl Parser {
+    /// The line of the next token (0 when unknown).
+    pub(crate) fn line(&self) -> u32 {
+        self.lines.get(self.pos).copied().unwrap_or(0)
+    }
+
     pub(crate) fn peek(&self) -> &Tok {
         self.toks.get(self.pos).unwrap_or(&Tok::End)
     }

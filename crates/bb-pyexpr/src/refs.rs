@@ -402,6 +402,7 @@ impl Walker<'_> {
             Stmt::Break
             | Stmt::Continue
             | Stmt::Pass
+            | Stmt::Line(_)
             | Stmt::Import(_)
             | Stmt::ImportFrom(..)
             | Stmt::Unsupported(_) => {}

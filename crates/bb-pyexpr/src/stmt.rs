@@ -26,9 +26,10 @@ pub(crate) fn parse_function_body(src: &str) -> Result<Vec<Stmt>> {
 }
 
 fn parse_statements(src: &str, defs: usize) -> Result<Vec<Stmt>> {
-    let toks = lexer::tokenize_statements(src)?;
+    let (toks, lines) = lexer::tokenize_statements(src)?;
     let mut p = Parser {
         toks,
+        lines,
         pos: 0,
         depth: 0,
         lambdas: 0,
@@ -111,6 +112,7 @@ impl StmtParser<'_> {
             }
             _ => {}
         }
+        let line = self.p.line();
         let stmt = match self.kw() {
             Some("if") => self.if_stmt()?,
             Some("while") => self.while_stmt()?,
@@ -128,8 +130,12 @@ impl StmtParser<'_> {
                 }
                 Stmt::Unsupported("`async` statement")
             }
-            _ => return self.simple_stmts(out),
+            _ => {
+                out.push(Stmt::Line(self.p.line()));
+                return self.simple_stmts(out);
+            }
         };
+        out.push(Stmt::Line(line));
         out.push(stmt);
         Ok(())
     }
@@ -693,6 +699,7 @@ fn stmt_locals(s: &Stmt, out: &mut Vec<Arc<str>>) {
         | Stmt::Break
         | Stmt::Continue
         | Stmt::Pass
+        | Stmt::Line(_)
         | Stmt::Return(_)
         | Stmt::Raise(..)
         | Stmt::Assert(..)

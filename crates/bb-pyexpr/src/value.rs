@@ -48,6 +48,8 @@ pub(crate) enum Value {
     Module(&'static str),
     /// The datastore `d`.
     Datastore,
+    /// A copy of the datastore (`bb.data.createCopy(d)`), with its own writes.
+    DataCopy(Rc<DataCopy>),
     /// A name or attribute that exists in real BitBake but that we do not model. It only
     /// lives long enough to be called or have an attribute read; any other use needs Python.
     Unknown(Rc<str>),
@@ -75,6 +77,15 @@ pub(crate) enum Value {
     ClassExtender(Rc<crate::filter::ClassExtender>),
     /// A `bb.fetch.URI`.
     Uri(Rc<crate::uri::Uri>),
+}
+
+/// A datastore made by `createCopy`: reads and writes go to its own context.
+pub(crate) struct DataCopy(pub(crate) Box<dyn crate::Context>);
+
+impl std::fmt::Debug for DataCopy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataCopy")
+    }
 }
 
 /// An exception instance: its class and `str()`.
@@ -234,6 +245,9 @@ pub(crate) struct Closure {
     pub(crate) defaults: Vec<Option<Value>>,
     pub(crate) kw_defaults: Vec<Option<Value>>,
     pub(crate) scope: Option<Rc<Scope>>,
+    /// The datastore function whose source defines this one (for a nested `def`); `None` for
+    /// a function of the datastore itself.
+    pub(crate) owner: Option<Arc<str>>,
 }
 
 impl Closure {
@@ -548,7 +562,7 @@ impl Value {
             Self::Method(..) => "builtin_function_or_method",
             Self::TypeMethod(..) => "method_descriptor",
             Self::Module(_) => "module",
-            Self::Datastore => "DataSmart",
+            Self::Datastore | Self::DataCopy(_) => "DataSmart",
             Self::Unknown(_) => "object",
             Self::ExcType(_) => "type",
             Self::Exc(e) => e.kind,
@@ -734,6 +748,7 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
         (Value::Builtin(x), Value::Builtin(y)) => x == y,
         (Value::Module(x), Value::Module(y)) => x == y,
         (Value::Datastore, Value::Datastore) => true,
+        (Value::DataCopy(x), Value::DataCopy(y)) => Rc::ptr_eq(x, y),
         (Value::Iter(x), Value::Iter(y)) => Rc::ptr_eq(x, y),
         (Value::Method(r1, n1), Value::Method(r2, n2)) => n1 == n2 && py_is(r1, r2),
         (Value::TypeMethod(t1, n1), Value::TypeMethod(t2, n2)) => t1 == t2 && n1 == n2,
@@ -777,6 +792,7 @@ pub(crate) fn py_is(a: &Value, b: &Value) -> bool {
         (Value::Builtin(x), Value::Builtin(y)) => x == y,
         (Value::Module(x), Value::Module(y)) => x == y,
         (Value::Datastore, Value::Datastore) => true,
+        (Value::DataCopy(x), Value::DataCopy(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
 }

@@ -184,7 +184,7 @@ fn lines_and_comments() {
 
 fn stmt_toks(src: &str) -> Vec<Tok> {
     match tokenize_statements(src) {
-        Ok(t) => t,
+        Ok((t, _)) => t,
         Err(e) => panic!("{src:?}: {e:?}"),
     }
 }
@@ -244,4 +244,18 @@ fn statement_mode_indentation_errors() {
         err("a\n\tb\n        c\n"),
         "inconsistent use of tabs and spaces in indentation"
     );
+}
+
+#[test]
+fn statement_tokens_carry_their_lines() {
+    let (toks, lines) = tokenize_statements("a = '''x\ny'''\nif b:\n    c(1,\n      2)\n").unwrap();
+    assert_eq!(toks.len(), lines.len());
+    let line_of = |name: &str| {
+        toks.iter()
+            .position(|t| matches!(t, Tok::Name(n) if &**n == name))
+            .map(|i| lines[i])
+    };
+    assert_eq!(line_of("a"), Some(1));
+    assert_eq!(line_of("if"), Some(3));
+    assert_eq!(line_of("c"), Some(4));
 }

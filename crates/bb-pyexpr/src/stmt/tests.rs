@@ -4,9 +4,81 @@ use super::*;
 
 fn module(src: &str) -> Vec<Stmt> {
     match parse_module(src) {
-        Ok(m) => m,
+        Ok(m) => strip_lines(m),
         Err(e) => panic!("{src:?}: {e:?}"),
     }
+}
+
+/// The statements without their line markers (checked on their own below).
+fn strip_lines(body: Vec<Stmt>) -> Vec<Stmt> {
+    body.into_iter()
+        .filter(|s| !matches!(s, Stmt::Line(_)))
+        .map(|s| match s {
+            Stmt::If(branches, orelse) => Stmt::If(
+                branches
+                    .into_iter()
+                    .map(|(c, b)| (c, strip_lines(b)))
+                    .collect(),
+                strip_lines(orelse),
+            ),
+            Stmt::For {
+                target,
+                iter,
+                body,
+                orelse,
+            } => Stmt::For {
+                target,
+                iter,
+                body: strip_lines(body),
+                orelse: strip_lines(orelse),
+            },
+            Stmt::While { cond, body, orelse } => Stmt::While {
+                cond,
+                body: strip_lines(body),
+                orelse: strip_lines(orelse),
+            },
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finally,
+            } => Stmt::Try {
+                body: strip_lines(body),
+                handlers: handlers
+                    .into_iter()
+                    .map(|h| Handler {
+                        body: strip_lines(h.body),
+                        ..h
+                    })
+                    .collect(),
+                orelse: strip_lines(orelse),
+                finally: strip_lines(finally),
+            },
+            Stmt::Def(f) => {
+                let mut f = (*f).clone();
+                f.body = strip_lines(f.body);
+                Stmt::Def(Arc::new(f))
+            }
+            s => s,
+        })
+        .collect()
+}
+
+#[test]
+fn each_statement_is_preceded_by_its_line() {
+    let m =
+        parse_module("def f(d):\n    x = 1; y = 2\n\n    if x:\n        d.setVar('A',\n   'a')\n")
+            .unwrap();
+    let Some(Stmt::Def(f)) = m.into_iter().find(|s| matches!(s, Stmt::Def(_))) else {
+        panic!("no def");
+    };
+    assert!(matches!(f.body[0], Stmt::Line(2)));
+    assert!(matches!(f.body[1], Stmt::Assign(..)));
+    assert!(matches!(f.body[3], Stmt::Line(4)));
+    let Stmt::If(branches, _) = &f.body[4] else {
+        panic!("{:?}", f.body[4]);
+    };
+    assert!(matches!(branches[0].1[0], Stmt::Line(5)));
 }
 
 fn func(src: &str) -> Arc<FuncDef> {

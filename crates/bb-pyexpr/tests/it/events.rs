@@ -369,3 +369,89 @@ fn license_format_checks() {
         );
     }
 }
+
+/// A host whose file system is a few directory listings (`/w/b/dangling` is a dangling
+/// symbolic link, `/w/c` a file).
+struct DirHost;
+
+impl Host for DirHost {
+    fn now(&self) -> f64 {
+        0.0
+    }
+    fn path_info(&self, path: &str) -> PathInfo {
+        let file = ["/w/a/x", "/w/a/.h", "/w/a/y", "/w/b/x", "/w/b/z", "/w/c"].contains(&path);
+        let dir = ["/w/a", "/w/b"].contains(&path);
+        PathInfo {
+            exists: file || dir,
+            is_file: file,
+            is_dir: dir,
+            is_link: path == "/w/b/dangling",
+        }
+    }
+    fn cwd(&self) -> Option<String> {
+        Some("/w".into())
+    }
+    fn read_to_string(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn ids(&self) -> Option<ProcessIds> {
+        None
+    }
+    fn read_dir(&self, path: &str) -> Option<Option<Vec<String>>> {
+        let names: &[&str] = match path {
+            "/w/a" => &["y", ".h", "x"],
+            "/w/b" => &["z", "dangling", "x"],
+            _ => return Some(None),
+        };
+        Some(Some(names.iter().map(|n| (*n).to_owned()).collect()))
+    }
+}
+
+/// `oe.path.which_wild('*', ...)` as OE-Core's gives it (oe-core 35a2c6ed79, CPython 3.11,
+/// on the same tree under /tmp).
+#[test]
+fn which_wild_lists_directories_through_the_host() {
+    let ctx = WithHost(StoreCtx::with(&[]), Arc::new(DirHost));
+    let p = "'/w/a:/w/b/:/w/missing:/w/c'";
+    assert_eq!(
+        eval(
+            &format!("oe.path.which_wild('*', {p}, candidates=True)"),
+            &ctx
+        )
+        .as_deref(),
+        Ok("[('/w/a/x', ['/w/a/x']), ('/w/a/y', ['/w/a/y']), ('/w/b/z', ['/w/a/z', '/w/b/z'])]")
+    );
+    assert_eq!(
+        eval(&format!("oe.path.which_wild('*', {p})"), &ctx).as_deref(),
+        Ok("['/w/a/x', '/w/a/y', '/w/b/z']")
+    );
+    assert_eq!(
+        eval(
+            &format!("oe.path.which_wild('*', {p}, reverse=True, candidates=True)"),
+            &ctx
+        )
+        .as_deref(),
+        Ok("[('/w/b/x', ['/w/c/x', '/w/missing/x', '/w/b/x']), \
+            ('/w/b/z', ['/w/c/z', '/w/missing/z', '/w/b/z']), \
+            ('/w/a/y', ['/w/c/y', '/w/missing/y', '/w/b/y', '/w/a/y'])]")
+    );
+    // A relative directory is taken from the working directory.
+    assert_eq!(
+        eval("oe.path.which_wild('*', 'a')", &ctx).as_deref(),
+        Ok("['/w/a/x', '/w/a/y']")
+    );
+    for e in [
+        "oe.path.which_wild('x*', '/w/a')",
+        "oe.path.which_wild('*')",
+        "oe.path.which_wild('*', '/w/a', 1)",
+        "oe.path.which_wild('*', '/w/a', 0, True)",
+    ] {
+        let r = eval(e, &ctx);
+        assert!(
+            matches!(r, Err(EvalError::NeedsPython { .. })),
+            "{e}: {r:?}"
+        );
+    }
+    let r = eval("oe.path.which_wild('*', '/w/a')", &StoreCtx::with(&[]));
+    assert!(matches!(r, Err(EvalError::NeedsPython { .. })), "{r:?}");
+}

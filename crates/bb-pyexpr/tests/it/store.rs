@@ -149,6 +149,15 @@ pub(crate) fn escape(s: &str) -> String {
 }
 
 impl Context for StoreCtx {
+    fn create_copy(&self) -> Result<Box<dyn Context>, EvalError> {
+        Ok(Box::new(StoreCtx {
+            vars: RefCell::new(self.vars.borrow().clone()),
+            flags: RefCell::new(self.flags.borrow().clone()),
+            lists: self.lists.clone(),
+            funcs: self.funcs.clone(),
+            log: RefCell::default(),
+        }))
+    }
     fn get_var(&self, name: &str, expand: bool) -> Result<Option<String>, EvalError> {
         Ok(self
             .var(name)

@@ -217,3 +217,49 @@ fn an_addpylib_namespace_is_reached_first_from_an_expression() {
         "abab"
     );
 }
+
+/// Where each write of `var` is recorded: file, line and function.
+fn origins(d: &DataStore, var: &str) -> Vec<(String, u32, Option<String>)> {
+    d.history(var)
+        .iter()
+        .map(|e| {
+            (
+                e.origin.file.to_string(),
+                e.origin.line,
+                e.origin.func.as_deref().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn natively_run_functions_record_writes_at_cpythons_lines() {
+    let h = host();
+    // Line 10 of test.bbclass is the `def` line: a nested function, a loop, a call.
+    let body = "    def inner(d, v):\n        d.setVar('B', v)\n    for x in ['1', '2']:\n        d.appendVar('A', x)\n    inner(d, 'b')\n    d.setVar('C', 'c')\n";
+    let setup = || {
+        let mut d = DataStore::new();
+        d.set_tracking(true);
+        d.set_var("f", body);
+        d.set_var_flag("f", "func", "1");
+        d.set_var_flag("f", "python", "1");
+        d.set_var_flag("f", "filename", "/layer/classes/test.bbclass");
+        d.set_var_flag("f", "lineno", "10");
+        d
+    };
+    let mut native = setup();
+    assert_eq!(
+        bb_data::run_python_function(&mut native, "f").unwrap(),
+        Ok(())
+    );
+    let mut cpython = setup();
+    h.run_function(&mut cpython, &call("f", &format!("def f(d):\n{body}")))
+        .unwrap();
+    let at = |line, func: &str| ("test.bbclass".to_owned(), line, Some(func.to_owned()));
+    assert_eq!(origins(&cpython, "A"), vec![at(14, "f"), at(14, "f")]);
+    assert_eq!(origins(&cpython, "B"), vec![at(12, "inner")]);
+    assert_eq!(origins(&cpython, "C"), vec![at(16, "f")]);
+    for var in ["A", "B", "C"] {
+        assert_eq!(origins(&native, var), origins(&cpython, var), "{var}");
+    }
+}
