@@ -763,6 +763,24 @@ fn reachable_stamps_reach_the_configuration_s_handlers() {
     assert_handler_file(&root, "reachable.txt", "reachable-stamps.txt");
 }
 
+/// A fresh copy of `testdata/pyhooks` in `dir` (under the test target directory) with
+/// `testdata/python`'s class `class` copied in and inherited from bblayers.conf.
+fn pyhooks_with_class(dir: &str, class: &str) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    let _ = std::fs::remove_dir_all(&root);
+    tree::copy_dir(&tree::repo().join("testdata/pyhooks"), &root);
+    fs_err::copy(
+        tree::repo().join(format!("testdata/python/meta-py/classes/{class}.bbclass")),
+        root.join(format!("meta-hooks/classes/{class}.bbclass")),
+    )
+    .expect("the class is copied");
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        &format!("INHERIT += \"{class}\"\n"),
+    );
+    root
+}
+
 /// With setscene tasks: sceneQueueTaskStarted/Completed/Failed, sceneQueueComplete and
 /// tasks skipped as "covered", on `testdata/pyhooks` built, built again after `tmp/` is
 /// removed, then again after `tmp/` is removed with app's setscene task ending by
@@ -770,18 +788,7 @@ fn reachable_stamps_reach_the_configuration_s_handlers() {
 /// for the same three builds with `rqevents` inherited).
 #[test]
 fn setscene_queue_events_reach_the_configuration_s_handlers() {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-rqevents-setscene");
-    let _ = std::fs::remove_dir_all(&root);
-    tree::copy_dir(&tree::repo().join("testdata/pyhooks"), &root);
-    fs_err::copy(
-        tree::repo().join("testdata/python/meta-py/classes/rqevents.bbclass"),
-        root.join("meta-hooks/classes/rqevents.bbclass"),
-    )
-    .expect("the class is copied");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        "INHERIT += \"rqevents\"\n",
-    );
+    let root = pyhooks_with_class("python-rqevents-setscene", "rqevents");
     for round in 0..3 {
         if round > 0 {
             std::fs::remove_dir_all(root.join("tmp")).expect("tmp/ is removed");
@@ -839,18 +846,7 @@ fn heartbeat_events_reach_the_configuration_s_handlers() {
 /// BitBake's file for `bitbake app`: a heartbeat before the first task).
 #[test]
 fn heartbeat_events_are_fired_while_the_run_queue_is_prepared() {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-prepbeats");
-    let _ = std::fs::remove_dir_all(&root);
-    tree::copy_dir(&tree::repo().join("testdata/pyhooks"), &root);
-    fs_err::copy(
-        tree::repo().join("testdata/python/meta-py/classes/prepbeats.bbclass"),
-        root.join("meta-hooks/classes/prepbeats.bbclass"),
-    )
-    .expect("the class is copied");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        "INHERIT += \"prepbeats\"\n",
-    );
+    let root = pyhooks_with_class("python-prepbeats", "prepbeats");
     let out = bake_in(&root, &["app"])
         .output()
         .expect("invariant: the bake binary runs");
