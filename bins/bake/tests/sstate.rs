@@ -216,6 +216,13 @@ fn a_fresh_tmpdir_is_restored_with_setscene_tasks_only() {
         line(&out, "Sstate summary"),
         "Initialising tasks...Sstate summary: Wanted 0 Local 0 Mirrors 0 Missed 0 Current 2 (0% match, 100% complete)"
     );
+    // do_build's dependencies were restored, not run: their setscene stamps count, so
+    // the noexec do_build is not run again (real BitBake on oe-core after a build from
+    // shared state: "Attempted 90 tasks of which 90 didn't need to be rerun").
+    assert_eq!(
+        line(&out, "Tasks Summary"),
+        "NOTE: Tasks Summary: Attempted 17 tasks of which 17 didn't need to be rerun and all succeeded."
+    );
 
     // A clean removes exactly what the setscene task installed, and its manifest.
     let o = bake(&dir, &["libhello", "-c", "clean"]);

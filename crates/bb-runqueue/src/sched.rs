@@ -479,8 +479,14 @@ impl<'a> Scheduler<'a> {
                 }
             }
         }
+        // A task whose own stamp is valid is up to date when what it depends on is
+        // current or was restored by an earlier build (its setscene stamp), as
+        // BitBake's stamp check counts a dependency's setscene stamp: after a build
+        // from shared state, `do_build` is not run again.
+        let eff = plan.effective_current(self.graph, &self.plans, &self.order);
         for i in 0..n {
-            let up = self.skip[i] == Some(SkipReason::UpToDate);
+            let up =
+                self.skip[i] == Some(SkipReason::UpToDate) || (self.plans[i].up_to_date && eff[i]);
             self.skip[i] = plan.skip_reason(i, up);
         }
         self.setscene = Some((plan, hooks));

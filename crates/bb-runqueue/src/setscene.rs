@@ -400,6 +400,17 @@ impl SetscenePlan {
         v
     }
 
+    /// Which tasks are current: their own stamp valid and every dependency current,
+    /// or their setscene stamp valid (see `effective_current`), as planned.
+    pub(crate) fn effective_current(
+        &self,
+        graph: &TaskGraph,
+        plans: &[TaskPlan],
+        order: &[usize],
+    ) -> Vec<bool> {
+        effective_current(graph, plans, order, &self.setscene_stamp)
+    }
+
     /// `--setscene-only`: no real task runs.
     pub fn setscene_only(&self) -> bool {
         self.mode == SetsceneMode::Only
