@@ -484,9 +484,9 @@ impl<'a> Scheduler<'a> {
         // BitBake's stamp check counts a dependency's setscene stamp: after a build
         // from shared state, `do_build` is not run again.
         let eff = plan.effective_current(self.graph, &self.plans, &self.order);
-        for i in 0..n {
+        for (i, &current) in eff.iter().enumerate().take(n) {
             let up =
-                self.skip[i] == Some(SkipReason::UpToDate) || (self.plans[i].up_to_date && eff[i]);
+                self.skip[i] == Some(SkipReason::UpToDate) || (self.plans[i].up_to_date && current);
             self.skip[i] = plan.skip_reason(i, up);
         }
         self.setscene = Some((plan, hooks));
