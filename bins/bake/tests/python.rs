@@ -105,6 +105,27 @@ fn fixture(name: &str) -> std::path::PathBuf {
     root
 }
 
+/// Inherits `class` from the build directory's bblayers.conf (a global INHERIT).
+fn inherit(root: &Path, class: &str) {
+    tree::append(
+        &root.join("conf/bblayers.conf"),
+        &format!("INHERIT += \"{class}\"\n"),
+    );
+}
+
+/// Runs bake in `root` and checks that it succeeded (its standard error otherwise).
+fn bake_ok(root: &Path, args: &[&str]) -> std::process::Output {
+    let out = bake_in(root, args)
+        .output()
+        .expect("invariant: the bake binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn bake_in(root: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bake"));
     c.args(args)
@@ -307,10 +328,7 @@ fn tasks_run_at_their_nice_and_ionice_levels() {
 #[test]
 fn build_started_and_completed_reach_the_configuration_s_handlers() {
     let root = fixture("buildevents");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        "INHERIT += \"buildevents\"\n",
-    );
+    inherit(&root, "buildevents");
     for args in [["-c", "broken", "shfail"], ["-c", "shprio", "prio"]] {
         bake_in(&root, &args)
             .output()
@@ -325,10 +343,7 @@ fn build_started_and_completed_reach_the_configuration_s_handlers() {
 #[test]
 fn task_events_reach_the_configuration_s_handlers_only() {
     let root = fixture("taskevents");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        "INHERIT += \"buildevents\"\n",
-    );
+    inherit(&root, "buildevents");
     let out = bake_in(&root, &["-c", "two", "taskev"])
         .output()
         .expect("invariant: the bake binary runs");
@@ -458,10 +473,7 @@ fn a_syntax_error_in_a_def_function_is_a_parse_error() {
 #[test]
 fn task_progress_and_messages_are_bitbake_s() {
     let root = fixture("progress");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        "INHERIT += \"progressevents\"\n",
-    );
+    inherit(&root, "progressevents");
     let mut console = String::new();
     for task in ["pct", "outof", "custom", "badprogress", "pyprog"] {
         // stdout and stderr into one file, in the order they were written.
@@ -546,10 +558,7 @@ fn a_task_s_warning_reaches_the_console_while_it_runs() {
 #[test]
 fn run_queue_events_reach_the_configuration_s_handlers() {
     let root = fixture("rqevents");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        "INHERIT += \"rqevents\"\n",
-    );
+    inherit(&root, "rqevents");
     for args in [["-c", "two", "taskev"], ["-c", "one", "taskev"]] {
         bake_in(&root, &args)
             .output()
@@ -724,18 +733,8 @@ fn disk_monitor_halts_and_fires_its_events_as_bitbake() {
 #[test]
 fn reachable_stamps_reach_the_configuration_s_handlers() {
     let root = fixture("reachable");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        "INHERIT += \"reachable\"\n",
-    );
-    let out = bake_in(&root, &["-c", "one", "taskev"])
-        .output()
-        .expect("invariant: the bake binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    inherit(&root, "reachable");
+    let out = bake_ok(&root, &["-c", "one", "taskev"]);
     // The process the handler started and finished, as knotty prints it (BitBake: the
     // line after the parse's summary).
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -774,10 +773,7 @@ fn pyhooks_with_class(dir: &str, class: &str) -> std::path::PathBuf {
         root.join(format!("meta-hooks/classes/{class}.bbclass")),
     )
     .expect("the class is copied");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        &format!("INHERIT += \"{class}\"\n"),
-    );
+    inherit(&root, class);
     root
 }
 
@@ -818,18 +814,8 @@ fn setscene_queue_events_reach_the_configuration_s_handlers() {
 #[test]
 fn heartbeat_events_reach_the_configuration_s_handlers() {
     let root = fixture("heartbeat");
-    tree::append(
-        &root.join("conf/bblayers.conf"),
-        "INHERIT += \"heartbeat\"\n",
-    );
-    let out = bake_in(&root, &["-c", "outof", "progress"])
-        .output()
-        .expect("invariant: the bake binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    inherit(&root, "heartbeat");
+    bake_ok(&root, &["-c", "outof", "progress"]);
     let got = std::fs::read_to_string(root.join("heartbeat.txt")).expect("the handler's file");
     let lines: Vec<&str> = got.lines().collect();
     // do_outof takes 1.2 s: about six beats.
@@ -847,14 +833,7 @@ fn heartbeat_events_reach_the_configuration_s_handlers() {
 #[test]
 fn heartbeat_events_are_fired_while_the_run_queue_is_prepared() {
     let root = pyhooks_with_class("python-prepbeats", "prepbeats");
-    let out = bake_in(&root, &["app"])
-        .output()
-        .expect("invariant: the bake binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    bake_ok(&root, &["app"]);
     assert_handler_file(&root, "prep-beats.txt", "prep-beats.txt");
 }
 
@@ -866,14 +845,7 @@ fn a_task_s_warning_is_recorded_for_toaster() {
     let root = fixture("toaster");
     fs_err::write(root.join("meta-py/classes/toaster.bbclass"), "").expect("class written");
     tree::append(&root.join("conf/bblayers.conf"), "INHERIT += \"toaster\"\n");
-    let out = bake_in(&root, &["-c", "pyprog", "progress"])
-        .output()
-        .expect("invariant: the bake binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    bake_ok(&root, &["-c", "pyprog", "progress"]);
     let conn = bb_toaster::db::open(&root.join("toaster.sqlite")).expect("recorded");
     let rows: Vec<(i64, String, String)> = conn
         .prepare(
