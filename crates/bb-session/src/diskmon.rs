@@ -158,27 +158,25 @@ impl DiskMonitor {
                 )));
                 return (None, said);
             }
-            let min_space = if space.is_empty() {
-                None
-            } else {
-                let Some(n) = size(space) else {
-                    said.push(disabled(&format!(
-                        "Invalid disk space value in BB_DISKMON_DIRS: {space}"
-                    )));
-                    return (None, said);
-                };
-                Some(n)
+            // An empty field sets no limit; `None`: a value `size` cannot read.
+            let limit = |v: &str| {
+                if v.is_empty() {
+                    Some(None)
+                } else {
+                    size(v).map(Some)
+                }
             };
-            let min_inodes = if inodes.is_empty() {
-                None
-            } else {
-                let Some(n) = size(inodes) else {
-                    said.push(disabled(&format!(
-                        "Invalid inode value in BB_DISKMON_DIRS: {inodes}"
-                    )));
-                    return (None, said);
-                };
-                Some(n)
+            let Some(min_space) = limit(space) else {
+                said.push(disabled(&format!(
+                    "Invalid disk space value in BB_DISKMON_DIRS: {space}"
+                )));
+                return (None, said);
+            };
+            let Some(min_inodes) = limit(inodes) else {
+                said.push(disabled(&format!(
+                    "Invalid inode value in BB_DISKMON_DIRS: {inodes}"
+                )));
+                return (None, said);
             };
             if min_space.is_none() && min_inodes.is_none() {
                 said.push(disabled(&format!(
