@@ -318,6 +318,10 @@ impl Cooker {
         }
         let collected = collect_bbfiles(&config, &collections, &opts.cwd)?;
         warnings.extend(collected.warnings.iter().cloned());
+        // Every recipe starts from a copy of this: its writes then go to a table of
+        // its own instead of copying parts of the configuration's (frozen once here,
+        // not at each parse).
+        config.freeze();
         Ok(Cooker {
             ev,
             config,
@@ -863,9 +867,6 @@ impl<'c> Parser<'c> {
                 SetOpts::api(&Origin::internal("cooker.py", 1852, "collect_bbfiles")),
             );
         }
-        // Every recipe starts from a copy of this: its writes then go to a table of
-        // its own instead of copying parts of the configuration's.
-        config.freeze();
         Parser {
             ev: &c.ev,
             config: std::sync::Mutex::new(config),
